@@ -1,0 +1,57 @@
+# civicloop — top-level commands (README): make run, make test.
+# CMake + Ninja do the building; this file installs what is missing and
+# strings the steps together.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PORT       ?= $(or $(CIVICLOOP_PORT),8080)
+DEMO_DB    ?= var/demo.db
+
+.PHONY: all build bootstrap run test unit apitest checksrc asan asantest bench clean demo
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+$(BUILD)/build.ninja: | bootstrap
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: bootstrap $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	@mkdir -p var
+	@if [ ! -f $(DEMO_DB) ]; then $(BUILD)/civicloop demo --db $(DEMO_DB); fi
+
+run: demo
+	$(BUILD)/civicloop serve --db $(DEMO_DB) --port $(PORT)
+
+checksrc:
+	@scripts/checksrc
+
+unit: build
+	ctest --test-dir $(BUILD) --output-on-failure
+
+apitest: build
+	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node --test --test-concurrency=2 tests/api/
+
+$(ASAN_BUILD)/build.ninja: | bootstrap
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCIVICLOOP_SANITIZE=ON
+
+asan: bootstrap $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+# The unit and API suites again under ASan + UBSan.
+asantest: asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 ctest --test-dir $(ASAN_BUILD) --output-on-failure
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 CIVICLOOP_BIN=$(abspath $(ASAN_BUILD)/civicloop) \
+		node --test --test-concurrency=2 tests/api/
+
+test: checksrc unit apitest asantest
+
+bench: build
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,29 @@
+/* Handlers of the HTTP API, one file per resource; see api/routes.c. */
+#ifndef CIVICLOOP_API_API_H
+#define CIVICLOOP_API_API_H
+
+#include "http/http.h"
+
+/* api/meta.c */
+enum handler_result api_health(struct req *r);
+enum handler_result api_metrics(struct req *r);
+enum handler_result api_openapi(struct req *r);
+enum handler_result api_types(struct req *r);
+enum handler_result api_type_get(struct req *r);
+enum handler_result api_orgs(struct req *r);
+enum handler_result api_org_get(struct req *r);
+enum handler_result api_calendar(struct req *r);
+enum handler_result api_keys(struct req *r);
+/* api/auth.c */
+enum handler_result api_login(struct req *r);
+enum handler_result api_logout(struct req *r);
+enum handler_result api_me(struct req *r);
+json_t *api_user_json(const struct actor *a);
+/* api/cases.c */
+enum handler_result api_case_create(struct req *r);
+enum handler_result api_case_list(struct req *r);
+enum handler_result api_case_get(struct req *r);
+enum handler_result api_case_events(struct req *r);
+enum handler_result api_case_act(struct req *r);
+
+#endif

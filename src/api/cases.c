@@ -1,0 +1,192 @@
+/* Cases: create, list, read, history, actions (API.md "Core resources"). */
+#include "api/api.h"
+#include "core/app.h"
+#include "core/engine.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+static int create_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	if (engine_create(w, &r->actor, r->in, &r->out, &r->err) != 0)
+		return -1;
+	r->status = 201;
+	return 0;
+}
+
+/* POST /api/v1/cases */
+enum handler_result api_case_create(struct req *r)
+{
+	if (!actor_has(&r->actor, P_CASE_CREATE))
+		return reply_err(r, E_FORBIDDEN, NULL, "没有登记工单的权限");
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	return reply_async(r, create_job);
+}
+
+struct act_ctx_http {
+	int64_t id;
+	char action[128];
+};
+
+static int act_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	struct act_ctx_http *h = r->hctx;
+	if (engine_act(w, &r->actor, h->id, h->action, r->in, &r->out, &r->err) != 0)
+		return -1;
+	r->status = 200;
+	return 0;
+}
+
+/* POST /api/v1/cases/{id}/actions/{action} */
+enum handler_result api_case_act(struct req *r)
+{
+	int64_t id = req_param_id(r, 0);
+	if (id < 0)
+		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
+	if (r->body.len == 0) {
+		r->in = json_object(); /* an action without fields may omit the body */
+	} else if (req_json(r) != 0) {
+		return reply_failed(r);
+	}
+	struct act_ctx_http *h = calloc(1, sizeof *h);
+	if (!h)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	h->id = id;
+	snprintf(h->action, sizeof h->action, "%s", r->params[1]);
+	r->hctx = h;
+	return reply_async(r, act_job);
+}
+
+static int pii_view_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	int64_t *id = r->hctx;
+	if (engine_record_pii_view(w, &r->actor, *id) != 0) {
+		json_decref(r->out);
+		r->out = NULL;
+		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
+	}
+	return 0;
+}
+
+/* GET /api/v1/cases/{id}: a confidential reporter shown to a pii.read
+ * holder is recorded as an event before the answer goes out. */
+enum handler_result api_case_get(struct req *r)
+{
+	int64_t id = req_param_id(r, 0);
+	struct case_full cf;
+	if (id < 0 || case_load(r->reader, r->app, id, &cf) != 0)
+		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
+	if (!case_visible(&r->actor, &cf)) {
+		case_full_release(&cf);
+		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
+	}
+	bool pii = false;
+	json_t *c = case_to_json(r->reader, r->app, &r->actor, &cf, true, &pii);
+	case_full_release(&cf);
+	r->status = 200;
+	r->out = json_pack("{s:o}", "case", c);
+	if (!pii)
+		return H_DONE;
+	int64_t *p = malloc(sizeof *p);
+	if (!p)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	*p = id;
+	r->hctx = p;
+	r->idem_key[0] = '\0';
+	return reply_async(r, pii_view_job);
+}
+
+/* GET /api/v1/cases/{id}/events */
+enum handler_result api_case_events(struct req *r)
+{
+	int64_t id = req_param_id(r, 0);
+	json_t *out;
+	if (id < 0)
+		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
+	if (case_events(r->reader, r->app, &r->actor, id, &out, &r->err) != 0)
+		return reply_failed(r);
+	return reply_json(r, 200, out);
+}
+
+static int parse_int_param(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out)
+{
+	const char *v = req_query(r, name);
+	if (!v)
+		return 0;
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < lo || n > hi)
+		return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为 %lld–%lld 的整数", name,
+			       (long long)lo, (long long)hi);
+	*out = n;
+	return 0;
+}
+
+static int parse_time_param(struct req *r, const char *name, bool end_of_day, int64_t *out)
+{
+	const char *v = req_query(r, name);
+	if (!v || !*v)
+		return 0;
+	int64_t day;
+	if (time_parse_date(v, &day) == 0) {
+		*out = time_day_start(day + (end_of_day ? 1 : 0));
+		return 0;
+	}
+	if (time_parse_iso(v, out) == 0)
+		return 0;
+	return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为日期或 ISO 8601 时间", name);
+}
+
+/* GET /api/v1/cases?type=&status=&org=&mine=1&overdue=1&q=&from=&to=&limit=&cursor= */
+enum handler_result api_case_list(struct req *r)
+{
+	struct case_query q = {.limit = 50};
+	int64_t limit = 50, cursor = 0;
+	if (parse_int_param(r, "limit", 1, 200, &limit) != 0 ||
+	    parse_int_param(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
+	    parse_time_param(r, "from", false, &q.from) != 0 ||
+	    parse_time_param(r, "to", true, &q.to) != 0)
+		return reply_failed(r);
+	q.limit = (int)limit;
+	q.cursor = cursor;
+	q.type = req_query(r, "type");
+	q.status = req_query(r, "status");
+	q.q = req_query(r, "q");
+	if (q.type && !*q.type)
+		q.type = NULL;
+	if (q.status && !*q.status)
+		q.status = NULL;
+	if (q.q && (!*q.q || strlen(q.q) > 200)) {
+		if (*q.q)
+			return reply_err(r, E_FIELD_TOO_LONG, "q", "搜索词过长");
+		q.q = NULL;
+	}
+	const char *org = req_query(r, "org");
+	if (org && *org) {
+		json_t *v;
+		char *end;
+		long long n = strtoll(org, &end, 10);
+		v = *end ? json_string(org) : json_integer(n);
+		int rc = org_resolve(r->reader, v, &q.org_id, NULL, 0, NULL, 0);
+		json_decref(v);
+		if (rc != 0)
+			return reply_err(r, E_FIELD_INVALID, "org", "不是已知的单位");
+	}
+	const char *mine = req_query(r, "mine"), *overdue = req_query(r, "overdue");
+	q.mine = mine && !strcmp(mine, "1");
+	q.overdue = overdue && !strcmp(overdue, "1");
+	json_t *out;
+	if (case_list(r->reader, r->app, &r->actor, &q, &out, &r->err) != 0)
+		return reply_failed(r);
+	return reply_json(r, 200, out);
+}

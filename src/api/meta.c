@@ -1,0 +1,230 @@
+/* Health, metrics, OpenAPI, types, orgs, calendar and public keys. */
+#include "api/api.h"
+#include "core/app.h"
+#include "core/calendar.h"
+#include "core/types.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+#define CALENDAR_MAX_DAYS 731
+
+/* GET /healthz */
+enum handler_result api_health(struct req *r)
+{
+	return reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* GET /metrics */
+enum handler_result api_metrics(struct req *r)
+{
+	r->raw = metrics_render(r->app, r->reader, &r->raw_len);
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	r->status = 200;
+	return H_DONE;
+}
+
+/* GET /api/openapi.json: generated from the route table. */
+enum handler_result api_openapi(struct req *r)
+{
+	json_t *paths = json_object();
+	for (int i = 0; i < nroutes; i++) {
+		char path[256];
+		snprintf(path, sizeof path, "%s", routes[i].pattern);
+		json_t *item = json_object_get(paths, path);
+		if (!item) {
+			item = json_object();
+			json_object_set_new(paths, path, item);
+		}
+		char method[8];
+		size_t n = strlen(routes[i].method);
+		for (size_t k = 0; k < n && k < sizeof method - 1; k++)
+			method[k] = (char)(routes[i].method[k] | 0x20);
+		method[n < sizeof method - 1 ? n : sizeof method - 1] = '\0';
+		json_t *params = json_array();
+		for (const char *p = routes[i].pattern; (p = strchr(p, '{')); p++) {
+			const char *e = strchr(p, '}');
+			json_array_append_new(params,
+					      json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
+							(size_t)(e - p - 1), "in", "path", "required",
+							1, "schema", "type", "string"));
+		}
+		json_t *op = json_pack("{s:s,s:o,s:{s:{s:s},s:{s:s,s:{s:{s:{s:s}}}}}}", "summary",
+				       routes[i].summary, "parameters", params, "responses", "200",
+				       "description", "成功", "default", "description",
+				       "错误 {\"error\":{\"code\",\"message\",\"field\"?}}", "content",
+				       "application/json", "schema", "$ref",
+				       "#/components/schemas/Error");
+		if (routes[i].auth == AUTH_USER)
+			json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
+		json_object_set_new(item, method, op);
+	}
+	json_t *doc = json_pack(
+		"{s:s,s:{s:s,s:s},s:o,s:{s:{s:{s:s,s:s}},s:{s:{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s},"
+		"s:{s:s}}}}}}}}",
+		"openapi", "3.0.3", "info", "title", "civicloop 民情闭环 API", "version", "1",
+		"paths", paths, "components", "securitySchemes", "bearer", "type", "http", "scheme",
+		"bearer", "schemas", "Error", "type", "object", "properties", "error", "type",
+		"object", "properties", "code", "type", "string", "message", "type", "string",
+		"field", "type", "string");
+	return reply_json(r, 200, doc);
+}
+
+/* GET /api/v1/types */
+enum handler_result api_types(struct req *r)
+{
+	return reply_json(r, 200, json_deep_copy(r->app->types->list));
+}
+
+/* GET /api/v1/types/{type} */
+enum handler_result api_type_get(struct req *r)
+{
+	const struct matter_type *t = types_find(r->app->types, r->params[0]);
+	if (!t)
+		return reply_err(r, E_NOT_FOUND, NULL, "没有这个事项类型");
+	return reply_json(r, 200, json_deep_copy(t->json));
+}
+
+static json_t *org_row_json(struct store_stmt *s)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)scol_int(s, 0), "code",
+			      scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
+	json_object_set_new(o, "parent", scol_null(s, 4) ? json_null() : json_integer(scol_int(s, 4)));
+	if (!scol_null(s, 6))
+		json_object_set_new(o, "region_code", json_string(scol_text(s, 6)));
+	return o;
+}
+
+/* May the caller see org at path? Its org.read scopes, or its own org. */
+static bool org_visible(struct req *r, const char *path)
+{
+	return actor_can(&r->actor, P_ORG_READ, path) || !strcmp(path, r->actor.org_path);
+}
+
+/* Loads an org by id into *o (JSON) and its path; 0 or -1. */
+static int org_load(struct req *r, int64_t id, json_t **o, char *path, size_t cap)
+{
+	struct store_stmt *s = store_stmt(r->reader, ST_ORG_BY_ID);
+	sbind_int(s, 1, id);
+	int rc = -1;
+	if (sstep(s) == STORE_ROW) {
+		*o = org_row_json(s);
+		snprintf(path, cap, "%s", scol_text(s, 5));
+		rc = 0;
+	}
+	sreset(s);
+	return rc;
+}
+
+/* GET /api/v1/orgs?parent=ID */
+enum handler_result api_orgs(struct req *r)
+{
+	json_t *items = json_array();
+	const char *parent = req_query(r, "parent");
+	if (parent) {
+		char *end;
+		long long pid = strtoll(parent, &end, 10);
+		json_t *po = NULL;
+		char path[256];
+		if (!*parent || *end || pid <= 0 || org_load(r, pid, &po, path, sizeof path) != 0 ||
+		    !org_visible(r, path)) {
+			json_decref(po);
+			json_decref(items);
+			return reply_err(r, E_NOT_FOUND, "parent", "没有这个单位");
+		}
+		json_decref(po);
+		struct store_stmt *s = store_stmt(r->reader, ST_ORG_CHILDREN);
+		sbind_int(s, 1, pid);
+		while (sstep(s) == STORE_ROW)
+			if (org_visible(r, scol_text(s, 5)))
+				json_array_append_new(items, org_row_json(s));
+		sreset(s);
+	} else {
+		const char *scopes[ACTOR_MAX_ROLES];
+		int n = actor_scopes(&r->actor, P_ORG_READ, scopes, ACTOR_MAX_ROLES);
+		for (int i = 0; i < r->actor.nroles && n > 0; i++) {
+			for (int k = 0; k < n; k++) {
+				if (!scopes[k] || strcmp(scopes[k], r->actor.roles[i].scope_path))
+					continue;
+				json_t *o;
+				char path[256];
+				if (org_load(r, r->actor.roles[i].scope_org, &o, path, sizeof path) == 0)
+					json_array_append_new(items, o);
+				scopes[k] = NULL;
+			}
+		}
+		if (json_array_size(items) == 0) {
+			json_t *o;
+			char path[256];
+			if (org_load(r, r->actor.org_id, &o, path, sizeof path) == 0)
+				json_array_append_new(items, o);
+		}
+	}
+	return reply_json(r, 200, json_pack("{s:o,s:n}", "items", items, "next_cursor"));
+}
+
+/* GET /api/v1/orgs/{id} */
+enum handler_result api_org_get(struct req *r)
+{
+	int64_t id = req_param_id(r, 0);
+	json_t *o = NULL;
+	char path[256];
+	if (id < 0 || org_load(r, id, &o, path, sizeof path) != 0 || !org_visible(r, path)) {
+		json_decref(o);
+		return reply_err(r, E_NOT_FOUND, NULL, "没有这个单位");
+	}
+	return reply_json(r, 200, o);
+}
+
+/* GET /api/v1/calendar?from=DATE&to=DATE (default: the current month) */
+enum handler_result api_calendar(struct req *r)
+{
+	const char *f = req_query(r, "from"), *t = req_query(r, "to");
+	int64_t from, to;
+	int64_t today = time_day_of(time_now_ms());
+	if (!f) {
+		int y, m, d;
+		time_ymd_from_day(today, &y, &m, &d);
+		from = time_day_from_ymd(y, m, 1);
+	} else if (time_parse_date(f, &from) != 0) {
+		return reply_err(r, E_FIELD_INVALID, "from", "from 须为 YYYY-MM-DD");
+	}
+	if (!t) {
+		int y, m, d;
+		time_ymd_from_day(from, &y, &m, &d);
+		to = time_day_from_ymd(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
+	} else if (time_parse_date(t, &to) != 0) {
+		return reply_err(r, E_FIELD_INVALID, "to", "to 须为 YYYY-MM-DD");
+	}
+	if (to < from)
+		return reply_err(r, E_FIELD_INVALID, "to", "to 不能早于 from");
+	if (to - from + 1 > CALENDAR_MAX_DAYS)
+		return reply_err(r, E_FIELD_INVALID, "to", "一次最多查询 731 天");
+	json_t *days = json_array();
+	for (int64_t d = from; d <= to; d++) {
+		char date[16];
+		time_format_date(d, date, sizeof date);
+		json_t *o = json_pack("{s:s,s:b}", "date", date, "workday",
+				      calendar_is_workday(r->app->cal, d));
+		const char *name = calendar_day_name(r->app->cal, d);
+		if (name)
+			json_object_set_new(o, "name", json_string(name));
+		if (!calendar_covers(r->app->cal, d))
+			json_object_set_new(o, "official", json_false());
+		json_array_append_new(days, o);
+	}
+	return reply_json(r, 200, json_pack("{s:o}", "days", days));
+}
+
+/* GET /api/v1/keys: the instance's public signing key. */
+enum handler_result api_keys(struct req *r)
+{
+	char pk[HEX_LEN(crypto_sign_PUBLICKEYBYTES)];
+	hex_encode(r->app->keys.sign_pk, sizeof r->app->keys.sign_pk, pk);
+	return reply_json(r, 200,
+			  json_pack("{s:[{s:s,s:s,s:s}]}", "items", "key_id", r->app->keys.key_id,
+				    "alg", "Ed25519", "public_key", pk));
+}

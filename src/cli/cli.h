@@ -1,0 +1,16 @@
+/* The civicloop command line: one binary, subcommands (DESIGN.md §3). */
+#ifndef CIVICLOOP_CLI_CLI_H
+#define CIVICLOOP_CLI_CLI_H
+
+struct app;
+
+/* Shared option parsing: looks for "--name VALUE" in argv; NULL if absent. */
+const char *cli_opt(int argc, char **argv, const char *name);
+int cli_flag(int argc, char **argv, const char *name);
+/* Opens the app and its writer for the database; prints errors. 0 or -1. */
+int cli_open(struct app *app, const char *db, int create);
+void cli_close(struct app *app);
+
+int cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,68 @@
+/* Start-up of the process context (app.h). */
+#include "core/app.h"
+#include "core/calendar.h"
+#include "core/types.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *app_default_config_dir(void)
+{
+	const char *env = getenv("CIVICLOOP_CONFIG");
+	return env && *env ? env : CIVICLOOP_SOURCE_DIR "/config";
+}
+
+int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys,
+	     char *err, size_t errcap)
+{
+	memset(a, 0, sizeof *a);
+	if (crypto_init() != 0) {
+		snprintf(err, errcap, "libsodium 初始化失败");
+		return -1;
+	}
+	if (!config_dir)
+		config_dir = app_default_config_dir();
+	if ((size_t)snprintf(a->db_path, sizeof a->db_path, "%s", db_path) >= sizeof a->db_path ||
+	    (size_t)snprintf(a->key_path, sizeof a->key_path, "%s.key", db_path) >=
+		    sizeof a->key_path ||
+	    (size_t)snprintf(a->config_dir, sizeof a->config_dir, "%s", config_dir) >=
+		    sizeof a->config_dir) {
+		snprintf(err, errcap, "路径过长");
+		return -1;
+	}
+	const char *kp = getenv("CIVICLOOP_KEY_FILE");
+	if (kp && *kp)
+		snprintf(a->key_path, sizeof a->key_path, "%s", kp);
+	a->session_ttl_ms = 12LL * 3600 * 1000;
+
+	char path[1100], why[512];
+	snprintf(path, sizeof path, "%s/calendar/cn-workdays.json", config_dir);
+	a->cal = calendar_load_file(path, why, sizeof why);
+	if (!a->cal) {
+		snprintf(err, errcap, "工作日历加载失败: %s", why);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/types", config_dir);
+	a->types = types_load_dir(path, why, sizeof why);
+	if (!a->types) {
+		snprintf(err, errcap, "事项类型加载失败: %s", why);
+		app_release(a);
+		return -1;
+	}
+	if (keys_load(&a->keys, a->key_path, create_keys, why, sizeof why) != 0) {
+		snprintf(err, errcap, "%s", why);
+		app_release(a);
+		return -1;
+	}
+	return 0;
+}
+
+void app_release(struct app *a)
+{
+	calendar_free(a->cal);
+	types_free(a->types);
+	sodium_memzero(&a->keys, sizeof a->keys);
+	a->cal = NULL;
+	a->types = NULL;
+}

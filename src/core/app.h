@@ -1,0 +1,37 @@
+/*
+ * The process-wide context: configuration loaded at start (calendar, matter
+ * types, keys) and the running services (writer, scheduler). Built once by
+ * the CLI, read-only afterwards except for the services' own state.
+ */
+#ifndef CIVICLOOP_CORE_APP_H
+#define CIVICLOOP_CORE_APP_H
+
+#include <stdint.h>
+
+#include "util/crypto.h"
+
+struct calendar;
+struct type_registry;
+struct writer;
+
+struct app {
+	char db_path[1024];
+	char key_path[1024];
+	char config_dir[1024];
+	struct calendar *cal;
+	struct type_registry *types;
+	struct keys keys;
+	struct writer *writer;
+	int64_t session_ttl_ms;
+};
+
+/* Loads calendar, types and keys for the database at db_path (config from
+ * config_dir, or the built-in default). create_keys creates the key file when
+ * missing (init/demo). Returns 0 or -1 with a reason printed into err. */
+int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys,
+	     char *err, size_t errcap);
+void app_release(struct app *a);
+/* The default config folder: $CIVICLOOP_CONFIG, else <source>/config. */
+const char *app_default_config_dir(void);
+
+#endif

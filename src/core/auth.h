@@ -1,0 +1,104 @@
+/*
+ * Who is asking and what they may do (DESIGN.md §1, §5).
+ *
+ * An actor is a signed-in user with role grants, each scoped to an org
+ * subtree (an org path prefix). Permissions come from one table, role ×
+ * permission (perm_table in auth.c); a permission holds over the scopes of
+ * the roles that carry it. Matter-type actions name their roles in the type
+ * definition instead.
+ *
+ * Sessions: 256-bit random tokens given to the client once; the database
+ * keeps only BLAKE2b(token). Passwords are Argon2id (crypto_pwhash_str).
+ * Login failures are throttled per account and per client address.
+ */
+#ifndef CIVICLOOP_CORE_AUTH_H
+#define CIVICLOOP_CORE_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/error.h"
+
+#define ACTOR_MAX_ROLES 8
+#define ORG_PATH_MAX 256
+#define LOGIN_MAX 64
+#define NAME_MAX_BYTES 128
+#define PASSWORD_MAX 128
+#define TOKEN_HEX_LEN 64 /* 32 bytes */
+
+struct role_grant {
+	char role[24];
+	int64_t scope_org;
+	char scope_path[ORG_PATH_MAX];
+	char scope_code[64];
+};
+
+struct actor {
+	int64_t user_id; /* 0 = the system (scheduler, import) */
+	char login[LOGIN_MAX + 1];
+	char name[NAME_MAX_BYTES + 1];
+	int64_t org_id;
+	char org_code[64];
+	char org_path[ORG_PATH_MAX];
+	int nroles;
+	struct role_grant roles[ACTOR_MAX_ROLES];
+	bool via_cookie;       /* authenticated by cookie: writes need CSRF */
+	char csrf[TOKEN_HEX_LEN + 1];
+};
+
+/* Permissions of the role table. */
+#define PERMISSION_LIST(X) \
+	X(P_CASE_READ, "case.read") \
+	X(P_CASE_CREATE, "case.create") \
+	X(P_CASE_IMPORT, "case.import") \
+	X(P_PII_READ, "pii.read") \
+	X(P_ORG_READ, "org.read") \
+	X(P_STATS_READ, "stats.read") \
+	X(P_AUDIT_READ, "audit.read") \
+	X(P_USER_MANAGE, "user.manage") \
+	X(P_LINKAGE, "linkage.110")
+
+enum permission {
+#define X(name, str) name,
+	PERMISSION_LIST(X)
+#undef X
+	P__COUNT
+};
+
+bool role_known(const char *role);
+const char *permission_name(enum permission p);
+/* True if the actor holds p over a scope containing org_path. */
+bool actor_can(const struct actor *a, enum permission p, const char *org_path);
+/* True if the actor holds p anywhere. */
+bool actor_has(const struct actor *a, enum permission p);
+/* Up to n distinct scope paths over which the actor holds p; returns count. */
+int actor_scopes(const struct actor *a, enum permission p, const char **out, int n);
+/* True if the actor holds `role` over a scope containing org_path. */
+bool actor_has_role_over(const struct actor *a, const char *role, const char *org_path);
+bool path_within(const char *path, const char *scope);
+
+/* Loads user `user_id` with roles into *a. Returns 0, or -1 if missing/disabled. */
+int actor_load(struct store_conn *c, int64_t user_id, struct actor *a);
+
+/* Password hashing (Argon2id); hash out must hold crypto_pwhash_STRBYTES. */
+int password_hash(const char *password, char *out);
+bool password_verify(const char *hash, const char *password);
+
+/* Throttling: returns true if another attempt for (login, address) is
+ * allowed now; record failures and successes as they happen. Thread-safe. */
+bool throttle_allow(const char *login, const char *address, int64_t now);
+void throttle_fail(const char *login, const char *address, int64_t now);
+void throttle_success(const char *login);
+void throttle_reset_all(void);
+
+#define THROTTLE_WINDOW_MS (15 * 60 * 1000)
+#define THROTTLE_MAX_PER_LOGIN 5
+#define THROTTLE_MAX_PER_ADDRESS 30
+
+/* Looks up a session token (hex). On success fills *a and returns 0;
+ * -1 if unknown or expired. */
+int session_lookup(struct store_conn *c, const char *token_hex, int64_t now, struct actor *a);
+void session_token_hash(const char *token_hex, unsigned char out[32]);
+
+#endif

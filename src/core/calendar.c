@@ -1,0 +1,589 @@
+/*
+ * The official working-day calendar and deadline arithmetic (calendar.h,
+ * DESIGN.md §4). Loading validates the JSON notice file strictly and keeps the
+ * listed days in one array sorted by day number, so a lookup is a binary
+ * search; days not listed follow the weekend rule. Deadlines are computed by
+ * walking days (working days) or the 08:30-12:00 / 14:00-17:30 windows of
+ * working days (working hours). The loaded struct is never modified, so it can
+ * be shared between threads.
+ */
+#include "core/calendar.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+#define CAL_YEAR_MIN 1900
+#define CAL_YEAR_MAX 9999
+
+/* Working-hour windows, as ms offsets from local midnight. */
+static const int64_t work_windows[2][2] = {
+    {8 * MS_PER_HOUR + 30 * MS_PER_MINUTE, 12 * MS_PER_HOUR},
+    {14 * MS_PER_HOUR, 17 * MS_PER_HOUR + 30 * MS_PER_MINUTE},
+};
+#define N_WINDOWS 2
+#define WORKMS_PER_DAY (7 * MS_PER_HOUR)
+
+struct cal_day {
+	int64_t day;
+	bool holiday; /* true: listed holiday (off); false: make-up workday (on) */
+	char *name;
+};
+
+struct calendar {
+	struct cal_day *days; /* sorted by day, unique */
+	size_t ndays;
+	int *years; /* covered years, sorted, unique */
+	size_t nyears;
+};
+
+static void set_err(char *err, size_t errcap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errcap, const char *fmt, ...)
+{
+	if (err == NULL || errcap == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(err, errcap, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		err[0] = '\0';
+}
+
+void calendar_free(struct calendar *cal)
+{
+	if (cal == NULL)
+		return;
+	for (size_t i = 0; i < cal->ndays; i++)
+		free(cal->days[i].name);
+	free(cal->days);
+	free(cal->years);
+	free(cal);
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+	const struct cal_day *x = a, *y = b;
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Strict year key: exactly four digits, CAL_YEAR_MIN..CAL_YEAR_MAX. */
+static bool parse_year_key(const char *key, int *year)
+{
+	if (strlen(key) != 4)
+		return false;
+	int y = 0;
+	for (int i = 0; i < 4; i++) {
+		if (key[i] < '0' || key[i] > '9')
+			return false;
+		y = y * 10 + (key[i] - '0');
+	}
+	if (y < CAL_YEAR_MIN || y > CAL_YEAR_MAX)
+		return false;
+	*year = y;
+	return true;
+}
+
+/* Appends the entries of one list ("holidays" / "makeup_workdays") of one year. */
+static bool load_list(struct calendar *cal, size_t *cap, const char *yearkey, int year,
+                      json_t *list, const char *listname, bool holiday, char *err, size_t errcap)
+{
+	if (list == NULL)
+		return true;
+	if (!json_is_array(list)) {
+		set_err(err, errcap, "calendar: years.%s.%s must be an array", yearkey, listname);
+		return false;
+	}
+	size_t i;
+	json_t *item;
+	json_array_foreach(list, i, item)
+	{
+		if (!json_is_object(item)) {
+			set_err(err, errcap,
+			        "calendar: years.%s.%s[%zu] must be an object {\"date\",\"name\"}",
+			        yearkey, listname, i);
+			return false;
+		}
+		const char *key;
+		json_t *val;
+		json_object_foreach(item, key, val)
+		{
+			if (strcmp(key, "date") != 0 && strcmp(key, "name") != 0) {
+				set_err(err, errcap,
+				        "calendar: years.%s.%s[%zu]: unknown key \"%s\"", yearkey,
+				        listname, i, key);
+				return false;
+			}
+		}
+		json_t *jdate = json_object_get(item, "date");
+		json_t *jname = json_object_get(item, "name");
+		if (!json_is_string(jdate)) {
+			set_err(err, errcap,
+			        "calendar: years.%s.%s[%zu]: \"date\" must be a string", yearkey,
+			        listname, i);
+			return false;
+		}
+		const char *ds = json_string_value(jdate);
+		int64_t day;
+		if (time_parse_date(ds, &day) != 0) {
+			set_err(err, errcap,
+			        "calendar: years.%s.%s[%zu]: \"%s\" is not a valid YYYY-MM-DD date",
+			        yearkey, listname, i, ds);
+			return false;
+		}
+		int y;
+		time_ymd_from_day(day, &y, NULL, NULL);
+		if (y != year) {
+			set_err(err, errcap,
+			        "calendar: years.%s.%s[%zu]: date %s is not in year %s", yearkey,
+			        listname, i, ds, yearkey);
+			return false;
+		}
+		if (!json_is_string(jname) || json_string_length(jname) == 0) {
+			set_err(
+			    err, errcap,
+			    "calendar: years.%s.%s[%zu] (%s): \"name\" must be a non-empty string",
+			    yearkey, listname, i, ds);
+			return false;
+		}
+		if (!holiday && time_weekday(day) < 5) {
+			set_err(
+			    err, errcap,
+			    "calendar: years.%s.%s[%zu]: make-up workday %s is not a Saturday or "
+			    "Sunday",
+			    yearkey, listname, i, ds);
+			return false;
+		}
+		if (cal->ndays == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 64;
+			struct cal_day *nd = realloc(cal->days, ncap * sizeof *nd);
+			if (nd == NULL) {
+				set_err(err, errcap, "calendar: out of memory");
+				return false;
+			}
+			cal->days = nd;
+			*cap = ncap;
+		}
+		char *name = strdup(json_string_value(jname));
+		if (name == NULL) {
+			set_err(err, errcap, "calendar: out of memory");
+			return false;
+		}
+		cal->days[cal->ndays].day = day;
+		cal->days[cal->ndays].holiday = holiday;
+		cal->days[cal->ndays].name = name;
+		cal->ndays++;
+	}
+	return true;
+}
+
+static struct calendar *load_json(json_t *root, char *err, size_t errcap)
+{
+	if (!json_is_object(root)) {
+		set_err(err, errcap, "calendar: top level must be a JSON object");
+		return NULL;
+	}
+	json_t *tz = json_object_get(root, "timezone");
+	if (tz != NULL &&
+	    (!json_is_string(tz) || strcmp(json_string_value(tz), "Asia/Shanghai") != 0)) {
+		set_err(err, errcap, "calendar: \"timezone\" must be \"Asia/Shanghai\"");
+		return NULL;
+	}
+	json_t *years = json_object_get(root, "years");
+	if (!json_is_object(years)) {
+		set_err(err, errcap, "calendar: missing \"years\" object");
+		return NULL;
+	}
+
+	struct calendar *cal = calloc(1, sizeof *cal);
+	if (cal == NULL) {
+		set_err(err, errcap, "calendar: out of memory");
+		return NULL;
+	}
+	size_t nyears = json_object_size(years);
+	if (nyears > 0) {
+		cal->years = calloc(nyears, sizeof *cal->years);
+		if (cal->years == NULL) {
+			set_err(err, errcap, "calendar: out of memory");
+			goto fail;
+		}
+	}
+	size_t cap = 0;
+	const char *ykey;
+	json_t *yval;
+	json_object_foreach(years, ykey, yval)
+	{
+		int year;
+		if (!parse_year_key(ykey, &year)) {
+			set_err(err, errcap,
+			        "calendar: years: key \"%s\" is not a four-digit year %d..%d", ykey,
+			        CAL_YEAR_MIN, CAL_YEAR_MAX);
+			goto fail;
+		}
+		if (!json_is_object(yval)) {
+			set_err(err, errcap, "calendar: years.%s must be an object", ykey);
+			goto fail;
+		}
+		const char *k;
+		json_t *v;
+		json_object_foreach(yval, k, v)
+		{
+			if (strcmp(k, "holidays") != 0 && strcmp(k, "makeup_workdays") != 0 &&
+			    strcmp(k, "source") != 0 && strcmp(k, "note") != 0) {
+				set_err(err, errcap, "calendar: years.%s: unknown key \"%s\"", ykey,
+				        k);
+				goto fail;
+			}
+		}
+		if (!load_list(cal, &cap, ykey, year, json_object_get(yval, "holidays"), "holidays",
+		               true, err, errcap) ||
+		    !load_list(cal, &cap, ykey, year, json_object_get(yval, "makeup_workdays"),
+		               "makeup_workdays", false, err, errcap))
+			goto fail;
+		cal->years[cal->nyears++] = year;
+	}
+	if (cal->nyears > 1)
+		qsort(cal->years, cal->nyears, sizeof *cal->years, cmp_int);
+	if (cal->ndays > 1)
+		qsort(cal->days, cal->ndays, sizeof *cal->days, cmp_day);
+	for (size_t i = 1; i < cal->ndays; i++) {
+		const struct cal_day *a = &cal->days[i - 1], *b = &cal->days[i];
+		if (a->day != b->day)
+			continue;
+		char ds[16];
+		if (time_format_date(a->day, ds, sizeof ds) < 0)
+			ds[0] = '\0';
+		if (a->holiday != b->holiday)
+			set_err(err, errcap,
+			        "calendar: %s is listed both as a holiday and as a make-up workday",
+			        ds);
+		else
+			set_err(err, errcap, "calendar: %s is listed twice under %s", ds,
+			        a->holiday ? "holidays" : "makeup_workdays");
+		goto fail;
+	}
+	return cal;
+fail:
+	calendar_free(cal);
+	return NULL;
+}
+
+struct calendar *calendar_load_text(const char *json, char *err, size_t errcap)
+{
+	if (json == NULL) {
+		set_err(err, errcap, "calendar: no text");
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		set_err(err, errcap, "calendar: invalid JSON at line %d column %d: %s", jerr.line,
+		        jerr.column, jerr.text);
+		return NULL;
+	}
+	struct calendar *cal = load_json(root, err, errcap);
+	json_decref(root);
+	return cal;
+}
+
+struct calendar *calendar_load_file(const char *path, char *err, size_t errcap)
+{
+	if (path == NULL) {
+		set_err(err, errcap, "calendar: no path");
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		if (jerr.line <= 0)
+			set_err(err, errcap, "%s: %s", path, jerr.text);
+		else
+			set_err(err, errcap, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
+			        jerr.column, jerr.text);
+		return NULL;
+	}
+	char inner[256] = "";
+	struct calendar *cal = load_json(root, inner, sizeof inner);
+	json_decref(root);
+	if (cal == NULL)
+		set_err(err, errcap, "%s: %s", path, inner);
+	return cal;
+}
+
+/* Index of the first listed day >= day. */
+static size_t lower_bound(const struct calendar *cal, int64_t day)
+{
+	size_t lo = 0, hi = cal ? cal->ndays : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cal->days[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const struct cal_day *find_day(const struct calendar *cal, int64_t day)
+{
+	if (cal == NULL || cal->ndays == 0)
+		return NULL;
+	size_t lo = lower_bound(cal, day);
+	if (lo < cal->ndays && cal->days[lo].day == day)
+		return &cal->days[lo];
+	return NULL;
+}
+
+bool calendar_is_workday(const struct calendar *cal, int64_t day)
+{
+	const struct cal_day *e = find_day(cal, day);
+	if (e != NULL)
+		return !e->holiday;
+	return time_weekday(day) < 5;
+}
+
+const char *calendar_day_name(const struct calendar *cal, int64_t day)
+{
+	const struct cal_day *e = find_day(cal, day);
+	return e ? e->name : NULL;
+}
+
+bool calendar_covers(const struct calendar *cal, int64_t day)
+{
+	if (cal == NULL || cal->nyears == 0)
+		return false;
+	int y;
+	time_ymd_from_day(day, &y, NULL, NULL);
+	return bsearch(&y, cal->years, cal->nyears, sizeof *cal->years, cmp_int) != NULL;
+}
+
+void calendar_years(const struct calendar *cal, int *first, int *last)
+{
+	bool any = cal != NULL && cal->nyears > 0;
+	if (first)
+		*first = any ? cal->years[0] : 0;
+	if (last)
+		*last = any ? cal->years[cal->nyears - 1] : 0;
+}
+
+/* Day of the k-th working day after `day` (k >= 0; k == 0 gives `day`). */
+static int64_t nth_workday_after(const struct calendar *cal, int64_t day, int64_t k)
+{
+	while (k > 0) {
+		day++;
+		if (calendar_is_workday(cal, day))
+			k--;
+	}
+	return day;
+}
+
+int64_t calendar_add_workdays(const struct calendar *cal, int64_t from, int n)
+{
+	int64_t last = nth_workday_after(cal, time_day_of(from), n > 0 ? n : 0);
+	return time_day_start(last + 1);
+}
+
+/* The instant `work` ms of window time have been used up, counting from
+ * `from` (or from the next window opening if `from` is outside a window). */
+static int64_t add_workms(const struct calendar *cal, int64_t from, int64_t work)
+{
+	if (work < 0)
+		work = 0;
+	int64_t day = time_day_of(from);
+	for (;;) {
+		if (calendar_is_workday(cal, day)) {
+			int64_t base = time_day_start(day);
+			for (int w = 0; w < N_WINDOWS; w++) {
+				int64_t ws = base + work_windows[w][0];
+				int64_t we = base + work_windows[w][1];
+				if (from >= we)
+					continue;
+				int64_t start = from > ws ? from : ws;
+				int64_t avail = we - start;
+				if (work <= avail)
+					return start + work;
+				work -= avail;
+			}
+		}
+		day++;
+	}
+}
+
+int64_t calendar_add_workhours(const struct calendar *cal, int64_t from, int n)
+{
+	return add_workms(cal, from, (int64_t)(n > 0 ? n : 0) * MS_PER_HOUR);
+}
+
+int64_t deadline_due(const struct calendar *cal, struct deadline_spec spec, int64_t from)
+{
+	int n = spec.n > 0 ? spec.n : 0;
+	switch (spec.unit) {
+	case DEADLINE_WORKDAYS:
+		return calendar_add_workdays(cal, from, n);
+	case DEADLINE_WORKHOURS:
+		return calendar_add_workhours(cal, from, n);
+	case DEADLINE_HOURS:
+		return from + (int64_t)n * MS_PER_HOUR;
+	}
+	return from;
+}
+
+/* Monday-to-Friday days in [1970-01-05 (a Monday), d), signed for earlier d. */
+static int64_t weekdays_before(int64_t d)
+{
+	int64_t q = (d - 4) / 7, r = (d - 4) % 7;
+	if (r < 0) {
+		q--;
+		r += 7;
+	}
+	return 5 * q + (r < 5 ? r : 5);
+}
+
+/* Working days in the inclusive day range [d1, d2]: the weekend rule, then the
+ * listed days in range (make-up days are always weekends, so each adds one; a
+ * holiday removes one only if it falls Monday to Friday). O(log n + listed). */
+static int64_t workdays_in(const struct calendar *cal, int64_t d1, int64_t d2)
+{
+	if (d2 < d1)
+		return 0;
+	int64_t count = weekdays_before(d2 + 1) - weekdays_before(d1);
+	for (size_t i = lower_bound(cal, d1); cal && i < cal->ndays && cal->days[i].day <= d2;
+	     i++) {
+		bool weekday = time_weekday(cal->days[i].day) < 5;
+		if (cal->days[i].holiday && weekday)
+			count--;
+		else if (!cal->days[i].holiday && !weekday)
+			count++;
+	}
+	return count;
+}
+
+int calendar_workdays_between(const struct calendar *cal, int64_t a, int64_t b)
+{
+	if (b <= a)
+		return 0;
+	int64_t n = workdays_in(cal, time_day_of(a) + 1, time_day_of(b));
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/* Window time of one working day that lies inside [a, b). */
+static int64_t day_workms(int64_t day, int64_t a, int64_t b)
+{
+	int64_t total = 0, base = time_day_start(day);
+	for (int w = 0; w < N_WINDOWS; w++) {
+		int64_t lo = base + work_windows[w][0];
+		int64_t hi = base + work_windows[w][1];
+		if (lo < a)
+			lo = a;
+		if (hi > b)
+			hi = b;
+		if (hi > lo)
+			total += hi - lo;
+	}
+	return total;
+}
+
+int64_t calendar_workms_between(const struct calendar *cal, int64_t a, int64_t b)
+{
+	if (b <= a)
+		return 0;
+	int64_t first = time_day_of(a), last = time_day_of(b);
+	int64_t total = 0;
+	if (calendar_is_workday(cal, first))
+		total += day_workms(first, a, b);
+	if (last != first && calendar_is_workday(cal, last))
+		total += day_workms(last, a, b);
+	/* Whole days in between contribute full windows. */
+	total += workdays_in(cal, first + 1, last - 1) * WORKMS_PER_DAY;
+	return total;
+}
+
+int64_t deadline_shift_for_pause(const struct calendar *cal, enum deadline_unit unit, int64_t due,
+                                 int64_t paused_at, int64_t resumed_at)
+{
+	if (resumed_at <= paused_at)
+		return due;
+	switch (unit) {
+	case DEADLINE_WORKDAYS: {
+		int k = calendar_workdays_between(cal, paused_at, resumed_at);
+		if (k == 0)
+			return due;
+		/* A due of 24:00 is the start of the next day: the deadline's own
+		 * last day is the day of (due - 1 ms). Keep the time of day. */
+		int64_t d = time_day_of(due - 1);
+		return due + (nth_workday_after(cal, d, k) - d) * MS_PER_DAY;
+	}
+	case DEADLINE_WORKHOURS: {
+		int64_t work = calendar_workms_between(cal, paused_at, resumed_at);
+		if (work == 0)
+			return due;
+		return add_workms(cal, due, work);
+	}
+	case DEADLINE_HOURS:
+		return due + (resumed_at - paused_at);
+	}
+	return due;
+}
+
+int deadline_spec_parse(const void *json, struct deadline_spec *out, char *err, size_t errcap)
+{
+	/* jansson's API takes non-const json_t*; we only read. */
+	json_t *obj = (json_t *)(uintptr_t)json;
+	if (!json_is_object(obj)) {
+		set_err(err, errcap,
+		        "deadline must be an object {\"workdays\":N}, {\"workhours\":N} or "
+		        "{\"hours\":N}");
+		return -1;
+	}
+	if (json_object_size(obj) != 1) {
+		set_err(err, errcap,
+		        "deadline must have exactly one of \"workdays\", \"workhours\", \"hours\"");
+		return -1;
+	}
+	const char *key;
+	json_t *val;
+	enum deadline_unit unit = DEADLINE_WORKDAYS;
+	json_object_foreach(obj, key, val)
+	{
+		if (strcmp(key, "workdays") == 0)
+			unit = DEADLINE_WORKDAYS;
+		else if (strcmp(key, "workhours") == 0)
+			unit = DEADLINE_WORKHOURS;
+		else if (strcmp(key, "hours") == 0)
+			unit = DEADLINE_HOURS;
+		else {
+			set_err(err, errcap,
+			        "deadline: unknown unit \"%s\" (use workdays, workhours or hours)",
+			        key);
+			return -1;
+		}
+		if (!json_is_integer(val)) {
+			set_err(err, errcap, "deadline: \"%s\" must be an integer", key);
+			return -1;
+		}
+		json_int_t n = json_integer_value(val);
+		if (n < 0 || n > DEADLINE_MAX_N) {
+			set_err(err, errcap, "deadline: \"%s\" must be between 0 and %d", key,
+			        DEADLINE_MAX_N);
+			return -1;
+		}
+		if (out) {
+			out->unit = unit;
+			out->n = (int)n;
+		}
+	}
+	return 0;
+}

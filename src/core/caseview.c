@@ -1,0 +1,353 @@
+/*
+ * Reading cases: load a case with its assignments, decide visibility, and
+ * render the API's JSON (engine.h). Personal data: a reporter is shown in
+ * full on the detail view to whoever may read the case, unless the case is
+ * confidential, in which case only pii.read holders see it (and the caller
+ * records the view as an event); lists always mask.
+ */
+#include "core/app.h"
+#include "core/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+bool engine_action_available(const struct actor *a, const struct type_action *act,
+			     const struct case_full *cf);
+
+static char *dup_col(struct store_stmt *s, int i)
+{
+	const char *v = scol_text(s, i);
+	return v ? strdup(v) : NULL;
+}
+
+static void case_row_read(struct store_stmt *s, const struct app *app, struct case_rec *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = scol_int(s, 0);
+	snprintf(c->no, sizeof c->no, "%s", scol_text(s, 1));
+	c->type = types_find(app->types, scol_text(s, 2));
+	c->class_ = dup_col(s, 3);
+	c->channel = dup_col(s, 4);
+	c->status = dup_col(s, 5);
+	c->title = dup_col(s, 6);
+	c->description = dup_col(s, 7);
+	if (!scol_null(s, 8))
+		c->location = json_loads(scol_text(s, 8), 0, NULL);
+	c->org_id = scol_int(s, 9);
+	if (!scol_null(s, 10)) {
+		c->reporter_len = scol_bytes(s, 10);
+		c->reporter_enc = malloc(c->reporter_len);
+		if (c->reporter_enc)
+			memcpy(c->reporter_enc, scol_blob(s, 10), c->reporter_len);
+	}
+	c->confidential = scol_int(s, 11) != 0;
+	c->fields = json_loads(scol_text(s, 12), 0, NULL);
+	if (!json_is_object(c->fields)) {
+		json_decref(c->fields);
+		c->fields = json_object();
+	}
+	c->received_at = scol_int(s, 13);
+	c->due_at = scol_null(s, 14) ? 0 : scol_int(s, 14);
+	c->closed_at = scol_null(s, 15) ? 0 : scol_int(s, 15);
+	c->created_by = scol_int(s, 16);
+	c->created_at = scol_int(s, 17);
+	c->updated_at = scol_int(s, 18);
+	c->version = scol_int(s, 19);
+	snprintf(c->org_path, sizeof c->org_path, "%s", scol_text(s, 20));
+}
+
+static void case_rec_release(struct case_rec *c)
+{
+	free(c->class_);
+	free(c->channel);
+	free(c->status);
+	free(c->title);
+	free(c->description);
+	json_decref(c->location);
+	free(c->reporter_enc);
+	json_decref(c->fields);
+	memset(c, 0, sizeof *c);
+}
+
+static int64_t col_opt(struct store_stmt *s, int i)
+{
+	return scol_null(s, i) ? 0 : scol_int(s, i);
+}
+
+int case_load(struct store_conn *c, const struct app *app, int64_t id, struct case_full *cf)
+{
+	memset(cf, 0, sizeof *cf);
+	struct store_stmt *s = store_stmt(c, ST_CASE_GET);
+	sbind_int(s, 1, id);
+	if (sstep(s) != STORE_ROW) {
+		sreset(s);
+		return -1;
+	}
+	case_row_read(s, app, &cf->c);
+	sreset(s);
+	if (!cf->c.type) {
+		case_rec_release(&cf->c);
+		return -1;
+	}
+	s = store_stmt(c, ST_ASG_OF_CASE);
+	sbind_int(s, 1, id);
+	while (sstep(s) == STORE_ROW && cf->na < CASE_MAX_ASSIGNMENTS) {
+		struct asg_rec *g = &cf->a[cf->na++];
+		g->id = scol_int(s, 0);
+		g->case_id = scol_int(s, 1);
+		g->org_id = scol_int(s, 2);
+		snprintf(g->kind, sizeof g->kind, "%s", scol_text(s, 3));
+		snprintf(g->status, sizeof g->status, "%s", scol_text(s, 4));
+		g->dispatched_at = scol_int(s, 5);
+		g->sign_due_at = col_opt(s, 6);
+		g->due_at = col_opt(s, 7);
+		g->signed_at = col_opt(s, 8);
+		g->done_at = col_opt(s, 9);
+		snprintf(g->org_code, sizeof g->org_code, "%s", scol_text(s, 10));
+		snprintf(g->org_name, sizeof g->org_name, "%s", scol_text(s, 11));
+		snprintf(g->org_path, sizeof g->org_path, "%s", scol_text(s, 12));
+	}
+	sreset(s);
+	return 0;
+}
+
+void case_full_release(struct case_full *cf)
+{
+	case_rec_release(&cf->c);
+	cf->na = 0;
+}
+
+bool case_visible(const struct actor *a, const struct case_full *cf)
+{
+	if (actor_can(a, P_CASE_READ, cf->c.org_path))
+		return true;
+	for (int i = 0; i < cf->na; i++)
+		if (strcmp(cf->a[i].status, "cancelled") &&
+		    actor_can(a, P_CASE_READ, cf->a[i].org_path))
+			return true;
+	return false;
+}
+
+static void set_time(json_t *o, const char *key, int64_t ms)
+{
+	if (!ms) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	char buf[ISO8601_MAX];
+	time_format_iso(ms, buf, sizeof buf);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+static json_t *org_json(struct store_conn *c, int64_t id)
+{
+	struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
+	sbind_int(s, 1, id);
+	json_t *o = json_null();
+	if (sstep(s) == STORE_ROW)
+		o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)scol_int(s, 0), "code",
+			      scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
+	sreset(s);
+	return o;
+}
+
+static json_t *reporter_json(const struct app *app, const struct actor *a,
+			     const struct case_full *cf, bool detail, bool *pii_shown)
+{
+	json_t *r = json_pack("{s:b}", "confidential", cf->c.confidential);
+	if (!cf->c.reporter_enc)
+		return r;
+	char *plain = NULL;
+	if (unseal(&app->keys, cf->c.reporter_enc, cf->c.reporter_len, &plain, NULL) != 0)
+		return r;
+	json_t *p = json_loads(plain, 0, NULL);
+	sodium_memzero(plain, strlen(plain));
+	free(plain);
+	const char *name = json_string_value(json_object_get(p, "name"));
+	const char *phone = json_string_value(json_object_get(p, "phone"));
+	bool full = detail && (!cf->c.confidential || actor_can(a, P_PII_READ, cf->c.org_path));
+	if (full) {
+		if (name)
+			json_object_set_new(r, "name", json_string(name));
+		if (phone)
+			json_object_set_new(r, "phone", json_string(phone));
+		if (cf->c.confidential && pii_shown)
+			*pii_shown = true;
+	} else if (!cf->c.confidential) {
+		char m[64];
+		if (name) {
+			mask_name(name, m, sizeof m);
+			json_object_set_new(r, "name", json_string(m));
+		}
+		if (phone) {
+			mask_phone(phone, m, sizeof m);
+			json_object_set_new(r, "phone", json_string(m));
+		}
+	}
+	json_decref(p);
+	return r;
+}
+
+json_t *case_to_json(struct store_conn *c, const struct app *app, const struct actor *a,
+		     const struct case_full *cf, bool detail, bool *pii_shown)
+{
+	const struct case_rec *r = &cf->c;
+	const struct type_state *st = type_state(r->type, r->status);
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s,s:s,s:s,s:I}", "id", (json_int_t)r->id,
+			      "no", r->no, "type", r->type->code, "class", r->class_, "channel",
+			      r->channel, "status", r->status, "status_name", st ? st->name : r->status,
+			      "title", r->title, "version", (json_int_t)r->version);
+	if (detail)
+		json_object_set_new(o, "description", json_string(r->description));
+	json_object_set_new(o, "location", r->location ? json_deep_copy(r->location) : json_null());
+	json_object_set_new(o, "org", org_json(c, r->org_id));
+	json_object_set_new(o, "reporter", reporter_json(app, a, cf, detail, pii_shown));
+	set_time(o, "received_at", r->received_at);
+	set_time(o, "due_at", r->due_at);
+	set_time(o, "closed_at", r->closed_at);
+	set_time(o, "created_at", r->created_at);
+	set_time(o, "updated_at", r->updated_at);
+	int64_t now = time_now_ms();
+	json_object_set_new(o, "overdue", json_boolean(r->due_at && !r->closed_at && r->due_at < now));
+	json_object_set_new(o, "fields", json_deep_copy(r->fields));
+	json_t *asg = json_array();
+	for (int i = 0; i < cf->na; i++) {
+		const struct asg_rec *g = &cf->a[i];
+		json_t *j = json_pack("{s:I,s:{s:I,s:s,s:s},s:s,s:s}", "id", (json_int_t)g->id, "org",
+				      "id", (json_int_t)g->org_id, "code", g->org_code, "name",
+				      g->org_name, "kind", g->kind, "status", g->status);
+		set_time(j, "dispatched_at", g->dispatched_at);
+		set_time(j, "sign_due_at", g->sign_due_at);
+		set_time(j, "due_at", g->due_at);
+		set_time(j, "signed_at", g->signed_at);
+		set_time(j, "done_at", g->done_at);
+		json_array_append_new(asg, j);
+	}
+	json_object_set_new(o, "assignments", asg);
+	if (detail) {
+		json_t *acts = json_array();
+		for (int i = 0; i < r->type->nactions; i++) {
+			const struct type_action *act = &r->type->actions[i];
+			if (engine_action_available(a, act, cf))
+				json_array_append_new(acts, json_pack("{s:s,s:s}", "code", act->code,
+								      "name", act->name));
+		}
+		json_object_set_new(o, "actions", acts);
+		json_t *links = json_array();
+		struct store_stmt *s = store_stmt(c, ST_LINKS_OF_CASE);
+		sbind_int(s, 1, r->id);
+		while (sstep(s) == STORE_ROW)
+			json_array_append_new(
+				links, json_pack("{s:s,s:I,s:s,s:s}", "kind", scol_text(s, 0), "case",
+						 (json_int_t)(scol_int(s, 3) == r->id ? scol_int(s, 1)
+										: scol_int(s, 3)),
+						 "no", scol_text(s, 2), "direction",
+						 scol_int(s, 3) == r->id ? "out" : "in"));
+		sreset(s);
+		json_object_set_new(o, "links", links);
+	}
+	return o;
+}
+
+int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
+	      const struct case_query *q, json_t **out, struct err *e)
+{
+	const char *scopes[3] = {NULL, NULL, NULL};
+	if (actor_scopes(a, P_CASE_READ, scopes, 3) == 0)
+		return err_set(e, E_FORBIDDEN, NULL, "没有查看工单的权限");
+	char orgpath[256] = "";
+	if (q->org_id) {
+		struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
+		sbind_int(s, 1, q->org_id);
+		if (sstep(s) == STORE_ROW)
+			snprintf(orgpath, sizeof orgpath, "%s", scol_text(s, 5));
+		sreset(s);
+		if (!orgpath[0])
+			return err_set(e, E_FIELD_INVALID, "org", "不是已知的单位");
+	}
+	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
+	for (int i = 0; i < 3; i++)
+		sbind_text(s, i + 1, scopes[i]);
+	sbind_text(s, 4, q->type);
+	sbind_text(s, 5, q->status);
+	sbind_text(s, 6, orgpath[0] ? orgpath : NULL);
+	if (q->from)
+		sbind_int(s, 7, q->from);
+	if (q->to)
+		sbind_int(s, 8, q->to);
+	if (q->overdue)
+		sbind_int(s, 9, time_now_ms());
+	sbind_text(s, 10, q->q);
+	if (q->cursor)
+		sbind_int(s, 11, q->cursor);
+	if (q->mine)
+		sbind_text(s, 12, a->org_path);
+	sbind_int(s, 13, q->limit + 1);
+	json_t *items = json_array();
+	int n = 0, rc;
+	int64_t last = 0;
+	int64_t ids[201];
+	while ((rc = sstep(s)) == STORE_ROW) {
+		if (n == q->limit)
+			break;
+		ids[n++] = last = scol_int(s, 0);
+	}
+	bool more = rc == STORE_ROW;
+	sreset(s);
+	if (rc != STORE_ROW && rc != STORE_DONE) {
+		json_decref(items);
+		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	}
+	for (int i = 0; i < n; i++) {
+		struct case_full cf;
+		if (case_load(c, app, ids[i], &cf) != 0)
+			continue;
+		json_array_append_new(items, case_to_json(c, app, a, &cf, false, NULL));
+		case_full_release(&cf);
+	}
+	char cur[32];
+	snprintf(cur, sizeof cur, "%lld", (long long)last);
+	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
+	return 0;
+}
+
+int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
+		json_t **out, struct err *e)
+{
+	struct case_full cf;
+	if (case_load(c, app, id, &cf) != 0)
+		return err_set(e, E_NOT_FOUND, NULL, "工单不存在");
+	bool ok = case_visible(a, &cf);
+	case_full_release(&cf);
+	if (!ok)
+		return err_set(e, E_NOT_FOUND, NULL, "工单不存在");
+	json_t *items = json_array();
+	struct store_stmt *s = store_stmt(c, ST_EVENTS_OF_CASE);
+	sbind_int(s, 1, id);
+	while (sstep(s) == STORE_ROW) {
+		char hash[HEX_LEN(HASH_LEN)];
+		if (scol_bytes(s, 10) == HASH_LEN)
+			hex_encode(scol_blob(s, 10), HASH_LEN, hash);
+		else
+			hash[0] = '\0';
+		json_t *ev = json_pack("{s:I,s:s,s:s?,s:s?}", "seq", (json_int_t)scol_int(s, 0),
+				       "action", scol_text(s, 6), "from", scol_text(s, 7), "to",
+				       scol_text(s, 8));
+		set_time(ev, "at", scol_int(s, 1));
+		json_object_set_new(ev, "actor",
+				    scol_null(s, 2) ? json_null()
+						    : json_pack("{s:I,s:s?,s:s?}", "id",
+								(json_int_t)scol_int(s, 2), "login",
+								scol_text(s, 3), "name", scol_text(s, 4)));
+		json_t *payload = json_loads(scol_text(s, 9), 0, NULL);
+		json_object_set_new(ev, "payload", payload ? payload : json_object());
+		json_object_set_new(ev, "hash", json_string(hash));
+		json_array_append_new(items, ev);
+	}
+	sreset(s);
+	*out = json_pack("{s:o,s:n}", "items", items, "next_cursor");
+	return 0;
+}

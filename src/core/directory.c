@@ -1,0 +1,129 @@
+/* Orgs and accounts (directory.h). */
+#include "core/directory.h"
+#include "core/app.h"
+#include "core/auth.h"
+#include "core/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const org_kinds[] = {"county",     "township",   "village", "grid",
+					"department", "enterprise", "centre"};
+
+static bool code_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,
+		const char *parent_code, const char *region_code, struct err *e)
+{
+	if (!code || !code_ok(code))
+		return err_set(e, E_FIELD_INVALID, "code", "单位代码只能含小写字母、数字和 . _ -");
+	if (!name || !*name || utf8_chars(name) > 100)
+		return err_set(e, E_FIELD_INVALID, "name", "单位名称须为 1–100 字");
+	if (!kind || !str_in(kind, org_kinds, 7))
+		return err_set(e, E_FIELD_INVALID, "kind", "单位类别不正确");
+	int64_t parent = 0;
+	char ppath[256] = "/";
+	if (parent_code) {
+		json_t *v = json_string(parent_code);
+		int rc = org_resolve(w->conn, v, &parent, ppath, sizeof ppath, NULL, 0);
+		json_decref(v);
+		if (rc != 0)
+			return err_set(e, E_FIELD_INVALID, "parent", "上级单位 %s 不存在", parent_code);
+	}
+	struct store_stmt *s = store_stmt(w->conn, ST_ORG_INSERT);
+	sbind_text(s, 1, code);
+	sbind_text(s, 2, name);
+	sbind_text(s, 3, kind);
+	if (parent)
+		sbind_int(s, 4, parent);
+	else
+		sbind_null(s, 4);
+	sbind_text(s, 5, region_code);
+	sbind_null(s, 6);
+	int rc = sdone(s);
+	if (rc == STORE_CONSTRAINT)
+		return err_set(e, E_CONFLICT, "code", "单位代码 %s 已存在", code);
+	if (rc != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	int64_t id = store_last_id(w->conn);
+	char path[256];
+	if ((size_t)snprintf(path, sizeof path, "%s%lld/", ppath, (long long)id) >= 200)
+		return err_set(e, E_FIELD_INVALID, "parent", "组织层级过深");
+	s = store_stmt(w->conn, ST_ORG_SET_PATH);
+	sbind_int(s, 1, id);
+	sbind_text(s, 2, path);
+	if (sdone(s) != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	return id;
+}
+
+int64_t user_add(struct wctx *w, const char *login, const char *name, const char *org_code,
+		 const char *pw_hash, const char *phone, const struct role_spec *roles, int nroles,
+		 struct err *e)
+{
+	if (!login || !code_ok(login))
+		return err_set(e, E_FIELD_INVALID, "login", "账号只能含小写字母、数字和 . _ -");
+	if (!name || !*name || utf8_chars(name) > 32)
+		return err_set(e, E_FIELD_INVALID, "name", "姓名须为 1–32 字");
+	if (nroles < 1 || nroles > ACTOR_MAX_ROLES)
+		return err_set(e, E_FIELD_INVALID, "roles", "每个账号须有 1–%d 个角色", ACTOR_MAX_ROLES);
+	if (phone && !phone_valid(phone))
+		return err_set(e, E_FIELD_INVALID, "phone", "电话号码不正确");
+	int64_t org;
+	json_t *v = json_string(org_code ? org_code : "");
+	int rc = org_resolve(w->conn, v, &org, NULL, 0, NULL, 0);
+	json_decref(v);
+	if (rc != 0)
+		return err_set(e, E_FIELD_INVALID, "org", "单位 %s 不存在", org_code ? org_code : "");
+	unsigned char *enc = NULL;
+	size_t enclen = 0;
+	if (phone && seal(&w->app->keys, phone, strlen(phone), &enc, &enclen) != 0)
+		return err_set(e, E_INTERNAL, NULL, NULL);
+	struct store_stmt *s = store_stmt(w->conn, ST_USER_INSERT);
+	sbind_text(s, 1, login);
+	sbind_text(s, 2, name);
+	sbind_int(s, 3, org);
+	sbind_text(s, 4, pw_hash);
+	sbind_blob(s, 5, enc, enclen);
+	sbind_int(s, 6, w->now);
+	rc = sdone(s);
+	free(enc);
+	if (rc == STORE_CONSTRAINT)
+		return err_set(e, E_CONFLICT, "login", "账号 %s 已存在", login);
+	if (rc != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	int64_t uid = store_last_id(w->conn);
+	for (int i = 0; i < nroles; i++) {
+		if (!role_known(roles[i].role))
+			return err_set(e, E_FIELD_INVALID, "role", "没有角色 %s", roles[i].role);
+		int64_t scope = org;
+		if (roles[i].scope_code) {
+			v = json_string(roles[i].scope_code);
+			rc = org_resolve(w->conn, v, &scope, NULL, 0, NULL, 0);
+			json_decref(v);
+			if (rc != 0)
+				return err_set(e, E_FIELD_INVALID, "scope", "单位 %s 不存在",
+					       roles[i].scope_code);
+		}
+		s = store_stmt(w->conn, ST_ROLE_INSERT);
+		sbind_int(s, 1, uid);
+		sbind_text(s, 2, roles[i].role);
+		sbind_int(s, 3, scope);
+		rc = sdone(s);
+		if (rc != STORE_DONE)
+			return err_set(e, rc == STORE_CONSTRAINT ? E_CONFLICT : E_UNAVAILABLE, "role",
+				       "角色重复或写入失败");
+	}
+	return uid;
+}

@@ -1,0 +1,108 @@
+/*
+ * The case engine (DESIGN.md §2): creates cases and applies the actions of
+ * their matter type. The functions marked "writer" run inside a writer job
+ * (core/writer.h) and leave the database unchanged when they fail; the
+ * others read through a reader connection.
+ */
+#ifndef CIVICLOOP_CORE_ENGINE_H
+#define CIVICLOOP_CORE_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/auth.h"
+#include "core/types.h"
+#include "core/writer.h"
+#include "util/error.h"
+
+struct app;
+
+#define CASE_TITLE_MAX 200     /* characters */
+#define CASE_TEXT_MAX 8000     /* characters */
+#define CASE_ADDRESS_MAX 300   /* characters */
+#define REPORTER_NAME_MAX 64   /* characters */
+#define CASE_FIELDS_MAX 64     /* keys in "fields" */
+#define COMMENT_MAX 2000       /* characters */
+#define DUPLICATE_WINDOW_MS (30LL * 24 * 3600 * 1000)
+
+/* A case row as loaded. Strings are owned by the record. */
+struct case_rec {
+	int64_t id;
+	char no[32];
+	const struct matter_type *type;
+	char *class_;
+	char *channel;
+	char *status;
+	char *title;
+	char *description;
+	json_t *location; /* NULL if none */
+	int64_t org_id;
+	char org_path[256];
+	unsigned char *reporter_enc;
+	size_t reporter_len;
+	bool confidential;
+	json_t *fields; /* object, never NULL after load */
+	int64_t received_at, due_at, closed_at, created_by, created_at, updated_at, version;
+};
+
+struct asg_rec {
+	int64_t id, case_id, org_id;
+	char kind[8];
+	char status[32];
+	int64_t dispatched_at, sign_due_at, due_at, signed_at, done_at;
+	char org_code[64];
+	char org_name[128];
+	char org_path[256];
+};
+
+#define CASE_MAX_ASSIGNMENTS 32
+
+struct case_full {
+	struct case_rec c;
+	struct asg_rec a[CASE_MAX_ASSIGNMENTS];
+	int na;
+};
+
+/* writer: creates a case from an API body. *out = {"case","possible_duplicates","routing"}. */
+int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
+		  struct err *e);
+/* writer: applies `action` to case `id`. *out = {"case":…}. */
+int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action,
+	       json_t *body, json_t **out, struct err *e);
+/* writer: records that `a` was shown the confidential reporter of case id. */
+int engine_record_pii_view(struct wctx *w, const struct actor *a, int64_t id);
+
+/* Loads a case with its assignments. Returns 0, or -1 if there is no such case. */
+int case_load(struct store_conn *c, const struct app *app, int64_t id, struct case_full *cf);
+void case_full_release(struct case_full *cf);
+bool case_visible(const struct actor *a, const struct case_full *cf);
+/* Case as API JSON. detail: full reporter where allowed (sets *pii_shown when
+ * a confidential reporter was revealed), actions the actor may take now. */
+json_t *case_to_json(struct store_conn *c, const struct app *app, const struct actor *a,
+		     const struct case_full *cf, bool detail, bool *pii_shown);
+
+/* Case list for GET /api/v1/cases. q holds the parsed filters. */
+struct case_query {
+	const char *type, *status, *q;
+	int64_t org_id;     /* 0 = any */
+	bool mine, overdue;
+	int64_t from, to;   /* received_at range, 0 = open */
+	int64_t cursor;     /* id to continue below, 0 = start */
+	int limit;          /* 1..200 */
+};
+int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
+	      const struct case_query *q, json_t **out, struct err *e);
+int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
+		json_t **out, struct err *e);
+
+/* Helpers shared with the API layer. */
+size_t utf8_chars(const char *s);
+void mask_phone(const char *phone, char *out, size_t cap);
+void mask_name(const char *name, char *out, size_t cap);
+bool phone_valid(const char *phone);
+int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
+		char *code, size_t codecap);
+char *json_canonical(const json_t *v);
+
+#endif

@@ -1,0 +1,171 @@
+/* Timers into events (scheduler.h). */
+#include "core/scheduler.h"
+#include "core/app.h"
+#include "core/engine.h"
+#include "core/writer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/timeutil.h"
+
+#define SCHEDULER_BATCH 200
+#define SCHEDULER_TICK_MS 1000
+
+struct scheduler {
+	struct app *app;
+	struct store_conn *reader;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stopping;
+};
+
+struct fire_batch {
+	int64_t ids[SCHEDULER_BATCH];
+	int n;
+	int fired;
+};
+
+static int fire_job(struct wctx *w, struct write_job *job)
+{
+	struct fire_batch *b = job->arg;
+	b->fired = 0;
+	for (int i = 0; i < b->n; i++) {
+		struct store_stmt *s = store_stmt(w->conn, ST_TIMER_GET);
+		sbind_int(s, 1, b->ids[i]);
+		if (sstep(s) != STORE_ROW) {
+			sreset(s);
+			continue;
+		}
+		int64_t case_id = scol_int(s, 1);
+		int64_t asg = scol_null(s, 2) ? 0 : scol_int(s, 2);
+		char kind[32];
+		snprintf(kind, sizeof kind, "%s", scol_text(s, 3));
+		int64_t due = scol_int(s, 5);
+		int64_t warn = scol_null(s, 6) ? 0 : scol_int(s, 6);
+		bool warned = scol_int(s, 7) != 0;
+		bool running = !strcmp(scol_text(s, 8), "running");
+		sreset(s);
+		if (!running)
+			continue; /* stopped or fired since it was read */
+		const char *action;
+		const char *state = "running";
+		if (due <= w->now) {
+			action = "timer.overdue";
+			state = "fired";
+		} else if (!warned && warn && warn <= w->now) {
+			action = "timer.warning";
+		} else {
+			continue;
+		}
+		s = store_stmt(w->conn, ST_TIMER_MARK);
+		sbind_int(s, 1, b->ids[i]);
+		sbind_int(s, 2, 1);
+		sbind_text(s, 3, state);
+		if (sdone(s) != STORE_DONE)
+			return -1;
+		char at[ISO8601_MAX];
+		time_format_iso(due, at, sizeof at);
+		json_t *p = json_pack("{s:s,s:s}", "timer", kind, "due_at", at);
+		if (asg)
+			json_object_set_new(p, "assignment", json_integer(asg));
+		char *text = json_canonical(p);
+		json_decref(p);
+		struct event_rec ev = {.case_id = case_id, .at = w->now, .action = action,
+				       .payload = text};
+		int rc = wctx_event(w, &ev);
+		free(text);
+		if (rc != 0)
+			return -1;
+		b->fired++;
+	}
+	return 0;
+}
+
+int scheduler_run_once(struct app *app, struct store_conn *reader, int64_t now)
+{
+	struct fire_batch *b = calloc(1, sizeof *b);
+	if (!b)
+		return -1;
+	int total = 0;
+	for (;;) {
+		b->n = 0;
+		struct store_stmt *s = store_stmt(reader, ST_TIMERS_DUE);
+		sbind_int(s, 1, now);
+		sbind_int(s, 2, SCHEDULER_BATCH);
+		while (sstep(s) == STORE_ROW && b->n < SCHEDULER_BATCH)
+			b->ids[b->n++] = scol_int(s, 0);
+		sreset(s);
+		if (b->n == 0)
+			break;
+		if (writer_run(app->writer, fire_job, b) != 0) {
+			total = -1;
+			break;
+		}
+		total += b->fired;
+		if (b->n < SCHEDULER_BATCH || b->fired == 0)
+			break;
+	}
+	free(b);
+	return total;
+}
+
+static void *scheduler_main(void *arg)
+{
+	struct scheduler *s = arg;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		pthread_mutex_unlock(&s->mu);
+		scheduler_run_once(s->app, s->reader, time_now_ms());
+		pthread_mutex_lock(&s->mu);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += SCHEDULER_TICK_MS / 1000;
+		while (!s->stopping &&
+		       pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+struct scheduler *scheduler_start(struct app *app, char *err, size_t errcap)
+{
+	struct scheduler *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->app = app;
+	s->reader = store_open(app->db_path, true, err, errcap);
+	if (!s->reader) {
+		free(s);
+		return NULL;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if (pthread_create(&s->thread, NULL, scheduler_main, s) != 0) {
+		snprintf(err, errcap, "无法启动定时线程");
+		store_close(s->reader);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void scheduler_stop(struct scheduler *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	store_close(s->reader);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}

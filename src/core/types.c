@@ -1,0 +1,495 @@
+/* Loading and validating matter-type definitions (types.h). */
+#include "core/types.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TYPES_MAX 64
+
+struct loader {
+	const char *file;
+	char *err;
+	size_t errcap;
+};
+
+__attribute__((format(printf, 2, 3))) static int fail(struct loader *L, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(L->err, L->errcap, "%s: %s", L->file, msg);
+	return -1;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int str_list(struct loader *L, json_t *arr, const char *what, const char ***out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return fail(L, "%s 必须是字符串数组", what);
+	size_t len = json_array_size(arr);
+	*out = calloc(len ? len : 1, sizeof **out);
+	if (!*out)
+		return fail(L, "内存不足");
+	for (size_t i = 0; i < len; i++) {
+		json_t *v = json_array_get(arr, i);
+		if (!json_is_string(v))
+			return fail(L, "%s 的第 %zu 项不是字符串", what, i + 1);
+		(*out)[i] = json_string_value(v);
+	}
+	*n = (int)len;
+	return 0;
+}
+
+bool str_in(const char *s, const char *const *list, int n)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, list[i]))
+			return true;
+	return false;
+}
+
+static const struct {
+	const char *name;
+	enum field_kind kind;
+	int max;
+} field_kinds[] = {
+	{"string", FK_STRING, 200}, {"text", FK_TEXT, 8000}, {"int", FK_INT, 0},
+	{"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
+	{"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
+};
+
+static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
+		       struct type_field *f)
+{
+	if (!json_is_object(o))
+		return fail(L, "字段定义必须是对象");
+	f->name = jstr(o, "name");
+	if (!f->name || !*f->name)
+		return fail(L, "字段缺少 name");
+	const struct type_field *base = t ? type_field(t, f->name) : NULL;
+	const char *kind = jstr(o, "type");
+	if (base && !kind) {
+		*f = *base;
+	} else {
+		if (!kind)
+			kind = "string";
+		size_t i;
+		for (i = 0; i < sizeof field_kinds / sizeof field_kinds[0]; i++)
+			if (!strcmp(field_kinds[i].name, kind))
+				break;
+		if (i == sizeof field_kinds / sizeof field_kinds[0])
+			return fail(L, "字段 %s 的类型 %s 不认识", f->name, kind);
+		f->kind = field_kinds[i].kind;
+		f->max = field_kinds[i].max;
+		f->label = jstr(o, "label");
+	}
+	f->name = jstr(o, "name");
+	f->required = json_is_true(json_object_get(o, "required"));
+	json_t *max = json_object_get(o, "max");
+	if (max) {
+		if (!json_is_integer(max) || json_integer_value(max) < 1 ||
+		    json_integer_value(max) > 100000)
+			return fail(L, "字段 %s 的 max 必须是 1–100000 的整数", f->name);
+		f->max = (int)json_integer_value(max);
+	}
+	json_t *values = json_object_get(o, "values");
+	if (values)
+		f->values = values;
+	if (f->kind == FK_ENUM) {
+		if (!json_is_array(f->values) || json_array_size(f->values) == 0)
+			return fail(L, "枚举字段 %s 缺少 values", f->name);
+		for (size_t i = 0; i < json_array_size(f->values); i++)
+			if (!json_is_string(json_array_get(f->values, i)))
+				return fail(L, "枚举字段 %s 的 values 必须是字符串", f->name);
+	}
+	return 0;
+}
+
+static int parse_fields(struct loader *L, json_t *arr, const struct matter_type *t,
+			struct type_field **out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return fail(L, "fields 必须是数组");
+	size_t len = json_array_size(arr);
+	*out = calloc(len ? len : 1, sizeof **out);
+	if (!*out)
+		return fail(L, "内存不足");
+	for (size_t i = 0; i < len; i++) {
+		if (parse_field(L, json_array_get(arr, i), t, &(*out)[i]) != 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp((*out)[j].name, (*out)[i].name))
+				return fail(L, "字段 %s 重复定义", (*out)[i].name);
+	}
+	*n = (int)len;
+	return 0;
+}
+
+static int parse_effects(struct loader *L, json_t *arr, const char *where,
+			 struct type_effect **out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return fail(L, "%s 的 effects 必须是数组", where);
+	size_t len = json_array_size(arr);
+	*out = calloc(len ? len : 1, sizeof **out);
+	if (!*out)
+		return fail(L, "内存不足");
+	for (size_t i = 0; i < len; i++) {
+		json_t *o = json_array_get(arr, i);
+		struct type_effect *e = &(*out)[i];
+		e->name = json_is_object(o) ? jstr(o, "effect") : NULL;
+		if (!e->name)
+			return fail(L, "%s 的第 %zu 个 effect 缺少 effect 名", where, i + 1);
+		e->index = engine_effect_index(e->name);
+		if (e->index < 0)
+			return fail(L, "%s 引用了不存在的 effect %s", where, e->name);
+		e->params = o;
+	}
+	*n = (int)len;
+	return 0;
+}
+
+static int check_state(struct loader *L, const struct matter_type *t, const char *s,
+		       const char *where)
+{
+	if (s && !type_state(t, s))
+		return fail(L, "%s 引用了不存在的状态 %s", where, s);
+	return 0;
+}
+
+static int parse_action(struct loader *L, json_t *o, struct matter_type *t, struct type_action *a)
+{
+	if (!json_is_object(o) || !(a->code = jstr(o, "code")) || !(a->name = jstr(o, "name")))
+		return fail(L, "动作缺少 code 或 name");
+	char where[96];
+	snprintf(where, sizeof where, "动作 %s", a->code);
+	if (str_list(L, json_object_get(o, "from"), "from", &a->from, &a->nfrom) != 0 ||
+	    str_list(L, json_object_get(o, "roles"), "roles", &a->roles, &a->nroles) != 0 ||
+	    str_list(L, json_object_get(o, "assignment_from"), "assignment_from", &a->asg_from,
+		     &a->nasg_from) != 0)
+		return -1;
+	if (a->nfrom == 0 || a->nroles == 0)
+		return fail(L, "%s 必须有 from 和 roles", where);
+	for (int i = 0; i < a->nfrom; i++)
+		if (check_state(L, t, a->from[i], where) != 0)
+			return -1;
+	a->to = jstr(o, "to");
+	a->to_when_all_done = jstr(o, "to_when_all_done");
+	if (check_state(L, t, a->to, where) || check_state(L, t, a->to_when_all_done, where))
+		return -1;
+	const char *on = jstr(o, "on");
+	if (on && strcmp(on, "assignment") && strcmp(on, "case"))
+		return fail(L, "%s 的 on 只能是 case 或 assignment", where);
+	a->on_assignment = on && !strcmp(on, "assignment");
+	a->asg_to = jstr(o, "assignment_to");
+	if (a->on_assignment && (a->nasg_from == 0 || !a->asg_to))
+		return fail(L, "%s 作用于承办任务，必须有 assignment_from 和 assignment_to", where);
+	json_t *within = json_object_get(o, "within");
+	if (within) {
+		a->within_deadline = jstr(within, "deadline");
+		if (!a->within_deadline || !type_deadline(t, a->within_deadline))
+			return fail(L, "%s 的 within.deadline 不是已定义的时限", where);
+	}
+	if (parse_fields(L, json_object_get(o, "fields"), t, &a->fields, &a->nfields) != 0 ||
+	    parse_effects(L, json_object_get(o, "effects"), where, &a->effects, &a->neffects) != 0)
+		return -1;
+	json_t *branches = json_object_get(o, "branches");
+	if (branches) {
+		if (!json_is_array(branches) || json_array_size(branches) == 0)
+			return fail(L, "%s 的 branches 必须是非空数组", where);
+		a->nbranches = (int)json_array_size(branches);
+		a->branches = calloc((size_t)a->nbranches, sizeof *a->branches);
+		if (!a->branches)
+			return fail(L, "内存不足");
+		for (int i = 0; i < a->nbranches; i++) {
+			json_t *b = json_array_get(branches, (size_t)i);
+			struct type_branch *br = &a->branches[i];
+			json_t *cond = json_object_get(b, "if");
+			if (cond) {
+				br->if_field = jstr(cond, "field");
+				br->if_in = json_object_get(cond, "in");
+				if (!br->if_field || !json_is_array(br->if_in))
+					return fail(L, "%s 的分支条件需要 field 和 in", where);
+			}
+			br->to = jstr(b, "to");
+			if (!br->to || check_state(L, t, br->to, where))
+				return fail(L, "%s 的分支缺少合法的 to", where);
+			if (parse_effects(L, json_object_get(b, "effects"), where, &br->effects,
+					  &br->neffects) != 0)
+				return -1;
+		}
+		if (a->branches[a->nbranches - 1].if_field)
+			return fail(L, "%s 的最后一个分支必须没有条件", where);
+	}
+	return 0;
+}
+
+static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
+{
+	t->json = root;
+	if (!json_is_object(root))
+		return fail(L, "类型定义必须是 JSON 对象");
+	t->code = jstr(root, "code");
+	t->name = jstr(root, "name");
+	t->prefix = jstr(root, "number_prefix");
+	if (!t->code || !t->name || !t->prefix)
+		return fail(L, "缺少 code、name 或 number_prefix");
+	if (strlen(t->prefix) != 2 || t->prefix[0] < 'A' || t->prefix[0] > 'Z' ||
+	    t->prefix[1] < 'A' || t->prefix[1] > 'Z')
+		return fail(L, "number_prefix 必须是两个大写字母");
+
+	json_t *states = json_object_get(root, "states");
+	if (!json_is_array(states) || json_array_size(states) == 0)
+		return fail(L, "缺少 states");
+	t->nstates = (int)json_array_size(states);
+	t->states = calloc((size_t)t->nstates, sizeof *t->states);
+	int initial = 0;
+	for (int i = 0; i < t->nstates; i++) {
+		json_t *s = json_array_get(states, (size_t)i);
+		t->states[i].code = jstr(s, "code");
+		t->states[i].name = jstr(s, "name");
+		t->states[i].initial = json_is_true(json_object_get(s, "initial"));
+		t->states[i].final = json_is_true(json_object_get(s, "final"));
+		if (!t->states[i].code || !t->states[i].name)
+			return fail(L, "状态缺少 code 或 name");
+		initial += t->states[i].initial;
+	}
+	if (initial != 1)
+		return fail(L, "必须恰好有一个 initial 状态");
+
+	json_t *dls = json_object_get(root, "deadlines");
+	if (dls && !json_is_object(dls))
+		return fail(L, "deadlines 必须是对象");
+	t->ndeadlines = (int)json_object_size(dls);
+	t->deadlines = calloc((size_t)t->ndeadlines + 1, sizeof *t->deadlines);
+	const char *key;
+	json_t *val;
+	int di = 0;
+	json_object_foreach(dls, key, val)
+	{
+		char why[128];
+		t->deadlines[di].name = key;
+		if (deadline_spec_parse(val, &t->deadlines[di].spec, why, sizeof why) != 0)
+			return fail(L, "时限 %s 不正确: %s", key, why);
+		di++;
+	}
+
+	json_t *classes = json_object_get(root, "classes");
+	if (!json_is_array(classes) || json_array_size(classes) == 0)
+		return fail(L, "缺少 classes");
+	t->nclasses = (int)json_array_size(classes);
+	t->classes = calloc((size_t)t->nclasses, sizeof *t->classes);
+	for (int i = 0; i < t->nclasses; i++) {
+		json_t *c = json_array_get(classes, (size_t)i);
+		struct type_class *k = &t->classes[i];
+		k->code = jstr(c, "code");
+		k->name = jstr(c, "name");
+		if (!k->code || !k->name)
+			return fail(L, "分类缺少 code 或 name");
+		json_t *dl = json_object_get(c, "deadline");
+		if (dl) {
+			char why[128];
+			if (deadline_spec_parse(dl, &k->deadline, why, sizeof why) != 0)
+				return fail(L, "分类 %s 的时限不正确: %s", k->code, why);
+			k->has_deadline = true;
+		}
+		k->confidential = json_is_true(json_object_get(c, "confidential"));
+	}
+	t->default_class = jstr(root, "default_class");
+	if (t->default_class && !type_class(t, t->default_class))
+		return fail(L, "default_class 不是已定义的分类");
+	if (str_list(L, json_object_get(root, "channels"), "channels", &t->channels,
+		     &t->nchannels) != 0)
+		return -1;
+	t->default_channel = jstr(root, "default_channel");
+	if (t->default_channel && !type_has_channel(t, t->default_channel))
+		return fail(L, "default_channel 不在 channels 中");
+	json_t *warn = json_object_get(root, "warn_before_ms");
+	t->warn_before_ms = json_is_integer(warn) ? json_integer_value(warn) : 4 * 3600 * 1000;
+
+	if (parse_fields(L, json_object_get(root, "fields"), NULL, &t->fields, &t->nfields) != 0)
+		return -1;
+	json_t *actions = json_object_get(root, "actions");
+	if (!json_is_array(actions))
+		return fail(L, "缺少 actions");
+	t->nactions = (int)json_array_size(actions);
+	t->actions = calloc((size_t)t->nactions + 1, sizeof *t->actions);
+	for (int i = 0; i < t->nactions; i++) {
+		if (parse_action(L, json_array_get(actions, (size_t)i), t, &t->actions[i]) != 0)
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (!strcmp(t->actions[j].code, t->actions[i].code))
+				return fail(L, "动作 %s 重复定义", t->actions[i].code);
+	}
+	return 0;
+}
+
+static void type_release(struct matter_type *t)
+{
+	for (int i = 0; i < t->nactions; i++) {
+		struct type_action *a = &t->actions[i];
+		free(a->from);
+		free(a->roles);
+		free(a->asg_from);
+		free(a->fields);
+		free(a->effects);
+		for (int j = 0; j < a->nbranches; j++)
+			free(a->branches[j].effects);
+		free(a->branches);
+	}
+	free(t->actions);
+	free(t->states);
+	free(t->classes);
+	free(t->channels);
+	free(t->fields);
+	free(t->deadlines);
+	json_decref(t->json);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct type_registry *types_load_dir(const char *dir, char *err, size_t errcap)
+{
+	struct type_registry *r = calloc(1, sizeof *r);
+	char *names[TYPES_MAX];
+	int nnames = 0;
+	DIR *d = opendir(dir);
+	if (!r || !d) {
+		snprintf(err, errcap, "无法打开类型目录 %s", dir);
+		free(r);
+		if (d)
+			closedir(d);
+		return NULL;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) && nnames < TYPES_MAX) {
+		size_t n = strlen(de->d_name);
+		if (n > 5 && !strcmp(de->d_name + n - 5, ".json"))
+			names[nnames++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)nnames, sizeof names[0], cmp_names);
+	r->types = calloc((size_t)nnames + 1, sizeof *r->types);
+	r->list = json_pack("{s:[]}", "items");
+	int rc = 0;
+	for (int i = 0; i < nnames && rc == 0; i++) {
+		char path[2048];
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		struct loader L = {.file = path, .err = err, .errcap = errcap};
+		json_error_t je;
+		json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+		if (!root) {
+			rc = fail(&L, "第 %d 行: %s", je.line, je.text);
+			break;
+		}
+		struct matter_type *t = &r->types[r->ntypes++];
+		rc = parse_type(&L, root, t);
+		for (int j = 0; rc == 0 && j < r->ntypes - 1; j++)
+			if (!strcmp(r->types[j].code, t->code))
+				rc = fail(&L, "类型 %s 重复定义", t->code);
+		if (rc == 0)
+			json_array_append_new(json_object_get(r->list, "items"),
+					      json_pack("{s:s,s:s}", "code", t->code, "name",
+							t->name));
+	}
+	for (int i = 0; i < nnames; i++)
+		free(names[i]);
+	if (rc == 0 && r->ntypes == 0) {
+		snprintf(err, errcap, "类型目录 %s 中没有任何类型定义", dir);
+		rc = -1;
+	}
+	if (rc != 0) {
+		types_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void types_free(struct type_registry *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->ntypes; i++)
+		type_release(&r->types[i]);
+	free(r->types);
+	json_decref(r->list);
+	free(r);
+}
+
+const struct matter_type *types_find(const struct type_registry *r, const char *code)
+{
+	for (int i = 0; code && i < r->ntypes; i++)
+		if (!strcmp(r->types[i].code, code))
+			return &r->types[i];
+	return NULL;
+}
+
+const struct type_action *type_action(const struct matter_type *t, const char *code)
+{
+	for (int i = 0; code && i < t->nactions; i++)
+		if (!strcmp(t->actions[i].code, code))
+			return &t->actions[i];
+	return NULL;
+}
+
+const struct type_class *type_class(const struct matter_type *t, const char *code)
+{
+	for (int i = 0; code && i < t->nclasses; i++)
+		if (!strcmp(t->classes[i].code, code))
+			return &t->classes[i];
+	return NULL;
+}
+
+const struct type_state *type_state(const struct matter_type *t, const char *code)
+{
+	for (int i = 0; code && i < t->nstates; i++)
+		if (!strcmp(t->states[i].code, code))
+			return &t->states[i];
+	return NULL;
+}
+
+const struct type_field *type_field(const struct matter_type *t, const char *name)
+{
+	for (int i = 0; name && i < t->nfields; i++)
+		if (!strcmp(t->fields[i].name, name))
+			return &t->fields[i];
+	return NULL;
+}
+
+const struct deadline_spec *type_deadline(const struct matter_type *t, const char *name)
+{
+	for (int i = 0; name && i < t->ndeadlines; i++)
+		if (!strcmp(t->deadlines[i].name, name))
+			return &t->deadlines[i].spec;
+	return NULL;
+}
+
+bool type_has_channel(const struct matter_type *t, const char *channel)
+{
+	return str_in(channel, t->channels, t->nchannels);
+}

@@ -1,0 +1,152 @@
+/*
+ * Matter types as data (DESIGN.md §2). Each JSON file in config/types defines
+ * one type: classes (with their handle deadline), channels, fields with
+ * validation, states, named deadlines, and actions. The registry validates
+ * every definition at load time, so a broken definition stops the server at
+ * start with a message naming the file and the fault, never at run time.
+ *
+ * An action (struct type_action) says:
+ *   from            case states it may be taken in
+ *   roles           roles that may take it (scoped to the case's org, or for
+ *                   "on":"assignment" actions to the assignment's org)
+ *   on=assignment   it acts on the caller's own assignment, which must be in
+ *                   assignment_from; it moves to assignment_to
+ *   within          must be taken before a named deadline counted from the
+ *                   assignment's dispatch
+ *   fields          inputs, each a type field by name or defined inline
+ *   effects         named effects run in order (engine.c: effect_table)
+ *   to              the next case state; or to_when_all_done: the next state
+ *                   once every live assignment is done; or branches: the
+ *                   first whose `if` holds gives `to` and extra effects
+ * C code never switches on a type's or action's name.
+ */
+#ifndef CIVICLOOP_CORE_TYPES_H
+#define CIVICLOOP_CORE_TYPES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/calendar.h"
+
+enum field_kind {
+	FK_STRING, /* one line, max chars (default 200) */
+	FK_TEXT,   /* multi-line, max chars (default 8000) */
+	FK_INT,
+	FK_BOOL,
+	FK_ENUM,     /* one of values */
+	FK_ORG,      /* an org code or id */
+	FK_ORGS,     /* a list of org codes or ids, max items */
+	FK_CASE,     /* a case id */
+	FK_DATETIME, /* ISO 8601 */
+};
+
+struct type_field {
+	const char *name;
+	const char *label;
+	enum field_kind kind;
+	int max;         /* chars for strings, items for lists, 0 = default */
+	json_t *values;  /* FK_ENUM: array of strings (borrowed from the type json) */
+	bool required;
+};
+
+struct type_state {
+	const char *code;
+	const char *name;
+	bool initial, final;
+};
+
+struct type_class {
+	const char *code;
+	const char *name;
+	struct deadline_spec deadline;
+	bool has_deadline;
+	bool confidential; /* cases of this class are confidential */
+};
+
+struct type_effect {
+	const char *name;
+	json_t *params; /* the effect object itself (borrowed) */
+	int index;      /* into the engine's effect table, resolved at load */
+};
+
+struct type_branch {
+	const char *if_field; /* NULL = always */
+	json_t *if_in;        /* array of values (borrowed) */
+	const char *to;
+	struct type_effect *effects;
+	int neffects;
+};
+
+struct type_action {
+	const char *code;
+	const char *name;
+	const char **from;
+	int nfrom;
+	const char *to;
+	const char *to_when_all_done;
+	const char **roles;
+	int nroles;
+	bool on_assignment;
+	const char **asg_from;
+	int nasg_from;
+	const char *asg_to;
+	const char *within_deadline; /* named deadline, counted from dispatch */
+	struct type_field *fields;
+	int nfields;
+	struct type_effect *effects;
+	int neffects;
+	struct type_branch *branches;
+	int nbranches;
+};
+
+struct named_deadline {
+	const char *name;
+	struct deadline_spec spec;
+};
+
+struct matter_type {
+	const char *code;
+	const char *name;
+	const char *prefix; /* case number prefix, 2 ASCII letters */
+	struct type_class *classes;
+	int nclasses;
+	const char *default_class;
+	const char **channels;
+	int nchannels;
+	const char *default_channel;
+	struct type_field *fields;
+	int nfields;
+	struct type_state *states;
+	int nstates;
+	struct type_action *actions;
+	int nactions;
+	struct named_deadline *deadlines;
+	int ndeadlines;
+	int64_t warn_before_ms;
+	json_t *json; /* the definition, as served by GET /api/v1/types/{type} */
+};
+
+struct type_registry {
+	struct matter_type *types;
+	int ntypes;
+	json_t *list; /* {"items":[summary…]} for GET /api/v1/types */
+};
+
+/* Loads every *.json in dir. NULL with a reason on any fault. */
+struct type_registry *types_load_dir(const char *dir, char *err, size_t errcap);
+void types_free(struct type_registry *r);
+
+const struct matter_type *types_find(const struct type_registry *r, const char *code);
+const struct type_action *type_action(const struct matter_type *t, const char *code);
+const struct type_class *type_class(const struct matter_type *t, const char *code);
+const struct type_state *type_state(const struct matter_type *t, const char *code);
+const struct type_field *type_field(const struct matter_type *t, const char *name);
+const struct deadline_spec *type_deadline(const struct matter_type *t, const char *name);
+bool type_has_channel(const struct matter_type *t, const char *channel);
+bool str_in(const char *s, const char *const *list, int n);
+
+/* Resolves an effect name to its index; provided by the engine. */
+int engine_effect_index(const char *name);
+
+#endif

@@ -1,0 +1,243 @@
+/* The group-commit writer thread, see writer.h. */
+#include "core/writer.h"
+#include "core/app.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+/* A checkpoint is signed when this many events have been appended since the
+ * last one, or this much time has passed with new events. */
+#define CHECKPOINT_EVERY_EVENTS 1000
+#define CHECKPOINT_EVERY_MS (60 * 1000)
+
+struct writer {
+	struct app *app;
+	struct store_conn *conn;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct write_job *head, *tail; /* queue, guarded by mu */
+	bool stopping;
+	struct chain_head chain; /* only the writer thread touches it */
+	int64_t last_checkpoint_seq;
+	int64_t last_checkpoint_at;
+	_Atomic uint64_t batches[WRITER_BATCH_BUCKETS];
+	_Atomic uint64_t jobs;
+};
+
+int wctx_event(struct wctx *w, const struct event_rec *e)
+{
+	return chain_append(w->conn, w->head, e);
+}
+
+static int bucket_of(int n)
+{
+	int b = 0;
+	while (n > 1 && b < WRITER_BATCH_BUCKETS - 1) {
+		n >>= 1;
+		b++;
+	}
+	return b;
+}
+
+static void writer_maybe_checkpoint(struct writer *w, int64_t now)
+{
+	if (w->chain.seq == w->last_checkpoint_seq)
+		return;
+	if (w->chain.seq - w->last_checkpoint_seq < CHECKPOINT_EVERY_EVENTS &&
+	    now - w->last_checkpoint_at < CHECKPOINT_EVERY_MS)
+		return;
+	if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK)
+		return;
+	if (chain_checkpoint(w->conn, &w->chain, &w->app->keys, now) == 0) {
+		store_exec(w->conn, ST_RELEASE);
+		w->last_checkpoint_seq = w->chain.seq;
+		w->last_checkpoint_at = now;
+	} else {
+		store_exec(w->conn, ST_ROLLBACK_TO);
+		store_exec(w->conn, ST_RELEASE);
+	}
+}
+
+/* Runs one batch: BEGIN, each job in a savepoint, COMMIT. */
+static void writer_batch(struct writer *w, struct write_job *batch)
+{
+	struct chain_head start = w->chain;
+	int64_t cp_seq = w->last_checkpoint_seq, cp_at = w->last_checkpoint_at;
+	int64_t now = time_now_ms();
+	bool ok = store_exec(w->conn, ST_BEGIN) == STORE_OK;
+	int n = 0;
+	for (struct write_job *j = batch; j; j = j->next, n++) {
+		if (!ok) {
+			j->rc = -1;
+			continue;
+		}
+		struct chain_head before = w->chain;
+		struct wctx ctx = {.conn = w->conn, .app = w->app, .head = &w->chain, .now = now};
+		if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK) {
+			j->rc = -1;
+			continue;
+		}
+		j->rc = j->run(&ctx, j);
+		if (j->rc != 0) {
+			store_exec(w->conn, ST_ROLLBACK_TO);
+			w->chain = before;
+		}
+		store_exec(w->conn, ST_RELEASE);
+	}
+	if (ok) {
+		writer_maybe_checkpoint(w, now);
+		ok = store_exec(w->conn, ST_COMMIT) == STORE_OK;
+		if (!ok) {
+			fprintf(stderr, "civicloop: commit failed: %s\n", store_errmsg(w->conn));
+			store_exec(w->conn, ST_ROLLBACK);
+		}
+	}
+	if (!ok) {
+		w->chain = start;
+		w->last_checkpoint_seq = cp_seq;
+		w->last_checkpoint_at = cp_at;
+	}
+	atomic_fetch_add(&w->batches[bucket_of(n)], 1);
+	atomic_fetch_add(&w->jobs, (uint64_t)n);
+	for (struct write_job *j = batch, *next; j; j = next) {
+		next = j->next;
+		bool committed = ok;
+		if (j->wait_mu) {
+			pthread_mutex_lock(j->wait_mu);
+			j->committed = committed;
+			j->finished = true;
+			pthread_cond_signal(j->wait_cv);
+			pthread_mutex_unlock(j->wait_mu);
+		} else if (j->done) {
+			j->done(j, committed);
+		}
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->head && w->stopping) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		/* take up to WRITER_MAX_BATCH jobs */
+		struct write_job *batch = w->head, *last = w->head;
+		int n = 1;
+		while (last->next && n < WRITER_MAX_BATCH) {
+			last = last->next;
+			n++;
+		}
+		w->head = last->next;
+		if (!w->head)
+			w->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&w->mu);
+		writer_batch(w, batch);
+	}
+	return NULL;
+}
+
+struct writer *writer_start(struct app *app, char *err, size_t errcap)
+{
+	struct writer *w = calloc(1, sizeof *w);
+	if (!w) {
+		snprintf(err, errcap, "内存不足");
+		return NULL;
+	}
+	w->app = app;
+	w->conn = store_open(app->db_path, false, err, errcap);
+	if (!w->conn)
+		goto fail;
+	if (store_migrate(w->conn, err, errcap) != 0)
+		goto fail;
+	if (chain_load_head(w->conn, &w->chain) != 0) {
+		snprintf(err, errcap, "无法读取审计链: %s", store_errmsg(w->conn));
+		goto fail;
+	}
+	struct store_stmt *s = store_stmt(w->conn, ST_CHECKPOINT_LAST);
+	if (sstep(s) == STORE_ROW) {
+		w->last_checkpoint_seq = scol_int(s, 0);
+		w->last_checkpoint_at = scol_int(s, 1);
+	}
+	sreset(s);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		snprintf(err, errcap, "无法启动写线程");
+		goto fail;
+	}
+	return w;
+fail:
+	store_close(w->conn);
+	free(w);
+	return NULL;
+}
+
+void writer_stop(struct writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	/* a final checkpoint so a clean shutdown leaves the head signed */
+	if (w->chain.seq != w->last_checkpoint_seq &&
+	    store_exec(w->conn, ST_BEGIN) == STORE_OK) {
+		if (chain_checkpoint(w->conn, &w->chain, &w->app->keys, time_now_ms()) == 0)
+			store_exec(w->conn, ST_COMMIT);
+		else
+			store_exec(w->conn, ST_ROLLBACK);
+	}
+	store_exec(w->conn, ST_CHECKPOINT_WAL);
+	store_close(w->conn);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+}
+
+void writer_submit(struct writer *w, struct write_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+int writer_run(struct writer *w, write_fn run, void *arg)
+{
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	struct write_job job = {.run = run, .arg = arg, .wait_mu = &mu, .wait_cv = &cv};
+	writer_submit(w, &job);
+	pthread_mutex_lock(&mu);
+	while (!job.finished)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
+	pthread_mutex_destroy(&mu);
+	pthread_cond_destroy(&cv);
+	return job.committed ? job.rc : -1;
+}
+
+void writer_batch_stats(struct writer *w, uint64_t out[WRITER_BATCH_BUCKETS], uint64_t *jobs)
+{
+	for (int i = 0; i < WRITER_BATCH_BUCKETS; i++)
+		out[i] = atomic_load(&w->batches[i]);
+	*jobs = atomic_load(&w->jobs);
+}

@@ -1,0 +1,114 @@
+/*
+ * The HTTP layer: libmicrohttpd with an internal thread pool, a route table
+ * as data (api/routes.c), JSON in and out, and API.md's error shape for every
+ * failure.
+ *
+ * A request's life: MHD hands us the headers, then the body in pieces (we
+ * keep at most HTTP_BODY_MAX bytes, past that the answer is 413), then a
+ * final call where we route it. Read handlers answer at once from this
+ * thread's own read connection, inside one read transaction. Write handlers
+ * queue a writer job and suspend the connection (MHD_suspend_connection), so
+ * no MHD thread waits on a commit; the writer resumes the connection once the
+ * batch is durable, and MHD calls us again to send the answer.
+ */
+#ifndef CIVICLOOP_HTTP_HTTP_H
+#define CIVICLOOP_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/auth.h"
+#include "core/writer.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+#define HTTP_BODY_MAX (1024 * 1024)
+#define HTTP_MAX_PARAMS 3
+
+struct app;
+struct req;
+
+enum handler_result { H_DONE, H_ASYNC };
+typedef enum handler_result (*handler_fn)(struct req *r);
+
+enum route_auth { AUTH_NONE, AUTH_USER };
+enum route_flags { RF_NONE = 0, RF_IDEMPOTENT = 1 };
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/api/v1/cases/{id}/actions/{action}" */
+	handler_fn handler;
+	enum route_auth auth;
+	int flags;
+	const char *summary; /* one line, for /api/openapi.json */
+};
+
+extern const struct route routes[];
+extern const int nroutes;
+
+struct req {
+	struct MHD_Connection *conn;
+	struct app *app;
+	const char *method;
+	const char *url;
+	int route; /* index into routes, -1 if none */
+	char params[HTTP_MAX_PARAMS][128];
+	struct buf body;
+	bool too_large;
+	bool routed;
+	int64_t t0;
+	char address[64];
+	struct actor actor;
+	bool authed;
+	struct store_conn *reader; /* this thread's read connection */
+
+	/* result */
+	int status;
+	json_t *out;     /* response body (owned) */
+	char *raw;       /* or a raw body (owned) */
+	size_t raw_len;
+	const char *content_type;
+	struct err err;
+	bool failed; /* err holds the answer */
+	char set_cookie[2][320];
+
+	/* asynchronous writes */
+	struct write_job job;
+	write_fn async_run; /* the handler's job body */
+	json_t *in;         /* parsed request body */
+	bool suspended;
+	bool resumed;
+	bool committed;
+	char idem_key[129];
+	unsigned char idem_hash[32];
+	void *hctx; /* handler scratch (owned, freed with free()) */
+};
+
+struct server;
+struct server *server_start(struct app *app, const char *listen_addr, int port, int threads,
+			    char *err, size_t errcap);
+void server_stop(struct server *s);
+int server_port(const struct server *s);
+
+/* Handler helpers */
+enum handler_result reply_json(struct req *r, int status, json_t *body); /* steals body */
+enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
+			      const char *msg);
+enum handler_result reply_failed(struct req *r); /* answers with r->err */
+/* Queues `run` on the writer; its result is r->out/r->status or r->err. */
+enum handler_result reply_async(struct req *r, write_fn run);
+const char *req_query(struct req *r, const char *key);
+const char *req_header(struct req *r, const char *key);
+/* Parses the JSON body into r->in; on failure sets the error and returns -1. */
+int req_json(struct req *r);
+/* Parses a positive id path parameter; -1 if malformed. */
+int64_t req_param_id(struct req *r, int i);
+
+/* Metrics (http/metrics.c) */
+void metrics_observe(int route, int status, int64_t micros);
+json_t *metrics_placeholder(void);
+char *metrics_render(struct app *app, struct store_conn *reader, size_t *len);
+
+#endif

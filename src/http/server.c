@@ -1,0 +1,444 @@
+/* The libmicrohttpd server: request lifecycle, routing, auth, responses (http.h). */
+#include "http/http.h"
+#include "core/app.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+struct server {
+	struct MHD_Daemon *d;
+	struct app *app;
+	int port;
+};
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+
+static void reader_close(void *p)
+{
+	store_close(p);
+}
+
+static void reader_key_init(void)
+{
+	pthread_key_create(&reader_key, reader_close);
+}
+
+/* This thread's read connection, opened on first use. */
+static struct store_conn *thread_reader(struct app *app)
+{
+	pthread_once(&reader_once, reader_key_init);
+	struct store_conn *c = pthread_getspecific(reader_key);
+	if (!c) {
+		char err[256];
+		c = store_open(app->db_path, true, err, sizeof err);
+		if (!c) {
+			fprintf(stderr, "civicloop: %s\n", err);
+			return NULL;
+		}
+		pthread_setspecific(reader_key, c);
+	}
+	return c;
+}
+
+const char *req_query(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(struct req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
+}
+
+enum handler_result reply_json(struct req *r, int status, json_t *body)
+{
+	r->status = status;
+	json_decref(r->out);
+	r->out = body;
+	return H_DONE;
+}
+
+enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
+			      const char *msg)
+{
+	if (msg)
+		err_set(&r->err, kind, field, "%s", msg);
+	else
+		err_set(&r->err, kind, field, NULL);
+	r->failed = true;
+	return H_DONE;
+}
+
+enum handler_result reply_failed(struct req *r)
+{
+	r->failed = true;
+	return H_DONE;
+}
+
+int req_json(struct req *r)
+{
+	const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
+		return err_set(&r->err, E_MEDIA_TYPE, NULL, NULL);
+	json_error_t je;
+	r->in = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES,
+			   &je);
+	if (!r->in)
+		return err_set(&r->err, E_BAD_JSON, NULL, "请求体不是合法的 JSON：%s（第 %d 字节）",
+			       je.text, je.position);
+	if (!json_is_object(r->in))
+		return err_set(&r->err, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
+	return 0;
+}
+
+int64_t req_param_id(struct req *r, int i)
+{
+	const char *s = r->params[i];
+	if (!*s || strlen(s) > 18)
+		return -1;
+	int64_t v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v > 0 ? v : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* writer jobs for handlers                                            */
+
+/* Runs the handler's job, with Idempotency-Key handling around it. */
+static int async_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	if (r->idem_key[0]) {
+		struct store_stmt *s = store_stmt(w->conn, ST_IDEM_GET);
+		sbind_int(s, 1, r->actor.user_id);
+		sbind_text(s, 2, r->idem_key);
+		if (sstep(s) == STORE_ROW) {
+			bool same = scol_bytes(s, 0) == sizeof r->idem_hash &&
+				    memcmp(scol_blob(s, 0), r->idem_hash, sizeof r->idem_hash) == 0;
+			if (same) {
+				r->status = (int)scol_int(s, 1);
+				r->out = json_loads(scol_text(s, 2), 0, NULL);
+			}
+			sreset(s);
+			if (!same)
+				return err_set(&r->err, E_IDEMPOTENCY_CONFLICT, NULL, NULL);
+			return 0;
+		}
+		sreset(s);
+	}
+	int rc = r->async_run(w, job);
+	if (rc == 0 && r->idem_key[0] && r->out) {
+		char *text = json_dumps(r->out, JSON_COMPACT);
+		struct store_stmt *s = store_stmt(w->conn, ST_IDEM_PUT);
+		sbind_int(s, 1, r->actor.user_id);
+		sbind_text(s, 2, r->idem_key);
+		sbind_blob(s, 3, r->idem_hash, sizeof r->idem_hash);
+		sbind_int(s, 4, r->status);
+		sbind_text(s, 5, text);
+		sbind_int(s, 6, w->now);
+		rc = sdone(s) == STORE_DONE ? 0 : err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
+		free(text);
+	}
+	if (rc != 0) {
+		json_decref(r->out);
+		r->out = NULL;
+	}
+	return rc;
+}
+
+static void async_done(struct write_job *job, bool committed)
+{
+	struct req *r = job->arg;
+	r->committed = committed;
+	r->resumed = true;
+	MHD_resume_connection(r->conn);
+}
+
+enum handler_result reply_async(struct req *r, write_fn run)
+{
+	r->async_run = run;
+	r->job.run = async_job;
+	r->job.done = async_done;
+	r->job.arg = r;
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+	writer_submit(r->app->writer, &r->job);
+	return H_ASYNC;
+}
+
+/* ------------------------------------------------------------------ */
+/* routing                                                             */
+
+/* Matches path against pattern, capturing {params}. */
+static bool route_match(const char *pattern, const char *path, struct req *r)
+{
+	int np = 0;
+	while (*pattern && *path) {
+		if (*pattern == '{') {
+			const char *end = strchr(pattern, '}');
+			const char *seg = path;
+			while (*path && *path != '/')
+				path++;
+			size_t n = (size_t)(path - seg);
+			if (n == 0 || n >= sizeof r->params[0] || np >= HTTP_MAX_PARAMS)
+				return false;
+			memcpy(r->params[np], seg, n);
+			r->params[np][n] = '\0';
+			np++;
+			pattern = end + 1;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	return !*pattern && !*path;
+}
+
+static int find_route(struct req *r, bool *method_mismatch)
+{
+	*method_mismatch = false;
+	for (int i = 0; i < nroutes; i++) {
+		if (!route_match(routes[i].pattern, r->url, r))
+			continue;
+		if (!strcmp(routes[i].method, r->method))
+			return i;
+		*method_mismatch = true;
+	}
+	return -1;
+}
+
+static const char *cookie_value(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+/* Authenticates by bearer token or session cookie; cookie writes need the
+ * CSRF token in X-CSRF-Token. */
+static int authenticate(struct req *r)
+{
+	const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *token = NULL;
+	bool via_cookie = false;
+	if (h && !strncasecmp(h, "Bearer ", 7))
+		token = h + 7;
+	else if ((token = cookie_value(r, "cl_session")))
+		via_cookie = true;
+	if (!token)
+		return err_set(&r->err, E_UNAUTHENTICATED, NULL, NULL);
+	if (session_lookup(r->reader, token, time_now_ms(), &r->actor) != 0)
+		return err_set(&r->err, E_UNAUTHENTICATED, NULL, "登录已失效，请重新登录");
+	r->actor.via_cookie = via_cookie;
+	if (via_cookie && strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+		const char *csrf = req_header(r, "X-CSRF-Token");
+		if (!csrf || sodium_memcmp(csrf, r->actor.csrf, strlen(r->actor.csrf) + 1) != 0 ||
+		    strlen(csrf) != strlen(r->actor.csrf))
+			return err_set(&r->err, E_CSRF, NULL, NULL);
+	}
+	r->authed = true;
+	return 0;
+}
+
+static enum handler_result dispatch(struct req *r)
+{
+	bool mismatch;
+	r->route = find_route(r, &mismatch);
+	if (r->route < 0)
+		return reply_err(r, mismatch ? E_METHOD : E_ROUTE_NOT_FOUND, NULL, NULL);
+	if (r->too_large)
+		return reply_err(r, E_TOO_LARGE, NULL, "请求体超过 1 MiB");
+	const struct route *rt = &routes[r->route];
+	r->reader = thread_reader(r->app);
+	if (!r->reader)
+		return reply_err(r, E_UNAVAILABLE, NULL, "数据库暂不可用");
+	if (store_exec(r->reader, ST_BEGIN_READ) != STORE_OK)
+		return reply_err(r, E_UNAVAILABLE, NULL, "数据库暂不可用");
+	enum handler_result hr;
+	if (rt->auth == AUTH_USER && authenticate(r) != 0) {
+		hr = reply_failed(r);
+	} else {
+		const char *key = req_header(r, "Idempotency-Key");
+		if (key && (rt->flags & RF_IDEMPOTENT)) {
+			if (strlen(key) == 0 || strlen(key) >= sizeof r->idem_key) {
+				store_exec(r->reader, ST_COMMIT);
+				return reply_err(r, E_BAD_REQUEST, "Idempotency-Key",
+						 "Idempotency-Key 长度须为 1–128");
+			}
+			snprintf(r->idem_key, sizeof r->idem_key, "%s", key);
+			hash_blake2b(r->idem_hash, r->url, strlen(r->url) + 1,
+				     r->body.data ? r->body.data : "", r->body.len);
+		}
+		hr = rt->handler(r);
+	}
+	store_exec(r->reader, ST_COMMIT);
+	return hr;
+}
+
+/* ------------------------------------------------------------------ */
+/* responses                                                           */
+
+static enum MHD_Result send_response(struct req *r)
+{
+	char *body;
+	size_t len;
+	if (r->failed || (r->suspended && !r->committed && !r->out)) {
+		if (!r->failed && r->suspended && !r->committed && r->err.kind == E_OK)
+			err_set(&r->err, E_UNAVAILABLE, NULL, "写入未能完成，请稍后重试");
+		if (r->err.kind == E_OK)
+			err_set(&r->err, E_INTERNAL, NULL, NULL);
+		r->status = err_status(r->err.kind);
+		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind),
+				      "message", err_message(&r->err));
+		if (r->err.field[0])
+			json_object_set_new(json_object_get(e, "error"), "field",
+					    json_string(r->err.field));
+		body = json_dumps(e, JSON_COMPACT);
+		json_decref(e);
+		len = strlen(body);
+		r->content_type = "application/json; charset=utf-8";
+	} else if (r->raw) {
+		body = r->raw;
+		len = r->raw_len;
+		r->raw = NULL;
+	} else {
+		body = r->out ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10)) : strdup("{}");
+		len = strlen(body);
+		r->content_type = "application/json; charset=utf-8";
+	}
+	if (!r->status)
+		r->status = 200;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (int i = 0; i < 2; i++)
+		if (r->set_cookie[i][0])
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
+	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	metrics_observe(r->route, r->status, (time_now_ms() - r->t0) * 1000);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct app *app = cls;
+	struct req *r = *con_cls;
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		r->conn = conn;
+		r->app = app;
+		r->method = method;
+		r->url = url;
+		r->route = -1;
+		r->t0 = time_now_ms();
+		buf_init(&r->body, HTTP_BODY_MAX);
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
+				  r->address, sizeof r->address);
+		else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+				  r->address, sizeof r->address);
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->too_large && buf_append(&r->body, upload_data, *upload_size) != 0)
+			r->too_large = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->resumed)
+		return send_response(r);
+	if (r->routed)
+		return MHD_YES; /* suspended and woken without a result: wait */
+	r->routed = true;
+	if (dispatch(r) == H_ASYNC)
+		return MHD_YES;
+	return send_response(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *con_cls;
+	if (!r)
+		return;
+	json_decref(r->out);
+	json_decref(r->in);
+	free(r->raw);
+	free(r->hctx);
+	buf_release(&r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+struct server *server_start(struct app *app, const char *listen_addr, int port, int threads,
+			    char *err, size_t errcap)
+{
+	struct server *s = calloc(1, sizeof *s);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (!s || inet_pton(AF_INET, listen_addr, &sa.sin_addr) != 1) {
+		snprintf(err, errcap, "无效的监听地址 %s", listen_addr);
+		free(s);
+		return NULL;
+	}
+	s->app = app;
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+					MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+				(uint16_t)port, NULL, NULL, on_request, app,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+				MHD_OPTION_CONNECTION_LIMIT, 4096u,
+				MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+	if (!s->d) {
+		snprintf(err, errcap, "无法在 %s:%d 上监听: %s", listen_addr, port, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : port;
+	return s;
+}
+
+int server_port(const struct server *s)
+{
+	return s->port;
+}
+
+void server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

@@ -1,0 +1,160 @@
+/*
+ * The database schema, as an ordered list of migrations. Migration N brings
+ * the schema from version N-1 to N; `schema_version` records what has been
+ * applied. Never edit a migration that has shipped: add a new one.
+ *
+ * Tables (all times are UTC milliseconds):
+ *  orgs          the org tree; `path` is "/id/id/…/" from the root, so a
+ *                subtree is `path LIKE '<root path>%'`.
+ *  users         accounts; pw_hash is an Argon2id string (libsodium).
+ *  user_roles    role grants, each scoped to an org subtree.
+ *  sessions      login sessions; only BLAKE2b(token) is stored.
+ *  cases         current state of each case, the projection of its events.
+ *  assignments   one unit's part of a case (lead / assist / review).
+ *  events        the append-only history and audit chain (see core/chain.h):
+ *                seq is the global order, hash = BLAKE2b(prev_hash ‖ bytes).
+ *  checkpoints   Ed25519-signed (seq, hash, at) of the chain head.
+ *  timers        deadlines of cases and assignments; the scheduler turns due
+ *                ones into events exactly once (state moves in the same
+ *                transaction as the event).
+ *  links         duplicate / merged / related links between cases.
+ *  idempotency   the first response to each (user, Idempotency-Key).
+ *  counters      per-day sequence numbers for human case numbers.
+ */
+#ifndef CIVICLOOP_STORE_SCHEMA_H
+#define CIVICLOOP_STORE_SCHEMA_H
+
+static const char *const schema_migrations[] = {
+	/* 1: the spine */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE orgs("
+	" id INTEGER PRIMARY KEY,"
+	" code TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL,"
+	" kind TEXT NOT NULL CHECK(kind IN('county','township','village','grid','department',"
+	"  'enterprise','centre')),"
+	" parent_id INTEGER REFERENCES orgs(id),"
+	" path TEXT NOT NULL,"
+	" region_code TEXT,"
+	" settings TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX orgs_parent ON orgs(parent_id);"
+	"CREATE INDEX orgs_path ON orgs(path);"
+	"CREATE TABLE users("
+	" id INTEGER PRIMARY KEY,"
+	" login TEXT NOT NULL UNIQUE,"
+	" name TEXT NOT NULL,"
+	" org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	" pw_hash TEXT NOT NULL,"
+	" phone_enc BLOB,"
+	" disabled INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE user_roles("
+	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" role TEXT NOT NULL,"
+	" scope_org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	" PRIMARY KEY(user_id, role, scope_org_id));"
+	"CREATE TABLE sessions("
+	" token_hash BLOB PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" csrf TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE cases("
+	" id INTEGER PRIMARY KEY,"
+	" no TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL,"
+	" class TEXT,"
+	" channel TEXT,"
+	" status TEXT NOT NULL,"
+	" title TEXT NOT NULL,"
+	" description TEXT NOT NULL,"
+	" location TEXT,"
+	" org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	" reporter_enc BLOB,"
+	" phone_index BLOB,"
+	" confidential INTEGER NOT NULL DEFAULT 0,"
+	" fields TEXT NOT NULL DEFAULT '{}',"
+	" received_at INTEGER NOT NULL,"
+	" due_at INTEGER,"
+	" closed_at INTEGER,"
+	" created_by INTEGER REFERENCES users(id),"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" version INTEGER NOT NULL DEFAULT 1);"
+	"CREATE INDEX cases_type_status ON cases(type, status);"
+	"CREATE INDEX cases_org ON cases(org_id);"
+	"CREATE INDEX cases_received ON cases(received_at);"
+	"CREATE INDEX cases_phone ON cases(phone_index) WHERE phone_index IS NOT NULL;"
+	"CREATE INDEX cases_due ON cases(due_at) WHERE closed_at IS NULL;"
+	"CREATE TABLE assignments("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id),"
+	" org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	" kind TEXT NOT NULL CHECK(kind IN('lead','assist','review')),"
+	" status TEXT NOT NULL,"
+	" dispatched_at INTEGER NOT NULL,"
+	" sign_due_at INTEGER,"
+	" due_at INTEGER,"
+	" signed_at INTEGER,"
+	" done_at INTEGER,"
+	" updated_at INTEGER NOT NULL);"
+	"CREATE INDEX assignments_case ON assignments(case_id);"
+	"CREATE INDEX assignments_org ON assignments(org_id, status);"
+	"CREATE TABLE events("
+	" seq INTEGER PRIMARY KEY,"
+	" case_id INTEGER REFERENCES cases(id),"
+	" at INTEGER NOT NULL,"
+	" actor_id INTEGER,"
+	" org_id INTEGER,"
+	" action TEXT NOT NULL,"
+	" from_status TEXT,"
+	" to_status TEXT,"
+	" payload TEXT NOT NULL,"
+	" prev_hash BLOB NOT NULL,"
+	" hash BLOB NOT NULL);"
+	"CREATE INDEX events_case ON events(case_id, seq);"
+	"CREATE TABLE checkpoints("
+	" seq INTEGER PRIMARY KEY,"
+	" hash BLOB NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" key_id TEXT NOT NULL,"
+	" public_key BLOB NOT NULL,"
+	" signature BLOB NOT NULL);"
+	"CREATE TABLE timers("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id),"
+	" assignment_id INTEGER REFERENCES assignments(id),"
+	" kind TEXT NOT NULL,"
+	" unit INTEGER NOT NULL,"
+	" due_at INTEGER NOT NULL,"
+	" warn_at INTEGER,"
+	" warned INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL CHECK(state IN('running','paused','fired','stopped')),"
+	" paused_at INTEGER);"
+	"CREATE INDEX timers_due ON timers(state, due_at);"
+	"CREATE INDEX timers_warn ON timers(state, warned, warn_at);"
+	"CREATE INDEX timers_case ON timers(case_id);"
+	"CREATE TABLE links("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id),"
+	" other_id INTEGER NOT NULL REFERENCES cases(id),"
+	" kind TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" removed_at INTEGER);"
+	"CREATE INDEX links_case ON links(case_id);"
+	"CREATE INDEX links_other ON links(other_id);"
+	"CREATE TABLE idempotency("
+	" user_id INTEGER NOT NULL,"
+	" key TEXT NOT NULL,"
+	" body_hash BLOB NOT NULL,"
+	" status INTEGER NOT NULL,"
+	" response TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" PRIMARY KEY(user_id, key));"
+	"CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
+
+#endif

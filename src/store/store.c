@@ -1,0 +1,52 @@
+/* Backend-independent wrappers of store.h. */
+#include "store/store.h"
+
+const struct store_backend *store_be = &store_sqlite;
+
+struct store_conn *store_open(const char *dsn, bool readonly, char *err, size_t errcap)
+{
+	return store_be->open(dsn, readonly, err, errcap);
+}
+
+void store_close(struct store_conn *c)
+{
+	if (c)
+		store_be->close(c);
+}
+
+int store_migrate(struct store_conn *c, char *err, size_t errcap)
+{
+	return store_be->migrate(c, err, errcap);
+}
+
+int store_exec(struct store_conn *c, enum stmt_id id)
+{
+	return store_be->exec(c, id);
+}
+
+struct store_stmt *store_stmt(struct store_conn *c, enum stmt_id id)
+{
+	return store_be->stmt(c, id);
+}
+
+int64_t store_last_id(struct store_conn *c)
+{
+	return store_be->last_id(c);
+}
+
+int store_changes(struct store_conn *c)
+{
+	return store_be->changes(c);
+}
+
+const char *store_errmsg(struct store_conn *c)
+{
+	return store_be->errmsg(c);
+}
+
+int sdone(struct store_stmt *s)
+{
+	int rc = store_be->step(s);
+	store_be->reset(s);
+	return rc == STORE_ROW ? STORE_DONE : rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * The storage interface. Every SQL statement civicloop runs is named in
+ * statements.h and prepared once per connection; callers pick a statement by
+ * id, bind parameters and step it. Nothing outside a backend ever sees SQL
+ * text, so no input can reach SQL except as a bound parameter.
+ *
+ * A backend is a table of function pointers (struct store_backend); SQLite
+ * (sqlite.c) is the embedded default. A PostgreSQL backend implements the same
+ * table with its own SQL text per statement id.
+ *
+ * Threads: a connection is used by one thread at a time. All writes go
+ * through the single writer (core/writer.h) on its own connection; readers
+ * each open their own connection.
+ */
+#ifndef CIVICLOOP_STORE_STORE_H
+#define CIVICLOOP_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/statements.h"
+
+enum stmt_id {
+#define STMT(name, sql) name,
+	STATEMENT_LIST(STMT)
+#undef STMT
+	STMT__COUNT
+};
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_ROW = 1,
+	STORE_DONE = 2,
+	STORE_CONSTRAINT = -1, /* unique / foreign key / check violated */
+	STORE_BUSY = -2,       /* lock not obtained in time */
+	STORE_FULL = -3,       /* disk full */
+	STORE_ERROR = -4,      /* anything else */
+};
+
+struct store_conn;
+struct store_stmt;
+
+struct store_backend {
+	const char *name;
+	/* Opens a connection; on failure NULL and a reason in err. */
+	struct store_conn *(*open)(const char *dsn, bool readonly, char *err, size_t errcap);
+	void (*close)(struct store_conn *c);
+	/* Brings the schema to the newest version (writer connection only). */
+	int (*migrate)(struct store_conn *c, char *err, size_t errcap);
+	int (*exec)(struct store_conn *c, enum stmt_id id); /* no parameters, no rows */
+	struct store_stmt *(*stmt)(struct store_conn *c, enum stmt_id id);
+	void (*bind_int)(struct store_stmt *s, int i, int64_t v);
+	void (*bind_text)(struct store_stmt *s, int i, const char *v); /* NULL binds NULL */
+	void (*bind_blob)(struct store_stmt *s, int i, const void *v, size_t n);
+	void (*bind_null)(struct store_stmt *s, int i);
+	int (*step)(struct store_stmt *s);
+	void (*reset)(struct store_stmt *s);
+	int64_t (*col_int)(struct store_stmt *s, int i);
+	const char *(*col_text)(struct store_stmt *s, int i); /* valid until next step */
+	const void *(*col_blob)(struct store_stmt *s, int i);
+	size_t (*col_bytes)(struct store_stmt *s, int i);
+	bool (*col_null)(struct store_stmt *s, int i);
+	int64_t (*last_id)(struct store_conn *c);
+	int (*changes)(struct store_conn *c);
+	const char *(*errmsg)(struct store_conn *c);
+};
+
+extern const struct store_backend store_sqlite;
+
+/* The process-wide backend; set once at start. */
+extern const struct store_backend *store_be;
+
+struct store_conn *store_open(const char *dsn, bool readonly, char *err, size_t errcap);
+void store_close(struct store_conn *c);
+int store_migrate(struct store_conn *c, char *err, size_t errcap);
+int store_exec(struct store_conn *c, enum stmt_id id);
+
+/* Prepared statement `id`, reset and with bindings cleared. Parameters are
+ * 1-based. The statement belongs to the connection: do not free it. */
+struct store_stmt *store_stmt(struct store_conn *c, enum stmt_id id);
+static inline void sbind_int(struct store_stmt *s, int i, int64_t v) { store_be->bind_int(s, i, v); }
+static inline void sbind_text(struct store_stmt *s, int i, const char *v) { store_be->bind_text(s, i, v); }
+static inline void sbind_blob(struct store_stmt *s, int i, const void *v, size_t n) { store_be->bind_blob(s, i, v, n); }
+static inline void sbind_null(struct store_stmt *s, int i) { store_be->bind_null(s, i); }
+static inline int sstep(struct store_stmt *s) { return store_be->step(s); }
+static inline void sreset(struct store_stmt *s) { store_be->reset(s); }
+static inline int64_t scol_int(struct store_stmt *s, int i) { return store_be->col_int(s, i); }
+static inline const char *scol_text(struct store_stmt *s, int i) { return store_be->col_text(s, i); }
+static inline const void *scol_blob(struct store_stmt *s, int i) { return store_be->col_blob(s, i); }
+static inline size_t scol_bytes(struct store_stmt *s, int i) { return store_be->col_bytes(s, i); }
+static inline bool scol_null(struct store_stmt *s, int i) { return store_be->col_null(s, i); }
+int64_t store_last_id(struct store_conn *c);
+int store_changes(struct store_conn *c);
+const char *store_errmsg(struct store_conn *c);
+
+/* Steps a statement that returns no rows and resets it: STORE_DONE or error. */
+int sdone(struct store_stmt *s);
+
+#endif
