@@ -27,6 +27,7 @@ struct scheduler {
 struct fire_batch {
 	int64_t ids[SCHEDULER_BATCH];
 	int n;
+	int64_t now; /* the instant the timers were selected as due at */
 	int fired;
 };
 
@@ -54,10 +55,10 @@ static int fire_job(struct wctx *w, struct write_job *job)
 			continue; /* stopped or fired since it was read */
 		const char *action;
 		const char *state = "running";
-		if (due <= w->now) {
+		if (due <= b->now) {
 			action = "timer.overdue";
 			state = "fired";
-		} else if (!warned && warn && warn <= w->now) {
+		} else if (!warned && warn && warn <= b->now) {
 			action = "timer.warning";
 		} else {
 			continue;
@@ -94,6 +95,7 @@ int scheduler_run_once(struct app *app, struct store_conn *reader, int64_t now)
 	int total = 0;
 	for (;;) {
 		b->n = 0;
+		b->now = now;
 		struct store_stmt *s = store_stmt(reader, ST_TIMERS_DUE);
 		sbind_int(s, 1, now);
 		sbind_int(s, 2, SCHEDULER_BATCH);
