@@ -280,7 +280,19 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 		sbind_int(s, 8, q->to);
 	if (q->overdue)
 		sbind_int(s, 9, time_now_ms());
-	sbind_text(s, 10, q->q);
+	/* q is matched literally: escape LIKE's wildcards */
+	char like[512];
+	if (q->q) {
+		size_t k = 0;
+		for (const char *p = q->q; *p && k < sizeof like - 3; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				like[k++] = '\\';
+			like[k++] = *p;
+		}
+		like[k] = '\0';
+	}
+	sbind_text(s, 10, q->q ? like : NULL);
+	sbind_text(s, 14, q->q);
 	if (q->cursor)
 		sbind_int(s, 11, q->cursor);
 	if (q->mine)

@@ -56,8 +56,16 @@ bool phone_valid(const char *p)
 				return false;
 		return true;
 	}
-	/* landline: 0 + area code, optional dash, 7-8 digits; or short service numbers */
-	if (n < 5 || n > 20)
+	if (n == 5) { /* service numbers: 12345, 95598 */
+		for (size_t i = 0; i < n; i++)
+			if (p[i] < '0' || p[i] > '9')
+				return false;
+		return true;
+	}
+	if (p[0] == '1')
+		return false; /* a mobile number is exactly 11 digits */
+	/* landline: 0 + area code (2-3 digits after the 0), optional dash, 7-8 digits */
+	if (p[0] != '0' || n < 10 || n > 13)
 		return false;
 	int dashes = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -355,24 +363,36 @@ static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t rec
 	return 0;
 }
 
-static json_t *possible_duplicates(struct store_conn *c, const unsigned char idx[HASH_LEN],
-				   int64_t received, int64_t self)
+/* Earlier cases from the same phone that the caller may see. */
+static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
+				   const unsigned char idx[HASH_LEN], int64_t received, int64_t self)
 {
+	struct store_conn *c = w->conn;
+	int64_t ids[10];
+	int n = 0;
 	json_t *arr = json_array();
 	struct store_stmt *s = store_stmt(c, ST_CASE_BY_PHONE);
 	sbind_blob(s, 1, idx, HASH_LEN);
 	sbind_int(s, 2, received - DUPLICATE_WINDOW_MS);
 	sbind_int(s, 3, self);
-	while (sstep(s) == STORE_ROW) {
-		char at[ISO8601_MAX];
-		time_format_iso(scol_int(s, 4), at, sizeof at);
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id",
-						     (json_int_t)scol_int(s, 0), "no",
-						     scol_text(s, 1), "title", scol_text(s, 2),
-						     "status", scol_text(s, 3), "received_at", at,
-						     "reason", "same_phone"));
-	}
+	while (sstep(s) == STORE_ROW && n < 10)
+		ids[n++] = scol_int(s, 0);
 	sreset(s);
+	for (int i = 0; i < n; i++) {
+		struct case_full cf;
+		if (case_load(c, w->app, ids[i], &cf) != 0)
+			continue;
+		if (case_visible(a, &cf)) {
+			char at[ISO8601_MAX];
+			time_format_iso(cf.c.received_at, at, sizeof at);
+			json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id",
+							     (json_int_t)cf.c.id, "no", cf.c.no,
+							     "title", cf.c.title, "status",
+							     cf.c.status, "received_at", at, "reason",
+							     "same_phone"));
+		}
+		case_full_release(&cf);
+	}
 	return arr;
 }
 
@@ -569,10 +589,16 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
 		store_fail(e);
 		goto out;
 	}
-	json_t *cj = case_to_json(w->conn, w->app, a, &cf, true, NULL);
+	bool pii = false;
+	json_t *cj = case_to_json(w->conn, w->app, a, &cf, true, &pii);
 	case_full_release(&cf);
+	if (pii && engine_record_pii_view(w, a, id) != 0) {
+		json_decref(cj);
+		store_fail(e);
+		goto out;
+	}
 	*out = json_pack("{s:o,s:o,s:[]}", "case", cj, "possible_duplicates",
-			 has_idx ? possible_duplicates(w->conn, idx, received, id) : json_array(),
+			 has_idx ? possible_duplicates(w, a, idx, received, id) : json_array(),
 			 "routing");
 	rc = 0;
 out:
@@ -1246,7 +1272,14 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 		store_fail(e);
 		goto out;
 	}
-	*out = json_pack("{s:o}", "case", case_to_json(w->conn, w->app, a, &cf, true, NULL));
+	bool pii = false;
+	*out = json_pack("{s:o}", "case", case_to_json(w->conn, w->app, a, &cf, true, &pii));
+	if (pii && engine_record_pii_view(w, a, cf.c.id) != 0) {
+		json_decref(*out);
+		*out = NULL;
+		store_fail(e);
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(x.payload);

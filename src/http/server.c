@@ -129,8 +129,13 @@ static int async_job(struct wctx *w, struct write_job *job)
 			bool same = scol_bytes(s, 0) == sizeof r->idem_hash &&
 				    memcmp(scol_blob(s, 0), r->idem_hash, sizeof r->idem_hash) == 0;
 			if (same) {
+				/* stored sealed: responses may carry personal data */
+				char *plain = NULL;
 				r->status = (int)scol_int(s, 1);
-				r->out = json_loads(scol_text(s, 2), 0, NULL);
+				if (unseal(&w->app->keys, scol_blob(s, 2), scol_bytes(s, 2), &plain,
+					   NULL) == 0)
+					r->out = json_loads(plain, 0, NULL);
+				free(plain);
 			}
 			sreset(s);
 			if (!same)
@@ -142,14 +147,21 @@ static int async_job(struct wctx *w, struct write_job *job)
 	int rc = r->async_run(w, job);
 	if (rc == 0 && r->idem_key[0] && r->out) {
 		char *text = json_dumps(r->out, JSON_COMPACT);
+		unsigned char *sealed = NULL;
+		size_t slen = 0;
+		if (!text || seal(&w->app->keys, text, strlen(text), &sealed, &slen) != 0) {
+			free(text);
+			return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
+		}
 		struct store_stmt *s = store_stmt(w->conn, ST_IDEM_PUT);
 		sbind_int(s, 1, r->actor.user_id);
 		sbind_text(s, 2, r->idem_key);
 		sbind_blob(s, 3, r->idem_hash, sizeof r->idem_hash);
 		sbind_int(s, 4, r->status);
-		sbind_text(s, 5, text);
+		sbind_blob(s, 5, sealed, slen);
 		sbind_int(s, 6, w->now);
 		rc = sdone(s) == STORE_DONE ? 0 : err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
+		free(sealed);
 		free(text);
 	}
 	if (rc != 0) {
@@ -163,6 +175,8 @@ static void async_done(struct write_job *job, bool committed)
 {
 	struct req *r = job->arg;
 	r->committed = committed;
+	if (job->rc != 0)
+		r->failed = true; /* r->err holds the job's answer */
 	r->resumed = true;
 	MHD_resume_connection(r->conn);
 }

@@ -80,8 +80,8 @@
 		"  AND fo.path LIKE ?6 || '%'))" \
 		" AND (?7 IS NULL OR c.received_at >= ?7) AND (?8 IS NULL OR c.received_at < ?8)" \
 		" AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
-		" AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' OR c.description LIKE '%' || ?10 || '%'" \
-		"  OR c.no = ?10)" \
+		" AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
+		"  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
 		" AND (?11 IS NULL OR c.id < ?11)" \
 		" AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo ON mo.id = ma.org_id" \
 		"  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \

@@ -1,0 +1,154 @@
+// The audit chain (DESIGN §6): `civicloop audit verify` passes on an intact
+// database and finds edits and deletions made behind the server's back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, runBin, runCmd, caseBody, HEX64 } from './helpers.mjs';
+
+const srv = await startServer();
+
+async function sql(db, stmt) {
+  const r = await runCmd('sqlite3', [db, stmt]);
+  assert.equal(r.code, 0, `sqlite3 ${stmt}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** A copy of the (stopped) database with its key file, for one tampering experiment. */
+let copies = 0;
+async function copyDb() {
+  const db = path.join(srv.dir, `copy${++copies}.db`);
+  await copyFile(srv.db, db);
+  await copyFile(`${srv.db}.key`, `${db}.key`);
+  return db;
+}
+
+let caseId;
+const PLAIN_PHONE = '13977770001';
+const IDEM_PHONE = '13977770002';
+const IDEM_NAME = '欧阳幂等';
+let lastSeq; // the seq of the last event this file caused
+let headSeq; // the last event in the database after shutdown
+
+test('after some actions the events carry chained hashes', async () => {
+  const op1 = await srv.login('op1');
+  const disp1 = await srv.login('disp1');
+  const cg1 = await srv.login('cg1');
+  const c = (await op1.create(caseBody({ title: '审计链测试' }))).case;
+  caseId = c.id;
+  await disp1.must(c.id, 'dispatch', { org: 'dept.cg' });
+  await cg1.must(c.id, 'sign', {});
+  await cg1.must(c.id, 'reply', { reply: '已处理。' });
+  const ev = await cg1.events(c.id);
+  assert.equal(ev.length, 4);
+  for (const e of ev) assert.match(e.hash, HEX64);
+  assert.equal(new Set(ev.map((e) => e.hash)).size, 4);
+  // two more cases whose reporters must stay encrypted at rest
+  await op1.create(caseBody({ title: '加密测试', reporter: { name: '隐私甲', phone: PLAIN_PHONE } }));
+  const k = await op1.post('/api/v1/cases', caseBody({ title: '加密测试（幂等）', reporter: { name: IDEM_NAME, phone: IDEM_PHONE } }),
+    { 'Idempotency-Key': 'audit-at-rest-1' });
+  assert.equal(k.status, 201, k.text);
+  lastSeq = (await op1.events(k.json.case.id)).at(-1).seq;
+  assert.ok(lastSeq > 45, `one global sequence, after the demo's events: ${lastSeq}`);
+});
+
+test('audit verify on the intact database → exit 0', async () => {
+  await srv.stop();
+  assert.equal(srv.lastExit.code, 0, `server exits cleanly on SIGTERM: ${JSON.stringify(srv.lastExit)}`);
+  const r = await runBin(['audit', 'verify', '--db', srv.db]);
+  assert.equal(r.code, 0, `verify: ${r.stdout} ${r.stderr}`);
+  // the events in the database are those the API reported (the scheduler may add its own later)
+  headSeq = Number(await sql(srv.db, 'SELECT max(seq) FROM events'));
+  assert.ok(headSeq >= lastSeq, `${headSeq} >= ${lastSeq}`);
+  assert.equal(Number(await sql(srv.db, 'SELECT count(*) FROM events')), headSeq, 'one gapless sequence from 1');
+  assert.equal(Number(await sql(srv.db, `SELECT count(*) FROM events WHERE case_id = ${caseId}`)), 4);
+  assert.equal(Number(await sql(srv.db, 'SELECT count(*) FROM checkpoints WHERE seq = (SELECT max(seq) FROM events)')), 1);
+});
+
+test('reporter names and phones are not stored in plaintext (DESIGN §5), even with Idempotency-Key', async () => {
+  // the cases were made before the server stopped: see the first test
+  const { readFile } = await import('node:fs/promises');
+  const bytes = Buffer.concat([
+    await readFile(srv.db),
+    await readFile(`${srv.db}-wal`).catch(() => Buffer.alloc(0)),
+  ]);
+  for (const secret of [PLAIN_PHONE, IDEM_PHONE, IDEM_NAME]) {
+    assert.ok(!bytes.includes(Buffer.from(secret)), `"${secret}" found in plaintext in the database file`);
+  }
+});
+
+test('an edited event payload is found and located (seq 5)', async () => {
+  const db = await copyDb();
+  const before = await sql(db, 'SELECT payload FROM events WHERE seq = 5');
+  assert.notEqual(before, '{}', 'seq 5 has a payload to tamper with');
+  await sql(db, "UPDATE events SET payload = '{}' WHERE seq = 5");
+  const r = await runBin(['audit', 'verify', '--db', db]);
+  assert.equal(r.code, 1, `verify must fail: ${r.stdout} ${r.stderr}`);
+  const out = r.stdout + r.stderr;
+  assert.match(out, /seq[=\s:]*5\b/, `names seq 5: ${out}`);
+  assert.doesNotMatch(out, /seq[=\s:]*[0-4]\b/, 'not an earlier event');
+});
+
+test('an edited time, actor or status is found', async () => {
+  for (const [stmt, seq] of [
+    ['UPDATE events SET at = at + 1 WHERE seq = 7', 7],
+    ['UPDATE events SET actor_id = 1 WHERE seq = 9', 9],
+    ["UPDATE events SET to_status = 'closed' WHERE seq = 11", 11],
+  ]) {
+    const db = await copyDb();
+    await sql(db, stmt);
+    const r = await runBin(['audit', 'verify', '--db', db]);
+    assert.equal(r.code, 1, `${stmt}: ${r.stdout}`);
+    assert.match(r.stdout + r.stderr, new RegExp(`seq[=\\s:]*${seq}\\b`), `${stmt}: ${r.stdout}`);
+  }
+});
+
+test('a deleted event in the middle is found', async () => {
+  const db = await copyDb();
+  await sql(db, 'DELETE FROM events WHERE seq = 20');
+  const r = await runBin(['audit', 'verify', '--db', db]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout + r.stderr, /seq[=\s:]*20\b/, r.stdout);
+});
+
+test('copying another event\'s hash onto a tampered row is detected', async () => {
+  // copying the hash of another event onto a tampered row does not help
+  const db = await copyDb();
+  await sql(db, 'UPDATE events SET hash = (SELECT hash FROM events WHERE seq = 31), payload = \'{}\' WHERE seq = 30');
+  const r = await runBin(['audit', 'verify', '--db', db]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout + r.stderr, /seq[=\s:]*30\b/, r.stdout);
+});
+
+test('deleting the last event is detected: the shutdown checkpoint covers it', async () => {
+  const cp = Number(await sql(srv.db, 'SELECT max(seq) FROM checkpoints'));
+  assert.equal(cp, headSeq, 'a clean shutdown signs a checkpoint at the head');
+  const db = await copyDb();
+  await sql(db, `DELETE FROM events WHERE seq = ${headSeq}`);
+  const r = await runBin(['audit', 'verify', '--db', db]);
+  assert.equal(r.code, 1, `truncation must be detected: ${r.stdout}`);
+  assert.match(r.stdout + r.stderr, new RegExp(`\\b${headSeq}\\b`), `mentions the missing seq ${headSeq}: ${r.stdout}`);
+});
+
+test('a forged checkpoint signature is detected', async () => {
+  const db = await copyDb();
+  await sql(db, `UPDATE checkpoints SET signature = zeroblob(64) WHERE seq = ${headSeq}`);
+  const r = await runBin(['audit', 'verify', '--db', db]);
+  assert.equal(r.code, 1, `${r.stdout} ${r.stderr}`);
+});
+
+test('verify on a missing database → exit 2 (could not check), not 0', async () => {
+  const r = await runBin(['audit', 'verify', '--db', path.join(srv.dir, 'nope.db')]);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+});
+
+test('the server serves the intact database again and the chain continues', async () => {
+  await srv.restart();
+  const op1 = await srv.login('op1');
+  const c = (await op1.create(caseBody({ title: '重启后' }))).case;
+  const ev = await op1.events(c.id);
+  assert.ok(ev[0].seq > headSeq, `the chain continues after ${headSeq}: ${ev[0].seq}`);
+  await srv.stop();
+  const r = await runBin(['audit', 'verify', '--db', srv.db]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});

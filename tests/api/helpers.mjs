@@ -1,0 +1,289 @@
+// Shared helpers for the black-box API tests (node:test, built-in fetch, no
+// npm dependencies). Each test file starts its own server on a fresh demo
+// database in a temporary directory:
+//
+//   import { startServer } from './helpers.mjs';
+//   const srv = await startServer();      // registers an `after` hook that stops it
+//   const op1 = await srv.login('op1');   // client with get/post/act helpers
+//
+// The binary is $CIVICLOOP_BIN, or build/civicloop under the repository root.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
+import assert from 'node:assert/strict';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = process.env.CIVICLOOP_BIN
+  ? path.resolve(process.env.CIVICLOOP_BIN)
+  : path.join(REPO, 'build', 'civicloop');
+export const PASSWORD = 'Demo#2024';
+
+/** Runs the binary with args; resolves {code, stdout, stderr} (never rejects on exit code). */
+export function runBin(args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(BIN, args, { encoding: 'utf8', timeout: 30000, ...opts }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? err.code : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Runs a command (e.g. sqlite3); resolves {code, stdout, stderr}. */
+export function runCmd(cmd, args) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: 30000 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? err.code : 0, stdout, stderr });
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Creates a demo database in a new temp dir, serves it on a free port and
+ * waits for /healthz. Registers an `after` hook (unless opts.autoStop is
+ * false) that stops the server and removes the directory.
+ */
+export async function startServer(opts = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-api-'));
+  const db = path.join(dir, 'demo.db');
+  const demo = await runBin(['demo', '--db', db]);
+  if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
+
+  const srv = {
+    dir,
+    db,
+    base: null,
+    proc: null,
+    stderr: '',
+    tokens: new Map(),
+    async stop() {
+      await stopProc(this);
+    },
+    async cleanup() {
+      await stopProc(this);
+      await rm(dir, { recursive: true, force: true });
+      // under ASan/UBSan (make asantest) a memory error or leak fails the file
+      const m = this.stderr.match(/(AddressSanitizer|LeakSanitizer|runtime error:)[\s\S]{0,2000}/);
+      if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);
+      if (this.lastExit && (this.lastExit.code !== 0 || this.lastExit.signal)) {
+        throw new Error(`the server did not exit cleanly on SIGTERM: ${JSON.stringify(this.lastExit)}\n${this.stderr.slice(-2000)}`);
+      }
+    },
+    async restart() {
+      await stopProc(this);
+      await serve(this);
+      this.tokens.clear();
+    },
+    url(p) {
+      return this.base + p;
+    },
+    /** Raw fetch: returns {status, headers, text, json}. */
+    async raw(method, p, { headers = {}, body } = {}) {
+      const res = await fetch(this.base + p, { method, headers, body, redirect: 'manual' });
+      const text = await res.text();
+      // API.md: never a 500 for bad input; none of these tests provokes a real outage
+      assert.ok(res.status < 500, `never a 5xx: ${method} ${p} → ${res.status}: ${text.slice(0, 300)}`);
+      let json;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, json };
+    },
+    /** POST /api/v1/auth/login; returns the raw response. */
+    async loginRaw(login, password = PASSWORD) {
+      return this.raw('POST', '/api/v1/auth/login', {
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ login, password }),
+      });
+    },
+    /** Logs in (cached per server) and returns a client. */
+    async login(login, { fresh = false } = {}) {
+      if (!fresh && this.tokens.has(login)) return this.tokens.get(login);
+      const r = await this.loginRaw(login);
+      assert.equal(r.status, 200, `login ${login}: ${r.text}`);
+      const c = client(this, r.json.token, r.json.user, r.json.csrf_token);
+      if (!fresh) this.tokens.set(login, c);
+      return c;
+    },
+    client(token) {
+      return client(this, token, null, null);
+    },
+  };
+  await serve(srv);
+  if (opts.autoStop !== false) after(() => srv.cleanup());
+  return srv;
+}
+
+async function serve(srv) {
+  const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  srv.proc = proc;
+  srv.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d) => {
+    srv.stderr += d;
+  });
+  proc.stdout.setEncoding('utf8');
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${srv.stderr}`)), 15000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early (${code}): ${out} ${srv.stderr}`));
+    });
+  });
+  srv.base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(srv.base + '/healthz');
+      if (r.status === 200) {
+        await r.text();
+        return;
+      }
+    } catch {
+      /* not yet */
+    }
+    await sleep(50);
+  }
+  throw new Error('server never answered /healthz');
+}
+
+async function stopProc(srv) {
+  const p = srv.proc;
+  if (!p) return;
+  srv.proc = null;
+  if (p.exitCode === null && p.signalCode === null) {
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 10000);
+    srv.lastExit = await srv.exited;
+    clearTimeout(t);
+  } else {
+    srv.lastExit = await srv.exited;
+  }
+}
+
+/** A signed-in client: JSON in, {status, json, text, headers} out. */
+function client(srv, token, user, csrf) {
+  const req = async (method, p, body, extraHeaders = {}) => {
+    const headers = { ...extraHeaders };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let payload;
+    if (body !== undefined) {
+      headers['Content-Type'] = headers['Content-Type'] || 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    return srv.raw(method, p, { headers, body: payload });
+  };
+  const c = {
+    token,
+    user,
+    csrf,
+    get: (p, h) => req('GET', p, undefined, h),
+    post: (p, body, h) => req('POST', p, body, h),
+    req,
+    /** POST /api/v1/cases/{id}/actions/{action}. */
+    act: (id, action, body = {}, h) => req('POST', `/api/v1/cases/${id}/actions/${action}`, body, h),
+    /** GET /api/v1/cases/{id} → the case object (asserts 200). */
+    async case(id) {
+      const r = await req('GET', `/api/v1/cases/${id}`);
+      assert.equal(r.status, 200, `GET case ${id}: ${r.text}`);
+      return r.json.case;
+    },
+    async events(id) {
+      const r = await req('GET', `/api/v1/cases/${id}/events`);
+      assert.equal(r.status, 200, `GET events ${id}: ${r.text}`);
+      return r.json.items;
+    },
+    /** Follows next_cursor through the whole list; returns all items. */
+    async listAll(query = '') {
+      const items = [];
+      let cursor = null;
+      for (let i = 0; i < 1000; i++) {
+        const sep = query ? '&' : '';
+        const q = `?${query}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const r = await req('GET', `/api/v1/cases${q}`);
+        assert.equal(r.status, 200, `list ${q}: ${r.text}`);
+        items.push(...r.json.items);
+        cursor = r.json.next_cursor;
+        if (!cursor) return items;
+      }
+      throw new Error('list never ended');
+    },
+    /** Creates a case (asserts 201) and returns the response body. */
+    async create(body, h) {
+      const r = await req('POST', '/api/v1/cases', body, h);
+      assert.equal(r.status, 201, `create: ${r.text}`);
+      return r.json;
+    },
+    /** Runs an action and asserts 200; returns the case. */
+    async must(id, action, body = {}) {
+      const r = await req('POST', `/api/v1/cases/${id}/actions/${action}`, body);
+      assert.equal(r.status, 200, `${action} on ${id} as ${user && user.login}: ${r.text}`);
+      return r.json.case;
+    },
+  };
+  return c;
+}
+
+/** Asserts the API error shape with the given status and code. */
+export function assertError(r, status, code, field) {
+  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status}: ${r.text}`);
+  assert.ok(r.json && typeof r.json === 'object', `error body is JSON: ${r.text}`);
+  assert.ok(r.json.error && typeof r.json.error === 'object', `has error object: ${r.text}`);
+  assert.equal(typeof r.json.error.code, 'string');
+  assert.equal(typeof r.json.error.message, 'string');
+  assert.ok(r.json.error.message.length > 0);
+  if (code) assert.equal(r.json.error.code, code, `error code: ${r.text}`);
+  if (field !== undefined) assert.equal(r.json.error.field, field, `error field: ${r.text}`);
+}
+
+/** A unique-ish mainland mobile number for a test (11 digits, 13x). */
+let phoneSeq = Math.floor(Math.random() * 1e6);
+export function freshPhone(prefix = '137') {
+  phoneSeq = (phoneSeq + 7919) % 1e8;
+  return prefix + String(phoneSeq).padStart(8, '0');
+}
+
+/** A minimal valid hotline case body. */
+export function caseBody(extra = {}) {
+  return {
+    type: 'hotline',
+    class: '投诉',
+    channel: 'phone',
+    title: '测试工单',
+    description: '来电人反映小区门口道路积水严重，影响出行。',
+    reporter: { name: '测试人', phone: freshPhone() },
+    org: 'town.a',
+    ...extra,
+  };
+}
+
+/** Today's date (YYYY-MM-DD) in Asia/Shanghai. */
+export function shanghaiDate(ms = Date.now()) {
+  return new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+/** Adds n days to a YYYY-MM-DD date. */
+export function addDays(date, n) {
+  const d = new Date(date + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+export const HEX64 = /^[0-9a-f]{64}$/;
