@@ -14,9 +14,6 @@
 
 #include "util/timeutil.h"
 
-bool engine_action_available(const struct actor *a, const struct type_action *act,
-			     const struct case_full *cf);
-
 static char *dup_col(struct store_stmt *s, int i)
 {
 	const char *v = scol_text(s, i);

@@ -1122,9 +1122,6 @@ static bool branch_holds(const struct type_branch *b, json_t *body)
 	return false;
 }
 
-/* Whether the actor may take `act` on the case now (for the case's action list). */
-bool engine_action_available(const struct actor *a, const struct type_action *act,
-			     const struct case_full *cf);
 bool engine_action_available(const struct actor *a, const struct type_action *act,
 			     const struct case_full *cf)
 {

@@ -70,6 +70,9 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
 /* writer: applies `action` to case `id`. *out = {"case":…}. */
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action,
 	       json_t *body, json_t **out, struct err *e);
+/* Whether the actor may take `act` on the case now (the case's action list). */
+bool engine_action_available(const struct actor *a, const struct type_action *act,
+			     const struct case_full *cf);
 /* writer: records that `a` was shown the confidential reporter of case id. */
 int engine_record_pii_view(struct wctx *w, const struct actor *a, int64_t id);
 

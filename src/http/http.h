@@ -108,7 +108,6 @@ int64_t req_param_id(struct req *r, int i);
 
 /* Metrics (http/metrics.c) */
 void metrics_observe(int route, int status, int64_t micros);
-json_t *metrics_placeholder(void);
 char *metrics_render(struct app *app, struct store_conn *reader, size_t *len);
 
 #endif
