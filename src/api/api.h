@@ -14,6 +14,8 @@ enum handler_result api_orgs(struct req *r);
 enum handler_result api_org_get(struct req *r);
 enum handler_result api_calendar(struct req *r);
 enum handler_result api_keys(struct req *r);
+enum handler_result api_org_update(struct req *r);
+enum handler_result api_test_clock(struct req *r);
 /* api/auth.c */
 enum handler_result api_login(struct req *r);
 enum handler_result api_logout(struct req *r);
@@ -26,4 +28,15 @@ enum handler_result api_case_get(struct req *r);
 enum handler_result api_case_events(struct req *r);
 enum handler_result api_case_act(struct req *r);
 
+/* api/callers.c */
+enum handler_result api_callers(struct req *r);
+/* api/notices.c */
+enum handler_result api_notices(struct req *r);
+enum handler_result api_notice_read(struct req *r);
+/* api/stats.c */
+enum handler_result api_stats(struct req *r);
+/* api/linkage.c */
+enum handler_result api_linkage_110(struct req *r);
+/* api/public.c */
+enum handler_result api_public_track(struct req *r);
 #endif

@@ -47,26 +47,27 @@ static int login_job(struct wctx *w, struct write_job *job)
 	struct req *r = job->arg;
 	struct login_ctx *lc = r->hctx;
 	unsigned char h[32];
+	int64_t now = time_real_ms(); /* sessions live on the wall clock */
 	session_token_hash(lc->token, h);
 	struct store_stmt *s = store_stmt(w->conn, ST_SESSION_INSERT);
 	sbind_blob(s, 1, h, sizeof h);
 	sbind_int(s, 2, lc->user_id);
 	sbind_text(s, 3, lc->csrf);
-	sbind_int(s, 4, w->now);
-	sbind_int(s, 5, w->now + w->app->session_ttl_ms);
+	sbind_int(s, 4, now);
+	sbind_int(s, 5, now + w->app->session_ttl_ms);
 	if (sdone(s) != STORE_DONE)
 		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
 	struct actor a;
 	if (actor_load(w->conn, lc->user_id, &a) != 0)
 		return err_set(&r->err, E_BAD_CREDENTIALS, NULL, NULL);
 	/* purge expired sessions now and then */
-	if ((w->now & 63) == 0) {
+	if ((now & 63) == 0) {
 		s = store_stmt(w->conn, ST_SESSION_PURGE);
-		sbind_int(s, 1, w->now);
+		sbind_int(s, 1, now);
 		sdone(s);
 	}
 	char exp[ISO8601_MAX];
-	time_format_iso(w->now + w->app->session_ttl_ms, exp, sizeof exp);
+	time_format_iso(now + w->app->session_ttl_ms, exp, sizeof exp);
 	r->status = 200;
 	r->out = json_pack("{s:s,s:s,s:s,s:o}", "token", lc->token, "csrf_token", lc->csrf,
 			   "expires_at", exp, "user", api_user_json(&a));
@@ -100,7 +101,7 @@ enum handler_result api_login(struct req *r)
 		return reply_err(r, E_FIELD_TOO_LONG, "login", "账号过长");
 	if (strlen(password) > PASSWORD_MAX)
 		return reply_err(r, E_FIELD_TOO_LONG, "password", "密码过长");
-	int64_t now = time_now_ms();
+	int64_t now = time_real_ms();
 	if (!throttle_allow(login, r->address, now))
 		return reply_err(r, E_THROTTLED, NULL, "登录失败次数过多，请 15 分钟后再试");
 

@@ -3,6 +3,8 @@
 #include "core/app.h"
 #include "core/calendar.h"
 #include "core/types.h"
+#include "core/engine.h"
+#include "core/chain.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +97,10 @@ static json_t *org_row_json(struct store_stmt *s)
 	json_object_set_new(o, "parent", scol_null(s, 4) ? json_null() : json_integer(scol_int(s, 4)));
 	if (!scol_null(s, 6))
 		json_object_set_new(o, "region_code", json_string(scol_text(s, 6)));
+	json_t *settings = json_loads(scol_text(s, 7), 0, NULL);
+	json_object_set_new(o, "settings", json_is_object(settings) ? settings : json_object());
+	if (!json_is_object(settings))
+		json_decref(settings);
 	return o;
 }
 
@@ -227,4 +233,116 @@ enum handler_result api_keys(struct req *r)
 	return reply_json(r, 200,
 			  json_pack("{s:[{s:s,s:s,s:s}]}", "items", "key_id", r->app->keys.key_id,
 				    "alg", "Ed25519", "public_key", pk));
+}
+
+/* Settings an org may carry, each a boolean (DESIGN §2: the hotline's
+ * reply_approval makes the unit lead approve a reply before it goes back). */
+static const char *const org_setting_keys[] = {"reply_approval"};
+
+struct org_update {
+	int64_t id;
+	char code[64];
+};
+
+static int org_update_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	struct org_update *u = r->hctx;
+	struct store_stmt *s = store_stmt(w->conn, ST_ORG_SETTINGS_GET);
+	sbind_int(s, 1, u->id);
+	json_t *cur = sstep(s) == STORE_ROW ? json_loads(scol_text(s, 0), 0, NULL) : NULL;
+	sreset(s);
+	if (!json_is_object(cur)) {
+		json_decref(cur);
+		cur = json_object();
+	}
+	json_object_update(cur, json_object_get(r->in, "settings"));
+	char *text = json_canonical(cur);
+	s = store_stmt(w->conn, ST_ORG_SETTINGS_SET);
+	sbind_int(s, 1, u->id);
+	sbind_text(s, 2, text);
+	int rc = sdone(s) == STORE_DONE ? 0 : -1;
+	json_t *p = json_pack("{s:s,s:O}", "org", u->code, "settings", json_object_get(r->in, "settings"));
+	char *ptext = json_canonical(p);
+	json_decref(p);
+	struct event_rec ev = {.at = w->now, .actor_id = r->actor.user_id, .org_id = r->actor.org_id,
+			       .action = "org.settings", .payload = ptext};
+	if (rc == 0)
+		rc = wctx_event(w, &ev);
+	free(ptext);
+	free(text);
+	if (rc != 0) {
+		json_decref(cur);
+		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
+	}
+	r->status = 200;
+	r->out = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)u->id, "code", u->code, "settings", cur);
+	return 0;
+}
+
+/* PATCH /api/v1/orgs/{id} {"settings":{"reply_approval":bool}}: user.manage
+ * over the org. Recorded as an org.settings event on the audit chain. */
+enum handler_result api_org_update(struct req *r)
+{
+	int64_t id = req_param_id(r, 0);
+	json_t *o = NULL;
+	char path[256];
+	if (id < 0 || org_load(r, id, &o, path, sizeof path) != 0 || !org_visible(r, path)) {
+		json_decref(o);
+		return reply_err(r, E_NOT_FOUND, NULL, "没有这个单位");
+	}
+	struct org_update *u = calloc(1, sizeof *u);
+	if (!u) {
+		json_decref(o);
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	}
+	u->id = id;
+	snprintf(u->code, sizeof u->code, "%s", json_string_value(json_object_get(o, "code")));
+	json_decref(o);
+	r->hctx = u;
+	if (!actor_can(&r->actor, P_USER_MANAGE, path))
+		return reply_err(r, E_FORBIDDEN, NULL, "没有修改该单位设置的权限");
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	const char *key;
+	json_t *v;
+	json_object_foreach(r->in, key, v) if (strcmp(key, "settings"))
+		return reply_err(r, E_FIELD_UNKNOWN, key, "只能修改 settings");
+	json_t *set = json_object_get(r->in, "settings");
+	if (!json_is_object(set) || json_object_size(set) == 0)
+		return reply_err(r, E_FIELD_REQUIRED, "settings", "settings 须为非空对象");
+	json_object_foreach(set, key, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < sizeof org_setting_keys / sizeof org_setting_keys[0]; i++)
+			known |= !strcmp(key, org_setting_keys[i]);
+		if (!known)
+			return reply_err(r, E_FIELD_UNKNOWN, "settings", "不认识的单位设置");
+		if (!json_is_boolean(v))
+			return reply_err(r, E_FIELD_INVALID, "settings", "单位设置的值须为 true 或 false");
+	}
+	return reply_async(r, org_update_job);
+}
+
+/* PUT /api/v1/test/clock {"now": ISO | null}: moves the business clock for
+ * end-to-end tests of deadlines. 404 unless the server was started with
+ * CIVICLOOP_TEST_CLOCK=1; user.manage only. Sessions and login throttling
+ * stay on the wall clock. */
+enum handler_result api_test_clock(struct req *r)
+{
+	if (!r->app->test_clock)
+		return reply_err(r, E_NOT_FOUND, NULL, "没有这个接口");
+	if (!actor_has(&r->actor, P_USER_MANAGE))
+		return reply_err(r, E_FORBIDDEN, NULL, NULL);
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	json_t *now = json_object_get(r->in, "now");
+	int64_t t = 0;
+	if (!now || (!json_is_null(now) &&
+		     (!json_is_string(now) || time_parse_iso(json_string_value(now), &t) != 0 || t <= 0)))
+		return reply_err(r, E_FIELD_INVALID, "now", "now 须为 ISO 8601 时间或 null");
+	time_set_fake(t);
+	char at[ISO8601_MAX];
+	time_format_iso(time_now_ms(), at, sizeof at);
+	return reply_json(r, 200, json_pack("{s:s,s:b}", "now", at, "fake", time_is_fake()));
 }

@@ -24,6 +24,15 @@ const struct route routes[] = {
 	{"GET", "/api/v1/cases/{id}/events", api_case_events, AUTH_USER, RF_NONE, "流转记录"},
 	{"POST", "/api/v1/cases/{id}/actions/{action}", api_case_act, AUTH_USER, RF_IDEMPOTENT,
 	 "执行操作"},
+	{"GET", "/api/v1/callers", api_callers, AUTH_USER, RF_NONE, "来电人历史工单"},
+	{"GET", "/api/v1/notices", api_notices, AUTH_USER, RF_NONE, "本单位通知（催办、督办）"},
+	{"POST", "/api/v1/notices/{id}/read", api_notice_read, AUTH_USER, RF_NONE, "通知已读"},
+	{"PATCH", "/api/v1/orgs/{id}", api_org_update, AUTH_USER, RF_NONE, "单位办理设置"},
+	{"GET", "/api/v1/stats/{type}", api_stats, AUTH_USER, RF_NONE, "统计与考核指标"},
+	{"POST", "/api/v1/linkage/110", api_linkage_110, AUTH_USER, RF_NONE, "110 警情移交热线"},
+	{"GET", "/api/v1/public/track", api_public_track, AUTH_NONE, RF_NONE, "群众查询办理进度"},
+	{"PUT", "/api/v1/test/clock", api_test_clock, AUTH_USER, RF_NONE,
+	 "测试时钟（仅 CIVICLOOP_TEST_CLOCK=1）"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -154,9 +154,10 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 int cmd_demo(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
-		puts("civicloop demo --db FILE [--data county.json]\n"
+		puts("civicloop demo --db FILE [--data county.json] [--no-cases]\n"
 		     "Creates a new database holding the demo county of API.md: its orgs, the\n"
-		     "demo accounts (password " DEMO_PASSWORD ") and cases in every state.");
+		     "demo accounts (password " DEMO_PASSWORD ") and cases in every state.\n"
+		     "--no-cases leaves the cases out (a clean county for tests of rates).");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -193,7 +194,7 @@ int cmd_demo(int argc, char **argv)
 		goto out;
 	}
 	int64_t now = time_now_ms();
-	json_t *cases = json_object_get(d->doc, "cases");
+	json_t *cases = cli_flag(argc, argv, "--no-cases") ? NULL : json_object_get(d->doc, "cases");
 	size_t i;
 	json_t *item;
 	json_array_foreach(cases, i, item)

@@ -35,6 +35,8 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 	if (kp && *kp)
 		snprintf(a->key_path, sizeof a->key_path, "%s", kp);
 	a->session_ttl_ms = 12LL * 3600 * 1000;
+	const char *tc = getenv("CIVICLOOP_TEST_CLOCK");
+	a->test_clock = tc && !strcmp(tc, "1");
 
 	char path[1100], why[512];
 	snprintf(path, sizeof path, "%s/calendar/cn-workdays.json", config_dir);

@@ -6,6 +6,7 @@
 #ifndef CIVICLOOP_CORE_APP_H
 #define CIVICLOOP_CORE_APP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/crypto.h"
@@ -23,6 +24,9 @@ struct app {
 	struct keys keys;
 	struct writer *writer;
 	int64_t session_ttl_ms;
+	/* CIVICLOOP_TEST_CLOCK=1 at start: PUT /api/v1/test/clock may move the
+	 * business clock (time_set_fake). Never set in production. */
+	bool test_clock;
 };
 
 /* Loads calendar, types and keys for the database at db_path (config from

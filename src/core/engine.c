@@ -399,6 +399,12 @@ static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
 int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
 		  struct err *e)
 {
+	return engine_create_ext(w, a, body, NULL, out, e);
+}
+
+int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
+		      json_t **out, struct err *e)
+{
 	int rc = -1;
 	json_t *loc = NULL, *fields = NULL;
 	unsigned char *enc = NULL;
@@ -555,6 +561,7 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
 		sbind_null(s, 15);
 	sbind_int(s, 16, a->user_id);
 	sbind_int(s, 17, w->now);
+	sbind_text(s, 18, ext_ref);
 	int src = sdone(s);
 	free(loc_text);
 	free(fields_text);
@@ -572,6 +579,8 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
 	json_t *payload = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s,s:b}", "no", no, "type", t->code,
 				    "class", cls, "channel", channel, "org", org_code,
 				    "received_at", rat, "confidential", confidential);
+	if (ext_ref)
+		json_object_set_new(payload, "ext_ref", json_string(ext_ref));
 	char *ptext = json_canonical(payload);
 	json_decref(payload);
 	struct event_rec ev = {.case_id = id, .at = w->now, .actor_id = a->user_id,

@@ -67,6 +67,11 @@ struct case_full {
 /* writer: creates a case from an API body. *out = {"case","possible_duplicates","routing"}. */
 int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
 		  struct err *e);
+/* writer: the same, keeping an outside system's number for the case
+ * (cases.ext_ref, unique per type; NULL = none). The caller looks it up
+ * first with ST_CASE_BY_EXT_REF; a duplicate here fails as a conflict. */
+int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
+		      json_t **out, struct err *e);
 /* writer: applies `action` to case `id`. *out = {"case":…}. */
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action,
 	       json_t *body, json_t **out, struct err *e);

@@ -254,7 +254,7 @@ static int authenticate(struct req *r)
 		via_cookie = true;
 	if (!token)
 		return err_set(&r->err, E_UNAUTHENTICATED, NULL, NULL);
-	if (session_lookup(r->reader, token, time_now_ms(), &r->actor) != 0)
+	if (session_lookup(r->reader, token, time_real_ms(), &r->actor) != 0)
 		return err_set(&r->err, E_UNAUTHENTICATED, NULL, "登录已失效，请重新登录");
 	r->actor.via_cookie = via_cookie;
 	if (via_cookie && strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
@@ -346,7 +346,7 @@ static enum MHD_Result send_response(struct req *r)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
-	metrics_observe(r->route, r->status, (time_now_ms() - r->t0) * 1000);
+	metrics_observe(r->route, r->status, (time_real_ms() - r->t0) * 1000);
 	return ret;
 }
 
@@ -365,7 +365,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = method;
 		r->url = url;
 		r->route = -1;
-		r->t0 = time_now_ms();
+		r->t0 = time_real_ms();
 		buf_init(&r->body, HTTP_BODY_MAX);
 		const union MHD_ConnectionInfo *ci =
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

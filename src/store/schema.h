@@ -20,6 +20,15 @@
  *  links         duplicate / merged / related links between cases.
  *  idempotency   the first response to each (user, Idempotency-Key).
  *  counters      per-day sequence numbers for human case numbers.
+ *
+ * Migration 2 (the hotline) adds:
+ *  cases.ext_ref an outside system's number for the case (the 110 incident
+ *                number), unique per type, so a repeated hand-over finds it.
+ *  api_keys      keys for systems (110 linkage, Open311 clients); only
+ *                BLAKE2b(key) is stored; a key acts as its user.
+ *  notices       messages to an org (催办, 督办, overdue), read by its staff.
+ *  timers        rebuilt without the CHECK on state, which cost a temporary
+ *                b-tree on every insert (docs/bench.md).
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -153,6 +162,49 @@ static const char *const schema_migrations[] = {
 	" created_at INTEGER NOT NULL,"
 	" PRIMARY KEY(user_id, key));"
 	"CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+
+	/* 2: the hotline */
+	"ALTER TABLE cases ADD COLUMN ext_ref TEXT;"
+	"CREATE UNIQUE INDEX cases_ext_ref ON cases(type, ext_ref) WHERE ext_ref IS NOT NULL;"
+	"CREATE TABLE api_keys("
+	" id INTEGER PRIMARY KEY,"
+	" user_id INTEGER NOT NULL REFERENCES users(id),"
+	" name TEXT NOT NULL,"
+	" key_hash BLOB NOT NULL UNIQUE,"
+	" created_at INTEGER NOT NULL,"
+	" revoked_at INTEGER);"
+	"CREATE TABLE notices("
+	" id INTEGER PRIMARY KEY,"
+	" org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	" case_id INTEGER REFERENCES cases(id),"
+	" kind TEXT NOT NULL,"
+	" text TEXT NOT NULL,"
+	" actor_id INTEGER,"
+	" created_at INTEGER NOT NULL,"
+	" read_at INTEGER,"
+	" read_by INTEGER);"
+	"CREATE INDEX notices_org ON notices(org_id, id);"
+	"CREATE INDEX notices_case ON notices(case_id);"
+	"CREATE TABLE timers2("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id),"
+	" assignment_id INTEGER REFERENCES assignments(id),"
+	" kind TEXT NOT NULL,"
+	" unit INTEGER NOT NULL,"
+	" due_at INTEGER NOT NULL,"
+	" warn_at INTEGER,"
+	" warned INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL,"
+	" paused_at INTEGER);"
+	"INSERT INTO timers2 SELECT id, case_id, assignment_id, kind, unit, due_at, warn_at, warned,"
+	" state, paused_at FROM timers;"
+	"DROP TABLE timers;"
+	"ALTER TABLE timers2 RENAME TO timers;"
+	"CREATE INDEX timers_due ON timers(state, due_at);"
+	"CREATE INDEX timers_warn ON timers(state, warned, warn_at);"
+	"CREATE INDEX timers_case ON timers(case_id);"
+	"CREATE INDEX timers_asg ON timers(assignment_id) WHERE assignment_id IS NOT NULL;"
+	"CREATE INDEX events_action ON events(action, case_id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -51,9 +51,13 @@ static int sqlite_rc(int rc)
 
 static int sqlite_pragmas(sqlite3 *db, bool readonly, char *err, size_t errcap)
 {
+	/* temp_store=MEMORY: savepoint journals and sorter b-trees stay in RAM
+	 * instead of a file in /var/tmp (docs/bench.md, bottleneck 2). */
 	const char *sql = readonly ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
+				     " PRAGMA temp_store=MEMORY;"
 				   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-				     " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;";
+				     " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
+				     " PRAGMA temp_store=MEMORY;";
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errcap, "数据库设置失败: %s", msg ? msg : "?");

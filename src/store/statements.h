@@ -7,6 +7,11 @@
 #ifndef CIVICLOOP_STORE_STATEMENTS_H
 #define CIVICLOOP_STORE_STATEMENTS_H
 
+/* Statements of one area each, appended to STATEMENT_LIST below. */
+#include "store/stmt_hotline.h"
+#include "store/stmt_stats.h"
+#include "store/stmt_public.h"
+
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
 	"c.id, c.no, c.type, c.class, c.channel, c.status, c.title, c.description, c.location," \
@@ -44,9 +49,9 @@
 	STMT(ST_ORG_INSERT, "INSERT INTO orgs(code, name, kind, parent_id, path, region_code, settings)" \
 		" VALUES(?1, ?2, ?3, ?4, '', ?5, COALESCE(?6, '{}'))") \
 	STMT(ST_ORG_SET_PATH, "UPDATE orgs SET path = ?2 WHERE id = ?1") \
-	STMT(ST_ORG_BY_ID, "SELECT id, code, name, kind, parent_id, path, region_code FROM orgs WHERE id = ?1") \
-	STMT(ST_ORG_BY_CODE, "SELECT id, code, name, kind, parent_id, path, region_code FROM orgs WHERE code = ?1") \
-	STMT(ST_ORG_CHILDREN, "SELECT id, code, name, kind, parent_id, path, region_code FROM orgs" \
+	STMT(ST_ORG_BY_ID, "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs WHERE id = ?1") \
+	STMT(ST_ORG_BY_CODE, "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs WHERE code = ?1") \
+	STMT(ST_ORG_CHILDREN, "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs" \
 		" WHERE parent_id = ?1 ORDER BY id") \
 	STMT(ST_ORG_COUNT, "SELECT count(*) FROM orgs") \
 	/* users, roles, sessions */ \
@@ -67,8 +72,9 @@
 	/* cases */ \
 	STMT(ST_CASE_INSERT, "INSERT INTO cases(no, type, class, channel, status, title, description," \
 		" location, org_id, reporter_enc, phone_index, confidential, fields, received_at, due_at," \
-		" created_by, created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10," \
-		" ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)") \
+		" created_by, created_at, updated_at, ext_ref) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9," \
+		" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)") \
+	STMT(ST_CASE_BY_EXT_REF, "SELECT id FROM cases WHERE type = ?1 AND ext_ref = ?2") \
 	STMT(ST_CASE_GET, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
 	STMT(ST_CASE_UPDATE, "UPDATE cases SET status = ?2, fields = ?3, due_at = ?4, closed_at = ?5," \
 		" updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
@@ -143,6 +149,9 @@
 	/* idempotency */ \
 	STMT(ST_IDEM_GET, "SELECT body_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2") \
 	STMT(ST_IDEM_PUT, "INSERT INTO idempotency(user_id, key, body_hash, status, response, created_at)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)")
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	STATEMENTS_HOTLINE(STMT) \
+	STATEMENTS_STATS(STMT) \
+	STATEMENTS_PUBLIC(STMT)
 
 #endif

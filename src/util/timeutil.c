@@ -23,12 +23,20 @@ static _Atomic int64_t fake_now_ms;
 int64_t time_now_ms(void)
 {
 	int64_t fake = atomic_load(&fake_now_ms);
-	if (fake != 0)
-		return fake;
+	return fake != 0 ? fake : time_real_ms();
+}
+
+int64_t time_real_ms(void)
+{
 	struct timespec ts;
 	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+}
+
+bool time_is_fake(void)
+{
+	return atomic_load(&fake_now_ms) != 0;
 }
 
 void time_set_fake(int64_t ms)

@@ -11,6 +11,7 @@
 #define CIVICLOOP_UTIL_TIMEUTIL_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TZ_OFFSET_MS (8LL * 3600 * 1000)
@@ -23,6 +24,9 @@
 int64_t time_now_ms(void);
 /* Freeze (ms > 0) or release (ms == 0) the clock time_now_ms() returns. */
 void time_set_fake(int64_t ms);
+bool time_is_fake(void);
+/* The wall clock, never faked: session expiry and login throttling. */
+int64_t time_real_ms(void);
 
 /* Day number (Asia/Shanghai) of an instant, and the instant its day starts. */
 int64_t time_day_of(int64_t ms);

@@ -47,16 +47,20 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Creates a demo database in a new temp dir, serves it on a free port and
  * waits for /healthz. Registers an `after` hook (unless opts.autoStop is
  * false) that stops the server and removes the directory.
+ * opts.cases === false: the demo county without its cases (clean rates).
+ * opts.testClock: serve with CIVICLOOP_TEST_CLOCK=1, so srv.setClock(iso)
+ * moves the business clock (deadlines, timers); sessions stay on real time.
  */
 export async function startServer(opts = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-api-'));
   const db = path.join(dir, 'demo.db');
-  const demo = await runBin(['demo', '--db', db]);
+  const demo = await runBin(['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])]);
   if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
 
   const srv = {
     dir,
     db,
+    testClock: !!opts.testClock,
     base: null,
     proc: null,
     stderr: '',
@@ -115,6 +119,13 @@ export async function startServer(opts = {}) {
     client(token) {
       return client(this, token, null, null);
     },
+    /** Sets the business clock (ISO 8601 text, or null for the real clock). */
+    async setClock(iso) {
+      const admin = await this.login('admin');
+      const r = await admin.req('PUT', '/api/v1/test/clock', { now: iso });
+      assert.equal(r.status, 200, `set clock ${iso}: ${r.text}`);
+      return r.json;
+    },
   };
   await serve(srv);
   if (opts.autoStop !== false) after(() => srv.cleanup());
@@ -122,8 +133,12 @@ export async function startServer(opts = {}) {
 }
 
 async function serve(srv) {
+  const env = { ...process.env };
+  if (srv.testClock) env.CIVICLOOP_TEST_CLOCK = '1';
+  else delete env.CIVICLOOP_TEST_CLOCK;
   const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   srv.proc = proc;
   srv.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));

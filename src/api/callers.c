@@ -1,0 +1,7 @@
+/* Placeholder until this resource is written. */
+#include "api/api.h"
+
+enum handler_result api_callers(struct req *r)
+{
+	return reply_err(r, E_NOT_FOUND, NULL, "尚未实现");
+}
