@@ -784,6 +784,8 @@ static bool status_listed(json_t *list, const char *status)
 static int effect_cancel_assignments(struct act_ctx *x, json_t *params)
 {
 	json_t *only = json_object_get(params, "status");
+	json_t *ids = json_array();
+	json_object_set_new(x->payload, "cancelled_assignments", ids);
 	for (int i = 0; i < x->cf->na; i++) {
 		struct asg_rec *g = &x->cf->a[i];
 		if (!asg_live(g) || !strcmp(g->status, "done") || !status_listed(only, g->status))
@@ -791,6 +793,7 @@ static int effect_cancel_assignments(struct act_ctx *x, json_t *params)
 		snprintf(g->status, sizeof g->status, "cancelled");
 		if (asg_write(x, g) != 0 || asg_stop_timers(x, g->id, NULL) != 0)
 			return -1;
+		json_array_append_new(ids, json_integer(g->id));
 	}
 	return 0;
 }
@@ -1264,6 +1267,13 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 	if (sdone(s) != STORE_DONE || store_changes(w->conn) != 1) {
 		store_fail(e);
 		goto out;
+	}
+	/* the case's deadline as it stands after the action, so on-time rates
+	 * can be recomputed from the events alone (docs/rates.md) */
+	if (cf.c.due_at) {
+		char due[ISO8601_MAX];
+		time_format_iso(cf.c.due_at, due, sizeof due);
+		json_object_set_new(x.payload, "due_at", json_string(due));
 	}
 	ptext = json_canonical(x.payload);
 	struct event_rec ev = {.case_id = cf.c.id, .at = w->now, .actor_id = a->user_id,

@@ -11,6 +11,7 @@
 #include "store/stmt_hotline.h"
 #include "store/stmt_stats.h"
 #include "store/stmt_public.h"
+#include "store/stmt_notices.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -152,6 +153,7 @@
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
 	STATEMENTS_HOTLINE(STMT) \
 	STATEMENTS_STATS(STMT) \
-	STATEMENTS_PUBLIC(STMT)
+	STATEMENTS_PUBLIC(STMT) \
+	STATEMENTS_NOTICES(STMT)
 
 #endif
