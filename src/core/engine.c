@@ -144,9 +144,9 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 	case FK_INT:
 		if (!json_is_integer(v))
 			return err_set(e, E_FIELD_INVALID, f->name, "%s 必须是整数", f->name);
-		if (max && (json_integer_value(v) < 0 || json_integer_value(v) > max))
-			return err_set(e, E_FIELD_INVALID, f->name, "%s 必须在 0–%d 之间", f->name,
-				       max);
+		if (json_integer_value(v) < f->min || (max && json_integer_value(v) > max))
+			return err_set(e, E_FIELD_INVALID, f->name, "%s 必须在 %d–%d 之间", f->name,
+				       f->min, max ? max : INT32_MAX);
 		return 0;
 	case FK_BOOL:
 		if (!json_is_boolean(v))
@@ -810,18 +810,36 @@ static int effect_update_assignments(struct act_ctx *x, json_t *params)
 		if (!asg_live(g) || !status_listed(from, g->status))
 			continue;
 		snprintf(g->status, sizeof g->status, "%s", to);
+		if (!strcmp(to, "signed") && !g->signed_at) {
+			g->signed_at = x->w->now; /* e.g. a return of an unsigned task refused */
+			if (asg_stop_timers(x, g->id, "sign") != 0)
+				return -1;
+		}
 		if (asg_write(x, g) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* set_fields: copies the named body fields into the case's fields. */
+/* set_fields: copies the named body fields into the case's fields; either
+ * a list of names, or an object {"case field": "body field"}. */
 static int effect_set_fields(struct act_ctx *x, json_t *params)
 {
+	json_t *names = json_object_get(params, "fields");
+	if (json_is_object(names)) {
+		const char *to;
+		json_t *from;
+		json_object_foreach(names, to, from)
+		{
+			json_t *v = json_object_get(x->body, json_string_value(from));
+			if (v)
+				json_object_set(x->cf->c.fields, to, v);
+		}
+		return 0;
+	}
 	size_t i;
 	json_t *name;
-	json_array_foreach(json_object_get(params, "fields"), i, name)
+	json_array_foreach(names, i, name)
 	{
 		json_t *v = json_object_get(x->body, json_string_value(name));
 		if (v)
@@ -1002,14 +1020,24 @@ static int effect_resume_clock(struct act_ctx *x, json_t *params)
 	return clock_switch(x, false);
 }
 
-/* extend_deadline: moves the case's (and the caller's or all live
- * assignments') handle deadline by body[params.field] working days. */
+/* extend_deadline: moves the case's and its live assignments' handle
+ * deadlines by body[params.field] working days; when the body leaves it
+ * out, by the case's fields[params.case_field] (what was asked for), and
+ * the body may not grant more than that. */
 static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 {
 	const char *field = json_string_value(json_object_get(params, "field"));
-	json_int_t days = json_integer_value(json_object_get(x->body, field ? field : "days"));
+	const char *asked_field = json_string_value(json_object_get(params, "case_field"));
+	json_t *asked = asked_field ? json_object_get(x->cf->c.fields, asked_field) : NULL;
+	json_t *given = json_object_get(x->body, field ? field : "days");
+	json_int_t days = json_integer_value(given ? given : asked);
+	if (given && asked && days > json_integer_value(asked))
+		return err_set(x->e, E_FIELD_INVALID, field ? field : "days",
+			       "批准的延期天数不能超过申请的 %lld 个工作日",
+			       (long long)json_integer_value(asked));
 	if (days <= 0)
 		return err_set(x->e, E_FIELD_INVALID, field ? field : "days", "延期天数必须为正");
+	json_object_set_new(x->payload, "extended_days", json_integer(days));
 	if (x->cf->c.due_at)
 		x->cf->c.due_at = calendar_add_workdays(x->w->app->cal, x->cf->c.due_at - 1, (int)days);
 	for (int i = 0; i < x->cf->na; i++) {
@@ -1023,6 +1051,116 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 		if (timer_start(x->w, x->t, x->cf->c.id, g->id, "handle", &spec, g->due_at, NULL))
 			return store_fail(x->e);
 	}
+	return 0;
+}
+
+int notice_add(struct wctx *w, int64_t org_id, int64_t case_id, const char *kind,
+	       const char *text, int64_t actor_id)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_NOTICE_INSERT);
+	sbind_int(s, 1, org_id);
+	sbind_int(s, 2, case_id);
+	sbind_text(s, 3, kind);
+	sbind_text(s, 4, text);
+	if (actor_id)
+		sbind_int(s, 5, actor_id);
+	else
+		sbind_null(s, 5);
+	sbind_int(s, 6, w->now);
+	return sdone(s) == STORE_DONE ? 0 : -1;
+}
+
+static int64_t org_parent(struct store_conn *c, int64_t id)
+{
+	struct store_stmt *s = store_stmt(c, ST_ORG_PARENT);
+	sbind_int(s, 1, id);
+	int64_t p = sstep(s) == STORE_ROW && !scol_null(s, 0) ? scol_int(s, 0) : 0;
+	sreset(s);
+	return p;
+}
+
+/* notify: a notice (催办, 督办) to each unit still working on the case —
+ * or, with "to":"leaders", to each such unit's parent org (提级督办) —
+ * or to the owning org when no unit holds it. params: kind, label;
+ * "if": {"field","in"} limits it to bodies whose field is listed. */
+static int effect_notify(struct act_ctx *x, json_t *params)
+{
+	const char *kind = json_string_value(json_object_get(params, "kind"));
+	const char *label = json_string_value(json_object_get(params, "label"));
+	const char *to = json_string_value(json_object_get(params, "to"));
+	json_t *only = json_object_get(params, "if");
+	if (only) {
+		json_t *v = json_object_get(x->body, json_string_value(json_object_get(only, "field")));
+		size_t i;
+		json_t *ok;
+		bool hit = false;
+		json_array_foreach(json_object_get(only, "in"), i, ok) hit |= v && json_equal(v, ok);
+		if (!hit)
+			return 0;
+	}
+	bool leaders = to && !strcmp(to, "leaders");
+	int64_t orgs[CASE_MAX_ASSIGNMENTS + 1];
+	int n = 0;
+	for (int i = 0; i < x->cf->na; i++) {
+		const struct asg_rec *g = &x->cf->a[i];
+		if (!asg_live(g) || !strcmp(g->status, "done"))
+			continue;
+		int64_t o = leaders ? org_parent(x->w->conn, g->org_id) : g->org_id;
+		bool dup = o == 0;
+		for (int j = 0; j < n && !dup; j++)
+			dup = orgs[j] == o;
+		if (!dup)
+			orgs[n++] = o;
+	}
+	if (n == 0)
+		orgs[n++] = leaders && org_parent(x->w->conn, x->cf->c.org_id)
+				    ? org_parent(x->w->conn, x->cf->c.org_id)
+				    : x->cf->c.org_id;
+	const char *comment = json_string_value(json_object_get(x->body, "comment"));
+	char text[3072];
+	snprintf(text, sizeof text, "【%s】工单 %s「%s」%s%s", label ? label : kind, x->cf->c.no,
+		 x->cf->c.title, comment ? "：" : "", comment ? comment : "");
+	json_t *codes = json_array();
+	json_object_set_new(x->payload, "notified", codes);
+	for (int i = 0; i < n; i++) {
+		if (notice_add(x->w, orgs[i], x->cf->c.id, kind ? kind : "notice", text,
+			       x->a->user_id) != 0)
+			return store_fail(x->e);
+		struct store_stmt *s = store_stmt(x->w->conn, ST_ORG_CODE);
+		sbind_int(s, 1, orgs[i]);
+		if (sstep(s) == STORE_ROW)
+			json_array_append_new(codes, json_string(scol_text(s, 0)));
+		sreset(s);
+	}
+	return 0;
+}
+
+/* check_problem (问题工单): flags the case when it has been reopened more
+ * than params.max_reopens times (counted in fields[params.counter]) or
+ * passed among more than params.max_units units. The flag stays. */
+static int effect_check_problem(struct act_ctx *x, json_t *params)
+{
+	if (json_is_true(json_object_get(x->cf->c.fields, "problem")))
+		return 0;
+	const char *counter = json_string_value(json_object_get(params, "counter"));
+	json_int_t max_reopens = json_integer_value(json_object_get(params, "max_reopens"));
+	json_int_t max_units = json_integer_value(json_object_get(params, "max_units"));
+	json_int_t reopens =
+		counter ? json_integer_value(json_object_get(x->cf->c.fields, counter)) : 0;
+	struct store_stmt *s = store_stmt(x->w->conn, ST_ASG_DISTINCT_ORGS);
+	sbind_int(s, 1, x->cf->c.id);
+	json_int_t units = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	const char *why = NULL;
+	if (max_reopens && reopens > max_reopens)
+		why = "发回重办超过规定次数";
+	else if (max_units && units > max_units)
+		why = "流转单位超过规定数量";
+	if (!why)
+		return 0;
+	json_object_set_new(x->cf->c.fields, "problem", json_true());
+	json_object_set_new(x->cf->c.fields, "problem_reason", json_string(why));
+	json_object_set_new(x->payload, "problem_flagged", json_string(why));
 	return 0;
 }
 
@@ -1043,6 +1181,8 @@ static const struct {
 	{"pause_clock", effect_pause_clock},
 	{"resume_clock", effect_resume_clock},
 	{"extend_deadline", effect_extend_deadline},
+	{"notify", effect_notify},
+	{"check_problem", effect_check_problem},
 };
 
 int engine_effect_index(const char *name)
@@ -1123,15 +1263,66 @@ static int find_my_assignment(const struct actor *a, const struct type_action *a
 	return -1;
 }
 
-static bool branch_holds(const struct type_branch *b, json_t *body)
+static bool value_listed(json_t *list, json_t *v)
 {
-	if (!b->if_field)
-		return true;
-	json_t *v = json_object_get(body, b->if_field);
 	size_t i;
 	json_t *x;
-	json_array_foreach(b->if_in, i, x) if (v && json_equal(v, x)) return true;
+	json_array_foreach(list, i, x) if (v && json_equal(v, x)) return true;
 	return false;
+}
+
+/* types.h struct type_cond */
+static bool cond_holds(const struct type_cond *c, json_t *body, const struct case_full *cf)
+{
+	json_t *v = NULL, *tmp = NULL;
+	int open = 0;
+	switch (c->subject) {
+	case COND_OPEN_ASG:
+		for (int i = 0; i < cf->na; i++)
+			open += asg_live(&cf->a[i]) && strcmp(cf->a[i].status, "done");
+		return open == c->count;
+	case COND_ANY_ASG:
+		for (int i = 0; i < cf->na; i++)
+			if (asg_live(&cf->a[i]) && status_listed(c->in, cf->a[i].status))
+				return true;
+		return false;
+	case COND_BODY:
+		v = json_object_get(body, c->name);
+		break;
+	case COND_CASE_FIELD:
+		v = json_object_get(cf->c.fields, c->name);
+		break;
+	case COND_CASE:
+		v = tmp = json_string(!strcmp(c->name, "channel") ? cf->c.channel
+				      : !strcmp(c->name, "class") ? cf->c.class_
+								    : cf->c.status);
+		break;
+	}
+	bool r = c->in ? value_listed(c->in, v) : !value_listed(c->not_in, v);
+	json_decref(tmp);
+	return r;
+}
+
+static bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf)
+{
+	for (int i = 0; i < n; i++)
+		if (!cond_holds(&c[i], body, cf))
+			return false;
+	return true;
+}
+
+static bool org_setting_true(struct store_conn *c, int64_t org_id, const char *key)
+{
+	struct store_stmt *s = store_stmt(c, ST_ORG_SETTINGS_GET);
+	sbind_int(s, 1, org_id);
+	bool on = false;
+	if (sstep(s) == STORE_ROW) {
+		json_t *o = json_loads(scol_text(s, 0), 0, NULL);
+		on = json_is_true(json_object_get(o, key));
+		json_decref(o);
+	}
+	sreset(s);
+	return on;
 }
 
 bool engine_action_available(const struct actor *a, const struct type_action *act,
@@ -1196,19 +1387,39 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 			goto out;
 		}
 	}
+	if (x.act->before_due) {
+		int64_t due = x.mine && x.mine->due_at ? x.mine->due_at : cf.c.due_at;
+		if (due && w->now >= due) {
+			err_set(e, E_STATE_CONFLICT, NULL, "已超过办理期限，不能再“%s”",
+				x.act->name);
+			goto out;
+		}
+	}
+	for (int i = 0; i < x.act->nguards; i++)
+		if (conds_hold(x.act->guards[i].conds, x.act->guards[i].nconds, body, &cf)) {
+			err_set(e, E_STATE_CONFLICT, NULL, "%s", x.act->guards[i].message);
+			goto out;
+		}
 
 	x.payload = json_deep_copy(body);
 	json_object_del(x.payload, "version");
 	if (x.mine) {
+		const char *asg_to = x.act->asg_to;
+		if (x.act->approval_setting &&
+		    org_setting_true(w->conn, x.mine->org_id, x.act->approval_setting)) {
+			asg_to = x.act->approval_to; /* the unit lead approves first */
+			json_object_set_new(x.payload, "approval", json_string(asg_to));
+		}
 		json_object_set_new(x.payload, "assignment", json_integer(x.mine->id));
-		snprintf(x.mine->status, sizeof x.mine->status, "%s", x.act->asg_to);
-		if (!strcmp(x.act->asg_to, "signed") && !x.mine->signed_at)
+		json_object_set_new(x.payload, "assignment_org", json_string(x.mine->org_code));
+		snprintf(x.mine->status, sizeof x.mine->status, "%s", asg_to);
+		if (!strcmp(asg_to, "signed") && !x.mine->signed_at)
 			x.mine->signed_at = w->now;
-		if (!strcmp(x.act->asg_to, "done")) {
+		if (!strcmp(asg_to, "done")) {
 			x.mine->done_at = w->now;
 			if (asg_stop_timers(&x, x.mine->id, NULL) != 0)
 				goto out;
-		} else if (!strcmp(x.act->asg_to, "signed") &&
+		} else if (!strcmp(asg_to, "signed") &&
 			   asg_stop_timers(&x, x.mine->id, "sign") != 0) {
 			goto out;
 		}
@@ -1220,8 +1431,9 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 
 	const char *from = cf.c.status, *to = x.act->to;
 	for (int i = 0; i < x.act->nbranches; i++)
-		if (branch_holds(&x.act->branches[i], body)) {
-			to = x.act->branches[i].to;
+		if (conds_hold(x.act->branches[i].conds, x.act->branches[i].nconds, body, &cf)) {
+			if (x.act->branches[i].to)
+				to = x.act->branches[i].to;
 			if (run_effects(&x, x.act->branches[i].effects,
 					x.act->branches[i].neffects) != 0)
 				goto out;

@@ -78,6 +78,9 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 /* Whether the actor may take `act` on the case now (the case's action list). */
 bool engine_action_available(const struct actor *a, const struct type_action *act,
 			     const struct case_full *cf);
+/* writer: a notice to an org's inbox (催办, 督办, overdue); actor 0 = system. */
+int notice_add(struct wctx *w, int64_t org_id, int64_t case_id, const char *kind,
+	       const char *text, int64_t actor_id);
 /* writer: records that `a` was shown the confidential reporter of case id. */
 int engine_record_pii_view(struct wctx *w, const struct actor *a, int64_t id);
 

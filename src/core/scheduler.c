@@ -2,6 +2,7 @@
 #include "core/scheduler.h"
 #include "core/app.h"
 #include "core/engine.h"
+#include "core/types.h"
 #include "core/writer.h"
 
 #include <pthread.h>
@@ -30,6 +31,46 @@ struct fire_batch {
 	int64_t now; /* the instant the timers were selected as due at */
 	int fired;
 };
+
+/* Overdue → automatic 催办 (DESIGN §2): when the type lists the timer kind
+ * under "auto_urge", an overdue unit still working gets an `urge` event by
+ * the system and a notice in its inbox. */
+static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *due_text)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_ASG_CASE_INFO);
+	sbind_int(s, 1, asg);
+	if (sstep(s) != STORE_ROW) {
+		sreset(s);
+		return 0;
+	}
+	int64_t org = scol_int(s, 0), case_id = scol_int(s, 1);
+	char no[32], title[801], status[32];
+	snprintf(no, sizeof no, "%s", scol_text(s, 2));
+	snprintf(title, sizeof title, "%s", scol_text(s, 3));
+	const struct matter_type *t = types_find(w->app->types, scol_text(s, 4));
+	snprintf(status, sizeof status, "%s", scol_text(s, 5));
+	sreset(s);
+	json_t *cfg = t ? json_object_get(t->json, "auto_urge") : NULL;
+	json_t *timers = json_object_get(cfg, "timers");
+	bool listed = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(timers, i, v) listed |= json_is_string(v) && !strcmp(json_string_value(v), kind);
+	if (!listed || !strcmp(status, "done") || !strcmp(status, "cancelled"))
+		return 0;
+	const char *label = json_string_value(json_object_get(cfg, "label"));
+	json_t *p = json_pack("{s:b,s:I,s:s,s:s}", "auto", 1, "assignment", (json_int_t)asg,
+			      "timer", kind, "due_at", due_text);
+	char *ptext = json_canonical(p);
+	json_decref(p);
+	struct event_rec ev = {.case_id = case_id, .at = w->now, .action = "urge", .payload = ptext};
+	int rc = wctx_event(w, &ev);
+	free(ptext);
+	char text[1024];
+	snprintf(text, sizeof text, "【%s】工单 %s「%s」已超过办理期限 %s", label ? label : "超期催办",
+		 no, title, due_text);
+	return rc != 0 ? -1 : notice_add(w, org, case_id, "overdue", text, 0);
+}
 
 static int fire_job(struct wctx *w, struct write_job *job)
 {
@@ -81,6 +122,8 @@ static int fire_job(struct wctx *w, struct write_job *job)
 		int rc = wctx_event(w, &ev);
 		free(text);
 		if (rc != 0)
+			return -1;
+		if (asg && state[0] == 'f' && auto_urge(w, asg, kind, at) != 0)
 			return -1;
 		b->fired++;
 	}

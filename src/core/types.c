@@ -106,6 +106,13 @@ static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
 			return fail(L, "字段 %s 的 max 必须是 1–100000 的整数", f->name);
 		f->max = (int)json_integer_value(max);
 	}
+	json_t *min = json_object_get(o, "min");
+	if (min) {
+		if (!json_is_integer(min) || json_integer_value(min) < 0 ||
+		    json_integer_value(min) > 100000)
+			return fail(L, "字段 %s 的 min 必须是 0–100000 的整数", f->name);
+		f->min = (int)json_integer_value(min);
+	}
 	json_t *values = json_object_get(o, "values");
 	if (values)
 		f->values = values;
@@ -179,6 +186,65 @@ static int check_state(struct loader *L, const struct matter_type *t, const char
 	return 0;
 }
 
+static int parse_cond(struct loader *L, json_t *o, const char *where, struct type_cond *c)
+{
+	static const char *const attrs[] = {"channel", "class", "status"};
+	if (!json_is_object(o))
+		return fail(L, "%s 的条件必须是对象", where);
+	c->in = json_object_get(o, "in");
+	c->not_in = json_object_get(o, "not_in");
+	json_t *n = json_object_get(o, "open_assignments");
+	json_t *any = json_object_get(o, "any_assignment");
+	if ((c->name = jstr(o, "field")))
+		c->subject = COND_BODY;
+	else if ((c->name = jstr(o, "case_field")))
+		c->subject = COND_CASE_FIELD;
+	else if ((c->name = jstr(o, "case"))) {
+		c->subject = COND_CASE;
+		if (!str_in(c->name, attrs, 3))
+			return fail(L, "%s 的条件 case 只能是 channel、class 或 status", where);
+	} else if (n) {
+		c->subject = COND_OPEN_ASG;
+		if (!json_is_integer(n) || json_integer_value(n) < 0)
+			return fail(L, "%s 的 open_assignments 必须是非负整数", where);
+		c->count = (int)json_integer_value(n);
+		return 0;
+	} else if (any) {
+		c->subject = COND_ANY_ASG;
+		if (!json_is_array(any) || json_array_size(any) == 0)
+			return fail(L, "%s 的 any_assignment 必须是非空数组", where);
+		c->in = any;
+		return 0;
+	} else {
+		return fail(L, "%s 的条件缺少 field、case_field、case、open_assignments 或 any_assignment",
+			    where);
+	}
+	if (!!json_is_array(c->in) == !!json_is_array(c->not_in))
+		return fail(L, "%s 的条件需要 in 或 not_in 之一（数组）", where);
+	return 0;
+}
+
+/* "if" / "when": one condition object or an array of them (all must hold). */
+static int parse_conds(struct loader *L, json_t *v, const char *where, struct type_cond **out,
+		       int *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!v)
+		return 0;
+	size_t len = json_is_array(v) ? json_array_size(v) : 1;
+	if (len == 0)
+		return fail(L, "%s 的条件列表不能为空", where);
+	*out = calloc(len, sizeof **out);
+	if (!*out)
+		return fail(L, "内存不足");
+	*n = (int)len;
+	for (size_t i = 0; i < len; i++)
+		if (parse_cond(L, json_is_array(v) ? json_array_get(v, i) : v, where, &(*out)[i]))
+			return -1;
+	return 0;
+}
+
 static int parse_action(struct loader *L, json_t *o, struct matter_type *t, struct type_action *a)
 {
 	if (!json_is_object(o) || !(a->code = jstr(o, "code")) || !(a->name = jstr(o, "name")))
@@ -226,22 +292,45 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 		for (int i = 0; i < a->nbranches; i++) {
 			json_t *b = json_array_get(branches, (size_t)i);
 			struct type_branch *br = &a->branches[i];
-			json_t *cond = json_object_get(b, "if");
-			if (cond) {
-				br->if_field = jstr(cond, "field");
-				br->if_in = json_object_get(cond, "in");
-				if (!br->if_field || !json_is_array(br->if_in))
-					return fail(L, "%s 的分支条件需要 field 和 in", where);
-			}
+			if (parse_conds(L, json_object_get(b, "if"), where, &br->conds, &br->nconds))
+				return -1;
 			br->to = jstr(b, "to");
-			if (!br->to || check_state(L, t, br->to, where))
-				return fail(L, "%s 的分支缺少合法的 to", where);
+			if (check_state(L, t, br->to, where))
+				return -1;
 			if (parse_effects(L, json_object_get(b, "effects"), where, &br->effects,
 					  &br->neffects) != 0)
 				return -1;
 		}
-		if (a->branches[a->nbranches - 1].if_field)
+		if (a->branches[a->nbranches - 1].nconds)
 			return fail(L, "%s 的最后一个分支必须没有条件", where);
+	}
+	json_t *guards = json_object_get(o, "guards");
+	if (guards) {
+		if (!json_is_array(guards) || json_array_size(guards) == 0)
+			return fail(L, "%s 的 guards 必须是非空数组", where);
+		a->nguards = (int)json_array_size(guards);
+		a->guards = calloc((size_t)a->nguards, sizeof *a->guards);
+		if (!a->guards)
+			return fail(L, "内存不足");
+		for (int i = 0; i < a->nguards; i++) {
+			json_t *g = json_array_get(guards, (size_t)i);
+			struct type_guard *gd = &a->guards[i];
+			if (!json_is_object(g) || !(gd->message = jstr(g, "message")))
+				return fail(L, "%s 的 guard 需要 message", where);
+			if (parse_conds(L, json_object_get(g, "when"), where, &gd->conds, &gd->nconds))
+				return -1;
+			if (gd->nconds == 0)
+				return fail(L, "%s 的 guard 需要 when", where);
+		}
+	}
+	a->before_due = json_is_true(json_object_get(o, "before_due"));
+	json_t *appr = json_object_get(o, "approval");
+	if (appr) {
+		a->approval_setting = jstr(appr, "org_setting");
+		a->approval_to = jstr(appr, "assignment_to");
+		if (!a->on_assignment || !a->approval_setting || !a->approval_to)
+			return fail(L, "%s 的 approval 需要 org_setting 和 assignment_to，且作用于承办任务",
+				    where);
 	}
 	return 0;
 }
@@ -355,9 +444,14 @@ static void type_release(struct matter_type *t)
 		free(a->asg_from);
 		free(a->fields);
 		free(a->effects);
-		for (int j = 0; j < a->nbranches; j++)
+		for (int j = 0; j < a->nbranches; j++) {
 			free(a->branches[j].effects);
+			free(a->branches[j].conds);
+		}
 		free(a->branches);
+		for (int j = 0; j < a->nguards; j++)
+			free(a->guards[j].conds);
+		free(a->guards);
 	}
 	free(t->actions);
 	free(t->states);

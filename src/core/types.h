@@ -18,6 +18,11 @@
  *   to              the next case state; or to_when_all_done: the next state
  *                   once every live assignment is done; or branches: the
  *                   first whose `if` holds gives `to` and extra effects
+ *   guards          conditions under which the action is refused (409)
+ *   before_due      must be taken before the caller's assignment is due
+ *   approval        {"org_setting": S, "assignment_to": X}: when the
+ *                   assignment's org has settings.S = true, the assignment
+ *                   goes to X (awaiting the unit lead) instead
  * C code never switches on a type's or action's name.
  */
 #ifndef CIVICLOOP_CORE_TYPES_H
@@ -46,6 +51,7 @@ struct type_field {
 	const char *label;
 	enum field_kind kind;
 	int max;         /* chars for strings, items for lists, 0 = default */
+	int min;         /* FK_INT: the least value (default 0) */
 	json_t *values;  /* FK_ENUM: array of strings (borrowed from the type json) */
 	bool required;
 };
@@ -70,12 +76,32 @@ struct type_effect {
 	int index;      /* into the engine's effect table, resolved at load */
 };
 
+/* A condition on the action's input, the case, or its assignments:
+ *   {"field": F, "in"|"not_in": [...]}        the action body's field F
+ *   {"case_field": F, "in"|"not_in": [...]}   the case's fields.F
+ *   {"case": "channel"|"class"|"status", "in"|"not_in": [...]}
+ *   {"open_assignments": N}   live assignments not yet done number N
+ *   {"any_assignment": [statuses]}  some live assignment is in one of them
+ * A missing value fails "in" and satisfies "not_in". */
+enum cond_subject { COND_BODY, COND_CASE_FIELD, COND_CASE, COND_OPEN_ASG, COND_ANY_ASG };
+struct type_cond {
+	enum cond_subject subject;
+	const char *name;
+	json_t *in, *not_in; /* borrowed; COND_ANY_ASG keeps its statuses in `in` */
+	int count;
+};
 struct type_branch {
-	const char *if_field; /* NULL = always */
-	json_t *if_in;        /* array of values (borrowed) */
-	const char *to;
+	struct type_cond *conds; /* all must hold; none = always */
+	int nconds;
+	const char *to; /* NULL = the action's own `to` */
 	struct type_effect *effects;
 	int neffects;
+};
+/* A guard refuses the action (409, its message) when all its conditions hold. */
+struct type_guard {
+	struct type_cond *conds;
+	int nconds;
+	const char *message;
 };
 
 struct type_action {
@@ -98,6 +124,11 @@ struct type_action {
 	int neffects;
 	struct type_branch *branches;
 	int nbranches;
+	struct type_guard *guards;
+	int nguards;
+	bool before_due;              /* only before the caller's assignment is due */
+	const char *approval_setting; /* org setting that routes the assignment ... */
+	const char *approval_to;      /* ... to this status instead of assignment_to */
 };
 
 struct named_deadline {

@@ -405,7 +405,7 @@ test('an action without a body works when the action needs no fields', async () 
   assert.equal(r.json.case.status, 'handling');
 });
 
-test('an assisting unit\'s approved return leaves the lead unit\'s work going', { todo: 'issue 3: partial returns (退单) of one unit' }, async () => {
+test('an assisting unit\'s approved return leaves the lead unit\'s work going', async () => {
   const u = await users();
   const c = await newCase();
   await u.disp1.must(c.id, 'dispatch', { orgs: ['dept.cg', 'town.a'], lead: 'dept.cg' });
