@@ -29,6 +29,7 @@ struct demo {
 	json_t *item;
 	const char *as;
 	const char *action;
+	const char *ext_ref; /* an outside number kept with a created case (110) */
 	json_t *body;
 	int64_t case_id;
 	struct err e;
@@ -91,7 +92,7 @@ static int case_job(struct wctx *w, struct write_job *job)
 	if (load_actor(w, d->as, &a, &d->e) != 0)
 		return -1;
 	int rc = d->action ? engine_act(w, &a, d->case_id, d->action, d->body, &out, &d->e)
-			   : engine_create(w, &a, d->body, &out, &d->e);
+			   : engine_create_ext(w, &a, d->body, d->ext_ref, &out, &d->e);
 	if (rc == 0 && !d->action)
 		d->case_id = json_integer_value(json_object_get(json_object_get(out, "case"), "id"));
 	json_decref(out);
@@ -107,6 +108,7 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 		t = now - MS_PER_HOUR;
 	d->as = json_string_value(json_object_get(item, "as"));
 	d->action = NULL;
+	d->ext_ref = json_string_value(json_object_get(item, "ext_ref"));
 	d->body = json_object_get(item, "create");
 	time_set_fake(t);
 	if (writer_run(app->writer, case_job, d) != 0) {
