@@ -147,25 +147,33 @@ static int parse_time_param(struct req *r, const char *name, bool end_of_day, in
 	return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为日期或 ISO 8601 时间", name);
 }
 
-/* GET /api/v1/cases?type=&status=&org=&mine=1&overdue=1&q=&from=&to=&limit=&cursor= */
+/* GET /api/v1/cases?type=&status=a,b&org=&mine=1&overdue=1&queue=dispatch&due_soon=H&problem=1
+ *   &q=&from=&to=&limit=&cursor= */
 enum handler_result api_case_list(struct req *r)
 {
 	struct case_query q = {.limit = 50};
-	int64_t limit = 50, cursor = 0;
+	int64_t limit = 50, cursor = 0, due_soon = 0, problem = -1;
 	if (parse_int_param(r, "limit", 1, 200, &limit) != 0 ||
 	    parse_int_param(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
+	    parse_int_param(r, "due_soon", 1, CASE_QUERY_DUE_SOON_MAX, &due_soon) != 0 ||
+	    parse_int_param(r, "problem", 0, 1, &problem) != 0 ||
 	    parse_time_param(r, "from", false, &q.from) != 0 ||
 	    parse_time_param(r, "to", true, &q.to) != 0)
 		return reply_failed(r);
 	q.limit = (int)limit;
 	q.cursor = cursor;
+	q.due_soon = (int)due_soon;
+	q.problem = problem < 0 ? 0 : problem ? 1 : -1;
 	q.type = req_query(r, "type");
 	q.status = req_query(r, "status");
+	q.queue = req_query(r, "queue");
 	q.q = req_query(r, "q");
 	if (q.type && !*q.type)
 		q.type = NULL;
 	if (q.status && !*q.status)
 		q.status = NULL;
+	if (q.queue && !*q.queue)
+		q.queue = NULL;
 	if (q.q && (!*q.q || strlen(q.q) > 200)) {
 		if (*q.q)
 			return reply_err(r, E_FIELD_TOO_LONG, "q", "搜索词过长");

@@ -249,12 +249,65 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	return o;
 }
 
+/* Named work queues of GET /api/v1/cases?queue=: the statuses waiting on
+ * the queue's owner (a JSON array, bound as is), and whether every open
+ * overdue case joins them. */
+static const struct case_queue {
+	const char *name;
+	const char *statuses;
+	bool overdue;
+} case_queues[] = {
+    /* the dispatcher's: not yet dispatched, returns and extensions to decide */
+    {"dispatch", "[\"received\",\"return_requested\",\"extension_requested\"]", true},
+};
+
+static const struct case_queue *case_queue_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof case_queues / sizeof case_queues[0]; i++)
+		if (!strcmp(case_queues[i].name, name))
+			return &case_queues[i];
+	return NULL;
+}
+
+#define STATUS_CODE_MAX 64 /* bytes of one status in a status=a,b,c filter */
+
+/* The status=a,b,c filter as a JSON array text for json_each(); the caller
+ * frees it. Returns 0, or -1 with *e set (empty item, too many, too long). */
+static int status_list_json(const char *list, char **out, struct err *e)
+{
+	json_t *arr = json_array();
+	const char *p = list;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 0 || n > STATUS_CODE_MAX || json_array_size(arr) == CASE_QUERY_STATUSES) {
+			json_decref(arr);
+			return err_set(e, E_FIELD_INVALID, "status",
+			               "参数 status 须为逗号分隔的状态，最多 %d 个",
+			               CASE_QUERY_STATUSES);
+		}
+		json_array_append_new(arr, json_stringn(p, n));
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	*out = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
+}
+
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
 	      const struct case_query *q, json_t **out, struct err *e)
 {
 	const char *scopes[3] = {NULL, NULL, NULL};
 	if (actor_scopes(a, P_CASE_READ, scopes, 3) == 0)
 		return err_set(e, E_FORBIDDEN, NULL, "没有查看工单的权限");
+	const struct case_queue *queue = NULL;
+	if (q->queue && !(queue = case_queue_find(q->queue)))
+		return err_set(e, E_FIELD_INVALID, "queue", "不认识的工作队列 %.32s", q->queue);
+	if (q->due_soon < 0 || q->due_soon > CASE_QUERY_DUE_SOON_MAX)
+		return err_set(e, E_FIELD_INVALID, "due_soon", "参数 due_soon 须为 1–%d 小时",
+			       CASE_QUERY_DUE_SOON_MAX);
 	char orgpath[256] = "";
 	if (q->org_id) {
 		struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
@@ -265,18 +318,22 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 		if (!orgpath[0])
 			return err_set(e, E_FIELD_INVALID, "org", "不是已知的单位");
 	}
+	char *statuses = NULL;
+	if (q->status && status_list_json(q->status, &statuses, e) != 0)
+		return -1;
+	int64_t now = time_now_ms();
 	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
 	for (int i = 0; i < 3; i++)
 		sbind_text(s, i + 1, scopes[i]);
 	sbind_text(s, 4, q->type);
-	sbind_text(s, 5, q->status);
+	sbind_text(s, 5, statuses);
 	sbind_text(s, 6, orgpath[0] ? orgpath : NULL);
 	if (q->from)
 		sbind_int(s, 7, q->from);
 	if (q->to)
 		sbind_int(s, 8, q->to);
 	if (q->overdue)
-		sbind_int(s, 9, time_now_ms());
+		sbind_int(s, 9, now);
 	/* q is matched literally: escape LIKE's wildcards */
 	char like[512];
 	if (q->q) {
@@ -295,6 +352,17 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	if (q->mine)
 		sbind_text(s, 12, a->org_path);
 	sbind_int(s, 13, q->limit + 1);
+	if (queue) {
+		sbind_text(s, 15, queue->statuses);
+		if (queue->overdue)
+			sbind_int(s, 16, now);
+	}
+	if (q->due_soon) {
+		sbind_int(s, 17, now);
+		sbind_int(s, 18, now + q->due_soon * MS_PER_HOUR);
+	}
+	if (q->problem)
+		sbind_int(s, 19, q->problem > 0);
 	json_t *items = json_array();
 	int n = 0, rc;
 	int64_t last = 0;
@@ -306,6 +374,7 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	}
 	bool more = rc == STORE_ROW;
 	sreset(s);
+	free(statuses);
 	if (rc != STORE_ROW && rc != STORE_DONE) {
 		json_decref(items);
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");

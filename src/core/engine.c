@@ -228,6 +228,28 @@ static int timer_start(struct wctx *w, const struct matter_type *t, int64_t case
 	return sdone(s) == STORE_DONE ? 0 : -1;
 }
 
+/* A timer with a given due instant (a deadline moved by an extension);
+ * unit is how it counts when paused. */
+static int timer_at(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
+		    const char *kind, enum deadline_unit unit, int64_t due)
+{
+	int64_t warn = due - t->warn_before_ms;
+	struct store_stmt *s = store_stmt(w->conn, ST_TIMER_INSERT);
+	sbind_int(s, 1, case_id);
+	if (asg_id)
+		sbind_int(s, 2, asg_id);
+	else
+		sbind_null(s, 2);
+	sbind_text(s, 3, kind);
+	sbind_int(s, 4, unit);
+	sbind_int(s, 5, due);
+	if (warn > w->now)
+		sbind_int(s, 6, warn);
+	else
+		sbind_null(s, 6);
+	return sdone(s) == STORE_DONE ? 0 : -1;
+}
+
 static int store_fail(struct err *e)
 {
 	return err_set(e, E_UNAVAILABLE, NULL, "数据库写入失败，请稍后重试");
@@ -1038,8 +1060,17 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 	if (days <= 0)
 		return err_set(x->e, E_FIELD_INVALID, field ? field : "days", "延期天数必须为正");
 	json_object_set_new(x->payload, "extended_days", json_integer(days));
-	if (x->cf->c.due_at)
+	const struct deadline_spec *cls = class_deadline(x->t, x->cf->c.class_);
+	enum deadline_unit unit = cls ? cls->unit : DEADLINE_WORKDAYS;
+	if (x->cf->c.due_at) {
 		x->cf->c.due_at = calendar_add_workdays(x->w->app->cal, x->cf->c.due_at - 1, (int)days);
+		struct store_stmt *s = store_stmt(x->w->conn, ST_TIMER_STOP_KIND);
+		sbind_int(s, 1, x->cf->c.id);
+		sbind_text(s, 2, "case_due");
+		if (sdone(s) != STORE_DONE ||
+		    timer_at(x->w, x->t, x->cf->c.id, 0, "case_due", unit, x->cf->c.due_at) != 0)
+			return store_fail(x->e);
+	}
 	for (int i = 0; i < x->cf->na; i++) {
 		struct asg_rec *g = &x->cf->a[i];
 		if (!asg_live(g) || !strcmp(g->status, "done") || !g->due_at)
@@ -1047,8 +1078,7 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 		g->due_at = calendar_add_workdays(x->w->app->cal, g->due_at - 1, (int)days);
 		if (asg_write(x, g) != 0 || asg_stop_timers(x, g->id, "handle") != 0)
 			return -1;
-		struct deadline_spec spec = {DEADLINE_HOURS, 0};
-		if (timer_start(x->w, x->t, x->cf->c.id, g->id, "handle", &spec, g->due_at, NULL))
+		if (timer_at(x->w, x->t, x->cf->c.id, g->id, "handle", unit, g->due_at) != 0)
 			return store_fail(x->e);
 	}
 	return 0;

@@ -81,7 +81,8 @@
 		" updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
 	STMT(ST_CASE_LIST, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
 		" WHERE " VISIBLE("?1", "?2", "?3") \
-		" AND (?4 IS NULL OR c.type = ?4) AND (?5 IS NULL OR c.status = ?5)" \
+		" AND (?4 IS NULL OR c.type = ?4)" \
+		" AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
 		" AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM assignments fa" \
 		"  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND fa.status <> 'cancelled'" \
 		"  AND fo.path LIKE ?6 || '%'))" \
@@ -93,6 +94,10 @@
 		" AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo ON mo.id = ma.org_id" \
 		"  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \
 		"  AND mo.path LIKE ?12 || '%'))" \
+		" AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
+		"  OR (c.closed_at IS NULL AND c.due_at < ?16))" \
+		" AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND c.due_at < ?18))" \
+		" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
 		" ORDER BY c.id DESC LIMIT ?13") \
 	STMT(ST_CASE_BY_PHONE, "SELECT c.id, c.no, c.title, c.status, c.received_at FROM cases c" \
 		" WHERE c.phone_index = ?1 AND c.received_at >= ?2 AND c.id <> ?3" \
