@@ -1,7 +1,304 @@
-/* Placeholder until this resource is written. */
+/*
+ * 110 linkage (API.md "110 linkage"): the police 110 system hands a
+ * non-police incident over to the hotline. POST /api/v1/linkage/110 turns it
+ * into a hotline case on channel "110" that keeps the incident number, both
+ * in fields.incident_no and as the case's ext_ref "110:<incident_no>", which
+ * is unique per type: the same incident handed over again (a retry, or two
+ * posts racing) answers the existing case and creates nothing.
+ *
+ * Not here: the hotline's own "transfer_110" action (hotline → 110), which
+ * is an ordinary case action of the type.
+ *
+ * The whole body is checked on the HTTP thread before any write, so a bad
+ * body is a 400 whether or not the incident is known. The writer then looks
+ * the incident up and creates the case only if it is new; jobs run one after
+ * another, so of concurrent posts of one incident the first wins and the
+ * others answer its case (their bodies are not compared). The unique index
+ * on (type, ext_ref) is the backstop.
+ *
+ * Class: a `category` that names one of the hotline type's classes (咨询,
+ * 求助, 投诉, 举报, 建议, 表扬, 紧急) becomes the case's class; any other
+ * category (or none) files the case as 求助, the class of a diverted
+ * non-police call. The category is kept in fields.category either way.
+ */
 #include "api/api.h"
+#include "core/app.h"
+#include "core/engine.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+#define LINKAGE_TYPE "hotline"
+#define LINKAGE_CHANNEL "110"
+#define LINKAGE_DEFAULT_CLASS "求助"
+#define LINKAGE_REF_PREFIX "110:"
+#define INCIDENT_NO_MAX 64
+#define CATEGORY_MAX 64 /* characters, as the type's field */
+#define FUTURE_SLACK_MS (5 * MS_PER_MINUTE)
+
+/* Handler scratch, owned by the request (r->hctx); the case body to create
+ * replaces the request body in r->in. */
+struct linkage_ctx {
+	char ext_ref[sizeof LINKAGE_REF_PREFIX + INCIDENT_NO_MAX]; /* "110:<incident_no>" */
+};
+
+static const char *const linkage_keys[] = {"incident_no", "received_at", "description",
+					   "caller",      "location",    "category"};
+
+static bool incident_no_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > INCIDENT_NO_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* True if s holds a control character (tab and newlines allowed if multiline). */
+static bool has_control_char(const char *s, bool multiline)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if ((ch < 0x20 && !(multiline && (ch == '\n' || ch == '\r' || ch == '\t'))) ||
+		    ch == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* caller: {"name"?, "phone"?} → the case's reporter (NULL if empty). */
+static int check_caller(json_t *caller, json_t **reporter, struct err *e)
+{
+	*reporter = NULL;
+	if (json_is_null(caller))
+		return 0;
+	if (!json_is_object(caller))
+		return err_set(e, E_FIELD_INVALID, "caller", "caller 必须是对象");
+	const char *key;
+	json_t *v;
+	json_object_foreach(caller, key, v)
+	{
+		if (strcmp(key, "name") && strcmp(key, "phone"))
+			return err_set(e, E_FIELD_UNKNOWN, "caller", "caller 中有未知字段 %.64s", key);
+	}
+	json_t *name = json_object_get(caller, "name"), *phone = json_object_get(caller, "phone");
+	if (name && !json_is_null(name) &&
+	    (!json_is_string(name) || utf8_chars(json_string_value(name)) > REPORTER_NAME_MAX ||
+	     has_control_char(json_string_value(name), false)))
+		return err_set(e, E_FIELD_INVALID, "caller.name", "姓名必须是不超过 %d 字的字符串",
+			       REPORTER_NAME_MAX);
+	if (phone && !json_is_null(phone) &&
+	    (!json_is_string(phone) || !phone_valid(json_string_value(phone))))
+		return err_set(e, E_FIELD_INVALID, "caller.phone",
+			       "电话号码不正确（手机 11 位，座机含区号）");
+	json_t *rep = json_object();
+	if (json_is_string(name) && *json_string_value(name))
+		json_object_set(rep, "name", name);
+	if (json_is_string(phone))
+		json_object_set(rep, "phone", phone);
+	if (json_object_size(rep) == 0) {
+		json_decref(rep);
+		return 0;
+	}
+	*reporter = rep;
+	return 0;
+}
+
+/* location: the shape POST /api/v1/cases takes, checked before any write. */
+static int check_location(json_t *loc, struct err *e)
+{
+	if (!json_is_object(loc))
+		return err_set(e, E_FIELD_INVALID, "location", "location 必须是对象");
+	const char *key;
+	json_t *v;
+	json_object_foreach(loc, key, v)
+	{
+		if (strcmp(key, "lat") && strcmp(key, "lng") && strcmp(key, "crs") &&
+		    strcmp(key, "address"))
+			return err_set(e, E_FIELD_UNKNOWN, "location", "location 中有未知字段 %.64s",
+				       key);
+	}
+	json_t *lat = json_object_get(loc, "lat"), *lng = json_object_get(loc, "lng");
+	if (!json_is_number(lat) || !json_is_number(lng))
+		return err_set(e, E_FIELD_INVALID, "location", "location 需要数值 lat 和 lng");
+	double la = json_number_value(lat), lo = json_number_value(lng);
+	if (la < -90 || la > 90 || lo < -180 || lo > 180)
+		return err_set(e, E_FIELD_INVALID, "location", "经纬度超出范围");
+	json_t *crs = json_object_get(loc, "crs");
+	const char *cs = json_string_value(crs);
+	if (crs && (!cs || (strcmp(cs, "wgs84") && strcmp(cs, "gcj02") && strcmp(cs, "bd09"))))
+		return err_set(e, E_FIELD_INVALID, "location.crs", "crs 只能是 wgs84、gcj02 或 bd09");
+	json_t *addr = json_object_get(loc, "address");
+	if (addr && (!json_is_string(addr) ||
+		     utf8_chars(json_string_value(addr)) > CASE_ADDRESS_MAX ||
+		     has_control_char(json_string_value(addr), false)))
+		return err_set(e, E_FIELD_INVALID, "location.address", "地址必须是不超过 %d 字的字符串",
+			       CASE_ADDRESS_MAX);
+	return 0;
+}
+
+/* Checks the hand-over and builds the hotline case body from it into
+ * *create (the caller owns it) and its ext_ref into lc. Returns 0, or -1
+ * with *e set; nothing is written either way. */
+static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *lc,
+			 json_t **create, struct err *e)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(in, key, v)
+	{
+		if (!str_in(key, linkage_keys, (int)(sizeof linkage_keys / sizeof linkage_keys[0])))
+			return err_set(e, E_FIELD_UNKNOWN, key, "不认识的字段 %.64s", key);
+	}
+	json_t *jno = json_object_get(in, "incident_no");
+	if (!jno || json_is_null(jno))
+		return err_set(e, E_FIELD_REQUIRED, "incident_no", "缺少110警情编号 incident_no");
+	const char *no = json_string_value(jno);
+	if (!no || !incident_no_ok(no))
+		return err_set(e, E_FIELD_INVALID, "incident_no",
+			       "警情编号须为 1–%d 位字母、数字、- 或 _", INCIDENT_NO_MAX);
+
+	json_t *jrec = json_object_get(in, "received_at");
+	if (!jrec || json_is_null(jrec))
+		return err_set(e, E_FIELD_REQUIRED, "received_at", "缺少接警时间 received_at");
+	int64_t received;
+	if (!json_is_string(jrec) || time_parse_iso(json_string_value(jrec), &received) != 0)
+		return err_set(e, E_FIELD_INVALID, "received_at",
+			       "received_at 须为带时区的 ISO 8601 时间");
+	if (received > time_now_ms() + FUTURE_SLACK_MS)
+		return err_set(e, E_FIELD_INVALID, "received_at", "接警时间不能晚于现在");
+
+	json_t *jdesc = json_object_get(in, "description");
+	if (!jdesc || json_is_null(jdesc))
+		return err_set(e, E_FIELD_REQUIRED, "description", "缺少警情内容 description");
+	const char *desc = json_string_value(jdesc);
+	if (!desc || !*desc || has_control_char(desc, true))
+		return err_set(e, E_FIELD_INVALID, "description", "description 必须是非空文本");
+	if (utf8_chars(desc) > CASE_TEXT_MAX)
+		return err_set(e, E_FIELD_TOO_LONG, "description", "警情内容最多 %d 字",
+			       CASE_TEXT_MAX);
+
+	json_t *jcat = json_object_get(in, "category");
+	const char *cat = NULL;
+	if (jcat && !json_is_null(jcat)) {
+		cat = json_string_value(jcat);
+		if (!cat || !*cat || has_control_char(cat, false))
+			return err_set(e, E_FIELD_INVALID, "category", "category 必须是非空单行文本");
+		if (utf8_chars(cat) > CATEGORY_MAX)
+			return err_set(e, E_FIELD_TOO_LONG, "category", "类别最多 %d 字",
+				       CATEGORY_MAX);
+	}
+
+	json_t *reporter = NULL;
+	json_t *jcaller = json_object_get(in, "caller");
+	if (jcaller && check_caller(jcaller, &reporter, e) != 0)
+		return -1;
+	json_t *jloc = json_object_get(in, "location");
+	if (jloc && !json_is_null(jloc) && check_location(jloc, e) != 0) {
+		json_decref(reporter);
+		return -1;
+	}
+
+	const struct matter_type *t = types_find(app->types, LINKAGE_TYPE);
+	if (!t) {
+		json_decref(reporter);
+		return err_set(e, E_UNAVAILABLE, NULL, "未配置热线工单类型");
+	}
+	const char *cls = cat && type_class(t, cat) ? cat : LINKAGE_DEFAULT_CLASS;
+	json_t *fields = json_pack("{s:s}", "incident_no", no);
+	if (cat)
+		json_object_set_new(fields, "category", json_string(cat));
+	json_t *body = json_pack("{s:s,s:s,s:s,s:O,s:o,s:O}", "type", LINKAGE_TYPE, "class", cls,
+				 "channel", LINKAGE_CHANNEL, "description", jdesc, "fields", fields,
+				 "received_at", jrec);
+	if (!body) {
+		json_decref(reporter);
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	}
+	if (reporter)
+		json_object_set_new(body, "reporter", reporter);
+	if (jloc && !json_is_null(jloc))
+		json_object_set(body, "location", jloc);
+	*create = body;
+	snprintf(lc->ext_ref, sizeof lc->ext_ref, "%s%s", LINKAGE_REF_PREFIX, no);
+	return 0;
+}
+
+/* The case the incident already became, if any: its id, or 0. */
+static int64_t linkage_find(struct store_conn *c, const char *ext_ref)
+{
+	struct store_stmt *s = store_stmt(c, ST_CASE_BY_EXT_REF);
+	sbind_text(s, 1, LINKAGE_TYPE);
+	sbind_text(s, 2, ext_ref);
+	int64_t id = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	return id;
+}
+
+/* writer: answers 200 {"case","created":false} with case id. */
+static int linkage_existing(struct wctx *w, struct req *r, int64_t id)
+{
+	struct case_full cf;
+	if (case_load(w->conn, w->app, id, &cf) != 0)
+		return err_set(&r->err, E_UNAVAILABLE, NULL, "读取工单失败，请稍后重试");
+	bool pii = false;
+	json_t *cj = case_to_json(w->conn, w->app, &r->actor, &cf, true, &pii);
+	case_full_release(&cf);
+	if (pii && engine_record_pii_view(w, &r->actor, id) != 0) {
+		json_decref(cj);
+		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
+	}
+	r->out = json_pack("{s:o,s:b}", "case", cj, "created", 0);
+	r->status = 200;
+	return 0;
+}
+
+/* writer: the incident's case, found or created. */
+static int linkage_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	struct linkage_ctx *lc = r->hctx;
+	int64_t id = linkage_find(w->conn, lc->ext_ref);
+	if (id)
+		return linkage_existing(w, r, id);
+	json_t *out = NULL;
+	if (engine_create_ext(w, &r->actor, r->in, lc->ext_ref, &out, &r->err) != 0) {
+		/* the unique index refused a twin that slipped past the lookup */
+		id = linkage_find(w->conn, lc->ext_ref);
+		if (!id)
+			return -1;
+		r->err = (struct err){0};
+		return linkage_existing(w, r, id);
+	}
+	json_object_del(out, "routing");
+	json_object_set_new(out, "created", json_true());
+	r->out = out;
+	r->status = 201;
+	return 0;
+}
+
+/* POST /api/v1/linkage/110: a 110 incident handed over to the hotline. */
 enum handler_result api_linkage_110(struct req *r)
 {
-	return reply_err(r, E_NOT_FOUND, NULL, "尚未实现");
+	if (!actor_has(&r->actor, P_LINKAGE))
+		return reply_err(r, E_FORBIDDEN, NULL, "没有110联动移交的权限");
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	struct linkage_ctx *lc = calloc(1, sizeof *lc);
+	if (!lc)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	r->hctx = lc; /* freed with the request */
+	json_t *create = NULL;
+	if (linkage_build(r->app, r->in, lc, &create, &r->err) != 0)
+		return reply_failed(r);
+	/* the case body replaces the request body, freed with the request */
+	json_decref(r->in);
+	r->in = create;
+	return reply_async(r, linkage_job);
 }

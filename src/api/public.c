@@ -1,7 +1,265 @@
-/* Placeholder until this resource is written. */
+/*
+ * Public progress tracking (API.md "Core resources"): GET
+ * /api/v1/public/track?no=&phone_tail= lets the person who raised a case
+ * follow it without signing in. The case number and the last four digits
+ * of the reporter's phone together stand in for a login.
+ *
+ * What it shows: the case's number, type, class, status, its times, the
+ * public steps of its history (name and time only) and, once the case has
+ * been answered, the reply. What it never shows: who acted (names, logins,
+ * orgs' internal notes), reasons and comments, event payloads, the reporter.
+ * A step is an event whose action is "create" (受理) or one of the type's
+ * actions that is not internal (track_internal below); events that are not
+ * type actions (pii.view, timer.*) never show. A step into a final state is
+ * followed by a step naming that state (e.g. 已办结).
+ *
+ * Every miss (malformed input, unknown number, a case without a phone, a
+ * wrong tail) is the same 404, so the answer cannot tell which numbers
+ * exist; misses are counted per client address and after TRACK_MISS_MAX of
+ * them within TRACK_WINDOW_MS the address gets 429 until the window ends.
+ * The limiter is this file's own, apart from the login throttle, so a
+ * citizen's typos never lock staff out of signing in. Read-only: nothing is
+ * recorded.
+ */
 #include "api/api.h"
+#include "core/app.h"
+#include "core/engine.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/crypto.h"
+#include "util/timeutil.h"
+
+#define TRACK_NO_MAX 32
+#define TRACK_TAIL_LEN 4
+#define TRACK_MISS_MAX 20
+#define TRACK_WINDOW_MS (15 * MS_PER_MINUTE)
+#define TRACK_SLOTS 1024
+#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Type actions that are internal to the government side: not public steps. */
+static const char *const track_internal[] = {
+	"urge",   "supervise",      "three_way_call", "comment", "comments",
+	"return", "approve_return", "reject_return",  "extend",
+};
+
+/* States after which the case's reply (fields.reply, or fields.answer for a
+ * direct answer) is public; final states count as well. */
+static const char *const track_reply_states[] = {"replied", "callback"};
+static const char *const track_reply_fields[] = {"reply", "answer"};
+
+/* ------------------------------------------------------------------ */
+/* misses per client address                                           */
+
+/* Fixed table, linear scan under a mutex; when full the entry with the
+ * oldest window is reused. Invariant: misses > 0 only with a non-empty addr. */
+static struct {
+	char addr[64];
+	int64_t window_start; /* first miss of the current window, real-clock ms */
+	int misses;           /* misses since window_start */
+} track_tab[TRACK_SLOTS];
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int track_find(const char *addr)
+{
+	for (int i = 0; i < TRACK_SLOTS; i++)
+		if (track_tab[i].misses && !strcmp(track_tab[i].addr, addr))
+			return i;
+	return -1;
+}
+
+static bool track_allowed(const char *addr, int64_t now)
+{
+	pthread_mutex_lock(&track_mu);
+	int i = track_find(addr);
+	bool ok = i < 0 || now - track_tab[i].window_start > TRACK_WINDOW_MS ||
+		  track_tab[i].misses < TRACK_MISS_MAX;
+	pthread_mutex_unlock(&track_mu);
+	return ok;
+}
+
+static void track_miss(const char *addr, int64_t now)
+{
+	pthread_mutex_lock(&track_mu);
+	int i = track_find(addr);
+	if (i < 0) {
+		i = 0;
+		for (int k = 0; k < TRACK_SLOTS; k++) {
+			if (!track_tab[k].misses) {
+				i = k;
+				break;
+			}
+			if (track_tab[k].window_start < track_tab[i].window_start)
+				i = k;
+		}
+		snprintf(track_tab[i].addr, sizeof track_tab[i].addr, "%s", addr);
+		track_tab[i].misses = 0;
+	}
+	if (!track_tab[i].misses || now - track_tab[i].window_start > TRACK_WINDOW_MS) {
+		track_tab[i].window_start = now;
+		track_tab[i].misses = 0;
+	}
+	track_tab[i].misses++;
+	pthread_mutex_unlock(&track_mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* the lookup                                                          */
+
+static bool track_no_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > TRACK_NO_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+static bool track_tail_ok(const char *s)
+{
+	if (!s || strlen(s) != TRACK_TAIL_LEN)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* True if the case's reporter phone ends in tail (constant-time compare). */
+static bool track_phone_matches(const struct app *app, const struct case_rec *c, const char *tail)
+{
+	if (!c->reporter_enc)
+		return false;
+	char *plain = NULL;
+	if (unseal(&app->keys, c->reporter_enc, c->reporter_len, &plain, NULL) != 0)
+		return false;
+	json_t *p = json_loads(plain, 0, NULL);
+	sodium_memzero(plain, strlen(plain));
+	free(plain);
+	const char *phone = json_string_value(json_object_get(p, "phone"));
+	size_t n = phone ? strlen(phone) : 0;
+	bool ok = n >= TRACK_TAIL_LEN &&
+		  sodium_memcmp(phone + n - TRACK_TAIL_LEN, tail, TRACK_TAIL_LEN) == 0;
+	json_decref(p);
+	return ok;
+}
+
+static void track_time(json_t *o, const char *key, int64_t ms)
+{
+	char buf[ISO8601_MAX];
+	if (!ms) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	time_format_iso(ms, buf, sizeof buf);
+	json_object_set_new(o, key, json_string(buf));
+}
+
+static json_t *track_step(int64_t at, const char *action, const char *name)
+{
+	json_t *s = json_object();
+	track_time(s, "at", at);
+	json_object_set_new(s, "action", json_string(action));
+	json_object_set_new(s, "name", json_string(name));
+	return s;
+}
+
+/* The public steps of case c, oldest first; 受理 is dated by the case's
+ * receipt (for an imported or 110 case, earlier than its create event). */
+static json_t *track_steps(struct store_conn *conn, const struct case_rec *c)
+{
+	const struct matter_type *t = c->type;
+	json_t *steps = json_array();
+	struct store_stmt *s = store_stmt(conn, ST_PUBLIC_STEPS);
+	sbind_int(s, 1, c->id);
+	while (sstep(s) == STORE_ROW) {
+		int64_t at = scol_int(s, 0);
+		const char *action = scol_text(s, 1);
+		const char *to = scol_null(s, 2) ? NULL : scol_text(s, 2);
+		if (!action)
+			continue;
+		if (!strcmp(action, "create")) {
+			json_array_append_new(steps, track_step(c->received_at, "create", "受理"));
+		} else {
+			const struct type_action *act = type_action(t, action);
+			if (!act || str_in(action, track_internal, NELEM(track_internal)))
+				continue;
+			json_array_append_new(steps, track_step(at, act->code, act->name));
+		}
+		const struct type_state *st = to ? type_state(t, to) : NULL;
+		if (st && st->final)
+			json_array_append_new(steps, track_step(at, st->code, st->name));
+	}
+	sreset(s);
+	return steps;
+}
+
+/* The reply the person may read now, or NULL. */
+static const char *track_reply(const struct case_rec *c)
+{
+	const struct type_state *st = type_state(c->type, c->status);
+	if (!(st && st->final) && !str_in(c->status, track_reply_states, NELEM(track_reply_states)))
+		return NULL;
+	for (int i = 0; i < NELEM(track_reply_fields); i++) {
+		json_t *f = json_object_get(c->fields, track_reply_fields[i]);
+		const char *v = json_string_value(f);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+static json_t *track_json(struct store_conn *conn, const struct case_full *cf)
+{
+	const struct case_rec *c = &cf->c;
+	const struct type_state *st = type_state(c->type, c->status);
+	json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s}", "no", c->no, "type_name", c->type->name,
+			      "class", c->class_, "status", c->status, "status_name",
+			      st ? st->name : c->status);
+	track_time(o, "received_at", c->received_at);
+	track_time(o, "due_at", c->due_at);
+	track_time(o, "closed_at", c->closed_at);
+	json_object_set_new(o, "steps", track_steps(conn, c));
+	const char *reply = track_reply(c);
+	if (reply)
+		json_object_set_new(o, "reply", json_string(reply));
+	return o;
+}
+
+/* Every miss answers the same. */
+static enum handler_result track_miss_reply(struct req *r, int64_t now)
+{
+	track_miss(r->address, now);
+	return reply_err(r, E_NOT_FOUND, NULL, "未查到该工单，请核对工单编号和来电号码后四位");
+}
+
+/* GET /api/v1/public/track?no=&phone_tail=: a case's public progress. */
 enum handler_result api_public_track(struct req *r)
 {
-	return reply_err(r, E_NOT_FOUND, NULL, "尚未实现");
+	int64_t now = time_real_ms();
+	if (!track_allowed(r->address, now))
+		return reply_err(r, E_THROTTLED, NULL, "查询失败次数过多，请 15 分钟后再试");
+	const char *no = req_query(r, "no"), *tail = req_query(r, "phone_tail");
+	if (!track_no_ok(no) || !track_tail_ok(tail))
+		return track_miss_reply(r, now);
+	struct store_stmt *s = store_stmt(r->reader, ST_PUBLIC_CASE_BY_NO);
+	sbind_text(s, 1, no);
+	int64_t id = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	struct case_full cf;
+	if (!id || case_load(r->reader, r->app, id, &cf) != 0)
+		return track_miss_reply(r, now);
+	if (!track_phone_matches(r->app, &cf.c, tail)) {
+		case_full_release(&cf);
+		return track_miss_reply(r, now);
+	}
+	json_t *out = track_json(r->reader, &cf);
+	case_full_release(&cf);
+	return reply_json(r, 200, out);
 }

@@ -1,5 +1,6 @@
 /*
- * civicloop's entry point: init, serve, demo, user add, audit verify.
+ * civicloop's entry point: init, serve, demo, user add, audit verify,
+ * apikey add / revoke.
  * Each subcommand has --help; errors are printed in Chinese with exit 2 for
  * usage mistakes and 1 for failures.
  */
@@ -29,6 +30,8 @@ static const char usage[] =
 	"  demo --db FILE                                      create the demo county\n"
 	"  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password P]\n"
 	"  audit verify --db FILE                              check the audit chain\n"
+	"  apikey add --db FILE --user LOGIN --name NAME       make an API key for a system\n"
+	"  apikey revoke --db FILE --name NAME                 revoke an API key\n"
 	"\n"
 	"Each command takes --help. Keys live beside the database in FILE.key.\n";
 
@@ -324,6 +327,69 @@ static int cmd_audit(int argc, char **argv)
 	return 0;
 }
 
+struct apikey_args {
+	bool revoke;
+	const char *login, *name;
+	char key[APIKEY_LEN + 1];
+	struct err e;
+};
+
+static int apikey_job(struct wctx *w, struct write_job *job)
+{
+	struct apikey_args *a = job->arg;
+	if (a->revoke)
+		return apikey_revoke(w->conn, a->name, w->now, &a->e);
+	return apikey_create(w->conn, a->login, a->name, w->now, a->key, &a->e);
+}
+
+/* apikey add: prints the new key alone on the first line (scripts read it),
+ * then a note on stderr; the key is not stored and cannot be shown again. */
+static int cmd_apikey(int argc, char **argv)
+{
+	bool add = argc >= 2 && !strcmp(argv[1], "add");
+	bool revoke = argc >= 2 && !strcmp(argv[1], "revoke");
+	if ((!add && !revoke) || cli_flag(argc, argv, "--help")) {
+		puts("civicloop apikey add --db FILE --user LOGIN --name NAME\n"
+		     "civicloop apikey revoke --db FILE --name NAME\n"
+		     "Makes an API key for a system (the 110 linkage, an Open311 client) that\n"
+		     "acts as account LOGIN. The key is printed once, alone on the first line;\n"
+		     "only its hash is stored. Send it as `X-API-Key: KEY` (or as\n"
+		     "`Authorization: Bearer KEY`). A name labels one live key; revoke ends it.");
+		return add || revoke ? 0 : 2;
+	}
+	const char *db = cli_opt(argc, argv, "--db");
+	if (need_db(db, add ? "apikey add" : "apikey revoke"))
+		return 2;
+	struct apikey_args a = {.revoke = revoke,
+				.login = cli_opt(argc, argv, "--user"),
+				.name = cli_opt(argc, argv, "--name")};
+	if (!a.name || (add && !a.login)) {
+		fprintf(stderr, "civicloop apikey %s: 需要 %s\n", add ? "add" : "revoke",
+			add ? "--user 和 --name" : "--name");
+		return 2;
+	}
+	struct app app;
+	if (cli_open(&app, db, 0) != 0)
+		return 1;
+	int rc = writer_run(app.writer, apikey_job, &a);
+	cli_close(&app);
+	if (rc != 0) {
+		fprintf(stderr, "civicloop apikey %s: %s\n", add ? "add" : "revoke",
+			a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+		sodium_memzero(a.key, sizeof a.key);
+		return 1;
+	}
+	if (add) {
+		printf("%s\n", a.key);
+		fprintf(stderr, "已为账号 %s 创建 API 密钥“%s”；密钥只显示这一次，请妥善保存\n",
+			a.login, a.name);
+	} else {
+		printf("已吊销 API 密钥“%s”\n", a.name);
+	}
+	sodium_memzero(a.key, sizeof a.key);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -345,6 +411,8 @@ int main(int argc, char **argv)
 		return cmd_user(argc, argv);
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(argc, argv);
+	if (!strcmp(cmd, "apikey"))
+		return cmd_apikey(argc, argv);
 	fprintf(stderr, "civicloop: 没有命令 %s\n\n%s", cmd, usage);
 	return 2;
 }

@@ -30,7 +30,8 @@ static const struct {
 	{"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ)},
 	{"discipline", B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) |
 			       B(P_AUDIT_READ)},
-	{"linkage", B(P_CASE_CREATE) | B(P_LINKAGE)},
+	/* the 110 system: hands incidents over with their own receipt time */
+	{"linkage", B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_LINKAGE)},
 #undef B
 };
 
@@ -177,6 +178,106 @@ int session_lookup(struct store_conn *c, const char *token_hex, int64_t now, str
 	if (actor_load(c, uid, a) != 0)
 		return -1;
 	memcpy(a->csrf, csrf, sizeof csrf);
+	return 0;
+}
+
+void apikey_hash(const char *key, unsigned char out[32])
+{
+	hash_blake2b(out, "civicloop.apikey", 16, key, strlen(key));
+}
+
+static bool apikey_wellformed(const char *key)
+{
+	size_t np = strlen(APIKEY_PREFIX);
+	if (strlen(key) != APIKEY_LEN || strncmp(key, APIKEY_PREFIX, np) != 0)
+		return false;
+	for (const char *p = key + np; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+int apikey_lookup(struct store_conn *c, const char *key, struct actor *a)
+{
+	if (!apikey_wellformed(key))
+		return -1;
+	unsigned char h[32];
+	apikey_hash(key, h);
+	struct store_stmt *s = store_stmt(c, ST_APIKEY_LOOKUP);
+	sbind_blob(s, 1, h, sizeof h);
+	if (sstep(s) != STORE_ROW) {
+		sreset(s);
+		return -1;
+	}
+	int64_t uid = scol_int(s, 0);
+	sreset(s);
+	return actor_load(c, uid, a);
+}
+
+static bool apikey_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > APIKEY_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int apikey_create(struct store_conn *c, const char *login, const char *name, int64_t now,
+		  char key_out[APIKEY_LEN + 1], struct err *e)
+{
+	if (!apikey_name_ok(name))
+		return err_set(e, E_FIELD_INVALID, "name", "密钥名称须为 1–%d 字节的单行文本",
+			       APIKEY_NAME_MAX);
+	struct store_stmt *s = store_stmt(c, ST_USER_BY_LOGIN);
+	sbind_text(s, 1, login);
+	int64_t uid = 0;
+	bool disabled = false;
+	if (sstep(s) == STORE_ROW) {
+		uid = scol_int(s, 0);
+		disabled = scol_int(s, 5) != 0;
+	}
+	sreset(s);
+	if (!uid)
+		return err_set(e, E_FIELD_INVALID, "user", "没有账号 %.64s", login);
+	if (disabled)
+		return err_set(e, E_FIELD_INVALID, "user", "账号 %.64s 已停用", login);
+	s = store_stmt(c, ST_APIKEY_ACTIVE_BY_NAME);
+	sbind_text(s, 1, name);
+	int64_t live = sstep(s) == STORE_ROW ? scol_int(s, 0) : -1;
+	sreset(s);
+	if (live != 0)
+		return live < 0 ? err_set(e, E_UNAVAILABLE, NULL, NULL)
+				: err_set(e, E_CONFLICT, "name", "已有名为 %.64s 的有效密钥，请先吊销",
+					  name);
+	size_t np = strlen(APIKEY_PREFIX);
+	memcpy(key_out, APIKEY_PREFIX, np);
+	random_hex(key_out + np, (APIKEY_LEN - np) / 2);
+	unsigned char h[32];
+	apikey_hash(key_out, h);
+	s = store_stmt(c, ST_APIKEY_INSERT);
+	sbind_int(s, 1, uid);
+	sbind_text(s, 2, name);
+	sbind_blob(s, 3, h, sizeof h);
+	sbind_int(s, 4, now);
+	if (sdone(s) != STORE_DONE) {
+		sodium_memzero(key_out, APIKEY_LEN + 1);
+		return err_set(e, E_UNAVAILABLE, NULL, "写入密钥失败");
+	}
+	return 0;
+}
+
+int apikey_revoke(struct store_conn *c, const char *name, int64_t now, struct err *e)
+{
+	struct store_stmt *s = store_stmt(c, ST_APIKEY_REVOKE);
+	sbind_text(s, 1, name);
+	sbind_int(s, 2, now);
+	if (sdone(s) != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "吊销密钥失败");
+	if (store_changes(c) == 0)
+		return err_set(e, E_NOT_FOUND, "name", "没有名为 %.64s 的有效密钥", name);
 	return 0;
 }
 

@@ -101,4 +101,24 @@ void throttle_reset_all(void);
 int session_lookup(struct store_conn *c, const char *token_hex, int64_t now, struct actor *a);
 void session_token_hash(const char *token_hex, unsigned char out[32]);
 
+/* API keys, for systems (the 110 linkage, Open311 clients): "ck_" followed
+ * by 40 hex characters (160 random bits), shown once when made; the database
+ * keeps only BLAKE2b(key) (api_keys.key_hash). A key acts as its user. A
+ * name labels the key so it can be revoked; at most one live key per name. */
+#define APIKEY_PREFIX "ck_"
+#define APIKEY_LEN 43 /* "ck_" + 40 hex */
+#define APIKEY_NAME_MAX 64
+
+void apikey_hash(const char *key, unsigned char out[32]);
+/* Looks up a key. On success fills *a with the key's user and returns 0;
+ * -1 if malformed, unknown, revoked, or its user is disabled. */
+int apikey_lookup(struct store_conn *c, const char *key, struct actor *a);
+/* Makes a key for user `login` named `name` on a writer connection, writing
+ * it (NUL-terminated, APIKEY_LEN chars) into key_out, which the caller owns
+ * and must wipe. Returns 0, or -1 with *e set (unknown user, name in use). */
+int apikey_create(struct store_conn *c, const char *login, const char *name, int64_t now,
+		  char key_out[APIKEY_LEN + 1], struct err *e);
+/* Revokes the live key named `name`. Returns 0, or -1 with *e set (none). */
+int apikey_revoke(struct store_conn *c, const char *name, int64_t now, struct err *e);
+
 #endif

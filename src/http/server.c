@@ -241,13 +241,23 @@ static const char *cookie_value(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
 }
 
-/* Authenticates by bearer token or session cookie; cookie writes need the
- * CSRF token in X-CSRF-Token. */
+/* Authenticates by API key (X-API-Key, or a bearer token starting "ck_"),
+ * bearer session token or session cookie; cookie writes need the CSRF token
+ * in X-CSRF-Token. An API key is never a cookie, so it needs no CSRF token. */
 static int authenticate(struct req *r)
 {
 	const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *apikey = req_header(r, "X-API-Key");
 	const char *token = NULL;
 	bool via_cookie = false;
+	if (!apikey && h && !strncasecmp(h, "Bearer " APIKEY_PREFIX, 7 + strlen(APIKEY_PREFIX)))
+		apikey = h + 7;
+	if (apikey) {
+		if (apikey_lookup(r->reader, apikey, &r->actor) != 0)
+			return err_set(&r->err, E_UNAUTHENTICATED, NULL, "API 密钥无效或已吊销");
+		r->authed = true;
+		return 0;
+	}
 	if (h && !strncasecmp(h, "Bearer ", 7))
 		token = h + 7;
 	else if ((token = cookie_value(r, "cl_session")))
