@@ -1,0 +1,507 @@
+/*
+ * The rates of DESIGN §4 (stats.h; docs/rates.md has every formula in words
+ * with a worked example).
+ *
+ * All counting happens in SQL (store/stmt_stats.h): three statements,
+ * ST_STATS_CASES, ST_STATS_DIMS and ST_STATS_ASSIGNMENTS, each filtered by
+ * the same scope and each returning one row of tallies per group key. One
+ * answer runs them for at most three groupings: the whole scope, the lead
+ * units (for the ranking, always), and the days when group=day. This file
+ * only divides, names the groups and sorts the ranking.
+ *
+ * Cost, for C cases of all types received in the period (a range of the
+ * cases_received index), with E events and A assignments on the in-scope
+ * ones: O(C log N + E + A) per grouping, read through indexes (events_case,
+ * events_action, assignments_case); JSON payloads are parsed only for
+ * callbacks, approved returns and first replies. Memory here is O(groups);
+ * no event or assignment row reaches C.
+ */
+#include "core/stats.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+/* The ?5 parameter of store/stmt_stats.h: what a group key is. */
+enum stats_mode {
+	MODE_ALL = 0,  /* one group, key 0 */
+	MODE_DAY = 1,  /* key = Asia/Shanghai day number of received_at */
+	MODE_UNIT = 2, /* key = org id of a unit leading the case */
+};
+
+/* One group's tallies. Each numerator counts a subset of what its
+ * denominator counts (docs/rates.md), so every fraction is within 0..1. */
+struct tally {
+	int64_t key;
+	/* cases, from ST_STATS_CASES */
+	int64_t received, closed, merged, transferred, from_110, problem, to_110;
+	int64_t replied, replied_on_time, reopened, callbacks, resolved, satisfied;
+	/* assignments, from ST_STATS_ASSIGNMENTS */
+	int64_t assignments, signed_on_time, returned;
+	/* from ST_STATS_DIMS; owned, every code of the type present (0 if none) */
+	json_t *by_class, *by_channel, *by_status;
+	/* MODE_UNIT only: the unit, and its ranking score when has_score */
+	char code[64];
+	char name[128];
+	bool has_score;
+	double score;
+};
+
+/* Groups of one mode, ascending by key (the statements' ORDER BY). */
+struct tally_set {
+	struct tally *a;
+	int n, cap;
+};
+
+enum rate_id {
+	R_RESPONSE,
+	R_COMPLETION,
+	R_ON_TIME,
+	R_RESOLUTION,
+	R_SATISFACTION,
+	R_RETURN,
+	R_REOPEN,
+	R_DUPLICATE,
+	R__COUNT
+};
+
+/* Answer names, in answer order. */
+static const char *const rate_names[R__COUNT] = {
+    "response_rate",     "completion_rate", "on_time_rate", "resolution_rate",
+    "satisfaction_rate", "return_rate",     "reopen_rate",  "duplicate_rate",
+};
+
+struct fraction {
+	int64_t num, den; /* undefined (null) when den is 0 */
+};
+
+/* The formulas of docs/rates.md, on one group's tallies. */
+static void tally_fractions(const struct tally *t, struct fraction f[R__COUNT])
+{
+	f[R_RESPONSE] = (struct fraction){t->signed_on_time, t->assignments};
+	f[R_COMPLETION] = (struct fraction){t->closed, t->received - t->merged - t->transferred};
+	f[R_ON_TIME] = (struct fraction){t->replied_on_time, t->replied};
+	f[R_RESOLUTION] = (struct fraction){t->resolved, t->callbacks};
+	f[R_SATISFACTION] = (struct fraction){t->satisfied, t->callbacks};
+	f[R_RETURN] = (struct fraction){t->returned, t->assignments};
+	f[R_REOPEN] = (struct fraction){t->reopened, t->replied};
+	f[R_DUPLICATE] = (struct fraction){t->merged, t->received};
+}
+
+static json_t *fraction_json(struct fraction f)
+{
+	return f.den > 0 ? json_real((double)f.num / (double)f.den) : json_null();
+}
+
+/* The ranking score: the mean of the defined ones among the response,
+ * on-time, resolution and satisfaction rates, summed in that order. */
+static void tally_score(struct tally *t)
+{
+	static const enum rate_id scored[] = {R_RESPONSE, R_ON_TIME, R_RESOLUTION, R_SATISFACTION};
+	struct fraction f[R__COUNT];
+	tally_fractions(t, f);
+	double sum = 0;
+	int n = 0;
+	for (size_t i = 0; i < sizeof scored / sizeof scored[0]; i++) {
+		struct fraction x = f[scored[i]];
+		if (x.den > 0) {
+			sum += (double)x.num / (double)x.den;
+			n++;
+		}
+	}
+	t->has_score = n > 0;
+	t->score = n > 0 ? sum / n : 0;
+}
+
+static void set_release(struct tally_set *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		json_decref(set->a[i].by_class);
+		json_decref(set->a[i].by_channel);
+		json_decref(set->a[i].by_status);
+	}
+	free(set->a);
+	memset(set, 0, sizeof *set);
+}
+
+/* A new zero tally for key, appended (keys arrive ascending). Every class,
+ * channel and state of the type starts at 0, so the answer names them all. */
+static struct tally *set_add(struct tally_set *set, const struct matter_type *t, int64_t key,
+                             struct err *e)
+{
+	if (set->n == STATS_MAX_GROUPS) {
+		err_set(e, E_BAD_REQUEST, NULL, "分组超过 %d 个，请缩小统计范围", STATS_MAX_GROUPS);
+		return NULL;
+	}
+	if (set->n == set->cap) {
+		int cap = set->cap ? set->cap * 2 : 16;
+		struct tally *a = realloc(set->a, (size_t)cap * sizeof *a);
+		if (!a) {
+			err_set(e, E_UNAVAILABLE, NULL, NULL);
+			return NULL;
+		}
+		set->a = a;
+		set->cap = cap;
+	}
+	struct tally *x = &set->a[set->n++];
+	memset(x, 0, sizeof *x);
+	x->key = key;
+	x->by_class = json_object();
+	x->by_channel = json_object();
+	x->by_status = json_object();
+	for (int i = 0; i < t->nclasses; i++)
+		json_object_set_new(x->by_class, t->classes[i].code, json_integer(0));
+	for (int i = 0; i < t->nchannels; i++)
+		json_object_set_new(x->by_channel, t->channels[i], json_integer(0));
+	for (int i = 0; i < t->nstates; i++)
+		json_object_set_new(x->by_status, t->states[i].code, json_integer(0));
+	return x;
+}
+
+static struct tally *set_find(struct tally_set *set, int64_t key)
+{
+	int lo = 0, hi = set->n - 1;
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (set->a[mid].key == key)
+			return &set->a[mid];
+		if (set->a[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* An aggregate column; SQL's sum() over no counted rows is NULL, read as 0. */
+static int64_t col_count(struct store_stmt *s, int i)
+{
+	return scol_null(s, i) ? 0 : scol_int(s, i);
+}
+
+/* Statement id with the scope parameters bound, or NULL if it would not
+ * prepare (a bug, already reported by the backend). */
+static struct store_stmt *stats_stmt(struct store_conn *c, enum stmt_id id,
+                                     const struct stats_query *q, enum stats_mode mode)
+{
+	struct store_stmt *s = store_stmt(c, id);
+	if (!s)
+		return NULL;
+	sbind_text(s, 1, q->type->code);
+	sbind_text(s, 2, q->org_path);
+	sbind_int(s, 3, q->from);
+	sbind_int(s, 4, q->to);
+	sbind_int(s, 5, mode);
+	return s;
+}
+
+/* Creates one tally per group that has cases (STATS_CASE_COLS). */
+static int read_cases(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
+                      struct tally_set *set, struct err *e)
+{
+	struct store_stmt *s = stats_stmt(c, ST_STATS_CASES, q, mode);
+	if (!s)
+		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		struct tally *t = set_add(set, q->type, scol_int(s, 0), e);
+		if (!t) {
+			sreset(s);
+			return -1;
+		}
+		t->received = col_count(s, 1);
+		t->closed = col_count(s, 2);
+		t->merged = col_count(s, 3);
+		t->transferred = col_count(s, 4);
+		t->from_110 = col_count(s, 5);
+		t->problem = col_count(s, 6);
+		t->to_110 = col_count(s, 7);
+		t->replied = col_count(s, 8);
+		t->replied_on_time = col_count(s, 9);
+		t->reopened = col_count(s, 10);
+		t->callbacks = col_count(s, 11);
+		t->resolved = col_count(s, 12);
+		t->satisfied = col_count(s, 13);
+	}
+	sreset(s);
+	return rc == STORE_DONE ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+}
+
+/* Fills by_class / by_channel / by_status: rows (key, dimension, code, n). */
+static int read_dims(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
+                     struct tally_set *set, struct err *e)
+{
+	struct store_stmt *s = stats_stmt(c, ST_STATS_DIMS, q, mode);
+	if (!s)
+		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		struct tally *t = set_find(set, scol_int(s, 0));
+		const char *code = scol_text(s, 2);
+		if (!t || !code)
+			continue;
+		int64_t dim = scol_int(s, 1);
+		json_t *o = dim == 0 ? t->by_class : dim == 1 ? t->by_channel : t->by_status;
+		json_object_set_new(o, code, json_integer(col_count(s, 3)));
+	}
+	sreset(s);
+	return rc == STORE_DONE ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+}
+
+/* Fills the assignment tallies: rows (key, dispatched, signed in time, returned). */
+static int read_assignments(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
+                            struct tally_set *set, struct err *e)
+{
+	struct store_stmt *s = stats_stmt(c, ST_STATS_ASSIGNMENTS, q, mode);
+	if (!s)
+		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		struct tally *t = set_find(set, scol_int(s, 0));
+		if (!t)
+			continue;
+		t->assignments = col_count(s, 1);
+		t->signed_on_time = col_count(s, 2);
+		t->returned = col_count(s, 3);
+	}
+	sreset(s);
+	return rc == STORE_DONE ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+}
+
+/* Code and name of a unit's org into t; -1 if the org is gone. */
+static int unit_name(struct store_conn *c, struct tally *t)
+{
+	struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
+	if (!s)
+		return -1;
+	sbind_int(s, 1, t->key);
+	int rc = -1;
+	if (sstep(s) == STORE_ROW) {
+		snprintf(t->code, sizeof t->code, "%s", scol_text(s, 1));
+		snprintf(t->name, sizeof t->name, "%s", scol_text(s, 2));
+		rc = 0;
+	}
+	sreset(s);
+	return rc;
+}
+
+/* Runs the statements for one grouping; ST_STATS_DIMS only when dims (the
+ * ranking shows no counts). MODE_ALL always yields one group, all zero when
+ * nothing is in scope. On failure *set is released. */
+static int set_load(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
+                    bool dims, struct tally_set *set, struct err *e)
+{
+	memset(set, 0, sizeof *set);
+	if (read_cases(c, q, mode, set, e) != 0)
+		goto fail;
+	if (mode == MODE_ALL && set->n == 0 && !set_add(set, q->type, 0, e))
+		goto fail;
+	if ((dims && read_dims(c, q, mode, set, e) != 0) ||
+	    read_assignments(c, q, mode, set, e) != 0)
+		goto fail;
+	if (mode == MODE_UNIT) {
+		for (int i = 0; i < set->n; i++) {
+			if (unit_name(c, &set->a[i]) != 0) {
+				err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+				goto fail;
+			}
+			tally_score(&set->a[i]);
+		}
+	}
+	return 0;
+fail:
+	set_release(set);
+	return -1;
+}
+
+/* Adds the eight rates of t to o, in answer order. */
+static void rates_set(json_t *o, const struct tally *t)
+{
+	struct fraction f[R__COUNT];
+	tally_fractions(t, f);
+	for (int i = 0; i < R__COUNT; i++)
+		json_object_set_new(o, rate_names[i], fraction_json(f[i]));
+}
+
+static json_t *counts_json(const struct tally *t)
+{
+	json_t *o = json_object();
+	json_object_set(o, "by_class", t->by_class);
+	json_object_set(o, "by_channel", t->by_channel);
+	json_object_set(o, "by_status", t->by_status);
+	const struct {
+		const char *name;
+		int64_t v;
+	} n[] = {
+	    {"from_110", t->from_110},
+	    {"to_110", t->to_110},
+	    {"merged", t->merged},
+	    {"transferred_110", t->transferred},
+	    {"problem", t->problem},
+	    {"callbacks", t->callbacks},
+	    {"resolved", t->resolved},
+	    {"satisfied", t->satisfied},
+	    {"replied", t->replied},
+	    {"replied_on_time", t->replied_on_time},
+	    {"reopened", t->reopened},
+	    {"assignments", t->assignments},
+	    {"signed_on_time", t->signed_on_time},
+	    {"returned", t->returned},
+	};
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+		json_object_set_new(o, n[i].name, json_integer(n[i].v));
+	return o;
+}
+
+/* received, closed, the rates and the counts of t, added to o. */
+static void tally_fill(json_t *o, const struct tally *t)
+{
+	json_object_set_new(o, "received", json_integer(t->received));
+	json_object_set_new(o, "closed", json_integer(t->closed));
+	rates_set(o, t);
+	json_object_set_new(o, "counts", counts_json(t));
+}
+
+static json_t *unit_org_json(const struct tally *t)
+{
+	return json_pack("{s:I,s:s,s:s}", "id", (json_int_t)t->key, "code", t->code, "name",
+	                 t->name);
+}
+
+/* Ranking order: score descending, a unit without a score last, then by
+ * org code. */
+static int unit_rank_cmp(const void *pa, const void *pb)
+{
+	const struct tally *a = *(const struct tally *const *)pa;
+	const struct tally *b = *(const struct tally *const *)pb;
+	if (a->has_score != b->has_score)
+		return a->has_score ? -1 : 1;
+	if (a->has_score && a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	return strcmp(a->code, b->code);
+}
+
+static int unit_code_cmp(const void *pa, const void *pb)
+{
+	const struct tally *a = *(const struct tally *const *)pa;
+	const struct tally *b = *(const struct tally *const *)pb;
+	return strcmp(a->code, b->code);
+}
+
+/* The units of set as an array of pointers sorted by cmp, in *out (NULL
+ * when there are none). Returns 0, or -1 out of memory. Caller frees. */
+static int units_sorted(const struct tally_set *set, int (*cmp)(const void *, const void *),
+                        const struct tally ***out)
+{
+	*out = NULL;
+	if (set->n == 0)
+		return 0;
+	const struct tally **p = malloc((size_t)set->n * sizeof *p);
+	if (!p)
+		return -1;
+	for (int i = 0; i < set->n; i++)
+		p[i] = &set->a[i];
+	qsort(p, (size_t)set->n, sizeof *p, cmp);
+	*out = p;
+	return 0;
+}
+
+/* The ranking from the units in ranking order. */
+static json_t *ranking_json(const struct tally *const *p, int n)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++) {
+		const struct tally *t = p[i];
+		json_t *o = json_pack("{s:i,s:o,s:o,s:I}", "rank", i + 1, "org", unit_org_json(t),
+		                      "score", t->has_score ? json_real(t->score) : json_null(),
+		                      "cases", (json_int_t)t->received);
+		if (o)
+			rates_set(o, t);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *day_groups_json(const struct tally_set *days)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < days->n; i++) {
+		char date[16];
+		time_format_date(days->a[i].key, date, sizeof date);
+		json_t *o = json_pack("{s:s}", "key", date);
+		tally_fill(o, &days->a[i]);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* The group=org groups from the units in org code order. */
+static json_t *unit_groups_json(const struct tally *const *p, int n)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s,s:o}", "key", p[i]->code, "org", unit_org_json(p[i]));
+		tally_fill(o, p[i]);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* {"id","code","name"} of org id, or null. */
+static json_t *org_json(struct store_conn *c, int64_t id)
+{
+	struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
+	if (!s)
+		return json_null();
+	sbind_int(s, 1, id);
+	json_t *o = json_null();
+	if (sstep(s) == STORE_ROW)
+		o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)scol_int(s, 0), "code",
+		              scol_text(s, 1), "name", scol_text(s, 2));
+	sreset(s);
+	return o;
+}
+
+int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e)
+{
+	struct tally_set all = {0}, units = {0}, days = {0};
+	const struct tally **by_rank = NULL, **by_code = NULL;
+	json_t *o = NULL;
+	int rc = -1;
+	if (set_load(c, q, MODE_ALL, true, &all, e) != 0 ||
+	    set_load(c, q, MODE_UNIT, q->group == STATS_GROUP_ORG, &units, e) != 0)
+		goto out;
+	if (q->group == STATS_GROUP_DAY && set_load(c, q, MODE_DAY, true, &days, e) != 0)
+		goto out;
+	if (units_sorted(&units, unit_rank_cmp, &by_rank) != 0 ||
+	    units_sorted(&units, unit_code_cmp, &by_code) != 0) {
+		err_set(e, E_UNAVAILABLE, NULL, NULL);
+		goto out;
+	}
+	o = json_pack("{s:s,s:o,s:s,s:s}", "type", q->type->code, "org", org_json(c, q->org_id),
+	              "from", q->from_label, "to", q->to_label);
+	if (!o) {
+		err_set(e, E_UNAVAILABLE, NULL, NULL);
+		goto out;
+	}
+	tally_fill(o, &all.a[0]);
+	json_object_set_new(o, "ranking", ranking_json(by_rank, units.n));
+	if (q->group == STATS_GROUP_DAY)
+		json_object_set_new(o, "groups", day_groups_json(&days));
+	else if (q->group == STATS_GROUP_ORG)
+		json_object_set_new(o, "groups", unit_groups_json(by_code, units.n));
+	*out = o;
+	o = NULL;
+	rc = 0;
+out:
+	json_decref(o);
+	free(by_rank);
+	free(by_code);
+	set_release(&all);
+	set_release(&units);
+	set_release(&days);
+	return rc;
+}

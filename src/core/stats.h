@@ -1,0 +1,48 @@
+/*
+ * The rates of DESIGN §4 for one matter type, one org subtree and one period
+ * of receipt (GET /api/v1/stats/{type}). docs/rates.md defines every number
+ * in words, with a worked example, so anyone can recompute them from the
+ * cases' events. The SQL is in store/stmt_stats.h; this module turns its
+ * per-group tallies into fractions, groups and the ranking of units.
+ *
+ * It reads only, through a reader connection inside an open read
+ * transaction, so every number of one answer comes from one snapshot. It does
+ * not check permissions: the caller has already decided that the actor may
+ * read stats over q->org_path.
+ */
+#ifndef CIVICLOOP_CORE_STATS_H
+#define CIVICLOOP_CORE_STATS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/types.h"
+#include "store/store.h"
+#include "util/error.h"
+
+#define STATS_MAX_DAYS 1096    /* longest period one request may cover */
+#define STATS_MAX_GROUPS 20000 /* days or units in one answer */
+
+enum stats_group {
+	STATS_GROUP_NONE, /* no "groups" member */
+	STATS_GROUP_DAY,  /* one group per Asia/Shanghai day of receipt */
+	STATS_GROUP_ORG,  /* one group per unit leading an in-scope case */
+};
+
+struct stats_query {
+	const struct matter_type *type;
+	int64_t org_id;         /* root of the subtree */
+	const char *org_path;   /* its path, "/1/4/" */
+	int64_t from, to;       /* received_at in [from, to), UTC ms; from < to */
+	const char *from_label; /* echoed as "from" and "to" */
+	const char *to_label;
+	enum stats_group group;
+};
+
+/* Computes the answer of GET /api/v1/stats/{type} for q. On success returns
+ * 0 and *out is a new object the caller owns; on failure returns -1 with *e
+ * set (a database fault is E_UNAVAILABLE; too many groups is
+ * E_BAD_REQUEST). */
+int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
+
+#endif
