@@ -975,14 +975,17 @@ static int effect_unlink(struct act_ctx *x, json_t *params)
 
 /* pause_clock / resume_clock: running timers of the case stop counting
  * (e.g. waiting for the citizen's materials); on resume each due instant
- * moves later by the working time that passed (calendar.h). */
+ * moves later by the working time that passed, counted in its own unit
+ * (calendar.h). The case's due_at follows its case_due timer and each
+ * assignment's due_at its own handle timer. */
 static int clock_switch(struct act_ctx *x, bool pause)
 {
 	struct store_stmt *s = store_stmt(x->w->conn, ST_TIMERS_OF_CASE);
 	sbind_int(s, 1, x->cf->c.id);
 	sbind_text(s, 2, pause ? "running" : "paused");
 	struct {
-		int64_t id, unit, due, paused, warn;
+		int64_t id, unit, due, paused, warn, asg;
+		bool case_due, handle;
 	} tm[64];
 	int n = 0;
 	while (sstep(s) == STORE_ROW && n < 64) {
@@ -991,10 +994,12 @@ static int clock_switch(struct act_ctx *x, bool pause)
 		tm[n].due = scol_int(s, 2);
 		tm[n].paused = scol_int(s, 3);
 		tm[n].warn = scol_null(s, 4) ? 0 : scol_int(s, 4);
+		tm[n].case_due = !strcmp(scol_text(s, 5), "case_due");
+		tm[n].handle = !strcmp(scol_text(s, 5), "handle");
+		tm[n].asg = scol_null(s, 6) ? 0 : scol_int(s, 6);
 		n++;
 	}
 	sreset(s);
-	int64_t case_shift = 0;
 	for (int i = 0; i < n; i++) {
 		int64_t due = tm[i].due, warn = tm[i].warn;
 		if (!pause) {
@@ -1002,8 +1007,16 @@ static int clock_switch(struct act_ctx *x, bool pause)
 						       tm[i].due, tm[i].paused, x->w->now);
 			if (warn)
 				warn += due - tm[i].due;
-			if (due - tm[i].due > case_shift)
-				case_shift = due - tm[i].due;
+			if (tm[i].case_due && !tm[i].asg)
+				x->cf->c.due_at = due;
+			for (int j = 0; tm[i].handle && j < x->cf->na; j++) {
+				struct asg_rec *g = &x->cf->a[j];
+				if (g->id == tm[i].asg && asg_live(g)) {
+					g->due_at = due;
+					if (asg_write(x, g) != 0)
+						return -1;
+				}
+			}
 		}
 		s = store_stmt(x->w->conn, ST_TIMER_SET);
 		sbind_int(s, 1, tm[i].id);
@@ -1021,14 +1034,6 @@ static int clock_switch(struct act_ctx *x, bool pause)
 		if (sdone(s) != STORE_DONE)
 			return store_fail(x->e);
 	}
-	if (case_shift && x->cf->c.due_at)
-		x->cf->c.due_at += case_shift;
-	for (int i = 0; !pause && case_shift && i < x->cf->na; i++)
-		if (x->cf->a[i].due_at && asg_live(&x->cf->a[i])) {
-			x->cf->a[i].due_at += case_shift;
-			if (asg_write(x, &x->cf->a[i]) != 0)
-				return -1;
-		}
 	return 0;
 }
 
@@ -1150,8 +1155,11 @@ static int effect_notify(struct act_ctx *x, json_t *params)
 	char text[3072];
 	snprintf(text, sizeof text, "【%s】工单 %s「%s」%s%s", label ? label : kind, x->cf->c.no,
 		 x->cf->c.title, comment ? "：" : "", comment ? comment : "");
-	json_t *codes = json_array();
-	json_object_set_new(x->payload, "notified", codes);
+	json_t *codes = json_object_get(x->payload, "notified"); /* a second notify adds */
+	if (!json_is_array(codes)) {
+		codes = json_array();
+		json_object_set_new(x->payload, "notified", codes);
+	}
 	for (int i = 0; i < n; i++) {
 		if (notice_add(x->w, orgs[i], x->cf->c.id, kind ? kind : "notice", text,
 			       x->a->user_id) != 0)

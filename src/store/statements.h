@@ -139,7 +139,7 @@
 	STMT(ST_TIMER_GET, "SELECT t.id, t.case_id, t.assignment_id, t.kind, t.unit, t.due_at, t.warn_at," \
 		" t.warned, t.state FROM timers t WHERE t.id = ?1") \
 	STMT(ST_TIMER_MARK, "UPDATE timers SET warned = ?2, state = ?3 WHERE id = ?1") \
-	STMT(ST_TIMERS_OF_CASE, "SELECT id, unit, due_at, paused_at, warn_at FROM timers" \
+	STMT(ST_TIMERS_OF_CASE, "SELECT id, unit, due_at, paused_at, warn_at, kind, assignment_id FROM timers" \
 		" WHERE case_id = ?1 AND state = ?2") \
 	STMT(ST_TIMER_SET, "UPDATE timers SET state = ?2, due_at = ?3, warn_at = ?4, paused_at = ?5," \
 		" warned = CASE WHEN ?4 IS NULL OR ?4 > ?6 THEN 0 ELSE warned END WHERE id = ?1") \
