@@ -674,6 +674,10 @@ static int asg_write(struct act_ctx *x, struct asg_rec *g)
 	else
 		sbind_null(s, 5);
 	sbind_int(s, 6, x->w->now);
+	if (g->sign_due_at)
+		sbind_int(s, 7, g->sign_due_at);
+	else
+		sbind_null(s, 7);
 	return sdone(s) == STORE_DONE ? 0 : store_fail(x->e);
 }
 
@@ -752,6 +756,10 @@ static int effect_assign(struct act_ctx *x, json_t *params)
 			lead_found = true;
 		int64_t sign_due = sign ? deadline_due(x->w->app->cal, *sign, x->w->now) : 0;
 		int64_t due = handle ? deadline_due(x->w->app->cal, *handle, x->w->now) : 0;
+		/* signing for can never be due after the work itself (紧急 over a holiday) */
+		bool sign_capped = sign_due && due && sign_due > due;
+		if (sign_capped)
+			sign_due = due;
 		struct store_stmt *s = store_stmt(x->w->conn, ST_ASG_INSERT);
 		sbind_int(s, 1, x->cf->c.id);
 		sbind_int(s, 2, ids[i]);
@@ -770,8 +778,10 @@ static int effect_assign(struct act_ctx *x, json_t *params)
 			goto out;
 		}
 		int64_t asg = store_last_id(x->w->conn);
-		if ((sign && timer_start(x->w, x->t, x->cf->c.id, asg, "sign", sign, x->w->now,
-					 NULL) != 0) ||
+		if ((sign && !sign_capped &&
+		     timer_start(x->w, x->t, x->cf->c.id, asg, "sign", sign, x->w->now, NULL) != 0) ||
+		    (sign_capped &&
+		     timer_at(x->w, x->t, x->cf->c.id, asg, "sign", sign->unit, sign_due) != 0) ||
 		    (handle && timer_start(x->w, x->t, x->cf->c.id, asg, "handle", handle,
 					   x->w->now, NULL) != 0)) {
 			store_fail(x->e);
@@ -985,7 +995,7 @@ static int clock_switch(struct act_ctx *x, bool pause)
 	sbind_text(s, 2, pause ? "running" : "paused");
 	struct {
 		int64_t id, unit, due, paused, warn, asg;
-		bool case_due, handle;
+		bool case_due, handle, sign;
 	} tm[64];
 	int n = 0;
 	while (sstep(s) == STORE_ROW && n < 64) {
@@ -996,6 +1006,7 @@ static int clock_switch(struct act_ctx *x, bool pause)
 		tm[n].warn = scol_null(s, 4) ? 0 : scol_int(s, 4);
 		tm[n].case_due = !strcmp(scol_text(s, 5), "case_due");
 		tm[n].handle = !strcmp(scol_text(s, 5), "handle");
+		tm[n].sign = !strcmp(scol_text(s, 5), "sign");
 		tm[n].asg = scol_null(s, 6) ? 0 : scol_int(s, 6);
 		n++;
 	}
@@ -1009,10 +1020,13 @@ static int clock_switch(struct act_ctx *x, bool pause)
 				warn += due - tm[i].due;
 			if (tm[i].case_due && !tm[i].asg)
 				x->cf->c.due_at = due;
-			for (int j = 0; tm[i].handle && j < x->cf->na; j++) {
+			for (int j = 0; (tm[i].handle || tm[i].sign) && j < x->cf->na; j++) {
 				struct asg_rec *g = &x->cf->a[j];
 				if (g->id == tm[i].asg && asg_live(g)) {
-					g->due_at = due;
+					if (tm[i].handle)
+						g->due_at = due;
+					else
+						g->sign_due_at = due;
 					if (asg_write(x, g) != 0)
 						return -1;
 				}
