@@ -9,7 +9,7 @@
  * been answered, the reply. What it never shows: who acted (names, logins,
  * orgs' internal notes), reasons and comments, event payloads, the reporter.
  * A step is an event whose action is "create" (受理) or one of the type's
- * actions that is not internal (track_internal below); events that are not
+ * actions not marked "public": false in its definition; events that are not
  * type actions (pii.view, timer.*) never show. A step into a final state is
  * followed by a step naming that state (e.g. 已办结).
  *
@@ -38,18 +38,11 @@
 #define TRACK_MISS_MAX 20
 #define TRACK_WINDOW_MS (15 * MS_PER_MINUTE)
 #define TRACK_SLOTS 1024
-#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* Type actions that are internal to the government side: not public steps. */
-static const char *const track_internal[] = {
-	"urge",   "supervise",      "three_way_call", "comment", "comments",
-	"return", "approve_return", "reject_return",  "extend",
-};
-
-/* States after which the case's reply (fields.reply, or fields.answer for a
- * direct answer) is public; final states count as well. */
-static const char *const track_reply_states[] = {"replied", "callback"};
-static const char *const track_reply_fields[] = {"reply", "answer"};
+/* What is public is the type's data: an action with "public": false is
+ * internal to the government side; "public_reply": {"fields": [...],
+ * "states": [...]} names the fields holding the reply and the states (besides
+ * final ones) in which it may be read. */
 
 /* ------------------------------------------------------------------ */
 /* misses per client address                                           */
@@ -188,7 +181,7 @@ static json_t *track_steps(struct store_conn *conn, const struct case_rec *c)
 			json_array_append_new(steps, track_step(c->received_at, "create", "受理"));
 		} else {
 			const struct type_action *act = type_action(t, action);
-			if (!act || str_in(action, track_internal, NELEM(track_internal)))
+			if (!act || act->internal)
 				continue;
 			json_array_append_new(steps, track_step(at, act->code, act->name));
 		}
@@ -204,13 +197,19 @@ static json_t *track_steps(struct store_conn *conn, const struct case_rec *c)
 static const char *track_reply(const struct case_rec *c)
 {
 	const struct type_state *st = type_state(c->type, c->status);
-	if (!(st && st->final) && !str_in(c->status, track_reply_states, NELEM(track_reply_states)))
+	json_t *pr = json_object_get(c->type->json, "public_reply");
+	size_t i;
+	json_t *v;
+	bool open = st && st->final;
+	json_array_foreach(json_object_get(pr, "states"), i, v) open |= json_is_string(v) &&
+								       !strcmp(json_string_value(v), c->status);
+	if (!open)
 		return NULL;
-	for (int i = 0; i < NELEM(track_reply_fields); i++) {
-		json_t *f = json_object_get(c->fields, track_reply_fields[i]);
-		const char *v = json_string_value(f);
-		if (v && *v)
-			return v;
+	json_array_foreach(json_object_get(pr, "fields"), i, v)
+	{
+		const char *text = json_string_value(json_object_get(c->fields, json_string_value(v)));
+		if (text && *text)
+			return text;
 	}
 	return NULL;
 }

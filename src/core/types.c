@@ -324,6 +324,7 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 		}
 	}
 	a->before_due = json_is_true(json_object_get(o, "before_due"));
+	a->internal = json_is_false(json_object_get(o, "public"));
 	json_t *appr = json_object_get(o, "approval");
 	if (appr) {
 		a->approval_setting = jstr(appr, "org_setting");

@@ -126,6 +126,7 @@ struct type_action {
 	int nbranches;
 	struct type_guard *guards;
 	int nguards;
+	bool internal;                /* "public": false — not a step citizens see */
 	bool before_due;              /* only before the caller's assignment is due */
 	const char *approval_setting; /* org setting that routes the assignment ... */
 	const char *approval_to;      /* ... to this status instead of assignment_to */
