@@ -3,26 +3,33 @@
  * benchmark (docs/bench.md).
  *
  * N keep-alive connections to 127.0.0.1:PORT (no other host can be named),
- * each sending POST /api/v1/cases back-to-back: the next request leaves as
- * soon as the previous response has been read in full. It stops after
- * --requests requests have been sent and answered, or after --seconds,
- * whichever comes first, and prints one line of JSON:
+ * each sending requests back-to-back: the next request leaves as soon as the
+ * previous response has been read in full. By default each request is a
+ * POST /api/v1/cases creating a new hotline complaint; with --method GET it
+ * is a GET without a body (the list and statistics queries). --path may be
+ * given up to MAX_PATHS times: request number k (from 1) goes to path
+ * (k - 1) mod n, so one run can mix queries. It stops after --requests
+ * requests have been sent and answered, or after --seconds, whichever comes
+ * first, and prints one line of JSON:
  *
  *   {"clients":N,"requests":R,"ok":K,"errors":E,"unfinished":U,"seconds":S,
- *    "rate":K/S,"p50_ms":…,"p90_ms":…,"p99_ms":…,"max_ms":…,"mean_ms":…}
+ *    "rate":K/S,"p50_ms":…,"p90_ms":…,"p99_ms":…,"max_ms":…,"mean_ms":…,…,
+ *    "body_bytes_mean":B}
  *
- * requests = responses received; ok = those with the expected status (201);
- * errors = other statuses plus transport failures; unfinished = sent but not
- * answered when the time bound hit. Latencies (send → last byte of the
- * response) are those of the ok responses.
+ * requests = responses received; ok = those with the expected status (201
+ * for POST, 200 for GET, or --expect); errors = other statuses plus transport
+ * failures; unfinished = sent but not answered when the time bound hit.
+ * Latencies (send → last byte of the response) and body_bytes_mean are those
+ * of the ok responses.
  *
  * Helpers for bench/run.sh, so that it needs neither curl nor a JSON tool:
  *   loadgen --port P --login L --password PW --print-token
- *   loadgen --port P --get /metrics          (prints the body)
+ *   loadgen --port P [--token T | --login L --password PW] --get PATH
+ *       (prints the body; exit status 0 only for a 2xx answer)
  *
  * usage: loadgen --port P (--token T | --login L --password PW)
  *                [--clients N] [--requests N] [--seconds S] [--same-phone]
- *                [--expect STATUS] [--path PATH]
+ *                [--method POST|GET] [--expect STATUS] [--path PATH]...
  */
 #include <errno.h>
 #include <arpa/inet.h>
@@ -47,10 +54,14 @@
 #define MAX_REQUESTS 10000000L
 #define MAX_SECONDS 600.0
 #define MAX_RESPONSE (4 * 1024 * 1024)
-#define OUT_CAP 2048
+#define OUT_CAP 4096
+#define MAX_PATHS 16
+#define MAX_PATH_LEN 512
 
 static int opt_port;
-static const char *opt_path = "/api/v1/cases";
+static const char *opt_paths[MAX_PATHS]; /* the first n_paths are set */
+static int n_paths;
+static bool opt_get; /* --method GET */
 static bool opt_same_phone;
 static long phone_base;
 
@@ -320,12 +331,28 @@ struct load {
 	long issued, answered, ok, errors, transport_errors, connect_failures;
 	long status_count[6]; /* by first digit */
 	double *lat;          /* ok latencies, seconds */
+	double body_bytes;    /* sum of the ok responses' body lengths */
 	double t_last;
 	int active;
 };
 
+/* Request number seq (from 1) into c->out: a GET of its path, or a POST of
+ * a new hotline complaint. */
 static int make_request(struct load *L, struct conn *c, long seq)
 {
+	const char *path = opt_paths[(seq - 1) % n_paths];
+	int n;
+	if (opt_get) {
+		n = snprintf(
+		    c->out, sizeof c->out,
+		    "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n\r\n",
+		    path, opt_port, L->token);
+		if (n < 0 || (size_t)n >= sizeof c->out)
+			return -1;
+		c->out_len = (size_t)n;
+		c->out_off = 0;
+		return 0;
+	}
 	char body[1024];
 	/* distinct callers (phones 139xxxxxxxx from a per-run offset), so that the
 	 * duplicate lookup finds nothing, unless --same-phone */
@@ -338,10 +365,10 @@ static int make_request(struct load *L, struct conn *c, long seq)
 	             seq, phone);
 	if (bl < 0 || (size_t)bl >= sizeof body)
 		return -1;
-	int n = snprintf(c->out, sizeof c->out,
-	                 "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
-	                 "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-	                 opt_path, opt_port, L->token, bl, body);
+	n = snprintf(c->out, sizeof c->out,
+	             "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAuthorization: Bearer %s\r\n"
+	             "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+	             path, opt_port, L->token, bl, body);
 	if (n < 0 || (size_t)n >= sizeof c->out)
 		return -1;
 	c->out_len = (size_t)n;
@@ -439,9 +466,10 @@ static void finish_response(struct load *L, struct conn *c, const struct respons
 	L->t_last = t;
 	if (r->status >= 100 && r->status < 600)
 		L->status_count[r->status / 100]++;
-	if (r->status == L->expect)
+	if (r->status == L->expect) {
 		L->lat[L->ok++] = t - c->t0;
-	else
+		L->body_bytes += (double)r->body_len;
+	} else
 		L->errors++;
 	c->busy = false;
 	size_t rest = c->in_len - r->total;
@@ -589,12 +617,13 @@ static int run_load(const char *token, int clients, long max_requests, double se
 	printf("{\"clients\":%d,\"requests\":%ld,\"ok\":%ld,\"errors\":%ld,"
 	       "\"transport_errors\":%ld,\"unfinished\":%ld,\"seconds\":%.3f,\"rate\":%.1f,"
 	       "\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"mean_ms\":%.2f,"
-	       "\"status_2xx\":%ld,\"status_4xx\":%ld,\"status_5xx\":%ld,\"loadgen_cpu_s\":%.2f}\n",
+	       "\"status_2xx\":%ld,\"status_4xx\":%ld,\"status_5xx\":%ld,\"loadgen_cpu_s\":%.2f,"
+	       "\"body_bytes_mean\":%.0f}\n",
 	       clients, L.answered, L.ok, L.errors, L.transport_errors, unfinished, elapsed,
 	       (double)L.ok / elapsed, pct(L.lat, L.ok, 50), pct(L.lat, L.ok, 90),
 	       pct(L.lat, L.ok, 99), L.ok ? L.lat[L.ok - 1] * 1000.0 : 0.0,
 	       L.ok ? sum / (double)L.ok * 1000.0 : 0.0, L.status_count[2], L.status_count[4],
-	       L.status_count[5], cpu);
+	       L.status_count[5], cpu, L.ok ? L.body_bytes / (double)L.ok : 0.0);
 	free(L.lat);
 	free(cs);
 	close(L.ep);
@@ -605,10 +634,11 @@ static void usage(void)
 {
 	fputs("usage: loadgen --port P (--token T | --login L --password PW)\n"
 	      "               [--clients N] [--requests N] [--seconds S] [--same-phone]\n"
-	      "               [--expect STATUS] [--path PATH]\n"
+	      "               [--method POST|GET] [--expect STATUS] [--path PATH]...\n"
 	      "       loadgen --port P --login L --password PW --print-token\n"
-	      "       loadgen --port P --get PATH\n"
-	      "Connects only to 127.0.0.1. Defaults: 1 client, 1000 requests, 30 s, expect 201.\n",
+	      "       loadgen --port P [--token T | --login L --password PW] --get PATH\n"
+	      "Connects only to 127.0.0.1. Defaults: 1 client, 1000 requests, 30 s,\n"
+	      "POST /api/v1/cases expecting 201; GET expects 200. Up to 16 paths, rotated.\n",
 	      stderr);
 	exit(2);
 }
@@ -616,7 +646,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *token = NULL, *user = NULL, *password = NULL, *get = NULL;
-	int clients = 1, expect = 201;
+	int clients = 1, expect = 0;
 	long requests = 1000;
 	double seconds = 30;
 	bool print_token = false;
@@ -650,27 +680,40 @@ int main(int argc, char **argv)
 			seconds = (double)parse_long(v, 1, (long)MAX_SECONDS, "--seconds");
 		else if (!strcmp(a, "--expect"))
 			expect = (int)parse_long(v, 100, 599, "--expect");
-		else if (!strcmp(a, "--path") && v[0] == '/' && strlen(v) < 256)
-			opt_path = v;
-		else if (!strcmp(a, "--get") && v[0] == '/' && strlen(v) < 256)
+		else if (!strcmp(a, "--path") && v[0] == '/' && strlen(v) < MAX_PATH_LEN &&
+		         n_paths < MAX_PATHS)
+			opt_paths[n_paths++] = v;
+		else if (!strcmp(a, "--method") && (!strcmp(v, "GET") || !strcmp(v, "POST")))
+			opt_get = !strcmp(v, "GET");
+		else if (!strcmp(a, "--get") && v[0] == '/' && strlen(v) < MAX_PATH_LEN)
 			get = v;
 		else
 			usage();
 	}
 	if (!opt_port)
 		usage();
+	if (n_paths == 0)
+		opt_paths[n_paths++] = "/api/v1/cases";
+	if (!expect)
+		expect = opt_get ? 200 : 201;
 	uint64_t mix = ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32)) * 0x9E3779B97F4A7C15ull;
 	phone_base = (long)((mix >> 20) % 100000000u);
+	char *owned = NULL;
+	if (!token && get && user && password)
+		token = owned = login(user, password);
 	if (get) {
-		char *body = NULL;
-		int st = simple_request("GET", get, NULL, NULL, &body);
+		char auth[600], *body = NULL;
+		if (token && strlen(token) > 512)
+			die("token too long");
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token ? token : "");
+		int st = simple_request("GET", get, token ? auth : NULL, NULL, &body);
+		free(owned);
 		if (st < 0)
 			die("GET failed");
 		fputs(body, stdout);
 		free(body);
 		return st >= 200 && st < 300 ? 0 : 1;
 	}
-	char *owned = NULL;
 	if (!token) {
 		if (!user || !password)
 			usage();

@@ -23,7 +23,24 @@
  *
  * Prints one line of flat JSON (keys prefixed by test).
  *
+ * With --read it instead measures one list query of GET /api/v1/cases on an
+ * existing database (the benchmark's, after the create runs), with the
+ * server's reader pragmas, the project's own SQL (ST_CASE_LIST) and the
+ * bindings core/caseview.c's case_list() makes for that query string and a
+ * reader whose case.read scope is the org --scope:
+ *
+ *   sql         the list statement alone, stepped to limit + 1 rows.
+ *   full        what a list request runs in SQL: BEGIN, the list statement,
+ *               then for each item ST_CASE_GET, ST_ASG_OF_CASE and
+ *               ST_ORG_BY_ID with every column read, COMMIT. No session
+ *               lookup, JSON, decryption or HTTP.
+ *
+ * Each runs --iterations times or for --seconds, whichever ends first, on
+ * one thread. Prints one line of flat JSON.
+ *
  * usage: sqlite_raw --dir DIR [--rows N] [--single N] [--batch B]
+ *        sqlite_raw --read DB --scope ORG_CODE --query 'limit=50&status=a,b'
+ *                   [--iterations N] [--seconds S]
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -47,6 +64,9 @@ static const char *const sql_text[] = {
 };
 
 static const char *opt_dir;
+
+#define READ_MAX_LIMIT 200
+#define READ_QS_MAX 512
 
 static double now_s(void)
 {
@@ -297,12 +317,316 @@ static long parse_long(const char *s, long lo, long hi, const char *name)
 	return v;
 }
 
+/* ------------------------------------------------------------------ */
+/* --read: one list query, as case_list() binds it                      */
+
+/* One GET /api/v1/cases query string, decoded. Strings point into buf. */
+struct list_query {
+	char buf[READ_QS_MAX];
+	const char *type, *status, *queue, *q;
+	long limit;
+	int64_t cursor;
+	bool overdue;
+	char statuses[READ_QS_MAX * 2]; /* status=a,b as a JSON array, or "" */
+	char like[READ_QS_MAX];         /* q with LIKE's wildcards escaped */
+};
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX and '+' in place. */
+static void url_decode(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		int hi, lo;
+		if (*p == '%' && (hi = hex_digit(p[1])) >= 0 && (lo = hex_digit(p[2])) >= 0) {
+			*o++ = (char)(hi * 16 + lo);
+			p += 2;
+		} else {
+			*o++ = *p == '+' ? ' ' : *p;
+		}
+	}
+	*o = '\0';
+}
+
+static void read_usage(const char *why)
+{
+	fprintf(stderr, "sqlite_raw: --query: %s\n", why);
+	exit(2);
+}
+
+/* Parses the query string the way api_case_list() reads it, for the
+ * parameters the benchmark uses (limit, cursor, status, queue, q, type,
+ * overdue); anything else is refused rather than silently ignored. */
+static void list_query_parse(struct list_query *lq, const char *qs)
+{
+	memset(lq, 0, sizeof *lq);
+	lq->limit = 50;
+	if (strlen(qs) >= sizeof lq->buf)
+		read_usage("too long");
+	memcpy(lq->buf, qs, strlen(qs) + 1);
+	for (char *p = lq->buf; p && *p;) {
+		char *amp = strchr(p, '&');
+		if (amp)
+			*amp = '\0';
+		char *eq = strchr(p, '=');
+		if (!eq)
+			read_usage("a parameter without '='");
+		*eq = '\0';
+		char *v = eq + 1;
+		url_decode(p);
+		url_decode(v);
+		if (!strcmp(p, "limit"))
+			lq->limit = parse_long(v, 1, READ_MAX_LIMIT, "limit");
+		else if (!strcmp(p, "cursor"))
+			lq->cursor = parse_long(v, 1, INT64_MAX / 2, "cursor");
+		else if (!strcmp(p, "status") && *v)
+			lq->status = v;
+		else if (!strcmp(p, "queue") && *v)
+			lq->queue = v;
+		else if (!strcmp(p, "q") && *v)
+			lq->q = v;
+		else if (!strcmp(p, "type") && *v)
+			lq->type = v;
+		else if (!strcmp(p, "overdue"))
+			lq->overdue = !strcmp(v, "1");
+		else
+			read_usage("a parameter sqlite_raw does not bind");
+		p = amp ? amp + 1 : NULL;
+	}
+	if (lq->queue && strcmp(lq->queue, "dispatch"))
+		read_usage("the only queue is dispatch");
+	if (lq->status) {
+		size_t k = 0;
+		lq->statuses[k++] = '[';
+		lq->statuses[k++] = '"';
+		for (const char *p = lq->status; *p; p++) {
+			if (*p == ',') {
+				memcpy(lq->statuses + k, "\",\"", 3);
+				k += 3;
+			} else if ((*p >= 'a' && *p <= 'z') || *p == '_') {
+				lq->statuses[k++] = *p;
+			} else {
+				read_usage("a status is lower-case letters and '_'");
+			}
+		}
+		lq->statuses[k++] = '"';
+		lq->statuses[k++] = ']';
+		lq->statuses[k] = '\0';
+	}
+	if (lq->q) {
+		size_t k = 0;
+		for (const char *p = lq->q; *p && k < sizeof lq->like - 3; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				lq->like[k++] = '\\';
+			lq->like[k++] = *p;
+		}
+		lq->like[k] = '\0';
+	}
+}
+
+/* The work queues of core/caseview.c (case_queues), mirrored: the statuses
+ * of queue=dispatch; every open overdue case joins it too. */
+static const char dispatch_statuses[] =
+    "[\"received\",\"return_requested\",\"extension_requested\"]";
+
+/* Binds ST_CASE_LIST as case_list() does for one reader scope. */
+static sqlite3_stmt *list_bind(struct db *d, const struct list_query *lq, const char *scope)
+{
+	int64_t now = wall_ms();
+	sqlite3_stmt *s = stmt(d, ST_CASE_LIST);
+	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
+	if (lq->type)
+		sqlite3_bind_text(s, 4, lq->type, -1, SQLITE_STATIC);
+	if (lq->status)
+		sqlite3_bind_text(s, 5, lq->statuses, -1, SQLITE_STATIC);
+	if (lq->overdue)
+		sqlite3_bind_int64(s, 9, now);
+	if (lq->q) {
+		sqlite3_bind_text(s, 10, lq->like, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 14, lq->q, -1, SQLITE_STATIC);
+	}
+	if (lq->cursor)
+		sqlite3_bind_int64(s, 11, lq->cursor);
+	sqlite3_bind_int64(s, 13, lq->limit + 1);
+	if (lq->queue) {
+		sqlite3_bind_text(s, 15, dispatch_statuses, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 16, now);
+	}
+	return s;
+}
+
+/* Reads every column of the current row, as case_row_read() and the
+ * assignment loop do (without copying). */
+static void touch_columns(sqlite3_stmt *s)
+{
+	int n = sqlite3_column_count(s);
+	for (int i = 0; i < n; i++) {
+		if (sqlite3_column_type(s, i) == SQLITE_BLOB)
+			(void)sqlite3_column_blob(s, i);
+		else
+			(void)sqlite3_column_text(s, i);
+	}
+}
+
+/* One execution; full adds the read transaction and the per-item loads.
+ * Returns the number of items (at most limit); *more is set as
+ * next_cursor would be. */
+static int list_run(struct db *d, const struct list_query *lq, const char *scope, bool full,
+                    bool *more)
+{
+	int64_t ids[READ_MAX_LIMIT];
+	int n = 0, rc;
+	if (full)
+		exec(d->db, "BEGIN");
+	sqlite3_stmt *s = list_bind(d, lq, scope);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == lq->limit)
+			break;
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fail(d->db, "list");
+	*more = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	for (int i = 0; full && i < n; i++) {
+		s = stmt(d, ST_CASE_GET);
+		sqlite3_bind_int64(s, 1, ids[i]);
+		if (sqlite3_step(s) != SQLITE_ROW)
+			fail(d->db, "case get");
+		touch_columns(s);
+		int64_t org = sqlite3_column_int64(s, 9);
+		sqlite3_reset(s);
+		s = stmt(d, ST_ASG_OF_CASE);
+		sqlite3_bind_int64(s, 1, ids[i]);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			touch_columns(s);
+		sqlite3_reset(s);
+		s = stmt(d, ST_ORG_BY_ID);
+		sqlite3_bind_int64(s, 1, org);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			touch_columns(s);
+		sqlite3_reset(s);
+	}
+	if (full)
+		exec(d->db, "COMMIT");
+	return n;
+}
+
+struct read_result {
+	long runs;
+	double seconds, p50_ms, p99_ms;
+};
+
+static void read_measure(struct db *d, const struct list_query *lq, const char *scope, bool full,
+                         long iterations, double max_s, struct read_result *out)
+{
+	double *lat = calloc((size_t)iterations, sizeof *lat);
+	if (!lat)
+		fail(NULL, "out of memory");
+	bool more;
+	list_run(d, lq, scope, full, &more); /* warm the statement and the page cache */
+	double t0 = now_s(), t = t0;
+	long k = 0;
+	while (k < iterations && t - t0 < max_s) {
+		double ts = t;
+		list_run(d, lq, scope, full, &more);
+		t = now_s();
+		lat[k++] = t - ts;
+	}
+	qsort(lat, (size_t)k, sizeof *lat, cmp_double);
+	out->runs = k;
+	out->seconds = t - t0;
+	out->p50_ms = lat[(k + 1) / 2 - 1] * 1000;
+	out->p99_ms = lat[(long)(0.99 * (double)k + 0.999999) - 1] * 1000;
+	free(lat);
+}
+
+static int read_main(const char *path, const char *scope_code, const char *qs, long iterations,
+                     double max_s)
+{
+	struct db d;
+	memset(&d, 0, sizeof d);
+	if (sqlite3_open_v2(path, &d.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
+		fail(d.db, path);
+	exec(d.db, "PRAGMA foreign_keys=ON; PRAGMA query_only=ON; PRAGMA temp_store=MEMORY;");
+	struct list_query lq;
+	list_query_parse(&lq, qs);
+	char scope[256] = "";
+	sqlite3_stmt *s = stmt(&d, ST_ORG_BY_CODE);
+	sqlite3_bind_text(s, 1, scope_code, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(scope, sizeof scope, "%s", (const char *)sqlite3_column_text(s, 5));
+	sqlite3_reset(s);
+	if (!scope[0]) {
+		fprintf(stderr, "sqlite_raw: --scope %s is not an org of %s\n", scope_code, path);
+		return 2;
+	}
+	/* rows stepped through in full scans, and VM steps, of one execution */
+	bool more;
+	sqlite3_stmt *ls = stmt(&d, ST_CASE_LIST);
+	(void)sqlite3_stmt_status(ls, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+	(void)sqlite3_stmt_status(ls, SQLITE_STMTSTATUS_VM_STEP, 1);
+	int items = list_run(&d, &lq, scope, false, &more);
+	int scan = sqlite3_stmt_status(ls, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+	int vm = sqlite3_stmt_status(ls, SQLITE_STMTSTATUS_VM_STEP, 0);
+	int64_t ncases = 0;
+	if (sqlite3_prepare_v2(d.db, "SELECT count(*) FROM cases", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW)
+		fail(d.db, "count");
+	ncases = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+
+	struct read_result sql, full;
+	read_measure(&d, &lq, scope, false, iterations, max_s, &sql);
+	read_measure(&d, &lq, scope, true, iterations, max_s, &full);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("{\"sqlite\":\"%s\",\"cases\":%lld,\"items\":%d,\"more\":%s,"
+	       "\"scan_steps\":%d,\"vm_steps\":%d,"
+	       "\"sql_runs\":%ld,\"sql_seconds\":%.3f,\"sql_rate\":%.1f,\"sql_p50_ms\":%.3f,"
+	       "\"sql_p99_ms\":%.3f,"
+	       "\"full_runs\":%ld,\"full_seconds\":%.3f,\"full_rate\":%.1f,\"full_p50_ms\":%.3f,"
+	       "\"full_p99_ms\":%.3f,\"cpu_s\":%.2f}\n",
+	       sqlite3_libversion(), (long long)ncases, items, more ? "true" : "false", scan, vm,
+	       sql.runs, sql.seconds, (double)sql.runs / sql.seconds, sql.p50_ms, sql.p99_ms,
+	       full.runs, full.seconds, (double)full.runs / full.seconds, full.p50_ms, full.p99_ms,
+	       (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
+	for (int i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(d.st[i]);
+	sqlite3_close(d.db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	long rows = 20000, single = 500, batch = 64;
+	long rows = 20000, single = 500, batch = 64, iterations = 2000, read_seconds = 3;
+	const char *read_db = NULL, *scope = NULL, *query = NULL;
+	bool bad = argc % 2 == 0; /* every option takes one value */
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--dir"))
 			opt_dir = argv[i + 1];
+		else if (!strcmp(argv[i], "--read"))
+			read_db = argv[i + 1];
+		else if (!strcmp(argv[i], "--scope"))
+			scope = argv[i + 1];
+		else if (!strcmp(argv[i], "--query"))
+			query = argv[i + 1];
+		else if (!strcmp(argv[i], "--iterations"))
+			iterations = parse_long(argv[i + 1], 1, 10000000, "--iterations");
+		else if (!strcmp(argv[i], "--seconds"))
+			read_seconds = parse_long(argv[i + 1], 1, 600, "--seconds");
 		else if (!strcmp(argv[i], "--rows"))
 			rows = parse_long(argv[i + 1], 1, 10000000, "--rows");
 		else if (!strcmp(argv[i], "--single"))
@@ -310,10 +634,15 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--batch"))
 			batch = parse_long(argv[i + 1], 1, 1000000, "--batch");
 		else
-			opt_dir = NULL, i = argc;
+			bad = true;
 	}
-	if (!opt_dir || argc % 2 == 0) {
-		fputs("usage: sqlite_raw --dir DIR [--rows N] [--single N] [--batch B]\n", stderr);
+	if (!bad && read_db && scope && query && !opt_dir)
+		return read_main(read_db, scope, query, iterations, (double)read_seconds);
+	if (bad || !opt_dir || read_db || scope || query) {
+		fputs("usage: sqlite_raw --dir DIR [--rows N] [--single N] [--batch B]\n"
+		      "       sqlite_raw --read DB --scope ORG_CODE --query QUERY_STRING\n"
+		      "                  [--iterations N] [--seconds S]\n",
+		      stderr);
 		return 2;
 	}
 
