@@ -88,17 +88,9 @@ enum handler_result api_callers(struct req *r)
 		return reply_err(r, E_FIELD_INVALID, "phone",
 		                 "电话号码不正确（手机 11 位，座机含区号）");
 	int64_t limit = CALLER_LIMIT_DEFAULT, after_at = 0, after_id = 0;
-	const char *v = req_query(r, "limit");
-	if (v) {
-		char *end;
-		errno = 0;
-		long long n = strtoll(v, &end, 10);
-		if (!*v || *end || errno || n < 1 || n > CALLER_LIMIT_MAX)
-			return reply_err(r, E_FIELD_INVALID, "limit",
-			                 "参数 limit 须为 1–50 的整数");
-		limit = n;
-	}
-	v = req_query(r, "cursor");
+	if (req_query_int(r, "limit", 1, CALLER_LIMIT_MAX, &limit) != 0)
+		return reply_failed(r);
+	const char *v = req_query(r, "cursor");
 	if (v && cursor_parse(v, &after_at, &after_id) != 0)
 		return reply_err(r, E_FIELD_INVALID, "cursor", "参数 cursor 不正确");
 

@@ -3,7 +3,6 @@
 #include "core/app.h"
 #include "core/engine.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,21 +116,6 @@ enum handler_result api_case_events(struct req *r)
 	return reply_json(r, 200, out);
 }
 
-static int parse_int_param(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out)
-{
-	const char *v = req_query(r, name);
-	if (!v)
-		return 0;
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < lo || n > hi)
-		return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为 %lld–%lld 的整数", name,
-			       (long long)lo, (long long)hi);
-	*out = n;
-	return 0;
-}
-
 static int parse_time_param(struct req *r, const char *name, bool end_of_day, int64_t *out)
 {
 	const char *v = req_query(r, name);
@@ -153,10 +137,10 @@ enum handler_result api_case_list(struct req *r)
 {
 	struct case_query q = {.limit = 50};
 	int64_t limit = 50, cursor = 0, due_soon = 0, problem = -1;
-	if (parse_int_param(r, "limit", 1, 200, &limit) != 0 ||
-	    parse_int_param(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
-	    parse_int_param(r, "due_soon", 1, CASE_QUERY_DUE_SOON_MAX, &due_soon) != 0 ||
-	    parse_int_param(r, "problem", 0, 1, &problem) != 0 ||
+	if (req_query_int(r, "limit", 1, 200, &limit) != 0 ||
+	    req_query_int(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
+	    req_query_int(r, "due_soon", 1, CASE_QUERY_DUE_SOON_MAX, &due_soon) != 0 ||
+	    req_query_int(r, "problem", 0, 1, &problem) != 0 ||
 	    parse_time_param(r, "from", false, &q.from) != 0 ||
 	    parse_time_param(r, "to", true, &q.to) != 0)
 		return reply_failed(r);

@@ -60,18 +60,6 @@ static bool incident_no_ok(const char *s)
 	return true;
 }
 
-/* True if s holds a control character (tab and newlines allowed if multiline). */
-static bool has_control_char(const char *s, bool multiline)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if ((ch < 0x20 && !(multiline && (ch == '\n' || ch == '\r' || ch == '\t'))) ||
-		    ch == 0x7f)
-			return true;
-	}
-	return false;
-}
-
 /* caller: {"name"?, "phone"?} → the case's reporter (NULL if empty). */
 static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 {
@@ -90,7 +78,7 @@ static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 	json_t *name = json_object_get(caller, "name"), *phone = json_object_get(caller, "phone");
 	if (name && !json_is_null(name) &&
 	    (!json_is_string(name) || utf8_chars(json_string_value(name)) > REPORTER_NAME_MAX ||
-	     has_control_char(json_string_value(name), false)))
+	     text_has_control(json_string_value(name), false)))
 		return err_set(e, E_FIELD_INVALID, "caller.name", "姓名必须是不超过 %d 字的字符串",
 			       REPORTER_NAME_MAX);
 	if (phone && !json_is_null(phone) &&
@@ -107,39 +95,6 @@ static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 		return 0;
 	}
 	*reporter = rep;
-	return 0;
-}
-
-/* location: the shape POST /api/v1/cases takes, checked before any write. */
-static int check_location(json_t *loc, struct err *e)
-{
-	if (!json_is_object(loc))
-		return err_set(e, E_FIELD_INVALID, "location", "location 必须是对象");
-	const char *key;
-	json_t *v;
-	json_object_foreach(loc, key, v)
-	{
-		if (strcmp(key, "lat") && strcmp(key, "lng") && strcmp(key, "crs") &&
-		    strcmp(key, "address"))
-			return err_set(e, E_FIELD_UNKNOWN, "location", "location 中有未知字段 %.64s",
-				       key);
-	}
-	json_t *lat = json_object_get(loc, "lat"), *lng = json_object_get(loc, "lng");
-	if (!json_is_number(lat) || !json_is_number(lng))
-		return err_set(e, E_FIELD_INVALID, "location", "location 需要数值 lat 和 lng");
-	double la = json_number_value(lat), lo = json_number_value(lng);
-	if (la < -90 || la > 90 || lo < -180 || lo > 180)
-		return err_set(e, E_FIELD_INVALID, "location", "经纬度超出范围");
-	json_t *crs = json_object_get(loc, "crs");
-	const char *cs = json_string_value(crs);
-	if (crs && (!cs || (strcmp(cs, "wgs84") && strcmp(cs, "gcj02") && strcmp(cs, "bd09"))))
-		return err_set(e, E_FIELD_INVALID, "location.crs", "crs 只能是 wgs84、gcj02 或 bd09");
-	json_t *addr = json_object_get(loc, "address");
-	if (addr && (!json_is_string(addr) ||
-		     utf8_chars(json_string_value(addr)) > CASE_ADDRESS_MAX ||
-		     has_control_char(json_string_value(addr), false)))
-		return err_set(e, E_FIELD_INVALID, "location.address", "地址必须是不超过 %d 字的字符串",
-			       CASE_ADDRESS_MAX);
 	return 0;
 }
 
@@ -178,7 +133,7 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	if (!jdesc || json_is_null(jdesc))
 		return err_set(e, E_FIELD_REQUIRED, "description", "缺少警情内容 description");
 	const char *desc = json_string_value(jdesc);
-	if (!desc || !*desc || has_control_char(desc, true))
+	if (!desc || !*desc || text_has_control(desc, true))
 		return err_set(e, E_FIELD_INVALID, "description", "description 必须是非空文本");
 	if (utf8_chars(desc) > CASE_TEXT_MAX)
 		return err_set(e, E_FIELD_TOO_LONG, "description", "警情内容最多 %d 字",
@@ -188,7 +143,7 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	const char *cat = NULL;
 	if (jcat && !json_is_null(jcat)) {
 		cat = json_string_value(jcat);
-		if (!cat || !*cat || has_control_char(cat, false))
+		if (!cat || !*cat || text_has_control(cat, false))
 			return err_set(e, E_FIELD_INVALID, "category", "category 必须是非空单行文本");
 		if (utf8_chars(cat) > CATEGORY_MAX)
 			return err_set(e, E_FIELD_TOO_LONG, "category", "类别最多 %d 字",
@@ -200,10 +155,12 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	if (jcaller && check_caller(jcaller, &reporter, e) != 0)
 		return -1;
 	json_t *jloc = json_object_get(in, "location");
-	if (jloc && !json_is_null(jloc) && check_location(jloc, e) != 0) {
+	json_t *wgs = NULL; /* checked here, converted again by the engine */
+	if (jloc && !json_is_null(jloc) && case_location_check(jloc, &wgs, e) != 0) {
 		json_decref(reporter);
 		return -1;
 	}
+	json_decref(wgs);
 
 	const struct matter_type *t = types_find(app->types, LINKAGE_TYPE);
 	if (!t) {

@@ -125,6 +125,18 @@ static int org_load(struct req *r, int64_t id, json_t **o, char *path, size_t ca
 	return rc;
 }
 
+/* The org {id} of the path, if the caller may see it; 0, or -1 (nothing kept). */
+static int org_load_visible(struct req *r, int64_t id, json_t **o, char *path, size_t cap)
+{
+	*o = NULL;
+	if (id < 0 || org_load(r, id, o, path, cap) != 0 || !org_visible(r, path)) {
+		json_decref(*o);
+		*o = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* GET /api/v1/orgs?parent=ID */
 enum handler_result api_orgs(struct req *r)
 {
@@ -135,8 +147,8 @@ enum handler_result api_orgs(struct req *r)
 		long long pid = strtoll(parent, &end, 10);
 		json_t *po = NULL;
 		char path[256];
-		if (!*parent || *end || pid <= 0 || org_load(r, pid, &po, path, sizeof path) != 0 ||
-		    !org_visible(r, path)) {
+		if (!*parent || *end || pid <= 0 ||
+		    org_load_visible(r, pid, &po, path, sizeof path) != 0) {
 			json_decref(po);
 			json_decref(items);
 			return reply_err(r, E_NOT_FOUND, "parent", "没有这个单位");
@@ -178,10 +190,8 @@ enum handler_result api_org_get(struct req *r)
 	int64_t id = req_param_id(r, 0);
 	json_t *o = NULL;
 	char path[256];
-	if (id < 0 || org_load(r, id, &o, path, sizeof path) != 0 || !org_visible(r, path)) {
-		json_decref(o);
+	if (org_load_visible(r, id, &o, path, sizeof path) != 0)
 		return reply_err(r, E_NOT_FOUND, NULL, "没有这个单位");
-	}
 	return reply_json(r, 200, o);
 }
 
@@ -287,10 +297,8 @@ enum handler_result api_org_update(struct req *r)
 	int64_t id = req_param_id(r, 0);
 	json_t *o = NULL;
 	char path[256];
-	if (id < 0 || org_load(r, id, &o, path, sizeof path) != 0 || !org_visible(r, path)) {
-		json_decref(o);
+	if (org_load_visible(r, id, &o, path, sizeof path) != 0)
 		return reply_err(r, E_NOT_FOUND, NULL, "没有这个单位");
-	}
 	struct org_update *u = calloc(1, sizeof *u);
 	if (!u) {
 		json_decref(o);

@@ -13,7 +13,6 @@
 #include "core/app.h"
 #include "core/engine.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,28 +103,13 @@ static int notice_get(struct store_conn *c, const struct app *app, const struct 
 	return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 }
 
-static int parse_int_param(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out)
-{
-	const char *v = req_query(r, name);
-	if (!v)
-		return 0;
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < lo || n > hi)
-		return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为 %lld–%lld 的整数",
-		               name, (long long)lo, (long long)hi);
-	*out = n;
-	return 0;
-}
-
 /* GET /api/v1/notices?unread=1&limit=&cursor= → {"items","next_cursor","unread"} */
 enum handler_result api_notices(struct req *r)
 {
 	int64_t limit = NOTICE_LIMIT_DEFAULT, cursor = 0, unread_only = 0;
-	if (parse_int_param(r, "limit", 1, NOTICE_LIMIT_MAX, &limit) != 0 ||
-	    parse_int_param(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
-	    parse_int_param(r, "unread", 0, 1, &unread_only) != 0)
+	if (req_query_int(r, "limit", 1, NOTICE_LIMIT_MAX, &limit) != 0 ||
+	    req_query_int(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
+	    req_query_int(r, "unread", 0, 1, &unread_only) != 0)
 		return reply_failed(r);
 	struct store_stmt *s = store_stmt(r->reader, ST_NOTICE_LIST);
 	notice_bind_reader(s, &r->actor);

@@ -30,7 +30,7 @@ size_t utf8_chars(const char *s)
 	return n;
 }
 
-static bool has_control(const char *s, bool allow_newlines)
+bool text_has_control(const char *s, bool allow_newlines)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -138,7 +138,7 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 			max = f->kind == FK_STRING ? 200 : CASE_TEXT_MAX;
 		if (utf8_chars(json_string_value(v)) > (size_t)max)
 			return err_set(e, E_FIELD_TOO_LONG, f->name, "%s 最多 %d 个字", f->name, max);
-		if (has_control(json_string_value(v), f->kind == FK_TEXT))
+		if (text_has_control(json_string_value(v), f->kind == FK_TEXT))
 			return err_set(e, E_FIELD_INVALID, f->name, "%s 含有控制字符", f->name);
 		return 0;
 	case FK_INT:
@@ -204,34 +204,10 @@ static const struct deadline_spec *class_deadline(const struct matter_type *t, c
 	return type_deadline(t, "handle");
 }
 
-static int timer_start(struct wctx *w, const struct matter_type *t, int64_t case_id,
-		       int64_t asg_id, const char *kind, const struct deadline_spec *spec,
-		       int64_t from, int64_t *due_out)
-{
-	int64_t due = deadline_due(w->app->cal, *spec, from);
-	if (due_out)
-		*due_out = due;
-	int64_t warn = due - t->warn_before_ms;
-	struct store_stmt *s = store_stmt(w->conn, ST_TIMER_INSERT);
-	sbind_int(s, 1, case_id);
-	if (asg_id)
-		sbind_int(s, 2, asg_id);
-	else
-		sbind_null(s, 2);
-	sbind_text(s, 3, kind);
-	sbind_int(s, 4, spec->unit);
-	sbind_int(s, 5, due);
-	if (warn > from)
-		sbind_int(s, 6, warn);
-	else
-		sbind_null(s, 6);
-	return sdone(s) == STORE_DONE ? 0 : -1;
-}
-
-/* A timer with a given due instant (a deadline moved by an extension);
- * unit is how it counts when paused. */
+/* A timer falling due at `due`; unit is how it counts when paused. Its
+ * warning comes warn_before_ms earlier, unless that is not after `start`. */
 static int timer_at(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
-		    const char *kind, enum deadline_unit unit, int64_t due)
+		    const char *kind, enum deadline_unit unit, int64_t due, int64_t start)
 {
 	int64_t warn = due - t->warn_before_ms;
 	struct store_stmt *s = store_stmt(w->conn, ST_TIMER_INSERT);
@@ -243,11 +219,22 @@ static int timer_at(struct wctx *w, const struct matter_type *t, int64_t case_id
 	sbind_text(s, 3, kind);
 	sbind_int(s, 4, unit);
 	sbind_int(s, 5, due);
-	if (warn > w->now)
+	if (warn > start)
 		sbind_int(s, 6, warn);
 	else
 		sbind_null(s, 6);
 	return sdone(s) == STORE_DONE ? 0 : -1;
+}
+
+/* A timer for deadline spec counted from `from`. */
+static int timer_start(struct wctx *w, const struct matter_type *t, int64_t case_id,
+		       int64_t asg_id, const char *kind, const struct deadline_spec *spec,
+		       int64_t from, int64_t *due_out)
+{
+	int64_t due = deadline_due(w->app->cal, *spec, from);
+	if (due_out)
+		*due_out = due;
+	return timer_at(w, t, case_id, asg_id, kind, spec->unit, due, from);
 }
 
 static int store_fail(struct err *e)
@@ -262,7 +249,7 @@ static const char *const create_keys[] = {"type",  "class",    "channel", "title
 					  "description", "location", "reporter", "org",
 					  "fields", "received_at"};
 
-static int check_location(json_t *loc, json_t **out, struct err *e)
+int case_location_check(json_t *loc, json_t **out, struct err *e)
 {
 	if (!json_is_object(loc))
 		return err_set(e, E_FIELD_INVALID, "location", "location 必须是对象");
@@ -289,7 +276,7 @@ static int check_location(json_t *loc, json_t **out, struct err *e)
 	json_t *addr = json_object_get(loc, "address");
 	if (addr && (!json_is_string(addr) ||
 		     utf8_chars(json_string_value(addr)) > CASE_ADDRESS_MAX ||
-		     has_control(json_string_value(addr), false)))
+		     text_has_control(json_string_value(addr), false)))
 		return err_set(e, E_FIELD_INVALID, "location.address", "地址必须是不超过 %d 字的字符串",
 			       CASE_ADDRESS_MAX);
 	if (crs && strcmp(crs, "wgs84"))
@@ -317,7 +304,7 @@ static int check_reporter(const struct app *app, json_t *rep, bool *confidential
 	json_t *name = json_object_get(rep, "name"), *phone = json_object_get(rep, "phone");
 	json_t *conf = json_object_get(rep, "confidential");
 	if (name && (!json_is_string(name) || utf8_chars(json_string_value(name)) > REPORTER_NAME_MAX ||
-		     has_control(json_string_value(name), false)))
+		     text_has_control(json_string_value(name), false)))
 		return err_set(e, E_FIELD_INVALID, "reporter.name", "姓名必须是不超过 %d 字的字符串",
 			       REPORTER_NAME_MAX);
 	if (phone && (!json_is_string(phone) || !phone_valid(json_string_value(phone))))
@@ -465,7 +452,7 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
 	if (!jdesc)
 		return err_set(e, E_FIELD_REQUIRED, "description", "缺少诉求内容 description");
 	const char *desc = json_string_value(jdesc);
-	if (!desc || !*desc || has_control(desc, true))
+	if (!desc || !*desc || text_has_control(desc, true))
 		return err_set(e, E_FIELD_INVALID, "description", "description 必须是非空文本");
 	if (utf8_chars(desc) > CASE_TEXT_MAX)
 		return err_set(e, E_FIELD_TOO_LONG, "description", "诉求内容最多 %d 字",
@@ -474,7 +461,7 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
 	char title[CASE_TITLE_MAX * 4 + 1];
 	if (jtitle) {
 		const char *ts = json_string_value(jtitle);
-		if (!ts || !*ts || has_control(ts, false))
+		if (!ts || !*ts || text_has_control(ts, false))
 			return err_set(e, E_FIELD_INVALID, "title", "title 必须是非空单行文本");
 		if (utf8_chars(ts) > CASE_TITLE_MAX)
 			return err_set(e, E_FIELD_TOO_LONG, "title", "标题最多 %d 字", CASE_TITLE_MAX);
@@ -531,7 +518,7 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
 	}
 
 	json_t *jloc = json_object_get(body, "location");
-	if (jloc && !json_is_null(jloc) && check_location(jloc, &loc, e) != 0)
+	if (jloc && !json_is_null(jloc) && case_location_check(jloc, &loc, e) != 0)
 		goto out;
 	json_t *jrep = json_object_get(body, "reporter");
 	if (jrep && !json_is_null(jrep) &&
@@ -781,7 +768,7 @@ static int effect_assign(struct act_ctx *x, json_t *params)
 		if ((sign && !sign_capped &&
 		     timer_start(x->w, x->t, x->cf->c.id, asg, "sign", sign, x->w->now, NULL) != 0) ||
 		    (sign_capped &&
-		     timer_at(x->w, x->t, x->cf->c.id, asg, "sign", sign->unit, sign_due) != 0) ||
+		     timer_at(x->w, x->t, x->cf->c.id, asg, "sign", sign->unit, sign_due, x->w->now) != 0) ||
 		    (handle && timer_start(x->w, x->t, x->cf->c.id, asg, "handle", handle,
 					   x->w->now, NULL) != 0)) {
 			store_fail(x->e);
@@ -1087,7 +1074,7 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 		sbind_int(s, 1, x->cf->c.id);
 		sbind_text(s, 2, "case_due");
 		if (sdone(s) != STORE_DONE ||
-		    timer_at(x->w, x->t, x->cf->c.id, 0, "case_due", unit, x->cf->c.due_at) != 0)
+		    timer_at(x->w, x->t, x->cf->c.id, 0, "case_due", unit, x->cf->c.due_at, x->w->now) != 0)
 			return store_fail(x->e);
 	}
 	for (int i = 0; i < x->cf->na; i++) {
@@ -1097,7 +1084,7 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 		g->due_at = calendar_add_workdays(x->w->app->cal, g->due_at - 1, (int)days);
 		if (asg_write(x, g) != 0 || asg_stop_timers(x, g->id, "handle") != 0)
 			return -1;
-		if (timer_at(x->w, x->t, x->cf->c.id, g->id, "handle", unit, g->due_at) != 0)
+		if (timer_at(x->w, x->t, x->cf->c.id, g->id, "handle", unit, g->due_at, x->w->now) != 0)
 			return store_fail(x->e);
 	}
 	return 0;
@@ -1161,10 +1148,10 @@ static int effect_notify(struct act_ctx *x, json_t *params)
 		if (!dup)
 			orgs[n++] = o;
 	}
-	if (n == 0)
-		orgs[n++] = leaders && org_parent(x->w->conn, x->cf->c.org_id)
-				    ? org_parent(x->w->conn, x->cf->c.org_id)
-				    : x->cf->c.org_id;
+	if (n == 0) {
+		int64_t up = leaders ? org_parent(x->w->conn, x->cf->c.org_id) : 0;
+		orgs[n++] = up ? up : x->cf->c.org_id;
+	}
 	const char *comment = json_string_value(json_object_get(x->body, "comment"));
 	char text[3072];
 	snprintf(text, sizeof text, "【%s】工单 %s「%s」%s%s", label ? label : kind, x->cf->c.no,

@@ -118,6 +118,11 @@ size_t utf8_chars(const char *s);
 void mask_phone(const char *phone, char *out, size_t cap);
 void mask_name(const char *name, char *out, size_t cap);
 bool phone_valid(const char *phone);
+/* True if s holds a control character (tab and newlines allowed if allow_newlines). */
+bool text_has_control(const char *s, bool allow_newlines);
+/* Checks a case location {"lat","lng","crs"?,"address"?} and converts it to
+ * WGS-84 into *out (owned by the caller). 0, or -1 with *e set. */
+int case_location_check(json_t *loc, json_t **out, struct err *e);
 int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
 		char *code, size_t codecap);
 char *json_canonical(const json_t *v);

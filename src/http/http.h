@@ -101,6 +101,9 @@ enum handler_result reply_failed(struct req *r); /* answers with r->err */
 enum handler_result reply_async(struct req *r, write_fn run);
 const char *req_query(struct req *r, const char *key);
 const char *req_header(struct req *r, const char *key);
+/* Query parameter `name` as an integer in lo..hi into *out (left alone when
+ * absent). 0, or -1 with r->err set to a 400 naming the parameter. */
+int req_query_int(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out);
 /* Parses the JSON body into r->in; on failure sets the error and returns -1. */
 int req_json(struct req *r);
 /* Parses a positive id path parameter; -1 if malformed. */

@@ -53,6 +53,21 @@ const char *req_query(struct req *r, const char *key)
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+int req_query_int(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out)
+{
+	const char *v = req_query(r, name);
+	if (!v)
+		return 0;
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (!*v || *end || errno || n < lo || n > hi)
+		return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为 %lld–%lld 的整数", name,
+			       (long long)lo, (long long)hi);
+	*out = n;
+	return 0;
+}
+
 const char *req_header(struct req *r, const char *key)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
