@@ -20,6 +20,7 @@ enum handler_result api_test_clock(struct req *r);
 enum handler_result api_login(struct req *r);
 enum handler_result api_logout(struct req *r);
 enum handler_result api_me(struct req *r);
+enum handler_result api_password_change(struct req *r);
 json_t *api_user_json(const struct actor *a);
 /* api/cases.c */
 enum handler_result api_case_create(struct req *r);
@@ -37,6 +38,11 @@ enum handler_result api_notice_read(struct req *r);
 enum handler_result api_stats(struct req *r);
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
+/* api/users.c */
+enum handler_result api_user_update(struct req *r);
+enum handler_result api_apikeys(struct req *r);
+enum handler_result api_apikey_create(struct req *r);
+enum handler_result api_apikey_revoke(struct req *r);
 /* api/public.c */
 enum handler_result api_public_track(struct req *r);
 #endif

@@ -1,6 +1,8 @@
-/* Sign-in, sign-out and "who am I" (API.md "Conventions"). */
+/* Sign-in, sign-out, "who am I" and changing one's own password (API.md "Conventions"). */
 #include "api/api.h"
 #include "core/app.h"
+#include "core/directory.h"
+#include "http/offload.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,8 +24,14 @@ static void dummy_init(void)
 	password_hash(pw, dummy_hash);
 }
 
+/* A sign-in in flight: read by the handler, verified on the offload pool
+ * (http/offload.h), stored by login_job on the writer. */
 struct login_ctx {
-	int64_t user_id;
+	int64_t user_id; /* 0 = no such login */
+	bool disabled;
+	char hash[crypto_pwhash_STRBYTES];
+	char login[LOGIN_MAX + 1];
+	char password[PASSWORD_MAX + 1]; /* wiped once verified */
 	char token[TOKEN_HEX_LEN + 1];
 	char csrf[TOKEN_HEX_LEN + 1];
 };
@@ -79,7 +87,29 @@ static int login_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-/* POST /api/v1/auth/login {"login","password"} */
+/* Offload pool: Argon2id against the stored hash (or the dummy one), then
+ * settles the throttle reservation. */
+static int login_verify(struct req *r)
+{
+	struct login_ctx *lc = r->hctx;
+	pthread_once(&dummy_once, dummy_init);
+	/* verify even for unknown logins so timing does not tell which exist */
+	bool ok = password_verify(lc->user_id ? lc->hash : dummy_hash, lc->password) &&
+		  lc->user_id && !lc->disabled;
+	sodium_memzero(lc->password, sizeof lc->password);
+	throttle_settle(lc->login, r->address, ok ? THROTTLE_SUCCEEDED : THROTTLE_FAILED,
+			time_real_ms());
+	if (!ok)
+		return err_set(&r->err, E_BAD_CREDENTIALS, NULL, NULL);
+	random_hex(lc->token, 32);
+	random_hex(lc->csrf, 32);
+	return 0;
+}
+
+/* POST /api/v1/auth/login {"login","password"}. The attempt reserves its
+ * throttle slot first (429 when the account, the address or the address's
+ * rate is spent), the password is checked off the HTTP threads (503 when
+ * too many wait), and the session is stored by the writer. */
 enum handler_result api_login(struct req *r)
 {
 	if (req_json(r) != 0)
@@ -102,36 +132,32 @@ enum handler_result api_login(struct req *r)
 	if (strlen(password) > PASSWORD_MAX)
 		return reply_err(r, E_FIELD_TOO_LONG, "password", "密码过长");
 	int64_t now = time_real_ms();
-	if (!throttle_allow(login, r->address, now))
-		return reply_err(r, E_THROTTLED, NULL, "登录失败次数过多，请 15 分钟后再试");
-
+	enum throttle_verdict tv = throttle_reserve(login, r->address, now);
+	if (tv != THROTTLE_OK)
+		return reply_err(r, E_THROTTLED, NULL, throttle_message(tv));
+	struct login_ctx *lc = calloc(1, sizeof *lc);
+	if (!lc) {
+		throttle_settle(login, r->address, THROTTLE_CANCELLED, now);
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	}
+	r->hctx = lc;
+	snprintf(lc->login, sizeof lc->login, "%s", login);
+	snprintf(lc->password, sizeof lc->password, "%s", password);
 	struct store_stmt *s = store_stmt(r->reader, ST_USER_BY_LOGIN);
 	sbind_text(s, 1, login);
-	int64_t uid = 0;
-	char hash[crypto_pwhash_STRBYTES] = "";
-	bool disabled = true;
+	lc->disabled = true;
 	if (sstep(s) == STORE_ROW) {
-		uid = scol_int(s, 0);
-		snprintf(hash, sizeof hash, "%s", scol_text(s, 4));
-		disabled = scol_int(s, 5) != 0;
+		lc->user_id = scol_int(s, 0);
+		snprintf(lc->hash, sizeof lc->hash, "%s", scol_text(s, 4));
+		lc->disabled = scol_int(s, 5) != 0;
 	}
 	sreset(s);
-	/* verify even for unknown logins so timing does not tell which exist */
-	pthread_once(&dummy_once, dummy_init);
-	bool ok = password_verify(uid ? hash : dummy_hash, password) && uid && !disabled;
-	if (!ok) {
-		throttle_fail(login, r->address, now);
-		return reply_err(r, E_BAD_CREDENTIALS, NULL, NULL);
+	if (req_offload(r, login_verify, login_job) != 0) {
+		sodium_memzero(lc->password, sizeof lc->password);
+		throttle_settle(login, r->address, THROTTLE_CANCELLED, now);
+		return reply_err(r, E_UNAVAILABLE, NULL, "登录的人太多，服务器正忙，请稍后再试");
 	}
-	throttle_success(login);
-	struct login_ctx *lc = calloc(1, sizeof *lc);
-	if (!lc)
-		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	lc->user_id = uid;
-	random_hex(lc->token, 32);
-	random_hex(lc->csrf, 32);
-	r->hctx = lc;
-	return reply_async(r, login_job);
+	return H_ASYNC;
 }
 
 static int logout_job(struct wctx *w, struct write_job *job)
@@ -150,13 +176,23 @@ static int logout_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
+/* The session token the request came with (bearer or cookie), NULL when it
+ * came with an API key or none. */
+static const char *request_session_token(struct req *r)
+{
+	const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (req_header(r, "X-API-Key") ||
+	    (h && !strncasecmp(h, "Bearer " APIKEY_PREFIX, 7 + strlen(APIKEY_PREFIX))))
+		return NULL;
+	return h && !strncasecmp(h, "Bearer ", 7)
+		       ? h + 7
+		       : MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cl_session");
+}
+
 /* POST /api/v1/auth/logout: ends the session the request came with. */
 enum handler_result api_logout(struct req *r)
 {
-	const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *token = h && !strncasecmp(h, "Bearer ", 7)
-				    ? h + 7
-				    : MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cl_session");
+	const char *token = request_session_token(r);
 	unsigned char *hash = malloc(32);
 	if (!hash || !token) {
 		free(hash);
@@ -171,4 +207,101 @@ enum handler_result api_logout(struct req *r)
 enum handler_result api_me(struct req *r)
 {
 	return reply_json(r, 200, json_pack("{s:o}", "user", api_user_json(&r->actor)));
+}
+
+/* A password change in flight (POST /api/v1/auth/password). */
+struct pwchange_ctx {
+	struct account u; /* the caller's account as the handler read it */
+	char old_pw[PASSWORD_MAX + 1]; /* wiped once verified */
+	char new_pw[PASSWORD_MAX + 1]; /* wiped once hashed */
+	char new_hash[crypto_pwhash_STRBYTES];
+	unsigned char keep[32]; /* BLAKE2b of the session making the change */
+};
+
+/* Offload pool: checks the old password (settling the throttle slot) and
+ * hashes the new one. */
+static int pwchange_verify(struct req *r)
+{
+	struct pwchange_ctx *pc = r->hctx;
+	bool ok = password_verify(pc->u.pw_hash, pc->old_pw);
+	sodium_memzero(pc->old_pw, sizeof pc->old_pw);
+	throttle_settle(r->actor.login, r->address, ok ? THROTTLE_SUCCEEDED : THROTTLE_FAILED,
+			time_real_ms());
+	int rc = !ok ? err_set(&r->err, E_FIELD_INVALID, "old_password", "原密码不正确")
+	       : password_hash(pc->new_pw, pc->new_hash) != 0
+		       ? err_set(&r->err, E_UNAVAILABLE, NULL, "内存不足，请稍后重试")
+		       : 0;
+	sodium_memzero(pc->new_pw, sizeof pc->new_pw);
+	return rc;
+}
+
+/* writer job: stores the new hash and ends the account's other sessions. */
+static int pwchange_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	struct pwchange_ctx *pc = r->hctx;
+	struct account now;
+	if (account_find(w->conn, NULL, pc->u.id, &now) != 0 || now.disabled)
+		return err_set(&r->err, E_UNAUTHENTICATED, NULL, "登录已失效，请重新登录");
+	if (strcmp(now.pw_hash, pc->u.pw_hash) != 0)
+		return err_set(&r->err, E_CONFLICT, "old_password", "密码刚被修改过，请重新输入原密码");
+	struct account_actor by = {r->actor.user_id, r->actor.org_id, "api"};
+	int revoked = 0;
+	if (account_set_password(w, &now, pc->new_hash, pc->keep, &by, &revoked, &r->err) != 0)
+		return -1;
+	r->status = 200;
+	r->out = json_pack("{s:b,s:i}", "ok", 1, "sessions_revoked", revoked);
+	return 0;
+}
+
+/* POST /api/v1/auth/password {"old_password","new_password"}: the signed-in
+ * user's own password. The old one must match (a wrong one counts against
+ * the login throttle), the new one must pass the policy and differ. Every
+ * other session of the account ends; the one making the request stays. */
+enum handler_result api_password_change(struct req *r)
+{
+	const char *token = request_session_token(r);
+	if (!token)
+		return reply_err(r, E_FORBIDDEN, NULL, "API 密钥不能修改密码，请以账号登录后修改");
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	const char *key;
+	json_t *v;
+	json_object_foreach(r->in, key, v)
+	{
+		if (strcmp(key, "old_password") && strcmp(key, "new_password"))
+			return reply_err(r, E_FIELD_UNKNOWN, key, "不认识的字段");
+	}
+	const char *old_pw = json_string_value(json_object_get(r->in, "old_password"));
+	const char *new_pw = json_string_value(json_object_get(r->in, "new_password"));
+	if (!old_pw || !*old_pw)
+		return reply_err(r, E_FIELD_REQUIRED, "old_password", "请输入原密码");
+	if (!new_pw || !*new_pw)
+		return reply_err(r, E_FIELD_REQUIRED, "new_password", "请输入新密码");
+	if (strlen(old_pw) > PASSWORD_MAX)
+		return reply_err(r, E_FIELD_TOO_LONG, "old_password", "密码过长");
+	if (password_policy_check(password_policy_get(), r->actor.login, new_pw, "new_password",
+				  &r->err) != 0)
+		return reply_failed(r);
+	if (!strcmp(old_pw, new_pw))
+		return reply_err(r, E_FIELD_INVALID, "new_password", "新密码不能与原密码相同");
+	struct pwchange_ctx *pc = calloc(1, sizeof *pc);
+	if (!pc)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	r->hctx = pc;
+	if (account_find(r->reader, NULL, r->actor.user_id, &pc->u) != 0)
+		return reply_err(r, E_UNAUTHENTICATED, NULL, "登录已失效，请重新登录");
+	int64_t now = time_real_ms();
+	enum throttle_verdict tv = throttle_reserve(r->actor.login, r->address, now);
+	if (tv != THROTTLE_OK)
+		return reply_err(r, E_THROTTLED, NULL, throttle_message(tv));
+	snprintf(pc->old_pw, sizeof pc->old_pw, "%s", old_pw);
+	snprintf(pc->new_pw, sizeof pc->new_pw, "%s", new_pw);
+	session_token_hash(token, pc->keep);
+	if (req_offload(r, pwchange_verify, pwchange_job) != 0) {
+		sodium_memzero(pc, sizeof *pc);
+		throttle_settle(r->actor.login, r->address, THROTTLE_CANCELLED, now);
+		return reply_err(r, E_UNAVAILABLE, NULL, "服务器正忙，请稍后再试");
+	}
+	return H_ASYNC;
 }

@@ -62,6 +62,11 @@ enum handler_result api_openapi(struct req *r)
 				       "#/components/schemas/Error");
 		if (routes[i].auth == AUTH_USER)
 			json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
+		/* the route table's columns, for clients and the permission matrix test */
+		json_object_set_new(op, "x-auth",
+				    json_string(routes[i].auth == AUTH_USER ? "user" : "none"));
+		if (routes[i].perm)
+			json_object_set_new(op, "x-permission", json_string(routes[i].perm));
 		json_object_set_new(item, method, op);
 	}
 	json_t *doc = json_pack(

@@ -1,5 +1,5 @@
 /*
- * civicloop's entry point: init, serve, demo, user add, audit verify,
+ * civicloop's entry point: init, serve, demo, user (users.c), audit verify,
  * apikey add / revoke.
  * Each subcommand has --help; errors are printed in Chinese with exit 2 for
  * usage mistakes and 1 for failures.
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -26,12 +27,14 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  init --db FILE [--name 名称] [--admin-password P]   create an empty database\n"
-	"  serve --db FILE [--port N] [--listen ADDR] [--threads N]  serve the API\n"
+	"  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
 	"  demo --db FILE                                      create the demo county\n"
-	"  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password P]\n"
+	"  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
+	"  user passwd|disable|enable --db FILE --login L    new password (asked for) / sign-in off, on\n"
 	"  audit verify --db FILE                              check the audit chain\n"
 	"  apikey add --db FILE --user LOGIN --name NAME       make an API key for a system\n"
 	"  apikey revoke --db FILE --name NAME                 revoke an API key\n"
+	"  backup --db FILE --to FILE [--force]                online copy of the database and its key\n"
 	"\n"
 	"Each command takes --help. Keys live beside the database in FILE.key.\n";
 
@@ -155,8 +158,12 @@ static int cmd_serve(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
 		puts("civicloop serve --db FILE [--port N] [--listen ADDR] [--threads N]\n"
+		     "                [--request-timeout S]\n"
 		     "Serves the API on ADDR:N (default 127.0.0.1, port $CIVICLOOP_PORT or 8080;\n"
-		     "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.");
+		     "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.\n"
+		     "A taken port, or a database another civicloop process is writing, makes it\n"
+		     "exit with status 1. Each request gets S seconds in all (default 30), so a\n"
+		     "client that trickles bytes cannot hold a connection.");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -177,6 +184,12 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "civicloop serve: 线程数 %s 不正确（1–64）\n", ts);
 		return 2;
 	}
+	const char *rs = cli_opt(argc, argv, "--request-timeout");
+	long request_timeout = rs ? strtol(rs, &end, 10) : 30;
+	if (rs && (*end || request_timeout < 1 || request_timeout > 3600)) {
+		fprintf(stderr, "civicloop serve: 请求时限 %s 不正确（1–3600 秒）\n", rs);
+		return 2;
+	}
 	const char *listen = cli_opt(argc, argv, "--listen");
 	struct app app;
 	if (cli_open(&app, db, 0) != 0)
@@ -184,7 +197,7 @@ static int cmd_serve(int argc, char **argv)
 	char err[512];
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
 	struct server *srv = sched ? server_start(&app, listen ? listen : "127.0.0.1", (int)port,
-						  (int)threads, err, sizeof err)
+						  (int)threads, (int)request_timeout, err, sizeof err)
 				   : NULL;
 	if (!srv) {
 		fprintf(stderr, "civicloop serve: %s\n", err);
@@ -203,80 +216,6 @@ static int cmd_serve(int argc, char **argv)
 	server_stop(srv);
 	scheduler_stop(sched);
 	cli_close(&app);
-	return 0;
-}
-
-struct useradd_args {
-	const char *login, *name, *org, *phone;
-	struct role_spec roles[ACTOR_MAX_ROLES];
-	int nroles;
-	char hash[crypto_pwhash_STRBYTES];
-	struct err e;
-};
-
-static int useradd_job(struct wctx *w, struct write_job *job)
-{
-	struct useradd_args *a = job->arg;
-	return user_add(w, a->login, a->name, a->org, a->hash, a->phone, a->roles, a->nroles,
-			&a->e) < 0
-		       ? -1
-		       : 0;
-}
-
-static int cmd_user(int argc, char **argv)
-{
-	if (argc < 2 || strcmp(argv[1], "add") || cli_flag(argc, argv, "--help")) {
-		puts("civicloop user add --db FILE --login L --name 姓名 --org CODE\n"
-		     "                   --role ROLE[@SCOPE_CODE] [--role …] [--password P] [--phone N]\n"
-		     "Adds an account. A role's scope defaults to the user's org. Without --password\n"
-		     "(or CIVICLOOP_USER_PASSWORD) a random password is generated and printed once.");
-		return argc >= 2 && !strcmp(argv[1], "add") ? 0 : 2;
-	}
-	const char *db = cli_opt(argc, argv, "--db");
-	if (need_db(db, "user add"))
-		return 2;
-	struct useradd_args a = {.login = cli_opt(argc, argv, "--login"),
-				 .name = cli_opt(argc, argv, "--name"),
-				 .org = cli_opt(argc, argv, "--org"),
-				 .phone = cli_opt(argc, argv, "--phone")};
-	char roles[ACTOR_MAX_ROLES][96];
-	for (int i = 0; i < argc - 1 && a.nroles < ACTOR_MAX_ROLES; i++) {
-		if (strcmp(argv[i], "--role"))
-			continue;
-		snprintf(roles[a.nroles], sizeof roles[0], "%s", argv[i + 1]);
-		char *at = strchr(roles[a.nroles], '@');
-		if (at)
-			*at = '\0';
-		a.roles[a.nroles].role = roles[a.nroles];
-		a.roles[a.nroles].scope_code = at ? at + 1 : NULL;
-		a.nroles++;
-	}
-	if (!a.login || !a.name || !a.org || a.nroles == 0) {
-		fprintf(stderr, "civicloop user add: 需要 --login、--name、--org 和至少一个 --role\n");
-		return 2;
-	}
-	const char *pw = cli_opt(argc, argv, "--password");
-	if (!pw)
-		pw = getenv("CIVICLOOP_USER_PASSWORD");
-	char gen[33];
-	if (!pw) {
-		random_hex(gen, 16);
-		pw = gen;
-	}
-	if (strlen(pw) < 8 || strlen(pw) > PASSWORD_MAX) {
-		fprintf(stderr, "civicloop user add: 密码须为 8–%d 个字符\n", PASSWORD_MAX);
-		return 2;
-	}
-	struct app app;
-	if (cli_open(&app, db, 0) != 0)
-		return 1;
-	int rc = password_hash(pw, a.hash) == 0 ? writer_run(app.writer, useradd_job, &a) : -1;
-	cli_close(&app);
-	if (rc != 0) {
-		fprintf(stderr, "civicloop user add: %s\n", err_message(&a.e));
-		return 1;
-	}
-	printf("已添加账号 %s%s%s\n", a.login, pw == gen ? "，密码 " : "", pw == gen ? gen : "");
 	return 0;
 }
 
@@ -334,12 +273,14 @@ struct apikey_args {
 	struct err e;
 };
 
+/* Makes or revokes the key and records it on the audit chain (apikey.add /
+ * apikey.revoke, actor the system, "via":"cli"); never the key itself. */
 static int apikey_job(struct wctx *w, struct write_job *job)
 {
 	struct apikey_args *a = job->arg;
-	if (a->revoke)
-		return apikey_revoke(w->conn, a->name, w->now, &a->e);
-	return apikey_create(w->conn, a->login, a->name, w->now, a->key, &a->e);
+	static const struct account_actor cli = {0, 0, "cli"};
+	return a->revoke ? account_apikey_revoke(w, &cli, a->name, NULL, &a->e)
+			 : account_apikey_add(w, &cli, a->login, a->name, a->key, NULL, &a->e);
 }
 
 /* apikey add: prints the new key alone on the first line (scripts read it),
@@ -393,6 +334,9 @@ static int cmd_apikey(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* every file civicloop makes (database, -wal, -shm, keys, backups) is
+	 * private to its user: they hold password hashes and case text */
+	umask(077);
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
@@ -407,12 +351,16 @@ int main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (!strcmp(cmd, "demo"))
 		return cmd_demo(argc, argv);
+	if (!strcmp(cmd, "permissions"))
+		return cmd_permissions(argc, argv);
 	if (!strcmp(cmd, "user"))
 		return cmd_user(argc, argv);
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(argc, argv);
 	if (!strcmp(cmd, "apikey"))
 		return cmd_apikey(argc, argv);
+	if (!strcmp(cmd, "backup"))
+		return cmd_backup(argc, argv);
 	fprintf(stderr, "civicloop: 没有命令 %s\n\n%s", cmd, usage);
 	return 2;
 }

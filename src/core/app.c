@@ -1,5 +1,6 @@
 /* Start-up of the process context (app.h). */
 #include "core/app.h"
+#include "core/auth.h"
 #include "core/calendar.h"
 #include "core/types.h"
 
@@ -35,6 +36,7 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 	if (kp && *kp)
 		snprintf(a->key_path, sizeof a->key_path, "%s", kp);
 	a->session_ttl_ms = 12LL * 3600 * 1000;
+	a->permit = actor_permitted;
 	const char *tc = getenv("CIVICLOOP_TEST_CLOCK");
 	a->test_clock = tc && !strcmp(tc, "1");
 
@@ -67,4 +69,19 @@ void app_release(struct app *a)
 	sodium_memzero(&a->keys, sizeof a->keys);
 	a->cal = NULL;
 	a->types = NULL;
+}
+
+int app_env_int(const char *name, int lo, int hi, int dflt)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return dflt;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end || n < lo || n > hi) {
+		fprintf(stderr, "civicloop: %s=%s 不在 %d–%d 之内，使用默认值 %d\n", name, v, lo, hi,
+			dflt);
+		return dflt;
+	}
+	return (int)n;
 }

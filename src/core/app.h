@@ -11,6 +11,7 @@
 
 #include "util/crypto.h"
 
+struct actor;
 struct calendar;
 struct type_registry;
 struct writer;
@@ -27,6 +28,12 @@ struct app {
 	/* CIVICLOOP_TEST_CLOCK=1 at start: PUT /api/v1/test/clock may move the
 	 * business clock (time_set_fake). Never set in production. */
 	bool test_clock;
+	/* The route permission check the HTTP layer calls once a caller is
+	 * signed in: may the actor use a route needing `perm` (the route
+	 * table's entry, auth.h PERM_*) at all? Whether the object is inside
+	 * the caller's scope stays with the handler. app_init sets it to
+	 * auth.c's actor_permitted. */
+	bool (*permit)(const struct actor *a, const char *perm);
 };
 
 /* Loads calendar, types and keys for the database at db_path (config from
@@ -37,5 +44,8 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 void app_release(struct app *a);
 /* The default config folder: $CIVICLOOP_CONFIG, else <source>/config. */
 const char *app_default_config_dir(void);
+/* The integer environment variable `name` when set and within lo..hi, else
+ * dflt (a value out of range is reported on stderr). */
+int app_env_int(const char *name, int lo, int hi, int dflt);
 
 #endif

@@ -1,12 +1,16 @@
 /* Role table, actors, passwords, sessions and login throttling (auth.h). */
 #include "core/auth.h"
+#include "core/app.h"
 
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/crypto.h"
+#include "util/utf8.h"
 
 /* The permission table: which role carries which permission. The scope of a
  * permission is the scope of the role grant carrying it. Matter-type actions
@@ -46,12 +50,31 @@ const char *permission_name(enum permission p)
 	return p < P__COUNT ? permission_names[p] : "?";
 }
 
+int permission_by_name(const char *name)
+{
+	for (int p = 0; p < P__COUNT; p++)
+		if (name && !strcmp(permission_names[p], name))
+			return p;
+	return -1;
+}
+
+const char *role_at(int i)
+{
+	return i >= 0 && (size_t)i < sizeof perm_table / sizeof perm_table[0] ? perm_table[i].role
+									       : NULL;
+}
+
 static unsigned role_perms(const char *role)
 {
 	for (size_t i = 0; i < sizeof perm_table / sizeof perm_table[0]; i++)
 		if (!strcmp(perm_table[i].role, role))
 			return perm_table[i].perms;
 	return 0;
+}
+
+bool role_carries(const char *role, enum permission p)
+{
+	return p < P__COUNT && (role_perms(role) & (1u << p));
 }
 
 bool role_known(const char *role)
@@ -98,6 +121,32 @@ int actor_scopes(const struct actor *a, enum permission p, const char **out, int
 			out[k++] = sp;
 	}
 	return k;
+}
+
+bool actor_permitted(const struct actor *a, const char *perm)
+{
+	if (!perm || !*perm)
+		return false;
+	if (!strcmp(perm, PERM_PUBLIC) || !strcmp(perm, PERM_USER))
+		return true;
+	if (!strcmp(perm, PERM_ACTION))
+		return actor_has(a, P_CASE_READ);
+	for (const char *p = perm; *p;) {
+		const char *end = strchr(p, '+');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char name[32];
+		if (n == 0 || n >= sizeof name)
+			return false;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		int k = permission_by_name(name);
+		if (k < 0 || !actor_has(a, (enum permission)k))
+			return false;
+		p += n + (end ? 1 : 0);
+		if (end && !*p)
+			return false; /* a trailing '+' */
+	}
+	return true;
 }
 
 bool actor_has_role_over(const struct actor *a, const char *role, const char *org_path)
@@ -281,89 +330,161 @@ int apikey_revoke(struct store_conn *c, const char *name, int64_t now, struct er
 	return 0;
 }
 
-/* Login throttling: a small fixed table of recent failure counters keyed by
- * "l:<login>" and "a:<address>", the oldest entry reused when full. */
+/* Login throttling (auth.h): a small fixed table of counters keyed by
+ * "l:<login>" and "a:<address>" (failures in THROTTLE_WINDOW_MS) and
+ * "r:<address>" (attempts in THROTTLE_RATE_WINDOW_MS), the oldest entry
+ * without reservations reused when a key is new. One mutex covers the
+ * table, so a check and its reservation are one step. */
 #define THROTTLE_SLOTS 4096
-static struct {
-	char key[80];
-	int64_t window_start;
-	int failures;
+#define THROTTLE_PROBES 16
+static struct throttle_entry {
+	char key[80];         /* "" = free */
+	int64_t window_start; /* start of the current window, UTC ms */
+	int count;            /* settled failures ("l:", "a:") or attempts ("r:") in the window */
+	int pending;          /* reserved, not yet settled; outlive a window change */
 } throttle_tab[THROTTLE_SLOTS];
 static pthread_mutex_t throttle_mu = PTHREAD_MUTEX_INITIALIZER;
+static int throttle_rate = THROTTLE_RATE_DEFAULT;
+static pthread_once_t throttle_once = PTHREAD_ONCE_INIT;
 
+static void throttle_config(void)
+{
+	throttle_rate = app_env_int("CIVICLOOP_LOGIN_RATE", 1, 1000000, THROTTLE_RATE_DEFAULT);
+}
+
+int throttle_rate_limit(void)
+{
+	pthread_once(&throttle_once, throttle_config);
+	return throttle_rate;
+}
+
+/* The entry of key, or -1. With create, a new entry replaces the oldest
+ * probed entry that holds no reservation (-1 if every one does). */
 static int throttle_slot(const char *key, int64_t now, bool create)
 {
-	int oldest = 0;
+	int victim = -1;
 	uint32_t h = 2166136261u;
 	for (const char *p = key; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (int probe = 0; probe < 16; probe++) {
+	for (int probe = 0; probe < THROTTLE_PROBES; probe++) {
 		int i = (int)((h + (uint32_t)probe) % THROTTLE_SLOTS);
-		if (!strcmp(throttle_tab[i].key, key))
+		struct throttle_entry *t = &throttle_tab[i];
+		if (!strcmp(t->key, key))
 			return i;
-		if (throttle_tab[i].window_start < throttle_tab[oldest].window_start || probe == 0)
-			oldest = i;
-		if (!throttle_tab[i].key[0])
+		if (!t->key[0]) { /* keys are never removed, so none lies past a free entry */
+			victim = i;
 			break;
+		}
+		if (t->pending == 0 &&
+		    (victim < 0 || t->window_start < throttle_tab[victim].window_start))
+			victim = i;
 	}
-	if (!create)
+	if (!create || victim < 0)
 		return -1;
-	snprintf(throttle_tab[oldest].key, sizeof throttle_tab[oldest].key, "%s", key);
-	throttle_tab[oldest].window_start = now;
-	throttle_tab[oldest].failures = 0;
-	return oldest;
+	struct throttle_entry *t = &throttle_tab[victim];
+	snprintf(t->key, sizeof t->key, "%s", key);
+	t->window_start = now;
+	t->count = 0;
+	t->pending = 0;
+	return victim;
 }
 
-static int throttle_count(const char *key, int64_t now)
+/* Starts a new window when the current one has passed. */
+static void throttle_roll(struct throttle_entry *t, int64_t now, int64_t window)
 {
-	int i = throttle_slot(key, now, false);
-	if (i < 0 || now - throttle_tab[i].window_start > THROTTLE_WINDOW_MS)
-		return 0;
-	return throttle_tab[i].failures;
-}
-
-bool throttle_allow(const char *login, const char *address, int64_t now)
-{
-	char kl[80], ka[80];
-	snprintf(kl, sizeof kl, "l:%s", login);
-	snprintf(ka, sizeof ka, "a:%s", address);
-	pthread_mutex_lock(&throttle_mu);
-	bool ok = throttle_count(kl, now) < THROTTLE_MAX_PER_LOGIN &&
-		  throttle_count(ka, now) < THROTTLE_MAX_PER_ADDRESS;
-	pthread_mutex_unlock(&throttle_mu);
-	return ok;
-}
-
-static void throttle_bump(const char *key, int64_t now)
-{
-	int i = throttle_slot(key, now, true);
-	if (now - throttle_tab[i].window_start > THROTTLE_WINDOW_MS) {
-		throttle_tab[i].window_start = now;
-		throttle_tab[i].failures = 0;
+	if (now - t->window_start > window) {
+		t->window_start = now;
+		t->count = 0;
 	}
-	throttle_tab[i].failures++;
 }
 
-void throttle_fail(const char *login, const char *address, int64_t now)
+static void throttle_keys(const char *login, const char *address, char kl[80], char ka[80],
+			  char kr[80])
 {
-	char kl[80], ka[80];
-	snprintf(kl, sizeof kl, "l:%s", login);
-	snprintf(ka, sizeof ka, "a:%s", address);
+	snprintf(kl, 80, "l:%s", login);
+	snprintf(ka, 80, "a:%s", address);
+	snprintf(kr, 80, "r:%s", address);
+}
+
+enum throttle_verdict throttle_reserve(const char *login, const char *address, int64_t now)
+{
+	int limit = throttle_rate_limit();
+	char kl[80], ka[80], kr[80];
+	throttle_keys(login, address, kl, ka, kr);
+	enum throttle_verdict v = THROTTLE_RATE;
 	pthread_mutex_lock(&throttle_mu);
-	throttle_bump(kl, now);
-	throttle_bump(ka, now);
+	int ir = throttle_slot(kr, now, true);
+	int il = throttle_slot(kl, now, true);
+	int ia = throttle_slot(ka, now, true);
+	/* a full neighbourhood (every probed entry reserved) refuses, as does a
+	 * key evicted by a later one of the three */
+	if (ir < 0 || il < 0 || ia < 0 || strcmp(throttle_tab[ir].key, kr) ||
+	    strcmp(throttle_tab[il].key, kl) || strcmp(throttle_tab[ia].key, ka))
+		goto out;
+	struct throttle_entry *r = &throttle_tab[ir], *l = &throttle_tab[il], *a = &throttle_tab[ia];
+	throttle_roll(r, now, THROTTLE_RATE_WINDOW_MS);
+	throttle_roll(l, now, THROTTLE_WINDOW_MS);
+	throttle_roll(a, now, THROTTLE_WINDOW_MS);
+	if (r->count >= limit)
+		v = THROTTLE_RATE;
+	else if (l->count + l->pending >= THROTTLE_MAX_PER_LOGIN)
+		v = THROTTLE_LOGIN;
+	else if (a->count + a->pending >= THROTTLE_MAX_PER_ADDRESS)
+		v = THROTTLE_ADDRESS;
+	else {
+		r->count++;
+		l->pending++;
+		a->pending++;
+		v = THROTTLE_OK;
+	}
+out:
+	pthread_mutex_unlock(&throttle_mu);
+	return v;
+}
+
+/* Settles one reservation of key; a failure counts even if the entry was
+ * reused meanwhile (it is made again). */
+static void throttle_settle_key(const char *key, enum throttle_outcome o, bool forgive,
+				int64_t now)
+{
+	int i = throttle_slot(key, now, o == THROTTLE_FAILED);
+	if (i < 0)
+		return;
+	struct throttle_entry *t = &throttle_tab[i];
+	if (t->pending > 0)
+		t->pending--;
+	if (o == THROTTLE_FAILED) {
+		throttle_roll(t, now, THROTTLE_WINDOW_MS);
+		t->count++;
+	} else if (o == THROTTLE_SUCCEEDED && forgive) {
+		t->count = 0;
+	}
+}
+
+void throttle_settle(const char *login, const char *address, enum throttle_outcome o,
+		     int64_t now)
+{
+	char kl[80], ka[80], kr[80];
+	throttle_keys(login, address, kl, ka, kr);
+	pthread_mutex_lock(&throttle_mu);
+	throttle_settle_key(kl, o, true, now);
+	throttle_settle_key(ka, o, false, now);
 	pthread_mutex_unlock(&throttle_mu);
 }
 
-void throttle_success(const char *login)
+const char *throttle_message(enum throttle_verdict v)
 {
-	char kl[80];
-	snprintf(kl, sizeof kl, "l:%s", login);
-	pthread_mutex_lock(&throttle_mu);
-	int i = throttle_slot(kl, 0, false);
-	if (i >= 0)
-		throttle_tab[i].failures = 0;
-	pthread_mutex_unlock(&throttle_mu);
+	switch (v) {
+	case THROTTLE_LOGIN:
+		return "该账号登录失败次数过多，请 15 分钟后再试";
+	case THROTTLE_ADDRESS:
+		return "本机登录失败次数过多，请 15 分钟后再试";
+	case THROTTLE_RATE:
+		return "登录请求过于频繁，请 1 分钟后再试";
+	case THROTTLE_OK:
+		break;
+	}
+	return "尝试次数过多，请稍后再试";
 }
 
 void throttle_reset_all(void)
@@ -371,4 +492,78 @@ void throttle_reset_all(void)
 	pthread_mutex_lock(&throttle_mu);
 	memset(throttle_tab, 0, sizeof throttle_tab);
 	pthread_mutex_unlock(&throttle_mu);
+}
+
+/* Password policy (auth.h). */
+static struct password_policy policy = {PASSWORD_MIN_CHARS_DEFAULT,
+					PASSWORD_MIN_CLASSES_DEFAULT};
+static pthread_once_t policy_once = PTHREAD_ONCE_INIT;
+
+static void policy_config(void)
+{
+	policy.min_chars = app_env_int("CIVICLOOP_PASSWORD_MIN_LENGTH", 8, 64, PASSWORD_MIN_CHARS_DEFAULT);
+	policy.min_classes =
+		app_env_int("CIVICLOOP_PASSWORD_MIN_CLASSES", 1, 4, PASSWORD_MIN_CLASSES_DEFAULT);
+}
+
+const struct password_policy *password_policy_get(void)
+{
+	pthread_once(&policy_once, policy_config);
+	return &policy;
+}
+
+/* True if hay contains needle, ASCII letters compared without case. */
+static bool contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0)
+		return false;
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+int password_policy_check(const struct password_policy *p, const char *login,
+			  const char *password, const char *field, struct err *e)
+{
+	size_t bytes = strlen(password);
+	if (!utf8_valid(password, bytes))
+		return err_set(e, E_FIELD_INVALID, field, "密码含有无效的 UTF-8 编码");
+	size_t chars = 0;
+	bool space_only = true;
+	int lower = 0, upper = 0, digit = 0, other = 0;
+	for (const unsigned char *c = (const unsigned char *)password; *c;) {
+		/* one character (valid UTF-8, checked above) of n bytes */
+		size_t n = *c < 0x80 ? 1 : *c < 0xe0 ? 2 : *c < 0xf0 ? 3 : 4;
+		if (*c < 0x20 || *c == 0x7f)
+			return err_set(e, E_FIELD_INVALID, field, "密码不能含有控制字符");
+		chars++;
+		/* white space: U+0020, U+00A0 and the ideographic space U+3000 */
+		bool space = *c == ' ' || (n == 2 && c[0] == 0xc2 && c[1] == 0xa0) ||
+			     (n == 3 && c[0] == 0xe3 && c[1] == 0x80 && c[2] == 0x80);
+		space_only = space_only && space;
+		if (*c >= 'a' && *c <= 'z')
+			lower = 1;
+		else if (*c >= 'A' && *c <= 'Z')
+			upper = 1;
+		else if (*c >= '0' && *c <= '9')
+			digit = 1;
+		else
+			other = 1;
+		c += n;
+	}
+	if (chars < (size_t)p->min_chars)
+		return err_set(e, E_FIELD_INVALID, field, "密码至少需要 %d 个字符", p->min_chars);
+	if (bytes > PASSWORD_MAX)
+		return err_set(e, E_FIELD_INVALID, field, "密码不能超过 %d 字节", PASSWORD_MAX);
+	if (space_only)
+		return err_set(e, E_FIELD_INVALID, field, "密码不能全是空格");
+	if (login && contains_nocase(password, login))
+		return err_set(e, E_FIELD_INVALID, field, "密码不能包含账号名");
+	if (lower + upper + digit + other < p->min_classes)
+		return err_set(e, E_FIELD_INVALID, field,
+			       "密码须包含小写字母、大写字母、数字、其他符号中的至少 %d 类",
+			       p->min_classes);
+	return 0;
 }

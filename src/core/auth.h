@@ -68,6 +68,29 @@ enum permission {
 
 bool role_known(const char *role);
 const char *permission_name(enum permission p);
+/* The permission named `name` ("case.read"), or -1 if there is none. */
+int permission_by_name(const char *name);
+/* The role table in order, for listing it (civicloop permissions): the
+ * i-th role's name, NULL past the end. */
+const char *role_at(int i);
+/* True if `role` carries p. */
+bool role_carries(const char *role, enum permission p);
+
+/* Route permissions (the route table's `perm`, DESIGN §3): a permission
+ * name, several joined by '+' (all needed), or one of these markers. */
+#define PERM_PUBLIC "public" /* no sign-in */
+#define PERM_USER "user"     /* any signed-in user */
+/* A case action: the roles the case's matter type names for {action}. Those
+ * hold over the case's org (or the caller's assignment's), so the engine
+ * checks them after visibility, in the documented order (404, then 403);
+ * before the handler only case.read is needed, as one must see a case to
+ * act on it. */
+#define PERM_ACTION "action"
+/* True if the actor may use a route needing `perm` at all: holds every
+ * permission of it (a name, or names joined by '+') over some scope; any
+ * actor for PERM_PUBLIC and PERM_USER; case.read for PERM_ACTION. Unknown
+ * names are false. */
+bool actor_permitted(const struct actor *a, const char *perm);
 /* True if the actor holds p over a scope containing org_path. */
 bool actor_can(const struct actor *a, enum permission p, const char *org_path);
 /* True if the actor holds p anywhere. */
@@ -85,16 +108,55 @@ int actor_load(struct store_conn *c, int64_t user_id, struct actor *a);
 int password_hash(const char *password, char *out);
 bool password_verify(const char *hash, const char *password);
 
-/* Throttling: returns true if another attempt for (login, address) is
- * allowed now; record failures and successes as they happen. Thread-safe. */
-bool throttle_allow(const char *login, const char *address, int64_t now);
-void throttle_fail(const char *login, const char *address, int64_t now);
-void throttle_success(const char *login);
+/* Login throttling (thread-safe). Every attempt first reserves a slot under
+ * one lock, counted as a failure of its account and of its client address
+ * until it is settled, so no more than the limits are ever verified in a
+ * window however many arrive at once:
+ *  - per account: THROTTLE_MAX_PER_LOGIN failures per THROTTLE_WINDOW_MS;
+ *  - per address: THROTTLE_MAX_PER_ADDRESS failures per THROTTLE_WINDOW_MS;
+ *  - per address: throttle_rate_limit() attempts of any outcome per
+ *    THROTTLE_RATE_WINDOW_MS ($CIVICLOOP_LOGIN_RATE, default 60).
+ * A reserved attempt is settled exactly once: THROTTLE_FAILED keeps it as a
+ * failure; THROTTLE_SUCCEEDED releases it and forgives the account's earlier
+ * failures (the address keeps its own); THROTTLE_CANCELLED releases it
+ * unverified (the server was too busy to check it). */
+enum throttle_verdict { THROTTLE_OK, THROTTLE_LOGIN, THROTTLE_ADDRESS, THROTTLE_RATE };
+enum throttle_outcome { THROTTLE_FAILED, THROTTLE_SUCCEEDED, THROTTLE_CANCELLED };
+
+enum throttle_verdict throttle_reserve(const char *login, const char *address, int64_t now);
+void throttle_settle(const char *login, const char *address, enum throttle_outcome o,
+		     int64_t now);
+/* A message in Chinese for a refused verdict. */
+const char *throttle_message(enum throttle_verdict v);
+int throttle_rate_limit(void);
 void throttle_reset_all(void);
 
 #define THROTTLE_WINDOW_MS (15 * 60 * 1000)
 #define THROTTLE_MAX_PER_LOGIN 5
 #define THROTTLE_MAX_PER_ADDRESS 30
+#define THROTTLE_RATE_WINDOW_MS (60 * 1000)
+#define THROTTLE_RATE_DEFAULT 60
+
+/* Password policy for new passwords (user add, passwd, password change):
+ * at least min_chars characters (UTF-8 code points), at most PASSWORD_MAX
+ * bytes, not only white space, not containing the login (ignoring ASCII
+ * case), and characters from at least min_classes of the four classes
+ * lower-case letter, upper-case letter, digit, other. The defaults are 10
+ * and 3; $CIVICLOOP_PASSWORD_MIN_LENGTH (8–64) and
+ * $CIVICLOOP_PASSWORD_MIN_CLASSES (1–4) change them for the process. */
+struct password_policy {
+	int min_chars;
+	int min_classes;
+};
+#define PASSWORD_MIN_CHARS_DEFAULT 10
+#define PASSWORD_MIN_CLASSES_DEFAULT 3
+
+/* The process's policy (the defaults, or the environment's). */
+const struct password_policy *password_policy_get(void);
+/* Checks `password` for `login` against p. Returns 0, or -1 with *e set to a
+ * 400 field.invalid naming `field` and saying in Chinese which rule failed. */
+int password_policy_check(const struct password_policy *p, const char *login,
+			  const char *password, const char *field, struct err *e);
 
 /* Looks up a session token (hex). On success fills *a and returns 0;
  * -1 if unknown or expired. */

@@ -127,3 +127,151 @@ int64_t user_add(struct wctx *w, const char *login, const char *name, const char
 	}
 	return uid;
 }
+
+int account_find(struct store_conn *c, const char *login, int64_t id, struct account *out)
+{
+	memset(out, 0, sizeof *out);
+	struct store_stmt *s = store_stmt(c, login ? ST_USER_BY_LOGIN : ST_USER_BY_ID);
+	if (login)
+		sbind_text(s, 1, login);
+	else
+		sbind_int(s, 1, id);
+	if (sstep(s) != STORE_ROW) {
+		sreset(s);
+		return -1;
+	}
+	out->id = scol_int(s, 0);
+	snprintf(out->login, sizeof out->login, "%s", scol_text(s, 1));
+	out->org_id = scol_int(s, 3);
+	snprintf(out->pw_hash, sizeof out->pw_hash, "%s", scol_text(s, 4));
+	out->disabled = scol_int(s, 5) != 0;
+	snprintf(out->org_code, sizeof out->org_code, "%s", scol_text(s, 6));
+	snprintf(out->org_path, sizeof out->org_path, "%s", scol_text(s, 7));
+	sreset(s);
+	return 0;
+}
+
+int directory_event(struct wctx *w, const struct account_actor *by, int64_t org_id,
+		    const char *action, json_t *payload, struct err *e)
+{
+	if (!payload)
+		return err_set(e, E_INTERNAL, NULL, NULL);
+	json_object_set_new(payload, "via", json_string(by->via ? by->via : "cli"));
+	char *text = json_canonical(payload);
+	json_decref(payload);
+	if (!text)
+		return err_set(e, E_INTERNAL, NULL, NULL);
+	struct event_rec ev = {.at = w->now,
+			       .actor_id = by->user_id,
+			       .org_id = by->org_id ? by->org_id : org_id,
+			       .action = action,
+			       .payload = text};
+	int rc = wctx_event(w, &ev);
+	free(text);
+	return rc == 0 ? 0 : err_set(e, E_UNAVAILABLE, NULL, "写入审计记录失败");
+}
+
+int account_apikey_add(struct wctx *w, const struct account_actor *by, const char *login,
+		       const char *name, char key_out[APIKEY_LEN + 1], struct account *u,
+		       struct err *e)
+{
+	struct account tmp;
+	if (!u)
+		u = &tmp;
+	if (apikey_create(w->conn, login, name, w->now, key_out, e) != 0)
+		return -1;
+	if (account_find(w->conn, login, 0, u) != 0)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	return directory_event(w, by, u->org_id, "apikey.add",
+			       json_pack("{s:s,s:s,s:I}", "name", name, "user", u->login, "user_id",
+					 (json_int_t)u->id),
+			       e);
+}
+
+int account_apikey_revoke(struct wctx *w, const struct account_actor *by, const char *name,
+			  struct account *u, struct err *e)
+{
+	struct account tmp;
+	if (!u)
+		u = &tmp;
+	struct store_stmt *s = store_stmt(w->conn, ST_APIKEY_USER_BY_NAME);
+	sbind_text(s, 1, name);
+	int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	if (apikey_revoke(w->conn, name, w->now, e) != 0)
+		return -1;
+	if (!uid || account_find(w->conn, NULL, uid, u) != 0)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	return directory_event(w, by, u->org_id, "apikey.revoke",
+			       json_pack("{s:s,s:s,s:I}", "name", name, "user", u->login, "user_id",
+					 (json_int_t)u->id),
+			       e);
+}
+
+/* Ends the account's sessions but the one hashed keep (may be NULL);
+ * the number ended, or -1. */
+static int sessions_revoke(struct wctx *w, int64_t uid, const unsigned char *keep)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_SESSIONS_REVOKE_USER);
+	sbind_int(s, 1, uid);
+	if (keep)
+		sbind_blob(s, 2, keep, 32);
+	else
+		sbind_null(s, 2);
+	if (sdone(s) != STORE_DONE)
+		return -1;
+	return store_changes(w->conn);
+}
+
+int account_set_password(struct wctx *w, const struct account *u, const char *pw_hash,
+			 const unsigned char *keep_session, const struct account_actor *by,
+			 int *revoked, struct err *e)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_USER_SET_PASSWORD);
+	sbind_int(s, 1, u->id);
+	sbind_text(s, 2, pw_hash);
+	if (sdone(s) != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "写入密码失败");
+	int n = sessions_revoke(w, u->id, keep_session);
+	if (n < 0)
+		return err_set(e, E_UNAVAILABLE, NULL, "注销登录失败");
+	if (revoked)
+		*revoked = n;
+	return directory_event(w, by, u->org_id, "user.password",
+			       json_pack("{s:s,s:I,s:i}", "user", u->login, "user_id",
+					 (json_int_t)u->id, "sessions_revoked", n),
+			       e);
+}
+
+int account_set_disabled(struct wctx *w, const struct account *u, bool disabled,
+			 const struct account_actor *by, bool *changed, int *sessions,
+			 int *apikeys, struct err *e)
+{
+	*changed = false;
+	*sessions = *apikeys = 0;
+	if (u->disabled == disabled)
+		return 0;
+	struct store_stmt *s = store_stmt(w->conn, ST_USER_SET_DISABLED);
+	sbind_int(s, 1, u->id);
+	sbind_int(s, 2, disabled ? 1 : 0);
+	if (sdone(s) != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "写入账号状态失败");
+	if (disabled) {
+		int n = sessions_revoke(w, u->id, NULL);
+		if (n < 0)
+			return err_set(e, E_UNAVAILABLE, NULL, "注销登录失败");
+		*sessions = n;
+		s = store_stmt(w->conn, ST_APIKEYS_REVOKE_USER);
+		sbind_int(s, 1, u->id);
+		sbind_int(s, 2, w->now);
+		if (sdone(s) != STORE_DONE)
+			return err_set(e, E_UNAVAILABLE, NULL, "吊销 API 密钥失败");
+		*apikeys = store_changes(w->conn);
+	}
+	*changed = true;
+	return directory_event(w, by, u->org_id, disabled ? "user.disable" : "user.enable",
+			       json_pack("{s:s,s:I,s:i,s:i}", "user", u->login, "user_id",
+					 (json_int_t)u->id, "sessions_revoked", *sessions,
+					 "apikeys_revoked", *apikeys),
+			       e);
+}

@@ -18,6 +18,7 @@
 
 #include "util/geo.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -372,7 +373,11 @@ static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t rec
 	return 0;
 }
 
-/* Earlier cases from the same phone that the caller may see. */
+/* Earlier cases from the same phone that the caller may see. A confidential
+ * case is listed only to a pii.read holder over it, and the hint is then a
+ * view of its reporter (tying the phone to it), recorded as pii.view: to
+ * anyone else the hint would confirm who reported it. NULL if the store
+ * failed.  */
 static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
 				   const unsigned char idx[HASH_LEN], int64_t received, int64_t self)
 {
@@ -391,7 +396,14 @@ static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
 		struct case_full cf;
 		if (case_load(c, w->app, ids[i], &cf) != 0)
 			continue;
-		if (case_visible(a, &cf)) {
+		bool shown = case_visible(a, &cf) &&
+			     (!cf.c.confidential || actor_can(a, P_PII_READ, cf.c.org_path));
+		if (shown && cf.c.confidential && engine_record_pii_view(w, a, cf.c.id) != 0) {
+			case_full_release(&cf);
+			json_decref(arr);
+			return NULL; /* the store failed: so does the create */
+		}
+		if (shown) {
 			char at[ISO8601_MAX];
 			time_format_iso(cf.c.received_at, at, sizeof at);
 			json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id",
@@ -615,9 +627,17 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
 		store_fail(e);
 		goto out;
 	}
-	*out = json_pack("{s:o,s:o,s:[]}", "case", cj, "possible_duplicates",
-			 has_idx ? possible_duplicates(w, a, idx, received, id) : json_array(),
-			 "routing");
+	json_t *dups = has_idx ? possible_duplicates(w, a, idx, received, id) : json_array();
+	if (!dups) {
+		json_decref(cj);
+		store_fail(e);
+		goto out;
+	}
+	*out = json_pack("{s:o,s:o,s:[]}", "case", cj, "possible_duplicates", dups, "routing");
+	if (!*out) {
+		store_fail(e);
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(loc);
@@ -1153,9 +1173,13 @@ static int effect_notify(struct act_ctx *x, json_t *params)
 		orgs[n++] = up ? up : x->cf->c.org_id;
 	}
 	const char *comment = json_string_value(json_object_get(x->body, "comment"));
-	char text[3072];
-	snprintf(text, sizeof text, "【%s】工单 %s「%s」%s%s", label ? label : kind, x->cf->c.no,
-		 x->cf->c.title, comment ? "：" : "", comment ? comment : "");
+	/* sized for the longest title and comment (4 bytes a character at most),
+	 * so the text is never cut mid-character */
+	char text[64 + 4 * (CASE_TITLE_MAX + COMMENT_MAX) + 128];
+	if ((size_t)snprintf(text, sizeof text, "【%s】工单 %s「%s」%s%s", label ? label : kind,
+			     x->cf->c.no, x->cf->c.title, comment ? "：" : "",
+			     comment ? comment : "") >= sizeof text)
+		text[utf8_cut(text, strlen(text), sizeof text - 1)] = '\0';
 	json_t *codes = json_object_get(x->payload, "notified"); /* a second notify adds */
 	if (!json_is_array(codes)) {
 		codes = json_array();

@@ -63,7 +63,13 @@ static void writer_maybe_checkpoint(struct writer *w, int64_t now)
 	}
 }
 
-/* Runs one batch: BEGIN, each job in a savepoint, COMMIT. */
+/* Runs one batch: BEGIN, each job in a savepoint, COMMIT.
+ *
+ * A batch that does not commit (disk full, I/O error) is rolled back whole:
+ * every job in it is answered "not committed" (503), whatever its own result
+ * was, and the writer re-reads its chain head from the database so the next
+ * batch continues the stored chain. Nothing needs a restart: once space
+ * returns, the next batch commits. */
 static void writer_batch(struct writer *w, struct write_job *batch)
 {
 	struct chain_head start = w->chain;
@@ -80,6 +86,7 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 		struct wctx ctx = {.conn = w->conn, .app = w->app, .head = &w->chain, .now = now};
 		if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK) {
 			j->rc = -1;
+			ok = store_in_txn(w->conn);
 			continue;
 		}
 		j->rc = j->run(&ctx, j);
@@ -88,19 +95,26 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 			w->chain = before;
 		}
 		store_exec(w->conn, ST_RELEASE);
+		/* an error may have ended the transaction behind our back */
+		if (!store_in_txn(w->conn))
+			ok = false;
 	}
 	if (ok) {
 		writer_maybe_checkpoint(w, now);
-		ok = store_exec(w->conn, ST_COMMIT) == STORE_OK;
-		if (!ok) {
-			fprintf(stderr, "civicloop: commit failed: %s\n", store_errmsg(w->conn));
-			store_exec(w->conn, ST_ROLLBACK);
-		}
+		ok = store_in_txn(w->conn) && store_exec(w->conn, ST_COMMIT) == STORE_OK;
 	}
 	if (!ok) {
+		fprintf(stderr, "civicloop: 批量写入未提交，已回滚（%d 个请求答 503）: %s\n", n,
+			store_errmsg(w->conn));
+		if (store_in_txn(w->conn))
+			store_exec(w->conn, ST_ROLLBACK);
 		w->chain = start;
 		w->last_checkpoint_seq = cp_seq;
 		w->last_checkpoint_at = cp_at;
+		/* the stored head is the truth; keep the copy only if it can't be read */
+		struct chain_head stored;
+		if (chain_load_head(w->conn, &stored) == 0)
+			w->chain = stored;
 	}
 	atomic_fetch_add(&w->batches[bucket_of(n)], 1);
 	atomic_fetch_add(&w->jobs, (uint64_t)n);

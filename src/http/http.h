@@ -26,6 +26,7 @@
 
 #define HTTP_BODY_MAX (1024 * 1024)
 #define HTTP_MAX_PARAMS 3
+#define HTTP_MAX_QUERY_ARGS 64 /* query arguments in one request */
 
 struct app;
 struct req;
@@ -36,6 +37,15 @@ typedef enum handler_result (*handler_fn)(struct req *r);
 enum route_auth { AUTH_NONE, AUTH_USER };
 enum route_flags { RF_NONE = 0, RF_IDEMPOTENT = 1 };
 
+/* A route's `perm` is what the caller needs before the handler runs, named
+ * as data (an opaque string to this layer; core/auth.h PERM_* documents the
+ * forms): "public", "user" (any signed-in user), a permission ("case.read",
+ * several joined by '+'), or "action" (case actions: case.read here, then the
+ * roles the case's type names for {action}, checked by the engine after
+ * visibility). The server checks it once the caller is signed in
+ * (app->permit): without it, 403 permission.denied; a route without one is
+ * refused. Whether the object is in the caller's scope (404 if not) stays
+ * with the handler. /api/openapi.json shows it as x-permission. */
 struct route {
 	const char *method;
 	const char *pattern; /* "/api/v1/cases/{id}/actions/{action}" */
@@ -43,6 +53,7 @@ struct route {
 	enum route_auth auth;
 	int flags;
 	const char *summary; /* one line, for /api/openapi.json */
+	const char *perm;    /* see above; NULL: refused to every caller */
 };
 
 extern const struct route routes[];
@@ -57,6 +68,7 @@ struct req {
 	char params[HTTP_MAX_PARAMS][128];
 	struct buf body;
 	bool too_large;
+	bool too_many_args; /* the query was cut off (on_uri): answer 400 */
 	bool routed;
 	int64_t t0;
 	char address[64];
@@ -87,16 +99,27 @@ struct req {
 };
 
 struct server;
+/* Serves on listen_addr:port (0 picks a free port). A request, from the end
+ * of the previous one on its connection, gets request_timeout_s seconds in
+ * all before its connection is closed. Fails if the port is taken. */
 struct server *server_start(struct app *app, const char *listen_addr, int port, int threads,
-			    char *err, size_t errcap);
+			    int request_timeout_s, char *err, size_t errcap);
 void server_stop(struct server *s);
 int server_port(const struct server *s);
+
+/* The route's permission for the signed-in caller (http/permit.c): 0, or
+ * -1 with r->err set to 403 permission.denied. Routes without sign-in pass. */
+int route_permit(struct req *r, const struct route *rt);
 
 /* Handler helpers */
 enum handler_result reply_json(struct req *r, int status, json_t *body); /* steals body */
 enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
 			      const char *msg);
 enum handler_result reply_failed(struct req *r); /* answers with r->err */
+/* Suspends the connection while other threads work on the request (counted,
+ * so a stopping server waits for it). 0, or -1 with r->err set (503) once
+ * the server is stopping: then nothing was suspended. */
+int req_suspend(struct req *r);
 /* Queues `run` on the writer; its result is r->out/r->status or r->err. */
 enum handler_result reply_async(struct req *r, write_fn run);
 const char *req_query(struct req *r, const char *key);

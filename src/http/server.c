@@ -6,16 +6,44 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "util/timeutil.h"
+#include "util/utf8.h"
+
+/*
+ * A request's total time is bounded: libmicrohttpd's timeout is an idle
+ * timeout, restarted by every byte, so a client trickling a byte every 10 s
+ * would hold a connection forever. Each connection is watched from accept and
+ * again from the end of each request; past its deadline the reaper thread
+ * shuts its socket down, and MHD then closes it as it would any dead peer.
+ * The watch list is guarded by `mu`; MHD tells us a connection is closed
+ * (removing its watch under `mu`) before it closes the socket, so the
+ * reaper never touches a descriptor that was reused.
+ */
+struct conn_watch {
+	int fd;
+	int64_t deadline; /* real-time ms */
+	bool shut;
+	struct conn_watch *prev, *next;
+};
 
 struct server {
 	struct MHD_Daemon *d;
 	struct app *app;
 	int port;
+	int64_t request_ms; /* a request's time limit */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct conn_watch *watches; /* guarded by mu */
+	bool stopping;               /* guarded by mu */
+	bool reaper_running;
+	pthread_t reaper;
 };
 
 static pthread_key_t reader_key;
@@ -155,11 +183,15 @@ static int async_job(struct wctx *w, struct write_job *job)
 			sreset(s);
 			if (!same)
 				return err_set(&r->err, E_IDEMPOTENCY_CONFLICT, NULL, NULL);
-			return 0;
+			return r->out ? 0 : err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
 		}
 		sreset(s);
 	}
 	int rc = r->async_run(w, job);
+	/* a job that wrote but could not build its answer is undone: the client
+	 * is never told "done" with an empty body for a write it cannot see */
+	if (rc == 0 && !r->out)
+		rc = err_set(&r->err, E_INTERNAL, NULL, "无法生成应答，操作未执行");
 	if (rc == 0 && r->idem_key[0] && r->out) {
 		char *text = json_dumps(r->out, JSON_COMPACT);
 		unsigned char *sealed = NULL;
@@ -196,14 +228,37 @@ static void async_done(struct write_job *job, bool committed)
 	MHD_resume_connection(r->conn);
 }
 
+/*
+ * Suspended requests are counted, so that a stopping server can wait for
+ * those the writer or the hash pool still hold before libmicrohttpd frees
+ * their connections (server_stop). Once stopping has begun, no request is
+ * suspended any more: it is answered 503 at once. The count goes up before
+ * `draining` is read, so server_stop either waits for a request or the
+ * request sees it is stopping.
+ */
+static _Atomic int inflight;
+static _Atomic bool draining;
+
+int req_suspend(struct req *r)
+{
+	atomic_fetch_add(&inflight, 1);
+	if (atomic_load(&draining)) {
+		atomic_fetch_sub(&inflight, 1);
+		return err_set(&r->err, E_UNAVAILABLE, NULL, "服务正在停止，请稍后重试");
+	}
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+	return 0;
+}
+
 enum handler_result reply_async(struct req *r, write_fn run)
 {
 	r->async_run = run;
 	r->job.run = async_job;
 	r->job.done = async_done;
 	r->job.arg = r;
-	r->suspended = true;
-	MHD_suspend_connection(r->conn);
+	if (req_suspend(r) != 0)
+		return reply_failed(r);
 	writer_submit(r->app->writer, &r->job);
 	return H_ASYNC;
 }
@@ -283,18 +338,56 @@ static int authenticate(struct req *r)
 		return err_set(&r->err, E_UNAUTHENTICATED, NULL, "登录已失效，请重新登录");
 	r->actor.via_cookie = via_cookie;
 	if (via_cookie && strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+		/* lengths first: the comparison reads want bytes of both */
 		const char *csrf = req_header(r, "X-CSRF-Token");
-		if (!csrf || sodium_memcmp(csrf, r->actor.csrf, strlen(r->actor.csrf) + 1) != 0 ||
-		    strlen(csrf) != strlen(r->actor.csrf))
+		size_t want = strlen(r->actor.csrf);
+		if (!csrf || want == 0 || strlen(csrf) != want ||
+		    sodium_memcmp(csrf, r->actor.csrf, want) != 0)
 			return err_set(&r->err, E_CSRF, NULL, NULL);
 	}
 	r->authed = true;
 	return 0;
 }
 
+/* Counts query arguments whose key or value is not valid UTF-8 (a %00 is
+ * decoded to the invalid bytes C0 80 by unescape()). */
+static enum MHD_Result arg_check(void *cls, enum MHD_ValueKind kind, const char *key,
+				 size_t key_size, const char *value, size_t value_size)
+{
+	int *bad = cls;
+	if (!utf8_valid(key, key_size) || (value && !utf8_valid(value, value_size)))
+		(*bad)++;
+	return MHD_YES;
+}
+
+/* Every string that can reach a response or the database must be valid
+ * UTF-8: the path and the query are checked here, before anything can echo
+ * them; JSON bodies are checked by jansson, which refuses invalid UTF-8 and
+ * \u0000. */
+static int request_encoding_check(struct req *r)
+{
+	if (r->too_many_args)
+		return err_set(&r->err, E_BAD_REQUEST, NULL, "查询参数过多（至多 %d 个）",
+			       HTTP_MAX_QUERY_ARGS);
+	int bad = 0;
+	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, arg_check, &bad);
+	if (bad || !utf8_valid(r->url, strlen(r->url)))
+		return err_set(&r->err, E_BAD_ENCODING, NULL, NULL);
+	/* header values may be Latin-1 and are not echoed; libmicrohttpd cuts
+	 * one at a raw NUL before we see it (docs/trust.md §6) */
+	const char *key = req_header(r, "Idempotency-Key");
+	for (const char *p = key; p && *p; p++)
+		if (*p < 0x21 || *p > 0x7e) /* printable ASCII, no spaces */
+			return err_set(&r->err, E_BAD_ENCODING, "Idempotency-Key",
+				       "Idempotency-Key 只能由可见 ASCII 字符组成");
+	return 0;
+}
+
 static enum handler_result dispatch(struct req *r)
 {
 	bool mismatch;
+	if (request_encoding_check(r) != 0)
+		return reply_failed(r);
 	r->route = find_route(r, &mismatch);
 	if (r->route < 0)
 		return reply_err(r, mismatch ? E_METHOD : E_ROUTE_NOT_FOUND, NULL, NULL);
@@ -307,7 +400,7 @@ static enum handler_result dispatch(struct req *r)
 	if (store_exec(r->reader, ST_BEGIN_READ) != STORE_OK)
 		return reply_err(r, E_UNAVAILABLE, NULL, "数据库暂不可用");
 	enum handler_result hr;
-	if (rt->auth == AUTH_USER && authenticate(r) != 0) {
+	if (rt->auth == AUTH_USER && (authenticate(r) != 0 || route_permit(r, rt) != 0)) {
 		hr = reply_failed(r);
 	} else {
 		const char *key = req_header(r, "Idempotency-Key");
@@ -330,38 +423,75 @@ static enum handler_result dispatch(struct req *r)
 /* ------------------------------------------------------------------ */
 /* responses                                                           */
 
+/* The answer when no other can be built (out of memory, a string jansson
+ * refuses): fixed bytes, so a response never fails to exist. */
+static char fallback_body[] = /* never written; MHD's API takes a non-const pointer */
+	"{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}";
+
+/* r->err as API.md's error shape; NULL only if out of memory. */
+static char *error_body(struct req *r)
+{
+	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind), "message",
+			      err_message(&r->err));
+	if (e && r->err.field[0])
+		json_object_set_new(json_object_get(e, "error"), "field",
+				    json_string(r->err.field));
+	char *body = e ? json_dumps(e, JSON_COMPACT) : NULL;
+	json_decref(e);
+	return body;
+}
+
 static enum MHD_Result send_response(struct req *r)
 {
-	char *body;
-	size_t len;
-	if (r->failed || (r->suspended && !r->committed && !r->out)) {
-		if (!r->failed && r->suspended && !r->committed && r->err.kind == E_OK)
-			err_set(&r->err, E_UNAVAILABLE, NULL, "写入未能完成，请稍后重试");
+	char *body = NULL;
+	size_t len = 0;
+	/* A write is answered from its result only once its batch committed:
+	 * a job that ran but whose COMMIT failed (disk full) has a result that
+	 * was never stored, and must not be acknowledged. */
+	if (r->suspended && !r->committed && (!r->failed || r->err.kind == E_OK)) {
+		json_decref(r->out);
+		r->out = NULL;
+		err_set(&r->err, E_UNAVAILABLE, NULL, "写入未能完成（存储不可用），请稍后重试");
+		r->failed = true;
+	}
+	if (!r->failed && !r->raw) {
+		body = r->out ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10))
+			      : strdup("{}");
+		if (!body)
+			err_set(&r->err, E_INTERNAL, NULL, NULL);
+		r->failed = !body;
+	}
+	if (r->failed) {
 		if (r->err.kind == E_OK)
 			err_set(&r->err, E_INTERNAL, NULL, NULL);
 		r->status = err_status(r->err.kind);
-		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind),
-				      "message", err_message(&r->err));
-		if (r->err.field[0])
-			json_object_set_new(json_object_get(e, "error"), "field",
-					    json_string(r->err.field));
-		body = json_dumps(e, JSON_COMPACT);
-		json_decref(e);
-		len = strlen(body);
+		body = error_body(r);
+		if (!body) {
+			r->status = 500;
+			body = strdup(fallback_body);
+		}
 		r->content_type = "application/json; charset=utf-8";
+		len = body ? strlen(body) : 0;
 	} else if (r->raw) {
 		body = r->raw;
 		len = r->raw_len;
 		r->raw = NULL;
 	} else {
-		body = r->out ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10)) : strdup("{}");
 		len = strlen(body);
 		r->content_type = "application/json; charset=utf-8";
 	}
 	if (!r->status)
 		r->status = 200;
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+		     : MHD_create_response_from_buffer(sizeof fallback_body - 1, fallback_body,
+						       MHD_RESPMEM_MUST_COPY);
+	if (!resp) {
+		free(body);
+		return MHD_NO; /* out of memory: MHD closes the connection */
+	}
+	if (!body)
+		r->status = 500;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				r->content_type ? r->content_type : "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -375,14 +505,78 @@ static enum MHD_Result send_response(struct req *r)
 	return ret;
 }
 
+/*
+ * Percent-decoding of the path and of query keys and values (MHD's unescape
+ * hook). As MHD's own, except that %00 becomes the bytes C0 80 (NUL in
+ * "modified UTF-8", never valid UTF-8) instead of a NUL that would silently
+ * cut the string: "/cases/1%00x" must be refused, not served as "/cases/1".
+ * The encoding check then answers 400. The result is never longer than the
+ * input. Returns the new length.
+ */
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'	  ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+	for (const char *p = s; *p; p++) {
+		int hi, lo;
+		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+			int v = hi * 16 + lo;
+			if (v == 0) {
+				*w++ = (char)0xC0;
+				*w++ = (char)0x80;
+			} else {
+				*w++ = (char)v;
+			}
+			p += 2;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/*
+ * Called with the request line's URI before MHD parses the query. libmicro-
+ * httpd 0.9.75 hangs when the query has more arguments than its connection
+ * memory pool can record (it logs a 431 it cannot send). So a query of more
+ * than HTTP_MAX_QUERY_ARGS arguments is cut off here, in MHD's own buffer
+ * (it is ours to read and MHD's to write; if a later MHD copies it first,
+ * this does nothing and MHD's own limit applies), and the request is marked
+ * to be answered 400. The req made here becomes the request's context.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct req *r = calloc(1, sizeof *r);
+	const char *q = uri ? strchr(uri, '?') : NULL;
+	if (!r || !q)
+		return r;
+	int nargs = 1;
+	for (const char *p = q + 1; *p; p++)
+		nargs += *p == '&' || *p == ';';
+	if (nargs > HTTP_MAX_QUERY_ARGS && q[1]) {
+		r->too_many_args = true;
+		*(char *)(uintptr_t)(q + 1) = '\0';
+	}
+	return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct app *app = cls;
 	struct req *r = *con_cls;
-	if (!r) {
-		r = calloc(1, sizeof *r);
+	if (!r || !r->conn) {
+		if (!r)
+			r = calloc(1, sizeof *r);
 		if (!r)
 			return MHD_NO;
 		r->conn = conn;
@@ -420,12 +614,81 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return send_response(r);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct conn_watch *w = ci ? calloc(1, sizeof *w) : NULL;
+		if (!w)
+			return; /* unwatched: only the idle timeout applies */
+		w->fd = ci->connect_fd;
+		w->deadline = time_real_ms() + s->request_ms;
+		pthread_mutex_lock(&s->mu);
+		w->next = s->watches;
+		if (w->next)
+			w->next->prev = w;
+		s->watches = w;
+		pthread_mutex_unlock(&s->mu);
+		*socket_context = w;
+		return;
+	}
+	struct conn_watch *w = *socket_context;
+	if (!w)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		s->watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	pthread_mutex_unlock(&s->mu);
+	free(w);
+	*socket_context = NULL;
+}
+
+/* Closes connections past their deadline, once a second. */
+static void *reaper_main(void *arg)
+{
+	struct server *s = arg;
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		int64_t now = time_real_ms();
+		for (struct conn_watch *w = s->watches; w; w = w->next)
+			if (!w->shut && now > w->deadline) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->shut = true;
+			}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
+	/* the next request on this connection gets a time limit of its own */
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *w = ci ? ci->socket_context : NULL;
+	if (w) {
+		pthread_mutex_lock(&s->mu);
+		w->deadline = time_real_ms() + s->request_ms;
+		pthread_mutex_unlock(&s->mu);
+	}
 	struct req *r = *con_cls;
 	if (!r)
 		return;
+	if (r->suspended)
+		atomic_fetch_sub(&inflight, 1);
 	json_decref(r->out);
 	json_decref(r->in);
 	free(r->raw);
@@ -436,7 +699,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 struct server *server_start(struct app *app, const char *listen_addr, int port, int threads,
-			    char *err, size_t errcap)
+			    int request_timeout_s, char *err, size_t errcap)
 {
 	struct server *s = calloc(1, sizeof *s);
 	struct sockaddr_in sa;
@@ -449,24 +712,42 @@ struct server *server_start(struct app *app, const char *listen_addr, int port, 
 		return NULL;
 	}
 	s->app = app;
+	s->request_ms = (int64_t)request_timeout_s * 1000;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: a taken port must fail here,
+	 * not be shared with another server that the kernel then splits
+	 * connections with. */
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
 					MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 				(uint16_t)port, NULL, NULL, on_request, app,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 				MHD_OPTION_CONNECTION_LIMIT, 4096u,
-				MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)request_timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+				MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errcap, "无法在 %s:%d 上监听: %s", listen_addr, port, strerror(errno));
-		free(s);
-		return NULL;
+		goto fail;
 	}
+	if (pthread_create(&s->reaper, NULL, reaper_main, s) != 0) {
+		snprintf(err, errcap, "无法启动连接超时线程");
+		MHD_stop_daemon(s->d);
+		goto fail;
+	}
+	s->reaper_running = true;
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : port;
 	return s;
+fail:
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+	return NULL;
 }
 
 int server_port(const struct server *s)
@@ -478,6 +759,21 @@ void server_stop(struct server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->d);
+	/* let the writer and the hash pool answer what they hold: MHD frees a
+	 * suspended connection's request when it stops */
+	atomic_store(&draining, true);
+	for (int i = 0; i < 1500 && atomic_load(&inflight) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	if (atomic_load(&inflight) > 0)
+		fprintf(stderr, "civicloop: 停止时仍有 %d 个请求未完成\n", atomic_load(&inflight));
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (s->reaper_running)
+		pthread_join(s->reaper, NULL);
+	MHD_stop_daemon(s->d); /* closes every connection, removing its watch */
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
 	free(s);
 }

@@ -7,10 +7,15 @@
 #include "store/store.h"
 #include "store/schema.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const sqlite_sql[STMT__COUNT] = {
 #define STMT(name, sql) sql,
@@ -25,6 +30,7 @@ struct store_stmt {
 
 struct store_conn {
 	sqlite3 *db;
+	int lock_fd; /* the writer's lock on DSN.lock, held while open; -1 for readers */
 	struct store_stmt stmts[STMT__COUNT];
 };
 
@@ -67,6 +73,61 @@ static int sqlite_pragmas(sqlite3 *db, bool readonly, char *err, size_t errcap)
 	return 0;
 }
 
+/*
+ * One writer per database: the writer connection holds an exclusive flock on
+ * DSN.lock for its lifetime, so a second server (or a CLI command that writes)
+ * on the same file is refused at start instead of racing for the chain's
+ * sequence numbers. The lock is on a file of its own because SQLite's POSIX
+ * locks on the database file would be dropped if this process closed any
+ * other descriptor of it. The kernel drops the flock when the process dies,
+ * so kill -9 leaves nothing to clean up. Returns the fd, or -1 with err set.
+ */
+static int sqlite_writer_lock(const char *dsn, char *err, size_t errcap)
+{
+	char path[1100];
+	if ((size_t)snprintf(path, sizeof path, "%s.lock", dsn) >= sizeof path) {
+		snprintf(err, errcap, "路径过长");
+		return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errcap, "无法创建锁文件 %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errcap,
+			 "数据库 %s 正被另一个 civicloop 进程%s%s%s写入；一个 SQLite 数据库只能有一个写入进程，"
+			 "请先停止它",
+			 dsn, pid[0] ? "（pid " : "", pid, pid[0] ? "）" : "");
+		close(fd);
+		return -1;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* the pid is only for the message above; the lock is what counts */
+	}
+	return fd;
+}
+
+/* Creates a missing database file 0600 before SQLite does: it holds password
+ * and session hashes and case text, and SQLite gives the -wal and -shm files
+ * the database file's mode. */
+static int sqlite_create_private(const char *dsn, char *err, size_t errcap)
+{
+	int fd = open(dsn, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return close(fd);
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, errcap, "无法创建数据库 %s: %s", dsn, strerror(errno));
+	return -1;
+}
+
 static struct store_conn *sqlite_open(const char *dsn, bool readonly, char *err, size_t errcap)
 {
 	struct store_conn *c = calloc(1, sizeof *c);
@@ -74,22 +135,33 @@ static struct store_conn *sqlite_open(const char *dsn, bool readonly, char *err,
 		snprintf(err, errcap, "内存不足");
 		return NULL;
 	}
+	c->lock_fd = -1;
+	if (!readonly && strcmp(dsn, ":memory:") != 0) {
+		c->lock_fd = sqlite_writer_lock(dsn, err, errcap);
+		if (c->lock_fd < 0 || sqlite_create_private(dsn, err, errcap) != 0) {
+			if (c->lock_fd >= 0)
+				close(c->lock_fd);
+			free(c);
+			return NULL;
+		}
+	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (readonly ? 0 : SQLITE_OPEN_CREATE);
 	if (sqlite3_open_v2(dsn, &c->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errcap, "无法打开数据库 %s: %s", dsn,
 			 c->db ? sqlite3_errmsg(c->db) : "内存不足");
-		sqlite3_close(c->db);
-		free(c);
-		return NULL;
+		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 5000);
 	sqlite3_extended_result_codes(c->db, 1);
-	if (sqlite_pragmas(c->db, readonly, err, errcap) != 0) {
-		sqlite3_close(c->db);
-		free(c);
-		return NULL;
-	}
+	if (sqlite_pragmas(c->db, readonly, err, errcap) != 0)
+		goto fail;
 	return c;
+fail:
+	sqlite3_close(c->db);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	free(c);
+	return NULL;
 }
 
 static void sqlite_close(struct store_conn *c)
@@ -97,6 +169,8 @@ static void sqlite_close(struct store_conn *c)
 	for (int i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(c->stmts[i].st);
 	sqlite3_close(c->db);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd); /* releases the writer lock */
 	free(c);
 }
 
@@ -111,8 +185,17 @@ static int sqlite_user_version(sqlite3 *db)
 	return v;
 }
 
+static int count_rows(void *arg, int ncol, char **vals, char **names)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
 /* Applies each missing migration in its own transaction, recording the new
- * version (PRAGMA user_version) in the same transaction. */
+ * version (PRAGMA user_version) in the same transaction. Foreign keys are
+ * off while a migration runs (a table rebuild drops and renames tables, which
+ * SQLite's documented procedure does with them off) and the whole database
+ * is checked with PRAGMA foreign_key_check before the migration commits. */
 static int sqlite_migrate(struct store_conn *c, char *err, size_t errcap)
 {
 	int have = sqlite_user_version(c->db);
@@ -125,21 +208,33 @@ static int sqlite_migrate(struct store_conn *c, char *err, size_t errcap)
 			 SCHEMA_VERSION);
 		return -1;
 	}
-	for (int v = have + 1; v <= SCHEMA_VERSION; v++) {
+	if (have == SCHEMA_VERSION)
+		return 0;
+	int rc = 0;
+	sqlite3_exec(c->db, "PRAGMA foreign_keys=OFF;", NULL, NULL, NULL);
+	for (int v = have + 1; v <= SCHEMA_VERSION && rc == 0; v++) {
 		char setv[64];
 		snprintf(setv, sizeof setv, "PRAGMA user_version=%d;", v);
 		char *msg = NULL;
+		int broken = 0;
 		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE;", NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(c->db, schema_migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(c->db, "PRAGMA foreign_key_check;", count_rows, &broken, &msg) !=
+			    SQLITE_OK ||
+		    broken ||
 		    sqlite3_exec(c->db, setv, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(c->db, "COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errcap, "数据库迁移 %d 失败: %s", v, msg ? msg : "?");
+			if (broken)
+				snprintf(err, errcap, "数据库迁移 %d 失败: %d 行外键不一致", v, broken);
+			else
+				snprintf(err, errcap, "数据库迁移 %d 失败: %s", v, msg ? msg : "?");
 			sqlite3_free(msg);
 			sqlite3_exec(c->db, "ROLLBACK;", NULL, NULL, NULL);
-			return -1;
+			rc = -1;
 		}
 	}
-	return 0;
+	sqlite3_exec(c->db, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+	return rc;
 }
 
 static struct store_stmt *sqlite_stmt(struct store_conn *c, enum stmt_id id)
@@ -251,6 +346,11 @@ static const char *sqlite_errmsg(struct store_conn *c)
 	return sqlite3_errmsg(c->db);
 }
 
+static bool sqlite_in_txn(struct store_conn *c)
+{
+	return !sqlite3_get_autocommit(c->db);
+}
+
 const struct store_backend store_sqlite = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -272,4 +372,5 @@ const struct store_backend store_sqlite = {
 	.last_id = sqlite_last_id,
 	.changes = sqlite_changes,
 	.errmsg = sqlite_errmsg,
+	.in_txn = sqlite_in_txn,
 };

@@ -12,6 +12,7 @@
 #include "store/stmt_stats.h"
 #include "store/stmt_public.h"
 #include "store/stmt_notices.h"
+#include "store/stmt_accounts.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -159,6 +160,7 @@
 	STATEMENTS_HOTLINE(STMT) \
 	STATEMENTS_STATS(STMT) \
 	STATEMENTS_PUBLIC(STMT) \
-	STATEMENTS_NOTICES(STMT)
+	STATEMENTS_NOTICES(STMT) \
+	STATEMENTS_ACCOUNTS(STMT)
 
 #endif

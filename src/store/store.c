@@ -44,6 +44,11 @@ const char *store_errmsg(struct store_conn *c)
 	return store_be->errmsg(c);
 }
 
+bool store_in_txn(struct store_conn *c)
+{
+	return store_be->in_txn(c);
+}
+
 int sdone(struct store_stmt *s)
 {
 	int rc = store_be->step(s);

@@ -64,6 +64,10 @@ struct store_backend {
 	int64_t (*last_id)(struct store_conn *c);
 	int (*changes)(struct store_conn *c);
 	const char *(*errmsg)(struct store_conn *c);
+	/* True while a transaction is open: a backend may roll one back by
+	 * itself after an error (SQLite does for some SQLITE_FULL), and the
+	 * writer must not then COMMIT the jobs after it as if nothing happened. */
+	bool (*in_txn)(struct store_conn *c);
 };
 
 extern const struct store_backend store_sqlite;
@@ -93,8 +97,19 @@ static inline bool scol_null(struct store_stmt *s, int i) { return store_be->col
 int64_t store_last_id(struct store_conn *c);
 int store_changes(struct store_conn *c);
 const char *store_errmsg(struct store_conn *c);
+bool store_in_txn(struct store_conn *c);
 
 /* Steps a statement that returns no rows and resets it: STORE_DONE or error. */
 int sdone(struct store_stmt *s);
+
+/* An online backup of the SQLite database at src into the new file dst: a
+ * consistent snapshot taken in one read transaction (a running server keeps
+ * writing meanwhile), written to a temporary file in dst's folder (mode
+ * 0600), fsynced and then renamed to dst. An existing dst is refused unless
+ * overwrite; with overwrite a stale dst-wal / dst-shm is removed first.
+ * Fills *pages and *bytes (may be NULL). 0, or -1 with a reason in err.
+ * Implemented in sqlite_backup.c (SQLite's online backup API). */
+int store_backup(const char *src, const char *dst, bool overwrite, int64_t *pages,
+		 int64_t *bytes, char *err, size_t errcap);
 
 #endif

@@ -141,6 +141,12 @@ int keys_load(struct keys *k, const char *path, int create, char *err, size_t er
 		snprintf(err, errcap, "无法读取密钥文件 %s: %s", path, strerror(errno));
 		return -1;
 	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+		fprintf(stderr,
+			"civicloop: 警告：密钥文件 %s 的权限为 %03o，同组或其他用户可读；"
+			"请执行 chmod 600 %s\n",
+			path, (unsigned)(st.st_mode & 0777), path);
 	char line[512];
 	int have = 0;
 	while (fgets(line, sizeof line, f)) {

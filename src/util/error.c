@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 static const struct {
 	int status;
 	const char *code;
@@ -45,6 +47,10 @@ int err_set(struct err *e, enum err_kind kind, const char *field, const char *fm
 		vsnprintf(e->message, sizeof e->message, fmt, ap);
 		va_end(ap);
 	}
+	/* messages echo input and are cut at a byte limit: keep them valid
+	 * UTF-8, or the response could not be built */
+	utf8_scrub(e->field);
+	utf8_scrub(e->message);
 	return -1;
 }
 

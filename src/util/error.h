@@ -13,6 +13,7 @@
 	X(E_OK, 200, "ok", "成功") \
 	X(E_BAD_JSON, 400, "request.bad_json", "请求体不是合法的 JSON") \
 	X(E_BAD_REQUEST, 400, "request.invalid", "请求参数不正确") \
+	X(E_BAD_ENCODING, 400, "request.bad_encoding", "请求中含有无效的 UTF-8 编码或空字符") \
 	X(E_FIELD_REQUIRED, 400, "field.required", "缺少必填字段") \
 	X(E_FIELD_INVALID, 400, "field.invalid", "字段取值不正确") \
 	X(E_FIELD_TOO_LONG, 400, "field.too_long", "字段超出长度限制") \
@@ -30,8 +31,10 @@
 	X(E_IDEMPOTENCY_CONFLICT, 409, "idempotency.conflict", "幂等键已用于不同的请求") \
 	X(E_CONFLICT, 409, "conflict", "与现有数据冲突") \
 	X(E_TOO_LARGE, 413, "request.too_large", "请求体过大") \
+	X(E_URI_TOO_LONG, 414, "request.uri_too_long", "请求地址过长") \
 	X(E_MEDIA_TYPE, 415, "request.media_type", "请求体须为 application/json") \
 	X(E_THROTTLED, 429, "auth.throttled", "尝试次数过多，请稍后再试") \
+	X(E_HEADERS_TOO_LARGE, 431, "request.headers_too_large", "请求头过大") \
 	X(E_INTERNAL, 500, "internal", "服务器内部错误") \
 	X(E_UNAVAILABLE, 503, "unavailable", "服务暂不可用，请稍后重试")
 

@@ -152,3 +152,22 @@ test('the server serves the intact database again and the chain continues', asyn
   const r = await runBin(['audit', 'verify', '--db', srv.db]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
 });
+
+test('every table is STRICT: a value of the wrong type cannot be stored behind the verifier', async () => {
+  // an events.case_id of '1x' was once read as 1 by the verifier and passed
+  const db = await copyDb();
+  for (const stmt of [
+    "UPDATE events SET case_id = '1x' WHERE seq = 5",
+    "UPDATE events SET at = '2024-01-01' WHERE seq = 5",
+    "UPDATE events SET hash = 'not a blob' WHERE seq = 5",
+    "UPDATE cases SET version = '2abc' WHERE id = (SELECT min(id) FROM cases)",
+  ]) {
+    const r = await runCmd('sqlite3', [db, stmt]);
+    assert.notEqual(r.code, 0, `${stmt} must be refused`);
+    assert.match(r.stderr, /cannot store/, r.stderr);
+  }
+  const tables = await sql(db, "SELECT group_concat(name) FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' AND strict = 0");
+  assert.equal(tables, '', `tables that are not STRICT: ${tables}`);
+  const r = await runBin(['audit', 'verify', '--db', db]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+});

@@ -173,3 +173,15 @@ test('a bearer POST needs no CSRF token', async () => {
   const r = await op1.post('/api/v1/cases', caseBody({ title: 'bearer 登记' }));
   assert.equal(r.status, 201, r.text);
 });
+
+test('cookie auth: a 1-byte X-CSRF-Token (shorter than the real one) → 403 auth.csrf', async () => {
+  const r = await srv.loginRaw('op1');
+  const cookie = `cl_session=${r.json.token}`;
+  for (const csrf of ['x', r.json.csrf_token[0], r.json.csrf_token.slice(0, 63), `${r.json.csrf_token}0`]) {
+    const res = await srv.raw('POST', '/api/v1/cases', {
+      headers: { Cookie: cookie, 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: JSON.stringify(caseBody({ title: 'csrf 长度' })),
+    });
+    assertError(res, 403, 'auth.csrf');
+  }
+});

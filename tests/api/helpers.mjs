@@ -52,7 +52,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * moves the business clock (deadlines, timers); sessions stay on real time.
  */
 export async function startServer(opts = {}) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-api-'));
+  // opts.dir: an existing directory to hold the database (e.g. a small tmpfs)
+  const dir = opts.dir || (await mkdtemp(path.join(tmpdir(), 'civicloop-api-')));
   const db = path.join(dir, 'demo.db');
   const demo = await runBin(['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])]);
   if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
@@ -61,6 +62,7 @@ export async function startServer(opts = {}) {
     dir,
     db,
     testClock: !!opts.testClock,
+    serveArgs: opts.serveArgs || [],
     base: null,
     proc: null,
     stderr: '',
@@ -136,7 +138,7 @@ async function serve(srv) {
   const env = { ...process.env };
   if (srv.testClock) env.CIVICLOOP_TEST_CLOCK = '1';
   else delete env.CIVICLOOP_TEST_CLOCK;
-  const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0'], {
+  const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0', ...(srv.serveArgs || [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

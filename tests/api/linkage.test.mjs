@@ -4,7 +4,7 @@
 // keys may post; bad bodies create nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, freshPhone, runBin } from './helpers.mjs';
+import { startServer, assertError, freshPhone, runBin, runCmd } from './helpers.mjs';
 
 const srv = await startServer();
 
@@ -184,17 +184,33 @@ test('bad bodies → 400 and nothing is created', async () => {
   assert.equal(await caseCount(), before + 1, 'only the one good hand-over created a case');
 });
 
-test('API keys: `civicloop apikey add` makes a key that acts as link110; revoked and unknown keys → 401', async () => {
-  const add = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', '110指挥中心']);
-  assert.equal(add.code, 0, add.stderr);
-  const key = add.stdout.split('\n')[0];
-  assert.match(key, /^ck_[0-9a-f]{40}$/, 'first line is the key alone');
+test('API keys: an admin makes a key (API or, server stopped, CLI) that acts as link110; revoked and unknown keys → 401', async () => {
+  const admin = await srv.login('admin');
+  const add = await admin.post('/api/v1/apikeys', { user: 'link110', name: '110指挥中心' });
+  assert.equal(add.status, 201, add.text);
+  const key = add.json.key;
+  assert.match(key, /^ck_[0-9a-f]{40}$/, 'the key is shown once');
+  assert.equal(add.json.user.login, 'link110');
 
-  // the name labels one live key
-  const dup = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', '110指挥中心']);
-  assert.equal(dup.code, 1);
-  const nouser = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'nobody', '--name', 'x']);
-  assert.equal(nouser.code, 1);
+  // the name labels one live key; unknown accounts and missing fields are refused
+  assertError(await admin.post('/api/v1/apikeys', { user: 'link110', name: '110指挥中心' }), 409, 'conflict', 'name');
+  assertError(await admin.post('/api/v1/apikeys', { user: 'nobody', name: 'x' }), 400, 'field.invalid', 'user');
+  assertError(await admin.post('/api/v1/apikeys', { name: 'x' }), 400, 'field.required', 'user');
+  // only user.manage holders
+  const op1c = await srv.login('op1');
+  assertError(await op1c.post('/api/v1/apikeys', { user: 'link110', name: 'y' }), 403, 'permission.denied');
+  assertError(await op1c.get('/api/v1/apikeys'), 403, 'permission.denied');
+  // the list shows it without the key
+  const list = await admin.get('/api/v1/apikeys');
+  assert.equal(list.status, 200, list.text);
+  const listed = list.json.items.find((k) => k.name === '110指挥中心' && k.revoked_at === null);
+  assert.ok(listed, 'listed');
+  assert.equal(listed.user.login, 'link110');
+  assert.ok(!list.text.includes(key), 'the key itself is never listed');
+  // the CLI is refused while the server holds the writer lock, and says why
+  const busy = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'cli']);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /正被另一个 civicloop 进程/);
   const usage = await runBin(['apikey', 'add', '--db', srv.db, '--name', 'x']);
   assert.equal(usage.code, 2);
 
@@ -228,20 +244,29 @@ test('API keys: `civicloop apikey add` makes a key that acts as link110; revoked
   assertError(await postWithKey(key.toUpperCase(), incident()), 401, 'auth.required');
 
   // a key of an account without the linkage permission → 403
-  const opkey = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'op1', '--name', 'op1-key']);
-  assert.equal(opkey.code, 0, opkey.stderr);
-  assertError(await postWithKey(opkey.stdout.split('\n')[0], incident()), 403, 'permission.denied');
+  const opkey = await admin.post('/api/v1/apikeys', { user: 'op1', name: 'op1-key' });
+  assert.equal(opkey.status, 201, opkey.text);
+  assertError(await postWithKey(opkey.json.key, incident()), 403, 'permission.denied');
 
   // revoke: the key stops working at once
-  const rev = await runBin(['apikey', 'revoke', '--db', srv.db, '--name', '110指挥中心']);
-  assert.equal(rev.code, 0, rev.stderr);
+  const rev = await admin.post('/api/v1/apikeys/revoke', { name: '110指挥中心' });
+  assert.equal(rev.status, 200, rev.text);
   assertError(await postWithKey(key, incident()), 401, 'auth.required');
   assertError(await postWithKey(key, incident(), 'Authorization'), 401, 'auth.required');
-  const again = await runBin(['apikey', 'revoke', '--db', srv.db, '--name', '110指挥中心']);
-  assert.equal(again.code, 1, 'nothing left to revoke');
-  // the name is free again
+  assertError(await admin.post('/api/v1/apikeys/revoke', { name: '110指挥中心' }), 404, 'not_found');
+  // both are events on the chain, without the key
+  const kev = await runCmd('sqlite3', [srv.db, "SELECT action, payload FROM events WHERE action LIKE 'apikey.%' ORDER BY seq"]);
+  assert.match(kev.stdout, /apikey\.add\|.*110指挥中心.*"via":"api"/);
+  assert.match(kev.stdout, /apikey\.revoke\|.*110指挥中心/);
+  assert.ok(!kev.stdout.includes(key));
+
+  // with the server stopped, the CLI makes keys; the name is free again
+  await srv.stop();
   const fresh = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', '110指挥中心']);
   assert.equal(fresh.code, 0, fresh.stderr);
+  const again = await runBin(['apikey', 'revoke', '--db', srv.db, '--name', 'op1-key']);
+  assert.equal(again.code, 0, again.stderr);
+  await srv.restart();
   const r3 = await postWithKey(fresh.stdout.split('\n')[0], incident());
   assert.equal(r3.status, 201, r3.text);
 });

@@ -183,3 +183,26 @@ test('bad input: 400 for limit/cursor/unread, 404 for unknown or malformed ids, 
   const r = await cg1.post(`/api/v1/notices/${n.id}/read`, 'not json', { 'Content-Type': 'text/plain' });
   assert.equal(r.status, 200, r.text);
 });
+
+test('a 2,000-character 催办 comment with a 200-character title is kept whole: listed, counted and marked read', async () => {
+  const sup1 = await srv.login('sup1');
+  const cg1 = await srv.login('cg1');
+  const c = await dispatched('dept.cg', '长'.repeat(200));
+  const comment = '请尽快办理'.repeat(400); // 2,000 characters, 6,000 bytes
+  await sup1.must(c.id, 'urge', { comment });
+  const before = await inbox('cg1');
+  const items = await inboxAll('cg1', 'unread=1');
+  assert.equal(items.length, before.unread, 'the unread count agrees with the unread list');
+  const n = items.find((x) => x.case && x.case.id === c.id && x.kind === 'urge');
+  assert.ok(n, 'the notice is listed');
+  assert.ok(n.text.endsWith(comment), 'the whole comment, not cut mid-character');
+  const r = await cg1.post(`/api/v1/notices/${n.id}/read`, {});
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.notice.id, n.id);
+  assert.notEqual(r.json.notice.read_at, null);
+  const after = await inbox('cg1');
+  assert.equal(after.unread, before.unread - 1);
+  // one character over the limit is refused with the field named, and leaves no notice
+  assertError(await sup1.act(c.id, 'urge', { comment: comment + '办' }), 400, undefined, 'comment');
+  assert.equal((await inbox('cg1')).unread, after.unread);
+});

@@ -1,0 +1,203 @@
+/*
+ * `civicloop backup --db FILE --to FILE [--force]`: a consistent online copy
+ * of the database (store_backup, SQLite's backup API; a running server keeps
+ * serving) together with its key file FILE.key → TO.key, without which the
+ * copy's personal data cannot be opened. docs/operations.md has backup and
+ * restore.
+ *
+ * Order: the key is copied to a temporary file first, then the database is
+ * backed up (temporary file, fsync, rename), then the key is put in place.
+ * Nothing existing is replaced without --force.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/crypto.h"
+#include "util/files.h"
+
+#define KEY_FILE_MAX (64 * 1024)
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads the whole key file (small) into buf; its length or -1. */
+static ssize_t read_key(const char *path, unsigned char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (r > 0 && n + (size_t)r == cap)) {
+			close(fd);
+			if (r > 0)
+				errno = EFBIG;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	return (ssize_t)n;
+}
+
+/* Writes buf to a new temporary file (mode 0600) beside `beside`, fsynced;
+ * the temporary name goes to tmp. */
+static int write_tmp(const char *dir, const char *beside, const unsigned char *buf, size_t n,
+                     char *tmp, size_t tmpcap)
+{
+	const char *base = strrchr(beside, '/') ? strrchr(beside, '/') + 1 : beside;
+	if ((size_t)snprintf(tmp, tmpcap, "%s/.%s.tmp-XXXXXX", dir, base) >= tmpcap) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = mkstemp(tmp); /* mode 0600 */
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < n) {
+		ssize_t w = write(fd, buf + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	if (fchmod(fd, 0600) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:;
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+int cmd_backup(int argc, char **argv)
+{
+	if (cli_flag(argc, argv, "--help")) {
+		puts("civicloop backup --db FILE --to FILE [--force]\n"
+		     "Copies the database into TO while a server may keep serving it: one\n"
+		     "consistent snapshot (SQLite's online backup), written to a temporary file\n"
+		     "beside TO, fsynced and renamed; mode 0600. The key file FILE.key (or\n"
+		     "$CIVICLOOP_KEY_FILE) is copied to TO.key: the database cannot be used\n"
+		     "without it. An existing TO or TO.key is kept unless --force.\n"
+		     "Restore: stop the server, copy TO and TO.key back (docs/operations.md).");
+		return 0;
+	}
+	const char *db = cli_opt(argc, argv, "--db");
+	const char *to = cli_opt(argc, argv, "--to");
+	if (!db || !to) {
+		fprintf(stderr, "civicloop backup: 需要 --db FILE 和 --to FILE\n");
+		return 2;
+	}
+	bool force = cli_flag(argc, argv, "--force");
+	struct stat st;
+	if (stat(db, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "civicloop backup: 数据库 %s 不存在\n", db);
+		return 1;
+	}
+	char dir[1024], key_src[1100], key_dst[1100], key_tmp[1200];
+	if (path_dir(to, dir, sizeof dir) != 0 ||
+	    (size_t)snprintf(key_src, sizeof key_src, "%s.key", db) >= sizeof key_src ||
+	    (size_t)snprintf(key_dst, sizeof key_dst, "%s.key", to) >= sizeof key_dst) {
+		fprintf(stderr, "civicloop backup: 路径过长\n");
+		return 2;
+	}
+	const char *env = getenv("CIVICLOOP_KEY_FILE");
+	if (env && *env)
+		snprintf(key_src, sizeof key_src, "%s", env);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "civicloop backup: 目标目录 %s 不存在，请先创建\n", dir);
+		return 1;
+	}
+	if (!force && access(to, F_OK) == 0) {
+		fprintf(stderr, "civicloop backup: %s 已存在，不会覆盖（确需覆盖请加 --force）\n",
+		        to);
+		return 1;
+	}
+	if (!force && access(key_dst, F_OK) == 0) {
+		fprintf(stderr,
+		        "civicloop backup: 密钥文件 %s 已存在，不会覆盖（确需覆盖请加 --force）\n",
+		        key_dst);
+		return 1;
+	}
+	unsigned char *key = malloc(KEY_FILE_MAX);
+	if (!key) {
+		fprintf(stderr, "civicloop backup: 内存不足\n");
+		return 1;
+	}
+	ssize_t klen = read_key(key_src, key, KEY_FILE_MAX);
+	if (klen <= 0) {
+		fprintf(
+		    stderr,
+		    "civicloop backup: 无法读取密钥文件 %s（%s）；没有它，备份的数据库无法使用\n",
+		    key_src, klen == 0 ? "文件为空" : strerror(errno));
+		free(key);
+		return 1;
+	}
+	int rc = write_tmp(dir, key_dst, key, (size_t)klen, key_tmp, sizeof key_tmp);
+	int saved = errno;
+	sodium_memzero(key, KEY_FILE_MAX);
+	free(key);
+	if (rc != 0) {
+		fprintf(stderr, "civicloop backup: 无法在 %s 写入密钥文件: %s\n", dir,
+		        strerror(saved));
+		return 1;
+	}
+
+	char err[1024];
+	int64_t pages = 0, bytes = 0, t0 = mono_ms();
+	if (store_backup(db, to, force, &pages, &bytes, err, sizeof err) != 0) {
+		unlink(key_tmp);
+		fprintf(stderr, "civicloop backup: %s\n", err);
+		return 1;
+	}
+	int64_t ms = mono_ms() - t0;
+	if (file_publish(key_tmp, key_dst, force) != 0) {
+		saved = errno;
+		unlink(key_tmp);
+		if (!force)
+			unlink(to); /* ours: a database without its key is no backup */
+		fprintf(stderr, "civicloop backup: 无法写入密钥文件 %s: %s%s\n", key_dst,
+		        saved == EEXIST ? "已存在" : strerror(saved),
+		        force ? "" : "；已删除不完整的备份");
+		return 1;
+	}
+	if (fsync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+		fprintf(stderr, "civicloop backup: 无法写盘目录 %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	printf("已备份数据库 %s → %s（一致的快照，%lld 页，%.1f MB，用时 %lld ms，权限 0600）\n",
+	       db, to, (long long)pages, (double)bytes / (1024.0 * 1024.0), (long long)ms);
+	printf("已复制密钥文件 %s → %s（权限 "
+	       "0600）：没有密钥文件，备份中的个人信息无法解密、签名无法核验，"
+	       "请把两个文件放在一起保管\n",
+	       key_src, key_dst);
+	printf("恢复：停止服务，把 %s 和 %s 复制回数据库的位置（见 docs/operations.md）\n", to,
+	       key_dst);
+	return 0;
+}

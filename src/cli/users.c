@@ -1,0 +1,312 @@
+/*
+ * `civicloop user add | passwd | disable | enable`: accounts from the command
+ * line. A password is never an argument (it would stay in the shell history
+ * and in every process listing): it is asked for twice without echo when
+ * standard input is a terminal, and otherwise read as one line from standard
+ * input (`--password-stdin` says so explicitly, for scripts). New passwords
+ * must pass the password policy (core/auth.h). Every change is an event on
+ * the audit chain (`user.add`, `user.password`, `user.disable`,
+ * `user.enable`; actor the system, "via":"cli").
+ */
+#include "cli/cli.h"
+#include "core/app.h"
+#include "core/auth.h"
+#include "core/directory.h"
+#include "core/writer.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+static const char user_usage[] =
+	"civicloop user add --db FILE --login L --name 姓名 --org CODE\n"
+	"                   --role ROLE[@SCOPE_CODE] [--role …] [--phone N] [--password-stdin]\n"
+	"civicloop user passwd --db FILE --login L [--password-stdin]\n"
+	"civicloop user disable --db FILE --login L\n"
+	"civicloop user enable --db FILE --login L\n"
+	"\n"
+	"add makes an account; a role's scope defaults to the user's org. passwd sets\n"
+	"a new password and ends every session of the account. disable stops the\n"
+	"account from signing in, ends its sessions and revokes its API keys;\n"
+	"enable lets it sign in again (its keys stay revoked).\n"
+	"\n"
+	"The password is asked for twice, without echo, when standard input is a\n"
+	"terminal; otherwise (or with --password-stdin) it is the first line of\n"
+	"standard input. It is never taken as an argument. It needs at least 10\n"
+	"characters ($CIVICLOOP_PASSWORD_MIN_LENGTH), characters of at least 3 of\n"
+	"the classes lower-case, upper-case, digit, other\n"
+	"($CIVICLOOP_PASSWORD_MIN_CLASSES), must not contain the login and must not\n"
+	"be only spaces.\n"
+	"\n"
+	"Exit status: 0 done; 1 failed (unknown account, database); 2 usage or a\n"
+	"password the policy refuses (nothing is written).\n";
+
+static int need_db_login(const char *db, const char *login, const char *cmd)
+{
+	if (db && login)
+		return 0;
+	fprintf(stderr, "civicloop user %s: 需要 --db FILE 和 --login L\n", cmd);
+	return -1;
+}
+
+/* The terminal's settings while echo is off, to restore on SIGINT/SIGTERM. */
+static struct termios saved_tty;
+static volatile sig_atomic_t tty_changed;
+
+static void restore_tty(int sig)
+{
+	if (tty_changed)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Reads one line of at most cap-1 bytes into out without its line end.
+ * 0, or -1 at end of input or for a longer line (the rest is skipped). */
+static int read_line(char *out, size_t cap)
+{
+	if (!fgets(out, (int)cap, stdin))
+		return -1;
+	size_t n = strlen(out);
+	bool whole = n > 0 && out[n - 1] == '\n';
+	if (!whole && !feof(stdin)) {
+		int c;
+		while ((c = getchar()) != EOF && c != '\n')
+			;
+		sodium_memzero(out, cap);
+		return -1;
+	}
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	return 0;
+}
+
+/* Asks for a line on the terminal with echo off. */
+static int prompt_noecho(const char *prompt, char *out, size_t cap)
+{
+	fputs(prompt, stderr);
+	fflush(stderr);
+	if (tcgetattr(STDIN_FILENO, &saved_tty) != 0)
+		return read_line(out, cap);
+	struct termios quiet = saved_tty;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ICANON | ECHONL;
+	signal(SIGINT, restore_tty);
+	signal(SIGTERM, restore_tty);
+	tty_changed = 1;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	int rc = read_line(out, cap);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+	tty_changed = 0;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	return rc;
+}
+
+/* Reads a new password into out (cap bytes, wiped by the caller) and checks
+ * it against the policy for `login`. 0, or an exit status (message printed). */
+static int read_new_password(const char *cmd, const char *login, bool from_stdin, char *out,
+			     size_t cap)
+{
+	bool tty = !from_stdin && isatty(STDIN_FILENO);
+	if (tty) {
+		char again[PASSWORD_MAX + 2];
+		int rc = prompt_noecho("新密码：", out, cap);
+		if (rc == 0)
+			rc = prompt_noecho("再输入一次：", again, sizeof again);
+		bool same = rc == 0 && strcmp(out, again) == 0;
+		sodium_memzero(again, sizeof again);
+		if (rc != 0) {
+			fprintf(stderr, "civicloop user %s: 未读到密码（不能超过 %d 字节）\n", cmd,
+				PASSWORD_MAX);
+			return 2;
+		}
+		if (!same) {
+			fprintf(stderr, "civicloop user %s: 两次输入的密码不一致\n", cmd);
+			return 2;
+		}
+	} else if (read_line(out, cap) != 0) {
+		fprintf(stderr,
+			"civicloop user %s: 未从标准输入读到密码（第一行即密码，不能超过 %d 字节）\n",
+			cmd, PASSWORD_MAX);
+		return 2;
+	}
+	struct err e = {0};
+	if (password_policy_check(password_policy_get(), login, out, "password", &e) != 0) {
+		fprintf(stderr, "civicloop user %s: %s\n", cmd, err_message(&e));
+		return 2;
+	}
+	return 0;
+}
+
+/* The new password of `login` (read_new_password), hashed into hash
+ * (crypto_pwhash_STRBYTES); the plain text is wiped. 0, or the exit status. */
+static int new_password_hash(const char *cmd, const char *login, bool from_stdin, char *hash)
+{
+	char pw[PASSWORD_MAX + 2];
+	int rc = read_new_password(cmd, login, from_stdin, pw, sizeof pw);
+	if (rc == 0 && password_hash(pw, hash) != 0) {
+		fprintf(stderr, "civicloop user %s: 内存不足，无法计算密码散列\n", cmd);
+		rc = 1;
+	}
+	sodium_memzero(pw, sizeof pw);
+	return rc;
+}
+
+static const struct account_actor cli_actor = {0, 0, "cli"};
+
+struct useradd_args {
+	const char *login, *name, *org, *phone;
+	struct role_spec roles[ACTOR_MAX_ROLES];
+	int nroles;
+	char hash[crypto_pwhash_STRBYTES];
+	struct err e;
+};
+
+static int useradd_job(struct wctx *w, struct write_job *job)
+{
+	struct useradd_args *a = job->arg;
+	int64_t uid = user_add(w, a->login, a->name, a->org, a->hash, a->phone, a->roles, a->nroles,
+			       &a->e);
+	struct account u;
+	if (uid < 0 || account_find(w->conn, NULL, uid, &u) != 0)
+		return -1;
+	json_t *roles = json_array();
+	for (int i = 0; i < a->nroles; i++)
+		json_array_append_new(roles, json_pack("{s:s,s:s}", "role", a->roles[i].role, "scope",
+						       a->roles[i].scope_code ? a->roles[i].scope_code
+									      : u.org_code));
+	return directory_event(w, &cli_actor, u.org_id, "user.add",
+			       json_pack("{s:s,s:I,s:s,s:o}", "user", u.login, "user_id",
+					 (json_int_t)u.id, "org", u.org_code, "roles", roles),
+			       &a->e);
+}
+
+static int user_add_cmd(int argc, char **argv, const char *db)
+{
+	struct useradd_args a = {.login = cli_opt(argc, argv, "--login"),
+				 .name = cli_opt(argc, argv, "--name"),
+				 .org = cli_opt(argc, argv, "--org"),
+				 .phone = cli_opt(argc, argv, "--phone")};
+	char roles[ACTOR_MAX_ROLES][96];
+	for (int i = 0; i < argc - 1 && a.nroles < ACTOR_MAX_ROLES; i++) {
+		if (strcmp(argv[i], "--role"))
+			continue;
+		snprintf(roles[a.nroles], sizeof roles[0], "%s", argv[i + 1]);
+		char *at = strchr(roles[a.nroles], '@');
+		if (at)
+			*at = '\0';
+		a.roles[a.nroles].role = roles[a.nroles];
+		a.roles[a.nroles].scope_code = at ? at + 1 : NULL;
+		a.nroles++;
+	}
+	if (!a.login || !a.name || !a.org || a.nroles == 0) {
+		fprintf(stderr, "civicloop user add: 需要 --login、--name、--org 和至少一个 --role\n");
+		return 2;
+	}
+	int rc = new_password_hash("add", a.login, cli_flag(argc, argv, "--password-stdin"), a.hash);
+	if (rc != 0)
+		return rc;
+	struct app app;
+	if (cli_open(&app, db, 0) != 0)
+		return 1;
+	rc = writer_run(app.writer, useradd_job, &a);
+	cli_close(&app);
+	if (rc != 0) {
+		fprintf(stderr, "civicloop user add: %s\n",
+			a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+		return 1;
+	}
+	printf("已添加账号 %s\n", a.login);
+	return 0;
+}
+
+struct account_args {
+	const char *login;
+	enum { ACC_PASSWD, ACC_DISABLE, ACC_ENABLE } op;
+	char hash[crypto_pwhash_STRBYTES];
+	bool changed;
+	int sessions, apikeys;
+	struct err e;
+};
+
+static int account_job(struct wctx *w, struct write_job *job)
+{
+	struct account_args *a = job->arg;
+	struct account u;
+	if (account_find(w->conn, a->login, 0, &u) != 0)
+		return err_set(&a->e, E_NOT_FOUND, "login", "没有账号 %.64s", a->login);
+	if (a->op == ACC_PASSWD) {
+		a->changed = true;
+		return account_set_password(w, &u, a->hash, NULL, &cli_actor, &a->sessions, &a->e);
+	}
+	return account_set_disabled(w, &u, a->op == ACC_DISABLE, &cli_actor, &a->changed,
+				    &a->sessions, &a->apikeys, &a->e);
+}
+
+static int user_account_cmd(int argc, char **argv, const char *db, const char *cmd)
+{
+	struct account_args a = {.login = cli_opt(argc, argv, "--login")};
+	a.op = !strcmp(cmd, "passwd") ? ACC_PASSWD : !strcmp(cmd, "disable") ? ACC_DISABLE : ACC_ENABLE;
+	if (need_db_login(db, a.login, cmd))
+		return 2;
+	if (a.op == ACC_PASSWD) {
+		int rc = new_password_hash(cmd, a.login, cli_flag(argc, argv, "--password-stdin"),
+					   a.hash);
+		if (rc != 0)
+			return rc;
+	}
+	struct app app;
+	if (cli_open(&app, db, 0) != 0)
+		return 1;
+	int rc = writer_run(app.writer, account_job, &a);
+	cli_close(&app);
+	sodium_memzero(a.hash, sizeof a.hash);
+	if (rc != 0) {
+		fprintf(stderr, "civicloop user %s: %s\n", cmd,
+			a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+		return 1;
+	}
+	if (a.op == ACC_PASSWD)
+		printf("已修改账号 %s 的密码，结束了它的 %d 个登录\n", a.login, a.sessions);
+	else if (!a.changed)
+		printf("账号 %s 已是%s状态，未作改动\n", a.login, a.op == ACC_DISABLE ? "停用" : "启用");
+	else if (a.op == ACC_DISABLE)
+		printf("已停用账号 %s，结束了它的 %d 个登录，吊销了 %d 个 API 密钥\n", a.login,
+		       a.sessions, a.apikeys);
+	else
+		printf("已启用账号 %s\n", a.login);
+	return 0;
+}
+
+int cmd_user(int argc, char **argv)
+{
+	const char *sub = argc >= 2 ? argv[1] : "";
+	bool known = !strcmp(sub, "add") || !strcmp(sub, "passwd") || !strcmp(sub, "disable") ||
+		     !strcmp(sub, "enable");
+	if (!known || cli_flag(argc, argv, "--help")) {
+		fputs(user_usage, known ? stdout : stderr);
+		return known ? 0 : 2;
+	}
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--password") || !strncmp(argv[i], "--password=", 11)) {
+			fprintf(stderr,
+				"civicloop user %s: 不再接受 --password：命令行上的密码会留在 shell "
+				"历史和进程列表里。请在提示时输入，或用 --password-stdin 从标准输入读取"
+				"（如 printf '%%s\\n' \"$PW\" | civicloop user %s … --password-stdin）\n",
+				sub, sub);
+			return 2;
+		}
+	}
+	const char *db = cli_opt(argc, argv, "--db");
+	if (!db) {
+		fprintf(stderr, "civicloop user %s: 缺少 --db FILE\n", sub);
+		return 2;
+	}
+	if (!strcmp(sub, "add"))
+		return user_add_cmd(argc, argv, db);
+	return user_account_cmd(argc, argv, db, sub);
+}

@@ -1,0 +1,121 @@
+/* The pool for slow CPU work (offload.h). */
+#include "http/offload.h"
+#include "core/app.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct offload_item {
+	struct req *r;
+	offload_fn work;
+	write_fn then;
+	struct offload_item *next;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct offload_item *head, *tail; /* waiting items, guarded by mu */
+	int waiting;                      /* items in the list */
+	int workers;                      /* threads started */
+	int queue_max;                    /* most items allowed to wait */
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+/* The writer's completion of `then`: resumes the connection (as reply_async). */
+static void offload_done(struct write_job *job, bool committed)
+{
+	struct req *r = job->arg;
+	r->committed = committed;
+	if (job->rc != 0)
+		r->failed = true;
+	r->resumed = true;
+	MHD_resume_connection(r->conn);
+}
+
+static void *offload_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&pool.mu);
+		while (!pool.head)
+			pthread_cond_wait(&pool.cv, &pool.mu);
+		struct offload_item *it = pool.head;
+		pool.head = it->next;
+		if (!pool.head)
+			pool.tail = NULL;
+		pool.waiting--;
+		pthread_mutex_unlock(&pool.mu);
+
+		struct req *r = it->r;
+		write_fn then = it->then;
+		int rc = it->work(r);
+		free(it);
+		if (rc == 0 && then) {
+			r->job.run = then;
+			r->job.done = offload_done;
+			r->job.arg = r;
+			writer_submit(r->app->writer, &r->job);
+			continue;
+		}
+		if (rc != 0)
+			r->failed = true;
+		r->resumed = true;
+		MHD_resume_connection(r->conn);
+	}
+	return NULL;
+}
+
+static void pool_start(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int dflt = cpus > 1 ? (int)(cpus / 2) : 1;
+	if (dflt > 4)
+		dflt = 4;
+	int want = app_env_int("CIVICLOOP_HASH_WORKERS", 1, OFFLOAD_WORKERS_MAX, dflt);
+	pool.queue_max = app_env_int("CIVICLOOP_HASH_QUEUE", 1, 4096, OFFLOAD_QUEUE_DEFAULT);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (int i = 0; i < want; i++) {
+		pthread_t t;
+		if (pthread_create(&t, &attr, offload_main, NULL) != 0) {
+			fprintf(stderr, "civicloop: 无法启动计算线程\n");
+			break;
+		}
+		pool.workers++;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+int req_offload(struct req *r, offload_fn work, write_fn then)
+{
+	pthread_once(&pool_once, pool_start);
+	struct offload_item *it = malloc(sizeof *it);
+	if (!it)
+		return -1;
+	*it = (struct offload_item){.r = r, .work = work, .then = then};
+	pthread_mutex_lock(&pool.mu);
+	if (pool.workers == 0 || pool.waiting >= pool.queue_max) {
+		pthread_mutex_unlock(&pool.mu);
+		free(it);
+		return -1;
+	}
+	/* suspended before a worker can see it, so its resume always follows */
+	if (req_suspend(r) != 0) {
+		pthread_mutex_unlock(&pool.mu);
+		free(it);
+		return -1;
+	}
+	if (pool.tail)
+		pool.tail->next = it;
+	else
+		pool.head = it;
+	pool.tail = it;
+	pool.waiting++;
+	pthread_cond_signal(&pool.cv);
+	pthread_mutex_unlock(&pool.mu);
+	return 0;
+}

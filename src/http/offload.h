@@ -1,0 +1,37 @@
+/*
+ * Work too slow for an HTTP thread: Argon2id password hashing (about 60 ms of
+ * CPU and 64 MiB each). libmicrohttpd's thread pool keeps every connection
+ * on the thread that accepted it, so a thread busy hashing stalls every
+ * request queued behind it (/healthz included). A handler hands such work to
+ * this small pool instead: the connection is suspended, a pool thread runs
+ * the work, then either answers or queues a writer job, exactly as
+ * reply_async() does, and the connection is resumed.
+ *
+ * The pool is bounded twice: CIVICLOOP_HASH_WORKERS threads run at once
+ * (default half the CPUs, at least 1, at most 4: on a 2-core machine one
+ * hash at a time, leaving a core to everything else), and at most
+ * CIVICLOOP_HASH_QUEUE items wait (default 16, about a second of hashing per
+ * worker); past that req_offload() refuses at once so the caller can answer
+ * 503 rather than keep the client waiting. Both are read once, at first use.
+ */
+#ifndef CIVICLOOP_HTTP_OFFLOAD_H
+#define CIVICLOOP_HTTP_OFFLOAD_H
+
+#include "http/http.h"
+
+/* Runs on a pool thread with the connection suspended. Returns 0 on success
+ * (r->out/r->status set, or left for `then`), or -1 with r->err set: the
+ * request is answered with that error. Must not touch r->reader. */
+typedef int (*offload_fn)(struct req *r);
+
+#define OFFLOAD_WORKERS_MAX 16
+#define OFFLOAD_QUEUE_DEFAULT 16
+
+/* Queues work(r) on the pool. When it succeeds and `then` is not NULL, `then`
+ * runs next as a writer job (like reply_async) and answers the request.
+ * Returns 0 (queued; the handler returns H_ASYNC), or -1 when the queue is
+ * full or the pool could not start: nothing was queued, the connection was
+ * not suspended, and the handler answers (503). */
+int req_offload(struct req *r, offload_fn work, write_fn then);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * UTF-8 checks and cuts. Every string that reaches a response must be valid
+ * UTF-8 (jansson refuses anything else, and a refused string once crashed the
+ * server), so input is checked at the edge and every truncation cuts on a
+ * character boundary. Valid means RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF. NUL is not valid inside a C string's bytes here.
+ */
+#ifndef CIVICLOOP_UTIL_UTF8_H
+#define CIVICLOOP_UTIL_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Length of the valid UTF-8 sequence at s (1–4), or 0 if s[0..n) does not
+ * start with one (a NUL byte counts as invalid). */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* True if s[0..n) is all valid UTF-8 without NUL bytes. */
+bool utf8_valid(const char *s, size_t n);
+/* The largest length <= max at which s[0..n) can be cut without splitting a
+ * character (assumes s is valid UTF-8; stops at the first invalid byte). */
+size_t utf8_cut(const char *s, size_t n, size_t max);
+/* Rewrites the NUL-terminated s in place so it is valid UTF-8: a sequence
+ * cut short at the end is dropped, any other invalid byte becomes '?'.
+ * Returns true if s was changed. */
+bool utf8_scrub(char *s);
+
+#endif

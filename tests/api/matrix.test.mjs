@@ -1,0 +1,415 @@
+// The permission matrix (issue 7): every route × every demo login × an object
+// inside and outside the login's scope, with the expected answer derived from
+// data, never written per cell:
+//   - the routes and their permission column: /api/openapi.json (x-auth,
+//     x-permission), generated from the route table (src/api/routes.c);
+//   - which role carries which permission: `civicloop permissions`;
+//   - each login's role grants and org: GET /api/v1/auth/me;
+//   - the org tree (scopes are subtrees): GET /api/v1/orgs as admin;
+//   - the roles of each case action: GET /api/v1/types/hotline.
+// Expected: unauthenticated → 401 on every signed-in route; a login without
+// the route's permission → 403; with it but the object outside its scope →
+// 404; allowed → 2xx, or a 4xx that is not 401/403/404 (a validation answer
+// to a deliberately minimal body). A route in openapi without x-permission
+// fails. Then the zero-leak checks: an out-of-scope case is never listed,
+// found by search, counted in another org's stats, offered as a possible
+// duplicate, or shown in caller history.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, runBin, caseBody, freshPhone } from './helpers.mjs';
+
+const LOGINS = ['admin', 'op1', 'disp1', 'sup1', 'cg1', 'sl1', 'rs1', 'town1', 'town2', 'grid1',
+  'med1', 'insp1', 'ent1', 'leader1', 'jw1', 'link110', 'cglead'];
+
+// The markers a route's x-permission may carry besides permission names
+// (core/auth.h PERM_*). "action": case.read to use the route at all; then,
+// on a visible case, a role the type names for {action} over the case's org
+// (or, for "on":"assignment" actions, over a live assignment's org).
+const MARKERS = new Set(['public', 'user', 'action']);
+
+const srv = await startServer({ testClock: true }); // PUT /api/v1/test/clock exists
+
+// ---------------------------------------------------------------- the data
+
+const table = JSON.parse((await runBin(['permissions'])).stdout);
+const openapi = (await srv.raw('GET', '/api/openapi.json')).json;
+const routes = [];
+for (const [path, item] of Object.entries(openapi.paths)) {
+  for (const [method, op] of Object.entries(item)) {
+    routes.push({ method: method.toUpperCase(), path, auth: op['x-auth'], perm: op['x-permission'] });
+  }
+}
+
+const admin = await srv.login('admin');
+const users = new Map(); // login → {c: client, me: user}
+for (const l of LOGINS) {
+  const c = await srv.login(l);
+  const me = await c.get('/api/v1/auth/me');
+  assert.equal(me.status, 200, me.text);
+  users.set(l, { c, me: me.json.user });
+}
+
+// the org tree: code → parent code
+const parent = new Map();
+const orgId = new Map();
+{
+  const queue = [];
+  const top = await admin.get('/api/v1/orgs');
+  for (const o of top.json.items) {
+    parent.set(o.code, null);
+    orgId.set(o.code, o.id);
+    queue.push(o);
+  }
+  const byId = new Map([...orgId].map(([k, v]) => [v, k]));
+  while (queue.length) {
+    const o = queue.shift();
+    const r = await admin.get(`/api/v1/orgs?parent=${o.id}`);
+    assert.equal(r.status, 200, r.text);
+    for (const k of r.json.items) {
+      if (orgId.has(k.code)) continue;
+      orgId.set(k.code, k.id);
+      byId.set(k.id, k.code);
+      parent.set(k.code, byId.get(k.parent) ?? o.code);
+      queue.push(k);
+    }
+  }
+}
+const ORGS = [...orgId.keys()];
+/** Is org `code` inside the subtree of `scope`? */
+function within(code, scope) {
+  for (let x = code; x; x = parent.get(x)) if (x === scope) return true;
+  return false;
+}
+
+const hotline = (await admin.get('/api/v1/types/hotline')).json;
+const ACTIONS = hotline.actions.map((a) => ({ code: a.code, roles: a.roles || [], onAssignment: a.on === 'assignment' }));
+
+// -------------------------------------------------------------- the model
+
+const grants = (l) => users.get(l).me.grants;
+const rolePerms = (role) => table.roles[role] || [];
+/** The scopes (org codes) over which login l holds permission p. */
+const scopes = (l, p) => grants(l).filter((g) => rolePerms(g.role).includes(p)).map((g) => g.scope);
+const has = (l, p) => scopes(l, p).length > 0;
+/** May login l use a route needing `perm` at all (the server's central check)? */
+function holds(l, perm) {
+  if (typeof perm !== 'string') return false; // no entry: the server refuses everyone
+  if (perm === 'public' || perm === 'user') return true;
+  if (perm === 'action') return has(l, 'case.read');
+  return perm.split('+').every((p) => has(l, p));
+}
+/** A case {org, asg: live assignment orgs} is visible to l (DESIGN §1). */
+const caseVisible = (l, c) => scopes(l, 'case.read').some((s) => within(c.org, s) || c.asg.some((a) => within(a, s)));
+const orgVisible = (l, code) => scopes(l, 'org.read').some((s) => within(code, s)) || code === users.get(l).me.org;
+const noticeVisible = (l, n) => within(n.org, users.get(l).me.org) && caseVisible(l, n.case);
+/** Does l hold one of the action's roles over the case (or its assignment)? */
+function mayAct(l, act, c) {
+  const over = (org) => grants(l).some((g) => act.roles.includes(g.role) && within(org, g.scope));
+  return act.onAssignment ? c.asg.some(over) : over(c.org);
+}
+
+// ------------------------------------------------------------ the checks
+
+let checks = 0;
+let tally = {};
+const failures = [];
+const allowedStatus = (s) => (s >= 200 && s < 300) || (s >= 400 && s < 500 && ![401, 403, 404].includes(s));
+function expect(label, r, want) {
+  checks++;
+  tally[want] = (tally[want] || 0) + 1;
+  const ok = want === 'allowed' ? allowedStatus(r.status) : r.status === want;
+  if (!ok) failures.push(`${label}: expected ${want}, got ${r.status} ${r.text.slice(0, 160)}`);
+}
+function report(name) {
+  const kinds = Object.entries(tally).map(([k, v]) => `${v} × ${k}`).join(', ');
+  console.log(`${name}: ${checks} checks${kinds ? ` (${kinds})` : ''}, ${failures.length} failed`);
+  assert.deepEqual(failures, [], `${failures.length} of ${checks} checks failed:\n${failures.join('\n')}`);
+}
+
+test('every route in /api/openapi.json carries x-auth and a known x-permission', () => {
+  assert.ok(routes.length >= 20, `routes: ${routes.length}`);
+  assert.ok(Object.keys(table.roles).length > 0 && Array.isArray(table.permissions));
+  const known = new Set(table.permissions);
+  for (const rt of routes) {
+    const where = `${rt.method} ${rt.path}`;
+    assert.ok(['none', 'user'].includes(rt.auth), `${where}: x-auth is ${rt.auth}`);
+    assert.equal(typeof rt.perm, 'string', `${where} has no x-permission: give it a permission in src/api/routes.c`);
+    if (!MARKERS.has(rt.perm)) {
+      for (const p of rt.perm.split('+')) assert.ok(known.has(p), `${where}: unknown permission ${p}`);
+    }
+    assert.equal(rt.auth === 'none', rt.perm === 'public', `${where}: public ⇔ no sign-in`);
+  }
+  // every role the demo logins hold is in the table
+  for (const l of LOGINS) {
+    for (const g of grants(l)) assert.ok(table.roles[g.role], `${l}: role ${g.role} not in the table`);
+  }
+});
+
+// --------------------------------------------------------- zero leaks
+
+test('zero leaks: out-of-scope and confidential cases are never listed, searched, counted, offered or in caller history', async () => {
+  checks = 0;
+  tally = {};
+  failures.length = 0;
+  const op1 = users.get('op1').c;
+  const leader1 = users.get('leader1').c;
+  const P = freshPhone('139');
+  const PA = freshPhone('138');
+  const stamp = Date.now().toString(36);
+  const statsOf = async (c, q = '') => {
+    const r = await c.get(`/api/v1/stats/hotline${q}`);
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  };
+  const statLogins = LOGINS.filter((l) => has(l, 'stats.read'));
+  const before = new Map();
+  for (const l of statLogins) before.set(l, await statsOf(users.get(l).c));
+  const bTownB = await statsOf(leader1, '?org=town.b');
+  const bTownA = await statsOf(leader1, '?org=town.a');
+
+  // a town.a case (out of town2's scope) and a confidential 举报 in village.a1
+  const A = (await op1.create(caseBody({ org: 'town.a', title: `泄露检查甲${stamp}`, reporter: { name: '甲', phone: PA } }))).case;
+  const C = (await op1.create(caseBody({
+    org: 'village.a1', class: '举报', title: `泄露检查举报${stamp}`,
+    reporter: { name: '举报人', phone: P, confidential: true },
+  }))).case;
+  assert.equal(C.reporter.confidential, true);
+  const model = [
+    { id: A.id, no: A.no, title: A.title, org: 'town.a', asg: [], confidential: false },
+    { id: C.id, no: C.no, title: C.title, org: 'village.a1', asg: [], confidential: true },
+  ];
+
+  // stats: counted only in the subtrees that hold them
+  for (const l of statLogins) {
+    const scope = scopes(l, 'stats.read')[0];
+    const delta = model.filter((m) => within(m.org, scope)).length;
+    const after = await statsOf(users.get(l).c);
+    checks++;
+    if (after.received - before.get(l).received !== delta) {
+      failures.push(`${l} stats (${scope}): received ${before.get(l).received} → ${after.received}, expected +${delta}`);
+    }
+  }
+  for (const [q, b, org] of [['?org=town.b', bTownB, 'town.b'], ['?org=town.a', bTownA, 'town.a']]) {
+    const after = await statsOf(leader1, q);
+    const delta = model.filter((m) => within(m.org, org)).length;
+    checks++;
+    if (after.received - b.received !== delta) failures.push(`stats ${org}: received ${b.received} → ${after.received}, expected +${delta}`);
+    checks++;
+    if (delta === 0 && JSON.stringify(after.counts) !== JSON.stringify(b.counts)) {
+      failures.push(`stats ${org}: counts changed by cases outside it: ${JSON.stringify(b.counts)} → ${JSON.stringify(after.counts)}`);
+    }
+  }
+
+  // lists, search by number and by title, and the case itself
+  for (const l of LOGINS.filter((x) => has(x, 'case.read'))) {
+    const c = users.get(l).c;
+    const listed = new Set((await c.listAll()).map((x) => x.id));
+    for (const m of model) {
+      const vis = caseVisible(l, m);
+      checks++;
+      if (listed.has(m.id) !== vis) failures.push(`${l} list: case ${m.no} (${m.org}) listed=${listed.has(m.id)}, visible=${vis}`);
+      for (const q of [m.no, m.title]) {
+        const r = await c.get(`/api/v1/cases?q=${encodeURIComponent(q)}`);
+        checks++;
+        const found = r.status === 200 && r.json.items.some((x) => x.id === m.id);
+        if (r.status !== 200 || found !== vis) failures.push(`${l} search ${q}: ${r.status} found=${found}, visible=${vis}`);
+        if (!vis && r.text.includes(m.title)) failures.push(`${l} search ${q}: the title of an invisible case is in the answer`);
+      }
+      expect(`${l} GET case ${m.no}`, await c.get(`/api/v1/cases/${m.id}`), vis ? 200 : 404);
+    }
+    // nor is a confidential case found by its reporter's phone or name
+    const conf = model[1];
+    if (!scopes(l, 'pii.read').some((s) => within(conf.org, s))) {
+      for (const q of [P, '举报人', P.slice(-4)]) {
+        const r = await c.get(`/api/v1/cases?q=${encodeURIComponent(q)}`);
+        checks++;
+        if (r.status !== 200 || r.json.items.some((x) => x.id === conf.id)) {
+          failures.push(`${l} search by reporter ${q}: ${r.status}, the confidential case ${conf.no} found`);
+        }
+      }
+    }
+  }
+
+  // caller history: confidential never, others only when visible, and never counted otherwise
+  const callerLogins = LOGINS.filter((l) => holds(l, 'case.create+case.read'));
+  assert.ok(callerLogins.includes('med1'));
+  for (const l of callerLogins) {
+    const c = users.get(l).c;
+    for (const [phone, m] of [[PA, model[0]], [P, model[1]]]) {
+      const r = await c.get(`/api/v1/callers?phone=${phone}`);
+      const shown = r.status === 200 && r.json.items.some((x) => x.id === m.id);
+      const want = !m.confidential && caseVisible(l, m);
+      checks++;
+      if (r.status !== 200 || shown !== want || r.json.count !== (want ? 1 : 0)) {
+        failures.push(`${l} callers ${m.confidential ? 'P (confidential)' : 'PA'}: ${r.status} shown=${shown} count=${r.json && r.json.count}, expected ${want ? 1 : 0}`);
+      }
+    }
+  }
+
+  // possible duplicates: a create with the same phone never offers a case the
+  // creator may not see, nor a confidential one to a creator without pii.read over it
+  for (const l of LOGINS.filter((x) => has(x, 'case.create'))) {
+    const c = users.get(l).c;
+    for (const [phone, m] of [[PA, model[0]], [P, model[1]]]) {
+      const body = caseBody({ title: `重复检查${l}`, reporter: { name: '来电人', phone } });
+      delete body.org; // the creator's own scope
+      const r = await c.post('/api/v1/cases', body);
+      checks++;
+      if (r.status !== 201) {
+        failures.push(`${l} create with phone of ${m.no}: ${r.status} ${r.text.slice(0, 160)}`);
+        continue;
+      }
+      const offered = r.json.possible_duplicates.find((d) => d.id === m.id);
+      const pii = scopes(l, 'pii.read').some((s) => within(m.org, s));
+      const mayOffer = caseVisible(l, m) && (!m.confidential || pii);
+      checks++;
+      if (offered && !mayOffer) {
+        failures.push(`${l} create: possible_duplicates offers ${m.confidential ? 'the confidential ' : 'the out-of-scope '}case ${m.no} (reason ${offered.reason})`);
+      }
+    }
+  }
+  report('zero leaks');
+});
+
+// ------------------------------------------------------------ the matrix
+
+test('the permission matrix: every route × every demo login × in scope / out of scope', async () => {
+  checks = 0;
+  tally = {};
+  failures.length = 0;
+  const disp1 = users.get('disp1').c;
+  const sup1 = users.get('sup1').c;
+  const op1 = users.get('op1').c;
+
+  // One case per scope org of the logins (and town.a/town.b), owned by it and,
+  // where it can take one, dispatched to it; then each 催办'd, which leaves a
+  // notice with each unit holding it.
+  const homes = new Set(['town.a', 'town.b']);
+  for (const l of LOGINS) for (const g of grants(l)) homes.add(g.scope);
+  const pool = [];
+  const phones = new Map();
+  for (const org of homes) {
+    const phone = freshPhone();
+    const r = await op1.post('/api/v1/cases', caseBody({ org, title: `矩阵${org}`, reporter: { name: '矩阵', phone } }));
+    if (r.status !== 201) continue; // not an org a hotline case can belong to
+    const id = r.json.case.id;
+    phones.set(id, phone);
+    if (org !== 'county') {
+      const d = await disp1.act(id, 'dispatch', { org });
+      if (d.status === 200) await sup1.act(id, 'urge', { comment: '矩阵催办' });
+    }
+    const c = await admin.case(id);
+    pool.push({
+      id, no: c.no, org: c.org.code,
+      asg: c.assignments.filter((a) => a.status !== 'cancelled').map((a) => a.org.code),
+    });
+  }
+  assert.ok(pool.length >= 5, `pool: ${JSON.stringify(pool)}`);
+  const caseById = new Map(pool.map((c) => [c.id, c]));
+  const notices = (await admin.get('/api/v1/notices?limit=200')).json.items
+    .filter((n) => n.case && caseById.has(n.case.id))
+    .map((n) => ({ id: n.id, org: n.org.code, case: caseById.get(n.case.id) }));
+  assert.ok(notices.length > 0, 'the 催办 left notices');
+
+  // the objects of each kind, and which of them are in a login's scope
+  const kinds = {
+    case: { all: pool, visible: caseVisible, home: (l, c) => grants(l).some((g) => g.scope === c.org) },
+    org: { all: ORGS.map((code) => ({ id: orgId.get(code), code })), visible: (l, o) => orgVisible(l, o.code), home: (l, o) => o.code === users.get(l).me.org },
+    notice: { all: notices, visible: noticeVisible, home: () => false },
+    // an account: managed over its org's subtree (user.manage)
+    user: {
+      all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
+      visible: (l, u) => scopes(l, 'user.manage').some((s) => within(u.org, s)),
+      home: (l, u) => u.login === l,
+    },
+  };
+  const objectKind = (path) => {
+    if (!path.includes('{id}')) return null;
+    for (const k of Object.keys(kinds)) if (path.startsWith(`/api/v1/${k}s/{id}`)) return k;
+    throw new Error(`${path}: the matrix does not know what {id} names here; teach tests/api/matrix.test.mjs`);
+  };
+  /** [in-scope object | null, out-of-scope object | null] for login l. */
+  function objectsFor(kind, l) {
+    const k = kinds[kind];
+    const vis = k.all.filter((o) => k.visible(l, o));
+    const inside = vis.find((o) => k.home(l, o)) || vis[0] || null;
+    const outside = k.all.find((o) => !k.visible(l, o)) || null;
+    return [inside, outside];
+  }
+
+  const trackCase = pool[0];
+  let incident = 0;
+  /** The request for route rt as login l (null: anonymous) on object obj. */
+  function request(rt, l, obj, action) {
+    let path = rt.path.replace('{id}', obj ? obj.id : 1).replace('{type}', 'hotline');
+    if (action) path = path.replace('{action}', action);
+    const rest = path.match(/\{[^}]+\}/);
+    if (rest) throw new Error(`${rt.path}: the matrix cannot fill ${rest[0]}; teach tests/api/matrix.test.mjs`);
+    let body;
+    const key = `${rt.method} ${rt.path}`;
+    if (key === 'POST /api/v1/cases') {
+      body = caseBody({ title: `矩阵登记${l}`, reporter: { name: '矩阵', phone: freshPhone() } });
+      delete body.org; // the caller's own scope
+    } else if (key === 'POST /api/v1/linkage/110') {
+      body = { incident_no: `MX${Date.now()}${incident++}`, received_at: new Date().toISOString(), description: '矩阵：非警务警情移交' };
+    } else if (key === 'PUT /api/v1/test/clock') {
+      body = { now: null };
+    } else if (key === 'POST /api/v1/cases/{id}/actions/{action}') {
+      body = { version: 0 }; // never the case's version: allowed ends in 400 or 409, nothing changes
+    } else if (key === 'GET /api/v1/callers') {
+      path += `?phone=${freshPhone()}`;
+    } else if (key === 'GET /api/v1/public/track') {
+      path += `?no=${trackCase.no}&phone_tail=${phones.get(trackCase.id).slice(-4)}`;
+    } else if (rt.method !== 'GET' && rt.path !== '/api/v1/notices/{id}/read' && key !== 'POST /api/v1/auth/logout') {
+      body = {}; // a minimal body: allowed means a validation answer at most
+    }
+    const headers = {};
+    const u = l && users.get(l);
+    if (u) headers.Authorization = `Bearer ${u.c.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    return srv.raw(rt.method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  const logout = routes.find((rt) => rt.method === 'POST' && rt.path === '/api/v1/auth/logout');
+  for (const rt of routes) {
+    if (rt === logout) continue; // last: it ends the sessions
+    const kind = objectKind(rt.path);
+    const actions = rt.path.includes('{action}') ? ACTIONS : [null];
+    const where = `${rt.method} ${rt.path}`;
+    // not signed in
+    if (rt.auth === 'user') {
+      const obj = kind ? kinds[kind].all[0] : null;
+      expect(`anonymous ${where}`, await request(rt, null, obj, actions[0] && actions[0].code), 401);
+    } else {
+      expect(`anonymous ${where}`, await request(rt, null, kind ? kinds[kind].all[0] : null), 'allowed');
+    }
+    await Promise.all(LOGINS.map(async (l) => {
+      for (const act of actions) {
+        const label = `${l} ${where}${act ? ` (${act.code})` : ''}`;
+        if (!kind) {
+          expect(label, await request(rt, l, null, act && act.code), holds(l, rt.perm) ? 'allowed' : 403);
+          continue;
+        }
+        const [inside, outside] = objectsFor(kind, l);
+        for (const [obj, side] of [[inside, 'in scope'], [outside, 'out of scope']]) {
+          if (!obj) continue; // nothing of this kind on that side for l
+          let want;
+          if (!holds(l, rt.perm)) want = 403;
+          else if (side === 'out of scope') want = 404;
+          else if (act) want = mayAct(l, act, obj) ? 'allowed' : 403;
+          else if (kind === 'org' && !MARKERS.has(rt.perm)) {
+            // an org setting: the permission must hold over that org
+            want = rt.perm.split('+').every((p) => scopes(l, p).some((s) => within(obj.code, s))) ? 'allowed' : 403;
+          } else want = 'allowed';
+          expect(`${label} ${side} ${kind} ${obj.id}`, await request(rt, l, obj, act && act.code), want);
+        }
+      }
+    }));
+  }
+  // logout, for every login, ends only its own session
+  if (logout) {
+    for (const l of LOGINS) expect(`${l} POST /api/v1/auth/logout`, await request(logout, l, null), 'allowed');
+    expect(`after logout, op1 GET /api/v1/auth/me`, await users.get('op1').c.get('/api/v1/auth/me'), 401);
+  }
+  report('permission matrix');
+});
