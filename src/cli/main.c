@@ -26,7 +26,7 @@ static const char usage[] =
 	"usage: civicloop <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  init --db FILE [--name 名称] [--admin-password P]   create an empty database\n"
+	"  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
 	"  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
 	"  demo --db FILE                                      create the demo county\n"
 	"  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
@@ -87,63 +87,6 @@ static int need_db(const char *db, const char *cmd)
 		return 0;
 	fprintf(stderr, "civicloop %s: 缺少 --db FILE\n", cmd);
 	return -1;
-}
-
-struct init_args {
-	const char *name;
-	char hash[crypto_pwhash_STRBYTES];
-	struct err e;
-};
-
-static int init_job(struct wctx *w, struct write_job *job)
-{
-	struct init_args *a = job->arg;
-	struct role_spec admin = {"admin", NULL};
-	if (org_add(w, "county", a->name, "county", NULL, NULL, &a->e) < 0 ||
-	    user_add(w, "admin", "系统管理员", "county", a->hash, NULL, &admin, 1, &a->e) < 0)
-		return -1;
-	return 0;
-}
-
-static int cmd_init(int argc, char **argv)
-{
-	if (cli_flag(argc, argv, "--help")) {
-		puts("civicloop init --db FILE [--name 名称] [--admin-password P]\n"
-		     "Creates the database, the key file FILE.key, a root org `county` and the\n"
-		     "account `admin`. Without --admin-password (or CIVICLOOP_ADMIN_PASSWORD) a\n"
-		     "random password is generated and printed once.");
-		return 0;
-	}
-	const char *db = cli_opt(argc, argv, "--db");
-	if (need_db(db, "init"))
-		return 2;
-	if (access(db, F_OK) == 0) {
-		fprintf(stderr, "civicloop init: %s 已存在，不会覆盖\n", db);
-		return 1;
-	}
-	struct app app;
-	if (cli_open(&app, db, 1) != 0)
-		return 1;
-	struct init_args a = {.name = cli_opt(argc, argv, "--name")};
-	if (!a.name)
-		a.name = "本级";
-	const char *pw = cli_opt(argc, argv, "--admin-password");
-	if (!pw)
-		pw = getenv("CIVICLOOP_ADMIN_PASSWORD");
-	char gen[33];
-	if (!pw) {
-		random_hex(gen, 16);
-		pw = gen;
-	}
-	int rc = password_hash(pw, a.hash) == 0 ? writer_run(app.writer, init_job, &a) : -1;
-	cli_close(&app);
-	if (rc != 0) {
-		fprintf(stderr, "civicloop init: %s\n", err_message(&a.e));
-		return 1;
-	}
-	printf("已创建数据库 %s（密钥文件 %s.key）\n管理员账号 admin，密码 %s\n", db, db,
-	       pw == gen ? gen : "（按参数设置）");
-	return 0;
 }
 
 static volatile sig_atomic_t stop_requested;

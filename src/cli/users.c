@@ -1,4 +1,5 @@
 /*
+ * `civicloop init` (the database with its root org and `admin`) and
  * `civicloop user add | passwd | disable | enable`: accounts from the command
  * line. A password is never an argument (it would stay in the shell history
  * and in every process listing): it is asked for twice without echo when
@@ -120,23 +121,23 @@ static int read_new_password(const char *cmd, const char *login, bool from_stdin
 		bool same = rc == 0 && strcmp(out, again) == 0;
 		sodium_memzero(again, sizeof again);
 		if (rc != 0) {
-			fprintf(stderr, "civicloop user %s: 未读到密码（不能超过 %d 字节）\n", cmd,
+			fprintf(stderr, "civicloop %s: 未读到密码（不能超过 %d 字节）\n", cmd,
 				PASSWORD_MAX);
 			return 2;
 		}
 		if (!same) {
-			fprintf(stderr, "civicloop user %s: 两次输入的密码不一致\n", cmd);
+			fprintf(stderr, "civicloop %s: 两次输入的密码不一致\n", cmd);
 			return 2;
 		}
 	} else if (read_line(out, cap) != 0) {
 		fprintf(stderr,
-			"civicloop user %s: 未从标准输入读到密码（第一行即密码，不能超过 %d 字节）\n",
+			"civicloop %s: 未从标准输入读到密码（第一行即密码，不能超过 %d 字节）\n",
 			cmd, PASSWORD_MAX);
 		return 2;
 	}
 	struct err e = {0};
 	if (password_policy_check(password_policy_get(), login, out, "password", &e) != 0) {
-		fprintf(stderr, "civicloop user %s: %s\n", cmd, err_message(&e));
+		fprintf(stderr, "civicloop %s: %s\n", cmd, err_message(&e));
 		return 2;
 	}
 	return 0;
@@ -149,7 +150,7 @@ static int new_password_hash(const char *cmd, const char *login, bool from_stdin
 	char pw[PASSWORD_MAX + 2];
 	int rc = read_new_password(cmd, login, from_stdin, pw, sizeof pw);
 	if (rc == 0 && password_hash(pw, hash) != 0) {
-		fprintf(stderr, "civicloop user %s: 内存不足，无法计算密码散列\n", cmd);
+		fprintf(stderr, "civicloop %s: 内存不足，无法计算密码散列\n", cmd);
 		rc = 1;
 	}
 	sodium_memzero(pw, sizeof pw);
@@ -166,9 +167,9 @@ struct useradd_args {
 	struct err e;
 };
 
-static int useradd_job(struct wctx *w, struct write_job *job)
+/* Adds the account and its user.add event. */
+static int useradd_run(struct wctx *w, struct useradd_args *a)
 {
-	struct useradd_args *a = job->arg;
 	int64_t uid = user_add(w, a->login, a->name, a->org, a->hash, a->phone, a->roles, a->nroles,
 			       &a->e);
 	struct account u;
@@ -183,6 +184,84 @@ static int useradd_job(struct wctx *w, struct write_job *job)
 			       json_pack("{s:s,s:I,s:s,s:o}", "user", u.login, "user_id",
 					 (json_int_t)u.id, "org", u.org_code, "roles", roles),
 			       &a->e);
+}
+
+static int useradd_job(struct wctx *w, struct write_job *job)
+{
+	return useradd_run(w, job->arg);
+}
+
+struct init_args {
+	const char *name;
+	struct useradd_args admin;
+};
+
+static int init_job(struct wctx *w, struct write_job *job)
+{
+	struct init_args *a = job->arg;
+	if (org_add(w, "county", a->name, "county", NULL, NULL, &a->admin.e) < 0)
+		return -1;
+	return useradd_run(w, &a->admin);
+}
+
+/* init: a new database, its key file, the root org `county` and `admin`.
+ * The admin password comes from standard input (--admin-password-stdin,
+ * policy checked) or is random, printed once. */
+int cmd_init(int argc, char **argv)
+{
+	if (cli_flag(argc, argv, "--help")) {
+		puts("civicloop init --db FILE [--name 名称] [--admin-password-stdin]\n"
+		     "Creates the database, the key file FILE.key, a root org `county` and the\n"
+		     "account `admin`. With --admin-password-stdin the admin password is the\n"
+		     "first line of standard input (the password policy applies); without it a\n"
+		     "random password is generated and printed once.");
+		return 0;
+	}
+	if (cli_opt(argc, argv, "--admin-password")) {
+		fprintf(stderr, "civicloop init: 密码不能作为命令行参数（会留在命令历史和进程列表中）；"
+				"请用 --admin-password-stdin 从标准输入读取\n");
+		return 2;
+	}
+	const char *db = cli_opt(argc, argv, "--db");
+	if (!db) {
+		fprintf(stderr, "civicloop init: 缺少 --db FILE\n");
+		return 2;
+	}
+	if (access(db, F_OK) == 0) {
+		fprintf(stderr, "civicloop init: %s 已存在，不会覆盖\n", db);
+		return 1;
+	}
+	struct init_args a = {.name = cli_opt(argc, argv, "--name")};
+	if (!a.name)
+		a.name = "本级";
+	a.admin = (struct useradd_args){.login = "admin", .name = "系统管理员", .org = "county",
+					 .roles = {{"admin", NULL}}, .nroles = 1};
+	char gen[33] = "";
+	if (cli_flag(argc, argv, "--admin-password-stdin")) {
+		int rc = new_password_hash("init", "admin", true, a.admin.hash);
+		if (rc != 0)
+			return rc;
+	} else {
+		random_hex(gen, 16);
+		if (password_hash(gen, a.admin.hash) != 0) {
+			fprintf(stderr, "civicloop init: 内存不足，无法计算密码散列\n");
+			return 1;
+		}
+	}
+	struct app app;
+	if (cli_open(&app, db, 1) != 0)
+		return 1;
+	int rc = writer_run(app.writer, init_job, &a);
+	cli_close(&app);
+	if (rc != 0) {
+		fprintf(stderr, "civicloop init: %s\n",
+			a.admin.e.kind == E_OK ? "写入失败" : err_message(&a.admin.e));
+		return 1;
+	}
+	printf("已创建数据库 %s（密钥文件 %s.key）\n管理员账号 admin，密码 %s\n", db, db,
+	       gen[0] ? gen : "（已从标准输入设置）");
+	sodium_memzero(gen, sizeof gen);
+	return 0;
 }
 
 static int user_add_cmd(int argc, char **argv, const char *db)
@@ -207,7 +286,7 @@ static int user_add_cmd(int argc, char **argv, const char *db)
 		fprintf(stderr, "civicloop user add: 需要 --login、--name、--org 和至少一个 --role\n");
 		return 2;
 	}
-	int rc = new_password_hash("add", a.login, cli_flag(argc, argv, "--password-stdin"), a.hash);
+	int rc = new_password_hash("user add", a.login, cli_flag(argc, argv, "--password-stdin"), a.hash);
 	if (rc != 0)
 		return rc;
 	struct app app;
@@ -254,7 +333,7 @@ static int user_account_cmd(int argc, char **argv, const char *db, const char *c
 	if (need_db_login(db, a.login, cmd))
 		return 2;
 	if (a.op == ACC_PASSWD) {
-		int rc = new_password_hash(cmd, a.login, cli_flag(argc, argv, "--password-stdin"),
+		int rc = new_password_hash("user passwd", a.login, cli_flag(argc, argv, "--password-stdin"),
 					   a.hash);
 		if (rc != 0)
 			return rc;

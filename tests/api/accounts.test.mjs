@@ -285,3 +285,34 @@ test('every admin action is an event on the chain, and `civicloop audit verify` 
   assert.equal(v.code, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /审计链完好/);
 });
+
+test('init: the admin password is never an argument; from stdin it must pass the policy; admin is a user.add event', async () => {
+  const { mkdtemp, rm, access } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-init-'));
+  try {
+    const db = path.join(dir, 'new.db');
+    const arg = await runWithInput(['init', '--db', db, '--admin-password', 'Strong#Pass2024'], '');
+    assert.equal(arg.code, 2);
+    assert.match(arg.stderr, /--admin-password-stdin/);
+    await assert.rejects(access(db), 'nothing created');
+    const weak = await runWithInput(['init', '--db', db, '--admin-password-stdin'], '12345678\n');
+    assert.equal(weak.code, 2, weak.stderr);
+    await assert.rejects(access(db), 'nothing created for a weak password');
+    const ok = await runWithInput(['init', '--db', db, '--admin-password-stdin'], 'Strong#Pass2024\n');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(!ok.stdout.includes('Strong#Pass2024'), 'the password is not echoed');
+    const ev = await runCmd('sqlite3', [db, "SELECT action, json_extract(payload, '$.user') FROM events"]);
+    assert.equal(ev.stdout.trim(), 'user.add|admin');
+    const v = await runBin(['audit', 'verify', '--db', db]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    // without --admin-password-stdin a random password is printed once
+    const db2 = path.join(dir, 'random.db');
+    const rnd = await runWithInput(['init', '--db', db2], '');
+    assert.equal(rnd.code, 0, rnd.stderr);
+    assert.match(rnd.stdout, /密码 [0-9a-f]{32}/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
