@@ -4,6 +4,10 @@
 
 #include "http/http.h"
 
+/* The route table (api/routes.c), handed to server_start by the CLI. */
+extern const struct route routes[];
+extern const int nroutes;
+
 /* api/meta.c */
 enum handler_result api_health(struct req *r);
 enum handler_result api_metrics(struct req *r);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json.h"
 #include "util/timeutil.h"
 
 struct apikey_req {
@@ -118,13 +119,10 @@ static enum handler_result apikey_submit(struct req *r, bool revoke)
 {
 	if (req_json(r) != 0)
 		return reply_failed(r);
-	const char *key;
-	json_t *v;
-	json_object_foreach(r->in, key, v)
-	{
-		if (strcmp(key, "name") && (revoke || strcmp(key, "user")))
-			return reply_err(r, E_FIELD_UNKNOWN, key, NULL);
-	}
+	static const char *const keys[] = {"name", "user"}; /* a revoke takes the name only */
+	const char *bad = json_unknown_key(r->in, keys, revoke ? 1 : 2);
+	if (bad)
+		return reply_err(r, E_FIELD_UNKNOWN, bad, NULL);
 	const char *name = json_string_value(json_object_get(r->in, "name"));
 	const char *login = json_string_value(json_object_get(r->in, "user"));
 	if (!name)

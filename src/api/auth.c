@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/crypto.h"
+#include "util/json.h"
 #include "util/timeutil.h"
 
 /* An Argon2id hash of a random password, verified against when the login
@@ -114,13 +115,10 @@ enum handler_result api_login(struct req *r)
 {
 	if (req_json(r) != 0)
 		return reply_failed(r);
-	const char *key;
-	json_t *v;
-	json_object_foreach(r->in, key, v)
-	{
-		if (strcmp(key, "login") && strcmp(key, "password"))
-			return reply_err(r, E_FIELD_UNKNOWN, key, "不认识的字段");
-	}
+	static const char *const keys[] = {"login", "password"};
+	const char *bad = json_unknown_key(r->in, keys, 2);
+	if (bad)
+		return reply_err(r, E_FIELD_UNKNOWN, bad, "不认识的字段");
 	const char *login = json_string_value(json_object_get(r->in, "login"));
 	const char *password = json_string_value(json_object_get(r->in, "password"));
 	if (!login || !*login)
@@ -265,13 +263,10 @@ enum handler_result api_password_change(struct req *r)
 		return reply_err(r, E_FORBIDDEN, NULL, "API 密钥不能修改密码，请以账号登录后修改");
 	if (req_json(r) != 0)
 		return reply_failed(r);
-	const char *key;
-	json_t *v;
-	json_object_foreach(r->in, key, v)
-	{
-		if (strcmp(key, "old_password") && strcmp(key, "new_password"))
-			return reply_err(r, E_FIELD_UNKNOWN, key, "不认识的字段");
-	}
+	static const char *const keys[] = {"old_password", "new_password"};
+	const char *bad = json_unknown_key(r->in, keys, 2);
+	if (bad)
+		return reply_err(r, E_FIELD_UNKNOWN, bad, "不认识的字段");
 	const char *old_pw = json_string_value(json_object_get(r->in, "old_password"));
 	const char *new_pw = json_string_value(json_object_get(r->in, "new_password"));
 	if (!old_pw || !*old_pw)

@@ -64,11 +64,24 @@ enum handler_result api_case_act(struct req *r)
 	return reply_async(r, act_job);
 }
 
-static int pii_view_job(struct wctx *w, struct write_job *job)
+/* What a read writes on the audit chain before its answer goes out: a
+ * confidential reporter shown to a pii.read holder (pii.view), and every
+ * case, history or list shown to a reader whose reads are recorded
+ * (case.read / case.list; auth.h actor_reads_recorded). */
+struct read_record {
+	int64_t case_id; /* 0 for a list */
+	bool pii;
+	const char *action; /* "case.read", "case.list", or NULL */
+	char payload[];     /* its canonical JSON */
+};
+
+static int read_record_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
-	int64_t *id = r->hctx;
-	if (engine_record_pii_view(w, &r->actor, *id) != 0) {
+	struct read_record *rr = r->hctx;
+	if ((rr->pii && engine_record_pii_view(w, &r->actor, rr->case_id) != 0) ||
+	    (rr->action &&
+	     engine_record_read(w, &r->actor, rr->case_id, rr->action, rr->payload) != 0)) {
 		json_decref(r->out);
 		r->out = NULL;
 		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
@@ -76,8 +89,40 @@ static int pii_view_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
+/* Answers r->out (status 200) once the read is recorded, or at once when
+ * there is nothing to record. payload (stolen, may be NULL) goes with a
+ * recorded read. */
+static enum handler_result reply_read(struct req *r, int64_t id, bool pii, const char *action,
+				      json_t *payload)
+{
+	if (!actor_reads_recorded(&r->actor))
+		action = NULL;
+	char *text = action ? json_canonical(payload) : NULL;
+	json_decref(payload);
+	r->status = 200;
+	if (!pii && !action)
+		return H_DONE;
+	size_t len = text ? strlen(text) : 0;
+	struct read_record *rr = action && !text ? NULL : malloc(sizeof *rr + len + 1);
+	if (!rr) {
+		free(text);
+		json_decref(r->out);
+		r->out = NULL;
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	}
+	rr->case_id = id;
+	rr->pii = pii;
+	rr->action = action;
+	memcpy(rr->payload, text ? text : "", len + 1);
+	free(text);
+	r->hctx = rr;
+	r->idem_key[0] = '\0';
+	return reply_async(r, read_record_job);
+}
+
 /* GET /api/v1/cases/{id}: a confidential reporter shown to a pii.read
- * holder is recorded as an event before the answer goes out. */
+ * holder, and any case read by a reader whose reads are recorded, are
+ * events before the answer goes out. */
 enum handler_result api_case_get(struct req *r)
 {
 	int64_t id = req_param_id(r, 0);
@@ -91,17 +136,8 @@ enum handler_result api_case_get(struct req *r)
 	bool pii = false;
 	json_t *c = case_to_json(r->reader, r->app, &r->actor, &cf, true, &pii);
 	case_full_release(&cf);
-	r->status = 200;
 	r->out = json_pack("{s:o}", "case", c);
-	if (!pii)
-		return H_DONE;
-	int64_t *p = malloc(sizeof *p);
-	if (!p)
-		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	*p = id;
-	r->hctx = p;
-	r->idem_key[0] = '\0';
-	return reply_async(r, pii_view_job);
+	return reply_read(r, id, pii, "case.read", json_pack("{s:s}", "view", "case"));
 }
 
 /* GET /api/v1/cases/{id}/events */
@@ -113,7 +149,8 @@ enum handler_result api_case_events(struct req *r)
 		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
 	if (case_events(r->reader, r->app, &r->actor, id, &out, &r->err) != 0)
 		return reply_failed(r);
-	return reply_json(r, 200, out);
+	r->out = out;
+	return reply_read(r, id, false, "case.read", json_pack("{s:s}", "view", "events"));
 }
 
 static int parse_time_param(struct req *r, const char *name, bool end_of_day, int64_t *out)
@@ -180,5 +217,23 @@ enum handler_result api_case_list(struct req *r)
 	json_t *out;
 	if (case_list(r->reader, r->app, &r->actor, &q, &out, &r->err) != 0)
 		return reply_failed(r);
-	return reply_json(r, 200, out);
+	r->out = out;
+	if (!actor_reads_recorded(&r->actor))
+		return reply_read(r, 0, false, NULL, NULL);
+	/* a recorded reader's list: which cases it was shown, and the filters */
+	static const char *const filters[] = {"type", "status", "queue", "org", "q", "mine",
+					      "overdue", "due_soon", "problem", "from", "to",
+					      "cursor"};
+	json_t *ids = json_array(), *query = json_object();
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(out, "items"), i, item)
+		json_array_append(ids, json_object_get(item, "id"));
+	for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		const char *v = req_query(r, filters[i]);
+		if (v && *v)
+			json_object_set_new(query, filters[i], json_string(v));
+	}
+	return reply_read(r, 0, false, "case.list",
+			  json_pack("{s:o,s:o}", "cases", ids, "query", query));
 }

@@ -1,13 +1,15 @@
 /*
  * 110 linkage (API.md "110 linkage"): the police 110 system hands a
  * non-police incident over to the hotline. POST /api/v1/linkage/110 turns it
- * into a hotline case on channel "110" that keeps the incident number, both
- * in fields.incident_no and as the case's ext_ref "110:<incident_no>", which
- * is unique per type: the same incident handed over again (a retry, or two
- * posts racing) answers the existing case and creates nothing.
+ * into a case of the type that declares "linkage": {"110": {...}} (the
+ * hotline; core/type_data.h), on that block's channel, keeping the incident
+ * number both in the block's incident_field and as the case's ext_ref
+ * "110:<incident_no>", which is unique per type: the same incident handed
+ * over again (a retry, or two posts racing) answers the existing case and
+ * creates nothing.
  *
- * Not here: the hotline's own "transfer_110" action (hotline → 110), which
- * is an ordinary case action of the type.
+ * Not here: the hotline's own transfer to 110 (hotline → 110), which is an
+ * ordinary case action of the type.
  *
  * The whole body is checked on the HTTP thread before any write, so a bad
  * body is a 400 whether or not the incident is known. The writer then looks
@@ -16,10 +18,11 @@
  * others answer its case (their bodies are not compared). The unique index
  * on (type, ext_ref) is the backstop.
  *
- * Class: a `category` that names one of the hotline type's classes (咨询,
- * 求助, 投诉, 举报, 建议, 表扬, 紧急) becomes the case's class; any other
- * category (or none) files the case as 求助, the class of a diverted
- * non-police call. The category is kept in fields.category either way.
+ * Class: a `category` that names one of the type's classes (咨询, 求助, 投诉,
+ * 举报, 建议, 表扬, 紧急 in the hotline) becomes the case's class; any other
+ * category (or none) files the case under the block's class (求助, the class
+ * of a diverted non-police call). The category is kept in the block's
+ * category_field either way.
  */
 #include "api/api.h"
 #include "core/app.h"
@@ -31,9 +34,6 @@
 
 #include "util/timeutil.h"
 
-#define LINKAGE_TYPE "hotline"
-#define LINKAGE_CHANNEL "110"
-#define LINKAGE_DEFAULT_CLASS "求助"
 #define LINKAGE_REF_PREFIX "110:"
 #define INCIDENT_NO_MAX 64
 #define CATEGORY_MAX 64 /* characters, as the type's field */
@@ -43,6 +43,7 @@
  * replaces the request body in r->in. */
 struct linkage_ctx {
 	char ext_ref[sizeof LINKAGE_REF_PREFIX + INCIDENT_NO_MAX]; /* "110:<incident_no>" */
+	const struct matter_type *type; /* the type taking hand-overs */
 };
 
 static const char *const linkage_keys[] = {"incident_no", "received_at", "description",
@@ -162,17 +163,18 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	}
 	json_decref(wgs);
 
-	const struct matter_type *t = types_find(app->types, LINKAGE_TYPE);
+	const struct matter_type *t = types_linkage_110(app->types);
 	if (!t) {
 		json_decref(reporter);
-		return err_set(e, E_UNAVAILABLE, NULL, "未配置热线工单类型");
+		return err_set(e, E_NOT_FOUND, NULL, "没有接收110移交的事项类型");
 	}
-	const char *cls = cat && type_class(t, cat) ? cat : LINKAGE_DEFAULT_CLASS;
-	json_t *fields = json_pack("{s:s}", "incident_no", no);
+	const struct type_linkage *k = &t->data.linkage;
+	const char *cls = cat && type_class(t, cat) ? cat : k->class_;
+	json_t *fields = json_pack("{s:s}", k->incident_field, no);
 	if (cat)
-		json_object_set_new(fields, "category", json_string(cat));
-	json_t *body = json_pack("{s:s,s:s,s:s,s:O,s:o,s:O}", "type", LINKAGE_TYPE, "class", cls,
-				 "channel", LINKAGE_CHANNEL, "description", jdesc, "fields", fields,
+		json_object_set_new(fields, k->category_field, json_string(cat));
+	json_t *body = json_pack("{s:s,s:s,s:s,s:O,s:o,s:O}", "type", t->code, "class", cls,
+				 "channel", k->channel, "description", jdesc, "fields", fields,
 				 "received_at", jrec);
 	if (!body) {
 		json_decref(reporter);
@@ -183,16 +185,17 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	if (jloc && !json_is_null(jloc))
 		json_object_set(body, "location", jloc);
 	*create = body;
+	lc->type = t;
 	snprintf(lc->ext_ref, sizeof lc->ext_ref, "%s%s", LINKAGE_REF_PREFIX, no);
 	return 0;
 }
 
 /* The case the incident already became, if any: its id, or 0. */
-static int64_t linkage_find(struct store_conn *c, const char *ext_ref)
+static int64_t linkage_find(struct store_conn *c, const struct linkage_ctx *lc)
 {
 	struct store_stmt *s = store_stmt(c, ST_CASE_BY_EXT_REF);
-	sbind_text(s, 1, LINKAGE_TYPE);
-	sbind_text(s, 2, ext_ref);
+	sbind_text(s, 1, lc->type->code);
+	sbind_text(s, 2, lc->ext_ref);
 	int64_t id = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
 	sreset(s);
 	return id;
@@ -221,13 +224,13 @@ static int linkage_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
 	struct linkage_ctx *lc = r->hctx;
-	int64_t id = linkage_find(w->conn, lc->ext_ref);
+	int64_t id = linkage_find(w->conn, lc);
 	if (id)
 		return linkage_existing(w, r, id);
 	json_t *out = NULL;
 	if (engine_create_ext(w, &r->actor, r->in, lc->ext_ref, &out, &r->err) != 0) {
 		/* the unique index refused a twin that slipped past the lookup */
-		id = linkage_find(w->conn, lc->ext_ref);
+		id = linkage_find(w->conn, lc);
 		if (!id)
 			return -1;
 		r->err = (struct err){0};

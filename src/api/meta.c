@@ -250,10 +250,6 @@ enum handler_result api_keys(struct req *r)
 				    "alg", "Ed25519", "public_key", pk));
 }
 
-/* Settings an org may carry, each a boolean (DESIGN §2: the hotline's
- * reply_approval makes the unit lead approve a reply before it goes back). */
-static const char *const org_setting_keys[] = {"reply_approval"};
-
 struct org_update {
 	int64_t id;
 	char code[64];
@@ -295,8 +291,10 @@ static int org_update_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-/* PATCH /api/v1/orgs/{id} {"settings":{"reply_approval":bool}}: user.manage
- * over the org. Recorded as an org.settings event on the audit chain. */
+/* PATCH /api/v1/orgs/{id} {"settings":{NAME:bool,…}}: user.manage over the
+ * org. The settings an org may carry are booleans the loaded types declare
+ * ("org_settings"; an action's "approval" reads one). Recorded as an
+ * org.settings event on the audit chain. */
 enum handler_result api_org_update(struct req *r)
 {
 	int64_t id = req_param_id(r, 0);
@@ -326,10 +324,7 @@ enum handler_result api_org_update(struct req *r)
 		return reply_err(r, E_FIELD_REQUIRED, "settings", "settings 须为非空对象");
 	json_object_foreach(set, key, v)
 	{
-		bool known = false;
-		for (size_t i = 0; i < sizeof org_setting_keys / sizeof org_setting_keys[0]; i++)
-			known |= !strcmp(key, org_setting_keys[i]);
-		if (!known)
+		if (!types_org_setting(r->app->types, key))
 			return reply_err(r, E_FIELD_UNKNOWN, "settings", "不认识的单位设置");
 		if (!json_is_boolean(v))
 			return reply_err(r, E_FIELD_INVALID, "settings", "单位设置的值须为 true 或 false");

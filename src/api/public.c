@@ -42,7 +42,7 @@
 /* What is public is the type's data: an action with "public": false is
  * internal to the government side; "public_reply": {"fields": [...],
  * "states": [...]} names the fields holding the reply and the states (besides
- * final ones) in which it may be read. */
+ * final ones) in which it may be read (checked at load, core/type_data.c). */
 
 /* ------------------------------------------------------------------ */
 /* misses per client address                                           */
@@ -193,27 +193,6 @@ static json_t *track_steps(struct store_conn *conn, const struct case_rec *c)
 	return steps;
 }
 
-/* The reply the person may read now, or NULL. */
-static const char *track_reply(const struct case_rec *c)
-{
-	const struct type_state *st = type_state(c->type, c->status);
-	json_t *pr = json_object_get(c->type->json, "public_reply");
-	size_t i;
-	json_t *v;
-	bool open = st && st->final;
-	json_array_foreach(json_object_get(pr, "states"), i, v) open |= json_is_string(v) &&
-								       !strcmp(json_string_value(v), c->status);
-	if (!open)
-		return NULL;
-	json_array_foreach(json_object_get(pr, "fields"), i, v)
-	{
-		const char *text = json_string_value(json_object_get(c->fields, json_string_value(v)));
-		if (text && *text)
-			return text;
-	}
-	return NULL;
-}
-
 static json_t *track_json(struct store_conn *conn, const struct case_full *cf)
 {
 	const struct case_rec *c = &cf->c;
@@ -225,9 +204,9 @@ static json_t *track_json(struct store_conn *conn, const struct case_full *cf)
 	track_time(o, "due_at", c->due_at);
 	track_time(o, "closed_at", c->closed_at);
 	json_object_set_new(o, "steps", track_steps(conn, c));
-	const char *reply = track_reply(c);
-	if (reply)
-		json_object_set_new(o, "reply", json_string(reply));
+	const char *reply = type_public_reply(c->type, c->status, c->fields);
+	if (reply) /* the answer's key (API.md), not the type's field or action */
+		json_object_set_new(o, "reply", json_string(reply)); /* not a type name */
 	return o;
 }
 

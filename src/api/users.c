@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json.h"
+
 struct user_update {
 	int64_t id;
 	bool disabled;
@@ -47,13 +49,10 @@ enum handler_result api_user_update(struct req *r)
 		return reply_err(r, E_NOT_FOUND, NULL, "没有这个账号");
 	if (req_json(r) != 0)
 		return reply_failed(r);
-	const char *key;
-	json_t *v;
-	json_object_foreach(r->in, key, v)
-	{
-		if (strcmp(key, "disabled"))
-			return reply_err(r, E_FIELD_UNKNOWN, key, "只能修改 disabled");
-	}
+	static const char *const keys[] = {"disabled"};
+	const char *bad = json_unknown_key(r->in, keys, 1);
+	if (bad)
+		return reply_err(r, E_FIELD_UNKNOWN, bad, "只能修改 disabled");
 	json_t *d = json_object_get(r->in, "disabled");
 	if (!d)
 		return reply_err(r, E_FIELD_REQUIRED, "disabled", "缺少 disabled");

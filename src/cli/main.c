@@ -4,6 +4,7 @@
  * Each subcommand has --help; errors are printed in Chinese with exit 2 for
  * usage mistakes and 1 for failures.
  */
+#include "api/api.h"
 #include "cli/cli.h"
 #include "core/app.h"
 #include "core/auth.h"
@@ -139,7 +140,7 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	char err[512];
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
-	struct server *srv = sched ? server_start(&app, listen ? listen : "127.0.0.1", (int)port,
+	struct server *srv = sched ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,
 						  (int)threads, (int)request_timeout, err, sizeof err)
 				   : NULL;
 	if (!srv) {

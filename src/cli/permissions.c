@@ -5,7 +5,11 @@
  *
  *   {"roles":{"operator":["case.read",…],…},
  *    "permissions":["case.read",…],
+ *    "reads_recorded":["discipline"],
  *    "markers":{"public":…,"user":…,"action":…}}
+ *
+ * reads_recorded: the roles whose every case read is an event on the audit
+ * chain (case.read, case.list; core/auth.h actor_reads_recorded).
  *
  * The routes' permissions are in /api/openapi.json (x-permission); the
  * roles of each matter-type action are in the type (GET /api/v1/types/{type}).
@@ -26,7 +30,7 @@ int cmd_permissions(int argc, char **argv)
 		      argc > 1 && !cli_flag(argc, argv, "--help") ? stderr : stdout);
 		return cli_flag(argc, argv, "--help") ? 0 : 2;
 	}
-	json_t *roles = json_object(), *perms = json_array();
+	json_t *roles = json_object(), *perms = json_array(), *recorded = json_array();
 	for (int p = 0; p < P__COUNT; p++)
 		json_array_append_new(perms, json_string(permission_name((enum permission)p)));
 	for (int i = 0; role_at(i); i++) {
@@ -36,9 +40,12 @@ int cmd_permissions(int argc, char **argv)
 				json_array_append_new(
 				    list, json_string(permission_name((enum permission)p)));
 		json_object_set_new(roles, role_at(i), list);
+		if (role_reads_recorded(role_at(i)))
+			json_array_append_new(recorded, json_string(role_at(i)));
 	}
 	json_t *doc = json_pack(
-	    "{s:o,s:o,s:{s:s,s:s,s:s}}", "roles", roles, "permissions", perms, "markers",
+	    "{s:o,s:o,s:o,s:{s:s,s:s,s:s}}", "roles", roles, "permissions", perms,
+	    "reads_recorded", recorded, "markers",
 	    PERM_PUBLIC, "no sign-in", PERM_USER, "any signed-in user", PERM_ACTION,
 	    "case.read to use the route; then, on a visible case, a role the case's type names "
 	    "for {action} over the case's org (or over the caller's assignment's, for "

@@ -2,6 +2,7 @@
 #include "core/app.h"
 #include "core/auth.h"
 #include "core/calendar.h"
+#include "core/effects.h"
 #include "core/types.h"
 
 #include <stdio.h>
@@ -48,8 +49,8 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/types", config_dir);
-	a->types = types_load_dir(path, why, sizeof why);
-	if (!a->types) {
+	a->types = types_load_dir(path, effect_index, why, sizeof why);
+	if (!a->types || effects_check_types(a->types, path, why, sizeof why) != 0) {
 		snprintf(err, errcap, "事项类型加载失败: %s", why);
 		app_release(a);
 		return -1;

@@ -14,28 +14,32 @@
 
 /* The permission table: which role carries which permission. The scope of a
  * permission is the scope of the role grant carrying it. Matter-type actions
- * are not here: each type names the roles of each action. */
+ * are not here: each type names the roles of each action. A role marked
+ * reads_recorded (the discipline inspectors, DESIGN §1: they read what
+ * others do, and their reading is itself on the record) has every case it
+ * opens written to the audit chain (auth.h actor_reads_recorded). */
 static const struct {
 	const char *role;
 	unsigned perms; /* bit set of enum permission */
+	bool reads_recorded;
 } perm_table[] = {
 #define B(p) (1u << (p))
 	{"admin", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_PII_READ) |
-		  B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE)},
-	{"operator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ)},
-	{"dispatcher", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ)},
-	{"supervisor", B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ)},
-	{"handler", B(P_CASE_READ) | B(P_ORG_READ)},
-	{"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ)},
-	{"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ)},
-	{"mediator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ)},
-	{"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ)},
-	{"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE)},
-	{"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ)},
-	{"discipline", B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) |
-			       B(P_AUDIT_READ)},
+		  B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE), false},
+	{"operator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
+	{"dispatcher", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
+	{"supervisor", B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
+	{"handler", B(P_CASE_READ) | B(P_ORG_READ), false},
+	{"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
+	{"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
+	{"mediator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
+	{"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
+	{"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE), false},
+	{"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
+	{"discipline",
+	 B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ), true},
 	/* the 110 system: hands incidents over with their own receipt time */
-	{"linkage", B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_LINKAGE)},
+	{"linkage", B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_LINKAGE), false},
 #undef B
 };
 
@@ -75,6 +79,22 @@ static unsigned role_perms(const char *role)
 bool role_carries(const char *role, enum permission p)
 {
 	return p < P__COUNT && (role_perms(role) & (1u << p));
+}
+
+bool role_reads_recorded(const char *role)
+{
+	for (size_t i = 0; i < sizeof perm_table / sizeof perm_table[0]; i++)
+		if (!strcmp(perm_table[i].role, role))
+			return perm_table[i].reads_recorded;
+	return false;
+}
+
+bool actor_reads_recorded(const struct actor *a)
+{
+	for (int i = 0; i < a->nroles; i++)
+		if (role_reads_recorded(a->roles[i].role))
+			return true;
+	return false;
 }
 
 bool role_known(const char *role)

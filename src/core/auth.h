@@ -75,6 +75,12 @@ int permission_by_name(const char *name);
 const char *role_at(int i);
 /* True if `role` carries p. */
 bool role_carries(const char *role, enum permission p);
+/* True if the role's reads of cases are recorded (perm_table). */
+bool role_reads_recorded(const char *role);
+/* True if the actor holds such a role: each case (and case history) it
+ * reads, and each list it is shown, is an event on the audit chain
+ * ("case.read", "case.list"), written before the answer goes out. */
+bool actor_reads_recorded(const struct actor *a);
 
 /* Route permissions (the route table's `perm`, DESIGN §3): a permission
  * name, several joined by '+' (all needed), or one of these markers. */

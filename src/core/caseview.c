@@ -221,6 +221,8 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 		set_time(j, "due_at", g->due_at);
 		set_time(j, "signed_at", g->signed_at);
 		set_time(j, "done_at", g->done_at);
+		if (detail) /* an assisting unit's answer (assignments.c lead_sets_fields) */
+			json_object_set_new(j, "opinion", assignment_opinion_json(c, g->id));
 		json_array_append_new(asg, j);
 	}
 	json_object_set_new(o, "assignments", asg);
@@ -249,24 +251,41 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	return o;
 }
 
-/* Named work queues of GET /api/v1/cases?queue=: the statuses waiting on
- * the queue's owner (a JSON array, bound as is), and whether every open
- * overdue case joins them. */
-static const struct case_queue {
-	const char *name;
-	const char *statuses;
-	bool overdue;
-} case_queues[] = {
-    /* the dispatcher's: not yet dispatched, returns and extensions to decide */
-    {"dispatch", "[\"received\",\"return_requested\",\"extension_requested\"]", true},
+/* A named work queue of GET /api/v1/cases?queue= is the type's data
+ * ("queues" in the type, core/type_data.h): the statuses waiting on the
+ * queue's owner, and whether every open overdue case joins them. With
+ * ?type= the queue is that type's; without, the one type that declares a
+ * queue of that name (the list is then limited to that type). */
+struct queue_pick {
+	const char *type; /* the type whose queue it is */
+	char *statuses;   /* JSON array text, owned */
+	bool or_overdue;
 };
 
-static const struct case_queue *case_queue_find(const char *name)
+static int queue_pick(const struct app *app, const char *name, const char *type,
+		      struct queue_pick *qp, struct err *e)
 {
-	for (size_t i = 0; i < sizeof case_queues / sizeof case_queues[0]; i++)
-		if (!strcmp(case_queues[i].name, name))
-			return &case_queues[i];
-	return NULL;
+	const struct matter_type *found = NULL;
+	json_t *statuses = NULL, *st;
+	bool overdue = false, od;
+	memset(qp, 0, sizeof *qp);
+	for (int i = 0; i < app->types->ntypes; i++) {
+		const struct matter_type *t = &app->types->types[i];
+		if ((type && strcmp(type, t->code)) || !type_queue(t, name, &st, &od))
+			continue;
+		if (found)
+			return err_set(e, E_FIELD_INVALID, "queue",
+				       "工作队列 %.32s 属于多个事项类型，请用 type 指定", name);
+		found = t;
+		statuses = st;
+		overdue = od;
+	}
+	if (!found)
+		return err_set(e, E_FIELD_INVALID, "queue", "不认识的工作队列 %.32s", name);
+	qp->type = found->code;
+	qp->or_overdue = overdue;
+	qp->statuses = json_dumps(statuses, JSON_COMPACT);
+	return qp->statuses ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
 }
 
 #define STATUS_CODE_MAX 64 /* bytes of one status in a status=a,b,c filter */
@@ -302,12 +321,12 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	const char *scopes[3] = {NULL, NULL, NULL};
 	if (actor_scopes(a, P_CASE_READ, scopes, 3) == 0)
 		return err_set(e, E_FORBIDDEN, NULL, "没有查看工单的权限");
-	const struct case_queue *queue = NULL;
-	if (q->queue && !(queue = case_queue_find(q->queue)))
-		return err_set(e, E_FIELD_INVALID, "queue", "不认识的工作队列 %.32s", q->queue);
 	if (q->due_soon < 0 || q->due_soon > CASE_QUERY_DUE_SOON_MAX)
 		return err_set(e, E_FIELD_INVALID, "due_soon", "参数 due_soon 须为 1–%d 小时",
 			       CASE_QUERY_DUE_SOON_MAX);
+	struct queue_pick queue = {0};
+	if (q->queue && queue_pick(app, q->queue, q->type, &queue, e) != 0)
+		return -1;
 	char orgpath[256] = "";
 	if (q->org_id) {
 		struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
@@ -315,17 +334,21 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 		if (sstep(s) == STORE_ROW)
 			snprintf(orgpath, sizeof orgpath, "%s", scol_text(s, 5));
 		sreset(s);
-		if (!orgpath[0])
+		if (!orgpath[0]) {
+			free(queue.statuses);
 			return err_set(e, E_FIELD_INVALID, "org", "不是已知的单位");
+		}
 	}
 	char *statuses = NULL;
-	if (q->status && status_list_json(q->status, &statuses, e) != 0)
+	if (q->status && status_list_json(q->status, &statuses, e) != 0) {
+		free(queue.statuses);
 		return -1;
+	}
 	int64_t now = time_now_ms();
 	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
 	for (int i = 0; i < 3; i++)
 		sbind_text(s, i + 1, scopes[i]);
-	sbind_text(s, 4, q->type);
+	sbind_text(s, 4, queue.type ? queue.type : q->type);
 	sbind_text(s, 5, statuses);
 	sbind_text(s, 6, orgpath[0] ? orgpath : NULL);
 	if (q->from)
@@ -352,9 +375,9 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	if (q->mine)
 		sbind_text(s, 12, a->org_path);
 	sbind_int(s, 13, q->limit + 1);
-	if (queue) {
-		sbind_text(s, 15, queue->statuses);
-		if (queue->overdue)
+	if (queue.statuses) {
+		sbind_text(s, 15, queue.statuses);
+		if (queue.or_overdue)
 			sbind_int(s, 16, now);
 	}
 	if (q->due_soon) {
@@ -375,6 +398,7 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	bool more = rc == STORE_ROW;
 	sreset(s);
 	free(statuses);
+	free(queue.statuses);
 	if (rc != STORE_ROW && rc != STORE_DONE) {
 		json_decref(items);
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");

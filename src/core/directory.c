@@ -2,11 +2,15 @@
 #include "core/directory.h"
 #include "core/app.h"
 #include "core/auth.h"
-#include "core/engine.h"
+#include "core/types.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/json.h"
+#include "util/text.h"
+#include "util/utf8.h"
 
 static const char *const org_kinds[] = {"county",     "township",   "village", "grid",
 					"department", "enterprise", "centre"};
@@ -21,6 +25,31 @@ static bool code_ok(const char *s)
 		      *s == '_' || *s == '-'))
 			return false;
 	return true;
+}
+
+int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
+		char *code, size_t codecap)
+{
+	struct store_stmt *s;
+	if (json_is_integer(v)) {
+		s = store_stmt(c, ST_ORG_BY_ID);
+		sbind_int(s, 1, json_integer_value(v));
+	} else if (json_is_string(v) && json_string_length(v) <= 64) {
+		s = store_stmt(c, ST_ORG_BY_CODE);
+		sbind_text(s, 1, json_string_value(v));
+	} else {
+		return -1;
+	}
+	int rc = sstep(s);
+	if (rc == STORE_ROW) {
+		*id = scol_int(s, 0);
+		if (path)
+			snprintf(path, pathcap, "%s", scol_text(s, 5));
+		if (code)
+			snprintf(code, codecap, "%s", scol_text(s, 1));
+	}
+	sreset(s);
+	return rc == STORE_ROW ? 0 : -1;
 }
 
 int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,
@@ -45,10 +74,7 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 	sbind_text(s, 1, code);
 	sbind_text(s, 2, name);
 	sbind_text(s, 3, kind);
-	if (parent)
-		sbind_int(s, 4, parent);
-	else
-		sbind_null(s, 4);
+	sbind_opt_int(s, 4, parent);
 	sbind_text(s, 5, region_code);
 	sbind_null(s, 6);
 	int rc = sdone(s);

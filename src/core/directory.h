@@ -13,6 +13,12 @@
 #include "core/writer.h"
 #include "util/error.h"
 
+/* Finds an org by id (a JSON integer) or code (a JSON string): its id into
+ * *id, and, where path or code is given, its path and code. 0, or -1 if v
+ * names no org. */
+int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
+		char *code, size_t codecap);
+
 /* Adds an org under parent_code (NULL for a root). Returns its id or -1. */
 int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,
 		const char *parent_code, const char *region_code, struct err *e);

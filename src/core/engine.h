@@ -3,6 +3,18 @@
  * their matter type. The functions marked "writer" run inside a writer job
  * (core/writer.h) and leave the database unchanged when they fail; the
  * others read through a reader connection.
+ *
+ * Where each part lives (src/core/):
+ *   intake.c       creating a case (engine_create)
+ *   action.c       the action driver (engine_act) and the case view answer
+ *   input.c        input checks: type fields, text, location, reporter, action bodies
+ *   conditions.c   who may act, guards and branches (struct type_cond)
+ *   effects.c      the effect table and the effects on case fields, links, deadlines
+ *   assignments.c  assignments and the effects that open, cancel and move them
+ *   timers.c       timers: start, stop, restart, pause and resume a case's clock
+ *   notify.c       notices to org inboxes (催办, 督办) and the notify effect
+ *   caseview.c     reading cases: load, visibility, JSON, lists, events
+ * engine_int.h is what those files share; nothing outside them includes it.
  */
 #ifndef CIVICLOOP_CORE_ENGINE_H
 #define CIVICLOOP_CORE_ENGINE_H
@@ -12,9 +24,14 @@
 #include <stdint.h>
 
 #include "core/auth.h"
+#include "core/directory.h"
+#include "core/input.h"
 #include "core/types.h"
 #include "core/writer.h"
 #include "util/error.h"
+#include "util/json.h"
+#include "util/text.h"
+#include "util/utf8.h"
 
 struct app;
 
@@ -83,6 +100,20 @@ int notice_add(struct wctx *w, int64_t org_id, int64_t case_id, const char *kind
 	       const char *text, int64_t actor_id);
 /* writer: records that `a` was shown the confidential reporter of case id. */
 int engine_record_pii_view(struct wctx *w, const struct actor *a, int64_t id);
+/* writer: records that `a`, whose reads are recorded (auth.h
+ * actor_reads_recorded), read case id ("case.read"), or was shown a list
+ * (id 0, "case.list"); payload is canonical JSON text. */
+int engine_record_read(struct wctx *w, const struct actor *a, int64_t id, const char *action,
+		       const char *payload);
+/* writer: case id as `a` sees it in detail (case_to_json), the view of a
+ * confidential reporter recorded (engine_record_pii_view). 0 with *out (the
+ * caller's), or -1 with *e set. */
+int case_view_record(struct wctx *w, const struct actor *a, int64_t id, json_t **out,
+		     struct err *e);
+
+/* An assignment's opinion (what an assisting or review unit answered,
+ * assignments.c lead_sets_fields) as {"<field>": …, "at": …}, or JSON null. */
+json_t *assignment_opinion_json(struct store_conn *c, int64_t asg_id);
 
 /* Loads a case with its assignments. Returns 0, or -1 if there is no such case. */
 int case_load(struct store_conn *c, const struct app *app, int64_t id, struct case_full *cf);
@@ -112,19 +143,5 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	      const struct case_query *q, json_t **out, struct err *e);
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
 		json_t **out, struct err *e);
-
-/* Helpers shared with the API layer. */
-size_t utf8_chars(const char *s);
-void mask_phone(const char *phone, char *out, size_t cap);
-void mask_name(const char *name, char *out, size_t cap);
-bool phone_valid(const char *phone);
-/* True if s holds a control character (tab and newlines allowed if allow_newlines). */
-bool text_has_control(const char *s, bool allow_newlines);
-/* Checks a case location {"lat","lng","crs"?,"address"?} and converts it to
- * WGS-84 into *out (owned by the caller). 0, or -1 with *e set. */
-int case_location_check(json_t *loc, json_t **out, struct err *e);
-int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
-		char *code, size_t codecap);
-char *json_canonical(const json_t *v);
 
 #endif

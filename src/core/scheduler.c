@@ -33,8 +33,8 @@ struct fire_batch {
 };
 
 /* Overdue → automatic 催办 (DESIGN §2): when the type lists the timer kind
- * under "auto_urge", an overdue unit still working gets an `urge` event by
- * the system and a notice in its inbox. */
+ * under "auto_urge", an overdue unit still working gets an event of the
+ * type's auto_urge.action by the system and a notice in its inbox. */
 static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *due_text)
 {
 	struct store_stmt *s = store_stmt(w->conn, ST_ASG_CASE_INFO);
@@ -50,20 +50,16 @@ static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *
 	const struct matter_type *t = types_find(w->app->types, scol_text(s, 4));
 	snprintf(status, sizeof status, "%s", scol_text(s, 5));
 	sreset(s);
-	json_t *cfg = t ? json_object_get(t->json, "auto_urge") : NULL;
-	json_t *timers = json_object_get(cfg, "timers");
-	bool listed = false;
-	size_t i;
-	json_t *v;
-	json_array_foreach(timers, i, v) listed |= json_is_string(v) && !strcmp(json_string_value(v), kind);
-	if (!listed || !strcmp(status, "done") || !strcmp(status, "cancelled"))
+	if (!t || !type_auto_urges(t, kind) || !strcmp(status, "done") ||
+	    !strcmp(status, "cancelled"))
 		return 0;
-	const char *label = json_string_value(json_object_get(cfg, "label"));
+	const char *label = t->data.urge_label;
 	json_t *p = json_pack("{s:b,s:I,s:s,s:s}", "auto", 1, "assignment", (json_int_t)asg,
 			      "timer", kind, "due_at", due_text);
 	char *ptext = json_canonical(p);
 	json_decref(p);
-	struct event_rec ev = {.case_id = case_id, .at = w->now, .action = "urge", .payload = ptext};
+	struct event_rec ev = {.case_id = case_id, .at = w->now, .action = t->data.urge_action,
+			       .payload = ptext};
 	int rc = wctx_event(w, &ev);
 	free(ptext);
 	char text[1024];

@@ -2,6 +2,10 @@
  * The rates of DESIGN §4 (stats.h; docs/rates.md has every formula in words
  * with a worked example).
  *
+ * The type's "rates" block (core/type_data.h) says which of its actions,
+ * states, channels and fields each rate counts; they reach the SQL as bound
+ * parameters (struct rate_binds), so no statement names them.
+ *
  * All counting happens in SQL (store/stmt_stats.h): three statements,
  * ST_STATS_CASES, ST_STATS_DIMS and ST_STATS_ASSIGNMENTS, each filtered by
  * the same scope and each returning one row of tallies per group key. One
@@ -39,6 +43,8 @@ struct tally {
 	/* cases, from ST_STATS_CASES */
 	int64_t received, closed, merged, transferred, from_110, problem, to_110;
 	int64_t replied, replied_on_time, reopened, callbacks, resolved, satisfied;
+	int64_t escalated, closed_locally; /* cases escalated; closed, never escalated */
+	bool local; /* the type maps rates.local_resolution: answer its rate */
 	/* assignments, from ST_STATS_ASSIGNMENTS */
 	int64_t assignments, signed_on_time, returned;
 	/* from ST_STATS_DIMS; owned, every code of the type present (0 if none) */
@@ -65,13 +71,15 @@ enum rate_id {
 	R_RETURN,
 	R_REOPEN,
 	R_DUPLICATE,
+	R_LOCAL, /* only for types with rates.local_resolution */
 	R__COUNT
 };
 
 /* Answer names, in answer order. */
 static const char *const rate_names[R__COUNT] = {
-    "response_rate",     "completion_rate", "on_time_rate", "resolution_rate",
-    "satisfaction_rate", "return_rate",     "reopen_rate",  "duplicate_rate",
+    "response_rate",   "completion_rate",   "on_time_rate",
+    "resolution_rate", "satisfaction_rate", "return_rate",
+    "reopen_rate",     "duplicate_rate",    "local_resolution_rate",
 };
 
 struct fraction {
@@ -89,6 +97,7 @@ static void tally_fractions(const struct tally *t, struct fraction f[R__COUNT])
 	f[R_RETURN] = (struct fraction){t->returned, t->assignments};
 	f[R_REOPEN] = (struct fraction){t->reopened, t->replied};
 	f[R_DUPLICATE] = (struct fraction){t->merged, t->received};
+	f[R_LOCAL] = (struct fraction){t->closed_locally, t->closed};
 }
 
 static json_t *fraction_json(struct fraction f)
@@ -149,6 +158,7 @@ static struct tally *set_add(struct tally_set *set, const struct matter_type *t,
 	struct tally *x = &set->a[set->n++];
 	memset(x, 0, sizeof *x);
 	x->key = key;
+	x->local = t->data.rates.escalate_actions != NULL;
 	x->by_class = json_object();
 	x->by_channel = json_object();
 	x->by_status = json_object();
@@ -176,6 +186,72 @@ static struct tally *set_find(struct tally_set *set, int64_t key)
 	return NULL;
 }
 
+/* The type's rates block as the parameters of store/stmt_stats.h: names as
+ * they are, lists as JSON array texts, payload fields as JSON paths. Owns
+ * its texts (rate_binds_release). */
+struct rate_binds {
+	const struct type_rates *r;
+	char *actions; /* every action whose events are read */
+	char *reopen_actions, *reopen_to, *resolved_in, *satisfied_in, *close_states, *escalate;
+	char resolved_path[TYPE_DATA_NAME_MAX + 8];
+	char satisfied_path[TYPE_DATA_NAME_MAX + 8];
+};
+
+static void rate_binds_release(struct rate_binds *b)
+{
+	free(b->actions);
+	free(b->reopen_actions);
+	free(b->reopen_to);
+	free(b->resolved_in);
+	free(b->satisfied_in);
+	free(b->close_states);
+	free(b->escalate);
+	memset(b, 0, sizeof *b);
+}
+
+/* A JSON array as text, or NULL for NULL; *ok cleared when out of memory. */
+static char *list_text(json_t *arr, bool *ok)
+{
+	if (!arr)
+		return NULL;
+	char *s = json_dumps(arr, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s)
+		*ok = false;
+	return s;
+}
+
+/* 0, or -1 out of memory (b released). The names were checked at load
+ * (type_data.c), so a field name needs no quoting inside the path. */
+static int rate_binds_init(struct rate_binds *b, const struct type_rates *r)
+{
+	memset(b, 0, sizeof *b);
+	b->r = r;
+	bool ok = true;
+	json_t *acts = json_array();
+	if (r->transfer_action)
+		json_array_append_new(acts, json_string(r->transfer_action));
+	if (r->reopen_actions)
+		json_array_extend(acts, r->reopen_actions);
+	json_array_append_new(acts, json_string(r->callback_action));
+	if (r->escalate_actions)
+		json_array_extend(acts, r->escalate_actions);
+	b->actions = list_text(acts, &ok);
+	json_decref(acts);
+	b->reopen_actions = list_text(r->reopen_actions, &ok);
+	b->reopen_to = list_text(r->reopen_follow_up_to, &ok);
+	b->resolved_in = list_text(r->resolved.in, &ok);
+	b->satisfied_in = list_text(r->satisfied.in, &ok);
+	b->close_states = list_text(r->close_states, &ok);
+	b->escalate = list_text(r->escalate_actions, &ok);
+	snprintf(b->resolved_path, sizeof b->resolved_path, "$.%s", r->resolved.field);
+	snprintf(b->satisfied_path, sizeof b->satisfied_path, "$.%s", r->satisfied.field);
+	if (!ok) {
+		rate_binds_release(b);
+		return -1;
+	}
+	return 0;
+}
+
 /* An aggregate column; SQL's sum() over no counted rows is NULL, read as 0. */
 static int64_t col_count(struct store_stmt *s, int i)
 {
@@ -199,12 +275,28 @@ static struct store_stmt *stats_stmt(struct store_conn *c, enum stmt_id id,
 }
 
 /* Creates one tally per group that has cases (STATS_CASE_COLS). */
-static int read_cases(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
-                      struct tally_set *set, struct err *e)
+static int read_cases(struct store_conn *c, const struct stats_query *q, const struct rate_binds *b,
+                      enum stats_mode mode, struct tally_set *set, struct err *e)
 {
 	struct store_stmt *s = stats_stmt(c, ST_STATS_CASES, q, mode);
 	if (!s)
 		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	const struct type_rates *r = b->r;
+	sbind_text(s, STATS_P_ACTIONS, b->actions);
+	sbind_text(s, STATS_P_REPLY_STATE, r->reply_state);
+	sbind_text(s, STATS_P_TRANSFER_ACTION, r->transfer_action);
+	sbind_text(s, STATS_P_REOPEN_ACTIONS, b->reopen_actions);
+	sbind_text(s, STATS_P_CALLBACK_ACTION, r->callback_action);
+	sbind_text(s, STATS_P_REOPEN_FOLLOW_UP_TO, b->reopen_to);
+	sbind_text(s, STATS_P_RESOLVED_PATH, b->resolved_path);
+	sbind_text(s, STATS_P_RESOLVED_IN, b->resolved_in);
+	sbind_text(s, STATS_P_SATISFIED_PATH, b->satisfied_path);
+	sbind_text(s, STATS_P_SATISFIED_IN, b->satisfied_in);
+	sbind_text(s, STATS_P_CLOSE_STATES, b->close_states);
+	sbind_text(s, STATS_P_MERGE_STATE, r->merge_state);
+	sbind_text(s, STATS_P_TRANSFER_STATE, r->transfer_state);
+	sbind_text(s, STATS_P_TRANSFER_CHANNEL, r->transfer_channel);
+	sbind_text(s, STATS_P_ESCALATE_ACTIONS, b->escalate);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
 		struct tally *t = set_add(set, q->type, scol_int(s, 0), e);
@@ -225,6 +317,8 @@ static int read_cases(struct store_conn *c, const struct stats_query *q, enum st
 		t->callbacks = col_count(s, 11);
 		t->resolved = col_count(s, 12);
 		t->satisfied = col_count(s, 13);
+		t->escalated = col_count(s, 14);
+		t->closed_locally = col_count(s, 15);
 	}
 	sreset(s);
 	return rc == STORE_DONE ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
@@ -252,12 +346,14 @@ static int read_dims(struct store_conn *c, const struct stats_query *q, enum sta
 }
 
 /* Fills the assignment tallies: rows (key, dispatched, signed in time, returned). */
-static int read_assignments(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
-                            struct tally_set *set, struct err *e)
+static int read_assignments(struct store_conn *c, const struct stats_query *q,
+                            const struct rate_binds *b, enum stats_mode mode, struct tally_set *set,
+                            struct err *e)
 {
 	struct store_stmt *s = stats_stmt(c, ST_STATS_ASSIGNMENTS, q, mode);
 	if (!s)
 		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	sbind_text(s, STATS_P_RETURN_ACTION, b->r->return_action);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
 		struct tally *t = set_find(set, scol_int(s, 0));
@@ -291,16 +387,16 @@ static int unit_name(struct store_conn *c, struct tally *t)
 /* Runs the statements for one grouping; ST_STATS_DIMS only when dims (the
  * ranking shows no counts). MODE_ALL always yields one group, all zero when
  * nothing is in scope. On failure *set is released. */
-static int set_load(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
-                    bool dims, struct tally_set *set, struct err *e)
+static int set_load(struct store_conn *c, const struct stats_query *q, const struct rate_binds *b,
+                    enum stats_mode mode, bool dims, struct tally_set *set, struct err *e)
 {
 	memset(set, 0, sizeof *set);
-	if (read_cases(c, q, mode, set, e) != 0)
+	if (read_cases(c, q, b, mode, set, e) != 0)
 		goto fail;
 	if (mode == MODE_ALL && set->n == 0 && !set_add(set, q->type, 0, e))
 		goto fail;
 	if ((dims && read_dims(c, q, mode, set, e) != 0) ||
-	    read_assignments(c, q, mode, set, e) != 0)
+	    read_assignments(c, q, b, mode, set, e) != 0)
 		goto fail;
 	if (mode == MODE_UNIT) {
 		for (int i = 0; i < set->n; i++) {
@@ -317,13 +413,15 @@ fail:
 	return -1;
 }
 
-/* Adds the eight rates of t to o, in answer order. */
+/* Adds the eight rates of t to o, in answer order, and the ninth when the
+ * type maps it. */
 static void rates_set(json_t *o, const struct tally *t)
 {
 	struct fraction f[R__COUNT];
 	tally_fractions(t, f);
 	for (int i = 0; i < R__COUNT; i++)
-		json_object_set_new(o, rate_names[i], fraction_json(f[i]));
+		if (i != R_LOCAL || t->local)
+			json_object_set_new(o, rate_names[i], fraction_json(f[i]));
 }
 
 static json_t *counts_json(const struct tally *t)
@@ -338,13 +436,13 @@ static json_t *counts_json(const struct tally *t)
 	} n[] = {
 	    {"from_110", t->from_110},
 	    {"to_110", t->to_110},
-	    {"merged", t->merged},
-	    {"transferred_110", t->transferred},
+	    {"merged", t->merged},               /* API key, not a type name */
+	    {"transferred_110", t->transferred}, /* API key, not a type name */
 	    {"problem", t->problem},
 	    {"callbacks", t->callbacks},
 	    {"resolved", t->resolved},
 	    {"satisfied", t->satisfied},
-	    {"replied", t->replied},
+	    {"replied", t->replied}, /* API key, not a type name */
 	    {"replied_on_time", t->replied_on_time},
 	    {"reopened", t->reopened},
 	    {"assignments", t->assignments},
@@ -353,14 +451,19 @@ static json_t *counts_json(const struct tally *t)
 	};
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
 		json_object_set_new(o, n[i].name, json_integer(n[i].v));
+	if (t->local) {
+		json_object_set_new(o, "escalated", json_integer(t->escalated));
+		json_object_set_new(o, "resolved_locally", json_integer(t->closed_locally));
+	}
 	return o;
 }
 
 /* received, closed, the rates and the counts of t, added to o. */
 static void tally_fill(json_t *o, const struct tally *t)
 {
-	json_object_set_new(o, "received", json_integer(t->received));
-	json_object_set_new(o, "closed", json_integer(t->closed));
+	/* the API's keys (API.md), whatever the type calls its states */
+	json_object_set_new(o, "received", json_integer(t->received)); /* not a type name */
+	json_object_set_new(o, "closed", json_integer(t->closed));     /* not a type name */
 	rates_set(o, t);
 	json_object_set_new(o, "counts", counts_json(t));
 }
@@ -471,10 +574,16 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 	const struct tally **by_rank = NULL, **by_code = NULL;
 	json_t *o = NULL;
 	int rc = -1;
-	if (set_load(c, q, MODE_ALL, true, &all, e) != 0 ||
-	    set_load(c, q, MODE_UNIT, q->group == STATS_GROUP_ORG, &units, e) != 0)
+	struct rate_binds b;
+	if (!q->type->data.rates.defined)
+		return err_set(e, E_NOT_FOUND, NULL, "事项类型 %s 没有定义统计口径（rates）",
+		               q->type->code);
+	if (rate_binds_init(&b, &q->type->data.rates) != 0)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	if (set_load(c, q, &b, MODE_ALL, true, &all, e) != 0 ||
+	    set_load(c, q, &b, MODE_UNIT, q->group == STATS_GROUP_ORG, &units, e) != 0)
 		goto out;
-	if (q->group == STATS_GROUP_DAY && set_load(c, q, MODE_DAY, true, &days, e) != 0)
+	if (q->group == STATS_GROUP_DAY && set_load(c, q, &b, MODE_DAY, true, &days, e) != 0)
 		goto out;
 	if (units_sorted(&units, unit_rank_cmp, &by_rank) != 0 ||
 	    units_sorted(&units, unit_code_cmp, &by_code) != 0) {
@@ -503,5 +612,6 @@ out:
 	set_release(&all);
 	set_release(&units);
 	set_release(&days);
+	rate_binds_release(&b);
 	return rc;
 }

@@ -42,7 +42,7 @@ struct stats_query {
 /* Computes the answer of GET /api/v1/stats/{type} for q. On success returns
  * 0 and *out is a new object the caller owns; on failure returns -1 with *e
  * set (a database fault is E_UNAVAILABLE; too many groups is
- * E_BAD_REQUEST). */
+ * E_BAD_REQUEST; a type without a "rates" block is E_NOT_FOUND). */
 int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
 
 #endif

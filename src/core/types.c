@@ -10,6 +10,7 @@
 #define TYPES_MAX 64
 
 struct loader {
+	effect_lookup_fn effect_index; /* the engine's effect names (types_load_dir) */
 	const char *file;
 	char *err;
 	size_t errcap;
@@ -169,7 +170,7 @@ static int parse_effects(struct loader *L, json_t *arr, const char *where,
 		e->name = json_is_object(o) ? jstr(o, "effect") : NULL;
 		if (!e->name)
 			return fail(L, "%s 的第 %zu 个 effect 缺少 effect 名", where, i + 1);
-		e->index = engine_effect_index(e->name);
+		e->index = L->effect_index(e->name);
 		if (e->index < 0)
 			return fail(L, "%s 引用了不存在的 effect %s", where, e->name);
 		e->params = o;
@@ -468,7 +469,8 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-struct type_registry *types_load_dir(const char *dir, char *err, size_t errcap)
+struct type_registry *types_load_dir(const char *dir, effect_lookup_fn effect_index, char *err,
+				     size_t errcap)
 {
 	struct type_registry *r = calloc(1, sizeof *r);
 	char *names[TYPES_MAX];
@@ -482,12 +484,23 @@ struct type_registry *types_load_dir(const char *dir, char *err, size_t errcap)
 		return NULL;
 	}
 	struct dirent *de;
-	while ((de = readdir(d)) && nnames < TYPES_MAX) {
+	bool too_many = false;
+	while ((de = readdir(d)) && !too_many) {
 		size_t n = strlen(de->d_name);
-		if (n > 5 && !strcmp(de->d_name + n - 5, ".json"))
-			names[nnames++] = strdup(de->d_name);
+		if (n > 5 && !strcmp(de->d_name + n - 5, ".json")) {
+			too_many = nnames == TYPES_MAX; /* refused below, never dropped */
+			if (!too_many)
+				names[nnames++] = strdup(de->d_name);
+		}
 	}
 	closedir(d);
+	if (too_many) {
+		snprintf(err, errcap, "%s: 类型定义超过 %d 个", dir, TYPES_MAX);
+		for (int i = 0; i < nnames; i++)
+			free(names[i]);
+		free(r);
+		return NULL;
+	}
 	qsort(names, (size_t)nnames, sizeof names[0], cmp_names);
 	r->types = calloc((size_t)nnames + 1, sizeof *r->types);
 	r->list = json_pack("{s:[]}", "items");
@@ -495,7 +508,8 @@ struct type_registry *types_load_dir(const char *dir, char *err, size_t errcap)
 	for (int i = 0; i < nnames && rc == 0; i++) {
 		char path[2048];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		struct loader L = {.file = path, .err = err, .errcap = errcap};
+		struct loader L = {.effect_index = effect_index, .file = path, .err = err,
+				   .errcap = errcap};
 		json_error_t je;
 		json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 		if (!root) {
@@ -507,6 +521,8 @@ struct type_registry *types_load_dir(const char *dir, char *err, size_t errcap)
 		for (int j = 0; rc == 0 && j < r->ntypes - 1; j++)
 			if (!strcmp(r->types[j].code, t->code))
 				rc = fail(&L, "类型 %s 重复定义", t->code);
+		if (rc == 0) /* what the type's names mean to stats, queues, … */
+			rc = type_data_load(r, t, path, err, errcap);
 		if (rc == 0)
 			json_array_append_new(json_object_get(r->list, "items"),
 					      json_pack("{s:s,s:s}", "code", t->code, "name",

@@ -14,7 +14,7 @@
  *   within          must be taken before a named deadline counted from the
  *                   assignment's dispatch
  *   fields          inputs, each a type field by name or defined inline
- *   effects         named effects run in order (engine.c: effect_table)
+ *   effects         named effects run in order (effects.c: effect_table)
  *   to              the next case state; or to_when_all_done: the next state
  *                   once every live assignment is done; or branches: the
  *                   first whose `if` holds gives `to` and extra effects
@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "core/calendar.h"
+#include "core/type_data.h"
 
 enum field_kind {
 	FK_STRING, /* one line, max chars (default 200) */
@@ -157,6 +158,7 @@ struct matter_type {
 	int ndeadlines;
 	int64_t warn_before_ms;
 	json_t *json; /* the definition, as served by GET /api/v1/types/{type} */
+	struct type_data data; /* rates, queues, auto_urge, … (type_data.h) */
 };
 
 struct type_registry {
@@ -165,8 +167,14 @@ struct type_registry {
 	json_t *list; /* {"items":[summary…]} for GET /api/v1/types */
 };
 
-/* Loads every *.json in dir. NULL with a reason on any fault. */
-struct type_registry *types_load_dir(const char *dir, char *err, size_t errcap);
+/* Resolves an effect name to its index in the engine's table, -1 if there
+ * is none (core/effects.h effect_index). */
+typedef int (*effect_lookup_fn)(const char *name);
+
+/* Loads every *.json in dir, resolving effect names with effect_index.
+ * NULL with a reason on any fault. */
+struct type_registry *types_load_dir(const char *dir, effect_lookup_fn effect_index, char *err,
+				     size_t errcap);
 void types_free(struct type_registry *r);
 
 const struct matter_type *types_find(const struct type_registry *r, const char *code);
@@ -177,8 +185,5 @@ const struct type_field *type_field(const struct matter_type *t, const char *nam
 const struct deadline_spec *type_deadline(const struct matter_type *t, const char *name);
 bool type_has_channel(const struct matter_type *t, const char *channel);
 bool str_in(const char *s, const char *const *list, int n);
-
-/* Resolves an effect name to its index; provided by the engine. */
-int engine_effect_index(const char *name);
 
 #endif

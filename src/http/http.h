@@ -1,7 +1,9 @@
 /*
  * The HTTP layer: libmicrohttpd with an internal thread pool, a route table
- * as data (api/routes.c), JSON in and out, and API.md's error shape for every
- * failure.
+ * as data handed to server_start (the server names no application symbol:
+ * the table is api/routes.c's, passed in by the CLI, as lwan's
+ * lwan_set_url_map takes its map), JSON in and out, and API.md's error shape
+ * for every failure.
  *
  * A request's life: MHD hands us the headers, then the body in pieces (we
  * keep at most HTTP_BODY_MAX bytes, past that the answer is 413), then a
@@ -56,15 +58,12 @@ struct route {
 	const char *perm;    /* see above; NULL: refused to every caller */
 };
 
-extern const struct route routes[];
-extern const int nroutes;
-
 struct req {
 	struct MHD_Connection *conn;
 	struct app *app;
 	const char *method;
 	const char *url;
-	int route; /* index into routes, -1 if none */
+	int route; /* index into the server's route table, -1 if none */
 	char params[HTTP_MAX_PARAMS][128];
 	struct buf body;
 	bool too_large;
@@ -77,7 +76,7 @@ struct req {
 	struct store_conn *reader; /* this thread's read connection */
 
 	/* result */
-	int status;
+	int status;      /* 500 until the handler sets its success status, last */
 	json_t *out;     /* response body (owned) */
 	char *raw;       /* or a raw body (owned) */
 	size_t raw_len;
@@ -99,11 +98,14 @@ struct req {
 };
 
 struct server;
-/* Serves on listen_addr:port (0 picks a free port). A request, from the end
- * of the previous one on its connection, gets request_timeout_s seconds in
- * all before its connection is closed. Fails if the port is taken. */
-struct server *server_start(struct app *app, const char *listen_addr, int port, int threads,
-			    int request_timeout_s, char *err, size_t errcap);
+/* Serves routes[0..nroutes) (borrowed: they must outlive the server; at
+ * most HTTP_MAX_ROUTES) on listen_addr:port (0 picks a free port). A
+ * request, from the end of the previous one on its connection, gets
+ * request_timeout_s seconds in all before its connection is closed. Fails
+ * if the port is taken. */
+struct server *server_start(struct app *app, const struct route *routes, int nroutes,
+			    const char *listen_addr, int port, int threads, int request_timeout_s,
+			    char *err, size_t errcap);
 void server_stop(struct server *s);
 int server_port(const struct server *s);
 
@@ -132,7 +134,11 @@ int req_json(struct req *r);
 /* Parses a positive id path parameter; -1 if malformed. */
 int64_t req_param_id(struct req *r, int i);
 
-/* Metrics (http/metrics.c) */
+/* Metrics (http/metrics.c), process-wide. metrics_routes_set names the
+ * routes the counters are kept for (server_start calls it): 0, or -1 if
+ * there are more than HTTP_MAX_ROUTES. */
+#define HTTP_MAX_ROUTES 64
+int metrics_routes_set(const struct route *routes, int nroutes);
 void metrics_observe(int route, int status, int64_t micros);
 char *metrics_render(struct app *app, struct store_conn *reader, size_t *len);
 

@@ -13,7 +13,7 @@
 
 #include "util/buf.h"
 
-#define MAX_ROUTES 64
+#define MAX_ROUTES HTTP_MAX_ROUTES
 static const int status_codes[] = {200, 201, 204, 400, 401, 403, 404, 405,
 				   409, 413, 415, 429, 500, 503};
 #define NSTATUS ((int)(sizeof status_codes / sizeof status_codes[0]))
@@ -25,6 +25,18 @@ static _Atomic uint64_t req_count[MAX_ROUTES + 1][NSTATUS + 1];
 static _Atomic uint64_t lat_bucket[NBOUNDS + 1];
 static _Atomic uint64_t lat_sum_us;
 static _Atomic uint64_t lat_count;
+
+static const struct route *metric_routes; /* set once at start, read only afterwards */
+static int metric_nroutes;
+
+int metrics_routes_set(const struct route *routes, int nroutes)
+{
+	if (nroutes > MAX_ROUTES)
+		return -1;
+	metric_routes = routes;
+	metric_nroutes = nroutes;
+	return 0;
+}
 
 void metrics_observe(int route, int status, int64_t micros)
 {
@@ -54,8 +66,8 @@ char *metrics_render(struct app *app, struct store_conn *reader, size_t *len)
 			uint64_t n = atomic_load(&req_count[r][s]);
 			if (!n)
 				continue;
-			const char *route = r < nroutes ? routes[r].pattern : "unmatched";
-			const char *method = r < nroutes ? routes[r].method : "";
+			const char *route = r < metric_nroutes ? metric_routes[r].pattern : "unmatched";
+			const char *method = r < metric_nroutes ? metric_routes[r].method : "";
 			if (s < NSTATUS)
 				buf_printf(&b,
 					   "civicloop_http_requests_total{method=\"%s\",route=\"%s\","

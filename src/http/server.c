@@ -36,6 +36,8 @@ struct conn_watch {
 struct server {
 	struct MHD_Daemon *d;
 	struct app *app;
+	const struct route *routes; /* borrowed from the caller of server_start */
+	int nroutes;
 	int port;
 	int64_t request_ms; /* a request's time limit */
 	pthread_mutex_t mu;
@@ -293,13 +295,13 @@ static bool route_match(const char *pattern, const char *path, struct req *r)
 	return !*pattern && !*path;
 }
 
-static int find_route(struct req *r, bool *method_mismatch)
+static int find_route(struct req *r, const struct server *s, bool *method_mismatch)
 {
 	*method_mismatch = false;
-	for (int i = 0; i < nroutes; i++) {
-		if (!route_match(routes[i].pattern, r->url, r))
+	for (int i = 0; i < s->nroutes; i++) {
+		if (!route_match(s->routes[i].pattern, r->url, r))
 			continue;
-		if (!strcmp(routes[i].method, r->method))
+		if (!strcmp(s->routes[i].method, r->method))
 			return i;
 		*method_mismatch = true;
 	}
@@ -383,17 +385,17 @@ static int request_encoding_check(struct req *r)
 	return 0;
 }
 
-static enum handler_result dispatch(struct req *r)
+static enum handler_result dispatch(struct req *r, const struct server *s)
 {
 	bool mismatch;
 	if (request_encoding_check(r) != 0)
 		return reply_failed(r);
-	r->route = find_route(r, &mismatch);
+	r->route = find_route(r, s, &mismatch);
 	if (r->route < 0)
 		return reply_err(r, mismatch ? E_METHOD : E_ROUTE_NOT_FOUND, NULL, NULL);
 	if (r->too_large)
 		return reply_err(r, E_TOO_LARGE, NULL, "请求体超过 1 MiB");
-	const struct route *rt = &routes[r->route];
+	const struct route *rt = &s->routes[r->route];
 	r->reader = thread_reader(r->app);
 	if (!r->reader)
 		return reply_err(r, E_UNAVAILABLE, NULL, "数据库暂不可用");
@@ -454,9 +456,12 @@ static enum MHD_Result send_response(struct req *r)
 		err_set(&r->err, E_UNAVAILABLE, NULL, "写入未能完成（存储不可用），请稍后重试");
 		r->failed = true;
 	}
+	/* fail safe: a request starts as 500, and only a handler that set its
+	 * success status (last) and built its body is answered as a success */
 	if (!r->failed && !r->raw) {
-		body = r->out ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10))
-			      : strdup("{}");
+		body = r->out && r->status != 500
+			       ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10))
+			       : NULL;
 		if (!body)
 			err_set(&r->err, E_INTERNAL, NULL, NULL);
 		r->failed = !body;
@@ -480,8 +485,6 @@ static enum MHD_Result send_response(struct req *r)
 		len = strlen(body);
 		r->content_type = "application/json; charset=utf-8";
 	}
-	if (!r->status)
-		r->status = 200;
 	struct MHD_Response *resp =
 		body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
 		     : MHD_create_response_from_buffer(sizeof fallback_body - 1, fallback_body,
@@ -572,7 +575,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
 {
-	struct app *app = cls;
+	const struct server *s = cls;
 	struct req *r = *con_cls;
 	if (!r || !r->conn) {
 		if (!r)
@@ -580,10 +583,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (!r)
 			return MHD_NO;
 		r->conn = conn;
-		r->app = app;
+		r->app = s->app;
 		r->method = method;
 		r->url = url;
 		r->route = -1;
+		r->status = 500; /* until a handler sets its success, last */
 		r->t0 = time_real_ms();
 		buf_init(&r->body, HTTP_BODY_MAX);
 		const union MHD_ConnectionInfo *ci =
@@ -609,7 +613,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->routed)
 		return MHD_YES; /* suspended and woken without a result: wait */
 	r->routed = true;
-	if (dispatch(r) == H_ASYNC)
+	if (dispatch(r, s) == H_ASYNC)
 		return MHD_YES;
 	return send_response(r);
 }
@@ -698,9 +702,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-struct server *server_start(struct app *app, const char *listen_addr, int port, int threads,
-			    int request_timeout_s, char *err, size_t errcap)
+struct server *server_start(struct app *app, const struct route *routes, int nroutes,
+			    const char *listen_addr, int port, int threads, int request_timeout_s,
+			    char *err, size_t errcap)
 {
+	if (metrics_routes_set(routes, nroutes) != 0) {
+		snprintf(err, errcap, "路由过多（至多 %d 条）", HTTP_MAX_ROUTES);
+		return NULL;
+	}
 	struct server *s = calloc(1, sizeof *s);
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof sa);
@@ -712,6 +721,8 @@ struct server *server_start(struct app *app, const char *listen_addr, int port, 
 		return NULL;
 	}
 	s->app = app;
+	s->routes = routes;
+	s->nroutes = nroutes;
 	s->request_ms = (int64_t)request_timeout_s * 1000;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -720,7 +731,7 @@ struct server *server_start(struct app *app, const char *listen_addr, int port, 
 	 * connections with. */
 	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
 					MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-				(uint16_t)port, NULL, NULL, on_request, app,
+				(uint16_t)port, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 				MHD_OPTION_CONNECTION_LIMIT, 4096u,

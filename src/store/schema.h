@@ -38,6 +38,12 @@
  * server does not start on such a database. idempotency.response is BLOB
  * (it holds sealed bytes). Migrations run with foreign keys off and end
  * with a foreign-key check (sqlite.c), as SQLite's table rebuild needs.
+ *
+ * Migration 4 (lead and assisting units) adds:
+ *  assignments.opinion  what an assisting (or review) unit answered, as a
+ *                JSON object of the answer's fields and "at": its opinion
+ *                (协办意见), kept beside the lead's answer, which alone
+ *                becomes the case's (core/assignments.c lead_sets_fields).
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -352,6 +358,8 @@ static const char *const schema_migrations[] = {
 	"ALTER TABLE notices_strict RENAME TO notices;"
 	"CREATE INDEX notices_org ON notices(org_id, id);"
 	"CREATE INDEX notices_case ON notices(case_id);",
+	/* 4: an assisting unit's opinion */
+	"ALTER TABLE assignments ADD COLUMN opinion TEXT;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -6,6 +6,7 @@
  */
 #include "store/store.h"
 #include "store/schema.h"
+#include "util/error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -241,12 +242,14 @@ static struct store_stmt *sqlite_stmt(struct store_conn *c, enum stmt_id id)
 {
 	struct store_stmt *s = &c->stmts[id];
 	if (!s->st) {
-		if (sqlite3_prepare_v3(c->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->st,
-				       NULL) != SQLITE_OK) {
+		int rc = sqlite3_prepare_v3(c->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &s->st, NULL);
+		if (rc != SQLITE_OK) {
 			/* A statement that does not prepare against our own schema is
 			 * a bug; report it loudly and let the caller's step fail. */
 			fprintf(stderr, "civicloop: statement %d does not prepare: %s\n", (int)id,
 				sqlite3_errmsg(c->db));
+			(void)NEVER(rc != SQLITE_NOMEM && rc != SQLITE_BUSY && rc != SQLITE_LOCKED);
 			return NULL;
 		}
 		s->conn = c;

@@ -111,6 +111,8 @@
 		" WHERE a.case_id = ?1 ORDER BY a.id") \
 	STMT(ST_ASG_UPDATE, "UPDATE assignments SET status = ?2, signed_at = ?3, done_at = ?4," \
 		" due_at = ?5, updated_at = ?6, sign_due_at = ?7 WHERE id = ?1") \
+	STMT(ST_ASG_OPINION_SET, "UPDATE assignments SET opinion = ?2, updated_at = ?3 WHERE id = ?1") \
+	STMT(ST_ASG_OPINION, "SELECT opinion FROM assignments WHERE id = ?1") \
 	/* events and the chain */ \
 	STMT(ST_EVENT_INSERT, "INSERT INTO events(seq, case_id, at, actor_id, org_id, action, from_status," \
 		" to_status, payload, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") \

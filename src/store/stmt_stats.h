@@ -3,6 +3,12 @@
  * store/statements.h for the conventions. docs/rates.md says in words what
  * each column counts.
  *
+ * No statement names a type's actions, states, channels or fields: the
+ * type's "rates" block (core/type_data.h) maps them, and core/stats.c binds
+ * them as parameters. A list is bound as a JSON array text and read with
+ * json_each(); a payload field as a JSON path text ('$."resolved"'). A
+ * parameter bound NULL (a step the type does not have) matches nothing.
+ *
  * Every statement starts from the same scope (STATS_SCOPE) and takes the
  * same parameters:
  *   ?1  the matter type's code
@@ -14,6 +20,20 @@
  *       the org id of a unit inside the subtree holding a live lead
  *       assignment on the case)
  * and returns one row per group key, ordered by key.
+ *
+ * ST_STATS_CASES also takes the rates block (STATS_P_* below):
+ *   ?6  JSON array: every action whose events the rates read (transfer,
+ *       reopen, callback, escalate)
+ *   ?7  rates.replies.state          ?8  rates.transfer.action
+ *   ?9  rates.reopens.actions (JSON) ?10 rates.follow_up.action
+ *   ?11 rates.reopens.follow_up_to (JSON)
+ *   ?12 JSON path of rates.follow_up.resolved.field,  ?13 its "in" (JSON)
+ *   ?14 JSON path of rates.follow_up.satisfied.field, ?15 its "in" (JSON)
+ *   ?16 rates.completion.states (JSON) ?17 rates.duplicates.state
+ *   ?18 rates.transfer.state         ?19 rates.transfer.channel
+ *   ?20 rates.local_resolution.escalate (JSON)
+ * and ST_STATS_ASSIGNMENTS:
+ *   ?6  rates.returns.action
  *
  * The common table expressions:
  *   sc   the cases in scope: of the type, received in [?3, ?4), owned by an
@@ -27,9 +47,10 @@
  *        subtree. With ?5 = 2: every assignment of the unit itself (any kind,
  *        any status) on an in-scope case.
  *   ret  the assignments cancelled by an approved return (the ids listed in
- *        approve_return events' payload.cancelled_assignments).
+ *        the return action's events' payload.cancelled_assignments).
  *   ev   per in-scope case, what its events say (only the events that matter
- *        are read: transfer_110, reopen, callback, and to_status 'replied').
+ *        are read: the actions of ?6, and those into the reply state; the
+ *        follow-up's payload is parsed only on its own events).
  *   fr   per replied case, whether its first reply came by the case deadline
  *        written in that event's payload.due_at.
  *
@@ -61,6 +82,26 @@
 	"  JOIN orgs lo ON lo.id = la.org_id WHERE ?5 = 2 AND la.kind = 'lead'" \
 	"  AND la.status <> 'cancelled' AND lo.path LIKE ?2 || '%')"
 
+/* Parameter numbers of ST_STATS_CASES and ST_STATS_ASSIGNMENTS (above). */
+enum {
+	STATS_P_ACTIONS = 6,
+	STATS_P_REPLY_STATE,
+	STATS_P_TRANSFER_ACTION,
+	STATS_P_REOPEN_ACTIONS,
+	STATS_P_CALLBACK_ACTION,
+	STATS_P_REOPEN_FOLLOW_UP_TO,
+	STATS_P_RESOLVED_PATH,
+	STATS_P_RESOLVED_IN,
+	STATS_P_SATISFIED_PATH,
+	STATS_P_SATISFIED_IN,
+	STATS_P_CLOSE_STATES,
+	STATS_P_MERGE_STATE,
+	STATS_P_TRANSFER_STATE,
+	STATS_P_TRANSFER_CHANNEL,
+	STATS_P_ESCALATE_ACTIONS,
+	STATS_P_RETURN_ACTION = 6, /* ST_STATS_ASSIGNMENTS */
+};
+
 #define STATS_ASSIGNMENTS \
 	", ak AS (SELECT sk.k, a.id, a.signed_at, a.sign_due_at FROM sk" \
 	"  CROSS JOIN assignments a ON a.case_id = sk.id JOIN orgs ao ON ao.id = a.org_id" \
@@ -69,31 +110,35 @@
 	"  CROSS JOIN assignments a ON a.case_id = sc.id WHERE ?5 = 2 AND a.org_id IN (SELECT k FROM sk))," \
 	" ret AS (SELECT DISTINCT j.value AS id FROM events e," \
 	"  json_each(e.payload, '$.cancelled_assignments') j" \
-	"  WHERE e.action = 'approve_return' AND e.case_id IN (SELECT id FROM sc))"
+	"  WHERE e.action = ?6 AND e.case_id IN (SELECT id FROM sc))"
 
 #define STATS_EVENTS \
-	", ev AS MATERIALIZED (SELECT e.case_id, max(e.action = 'transfer_110') AS to110," \
-	"  max(e.action = 'reopen' OR (e.action = 'callback' AND e.to_status = 'handling')) AS reopened," \
-	"  sum(e.action = 'callback') AS callbacks," \
-	"  sum(CASE WHEN e.action = 'callback' THEN json_type(e.payload, '$.resolved') = 'true'" \
-	"   ELSE 0 END) AS resolved," \
-	"  sum(CASE WHEN e.action = 'callback' THEN json_extract(e.payload, '$.satisfaction')" \
-	"   IN ('满意', '基本满意') ELSE 0 END) AS satisfied," \
-	"  min(CASE WHEN e.to_status = 'replied' THEN e.seq END) AS first_reply" \
+	", ev AS MATERIALIZED (SELECT e.case_id, max(e.action = ?8) AS to110," \
+	"  max(e.action IN (SELECT value FROM json_each(?9)) OR (e.action = ?10" \
+	"   AND e.to_status IN (SELECT value FROM json_each(?11)))) AS reopened," \
+	"  sum(e.action = ?10) AS callbacks," \
+	"  sum(CASE WHEN e.action = ?10 THEN json_extract(e.payload, ?12)" \
+	"   IN (SELECT value FROM json_each(?13)) ELSE 0 END) AS resolved," \
+	"  sum(CASE WHEN e.action = ?10 THEN json_extract(e.payload, ?14)" \
+	"   IN (SELECT value FROM json_each(?15)) ELSE 0 END) AS satisfied," \
+	"  max(e.action IN (SELECT value FROM json_each(?20))) AS escalated," \
+	"  min(CASE WHEN e.to_status = ?7 THEN e.seq END) AS first_reply" \
 	"  FROM events e WHERE e.case_id IN (SELECT id FROM sc)" \
-	"  AND (e.action IN ('transfer_110', 'reopen', 'callback') OR e.to_status = 'replied')" \
+	"  AND (e.action IN (SELECT value FROM json_each(?6)) OR e.to_status = ?7)" \
 	"  GROUP BY e.case_id)," \
 	" fr AS (SELECT ev.case_id, fe.at <= coalesce(" \
 	STATS_ISO_MS("json_extract(fe.payload, '$.due_at')") ", fe.at) AS on_time" \
 	"  FROM ev JOIN events fe ON fe.seq = ev.first_reply)"
 
 /* Columns read by core/stats.c (stats_read_cases), in this order. */
+#define STATS_CLOSED "sk.status IN (SELECT value FROM json_each(?16))"
 #define STATS_CASE_COLS \
-	"sk.k, count(*), sum(sk.status = 'closed'), sum(sk.status = 'merged')," \
-	" sum(sk.status = 'transferred_110'), sum(sk.channel = '110')," \
+	"sk.k, count(*), sum(" STATS_CLOSED "), sum(sk.status = ?17)," \
+	" sum(sk.status = ?18), sum(sk.channel = ?19)," \
 	" sum(json_type(sk.fields, '$.problem') = 'true'), sum(ev.to110)," \
 	" sum(ev.first_reply IS NOT NULL), sum(fr.on_time), sum(ev.reopened), sum(ev.callbacks)," \
-	" sum(ev.resolved), sum(ev.satisfied)"
+	" sum(ev.resolved), sum(ev.satisfied), sum(ev.escalated)," \
+	" sum(" STATS_CLOSED " AND ev.escalated IS NOT 1)"
 
 #define STATEMENTS_STATS(STMT) \
 	STMT(ST_STATS_CASES, STATS_SCOPE STATS_EVENTS " SELECT " STATS_CASE_COLS " FROM sk" \

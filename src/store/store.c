@@ -51,6 +51,8 @@ bool store_in_txn(struct store_conn *c)
 
 int sdone(struct store_stmt *s)
 {
+	if (!s)
+		return STORE_ERROR;
 	int rc = store_be->step(s);
 	store_be->reset(s);
 	return rc == STORE_ROW ? STORE_DONE : rc;

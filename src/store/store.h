@@ -81,14 +81,20 @@ int store_migrate(struct store_conn *c, char *err, size_t errcap);
 int store_exec(struct store_conn *c, enum stmt_id id);
 
 /* Prepared statement `id`, reset and with bindings cleared. Parameters are
- * 1-based. The statement belongs to the connection: do not free it. */
+ * 1-based. The statement belongs to the connection: do not free it. NULL if
+ * it could not be prepared (out of memory; anything else is a bug, asserted
+ * in debug builds): binding to NULL does nothing and stepping it fails with
+ * STORE_ERROR, so a caller checks once, at the step. */
 struct store_stmt *store_stmt(struct store_conn *c, enum stmt_id id);
-static inline void sbind_int(struct store_stmt *s, int i, int64_t v) { store_be->bind_int(s, i, v); }
-static inline void sbind_text(struct store_stmt *s, int i, const char *v) { store_be->bind_text(s, i, v); }
-static inline void sbind_blob(struct store_stmt *s, int i, const void *v, size_t n) { store_be->bind_blob(s, i, v, n); }
-static inline void sbind_null(struct store_stmt *s, int i) { store_be->bind_null(s, i); }
-static inline int sstep(struct store_stmt *s) { return store_be->step(s); }
-static inline void sreset(struct store_stmt *s) { store_be->reset(s); }
+static inline void sbind_int(struct store_stmt *s, int i, int64_t v) { if (s) store_be->bind_int(s, i, v); }
+static inline void sbind_text(struct store_stmt *s, int i, const char *v) { if (s) store_be->bind_text(s, i, v); }
+static inline void sbind_blob(struct store_stmt *s, int i, const void *v, size_t n) { if (s) store_be->bind_blob(s, i, v, n); }
+static inline void sbind_null(struct store_stmt *s, int i) { if (s) store_be->bind_null(s, i); }
+/* v, or NULL when v is 0 (an unset time or id). */
+static inline void sbind_opt_int(struct store_stmt *s, int i, int64_t v) { if (v) sbind_int(s, i, v); else sbind_null(s, i); }
+static inline int sstep(struct store_stmt *s) { return s ? store_be->step(s) : STORE_ERROR; }
+static inline void sreset(struct store_stmt *s) { if (s) store_be->reset(s); }
+/* Columns: only after sstep returned STORE_ROW, so s is never NULL here. */
 static inline int64_t scol_int(struct store_stmt *s, int i) { return store_be->col_int(s, i); }
 static inline const char *scol_text(struct store_stmt *s, int i) { return store_be->col_text(s, i); }
 static inline const void *scol_blob(struct store_stmt *s, int i) { return store_be->col_blob(s, i); }

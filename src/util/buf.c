@@ -33,6 +33,8 @@ static int buf_grow(struct buf *b, size_t need)
 	size_t n = b->alloc ? b->alloc : 256;
 	while (n < need + 1)
 		n *= 2;
+	if (n > b->cap + 1)
+		n = b->cap + 1; /* the allocation never exceeds the cap either */
 	char *p = realloc(b->data, n);
 	if (!p) {
 		b->overflow = true;

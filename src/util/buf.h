@@ -13,7 +13,7 @@
 struct buf {
 	char *data;    /* NUL-terminated, NULL until first append */
 	size_t len;    /* bytes used, excluding the NUL */
-	size_t alloc;  /* bytes allocated */
+	size_t alloc;  /* bytes allocated, at most cap + 1 */
 	size_t cap;    /* len never exceeds cap */
 	bool overflow; /* sticky: an append failed */
 };

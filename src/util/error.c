@@ -58,3 +58,8 @@ const char *err_message(const struct err *e)
 {
 	return e->message[0] ? e->message : err_default_message(e->kind);
 }
+
+int err_oom(struct err *e)
+{
+	return err_set(e, E_UNAVAILABLE, NULL, "服务器内存不足，请稍后重试");
+}

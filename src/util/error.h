@@ -3,11 +3,29 @@
  * the HTTP status, the dotted code of API.md's error shape, and the default
  * message in Simplified Chinese. Code raises an error with err_set(); the
  * HTTP layer turns a struct err into {"error":{"code","message","field"?}}.
+ *
+ * Out of memory, the one policy of the whole program: an allocation that
+ * fails makes the operation it serves fail as a whole, as 503 `unavailable`
+ * (err_oom), never a partial answer and never a partial write (a writer
+ * job's savepoint rolls back). jansson's setters take a NULL value and fail
+ * without leaking, so code checks the finished value (what json_pack,
+ * json_dumps or json_canonical return), not every step that built it.
+ *
+ * Broken invariants are bugs, not errors: NEVER(x) asserts in debug builds
+ * that x is false and still yields x in release builds, so the caller keeps
+ * a safe way out (SQLite's NEVER()).
  */
 #ifndef CIVICLOOP_UTIL_ERROR_H
 #define CIVICLOOP_UTIL_ERROR_H
 
+#include <assert.h>
 #include <stddef.h>
+
+#ifdef NDEBUG
+#define NEVER(x) (x)
+#else
+#define NEVER(x) ((x) ? (assert(!"invariant broken: " #x), 1) : 0)
+#endif
 
 #define ERROR_LIST(X) \
 	X(E_OK, 200, "ok", "成功") \
@@ -60,5 +78,7 @@ const char *err_default_message(enum err_kind kind);
 int err_set(struct err *e, enum err_kind kind, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 const char *err_message(const struct err *e);
+/* Out of memory (see above): sets *e to 503 unavailable, returns -1. */
+int err_oom(struct err *e);
 
 #endif

@@ -88,3 +88,11 @@ bool utf8_scrub(char *s)
 	}
 	return changed;
 }
+
+size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}

@@ -23,5 +23,8 @@ size_t utf8_cut(const char *s, size_t n, size_t max);
  * cut short at the end is dropped, any other invalid byte becomes '?'.
  * Returns true if s was changed. */
 bool utf8_scrub(char *s);
+/* Characters in the NUL-terminated s (assumes valid UTF-8: counts the bytes
+ * that do not continue a sequence). */
+size_t utf8_chars(const char *s);
 
 #endif

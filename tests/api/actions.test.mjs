@@ -179,7 +179,9 @@ test('callback 不满意 → back to handling with the assignments reopened; res
   await u.cg1.must(c.id, 'reply', { reply: '重新处理。' });
   x = await u.town1.must(c.id, 'reply', { reply: '配合重新处理。' });
   assert.equal(x.status, 'replied');
-  assert.equal(x.fields.reply, '配合重新处理。');
+  // the lead's reply is the case's; the assisting unit's is its opinion
+  assert.equal(x.fields.reply, '重新处理。');
+  assert.equal(x.assignments.find((a) => a.org.code === 'town.a').opinion.reply, '配合重新处理。');
   await u.sup1.must(c.id, 'review', {});
   x = await u.sup1.must(c.id, 'callback', { resolved: false, satisfaction: '满意' });
   assert.equal(x.status, 'handling');

@@ -8,7 +8,7 @@
 //
 // The binary is $CIVICLOOP_BIN, or build/civicloop under the repository root.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,12 +50,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * opts.cases === false: the demo county without its cases (clean rates).
  * opts.testClock: serve with CIVICLOOP_TEST_CLOCK=1, so srv.setClock(iso)
  * moves the business clock (deadlines, timers); sessions stay on real time.
+ * opts.env: extra environment for `demo` and `serve` (e.g. CIVICLOOP_CONFIG,
+ * a config folder with more matter types: see makeConfig).
  */
 export async function startServer(opts = {}) {
   // opts.dir: an existing directory to hold the database (e.g. a small tmpfs)
   const dir = opts.dir || (await mkdtemp(path.join(tmpdir(), 'civicloop-api-')));
   const db = path.join(dir, 'demo.db');
-  const demo = await runBin(['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])]);
+  const demo = await runBin(['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])],
+    opts.env ? { env: { ...process.env, ...opts.env } } : {});
   if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
 
   const srv = {
@@ -63,6 +66,7 @@ export async function startServer(opts = {}) {
     db,
     testClock: !!opts.testClock,
     serveArgs: opts.serveArgs || [],
+    env: opts.env || {},
     base: null,
     proc: null,
     stderr: '',
@@ -135,7 +139,7 @@ export async function startServer(opts = {}) {
 }
 
 async function serve(srv) {
-  const env = { ...process.env };
+  const env = { ...process.env, ...srv.env };
   if (srv.testClock) env.CIVICLOOP_TEST_CLOCK = '1';
   else delete env.CIVICLOOP_TEST_CLOCK;
   const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0', ...(srv.serveArgs || [])], {
@@ -304,3 +308,16 @@ export function addDays(date, n) {
 }
 
 export const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * A config folder for startServer({env: {CIVICLOOP_CONFIG: dir}}): the
+ * repository's calendar, demo county and matter types, plus the given type
+ * files (paths). Registers an `after` hook that removes it.
+ */
+export async function makeConfig(typeFiles = []) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-config-'));
+  for (const sub of ['calendar', 'demo', 'types']) await cp(path.join(REPO, 'config', sub), path.join(dir, sub), { recursive: true });
+  for (const f of typeFiles) await cp(f, path.join(dir, 'types', path.basename(f)));
+  after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -296,7 +296,9 @@ test('an assisting unit\'s approved return leaves the lead working (case stays h
   const d = await dispatched({ orgs: ['dept.cg', 'town.a'], lead: 'dept.cg' });
   await u.cg1.must(d.id, 'sign', {});
   let x = await u.town1.must(d.id, 'return', { reason: '该事项不属于本镇职责。' });
-  assert.equal(x.status, 'return_requested');
+  // only the assisting unit's part waits for the dispatcher: the case stays with the lead's work
+  assert.equal(x.status, 'handling');
+  assert.equal(asgOf(x, 'town.a').status, 'return_requested');
   x = await u.disp1.must(d.id, 'approve_return', {});
   assert.equal(x.status, 'handling');
   assert.equal(x.assignments.find((a) => a.org.code === 'town.a').status, 'cancelled');

@@ -1,7 +1,8 @@
 // Who sees and may do what, across orgs and roles (DESIGN §1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody } from './helpers.mjs';
+import path from 'node:path';
+import { startServer, assertError, caseBody, makeConfig, REPO } from './helpers.mjs';
 
 const srv = await startServer();
 
@@ -214,17 +215,24 @@ test('every action listed is accepted, one not listed is refused', async () => {
 });
 
 test('possible_duplicates offers only cases the caller may see', async () => {
-  const op1 = await srv.login('op1');
-  const ent1 = await srv.login('ent1');
+  // The hotline's create_roles leave only county-wide centre roles to
+  // register hotline orders (ent1 → 403, tests/api/assignments.test.mjs), so
+  // a narrow-scope creator registers a case of the test type `plain` (no
+  // create_roles: any case.create holder) with the phone of a hotline case.
+  const config = await makeConfig([path.join(REPO, 'tests', 'data', 'types', 'plain.json')]);
+  const s2 = await startServer({ cases: false, env: { CIVICLOOP_CONFIG: config } });
+  const op1 = await s2.login('op1');
+  const ent1 = await s2.login('ent1');
   const phone = '13911112222';
   const hidden = (await op1.create(caseBody({
     org: 'town.b', title: '长岭乡的另一件事', reporter: { name: '甲', phone },
   }))).case;
   assertError(await ent1.get(`/api/v1/cases/${hidden.id}`), 404);
+  assertError(await ent1.post('/api/v1/cases', caseBody({ reporter: { name: '乙', phone } })), 403);
   // ent1 registers for itself, with the same phone
-  const body = caseBody({ title: '企业自报', reporter: { name: '乙', phone } });
-  delete body.org;
-  const r = await ent1.post('/api/v1/cases', body);
+  const r = await ent1.post('/api/v1/cases', {
+    type: 'plain', class: '一般', channel: 'web', title: '企业自报', description: '企业自报的事项。', reporter: { name: '乙', phone },
+  });
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.case.org.code, 'ent.demo1');
   assert.ok(!r.json.possible_duplicates.some((d) => d.id === hidden.id),

@@ -1,0 +1,369 @@
+/*
+ * The effect table (effects.h) and the effects that change a case's own
+ * fields, links and deadlines. Effects on assignments live in
+ * assignments.c, the notify effect in notify.c. An effect runs inside the
+ * action's writer job, reads its params from the type definition and the
+ * request body, may add to the event's payload, and fails with x->e set.
+ */
+#include "core/effects.h"
+#include "core/engine_int.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+/* set_fields: copies the named body fields into the case's fields; either
+ * a list of names, or an object {"case field": "body field"}. */
+int effect_set_fields(struct act_ctx *x, json_t *params)
+{
+	json_t *names = json_object_get(params, "fields");
+	if (json_is_object(names)) {
+		const char *to;
+		json_t *from;
+		json_object_foreach(names, to, from)
+		{
+			json_t *v = json_object_get(x->body, json_string_value(from));
+			if (v)
+				json_object_set(x->cf->c.fields, to, v);
+		}
+		return 0;
+	}
+	size_t i;
+	json_t *name;
+	json_array_foreach(names, i, name)
+	{
+		json_t *v = json_object_get(x->body, json_string_value(name));
+		if (v)
+			json_object_set(x->cf->c.fields, json_string_value(name), v);
+	}
+	return 0;
+}
+
+/* start_timer: a case-level timer for the type's named deadline, from now. */
+static int effect_start_timer(struct act_ctx *x, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "timer"));
+	const struct deadline_spec *spec = type_deadline(x->t, name);
+	if (!spec)
+		return err_set(x->e, E_INTERNAL, NULL, "未定义的时限 %s", name ? name : "?");
+	int64_t due;
+	if (timer_start(x->w, x->t, x->cf->c.id, 0, name, spec, x->w->now, &due) != 0)
+		return store_fail(x->e);
+	char at[ISO8601_MAX];
+	time_format_iso(due, at, sizeof at);
+	json_object_set_new(x->payload, "timer_due_at", json_string(at));
+	return 0;
+}
+
+static int effect_stop_timer(struct act_ctx *x, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "timer"));
+	return timers_stop_case_kind(x->w, x->cf->c.id, name) == 0 ? 0 : store_fail(x->e);
+}
+
+/* count: adds one to the integer case field params.name. */
+static int effect_count(struct act_ctx *x, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "name"));
+	if (!name)
+		return err_set(x->e, E_INTERNAL, NULL, "count 缺少 name");
+	json_int_t n = json_integer_value(json_object_get(x->cf->c.fields, name));
+	json_object_set_new(x->cf->c.fields, name, json_integer(n + 1));
+	return 0;
+}
+
+/* Whether the case `other` exists, is visible to the actor and is still open. */
+static bool link_target_ok(struct act_ctx *x, int64_t other, bool *exists)
+{
+	struct case_full of;
+	*exists = case_load(x->w->conn, x->w->app, other, &of) == 0;
+	if (!*exists)
+		return false;
+	const struct type_state *st = type_state(of.c.type, of.c.status);
+	bool ok = case_visible(x->a, &of) && !NEVER(!st) && !st->final;
+	case_full_release(&of);
+	return ok;
+}
+
+/* link: links this case to the case whose id is in body[params.field]. */
+static int effect_link(struct act_ctx *x, json_t *params)
+{
+	const char *field = json_string_value(json_object_get(params, "field"));
+	const char *kind = json_string_value(json_object_get(params, "kind"));
+	json_t *v = json_object_get(x->body, field ? field : "into");
+	int64_t other = json_integer_value(v);
+	bool exists;
+	if (other == x->cf->c.id)
+		return err_set(x->e, E_FIELD_INVALID, field, "不能关联到工单自身");
+	if (!link_target_ok(x, other, &exists))
+		return err_set(x->e, E_FIELD_INVALID, field,
+			       exists ? "目标工单不存在或已办结" : "目标工单不存在");
+	struct store_stmt *s = store_stmt(x->w->conn, ST_LINK_INSERT);
+	sbind_int(s, 1, x->cf->c.id);
+	sbind_int(s, 2, other);
+	sbind_text(s, 3, kind ? kind : "related");
+	sbind_int(s, 4, x->w->now);
+	return sdone(s) == STORE_DONE ? 0 : store_fail(x->e);
+}
+
+static int effect_unlink(struct act_ctx *x, json_t *params)
+{
+	struct store_stmt *s = store_stmt(x->w->conn, ST_LINK_REMOVE);
+	sbind_int(s, 1, x->cf->c.id);
+	sbind_text(s, 2, json_string_value(json_object_get(params, "kind")));
+	sbind_int(s, 3, x->w->now);
+	return sdone(s) == STORE_DONE ? 0 : store_fail(x->e);
+}
+
+/* pause_clock / resume_clock: timers.c clock_switch. */
+static int effect_pause_clock(struct act_ctx *x, json_t *params)
+{
+	return clock_switch(x, true);
+}
+
+static int effect_resume_clock(struct act_ctx *x, json_t *params)
+{
+	return clock_switch(x, false);
+}
+
+/* The working days an extension grants: body[field], or when the body
+ * leaves it out the case's fields[case_field] (what was asked for); never
+ * more than was asked. 0, or -1 with x->e set. */
+static int extension_days(struct act_ctx *x, json_t *params, json_int_t *days)
+{
+	const char *field = json_string_value(json_object_get(params, "field"));
+	const char *asked_field = json_string_value(json_object_get(params, "case_field"));
+	json_t *asked = asked_field ? json_object_get(x->cf->c.fields, asked_field) : NULL;
+	json_t *given = json_object_get(x->body, field ? field : "days");
+	*days = json_integer_value(given ? given : asked);
+	if (given && asked && *days > json_integer_value(asked))
+		return err_set(x->e, E_FIELD_INVALID, field ? field : "days",
+			       "批准的延期天数不能超过申请的 %lld 个工作日",
+			       (long long)json_integer_value(asked));
+	if (*days <= 0)
+		return err_set(x->e, E_FIELD_INVALID, field ? field : "days", "延期天数必须为正");
+	return 0;
+}
+
+/* extend_deadline: moves the case's and its open assignments' handle
+ * deadlines by extension_days() working days. */
+static int effect_extend_deadline(struct act_ctx *x, json_t *params)
+{
+	struct wctx *w = x->w;
+	json_int_t days;
+	if (extension_days(x, params, &days) != 0)
+		return -1;
+	json_object_set_new(x->payload, "extended_days", json_integer(days));
+	const struct deadline_spec *cls = class_deadline(x->t, x->cf->c.class_);
+	enum deadline_unit unit = cls ? cls->unit : DEADLINE_WORKDAYS;
+	if (x->cf->c.due_at) {
+		x->cf->c.due_at = calendar_add_workdays(w->app->cal, x->cf->c.due_at - 1, (int)days);
+		if (timer_restart_case(w, x->t, x->cf->c.id, "case_due", unit, x->cf->c.due_at) != 0)
+			return store_fail(x->e);
+	}
+	for (int i = 0; i < x->cf->na; i++) {
+		struct asg_rec *g = &x->cf->a[i];
+		if (!asg_open(g) || !g->due_at)
+			continue;
+		g->due_at = calendar_add_workdays(w->app->cal, g->due_at - 1, (int)days);
+		if (asg_write(x, g) != 0)
+			return -1;
+		if (timers_stop_asg(w, g->id, "handle") != 0 ||
+		    timer_at(w, x->t, x->cf->c.id, g->id, "handle", unit, g->due_at, w->now) != 0)
+			return store_fail(x->e);
+	}
+	return 0;
+}
+
+/* check_problem (问题工单): flags the case when it has been reopened more
+ * than params.max_reopens times (counted in fields[params.counter]) or
+ * passed among more than params.max_units units. The flag stays. */
+static int effect_check_problem(struct act_ctx *x, json_t *params)
+{
+	if (json_is_true(json_object_get(x->cf->c.fields, "problem")))
+		return 0;
+	const char *counter = json_string_value(json_object_get(params, "counter"));
+	json_int_t max_reopens = json_integer_value(json_object_get(params, "max_reopens"));
+	json_int_t max_units = json_integer_value(json_object_get(params, "max_units"));
+	json_int_t reopens =
+		counter ? json_integer_value(json_object_get(x->cf->c.fields, counter)) : 0;
+	struct store_stmt *s = store_stmt(x->w->conn, ST_ASG_DISTINCT_ORGS);
+	sbind_int(s, 1, x->cf->c.id);
+	json_int_t units = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	const char *why = NULL;
+	if (max_reopens && reopens > max_reopens)
+		why = "发回重办超过规定次数";
+	else if (max_units && units > max_units)
+		why = "流转单位超过规定数量";
+	if (!why)
+		return 0;
+	json_object_set_new(x->cf->c.fields, "problem", json_true());
+	json_object_set_new(x->cf->c.fields, "problem_reason", json_string(why));
+	json_object_set_new(x->payload, "problem_flagged", json_string(why));
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	effect_fn fn;
+} effect_table[] = {
+	{"assign", effect_assign},
+	{"cancel_assignments", effect_cancel_assignments},
+	{"update_assignments", effect_update_assignments},
+	{"set_fields", effect_set_fields},
+	{"start_timer", effect_start_timer},
+	{"stop_timer", effect_stop_timer},
+	{"reopen_assignments", effect_reopen_assignments},
+	{"count", effect_count},
+	{"link", effect_link},
+	{"unlink", effect_unlink},
+	{"pause_clock", effect_pause_clock},
+	{"resume_clock", effect_resume_clock},
+	{"extend_deadline", effect_extend_deadline},
+	{"notify", effect_notify},
+	{"check_problem", effect_check_problem},
+	{"lead_moves_case", effect_lead_moves_case},
+	{"lead_sets_fields", effect_lead_sets_fields},
+	{"cancel_unit", effect_cancel_unit},
+};
+#define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
+
+int effect_index(const char *name)
+{
+	for (int i = 0; i < NEFFECTS; i++)
+		if (!strcmp(effect_table[i].name, name))
+			return i;
+	return -1;
+}
+
+int effects_run(struct act_ctx *x, const struct type_effect *ef, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (NEVER(ef[i].index < 0 || ef[i].index >= NEFFECTS))
+			return err_set(x->e, E_INTERNAL, NULL, NULL);
+		if (effect_table[ef[i].index].fn(x, ef[i].params) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* load-time checks (effects.h)                                        */
+
+/* v is absent, or a non-empty array of strings each passing ok(). */
+static bool strings_ok(json_t *v, bool (*ok)(const char *))
+{
+	size_t i;
+	json_t *x;
+	if (!v)
+		return true;
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return false;
+	json_array_foreach(v, i, x) if (!json_is_string(x) || !ok(json_string_value(x))) return false;
+	return true;
+}
+
+static bool any_text(const char *s)
+{
+	return s && *s;
+}
+
+static bool creating_role(const char *role)
+{
+	return role_known(role) && role_carries(role, P_CASE_CREATE);
+}
+
+static bool asg_kind_ok(const char *kind)
+{
+	return !strcmp(kind, "lead") || !strcmp(kind, "assist") || !strcmp(kind, "review");
+}
+
+/* One effect's parameters; NULL if fine, else what is wrong. */
+static const char *effect_params_fault(const struct matter_type *t, const struct type_effect *ef)
+{
+	json_t *p = ef->params;
+	if (ef->index == effect_index("assign")) {
+		json_t *kind = json_object_get(p, "kind"), *ex = json_object_get(p, "excluded_by_lead");
+		if (kind && (!json_is_string(kind) || !asg_kind_ok(json_string_value(kind))))
+			return "assign 的 kind 只能是 lead、assist 或 review";
+		if (!strings_ok(json_object_get(p, "org_kinds"), org_kind_known))
+			return "assign 的 org_kinds 必须是单位类别（orgs.kind）的非空数组";
+		const char *k;
+		json_t *v;
+		if (ex && !json_is_object(ex))
+			return "assign 的 excluded_by_lead 必须是对象";
+		json_object_foreach(ex, k, v) if (!org_kind_known(k) || !v || !strings_ok(v, org_kind_known))
+			return "assign 的 excluded_by_lead 须为 {单位类别: [单位类别…]}";
+	} else if (ef->index == effect_index("cancel_unit")) {
+		const char *to = json_string_value(json_object_get(p, "lead_to"));
+		if (!to || !type_state(t, to))
+			return "cancel_unit 的 lead_to 必须是本类型的状态";
+		if (!strings_ok(json_object_get(p, "from"), any_text))
+			return "cancel_unit 的 from 必须是承办任务状态的非空数组";
+	}
+	return NULL;
+}
+
+static const char *effects_fault(const struct matter_type *t, const struct type_effect *ef, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *f = effect_params_fault(t, &ef[i]);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* The file of dir defining type `code`, into file (its name; "?" if none). */
+static void type_file(const char *dir, const char *code, char *file, size_t cap)
+{
+	snprintf(file, cap, "?");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		char path[1200];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		json_t *doc = json_load_file(path, 0, NULL);
+		bool hit = json_is_string(json_object_get(doc, "code")) &&
+			   !strcmp(json_string_value(json_object_get(doc, "code")), code);
+		json_decref(doc);
+		if (hit) {
+			snprintf(file, cap, "%s", de->d_name);
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+int effects_check_types(const struct type_registry *r, const char *dir, char *err, size_t errcap)
+{
+	for (int i = 0; i < r->ntypes; i++) {
+		const struct matter_type *t = &r->types[i];
+		char where[96] = "create_roles";
+		const char *f = NULL;
+		if (!strings_ok(json_object_get(t->json, "create_roles"), creating_role))
+			f = "必须是能登记工单的角色（带 case.create）的非空数组";
+		for (int j = 0; !f && j < t->nactions; j++) {
+			const struct type_action *a = &t->actions[j];
+			f = effects_fault(t, a->effects, a->neffects);
+			for (int k = 0; !f && k < a->nbranches; k++)
+				f = effects_fault(t, a->branches[k].effects, a->branches[k].neffects);
+			if (f)
+				snprintf(where, sizeof where, "动作 %s", a->code);
+		}
+		if (f) {
+			char file[256];
+			type_file(dir, t->code, file, sizeof file);
+			snprintf(err, errcap, "%s: %s: %s", file, where, f);
+			return -1;
+		}
+	}
+	return 0;
+}

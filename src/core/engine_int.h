@@ -1,0 +1,112 @@
+/*
+ * What the engine's files share (engine.h lists them): the context of one
+ * action as it runs, the effect signature, and the helpers one file offers
+ * the others. Everything here runs inside a writer job; a function that
+ * fails sets *e (its act_ctx's e) unless it says otherwise, and the writer
+ * rolls the job back. Nothing outside the engine's files includes this.
+ */
+#ifndef CIVICLOOP_CORE_ENGINE_INT_H
+#define CIVICLOOP_CORE_ENGINE_INT_H
+
+#include "core/app.h"
+#include "core/engine.h"
+
+/* One action being applied (action.c), handed to every effect. */
+struct act_ctx {
+	struct wctx *w;
+	const struct actor *a;
+	const struct matter_type *t; /* cf's type, never NULL */
+	const struct type_action *act;
+	struct case_full *cf;  /* the case as loaded; effects change it in place */
+	json_t *body;          /* the request, checked (action_body_check) */
+	json_t *payload;       /* the event's payload, effects add to it */
+	struct asg_rec *mine;  /* the caller's assignment (on_assignment actions), or NULL */
+	/* the case's next state as an effect decided it (lead_moves_case keeps
+	 * the state, cancel_unit sends a case whose lead is withdrawn back);
+	 * NULL = the action's own `to` and branches decide */
+	const char *next;
+	struct err *e;
+};
+
+/* An effect: 0, or -1 with x->e set. params is the effect's object in the type. */
+typedef int (*effect_fn)(struct act_ctx *x, json_t *params);
+
+/* A store write failed: 503, always -1. */
+int store_fail(struct err *e);
+
+/* input.c */
+int action_body_check(struct act_ctx *x);
+int case_fields_check(struct store_conn *c, const struct matter_type *t, json_t *fields,
+		      struct err *e);
+/* Checks reporter {"name"?,"phone"?,"confidential"?} and seals it into
+ * enc, enclen (the caller frees *enc); a phone's blind index goes to idx
+ * with *has_idx set; a confidential reporter sets *confidential. */
+int reporter_check(const struct app *app, json_t *rep, bool *confidential, unsigned char **enc,
+		   size_t *enclen, unsigned char idx[HASH_LEN], bool *has_idx, struct err *e);
+
+/* conditions.c */
+bool status_listed(json_t *list, const char *status); /* NULL list: any */
+bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf);
+bool actor_may_act(const struct actor *a, const struct type_action *act, const char *org_path);
+/* Index of the caller's assignment for an on_assignment action, -1 if none;
+ * *any_role tells whether the caller may act on any live assignment at all
+ * (or, on a case without one, holds one of the action's roles over the
+ * case's org). A non-NULL org (a code or an id) picks that unit's
+ * assignment among those the caller may act on (a dispatcher ruling on one
+ * of several units' returns). */
+int find_my_assignment(const struct actor *a, const struct type_action *act,
+		       const struct case_full *cf, json_t *org, bool *any_role);
+bool org_setting_true(struct store_conn *c, int64_t org_id, const char *key);
+/* Whether assignment g is the unit `org` names (a code or an id). */
+bool asg_is_org(const struct asg_rec *g, json_t *org);
+
+/* timers.c: 0 or -1, *e left alone unless it is an argument */
+/* The handle deadline of the case's class, else the type's "handle". */
+const struct deadline_spec *class_deadline(const struct matter_type *t, const char *cls);
+/* A timer falling due at `due`; unit is how it counts when paused. Its
+ * warning comes warn_before_ms earlier, unless that is not after `start`. */
+int timer_at(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
+	     const char *kind, enum deadline_unit unit, int64_t due, int64_t start);
+/* A timer for deadline spec counted from `from`; its due time into *due_out. */
+int timer_start(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
+		const char *kind, const struct deadline_spec *spec, int64_t from,
+		int64_t *due_out);
+/* Stops the case's own `kind` timers and starts one due at `due` from now. */
+int timer_restart_case(struct wctx *w, const struct matter_type *t, int64_t case_id,
+		       const char *kind, enum deadline_unit unit, int64_t due);
+int timers_stop_case_kind(struct wctx *w, int64_t case_id, const char *kind);
+int timers_stop_case(struct wctx *w, int64_t case_id);
+/* An assignment's timers of `kind` (NULL: all) stop. */
+int timers_stop_asg(struct wctx *w, int64_t asg_id, const char *kind);
+/* pause: the case's running timers stop counting; resume: paused ones run
+ * again, due later by the working time that passed. Sets x->e. */
+int clock_switch(struct act_ctx *x, bool pause);
+
+/* assignments.c */
+bool asg_live(const struct asg_rec *g);  /* not cancelled */
+bool asg_open(const struct asg_rec *g);  /* live and not done */
+int asg_write(struct act_ctx *x, struct asg_rec *g);
+/* The caller's own assignment moves as the action says (assignment_to, or
+ * approval_to when its org wants the unit lead to approve first). */
+int asg_take_action(struct act_ctx *x);
+int effect_assign(struct act_ctx *x, json_t *params);
+int effect_cancel_assignments(struct act_ctx *x, json_t *params);
+int effect_update_assignments(struct act_ctx *x, json_t *params);
+int effect_reopen_assignments(struct act_ctx *x, json_t *params);
+int effect_lead_moves_case(struct act_ctx *x, json_t *params);
+int effect_lead_sets_fields(struct act_ctx *x, json_t *params);
+int effect_cancel_unit(struct act_ctx *x, json_t *params);
+/* The live lead assignment of the case, or NULL. */
+struct asg_rec *asg_lead(struct case_full *cf);
+/* Whether kind is an org kind of the schema (orgs.kind). */
+bool org_kind_known(const char *kind);
+
+/* notify.c */
+int effect_notify(struct act_ctx *x, json_t *params);
+
+/* effects.c: set_fields (also the lead's part of lead_sets_fields) */
+int effect_set_fields(struct act_ctx *x, json_t *params);
+/* effects.c: runs the n effects in order, stopping at the first failure. */
+int effects_run(struct act_ctx *x, const struct type_effect *ef, int n);
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * Creating a case (engine_create): the body is checked in a fixed order
+ * (known keys, type, class, channel, text, owning org, received time,
+ * location, reporter, fields), then the case is numbered and stored with
+ * its deadline timer and its "create" event, and answered with the case as
+ * the creator sees it and earlier cases from the same phone. Runs in a
+ * writer job; any failure leaves nothing written.
+ */
+#include "core/engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+/* A case being created, as its checks fill it in. */
+struct intake {
+	const struct matter_type *t; /* set by intake_kind */
+	const char *cls, *channel;   /* the class is the type's, never NULL */
+	const char *desc;
+	char title[CASE_TITLE_MAX * 4 + 1];
+	int64_t org_id;
+	char org_path[256], org_code[64];
+	int64_t received;
+	json_t *loc;         /* owned; NULL if none */
+	json_t *fields;      /* owned; an object once checked */
+	unsigned char *enc;  /* owned: the sealed reporter, NULL if none */
+	size_t enclen;
+	unsigned char idx[HASH_LEN]; /* the phone's blind index, if has_idx */
+	bool has_idx, confidential;
+	char no[32];
+	int64_t id; /* once stored */
+};
+
+static const char *const create_keys[] = {"type",     "class",    "channel", "title",
+					  "description", "location", "reporter", "org",
+					  "fields",   "received_at"};
+static const struct text_rule description_rule = {
+	.field = "description",
+	.max = CASE_TEXT_MAX,
+	.flags = TEXT_MULTILINE | TEXT_NONEMPTY,
+	.invalid = "description 必须是非空文本",
+	.too_long = "诉求内容最多 " TEXT_STR(CASE_TEXT_MAX) " 字",
+};
+static const struct text_rule title_rule = {
+	.field = "title",
+	.max = CASE_TITLE_MAX,
+	.flags = TEXT_NONEMPTY,
+	.invalid = "title 必须是非空单行文本",
+	.too_long = "标题最多 " TEXT_STR(CASE_TITLE_MAX) " 字",
+};
+
+/* Whether grant g may register cases of type t: its role carries
+ * case.create and, when the type lists "create_roles", is one of them. */
+static bool grant_creates(const struct role_grant *g, const struct matter_type *t)
+{
+	json_t *roles = json_object_get(t->json, "create_roles");
+	return role_carries(g->role, P_CASE_CREATE) && (!roles || status_listed(roles, g->role));
+}
+
+/* The first grant of a that may register cases of t over org_path (any
+ * scope when org_path is NULL), or NULL. */
+static const struct role_grant *creating_grant(const struct actor *a,
+					       const struct matter_type *t, const char *org_path)
+{
+	for (int i = 0; i < a->nroles; i++)
+		if (grant_creates(&a->roles[i], t) &&
+		    (!org_path || path_within(org_path, a->roles[i].scope_path)))
+			return &a->roles[i];
+	return NULL;
+}
+
+/* Known keys only; the type (which the caller's role may register, 403),
+ * its class and the channel. */
+static int intake_kind(struct wctx *w, const struct actor *a, json_t *body, struct intake *in,
+		       struct err *e)
+{
+	if (!json_is_object(body))
+		return err_set(e, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
+	const char *bad = json_unknown_key(body, create_keys, sizeof create_keys / sizeof *create_keys);
+	if (bad)
+		return err_set(e, E_FIELD_UNKNOWN, bad, "不认识的字段 %s", bad);
+	const char *tcode = json_string_value(json_object_get(body, "type"));
+	if (!tcode)
+		return err_set(e, E_FIELD_REQUIRED, "type", "缺少事项类型 type");
+	in->t = types_find(w->app->types, tcode);
+	if (!in->t)
+		return err_set(e, E_FIELD_INVALID, "type", "没有事项类型 %.64s", tcode);
+	if (!creating_grant(a, in->t, NULL))
+		return err_set(e, E_FORBIDDEN, "type", "您的角色不能登记“%s”", in->t->name);
+	json_t *jcls = json_object_get(body, "class");
+	in->cls = jcls ? json_string_value(jcls) : in->t->default_class;
+	if ((jcls && !in->cls) || (in->cls && !type_class(in->t, in->cls)))
+		return err_set(e, E_FIELD_INVALID, "class", "类型 %s 没有这个分类", in->t->code);
+	if (!in->cls)
+		return err_set(e, E_FIELD_REQUIRED, "class", "缺少分类 class");
+	json_t *jch = json_object_get(body, "channel");
+	in->channel = jch ? json_string_value(jch) : in->t->default_channel;
+	if ((jch && !in->channel) || (in->channel && !type_has_channel(in->t, in->channel)))
+		return err_set(e, E_FIELD_INVALID, "channel", "不支持的渠道");
+	return 0;
+}
+
+/* The description, and the title: given, or the description's first 30
+ * characters on one line. */
+static int intake_text(json_t *body, struct intake *in, struct err *e)
+{
+	json_t *jdesc = json_object_get(body, "description");
+	if (!jdesc)
+		return err_set(e, E_FIELD_REQUIRED, "description", "缺少诉求内容 description");
+	if (text_check(jdesc, &description_rule, e) != 0)
+		return -1;
+	in->desc = json_string_value(jdesc);
+	json_t *jtitle = json_object_get(body, "title");
+	if (!jtitle) {
+		text_head(in->desc, 30, in->title, sizeof in->title);
+		return 0;
+	}
+	if (text_check(jtitle, &title_rule, e) != 0)
+		return -1;
+	snprintf(in->title, sizeof in->title, "%s", json_string_value(jtitle));
+	return 0;
+}
+
+/* The owning org: given, or the actor's own creation scope. */
+static int intake_org(struct wctx *w, const struct actor *a, json_t *body, struct intake *in,
+		      struct err *e)
+{
+	json_t *jorg = json_object_get(body, "org");
+	if (jorg) {
+		if (org_resolve(w->conn, jorg, &in->org_id, in->org_path, sizeof in->org_path,
+				in->org_code, sizeof in->org_code) != 0)
+			return err_set(e, E_FIELD_INVALID, "org", "不是已知的单位");
+	} else {
+		const struct role_grant *g = creating_grant(a, in->t, NULL);
+		if (!g)
+			return err_set(e, E_FORBIDDEN, NULL, "没有登记工单的权限");
+		in->org_id = g->scope_org;
+		snprintf(in->org_path, sizeof in->org_path, "%s", g->scope_path);
+		snprintf(in->org_code, sizeof in->org_code, "%s", g->scope_code);
+	}
+	if (!creating_grant(a, in->t, in->org_path))
+		return err_set(e, E_FORBIDDEN, "org", "不能为该单位登记工单");
+	return 0;
+}
+
+/* When the matter was received: now, or for importers the body's time. */
+static int intake_received(struct wctx *w, const struct actor *a, json_t *body,
+			   struct intake *in, struct err *e)
+{
+	json_t *jrec = json_object_get(body, "received_at");
+	in->received = w->now;
+	if (!jrec)
+		return 0;
+	if (!json_is_string(jrec) || time_parse_iso(json_string_value(jrec), &in->received) != 0)
+		return err_set(e, E_FIELD_INVALID, "received_at", "received_at 不是合法的时间");
+	if (!actor_can(a, P_CASE_IMPORT, in->org_path))
+		in->received = w->now; /* honoured for importers only (API.md) */
+	else if (in->received > w->now + 5 * MS_PER_MINUTE)
+		return err_set(e, E_FIELD_INVALID, "received_at", "受理时间不能晚于现在");
+	return 0;
+}
+
+/* Location, reporter and the type's fields. */
+static int intake_details(struct wctx *w, json_t *body, struct intake *in, struct err *e)
+{
+	json_t *jloc = json_object_get(body, "location");
+	if (jloc && !json_is_null(jloc) && case_location_check(jloc, &in->loc, e) != 0)
+		return -1;
+	json_t *jrep = json_object_get(body, "reporter");
+	if (jrep && !json_is_null(jrep) &&
+	    reporter_check(w->app, jrep, &in->confidential, &in->enc, &in->enclen, in->idx,
+			   &in->has_idx, e) != 0)
+		return -1;
+	const struct type_class *k = type_class(in->t, in->cls);
+	if (NEVER(!k))
+		return err_set(e, E_INTERNAL, NULL, NULL);
+	if (k->confidential)
+		in->confidential = true;
+	json_t *fields = json_object_get(body, "fields");
+	in->fields = fields ? json_deep_copy(fields) : json_object();
+	if (!in->fields)
+		return err_oom(e);
+	return case_fields_check(w->conn, in->t, in->fields, e);
+}
+
+/* The next number of the type on the received day: prefix, date, sequence. */
+static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t received,
+			char *out, size_t cap)
+{
+	int y, m, d;
+	time_ymd_from_day(time_day_of(received), &y, &m, &d);
+	char name[48];
+	snprintf(name, sizeof name, "no:%s:%04d%02d%02d", t->prefix, y, m, d);
+	struct store_stmt *s = store_stmt(w->conn, ST_COUNTER_NEXT);
+	sbind_text(s, 1, name);
+	if (sstep(s) != STORE_ROW) {
+		sreset(s);
+		return -1;
+	}
+	int64_t n = scol_int(s, 0);
+	sreset(s);
+	snprintf(out, cap, "%s%04d%02d%02d%06lld", t->prefix, y, m, d, (long long)n);
+	return 0;
+}
+
+static const struct type_state *initial_state(const struct matter_type *t)
+{
+	const struct type_state *initial = NULL;
+	for (int i = 0; i < t->nstates; i++)
+		if (t->states[i].initial)
+			initial = &t->states[i];
+	return initial;
+}
+
+/* The cases row: 0 with in->id, or -1 (the store failed). */
+static int case_insert(struct wctx *w, const struct actor *a, struct intake *in,
+		       const char *state, int64_t due, const char *ext_ref)
+{
+	char *loc_text = in->loc ? json_canonical(in->loc) : NULL;
+	char *fields_text = json_canonical(in->fields);
+	struct store_stmt *s = store_stmt(w->conn, ST_CASE_INSERT);
+	sbind_text(s, 1, in->no);
+	sbind_text(s, 2, in->t->code);
+	sbind_text(s, 3, in->cls);
+	sbind_text(s, 4, in->channel);
+	sbind_text(s, 5, state);
+	sbind_text(s, 6, in->title);
+	sbind_text(s, 7, in->desc);
+	sbind_text(s, 8, loc_text);
+	sbind_int(s, 9, in->org_id);
+	sbind_blob(s, 10, in->enc, in->enclen);
+	if (in->has_idx)
+		sbind_blob(s, 11, in->idx, HASH_LEN);
+	else
+		sbind_null(s, 11);
+	sbind_int(s, 12, in->confidential);
+	sbind_text(s, 13, fields_text);
+	sbind_int(s, 14, in->received);
+	sbind_opt_int(s, 15, due);
+	sbind_int(s, 16, a->user_id);
+	sbind_int(s, 17, w->now);
+	sbind_text(s, 18, ext_ref);
+	bool ok = fields_text && (loc_text || !in->loc) && sdone(s) == STORE_DONE;
+	free(loc_text);
+	free(fields_text);
+	if (!ok)
+		return -1;
+	in->id = store_last_id(w->conn);
+	return 0;
+}
+
+/* The "create" event on the chain. */
+static int intake_event(struct wctx *w, const struct actor *a, const struct intake *in,
+			const char *state, const char *ext_ref)
+{
+	char rat[ISO8601_MAX];
+	time_format_iso(in->received, rat, sizeof rat);
+	json_t *payload = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s,s:b}", "no", in->no, "type",
+				    in->t->code, "class", in->cls, "channel", in->channel, "org",
+				    in->org_code, "received_at", rat, "confidential",
+				    in->confidential);
+	if (payload && ext_ref)
+		json_object_set_new(payload, "ext_ref", json_string(ext_ref));
+	char *ptext = json_canonical(payload);
+	json_decref(payload);
+	if (!ptext)
+		return -1;
+	struct event_rec ev = {.case_id = in->id, .at = w->now, .actor_id = a->user_id,
+			       .org_id = a->org_id, .action = "create", .from = NULL,
+			       .to = state, .payload = ptext};
+	int rc = wctx_event(w, &ev);
+	free(ptext);
+	return rc;
+}
+
+/* Numbers and stores the checked case with its deadline timer and event. */
+static int intake_store(struct wctx *w, const struct actor *a, struct intake *in,
+			const char *ext_ref, struct err *e)
+{
+	const struct type_state *initial = initial_state(in->t);
+	if (NEVER(!initial))
+		return err_set(e, E_INTERNAL, NULL, NULL);
+	const struct deadline_spec *dl = class_deadline(in->t, in->cls);
+	int64_t due = dl ? deadline_due(w->app->cal, *dl, in->received) : 0;
+	if (next_case_no(w, in->t, in->received, in->no, sizeof in->no) != 0 ||
+	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 ||
+	    (dl && timer_start(w, in->t, in->id, 0, "case_due", dl, in->received, NULL) != 0) ||
+	    intake_event(w, a, in, initial->code, ext_ref) != 0)
+		return store_fail(e);
+	return 0;
+}
+
+/* Earlier cases from the same phone that the caller may see. A confidential
+ * case is listed only to a pii.read holder over it, and the hint is then a
+ * view of its reporter (tying the phone to it), recorded as pii.view: to
+ * anyone else the hint would confirm who reported it. NULL if the store
+ * or memory failed. */
+static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
+				   const unsigned char idx[HASH_LEN], int64_t received, int64_t self)
+{
+	int64_t ids[10];
+	int n = 0;
+	struct store_stmt *s = store_stmt(w->conn, ST_CASE_BY_PHONE);
+	sbind_blob(s, 1, idx, HASH_LEN);
+	sbind_int(s, 2, received - DUPLICATE_WINDOW_MS);
+	sbind_int(s, 3, self);
+	while (n < 10 && sstep(s) == STORE_ROW)
+		ids[n++] = scol_int(s, 0);
+	sreset(s);
+	json_t *arr = json_array();
+	for (int i = 0; arr && i < n; i++) {
+		struct case_full cf;
+		if (case_load(w->conn, w->app, ids[i], &cf) != 0)
+			continue;
+		bool shown = case_visible(a, &cf) &&
+			     (!cf.c.confidential || actor_can(a, P_PII_READ, cf.c.org_path));
+		char at[ISO8601_MAX];
+		time_format_iso(cf.c.received_at, at, sizeof at);
+		/* a failed pii.view (the store) or hint (memory) fails the create */
+		if ((shown && cf.c.confidential && engine_record_pii_view(w, a, cf.c.id) != 0) ||
+		    (shown && json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id",
+								   (json_int_t)cf.c.id, "no", cf.c.no,
+								   "title", cf.c.title, "status",
+								   cf.c.status, "received_at", at,
+								   "reason", "same_phone")) != 0)) {
+			json_decref(arr);
+			arr = NULL;
+		}
+		case_full_release(&cf);
+	}
+	return arr;
+}
+
+/* {"case","possible_duplicates","routing"} for the stored case. */
+static int intake_answer(struct wctx *w, const struct actor *a, const struct intake *in,
+			 json_t **out, struct err *e)
+{
+	json_t *cj;
+	if (case_view_record(w, a, in->id, &cj, e) != 0)
+		return -1;
+	json_t *dups = in->has_idx ? possible_duplicates(w, a, in->idx, in->received, in->id)
+				   : json_array();
+	if (!dups) {
+		json_decref(cj);
+		return store_fail(e);
+	}
+	*out = json_pack("{s:o,s:o,s:[]}", "case", cj, "possible_duplicates", dups, "routing");
+	return *out ? 0 : err_oom(e);
+}
+
+int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
+		  struct err *e)
+{
+	return engine_create_ext(w, a, body, NULL, out, e);
+}
+
+int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
+		      json_t **out, struct err *e)
+{
+	struct intake in = {0};
+	int rc = -1;
+	if (intake_kind(w, a, body, &in, e) == 0 && intake_text(body, &in, e) == 0 &&
+	    intake_org(w, a, body, &in, e) == 0 && intake_received(w, a, body, &in, e) == 0 &&
+	    intake_details(w, body, &in, e) == 0 && intake_store(w, a, &in, ext_ref, e) == 0 &&
+	    intake_answer(w, a, &in, out, e) == 0)
+		rc = 0;
+	json_decref(in.loc);
+	json_decref(in.fields);
+	free(in.enc);
+	return rc;
+}

@@ -1,0 +1,108 @@
+/*
+ * The parts of a matter type that tell the rest of the server what the
+ * type's own names mean (DESIGN.md §2: "No C or SQL names a type's actions
+ * or states"). types.c loads the lifecycle (states, actions, effects); this
+ * module loads and checks, in the same pass, the blocks that other modules
+ * read by meaning:
+ *
+ *   rates          which state a reply enters and which count as 办结,
+ *                  which action is the follow-up (回访) and which of its
+ *                  fields say resolved and satisfied, which action approves
+ *                  a return, which reopen, which state a merged duplicate
+ *                  is in, the 110 transfer, and for disputes which actions
+ *                  escalate (core/stats.c, store/stmt_stats.h; docs/rates.md)
+ *   queues         named work queues as states (+ every overdue case)
+ *                  (GET /api/v1/cases?queue=, core/caseview.c)
+ *   auto_urge      the timers whose overdue makes the scheduler act, and the
+ *                  action it records (core/scheduler.c)
+ *   public_reply   the fields holding the reply citizens may read and the
+ *                  states in which they may (api/public.c)
+ *   org_settings   the boolean unit settings the type's actions consult
+ *                  ("approval": {"org_setting"}) (PATCH /api/v1/orgs/{id})
+ *   linkage        {"110": …}: the type that receives calls handed over by
+ *                  110, with the channel, class and fields they get
+ *                  (api/linkage.c)
+ *
+ * Every name is checked against the type at load; a fault stops the server
+ * at start with "FILE: KEY: what is wrong". All pointers below borrow from
+ * the type's JSON (matter_type.json), which lives as long as the registry,
+ * so nothing here is freed on its own.
+ */
+#ifndef CIVICLOOP_CORE_TYPE_DATA_H
+#define CIVICLOOP_CORE_TYPE_DATA_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct matter_type;
+struct type_registry;
+
+#define TYPE_DATA_NAME_MAX 64 /* bytes of a field, queue or setting name */
+
+/* {"field": F, "in": [values]}: an event payload's field F holds one of the
+ * values (compared as SQL values; the values match F's kind). */
+struct rate_cond {
+	const char *field; /* a field of the callback action, [A-Za-z0-9_] */
+	json_t *in;        /* non-empty array */
+};
+
+/* The "rates" block: DESIGN §4's rates in the type's own names (the JSON
+ * key beside each field; docs/rates.md). Whatever is NULL the type does
+ * not have, and its numerator counts 0. */
+struct type_rates {
+	bool defined;                 /* the type has a rates block (else no /stats) */
+	const char *reply_state;      /* replies.state: the first event into it is the reply */
+	json_t *close_states;         /* completion.states: final states that count as 办结 */
+	const char *callback_action;  /* follow_up.action: 回访 */
+	struct rate_cond resolved;    /* follow_up.resolved, on its payload */
+	struct rate_cond satisfied;   /* follow_up.satisfied */
+	const char *return_action;    /* returns.action: approves a return (cancel_assignments) */
+	json_t *reopen_actions;       /* reopens.actions: 发回重办 by hand; NULL or array */
+	json_t *reopen_follow_up_to;  /* reopens.follow_up_to: a follow-up into one reopens */
+	const char *merge_state;      /* duplicates.state: 并单 */
+	const char *transfer_action;  /* transfer.action: handed to 110 */
+	const char *transfer_state;   /* transfer.state */
+	const char *transfer_channel; /* transfer.channel: cases that came from 110 */
+	json_t *escalate_actions;     /* local_resolution.escalate; NULL: no such rate */
+};
+
+struct type_linkage {
+	const char *channel;        /* NULL: the type takes no 110 hand-overs */
+	const char *class_;         /* when the category names no class */
+	const char *incident_field; /* keeps the incident number */
+	const char *category_field; /* keeps 110's category */
+};
+
+struct type_data {
+	struct type_rates rates;
+	json_t *queues;          /* object: name → {"status": [...], "or_overdue"?}; or NULL */
+	const char *urge_action; /* recorded when an auto_urge timer is overdue; NULL = none */
+	json_t *urge_timers;     /* timer kinds that trigger it */
+	const char *urge_label;  /* the notice's label, may be NULL */
+	json_t *reply_fields;    /* public_reply.fields, NULL = no public reply */
+	json_t *reply_states;    /* public_reply.states (besides final ones), may be NULL */
+	json_t *org_settings;    /* array of {"code","name"}, or NULL */
+	struct type_linkage linkage;
+};
+
+/* Loads and checks the blocks above for t, whose lifecycle types.c has just
+ * loaded from `file`, into t->data. r holds the types loaded before it (for
+ * the checks across types). Returns 0, or -1 with "file: key: reason" in err. */
+int type_data_load(const struct type_registry *r, struct matter_type *t, const char *file,
+                   char *err, size_t errcap);
+
+/* A named work queue of t: its statuses (borrowed array) and whether every
+ * open overdue case joins it. False if t has no such queue. */
+bool type_queue(const struct matter_type *t, const char *name, json_t **statuses, bool *or_overdue);
+/* Whether an overdue timer of this kind triggers t's automatic urge. */
+bool type_auto_urges(const struct matter_type *t, const char *timer_kind);
+/* Whether citizens may read the reply in state `status` (final states and
+ * public_reply.states), and the first non-empty reply field of `fields`. */
+const char *type_public_reply(const struct matter_type *t, const char *status, json_t *fields);
+/* The type that takes 110 hand-overs, or NULL. */
+const struct matter_type *types_linkage_110(const struct type_registry *r);
+/* Whether some type declares the org setting `code`. */
+bool types_org_setting(const struct type_registry *r, const char *code);
+
+#endif

@@ -1,0 +1,103 @@
+/* User text: control characters, the text-value check, phones, masks (text.h). */
+#include "util/text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/utf8.h"
+
+bool text_has_control(const char *s, bool allow_newlines)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch < 0x20 && !(allow_newlines && (ch == '\n' || ch == '\r' || ch == '\t')))
+			return true;
+		if (ch == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+enum text_fault text_fault(const json_t *v, size_t max, unsigned flags)
+{
+	const char *s = json_string_value(v);
+	if (!s)
+		return TEXT_NOT_STRING;
+	if ((flags & TEXT_NONEMPTY) && !*s)
+		return TEXT_EMPTY;
+	if (text_has_control(s, flags & TEXT_MULTILINE))
+		return TEXT_CONTROL;
+	if (utf8_chars(s) > max)
+		return TEXT_TOO_LONG;
+	return TEXT_OK;
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
+}
+
+bool phone_valid(const char *p)
+{
+	size_t n = strlen(p);
+	if (n == 11 && p[0] == '1' && p[1] >= '3' && p[1] <= '9')
+		return all_digits(p, n);
+	if (n == 5) /* service numbers: 12345, 95598 */
+		return all_digits(p, n);
+	if (p[0] == '1')
+		return false; /* a mobile number is exactly 11 digits */
+	/* landline: 0 + area code (2-3 digits after the 0), optional dash, 7-8 digits */
+	if (p[0] != '0' || n < 10 || n > 13)
+		return false;
+	int dashes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '-' && i > 0 && i + 1 < n)
+			dashes++;
+		else if (p[i] < '0' || p[i] > '9')
+			return false;
+	}
+	return dashes <= 1;
+}
+
+void mask_phone(const char *phone, char *out, size_t cap)
+{
+	size_t n = strlen(phone);
+	if (n >= 11)
+		snprintf(out, cap, "%.3s****%s", phone, phone + n - 4);
+	else if (n > 4)
+		snprintf(out, cap, "****%s", phone + n - 4);
+	else
+		snprintf(out, cap, "****");
+}
+
+void mask_name(const char *name, char *out, size_t cap)
+{
+	size_t first = name[0] ? 1 : 0; /* an empty name has no byte after its NUL to read */
+	while (first && name[first] && ((unsigned char)name[first] & 0xC0) == 0x80)
+		first++;
+	snprintf(out, cap, "%.*s**", (int)first, name);
+}
+
+void text_head(const char *s, size_t chars, char *out, size_t cap)
+{
+	size_t i = 0, n = 0;
+	if (cap == 0)
+		return;
+	while (s[i] && n < chars) {
+		size_t len = 1;
+		while (((unsigned char)s[i + len] & 0xC0) == 0x80)
+			len++;
+		if (i + len >= cap)
+			break;
+		if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+			out[i] = ' ', len = 1;
+		else
+			memcpy(out + i, s + i, len);
+		i += len;
+		n++;
+	}
+	out[i] = '\0';
+}
