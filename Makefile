@@ -48,10 +48,32 @@ asantest: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 CIVICLOOP_BIN=$(abspath $(ASAN_BUILD)/civicloop) \
 		node --test --test-concurrency=2 tests/api/
 
-test: checksrc unit apitest asantest
+test: checksrc unit apitest asantest fuzzsmoke
+
+# libFuzzer targets of fuzz/ (docs/fuzzing.md), built with clang in their own tree.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 15
+.PHONY: fuzz fuzzsmoke
+
+$(FUZZ_BUILD)/build.ninja: | bootstrap
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_C_COMPILER=clang \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIVICLOOP_FUZZ=ON
+
+fuzz: bootstrap $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) fuzz_all
+
+# Every kept crash replayed, then each target FUZZ_SECONDS over its corpus, two at a time.
+fuzzsmoke: fuzz
+	fuzz/smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: build
 	bench/run.sh $(BUILD)
+
+# kill -9 under load, 25 rounds + 5 while timers fire (tests/soak/kill9.mjs,
+# docs/operations.md); not part of `make test`. SOAK_ROUNDS, SOAK_SEED.
+.PHONY: soak
+soak: build
+	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node tests/soak/kill9.mjs
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
