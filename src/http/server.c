@@ -1,6 +1,7 @@
 /* The libmicrohttpd server: request lifecycle, routing, auth, responses (http.h). */
 #include "http/http.h"
 #include "core/app.h"
+#include "http/http_int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,28 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "util/timeutil.h"
-#include "util/utf8.h"
-
-/*
- * A request's total time is bounded: libmicrohttpd's timeout is an idle
- * timeout, restarted by every byte, so a client trickling a byte every 10 s
- * would hold a connection forever. Each connection is watched from accept and
- * again from the end of each request; past its deadline the reaper thread
- * shuts its socket down, and MHD then closes it as it would any dead peer.
- * The watch list is guarded by `mu`; MHD tells us a connection is closed
- * (removing its watch under `mu`) before it closes the socket, so the
- * reaper never touches a descriptor that was reused.
- */
-struct conn_watch {
-	int fd;
-	int64_t deadline; /* real-time ms */
-	bool shut;
-	struct conn_watch *prev, *next;
-};
 
 struct server {
 	struct MHD_Daemon *d;
@@ -39,13 +21,7 @@ struct server {
 	const struct route *routes; /* borrowed from the caller of server_start */
 	int nroutes;
 	int port;
-	int64_t request_ms; /* a request's time limit */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct conn_watch *watches; /* guarded by mu */
-	bool stopping;               /* guarded by mu */
-	bool reaper_running;
-	pthread_t reaper;
+	struct reaper *reaper; /* bounds each request's time (reaper.c) */
 };
 
 static pthread_key_t reader_key;
@@ -76,87 +52,6 @@ static struct store_conn *thread_reader(struct app *app)
 		pthread_setspecific(reader_key, c);
 	}
 	return c;
-}
-
-const char *req_query(struct req *r, const char *key)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
-}
-
-int req_query_int(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out)
-{
-	const char *v = req_query(r, name);
-	if (!v)
-		return 0;
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (!*v || *end || errno || n < lo || n > hi)
-		return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为 %lld–%lld 的整数", name,
-			       (long long)lo, (long long)hi);
-	*out = n;
-	return 0;
-}
-
-const char *req_header(struct req *r, const char *key)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, key);
-}
-
-enum handler_result reply_json(struct req *r, int status, json_t *body)
-{
-	r->status = status;
-	json_decref(r->out);
-	r->out = body;
-	return H_DONE;
-}
-
-enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
-			      const char *msg)
-{
-	if (msg)
-		err_set(&r->err, kind, field, "%s", msg);
-	else
-		err_set(&r->err, kind, field, NULL);
-	r->failed = true;
-	return H_DONE;
-}
-
-enum handler_result reply_failed(struct req *r)
-{
-	r->failed = true;
-	return H_DONE;
-}
-
-int req_json(struct req *r)
-{
-	const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
-	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
-		return err_set(&r->err, E_MEDIA_TYPE, NULL, NULL);
-	json_error_t je;
-	r->in = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES,
-			   &je);
-	if (!r->in)
-		return err_set(&r->err, E_BAD_JSON, NULL, "请求体不是合法的 JSON：%s（第 %d 字节）",
-			       je.text, je.position);
-	if (!json_is_object(r->in))
-		return err_set(&r->err, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
-	return 0;
-}
-
-int64_t req_param_id(struct req *r, int i)
-{
-	const char *s = r->params[i];
-	if (!*s || strlen(s) > 18)
-		return -1;
-	int64_t v = 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v > 0 ? v : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -351,44 +246,10 @@ static int authenticate(struct req *r)
 	return 0;
 }
 
-/* Counts query arguments whose key or value is not valid UTF-8 (a %00 is
- * decoded to the invalid bytes C0 80 by unescape()). */
-static enum MHD_Result arg_check(void *cls, enum MHD_ValueKind kind, const char *key,
-				 size_t key_size, const char *value, size_t value_size)
-{
-	int *bad = cls;
-	if (!utf8_valid(key, key_size) || (value && !utf8_valid(value, value_size)))
-		(*bad)++;
-	return MHD_YES;
-}
-
-/* Every string that can reach a response or the database must be valid
- * UTF-8: the path and the query are checked here, before anything can echo
- * them; JSON bodies are checked by jansson, which refuses invalid UTF-8 and
- * \u0000. */
-static int request_encoding_check(struct req *r)
-{
-	if (r->too_many_args)
-		return err_set(&r->err, E_BAD_REQUEST, NULL, "查询参数过多（至多 %d 个）",
-			       HTTP_MAX_QUERY_ARGS);
-	int bad = 0;
-	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, arg_check, &bad);
-	if (bad || !utf8_valid(r->url, strlen(r->url)))
-		return err_set(&r->err, E_BAD_ENCODING, NULL, NULL);
-	/* header values may be Latin-1 and are not echoed; libmicrohttpd cuts
-	 * one at a raw NUL before we see it (docs/trust.md §6) */
-	const char *key = req_header(r, "Idempotency-Key");
-	for (const char *p = key; p && *p; p++)
-		if (*p < 0x21 || *p > 0x7e) /* printable ASCII, no spaces */
-			return err_set(&r->err, E_BAD_ENCODING, "Idempotency-Key",
-				       "Idempotency-Key 只能由可见 ASCII 字符组成");
-	return 0;
-}
-
 static enum handler_result dispatch(struct req *r, const struct server *s)
 {
 	bool mismatch;
-	if (request_encoding_check(r) != 0)
+	if (req_encoding_check(r) != 0)
 		return reply_failed(r);
 	r->route = find_route(r, s, &mismatch);
 	if (r->route < 0)
@@ -508,69 +369,6 @@ static enum MHD_Result send_response(struct req *r)
 	return ret;
 }
 
-/*
- * Percent-decoding of the path and of query keys and values (MHD's unescape
- * hook). As MHD's own, except that %00 becomes the bytes C0 80 (NUL in
- * "modified UTF-8", never valid UTF-8) instead of a NUL that would silently
- * cut the string: "/cases/1%00x" must be refused, not served as "/cases/1".
- * The encoding check then answers 400. The result is never longer than the
- * input. Returns the new length.
- */
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'	  ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
-static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
-{
-	char *w = s;
-	for (const char *p = s; *p; p++) {
-		int hi, lo;
-		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
-			int v = hi * 16 + lo;
-			if (v == 0) {
-				*w++ = (char)0xC0;
-				*w++ = (char)0x80;
-			} else {
-				*w++ = (char)v;
-			}
-			p += 2;
-		} else {
-			*w++ = *p;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
-}
-
-/*
- * Called with the request line's URI before MHD parses the query. libmicro-
- * httpd 0.9.75 hangs when the query has more arguments than its connection
- * memory pool can record (it logs a 431 it cannot send). So a query of more
- * than HTTP_MAX_QUERY_ARGS arguments is cut off here, in MHD's own buffer
- * (it is ours to read and MHD's to write; if a later MHD copies it first,
- * this does nothing and MHD's own limit applies), and the request is marked
- * to be answered 400. The req made here becomes the request's context.
- */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-	struct req *r = calloc(1, sizeof *r);
-	const char *q = uri ? strchr(uri, '?') : NULL;
-	if (!r || !q)
-		return r;
-	int nargs = 1;
-	for (const char *p = q + 1; *p; p++)
-		nargs += *p == '&' || *p == ';';
-	if (nargs > HTTP_MAX_QUERY_ARGS && q[1]) {
-		r->too_many_args = true;
-		*(char *)(uintptr_t)(q + 1) = '\0';
-	}
-	return r;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **con_cls)
@@ -618,76 +416,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return send_response(r);
 }
 
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
-{
-	struct server *s = cls;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		struct conn_watch *w = ci ? calloc(1, sizeof *w) : NULL;
-		if (!w)
-			return; /* unwatched: only the idle timeout applies */
-		w->fd = ci->connect_fd;
-		w->deadline = time_real_ms() + s->request_ms;
-		pthread_mutex_lock(&s->mu);
-		w->next = s->watches;
-		if (w->next)
-			w->next->prev = w;
-		s->watches = w;
-		pthread_mutex_unlock(&s->mu);
-		*socket_context = w;
-		return;
-	}
-	struct conn_watch *w = *socket_context;
-	if (!w)
-		return;
-	pthread_mutex_lock(&s->mu);
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		s->watches = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	pthread_mutex_unlock(&s->mu);
-	free(w);
-	*socket_context = NULL;
-}
-
-/* Closes connections past their deadline, once a second. */
-static void *reaper_main(void *arg)
-{
-	struct server *s = arg;
-	pthread_mutex_lock(&s->mu);
-	while (!s->stopping) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-		int64_t now = time_real_ms();
-		for (struct conn_watch *w = s->watches; w; w = w->next)
-			if (!w->shut && now > w->deadline) {
-				shutdown(w->fd, SHUT_RDWR);
-				w->shut = true;
-			}
-	}
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct server *s = cls;
-	/* the next request on this connection gets a time limit of its own */
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct conn_watch *w = ci ? ci->socket_context : NULL;
-	if (w) {
-		pthread_mutex_lock(&s->mu);
-		w->deadline = time_real_ms() + s->request_ms;
-		pthread_mutex_unlock(&s->mu);
-	}
+	reaper_request_done(s->reaper, conn);
 	struct req *r = *con_cls;
 	if (!r)
 		return;
@@ -723,9 +456,12 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 	s->app = app;
 	s->routes = routes;
 	s->nroutes = nroutes;
-	s->request_ms = (int64_t)request_timeout_s * 1000;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
+	s->reaper = reaper_start((int64_t)request_timeout_s * 1000);
+	if (!s->reaper) {
+		snprintf(err, errcap, "无法启动连接超时线程");
+		free(s);
+		return NULL;
+	}
 	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: a taken port must fail here,
 	 * not be shared with another server that the kernel then splits
 	 * connections with. */
@@ -738,25 +474,18 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)request_timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
-				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-				MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_END);
+				MHD_OPTION_NOTIFY_CONNECTION, reaper_on_connection, s->reaper,
+				MHD_OPTION_UNESCAPE_CALLBACK, req_unescape, NULL,
+				MHD_OPTION_URI_LOG_CALLBACK, req_on_uri, NULL, MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errcap, "无法在 %s:%d 上监听: %s", listen_addr, port, strerror(errno));
 		goto fail;
 	}
-	if (pthread_create(&s->reaper, NULL, reaper_main, s) != 0) {
-		snprintf(err, errcap, "无法启动连接超时线程");
-		MHD_stop_daemon(s->d);
-		goto fail;
-	}
-	s->reaper_running = true;
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : port;
 	return s;
 fail:
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
+	reaper_stop(s->reaper);
 	free(s);
 	return NULL;
 }
@@ -777,14 +506,7 @@ void server_stop(struct server *s)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	if (atomic_load(&inflight) > 0)
 		fprintf(stderr, "civicloop: 停止时仍有 %d 个请求未完成\n", atomic_load(&inflight));
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	if (s->reaper_running)
-		pthread_join(s->reaper, NULL);
 	MHD_stop_daemon(s->d); /* closes every connection, removing its watch */
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->cv);
+	reaper_stop(s->reaper);
 	free(s);
 }

@@ -1,0 +1,33 @@
+/*
+ * What the files of the HTTP layer share and nothing else sees: the checks
+ * and hooks of request.c, and the connection deadlines of reaper.c.
+ */
+#ifndef CIVICLOOP_HTTP_HTTP_INT_H
+#define CIVICLOOP_HTTP_HTTP_INT_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct req;
+
+/* request.c: 0, or -1 with r->err set (400) if the path or query is not valid
+ * UTF-8, the query was cut (too many arguments) or Idempotency-Key is not
+ * printable ASCII. */
+int req_encoding_check(struct req *r);
+/* MHD_OPTION_UNESCAPE_CALLBACK and MHD_OPTION_URI_LOG_CALLBACK */
+size_t req_unescape(void *cls, struct MHD_Connection *conn, char *s);
+void *req_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+
+/* reaper.c: closes connections whose request outlives request_ms, counted
+ * from accept and from the end of each request on the connection. */
+struct reaper;
+struct reaper *reaper_start(int64_t request_ms); /* NULL if the thread would not start */
+void reaper_stop(struct reaper *rp);            /* after MHD_stop_daemon */
+/* MHD_OPTION_NOTIFY_CONNECTION, with the reaper as cls */
+void reaper_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code);
+/* From MHD_OPTION_NOTIFY_COMPLETED: the connection's next request starts now. */
+void reaper_request_done(struct reaper *rp, struct MHD_Connection *conn);
+
+#endif
