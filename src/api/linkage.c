@@ -48,6 +48,27 @@ struct linkage_ctx {
 
 static const char *const linkage_keys[] = {"incident_no", "received_at", "description",
 					   "caller",      "location",    "category"};
+static const char *const caller_keys[] = {"name", "phone"};
+
+static const struct text_rule description_rule = {
+	.field = "description",
+	.max = CASE_TEXT_MAX,
+	.flags = TEXT_MULTILINE | TEXT_NONEMPTY,
+	.invalid = "description 必须是非空文本",
+	.too_long = "警情内容最多 " TEXT_STR(CASE_TEXT_MAX) " 字",
+};
+static const struct text_rule category_rule = {
+	.field = "category",
+	.max = CATEGORY_MAX,
+	.flags = TEXT_NONEMPTY,
+	.invalid = "category 必须是非空单行文本",
+	.too_long = "类别最多 " TEXT_STR(CATEGORY_MAX) " 字",
+};
+static const struct text_rule caller_name_rule = {
+	.field = "caller.name",
+	.max = REPORTER_NAME_MAX,
+	.invalid = "姓名必须是不超过 " TEXT_STR(REPORTER_NAME_MAX) " 字的字符串",
+};
 
 static bool incident_no_ok(const char *s)
 {
@@ -61,6 +82,17 @@ static bool incident_no_ok(const char *s)
 	return true;
 }
 
+/* in[key], or NULL with *e set to field.required (msg) if absent or null. */
+static json_t *linkage_required(json_t *in, const char *key, const char *msg, struct err *e)
+{
+	json_t *v = json_object_get(in, key);
+	if (!v || json_is_null(v)) {
+		err_set(e, E_FIELD_REQUIRED, key, "%s", msg);
+		return NULL;
+	}
+	return v;
+}
+
 /* caller: {"name"?, "phone"?} → the case's reporter (NULL if empty). */
 static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 {
@@ -69,19 +101,13 @@ static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 		return 0;
 	if (!json_is_object(caller))
 		return err_set(e, E_FIELD_INVALID, "caller", "caller 必须是对象");
-	const char *key;
-	json_t *v;
-	json_object_foreach(caller, key, v)
-	{
-		if (strcmp(key, "name") && strcmp(key, "phone"))
-			return err_set(e, E_FIELD_UNKNOWN, "caller", "caller 中有未知字段 %.64s", key);
-	}
+	const char *key =
+	    json_unknown_key(caller, caller_keys, sizeof caller_keys / sizeof *caller_keys);
+	if (key)
+		return err_set(e, E_FIELD_UNKNOWN, "caller", "caller 中有未知字段 %.64s", key);
 	json_t *name = json_object_get(caller, "name"), *phone = json_object_get(caller, "phone");
-	if (name && !json_is_null(name) &&
-	    (!json_is_string(name) || utf8_chars(json_string_value(name)) > REPORTER_NAME_MAX ||
-	     text_has_control(json_string_value(name), false)))
-		return err_set(e, E_FIELD_INVALID, "caller.name", "姓名必须是不超过 %d 字的字符串",
-			       REPORTER_NAME_MAX);
+	if (name && !json_is_null(name) && text_check(name, &caller_name_rule, e) != 0)
+		return -1;
 	if (phone && !json_is_null(phone) &&
 	    (!json_is_string(phone) || !phone_valid(json_string_value(phone))))
 		return err_set(e, E_FIELD_INVALID, "caller.phone",
@@ -99,74 +125,69 @@ static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 	return 0;
 }
 
+/* The hand-over's own fields: no unknown key, the incident number, when it
+ * was received (not in the future), what happened and its category (NULL
+ * if none). Values are borrowed from in. 0, or -1 with *e set. */
+static int incident_check(json_t *in, const char **no, json_t **jrec, json_t **jdesc,
+			  const char **cat, struct err *e)
+{
+	const char *key =
+	    json_unknown_key(in, linkage_keys, sizeof linkage_keys / sizeof *linkage_keys);
+	if (key)
+		return err_set(e, E_FIELD_UNKNOWN, key, "不认识的字段 %.64s", key);
+	json_t *jno = linkage_required(in, "incident_no", "缺少110警情编号 incident_no", e);
+	if (!jno)
+		return -1;
+	*no = json_string_value(jno);
+	if (!*no || !incident_no_ok(*no))
+		return err_set(e, E_FIELD_INVALID, "incident_no",
+			       "警情编号须为 1–%d 位字母、数字、- 或 _", INCIDENT_NO_MAX);
+	*jrec = linkage_required(in, "received_at", "缺少接警时间 received_at", e);
+	if (!*jrec)
+		return -1;
+	int64_t received;
+	if (!json_is_string(*jrec) || time_parse_iso(json_string_value(*jrec), &received) != 0)
+		return err_set(e, E_FIELD_INVALID, "received_at",
+			       "received_at 须为带时区的 ISO 8601 时间");
+	if (received > time_now_ms() + FUTURE_SLACK_MS)
+		return err_set(e, E_FIELD_INVALID, "received_at", "接警时间不能晚于现在");
+	*jdesc = linkage_required(in, "description", "缺少警情内容 description", e);
+	if (!*jdesc || text_check(*jdesc, &description_rule, e) != 0)
+		return -1;
+	json_t *jcat = json_object_get(in, "category");
+	*cat = NULL;
+	if (jcat && !json_is_null(jcat)) {
+		if (text_check(jcat, &category_rule, e) != 0)
+			return -1;
+		*cat = json_string_value(jcat);
+	}
+	return 0;
+}
+
 /* Checks the hand-over and builds the hotline case body from it into
  * *create (the caller owns it) and its ext_ref into lc. Returns 0, or -1
  * with *e set; nothing is written either way. */
 static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *lc,
 			 json_t **create, struct err *e)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach(in, key, v)
-	{
-		if (!str_in(key, linkage_keys, (int)(sizeof linkage_keys / sizeof linkage_keys[0])))
-			return err_set(e, E_FIELD_UNKNOWN, key, "不认识的字段 %.64s", key);
-	}
-	json_t *jno = json_object_get(in, "incident_no");
-	if (!jno || json_is_null(jno))
-		return err_set(e, E_FIELD_REQUIRED, "incident_no", "缺少110警情编号 incident_no");
-	const char *no = json_string_value(jno);
-	if (!no || !incident_no_ok(no))
-		return err_set(e, E_FIELD_INVALID, "incident_no",
-			       "警情编号须为 1–%d 位字母、数字、- 或 _", INCIDENT_NO_MAX);
-
-	json_t *jrec = json_object_get(in, "received_at");
-	if (!jrec || json_is_null(jrec))
-		return err_set(e, E_FIELD_REQUIRED, "received_at", "缺少接警时间 received_at");
-	int64_t received;
-	if (!json_is_string(jrec) || time_parse_iso(json_string_value(jrec), &received) != 0)
-		return err_set(e, E_FIELD_INVALID, "received_at",
-			       "received_at 须为带时区的 ISO 8601 时间");
-	if (received > time_now_ms() + FUTURE_SLACK_MS)
-		return err_set(e, E_FIELD_INVALID, "received_at", "接警时间不能晚于现在");
-
-	json_t *jdesc = json_object_get(in, "description");
-	if (!jdesc || json_is_null(jdesc))
-		return err_set(e, E_FIELD_REQUIRED, "description", "缺少警情内容 description");
-	const char *desc = json_string_value(jdesc);
-	if (!desc || !*desc || text_has_control(desc, true))
-		return err_set(e, E_FIELD_INVALID, "description", "description 必须是非空文本");
-	if (utf8_chars(desc) > CASE_TEXT_MAX)
-		return err_set(e, E_FIELD_TOO_LONG, "description", "警情内容最多 %d 字",
-			       CASE_TEXT_MAX);
-
-	json_t *jcat = json_object_get(in, "category");
-	const char *cat = NULL;
-	if (jcat && !json_is_null(jcat)) {
-		cat = json_string_value(jcat);
-		if (!cat || !*cat || text_has_control(cat, false))
-			return err_set(e, E_FIELD_INVALID, "category", "category 必须是非空单行文本");
-		if (utf8_chars(cat) > CATEGORY_MAX)
-			return err_set(e, E_FIELD_TOO_LONG, "category", "类别最多 %d 字",
-				       CATEGORY_MAX);
-	}
-
-	json_t *reporter = NULL;
+	const char *no, *cat;
+	json_t *jrec, *jdesc, *reporter = NULL;
+	json_t *wgs = NULL; /* checked here, converted again by the engine */
+	int rc = -1;
+	if (incident_check(in, &no, &jrec, &jdesc, &cat, e) != 0)
+		return -1;
 	json_t *jcaller = json_object_get(in, "caller");
 	if (jcaller && check_caller(jcaller, &reporter, e) != 0)
-		return -1;
+		goto out;
 	json_t *jloc = json_object_get(in, "location");
-	json_t *wgs = NULL; /* checked here, converted again by the engine */
-	if (jloc && !json_is_null(jloc) && case_location_check(jloc, &wgs, e) != 0) {
-		json_decref(reporter);
-		return -1;
-	}
-	json_decref(wgs);
-
+	if (json_is_null(jloc))
+		jloc = NULL;
+	if (jloc && case_location_check(jloc, &wgs, e) != 0)
+		goto out;
 	const struct matter_type *t = types_linkage_110(app->types);
 	if (!t) {
-		json_decref(reporter);
-		return err_set(e, E_NOT_FOUND, NULL, "没有接收110移交的事项类型");
+		err_set(e, E_NOT_FOUND, NULL, "没有接收110移交的事项类型");
+		goto out;
 	}
 	const struct type_linkage *k = &t->data.linkage;
 	const char *cls = cat && type_class(t, cat) ? cat : k->class_;
@@ -177,17 +198,22 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 				 "channel", k->channel, "description", jdesc, "fields", fields,
 				 "received_at", jrec);
 	if (!body) {
-		json_decref(reporter);
-		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+		err_set(e, E_UNAVAILABLE, NULL, NULL);
+		goto out;
 	}
 	if (reporter)
 		json_object_set_new(body, "reporter", reporter);
-	if (jloc && !json_is_null(jloc))
+	reporter = NULL; /* the body's now */
+	if (jloc)
 		json_object_set(body, "location", jloc);
 	*create = body;
 	lc->type = t;
 	snprintf(lc->ext_ref, sizeof lc->ext_ref, "%s%s", LINKAGE_REF_PREFIX, no);
-	return 0;
+	rc = 0;
+out:
+	json_decref(reporter);
+	json_decref(wgs);
+	return rc;
 }
 
 /* The case the incident already became, if any: its id, or 0. */
@@ -204,16 +230,9 @@ static int64_t linkage_find(struct store_conn *c, const struct linkage_ctx *lc)
 /* writer: answers 200 {"case","created":false} with case id. */
 static int linkage_existing(struct wctx *w, struct req *r, int64_t id)
 {
-	struct case_full cf;
-	if (case_load(w->conn, w->app, id, &cf) != 0)
-		return err_set(&r->err, E_UNAVAILABLE, NULL, "读取工单失败，请稍后重试");
-	bool pii = false;
-	json_t *cj = case_to_json(w->conn, w->app, &r->actor, &cf, true, &pii);
-	case_full_release(&cf);
-	if (pii && engine_record_pii_view(w, &r->actor, id) != 0) {
-		json_decref(cj);
-		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
-	}
+	json_t *cj = NULL;
+	if (case_view_record(w, &r->actor, id, &cj, &r->err) != 0)
+		return -1;
 	r->out = json_pack("{s:o,s:b}", "case", cj, "created", 0);
 	r->status = 200;
 	return 0;

@@ -96,108 +96,151 @@ fail:;
 	return -1;
 }
 
-int cmd_backup(int argc, char **argv)
+/* One backup's paths, fixed before anything is written. */
+struct backup_job {
+	const char *db, *to;
+	bool force;
+	char dir[1024];     /* the directory of to */
+	char key_src[1100]; /* db.key, or $CIVICLOOP_KEY_FILE */
+	char key_dst[1100]; /* to.key */
+	char key_tmp[1200]; /* the staged copy of the key beside key_dst */
+};
+
+static void backup_usage(void)
 {
-	if (cli_flag(argc, argv, "--help")) {
-		puts("civicloop backup --db FILE --to FILE [--force]\n"
-		     "Copies the database into TO while a server may keep serving it: one\n"
-		     "consistent snapshot (SQLite's online backup), written to a temporary file\n"
-		     "beside TO, fsynced and renamed; mode 0600. The key file FILE.key (or\n"
-		     "$CIVICLOOP_KEY_FILE) is copied to TO.key: the database cannot be used\n"
-		     "without it. An existing TO or TO.key is kept unless --force.\n"
-		     "Restore: stop the server, copy TO and TO.key back (docs/operations.md).");
-		return 0;
-	}
-	const char *db = cli_opt(argc, argv, "--db");
-	const char *to = cli_opt(argc, argv, "--to");
-	if (!db || !to) {
+	puts("civicloop backup --db FILE --to FILE [--force]\n"
+	     "Copies the database into TO while a server may keep serving it: one\n"
+	     "consistent snapshot (SQLite's online backup), written to a temporary file\n"
+	     "beside TO, fsynced and renamed; mode 0600. The key file FILE.key (or\n"
+	     "$CIVICLOOP_KEY_FILE) is copied to TO.key: the database cannot be used\n"
+	     "without it. An existing TO or TO.key is kept unless --force.\n"
+	     "Restore: stop the server, copy TO and TO.key back (docs/operations.md).");
+}
+
+/* Fills b from the arguments and checks that the copy may go ahead: the
+ * database exists, the target directory too, nothing is overwritten without
+ * --force. 0, or the exit status after a message. */
+static int backup_prepare(struct backup_job *b, int argc, char **argv)
+{
+	b->db = cli_opt(argc, argv, "--db");
+	b->to = cli_opt(argc, argv, "--to");
+	if (!b->db || !b->to) {
 		fprintf(stderr, "civicloop backup: 需要 --db FILE 和 --to FILE\n");
 		return 2;
 	}
-	bool force = cli_flag(argc, argv, "--force");
+	b->force = cli_flag(argc, argv, "--force");
 	struct stat st;
-	if (stat(db, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "civicloop backup: 数据库 %s 不存在\n", db);
+	if (stat(b->db, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "civicloop backup: 数据库 %s 不存在\n", b->db);
 		return 1;
 	}
-	char dir[1024], key_src[1100], key_dst[1100], key_tmp[1200];
-	if (path_dir(to, dir, sizeof dir) != 0 ||
-	    (size_t)snprintf(key_src, sizeof key_src, "%s.key", db) >= sizeof key_src ||
-	    (size_t)snprintf(key_dst, sizeof key_dst, "%s.key", to) >= sizeof key_dst) {
+	if (path_dir(b->to, b->dir, sizeof b->dir) != 0 ||
+	    (size_t)snprintf(b->key_src, sizeof b->key_src, "%s.key", b->db) >= sizeof b->key_src ||
+	    (size_t)snprintf(b->key_dst, sizeof b->key_dst, "%s.key", b->to) >= sizeof b->key_dst) {
 		fprintf(stderr, "civicloop backup: 路径过长\n");
 		return 2;
 	}
 	const char *env = getenv("CIVICLOOP_KEY_FILE");
 	if (env && *env)
-		snprintf(key_src, sizeof key_src, "%s", env);
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "civicloop backup: 目标目录 %s 不存在，请先创建\n", dir);
+		snprintf(b->key_src, sizeof b->key_src, "%s", env);
+	if (stat(b->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "civicloop backup: 目标目录 %s 不存在，请先创建\n", b->dir);
 		return 1;
 	}
-	if (!force && access(to, F_OK) == 0) {
+	if (!b->force && access(b->to, F_OK) == 0) {
 		fprintf(stderr, "civicloop backup: %s 已存在，不会覆盖（确需覆盖请加 --force）\n",
-		        to);
+		        b->to);
 		return 1;
 	}
-	if (!force && access(key_dst, F_OK) == 0) {
+	if (!b->force && access(b->key_dst, F_OK) == 0) {
 		fprintf(stderr,
 		        "civicloop backup: 密钥文件 %s 已存在，不会覆盖（确需覆盖请加 --force）\n",
-		        key_dst);
+		        b->key_dst);
 		return 1;
 	}
+	return 0;
+}
+
+/* Copies the key file to b->key_tmp, the key wiped from memory after. 0 or 1. */
+static int backup_stage_key(struct backup_job *b)
+{
+	int rc = 1;
 	unsigned char *key = malloc(KEY_FILE_MAX);
 	if (!key) {
 		fprintf(stderr, "civicloop backup: 内存不足\n");
 		return 1;
 	}
-	ssize_t klen = read_key(key_src, key, KEY_FILE_MAX);
+	ssize_t klen = read_key(b->key_src, key, KEY_FILE_MAX);
 	if (klen <= 0) {
 		fprintf(
 		    stderr,
 		    "civicloop backup: 无法读取密钥文件 %s（%s）；没有它，备份的数据库无法使用\n",
-		    key_src, klen == 0 ? "文件为空" : strerror(errno));
-		free(key);
-		return 1;
+		    b->key_src, klen == 0 ? "文件为空" : strerror(errno));
+		goto out;
 	}
-	int rc = write_tmp(dir, key_dst, key, (size_t)klen, key_tmp, sizeof key_tmp);
-	int saved = errno;
+	if (write_tmp(b->dir, b->key_dst, key, (size_t)klen, b->key_tmp, sizeof b->key_tmp) != 0) {
+		fprintf(stderr, "civicloop backup: 无法在 %s 写入密钥文件: %s\n", b->dir,
+		        strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
 	sodium_memzero(key, KEY_FILE_MAX);
 	free(key);
-	if (rc != 0) {
-		fprintf(stderr, "civicloop backup: 无法在 %s 写入密钥文件: %s\n", dir,
-		        strerror(saved));
-		return 1;
-	}
+	return rc;
+}
 
+/* Backs the database up, then puts the staged key in place beside it; a
+ * new copy whose key could not be written is removed. 0 or 1. */
+static int backup_copy(struct backup_job *b, int64_t *pages, int64_t *bytes, int64_t *ms)
+{
 	char err[1024];
-	int64_t pages = 0, bytes = 0, t0 = mono_ms();
-	if (store_backup(db, to, force, &pages, &bytes, err, sizeof err) != 0) {
-		unlink(key_tmp);
+	int64_t t0 = mono_ms();
+	if (store_backup(b->db, b->to, b->force, pages, bytes, err, sizeof err) != 0) {
+		unlink(b->key_tmp);
 		fprintf(stderr, "civicloop backup: %s\n", err);
 		return 1;
 	}
-	int64_t ms = mono_ms() - t0;
-	if (file_publish(key_tmp, key_dst, force) != 0) {
-		saved = errno;
-		unlink(key_tmp);
-		if (!force)
-			unlink(to); /* ours: a database without its key is no backup */
-		fprintf(stderr, "civicloop backup: 无法写入密钥文件 %s: %s%s\n", key_dst,
+	*ms = mono_ms() - t0;
+	if (file_publish(b->key_tmp, b->key_dst, b->force) != 0) {
+		int saved = errno;
+		unlink(b->key_tmp);
+		if (!b->force)
+			unlink(b->to); /* ours: a database without its key is no backup */
+		fprintf(stderr, "civicloop backup: 无法写入密钥文件 %s: %s%s\n", b->key_dst,
 		        saved == EEXIST ? "已存在" : strerror(saved),
-		        force ? "" : "；已删除不完整的备份");
+		        b->force ? "" : "；已删除不完整的备份");
 		return 1;
 	}
-	if (fsync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
-		fprintf(stderr, "civicloop backup: 无法写盘目录 %s: %s\n", dir, strerror(errno));
+	if (fsync_path(b->dir, O_RDONLY | O_DIRECTORY) != 0) {
+		fprintf(stderr, "civicloop backup: 无法写盘目录 %s: %s\n", b->dir, strerror(errno));
 		return 1;
 	}
+	return 0;
+}
+
+int cmd_backup(int argc, char **argv)
+{
+	if (cli_flag(argc, argv, "--help")) {
+		backup_usage();
+		return 0;
+	}
+	struct backup_job b = {0};
+	int rc = backup_prepare(&b, argc, argv);
+	if (rc != 0)
+		return rc;
+	if (backup_stage_key(&b) != 0)
+		return 1;
+	int64_t pages = 0, bytes = 0, ms = 0;
+	if (backup_copy(&b, &pages, &bytes, &ms) != 0)
+		return 1;
 	printf("已备份数据库 %s → %s（一致的快照，%lld 页，%.1f MB，用时 %lld ms，权限 0600）\n",
-	       db, to, (long long)pages, (double)bytes / (1024.0 * 1024.0), (long long)ms);
+	       b.db, b.to, (long long)pages, (double)bytes / (1024.0 * 1024.0), (long long)ms);
 	printf("已复制密钥文件 %s → %s（权限 "
 	       "0600）：没有密钥文件，备份中的个人信息无法解密、签名无法核验，"
 	       "请把两个文件放在一起保管\n",
-	       key_src, key_dst);
-	printf("恢复：停止服务，把 %s 和 %s 复制回数据库的位置（见 docs/operations.md）\n", to,
-	       key_dst);
+	       b.key_src, b.key_dst);
+	printf("恢复：停止服务，把 %s 和 %s 复制回数据库的位置（见 docs/operations.md）\n", b.to,
+	       b.key_dst);
 	return 0;
 }

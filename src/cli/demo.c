@@ -153,13 +153,87 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 	return 0;
 }
 
+static void demo_usage(void)
+{
+	puts("civicloop demo --db FILE [--data county.json] [--no-cases]\n"
+	     "Creates a new database holding the demo county of API.md: its orgs, the\n"
+	     "demo accounts (password " DEMO_PASSWORD ") and cases in every state.\n"
+	     "--no-cases leaves the cases out (a clean county for tests of rates).");
+}
+
+/* Loads the county document (--data, or the one in the config directory)
+ * into d->doc. 0, or -1 after a message. */
+static int demo_doc_load(struct demo *d, int argc, char **argv)
+{
+	char path[1100];
+	const char *data = cli_opt(argc, argv, "--data");
+	if (!data) {
+		snprintf(path, sizeof path, "%s/demo/county.json", app_default_config_dir());
+		data = path;
+	}
+	json_error_t je;
+	d->doc = json_load_file(data, JSON_REJECT_DUPLICATES, &je);
+	if (!d->doc) {
+		fprintf(stderr, "civicloop demo: %s 第 %d 行: %s\n", data, je.line, je.text);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes the orgs and accounts, then drives the cases (none if NULL). 0 or -1. */
+static int demo_populate(struct app *app, struct demo *d, json_t *cases)
+{
+	/* Demo accounts share one password, hashed once to keep start-up fast. */
+	if (password_hash(DEMO_PASSWORD, d->hash) != 0 ||
+	    writer_run(app->writer, directory_job, d) != 0) {
+		fprintf(stderr, "civicloop demo: 组织和账号创建失败: %s\n", err_message(&d->e));
+		return -1;
+	}
+	int64_t now = time_now_ms();
+	size_t i;
+	json_t *item;
+	json_array_foreach(cases, i, item)
+	{
+		if (i >= DEMO_MAX_CASES || run_case(app, d, i, item, now) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Prints what was created and the demo logins. */
+static void demo_report(const char *db, const struct demo *d, json_t *cases)
+{
+	json_t *users = json_object_get(d->doc, "users");
+	printf("演示县已创建：%s\n%zu 个单位，%zu 个账号，%zu 个工单。所有账号密码：%s\n", db,
+	       json_array_size(json_object_get(d->doc, "orgs")), json_array_size(users),
+	       json_array_size(cases), DEMO_PASSWORD);
+	size_t i;
+	json_t *u;
+	json_array_foreach(users, i, u)
+	{
+		json_t *r0 = json_array_get(json_object_get(u, "roles"), 0);
+		printf("  %-10s %-12s %-14s %s\n", json_string_value(json_object_get(u, "login")),
+		       json_string_value(json_object_get(r0, "role")),
+		       json_string_value(json_object_get(u, "org")),
+		       json_string_value(json_object_get(u, "name")));
+	}
+}
+
+/* Removes a half-built database with its key file and SQLite's side files. */
+static void demo_discard(const char *db)
+{
+	static const char *const suffixes[] = {"", ".key", "-wal", "-shm"};
+	char path[1100];
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		snprintf(path, sizeof path, "%s%s", db, suffixes[i]);
+		unlink(path);
+	}
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
-		puts("civicloop demo --db FILE [--data county.json] [--no-cases]\n"
-		     "Creates a new database holding the demo county of API.md: its orgs, the\n"
-		     "demo accounts (password " DEMO_PASSWORD ") and cases in every state.\n"
-		     "--no-cases leaves the cases out (a clean county for tests of rates).");
+		demo_usage();
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -171,67 +245,27 @@ int cmd_demo(int argc, char **argv)
 		fprintf(stderr, "civicloop demo: %s 已存在，不会覆盖\n", db);
 		return 1;
 	}
-	char path[1100];
-	const char *data = cli_opt(argc, argv, "--data");
-	if (!data) {
-		snprintf(path, sizeof path, "%s/demo/county.json", app_default_config_dir());
-		data = path;
-	}
-	json_error_t je;
 	struct demo *d = calloc(1, sizeof *d);
-	d->doc = json_load_file(data, JSON_REJECT_DUPLICATES, &je);
-	if (!d->doc) {
-		fprintf(stderr, "civicloop demo: %s 第 %d 行: %s\n", data, je.line, je.text);
-		free(d);
+	if (!d) {
+		fprintf(stderr, "civicloop demo: 内存不足\n");
 		return 1;
 	}
-	struct app app;
 	int rc = 1;
-	if (cli_open(&app, db, 1) != 0)
-		goto out_doc;
-	/* Demo accounts share one password, hashed once to keep start-up fast. */
-	if (password_hash(DEMO_PASSWORD, d->hash) != 0 ||
-	    writer_run(app.writer, directory_job, d) != 0) {
-		fprintf(stderr, "civicloop demo: 组织和账号创建失败: %s\n", err_message(&d->e));
+	struct app app;
+	if (demo_doc_load(d, argc, argv) != 0 || cli_open(&app, db, 1) != 0)
 		goto out;
+	json_t *cases =
+	    cli_flag(argc, argv, "--no-cases") ? NULL : json_object_get(d->doc, "cases");
+	if (demo_populate(&app, d, cases) == 0) {
+		rc = 0;
+		time_set_fake(0);
+		demo_report(db, d, cases);
 	}
-	int64_t now = time_now_ms();
-	json_t *cases = cli_flag(argc, argv, "--no-cases") ? NULL : json_object_get(d->doc, "cases");
-	size_t i;
-	json_t *item;
-	json_array_foreach(cases, i, item)
-	{
-		if (i >= DEMO_MAX_CASES || run_case(&app, d, i, item, now) != 0)
-			goto out;
-	}
-	time_set_fake(0);
-	rc = 0;
-	printf("演示县已创建：%s\n%zu 个单位，%zu 个账号，%zu 个工单。所有账号密码：%s\n", db,
-	       json_array_size(json_object_get(d->doc, "orgs")),
-	       json_array_size(json_object_get(d->doc, "users")), json_array_size(cases),
-	       DEMO_PASSWORD);
-	json_t *u;
-	json_array_foreach(json_object_get(d->doc, "users"), i, u)
-	{
-		json_t *r0 = json_array_get(json_object_get(u, "roles"), 0);
-		printf("  %-10s %-12s %-14s %s\n", json_string_value(json_object_get(u, "login")),
-		       json_string_value(json_object_get(r0, "role")),
-		       json_string_value(json_object_get(u, "org")),
-		       json_string_value(json_object_get(u, "name")));
-	}
-out:
 	time_set_fake(0);
 	cli_close(&app);
-	if (rc != 0) {
-		unlink(db);
-		snprintf(path, sizeof path, "%s.key", db);
-		unlink(path);
-		snprintf(path, sizeof path, "%s-wal", db);
-		unlink(path);
-		snprintf(path, sizeof path, "%s-shm", db);
-		unlink(path);
-	}
-out_doc:
+	if (rc != 0)
+		demo_discard(db);
+out:
 	json_decref(d->doc);
 	free(d);
 	return rc;

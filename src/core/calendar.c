@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json.h"
 #include "util/timeutil.h"
 
 #define CAL_YEAR_MIN 1900
@@ -97,100 +98,122 @@ static bool parse_year_key(const char *key, int *year)
 	return true;
 }
 
-/* Appends the entries of one list ("holidays" / "makeup_workdays") of one year. */
-static bool load_list(struct calendar *cal, size_t *cap, const char *yearkey, int year,
-                      json_t *list, const char *listname, bool holiday, char *err, size_t errcap)
+/* One list ("holidays" / "makeup_workdays") of one year being loaded. */
+struct cal_list {
+	const char *yearkey; /* "2025", as in the file */
+	int year;
+	const char *name; /* the list's key, for messages */
+	bool holiday;     /* holidays (true) or make-up workdays */
+};
+
+static const char *const year_keys[] = {"holidays", "makeup_workdays", "source", "note"};
+static const char *const entry_keys[] = {"date", "name"};
+
+/* Checks entry i of list l, {"date","name"}, and gives its day and name
+ * (borrowed from item). */
+static bool entry_check(const struct cal_list *l, size_t i, json_t *item, int64_t *day,
+                        const char **name, char *err, size_t errcap)
+{
+	if (!json_is_object(item)) {
+		set_err(err, errcap,
+		        "calendar: years.%s.%s[%zu] must be an object {\"date\",\"name\"}",
+		        l->yearkey, l->name, i);
+		return false;
+	}
+	const char *key =
+	    json_unknown_key(item, entry_keys, sizeof entry_keys / sizeof *entry_keys);
+	if (key) {
+		set_err(err, errcap, "calendar: years.%s.%s[%zu]: unknown key \"%s\"", l->yearkey,
+		        l->name, i, key);
+		return false;
+	}
+	json_t *jdate = json_object_get(item, "date");
+	json_t *jname = json_object_get(item, "name");
+	if (!json_is_string(jdate)) {
+		set_err(err, errcap, "calendar: years.%s.%s[%zu]: \"date\" must be a string",
+		        l->yearkey, l->name, i);
+		return false;
+	}
+	const char *ds = json_string_value(jdate);
+	if (time_parse_date(ds, day) != 0) {
+		set_err(err, errcap,
+		        "calendar: years.%s.%s[%zu]: \"%s\" is not a valid YYYY-MM-DD date",
+		        l->yearkey, l->name, i, ds);
+		return false;
+	}
+	int y;
+	time_ymd_from_day(*day, &y, NULL, NULL);
+	if (y != l->year) {
+		set_err(err, errcap, "calendar: years.%s.%s[%zu]: date %s is not in year %s",
+		        l->yearkey, l->name, i, ds, l->yearkey);
+		return false;
+	}
+	if (!json_is_string(jname) || json_string_length(jname) == 0) {
+		set_err(err, errcap,
+		        "calendar: years.%s.%s[%zu] (%s): \"name\" must be a non-empty string",
+		        l->yearkey, l->name, i, ds);
+		return false;
+	}
+	if (!l->holiday && time_weekday(*day) < 5) {
+		set_err(err, errcap,
+		        "calendar: years.%s.%s[%zu]: make-up workday %s is not a Saturday or "
+		        "Sunday",
+		        l->yearkey, l->name, i, ds);
+		return false;
+	}
+	*name = json_string_value(jname);
+	return true;
+}
+
+/* Appends a listed day to cal (growing cal->days, capacity *cap), with a
+ * copy of name. */
+static bool day_append(struct calendar *cal, size_t *cap, int64_t day, bool holiday,
+                       const char *name, char *err, size_t errcap)
+{
+	if (cal->ndays == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct cal_day *nd = realloc(cal->days, ncap * sizeof *nd);
+		if (nd == NULL) {
+			set_err(err, errcap, "calendar: out of memory");
+			return false;
+		}
+		cal->days = nd;
+		*cap = ncap;
+	}
+	char *copy = strdup(name);
+	if (copy == NULL) {
+		set_err(err, errcap, "calendar: out of memory");
+		return false;
+	}
+	cal->days[cal->ndays++] = (struct cal_day){.day = day, .holiday = holiday, .name = copy};
+	return true;
+}
+
+/* Appends the entries of one list of one year (absent: none). */
+static bool load_list(struct calendar *cal, size_t *cap, const struct cal_list *l, json_t *list,
+                      char *err, size_t errcap)
 {
 	if (list == NULL)
 		return true;
 	if (!json_is_array(list)) {
-		set_err(err, errcap, "calendar: years.%s.%s must be an array", yearkey, listname);
+		set_err(err, errcap, "calendar: years.%s.%s must be an array", l->yearkey, l->name);
 		return false;
 	}
 	size_t i;
 	json_t *item;
 	json_array_foreach(list, i, item)
 	{
-		if (!json_is_object(item)) {
-			set_err(err, errcap,
-			        "calendar: years.%s.%s[%zu] must be an object {\"date\",\"name\"}",
-			        yearkey, listname, i);
-			return false;
-		}
-		const char *key;
-		json_t *val;
-		json_object_foreach(item, key, val)
-		{
-			if (strcmp(key, "date") != 0 && strcmp(key, "name") != 0) {
-				set_err(err, errcap,
-				        "calendar: years.%s.%s[%zu]: unknown key \"%s\"", yearkey,
-				        listname, i, key);
-				return false;
-			}
-		}
-		json_t *jdate = json_object_get(item, "date");
-		json_t *jname = json_object_get(item, "name");
-		if (!json_is_string(jdate)) {
-			set_err(err, errcap,
-			        "calendar: years.%s.%s[%zu]: \"date\" must be a string", yearkey,
-			        listname, i);
-			return false;
-		}
-		const char *ds = json_string_value(jdate);
 		int64_t day;
-		if (time_parse_date(ds, &day) != 0) {
-			set_err(err, errcap,
-			        "calendar: years.%s.%s[%zu]: \"%s\" is not a valid YYYY-MM-DD date",
-			        yearkey, listname, i, ds);
+		const char *name;
+		if (!entry_check(l, i, item, &day, &name, err, errcap) ||
+		    !day_append(cal, cap, day, l->holiday, name, err, errcap))
 			return false;
-		}
-		int y;
-		time_ymd_from_day(day, &y, NULL, NULL);
-		if (y != year) {
-			set_err(err, errcap,
-			        "calendar: years.%s.%s[%zu]: date %s is not in year %s", yearkey,
-			        listname, i, ds, yearkey);
-			return false;
-		}
-		if (!json_is_string(jname) || json_string_length(jname) == 0) {
-			set_err(
-			    err, errcap,
-			    "calendar: years.%s.%s[%zu] (%s): \"name\" must be a non-empty string",
-			    yearkey, listname, i, ds);
-			return false;
-		}
-		if (!holiday && time_weekday(day) < 5) {
-			set_err(
-			    err, errcap,
-			    "calendar: years.%s.%s[%zu]: make-up workday %s is not a Saturday or "
-			    "Sunday",
-			    yearkey, listname, i, ds);
-			return false;
-		}
-		if (cal->ndays == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 64;
-			struct cal_day *nd = realloc(cal->days, ncap * sizeof *nd);
-			if (nd == NULL) {
-				set_err(err, errcap, "calendar: out of memory");
-				return false;
-			}
-			cal->days = nd;
-			*cap = ncap;
-		}
-		char *name = strdup(json_string_value(jname));
-		if (name == NULL) {
-			set_err(err, errcap, "calendar: out of memory");
-			return false;
-		}
-		cal->days[cal->ndays].day = day;
-		cal->days[cal->ndays].holiday = holiday;
-		cal->days[cal->ndays].name = name;
-		cal->ndays++;
 	}
 	return true;
 }
 
-static struct calendar *load_json(json_t *root, char *err, size_t errcap)
+/* Checks the top level {"timezone"?, "years"} and gives "years". */
+static json_t *root_years(json_t *root, char *err, size_t errcap)
 {
 	if (!json_is_object(root)) {
 		set_err(err, errcap, "calendar: top level must be a JSON object");
@@ -207,54 +230,43 @@ static struct calendar *load_json(json_t *root, char *err, size_t errcap)
 		set_err(err, errcap, "calendar: missing \"years\" object");
 		return NULL;
 	}
+	return years;
+}
 
-	struct calendar *cal = calloc(1, sizeof *cal);
-	if (cal == NULL) {
-		set_err(err, errcap, "calendar: out of memory");
-		return NULL;
+/* Loads years.<ykey> into cal: its lists, then the year as covered. */
+static bool year_load(struct calendar *cal, size_t *cap, const char *ykey, json_t *yval, char *err,
+                      size_t errcap)
+{
+	struct cal_list l = {.yearkey = ykey};
+	if (!parse_year_key(ykey, &l.year)) {
+		set_err(err, errcap, "calendar: years: key \"%s\" is not a four-digit year %d..%d",
+		        ykey, CAL_YEAR_MIN, CAL_YEAR_MAX);
+		return false;
 	}
-	size_t nyears = json_object_size(years);
-	if (nyears > 0) {
-		cal->years = calloc(nyears, sizeof *cal->years);
-		if (cal->years == NULL) {
-			set_err(err, errcap, "calendar: out of memory");
-			goto fail;
-		}
+	if (!json_is_object(yval)) {
+		set_err(err, errcap, "calendar: years.%s must be an object", ykey);
+		return false;
 	}
-	size_t cap = 0;
-	const char *ykey;
-	json_t *yval;
-	json_object_foreach(years, ykey, yval)
-	{
-		int year;
-		if (!parse_year_key(ykey, &year)) {
-			set_err(err, errcap,
-			        "calendar: years: key \"%s\" is not a four-digit year %d..%d", ykey,
-			        CAL_YEAR_MIN, CAL_YEAR_MAX);
-			goto fail;
-		}
-		if (!json_is_object(yval)) {
-			set_err(err, errcap, "calendar: years.%s must be an object", ykey);
-			goto fail;
-		}
-		const char *k;
-		json_t *v;
-		json_object_foreach(yval, k, v)
-		{
-			if (strcmp(k, "holidays") != 0 && strcmp(k, "makeup_workdays") != 0 &&
-			    strcmp(k, "source") != 0 && strcmp(k, "note") != 0) {
-				set_err(err, errcap, "calendar: years.%s: unknown key \"%s\"", ykey,
-				        k);
-				goto fail;
-			}
-		}
-		if (!load_list(cal, &cap, ykey, year, json_object_get(yval, "holidays"), "holidays",
-		               true, err, errcap) ||
-		    !load_list(cal, &cap, ykey, year, json_object_get(yval, "makeup_workdays"),
-		               "makeup_workdays", false, err, errcap))
-			goto fail;
-		cal->years[cal->nyears++] = year;
+	const char *k = json_unknown_key(yval, year_keys, sizeof year_keys / sizeof *year_keys);
+	if (k) {
+		set_err(err, errcap, "calendar: years.%s: unknown key \"%s\"", ykey, k);
+		return false;
 	}
+	l.name = "holidays";
+	l.holiday = true;
+	if (!load_list(cal, cap, &l, json_object_get(yval, "holidays"), err, errcap))
+		return false;
+	l.name = "makeup_workdays";
+	l.holiday = false;
+	if (!load_list(cal, cap, &l, json_object_get(yval, "makeup_workdays"), err, errcap))
+		return false;
+	cal->years[cal->nyears++] = l.year;
+	return true;
+}
+
+/* Sorts years and days; a day listed twice (in one list or both) fails. */
+static bool calendar_sort(struct calendar *cal, char *err, size_t errcap)
+{
 	if (cal->nyears > 1)
 		qsort(cal->years, cal->nyears, sizeof *cal->years, cmp_int);
 	if (cal->ndays > 1)
@@ -273,12 +285,69 @@ static struct calendar *load_json(json_t *root, char *err, size_t errcap)
 		else
 			set_err(err, errcap, "calendar: %s is listed twice under %s", ds,
 			        a->holiday ? "holidays" : "makeup_workdays");
-		goto fail;
+		return false;
 	}
+	return true;
+}
+
+/* The calendar root describes (the caller frees it), or NULL with err set. */
+static struct calendar *load_json(json_t *root, char *err, size_t errcap)
+{
+	json_t *years = root_years(root, err, errcap);
+	if (!years)
+		return NULL;
+	struct calendar *cal = calloc(1, sizeof *cal);
+	if (cal == NULL) {
+		set_err(err, errcap, "calendar: out of memory");
+		return NULL;
+	}
+	size_t nyears = json_object_size(years);
+	if (nyears > 0) {
+		cal->years = calloc(nyears, sizeof *cal->years);
+		if (cal->years == NULL) {
+			set_err(err, errcap, "calendar: out of memory");
+			goto fail;
+		}
+	}
+	size_t cap = 0;
+	const char *ykey;
+	json_t *yval;
+	json_object_foreach(years, ykey, yval)
+	{
+		if (!year_load(cal, &cap, ykey, yval, err, errcap))
+			goto fail;
+	}
+	if (!calendar_sort(cal, err, errcap))
+		goto fail;
 	return cal;
 fail:
 	calendar_free(cal);
 	return NULL;
+}
+
+/* The calendar in root, parsed (jerr) from the file at path, or from text
+ * when path is NULL; root (NULL if it did not parse) is released. */
+static struct calendar *load_parsed(json_t *root, const json_error_t *jerr, const char *path,
+                                    char *err, size_t errcap)
+{
+	if (root == NULL) {
+		if (path == NULL)
+			set_err(err, errcap, "calendar: invalid JSON at line %d column %d: %s",
+			        jerr->line, jerr->column, jerr->text);
+		else if (jerr->line <= 0)
+			set_err(err, errcap, "%s: %s", path, jerr->text);
+		else
+			set_err(err, errcap, "%s:%d:%d: invalid JSON: %s", path, jerr->line,
+			        jerr->column, jerr->text);
+		return NULL;
+	}
+	char inner[256] = ""; /* a file's errors are prefixed with its path */
+	struct calendar *cal =
+	    path ? load_json(root, inner, sizeof inner) : load_json(root, err, errcap);
+	json_decref(root);
+	if (cal == NULL && path)
+		set_err(err, errcap, "%s: %s", path, inner);
+	return cal;
 }
 
 struct calendar *calendar_load_text(const char *json, char *err, size_t errcap)
@@ -289,14 +358,7 @@ struct calendar *calendar_load_text(const char *json, char *err, size_t errcap)
 	}
 	json_error_t jerr;
 	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		set_err(err, errcap, "calendar: invalid JSON at line %d column %d: %s", jerr.line,
-		        jerr.column, jerr.text);
-		return NULL;
-	}
-	struct calendar *cal = load_json(root, err, errcap);
-	json_decref(root);
-	return cal;
+	return load_parsed(root, &jerr, NULL, err, errcap);
 }
 
 struct calendar *calendar_load_file(const char *path, char *err, size_t errcap)
@@ -307,20 +369,7 @@ struct calendar *calendar_load_file(const char *path, char *err, size_t errcap)
 	}
 	json_error_t jerr;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		if (jerr.line <= 0)
-			set_err(err, errcap, "%s: %s", path, jerr.text);
-		else
-			set_err(err, errcap, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
-			        jerr.column, jerr.text);
-		return NULL;
-	}
-	char inner[256] = "";
-	struct calendar *cal = load_json(root, inner, sizeof inner);
-	json_decref(root);
-	if (cal == NULL)
-		set_err(err, errcap, "%s: %s", path, inner);
-	return cal;
+	return load_parsed(root, &jerr, path, err, errcap);
 }
 
 /* Index of the first listed day >= day. */

@@ -1,6 +1,7 @@
 /* The hash chain and its checkpoints; format in chain.h. */
 #include "core/chain.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,100 +132,114 @@ int chain_checkpoint(struct store_conn *c, const struct chain_head *head, const 
 	return rc == STORE_DONE ? 0 : rc;
 }
 
+/* Records where and why the chain fails to verify; returns 1 (broken). */
+static int verify_fail(struct chain_report *rep, int64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int verify_fail(struct chain_report *rep, int64_t seq, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rep->bad_seq = seq;
+	vsnprintf(rep->reason, sizeof rep->reason, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+/* The event on s's row: number `expect`, linked to prev and hashing to its
+ * stored hash; prev becomes its hash. 0, or 1 with rep set. */
+static int event_verify(struct store_stmt *s, int64_t expect, unsigned char prev[HASH_LEN],
+			struct chain_report *rep)
+{
+	struct event_rec e = {
+		.case_id = scol_int(s, 1),
+		.at = scol_int(s, 2),
+		.actor_id = scol_int(s, 3),
+		.org_id = scol_int(s, 4),
+		.action = scol_text(s, 5),
+		.from = scol_text(s, 6),
+		.to = scol_text(s, 7),
+		.payload = scol_text(s, 8),
+	};
+	int64_t seq = scol_int(s, 0);
+	if (!e.action)
+		e.action = "";
+	if (!e.payload)
+		e.payload = "";
+	if (seq != expect)
+		return verify_fail(rep, expect,
+				   "事件序号不连续：期望 %lld，实际 %lld（事件被删除或插入）",
+				   (long long)expect, (long long)seq);
+	if (scol_bytes(s, 9) != HASH_LEN || memcmp(scol_blob(s, 9), prev, HASH_LEN) != 0)
+		return verify_fail(rep, seq, "事件 %lld 的 prev_hash 与前一事件不符",
+				   (long long)seq);
+	unsigned char h[HASH_LEN];
+	chain_hash(prev, &e, seq, h);
+	if (scol_bytes(s, 10) != HASH_LEN || memcmp(scol_blob(s, 10), h, HASH_LEN) != 0)
+		return verify_fail(rep, seq, "事件 %lld 的内容与其哈希不符（记录被篡改）",
+				   (long long)seq);
+	memcpy(prev, h, HASH_LEN);
+	return 0;
+}
+
+/* The checkpoint on cp's row, at or before event seq whose hash is h: it
+ * names that event's hash and its signature verifies (against trusted_pk, or
+ * the key it carries). 0, or 1 with rep set. */
+static int checkpoint_verify(struct store_stmt *cp, int64_t seq, const unsigned char h[HASH_LEN],
+			     const unsigned char *trusted_pk, struct chain_report *rep)
+{
+	int64_t cseq = scol_int(cp, 0);
+	const unsigned char *pk = trusted_pk ? trusted_pk : scol_blob(cp, 4);
+	struct buf m;
+	buf_init(&m, 256);
+	bool hash_ok = cseq == seq && scol_bytes(cp, 1) == HASH_LEN &&
+		       memcmp(scol_blob(cp, 1), h, HASH_LEN) == 0;
+	if (scol_bytes(cp, 1) == HASH_LEN)
+		checkpoint_message(cseq, scol_blob(cp, 1), scol_int(cp, 2), &m);
+	bool sig_ok = scol_bytes(cp, 5) == crypto_sign_BYTES &&
+		      (trusted_pk || scol_bytes(cp, 4) == crypto_sign_PUBLICKEYBYTES) &&
+		      crypto_sign_verify_detached(scol_blob(cp, 5), (const unsigned char *)m.data,
+						  m.len, pk) == 0;
+	buf_release(&m);
+	if (!hash_ok || !sig_ok)
+		return verify_fail(rep, cseq, "%s（检查点 %lld）",
+				   !hash_ok ? "检查点哈希与事件链不符" : "检查点签名无效",
+				   (long long)cseq);
+	return 0;
+}
+
 /* Hashes of events keyed by seq are needed to check checkpoints; verify walks
  * events and checkpoints together, both in seq order. */
 int chain_verify(struct store_conn *c, const unsigned char *trusted_pk, struct chain_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
-	unsigned char prev[HASH_LEN] = {0};
-	int64_t expect = 1;
+	unsigned char prev[HASH_LEN] = {0}; /* the hash of the last event verified */
+	int64_t seq = 1;                      /* the event expected next */
 	int rc = 0;
 
 	struct store_stmt *cp = store_stmt(c, ST_CHECKPOINTS_ALL);
 	int cprc = sstep(cp);
 	struct store_stmt *s = store_stmt(c, ST_EVENTS_ALL);
 	int st;
-	while ((st = sstep(s)) == STORE_ROW) {
-		struct event_rec e = {
-			.case_id = scol_int(s, 1),
-			.at = scol_int(s, 2),
-			.actor_id = scol_int(s, 3),
-			.org_id = scol_int(s, 4),
-			.action = scol_text(s, 5),
-			.from = scol_text(s, 6),
-			.to = scol_text(s, 7),
-			.payload = scol_text(s, 8),
-		};
-		int64_t seq = scol_int(s, 0);
-		if (!e.action)
-			e.action = "";
-		if (!e.payload)
-			e.payload = "";
-		if (seq != expect) {
-			rep->bad_seq = expect;
-			snprintf(rep->reason, sizeof rep->reason,
-				 "事件序号不连续：期望 %lld，实际 %lld（事件被删除或插入）",
-				 (long long)expect, (long long)seq);
-			rc = 1;
-			break;
-		}
-		if (scol_bytes(s, 9) != HASH_LEN || memcmp(scol_blob(s, 9), prev, HASH_LEN) != 0) {
-			rep->bad_seq = seq;
-			snprintf(rep->reason, sizeof rep->reason, "事件 %lld 的 prev_hash 与前一事件不符",
-				 (long long)seq);
-			rc = 1;
-			break;
-		}
-		unsigned char h[HASH_LEN];
-		chain_hash(prev, &e, seq, h);
-		if (scol_bytes(s, 10) != HASH_LEN || memcmp(scol_blob(s, 10), h, HASH_LEN) != 0) {
-			rep->bad_seq = seq;
-			snprintf(rep->reason, sizeof rep->reason,
-				 "事件 %lld 的内容与其哈希不符（记录被篡改）", (long long)seq);
-			rc = 1;
-			break;
-		}
-		memcpy(prev, h, HASH_LEN);
+	for (; (st = sstep(s)) == STORE_ROW; seq++) {
+		rc = event_verify(s, seq, prev, rep);
+		if (rc)
+			goto out;
 		rep->events++;
 		/* checkpoints at this seq */
-		while (cprc == STORE_ROW && scol_int(cp, 0) <= seq) {
-			int64_t cseq = scol_int(cp, 0);
-			const unsigned char *pk = trusted_pk ? trusted_pk : scol_blob(cp, 4);
-			struct buf m;
-			buf_init(&m, 256);
-			bool hash_ok = cseq == seq && scol_bytes(cp, 1) == HASH_LEN &&
-				       memcmp(scol_blob(cp, 1), h, HASH_LEN) == 0;
-			if (scol_bytes(cp, 1) == HASH_LEN)
-				checkpoint_message(cseq, scol_blob(cp, 1), scol_int(cp, 2), &m);
-			bool sig_ok = scol_bytes(cp, 5) == crypto_sign_BYTES &&
-				      (trusted_pk || scol_bytes(cp, 4) == crypto_sign_PUBLICKEYBYTES) &&
-				      crypto_sign_verify_detached(scol_blob(cp, 5),
-								  (const unsigned char *)m.data,
-								  m.len, pk) == 0;
-			buf_release(&m);
-			if (!hash_ok || !sig_ok) {
-				rep->bad_seq = cseq;
-				snprintf(rep->reason, sizeof rep->reason, "%s（检查点 %lld）",
-					 !hash_ok ? "检查点哈希与事件链不符" : "检查点签名无效",
-					 (long long)cseq);
-				rc = 1;
-				break;
-			}
+		for (; cprc == STORE_ROW && scol_int(cp, 0) <= seq; cprc = sstep(cp)) {
+			rc = checkpoint_verify(cp, seq, prev, trusted_pk, rep);
+			if (rc)
+				goto out;
 			rep->checkpoints++;
-			cprc = sstep(cp);
 		}
-		if (rc)
-			break;
-		expect++;
 	}
-	if (rc == 0 && st != STORE_DONE)
+	if (st != STORE_DONE)
 		rc = -1;
-	if (rc == 0 && cprc == STORE_ROW) {
-		rep->bad_seq = scol_int(cp, 0);
-		snprintf(rep->reason, sizeof rep->reason, "检查点 %lld 之后的事件缺失（链尾被截断）",
-			 (long long)rep->bad_seq);
-		rc = 1;
-	}
+	else if (cprc == STORE_ROW)
+		rc = verify_fail(rep, scol_int(cp, 0),
+				 "检查点 %lld 之后的事件缺失（链尾被截断）",
+				 (long long)scol_int(cp, 0));
+out:
 	sreset(s);
 	sreset(cp);
 	return rc;
