@@ -170,8 +170,8 @@ static int incident_check(json_t *in, const char **no, json_t **jrec, json_t **j
 static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *lc,
 			 json_t **create, struct err *e)
 {
-	const char *no, *cat;
-	json_t *jrec, *jdesc, *reporter = NULL;
+	const char *no = NULL, *cat = NULL;
+	json_t *jrec = NULL, *jdesc = NULL, *reporter = NULL;
 	json_t *wgs = NULL; /* checked here, converted again by the engine */
 	int rc = -1;
 	if (incident_check(in, &no, &jrec, &jdesc, &cat, e) != 0)
