@@ -124,7 +124,7 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	if (!jrec || json_is_null(jrec))
 		return err_set(e, E_FIELD_REQUIRED, "received_at", "缺少接警时间 received_at");
 	int64_t received;
-	if (!json_is_string(jrec) || time_parse_iso(json_string_value(jrec), &received) != 0)
+	if (!json_is_string(jrec) || time_parse_iso_zoned(json_string_value(jrec), &received) != 0)
 		return err_set(e, E_FIELD_INVALID, "received_at",
 			       "received_at 须为带时区的 ISO 8601 时间");
 	if (received > time_now_ms() + FUTURE_SLACK_MS)
@@ -134,7 +134,7 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	if (!jdesc || json_is_null(jdesc))
 		return err_set(e, E_FIELD_REQUIRED, "description", "缺少警情内容 description");
 	const char *desc = json_string_value(jdesc);
-	if (!desc || !*desc || text_has_control(desc, true))
+	if (!desc || text_blank(desc) || text_has_control(desc, true))
 		return err_set(e, E_FIELD_INVALID, "description", "description 必须是非空文本");
 	if (utf8_chars(desc) > CASE_TEXT_MAX)
 		return err_set(e, E_FIELD_TOO_LONG, "description", "警情内容最多 %d 字",
