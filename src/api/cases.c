@@ -144,10 +144,14 @@ enum handler_result api_case_get(struct req *r)
 enum handler_result api_case_events(struct req *r)
 {
 	int64_t id = req_param_id(r, 0);
+	int64_t limit = 50, cursor = 0;
 	json_t *out;
 	if (id < 0)
 		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
-	if (case_events(r->reader, r->app, &r->actor, id, &out, &r->err) != 0)
+	if (req_query_int(r, "limit", 1, 200, &limit) != 0 ||
+	    req_query_int(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0)
+		return reply_failed(r);
+	if (case_events(r->reader, r->app, &r->actor, id, cursor, (int)limit, &out, &r->err) != 0)
 		return reply_failed(r);
 	r->out = out;
 	return reply_read(r, id, false, "case.read", json_pack("{s:s}", "view", "events"));

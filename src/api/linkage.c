@@ -146,7 +146,7 @@ static int incident_check(json_t *in, const char **no, json_t **jrec, json_t **j
 	if (!*jrec)
 		return -1;
 	int64_t received;
-	if (!json_is_string(*jrec) || time_parse_iso(json_string_value(*jrec), &received) != 0)
+	if (!json_is_string(*jrec) || time_parse_iso_zoned(json_string_value(*jrec), &received) != 0)
 		return err_set(e, E_FIELD_INVALID, "received_at",
 			       "received_at 须为带时区的 ISO 8601 时间");
 	if (received > time_now_ms() + FUTURE_SLACK_MS)

@@ -236,7 +236,10 @@ static int assign_exclusions(struct act_ctx *x, json_t *params, const struct uni
 static int assign_one(struct act_ctx *x, int64_t org_id, const char *kind, int64_t *asg)
 {
 	struct wctx *w = x->w;
-	const struct deadline_spec *sign = type_deadline(x->t, "sign");
+	/* the class's own sign-for limit (sign_within) or the type's "sign" */
+	const struct type_class *k = type_class(x->t, x->cf->c.class_);
+	const struct deadline_spec *sign =
+	    k && k->has_sign_within ? &k->sign_within : type_deadline(x->t, "sign");
 	const struct deadline_spec *handle = class_deadline(x->t, x->cf->c.class_);
 	int64_t sign_due = sign ? deadline_due(w->app->cal, *sign, w->now) : 0;
 	int64_t due = handle ? deadline_due(w->app->cal, *handle, w->now) : 0;

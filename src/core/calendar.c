@@ -486,6 +486,8 @@ int64_t deadline_due(const struct calendar *cal, struct deadline_spec spec, int6
 		return calendar_add_workhours(cal, from, n);
 	case DEADLINE_HOURS:
 		return from + (int64_t)n * MS_PER_HOUR;
+	case DEADLINE_MINUTES:
+		return from + (int64_t)n * MS_PER_MINUTE;
 	}
 	return from;
 }
@@ -582,6 +584,7 @@ int64_t deadline_shift_for_pause(const struct calendar *cal, enum deadline_unit 
 		return add_workms(cal, due, work);
 	}
 	case DEADLINE_HOURS:
+	case DEADLINE_MINUTES:
 		return due + (resumed_at - paused_at);
 	}
 	return due;
@@ -599,7 +602,7 @@ int deadline_spec_parse(const void *json, struct deadline_spec *out, char *err, 
 	}
 	if (json_object_size(obj) != 1) {
 		set_err(err, errcap,
-		        "deadline must have exactly one of \"workdays\", \"workhours\", \"hours\"");
+		        "deadline must have exactly one of \"workdays\", \"workhours\", \"hours\", \"minutes\"");
 		return -1;
 	}
 	const char *key;
@@ -613,9 +616,11 @@ int deadline_spec_parse(const void *json, struct deadline_spec *out, char *err, 
 			unit = DEADLINE_WORKHOURS;
 		else if (strcmp(key, "hours") == 0)
 			unit = DEADLINE_HOURS;
+		else if (strcmp(key, "minutes") == 0)
+			unit = DEADLINE_MINUTES;
 		else {
 			set_err(err, errcap,
-			        "deadline: unknown unit \"%s\" (use workdays, workhours or hours)",
+			        "deadline: unknown unit \"%s\" (use workdays, workhours, hours or minutes)",
 			        key);
 			return -1;
 		}

@@ -52,6 +52,7 @@ enum deadline_unit {
 	DEADLINE_WORKDAYS = 1,  /* n working days */
 	DEADLINE_WORKHOURS = 2, /* n working hours */
 	DEADLINE_HOURS = 3,     /* n clock hours */
+	DEADLINE_MINUTES = 4,   /* n clock minutes (any day: a sign-for within 15 minutes) */
 };
 
 struct deadline_spec {

@@ -290,9 +290,26 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 
 #define STATUS_CODE_MAX 64 /* bytes of one status in a status=a,b,c filter */
 
+/* A status filter names a state of the type given with type=, or, without
+ * one, a state of some loaded type. */
+static bool status_known(const struct app *app, const struct matter_type *type, const char *p,
+			 size_t n)
+{
+	char code[STATUS_CODE_MAX + 1];
+	memcpy(code, p, n);
+	code[n] = '\0';
+	if (type)
+		return type_state(type, code) != NULL;
+	for (int i = 0; i < app->types->ntypes; i++)
+		if (type_state(&app->types->types[i], code))
+			return true;
+	return false;
+}
+
 /* The status=a,b,c filter as a JSON array text for json_each(); the caller
  * frees it. Returns 0, or -1 with *e set (empty item, too many, too long). */
-static int status_list_json(const char *list, char **out, struct err *e)
+static int status_list_json(const struct app *app, const struct matter_type *type,
+			    const char *list, char **out, struct err *e)
 {
 	json_t *arr = json_array();
 	const char *p = list;
@@ -306,6 +323,11 @@ static int status_list_json(const char *list, char **out, struct err *e)
 			               CASE_QUERY_STATUSES);
 		}
 		json_array_append_new(arr, json_stringn(p, n));
+		if (!status_known(app, type, p, n)) {
+			json_decref(arr);
+			return err_set(e, E_FIELD_INVALID, "status", "不认识的状态 %.*s",
+				       (int)(n > 32 ? 32 : n), p);
+		}
 		if (!end)
 			break;
 		p = end + 1;
@@ -324,6 +346,11 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	if (q->due_soon < 0 || q->due_soon > CASE_QUERY_DUE_SOON_MAX)
 		return err_set(e, E_FIELD_INVALID, "due_soon", "参数 due_soon 须为 1–%d 小时",
 			       CASE_QUERY_DUE_SOON_MAX);
+	const struct matter_type *type = NULL;
+	if (q->type && !(type = types_find(app->types, q->type)))
+		return err_set(e, E_FIELD_INVALID, "type", "不认识的事项类型 %.32s", q->type);
+	if (q->from && q->to && q->to <= q->from)
+		return err_set(e, E_FIELD_INVALID, "to", "to 不能早于 from");
 	struct queue_pick queue = {0};
 	if (q->queue && queue_pick(app, q->queue, q->type, &queue, e) != 0)
 		return -1;
@@ -340,7 +367,7 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 		}
 	}
 	char *statuses = NULL;
-	if (q->status && status_list_json(q->status, &statuses, e) != 0) {
+	if (q->status && status_list_json(app, type, q->status, &statuses, e) != 0) {
 		free(queue.statuses);
 		return -1;
 	}
@@ -417,7 +444,7 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 }
 
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
-		json_t **out, struct err *e)
+		int64_t cursor, int limit, json_t **out, struct err *e)
 {
 	struct case_full cf;
 	if (case_load(c, app, id, &cf) != 0)
@@ -429,7 +456,14 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 	json_t *items = json_array();
 	struct store_stmt *s = store_stmt(c, ST_EVENTS_OF_CASE);
 	sbind_int(s, 1, id);
-	while (sstep(s) == STORE_ROW) {
+	sbind_int(s, 2, cursor);
+	sbind_int(s, 3, limit + 1);
+	int n = 0, rc;
+	int64_t last = 0;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		if (n++ == limit)
+			break;
+		last = scol_int(s, 0);
 		char hash[HEX_LEN(HASH_LEN)];
 		if (scol_bytes(s, 10) == HASH_LEN)
 			hex_encode(scol_blob(s, 10), HASH_LEN, hash);
@@ -450,6 +484,13 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 		json_array_append_new(items, ev);
 	}
 	sreset(s);
-	*out = json_pack("{s:o,s:n}", "items", items, "next_cursor");
+	if (rc != STORE_ROW && rc != STORE_DONE) {
+		json_decref(items);
+		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	}
+	char cur[32];
+	snprintf(cur, sizeof cur, "%lld", (long long)last);
+	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor",
+			 rc == STORE_ROW ? cur : NULL);
 	return 0;
 }

@@ -141,7 +141,9 @@ struct case_query {
 #define CASE_QUERY_DUE_SOON_MAX 720 /* hours */
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
 	      const struct case_query *q, json_t **out, struct err *e);
+/* The case's events in order, at most limit of them after seq `cursor`
+ * (0 = from the first); next_cursor is the last seq shown when more follow. */
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
-		json_t **out, struct err *e);
+		int64_t cursor, int limit, json_t **out, struct err *e);
 
 #endif

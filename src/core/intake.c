@@ -153,8 +153,9 @@ static int intake_received(struct wctx *w, const struct actor *a, json_t *body,
 	in->received = w->now;
 	if (!jrec)
 		return 0;
-	if (!json_is_string(jrec) || time_parse_iso(json_string_value(jrec), &in->received) != 0)
-		return err_set(e, E_FIELD_INVALID, "received_at", "received_at 不是合法的时间");
+	if (!json_is_string(jrec) || time_parse_iso_zoned(json_string_value(jrec), &in->received) != 0)
+		return err_set(e, E_FIELD_INVALID, "received_at",
+			       "received_at 须为带时区的 ISO 8601 时间");
 	if (!actor_can(a, P_CASE_IMPORT, in->org_path))
 		in->received = w->now; /* honoured for importers only (API.md) */
 	else if (in->received > w->now + 5 * MS_PER_MINUTE)
@@ -306,6 +307,7 @@ static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
 	sbind_blob(s, 1, idx, HASH_LEN);
 	sbind_int(s, 2, received - DUPLICATE_WINDOW_MS);
 	sbind_int(s, 3, self);
+	sbind_int(s, 4, received); /* an import looks back from its own time */
 	while (n < 10 && sstep(s) == STORE_ROW)
 		ids[n++] = scol_int(s, 0);
 	sreset(s);

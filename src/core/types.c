@@ -406,6 +406,15 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 				return fail(L, "分类 %s 的时限不正确: %s", k->code, why);
 			k->has_deadline = true;
 		}
+		json_t *sw = json_object_get(c, "sign_within");
+		if (sw) {
+			char why[128];
+			if (deadline_spec_parse(sw, &k->sign_within, why, sizeof why) != 0)
+				return fail(L, "分类 %s 的签收时限 sign_within 不正确: %s", k->code, why);
+			if (k->sign_within.n == 0)
+				return fail(L, "分类 %s 的签收时限 sign_within 须大于 0", k->code);
+			k->has_sign_within = true;
+		}
 		k->confidential = json_is_true(json_object_get(c, "confidential"));
 	}
 	t->default_class = jstr(root, "default_class");

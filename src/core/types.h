@@ -69,6 +69,10 @@ struct type_class {
 	struct deadline_spec deadline;
 	bool has_deadline;
 	bool confidential; /* cases of this class are confidential */
+	/* "sign_within": the class's own sign-for limit, replacing the type's
+	 * "sign" deadline (life-safety orders within 15 clock minutes) */
+	struct deadline_spec sign_within;
+	bool has_sign_within;
 };
 
 struct type_effect {

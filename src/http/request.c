@@ -85,7 +85,8 @@ int req_json(struct req *r)
 int64_t req_param_id(struct req *r, int i)
 {
 	const char *s = r->params[i];
-	if (!*s || strlen(s) > 18)
+	/* one spelling per id: "01", "+1" or " 1" name no case */
+	if (!*s || *s == '0' || strlen(s) > 18)
 		return -1;
 	int64_t v = 0;
 	for (; *s; s++) {

@@ -101,7 +101,7 @@
 		" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
 		" ORDER BY c.id DESC LIMIT ?13") \
 	STMT(ST_CASE_BY_PHONE, "SELECT c.id, c.no, c.title, c.status, c.received_at FROM cases c" \
-		" WHERE c.phone_index = ?1 AND c.received_at >= ?2 AND c.id <> ?3" \
+		" WHERE c.phone_index = ?1 AND c.received_at >= ?2 AND c.received_at <= ?4 AND c.id <> ?3" \
 		" ORDER BY c.id DESC LIMIT 10") \
 	STMT(ST_CASE_STATUS_COUNTS, "SELECT type, status, count(*) FROM cases GROUP BY type, status") \
 	/* assignments */ \
@@ -119,7 +119,7 @@
 	STMT(ST_EVENT_HEAD, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") \
 	STMT(ST_EVENTS_OF_CASE, "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
 		" e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
-		" ON u.id = e.actor_id WHERE e.case_id = ?1 ORDER BY e.seq") \
+		" ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3") \
 	STMT(ST_EVENTS_ALL, "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 		" payload, prev_hash, hash FROM events ORDER BY seq") \
 	STMT(ST_CHECKPOINT_INSERT, "INSERT INTO checkpoints(seq, hash, at, key_id, public_key, signature)" \

@@ -18,12 +18,28 @@ bool text_has_control(const char *s, bool allow_newlines)
 	return false;
 }
 
+bool text_blank(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+			p++;
+		else if (p[0] == 0xC2 && p[1] == 0xA0)
+			p += 2;
+		else if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80)
+			p += 3;
+		else
+			return false;
+	}
+	return true;
+}
+
 enum text_fault text_fault(const json_t *v, size_t max, unsigned flags)
 {
 	const char *s = json_string_value(v);
 	if (!s)
 		return TEXT_NOT_STRING;
-	if ((flags & TEXT_NONEMPTY) && !*s)
+	if ((flags & TEXT_NONEMPTY) && text_blank(s))
 		return TEXT_EMPTY;
 	if (text_has_control(s, flags & TEXT_MULTILINE))
 		return TEXT_CONTROL;

@@ -20,7 +20,7 @@ bool text_has_control(const char *s, bool allow_newlines);
 enum text_fault {
 	TEXT_OK,
 	TEXT_NOT_STRING,
-	TEXT_EMPTY,     /* only with TEXT_NONEMPTY */
+	TEXT_EMPTY,     /* only with TEXT_NONEMPTY: empty or blank (text_blank) */
 	TEXT_CONTROL,   /* a control character (tab and newlines allowed with TEXT_MULTILINE) */
 	TEXT_TOO_LONG,  /* more than max characters */
 };
@@ -30,6 +30,10 @@ enum text_fault {
 
 #define TEXT_MULTILINE 1u
 #define TEXT_NONEMPTY 2u
+
+/* True if s is empty or holds only white space: ASCII space, tab, newlines,
+ * and the no-break (U+00A0) and ideographic (U+3000, 全角空格) spaces. */
+bool text_blank(const char *s);
 
 /* The first fault of v as a text value of at most max characters, in the
  * order of enum text_fault; TEXT_OK if it has none. */

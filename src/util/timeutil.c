@@ -203,7 +203,7 @@ int time_parse_date(const char *s, int64_t *day)
 	return 0;
 }
 
-int time_parse_iso(const char *s, int64_t *out)
+static int parse_iso(const char *s, bool zoned, int64_t *out)
 {
 	if (s == NULL || out == NULL)
 		return -1;
@@ -244,6 +244,8 @@ int time_parse_iso(const char *s, int64_t *out)
 
 	int64_t offset_min;
 	if (*p == '\0') {
+		if (zoned)
+			return -1;
 		offset_min = TZ_OFFSET_MS / MS_PER_MINUTE;
 	} else if (*p == 'Z') {
 		offset_min = 0;
@@ -274,4 +276,14 @@ int time_parse_iso(const char *s, int64_t *out)
 	    day * MS_PER_DAY + hh * MS_PER_HOUR + mi * MS_PER_MINUTE + (int64_t)ss * 1000 + ms;
 	*out = local - offset_min * MS_PER_MINUTE;
 	return 0;
+}
+
+int time_parse_iso(const char *s, int64_t *out)
+{
+	return parse_iso(s, false, out);
+}
+
+int time_parse_iso_zoned(const char *s, int64_t *out)
+{
+	return parse_iso(s, true, out);
 }

@@ -48,6 +48,10 @@ int time_format_date(int64_t day, char *buf, size_t cap);
  * offset means +08:00; a space may stand for 'T'. Returns 0 and sets *out,
  * or -1 on anything malformed or out of range (month 13, Feb 30, ...). */
 int time_parse_iso(const char *s, int64_t *out);
+/* time_parse_iso, but the offset (Z or ±HH:MM) is required: for instants a
+ * client states (a case's received_at), where a guessed zone would be a
+ * silent error. */
+int time_parse_iso_zoned(const char *s, int64_t *out);
 /* Parses "YYYY-MM-DD" into a day number. Returns 0 or -1. */
 int time_parse_date(const char *s, int64_t *day);
 

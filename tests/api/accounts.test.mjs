@@ -262,11 +262,11 @@ test('civicloop user passwd / disable / enable: policy checked, sessions end, ev
 test('every admin action is an event on the chain, and `civicloop audit verify` still passes', async () => {
   const admin = await srv.login('admin');
   const orgs = await admin.get('/api/v1/orgs?parent=1');
-  const org = orgs.json.items ? orgs.json.items[0] : null;
-  if (org) {
-    const r = await admin.req('PATCH', `/api/v1/orgs/${org.id}`, { settings: { reply_approval: true } });
-    assert.equal(r.status, 200, r.text);
-  }
+  assert.equal(orgs.status, 200, orgs.text);
+  const org = orgs.json.items[0];
+  assert.ok(org, 'the county has orgs below it');
+  const r = await admin.req('PATCH', `/api/v1/orgs/${org.id}`, { settings: { reply_approval: true } });
+  assert.equal(r.status, 200, r.text);
   await offline(async () => {
     const add = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'audit-key']);
     assert.equal(add.code, 0, add.stderr);

@@ -209,12 +209,66 @@ test('sign-for deadline: 2 working hours inside 08:30–12:00 / 14:00–17:30 fr
   }
 });
 
-test('a 紧急 case dispatched on the Friday afternoon before the holiday: handle 24 clock hours, and signing for is never due after the work', async () => {
+test('a 紧急 case dispatched on the Friday afternoon before the holiday: handle 24 clock hours, sign for within 15 clock minutes', async () => {
   const { c, a } = await dispatchedAt('2024-02-09T16:00:00+08:00', '紧急');
   assert.equal(c.due_at, '2024-02-10T16:00:00+08:00');
   assert.equal(a.due_at, '2024-02-10T16:00:00+08:00');
-  // 2 working hours would end 2024-02-18T09:00, eight days after the work is due
-  assert.equal(a.sign_due_at, '2024-02-10T16:00:00+08:00');
+  // the type's 2 working hours would end 2024-02-18T09:00, eight days after
+  // the work is due; the class's sign_within of 15 minutes replaces them
+  assert.equal(a.sign_due_at, '2024-02-09T16:15:00+08:00');
+});
+
+// Urgency as type data (issue 8, Tianjin's rule): a class's "sign_within"
+// replaces the type's "sign" deadline. 紧急 (life safety) 15 minutes and
+// 水电气热 (utility outages) 30 minutes, by the clock on any day; the other
+// classes keep 2 working hours.
+test('sign_within: 紧急 15 and 水电气热 30 clock minutes on a holiday night and across midnight; ordinary classes wait for working hours', async () => {
+  const admin = await srv.login('admin');
+  const t = (await admin.get('/api/v1/types/hotline')).json;
+  const cls = Object.fromEntries(t.classes.map((k) => [k.code, k]));
+  assert.deepEqual(cls['紧急'].sign_within, { minutes: 15 });
+  assert.deepEqual(cls['水电气热'].sign_within, { minutes: 30 });
+  assert.equal(cls['投诉'].sign_within, undefined);
+  const rows = [
+    // [dispatched at, class, sign-for due, handle due]
+    // Saturday 2024-02-10, 春节 (a holiday), 22:50
+    ['2024-02-10T22:50:00+08:00', '紧急', '2024-02-10T23:05:00+08:00', '2024-02-11T22:50:00+08:00'],
+    ['2024-02-10T22:50:00+08:00', '水电气热', '2024-02-10T23:20:00+08:00', '2024-02-21T00:00:00+08:00'],
+    ['2024-02-10T22:50:00+08:00', '投诉', '2024-02-18T10:30:00+08:00', '2024-02-23T00:00:00+08:00'],
+    // Sunday 2024-03-10 (a weekend), 23:50: the 15 and 30 minutes cross midnight
+    ['2024-03-10T23:50:00+08:00', '紧急', '2024-03-11T00:05:00+08:00', '2024-03-11T23:50:00+08:00'],
+    ['2024-03-10T23:50:00+08:00', '水电气热', '2024-03-11T00:20:00+08:00', '2024-03-14T00:00:00+08:00'],
+    ['2024-03-10T23:50:00+08:00', '求助', '2024-03-11T10:30:00+08:00', '2024-03-14T00:00:00+08:00'],
+    // a working Tuesday at 11:55: still 15 minutes, not the working-hour clock
+    ['2024-03-12T11:55:00+08:00', '紧急', '2024-03-12T12:10:00+08:00', '2024-03-13T11:55:00+08:00'],
+    ['2024-03-12T11:55:00+08:00', '咨询', '2024-03-12T15:55:00+08:00', '2024-03-15T00:00:00+08:00'],
+  ];
+  for (const [at, k, sign, handle] of rows) {
+    const { a } = await dispatchedAt(at, k);
+    assert.equal(a.sign_due_at, sign, `${k} dispatched ${at}: sign-for due ${sign}, got ${a.sign_due_at}`);
+    assert.equal(a.due_at, handle, `${k} dispatched ${at}: handle due ${handle}, got ${a.due_at}`);
+  }
+});
+
+test('sign_within on the clock: a 紧急 assignment unsigned 15 minutes into a holiday falls overdue then, not at the working-hour limit', async () => {
+  const { c, a } = await dispatchedAt('2024-02-11T03:00:00+08:00', '紧急');
+  assert.equal(a.sign_due_at, '2024-02-11T03:15:00+08:00');
+  const admin = await srv.login('admin');
+  const signEvents = async () => (await admin.events(c.id))
+    .filter((e) => e.action === 'timer.overdue' && e.payload.timer === 'sign');
+  await clock('2024-02-11T03:14:00+08:00');
+  await sleep(1500);
+  assert.deepEqual(await signEvents(), [], 'not overdue a minute before');
+  await clock('2024-02-11T03:15:01+08:00');
+  let ev = [];
+  for (let i = 0; i < 40 && ev.length === 0; i++) {
+    await sleep(100);
+    ev = await signEvents();
+  }
+  assert.deepEqual(ev.map((e) => [e.payload.due_at, e.payload.assignment]), [['2024-02-11T03:15:00+08:00', a.id]]);
+  // signed late, it is still signed; the rates count it as late (rates.md)
+  const x = await (await srv.login('cg1')).must(c.id, 'sign', {});
+  assert.equal(x.status, 'handling');
 });
 
 test('the handle deadline counts from the dispatch, the case deadline from the receipt', async () => {

@@ -226,10 +226,19 @@ function client(srv, token, user, csrf) {
       assert.equal(r.status, 200, `GET case ${id}: ${r.text}`);
       return r.json.case;
     },
+    /** The case's whole history, following next_cursor (pages of 200). */
     async events(id) {
-      const r = await req('GET', `/api/v1/cases/${id}/events`);
-      assert.equal(r.status, 200, `GET events ${id}: ${r.text}`);
-      return r.json.items;
+      const items = [];
+      let cursor = null;
+      for (let i = 0; i < 1000; i++) {
+        const q = `?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const r = await req('GET', `/api/v1/cases/${id}/events${q}`);
+        assert.equal(r.status, 200, `GET events ${id}: ${r.text}`);
+        items.push(...r.json.items);
+        cursor = r.json.next_cursor;
+        if (!cursor) return items;
+      }
+      throw new Error('events never ended');
     },
     /** Follows next_cursor through the whole list; returns all items. */
     async listAll(query = '') {

@@ -166,7 +166,7 @@ test('the whole county: counts and every rate', async () => {
   assert.equal(s.closed, 4);
   assertRates(s, WHOLE, 'county');
   assertCounts(s.counts, {
-    by_class: { 投诉: 8, 求助: 1, 咨询: 1, 举报: 0, 建议: 0, 表扬: 0, 紧急: 0 },
+    by_class: { 投诉: 8, 求助: 1, 咨询: 1, 举报: 0, 建议: 0, 表扬: 0, 紧急: 0, 水电气热: 0 },
     by_channel: { phone: 8, 110: 1, web: 1, app: 0 },
     by_status: { closed: 4, handling: 3, dispatched: 1, merged: 1, transferred_110: 1, received: 0, replied: 0, callback: 0 },
     from_110: 1, to_110: 1, merged: 1, transferred_110: 1, problem: 1, callbacks: 5, resolved: 4,

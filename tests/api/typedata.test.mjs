@@ -279,3 +279,16 @@ test('a type without a rates block has no stats: 404 naming it, never zeros', as
   assert.match(r.json.error.message, /rates/);
   assertError(await leader1.get('/api/v1/cases?queue=dispatch&type=plain'), 400, 'field.invalid', 'queue');
 });
+
+test('a status filter names a state of type= (or, without one, of some loaded type)', async () => {
+  const disp1 = await srv.login('disp1');
+  // `reported` is repair's, `received` the hotline's
+  assert.equal((await disp1.get('/api/v1/cases?status=reported')).status, 200);
+  assert.equal((await disp1.get('/api/v1/cases?status=received,reported')).status, 200);
+  assert.equal((await disp1.get('/api/v1/cases?type=repair&status=reported')).status, 200);
+  assertError(await disp1.get('/api/v1/cases?type=hotline&status=reported'), 400, 'field.invalid', 'status');
+  assertError(await disp1.get('/api/v1/cases?type=repair&status=received'), 400, 'field.invalid', 'status');
+  assertError(await disp1.get('/api/v1/cases?type=plain&status=reported,received'), 400, 'field.invalid', 'status');
+  assertError(await disp1.get('/api/v1/cases?status=bogus'), 400, 'field.invalid', 'status');
+  assertError(await disp1.get('/api/v1/cases?type=nosuch'), 400, 'field.invalid', 'type');
+});

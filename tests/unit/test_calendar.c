@@ -921,6 +921,7 @@ static void test_spec_parse_good(void **state)
 	    {"{\"workhours\":4}", DEADLINE_WORKHOURS, 4},
 	    {"{\"hours\":1000}", DEADLINE_HOURS, 1000},
 	    {"{\"hours\":24}", DEADLINE_HOURS, 24},
+	    {"{\"minutes\":15}", DEADLINE_MINUTES, 15},
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		json_t *j = json_loads(good[i].json, 0, NULL);
@@ -932,6 +933,12 @@ static void test_spec_parse_good(void **state)
 		assert_int_equal(s.n, good[i].n);
 		json_decref(j);
 	}
+	/* minutes are by the clock, any day, and a pause moves them by the pause */
+	struct deadline_spec m = {DEADLINE_MINUTES, 15};
+	int64_t sat = 1707576600000; /* 2024-02-10T22:50:00+08:00, a holiday */
+	assert_int_equal(deadline_due(NULL, m, sat), sat + 15 * 60000);
+	assert_int_equal(deadline_shift_for_pause(NULL, DEADLINE_MINUTES, sat + 900000, sat, sat + 60000),
+			 sat + 960000);
 }
 
 static void test_spec_parse_bad(void **state)
@@ -945,6 +952,9 @@ static void test_spec_parse_bad(void **state)
 	    "{\"workdays\":-1}",
 	    "{\"workdays\":1001}",
 	    "{\"hours\":99999999999}",
+	    "{\"minutes\":15,\"clock\":true}",
+	    "{\"minutes\":-5}",
+	    "{\"Minutes\":15}",
 	    "{\"workdays\":5.0}",
 	    "{\"workdays\":\"5\"}",
 	    "{\"workdays\":true}",
