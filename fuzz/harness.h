@@ -74,9 +74,9 @@ struct fz_world {
 };
 /* Demo accounts signed in at setup (POST /api/v1/auth/login), for session
  * tokens, cookies and the CSRF check. */
-#define FZ_SESSION_LOGINS                                                                          \
-	{                                                                                          \
-		"admin", "op1", "disp1", "cg1"                                                     \
+#define FZ_SESSION_LOGINS \
+	{ \
+		"admin", "op1", "disp1", "cg1" \
 	}
 #define FZ_SESSIONS 4
 /* Builds the world on first use (call it from LLVMFuzzerInitialize). */

@@ -47,8 +47,8 @@ enum handler_result api_apikeys(struct req *r)
 		if (!actor_can(&r->actor, P_USER_MANAGE, scol_text(s, 6)))
 			continue;
 		json_t *k = json_pack("{s:I,s:s,s:{s:s,s:s}}", "id", (json_int_t)scol_int(s, 0),
-				      "name", scol_text(s, 1), "user", "login", scol_text(s, 4),
-				      "name", scol_text(s, 5));
+		                      "name", scol_text(s, 1), "user", "login", scol_text(s, 4),
+		                      "name", scol_text(s, 5));
 		if (!k) {
 			rc = STORE_ERROR;
 			break;
@@ -79,7 +79,7 @@ static int apikey_scope_check(struct req *r, struct wctx *w, const struct apikey
 		found = uid && account_find(w->conn, NULL, uid, &u) == 0;
 		if (!found || !actor_can(&r->actor, P_USER_MANAGE, u.org_path))
 			return err_set(&r->err, E_NOT_FOUND, "name", "没有名为 %s 的有效密钥",
-				       k->name);
+			               k->name);
 		return 0;
 	}
 	found = account_find(w->conn, k->login, 0, &u) == 0;
@@ -101,15 +101,15 @@ static int apikey_job(struct wctx *w, struct write_job *job)
 			return -1;
 		r->status = 200;
 		r->out = json_pack("{s:s,s:{s:s},s:b}", "name", k->name, "user", "login", u.login,
-				   "revoked", 1);
+		                   "revoked", 1);
 		return 0;
 	}
 	char key[APIKEY_LEN + 1];
 	if (account_apikey_add(w, &by, k->login, k->name, key, &u, &r->err) != 0)
 		return -1;
 	r->status = 201;
-	r->out = json_pack("{s:s,s:s,s:{s:s}}", "key", key, "name", k->name, "user", "login",
-			   u.login);
+	r->out =
+	    json_pack("{s:s,s:s,s:{s:s}}", "key", key, "name", k->name, "user", "login", u.login);
 	sodium_memzero(key, sizeof key);
 	return 0;
 }
@@ -134,8 +134,8 @@ static enum handler_result apikey_submit(struct req *r, bool revoke)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
 	r->hctx = k;
 	if (strlen(name) >= sizeof k->name || (login && strlen(login) >= sizeof k->login))
-		return reply_err(r, E_FIELD_TOO_LONG, strlen(name) >= sizeof k->name ? "name" : "user",
-				 NULL);
+		return reply_err(r, E_FIELD_TOO_LONG,
+		                 strlen(name) >= sizeof k->name ? "name" : "user", NULL);
 	snprintf(k->name, sizeof k->name, "%s", name);
 	snprintf(k->login, sizeof k->login, "%s", login ? login : "");
 	k->revoke = revoke;

@@ -43,11 +43,11 @@ json_t *api_user_json(const struct actor *a)
 	for (int i = 0; i < a->nroles; i++) {
 		json_array_append_new(roles, json_string(a->roles[i].role));
 		json_array_append_new(grants, json_pack("{s:s,s:s}", "role", a->roles[i].role,
-							"scope", a->roles[i].scope_code));
+		                                        "scope", a->roles[i].scope_code));
 	}
 	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:o}", "id", (json_int_t)a->user_id, "login",
-			 a->login, "name", a->name, "org", a->org_code, "org_id",
-			 (json_int_t)a->org_id, "roles", roles, "grants", grants);
+	                 a->login, "name", a->name, "org", a->org_code, "org_id",
+	                 (json_int_t)a->org_id, "roles", roles, "grants", grants);
 }
 
 /* writer job: stores the new session. */
@@ -79,12 +79,12 @@ static int login_job(struct wctx *w, struct write_job *job)
 	time_format_iso(now + w->app->session_ttl_ms, exp, sizeof exp);
 	r->status = 200;
 	r->out = json_pack("{s:s,s:s,s:s,s:o}", "token", lc->token, "csrf_token", lc->csrf,
-			   "expires_at", exp, "user", api_user_json(&a));
+	                   "expires_at", exp, "user", api_user_json(&a));
 	long ttl = (long)(w->app->session_ttl_ms / 1000);
 	snprintf(r->set_cookie[0], sizeof r->set_cookie[0],
-		 "cl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld", lc->token, ttl);
+	         "cl_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld", lc->token, ttl);
 	snprintf(r->set_cookie[1], sizeof r->set_cookie[1],
-		 "cl_csrf=%s; Path=/; SameSite=Strict; Max-Age=%ld", lc->csrf, ttl);
+	         "cl_csrf=%s; Path=/; SameSite=Strict; Max-Age=%ld", lc->csrf, ttl);
 	return 0;
 }
 
@@ -96,10 +96,10 @@ static int login_verify(struct req *r)
 	pthread_once(&dummy_once, dummy_init);
 	/* verify even for unknown logins so timing does not tell which exist */
 	bool ok = password_verify(lc->user_id ? lc->hash : dummy_hash, lc->password) &&
-		  lc->user_id && !lc->disabled;
+	          lc->user_id && !lc->disabled;
 	sodium_memzero(lc->password, sizeof lc->password);
 	throttle_settle(lc->login, r->address, ok ? THROTTLE_SUCCEEDED : THROTTLE_FAILED,
-			time_real_ms());
+	                time_real_ms());
 	if (!ok)
 		return err_set(&r->err, E_BAD_CREDENTIALS, NULL, NULL);
 	random_hex(lc->token, 32);
@@ -169,7 +169,7 @@ static int logout_job(struct wctx *w, struct write_job *job)
 	r->status = 200;
 	r->out = json_pack("{s:b}", "ok", 1);
 	snprintf(r->set_cookie[0], sizeof r->set_cookie[0],
-		 "cl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	         "cl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	snprintf(r->set_cookie[1], sizeof r->set_cookie[1], "cl_csrf=; Path=/; Max-Age=0");
 	return 0;
 }
@@ -183,8 +183,8 @@ static const char *request_session_token(struct req *r)
 	    (h && !strncasecmp(h, "Bearer " APIKEY_PREFIX, 7 + strlen(APIKEY_PREFIX))))
 		return NULL;
 	return h && !strncasecmp(h, "Bearer ", 7)
-		       ? h + 7
-		       : MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cl_session");
+	           ? h + 7
+	           : MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cl_session");
 }
 
 /* POST /api/v1/auth/logout: ends the session the request came with. */
@@ -209,7 +209,7 @@ enum handler_result api_me(struct req *r)
 
 /* A password change in flight (POST /api/v1/auth/password). */
 struct pwchange_ctx {
-	struct account u; /* the caller's account as the handler read it */
+	struct account u;              /* the caller's account as the handler read it */
 	char old_pw[PASSWORD_MAX + 1]; /* wiped once verified */
 	char new_pw[PASSWORD_MAX + 1]; /* wiped once hashed */
 	char new_hash[crypto_pwhash_STRBYTES];
@@ -224,11 +224,11 @@ static int pwchange_verify(struct req *r)
 	bool ok = password_verify(pc->u.pw_hash, pc->old_pw);
 	sodium_memzero(pc->old_pw, sizeof pc->old_pw);
 	throttle_settle(r->actor.login, r->address, ok ? THROTTLE_SUCCEEDED : THROTTLE_FAILED,
-			time_real_ms());
+	                time_real_ms());
 	int rc = !ok ? err_set(&r->err, E_FIELD_INVALID, "old_password", "原密码不正确")
-	       : password_hash(pc->new_pw, pc->new_hash) != 0
-		       ? err_set(&r->err, E_UNAVAILABLE, NULL, "内存不足，请稍后重试")
-		       : 0;
+	         : password_hash(pc->new_pw, pc->new_hash) != 0
+	             ? err_set(&r->err, E_UNAVAILABLE, NULL, "内存不足，请稍后重试")
+	             : 0;
 	sodium_memzero(pc->new_pw, sizeof pc->new_pw);
 	return rc;
 }
@@ -242,7 +242,8 @@ static int pwchange_job(struct wctx *w, struct write_job *job)
 	if (account_find(w->conn, NULL, pc->u.id, &now) != 0 || now.disabled)
 		return err_set(&r->err, E_UNAUTHENTICATED, NULL, "登录已失效，请重新登录");
 	if (strcmp(now.pw_hash, pc->u.pw_hash) != 0)
-		return err_set(&r->err, E_CONFLICT, "old_password", "密码刚被修改过，请重新输入原密码");
+		return err_set(&r->err, E_CONFLICT, "old_password",
+		               "密码刚被修改过，请重新输入原密码");
 	struct account_actor by = {r->actor.user_id, r->actor.org_id, "api"};
 	int revoked = 0;
 	if (account_set_password(w, &now, pc->new_hash, pc->keep, &by, &revoked, &r->err) != 0)
@@ -276,7 +277,7 @@ enum handler_result api_password_change(struct req *r)
 	if (strlen(old_pw) > PASSWORD_MAX)
 		return reply_err(r, E_FIELD_TOO_LONG, "old_password", "密码过长");
 	if (password_policy_check(password_policy_get(), r->actor.login, new_pw, "new_password",
-				  &r->err) != 0)
+	                          &r->err) != 0)
 		return reply_failed(r);
 	if (!strcmp(old_pw, new_pw))
 		return reply_err(r, E_FIELD_INVALID, "new_password", "新密码不能与原密码相同");

@@ -93,7 +93,7 @@ static int read_record_job(struct wctx *w, struct write_job *job)
  * there is nothing to record. payload (stolen, may be NULL) goes with a
  * recorded read. */
 static enum handler_result reply_read(struct req *r, int64_t id, bool pii, const char *action,
-				      json_t *payload)
+                                      json_t *payload)
 {
 	if (!actor_reads_recorded(&r->actor))
 		action = NULL;
@@ -225,19 +225,19 @@ enum handler_result api_case_list(struct req *r)
 	if (!actor_reads_recorded(&r->actor))
 		return reply_read(r, 0, false, NULL, NULL);
 	/* a recorded reader's list: which cases it was shown, and the filters */
-	static const char *const filters[] = {"type", "status", "queue", "org", "q", "mine",
-					      "overdue", "due_soon", "problem", "from", "to",
-					      "cursor"};
+	static const char *const filters[] = {"type",    "status", "queue",   "org",
+	                                      "q",       "mine",   "overdue", "due_soon",
+	                                      "problem", "from",   "to",      "cursor"};
 	json_t *ids = json_array(), *query = json_object();
 	size_t i;
 	json_t *item;
 	json_array_foreach(json_object_get(out, "items"), i, item)
-		json_array_append(ids, json_object_get(item, "id"));
+	    json_array_append(ids, json_object_get(item, "id"));
 	for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
 		const char *v = req_query(r, filters[i]);
 		if (v && *v)
 			json_object_set_new(query, filters[i], json_string(v));
 	}
 	return reply_read(r, 0, false, "case.list",
-			  json_pack("{s:o,s:o}", "cases", ids, "query", query));
+	                  json_pack("{s:o,s:o}", "cases", ids, "query", query));
 }

@@ -43,31 +43,31 @@
  * replaces the request body in r->in. */
 struct linkage_ctx {
 	char ext_ref[sizeof LINKAGE_REF_PREFIX + INCIDENT_NO_MAX]; /* "110:<incident_no>" */
-	const struct matter_type *type; /* the type taking hand-overs */
+	const struct matter_type *type;                            /* the type taking hand-overs */
 };
 
 static const char *const linkage_keys[] = {"incident_no", "received_at", "description",
-					   "caller",      "location",    "category"};
+                                           "caller",      "location",    "category"};
 static const char *const caller_keys[] = {"name", "phone"};
 
 static const struct text_rule description_rule = {
-	.field = "description",
-	.max = CASE_TEXT_MAX,
-	.flags = TEXT_MULTILINE | TEXT_NONEMPTY,
-	.invalid = "description 必须是非空文本",
-	.too_long = "警情内容最多 " TEXT_STR(CASE_TEXT_MAX) " 字",
+    .field = "description",
+    .max = CASE_TEXT_MAX,
+    .flags = TEXT_MULTILINE | TEXT_NONEMPTY,
+    .invalid = "description 必须是非空文本",
+    .too_long = "警情内容最多 " TEXT_STR(CASE_TEXT_MAX) " 字",
 };
 static const struct text_rule category_rule = {
-	.field = "category",
-	.max = CATEGORY_MAX,
-	.flags = TEXT_NONEMPTY,
-	.invalid = "category 必须是非空单行文本",
-	.too_long = "类别最多 " TEXT_STR(CATEGORY_MAX) " 字",
+    .field = "category",
+    .max = CATEGORY_MAX,
+    .flags = TEXT_NONEMPTY,
+    .invalid = "category 必须是非空单行文本",
+    .too_long = "类别最多 " TEXT_STR(CATEGORY_MAX) " 字",
 };
 static const struct text_rule caller_name_rule = {
-	.field = "caller.name",
-	.max = REPORTER_NAME_MAX,
-	.invalid = "姓名必须是不超过 " TEXT_STR(REPORTER_NAME_MAX) " 字的字符串",
+    .field = "caller.name",
+    .max = REPORTER_NAME_MAX,
+    .invalid = "姓名必须是不超过 " TEXT_STR(REPORTER_NAME_MAX) " 字的字符串",
 };
 
 static bool incident_no_ok(const char *s)
@@ -111,7 +111,7 @@ static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 	if (phone && !json_is_null(phone) &&
 	    (!json_is_string(phone) || !phone_valid(json_string_value(phone))))
 		return err_set(e, E_FIELD_INVALID, "caller.phone",
-			       "电话号码不正确（手机 11 位，座机含区号）");
+		               "电话号码不正确（手机 11 位，座机含区号）");
 	json_t *rep = json_object();
 	if (json_is_string(name) && *json_string_value(name))
 		json_object_set(rep, "name", name);
@@ -129,7 +129,7 @@ static int check_caller(json_t *caller, json_t **reporter, struct err *e)
  * was received (not in the future), what happened and its category (NULL
  * if none). Values are borrowed from in. 0, or -1 with *e set. */
 static int incident_check(json_t *in, const char **no, json_t **jrec, json_t **jdesc,
-			  const char **cat, struct err *e)
+                          const char **cat, struct err *e)
 {
 	const char *key =
 	    json_unknown_key(in, linkage_keys, sizeof linkage_keys / sizeof *linkage_keys);
@@ -141,14 +141,15 @@ static int incident_check(json_t *in, const char **no, json_t **jrec, json_t **j
 	*no = json_string_value(jno);
 	if (!*no || !incident_no_ok(*no))
 		return err_set(e, E_FIELD_INVALID, "incident_no",
-			       "警情编号须为 1–%d 位字母、数字、- 或 _", INCIDENT_NO_MAX);
+		               "警情编号须为 1–%d 位字母、数字、- 或 _", INCIDENT_NO_MAX);
 	*jrec = linkage_required(in, "received_at", "缺少接警时间 received_at", e);
 	if (!*jrec)
 		return -1;
 	int64_t received;
-	if (!json_is_string(*jrec) || time_parse_iso_zoned(json_string_value(*jrec), &received) != 0)
+	if (!json_is_string(*jrec) ||
+	    time_parse_iso_zoned(json_string_value(*jrec), &received) != 0)
 		return err_set(e, E_FIELD_INVALID, "received_at",
-			       "received_at 须为带时区的 ISO 8601 时间");
+		               "received_at 须为带时区的 ISO 8601 时间");
 	if (received > time_now_ms() + FUTURE_SLACK_MS)
 		return err_set(e, E_FIELD_INVALID, "received_at", "接警时间不能晚于现在");
 	*jdesc = linkage_required(in, "description", "缺少警情内容 description", e);
@@ -167,8 +168,8 @@ static int incident_check(json_t *in, const char **no, json_t **jrec, json_t **j
 /* Checks the hand-over and builds the hotline case body from it into
  * *create (the caller owns it) and its ext_ref into lc. Returns 0, or -1
  * with *e set; nothing is written either way. */
-static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *lc,
-			 json_t **create, struct err *e)
+static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *lc, json_t **create,
+                         struct err *e)
 {
 	const char *no = NULL, *cat = NULL;
 	json_t *jrec = NULL, *jdesc = NULL, *reporter = NULL;
@@ -194,9 +195,9 @@ static int linkage_build(const struct app *app, json_t *in, struct linkage_ctx *
 	json_t *fields = json_pack("{s:s}", k->incident_field, no);
 	if (cat)
 		json_object_set_new(fields, k->category_field, json_string(cat));
-	json_t *body = json_pack("{s:s,s:s,s:s,s:O,s:o,s:O}", "type", t->code, "class", cls,
-				 "channel", k->channel, "description", jdesc, "fields", fields,
-				 "received_at", jrec);
+	json_t *body =
+	    json_pack("{s:s,s:s,s:s,s:O,s:o,s:O}", "type", t->code, "class", cls, "channel",
+	              k->channel, "description", jdesc, "fields", fields, "received_at", jrec);
 	if (!body) {
 		err_set(e, E_UNAVAILABLE, NULL, NULL);
 		goto out;

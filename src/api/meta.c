@@ -50,33 +50,32 @@ enum handler_result api_openapi(struct req *r)
 		for (const char *p = routes[i].pattern; (p = strchr(p, '{')); p++) {
 			const char *e = strchr(p, '}');
 			json_array_append_new(params,
-					      json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
-							(size_t)(e - p - 1), "in", "path", "required",
-							1, "schema", "type", "string"));
+			                      json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
+			                                (size_t)(e - p - 1), "in", "path",
+			                                "required", 1, "schema", "type", "string"));
 		}
-		json_t *op = json_pack("{s:s,s:o,s:{s:{s:s},s:{s:s,s:{s:{s:{s:s}}}}}}", "summary",
-				       routes[i].summary, "parameters", params, "responses", "200",
-				       "description", "成功", "default", "description",
-				       "错误 {\"error\":{\"code\",\"message\",\"field\"?}}", "content",
-				       "application/json", "schema", "$ref",
-				       "#/components/schemas/Error");
+		json_t *op = json_pack(
+		    "{s:s,s:o,s:{s:{s:s},s:{s:s,s:{s:{s:{s:s}}}}}}", "summary", routes[i].summary,
+		    "parameters", params, "responses", "200", "description", "成功", "default",
+		    "description", "错误 {\"error\":{\"code\",\"message\",\"field\"?}}", "content",
+		    "application/json", "schema", "$ref", "#/components/schemas/Error");
 		if (routes[i].auth == AUTH_USER)
 			json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
 		/* the route table's columns, for clients and the permission matrix test */
 		json_object_set_new(op, "x-auth",
-				    json_string(routes[i].auth == AUTH_USER ? "user" : "none"));
+		                    json_string(routes[i].auth == AUTH_USER ? "user" : "none"));
 		if (routes[i].perm)
 			json_object_set_new(op, "x-permission", json_string(routes[i].perm));
 		json_object_set_new(item, method, op);
 	}
 	json_t *doc = json_pack(
-		"{s:s,s:{s:s,s:s},s:o,s:{s:{s:{s:s,s:s}},s:{s:{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s},"
-		"s:{s:s}}}}}}}}",
-		"openapi", "3.0.3", "info", "title", "civicloop 民情闭环 API", "version", "1",
-		"paths", paths, "components", "securitySchemes", "bearer", "type", "http", "scheme",
-		"bearer", "schemas", "Error", "type", "object", "properties", "error", "type",
-		"object", "properties", "code", "type", "string", "message", "type", "string",
-		"field", "type", "string");
+	    "{s:s,s:{s:s,s:s},s:o,s:{s:{s:{s:s,s:s}},s:{s:{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s},"
+	    "s:{s:s}}}}}}}}",
+	    "openapi", "3.0.3", "info", "title", "civicloop 民情闭环 API", "version", "1", "paths",
+	    paths, "components", "securitySchemes", "bearer", "type", "http", "scheme", "bearer",
+	    "schemas", "Error", "type", "object", "properties", "error", "type", "object",
+	    "properties", "code", "type", "string", "message", "type", "string", "field", "type",
+	    "string");
 	return reply_json(r, 200, doc);
 }
 
@@ -98,8 +97,9 @@ enum handler_result api_type_get(struct req *r)
 static json_t *org_row_json(struct store_stmt *s)
 {
 	json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)scol_int(s, 0), "code",
-			      scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
-	json_object_set_new(o, "parent", scol_null(s, 4) ? json_null() : json_integer(scol_int(s, 4)));
+	                      scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
+	json_object_set_new(o, "parent",
+	                    scol_null(s, 4) ? json_null() : json_integer(scol_int(s, 4)));
 	if (!scol_null(s, 6))
 		json_object_set_new(o, "region_code", json_string(scol_text(s, 6)));
 	json_t *settings = json_loads(scol_text(s, 7), 0, NULL);
@@ -174,7 +174,8 @@ enum handler_result api_orgs(struct req *r)
 					continue;
 				json_t *o;
 				char path[256];
-				if (org_load(r, r->actor.roles[i].scope_org, &o, path, sizeof path) == 0)
+				if (org_load(r, r->actor.roles[i].scope_org, &o, path,
+				             sizeof path) == 0)
 					json_array_append_new(items, o);
 				scopes[k] = NULL;
 			}
@@ -229,7 +230,7 @@ enum handler_result api_calendar(struct req *r)
 		char date[16];
 		time_format_date(d, date, sizeof date);
 		json_t *o = json_pack("{s:s,s:b}", "date", date, "workday",
-				      calendar_is_workday(r->app->cal, d));
+		                      calendar_is_workday(r->app->cal, d));
 		const char *name = calendar_day_name(r->app->cal, d);
 		if (name)
 			json_object_set_new(o, "name", json_string(name));
@@ -246,8 +247,8 @@ enum handler_result api_keys(struct req *r)
 	char pk[HEX_LEN(crypto_sign_PUBLICKEYBYTES)];
 	hex_encode(r->app->keys.sign_pk, sizeof r->app->keys.sign_pk, pk);
 	return reply_json(r, 200,
-			  json_pack("{s:[{s:s,s:s,s:s}]}", "items", "key_id", r->app->keys.key_id,
-				    "alg", "Ed25519", "public_key", pk));
+	                  json_pack("{s:[{s:s,s:s,s:s}]}", "items", "key_id", r->app->keys.key_id,
+	                            "alg", "Ed25519", "public_key", pk));
 }
 
 struct org_update {
@@ -273,11 +274,15 @@ static int org_update_job(struct wctx *w, struct write_job *job)
 	sbind_int(s, 1, u->id);
 	sbind_text(s, 2, text);
 	int rc = sdone(s) == STORE_DONE ? 0 : -1;
-	json_t *p = json_pack("{s:s,s:O}", "org", u->code, "settings", json_object_get(r->in, "settings"));
+	json_t *p =
+	    json_pack("{s:s,s:O}", "org", u->code, "settings", json_object_get(r->in, "settings"));
 	char *ptext = json_canonical(p);
 	json_decref(p);
-	struct event_rec ev = {.at = w->now, .actor_id = r->actor.user_id, .org_id = r->actor.org_id,
-			       .action = "org.settings", .payload = ptext};
+	struct event_rec ev = {.at = w->now,
+	                       .actor_id = r->actor.user_id,
+	                       .org_id = r->actor.org_id,
+	                       .action = "org.settings",
+	                       .payload = ptext};
 	if (rc == 0)
 		rc = wctx_event(w, &ev);
 	free(ptext);
@@ -287,7 +292,8 @@ static int org_update_job(struct wctx *w, struct write_job *job)
 		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
 	}
 	r->status = 200;
-	r->out = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)u->id, "code", u->code, "settings", cur);
+	r->out =
+	    json_pack("{s:I,s:s,s:o}", "id", (json_int_t)u->id, "code", u->code, "settings", cur);
 	return 0;
 }
 
@@ -317,8 +323,8 @@ enum handler_result api_org_update(struct req *r)
 		return reply_failed(r);
 	const char *key;
 	json_t *v;
-	json_object_foreach(r->in, key, v) if (strcmp(key, "settings"))
-		return reply_err(r, E_FIELD_UNKNOWN, key, "只能修改 settings");
+	json_object_foreach(r->in, key, v) if (strcmp(key, "settings")) return reply_err(
+	    r, E_FIELD_UNKNOWN, key, "只能修改 settings");
 	json_t *set = json_object_get(r->in, "settings");
 	if (!json_is_object(set) || json_object_size(set) == 0)
 		return reply_err(r, E_FIELD_REQUIRED, "settings", "settings 须为非空对象");
@@ -327,7 +333,8 @@ enum handler_result api_org_update(struct req *r)
 		if (!types_org_setting(r->app->types, key))
 			return reply_err(r, E_FIELD_UNKNOWN, "settings", "不认识的单位设置");
 		if (!json_is_boolean(v))
-			return reply_err(r, E_FIELD_INVALID, "settings", "单位设置的值须为 true 或 false");
+			return reply_err(r, E_FIELD_INVALID, "settings",
+			                 "单位设置的值须为 true 或 false");
 	}
 	return reply_async(r, org_update_job);
 }
@@ -346,8 +353,9 @@ enum handler_result api_test_clock(struct req *r)
 		return reply_failed(r);
 	json_t *now = json_object_get(r->in, "now");
 	int64_t t = 0;
-	if (!now || (!json_is_null(now) &&
-		     (!json_is_string(now) || time_parse_iso(json_string_value(now), &t) != 0 || t <= 0)))
+	if (!now ||
+	    (!json_is_null(now) &&
+	     (!json_is_string(now) || time_parse_iso(json_string_value(now), &t) != 0 || t <= 0)))
 		return reply_err(r, E_FIELD_INVALID, "now", "now 须为 ISO 8601 时间或 null");
 	time_set_fake(t);
 	char at[ISO8601_MAX];

@@ -69,7 +69,7 @@ static bool track_allowed(const char *addr, int64_t now)
 	pthread_mutex_lock(&track_mu);
 	int i = track_find(addr);
 	bool ok = i < 0 || now - track_tab[i].window_start > TRACK_WINDOW_MS ||
-		  track_tab[i].misses < TRACK_MISS_MAX;
+	          track_tab[i].misses < TRACK_MISS_MAX;
 	pthread_mutex_unlock(&track_mu);
 	return ok;
 }
@@ -138,7 +138,7 @@ static bool track_phone_matches(const struct app *app, const struct case_rec *c,
 	const char *phone = json_string_value(json_object_get(p, "phone"));
 	size_t n = phone ? strlen(phone) : 0;
 	bool ok = n >= TRACK_TAIL_LEN &&
-		  sodium_memcmp(phone + n - TRACK_TAIL_LEN, tail, TRACK_TAIL_LEN) == 0;
+	          sodium_memcmp(phone + n - TRACK_TAIL_LEN, tail, TRACK_TAIL_LEN) == 0;
 	json_decref(p);
 	return ok;
 }
@@ -197,9 +197,9 @@ static json_t *track_json(struct store_conn *conn, const struct case_full *cf)
 {
 	const struct case_rec *c = &cf->c;
 	const struct type_state *st = type_state(c->type, c->status);
-	json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s}", "no", c->no, "type_name", c->type->name,
-			      "class", c->class_, "status", c->status, "status_name",
-			      st ? st->name : c->status);
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s?,s:s,s:s}", "no", c->no, "type_name", c->type->name, "class",
+	              c->class_, "status", c->status, "status_name", st ? st->name : c->status);
 	track_time(o, "received_at", c->received_at);
 	track_time(o, "due_at", c->due_at);
 	track_time(o, "closed_at", c->closed_at);

@@ -27,12 +27,12 @@ static int user_update_job(struct wctx *w, struct write_job *job)
 	bool changed;
 	int sessions, apikeys;
 	if (account_set_disabled(w, &u, uu->disabled, &by, &changed, &sessions, &apikeys,
-				 &r->err) != 0)
+	                         &r->err) != 0)
 		return -1;
 	r->status = 200;
 	r->out = json_pack("{s:{s:I,s:s,s:s,s:b},s:b,s:i,s:i}", "user", "id", (json_int_t)u.id,
-			   "login", u.login, "org", u.org_code, "disabled", uu->disabled, "changed",
-			   changed, "sessions_revoked", sessions, "apikeys_revoked", apikeys);
+	                   "login", u.login, "org", u.org_code, "disabled", uu->disabled, "changed",
+	                   changed, "sessions_revoked", sessions, "apikeys_revoked", apikeys);
 	return 0;
 }
 

@@ -12,9 +12,9 @@ int cli_open(struct app *app, const char *db, int create);
 void cli_close(struct app *app);
 
 int cmd_demo(int argc, char **argv);
-int cmd_user(int argc, char **argv); /* users.c */
-int cmd_init(int argc, char **argv); /* users.c */
+int cmd_user(int argc, char **argv);        /* users.c */
+int cmd_init(int argc, char **argv);        /* users.c */
 int cmd_permissions(int argc, char **argv); /* permissions.c */
-int cmd_backup(int argc, char **argv); /* backup.c */
+int cmd_backup(int argc, char **argv);      /* backup.c */
 
 #endif

@@ -43,10 +43,10 @@ static int directory_job(struct wctx *w, struct write_job *job)
 	json_array_foreach(json_object_get(d->doc, "orgs"), i, o)
 	{
 		if (org_add(w, json_string_value(json_object_get(o, "code")),
-			    json_string_value(json_object_get(o, "name")),
-			    json_string_value(json_object_get(o, "kind")),
-			    json_string_value(json_object_get(o, "parent")),
-			    json_string_value(json_object_get(o, "region_code")), &d->e) < 0)
+		            json_string_value(json_object_get(o, "name")),
+		            json_string_value(json_object_get(o, "kind")),
+		            json_string_value(json_object_get(o, "parent")),
+		            json_string_value(json_object_get(o, "region_code")), &d->e) < 0)
 			return -1;
 	}
 	json_array_foreach(json_object_get(d->doc, "users"), i, o)
@@ -64,9 +64,9 @@ static int directory_job(struct wctx *w, struct write_job *job)
 			n++;
 		}
 		if (user_add(w, json_string_value(json_object_get(o, "login")),
-			     json_string_value(json_object_get(o, "name")),
-			     json_string_value(json_object_get(o, "org")), d->hash,
-			     json_string_value(json_object_get(o, "phone")), roles, n, &d->e) < 0)
+		             json_string_value(json_object_get(o, "name")),
+		             json_string_value(json_object_get(o, "org")), d->hash,
+		             json_string_value(json_object_get(o, "phone")), roles, n, &d->e) < 0)
 			return -1;
 	}
 	return 0;
@@ -80,7 +80,7 @@ static int load_actor(struct wctx *w, const char *login, struct actor *a, struct
 	sreset(s);
 	if (!uid || actor_load(w->conn, uid, a) != 0)
 		return err_set(e, E_BAD_REQUEST, NULL, "演示数据引用了不存在的账号 %s",
-			       login ? login : "?");
+		               login ? login : "?");
 	return 0;
 }
 
@@ -92,9 +92,10 @@ static int case_job(struct wctx *w, struct write_job *job)
 	if (load_actor(w, d->as, &a, &d->e) != 0)
 		return -1;
 	int rc = d->action ? engine_act(w, &a, d->case_id, d->action, d->body, &out, &d->e)
-			   : engine_create_ext(w, &a, d->body, d->ext_ref, &out, &d->e);
+	                   : engine_create_ext(w, &a, d->body, d->ext_ref, &out, &d->e);
 	if (rc == 0 && !d->action)
-		d->case_id = json_integer_value(json_object_get(json_object_get(out, "case"), "id"));
+		d->case_id =
+		    json_integer_value(json_object_get(json_object_get(out, "case"), "id"));
 	json_decref(out);
 	return rc;
 }
@@ -113,7 +114,7 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 	time_set_fake(t);
 	if (writer_run(app->writer, case_job, d) != 0) {
 		fprintf(stderr, "civicloop demo: 第 %zu 个工单创建失败: %s\n", idx + 1,
-			err_message(&d->e));
+		        err_message(&d->e));
 		return -1;
 	}
 	d->case_ids[idx] = d->case_id;
@@ -133,7 +134,8 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 			json_int_t target = json_integer_value(into);
 			if (target < 0 || (size_t)target >= idx) {
 				json_decref(body);
-				fprintf(stderr, "civicloop demo: 第 %zu 个工单的并单目标无效\n", idx + 1);
+				fprintf(stderr, "civicloop demo: 第 %zu 个工单的并单目标无效\n",
+				        idx + 1);
 				return -1;
 			}
 			json_object_set_new(body, "into", json_integer(d->case_ids[target]));
@@ -146,7 +148,7 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 		json_decref(body);
 		if (rc != 0) {
 			fprintf(stderr, "civicloop demo: 第 %zu 个工单的第 %zu 步 %s 失败: %s\n",
-				idx + 1, k + 1, d->action ? d->action : "?", err_message(&d->e));
+			        idx + 1, k + 1, d->action ? d->action : "?", err_message(&d->e));
 			return -1;
 		}
 	}

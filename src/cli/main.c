@@ -22,22 +22,24 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"civicloop — 民情闭环 closed-loop case platform\n"
-	"\n"
-	"usage: civicloop <command> [options]\n"
-	"\n"
-	"commands:\n"
-	"  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
-	"  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
-	"  demo --db FILE                                      create the demo county\n"
-	"  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
-	"  user passwd|disable|enable --db FILE --login L    new password (asked for) / sign-in off, on\n"
-	"  audit verify --db FILE                              check the audit chain\n"
-	"  apikey add --db FILE --user LOGIN --name NAME       make an API key for a system\n"
-	"  apikey revoke --db FILE --name NAME                 revoke an API key\n"
-	"  backup --db FILE --to FILE [--force]                online copy of the database and its key\n"
-	"\n"
-	"Each command takes --help. Keys live beside the database in FILE.key.\n";
+    "civicloop — 民情闭环 closed-loop case platform\n"
+    "\n"
+    "usage: civicloop <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
+    "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
+    "  demo --db FILE                                      create the demo county\n"
+    "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
+    "  user passwd|disable|enable --db FILE --login L    new password (asked for) / sign-in off, "
+    "on\n"
+    "  audit verify --db FILE                              check the audit chain\n"
+    "  apikey add --db FILE --user LOGIN --name NAME       make an API key for a system\n"
+    "  apikey revoke --db FILE --name NAME                 revoke an API key\n"
+    "  backup --db FILE --to FILE [--force]                online copy of the database and its "
+    "key\n"
+    "\n"
+    "Each command takes --help. Keys live beside the database in FILE.key.\n";
 
 const char *cli_opt(int argc, char **argv, const char *name)
 {
@@ -59,7 +61,8 @@ int cli_open(struct app *app, const char *db, int create)
 {
 	char err[512];
 	if (!create && access(db, F_OK) != 0) {
-		fprintf(stderr, "civicloop: 数据库 %s 不存在（先运行 civicloop init 或 demo）\n", db);
+		fprintf(stderr, "civicloop: 数据库 %s 不存在（先运行 civicloop init 或 demo）\n",
+		        db);
 		return -1;
 	}
 	if (app_init(app, db, NULL, create, err, sizeof err) != 0) {
@@ -140,9 +143,10 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	char err[512];
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
-	struct server *srv = sched ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,
-						  (int)threads, (int)request_timeout, err, sizeof err)
-				   : NULL;
+	struct server *srv =
+	    sched ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,
+	                         (int)threads, (int)request_timeout, err, sizeof err)
+	          : NULL;
 	if (!srv) {
 		fprintf(stderr, "civicloop serve: %s\n", err);
 		scheduler_stop(sched);
@@ -202,11 +206,13 @@ static int cmd_audit(int argc, char **argv)
 		return 2;
 	}
 	if (rc > 0) {
-		printf("审计链已损坏：第一个异常事件 seq=%lld：%s\n", (long long)rep.bad_seq, rep.reason);
+		printf("审计链已损坏：第一个异常事件 seq=%lld：%s\n", (long long)rep.bad_seq,
+		       rep.reason);
 		return 1;
 	}
 	printf("审计链完好：%lld 个事件，%lld 个签名检查点%s\n", (long long)rep.events,
-	       (long long)rep.checkpoints, have_key ? "" : "（未找到密钥文件，按检查点自带公钥核验）");
+	       (long long)rep.checkpoints,
+	       have_key ? "" : "（未找到密钥文件，按检查点自带公钥核验）");
 	return 0;
 }
 
@@ -224,7 +230,7 @@ static int apikey_job(struct wctx *w, struct write_job *job)
 	struct apikey_args *a = job->arg;
 	static const struct account_actor cli = {0, 0, "cli"};
 	return a->revoke ? account_apikey_revoke(w, &cli, a->name, NULL, &a->e)
-			 : account_apikey_add(w, &cli, a->login, a->name, a->key, NULL, &a->e);
+	                 : account_apikey_add(w, &cli, a->login, a->name, a->key, NULL, &a->e);
 }
 
 /* apikey add: prints the new key alone on the first line (scripts read it),
@@ -246,11 +252,11 @@ static int cmd_apikey(int argc, char **argv)
 	if (need_db(db, add ? "apikey add" : "apikey revoke"))
 		return 2;
 	struct apikey_args a = {.revoke = revoke,
-				.login = cli_opt(argc, argv, "--user"),
-				.name = cli_opt(argc, argv, "--name")};
+	                        .login = cli_opt(argc, argv, "--user"),
+	                        .name = cli_opt(argc, argv, "--name")};
 	if (!a.name || (add && !a.login)) {
 		fprintf(stderr, "civicloop apikey %s: 需要 %s\n", add ? "add" : "revoke",
-			add ? "--user 和 --name" : "--name");
+		        add ? "--user 和 --name" : "--name");
 		return 2;
 	}
 	struct app app;
@@ -260,14 +266,14 @@ static int cmd_apikey(int argc, char **argv)
 	cli_close(&app);
 	if (rc != 0) {
 		fprintf(stderr, "civicloop apikey %s: %s\n", add ? "add" : "revoke",
-			a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+		        a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
 		sodium_memzero(a.key, sizeof a.key);
 		return 1;
 	}
 	if (add) {
 		printf("%s\n", a.key);
 		fprintf(stderr, "已为账号 %s 创建 API 密钥“%s”；密钥只显示这一次，请妥善保存\n",
-			a.login, a.name);
+		        a.login, a.name);
 	} else {
 		printf("已吊销 API 密钥“%s”\n", a.name);
 	}

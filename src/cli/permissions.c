@@ -44,9 +44,9 @@ int cmd_permissions(int argc, char **argv)
 			json_array_append_new(recorded, json_string(role_at(i)));
 	}
 	json_t *doc = json_pack(
-	    "{s:o,s:o,s:o,s:{s:s,s:s,s:s}}", "roles", roles, "permissions", perms,
-	    "reads_recorded", recorded, "markers",
-	    PERM_PUBLIC, "no sign-in", PERM_USER, "any signed-in user", PERM_ACTION,
+	    "{s:o,s:o,s:o,s:{s:s,s:s,s:s}}", "roles", roles, "permissions", perms, "reads_recorded",
+	    recorded, "markers", PERM_PUBLIC, "no sign-in", PERM_USER, "any signed-in user",
+	    PERM_ACTION,
 	    "case.read to use the route; then, on a visible case, a role the case's type names "
 	    "for {action} over the case's org (or over the caller's assignment's, for "
 	    "actions on an assignment)");

@@ -23,27 +23,27 @@
 #include <unistd.h>
 
 static const char user_usage[] =
-	"civicloop user add --db FILE --login L --name 姓名 --org CODE\n"
-	"                   --role ROLE[@SCOPE_CODE] [--role …] [--phone N] [--password-stdin]\n"
-	"civicloop user passwd --db FILE --login L [--password-stdin]\n"
-	"civicloop user disable --db FILE --login L\n"
-	"civicloop user enable --db FILE --login L\n"
-	"\n"
-	"add makes an account; a role's scope defaults to the user's org. passwd sets\n"
-	"a new password and ends every session of the account. disable stops the\n"
-	"account from signing in, ends its sessions and revokes its API keys;\n"
-	"enable lets it sign in again (its keys stay revoked).\n"
-	"\n"
-	"The password is asked for twice, without echo, when standard input is a\n"
-	"terminal; otherwise (or with --password-stdin) it is the first line of\n"
-	"standard input. It is never taken as an argument. It needs at least 10\n"
-	"characters ($CIVICLOOP_PASSWORD_MIN_LENGTH), characters of at least 3 of\n"
-	"the classes lower-case, upper-case, digit, other\n"
-	"($CIVICLOOP_PASSWORD_MIN_CLASSES), must not contain the login and must not\n"
-	"be only spaces.\n"
-	"\n"
-	"Exit status: 0 done; 1 failed (unknown account, database); 2 usage or a\n"
-	"password the policy refuses (nothing is written).\n";
+    "civicloop user add --db FILE --login L --name 姓名 --org CODE\n"
+    "                   --role ROLE[@SCOPE_CODE] [--role …] [--phone N] [--password-stdin]\n"
+    "civicloop user passwd --db FILE --login L [--password-stdin]\n"
+    "civicloop user disable --db FILE --login L\n"
+    "civicloop user enable --db FILE --login L\n"
+    "\n"
+    "add makes an account; a role's scope defaults to the user's org. passwd sets\n"
+    "a new password and ends every session of the account. disable stops the\n"
+    "account from signing in, ends its sessions and revokes its API keys;\n"
+    "enable lets it sign in again (its keys stay revoked).\n"
+    "\n"
+    "The password is asked for twice, without echo, when standard input is a\n"
+    "terminal; otherwise (or with --password-stdin) it is the first line of\n"
+    "standard input. It is never taken as an argument. It needs at least 10\n"
+    "characters ($CIVICLOOP_PASSWORD_MIN_LENGTH), characters of at least 3 of\n"
+    "the classes lower-case, upper-case, digit, other\n"
+    "($CIVICLOOP_PASSWORD_MIN_CLASSES), must not contain the login and must not\n"
+    "be only spaces.\n"
+    "\n"
+    "Exit status: 0 done; 1 failed (unknown account, database); 2 usage or a\n"
+    "password the policy refuses (nothing is written).\n";
 
 static int need_db_login(const char *db, const char *login, const char *cmd)
 {
@@ -110,7 +110,7 @@ static int prompt_noecho(const char *prompt, char *out, size_t cap)
 /* Reads a new password into out (cap bytes, wiped by the caller) and checks
  * it against the policy for `login`. 0, or an exit status (message printed). */
 static int read_new_password(const char *cmd, const char *login, bool from_stdin, char *out,
-			     size_t cap)
+                             size_t cap)
 {
 	bool tty = !from_stdin && isatty(STDIN_FILENO);
 	if (tty) {
@@ -122,7 +122,7 @@ static int read_new_password(const char *cmd, const char *login, bool from_stdin
 		sodium_memzero(again, sizeof again);
 		if (rc != 0) {
 			fprintf(stderr, "civicloop %s: 未读到密码（不能超过 %d 字节）\n", cmd,
-				PASSWORD_MAX);
+			        PASSWORD_MAX);
 			return 2;
 		}
 		if (!same) {
@@ -131,8 +131,8 @@ static int read_new_password(const char *cmd, const char *login, bool from_stdin
 		}
 	} else if (read_line(out, cap) != 0) {
 		fprintf(stderr,
-			"civicloop %s: 未从标准输入读到密码（第一行即密码，不能超过 %d 字节）\n",
-			cmd, PASSWORD_MAX);
+		        "civicloop %s: 未从标准输入读到密码（第一行即密码，不能超过 %d 字节）\n",
+		        cmd, PASSWORD_MAX);
 		return 2;
 	}
 	struct err e = {0};
@@ -170,20 +170,20 @@ struct useradd_args {
 /* Adds the account and its user.add event. */
 static int useradd_run(struct wctx *w, struct useradd_args *a)
 {
-	int64_t uid = user_add(w, a->login, a->name, a->org, a->hash, a->phone, a->roles, a->nroles,
-			       &a->e);
+	int64_t uid =
+	    user_add(w, a->login, a->name, a->org, a->hash, a->phone, a->roles, a->nroles, &a->e);
 	struct account u;
 	if (uid < 0 || account_find(w->conn, NULL, uid, &u) != 0)
 		return -1;
 	json_t *roles = json_array();
 	for (int i = 0; i < a->nroles; i++)
-		json_array_append_new(roles, json_pack("{s:s,s:s}", "role", a->roles[i].role, "scope",
-						       a->roles[i].scope_code ? a->roles[i].scope_code
-									      : u.org_code));
+		json_array_append_new(
+		    roles, json_pack("{s:s,s:s}", "role", a->roles[i].role, "scope",
+		                     a->roles[i].scope_code ? a->roles[i].scope_code : u.org_code));
 	return directory_event(w, &cli_actor, u.org_id, "user.add",
-			       json_pack("{s:s,s:I,s:s,s:o}", "user", u.login, "user_id",
-					 (json_int_t)u.id, "org", u.org_code, "roles", roles),
-			       &a->e);
+	                       json_pack("{s:s,s:I,s:s,s:o}", "user", u.login, "user_id",
+	                                 (json_int_t)u.id, "org", u.org_code, "roles", roles),
+	                       &a->e);
 }
 
 static int useradd_job(struct wctx *w, struct write_job *job)
@@ -218,8 +218,9 @@ int cmd_init(int argc, char **argv)
 		return 0;
 	}
 	if (cli_opt(argc, argv, "--admin-password")) {
-		fprintf(stderr, "civicloop init: 密码不能作为命令行参数（会留在命令历史和进程列表中）；"
-				"请用 --admin-password-stdin 从标准输入读取\n");
+		fprintf(stderr,
+		        "civicloop init: 密码不能作为命令行参数（会留在命令历史和进程列表中）；"
+		        "请用 --admin-password-stdin 从标准输入读取\n");
 		return 2;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -234,8 +235,11 @@ int cmd_init(int argc, char **argv)
 	struct init_args a = {.name = cli_opt(argc, argv, "--name")};
 	if (!a.name)
 		a.name = "本级";
-	a.admin = (struct useradd_args){.login = "admin", .name = "系统管理员", .org = "county",
-					 .roles = {{"admin", NULL}}, .nroles = 1};
+	a.admin = (struct useradd_args){.login = "admin",
+	                                .name = "系统管理员",
+	                                .org = "county",
+	                                .roles = {{"admin", NULL}},
+	                                .nroles = 1};
 	char gen[33] = "";
 	if (cli_flag(argc, argv, "--admin-password-stdin")) {
 		int rc = new_password_hash("init", "admin", true, a.admin.hash);
@@ -255,7 +259,7 @@ int cmd_init(int argc, char **argv)
 	cli_close(&app);
 	if (rc != 0) {
 		fprintf(stderr, "civicloop init: %s\n",
-			a.admin.e.kind == E_OK ? "写入失败" : err_message(&a.admin.e));
+		        a.admin.e.kind == E_OK ? "写入失败" : err_message(&a.admin.e));
 		return 1;
 	}
 	printf("已创建数据库 %s（密钥文件 %s.key）\n管理员账号 admin，密码 %s\n", db, db,
@@ -267,9 +271,9 @@ int cmd_init(int argc, char **argv)
 static int user_add_cmd(int argc, char **argv, const char *db)
 {
 	struct useradd_args a = {.login = cli_opt(argc, argv, "--login"),
-				 .name = cli_opt(argc, argv, "--name"),
-				 .org = cli_opt(argc, argv, "--org"),
-				 .phone = cli_opt(argc, argv, "--phone")};
+	                         .name = cli_opt(argc, argv, "--name"),
+	                         .org = cli_opt(argc, argv, "--org"),
+	                         .phone = cli_opt(argc, argv, "--phone")};
 	char roles[ACTOR_MAX_ROLES][96];
 	for (int i = 0; i < argc - 1 && a.nroles < ACTOR_MAX_ROLES; i++) {
 		if (strcmp(argv[i], "--role"))
@@ -283,10 +287,12 @@ static int user_add_cmd(int argc, char **argv, const char *db)
 		a.nroles++;
 	}
 	if (!a.login || !a.name || !a.org || a.nroles == 0) {
-		fprintf(stderr, "civicloop user add: 需要 --login、--name、--org 和至少一个 --role\n");
+		fprintf(stderr,
+		        "civicloop user add: 需要 --login、--name、--org 和至少一个 --role\n");
 		return 2;
 	}
-	int rc = new_password_hash("user add", a.login, cli_flag(argc, argv, "--password-stdin"), a.hash);
+	int rc = new_password_hash("user add", a.login, cli_flag(argc, argv, "--password-stdin"),
+	                           a.hash);
 	if (rc != 0)
 		return rc;
 	struct app app;
@@ -296,7 +302,7 @@ static int user_add_cmd(int argc, char **argv, const char *db)
 	cli_close(&app);
 	if (rc != 0) {
 		fprintf(stderr, "civicloop user add: %s\n",
-			a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+		        a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
 		return 1;
 	}
 	printf("已添加账号 %s\n", a.login);
@@ -323,18 +329,20 @@ static int account_job(struct wctx *w, struct write_job *job)
 		return account_set_password(w, &u, a->hash, NULL, &cli_actor, &a->sessions, &a->e);
 	}
 	return account_set_disabled(w, &u, a->op == ACC_DISABLE, &cli_actor, &a->changed,
-				    &a->sessions, &a->apikeys, &a->e);
+	                            &a->sessions, &a->apikeys, &a->e);
 }
 
 static int user_account_cmd(int argc, char **argv, const char *db, const char *cmd)
 {
 	struct account_args a = {.login = cli_opt(argc, argv, "--login")};
-	a.op = !strcmp(cmd, "passwd") ? ACC_PASSWD : !strcmp(cmd, "disable") ? ACC_DISABLE : ACC_ENABLE;
+	a.op = !strcmp(cmd, "passwd")    ? ACC_PASSWD
+	       : !strcmp(cmd, "disable") ? ACC_DISABLE
+	                                 : ACC_ENABLE;
 	if (need_db_login(db, a.login, cmd))
 		return 2;
 	if (a.op == ACC_PASSWD) {
-		int rc = new_password_hash("user passwd", a.login, cli_flag(argc, argv, "--password-stdin"),
-					   a.hash);
+		int rc = new_password_hash("user passwd", a.login,
+		                           cli_flag(argc, argv, "--password-stdin"), a.hash);
 		if (rc != 0)
 			return rc;
 	}
@@ -346,13 +354,14 @@ static int user_account_cmd(int argc, char **argv, const char *db, const char *c
 	sodium_memzero(a.hash, sizeof a.hash);
 	if (rc != 0) {
 		fprintf(stderr, "civicloop user %s: %s\n", cmd,
-			a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+		        a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
 		return 1;
 	}
 	if (a.op == ACC_PASSWD)
 		printf("已修改账号 %s 的密码，结束了它的 %d 个登录\n", a.login, a.sessions);
 	else if (!a.changed)
-		printf("账号 %s 已是%s状态，未作改动\n", a.login, a.op == ACC_DISABLE ? "停用" : "启用");
+		printf("账号 %s 已是%s状态，未作改动\n", a.login,
+		       a.op == ACC_DISABLE ? "停用" : "启用");
 	else if (a.op == ACC_DISABLE)
 		printf("已停用账号 %s，结束了它的 %d 个登录，吊销了 %d 个 API 密钥\n", a.login,
 		       a.sessions, a.apikeys);
@@ -365,18 +374,20 @@ int cmd_user(int argc, char **argv)
 {
 	const char *sub = argc >= 2 ? argv[1] : "";
 	bool known = !strcmp(sub, "add") || !strcmp(sub, "passwd") || !strcmp(sub, "disable") ||
-		     !strcmp(sub, "enable");
+	             !strcmp(sub, "enable");
 	if (!known || cli_flag(argc, argv, "--help")) {
 		fputs(user_usage, known ? stdout : stderr);
 		return known ? 0 : 2;
 	}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--password") || !strncmp(argv[i], "--password=", 11)) {
-			fprintf(stderr,
-				"civicloop user %s: 不再接受 --password：命令行上的密码会留在 shell "
-				"历史和进程列表里。请在提示时输入，或用 --password-stdin 从标准输入读取"
-				"（如 printf '%%s\\n' \"$PW\" | civicloop user %s … --password-stdin）\n",
-				sub, sub);
+			fprintf(
+			    stderr,
+			    "civicloop user %s: 不再接受 --password：命令行上的密码会留在 shell "
+			    "历史和进程列表里。请在提示时输入，或用 --password-stdin 从标准输入读取"
+			    "（如 printf '%%s\\n' \"$PW\" | civicloop user %s … "
+			    "--password-stdin）\n",
+			    sub, sub);
 			return 2;
 		}
 	}

@@ -22,21 +22,28 @@ int store_fail(struct err *e)
 
 int engine_record_pii_view(struct wctx *w, const struct actor *a, int64_t id)
 {
-	struct event_rec ev = {.case_id = id, .at = w->now, .actor_id = a->user_id,
-			       .org_id = a->org_id, .action = "pii.view", .payload = "{}"};
+	struct event_rec ev = {.case_id = id,
+	                       .at = w->now,
+	                       .actor_id = a->user_id,
+	                       .org_id = a->org_id,
+	                       .action = "pii.view",
+	                       .payload = "{}"};
 	return wctx_event(w, &ev);
 }
 
 int engine_record_read(struct wctx *w, const struct actor *a, int64_t id, const char *action,
-		       const char *payload)
+                       const char *payload)
 {
-	struct event_rec ev = {.case_id = id, .at = w->now, .actor_id = a->user_id,
-			       .org_id = a->org_id, .action = action, .payload = payload};
+	struct event_rec ev = {.case_id = id,
+	                       .at = w->now,
+	                       .actor_id = a->user_id,
+	                       .org_id = a->org_id,
+	                       .action = action,
+	                       .payload = payload};
 	return wctx_event(w, &ev);
 }
 
-int case_view_record(struct wctx *w, const struct actor *a, int64_t id, json_t **out,
-		     struct err *e)
+int case_view_record(struct wctx *w, const struct actor *a, int64_t id, json_t **out, struct err *e)
 {
 	struct case_full cf;
 	if (case_load(w->conn, w->app, id, &cf) != 0)
@@ -61,7 +68,7 @@ static int act_authorize(struct act_ctx *x, const char *action)
 	x->act = type_action(x->t, action);
 	if (!x->act)
 		return err_set(x->e, E_UNKNOWN_ACTION, "action", "事项类型 %s 没有操作 %.64s",
-			       x->t->code, action);
+		               x->t->code, action);
 	bool allowed = actor_may_act(x->a, x->act, x->cf->c.org_path);
 	if (x->act->on_assignment) {
 		/* an action with an "org" input acts on that unit's assignment */
@@ -74,7 +81,7 @@ static int act_authorize(struct act_ctx *x, const char *action)
 	}
 	if (!allowed)
 		return err_set(x->e, E_FORBIDDEN, NULL, "您的角色不能对此工单执行“%s”",
-			       x->act->name);
+		               x->act->name);
 	return 0;
 }
 
@@ -88,11 +95,11 @@ static int act_admit(struct act_ctx *x)
 	json_t *ver = json_object_get(x->body, "version");
 	if (ver && json_integer_value(ver) != c->version)
 		return err_set(x->e, E_VERSION_CONFLICT, "version",
-			       "工单已更新到版本 %lld，请刷新后重试", (long long)c->version);
+		               "工单已更新到版本 %lld，请刷新后重试", (long long)c->version);
 	if (!str_in(c->status, act->from, act->nfrom) || (act->on_assignment && !x->mine)) {
 		const struct type_state *st = type_state(x->t, c->status);
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "工单当前状态“%s”不能执行“%s”",
-			       NEVER(!st) ? c->status : st->name, act->name);
+		               NEVER(!st) ? c->status : st->name, act->name);
 	}
 	if (act->within_deadline && x->mine) {
 		const struct deadline_spec *spec = type_deadline(x->t, act->within_deadline);
@@ -104,7 +111,7 @@ static int act_admit(struct act_ctx *x)
 	int64_t due = x->mine && x->mine->due_at ? x->mine->due_at : c->due_at;
 	if (act->before_due && due && now >= due)
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "已超过办理期限，不能再“%s”",
-			       act->name);
+		               act->name);
 	for (int i = 0; i < act->nguards; i++)
 		if (conds_hold(act->guards[i].conds, act->guards[i].nconds, x->body, x->cf))
 			return err_set(x->e, E_STATE_CONFLICT, NULL, "%s", act->guards[i].message);
@@ -189,9 +196,14 @@ static int act_event(struct act_ctx *x, const char *from, const char *to)
 	char *ptext = json_canonical(x->payload);
 	if (!ptext)
 		return err_oom(x->e);
-	struct event_rec ev = {.case_id = x->cf->c.id, .at = x->w->now, .actor_id = x->a->user_id,
-			       .org_id = x->a->org_id, .action = x->act->code, .from = from,
-			       .to = to, .payload = ptext};
+	struct event_rec ev = {.case_id = x->cf->c.id,
+	                       .at = x->w->now,
+	                       .actor_id = x->a->user_id,
+	                       .org_id = x->a->org_id,
+	                       .action = x->act->code,
+	                       .from = from,
+	                       .to = to,
+	                       .payload = ptext};
 	int rc = wctx_event(x->w, &ev) == 0 ? 0 : store_fail(x->e);
 	free(ptext);
 	return rc;
@@ -222,8 +234,8 @@ static int act_apply(struct act_ctx *x)
 	return act_event(x, from, to);
 }
 
-int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action,
-	       json_t *body, json_t **out, struct err *e)
+int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
+               json_t **out, struct err *e)
 {
 	struct case_full cf;
 	if (case_load(w->conn, w->app, id, &cf) != 0)
@@ -236,8 +248,8 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 	else if (NEVER(!x.t))
 		err_set(e, E_INTERNAL, NULL, NULL);
 	else if (act_authorize(&x, action) == 0 && action_body_check(&x) == 0 &&
-		 act_admit(&x) == 0 && act_apply(&x) == 0 &&
-		 case_view_record(w, a, id, &cj, e) == 0) {
+	         act_admit(&x) == 0 && act_apply(&x) == 0 &&
+	         case_view_record(w, a, id, &cj, e) == 0) {
 		*out = json_pack("{s:o}", "case", cj);
 		rc = *out ? 0 : err_oom(e);
 	}

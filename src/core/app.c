@@ -15,8 +15,8 @@ const char *app_default_config_dir(void)
 	return env && *env ? env : CIVICLOOP_SOURCE_DIR "/config";
 }
 
-int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys,
-	     char *err, size_t errcap)
+int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys, char *err,
+             size_t errcap)
 {
 	memset(a, 0, sizeof *a);
 	if (crypto_init() != 0) {
@@ -27,9 +27,9 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 		config_dir = app_default_config_dir();
 	if ((size_t)snprintf(a->db_path, sizeof a->db_path, "%s", db_path) >= sizeof a->db_path ||
 	    (size_t)snprintf(a->key_path, sizeof a->key_path, "%s.key", db_path) >=
-		    sizeof a->key_path ||
+	        sizeof a->key_path ||
 	    (size_t)snprintf(a->config_dir, sizeof a->config_dir, "%s", config_dir) >=
-		    sizeof a->config_dir) {
+	        sizeof a->config_dir) {
 		snprintf(err, errcap, "路径过长");
 		return -1;
 	}
@@ -80,8 +80,8 @@ int app_env_int(const char *name, int lo, int hi, int dflt)
 	char *end;
 	long n = strtol(v, &end, 10);
 	if (*end || n < lo || n > hi) {
-		fprintf(stderr, "civicloop: %s=%s 不在 %d–%d 之内，使用默认值 %d\n", name, v, lo, hi,
-			dflt);
+		fprintf(stderr, "civicloop: %s=%s 不在 %d–%d 之内，使用默认值 %d\n", name, v, lo,
+		        hi, dflt);
 		return dflt;
 	}
 	return (int)n;

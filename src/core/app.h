@@ -39,8 +39,8 @@ struct app {
 /* Loads calendar, types and keys for the database at db_path (config from
  * config_dir, or the built-in default). create_keys creates the key file when
  * missing (init/demo). Returns 0 or -1 with a reason printed into err. */
-int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys,
-	     char *err, size_t errcap);
+int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys, char *err,
+             size_t errcap);
 void app_release(struct app *a);
 /* The default config folder: $CIVICLOOP_CONFIG, else <source>/config. */
 const char *app_default_config_dir(void);

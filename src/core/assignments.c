@@ -84,8 +84,8 @@ struct asg_rec *asg_lead(struct case_full *cf)
 
 /* The org kinds of the schema (orgs.kind), as messages name them. */
 static const char *const org_kinds[][2] = {
-	{"county", "县"},     {"township", "乡镇"},   {"village", "村（社区）"}, {"grid", "网格"},
-	{"department", "部门"}, {"enterprise", "企业"}, {"centre", "热线中心"},
+    {"county", "县"},       {"township", "乡镇"},   {"village", "村（社区）"}, {"grid", "网格"},
+    {"department", "部门"}, {"enterprise", "企业"}, {"centre", "热线中心"},
 };
 
 bool org_kind_known(const char *kind)
@@ -153,7 +153,7 @@ static int assign_targets(struct act_ctx *x, json_t **list, struct unit *lead)
 /* The unit at u[i] is named once, is of a kind that handles cases
  * (params.org_kinds, when given) and holds no unfinished assignment. */
 static int assign_unit_check(struct act_ctx *x, json_t *params, const struct unit *u, size_t i,
-			     const char *field)
+                             const char *field)
 {
 	for (size_t j = 0; j < i; j++)
 		if (u[j].id == u[i].id)
@@ -161,7 +161,7 @@ static int assign_unit_check(struct act_ctx *x, json_t *params, const struct uni
 	json_t *kinds = json_object_get(params, "org_kinds");
 	if (kinds && !status_listed(kinds, u[i].kind))
 		return err_set(x->e, E_FIELD_INVALID, field, "%s 不是承办单位：%s不承办工单",
-			       u[i].code, org_kind_name(u[i].kind));
+		               u[i].code, org_kind_name(u[i].kind));
 	for (int j = 0; j < x->cf->na; j++)
 		if (x->cf->a[j].org_id == u[i].id && asg_open(&x->cf->a[j]))
 			return err_set(x->e, E_CONFLICT, field, "该单位已有未办结的承办任务");
@@ -173,7 +173,7 @@ static int assign_unit_check(struct act_ctx *x, json_t *params, const struct uni
  * One unit alone leads; several need "lead" naming one of them; a case
  * keeps exactly one lead. */
 static int assign_lead(struct act_ctx *x, const char *kind_all, const struct unit *u, size_t n,
-		       const struct unit *lead, int *at)
+                       const struct unit *lead, int *at)
 {
 	const struct asg_rec *cur = asg_lead(x->cf);
 	*at = -1;
@@ -181,7 +181,8 @@ static int assign_lead(struct act_ctx *x, const char *kind_all, const struct uni
 		if (lead->id)
 			return err_set(x->e, E_FIELD_INVALID, "lead", "此操作不指定主办单位");
 		if (!strcmp(kind_all, "assist") && !cur)
-			return err_set(x->e, E_STATE_CONFLICT, NULL, "工单还没有主办单位，请先派单");
+			return err_set(x->e, E_STATE_CONFLICT, NULL,
+			               "工单还没有主办单位，请先派单");
 		return 0;
 	}
 	if (lead->id) {
@@ -194,7 +195,7 @@ static int assign_lead(struct act_ctx *x, const char *kind_all, const struct uni
 		*at = 0;
 	} else if (!cur) {
 		return err_set(x->e, E_FIELD_REQUIRED, "lead",
-			       "派给多个单位时须用 lead 指定一个主办单位，其余为协办");
+		               "派给多个单位时须用 lead 指定一个主办单位，其余为协办");
 	}
 	if (*at >= 0 && cur)
 		return err_set(x->e, E_CONFLICT, "lead", "工单已有主办单位 %s", cur->org_code);
@@ -205,7 +206,7 @@ static int assign_lead(struct act_ctx *x, const char *kind_all, const struct uni
  * that kind is not given to units of those kinds (a department's matter is
  * not pushed down to a village). */
 static int assign_exclusions(struct act_ctx *x, json_t *params, const struct unit *u, size_t n,
-			     int at, const char *field)
+                             int at, const char *field)
 {
 	json_t *rules = json_object_get(params, "excluded_by_lead");
 	char lead_kind[24] = "";
@@ -225,9 +226,9 @@ static int assign_exclusions(struct act_ctx *x, json_t *params, const struct uni
 	for (size_t i = 0; banned && i < n; i++)
 		if ((int)i != at && status_listed(banned, u[i].kind))
 			return err_set(x->e, E_FIELD_INVALID, field,
-				       "主办单位是%s，不能派给%s %s：%s职责事项不下派",
-				       org_kind_name(lead_kind), org_kind_name(u[i].kind), u[i].code,
-				       org_kind_name(lead_kind));
+			               "主办单位是%s，不能派给%s %s：%s职责事项不下派",
+			               org_kind_name(lead_kind), org_kind_name(u[i].kind),
+			               u[i].code, org_kind_name(lead_kind));
 	return 0;
 }
 
@@ -296,7 +297,7 @@ int effect_assign(struct act_ctx *x, json_t *params)
 		if (assign_one(x, u[i].id, kind, &asg) != 0)
 			goto out;
 		if (json_array_append_new(made, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)asg,
-							  "org", u[i].code, "kind", kind)) != 0) {
+		                                          "org", u[i].code, "kind", kind)) != 0) {
 			err_oom(x->e);
 			goto out;
 		}
@@ -325,7 +326,7 @@ int effect_cancel_assignments(struct act_ctx *x, json_t *params)
 	for (int i = 0; i < x->cf->na; i++) {
 		struct asg_rec *g = &x->cf->a[i];
 		if (own ? g != x->mine || !strcmp(g->status, "done")
-			: !asg_open(g) || !status_listed(only, g->status))
+		        : !asg_open(g) || !status_listed(only, g->status))
 			continue;
 		snprintf(g->status, sizeof g->status, "cancelled");
 		if (asg_write(x, g) != 0)
@@ -374,7 +375,7 @@ int effect_reopen_assignments(struct act_ctx *x, json_t *params)
 		snprintf(g->status, sizeof g->status, "%s", to ? to : "signed");
 		g->done_at = 0;
 		if (handle && timer_start(x->w, x->t, x->cf->c.id, g->id, "handle", handle,
-					  x->w->now, &g->due_at) != 0)
+		                          x->w->now, &g->due_at) != 0)
 			return store_fail(x->e);
 		if (asg_write(x, g) != 0)
 			return -1;
@@ -383,7 +384,7 @@ int effect_reopen_assignments(struct act_ctx *x, json_t *params)
 	if (handle) {
 		x->cf->c.due_at = deadline_due(x->w->app->cal, *handle, x->w->now);
 		if (timer_restart_case(x->w, x->t, x->cf->c.id, "case_due", handle->unit,
-				       x->cf->c.due_at) != 0)
+		                       x->cf->c.due_at) != 0)
 			return store_fail(x->e);
 	}
 	json_object_set_new(x->payload, "reopened_assignments", json_integer(reopened));
@@ -482,10 +483,10 @@ int effect_cancel_unit(struct act_ctx *x, json_t *params)
 			g = &x->cf->a[i];
 	if (!g)
 		return err_set(x->e, E_FIELD_INVALID, field ? field : "org",
-			       "该单位没有未办结的承办任务，无需撤回");
+		               "该单位没有未办结的承办任务，无需撤回");
 	if (!status_listed(from, g->status))
 		return err_set(x->e, E_STATE_CONFLICT, NULL,
-			       "单位 %s 有待审批的申请，请先审批再撤回", g->org_code);
+		               "单位 %s 有待审批的申请，请先审批再撤回", g->org_code);
 	bool was_lead = !strcmp(g->kind, "lead");
 	snprintf(g->status, sizeof g->status, "cancelled");
 	if (asg_write(x, g) != 0)
@@ -493,7 +494,7 @@ int effect_cancel_unit(struct act_ctx *x, json_t *params)
 	if (timers_stop_asg(x->w, g->id, NULL) != 0)
 		return store_fail(x->e);
 	json_t *w = json_pack("{s:I,s:s,s:s}", "assignment", (json_int_t)g->id, "org", g->org_code,
-			      "kind", g->kind);
+	                      "kind", g->kind);
 	if (!w || json_object_set_new(x->payload, "withdrawn", w) != 0)
 		return err_oom(x->e);
 	if (was_lead)

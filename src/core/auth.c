@@ -24,28 +24,30 @@ static const struct {
 	bool reads_recorded;
 } perm_table[] = {
 #define B(p) (1u << (p))
-	{"admin", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_PII_READ) |
-		  B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE), false},
-	{"operator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
-	{"dispatcher", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
-	{"supervisor", B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
-	{"handler", B(P_CASE_READ) | B(P_ORG_READ), false},
-	{"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
-	{"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
-	{"mediator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
-	{"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
-	{"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE), false},
-	{"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
-	{"discipline",
-	 B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ), true},
-	/* the 110 system: hands incidents over with their own receipt time */
-	{"linkage", B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_LINKAGE), false},
+    {"admin",
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_PII_READ) | B(P_ORG_READ) |
+         B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE),
+     false},
+    {"operator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
+    {"dispatcher", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
+    {"supervisor", B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
+    {"handler", B(P_CASE_READ) | B(P_ORG_READ), false},
+    {"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
+    {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
+    {"mediator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
+    {"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
+    {"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE), false},
+    {"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
+    {"discipline",
+     B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ), true},
+    /* the 110 system: hands incidents over with their own receipt time */
+    {"linkage", B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_LINKAGE), false},
 #undef B
 };
 
 static const char *const permission_names[] = {
 #define X(name, str) str,
-	PERMISSION_LIST(X)
+    PERMISSION_LIST(X)
 #undef X
 };
 
@@ -65,7 +67,7 @@ int permission_by_name(const char *name)
 const char *role_at(int i)
 {
 	return i >= 0 && (size_t)i < sizeof perm_table / sizeof perm_table[0] ? perm_table[i].role
-									       : NULL;
+	                                                                      : NULL;
 }
 
 static unsigned role_perms(const char *role)
@@ -172,7 +174,8 @@ bool actor_permitted(const struct actor *a, const char *perm)
 bool actor_has_role_over(const struct actor *a, const char *role, const char *org_path)
 {
 	for (int i = 0; i < a->nroles; i++)
-		if (!strcmp(a->roles[i].role, role) && path_within(org_path, a->roles[i].scope_path))
+		if (!strcmp(a->roles[i].role, role) &&
+		    path_within(org_path, a->roles[i].scope_path))
 			return true;
 	return false;
 }
@@ -214,8 +217,8 @@ int actor_load(struct store_conn *c, int64_t user_id, struct actor *a)
 int password_hash(const char *password, char *out)
 {
 	return crypto_pwhash_str(out, password, strlen(password),
-				 crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				 crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	                         crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                         crypto_pwhash_MEMLIMIT_INTERACTIVE);
 }
 
 bool password_verify(const char *hash, const char *password)
@@ -295,11 +298,11 @@ static bool apikey_name_ok(const char *name)
 }
 
 int apikey_create(struct store_conn *c, const char *login, const char *name, int64_t now,
-		  char key_out[APIKEY_LEN + 1], struct err *e)
+                  char key_out[APIKEY_LEN + 1], struct err *e)
 {
 	if (!apikey_name_ok(name))
 		return err_set(e, E_FIELD_INVALID, "name", "密钥名称须为 1–%d 字节的单行文本",
-			       APIKEY_NAME_MAX);
+		               APIKEY_NAME_MAX);
 	struct store_stmt *s = store_stmt(c, ST_USER_BY_LOGIN);
 	sbind_text(s, 1, login);
 	int64_t uid = 0;
@@ -319,8 +322,8 @@ int apikey_create(struct store_conn *c, const char *login, const char *name, int
 	sreset(s);
 	if (live != 0)
 		return live < 0 ? err_set(e, E_UNAVAILABLE, NULL, NULL)
-				: err_set(e, E_CONFLICT, "name", "已有名为 %.64s 的有效密钥，请先吊销",
-					  name);
+		                : err_set(e, E_CONFLICT, "name",
+		                          "已有名为 %.64s 的有效密钥，请先吊销", name);
 	size_t np = strlen(APIKEY_PREFIX);
 	memcpy(key_out, APIKEY_PREFIX, np);
 	random_hex(key_out + np, (APIKEY_LEN - np) / 2);
@@ -419,7 +422,7 @@ static void throttle_roll(struct throttle_entry *t, int64_t now, int64_t window)
 }
 
 static void throttle_keys(const char *login, const char *address, char kl[80], char ka[80],
-			  char kr[80])
+                          char kr[80])
 {
 	snprintf(kl, 80, "l:%s", login);
 	snprintf(ka, 80, "a:%s", address);
@@ -441,7 +444,8 @@ enum throttle_verdict throttle_reserve(const char *login, const char *address, i
 	if (ir < 0 || il < 0 || ia < 0 || strcmp(throttle_tab[ir].key, kr) ||
 	    strcmp(throttle_tab[il].key, kl) || strcmp(throttle_tab[ia].key, ka))
 		goto out;
-	struct throttle_entry *r = &throttle_tab[ir], *l = &throttle_tab[il], *a = &throttle_tab[ia];
+	struct throttle_entry *r = &throttle_tab[ir], *l = &throttle_tab[il],
+	                      *a = &throttle_tab[ia];
 	throttle_roll(r, now, THROTTLE_RATE_WINDOW_MS);
 	throttle_roll(l, now, THROTTLE_WINDOW_MS);
 	throttle_roll(a, now, THROTTLE_WINDOW_MS);
@@ -464,8 +468,7 @@ out:
 
 /* Settles one reservation of key; a failure counts even if the entry was
  * reused meanwhile (it is made again). */
-static void throttle_settle_key(const char *key, enum throttle_outcome o, bool forgive,
-				int64_t now)
+static void throttle_settle_key(const char *key, enum throttle_outcome o, bool forgive, int64_t now)
 {
 	int i = throttle_slot(key, now, o == THROTTLE_FAILED);
 	if (i < 0)
@@ -481,8 +484,7 @@ static void throttle_settle_key(const char *key, enum throttle_outcome o, bool f
 	}
 }
 
-void throttle_settle(const char *login, const char *address, enum throttle_outcome o,
-		     int64_t now)
+void throttle_settle(const char *login, const char *address, enum throttle_outcome o, int64_t now)
 {
 	char kl[80], ka[80], kr[80];
 	throttle_keys(login, address, kl, ka, kr);
@@ -515,15 +517,15 @@ void throttle_reset_all(void)
 }
 
 /* Password policy (auth.h). */
-static struct password_policy policy = {PASSWORD_MIN_CHARS_DEFAULT,
-					PASSWORD_MIN_CLASSES_DEFAULT};
+static struct password_policy policy = {PASSWORD_MIN_CHARS_DEFAULT, PASSWORD_MIN_CLASSES_DEFAULT};
 static pthread_once_t policy_once = PTHREAD_ONCE_INIT;
 
 static void policy_config(void)
 {
-	policy.min_chars = app_env_int("CIVICLOOP_PASSWORD_MIN_LENGTH", 8, 64, PASSWORD_MIN_CHARS_DEFAULT);
+	policy.min_chars =
+	    app_env_int("CIVICLOOP_PASSWORD_MIN_LENGTH", 8, 64, PASSWORD_MIN_CHARS_DEFAULT);
 	policy.min_classes =
-		app_env_int("CIVICLOOP_PASSWORD_MIN_CLASSES", 1, 4, PASSWORD_MIN_CLASSES_DEFAULT);
+	    app_env_int("CIVICLOOP_PASSWORD_MIN_CLASSES", 1, 4, PASSWORD_MIN_CLASSES_DEFAULT);
 }
 
 const struct password_policy *password_policy_get(void)
@@ -544,8 +546,8 @@ static bool contains_nocase(const char *hay, const char *needle)
 	return false;
 }
 
-int password_policy_check(const struct password_policy *p, const char *login,
-			  const char *password, const char *field, struct err *e)
+int password_policy_check(const struct password_policy *p, const char *login, const char *password,
+                          const char *field, struct err *e)
 {
 	size_t bytes = strlen(password);
 	if (!utf8_valid(password, bytes))
@@ -561,7 +563,7 @@ int password_policy_check(const struct password_policy *p, const char *login,
 		chars++;
 		/* white space: U+0020, U+00A0 and the ideographic space U+3000 */
 		bool space = *c == ' ' || (n == 2 && c[0] == 0xc2 && c[1] == 0xa0) ||
-			     (n == 3 && c[0] == 0xe3 && c[1] == 0x80 && c[2] == 0x80);
+		             (n == 3 && c[0] == 0xe3 && c[1] == 0x80 && c[2] == 0x80);
 		space_only = space_only && space;
 		if (*c >= 'a' && *c <= 'z')
 			lower = 1;
@@ -583,7 +585,7 @@ int password_policy_check(const struct password_policy *p, const char *login,
 		return err_set(e, E_FIELD_INVALID, field, "密码不能包含账号名");
 	if (lower + upper + digit + other < p->min_classes)
 		return err_set(e, E_FIELD_INVALID, field,
-			       "密码须包含小写字母、大写字母、数字、其他符号中的至少 %d 类",
-			       p->min_classes);
+		               "密码须包含小写字母、大写字母、数字、其他符号中的至少 %d 类",
+		               p->min_classes);
 	return 0;
 }

@@ -43,7 +43,7 @@ struct actor {
 	char org_path[ORG_PATH_MAX];
 	int nroles;
 	struct role_grant roles[ACTOR_MAX_ROLES];
-	bool via_cookie;       /* authenticated by cookie: writes need CSRF */
+	bool via_cookie; /* authenticated by cookie: writes need CSRF */
 	char csrf[TOKEN_HEX_LEN + 1];
 };
 
@@ -63,7 +63,7 @@ enum permission {
 #define X(name, str) name,
 	PERMISSION_LIST(X)
 #undef X
-	P__COUNT
+	    P__COUNT
 };
 
 bool role_known(const char *role);
@@ -130,8 +130,7 @@ enum throttle_verdict { THROTTLE_OK, THROTTLE_LOGIN, THROTTLE_ADDRESS, THROTTLE_
 enum throttle_outcome { THROTTLE_FAILED, THROTTLE_SUCCEEDED, THROTTLE_CANCELLED };
 
 enum throttle_verdict throttle_reserve(const char *login, const char *address, int64_t now);
-void throttle_settle(const char *login, const char *address, enum throttle_outcome o,
-		     int64_t now);
+void throttle_settle(const char *login, const char *address, enum throttle_outcome o, int64_t now);
 /* A message in Chinese for a refused verdict. */
 const char *throttle_message(enum throttle_verdict v);
 int throttle_rate_limit(void);
@@ -161,8 +160,8 @@ struct password_policy {
 const struct password_policy *password_policy_get(void);
 /* Checks `password` for `login` against p. Returns 0, or -1 with *e set to a
  * 400 field.invalid naming `field` and saying in Chinese which rule failed. */
-int password_policy_check(const struct password_policy *p, const char *login,
-			  const char *password, const char *field, struct err *e);
+int password_policy_check(const struct password_policy *p, const char *login, const char *password,
+                          const char *field, struct err *e);
 
 /* Looks up a session token (hex). On success fills *a and returns 0;
  * -1 if unknown or expired. */
@@ -185,7 +184,7 @@ int apikey_lookup(struct store_conn *c, const char *key, struct actor *a);
  * it (NUL-terminated, APIKEY_LEN chars) into key_out, which the caller owns
  * and must wipe. Returns 0, or -1 with *e set (unknown user, name in use). */
 int apikey_create(struct store_conn *c, const char *login, const char *name, int64_t now,
-		  char key_out[APIKEY_LEN + 1], struct err *e);
+                  char key_out[APIKEY_LEN + 1], struct err *e);
 /* Revokes the live key named `name`. Returns 0, or -1 with *e set (none). */
 int apikey_revoke(struct store_conn *c, const char *name, int64_t now, struct err *e);
 

@@ -602,7 +602,8 @@ int deadline_spec_parse(const void *json, struct deadline_spec *out, char *err, 
 	}
 	if (json_object_size(obj) != 1) {
 		set_err(err, errcap,
-		        "deadline must have exactly one of \"workdays\", \"workhours\", \"hours\", \"minutes\"");
+		        "deadline must have exactly one of \"workdays\", \"workhours\", \"hours\", "
+		        "\"minutes\"");
 		return -1;
 	}
 	const char *key;
@@ -620,7 +621,8 @@ int deadline_spec_parse(const void *json, struct deadline_spec *out, char *err, 
 			unit = DEADLINE_MINUTES;
 		else {
 			set_err(err, errcap,
-			        "deadline: unknown unit \"%s\" (use workdays, workhours, hours or minutes)",
+			        "deadline: unknown unit \"%s\" (use workdays, workhours, hours or "
+			        "minutes)",
 			        key);
 			return -1;
 		}

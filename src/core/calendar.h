@@ -77,8 +77,8 @@ int64_t calendar_workms_between(const struct calendar *cal, int64_t a, int64_t b
  * working days (moved with calendar_add_workdays semantics from the old due's
  * day); workhours -> the old due pushed by the working time elapsed while
  * paused, counted in working hours; hours -> due + (resumed - paused). */
-int64_t deadline_shift_for_pause(const struct calendar *cal, enum deadline_unit unit,
-				 int64_t due, int64_t paused_at, int64_t resumed_at);
+int64_t deadline_shift_for_pause(const struct calendar *cal, enum deadline_unit unit, int64_t due,
+                                 int64_t paused_at, int64_t resumed_at);
 
 /* Parses {"workdays":N} | {"workhours":N} | {"hours":N} from a jansson object.
  * Returns 0 or -1 (and a reason in err). Declared with void* to keep jansson

@@ -146,13 +146,13 @@ static json_t *org_json(struct store_conn *c, int64_t id)
 	json_t *o = json_null();
 	if (sstep(s) == STORE_ROW)
 		o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)scol_int(s, 0), "code",
-			      scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
+		              scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
 	sreset(s);
 	return o;
 }
 
 static json_t *reporter_json(const struct app *app, const struct actor *a,
-			     const struct case_full *cf, bool detail, bool *pii_shown)
+                             const struct case_full *cf, bool detail, bool *pii_shown)
 {
 	json_t *r = json_pack("{s:b}", "confidential", cf->c.confidential);
 	if (!cf->c.reporter_enc)
@@ -189,14 +189,15 @@ static json_t *reporter_json(const struct app *app, const struct actor *a,
 }
 
 json_t *case_to_json(struct store_conn *c, const struct app *app, const struct actor *a,
-		     const struct case_full *cf, bool detail, bool *pii_shown)
+                     const struct case_full *cf, bool detail, bool *pii_shown)
 {
 	const struct case_rec *r = &cf->c;
 	const struct type_state *st = type_state(r->type, r->status);
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s,s:s,s:s,s:I}", "id", (json_int_t)r->id,
-			      "no", r->no, "type", r->type->code, "class", r->class_, "channel",
-			      r->channel, "status", r->status, "status_name", st ? st->name : r->status,
-			      "title", r->title, "version", (json_int_t)r->version);
+	json_t *o =
+	    json_pack("{s:I,s:s,s:s,s:s?,s:s?,s:s,s:s,s:s,s:I}", "id", (json_int_t)r->id, "no",
+	              r->no, "type", r->type->code, "class", r->class_, "channel", r->channel,
+	              "status", r->status, "status_name", st ? st->name : r->status, "title",
+	              r->title, "version", (json_int_t)r->version);
 	if (detail)
 		json_object_set_new(o, "description", json_string(r->description));
 	json_object_set_new(o, "location", r->location ? json_deep_copy(r->location) : json_null());
@@ -208,14 +209,15 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	set_time(o, "created_at", r->created_at);
 	set_time(o, "updated_at", r->updated_at);
 	int64_t now = time_now_ms();
-	json_object_set_new(o, "overdue", json_boolean(r->due_at && !r->closed_at && r->due_at < now));
+	json_object_set_new(o, "overdue",
+	                    json_boolean(r->due_at && !r->closed_at && r->due_at < now));
 	json_object_set_new(o, "fields", json_deep_copy(r->fields));
 	json_t *asg = json_array();
 	for (int i = 0; i < cf->na; i++) {
 		const struct asg_rec *g = &cf->a[i];
-		json_t *j = json_pack("{s:I,s:{s:I,s:s,s:s},s:s,s:s}", "id", (json_int_t)g->id, "org",
-				      "id", (json_int_t)g->org_id, "code", g->org_code, "name",
-				      g->org_name, "kind", g->kind, "status", g->status);
+		json_t *j = json_pack("{s:I,s:{s:I,s:s,s:s},s:s,s:s}", "id", (json_int_t)g->id,
+		                      "org", "id", (json_int_t)g->org_id, "code", g->org_code,
+		                      "name", g->org_name, "kind", g->kind, "status", g->status);
 		set_time(j, "dispatched_at", g->dispatched_at);
 		set_time(j, "sign_due_at", g->sign_due_at);
 		set_time(j, "due_at", g->due_at);
@@ -231,8 +233,9 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 		for (int i = 0; i < r->type->nactions; i++) {
 			const struct type_action *act = &r->type->actions[i];
 			if (engine_action_available(a, act, cf))
-				json_array_append_new(acts, json_pack("{s:s,s:s}", "code", act->code,
-								      "name", act->name));
+				json_array_append_new(
+				    acts,
+				    json_pack("{s:s,s:s}", "code", act->code, "name", act->name));
 		}
 		json_object_set_new(o, "actions", acts);
 		json_t *links = json_array();
@@ -240,11 +243,11 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 		sbind_int(s, 1, r->id);
 		while (sstep(s) == STORE_ROW)
 			json_array_append_new(
-				links, json_pack("{s:s,s:I,s:s,s:s}", "kind", scol_text(s, 0), "case",
-						 (json_int_t)(scol_int(s, 3) == r->id ? scol_int(s, 1)
-										: scol_int(s, 3)),
-						 "no", scol_text(s, 2), "direction",
-						 scol_int(s, 3) == r->id ? "out" : "in"));
+			    links, json_pack("{s:s,s:I,s:s,s:s}", "kind", scol_text(s, 0), "case",
+			                     (json_int_t)(scol_int(s, 3) == r->id ? scol_int(s, 1)
+			                                                          : scol_int(s, 3)),
+			                     "no", scol_text(s, 2), "direction",
+			                     scol_int(s, 3) == r->id ? "out" : "in"));
 		sreset(s);
 		json_object_set_new(o, "links", links);
 	}
@@ -263,7 +266,7 @@ struct queue_pick {
 };
 
 static int queue_pick(const struct app *app, const char *name, const char *type,
-		      struct queue_pick *qp, struct err *e)
+                      struct queue_pick *qp, struct err *e)
 {
 	const struct matter_type *found = NULL;
 	json_t *statuses = NULL, *st;
@@ -275,7 +278,7 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 			continue;
 		if (found)
 			return err_set(e, E_FIELD_INVALID, "queue",
-				       "工作队列 %.32s 属于多个事项类型，请用 type 指定", name);
+			               "工作队列 %.32s 属于多个事项类型，请用 type 指定", name);
 		found = t;
 		statuses = st;
 		overdue = od;
@@ -293,7 +296,7 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 /* A status filter names a state of the type given with type=, or, without
  * one, a state of some loaded type. */
 static bool status_known(const struct app *app, const struct matter_type *type, const char *p,
-			 size_t n)
+                         size_t n)
 {
 	char code[STATUS_CODE_MAX + 1];
 	memcpy(code, p, n);
@@ -308,8 +311,8 @@ static bool status_known(const struct app *app, const struct matter_type *type, 
 
 /* The status=a,b,c filter as a JSON array text for json_each(); the caller
  * frees it. Returns 0, or -1 with *e set (empty item, too many, too long). */
-static int status_list_json(const struct app *app, const struct matter_type *type,
-			    const char *list, char **out, struct err *e)
+static int status_list_json(const struct app *app, const struct matter_type *type, const char *list,
+                            char **out, struct err *e)
 {
 	json_t *arr = json_array();
 	const char *p = list;
@@ -326,7 +329,7 @@ static int status_list_json(const struct app *app, const struct matter_type *typ
 		if (!status_known(app, type, p, n)) {
 			json_decref(arr);
 			return err_set(e, E_FIELD_INVALID, "status", "不认识的状态 %.*s",
-				       (int)(n > 32 ? 32 : n), p);
+			               (int)(n > 32 ? 32 : n), p);
 		}
 		if (!end)
 			break;
@@ -338,14 +341,14 @@ static int status_list_json(const struct app *app, const struct matter_type *typ
 }
 
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
-	      const struct case_query *q, json_t **out, struct err *e)
+              const struct case_query *q, json_t **out, struct err *e)
 {
 	const char *scopes[3] = {NULL, NULL, NULL};
 	if (actor_scopes(a, P_CASE_READ, scopes, 3) == 0)
 		return err_set(e, E_FORBIDDEN, NULL, "没有查看工单的权限");
 	if (q->due_soon < 0 || q->due_soon > CASE_QUERY_DUE_SOON_MAX)
 		return err_set(e, E_FIELD_INVALID, "due_soon", "参数 due_soon 须为 1–%d 小时",
-			       CASE_QUERY_DUE_SOON_MAX);
+		               CASE_QUERY_DUE_SOON_MAX);
 	const struct matter_type *type = NULL;
 	if (q->type && !(type = types_find(app->types, q->type)))
 		return err_set(e, E_FIELD_INVALID, "type", "不认识的事项类型 %.32s", q->type);
@@ -444,7 +447,7 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 }
 
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
-		int64_t cursor, int limit, json_t **out, struct err *e)
+                int64_t cursor, int limit, json_t **out, struct err *e)
 {
 	struct case_full cf;
 	if (case_load(c, app, id, &cf) != 0)
@@ -469,15 +472,15 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 			hex_encode(scol_blob(s, 10), HASH_LEN, hash);
 		else
 			hash[0] = '\0';
-		json_t *ev = json_pack("{s:I,s:s,s:s?,s:s?}", "seq", (json_int_t)scol_int(s, 0),
-				       "action", scol_text(s, 6), "from", scol_text(s, 7), "to",
-				       scol_text(s, 8));
+		json_t *ev =
+		    json_pack("{s:I,s:s,s:s?,s:s?}", "seq", (json_int_t)scol_int(s, 0), "action",
+		              scol_text(s, 6), "from", scol_text(s, 7), "to", scol_text(s, 8));
 		set_time(ev, "at", scol_int(s, 1));
-		json_object_set_new(ev, "actor",
-				    scol_null(s, 2) ? json_null()
-						    : json_pack("{s:I,s:s?,s:s?}", "id",
-								(json_int_t)scol_int(s, 2), "login",
-								scol_text(s, 3), "name", scol_text(s, 4)));
+		json_object_set_new(
+		    ev, "actor",
+		    scol_null(s, 2) ? json_null()
+		                    : json_pack("{s:I,s:s?,s:s?}", "id", (json_int_t)scol_int(s, 2),
+		                                "login", scol_text(s, 3), "name", scol_text(s, 4)));
 		json_t *payload = json_loads(scol_text(s, 9), 0, NULL);
 		json_object_set_new(ev, "payload", payload ? payload : json_object());
 		json_object_set_new(ev, "hash", json_string(hash));
@@ -490,7 +493,6 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 	}
 	char cur[32];
 	snprintf(cur, sizeof cur, "%lld", (long long)last);
-	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor",
-			 rc == STORE_ROW ? cur : NULL);
+	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", rc == STORE_ROW ? cur : NULL);
 	return 0;
 }

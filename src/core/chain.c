@@ -24,7 +24,7 @@ static void put_str(struct buf *b, const char *s)
 {
 	uint32_t n = s ? (uint32_t)strlen(s) : 0xFFFFFFFFu;
 	unsigned char x[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
-			      (unsigned char)(n >> 8), (unsigned char)n};
+	                      (unsigned char)(n >> 8), (unsigned char)n};
 	buf_append(b, x, 4);
 	if (s)
 		buf_append(b, s, n);
@@ -45,7 +45,7 @@ void chain_canonical(const struct event_rec *e, int64_t seq, struct buf *out)
 }
 
 void chain_hash(const unsigned char prev[HASH_LEN], const struct event_rec *e, int64_t seq,
-		unsigned char out[HASH_LEN])
+                unsigned char out[HASH_LEN])
 {
 	struct buf b;
 	buf_init(&b, (size_t)1 << 30);
@@ -102,7 +102,7 @@ int chain_append(struct store_conn *c, struct chain_head *head, const struct eve
 }
 
 static void checkpoint_message(int64_t seq, const unsigned char hash[HASH_LEN], int64_t at,
-			       struct buf *b)
+                               struct buf *b)
 {
 	buf_puts(b, "civicloop.checkpoint.v1");
 	put_u64(b, (uint64_t)seq);
@@ -111,7 +111,7 @@ static void checkpoint_message(int64_t seq, const unsigned char hash[HASH_LEN], 
 }
 
 int chain_checkpoint(struct store_conn *c, const struct chain_head *head, const struct keys *k,
-		     int64_t now)
+                     int64_t now)
 {
 	if (head->seq == 0)
 		return 0;
@@ -134,7 +134,7 @@ int chain_checkpoint(struct store_conn *c, const struct chain_head *head, const 
 
 /* Records where and why the chain fails to verify; returns 1 (broken). */
 static int verify_fail(struct chain_report *rep, int64_t seq, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int verify_fail(struct chain_report *rep, int64_t seq, const char *fmt, ...)
 {
 	va_list ap;
@@ -148,17 +148,17 @@ static int verify_fail(struct chain_report *rep, int64_t seq, const char *fmt, .
 /* The event on s's row: number `expect`, linked to prev and hashing to its
  * stored hash; prev becomes its hash. 0, or 1 with rep set. */
 static int event_verify(struct store_stmt *s, int64_t expect, unsigned char prev[HASH_LEN],
-			struct chain_report *rep)
+                        struct chain_report *rep)
 {
 	struct event_rec e = {
-		.case_id = scol_int(s, 1),
-		.at = scol_int(s, 2),
-		.actor_id = scol_int(s, 3),
-		.org_id = scol_int(s, 4),
-		.action = scol_text(s, 5),
-		.from = scol_text(s, 6),
-		.to = scol_text(s, 7),
-		.payload = scol_text(s, 8),
+	    .case_id = scol_int(s, 1),
+	    .at = scol_int(s, 2),
+	    .actor_id = scol_int(s, 3),
+	    .org_id = scol_int(s, 4),
+	    .action = scol_text(s, 5),
+	    .from = scol_text(s, 6),
+	    .to = scol_text(s, 7),
+	    .payload = scol_text(s, 8),
 	};
 	int64_t seq = scol_int(s, 0);
 	if (!e.action)
@@ -167,16 +167,16 @@ static int event_verify(struct store_stmt *s, int64_t expect, unsigned char prev
 		e.payload = "";
 	if (seq != expect)
 		return verify_fail(rep, expect,
-				   "事件序号不连续：期望 %lld，实际 %lld（事件被删除或插入）",
-				   (long long)expect, (long long)seq);
+		                   "事件序号不连续：期望 %lld，实际 %lld（事件被删除或插入）",
+		                   (long long)expect, (long long)seq);
 	if (scol_bytes(s, 9) != HASH_LEN || memcmp(scol_blob(s, 9), prev, HASH_LEN) != 0)
 		return verify_fail(rep, seq, "事件 %lld 的 prev_hash 与前一事件不符",
-				   (long long)seq);
+		                   (long long)seq);
 	unsigned char h[HASH_LEN];
 	chain_hash(prev, &e, seq, h);
 	if (scol_bytes(s, 10) != HASH_LEN || memcmp(scol_blob(s, 10), h, HASH_LEN) != 0)
 		return verify_fail(rep, seq, "事件 %lld 的内容与其哈希不符（记录被篡改）",
-				   (long long)seq);
+		                   (long long)seq);
 	memcpy(prev, h, HASH_LEN);
 	return 0;
 }
@@ -185,25 +185,25 @@ static int event_verify(struct store_stmt *s, int64_t expect, unsigned char prev
  * names that event's hash and its signature verifies (against trusted_pk, or
  * the key it carries). 0, or 1 with rep set. */
 static int checkpoint_verify(struct store_stmt *cp, int64_t seq, const unsigned char h[HASH_LEN],
-			     const unsigned char *trusted_pk, struct chain_report *rep)
+                             const unsigned char *trusted_pk, struct chain_report *rep)
 {
 	int64_t cseq = scol_int(cp, 0);
 	const unsigned char *pk = trusted_pk ? trusted_pk : scol_blob(cp, 4);
 	struct buf m;
 	buf_init(&m, 256);
 	bool hash_ok = cseq == seq && scol_bytes(cp, 1) == HASH_LEN &&
-		       memcmp(scol_blob(cp, 1), h, HASH_LEN) == 0;
+	               memcmp(scol_blob(cp, 1), h, HASH_LEN) == 0;
 	if (scol_bytes(cp, 1) == HASH_LEN)
 		checkpoint_message(cseq, scol_blob(cp, 1), scol_int(cp, 2), &m);
 	bool sig_ok = scol_bytes(cp, 5) == crypto_sign_BYTES &&
-		      (trusted_pk || scol_bytes(cp, 4) == crypto_sign_PUBLICKEYBYTES) &&
-		      crypto_sign_verify_detached(scol_blob(cp, 5), (const unsigned char *)m.data,
-						  m.len, pk) == 0;
+	              (trusted_pk || scol_bytes(cp, 4) == crypto_sign_PUBLICKEYBYTES) &&
+	              crypto_sign_verify_detached(scol_blob(cp, 5), (const unsigned char *)m.data,
+	                                          m.len, pk) == 0;
 	buf_release(&m);
 	if (!hash_ok || !sig_ok)
 		return verify_fail(rep, cseq, "%s（检查点 %lld）",
-				   !hash_ok ? "检查点哈希与事件链不符" : "检查点签名无效",
-				   (long long)cseq);
+		                   !hash_ok ? "检查点哈希与事件链不符" : "检查点签名无效",
+		                   (long long)cseq);
 	return 0;
 }
 
@@ -213,7 +213,7 @@ int chain_verify(struct store_conn *c, const unsigned char *trusted_pk, struct c
 {
 	memset(rep, 0, sizeof *rep);
 	unsigned char prev[HASH_LEN] = {0}; /* the hash of the last event verified */
-	int64_t seq = 1;                      /* the event expected next */
+	int64_t seq = 1;                    /* the event expected next */
 	int rc = 0;
 
 	struct store_stmt *cp = store_stmt(c, ST_CHECKPOINTS_ALL);
@@ -236,9 +236,8 @@ int chain_verify(struct store_conn *c, const unsigned char *trusted_pk, struct c
 	if (st != STORE_DONE)
 		rc = -1;
 	else if (cprc == STORE_ROW)
-		rc = verify_fail(rep, scol_int(cp, 0),
-				 "检查点 %lld 之后的事件缺失（链尾被截断）",
-				 (long long)scol_int(cp, 0));
+		rc = verify_fail(rep, scol_int(cp, 0), "检查点 %lld 之后的事件缺失（链尾被截断）",
+		                 (long long)scol_int(cp, 0));
 out:
 	sreset(s);
 	sreset(cp);

@@ -37,20 +37,20 @@ struct event_rec {
 	int64_t actor_id; /* 0 = the system */
 	int64_t org_id;   /* 0 = none */
 	const char *action;
-	const char *from; /* may be NULL */
-	const char *to;   /* may be NULL */
+	const char *from;    /* may be NULL */
+	const char *to;      /* may be NULL */
 	const char *payload; /* canonical JSON, never NULL */
 };
 
 void chain_canonical(const struct event_rec *e, int64_t seq, struct buf *out);
 void chain_hash(const unsigned char prev[HASH_LEN], const struct event_rec *e, int64_t seq,
-		unsigned char out[HASH_LEN]);
+                unsigned char out[HASH_LEN]);
 int chain_load_head(struct store_conn *c, struct chain_head *head);
 /* Appends e after head and advances head. Returns 0 or a store error. */
 int chain_append(struct store_conn *c, struct chain_head *head, const struct event_rec *e);
 /* Signs and stores a checkpoint of head. */
 int chain_checkpoint(struct store_conn *c, const struct chain_head *head, const struct keys *k,
-		     int64_t now);
+                     int64_t now);
 
 struct chain_report {
 	int64_t events;      /* events checked */

@@ -15,8 +15,8 @@ bool status_listed(json_t *list, const char *status)
 	json_t *v;
 	if (!list)
 		return true;
-	json_array_foreach(list, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), status))
-		return true;
+	json_array_foreach(list, i, v) if (json_is_string(v) &&
+	                                   !strcmp(json_string_value(v), status)) return true;
 	return false;
 }
 
@@ -92,7 +92,7 @@ bool asg_is_org(const struct asg_rec *g, json_t *org)
 }
 
 int find_my_assignment(const struct actor *a, const struct type_action *act,
-		       const struct case_full *cf, json_t *org, bool *any_role)
+                       const struct case_full *cf, json_t *org, bool *any_role)
 {
 	int found = -1;
 	bool live = false;
@@ -117,7 +117,7 @@ int find_my_assignment(const struct actor *a, const struct type_action *act,
 }
 
 bool engine_action_available(const struct actor *a, const struct type_action *act,
-			     const struct case_full *cf)
+                             const struct case_full *cf)
 {
 	if (!str_in(cf->c.status, act->from, act->nfrom))
 		return false;

@@ -13,7 +13,7 @@
 #include "util/utf8.h"
 
 static const char *const org_kinds[] = {"county",     "township",   "village", "grid",
-					"department", "enterprise", "centre"};
+                                        "department", "enterprise", "centre"};
 
 static bool code_ok(const char *s)
 {
@@ -28,7 +28,7 @@ static bool code_ok(const char *s)
 }
 
 int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
-		char *code, size_t codecap)
+                char *code, size_t codecap)
 {
 	struct store_stmt *s;
 	if (json_is_integer(v)) {
@@ -53,7 +53,7 @@ int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t
 }
 
 int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,
-		const char *parent_code, const char *region_code, struct err *e)
+                const char *parent_code, const char *region_code, struct err *e)
 {
 	if (!code || !code_ok(code))
 		return err_set(e, E_FIELD_INVALID, "code", "单位代码只能含小写字母、数字和 . _ -");
@@ -68,7 +68,8 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 		int rc = org_resolve(w->conn, v, &parent, ppath, sizeof ppath, NULL, 0);
 		json_decref(v);
 		if (rc != 0)
-			return err_set(e, E_FIELD_INVALID, "parent", "上级单位 %s 不存在", parent_code);
+			return err_set(e, E_FIELD_INVALID, "parent", "上级单位 %s 不存在",
+			               parent_code);
 	}
 	struct store_stmt *s = store_stmt(w->conn, ST_ORG_INSERT);
 	sbind_text(s, 1, code);
@@ -95,15 +96,16 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 }
 
 int64_t user_add(struct wctx *w, const char *login, const char *name, const char *org_code,
-		 const char *pw_hash, const char *phone, const struct role_spec *roles, int nroles,
-		 struct err *e)
+                 const char *pw_hash, const char *phone, const struct role_spec *roles, int nroles,
+                 struct err *e)
 {
 	if (!login || !code_ok(login))
 		return err_set(e, E_FIELD_INVALID, "login", "账号只能含小写字母、数字和 . _ -");
 	if (!name || !*name || utf8_chars(name) > 32)
 		return err_set(e, E_FIELD_INVALID, "name", "姓名须为 1–32 字");
 	if (nroles < 1 || nroles > ACTOR_MAX_ROLES)
-		return err_set(e, E_FIELD_INVALID, "roles", "每个账号须有 1–%d 个角色", ACTOR_MAX_ROLES);
+		return err_set(e, E_FIELD_INVALID, "roles", "每个账号须有 1–%d 个角色",
+		               ACTOR_MAX_ROLES);
 	if (phone && !phone_valid(phone))
 		return err_set(e, E_FIELD_INVALID, "phone", "电话号码不正确");
 	int64_t org;
@@ -111,7 +113,8 @@ int64_t user_add(struct wctx *w, const char *login, const char *name, const char
 	int rc = org_resolve(w->conn, v, &org, NULL, 0, NULL, 0);
 	json_decref(v);
 	if (rc != 0)
-		return err_set(e, E_FIELD_INVALID, "org", "单位 %s 不存在", org_code ? org_code : "");
+		return err_set(e, E_FIELD_INVALID, "org", "单位 %s 不存在",
+		               org_code ? org_code : "");
 	unsigned char *enc = NULL;
 	size_t enclen = 0;
 	if (phone && seal(&w->app->keys, phone, strlen(phone), &enc, &enclen) != 0)
@@ -140,7 +143,7 @@ int64_t user_add(struct wctx *w, const char *login, const char *name, const char
 			json_decref(v);
 			if (rc != 0)
 				return err_set(e, E_FIELD_INVALID, "scope", "单位 %s 不存在",
-					       roles[i].scope_code);
+				               roles[i].scope_code);
 		}
 		s = store_stmt(w->conn, ST_ROLE_INSERT);
 		sbind_int(s, 1, uid);
@@ -148,8 +151,8 @@ int64_t user_add(struct wctx *w, const char *login, const char *name, const char
 		sbind_int(s, 3, scope);
 		rc = sdone(s);
 		if (rc != STORE_DONE)
-			return err_set(e, rc == STORE_CONSTRAINT ? E_CONFLICT : E_UNAVAILABLE, "role",
-				       "角色重复或写入失败");
+			return err_set(e, rc == STORE_CONSTRAINT ? E_CONFLICT : E_UNAVAILABLE,
+			               "role", "角色重复或写入失败");
 	}
 	return uid;
 }
@@ -178,7 +181,7 @@ int account_find(struct store_conn *c, const char *login, int64_t id, struct acc
 }
 
 int directory_event(struct wctx *w, const struct account_actor *by, int64_t org_id,
-		    const char *action, json_t *payload, struct err *e)
+                    const char *action, json_t *payload, struct err *e)
 {
 	if (!payload)
 		return err_set(e, E_INTERNAL, NULL, NULL);
@@ -188,18 +191,18 @@ int directory_event(struct wctx *w, const struct account_actor *by, int64_t org_
 	if (!text)
 		return err_set(e, E_INTERNAL, NULL, NULL);
 	struct event_rec ev = {.at = w->now,
-			       .actor_id = by->user_id,
-			       .org_id = by->org_id ? by->org_id : org_id,
-			       .action = action,
-			       .payload = text};
+	                       .actor_id = by->user_id,
+	                       .org_id = by->org_id ? by->org_id : org_id,
+	                       .action = action,
+	                       .payload = text};
 	int rc = wctx_event(w, &ev);
 	free(text);
 	return rc == 0 ? 0 : err_set(e, E_UNAVAILABLE, NULL, "写入审计记录失败");
 }
 
 int account_apikey_add(struct wctx *w, const struct account_actor *by, const char *login,
-		       const char *name, char key_out[APIKEY_LEN + 1], struct account *u,
-		       struct err *e)
+                       const char *name, char key_out[APIKEY_LEN + 1], struct account *u,
+                       struct err *e)
 {
 	struct account tmp;
 	if (!u)
@@ -209,13 +212,13 @@ int account_apikey_add(struct wctx *w, const struct account_actor *by, const cha
 	if (account_find(w->conn, login, 0, u) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	return directory_event(w, by, u->org_id, "apikey.add",
-			       json_pack("{s:s,s:s,s:I}", "name", name, "user", u->login, "user_id",
-					 (json_int_t)u->id),
-			       e);
+	                       json_pack("{s:s,s:s,s:I}", "name", name, "user", u->login, "user_id",
+	                                 (json_int_t)u->id),
+	                       e);
 }
 
 int account_apikey_revoke(struct wctx *w, const struct account_actor *by, const char *name,
-			  struct account *u, struct err *e)
+                          struct account *u, struct err *e)
 {
 	struct account tmp;
 	if (!u)
@@ -229,9 +232,9 @@ int account_apikey_revoke(struct wctx *w, const struct account_actor *by, const 
 	if (!uid || account_find(w->conn, NULL, uid, u) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	return directory_event(w, by, u->org_id, "apikey.revoke",
-			       json_pack("{s:s,s:s,s:I}", "name", name, "user", u->login, "user_id",
-					 (json_int_t)u->id),
-			       e);
+	                       json_pack("{s:s,s:s,s:I}", "name", name, "user", u->login, "user_id",
+	                                 (json_int_t)u->id),
+	                       e);
 }
 
 /* Ends the account's sessions but the one hashed keep (may be NULL);
@@ -250,8 +253,8 @@ static int sessions_revoke(struct wctx *w, int64_t uid, const unsigned char *kee
 }
 
 int account_set_password(struct wctx *w, const struct account *u, const char *pw_hash,
-			 const unsigned char *keep_session, const struct account_actor *by,
-			 int *revoked, struct err *e)
+                         const unsigned char *keep_session, const struct account_actor *by,
+                         int *revoked, struct err *e)
 {
 	struct store_stmt *s = store_stmt(w->conn, ST_USER_SET_PASSWORD);
 	sbind_int(s, 1, u->id);
@@ -264,14 +267,14 @@ int account_set_password(struct wctx *w, const struct account *u, const char *pw
 	if (revoked)
 		*revoked = n;
 	return directory_event(w, by, u->org_id, "user.password",
-			       json_pack("{s:s,s:I,s:i}", "user", u->login, "user_id",
-					 (json_int_t)u->id, "sessions_revoked", n),
-			       e);
+	                       json_pack("{s:s,s:I,s:i}", "user", u->login, "user_id",
+	                                 (json_int_t)u->id, "sessions_revoked", n),
+	                       e);
 }
 
 int account_set_disabled(struct wctx *w, const struct account *u, bool disabled,
-			 const struct account_actor *by, bool *changed, int *sessions,
-			 int *apikeys, struct err *e)
+                         const struct account_actor *by, bool *changed, int *sessions, int *apikeys,
+                         struct err *e)
 {
 	*changed = false;
 	*sessions = *apikeys = 0;
@@ -296,8 +299,8 @@ int account_set_disabled(struct wctx *w, const struct account *u, bool disabled,
 	}
 	*changed = true;
 	return directory_event(w, by, u->org_id, disabled ? "user.disable" : "user.enable",
-			       json_pack("{s:s,s:I,s:i,s:i}", "user", u->login, "user_id",
-					 (json_int_t)u->id, "sessions_revoked", *sessions,
-					 "apikeys_revoked", *apikeys),
-			       e);
+	                       json_pack("{s:s,s:I,s:i,s:i}", "user", u->login, "user_id",
+	                                 (json_int_t)u->id, "sessions_revoked", *sessions,
+	                                 "apikeys_revoked", *apikeys),
+	                       e);
 }

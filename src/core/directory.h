@@ -17,11 +17,11 @@
  * *id, and, where path or code is given, its path and code. 0, or -1 if v
  * names no org. */
 int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
-		char *code, size_t codecap);
+                char *code, size_t codecap);
 
 /* Adds an org under parent_code (NULL for a root). Returns its id or -1. */
 int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,
-		const char *parent_code, const char *region_code, struct err *e);
+                const char *parent_code, const char *region_code, struct err *e);
 
 struct role_spec {
 	const char *role;
@@ -30,8 +30,8 @@ struct role_spec {
 
 /* Adds a user; pw_hash is an Argon2id string. Returns its id or -1. */
 int64_t user_add(struct wctx *w, const char *login, const char *name, const char *org_code,
-		 const char *pw_hash, const char *phone, const struct role_spec *roles, int nroles,
-		 struct err *e);
+                 const char *pw_hash, const char *phone, const struct role_spec *roles, int nroles,
+                 struct err *e);
 
 /* Account management (CLI `user passwd|disable|enable`, PATCH /users/{id},
  * POST /auth/password). Each runs inside a writer job and writes one event
@@ -65,30 +65,30 @@ struct account_actor {
  * NULL); event `user.password` with "sessions_revoked". *revoked (may be
  * NULL) gets the number of sessions ended. 0, or -1 with *e set. */
 int account_set_password(struct wctx *w, const struct account *u, const char *pw_hash,
-			 const unsigned char *keep_session, const struct account_actor *by,
-			 int *revoked, struct err *e);
+                         const unsigned char *keep_session, const struct account_actor *by,
+                         int *revoked, struct err *e);
 
 /* Disables (ending every session and revoking every API key of the
  * account) or enables it; event `user.disable` / `user.enable` with
  * "sessions_revoked" and "apikeys_revoked". Nothing is written, and *changed
  * is false, when the account already is in that state. 0, or -1 with *e. */
 int account_set_disabled(struct wctx *w, const struct account *u, bool disabled,
-			 const struct account_actor *by, bool *changed, int *sessions,
-			 int *apikeys, struct err *e);
+                         const struct account_actor *by, bool *changed, int *sessions, int *apikeys,
+                         struct err *e);
 
 /* API keys with their event (apikey.add / apikey.revoke, never the key
  * itself): makes a key named `name` for account `login` into key_out (the
  * caller wipes it), or revokes the live key named `name`; *u (may be NULL)
  * gets the key's account. 0, or -1 with *e set. */
 int account_apikey_add(struct wctx *w, const struct account_actor *by, const char *login,
-		       const char *name, char key_out[APIKEY_LEN + 1], struct account *u,
-		       struct err *e);
+                       const char *name, char key_out[APIKEY_LEN + 1], struct account *u,
+                       struct err *e);
 int account_apikey_revoke(struct wctx *w, const struct account_actor *by, const char *name,
-			  struct account *u, struct err *e);
+                          struct account *u, struct err *e);
 
 /* Appends an event about accounts or keys (no case) with `payload` (a JSON
  * object, stolen), adding "via". 0, or -1 with *e set. */
 int directory_event(struct wctx *w, const struct account_actor *by, int64_t org_id,
-		    const char *action, json_t *payload, struct err *e);
+                    const char *action, json_t *payload, struct err *e);
 
 #endif

@@ -99,7 +99,7 @@ static int effect_link(struct act_ctx *x, json_t *params)
 		return err_set(x->e, E_FIELD_INVALID, field, "不能关联到工单自身");
 	if (!link_target_ok(x, other, &exists))
 		return err_set(x->e, E_FIELD_INVALID, field,
-			       exists ? "目标工单不存在或已办结" : "目标工单不存在");
+		               exists ? "目标工单不存在或已办结" : "目标工单不存在");
 	struct store_stmt *s = store_stmt(x->w->conn, ST_LINK_INSERT);
 	sbind_int(s, 1, x->cf->c.id);
 	sbind_int(s, 2, other);
@@ -140,8 +140,8 @@ static int extension_days(struct act_ctx *x, json_t *params, json_int_t *days)
 	*days = json_integer_value(given ? given : asked);
 	if (given && asked && *days > json_integer_value(asked))
 		return err_set(x->e, E_FIELD_INVALID, field ? field : "days",
-			       "批准的延期天数不能超过申请的 %lld 个工作日",
-			       (long long)json_integer_value(asked));
+		               "批准的延期天数不能超过申请的 %lld 个工作日",
+		               (long long)json_integer_value(asked));
 	if (*days <= 0)
 		return err_set(x->e, E_FIELD_INVALID, field ? field : "days", "延期天数必须为正");
 	return 0;
@@ -159,8 +159,10 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 	const struct deadline_spec *cls = class_deadline(x->t, x->cf->c.class_);
 	enum deadline_unit unit = cls ? cls->unit : DEADLINE_WORKDAYS;
 	if (x->cf->c.due_at) {
-		x->cf->c.due_at = calendar_add_workdays(w->app->cal, x->cf->c.due_at - 1, (int)days);
-		if (timer_restart_case(w, x->t, x->cf->c.id, "case_due", unit, x->cf->c.due_at) != 0)
+		x->cf->c.due_at =
+		    calendar_add_workdays(w->app->cal, x->cf->c.due_at - 1, (int)days);
+		if (timer_restart_case(w, x->t, x->cf->c.id, "case_due", unit, x->cf->c.due_at) !=
+		    0)
 			return store_fail(x->e);
 	}
 	for (int i = 0; i < x->cf->na; i++) {
@@ -188,7 +190,7 @@ static int effect_check_problem(struct act_ctx *x, json_t *params)
 	json_int_t max_reopens = json_integer_value(json_object_get(params, "max_reopens"));
 	json_int_t max_units = json_integer_value(json_object_get(params, "max_units"));
 	json_int_t reopens =
-		counter ? json_integer_value(json_object_get(x->cf->c.fields, counter)) : 0;
+	    counter ? json_integer_value(json_object_get(x->cf->c.fields, counter)) : 0;
 	struct store_stmt *s = store_stmt(x->w->conn, ST_ASG_DISTINCT_ORGS);
 	sbind_int(s, 1, x->cf->c.id);
 	json_int_t units = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
@@ -210,24 +212,24 @@ static const struct {
 	const char *name;
 	effect_fn fn;
 } effect_table[] = {
-	{"assign", effect_assign},
-	{"cancel_assignments", effect_cancel_assignments},
-	{"update_assignments", effect_update_assignments},
-	{"set_fields", effect_set_fields},
-	{"start_timer", effect_start_timer},
-	{"stop_timer", effect_stop_timer},
-	{"reopen_assignments", effect_reopen_assignments},
-	{"count", effect_count},
-	{"link", effect_link},
-	{"unlink", effect_unlink},
-	{"pause_clock", effect_pause_clock},
-	{"resume_clock", effect_resume_clock},
-	{"extend_deadline", effect_extend_deadline},
-	{"notify", effect_notify},
-	{"check_problem", effect_check_problem},
-	{"lead_moves_case", effect_lead_moves_case},
-	{"lead_sets_fields", effect_lead_sets_fields},
-	{"cancel_unit", effect_cancel_unit},
+    {"assign", effect_assign},
+    {"cancel_assignments", effect_cancel_assignments},
+    {"update_assignments", effect_update_assignments},
+    {"set_fields", effect_set_fields},
+    {"start_timer", effect_start_timer},
+    {"stop_timer", effect_stop_timer},
+    {"reopen_assignments", effect_reopen_assignments},
+    {"count", effect_count},
+    {"link", effect_link},
+    {"unlink", effect_unlink},
+    {"pause_clock", effect_pause_clock},
+    {"resume_clock", effect_resume_clock},
+    {"extend_deadline", effect_extend_deadline},
+    {"notify", effect_notify},
+    {"check_problem", effect_check_problem},
+    {"lead_moves_case", effect_lead_moves_case},
+    {"lead_sets_fields", effect_lead_sets_fields},
+    {"cancel_unit", effect_cancel_unit},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -262,7 +264,8 @@ static bool strings_ok(json_t *v, bool (*ok)(const char *))
 		return true;
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return false;
-	json_array_foreach(v, i, x) if (!json_is_string(x) || !ok(json_string_value(x))) return false;
+	json_array_foreach(v, i,
+	                   x) if (!json_is_string(x) || !ok(json_string_value(x))) return false;
 	return true;
 }
 
@@ -286,7 +289,8 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 {
 	json_t *p = ef->params;
 	if (ef->index == effect_index("assign")) {
-		json_t *kind = json_object_get(p, "kind"), *ex = json_object_get(p, "excluded_by_lead");
+		json_t *kind = json_object_get(p, "kind"),
+		       *ex = json_object_get(p, "excluded_by_lead");
 		if (kind && (!json_is_string(kind) || !asg_kind_ok(json_string_value(kind))))
 			return "assign 的 kind 只能是 lead、assist 或 review";
 		if (!strings_ok(json_object_get(p, "org_kinds"), org_kind_known))
@@ -295,8 +299,11 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 		json_t *v;
 		if (ex && !json_is_object(ex))
 			return "assign 的 excluded_by_lead 必须是对象";
-		json_object_foreach(ex, k, v) if (!org_kind_known(k) || !v || !strings_ok(v, org_kind_known))
-			return "assign 的 excluded_by_lead 须为 {单位类别: [单位类别…]}";
+		json_object_foreach(
+		    ex, k,
+		    v) if (!org_kind_known(k) || !v ||
+		           !strings_ok(v, org_kind_known)) return "assign 的 excluded_by_lead 须为 "
+		                                                  "{单位类别: [单位类别…]}";
 	} else if (ef->index == effect_index("cancel_unit")) {
 		const char *to = json_string_value(json_object_get(p, "lead_to"));
 		if (!to || !type_state(t, to))
@@ -331,7 +338,7 @@ static void type_file(const char *dir, const char *code, char *file, size_t cap)
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
 		json_t *doc = json_load_file(path, 0, NULL);
 		bool hit = json_is_string(json_object_get(doc, "code")) &&
-			   !strcmp(json_string_value(json_object_get(doc, "code")), code);
+		           !strcmp(json_string_value(json_object_get(doc, "code")), code);
 		json_decref(doc);
 		if (hit) {
 			snprintf(file, cap, "%s", de->d_name);
@@ -354,7 +361,8 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 			const struct type_action *a = &t->actions[j];
 			f = effects_fault(t, a->effects, a->neffects);
 			for (int k = 0; !f && k < a->nbranches; k++)
-				f = effects_fault(t, a->branches[k].effects, a->branches[k].neffects);
+				f = effects_fault(t, a->branches[k].effects,
+				                  a->branches[k].neffects);
 			if (f)
 				snprintf(where, sizeof where, "动作 %s", a->code);
 		}

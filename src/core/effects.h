@@ -18,7 +18,6 @@ struct type_registry;
  * case.create) and the parameters of the effects assign ("kind",
  * "org_kinds", "excluded_by_lead") and cancel_unit ("lead_to" a state of
  * the type, "from"). 0, or -1 with "FILE: where: what is wrong" in err. */
-int effects_check_types(const struct type_registry *r, const char *dir, char *err,
-			size_t errcap);
+int effects_check_types(const struct type_registry *r, const char *dir, char *err, size_t errcap);
 
 #endif

@@ -35,12 +35,12 @@
 
 struct app;
 
-#define CASE_TITLE_MAX 200     /* characters */
-#define CASE_TEXT_MAX 8000     /* characters */
-#define CASE_ADDRESS_MAX 300   /* characters */
-#define REPORTER_NAME_MAX 64   /* characters */
-#define CASE_FIELDS_MAX 64     /* keys in "fields" */
-#define COMMENT_MAX 2000       /* characters */
+#define CASE_TITLE_MAX 200   /* characters */
+#define CASE_TEXT_MAX 8000   /* characters */
+#define CASE_ADDRESS_MAX 300 /* characters */
+#define REPORTER_NAME_MAX 64 /* characters */
+#define CASE_FIELDS_MAX 64   /* keys in "fields" */
+#define COMMENT_MAX 2000     /* characters */
 #define DUPLICATE_WINDOW_MS (30LL * 24 * 3600 * 1000)
 
 /* A case row as loaded. Strings are owned by the record. */
@@ -82,34 +82,33 @@ struct case_full {
 };
 
 /* writer: creates a case from an API body. *out = {"case","possible_duplicates","routing"}. */
-int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
-		  struct err *e);
+int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out, struct err *e);
 /* writer: the same, keeping an outside system's number for the case
  * (cases.ext_ref, unique per type; NULL = none). The caller looks it up
  * first with ST_CASE_BY_EXT_REF; a duplicate here fails as a conflict. */
 int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
-		      json_t **out, struct err *e);
+                      json_t **out, struct err *e);
 /* writer: applies `action` to case `id`. *out = {"case":…}. */
-int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action,
-	       json_t *body, json_t **out, struct err *e);
+int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
+               json_t **out, struct err *e);
 /* Whether the actor may take `act` on the case now (the case's action list). */
 bool engine_action_available(const struct actor *a, const struct type_action *act,
-			     const struct case_full *cf);
+                             const struct case_full *cf);
 /* writer: a notice to an org's inbox (催办, 督办, overdue); actor 0 = system. */
-int notice_add(struct wctx *w, int64_t org_id, int64_t case_id, const char *kind,
-	       const char *text, int64_t actor_id);
+int notice_add(struct wctx *w, int64_t org_id, int64_t case_id, const char *kind, const char *text,
+               int64_t actor_id);
 /* writer: records that `a` was shown the confidential reporter of case id. */
 int engine_record_pii_view(struct wctx *w, const struct actor *a, int64_t id);
 /* writer: records that `a`, whose reads are recorded (auth.h
  * actor_reads_recorded), read case id ("case.read"), or was shown a list
  * (id 0, "case.list"); payload is canonical JSON text. */
 int engine_record_read(struct wctx *w, const struct actor *a, int64_t id, const char *action,
-		       const char *payload);
+                       const char *payload);
 /* writer: case id as `a` sees it in detail (case_to_json), the view of a
  * confidential reporter recorded (engine_record_pii_view). 0 with *out (the
  * caller's), or -1 with *e set. */
 int case_view_record(struct wctx *w, const struct actor *a, int64_t id, json_t **out,
-		     struct err *e);
+                     struct err *e);
 
 /* An assignment's opinion (what an assisting or review unit answered,
  * assignments.c lead_sets_fields) as {"<field>": …, "at": …}, or JSON null. */
@@ -122,7 +121,7 @@ bool case_visible(const struct actor *a, const struct case_full *cf);
 /* Case as API JSON. detail: full reporter where allowed (sets *pii_shown when
  * a confidential reporter was revealed), actions the actor may take now. */
 json_t *case_to_json(struct store_conn *c, const struct app *app, const struct actor *a,
-		     const struct case_full *cf, bool detail, bool *pii_shown);
+                     const struct case_full *cf, bool detail, bool *pii_shown);
 
 /* Case list for GET /api/v1/cases. q holds the parsed filters. */
 struct case_query {
@@ -131,19 +130,19 @@ struct case_query {
 	const char *queue;  /* a named work queue ("dispatch"), NULL = none */
 	int64_t org_id;     /* 0 = any */
 	bool mine, overdue;
-	int due_soon;       /* hours: open cases due within them, 0 = off */
-	int problem;        /* 1 = flagged 问题工单 only, -1 = unflagged only, 0 = any */
-	int64_t from, to;   /* received_at range, 0 = open */
-	int64_t cursor;     /* id to continue below, 0 = start */
-	int limit;          /* 1..200 */
+	int due_soon;     /* hours: open cases due within them, 0 = off */
+	int problem;      /* 1 = flagged 问题工单 only, -1 = unflagged only, 0 = any */
+	int64_t from, to; /* received_at range, 0 = open */
+	int64_t cursor;   /* id to continue below, 0 = start */
+	int limit;        /* 1..200 */
 };
 #define CASE_QUERY_STATUSES 10
 #define CASE_QUERY_DUE_SOON_MAX 720 /* hours */
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
-	      const struct case_query *q, json_t **out, struct err *e);
+              const struct case_query *q, json_t **out, struct err *e);
 /* The case's events in order, at most limit of them after seq `cursor`
  * (0 = from the first); next_cursor is the last seq shown when more follow. */
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
-		int64_t cursor, int limit, json_t **out, struct err *e);
+                int64_t cursor, int limit, json_t **out, struct err *e);
 
 #endif

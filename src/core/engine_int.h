@@ -17,10 +17,10 @@ struct act_ctx {
 	const struct actor *a;
 	const struct matter_type *t; /* cf's type, never NULL */
 	const struct type_action *act;
-	struct case_full *cf;  /* the case as loaded; effects change it in place */
-	json_t *body;          /* the request, checked (action_body_check) */
-	json_t *payload;       /* the event's payload, effects add to it */
-	struct asg_rec *mine;  /* the caller's assignment (on_assignment actions), or NULL */
+	struct case_full *cf; /* the case as loaded; effects change it in place */
+	json_t *body;         /* the request, checked (action_body_check) */
+	json_t *payload;      /* the event's payload, effects add to it */
+	struct asg_rec *mine; /* the caller's assignment (on_assignment actions), or NULL */
 	/* the case's next state as an effect decided it (lead_moves_case keeps
 	 * the state, cancel_unit sends a case whose lead is withdrawn back);
 	 * NULL = the action's own `to` and branches decide */
@@ -37,12 +37,12 @@ int store_fail(struct err *e);
 /* input.c */
 int action_body_check(struct act_ctx *x);
 int case_fields_check(struct store_conn *c, const struct matter_type *t, json_t *fields,
-		      struct err *e);
+                      struct err *e);
 /* Checks reporter {"name"?,"phone"?,"confidential"?} and seals it into
  * enc, enclen (the caller frees *enc); a phone's blind index goes to idx
  * with *has_idx set; a confidential reporter sets *confidential. */
 int reporter_check(const struct app *app, json_t *rep, bool *confidential, unsigned char **enc,
-		   size_t *enclen, unsigned char idx[HASH_LEN], bool *has_idx, struct err *e);
+                   size_t *enclen, unsigned char idx[HASH_LEN], bool *has_idx, struct err *e);
 
 /* conditions.c */
 bool status_listed(json_t *list, const char *status); /* NULL list: any */
@@ -55,7 +55,7 @@ bool actor_may_act(const struct actor *a, const struct type_action *act, const c
  * assignment among those the caller may act on (a dispatcher ruling on one
  * of several units' returns). */
 int find_my_assignment(const struct actor *a, const struct type_action *act,
-		       const struct case_full *cf, json_t *org, bool *any_role);
+                       const struct case_full *cf, json_t *org, bool *any_role);
 bool org_setting_true(struct store_conn *c, int64_t org_id, const char *key);
 /* Whether assignment g is the unit `org` names (a code or an id). */
 bool asg_is_org(const struct asg_rec *g, json_t *org);
@@ -66,14 +66,13 @@ const struct deadline_spec *class_deadline(const struct matter_type *t, const ch
 /* A timer falling due at `due`; unit is how it counts when paused. Its
  * warning comes warn_before_ms earlier, unless that is not after `start`. */
 int timer_at(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
-	     const char *kind, enum deadline_unit unit, int64_t due, int64_t start);
+             const char *kind, enum deadline_unit unit, int64_t due, int64_t start);
 /* A timer for deadline spec counted from `from`; its due time into *due_out. */
 int timer_start(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
-		const char *kind, const struct deadline_spec *spec, int64_t from,
-		int64_t *due_out);
+                const char *kind, const struct deadline_spec *spec, int64_t from, int64_t *due_out);
 /* Stops the case's own `kind` timers and starts one due at `due` from now. */
 int timer_restart_case(struct wctx *w, const struct matter_type *t, int64_t case_id,
-		       const char *kind, enum deadline_unit unit, int64_t due);
+                       const char *kind, enum deadline_unit unit, int64_t due);
 int timers_stop_case_kind(struct wctx *w, int64_t case_id, const char *kind);
 int timers_stop_case(struct wctx *w, int64_t case_id);
 /* An assignment's timers of `kind` (NULL: all) stop. */
@@ -83,8 +82,8 @@ int timers_stop_asg(struct wctx *w, int64_t asg_id, const char *kind);
 int clock_switch(struct act_ctx *x, bool pause);
 
 /* assignments.c */
-bool asg_live(const struct asg_rec *g);  /* not cancelled */
-bool asg_open(const struct asg_rec *g);  /* live and not done */
+bool asg_live(const struct asg_rec *g); /* not cancelled */
+bool asg_open(const struct asg_rec *g); /* live and not done */
 int asg_write(struct act_ctx *x, struct asg_rec *g);
 /* The caller's own assignment moves as the action says (assignment_to, or
  * approval_to when its org wants the unit lead to approve first). */

@@ -44,12 +44,12 @@ static int field_int_check(const struct type_field *f, json_t *v, struct err *e)
 		return err_set(e, E_FIELD_INVALID, f->name, "%s 必须是整数", f->name);
 	if (json_integer_value(v) < f->min || (f->max && json_integer_value(v) > f->max))
 		return err_set(e, E_FIELD_INVALID, f->name, "%s 必须在 %d–%d 之间", f->name, f->min,
-			       f->max ? f->max : INT32_MAX);
+		               f->max ? f->max : INT32_MAX);
 	return 0;
 }
 
 static int field_orgs_check(struct store_conn *c, const struct type_field *f, json_t *v,
-			    struct err *e)
+                            struct err *e)
 {
 	int max = f->max ? f->max : 20;
 	if (!json_is_array(v) || json_array_size(v) == 0)
@@ -77,8 +77,7 @@ static bool enum_listed(const struct type_field *f, json_t *v)
 }
 
 /* Checks one input value against its field definition. */
-static int field_check(struct store_conn *c, const struct type_field *f, json_t *v,
-		       struct err *e)
+static int field_check(struct store_conn *c, const struct type_field *f, json_t *v, struct err *e)
 {
 	int64_t id, t;
 	switch (f->kind) {
@@ -89,11 +88,13 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 		return field_int_check(f, v, e);
 	case FK_BOOL:
 		if (!json_is_boolean(v))
-			return err_set(e, E_FIELD_INVALID, f->name, "%s 必须是 true 或 false", f->name);
+			return err_set(e, E_FIELD_INVALID, f->name, "%s 必须是 true 或 false",
+			               f->name);
 		return 0;
 	case FK_ENUM:
 		if (!enum_listed(f, v))
-			return err_set(e, E_FIELD_INVALID, f->name, "%s 的取值不在允许范围内", f->name);
+			return err_set(e, E_FIELD_INVALID, f->name, "%s 的取值不在允许范围内",
+			               f->name);
 		return 0;
 	case FK_ORG:
 		if (org_resolve(c, v, &id, NULL, 0, NULL, 0) != 0)
@@ -119,12 +120,12 @@ static int required_check(const struct type_field *fields, int n, json_t *o, str
 	for (int i = 0; i < n; i++)
 		if (fields[i].required && !json_object_get(o, fields[i].name))
 			return err_set(e, E_FIELD_REQUIRED, fields[i].name, "缺少字段 %s",
-				       fields[i].name);
+			               fields[i].name);
 	return 0;
 }
 
 int case_fields_check(struct store_conn *c, const struct matter_type *t, json_t *fields,
-		      struct err *e)
+                      struct err *e)
 {
 	if (!json_is_object(fields))
 		return err_set(e, E_FIELD_INVALID, "fields", "fields 必须是对象");
@@ -136,7 +137,8 @@ int case_fields_check(struct store_conn *c, const struct matter_type *t, json_t 
 	{
 		const struct type_field *f = type_field(t, key);
 		if (!f)
-			return err_set(e, E_FIELD_UNKNOWN, key, "类型 %s 没有字段 %s", t->code, key);
+			return err_set(e, E_FIELD_UNKNOWN, key, "类型 %s 没有字段 %s", t->code,
+			               key);
 		if (field_check(c, f, v, e) != 0)
 			return -1;
 	}
@@ -147,7 +149,7 @@ int case_fields_check(struct store_conn *c, const struct matter_type *t, json_t 
 static const struct type_field *action_field(const struct type_action *act, const char *key)
 {
 	static const struct type_field comment = {
-		.name = "comment", .kind = FK_TEXT, .max = COMMENT_MAX};
+	    .name = "comment", .kind = FK_TEXT, .max = COMMENT_MAX};
 	for (int i = 0; i < act->nfields; i++)
 		if (!strcmp(act->fields[i].name, key))
 			return &act->fields[i];
@@ -164,13 +166,14 @@ int action_body_check(struct act_ctx *x)
 	{
 		if (!strcmp(key, "version")) {
 			if (!json_is_integer(v))
-				return err_set(x->e, E_FIELD_INVALID, "version", "version 必须是整数");
+				return err_set(x->e, E_FIELD_INVALID, "version",
+				               "version 必须是整数");
 			continue;
 		}
 		const struct type_field *f = action_field(x->act, key);
 		if (!f)
 			return err_set(x->e, E_FIELD_UNKNOWN, key, "操作 %s 不接受字段 %s",
-				       x->act->code, key);
+			               x->act->code, key);
 		if (field_check(x->w->conn, f, v, x->e) != 0)
 			return -1;
 	}
@@ -182,7 +185,7 @@ int action_body_check(struct act_ctx *x)
 
 /* o is an object holding only keys[0..n); field names it in the error. */
 static int object_keys_check(json_t *o, const char *field, const char *const *keys, size_t n,
-			     struct err *e)
+                             struct err *e)
 {
 	if (!json_is_object(o))
 		return err_set(e, E_FIELD_INVALID, field, "%s 必须是对象", field);
@@ -194,9 +197,9 @@ static int object_keys_check(json_t *o, const char *field, const char *const *ke
 
 static const char *const location_keys[] = {"lat", "lng", "crs", "address"};
 static const struct text_rule address_rule = {
-	.field = "location.address",
-	.max = CASE_ADDRESS_MAX,
-	.invalid = "地址必须是不超过 " TEXT_STR(CASE_ADDRESS_MAX) " 字的字符串",
+    .field = "location.address",
+    .max = CASE_ADDRESS_MAX,
+    .invalid = "地址必须是不超过 " TEXT_STR(CASE_ADDRESS_MAX) " 字的字符串",
 };
 
 int case_location_check(json_t *loc, json_t **out, struct err *e)
@@ -214,7 +217,8 @@ int case_location_check(json_t *loc, json_t **out, struct err *e)
 	if (jcrs && !crs)
 		return err_set(e, E_FIELD_INVALID, "location.crs", "crs 必须是字符串");
 	if (crs && strcmp(crs, "wgs84") && strcmp(crs, "gcj02") && strcmp(crs, "bd09"))
-		return err_set(e, E_FIELD_INVALID, "location.crs", "crs 只能是 wgs84、gcj02 或 bd09");
+		return err_set(e, E_FIELD_INVALID, "location.crs",
+		               "crs 只能是 wgs84、gcj02 或 bd09");
 	json_t *addr = json_object_get(loc, "address");
 	if (addr && text_check(addr, &address_rule, e) != 0)
 		return -1;
@@ -231,14 +235,14 @@ int case_location_check(json_t *loc, json_t **out, struct err *e)
 
 static const char *const reporter_keys[] = {"name", "phone", "confidential"};
 static const struct text_rule reporter_name_rule = {
-	.field = "reporter.name",
-	.max = REPORTER_NAME_MAX,
-	.invalid = "姓名必须是不超过 " TEXT_STR(REPORTER_NAME_MAX) " 字的字符串",
+    .field = "reporter.name",
+    .max = REPORTER_NAME_MAX,
+    .invalid = "姓名必须是不超过 " TEXT_STR(REPORTER_NAME_MAX) " 字的字符串",
 };
 
 /* The reporter as stored: {"name"?,"phone"?} sealed (util/crypto.h). */
-static int reporter_seal(const struct app *app, json_t *name, json_t *phone,
-			 unsigned char **enc, size_t *enclen, struct err *e)
+static int reporter_seal(const struct app *app, json_t *name, json_t *phone, unsigned char **enc,
+                         size_t *enclen, struct err *e)
 {
 	json_t *plain = json_object();
 	if (name)
@@ -253,7 +257,7 @@ static int reporter_seal(const struct app *app, json_t *name, json_t *phone,
 }
 
 int reporter_check(const struct app *app, json_t *rep, bool *confidential, unsigned char **enc,
-		   size_t *enclen, unsigned char idx[HASH_LEN], bool *has_idx, struct err *e)
+                   size_t *enclen, unsigned char idx[HASH_LEN], bool *has_idx, struct err *e)
 {
 	if (object_keys_check(rep, "reporter", reporter_keys, 3, e) != 0)
 		return -1;
@@ -263,9 +267,10 @@ int reporter_check(const struct app *app, json_t *rep, bool *confidential, unsig
 		return -1;
 	if (phone && (!json_is_string(phone) || !phone_valid(json_string_value(phone))))
 		return err_set(e, E_FIELD_INVALID, "reporter.phone",
-			       "电话号码不正确（手机 11 位，座机含区号）");
+		               "电话号码不正确（手机 11 位，座机含区号）");
 	if (conf && !json_is_boolean(conf))
-		return err_set(e, E_FIELD_INVALID, "reporter.confidential", "confidential 必须是布尔值");
+		return err_set(e, E_FIELD_INVALID, "reporter.confidential",
+		               "confidential 必须是布尔值");
 	if (json_is_true(conf))
 		*confidential = true;
 	if (phone) {

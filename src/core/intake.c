@@ -23,9 +23,9 @@ struct intake {
 	int64_t org_id;
 	char org_path[256], org_code[64];
 	int64_t received;
-	json_t *loc;         /* owned; NULL if none */
-	json_t *fields;      /* owned; an object once checked */
-	unsigned char *enc;  /* owned: the sealed reporter, NULL if none */
+	json_t *loc;        /* owned; NULL if none */
+	json_t *fields;     /* owned; an object once checked */
+	unsigned char *enc; /* owned: the sealed reporter, NULL if none */
 	size_t enclen;
 	unsigned char idx[HASH_LEN]; /* the phone's blind index, if has_idx */
 	bool has_idx, confidential;
@@ -33,22 +33,22 @@ struct intake {
 	int64_t id; /* once stored */
 };
 
-static const char *const create_keys[] = {"type",     "class",    "channel", "title",
-					  "description", "location", "reporter", "org",
-					  "fields",   "received_at"};
+static const char *const create_keys[] = {"type",        "class",      "channel",  "title",
+                                          "description", "location",   "reporter", "org",
+                                          "fields",      "received_at"};
 static const struct text_rule description_rule = {
-	.field = "description",
-	.max = CASE_TEXT_MAX,
-	.flags = TEXT_MULTILINE | TEXT_NONEMPTY,
-	.invalid = "description 必须是非空文本",
-	.too_long = "诉求内容最多 " TEXT_STR(CASE_TEXT_MAX) " 字",
+    .field = "description",
+    .max = CASE_TEXT_MAX,
+    .flags = TEXT_MULTILINE | TEXT_NONEMPTY,
+    .invalid = "description 必须是非空文本",
+    .too_long = "诉求内容最多 " TEXT_STR(CASE_TEXT_MAX) " 字",
 };
 static const struct text_rule title_rule = {
-	.field = "title",
-	.max = CASE_TITLE_MAX,
-	.flags = TEXT_NONEMPTY,
-	.invalid = "title 必须是非空单行文本",
-	.too_long = "标题最多 " TEXT_STR(CASE_TITLE_MAX) " 字",
+    .field = "title",
+    .max = CASE_TITLE_MAX,
+    .flags = TEXT_NONEMPTY,
+    .invalid = "title 必须是非空单行文本",
+    .too_long = "标题最多 " TEXT_STR(CASE_TITLE_MAX) " 字",
 };
 
 /* Whether grant g may register cases of type t: its role carries
@@ -61,8 +61,8 @@ static bool grant_creates(const struct role_grant *g, const struct matter_type *
 
 /* The first grant of a that may register cases of t over org_path (any
  * scope when org_path is NULL), or NULL. */
-static const struct role_grant *creating_grant(const struct actor *a,
-					       const struct matter_type *t, const char *org_path)
+static const struct role_grant *creating_grant(const struct actor *a, const struct matter_type *t,
+                                               const char *org_path)
 {
 	for (int i = 0; i < a->nroles; i++)
 		if (grant_creates(&a->roles[i], t) &&
@@ -74,11 +74,12 @@ static const struct role_grant *creating_grant(const struct actor *a,
 /* Known keys only; the type (which the caller's role may register, 403),
  * its class and the channel. */
 static int intake_kind(struct wctx *w, const struct actor *a, json_t *body, struct intake *in,
-		       struct err *e)
+                       struct err *e)
 {
 	if (!json_is_object(body))
 		return err_set(e, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
-	const char *bad = json_unknown_key(body, create_keys, sizeof create_keys / sizeof *create_keys);
+	const char *bad =
+	    json_unknown_key(body, create_keys, sizeof create_keys / sizeof *create_keys);
 	if (bad)
 		return err_set(e, E_FIELD_UNKNOWN, bad, "不认识的字段 %s", bad);
 	const char *tcode = json_string_value(json_object_get(body, "type"));
@@ -125,12 +126,12 @@ static int intake_text(json_t *body, struct intake *in, struct err *e)
 
 /* The owning org: given, or the actor's own creation scope. */
 static int intake_org(struct wctx *w, const struct actor *a, json_t *body, struct intake *in,
-		      struct err *e)
+                      struct err *e)
 {
 	json_t *jorg = json_object_get(body, "org");
 	if (jorg) {
 		if (org_resolve(w->conn, jorg, &in->org_id, in->org_path, sizeof in->org_path,
-				in->org_code, sizeof in->org_code) != 0)
+		                in->org_code, sizeof in->org_code) != 0)
 			return err_set(e, E_FIELD_INVALID, "org", "不是已知的单位");
 	} else {
 		const struct role_grant *g = creating_grant(a, in->t, NULL);
@@ -146,16 +147,17 @@ static int intake_org(struct wctx *w, const struct actor *a, json_t *body, struc
 }
 
 /* When the matter was received: now, or for importers the body's time. */
-static int intake_received(struct wctx *w, const struct actor *a, json_t *body,
-			   struct intake *in, struct err *e)
+static int intake_received(struct wctx *w, const struct actor *a, json_t *body, struct intake *in,
+                           struct err *e)
 {
 	json_t *jrec = json_object_get(body, "received_at");
 	in->received = w->now;
 	if (!jrec)
 		return 0;
-	if (!json_is_string(jrec) || time_parse_iso_zoned(json_string_value(jrec), &in->received) != 0)
+	if (!json_is_string(jrec) ||
+	    time_parse_iso_zoned(json_string_value(jrec), &in->received) != 0)
 		return err_set(e, E_FIELD_INVALID, "received_at",
-			       "received_at 须为带时区的 ISO 8601 时间");
+		               "received_at 须为带时区的 ISO 8601 时间");
 	if (!actor_can(a, P_CASE_IMPORT, in->org_path))
 		in->received = w->now; /* honoured for importers only (API.md) */
 	else if (in->received > w->now + 5 * MS_PER_MINUTE)
@@ -172,7 +174,7 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
 	json_t *jrep = json_object_get(body, "reporter");
 	if (jrep && !json_is_null(jrep) &&
 	    reporter_check(w->app, jrep, &in->confidential, &in->enc, &in->enclen, in->idx,
-			   &in->has_idx, e) != 0)
+	                   &in->has_idx, e) != 0)
 		return -1;
 	const struct type_class *k = type_class(in->t, in->cls);
 	if (NEVER(!k))
@@ -187,8 +189,8 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
 }
 
 /* The next number of the type on the received day: prefix, date, sequence. */
-static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t received,
-			char *out, size_t cap)
+static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t received, char *out,
+                        size_t cap)
 {
 	int y, m, d;
 	time_ymd_from_day(time_day_of(received), &y, &m, &d);
@@ -216,8 +218,8 @@ static const struct type_state *initial_state(const struct matter_type *t)
 }
 
 /* The cases row: 0 with in->id, or -1 (the store failed). */
-static int case_insert(struct wctx *w, const struct actor *a, struct intake *in,
-		       const char *state, int64_t due, const char *ext_ref)
+static int case_insert(struct wctx *w, const struct actor *a, struct intake *in, const char *state,
+                       int64_t due, const char *ext_ref)
 {
 	char *loc_text = in->loc ? json_canonical(in->loc) : NULL;
 	char *fields_text = json_canonical(in->fields);
@@ -254,23 +256,28 @@ static int case_insert(struct wctx *w, const struct actor *a, struct intake *in,
 
 /* The "create" event on the chain. */
 static int intake_event(struct wctx *w, const struct actor *a, const struct intake *in,
-			const char *state, const char *ext_ref)
+                        const char *state, const char *ext_ref)
 {
 	char rat[ISO8601_MAX];
 	time_format_iso(in->received, rat, sizeof rat);
-	json_t *payload = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s,s:b}", "no", in->no, "type",
-				    in->t->code, "class", in->cls, "channel", in->channel, "org",
-				    in->org_code, "received_at", rat, "confidential",
-				    in->confidential);
+	json_t *payload =
+	    json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s,s:b}", "no", in->no, "type", in->t->code, "class",
+	              in->cls, "channel", in->channel, "org", in->org_code, "received_at", rat,
+	              "confidential", in->confidential);
 	if (payload && ext_ref)
 		json_object_set_new(payload, "ext_ref", json_string(ext_ref));
 	char *ptext = json_canonical(payload);
 	json_decref(payload);
 	if (!ptext)
 		return -1;
-	struct event_rec ev = {.case_id = in->id, .at = w->now, .actor_id = a->user_id,
-			       .org_id = a->org_id, .action = "create", .from = NULL,
-			       .to = state, .payload = ptext};
+	struct event_rec ev = {.case_id = in->id,
+	                       .at = w->now,
+	                       .actor_id = a->user_id,
+	                       .org_id = a->org_id,
+	                       .action = "create",
+	                       .from = NULL,
+	                       .to = state,
+	                       .payload = ptext};
 	int rc = wctx_event(w, &ev);
 	free(ptext);
 	return rc;
@@ -278,7 +285,7 @@ static int intake_event(struct wctx *w, const struct actor *a, const struct inta
 
 /* Numbers and stores the checked case with its deadline timer and event. */
 static int intake_store(struct wctx *w, const struct actor *a, struct intake *in,
-			const char *ext_ref, struct err *e)
+                        const char *ext_ref, struct err *e)
 {
 	const struct type_state *initial = initial_state(in->t);
 	if (NEVER(!initial))
@@ -299,7 +306,8 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
  * anyone else the hint would confirm who reported it. NULL if the store
  * or memory failed. */
 static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
-				   const unsigned char idx[HASH_LEN], int64_t received, int64_t self)
+                                   const unsigned char idx[HASH_LEN], int64_t received,
+                                   int64_t self)
 {
 	int64_t ids[10];
 	int n = 0;
@@ -317,16 +325,16 @@ static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
 		if (case_load(w->conn, w->app, ids[i], &cf) != 0)
 			continue;
 		bool shown = case_visible(a, &cf) &&
-			     (!cf.c.confidential || actor_can(a, P_PII_READ, cf.c.org_path));
+		             (!cf.c.confidential || actor_can(a, P_PII_READ, cf.c.org_path));
 		char at[ISO8601_MAX];
 		time_format_iso(cf.c.received_at, at, sizeof at);
 		/* a failed pii.view (the store) or hint (memory) fails the create */
 		if ((shown && cf.c.confidential && engine_record_pii_view(w, a, cf.c.id) != 0) ||
-		    (shown && json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id",
-								   (json_int_t)cf.c.id, "no", cf.c.no,
-								   "title", cf.c.title, "status",
-								   cf.c.status, "received_at", at,
-								   "reason", "same_phone")) != 0)) {
+		    (shown &&
+		     json_array_append_new(
+		         arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)cf.c.id,
+		                        "no", cf.c.no, "title", cf.c.title, "status", cf.c.status,
+		                        "received_at", at, "reason", "same_phone")) != 0)) {
 			json_decref(arr);
 			arr = NULL;
 		}
@@ -337,13 +345,13 @@ static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
 
 /* {"case","possible_duplicates","routing"} for the stored case. */
 static int intake_answer(struct wctx *w, const struct actor *a, const struct intake *in,
-			 json_t **out, struct err *e)
+                         json_t **out, struct err *e)
 {
 	json_t *cj;
 	if (case_view_record(w, a, in->id, &cj, e) != 0)
 		return -1;
-	json_t *dups = in->has_idx ? possible_duplicates(w, a, in->idx, in->received, in->id)
-				   : json_array();
+	json_t *dups =
+	    in->has_idx ? possible_duplicates(w, a, in->idx, in->received, in->id) : json_array();
 	if (!dups) {
 		json_decref(cj);
 		return store_fail(e);
@@ -352,14 +360,13 @@ static int intake_answer(struct wctx *w, const struct actor *a, const struct int
 	return *out ? 0 : err_oom(e);
 }
 
-int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
-		  struct err *e)
+int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out, struct err *e)
 {
 	return engine_create_ext(w, a, body, NULL, out, e);
 }
 
 int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
-		      json_t **out, struct err *e)
+                      json_t **out, struct err *e)
 {
 	struct intake in = {0};
 	int rc = -1;

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int notice_add(struct wctx *w, int64_t org_id, int64_t case_id, const char *kind,
-	       const char *text, int64_t actor_id)
+int notice_add(struct wctx *w, int64_t org_id, int64_t case_id, const char *kind, const char *text,
+               int64_t actor_id)
 {
 	struct store_stmt *s = store_stmt(w->conn, ST_NOTICE_INSERT);
 	sbind_int(s, 1, org_id);
@@ -101,12 +101,12 @@ int effect_notify(struct act_ctx *x, json_t *params)
 	 * so the text is never cut mid-character */
 	char text[64 + 4 * (CASE_TITLE_MAX + COMMENT_MAX) + 128];
 	if ((size_t)snprintf(text, sizeof text, "【%s】工单 %s「%s」%s%s", label ? label : kind,
-			     x->cf->c.no, x->cf->c.title, comment ? "：" : "",
-			     comment ? comment : "") >= sizeof text)
+	                     x->cf->c.no, x->cf->c.title, comment ? "：" : "",
+	                     comment ? comment : "") >= sizeof text)
 		text[utf8_cut(text, strlen(text), sizeof text - 1)] = '\0';
 	for (int i = 0; i < n; i++) {
 		if (notice_add(x->w, orgs[i], x->cf->c.id, kind ? kind : "notice", text,
-			       x->a->user_id) != 0)
+		               x->a->user_id) != 0)
 			return store_fail(x->e);
 		notified_add(x, orgs[i]);
 	}

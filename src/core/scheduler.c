@@ -55,16 +55,16 @@ static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *
 		return 0;
 	const char *label = t->data.urge_label;
 	json_t *p = json_pack("{s:b,s:I,s:s,s:s}", "auto", 1, "assignment", (json_int_t)asg,
-			      "timer", kind, "due_at", due_text);
+	                      "timer", kind, "due_at", due_text);
 	char *ptext = json_canonical(p);
 	json_decref(p);
-	struct event_rec ev = {.case_id = case_id, .at = w->now, .action = t->data.urge_action,
-			       .payload = ptext};
+	struct event_rec ev = {
+	    .case_id = case_id, .at = w->now, .action = t->data.urge_action, .payload = ptext};
 	int rc = wctx_event(w, &ev);
 	free(ptext);
 	char text[1024];
-	snprintf(text, sizeof text, "【%s】工单 %s「%s」已超过办理期限 %s", label ? label : "超期催办",
-		 no, title, due_text);
+	snprintf(text, sizeof text, "【%s】工单 %s「%s」已超过办理期限 %s",
+	         label ? label : "超期催办", no, title, due_text);
 	return rc != 0 ? -1 : notice_add(w, org, case_id, "overdue", text, 0);
 }
 
@@ -113,8 +113,8 @@ static int fire_job(struct wctx *w, struct write_job *job)
 			json_object_set_new(p, "assignment", json_integer(asg));
 		char *text = json_canonical(p);
 		json_decref(p);
-		struct event_rec ev = {.case_id = case_id, .at = w->now, .action = action,
-				       .payload = text};
+		struct event_rec ev = {
+		    .case_id = case_id, .at = w->now, .action = action, .payload = text};
 		int rc = wctx_event(w, &ev);
 		free(text);
 		if (rc != 0)
@@ -166,8 +166,7 @@ static void *scheduler_main(void *arg)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += SCHEDULER_TICK_MS / 1000;
-		while (!s->stopping &&
-		       pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0)
+		while (!s->stopping && pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0)
 			;
 	}
 	pthread_mutex_unlock(&s->mu);

@@ -18,7 +18,7 @@ const struct deadline_spec *class_deadline(const struct matter_type *t, const ch
 }
 
 int timer_at(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
-	     const char *kind, enum deadline_unit unit, int64_t due, int64_t start)
+             const char *kind, enum deadline_unit unit, int64_t due, int64_t start)
 {
 	int64_t warn = due - t->warn_before_ms;
 	struct store_stmt *s = store_stmt(w->conn, ST_TIMER_INSERT);
@@ -32,8 +32,7 @@ int timer_at(struct wctx *w, const struct matter_type *t, int64_t case_id, int64
 }
 
 int timer_start(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg_id,
-		const char *kind, const struct deadline_spec *spec, int64_t from,
-		int64_t *due_out)
+                const char *kind, const struct deadline_spec *spec, int64_t from, int64_t *due_out)
 {
 	int64_t due = deadline_due(w->app->cal, *spec, from);
 	if (due_out)
@@ -50,7 +49,7 @@ int timers_stop_case_kind(struct wctx *w, int64_t case_id, const char *kind)
 }
 
 int timer_restart_case(struct wctx *w, const struct matter_type *t, int64_t case_id,
-		       const char *kind, enum deadline_unit unit, int64_t due)
+                       const char *kind, enum deadline_unit unit, int64_t due)
 {
 	if (timers_stop_case_kind(w, case_id, kind) != 0)
 		return -1;
@@ -83,8 +82,8 @@ struct timer_row {
 
 /* Every timer of the case in `status` into a new array (the caller frees
  * *out); as many as there are, no cap. 0, or -1 if the store or memory failed. */
-static int timers_read(struct wctx *w, int64_t case_id, const char *status,
-		       struct timer_row **out, int *n)
+static int timers_read(struct wctx *w, int64_t case_id, const char *status, struct timer_row **out,
+                       int *n)
 {
 	struct store_stmt *s = store_stmt(w->conn, ST_TIMERS_OF_CASE);
 	struct timer_row *tm = NULL;
@@ -94,7 +93,8 @@ static int timers_read(struct wctx *w, int64_t case_id, const char *status,
 	sbind_text(s, 2, status);
 	while ((rc = sstep(s)) == STORE_ROW) {
 		if (*n == cap) {
-			struct timer_row *more = realloc(tm, (size_t)(cap ? cap * 2 : 16) * sizeof *tm);
+			struct timer_row *more =
+			    realloc(tm, (size_t)(cap ? cap * 2 : 16) * sizeof *tm);
 			if (!more)
 				break;
 			tm = more;
@@ -102,15 +102,15 @@ static int timers_read(struct wctx *w, int64_t case_id, const char *status,
 		}
 		const char *kind = scol_text(s, 5);
 		tm[*n] = (struct timer_row){
-			.id = scol_int(s, 0),
-			.unit = scol_int(s, 1),
-			.due = scol_int(s, 2),
-			.paused = scol_int(s, 3),
-			.warn = scol_null(s, 4) ? 0 : scol_int(s, 4),
-			.asg = scol_null(s, 6) ? 0 : scol_int(s, 6),
-			.case_due = kind && !strcmp(kind, "case_due"),
-			.handle = kind && !strcmp(kind, "handle"),
-			.sign = kind && !strcmp(kind, "sign"),
+		    .id = scol_int(s, 0),
+		    .unit = scol_int(s, 1),
+		    .due = scol_int(s, 2),
+		    .paused = scol_int(s, 3),
+		    .warn = scol_null(s, 4) ? 0 : scol_int(s, 4),
+		    .asg = scol_null(s, 6) ? 0 : scol_int(s, 6),
+		    .case_due = kind && !strcmp(kind, "case_due"),
+		    .handle = kind && !strcmp(kind, "handle"),
+		    .sign = kind && !strcmp(kind, "sign"),
 		};
 		(*n)++;
 	}
@@ -169,8 +169,9 @@ int clock_switch(struct act_ctx *x, bool pause)
 	for (int i = 0; i < n; i++) {
 		int64_t due = tm[i].due, warn = tm[i].warn;
 		if (!pause) {
-			due = deadline_shift_for_pause(x->w->app->cal, (enum deadline_unit)tm[i].unit,
-						       tm[i].due, tm[i].paused, x->w->now);
+			due =
+			    deadline_shift_for_pause(x->w->app->cal, (enum deadline_unit)tm[i].unit,
+			                             tm[i].due, tm[i].paused, x->w->now);
 			if (warn)
 				warn += due - tm[i].due;
 			if (timer_follow(x, &tm[i], due) != 0)

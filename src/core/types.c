@@ -68,13 +68,13 @@ static const struct {
 	enum field_kind kind;
 	int max;
 } field_kinds[] = {
-	{"string", FK_STRING, 200}, {"text", FK_TEXT, 8000}, {"int", FK_INT, 0},
-	{"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
-	{"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
+    {"string", FK_STRING, 200}, {"text", FK_TEXT, 8000}, {"int", FK_INT, 0},
+    {"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
+    {"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
 };
 
 static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
-		       struct type_field *f)
+                       struct type_field *f)
 {
 	if (!json_is_object(o))
 		return fail(L, "字段定义必须是对象");
@@ -128,7 +128,7 @@ static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
 }
 
 static int parse_fields(struct loader *L, json_t *arr, const struct matter_type *t,
-			struct type_field **out, int *n)
+                        struct type_field **out, int *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -151,8 +151,8 @@ static int parse_fields(struct loader *L, json_t *arr, const struct matter_type 
 	return 0;
 }
 
-static int parse_effects(struct loader *L, json_t *arr, const char *where,
-			 struct type_effect **out, int *n)
+static int parse_effects(struct loader *L, json_t *arr, const char *where, struct type_effect **out,
+                         int *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -180,7 +180,7 @@ static int parse_effects(struct loader *L, json_t *arr, const char *where,
 }
 
 static int check_state(struct loader *L, const struct matter_type *t, const char *s,
-		       const char *where)
+                       const char *where)
 {
 	if (s && !type_state(t, s))
 		return fail(L, "%s 引用了不存在的状态 %s", where, s);
@@ -217,8 +217,9 @@ static int parse_cond(struct loader *L, json_t *o, const char *where, struct typ
 		c->in = any;
 		return 0;
 	} else {
-		return fail(L, "%s 的条件缺少 field、case_field、case、open_assignments 或 any_assignment",
-			    where);
+		return fail(
+		    L, "%s 的条件缺少 field、case_field、case、open_assignments 或 any_assignment",
+		    where);
 	}
 	if (!!json_is_array(c->in) == !!json_is_array(c->not_in))
 		return fail(L, "%s 的条件需要 in 或 not_in 之一（数组）", where);
@@ -227,7 +228,7 @@ static int parse_cond(struct loader *L, json_t *o, const char *where, struct typ
 
 /* "if" / "when": one condition object or an array of them (all must hold). */
 static int parse_conds(struct loader *L, json_t *v, const char *where, struct type_cond **out,
-		       int *n)
+                       int *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -255,7 +256,7 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 	if (str_list(L, json_object_get(o, "from"), "from", &a->from, &a->nfrom) != 0 ||
 	    str_list(L, json_object_get(o, "roles"), "roles", &a->roles, &a->nroles) != 0 ||
 	    str_list(L, json_object_get(o, "assignment_from"), "assignment_from", &a->asg_from,
-		     &a->nasg_from) != 0)
+	             &a->nasg_from) != 0)
 		return -1;
 	if (a->nfrom == 0 || a->nroles == 0)
 		return fail(L, "%s 必须有 from 和 roles", where);
@@ -293,13 +294,14 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 		for (int i = 0; i < a->nbranches; i++) {
 			json_t *b = json_array_get(branches, (size_t)i);
 			struct type_branch *br = &a->branches[i];
-			if (parse_conds(L, json_object_get(b, "if"), where, &br->conds, &br->nconds))
+			if (parse_conds(L, json_object_get(b, "if"), where, &br->conds,
+			                &br->nconds))
 				return -1;
 			br->to = jstr(b, "to");
 			if (check_state(L, t, br->to, where))
 				return -1;
 			if (parse_effects(L, json_object_get(b, "effects"), where, &br->effects,
-					  &br->neffects) != 0)
+			                  &br->neffects) != 0)
 				return -1;
 		}
 		if (a->branches[a->nbranches - 1].nconds)
@@ -318,7 +320,8 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 			struct type_guard *gd = &a->guards[i];
 			if (!json_is_object(g) || !(gd->message = jstr(g, "message")))
 				return fail(L, "%s 的 guard 需要 message", where);
-			if (parse_conds(L, json_object_get(g, "when"), where, &gd->conds, &gd->nconds))
+			if (parse_conds(L, json_object_get(g, "when"), where, &gd->conds,
+			                &gd->nconds))
 				return -1;
 			if (gd->nconds == 0)
 				return fail(L, "%s 的 guard 需要 when", where);
@@ -331,8 +334,9 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 		a->approval_setting = jstr(appr, "org_setting");
 		a->approval_to = jstr(appr, "assignment_to");
 		if (!a->on_assignment || !a->approval_setting || !a->approval_to)
-			return fail(L, "%s 的 approval 需要 org_setting 和 assignment_to，且作用于承办任务",
-				    where);
+			return fail(
+			    L, "%s 的 approval 需要 org_setting 和 assignment_to，且作用于承办任务",
+			    where);
 	}
 	return 0;
 }
@@ -410,7 +414,8 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 		if (sw) {
 			char why[128];
 			if (deadline_spec_parse(sw, &k->sign_within, why, sizeof why) != 0)
-				return fail(L, "分类 %s 的签收时限 sign_within 不正确: %s", k->code, why);
+				return fail(L, "分类 %s 的签收时限 sign_within 不正确: %s", k->code,
+				            why);
 			if (k->sign_within.n == 0)
 				return fail(L, "分类 %s 的签收时限 sign_within 须大于 0", k->code);
 			k->has_sign_within = true;
@@ -421,7 +426,7 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 	if (t->default_class && !type_class(t, t->default_class))
 		return fail(L, "default_class 不是已定义的分类");
 	if (str_list(L, json_object_get(root, "channels"), "channels", &t->channels,
-		     &t->nchannels) != 0)
+	             &t->nchannels) != 0)
 		return -1;
 	t->default_channel = jstr(root, "default_channel");
 	if (t->default_channel && !type_has_channel(t, t->default_channel))
@@ -479,7 +484,7 @@ static int cmp_names(const void *a, const void *b)
 }
 
 struct type_registry *types_load_dir(const char *dir, effect_lookup_fn effect_index, char *err,
-				     size_t errcap)
+                                     size_t errcap)
 {
 	struct type_registry *r = calloc(1, sizeof *r);
 	char *names[TYPES_MAX];
@@ -517,8 +522,8 @@ struct type_registry *types_load_dir(const char *dir, effect_lookup_fn effect_in
 	for (int i = 0; i < nnames && rc == 0; i++) {
 		char path[2048];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		struct loader L = {.effect_index = effect_index, .file = path, .err = err,
-				   .errcap = errcap};
+		struct loader L = {
+		    .effect_index = effect_index, .file = path, .err = err, .errcap = errcap};
 		json_error_t je;
 		json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 		if (!root) {
@@ -533,9 +538,9 @@ struct type_registry *types_load_dir(const char *dir, effect_lookup_fn effect_in
 		if (rc == 0) /* what the type's names mean to stats, queues, … */
 			rc = type_data_load(r, t, path, err, errcap);
 		if (rc == 0)
-			json_array_append_new(json_object_get(r->list, "items"),
-					      json_pack("{s:s,s:s}", "code", t->code, "name",
-							t->name));
+			json_array_append_new(
+			    json_object_get(r->list, "items"),
+			    json_pack("{s:s,s:s}", "code", t->code, "name", t->name));
 	}
 	for (int i = 0; i < nnames; i++)
 		free(names[i]);

@@ -51,9 +51,9 @@ struct type_field {
 	const char *name;
 	const char *label;
 	enum field_kind kind;
-	int max;         /* chars for strings, items for lists, 0 = default */
-	int min;         /* FK_INT: the least value (default 0) */
-	json_t *values;  /* FK_ENUM: array of strings (borrowed from the type json) */
+	int max;        /* chars for strings, items for lists, 0 = default */
+	int min;        /* FK_INT: the least value (default 0) */
+	json_t *values; /* FK_ENUM: array of strings (borrowed from the type json) */
 	bool required;
 };
 
@@ -161,7 +161,7 @@ struct matter_type {
 	struct named_deadline *deadlines;
 	int ndeadlines;
 	int64_t warn_before_ms;
-	json_t *json; /* the definition, as served by GET /api/v1/types/{type} */
+	json_t *json;          /* the definition, as served by GET /api/v1/types/{type} */
 	struct type_data data; /* rates, queues, auto_urge, … (type_data.h) */
 };
 
@@ -178,7 +178,7 @@ typedef int (*effect_lookup_fn)(const char *name);
 /* Loads every *.json in dir, resolving effect names with effect_index.
  * NULL with a reason on any fault. */
 struct type_registry *types_load_dir(const char *dir, effect_lookup_fn effect_index, char *err,
-				     size_t errcap);
+                                     size_t errcap);
 void types_free(struct type_registry *r);
 
 const struct matter_type *types_find(const struct type_registry *r, const char *code);

@@ -105,7 +105,7 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 	}
 	if (!ok) {
 		fprintf(stderr, "civicloop: 批量写入未提交，已回滚（%d 个请求答 503）: %s\n", n,
-			store_errmsg(w->conn));
+		        store_errmsg(w->conn));
 		if (store_in_txn(w->conn))
 			store_exec(w->conn, ST_ROLLBACK);
 		w->chain = start;
@@ -207,8 +207,7 @@ void writer_stop(struct writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	/* a final checkpoint so a clean shutdown leaves the head signed */
-	if (w->chain.seq != w->last_checkpoint_seq &&
-	    store_exec(w->conn, ST_BEGIN) == STORE_OK) {
+	if (w->chain.seq != w->last_checkpoint_seq && store_exec(w->conn, ST_BEGIN) == STORE_OK) {
 		if (chain_checkpoint(w->conn, &w->chain, &w->app->keys, time_now_ms()) == 0)
 			store_exec(w->conn, ST_COMMIT);
 		else

@@ -37,7 +37,7 @@ struct write_job {
 	write_fn run;       /* returns 0 to keep its writes, non-zero to roll back */
 	write_done_fn done; /* called once, after commit, off the writer's lock */
 	void *arg;
-	int rc;             /* run()'s result */
+	int rc; /* run()'s result */
 	struct write_job *next;
 	/* for writer_run(): */
 	pthread_mutex_t *wait_mu;

@@ -76,9 +76,9 @@ struct req {
 	struct store_conn *reader; /* this thread's read connection */
 
 	/* result */
-	int status;      /* 500 until the handler sets its success status, last */
-	json_t *out;     /* response body (owned) */
-	char *raw;       /* or a raw body (owned) */
+	int status;  /* 500 until the handler sets its success status, last */
+	json_t *out; /* response body (owned) */
+	char *raw;   /* or a raw body (owned) */
 	size_t raw_len;
 	const char *content_type;
 	struct err err;
@@ -104,8 +104,8 @@ struct server;
  * request_timeout_s seconds in all before its connection is closed. Fails
  * if the port is taken. */
 struct server *server_start(struct app *app, const struct route *routes, int nroutes,
-			    const char *listen_addr, int port, int threads, int request_timeout_s,
-			    char *err, size_t errcap);
+                            const char *listen_addr, int port, int threads, int request_timeout_s,
+                            char *err, size_t errcap);
 void server_stop(struct server *s);
 int server_port(const struct server *s);
 
@@ -116,7 +116,7 @@ int route_permit(struct req *r, const struct route *rt);
 /* Handler helpers */
 enum handler_result reply_json(struct req *r, int status, json_t *body); /* steals body */
 enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
-			      const char *msg);
+                              const char *msg);
 enum handler_result reply_failed(struct req *r); /* answers with r->err */
 /* Suspends the connection while other threads work on the request (counted,
  * so a stopping server waits for it). 0, or -1 with r->err set (503) once

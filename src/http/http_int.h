@@ -23,10 +23,10 @@ void *req_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
  * from accept and from the end of each request on the connection. */
 struct reaper;
 struct reaper *reaper_start(int64_t request_ms); /* NULL if the thread would not start */
-void reaper_stop(struct reaper *rp);            /* after MHD_stop_daemon */
+void reaper_stop(struct reaper *rp);             /* after MHD_stop_daemon */
 /* MHD_OPTION_NOTIFY_CONNECTION, with the reaper as cls */
 void reaper_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code);
+                          enum MHD_ConnectionNotificationCode code);
 /* From MHD_OPTION_NOTIFY_COMPLETED: the connection's next request starts now. */
 void reaper_request_done(struct reaper *rp, struct MHD_Connection *conn);
 

@@ -14,11 +14,11 @@
 #include "util/buf.h"
 
 #define MAX_ROUTES HTTP_MAX_ROUTES
-static const int status_codes[] = {200, 201, 204, 400, 401, 403, 404, 405,
-				   409, 413, 415, 429, 500, 503};
+static const int status_codes[] = {200, 201, 204, 400, 401, 403, 404,
+                                   405, 409, 413, 415, 429, 500, 503};
 #define NSTATUS ((int)(sizeof status_codes / sizeof status_codes[0]))
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-					0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+                                        0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 #define NBOUNDS ((int)(sizeof latency_bounds / sizeof latency_bounds[0]))
 
 static _Atomic uint64_t req_count[MAX_ROUTES + 1][NSTATUS + 1];
@@ -60,66 +60,73 @@ char *metrics_render(struct app *app, struct store_conn *reader, size_t *len)
 	struct buf b;
 	buf_init(&b, 4 * 1024 * 1024);
 	buf_puts(&b, "# HELP civicloop_http_requests_total HTTP requests by route and status.\n"
-		     "# TYPE civicloop_http_requests_total counter\n");
+	             "# TYPE civicloop_http_requests_total counter\n");
 	for (int r = 0; r <= MAX_ROUTES; r++)
 		for (int s = 0; s <= NSTATUS; s++) {
 			uint64_t n = atomic_load(&req_count[r][s]);
 			if (!n)
 				continue;
-			const char *route = r < metric_nroutes ? metric_routes[r].pattern : "unmatched";
+			const char *route =
+			    r < metric_nroutes ? metric_routes[r].pattern : "unmatched";
 			const char *method = r < metric_nroutes ? metric_routes[r].method : "";
 			if (s < NSTATUS)
-				buf_printf(&b,
-					   "civicloop_http_requests_total{method=\"%s\",route=\"%s\","
-					   "status=\"%d\"} %llu\n",
-					   method, route, status_codes[s], (unsigned long long)n);
+				buf_printf(
+				    &b,
+				    "civicloop_http_requests_total{method=\"%s\",route=\"%s\","
+				    "status=\"%d\"} %llu\n",
+				    method, route, status_codes[s], (unsigned long long)n);
 			else
-				buf_printf(&b,
-					   "civicloop_http_requests_total{method=\"%s\",route=\"%s\","
-					   "status=\"other\"} %llu\n",
-					   method, route, (unsigned long long)n);
+				buf_printf(
+				    &b,
+				    "civicloop_http_requests_total{method=\"%s\",route=\"%s\","
+				    "status=\"other\"} %llu\n",
+				    method, route, (unsigned long long)n);
 		}
-	buf_puts(&b, "# HELP civicloop_http_request_duration_seconds Time from request to response.\n"
-		     "# TYPE civicloop_http_request_duration_seconds histogram\n");
+	buf_puts(&b,
+	         "# HELP civicloop_http_request_duration_seconds Time from request to response.\n"
+	         "# TYPE civicloop_http_request_duration_seconds histogram\n");
 	uint64_t cum = 0;
 	for (int i = 0; i <= NBOUNDS; i++) {
 		cum += atomic_load(&lat_bucket[i]);
 		if (i < NBOUNDS)
-			buf_printf(&b, "civicloop_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-				   latency_bounds[i], (unsigned long long)cum);
+			buf_printf(
+			    &b, "civicloop_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			    latency_bounds[i], (unsigned long long)cum);
 		else
-			buf_printf(&b, "civicloop_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-				   (unsigned long long)cum);
+			buf_printf(
+			    &b,
+			    "civicloop_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+			    (unsigned long long)cum);
 	}
 	buf_printf(&b, "civicloop_http_request_duration_seconds_sum %.6f\n",
-		   (double)atomic_load(&lat_sum_us) / 1e6);
+	           (double)atomic_load(&lat_sum_us) / 1e6);
 	buf_printf(&b, "civicloop_http_request_duration_seconds_count %llu\n",
-		   (unsigned long long)atomic_load(&lat_count));
+	           (unsigned long long)atomic_load(&lat_count));
 
 	uint64_t batches[WRITER_BATCH_BUCKETS], jobs;
 	writer_batch_stats(app->writer, batches, &jobs);
 	buf_puts(&b, "# HELP civicloop_writer_batch_size Jobs committed per writer transaction.\n"
-		     "# TYPE civicloop_writer_batch_size histogram\n");
+	             "# TYPE civicloop_writer_batch_size histogram\n");
 	cum = 0;
 	uint64_t total = 0;
 	for (int i = 0; i < WRITER_BATCH_BUCKETS; i++) {
 		cum += batches[i];
 		if (i < WRITER_BATCH_BUCKETS - 1)
 			buf_printf(&b, "civicloop_writer_batch_size_bucket{le=\"%d\"} %llu\n",
-				   (2 << i) - 1, (unsigned long long)cum);
+			           (2 << i) - 1, (unsigned long long)cum);
 		total += batches[i];
 	}
 	buf_printf(&b, "civicloop_writer_batch_size_bucket{le=\"+Inf\"} %llu\n",
-		   (unsigned long long)total);
+	           (unsigned long long)total);
 	buf_printf(&b, "civicloop_writer_batch_size_sum %llu\n", (unsigned long long)jobs);
 	buf_printf(&b, "civicloop_writer_batch_size_count %llu\n", (unsigned long long)total);
 
 	buf_puts(&b, "# HELP civicloop_cases Cases by type and status.\n"
-		     "# TYPE civicloop_cases gauge\n");
+	             "# TYPE civicloop_cases gauge\n");
 	struct store_stmt *s = store_stmt(reader, ST_CASE_STATUS_COUNTS);
 	while (sstep(s) == STORE_ROW)
 		buf_printf(&b, "civicloop_cases{type=\"%s\",status=\"%s\"} %lld\n", scol_text(s, 0),
-			   scol_text(s, 1), (long long)scol_int(s, 2));
+		           scol_text(s, 1), (long long)scol_int(s, 2));
 	sreset(s);
 	return buf_detach(&b, len);
 }

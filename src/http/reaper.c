@@ -1,12 +1,11 @@
 /*
  * Connection deadlines (http_int.h). A request's total time is bounded:
  * libmicrohttpd's timeout is an idle timeout, restarted by every byte, so a
- * client trickling a byte every 10 s would hold a connection forever. Each connection is watched from accept and
- * again from the end of each request; past its deadline the reaper thread
- * shuts its socket down, and MHD then closes it as it would any dead peer.
- * The watch list is guarded by `mu`; MHD tells us a connection is closed
- * (removing its watch under `mu`) before it closes the socket, so the
- * reaper never touches a descriptor that was reused.
+ * client trickling a byte every 10 s would hold a connection forever. Each connection is watched
+ * from accept and again from the end of each request; past its deadline the reaper thread shuts its
+ * socket down, and MHD then closes it as it would any dead peer. The watch list is guarded by `mu`;
+ * MHD tells us a connection is closed (removing its watch under `mu`) before it closes the socket,
+ * so the reaper never touches a descriptor that was reused.
  */
 #include "http/http.h"
 #include "http/http_int.h"
@@ -35,12 +34,12 @@ struct reaper {
 };
 
 void reaper_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			  enum MHD_ConnectionNotificationCode code)
+                          enum MHD_ConnectionNotificationCode code)
 {
 	struct reaper *s = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		struct conn_watch *w = ci ? calloc(1, sizeof *w) : NULL;
 		if (!w)
 			return; /* unwatched: only the idle timeout applies */
@@ -111,7 +110,7 @@ struct reaper *reaper_start(int64_t request_ms)
 void reaper_request_done(struct reaper *s, struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn_watch *w = ci ? ci->socket_context : NULL;
 	if (!w)
 		return;

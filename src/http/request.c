@@ -29,8 +29,8 @@ int req_query_int(struct req *r, const char *name, int64_t lo, int64_t hi, int64
 	errno = 0;
 	long long n = strtoll(v, &end, 10);
 	if (!*v || *end || errno || n < lo || n > hi)
-		return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为 %lld–%lld 的整数", name,
-			       (long long)lo, (long long)hi);
+		return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为 %lld–%lld 的整数",
+		               name, (long long)lo, (long long)hi);
 	*out = n;
 	return 0;
 }
@@ -48,8 +48,7 @@ enum handler_result reply_json(struct req *r, int status, json_t *body)
 	return H_DONE;
 }
 
-enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
-			      const char *msg)
+enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field, const char *msg)
 {
 	if (msg)
 		err_set(&r->err, kind, field, "%s", msg);
@@ -72,11 +71,11 @@ int req_json(struct req *r)
 	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
 		return err_set(&r->err, E_MEDIA_TYPE, NULL, NULL);
 	json_error_t je;
-	r->in = json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES,
-			   &je);
+	r->in =
+	    json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
 	if (!r->in)
 		return err_set(&r->err, E_BAD_JSON, NULL, "请求体不是合法的 JSON：%s（第 %d 字节）",
-			       je.text, je.position);
+		               je.text, je.position);
 	if (!json_is_object(r->in))
 		return err_set(&r->err, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
 	return 0;
@@ -100,7 +99,7 @@ int64_t req_param_id(struct req *r, int i)
 /* Counts query arguments whose key or value is not valid UTF-8 (a %00 is
  * decoded to the invalid bytes C0 80 by unescape()). */
 static enum MHD_Result arg_check(void *cls, enum MHD_ValueKind kind, const char *key,
-				 size_t key_size, const char *value, size_t value_size)
+                                 size_t key_size, const char *value, size_t value_size)
 {
 	int *bad = cls;
 	if (!utf8_valid(key, key_size) || (value && !utf8_valid(value, value_size)))
@@ -116,7 +115,7 @@ int req_encoding_check(struct req *r)
 {
 	if (r->too_many_args)
 		return err_set(&r->err, E_BAD_REQUEST, NULL, "查询参数过多（至多 %d 个）",
-			       HTTP_MAX_QUERY_ARGS);
+		               HTTP_MAX_QUERY_ARGS);
 	int bad = 0;
 	MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, arg_check, &bad);
 	if (bad || !utf8_valid(r->url, strlen(r->url)))
@@ -127,7 +126,7 @@ int req_encoding_check(struct req *r)
 	for (const char *p = key; p && *p; p++)
 		if (*p < 0x21 || *p > 0x7e) /* printable ASCII, no spaces */
 			return err_set(&r->err, E_BAD_ENCODING, "Idempotency-Key",
-				       "Idempotency-Key 只能由可见 ASCII 字符组成");
+			               "Idempotency-Key 只能由可见 ASCII 字符组成");
 	return 0;
 }
 
@@ -141,10 +140,10 @@ int req_encoding_check(struct req *r)
  */
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9'	  ? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
+	                              : -1;
 }
 
 size_t req_unescape(void *cls, struct MHD_Connection *conn, char *s)

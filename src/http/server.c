@@ -67,13 +67,13 @@ static int async_job(struct wctx *w, struct write_job *job)
 		sbind_text(s, 2, r->idem_key);
 		if (sstep(s) == STORE_ROW) {
 			bool same = scol_bytes(s, 0) == sizeof r->idem_hash &&
-				    memcmp(scol_blob(s, 0), r->idem_hash, sizeof r->idem_hash) == 0;
+			            memcmp(scol_blob(s, 0), r->idem_hash, sizeof r->idem_hash) == 0;
 			if (same) {
 				/* stored sealed: responses may carry personal data */
 				char *plain = NULL;
 				r->status = (int)scol_int(s, 1);
 				if (unseal(&w->app->keys, scol_blob(s, 2), scol_bytes(s, 2), &plain,
-					   NULL) == 0)
+				           NULL) == 0)
 					r->out = json_loads(plain, 0, NULL);
 				free(plain);
 			}
@@ -271,11 +271,11 @@ static enum handler_result dispatch(struct req *r, const struct server *s)
 			if (strlen(key) == 0 || strlen(key) >= sizeof r->idem_key) {
 				store_exec(r->reader, ST_COMMIT);
 				return reply_err(r, E_BAD_REQUEST, "Idempotency-Key",
-						 "Idempotency-Key 长度须为 1–128");
+				                 "Idempotency-Key 长度须为 1–128");
 			}
 			snprintf(r->idem_key, sizeof r->idem_key, "%s", key);
 			hash_blake2b(r->idem_hash, r->url, strlen(r->url) + 1,
-				     r->body.data ? r->body.data : "", r->body.len);
+			             r->body.data ? r->body.data : "", r->body.len);
 		}
 		hr = rt->handler(r);
 	}
@@ -289,16 +289,16 @@ static enum handler_result dispatch(struct req *r, const struct server *s)
 /* The answer when no other can be built (out of memory, a string jansson
  * refuses): fixed bytes, so a response never fails to exist. */
 static char fallback_body[] = /* never written; MHD's API takes a non-const pointer */
-	"{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}";
+    "{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}";
 
 /* r->err as API.md's error shape; NULL only if out of memory. */
 static char *error_body(struct req *r)
 {
 	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind), "message",
-			      err_message(&r->err));
+	                      err_message(&r->err));
 	if (e && r->err.field[0])
 		json_object_set_new(json_object_get(e, "error"), "field",
-				    json_string(r->err.field));
+		                    json_string(r->err.field));
 	char *body = e ? json_dumps(e, JSON_COMPACT) : NULL;
 	json_decref(e);
 	return body;
@@ -321,8 +321,8 @@ static enum MHD_Result send_response(struct req *r)
 	 * success status (last) and built its body is answered as a success */
 	if (!r->failed && !r->raw) {
 		body = r->out && r->status != 500
-			       ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10))
-			       : NULL;
+		           ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10))
+		           : NULL;
 		if (!body)
 			err_set(&r->err, E_INTERNAL, NULL, NULL);
 		r->failed = !body;
@@ -347,9 +347,9 @@ static enum MHD_Result send_response(struct req *r)
 		r->content_type = "application/json; charset=utf-8";
 	}
 	struct MHD_Response *resp =
-		body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
-		     : MHD_create_response_from_buffer(sizeof fallback_body - 1, fallback_body,
-						       MHD_RESPMEM_MUST_COPY);
+	    body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+	         : MHD_create_response_from_buffer(sizeof fallback_body - 1, fallback_body,
+	                                           MHD_RESPMEM_MUST_COPY);
 	if (!resp) {
 		free(body);
 		return MHD_NO; /* out of memory: MHD closes the connection */
@@ -357,7 +357,7 @@ static enum MHD_Result send_response(struct req *r)
 	if (!body)
 		r->status = 500;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				r->content_type ? r->content_type : "application/json");
+	                        r->content_type ? r->content_type : "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	for (int i = 0; i < 2; i++)
@@ -370,8 +370,8 @@ static enum MHD_Result send_response(struct req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
 	const struct server *s = cls;
 	struct req *r = *con_cls;
@@ -389,14 +389,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->t0 = time_real_ms();
 		buf_init(&r->body, HTTP_BODY_MAX);
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
 			inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
-				  r->address, sizeof r->address);
+			          r->address, sizeof r->address);
 		else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6)
 			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
-				  r->address, sizeof r->address);
+			          &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
+			          r->address, sizeof r->address);
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -417,7 +417,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct server *s = cls;
 	reaper_request_done(s->reaper, conn);
@@ -436,8 +436,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 struct server *server_start(struct app *app, const struct route *routes, int nroutes,
-			    const char *listen_addr, int port, int threads, int request_timeout_s,
-			    char *err, size_t errcap)
+                            const char *listen_addr, int port, int threads, int request_timeout_s,
+                            char *err, size_t errcap)
 {
 	if (metrics_routes_set(routes, nroutes) != 0) {
 		snprintf(err, errcap, "路由过多（至多 %d 条）", HTTP_MAX_ROUTES);
@@ -465,20 +465,19 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: a taken port must fail here,
 	 * not be shared with another server that the kernel then splits
 	 * connections with. */
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
-					MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-				(uint16_t)port, NULL, NULL, on_request, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-				MHD_OPTION_CONNECTION_LIMIT, 4096u,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)request_timeout_s,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_NOTIFY_CONNECTION, reaper_on_connection, s->reaper,
-				MHD_OPTION_UNESCAPE_CALLBACK, req_unescape, NULL,
-				MHD_OPTION_URI_LOG_CALLBACK, req_on_uri, NULL, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME |
+	        MHD_USE_ERROR_LOG,
+	    (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)request_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, reaper_on_connection, s->reaper,
+	    MHD_OPTION_UNESCAPE_CALLBACK, req_unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+	    req_on_uri, NULL, MHD_OPTION_END);
 	if (!s->d) {
-		snprintf(err, errcap, "无法在 %s:%d 上监听: %s", listen_addr, port, strerror(errno));
+		snprintf(err, errcap, "无法在 %s:%d 上监听: %s", listen_addr, port,
+		         strerror(errno));
 		goto fail;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);

@@ -20,7 +20,7 @@
 
 static const char *const sqlite_sql[STMT__COUNT] = {
 #define STMT(name, sql) sql,
-	STATEMENT_LIST(STMT)
+    STATEMENT_LIST(STMT)
 #undef STMT
 };
 
@@ -61,10 +61,10 @@ static int sqlite_pragmas(sqlite3 *db, bool readonly, char *err, size_t errcap)
 	/* temp_store=MEMORY: savepoint journals and sorter b-trees stay in RAM
 	 * instead of a file in /var/tmp (docs/bench.md, bottleneck 2). */
 	const char *sql = readonly ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
-				     " PRAGMA temp_store=MEMORY;"
-				   : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-				     " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
-				     " PRAGMA temp_store=MEMORY;";
+	                             " PRAGMA temp_store=MEMORY;"
+	                           : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                             " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
+	                             " PRAGMA temp_store=MEMORY;";
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errcap, "数据库设置失败: %s", msg ? msg : "?");
@@ -101,9 +101,10 @@ static int sqlite_writer_lock(const char *dsn, char *err, size_t errcap)
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		snprintf(err, errcap,
-			 "数据库 %s 正被另一个 civicloop 进程%s%s%s写入；一个 SQLite 数据库只能有一个写入进程，"
-			 "请先停止它",
-			 dsn, pid[0] ? "（pid " : "", pid, pid[0] ? "）" : "");
+		         "数据库 %s 正被另一个 civicloop 进程%s%s%s写入；一个 SQLite "
+		         "数据库只能有一个写入进程，"
+		         "请先停止它",
+		         dsn, pid[0] ? "（pid " : "", pid, pid[0] ? "）" : "");
 		close(fd);
 		return -1;
 	}
@@ -146,10 +147,11 @@ static struct store_conn *sqlite_open(const char *dsn, bool readonly, char *err,
 			return NULL;
 		}
 	}
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (readonly ? 0 : SQLITE_OPEN_CREATE);
+	int flags =
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (readonly ? 0 : SQLITE_OPEN_CREATE);
 	if (sqlite3_open_v2(dsn, &c->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errcap, "无法打开数据库 %s: %s", dsn,
-			 c->db ? sqlite3_errmsg(c->db) : "内存不足");
+		         c->db ? sqlite3_errmsg(c->db) : "内存不足");
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->db, 5000);
@@ -206,7 +208,7 @@ static int sqlite_migrate(struct store_conn *c, char *err, size_t errcap)
 	}
 	if (have > SCHEMA_VERSION) {
 		snprintf(err, errcap, "数据库版本 %d 比程序支持的 %d 新，请升级程序", have,
-			 SCHEMA_VERSION);
+		         SCHEMA_VERSION);
 		return -1;
 	}
 	if (have == SCHEMA_VERSION)
@@ -221,12 +223,12 @@ static int sqlite_migrate(struct store_conn *c, char *err, size_t errcap)
 		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE;", NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(c->db, schema_migrations[v - 1], NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(c->db, "PRAGMA foreign_key_check;", count_rows, &broken, &msg) !=
-			    SQLITE_OK ||
-		    broken ||
-		    sqlite3_exec(c->db, setv, NULL, NULL, &msg) != SQLITE_OK ||
+		        SQLITE_OK ||
+		    broken || sqlite3_exec(c->db, setv, NULL, NULL, &msg) != SQLITE_OK ||
 		    sqlite3_exec(c->db, "COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
 			if (broken)
-				snprintf(err, errcap, "数据库迁移 %d 失败: %d 行外键不一致", v, broken);
+				snprintf(err, errcap, "数据库迁移 %d 失败: %d 行外键不一致", v,
+				         broken);
 			else
 				snprintf(err, errcap, "数据库迁移 %d 失败: %s", v, msg ? msg : "?");
 			sqlite3_free(msg);
@@ -243,12 +245,12 @@ static struct store_stmt *sqlite_stmt(struct store_conn *c, enum stmt_id id)
 	struct store_stmt *s = &c->stmts[id];
 	if (!s->st) {
 		int rc = sqlite3_prepare_v3(c->db, sqlite_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-					    &s->st, NULL);
+		                            &s->st, NULL);
 		if (rc != SQLITE_OK) {
 			/* A statement that does not prepare against our own schema is
 			 * a bug; report it loudly and let the caller's step fail. */
 			fprintf(stderr, "civicloop: statement %d does not prepare: %s\n", (int)id,
-				sqlite3_errmsg(c->db));
+			        sqlite3_errmsg(c->db));
 			(void)NEVER(rc != SQLITE_NOMEM && rc != SQLITE_BUSY && rc != SQLITE_LOCKED);
 			return NULL;
 		}
@@ -355,25 +357,25 @@ static bool sqlite_in_txn(struct store_conn *c)
 }
 
 const struct store_backend store_sqlite = {
-	.name = "sqlite",
-	.open = sqlite_open,
-	.close = sqlite_close,
-	.migrate = sqlite_migrate,
-	.exec = sqlite_exec,
-	.stmt = sqlite_stmt,
-	.bind_int = sqlite_bind_int,
-	.bind_text = sqlite_bind_text,
-	.bind_blob = sqlite_bind_blob,
-	.bind_null = sqlite_bind_null,
-	.step = sqlite_step,
-	.reset = sqlite_reset,
-	.col_int = sqlite_col_int,
-	.col_text = sqlite_col_text,
-	.col_blob = sqlite_col_blob,
-	.col_bytes = sqlite_col_bytes,
-	.col_null = sqlite_col_null,
-	.last_id = sqlite_last_id,
-	.changes = sqlite_changes,
-	.errmsg = sqlite_errmsg,
-	.in_txn = sqlite_in_txn,
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .migrate = sqlite_migrate,
+    .exec = sqlite_exec,
+    .stmt = sqlite_stmt,
+    .bind_int = sqlite_bind_int,
+    .bind_text = sqlite_bind_text,
+    .bind_blob = sqlite_bind_blob,
+    .bind_null = sqlite_bind_null,
+    .step = sqlite_step,
+    .reset = sqlite_reset,
+    .col_int = sqlite_col_int,
+    .col_text = sqlite_col_text,
+    .col_blob = sqlite_col_blob,
+    .col_bytes = sqlite_col_bytes,
+    .col_null = sqlite_col_null,
+    .last_id = sqlite_last_id,
+    .changes = sqlite_changes,
+    .errmsg = sqlite_errmsg,
+    .in_txn = sqlite_in_txn,
 };

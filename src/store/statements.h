@@ -44,121 +44,168 @@
 	/* meta and counters */ \
 	STMT(ST_META_GET, "SELECT value FROM meta WHERE key = ?1") \
 	STMT(ST_META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)" \
-		" ON CONFLICT(key) DO UPDATE SET value = excluded.value") \
-	STMT(ST_COUNTER_NEXT, "INSERT INTO counters(name, value) VALUES(?1, 1)" \
-		" ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value") \
+	                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value") \
+	STMT(ST_COUNTER_NEXT, \
+	     "INSERT INTO counters(name, value) VALUES(?1, 1)" \
+	     " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value") \
 	/* orgs */ \
-	STMT(ST_ORG_INSERT, "INSERT INTO orgs(code, name, kind, parent_id, path, region_code, settings)" \
-		" VALUES(?1, ?2, ?3, ?4, '', ?5, COALESCE(?6, '{}'))") \
+	STMT(ST_ORG_INSERT, \
+	     "INSERT INTO orgs(code, name, kind, parent_id, path, region_code, settings)" \
+	     " VALUES(?1, ?2, ?3, ?4, '', ?5, COALESCE(?6, '{}'))") \
 	STMT(ST_ORG_SET_PATH, "UPDATE orgs SET path = ?2 WHERE id = ?1") \
-	STMT(ST_ORG_BY_ID, "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs WHERE id = ?1") \
-	STMT(ST_ORG_BY_CODE, "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs WHERE code = ?1") \
-	STMT(ST_ORG_CHILDREN, "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs" \
-		" WHERE parent_id = ?1 ORDER BY id") \
+	STMT(ST_ORG_BY_ID, "SELECT id, code, name, kind, parent_id, path, region_code, settings " \
+	                   "FROM orgs WHERE id = ?1") \
+	STMT(ST_ORG_BY_CODE, "SELECT id, code, name, kind, parent_id, path, region_code, " \
+	                     "settings FROM orgs WHERE code = ?1") \
+	STMT(ST_ORG_CHILDREN, \
+	     "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs" \
+	     " WHERE parent_id = ?1 ORDER BY id") \
 	STMT(ST_ORG_COUNT, "SELECT count(*) FROM orgs") \
 	/* users, roles, sessions */ \
-	STMT(ST_USER_INSERT, "INSERT INTO users(login, name, org_id, pw_hash, phone_enc, created_at)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	STMT(ST_USER_BY_LOGIN, "SELECT u.id, u.login, u.name, u.org_id, u.pw_hash, u.disabled, o.code," \
-		" o.path FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.login = ?1") \
-	STMT(ST_USER_BY_ID, "SELECT u.id, u.login, u.name, u.org_id, u.pw_hash, u.disabled, o.code," \
-		" o.path FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?1") \
-	STMT(ST_ROLE_INSERT, "INSERT INTO user_roles(user_id, role, scope_org_id) VALUES(?1, ?2, ?3)") \
-	STMT(ST_ROLES_OF, "SELECT r.role, r.scope_org_id, o.path, o.code FROM user_roles r" \
-		" JOIN orgs o ON o.id = r.scope_org_id WHERE r.user_id = ?1 ORDER BY r.role") \
-	STMT(ST_SESSION_INSERT, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5)") \
-	STMT(ST_SESSION_GET, "SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = ?1") \
+	STMT(ST_USER_INSERT, \
+	     "INSERT INTO users(login, name, org_id, pw_hash, phone_enc, created_at)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	STMT(ST_USER_BY_LOGIN, \
+	     "SELECT u.id, u.login, u.name, u.org_id, u.pw_hash, u.disabled, o.code," \
+	     " o.path FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.login = ?1") \
+	STMT(ST_USER_BY_ID, \
+	     "SELECT u.id, u.login, u.name, u.org_id, u.pw_hash, u.disabled, o.code," \
+	     " o.path FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?1") \
+	STMT(ST_ROLE_INSERT, \
+	     "INSERT INTO user_roles(user_id, role, scope_org_id) VALUES(?1, ?2, ?3)") \
+	STMT(ST_ROLES_OF, \
+	     "SELECT r.role, r.scope_org_id, o.path, o.code FROM user_roles r" \
+	     " JOIN orgs o ON o.id = r.scope_org_id WHERE r.user_id = ?1 ORDER BY r.role") \
+	STMT(ST_SESSION_INSERT, \
+	     "INSERT INTO sessions(token_hash, user_id, csrf, created_at, expires_at)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5)") \
+	STMT(ST_SESSION_GET, \
+	     "SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = ?1") \
 	STMT(ST_SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = ?1") \
 	STMT(ST_SESSION_PURGE, "DELETE FROM sessions WHERE expires_at < ?1") \
 	/* cases */ \
-	STMT(ST_CASE_INSERT, "INSERT INTO cases(no, type, class, channel, status, title, description," \
-		" location, org_id, reporter_enc, phone_index, confidential, fields, received_at, due_at," \
-		" created_by, created_at, updated_at, ext_ref) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9," \
-		" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)") \
+	STMT(ST_CASE_INSERT, \
+	     "INSERT INTO cases(no, type, class, channel, status, title, description," \
+	     " location, org_id, reporter_enc, phone_index, confidential, fields, received_at, " \
+	     "due_at," \
+	     " created_by, created_at, updated_at, ext_ref) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, " \
+	     "?8, ?9," \
+	     " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)") \
 	STMT(ST_CASE_BY_EXT_REF, "SELECT id FROM cases WHERE type = ?1 AND ext_ref = ?2") \
-	STMT(ST_CASE_GET, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
-	STMT(ST_CASE_UPDATE, "UPDATE cases SET status = ?2, fields = ?3, due_at = ?4, closed_at = ?5," \
-		" updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
-	STMT(ST_CASE_LIST, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
-		" WHERE " VISIBLE("?1", "?2", "?3") \
-		" AND (?4 IS NULL OR c.type = ?4)" \
-		" AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
-		" AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM assignments fa" \
-		"  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND fa.status <> 'cancelled'" \
-		"  AND fo.path LIKE ?6 || '%'))" \
-		" AND (?7 IS NULL OR c.received_at >= ?7) AND (?8 IS NULL OR c.received_at < ?8)" \
-		" AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
-		" AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
-		"  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
-		" AND (?11 IS NULL OR c.id < ?11)" \
-		" AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo ON mo.id = ma.org_id" \
-		"  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \
-		"  AND mo.path LIKE ?12 || '%'))" \
-		" AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
-		"  OR (c.closed_at IS NULL AND c.due_at < ?16))" \
-		" AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND c.due_at < ?18))" \
-		" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
-		" ORDER BY c.id DESC LIMIT ?13") \
+	STMT(ST_CASE_GET, \
+	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
+	STMT(ST_CASE_UPDATE, \
+	     "UPDATE cases SET status = ?2, fields = ?3, due_at = ?4, closed_at = ?5," \
+	     " updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
+	STMT(ST_CASE_LIST, \
+	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	     " WHERE " VISIBLE( \
+	         "?1", "?2", \
+	         "?3") " AND (?4 IS NULL OR c.type = ?4)" \
+	               " AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
+	               " AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM " \
+	               "assignments fa" \
+	               "  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND " \
+	               "fa.status <> 'cancelled'" \
+	               "  AND fo.path LIKE ?6 || '%'))" \
+	               " AND (?7 IS NULL OR c.received_at >= ?7) AND (?8 IS NULL OR " \
+	               "c.received_at < ?8)" \
+	               " AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
+	               " AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
+	               "  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
+	               " AND (?11 IS NULL OR c.id < ?11)" \
+	               " AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo " \
+	               "ON mo.id = ma.org_id" \
+	               "  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \
+	               "  AND mo.path LIKE ?12 || '%'))" \
+	               " AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
+	               "  OR (c.closed_at IS NULL AND c.due_at < ?16))" \
+	               " AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND " \
+	               "c.due_at < ?18))" \
+	               " AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
+	               " ORDER BY c.id DESC LIMIT ?13") \
 	STMT(ST_CASE_BY_PHONE, "SELECT c.id, c.no, c.title, c.status, c.received_at FROM cases c" \
-		" WHERE c.phone_index = ?1 AND c.received_at >= ?2 AND c.received_at <= ?4 AND c.id <> ?3" \
-		" ORDER BY c.id DESC LIMIT 10") \
-	STMT(ST_CASE_STATUS_COUNTS, "SELECT type, status, count(*) FROM cases GROUP BY type, status") \
+	                       " WHERE c.phone_index = ?1 AND c.received_at >= ?2 AND " \
+	                       "c.received_at <= ?4 AND c.id <> ?3" \
+	                       " ORDER BY c.id DESC LIMIT 10") \
+	STMT(ST_CASE_STATUS_COUNTS, \
+	     "SELECT type, status, count(*) FROM cases GROUP BY type, status") \
 	/* assignments */ \
-	STMT(ST_ASG_INSERT, "INSERT INTO assignments(case_id, org_id, kind, status, dispatched_at," \
-		" sign_due_at, due_at, updated_at) VALUES(?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4)") \
-	STMT(ST_ASG_OF_CASE, "SELECT " ASG_COLS " FROM assignments a JOIN orgs o ON o.id = a.org_id" \
-		" WHERE a.case_id = ?1 ORDER BY a.id") \
+	STMT(ST_ASG_INSERT, \
+	     "INSERT INTO assignments(case_id, org_id, kind, status, dispatched_at," \
+	     " sign_due_at, due_at, updated_at) VALUES(?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4)") \
+	STMT(ST_ASG_OF_CASE, \
+	     "SELECT " ASG_COLS " FROM assignments a JOIN orgs o ON o.id = a.org_id" \
+	     " WHERE a.case_id = ?1 ORDER BY a.id") \
 	STMT(ST_ASG_UPDATE, "UPDATE assignments SET status = ?2, signed_at = ?3, done_at = ?4," \
-		" due_at = ?5, updated_at = ?6, sign_due_at = ?7 WHERE id = ?1") \
-	STMT(ST_ASG_OPINION_SET, "UPDATE assignments SET opinion = ?2, updated_at = ?3 WHERE id = ?1") \
+	                    " due_at = ?5, updated_at = ?6, sign_due_at = ?7 WHERE id = ?1") \
+	STMT(ST_ASG_OPINION_SET, \
+	     "UPDATE assignments SET opinion = ?2, updated_at = ?3 WHERE id = ?1") \
 	STMT(ST_ASG_OPINION, "SELECT opinion FROM assignments WHERE id = ?1") \
 	/* events and the chain */ \
-	STMT(ST_EVENT_INSERT, "INSERT INTO events(seq, case_id, at, actor_id, org_id, action, from_status," \
-		" to_status, payload, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") \
+	STMT(ST_EVENT_INSERT, \
+	     "INSERT INTO events(seq, case_id, at, actor_id, org_id, action, from_status," \
+	     " to_status, payload, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
+	     "?10, ?11)") \
 	STMT(ST_EVENT_HEAD, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") \
-	STMT(ST_EVENTS_OF_CASE, "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
-		" e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
-		" ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3") \
-	STMT(ST_EVENTS_ALL, "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
-		" payload, prev_hash, hash FROM events ORDER BY seq") \
-	STMT(ST_CHECKPOINT_INSERT, "INSERT INTO checkpoints(seq, hash, at, key_id, public_key, signature)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	STMT(ST_CHECKPOINTS_ALL, "SELECT seq, hash, at, key_id, public_key, signature FROM checkpoints" \
-		" ORDER BY seq") \
+	STMT(ST_EVENTS_OF_CASE, \
+	     "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
+	     " e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
+	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3") \
+	STMT(ST_EVENTS_ALL, \
+	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
+	     " payload, prev_hash, hash FROM events ORDER BY seq") \
+	STMT(ST_CHECKPOINT_INSERT, \
+	     "INSERT INTO checkpoints(seq, hash, at, key_id, public_key, signature)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	STMT(ST_CHECKPOINTS_ALL, \
+	     "SELECT seq, hash, at, key_id, public_key, signature FROM checkpoints" \
+	     " ORDER BY seq") \
 	STMT(ST_CHECKPOINT_LAST, "SELECT seq, at FROM checkpoints ORDER BY seq DESC LIMIT 1") \
 	/* timers */ \
-	STMT(ST_TIMER_INSERT, "INSERT INTO timers(case_id, assignment_id, kind, unit, due_at, warn_at, state)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'running')") \
+	STMT(ST_TIMER_INSERT, \
+	     "INSERT INTO timers(case_id, assignment_id, kind, unit, due_at, warn_at, state)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'running')") \
 	STMT(ST_TIMER_STOP_CASE, "UPDATE timers SET state = 'stopped' WHERE case_id = ?1" \
-		" AND state IN ('running','paused')") \
-	STMT(ST_TIMER_STOP_KIND, "UPDATE timers SET state = 'stopped' WHERE case_id = ?1 AND kind = ?2" \
-		" AND state IN ('running','paused')") \
-	STMT(ST_TIMER_STOP_ASG, "UPDATE timers SET state = 'stopped' WHERE assignment_id = ?1" \
-		" AND (?2 IS NULL OR kind = ?2) AND state IN ('running','paused')") \
+	                         " AND state IN ('running','paused')") \
+	STMT(ST_TIMER_STOP_KIND, \
+	     "UPDATE timers SET state = 'stopped' WHERE case_id = ?1 AND kind = ?2" \
+	     " AND state IN ('running','paused')") \
+	STMT(ST_TIMER_STOP_ASG, \
+	     "UPDATE timers SET state = 'stopped' WHERE assignment_id = ?1" \
+	     " AND (?2 IS NULL OR kind = ?2) AND state IN ('running','paused')") \
 	STMT(ST_TIMERS_DUE, "SELECT id FROM timers WHERE state = 'running' AND due_at <= ?1" \
-		" UNION SELECT id FROM timers WHERE state = 'running' AND warned = 0 AND warn_at <= ?1" \
-		" LIMIT ?2") \
-	STMT(ST_TIMER_GET, "SELECT t.id, t.case_id, t.assignment_id, t.kind, t.unit, t.due_at, t.warn_at," \
-		" t.warned, t.state FROM timers t WHERE t.id = ?1") \
+	                    " UNION SELECT id FROM timers WHERE state = 'running' AND warned = 0 " \
+	                    "AND warn_at <= ?1" \
+	                    " LIMIT ?2") \
+	STMT(ST_TIMER_GET, \
+	     "SELECT t.id, t.case_id, t.assignment_id, t.kind, t.unit, t.due_at, t.warn_at," \
+	     " t.warned, t.state FROM timers t WHERE t.id = ?1") \
 	STMT(ST_TIMER_MARK, "UPDATE timers SET warned = ?2, state = ?3 WHERE id = ?1") \
-	STMT(ST_TIMERS_OF_CASE, "SELECT id, unit, due_at, paused_at, warn_at, kind, assignment_id FROM timers" \
-		" WHERE case_id = ?1 AND state = ?2") \
-	STMT(ST_TIMER_SET, "UPDATE timers SET state = ?2, due_at = ?3, warn_at = ?4, paused_at = ?5," \
-		" warned = CASE WHEN ?4 IS NULL OR ?4 > ?6 THEN 0 ELSE warned END WHERE id = ?1") \
+	STMT(ST_TIMERS_OF_CASE, \
+	     "SELECT id, unit, due_at, paused_at, warn_at, kind, assignment_id FROM timers" \
+	     " WHERE case_id = ?1 AND state = ?2") \
+	STMT(ST_TIMER_SET, \
+	     "UPDATE timers SET state = ?2, due_at = ?3, warn_at = ?4, paused_at = ?5," \
+	     " warned = CASE WHEN ?4 IS NULL OR ?4 > ?6 THEN 0 ELSE warned END WHERE id = ?1") \
 	STMT(ST_TIMER_NEXT, "SELECT min(CASE WHEN warned = 0 AND warn_at < due_at THEN warn_at" \
-		" ELSE due_at END) FROM timers WHERE state = 'running'") \
+	                    " ELSE due_at END) FROM timers WHERE state = 'running'") \
 	/* links */ \
-	STMT(ST_LINK_INSERT, "INSERT INTO links(case_id, other_id, kind, created_at) VALUES(?1, ?2, ?3, ?4)") \
+	STMT(ST_LINK_INSERT, \
+	     "INSERT INTO links(case_id, other_id, kind, created_at) VALUES(?1, ?2, ?3, ?4)") \
 	STMT(ST_LINK_REMOVE, "UPDATE links SET removed_at = ?3 WHERE case_id = ?1 AND kind = ?2" \
-		" AND removed_at IS NULL") \
-	STMT(ST_LINKS_OF_CASE, "SELECT l.kind, l.other_id, c.no, l.case_id FROM links l" \
-		" JOIN cases c ON c.id = CASE WHEN l.case_id = ?1 THEN l.other_id ELSE l.case_id END" \
-		" WHERE (l.case_id = ?1 OR l.other_id = ?1) AND l.removed_at IS NULL ORDER BY l.id") \
+	                     " AND removed_at IS NULL") \
+	STMT(ST_LINKS_OF_CASE, \
+	     "SELECT l.kind, l.other_id, c.no, l.case_id FROM links l" \
+	     " JOIN cases c ON c.id = CASE WHEN l.case_id = ?1 THEN l.other_id ELSE l.case_id END" \
+	     " WHERE (l.case_id = ?1 OR l.other_id = ?1) AND l.removed_at IS NULL ORDER BY l.id") \
 	/* idempotency */ \
-	STMT(ST_IDEM_GET, "SELECT body_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2") \
-	STMT(ST_IDEM_PUT, "INSERT INTO idempotency(user_id, key, body_hash, status, response, created_at)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	STMT( \
+	    ST_IDEM_GET, \
+	    "SELECT body_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2") \
+	STMT(ST_IDEM_PUT, \
+	     "INSERT INTO idempotency(user_id, key, body_hash, status, response, created_at)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
 	STATEMENTS_HOTLINE(STMT) \
 	STATEMENTS_STATS(STMT) \
 	STATEMENTS_PUBLIC(STMT) \

@@ -7,10 +7,13 @@
 	STMT(ST_ORG_SETTINGS_GET, "SELECT settings FROM orgs WHERE id = ?1") \
 	STMT(ST_ORG_PARENT, "SELECT parent_id FROM orgs WHERE id = ?1") \
 	STMT(ST_ORG_CODE, "SELECT code FROM orgs WHERE id = ?1") \
-	STMT(ST_NOTICE_INSERT, "INSERT INTO notices(org_id, case_id, kind, text, actor_id, created_at)" \
-		" VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	STMT(ST_ASG_DISTINCT_ORGS, "SELECT count(DISTINCT org_id) FROM assignments WHERE case_id = ?1") \
-	STMT(ST_ASG_CASE_INFO, "SELECT a.org_id, c.id, c.no, c.title, c.type, a.status FROM assignments a" \
-		" JOIN cases c ON c.id = a.case_id WHERE a.id = ?1")
+	STMT(ST_NOTICE_INSERT, \
+	     "INSERT INTO notices(org_id, case_id, kind, text, actor_id, created_at)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	STMT(ST_ASG_DISTINCT_ORGS, \
+	     "SELECT count(DISTINCT org_id) FROM assignments WHERE case_id = ?1") \
+	STMT(ST_ASG_CASE_INFO, \
+	     "SELECT a.org_id, c.id, c.no, c.title, c.type, a.status FROM assignments a" \
+	     " JOIN cases c ON c.id = a.case_id WHERE a.id = ?1")
 
 #endif

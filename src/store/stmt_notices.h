@@ -31,17 +31,20 @@
 
 #define STATEMENTS_NOTICES(STMT) \
 	/* caller history: ?5 limit, ?6/?7 the (received_at, id) to continue below */ \
-	STMT(ST_CALLER_CASES, "SELECT c.id, c.received_at" CALLER_FROM \
-		" AND (?6 IS NULL OR c.received_at < ?6 OR (c.received_at = ?6 AND c.id < ?7))" \
-		" ORDER BY c.received_at DESC, c.id DESC LIMIT ?5") \
-	STMT(ST_CALLER_COUNTS, "SELECT count(*), coalesce(sum(c.closed_at IS NULL), 0)" CALLER_FROM) \
+	STMT(ST_CALLER_CASES, \
+	     "SELECT c.id, c.received_at" CALLER_FROM \
+	     " AND (?6 IS NULL OR c.received_at < ?6 OR (c.received_at = ?6 AND c.id < ?7))" \
+	     " ORDER BY c.received_at DESC, c.id DESC LIMIT ?5") \
+	STMT(ST_CALLER_COUNTS, \
+	     "SELECT count(*), coalesce(sum(c.closed_at IS NULL), 0)" CALLER_FROM) \
 	/* notices: ?5 unread only, ?6 id to continue below, ?7 limit */ \
-	STMT(ST_NOTICE_LIST, "SELECT " NOTICE_COLS NOTICE_FROM \
-		" AND (?5 IS NULL OR n.read_at IS NULL) AND (?6 IS NULL OR n.id < ?6)" \
-		" ORDER BY n.id DESC LIMIT ?7") \
+	STMT(ST_NOTICE_LIST, \
+	     "SELECT " NOTICE_COLS NOTICE_FROM \
+	     " AND (?5 IS NULL OR n.read_at IS NULL) AND (?6 IS NULL OR n.id < ?6)" \
+	     " ORDER BY n.id DESC LIMIT ?7") \
 	STMT(ST_NOTICE_UNREAD, "SELECT count(*)" NOTICE_FROM " AND n.read_at IS NULL") \
 	STMT(ST_NOTICE_GET, "SELECT " NOTICE_COLS NOTICE_FROM " AND n.id = ?5") \
 	STMT(ST_NOTICE_MARK_READ, "UPDATE notices SET read_at = ?2, read_by = ?3" \
-		" WHERE id = ?1 AND read_at IS NULL")
+	                          " WHERE id = ?1 AND read_at IS NULL")
 
 #endif

@@ -9,16 +9,16 @@
 #define STATEMENTS_PUBLIC(STMT) \
 	/* API keys: only BLAKE2b(key) is stored */ \
 	STMT(ST_APIKEY_INSERT, "INSERT INTO api_keys(user_id, name, key_hash, created_at)" \
-		" VALUES(?1, ?2, ?3, ?4)") \
+	                       " VALUES(?1, ?2, ?3, ?4)") \
 	STMT(ST_APIKEY_LOOKUP, "SELECT user_id FROM api_keys WHERE key_hash = ?1" \
-		" AND revoked_at IS NULL") \
+	                       " AND revoked_at IS NULL") \
 	STMT(ST_APIKEY_ACTIVE_BY_NAME, "SELECT count(*) FROM api_keys WHERE name = ?1" \
-		" AND revoked_at IS NULL") \
+	                               " AND revoked_at IS NULL") \
 	STMT(ST_APIKEY_REVOKE, "UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1" \
-		" AND revoked_at IS NULL") \
+	                       " AND revoked_at IS NULL") \
 	/* public progress tracking */ \
 	STMT(ST_PUBLIC_CASE_BY_NO, "SELECT id FROM cases WHERE no = ?1") \
 	STMT(ST_PUBLIC_STEPS, "SELECT at, action, to_status FROM events WHERE case_id = ?1" \
-		" ORDER BY seq")
+	                      " ORDER BY seq")
 
 #endif

@@ -70,14 +70,17 @@
 
 #define STATS_SCOPE \
 	"WITH sc AS MATERIALIZED (SELECT c.id, c.class, c.channel, c.status, c.fields," \
-	"  c.received_at, o.path LIKE ?2 || '%' AS owned FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	"  c.received_at, o.path LIKE ?2 || '%' AS owned FROM cases c JOIN orgs o ON o.id = " \
+	"c.org_id" \
 	"  WHERE +c.type = ?1 AND c.received_at >= ?3 AND c.received_at < ?4" \
 	"  AND (o.path LIKE ?2 || '%' OR EXISTS (SELECT 1 FROM assignments xa" \
-	"   JOIN orgs xo ON xo.id = xa.org_id WHERE xa.case_id = c.id AND xa.status <> 'cancelled'" \
+	"   JOIN orgs xo ON xo.id = xa.org_id WHERE xa.case_id = c.id AND xa.status <> " \
+	"'cancelled'" \
 	"   AND xo.path LIKE ?2 || '%')))," \
 	" sk AS MATERIALIZED (SELECT CASE WHEN ?5 = 1 THEN (received_at + 28800000) / 86400000" \
 	"  ELSE 0 END AS k, id, class, channel, status, fields, owned FROM sc WHERE ?5 <> 2" \
-	"  UNION ALL SELECT DISTINCT la.org_id, sc.id, sc.class, sc.channel, sc.status, sc.fields," \
+	"  UNION ALL SELECT DISTINCT la.org_id, sc.id, sc.class, sc.channel, sc.status, " \
+	"sc.fields," \
 	"  sc.owned FROM sc CROSS JOIN assignments la ON la.case_id = sc.id" \
 	"  JOIN orgs lo ON lo.id = la.org_id WHERE ?5 = 2 AND la.kind = 'lead'" \
 	"  AND la.status <> 'cancelled' AND lo.path LIKE ?2 || '%')"
@@ -107,7 +110,8 @@ enum {
 	"  CROSS JOIN assignments a ON a.case_id = sk.id JOIN orgs ao ON ao.id = a.org_id" \
 	"  WHERE ?5 <> 2 AND (sk.owned OR ao.path LIKE ?2 || '%')" \
 	"  UNION ALL SELECT a.org_id, a.id, a.signed_at, a.sign_due_at FROM sc" \
-	"  CROSS JOIN assignments a ON a.case_id = sc.id WHERE ?5 = 2 AND a.org_id IN (SELECT k FROM sk))," \
+	"  CROSS JOIN assignments a ON a.case_id = sc.id WHERE ?5 = 2 AND a.org_id IN (SELECT k " \
+	"FROM sk))," \
 	" ret AS (SELECT DISTINCT j.value AS id FROM events e," \
 	"  json_each(e.payload, '$.cancelled_assignments') j" \
 	"  WHERE e.action = ?6 AND e.case_id IN (SELECT id FROM sc))"
@@ -126,9 +130,10 @@ enum {
 	"  FROM events e WHERE e.case_id IN (SELECT id FROM sc)" \
 	"  AND (e.action IN (SELECT value FROM json_each(?6)) OR e.to_status = ?7)" \
 	"  GROUP BY e.case_id)," \
-	" fr AS (SELECT ev.case_id, fe.at <= coalesce(" \
-	STATS_ISO_MS("json_extract(fe.payload, '$.due_at')") ", fe.at) AS on_time" \
-	"  FROM ev JOIN events fe ON fe.seq = ev.first_reply)"
+	" fr AS (SELECT ev.case_id, fe.at <= coalesce(" STATS_ISO_MS( \
+	    "json_extract(fe.payload, '$.due_at')") ", fe.at) AS on_time" \
+	                                            "  FROM ev JOIN events fe ON fe.seq = " \
+	                                            "ev.first_reply)"
 
 /* Columns read by core/stats.c (stats_read_cases), in this order. */
 #define STATS_CLOSED "sk.status IN (SELECT value FROM json_each(?16))"
@@ -141,17 +146,19 @@ enum {
 	" sum(" STATS_CLOSED " AND ev.escalated IS NOT 1)"
 
 #define STATEMENTS_STATS(STMT) \
-	STMT(ST_STATS_CASES, STATS_SCOPE STATS_EVENTS " SELECT " STATS_CASE_COLS " FROM sk" \
-		" LEFT JOIN ev ON ev.case_id = sk.id LEFT JOIN fr ON fr.case_id = sk.id" \
-		" GROUP BY sk.k ORDER BY sk.k") \
+	STMT(ST_STATS_CASES, STATS_SCOPE STATS_EVENTS \
+	     " SELECT " STATS_CASE_COLS " FROM sk" \
+	     " LEFT JOIN ev ON ev.case_id = sk.id LEFT JOIN fr ON fr.case_id = sk.id" \
+	     " GROUP BY sk.k ORDER BY sk.k") \
 	STMT(ST_STATS_DIMS, STATS_SCOPE \
-		" SELECT k, 0, class, count(*) FROM sk WHERE class IS NOT NULL GROUP BY k, class" \
-		" UNION ALL SELECT k, 1, channel, count(*) FROM sk WHERE channel IS NOT NULL" \
-		"  GROUP BY k, channel" \
-		" UNION ALL SELECT k, 2, status, count(*) FROM sk GROUP BY k, status" \
-		" ORDER BY 1, 2, 3") \
-	STMT(ST_STATS_ASSIGNMENTS, STATS_SCOPE STATS_ASSIGNMENTS " SELECT k, count(*)," \
-		" sum(signed_at IS NOT NULL AND (sign_due_at IS NULL OR signed_at <= sign_due_at))," \
-		" sum(id IN (SELECT id FROM ret)) FROM ak GROUP BY k ORDER BY k")
+	     " SELECT k, 0, class, count(*) FROM sk WHERE class IS NOT NULL GROUP BY k, class" \
+	     " UNION ALL SELECT k, 1, channel, count(*) FROM sk WHERE channel IS NOT NULL" \
+	     "  GROUP BY k, channel" \
+	     " UNION ALL SELECT k, 2, status, count(*) FROM sk GROUP BY k, status" \
+	     " ORDER BY 1, 2, 3") \
+	STMT(ST_STATS_ASSIGNMENTS, STATS_SCOPE STATS_ASSIGNMENTS \
+	     " SELECT k, count(*)," \
+	     " sum(signed_at IS NOT NULL AND (sign_due_at IS NULL OR signed_at <= sign_due_at))," \
+	     " sum(id IN (SELECT id FROM ret)) FROM ak GROUP BY k ORDER BY k")
 
 #endif

@@ -25,7 +25,7 @@ enum stmt_id {
 #define STMT(name, sql) name,
 	STATEMENT_LIST(STMT)
 #undef STMT
-	STMT__COUNT
+	    STMT__COUNT
 };
 
 enum store_rc {
@@ -86,20 +86,64 @@ int store_exec(struct store_conn *c, enum stmt_id id);
  * in debug builds): binding to NULL does nothing and stepping it fails with
  * STORE_ERROR, so a caller checks once, at the step. */
 struct store_stmt *store_stmt(struct store_conn *c, enum stmt_id id);
-static inline void sbind_int(struct store_stmt *s, int i, int64_t v) { if (s) store_be->bind_int(s, i, v); }
-static inline void sbind_text(struct store_stmt *s, int i, const char *v) { if (s) store_be->bind_text(s, i, v); }
-static inline void sbind_blob(struct store_stmt *s, int i, const void *v, size_t n) { if (s) store_be->bind_blob(s, i, v, n); }
-static inline void sbind_null(struct store_stmt *s, int i) { if (s) store_be->bind_null(s, i); }
+static inline void sbind_int(struct store_stmt *s, int i, int64_t v)
+{
+	if (s)
+		store_be->bind_int(s, i, v);
+}
+static inline void sbind_text(struct store_stmt *s, int i, const char *v)
+{
+	if (s)
+		store_be->bind_text(s, i, v);
+}
+static inline void sbind_blob(struct store_stmt *s, int i, const void *v, size_t n)
+{
+	if (s)
+		store_be->bind_blob(s, i, v, n);
+}
+static inline void sbind_null(struct store_stmt *s, int i)
+{
+	if (s)
+		store_be->bind_null(s, i);
+}
 /* v, or NULL when v is 0 (an unset time or id). */
-static inline void sbind_opt_int(struct store_stmt *s, int i, int64_t v) { if (v) sbind_int(s, i, v); else sbind_null(s, i); }
-static inline int sstep(struct store_stmt *s) { return s ? store_be->step(s) : STORE_ERROR; }
-static inline void sreset(struct store_stmt *s) { if (s) store_be->reset(s); }
+static inline void sbind_opt_int(struct store_stmt *s, int i, int64_t v)
+{
+	if (v)
+		sbind_int(s, i, v);
+	else
+		sbind_null(s, i);
+}
+static inline int sstep(struct store_stmt *s)
+{
+	return s ? store_be->step(s) : STORE_ERROR;
+}
+static inline void sreset(struct store_stmt *s)
+{
+	if (s)
+		store_be->reset(s);
+}
 /* Columns: only after sstep returned STORE_ROW, so s is never NULL here. */
-static inline int64_t scol_int(struct store_stmt *s, int i) { return store_be->col_int(s, i); }
-static inline const char *scol_text(struct store_stmt *s, int i) { return store_be->col_text(s, i); }
-static inline const void *scol_blob(struct store_stmt *s, int i) { return store_be->col_blob(s, i); }
-static inline size_t scol_bytes(struct store_stmt *s, int i) { return store_be->col_bytes(s, i); }
-static inline bool scol_null(struct store_stmt *s, int i) { return store_be->col_null(s, i); }
+static inline int64_t scol_int(struct store_stmt *s, int i)
+{
+	return store_be->col_int(s, i);
+}
+static inline const char *scol_text(struct store_stmt *s, int i)
+{
+	return store_be->col_text(s, i);
+}
+static inline const void *scol_blob(struct store_stmt *s, int i)
+{
+	return store_be->col_blob(s, i);
+}
+static inline size_t scol_bytes(struct store_stmt *s, int i)
+{
+	return store_be->col_bytes(s, i);
+}
+static inline bool scol_null(struct store_stmt *s, int i)
+{
+	return store_be->col_null(s, i);
+}
 int64_t store_last_id(struct store_conn *c);
 int store_changes(struct store_conn *c);
 const char *store_errmsg(struct store_conn *c);
@@ -115,7 +159,7 @@ int sdone(struct store_stmt *s);
  * overwrite; with overwrite a stale dst-wal / dst-shm is removed first.
  * Fills *pages and *bytes (may be NULL). 0, or -1 with a reason in err.
  * Implemented in sqlite_backup.c (SQLite's online backup API). */
-int store_backup(const char *src, const char *dst, bool overwrite, int64_t *pages,
-		 int64_t *bytes, char *err, size_t errcap);
+int store_backup(const char *src, const char *dst, bool overwrite, int64_t *pages, int64_t *bytes,
+                 char *err, size_t errcap);
 
 #endif

@@ -39,7 +39,7 @@ void random_hex(char *out, size_t nbytes)
 }
 
 void hash_blake2b(unsigned char out[HASH_LEN], const void *a, size_t alen, const void *b,
-		  size_t blen)
+                  size_t blen)
 {
 	crypto_generichash_state st;
 	crypto_generichash_init(&st, NULL, 0, HASH_LEN);
@@ -53,7 +53,7 @@ void hash_blake2b(unsigned char out[HASH_LEN], const void *a, size_t alen, const
 void blind_index(const struct keys *k, const char *s, unsigned char out[HASH_LEN])
 {
 	crypto_generichash(out, HASH_LEN, (const unsigned char *)s, strlen(s), k->blind,
-			   sizeof k->blind);
+	                   sizeof k->blind);
 }
 
 int seal(const struct keys *k, const void *plain, size_t len, unsigned char **out, size_t *outlen)
@@ -78,7 +78,7 @@ int unseal(const struct keys *k, const unsigned char *in, size_t len, char **out
 	if (!p)
 		return -1;
 	if (crypto_secretbox_open_easy((unsigned char *)p, in + crypto_secretbox_NONCEBYTES,
-				       len - crypto_secretbox_NONCEBYTES, in, k->seal) != 0) {
+	                               len - crypto_secretbox_NONCEBYTES, in, k->seal) != 0) {
 		free(p);
 		return -1;
 	}
@@ -102,7 +102,7 @@ static int keys_create(struct keys *k, const char *path, char *err, size_t errca
 	randombytes_buf(k->blind, sizeof k->blind);
 	crypto_sign_keypair(k->sign_pk, k->sign_sk);
 	char hs[HEX_LEN(sizeof k->seal)], hb[HEX_LEN(sizeof k->blind)],
-		hk[HEX_LEN(sizeof k->sign_sk)];
+	    hk[HEX_LEN(sizeof k->sign_sk)];
 	hex_encode(k->seal, sizeof k->seal, hs);
 	hex_encode(k->blind, sizeof k->blind, hb);
 	hex_encode(k->sign_sk, sizeof k->sign_sk, hk);
@@ -144,9 +144,9 @@ int keys_load(struct keys *k, const char *path, int create, char *err, size_t er
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
 		fprintf(stderr,
-			"civicloop: 警告：密钥文件 %s 的权限为 %03o，同组或其他用户可读；"
-			"请执行 chmod 600 %s\n",
-			path, (unsigned)(st.st_mode & 0777), path);
+		        "civicloop: 警告：密钥文件 %s 的权限为 %03o，同组或其他用户可读；"
+		        "请执行 chmod 600 %s\n",
+		        path, (unsigned)(st.st_mode & 0777), path);
 	char line[512];
 	int have = 0;
 	while (fgets(line, sizeof line, f)) {

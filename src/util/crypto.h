@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define HASH_LEN 32
-#define HEX_LEN(n) ((n) * 2 + 1)
+#define HEX_LEN(n) ((n)*2 + 1)
 
 struct keys {
 	unsigned char seal[crypto_secretbox_KEYBYTES];
@@ -32,7 +32,7 @@ int crypto_init(void);
 int keys_load(struct keys *k, const char *path, int create, char *err, size_t errcap);
 
 void hash_blake2b(unsigned char out[HASH_LEN], const void *a, size_t alen, const void *b,
-		  size_t blen);
+                  size_t blen);
 /* Keyed BLAKE2b-256 of s: the blind index of a personal value. */
 void blind_index(const struct keys *k, const char *s, unsigned char out[HASH_LEN]);
 /* Seals plaintext: out gets nonce || box, *outlen set; caller frees out. */

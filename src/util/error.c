@@ -13,7 +13,7 @@ static const struct {
 	const char *message;
 } error_table[] = {
 #define X(name, status, code, msg) {status, code, msg},
-	ERROR_LIST(X)
+    ERROR_LIST(X)
 #undef X
 };
 

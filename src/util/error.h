@@ -60,7 +60,7 @@ enum err_kind {
 #define X(name, status, code, msg) name,
 	ERROR_LIST(X)
 #undef X
-	E__COUNT
+	    E__COUNT
 };
 
 /* One error: kind plus optional message override and field name. */
@@ -76,7 +76,7 @@ const char *err_default_message(enum err_kind kind);
 /* Sets *e (if e is non-NULL). fmt may be NULL for the default message.
  * Always returns -1 so callers can `return err_set(...)`. */
 int err_set(struct err *e, enum err_kind kind, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 const char *err_message(const struct err *e);
 /* Out of memory (see above): sets *e to 503 unavailable, returns -1. */
 int err_oom(struct err *e);

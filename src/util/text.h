@@ -20,9 +20,9 @@ bool text_has_control(const char *s, bool allow_newlines);
 enum text_fault {
 	TEXT_OK,
 	TEXT_NOT_STRING,
-	TEXT_EMPTY,     /* only with TEXT_NONEMPTY: empty or blank (text_blank) */
-	TEXT_CONTROL,   /* a control character (tab and newlines allowed with TEXT_MULTILINE) */
-	TEXT_TOO_LONG,  /* more than max characters */
+	TEXT_EMPTY,    /* only with TEXT_NONEMPTY: empty or blank (text_blank) */
+	TEXT_CONTROL,  /* a control character (tab and newlines allowed with TEXT_MULTILINE) */
+	TEXT_TOO_LONG, /* more than max characters */
 };
 /* A numeric limit as a string literal, for fixed messages: TEXT_STR(CASE_TEXT_MAX). */
 #define TEXT_STR(x) TEXT_STR_(x)

@@ -43,11 +43,11 @@ static int64_t D(const char *date)
 	return day;
 }
 
-#define assert_iso(ms, expected)                                                                   \
-	do {                                                                                       \
-		char buf_[ISO8601_MAX];                                                            \
-		assert_true(time_format_iso((ms), buf_, sizeof buf_) > 0);                         \
-		assert_string_equal(buf_, (expected));                                             \
+#define assert_iso(ms, expected) \
+	do { \
+		char buf_[ISO8601_MAX]; \
+		assert_true(time_format_iso((ms), buf_, sizeof buf_) > 0); \
+		assert_string_equal(buf_, (expected)); \
 	} while (0)
 
 static int64_t workdays_due(const char *from, int n)
@@ -937,8 +937,9 @@ static void test_spec_parse_good(void **state)
 	struct deadline_spec m = {DEADLINE_MINUTES, 15};
 	int64_t sat = 1707576600000; /* 2024-02-10T22:50:00+08:00, a holiday */
 	assert_int_equal(deadline_due(NULL, m, sat), sat + 15 * 60000);
-	assert_int_equal(deadline_shift_for_pause(NULL, DEADLINE_MINUTES, sat + 900000, sat, sat + 60000),
-			 sat + 960000);
+	assert_int_equal(
+	    deadline_shift_for_pause(NULL, DEADLINE_MINUTES, sat + 900000, sat, sat + 60000),
+	    sat + 960000);
 }
 
 static void test_spec_parse_bad(void **state)

@@ -54,7 +54,7 @@ static int setup_job(struct wctx *w, struct write_job *job)
 	    org_add(w, "town.b", "乙乡", "township", "county", NULL, e) < 0)
 		return -1;
 	const char *hash = "$argon2id$v=19$m=65536,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
-			   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 	if (user_add(w, "disp1", "派单员", "county.12345", hash, NULL, &disp, 1, e) < 0 ||
 	    user_add(w, "op1", "话务员", "county.12345", hash, NULL, &op, 1, e) < 0 ||
 	    user_add(w, "sup1", "督办员", "county.12345", hash, NULL, &sup, 1, e) < 0 ||
@@ -113,12 +113,12 @@ static int call_job(struct wctx *w, struct write_job *job)
 	if (actor_load(w->conn, uid, &a) != 0)
 		return err_set(&c->e, E_UNAUTHENTICATED, NULL, NULL);
 	return c->action ? engine_act(w, &a, c->id, c->action, c->body, &c->out, &c->e)
-			 : engine_create(w, &a, c->body, &c->out, &c->e);
+	                 : engine_create(w, &a, c->body, &c->out, &c->e);
 }
 
 /* Runs one engine call; returns the HTTP-like status (200/201 or the error's). */
 static int run(struct fx *f, const char *login, const char *action, int64_t id, const char *body,
-	       json_t **out)
+               json_t **out)
 {
 	struct call c = {.login = login, .action = action, .id = id};
 	c.body = json_loads(body, 0, NULL);
@@ -165,8 +165,9 @@ static void test_transitions(void **state)
 {
 	struct fx *f = *state;
 	char st[32];
-	int64_t id = create(f, "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"路灯不亮\","
-			       "\"org\":\"town.a\"}");
+	int64_t id =
+	    create(f, "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"路灯不亮\","
+	              "\"org\":\"town.a\"}");
 	assert_string_equal(case_status(f, id, st, sizeof st), "received");
 	/* forbidden: a handler cannot dispatch; review is not allowed when received */
 	assert_int_equal(run(f, "cg1", "dispatch", id, "{\"org\":\"dept.cg\"}", NULL), 404);
@@ -176,14 +177,14 @@ static void test_transitions(void **state)
 	/* missing and unknown fields */
 	assert_int_equal(run(f, "disp1", "dispatch", id, "{}", NULL), 400);
 	assert_int_equal(run(f, "disp1", "dispatch", id, "{\"org\":\"dept.cg\",\"x\":1}", NULL),
-			 400);
+	                 400);
 	assert_int_equal(run(f, "disp1", "dispatch", id, "{\"org\":\"no.such\"}", NULL), 400);
 	/* stale version */
-	assert_int_equal(run(f, "disp1", "dispatch", id, "{\"org\":\"dept.cg\",\"version\":7}", NULL),
-			 409);
+	assert_int_equal(
+	    run(f, "disp1", "dispatch", id, "{\"org\":\"dept.cg\",\"version\":7}", NULL), 409);
 	int64_t before = count_events(f);
-	assert_int_equal(run(f, "disp1", "dispatch", id, "{\"org\":\"dept.cg\",\"version\":1}", NULL),
-			 200);
+	assert_int_equal(
+	    run(f, "disp1", "dispatch", id, "{\"org\":\"dept.cg\",\"version\":1}", NULL), 200);
 	assert_int_equal(count_events(f), before + 1);
 	assert_string_equal(case_status(f, id, st, sizeof st), "dispatched");
 	/* town2 can neither see nor act; cg1 signs, replies */
@@ -196,15 +197,15 @@ static void test_transitions(void **state)
 	assert_int_equal(run(f, "sup1", "review", id, "{}", NULL), 200);
 	/* callback: unsatisfied reopens to handling, then satisfied closes */
 	assert_int_equal(run(f, "sup1", "callback", id, "{\"resolved\":true}", NULL), 400);
-	assert_int_equal(run(f, "sup1", "callback", id,
-			     "{\"resolved\":true,\"satisfaction\":\"不满意\"}", NULL),
-			 200);
+	assert_int_equal(
+	    run(f, "sup1", "callback", id, "{\"resolved\":true,\"satisfaction\":\"不满意\"}", NULL),
+	    200);
 	assert_string_equal(case_status(f, id, st, sizeof st), "handling");
 	assert_int_equal(run(f, "cg1", "reply", id, "{\"reply\":\"重新处理完毕\"}", NULL), 200);
 	assert_int_equal(run(f, "sup1", "review", id, "{}", NULL), 200);
-	assert_int_equal(run(f, "sup1", "callback", id,
-			     "{\"resolved\":true,\"satisfaction\":\"满意\"}", NULL),
-			 200);
+	assert_int_equal(
+	    run(f, "sup1", "callback", id, "{\"resolved\":true,\"satisfaction\":\"满意\"}", NULL),
+	    200);
 	assert_string_equal(case_status(f, id, st, sizeof st), "closed");
 	struct case_full cf;
 	assert_int_equal(case_load(f->reader, &f->app, id, &cf), 0);
@@ -219,16 +220,16 @@ static void test_parallel_assignments(void **state)
 {
 	struct fx *f = *state;
 	char st[32];
-	int64_t id = create(f, "{\"type\":\"hotline\",\"class\":\"求助\",\"description\":\"河道垃圾\"}");
+	int64_t id =
+	    create(f, "{\"type\":\"hotline\",\"class\":\"求助\",\"description\":\"河道垃圾\"}");
 	assert_int_equal(run(f, "disp1", "dispatch", id,
-			     "{\"orgs\":[\"dept.cg\",\"town.a\"],\"lead\":\"town.b\"}", NULL),
-			 400);
+	                     "{\"orgs\":[\"dept.cg\",\"town.a\"],\"lead\":\"town.b\"}", NULL),
+	                 400);
+	assert_int_equal(
+	    run(f, "disp1", "dispatch", id, "{\"orgs\":[\"dept.cg\",\"dept.cg\"]}", NULL), 400);
 	assert_int_equal(run(f, "disp1", "dispatch", id,
-			     "{\"orgs\":[\"dept.cg\",\"dept.cg\"]}", NULL),
-			 400);
-	assert_int_equal(run(f, "disp1", "dispatch", id,
-			     "{\"orgs\":[\"dept.cg\",\"town.a\"],\"lead\":\"dept.cg\"}", NULL),
-			 200);
+	                     "{\"orgs\":[\"dept.cg\",\"town.a\"],\"lead\":\"dept.cg\"}", NULL),
+	                 200);
 	struct case_full cf;
 	assert_int_equal(case_load(f->reader, &f->app, id, &cf), 0);
 	assert_int_equal(cf.na, 2);
@@ -249,7 +250,8 @@ static void test_return_and_redispatch(void **state)
 {
 	struct fx *f = *state;
 	char st[32];
-	int64_t id = create(f, "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"噪音\"}");
+	int64_t id =
+	    create(f, "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"噪音\"}");
 	assert_int_equal(run(f, "disp1", "dispatch", id, "{\"org\":\"town.a\"}", NULL), 200);
 	assert_int_equal(run(f, "town1", "return", id, "{}", NULL), 400);
 	assert_int_equal(run(f, "town1", "return", id, "{\"reason\":\"不属本镇管辖\"}", NULL), 200);
@@ -282,23 +284,27 @@ static void test_limits(void **state)
 	assert_int_equal(run(f, "op1", NULL, 0, big, NULL), 400);
 	assert_int_equal(run(f, "op1", NULL, 0, "{\"type\":\"hotline\"}", NULL), 400);
 	assert_int_equal(run(f, "op1", NULL, 0, "{\"type\":\"nope\",\"description\":\"x\"}", NULL),
-			 400);
+	                 400);
 	assert_int_equal(run(f, "op1", NULL, 0,
-			     "{\"type\":\"hotline\",\"description\":\"x\",\"class\":\"闲聊\"}", NULL),
-			 400);
-	assert_int_equal(run(f, "op1", NULL, 0,
-			     "{\"type\":\"hotline\",\"description\":\"x\",\"reporter\":{\"phone\":\"12\"}}",
-			     NULL),
-			 400);
-	assert_int_equal(run(f, "op1", NULL, 0,
-			     "{\"type\":\"hotline\",\"description\":\"x\",\"location\":{\"lat\":91,\"lng\":1}}",
-			     NULL),
-			 400);
-	assert_int_equal(run(f, "op1", NULL, 0,
-			     "{\"type\":\"hotline\",\"description\":\"x\",\"fields\":{\"bogus\":1}}", NULL),
-			 400);
-	assert_int_equal(run(f, "cg1", NULL, 0, "{\"type\":\"hotline\",\"description\":\"x\"}", NULL),
-			 403);
+	                     "{\"type\":\"hotline\",\"description\":\"x\",\"class\":\"闲聊\"}",
+	                     NULL),
+	                 400);
+	assert_int_equal(
+	    run(f, "op1", NULL, 0,
+	        "{\"type\":\"hotline\",\"description\":\"x\",\"reporter\":{\"phone\":\"12\"}}",
+	        NULL),
+	    400);
+	assert_int_equal(
+	    run(f, "op1", NULL, 0,
+	        "{\"type\":\"hotline\",\"description\":\"x\",\"location\":{\"lat\":91,\"lng\":1}}",
+	        NULL),
+	    400);
+	assert_int_equal(
+	    run(f, "op1", NULL, 0,
+	        "{\"type\":\"hotline\",\"description\":\"x\",\"fields\":{\"bogus\":1}}", NULL),
+	    400);
+	assert_int_equal(
+	    run(f, "cg1", NULL, 0, "{\"type\":\"hotline\",\"description\":\"x\"}", NULL), 403);
 	assert_int_equal(count_events(f), before); /* nothing was written */
 }
 
@@ -308,12 +314,12 @@ static void test_received_at_deadline(void **state)
 	/* op1 may not import: received_at is ignored */
 	json_t *out;
 	assert_int_equal(run(f, "op1", NULL, 0,
-			     "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"x\","
-			     "\"received_at\":\"2024-02-08T10:00:00+08:00\"}",
-			     &out),
-			 201);
+	                     "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"x\","
+	                     "\"received_at\":\"2024-02-08T10:00:00+08:00\"}",
+	                     &out),
+	                 201);
 	const char *rat =
-		json_string_value(json_object_get(json_object_get(out, "case"), "received_at"));
+	    json_string_value(json_object_get(json_object_get(out, "case"), "received_at"));
 	assert_true(strncmp(rat, "2024-02-08", 10) != 0);
 	json_decref(out);
 }
@@ -321,22 +327,28 @@ static void test_received_at_deadline(void **state)
 static void test_canonical_encoding(void **state)
 {
 	(void)state;
-	struct event_rec e = {.case_id = 1, .at = 2, .actor_id = 0, .org_id = 3, .action = "ab",
-			      .from = NULL, .to = "c", .payload = "{}"};
+	struct event_rec e = {.case_id = 1,
+	                      .at = 2,
+	                      .actor_id = 0,
+	                      .org_id = 3,
+	                      .action = "ab",
+	                      .from = NULL,
+	                      .to = "c",
+	                      .payload = "{}"};
 	struct buf b;
 	buf_init(&b, 1024);
 	chain_canonical(&e, 5, &b);
 	static const unsigned char expect[] = {
-		'c', 'i', 'v', 'i', 'c', 'l', 'o', 'o', 'p', '.', 'e', 'v', 'e', 'n', 't', '.', 'v', '1',
-		0, 0, 0, 0, 0, 0, 0, 5,          /* seq */
-		1, 0, 0, 0, 0, 0, 0, 0, 1,       /* case_id */
-		1, 0, 0, 0, 0, 0, 0, 0, 2,       /* at */
-		0, 0, 0, 0, 0, 0, 0, 0, 0,       /* actor_id: absent */
-		1, 0, 0, 0, 0, 0, 0, 0, 3,       /* org_id */
-		0, 0, 0, 2, 'a', 'b',            /* action */
-		0xff, 0xff, 0xff, 0xff,          /* from: NULL */
-		0, 0, 0, 1, 'c',                 /* to */
-		0, 0, 0, 2, '{', '}',            /* payload */
+	    'c',  'i',  'v',  'i',  'c', 'l', 'o', 'o', 'p', '.', 'e', 'v', 'e',
+	    'n',  't',  '.',  'v',  '1', 0,   0,   0,   0,   0,   0,   0,   5, /* seq */
+	    1,    0,    0,    0,    0,   0,   0,   0,   1,                     /* case_id */
+	    1,    0,    0,    0,    0,   0,   0,   0,   2,                     /* at */
+	    0,    0,    0,    0,    0,   0,   0,   0,   0, /* actor_id: absent */
+	    1,    0,    0,    0,    0,   0,   0,   0,   3, /* org_id */
+	    0,    0,    0,    2,    'a', 'b',              /* action */
+	    0xff, 0xff, 0xff, 0xff,                        /* from: NULL */
+	    0,    0,    0,    1,    'c',                   /* to */
+	    0,    0,    0,    2,    '{', '}',              /* payload */
 	};
 	assert_int_equal(b.len, sizeof expect);
 	assert_memory_equal(b.data, expect, sizeof expect);
@@ -401,7 +413,8 @@ static void test_permissions(void **state)
 static void test_scheduler_exactly_once(void **state)
 {
 	struct fx *f = *state;
-	int64_t id = create(f, "{\"type\":\"hotline\",\"class\":\"紧急\",\"description\":\"燃气泄漏\"}");
+	int64_t id =
+	    create(f, "{\"type\":\"hotline\",\"class\":\"紧急\",\"description\":\"燃气泄漏\"}");
 	(void)id;
 	int64_t now = time_now_ms();
 	/* 25 hours later the 24-hour case deadline has passed */
@@ -414,15 +427,15 @@ static void test_scheduler_exactly_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_transitions, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parallel_assignments, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_return_and_redispatch, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_limits, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_received_at_deadline, fx_setup, fx_teardown),
-		cmocka_unit_test(test_canonical_encoding),
-		cmocka_unit_test_setup_teardown(test_chain_verify, fx_setup, fx_teardown),
-		cmocka_unit_test(test_permissions),
-		cmocka_unit_test_setup_teardown(test_scheduler_exactly_once, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_transitions, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_parallel_assignments, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_return_and_redispatch, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_limits, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_received_at_deadline, fx_setup, fx_teardown),
+	    cmocka_unit_test(test_canonical_encoding),
+	    cmocka_unit_test_setup_teardown(test_chain_verify, fx_setup, fx_teardown),
+	    cmocka_unit_test(test_permissions),
+	    cmocka_unit_test_setup_teardown(test_scheduler_exactly_once, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,10 +52,11 @@ static void phones(void **state)
 		const char *p;
 		bool ok;
 	} cases[] = {
-		{"13812345678", true},  {"12345", true},        {"0791-88888888", true},
-		{"079188888888", true}, {"12812345678", false}, {"1381234567", false},
-		{"0791--8888888", false}, {"0791-8888888-", false}, {"abc", false},
-		{"", false},
+	    {"13812345678", true},    {"12345", true},
+	    {"0791-88888888", true},  {"079188888888", true},
+	    {"12812345678", false},   {"1381234567", false},
+	    {"0791--8888888", false}, {"0791-8888888-", false},
+	    {"abc", false},           {"", false},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_int_equal(phone_valid(cases[i].p), cases[i].ok);
@@ -126,12 +127,12 @@ static void buf_allocation_capped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(text_faults),
-		cmocka_unit_test(phones),
-		cmocka_unit_test(masks),
-		cmocka_unit_test(heads),
-		cmocka_unit_test(canonical_and_keys),
-		cmocka_unit_test(buf_allocation_capped),
+	    cmocka_unit_test(text_faults),
+	    cmocka_unit_test(phones),
+	    cmocka_unit_test(masks),
+	    cmocka_unit_test(heads),
+	    cmocka_unit_test(canonical_and_keys),
+	    cmocka_unit_test(buf_allocation_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

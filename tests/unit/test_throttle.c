@@ -93,7 +93,7 @@ static void test_rate_counts_every_attempt(void **state)
 	}
 	assert_int_equal(throttle_reserve("r-next", "10.0.0.5", T0), THROTTLE_RATE);
 	assert_int_equal(throttle_reserve("r-next", "10.0.0.5", T0 + THROTTLE_RATE_WINDOW_MS + 1),
-			 THROTTLE_OK);
+	                 THROTTLE_OK);
 	throttle_settle("r-next", "10.0.0.5", THROTTLE_SUCCEEDED, T0);
 }
 
@@ -148,13 +148,17 @@ static void test_policy(void **state)
 	expect_refused("clerk", "          ", "不能全是空格");
 	expect_refused("clerk", "\t \t \t \t \t ", "控制字符");
 	/* ten characters of white space: ideographic (U+3000), no-break, plain */
-	expect_refused("clerk", "\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80\xc2\xa0"
-				"\xc2\xa0\xe3\x80\x80\xe3\x80\x80 \xe3\x80\x80",
-		       "不能全是空格");
+	expect_refused("clerk",
+	               "\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80\xe3\x80\x80\xc2\xa0"
+	               "\xc2\xa0\xe3\x80\x80\xe3\x80\x80 \xe3\x80\x80",
+	               "不能全是空格");
 	expect_refused("clerk", "my-CLERK-2024", "不能包含账号名");
 	expect_refused("clerk", "abcdefghijkl", "至少 3 类");
 	expect_refused("clerk", "ABCDEFGH1234", "至少 3 类");
-	expect_refused("clerk", "abcd\x01" "EFGH12", "控制字符");
+	expect_refused("clerk",
+	               "abcd\x01"
+	               "EFGH12",
+	               "控制字符");
 	char long_pw[PASSWORD_MAX + 2];
 	memset(long_pw, 'a', sizeof long_pw - 1);
 	long_pw[sizeof long_pw - 1] = '\0';

@@ -22,20 +22,20 @@ static void valid_and_invalid(void **state)
 		const char *s;
 		bool ok;
 	} cases[] = {
-		{"", true},
-		{"abc", true},
-		{"中文", true},
-		{"\xF0\x9F\x98\x80", true},  /* U+1F600 */
-		{"\xF4\x8F\xBF\xBF", true},  /* U+10FFFF */
-		{"\xFF", false},             /* never valid */
-		{"\xC3", false},             /* cut */
-		{"\xE4\xB8", false},         /* 中 cut */
-		{"\xC0\xAF", false},         /* overlong '/' */
-		{"\xE0\x80\xAF", false},     /* overlong */
-		{"\xED\xA0\x80", false},     /* surrogate */
-		{"\xF4\x90\x80\x80", false}, /* above U+10FFFF */
-		{"\xF5\x80\x80\x80", false},
-		{"a\x80", false}, /* lone continuation */
+	    {"", true},
+	    {"abc", true},
+	    {"中文", true},
+	    {"\xF0\x9F\x98\x80", true},  /* U+1F600 */
+	    {"\xF4\x8F\xBF\xBF", true},  /* U+10FFFF */
+	    {"\xFF", false},             /* never valid */
+	    {"\xC3", false},             /* cut */
+	    {"\xE4\xB8", false},         /* 中 cut */
+	    {"\xC0\xAF", false},         /* overlong '/' */
+	    {"\xE0\x80\xAF", false},     /* overlong */
+	    {"\xED\xA0\x80", false},     /* surrogate */
+	    {"\xF4\x90\x80\x80", false}, /* above U+10FFFF */
+	    {"\xF5\x80\x80\x80", false},
+	    {"a\x80", false}, /* lone continuation */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_int_equal(utf8_valid(cases[i].s, strlen(cases[i].s)), cases[i].ok);
@@ -64,7 +64,9 @@ static void scrub(void **state)
 	char b[] = "中\xE6\x96"; /* 文 cut at the end: dropped */
 	assert_true(utf8_scrub(b));
 	assert_string_equal(b, "中");
-	char c[] = "a\xFF" "b\xC0\xAF" "c";
+	char c[] = "a\xFF"
+	           "b\xC0\xAF"
+	           "c";
 	assert_true(utf8_scrub(c));
 	assert_string_equal(c, "a?b??c");
 	assert_true(utf8_valid(c, strlen(c)));
@@ -101,10 +103,10 @@ static void err_messages_always_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(valid_and_invalid),
-		cmocka_unit_test(cut_on_boundary),
-		cmocka_unit_test(scrub),
-		cmocka_unit_test(err_messages_always_valid),
+	    cmocka_unit_test(valid_and_invalid),
+	    cmocka_unit_test(cut_on_boundary),
+	    cmocka_unit_test(scrub),
+	    cmocka_unit_test(err_messages_always_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
