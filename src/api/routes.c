@@ -53,6 +53,8 @@ const struct route routes[] = {
      "user.manage"},
     {"POST", "/api/v1/apikeys/revoke", api_apikey_revoke, AUTH_USER, RF_NONE, "吊销 API 密钥",
      "user.manage"},
+    {"GET", "/api/v1/audit/events", api_audit_events, AUTH_USER, RF_NONE, "审计链（纪委、管理员）",
+     "audit.read"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);
