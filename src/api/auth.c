@@ -107,28 +107,49 @@ static int login_verify(struct req *r)
 	return 0;
 }
 
+/* One of the two string members a credentials body carries. */
+struct secret_field {
+	const char *key;
+	const char *missing;  /* the message when absent or empty */
+	size_t max;           /* bytes; 0: checked elsewhere (the password policy) */
+	const char *too_long; /* the message past max */
+};
+
+/* The JSON body {f[0].key, f[1].key} and nothing else, both non-empty
+ * strings of at most their max, into v[] (borrowed from r->in). Every
+ * presence is checked before any length. 0, or -1 with r->err set. */
+static int req_secrets(struct req *r, const struct secret_field f[2], const char *v[2])
+{
+	if (req_json(r) != 0)
+		return -1;
+	const char *const keys[] = {f[0].key, f[1].key};
+	const char *bad = json_unknown_key(r->in, keys, 2);
+	if (bad)
+		return err_set(&r->err, E_FIELD_UNKNOWN, bad, "不认识的字段");
+	for (int i = 0; i < 2; i++)
+		v[i] = json_string_value(json_object_get(r->in, f[i].key));
+	for (int i = 0; i < 2; i++)
+		if (!v[i] || !*v[i])
+			return err_set(&r->err, E_FIELD_REQUIRED, f[i].key, "%s", f[i].missing);
+	for (int i = 0; i < 2; i++)
+		if (f[i].max && strlen(v[i]) > f[i].max)
+			return err_set(&r->err, E_FIELD_TOO_LONG, f[i].key, "%s", f[i].too_long);
+	return 0;
+}
+
 /* POST /api/v1/auth/login {"login","password"}. The attempt reserves its
  * throttle slot first (429 when the account, the address or the address's
  * rate is spent), the password is checked off the HTTP threads (503 when
  * too many wait), and the session is stored by the writer. */
 enum handler_result api_login(struct req *r)
 {
-	if (req_json(r) != 0)
+	static const struct secret_field fields[] = {
+	    {"login", "请输入账号", LOGIN_MAX, "账号过长"},
+	    {"password", "请输入密码", PASSWORD_MAX, "密码过长"}};
+	const char *v[2];
+	if (req_secrets(r, fields, v) != 0)
 		return reply_failed(r);
-	static const char *const keys[] = {"login", "password"};
-	const char *bad = json_unknown_key(r->in, keys, 2);
-	if (bad)
-		return reply_err(r, E_FIELD_UNKNOWN, bad, "不认识的字段");
-	const char *login = json_string_value(json_object_get(r->in, "login"));
-	const char *password = json_string_value(json_object_get(r->in, "password"));
-	if (!login || !*login)
-		return reply_err(r, E_FIELD_REQUIRED, "login", "请输入账号");
-	if (!password || !*password)
-		return reply_err(r, E_FIELD_REQUIRED, "password", "请输入密码");
-	if (strlen(login) > LOGIN_MAX)
-		return reply_err(r, E_FIELD_TOO_LONG, "login", "账号过长");
-	if (strlen(password) > PASSWORD_MAX)
-		return reply_err(r, E_FIELD_TOO_LONG, "password", "密码过长");
+	const char *login = v[0], *password = v[1];
 	int64_t now = time_real_ms();
 	enum throttle_verdict tv = throttle_reserve(login, r->address, now);
 	if (tv != THROTTLE_OK)
@@ -262,20 +283,13 @@ enum handler_result api_password_change(struct req *r)
 	const char *token = request_session_token(r);
 	if (!token)
 		return reply_err(r, E_FORBIDDEN, NULL, "API 密钥不能修改密码，请以账号登录后修改");
-	if (req_json(r) != 0)
+	static const struct secret_field fields[] = {
+	    {"old_password", "请输入原密码", PASSWORD_MAX, "密码过长"},
+	    {"new_password", "请输入新密码", 0, NULL}};
+	const char *v[2];
+	if (req_secrets(r, fields, v) != 0)
 		return reply_failed(r);
-	static const char *const keys[] = {"old_password", "new_password"};
-	const char *bad = json_unknown_key(r->in, keys, 2);
-	if (bad)
-		return reply_err(r, E_FIELD_UNKNOWN, bad, "不认识的字段");
-	const char *old_pw = json_string_value(json_object_get(r->in, "old_password"));
-	const char *new_pw = json_string_value(json_object_get(r->in, "new_password"));
-	if (!old_pw || !*old_pw)
-		return reply_err(r, E_FIELD_REQUIRED, "old_password", "请输入原密码");
-	if (!new_pw || !*new_pw)
-		return reply_err(r, E_FIELD_REQUIRED, "new_password", "请输入新密码");
-	if (strlen(old_pw) > PASSWORD_MAX)
-		return reply_err(r, E_FIELD_TOO_LONG, "old_password", "密码过长");
+	const char *old_pw = v[0], *new_pw = v[1];
 	if (password_policy_check(password_policy_get(), r->actor.login, new_pw, "new_password",
 	                          &r->err) != 0)
 		return reply_failed(r);

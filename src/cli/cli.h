@@ -3,6 +3,9 @@
 #define CIVICLOOP_CLI_CLI_H
 
 struct app;
+struct err;
+struct wctx;
+struct write_job;
 
 /* Shared option parsing: looks for "--name VALUE" in argv; NULL if absent. */
 const char *cli_opt(int argc, char **argv, const char *name);
@@ -10,6 +13,11 @@ int cli_flag(int argc, char **argv, const char *name);
 /* Opens the app and its writer for the database; prints errors. 0 or -1. */
 int cli_open(struct app *app, const char *db, int create);
 void cli_close(struct app *app);
+/* Opens the database (creating it when create is set), runs job(arg) on its
+ * writer and closes it. 0 when written; 1 after printing "civicloop CMD: "
+ * and the job's error *e (or 写入失败 when the job set none). */
+int cli_write(const char *db, int create, int (*job)(struct wctx *, struct write_job *), void *arg,
+              const struct err *e, const char *cmd);
 
 int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);        /* users.c */

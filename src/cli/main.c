@@ -85,6 +85,20 @@ void cli_close(struct app *app)
 	app_release(app);
 }
 
+int cli_write(const char *db, int create, int (*job)(struct wctx *, struct write_job *), void *arg,
+              const struct err *e, const char *cmd)
+{
+	struct app app;
+	if (cli_open(&app, db, create) != 0)
+		return 1;
+	int rc = writer_run(app.writer, job, arg);
+	cli_close(&app);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "civicloop %s: %s\n", cmd, e->kind == E_OK ? "写入失败" : err_message(e));
+	return 1;
+}
+
 static int need_db(const char *db, const char *cmd)
 {
 	if (db)
@@ -259,14 +273,7 @@ static int cmd_apikey(int argc, char **argv)
 		        add ? "--user 和 --name" : "--name");
 		return 2;
 	}
-	struct app app;
-	if (cli_open(&app, db, 0) != 0)
-		return 1;
-	int rc = writer_run(app.writer, apikey_job, &a);
-	cli_close(&app);
-	if (rc != 0) {
-		fprintf(stderr, "civicloop apikey %s: %s\n", add ? "add" : "revoke",
-		        a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+	if (cli_write(db, 0, apikey_job, &a, &a.e, add ? "apikey add" : "apikey revoke") != 0) {
 		sodium_memzero(a.key, sizeof a.key);
 		return 1;
 	}
@@ -292,25 +299,17 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} commands[] = {{"init", cmd_init},     {"serve", cmd_serve},
+	                {"demo", cmd_demo},     {"permissions", cmd_permissions},
+	                {"user", cmd_user},     {"audit", cmd_audit},
+	                {"apikey", cmd_apikey}, {"backup", cmd_backup}};
 	const char *cmd = argv[1];
-	argc--;
-	argv++;
-	if (!strcmp(cmd, "init"))
-		return cmd_init(argc, argv);
-	if (!strcmp(cmd, "serve"))
-		return cmd_serve(argc, argv);
-	if (!strcmp(cmd, "demo"))
-		return cmd_demo(argc, argv);
-	if (!strcmp(cmd, "permissions"))
-		return cmd_permissions(argc, argv);
-	if (!strcmp(cmd, "user"))
-		return cmd_user(argc, argv);
-	if (!strcmp(cmd, "audit"))
-		return cmd_audit(argc, argv);
-	if (!strcmp(cmd, "apikey"))
-		return cmd_apikey(argc, argv);
-	if (!strcmp(cmd, "backup"))
-		return cmd_backup(argc, argv);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "civicloop: 没有命令 %s\n\n%s", cmd, usage);
 	return 2;
 }

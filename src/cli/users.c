@@ -252,16 +252,8 @@ int cmd_init(int argc, char **argv)
 			return 1;
 		}
 	}
-	struct app app;
-	if (cli_open(&app, db, 1) != 0)
+	if (cli_write(db, 1, init_job, &a, &a.admin.e, "init") != 0)
 		return 1;
-	int rc = writer_run(app.writer, init_job, &a);
-	cli_close(&app);
-	if (rc != 0) {
-		fprintf(stderr, "civicloop init: %s\n",
-		        a.admin.e.kind == E_OK ? "写入失败" : err_message(&a.admin.e));
-		return 1;
-	}
 	printf("已创建数据库 %s（密钥文件 %s.key）\n管理员账号 admin，密码 %s\n", db, db,
 	       gen[0] ? gen : "（已从标准输入设置）");
 	sodium_memzero(gen, sizeof gen);
@@ -295,16 +287,8 @@ static int user_add_cmd(int argc, char **argv, const char *db)
 	                           a.hash);
 	if (rc != 0)
 		return rc;
-	struct app app;
-	if (cli_open(&app, db, 0) != 0)
+	if (cli_write(db, 0, useradd_job, &a, &a.e, "user add") != 0)
 		return 1;
-	rc = writer_run(app.writer, useradd_job, &a);
-	cli_close(&app);
-	if (rc != 0) {
-		fprintf(stderr, "civicloop user add: %s\n",
-		        a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
-		return 1;
-	}
 	printf("已添加账号 %s\n", a.login);
 	return 0;
 }
@@ -346,17 +330,12 @@ static int user_account_cmd(int argc, char **argv, const char *db, const char *c
 		if (rc != 0)
 			return rc;
 	}
-	struct app app;
-	if (cli_open(&app, db, 0) != 0)
-		return 1;
-	int rc = writer_run(app.writer, account_job, &a);
-	cli_close(&app);
+	char what[32];
+	snprintf(what, sizeof what, "user %s", cmd);
+	int rc = cli_write(db, 0, account_job, &a, &a.e, what);
 	sodium_memzero(a.hash, sizeof a.hash);
-	if (rc != 0) {
-		fprintf(stderr, "civicloop user %s: %s\n", cmd,
-		        a.e.kind == E_OK ? "写入失败" : err_message(&a.e));
+	if (rc != 0)
 		return 1;
-	}
 	if (a.op == ACC_PASSWD)
 		printf("已修改账号 %s 的密码，结束了它的 %d 个登录\n", a.login, a.sessions);
 	else if (!a.changed)

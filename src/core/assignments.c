@@ -19,12 +19,30 @@
 
 bool asg_live(const struct asg_rec *g)
 {
-	return strcmp(g->status, "cancelled") != 0;
+	return g->phase != ASG_CANCELLED;
 }
 
 bool asg_open(const struct asg_rec *g)
 {
-	return asg_live(g) && strcmp(g->status, "done") != 0;
+	return asg_live(g) && g->phase != ASG_DONE;
+}
+
+/* g takes the status `to` of type t, and the phase that name has there. */
+static void asg_set_status(const struct matter_type *t, struct asg_rec *g, const char *to)
+{
+	snprintf(g->status, sizeof g->status, "%s", to);
+	g->phase = type_asg_phase(t, to);
+}
+
+/* g is cancelled (the type's name for ASG_CANCELLED) and its timers stop. */
+static int asg_cancel(struct act_ctx *x, struct asg_rec *g)
+{
+	asg_set_status(x->t, g, type_asg_status(x->t, ASG_CANCELLED));
+	if (asg_write(x, g) != 0)
+		return -1;
+	if (timers_stop_asg(x->w, g->id, NULL) != 0)
+		return store_fail(x->e);
+	return 0;
 }
 
 int asg_write(struct act_ctx *x, struct asg_rec *g)
@@ -54,16 +72,16 @@ int asg_take_action(struct act_ctx *x)
 	json_object_set_new(x->payload, "assignment", json_integer(g->id));
 	json_object_set_new(x->payload, "assignment_org", json_string(g->org_code));
 	json_object_set_new(x->payload, "assignment_kind", json_string(g->kind));
-	snprintf(g->status, sizeof g->status, "%s", to);
-	if (!strcmp(to, "signed") && !g->signed_at)
+	asg_set_status(x->t, g, to);
+	if (g->phase == ASG_SIGNED && !g->signed_at)
 		g->signed_at = x->w->now;
 	int stop = 0;
-	if (!strcmp(to, "done")) {
+	if (g->phase == ASG_DONE) {
 		g->done_at = x->w->now;
 		stop = timers_stop_asg(x->w, g->id, NULL);
 	} else if (!asg_live(g)) { /* a ruling that ends the unit's part */
 		stop = timers_stop_asg(x->w, g->id, NULL);
-	} else if (!strcmp(to, "signed")) {
+	} else if (g->phase == ASG_SIGNED) {
 		stop = timers_stop_asg(x->w, g->id, "sign");
 	}
 	if (stop != 0)
@@ -325,14 +343,11 @@ int effect_cancel_assignments(struct act_ctx *x, json_t *params)
 		return err_oom(x->e);
 	for (int i = 0; i < x->cf->na; i++) {
 		struct asg_rec *g = &x->cf->a[i];
-		if (own ? g != x->mine || !strcmp(g->status, "done")
+		if (own ? g != x->mine || g->phase == ASG_DONE
 		        : !asg_open(g) || !status_listed(only, g->status))
 			continue;
-		snprintf(g->status, sizeof g->status, "cancelled");
-		if (asg_write(x, g) != 0)
+		if (asg_cancel(x, g) != 0)
 			return -1;
-		if (timers_stop_asg(x->w, g->id, NULL) != 0)
-			return store_fail(x->e);
 		json_array_append_new(ids, json_integer(g->id));
 	}
 	return 0;
@@ -349,8 +364,8 @@ int effect_update_assignments(struct act_ctx *x, json_t *params)
 		struct asg_rec *g = &x->cf->a[i];
 		if (!asg_live(g) || !status_listed(from, g->status))
 			continue;
-		snprintf(g->status, sizeof g->status, "%s", to);
-		if (!strcmp(to, "signed") && !g->signed_at) {
+		asg_set_status(x->t, g, to);
+		if (g->phase == ASG_SIGNED && !g->signed_at) {
 			g->signed_at = x->w->now; /* e.g. a return of an unsigned task refused */
 			if (timers_stop_asg(x->w, g->id, "sign") != 0)
 				return store_fail(x->e);
@@ -370,9 +385,9 @@ int effect_reopen_assignments(struct act_ctx *x, json_t *params)
 	int reopened = 0;
 	for (int i = 0; i < x->cf->na; i++) {
 		struct asg_rec *g = &x->cf->a[i];
-		if (strcmp(g->status, "done"))
+		if (g->phase != ASG_DONE)
 			continue;
-		snprintf(g->status, sizeof g->status, "%s", to ? to : "signed");
+		asg_set_status(x->t, g, to ? to : type_asg_status(x->t, ASG_SIGNED));
 		g->done_at = 0;
 		if (handle && timer_start(x->w, x->t, x->cf->c.id, g->id, "handle", handle,
 		                          x->w->now, &g->due_at) != 0)
@@ -488,11 +503,8 @@ int effect_cancel_unit(struct act_ctx *x, json_t *params)
 		return err_set(x->e, E_STATE_CONFLICT, NULL,
 		               "单位 %s 有待审批的申请，请先审批再撤回", g->org_code);
 	bool was_lead = !strcmp(g->kind, "lead");
-	snprintf(g->status, sizeof g->status, "cancelled");
-	if (asg_write(x, g) != 0)
+	if (asg_cancel(x, g) != 0)
 		return -1;
-	if (timers_stop_asg(x->w, g->id, NULL) != 0)
-		return store_fail(x->e);
 	json_t *w = json_pack("{s:I,s:s,s:s}", "assignment", (json_int_t)g->id, "org", g->org_code,
 	                      "kind", g->kind);
 	if (!w || json_object_set_new(x->payload, "withdrawn", w) != 0)

@@ -98,6 +98,7 @@ int case_load(struct store_conn *c, const struct app *app, int64_t id, struct ca
 		g->org_id = scol_int(s, 2);
 		snprintf(g->kind, sizeof g->kind, "%s", scol_text(s, 3));
 		snprintf(g->status, sizeof g->status, "%s", scol_text(s, 4));
+		g->phase = type_asg_phase(cf->c.type, g->status);
 		g->dispatched_at = scol_int(s, 5);
 		g->sign_due_at = col_opt(s, 6);
 		g->due_at = col_opt(s, 7);
@@ -122,8 +123,7 @@ bool case_visible(const struct actor *a, const struct case_full *cf)
 	if (actor_can(a, P_CASE_READ, cf->c.org_path))
 		return true;
 	for (int i = 0; i < cf->na; i++)
-		if (strcmp(cf->a[i].status, "cancelled") &&
-		    actor_can(a, P_CASE_READ, cf->a[i].org_path))
+		if (cf->a[i].phase != ASG_CANCELLED && actor_can(a, P_CASE_READ, cf->a[i].org_path))
 			return true;
 	return false;
 }
@@ -340,11 +340,27 @@ static int status_list_json(const struct app *app, const struct matter_type *typ
 	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
 }
 
-int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
-              const struct case_query *q, json_t **out, struct err *e)
+/* What case_list checked and resolved from the query before it binds it. */
+struct case_filters {
+	const char *scopes[3];   /* the caller's case.read scopes */
+	struct queue_pick queue; /* ?queue=, owned statuses */
+	char orgpath[256];       /* ?org= as a path, "" = any */
+	char *statuses;          /* ?status= as JSON array text, owned, NULL = any */
+};
+
+static void case_filters_release(struct case_filters *f)
 {
-	const char *scopes[3] = {NULL, NULL, NULL};
-	if (actor_scopes(a, P_CASE_READ, scopes, 3) == 0)
+	free(f->statuses);
+	free(f->queue.statuses);
+	f->statuses = f->queue.statuses = NULL;
+}
+
+/* Checks q and resolves it into *f (released on failure). 0, or -1 with *e set. */
+static int case_filters_init(struct store_conn *c, const struct app *app, const struct actor *a,
+                             const struct case_query *q, struct case_filters *f, struct err *e)
+{
+	memset(f, 0, sizeof *f);
+	if (actor_scopes(a, P_CASE_READ, f->scopes, 3) == 0)
 		return err_set(e, E_FORBIDDEN, NULL, "没有查看工单的权限");
 	if (q->due_soon < 0 || q->due_soon > CASE_QUERY_DUE_SOON_MAX)
 		return err_set(e, E_FIELD_INVALID, "due_soon", "参数 due_soon 须为 1–%d 小时",
@@ -354,33 +370,36 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 		return err_set(e, E_FIELD_INVALID, "type", "不认识的事项类型 %.32s", q->type);
 	if (q->from && q->to && q->to <= q->from)
 		return err_set(e, E_FIELD_INVALID, "to", "to 不能早于 from");
-	struct queue_pick queue = {0};
-	if (q->queue && queue_pick(app, q->queue, q->type, &queue, e) != 0)
+	if (q->queue && queue_pick(app, q->queue, q->type, &f->queue, e) != 0)
 		return -1;
-	char orgpath[256] = "";
 	if (q->org_id) {
 		struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
 		sbind_int(s, 1, q->org_id);
 		if (sstep(s) == STORE_ROW)
-			snprintf(orgpath, sizeof orgpath, "%s", scol_text(s, 5));
+			snprintf(f->orgpath, sizeof f->orgpath, "%s", scol_text(s, 5));
 		sreset(s);
-		if (!orgpath[0]) {
-			free(queue.statuses);
+		if (!f->orgpath[0]) {
+			case_filters_release(f);
 			return err_set(e, E_FIELD_INVALID, "org", "不是已知的单位");
 		}
 	}
-	char *statuses = NULL;
-	if (q->status && status_list_json(app, type, q->status, &statuses, e) != 0) {
-		free(queue.statuses);
+	if (q->status && status_list_json(app, type, q->status, &f->statuses, e) != 0) {
+		case_filters_release(f);
 		return -1;
 	}
-	int64_t now = time_now_ms();
-	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
+	return 0;
+}
+
+/* Binds the query to ST_CASE_LIST; like (cap 512) holds q->q with LIKE's
+ * wildcards escaped, as long as the statement runs. */
+static void case_list_bind(struct store_stmt *s, const struct actor *a, const struct case_query *q,
+                           const struct case_filters *f, int64_t now, char like[512])
+{
 	for (int i = 0; i < 3; i++)
-		sbind_text(s, i + 1, scopes[i]);
-	sbind_text(s, 4, queue.type ? queue.type : q->type);
-	sbind_text(s, 5, statuses);
-	sbind_text(s, 6, orgpath[0] ? orgpath : NULL);
+		sbind_text(s, i + 1, f->scopes[i]);
+	sbind_text(s, 4, f->queue.type ? f->queue.type : q->type);
+	sbind_text(s, 5, f->statuses);
+	sbind_text(s, 6, f->orgpath[0] ? f->orgpath : NULL);
 	if (q->from)
 		sbind_int(s, 7, q->from);
 	if (q->to)
@@ -388,10 +407,9 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	if (q->overdue)
 		sbind_int(s, 9, now);
 	/* q is matched literally: escape LIKE's wildcards */
-	char like[512];
 	if (q->q) {
 		size_t k = 0;
-		for (const char *p = q->q; *p && k < sizeof like - 3; p++) {
+		for (const char *p = q->q; *p && k < 512 - 3; p++) {
 			if (*p == '%' || *p == '_' || *p == '\\')
 				like[k++] = '\\';
 			like[k++] = *p;
@@ -405,9 +423,9 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	if (q->mine)
 		sbind_text(s, 12, a->org_path);
 	sbind_int(s, 13, q->limit + 1);
-	if (queue.statuses) {
-		sbind_text(s, 15, queue.statuses);
-		if (queue.or_overdue)
+	if (f->queue.statuses) {
+		sbind_text(s, 15, f->queue.statuses);
+		if (f->queue.or_overdue)
 			sbind_int(s, 16, now);
 	}
 	if (q->due_soon) {
@@ -416,23 +434,13 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 	}
 	if (q->problem)
 		sbind_int(s, 19, q->problem > 0);
+}
+
+/* {"items": the n cases of ids as list items, "next_cursor"} into *out. */
+static void case_list_render(struct store_conn *c, const struct app *app, const struct actor *a,
+                             const int64_t *ids, int n, bool more, json_t **out)
+{
 	json_t *items = json_array();
-	int n = 0, rc;
-	int64_t last = 0;
-	int64_t ids[201];
-	while ((rc = sstep(s)) == STORE_ROW) {
-		if (n == q->limit)
-			break;
-		ids[n++] = last = scol_int(s, 0);
-	}
-	bool more = rc == STORE_ROW;
-	sreset(s);
-	free(statuses);
-	free(queue.statuses);
-	if (rc != STORE_ROW && rc != STORE_DONE) {
-		json_decref(items);
-		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
-	}
 	for (int i = 0; i < n; i++) {
 		struct case_full cf;
 		if (case_load(c, app, ids[i], &cf) != 0)
@@ -441,8 +449,32 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 		case_full_release(&cf);
 	}
 	char cur[32];
-	snprintf(cur, sizeof cur, "%lld", (long long)last);
+	snprintf(cur, sizeof cur, "%lld", (long long)(n ? ids[n - 1] : 0));
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
+}
+
+int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
+              const struct case_query *q, json_t **out, struct err *e)
+{
+	struct case_filters f;
+	if (case_filters_init(c, app, a, q, &f, e) != 0)
+		return -1;
+	char like[512];
+	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
+	case_list_bind(s, a, q, &f, time_now_ms(), like);
+	int n = 0, rc;
+	int64_t ids[201];
+	while ((rc = sstep(s)) == STORE_ROW) {
+		if (n == q->limit)
+			break;
+		ids[n++] = scol_int(s, 0);
+	}
+	bool more = rc == STORE_ROW;
+	sreset(s);
+	case_filters_release(&f);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	case_list_render(c, app, a, ids, n, more, out);
 	return 0;
 }
 

@@ -66,7 +66,9 @@ struct case_rec {
 struct asg_rec {
 	int64_t id, case_id, org_id;
 	char kind[8];
-	char status[32];
+	char status[32]; /* a name of the type's "assignment_statuses" */
+	enum asg_phase
+	    phase; /* type_asg_phase(type, status): set by case_load and asg_set_status */
 	int64_t dispatched_at, sign_due_at, due_at, signed_at, done_at;
 	char org_code[64];
 	char org_name[128];

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/thread.h"
 #include "util/timeutil.h"
 
 #define SCHEDULER_BATCH 200
@@ -50,8 +51,10 @@ static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *
 	const struct matter_type *t = types_find(w->app->types, scol_text(s, 4));
 	snprintf(status, sizeof status, "%s", scol_text(s, 5));
 	sreset(s);
-	if (!t || !type_auto_urges(t, kind) || !strcmp(status, "done") ||
-	    !strcmp(status, "cancelled"))
+	if (!t || !type_auto_urges(t, kind))
+		return 0;
+	enum asg_phase phase = type_asg_phase(t, status);
+	if (phase == ASG_DONE || phase == ASG_CANCELLED)
 		return 0;
 	const char *label = t->data.urge_label;
 	json_t *p = json_pack("{s:b,s:I,s:s,s:s}", "auto", 1, "assignment", (json_int_t)asg,
@@ -199,11 +202,7 @@ void scheduler_stop(struct scheduler *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
+	thread_stop(s->thread, &s->mu, &s->cv, &s->stopping);
 	store_close(s->reader);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);

@@ -63,6 +63,30 @@ bool str_in(const char *s, const char *const *list, int n)
 	return false;
 }
 
+static const struct asg_status *asg_status_find(const struct matter_type *t, const char *s)
+{
+	for (int i = 0; s && i < t->nasg_statuses; i++)
+		if (!strcmp(t->asg_statuses[i].code, s))
+			return &t->asg_statuses[i];
+	return NULL;
+}
+
+static bool type_asg_status_known(const struct matter_type *t, const char *s)
+{
+	return asg_status_find(t, s) != NULL;
+}
+
+enum asg_phase type_asg_phase(const struct matter_type *t, const char *s)
+{
+	const struct asg_status *st = asg_status_find(t, s);
+	return st ? st->phase : ASG_OPEN;
+}
+
+const char *type_asg_status(const struct matter_type *t, enum asg_phase p)
+{
+	return (unsigned)p < ASG_PHASES ? t->asg_status_of[p] : NULL;
+}
+
 static const struct {
 	const char *name;
 	enum field_kind kind;
@@ -247,12 +271,10 @@ static int parse_conds(struct loader *L, json_t *v, const char *where, struct ty
 	return 0;
 }
 
-static int parse_action(struct loader *L, json_t *o, struct matter_type *t, struct type_action *a)
+/* The action's from, roles, to, "on" and assignment_from / assignment_to. */
+static int parse_action_moves(struct loader *L, json_t *o, const struct matter_type *t,
+                              struct type_action *a, const char *where)
 {
-	if (!json_is_object(o) || !(a->code = jstr(o, "code")) || !(a->name = jstr(o, "name")))
-		return fail(L, "动作缺少 code 或 name");
-	char where[96];
-	snprintf(where, sizeof where, "动作 %s", a->code);
 	if (str_list(L, json_object_get(o, "from"), "from", &a->from, &a->nfrom) != 0 ||
 	    str_list(L, json_object_get(o, "roles"), "roles", &a->roles, &a->nroles) != 0 ||
 	    str_list(L, json_object_get(o, "assignment_from"), "assignment_from", &a->asg_from,
@@ -274,6 +296,70 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 	a->asg_to = jstr(o, "assignment_to");
 	if (a->on_assignment && (a->nasg_from == 0 || !a->asg_to))
 		return fail(L, "%s 作用于承办任务，必须有 assignment_from 和 assignment_to", where);
+	return 0;
+}
+
+/* "branches": the last one without a condition. */
+static int parse_branches(struct loader *L, json_t *branches, const struct matter_type *t,
+                          struct type_action *a, const char *where)
+{
+	if (!branches)
+		return 0;
+	if (!json_is_array(branches) || json_array_size(branches) == 0)
+		return fail(L, "%s 的 branches 必须是非空数组", where);
+	a->nbranches = (int)json_array_size(branches);
+	a->branches = calloc((size_t)a->nbranches, sizeof *a->branches);
+	if (!a->branches)
+		return fail(L, "内存不足");
+	for (int i = 0; i < a->nbranches; i++) {
+		json_t *b = json_array_get(branches, (size_t)i);
+		struct type_branch *br = &a->branches[i];
+		if (parse_conds(L, json_object_get(b, "if"), where, &br->conds, &br->nconds))
+			return -1;
+		br->to = jstr(b, "to");
+		if (check_state(L, t, br->to, where))
+			return -1;
+		if (parse_effects(L, json_object_get(b, "effects"), where, &br->effects,
+		                  &br->neffects) != 0)
+			return -1;
+	}
+	if (a->branches[a->nbranches - 1].nconds)
+		return fail(L, "%s 的最后一个分支必须没有条件", where);
+	return 0;
+}
+
+/* "guards": each with a message and a non-empty "when". */
+static int parse_guards(struct loader *L, json_t *guards, struct type_action *a, const char *where)
+{
+	if (!guards)
+		return 0;
+	if (!json_is_array(guards) || json_array_size(guards) == 0)
+		return fail(L, "%s 的 guards 必须是非空数组", where);
+	a->nguards = (int)json_array_size(guards);
+	a->guards = calloc((size_t)a->nguards, sizeof *a->guards);
+	if (!a->guards)
+		return fail(L, "内存不足");
+	for (int i = 0; i < a->nguards; i++) {
+		json_t *g = json_array_get(guards, (size_t)i);
+		struct type_guard *gd = &a->guards[i];
+		if (!json_is_object(g) || !(gd->message = jstr(g, "message")))
+			return fail(L, "%s 的 guard 需要 message", where);
+		if (parse_conds(L, json_object_get(g, "when"), where, &gd->conds, &gd->nconds))
+			return -1;
+		if (gd->nconds == 0)
+			return fail(L, "%s 的 guard 需要 when", where);
+	}
+	return 0;
+}
+
+static int parse_action(struct loader *L, json_t *o, struct matter_type *t, struct type_action *a)
+{
+	if (!json_is_object(o) || !(a->code = jstr(o, "code")) || !(a->name = jstr(o, "name")))
+		return fail(L, "动作缺少 code 或 name");
+	char where[96];
+	snprintf(where, sizeof where, "动作 %s", a->code);
+	if (parse_action_moves(L, o, t, a, where) != 0)
+		return -1;
 	json_t *within = json_object_get(o, "within");
 	if (within) {
 		a->within_deadline = jstr(within, "deadline");
@@ -281,52 +367,11 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 			return fail(L, "%s 的 within.deadline 不是已定义的时限", where);
 	}
 	if (parse_fields(L, json_object_get(o, "fields"), t, &a->fields, &a->nfields) != 0 ||
-	    parse_effects(L, json_object_get(o, "effects"), where, &a->effects, &a->neffects) != 0)
+	    parse_effects(L, json_object_get(o, "effects"), where, &a->effects, &a->neffects) !=
+	        0 ||
+	    parse_branches(L, json_object_get(o, "branches"), t, a, where) != 0 ||
+	    parse_guards(L, json_object_get(o, "guards"), a, where) != 0)
 		return -1;
-	json_t *branches = json_object_get(o, "branches");
-	if (branches) {
-		if (!json_is_array(branches) || json_array_size(branches) == 0)
-			return fail(L, "%s 的 branches 必须是非空数组", where);
-		a->nbranches = (int)json_array_size(branches);
-		a->branches = calloc((size_t)a->nbranches, sizeof *a->branches);
-		if (!a->branches)
-			return fail(L, "内存不足");
-		for (int i = 0; i < a->nbranches; i++) {
-			json_t *b = json_array_get(branches, (size_t)i);
-			struct type_branch *br = &a->branches[i];
-			if (parse_conds(L, json_object_get(b, "if"), where, &br->conds,
-			                &br->nconds))
-				return -1;
-			br->to = jstr(b, "to");
-			if (check_state(L, t, br->to, where))
-				return -1;
-			if (parse_effects(L, json_object_get(b, "effects"), where, &br->effects,
-			                  &br->neffects) != 0)
-				return -1;
-		}
-		if (a->branches[a->nbranches - 1].nconds)
-			return fail(L, "%s 的最后一个分支必须没有条件", where);
-	}
-	json_t *guards = json_object_get(o, "guards");
-	if (guards) {
-		if (!json_is_array(guards) || json_array_size(guards) == 0)
-			return fail(L, "%s 的 guards 必须是非空数组", where);
-		a->nguards = (int)json_array_size(guards);
-		a->guards = calloc((size_t)a->nguards, sizeof *a->guards);
-		if (!a->guards)
-			return fail(L, "内存不足");
-		for (int i = 0; i < a->nguards; i++) {
-			json_t *g = json_array_get(guards, (size_t)i);
-			struct type_guard *gd = &a->guards[i];
-			if (!json_is_object(g) || !(gd->message = jstr(g, "message")))
-				return fail(L, "%s 的 guard 需要 message", where);
-			if (parse_conds(L, json_object_get(g, "when"), where, &gd->conds,
-			                &gd->nconds))
-				return -1;
-			if (gd->nconds == 0)
-				return fail(L, "%s 的 guard 需要 when", where);
-		}
-	}
 	a->before_due = json_is_true(json_object_get(o, "before_due"));
 	a->internal = json_is_false(json_object_get(o, "public"));
 	json_t *appr = json_object_get(o, "approval");
@@ -341,11 +386,9 @@ static int parse_action(struct loader *L, json_t *o, struct matter_type *t, stru
 	return 0;
 }
 
-static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
+/* code, name and number_prefix (two capital letters). */
+static int parse_identity(struct loader *L, json_t *root, struct matter_type *t)
 {
-	t->json = root;
-	if (!json_is_object(root))
-		return fail(L, "类型定义必须是 JSON 对象");
 	t->code = jstr(root, "code");
 	t->name = jstr(root, "name");
 	t->prefix = jstr(root, "number_prefix");
@@ -354,12 +397,18 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 	if (strlen(t->prefix) != 2 || t->prefix[0] < 'A' || t->prefix[0] > 'Z' ||
 	    t->prefix[1] < 'A' || t->prefix[1] > 'Z')
 		return fail(L, "number_prefix 必须是两个大写字母");
+	return 0;
+}
 
-	json_t *states = json_object_get(root, "states");
+/* "states": non-empty, exactly one initial. */
+static int parse_states(struct loader *L, json_t *states, struct matter_type *t)
+{
 	if (!json_is_array(states) || json_array_size(states) == 0)
 		return fail(L, "缺少 states");
 	t->nstates = (int)json_array_size(states);
 	t->states = calloc((size_t)t->nstates, sizeof *t->states);
+	if (!t->states)
+		return fail(L, "内存不足");
 	int initial = 0;
 	for (int i = 0; i < t->nstates; i++) {
 		json_t *s = json_array_get(states, (size_t)i);
@@ -373,12 +422,18 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 	}
 	if (initial != 1)
 		return fail(L, "必须恰好有一个 initial 状态");
+	return 0;
+}
 
-	json_t *dls = json_object_get(root, "deadlines");
+/* "deadlines": {"name": spec}. */
+static int parse_deadlines(struct loader *L, json_t *dls, struct matter_type *t)
+{
 	if (dls && !json_is_object(dls))
 		return fail(L, "deadlines 必须是对象");
 	t->ndeadlines = (int)json_object_size(dls);
 	t->deadlines = calloc((size_t)t->ndeadlines + 1, sizeof *t->deadlines);
+	if (!t->deadlines)
+		return fail(L, "内存不足");
 	const char *key;
 	json_t *val;
 	int di = 0;
@@ -390,57 +445,75 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 			return fail(L, "时限 %s 不正确: %s", key, why);
 		di++;
 	}
+	return 0;
+}
 
+/* One class: code, name, its deadline and sign_within, confidential. */
+static int parse_class(struct loader *L, json_t *c, struct type_class *k)
+{
+	k->code = jstr(c, "code");
+	k->name = jstr(c, "name");
+	if (!k->code || !k->name)
+		return fail(L, "分类缺少 code 或 name");
+	char why[128];
+	json_t *dl = json_object_get(c, "deadline");
+	if (dl) {
+		if (deadline_spec_parse(dl, &k->deadline, why, sizeof why) != 0)
+			return fail(L, "分类 %s 的时限不正确: %s", k->code, why);
+		k->has_deadline = true;
+	}
+	json_t *sw = json_object_get(c, "sign_within");
+	if (sw) {
+		if (deadline_spec_parse(sw, &k->sign_within, why, sizeof why) != 0)
+			return fail(L, "分类 %s 的签收时限 sign_within 不正确: %s", k->code, why);
+		if (k->sign_within.n == 0)
+			return fail(L, "分类 %s 的签收时限 sign_within 须大于 0", k->code);
+		k->has_sign_within = true;
+	}
+	k->confidential = json_is_true(json_object_get(c, "confidential"));
+	return 0;
+}
+
+/* "classes" (non-empty) and "default_class". */
+static int parse_classes(struct loader *L, json_t *root, struct matter_type *t)
+{
 	json_t *classes = json_object_get(root, "classes");
 	if (!json_is_array(classes) || json_array_size(classes) == 0)
 		return fail(L, "缺少 classes");
 	t->nclasses = (int)json_array_size(classes);
 	t->classes = calloc((size_t)t->nclasses, sizeof *t->classes);
-	for (int i = 0; i < t->nclasses; i++) {
-		json_t *c = json_array_get(classes, (size_t)i);
-		struct type_class *k = &t->classes[i];
-		k->code = jstr(c, "code");
-		k->name = jstr(c, "name");
-		if (!k->code || !k->name)
-			return fail(L, "分类缺少 code 或 name");
-		json_t *dl = json_object_get(c, "deadline");
-		if (dl) {
-			char why[128];
-			if (deadline_spec_parse(dl, &k->deadline, why, sizeof why) != 0)
-				return fail(L, "分类 %s 的时限不正确: %s", k->code, why);
-			k->has_deadline = true;
-		}
-		json_t *sw = json_object_get(c, "sign_within");
-		if (sw) {
-			char why[128];
-			if (deadline_spec_parse(sw, &k->sign_within, why, sizeof why) != 0)
-				return fail(L, "分类 %s 的签收时限 sign_within 不正确: %s", k->code,
-				            why);
-			if (k->sign_within.n == 0)
-				return fail(L, "分类 %s 的签收时限 sign_within 须大于 0", k->code);
-			k->has_sign_within = true;
-		}
-		k->confidential = json_is_true(json_object_get(c, "confidential"));
-	}
+	if (!t->classes)
+		return fail(L, "内存不足");
+	for (int i = 0; i < t->nclasses; i++)
+		if (parse_class(L, json_array_get(classes, (size_t)i), &t->classes[i]) != 0)
+			return -1;
 	t->default_class = jstr(root, "default_class");
 	if (t->default_class && !type_class(t, t->default_class))
 		return fail(L, "default_class 不是已定义的分类");
+	return 0;
+}
+
+/* "channels" and "default_channel". */
+static int parse_channels(struct loader *L, json_t *root, struct matter_type *t)
+{
 	if (str_list(L, json_object_get(root, "channels"), "channels", &t->channels,
 	             &t->nchannels) != 0)
 		return -1;
 	t->default_channel = jstr(root, "default_channel");
 	if (t->default_channel && !type_has_channel(t, t->default_channel))
 		return fail(L, "default_channel 不在 channels 中");
-	json_t *warn = json_object_get(root, "warn_before_ms");
-	t->warn_before_ms = json_is_integer(warn) ? json_integer_value(warn) : 4 * 3600 * 1000;
+	return 0;
+}
 
-	if (parse_fields(L, json_object_get(root, "fields"), NULL, &t->fields, &t->nfields) != 0)
-		return -1;
-	json_t *actions = json_object_get(root, "actions");
+/* "actions": each parsed, no code twice. */
+static int parse_actions(struct loader *L, json_t *actions, struct matter_type *t)
+{
 	if (!json_is_array(actions))
 		return fail(L, "缺少 actions");
 	t->nactions = (int)json_array_size(actions);
 	t->actions = calloc((size_t)t->nactions + 1, sizeof *t->actions);
+	if (!t->actions)
+		return fail(L, "内存不足");
 	for (int i = 0; i < t->nactions; i++) {
 		if (parse_action(L, json_array_get(actions, (size_t)i), t, &t->actions[i]) != 0)
 			return -1;
@@ -448,6 +521,119 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 			if (!strcmp(t->actions[j].code, t->actions[i].code))
 				return fail(L, "动作 %s 重复定义", t->actions[i].code);
 	}
+	return 0;
+}
+
+/* The phases as "assignment_statuses" names them, in enum asg_phase order. */
+static const char *const asg_phase_names[ASG_PHASES] = {"open", "signed", "done", "cancelled"};
+
+/* The mapping of a type without "assignment_statuses": the engine's own
+ * names. New assignments start as "pending" (ST_ASG_INSERT), so a type's
+ * own mapping must name it too. */
+static const struct asg_status asg_default_statuses[] = {
+    {"pending", ASG_OPEN},
+    {"signed", ASG_SIGNED},
+    {"done", ASG_DONE},
+    {"cancelled", ASG_CANCELLED},
+};
+#define ASG_INITIAL_STATUS "pending"
+
+/* Fills t->asg_statuses from "assignment_statuses" (or the default). */
+static int asg_statuses_read(struct loader *L, json_t *map, struct matter_type *t)
+{
+	size_t n = map ? json_object_size(map)
+	               : sizeof asg_default_statuses / sizeof asg_default_statuses[0];
+	t->asg_statuses = calloc(n ? n : 1, sizeof *t->asg_statuses);
+	if (!t->asg_statuses)
+		return fail(L, "内存不足");
+	if (!map) {
+		memcpy(t->asg_statuses, asg_default_statuses, sizeof asg_default_statuses);
+		t->nasg_statuses = (int)n;
+		return 0;
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(map, key, val)
+	{
+		int p = 0;
+		while (p < ASG_PHASES && !(json_is_string(val) &&
+		                           !strcmp(json_string_value(val), asg_phase_names[p])))
+			p++;
+		if (p == ASG_PHASES)
+			return fail(
+			    L, "assignment_statuses.%s 必须是 open、signed、done 或 cancelled 之一",
+			    key);
+		t->asg_statuses[t->nasg_statuses++] = (struct asg_status){key, (enum asg_phase)p};
+	}
+	return 0;
+}
+
+/* Each action's assignment_from, assignment_to and approval.assignment_to
+ * is a status of the mapping. */
+static int asg_statuses_check_actions(struct loader *L, const struct matter_type *t)
+{
+	for (int i = 0; i < t->nactions; i++) {
+		const struct type_action *a = &t->actions[i];
+		const char *bad = NULL;
+		for (int j = 0; j < a->nasg_from && !bad; j++)
+			if (!type_asg_status_known(t, a->asg_from[j]))
+				bad = a->asg_from[j];
+		if (!bad && a->asg_to && !type_asg_status_known(t, a->asg_to))
+			bad = a->asg_to;
+		if (!bad && a->approval_to && !type_asg_status_known(t, a->approval_to))
+			bad = a->approval_to;
+		if (bad)
+			return fail(L, "动作 %s 的承办任务状态 %s 不在 assignment_statuses 中",
+			            a->code, bad);
+	}
+	return 0;
+}
+
+/* "assignment_statuses": {"name": "open"|"signed"|"done"|"cancelled"}, with
+ * "pending" (where every assignment starts) open, and exactly one name each
+ * for signed, done and cancelled, the names the engine writes. */
+static int parse_asg_statuses(struct loader *L, json_t *map, struct matter_type *t)
+{
+	if (map && (!json_is_object(map) || json_object_size(map) == 0))
+		return fail(L, "assignment_statuses 必须是非空对象");
+	if (asg_statuses_read(L, map, t) != 0)
+		return -1;
+	for (int i = 0; i < t->nasg_statuses; i++) {
+		const struct asg_status *s = &t->asg_statuses[i];
+		if (s->phase == ASG_OPEN)
+			continue;
+		if (t->asg_status_of[s->phase])
+			return fail(L, "assignment_statuses 中 %s 与 %s 都是 %s，只能有一个",
+			            t->asg_status_of[s->phase], s->code, asg_phase_names[s->phase]);
+		t->asg_status_of[s->phase] = s->code;
+	}
+	for (int p = ASG_SIGNED; p < ASG_PHASES; p++)
+		if (!t->asg_status_of[p])
+			return fail(L, "assignment_statuses 缺少映射为 %s 的状态",
+			            asg_phase_names[p]);
+	if (!type_asg_status_known(t, ASG_INITIAL_STATUS) ||
+	    type_asg_phase(t, ASG_INITIAL_STATUS) != ASG_OPEN)
+		return fail(L, "assignment_statuses.%s 必须是 open（新派的承办任务从它开始）",
+		            ASG_INITIAL_STATUS);
+	return map ? asg_statuses_check_actions(L, t) : 0;
+}
+
+static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
+{
+	t->json = root;
+	if (!json_is_object(root))
+		return fail(L, "类型定义必须是 JSON 对象");
+	if (parse_identity(L, root, t) != 0 ||
+	    parse_states(L, json_object_get(root, "states"), t) != 0 ||
+	    parse_deadlines(L, json_object_get(root, "deadlines"), t) != 0 ||
+	    parse_classes(L, root, t) != 0 || parse_channels(L, root, t) != 0)
+		return -1;
+	json_t *warn = json_object_get(root, "warn_before_ms");
+	t->warn_before_ms = json_is_integer(warn) ? json_integer_value(warn) : 4 * 3600 * 1000;
+	if (parse_fields(L, json_object_get(root, "fields"), NULL, &t->fields, &t->nfields) != 0 ||
+	    parse_actions(L, json_object_get(root, "actions"), t) != 0 ||
+	    parse_asg_statuses(L, json_object_get(root, "assignment_statuses"), t) != 0)
+		return -1;
 	return 0;
 }
 
@@ -475,6 +661,7 @@ static void type_release(struct matter_type *t)
 	free(t->channels);
 	free(t->fields);
 	free(t->deadlines);
+	free(t->asg_statuses);
 	json_decref(t->json);
 }
 

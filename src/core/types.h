@@ -23,7 +23,14 @@
  *   approval        {"org_setting": S, "assignment_to": X}: when the
  *                   assignment's org has settings.S = true, the assignment
  *                   goes to X (awaiting the unit lead) instead
- * C code never switches on a type's or action's name.
+ *
+ * "assignment_statuses" maps each assignment status name the type uses onto
+ * what the engine knows of it (enum asg_phase), e.g. {"pending": "open",
+ * "signed": "signed", "done": "done", "cancelled": "cancelled",
+ * "return_requested": "open"}. Without it the names are the engine's own
+ * (asg_default_statuses in types.c: pending, signed, done, cancelled).
+ * C code never switches on a type's or action's name, nor on an
+ * assignment status name: it asks type_asg_phase().
  */
 #ifndef CIVICLOOP_CORE_TYPES_H
 #define CIVICLOOP_CORE_TYPES_H
@@ -137,6 +144,24 @@ struct type_action {
 	const char *approval_to;      /* ... to this status instead of assignment_to */
 };
 
+/* What the engine needs to know about an assignment's status. */
+enum asg_phase {
+	ASG_OPEN,      /* live, not done, not (yet) signed for: waiting to be signed
+	                * for, or on a request; any name the type does not map */
+	ASG_SIGNED,    /* signed for and worked on: moving an assignment here records
+	                * signed_at and ends its sign-for timer */
+	ASG_DONE,      /* its part is done: done_at set, its timers stop; 发回重办
+	                * (reopen_assignments) takes done ones back to work */
+	ASG_CANCELLED, /* no longer the unit's part: not live, its timers stop */
+};
+#define ASG_PHASES 4
+
+/* One entry of the type's "assignment_statuses". */
+struct asg_status {
+	const char *code; /* borrowed from the type json, or a static default */
+	enum asg_phase phase;
+};
+
 struct named_deadline {
 	const char *name;
 	struct deadline_spec spec;
@@ -161,6 +186,11 @@ struct matter_type {
 	struct named_deadline *deadlines;
 	int ndeadlines;
 	int64_t warn_before_ms;
+	struct asg_status *asg_statuses; /* "assignment_statuses" (owned array) */
+	int nasg_statuses;
+	/* the one name of each phase but ASG_OPEN, written when the engine moves
+	 * an assignment there by itself (cancelling, reopening) */
+	const char *asg_status_of[ASG_PHASES];
 	json_t *json;          /* the definition, as served by GET /api/v1/types/{type} */
 	struct type_data data; /* rates, queues, auto_urge, … (type_data.h) */
 };
@@ -187,6 +217,10 @@ const struct type_class *type_class(const struct matter_type *t, const char *cod
 const struct type_state *type_state(const struct matter_type *t, const char *code);
 const struct type_field *type_field(const struct matter_type *t, const char *name);
 const struct deadline_spec *type_deadline(const struct matter_type *t, const char *name);
+/* What status name s of the type's assignments means (ASG_OPEN if unmapped). */
+enum asg_phase type_asg_phase(const struct matter_type *t, const char *s);
+/* The type's name for phase p (NULL for ASG_OPEN, which may have several). */
+const char *type_asg_status(const struct matter_type *t, enum asg_phase p);
 bool type_has_channel(const struct matter_type *t, const char *channel);
 bool str_in(const char *s, const char *const *list, int n);
 

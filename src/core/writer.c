@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/thread.h"
 #include "util/timeutil.h"
 
 /* A checkpoint is signed when this many events have been appended since the
@@ -201,11 +202,7 @@ void writer_stop(struct writer *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->stopping = true;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
+	thread_stop(w->thread, &w->mu, &w->cv, &w->stopping);
 	/* a final checkpoint so a clean shutdown leaves the head signed */
 	if (w->chain.seq != w->last_checkpoint_seq && store_exec(w->conn, ST_BEGIN) == STORE_OK) {
 		if (chain_checkpoint(w->conn, &w->chain, &w->app->keys, time_now_ms()) == 0)

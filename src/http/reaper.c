@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/thread.h"
 #include "util/timeutil.h"
 
 struct conn_watch {
@@ -123,11 +124,7 @@ void reaper_stop(struct reaper *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
+	thread_stop(s->thread, &s->mu, &s->cv, &s->stopping);
 	/* MHD has closed every connection by now, freeing each watch */
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);

@@ -424,6 +424,27 @@ static void test_scheduler_exactly_once(void **state)
 	assert_int_equal(scheduler_run_once(&f->app, f->reader, now + 25 * MS_PER_HOUR), 0);
 }
 
+/* The hotline's assignment statuses mean what the engine did with their
+ * names before "assignment_statuses": only "signed" records signing for. */
+static void test_asg_phases(void **state)
+{
+	struct fx *f = *state;
+	const struct matter_type *t = types_find(f->app.types, "hotline");
+	assert_non_null(t);
+	assert_int_equal(type_asg_phase(t, "pending"), ASG_OPEN);
+	assert_int_equal(type_asg_phase(t, "signed"), ASG_SIGNED);
+	assert_int_equal(type_asg_phase(t, "return_requested"), ASG_OPEN);
+	assert_int_equal(type_asg_phase(t, "extension_requested"), ASG_OPEN);
+	assert_int_equal(type_asg_phase(t, "approval_pending"), ASG_OPEN);
+	assert_int_equal(type_asg_phase(t, "done"), ASG_DONE);
+	assert_int_equal(type_asg_phase(t, "cancelled"), ASG_CANCELLED);
+	assert_int_equal(type_asg_phase(t, "no_such_status"), ASG_OPEN);
+	assert_string_equal(type_asg_status(t, ASG_CANCELLED), "cancelled");
+	assert_string_equal(type_asg_status(t, ASG_SIGNED), "signed");
+	assert_string_equal(type_asg_status(t, ASG_DONE), "done");
+	assert_null(type_asg_status(t, ASG_OPEN));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +457,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_chain_verify, fx_setup, fx_teardown),
 	    cmocka_unit_test(test_permissions),
 	    cmocka_unit_test_setup_teardown(test_scheduler_exactly_once, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_asg_phases, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,54 @@
+/*
+ * What type_data.c and type_data_rates.c share while loading one type's
+ * blocks (type_data.h): the loading state and the checks every block uses.
+ * Not for other modules. Each check writes "FILE: KEY: what is wrong" into
+ * the loader's error buffer and returns -1, or returns 0.
+ */
+#ifndef CIVICLOOP_CORE_TYPE_DATA_INT_H
+#define CIVICLOOP_CORE_TYPE_DATA_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct matter_type;
+struct type_action;
+struct type_registry;
+
+/* One type_data_load() in progress. */
+struct tdl {
+	const char *file; /* the type's file, for messages */
+	char *err;        /* the message of the first fault, errcap bytes */
+	size_t errcap;
+	const struct type_registry *r;
+	struct matter_type *t; /* the type being loaded; its data filled in */
+};
+
+/* "file: key: message"; returns -1. */
+__attribute__((format(printf, 3, 4))) int tdl_bad(struct tdl *L, const char *key, const char *fmt,
+                                                  ...);
+/* key + "." + sub into buf (for messages); returns buf. */
+const char *tdl_subkey(char *buf, size_t cap, const char *key, const char *sub);
+/* A name usable in a JSON path and a query parameter: 1–64 of [A-Za-z0-9_]. */
+bool tdl_name_ok(const char *s);
+/* o must be an object whose keys are all in allowed[0..n). */
+int tdl_only_keys(struct tdl *L, json_t *o, const char *key, const char *const *allowed, size_t n);
+/* Does action a (its to, to_when_all_done or a branch) lead to state s? */
+bool tdl_action_leads_to(const struct type_action *a, const char *s);
+/* The state named by o[sub] into *out: it must exist, be reached by some
+ * action, and be final when final is set (*out NULL when absent and not
+ * required). */
+int tdl_get_state(struct tdl *L, json_t *o, const char *key, const char *sub, bool required,
+                  bool final, const char **out);
+/* The action named by o[sub] into *out (NULL when absent and not required). */
+int tdl_get_action(struct tdl *L, json_t *o, const char *key, const char *sub, bool required,
+                   const struct type_action **out);
+/* o[sub], when present, a non-empty array of states (final ones when final)
+ * or of actions, into *out (NULL when absent). */
+int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, bool states,
+                 bool final, json_t **out);
+
+/* The "rates" block (type_data_rates.c); o NULL when the type has none. */
+int tdl_load_rates(struct tdl *L, json_t *o);
+
+#endif
