@@ -1,5 +1,9 @@
-/* Loading and validating matter-type definitions (types.h). */
+/* Loading and validating matter-type definitions (types.h): the files, a
+ * type's identity, states, deadlines, classes, channels and assignment
+ * statuses, and the lookups the engine makes. Actions (fields, effects,
+ * conditions, moves) are read by types_actions.c. */
 #include "core/types.h"
+#include "core/types_int.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -9,14 +13,7 @@
 
 #define TYPES_MAX 64
 
-struct loader {
-	effect_lookup_fn effect_index; /* the engine's effect names (types_load_dir) */
-	const char *file;
-	char *err;
-	size_t errcap;
-};
-
-__attribute__((format(printf, 2, 3))) static int fail(struct loader *L, const char *fmt, ...)
+int tl_fail(struct loader *L, const char *fmt, ...)
 {
 	char msg[384];
 	va_list ap;
@@ -27,28 +24,28 @@ __attribute__((format(printf, 2, 3))) static int fail(struct loader *L, const ch
 	return -1;
 }
 
-static const char *jstr(json_t *o, const char *key)
+const char *tl_jstr(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static int str_list(struct loader *L, json_t *arr, const char *what, const char ***out, int *n)
+int tl_str_list(struct loader *L, json_t *arr, const char *what, const char ***out, int *n)
 {
 	*out = NULL;
 	*n = 0;
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
-		return fail(L, "%s 必须是字符串数组", what);
+		return tl_fail(L, "%s 必须是字符串数组", what);
 	size_t len = json_array_size(arr);
 	*out = calloc(len ? len : 1, sizeof **out);
 	if (!*out)
-		return fail(L, "内存不足");
+		return tl_fail(L, "内存不足");
 	for (size_t i = 0; i < len; i++) {
 		json_t *v = json_array_get(arr, i);
 		if (!json_is_string(v))
-			return fail(L, "%s 的第 %zu 项不是字符串", what, i + 1);
+			return tl_fail(L, "%s 的第 %zu 项不是字符串", what, i + 1);
 		(*out)[i] = json_string_value(v);
 	}
 	*n = (int)len;
@@ -71,7 +68,7 @@ static const struct asg_status *asg_status_find(const struct matter_type *t, con
 	return NULL;
 }
 
-static bool type_asg_status_known(const struct matter_type *t, const char *s)
+bool type_asg_status_known(const struct matter_type *t, const char *s)
 {
 	return asg_status_find(t, s) != NULL;
 }
@@ -87,316 +84,17 @@ const char *type_asg_status(const struct matter_type *t, enum asg_phase p)
 	return (unsigned)p < ASG_PHASES ? t->asg_status_of[p] : NULL;
 }
 
-static const struct {
-	const char *name;
-	enum field_kind kind;
-	int max;
-} field_kinds[] = {
-    {"string", FK_STRING, 200}, {"text", FK_TEXT, 8000}, {"int", FK_INT, 0},
-    {"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
-    {"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
-};
-
-static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
-                       struct type_field *f)
-{
-	if (!json_is_object(o))
-		return fail(L, "字段定义必须是对象");
-	f->name = jstr(o, "name");
-	if (!f->name || !*f->name)
-		return fail(L, "字段缺少 name");
-	const struct type_field *base = t ? type_field(t, f->name) : NULL;
-	const char *kind = jstr(o, "type");
-	if (base && !kind) {
-		*f = *base;
-	} else {
-		if (!kind)
-			kind = "string";
-		size_t i;
-		for (i = 0; i < sizeof field_kinds / sizeof field_kinds[0]; i++)
-			if (!strcmp(field_kinds[i].name, kind))
-				break;
-		if (i == sizeof field_kinds / sizeof field_kinds[0])
-			return fail(L, "字段 %s 的类型 %s 不认识", f->name, kind);
-		f->kind = field_kinds[i].kind;
-		f->max = field_kinds[i].max;
-		f->label = jstr(o, "label");
-	}
-	f->name = jstr(o, "name");
-	f->required = json_is_true(json_object_get(o, "required"));
-	json_t *max = json_object_get(o, "max");
-	if (max) {
-		if (!json_is_integer(max) || json_integer_value(max) < 1 ||
-		    json_integer_value(max) > 100000)
-			return fail(L, "字段 %s 的 max 必须是 1–100000 的整数", f->name);
-		f->max = (int)json_integer_value(max);
-	}
-	json_t *min = json_object_get(o, "min");
-	if (min) {
-		if (!json_is_integer(min) || json_integer_value(min) < 0 ||
-		    json_integer_value(min) > 100000)
-			return fail(L, "字段 %s 的 min 必须是 0–100000 的整数", f->name);
-		f->min = (int)json_integer_value(min);
-	}
-	json_t *values = json_object_get(o, "values");
-	if (values)
-		f->values = values;
-	if (f->kind == FK_ENUM) {
-		if (!json_is_array(f->values) || json_array_size(f->values) == 0)
-			return fail(L, "枚举字段 %s 缺少 values", f->name);
-		for (size_t i = 0; i < json_array_size(f->values); i++)
-			if (!json_is_string(json_array_get(f->values, i)))
-				return fail(L, "枚举字段 %s 的 values 必须是字符串", f->name);
-	}
-	return 0;
-}
-
-static int parse_fields(struct loader *L, json_t *arr, const struct matter_type *t,
-                        struct type_field **out, int *n)
-{
-	*out = NULL;
-	*n = 0;
-	if (!arr)
-		return 0;
-	if (!json_is_array(arr))
-		return fail(L, "fields 必须是数组");
-	size_t len = json_array_size(arr);
-	*out = calloc(len ? len : 1, sizeof **out);
-	if (!*out)
-		return fail(L, "内存不足");
-	for (size_t i = 0; i < len; i++) {
-		if (parse_field(L, json_array_get(arr, i), t, &(*out)[i]) != 0)
-			return -1;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp((*out)[j].name, (*out)[i].name))
-				return fail(L, "字段 %s 重复定义", (*out)[i].name);
-	}
-	*n = (int)len;
-	return 0;
-}
-
-static int parse_effects(struct loader *L, json_t *arr, const char *where, struct type_effect **out,
-                         int *n)
-{
-	*out = NULL;
-	*n = 0;
-	if (!arr)
-		return 0;
-	if (!json_is_array(arr))
-		return fail(L, "%s 的 effects 必须是数组", where);
-	size_t len = json_array_size(arr);
-	*out = calloc(len ? len : 1, sizeof **out);
-	if (!*out)
-		return fail(L, "内存不足");
-	for (size_t i = 0; i < len; i++) {
-		json_t *o = json_array_get(arr, i);
-		struct type_effect *e = &(*out)[i];
-		e->name = json_is_object(o) ? jstr(o, "effect") : NULL;
-		if (!e->name)
-			return fail(L, "%s 的第 %zu 个 effect 缺少 effect 名", where, i + 1);
-		e->index = L->effect_index(e->name);
-		if (e->index < 0)
-			return fail(L, "%s 引用了不存在的 effect %s", where, e->name);
-		e->params = o;
-	}
-	*n = (int)len;
-	return 0;
-}
-
-static int check_state(struct loader *L, const struct matter_type *t, const char *s,
-                       const char *where)
-{
-	if (s && !type_state(t, s))
-		return fail(L, "%s 引用了不存在的状态 %s", where, s);
-	return 0;
-}
-
-static int parse_cond(struct loader *L, json_t *o, const char *where, struct type_cond *c)
-{
-	static const char *const attrs[] = {"channel", "class", "status"};
-	if (!json_is_object(o))
-		return fail(L, "%s 的条件必须是对象", where);
-	c->in = json_object_get(o, "in");
-	c->not_in = json_object_get(o, "not_in");
-	json_t *n = json_object_get(o, "open_assignments");
-	json_t *any = json_object_get(o, "any_assignment");
-	if ((c->name = jstr(o, "field")))
-		c->subject = COND_BODY;
-	else if ((c->name = jstr(o, "case_field")))
-		c->subject = COND_CASE_FIELD;
-	else if ((c->name = jstr(o, "case"))) {
-		c->subject = COND_CASE;
-		if (!str_in(c->name, attrs, 3))
-			return fail(L, "%s 的条件 case 只能是 channel、class 或 status", where);
-	} else if (n) {
-		c->subject = COND_OPEN_ASG;
-		if (!json_is_integer(n) || json_integer_value(n) < 0)
-			return fail(L, "%s 的 open_assignments 必须是非负整数", where);
-		c->count = (int)json_integer_value(n);
-		return 0;
-	} else if (any) {
-		c->subject = COND_ANY_ASG;
-		if (!json_is_array(any) || json_array_size(any) == 0)
-			return fail(L, "%s 的 any_assignment 必须是非空数组", where);
-		c->in = any;
-		return 0;
-	} else {
-		return fail(
-		    L, "%s 的条件缺少 field、case_field、case、open_assignments 或 any_assignment",
-		    where);
-	}
-	if (!!json_is_array(c->in) == !!json_is_array(c->not_in))
-		return fail(L, "%s 的条件需要 in 或 not_in 之一（数组）", where);
-	return 0;
-}
-
-/* "if" / "when": one condition object or an array of them (all must hold). */
-static int parse_conds(struct loader *L, json_t *v, const char *where, struct type_cond **out,
-                       int *n)
-{
-	*out = NULL;
-	*n = 0;
-	if (!v)
-		return 0;
-	size_t len = json_is_array(v) ? json_array_size(v) : 1;
-	if (len == 0)
-		return fail(L, "%s 的条件列表不能为空", where);
-	*out = calloc(len, sizeof **out);
-	if (!*out)
-		return fail(L, "内存不足");
-	*n = (int)len;
-	for (size_t i = 0; i < len; i++)
-		if (parse_cond(L, json_is_array(v) ? json_array_get(v, i) : v, where, &(*out)[i]))
-			return -1;
-	return 0;
-}
-
-/* The action's from, roles, to, "on" and assignment_from / assignment_to. */
-static int parse_action_moves(struct loader *L, json_t *o, const struct matter_type *t,
-                              struct type_action *a, const char *where)
-{
-	if (str_list(L, json_object_get(o, "from"), "from", &a->from, &a->nfrom) != 0 ||
-	    str_list(L, json_object_get(o, "roles"), "roles", &a->roles, &a->nroles) != 0 ||
-	    str_list(L, json_object_get(o, "assignment_from"), "assignment_from", &a->asg_from,
-	             &a->nasg_from) != 0)
-		return -1;
-	if (a->nfrom == 0 || a->nroles == 0)
-		return fail(L, "%s 必须有 from 和 roles", where);
-	for (int i = 0; i < a->nfrom; i++)
-		if (check_state(L, t, a->from[i], where) != 0)
-			return -1;
-	a->to = jstr(o, "to");
-	a->to_when_all_done = jstr(o, "to_when_all_done");
-	if (check_state(L, t, a->to, where) || check_state(L, t, a->to_when_all_done, where))
-		return -1;
-	const char *on = jstr(o, "on");
-	if (on && strcmp(on, "assignment") && strcmp(on, "case"))
-		return fail(L, "%s 的 on 只能是 case 或 assignment", where);
-	a->on_assignment = on && !strcmp(on, "assignment");
-	a->asg_to = jstr(o, "assignment_to");
-	if (a->on_assignment && (a->nasg_from == 0 || !a->asg_to))
-		return fail(L, "%s 作用于承办任务，必须有 assignment_from 和 assignment_to", where);
-	return 0;
-}
-
-/* "branches": the last one without a condition. */
-static int parse_branches(struct loader *L, json_t *branches, const struct matter_type *t,
-                          struct type_action *a, const char *where)
-{
-	if (!branches)
-		return 0;
-	if (!json_is_array(branches) || json_array_size(branches) == 0)
-		return fail(L, "%s 的 branches 必须是非空数组", where);
-	a->nbranches = (int)json_array_size(branches);
-	a->branches = calloc((size_t)a->nbranches, sizeof *a->branches);
-	if (!a->branches)
-		return fail(L, "内存不足");
-	for (int i = 0; i < a->nbranches; i++) {
-		json_t *b = json_array_get(branches, (size_t)i);
-		struct type_branch *br = &a->branches[i];
-		if (parse_conds(L, json_object_get(b, "if"), where, &br->conds, &br->nconds))
-			return -1;
-		br->to = jstr(b, "to");
-		if (check_state(L, t, br->to, where))
-			return -1;
-		if (parse_effects(L, json_object_get(b, "effects"), where, &br->effects,
-		                  &br->neffects) != 0)
-			return -1;
-	}
-	if (a->branches[a->nbranches - 1].nconds)
-		return fail(L, "%s 的最后一个分支必须没有条件", where);
-	return 0;
-}
-
-/* "guards": each with a message and a non-empty "when". */
-static int parse_guards(struct loader *L, json_t *guards, struct type_action *a, const char *where)
-{
-	if (!guards)
-		return 0;
-	if (!json_is_array(guards) || json_array_size(guards) == 0)
-		return fail(L, "%s 的 guards 必须是非空数组", where);
-	a->nguards = (int)json_array_size(guards);
-	a->guards = calloc((size_t)a->nguards, sizeof *a->guards);
-	if (!a->guards)
-		return fail(L, "内存不足");
-	for (int i = 0; i < a->nguards; i++) {
-		json_t *g = json_array_get(guards, (size_t)i);
-		struct type_guard *gd = &a->guards[i];
-		if (!json_is_object(g) || !(gd->message = jstr(g, "message")))
-			return fail(L, "%s 的 guard 需要 message", where);
-		if (parse_conds(L, json_object_get(g, "when"), where, &gd->conds, &gd->nconds))
-			return -1;
-		if (gd->nconds == 0)
-			return fail(L, "%s 的 guard 需要 when", where);
-	}
-	return 0;
-}
-
-static int parse_action(struct loader *L, json_t *o, struct matter_type *t, struct type_action *a)
-{
-	if (!json_is_object(o) || !(a->code = jstr(o, "code")) || !(a->name = jstr(o, "name")))
-		return fail(L, "动作缺少 code 或 name");
-	char where[96];
-	snprintf(where, sizeof where, "动作 %s", a->code);
-	if (parse_action_moves(L, o, t, a, where) != 0)
-		return -1;
-	json_t *within = json_object_get(o, "within");
-	if (within) {
-		a->within_deadline = jstr(within, "deadline");
-		if (!a->within_deadline || !type_deadline(t, a->within_deadline))
-			return fail(L, "%s 的 within.deadline 不是已定义的时限", where);
-	}
-	if (parse_fields(L, json_object_get(o, "fields"), t, &a->fields, &a->nfields) != 0 ||
-	    parse_effects(L, json_object_get(o, "effects"), where, &a->effects, &a->neffects) !=
-	        0 ||
-	    parse_branches(L, json_object_get(o, "branches"), t, a, where) != 0 ||
-	    parse_guards(L, json_object_get(o, "guards"), a, where) != 0)
-		return -1;
-	a->before_due = json_is_true(json_object_get(o, "before_due"));
-	a->internal = json_is_false(json_object_get(o, "public"));
-	json_t *appr = json_object_get(o, "approval");
-	if (appr) {
-		a->approval_setting = jstr(appr, "org_setting");
-		a->approval_to = jstr(appr, "assignment_to");
-		if (!a->on_assignment || !a->approval_setting || !a->approval_to)
-			return fail(
-			    L, "%s 的 approval 需要 org_setting 和 assignment_to，且作用于承办任务",
-			    where);
-	}
-	return 0;
-}
-
 /* code, name and number_prefix (two capital letters). */
 static int parse_identity(struct loader *L, json_t *root, struct matter_type *t)
 {
-	t->code = jstr(root, "code");
-	t->name = jstr(root, "name");
-	t->prefix = jstr(root, "number_prefix");
+	t->code = tl_jstr(root, "code");
+	t->name = tl_jstr(root, "name");
+	t->prefix = tl_jstr(root, "number_prefix");
 	if (!t->code || !t->name || !t->prefix)
-		return fail(L, "缺少 code、name 或 number_prefix");
+		return tl_fail(L, "缺少 code、name 或 number_prefix");
 	if (strlen(t->prefix) != 2 || t->prefix[0] < 'A' || t->prefix[0] > 'Z' ||
 	    t->prefix[1] < 'A' || t->prefix[1] > 'Z')
-		return fail(L, "number_prefix 必须是两个大写字母");
+		return tl_fail(L, "number_prefix 必须是两个大写字母");
 	return 0;
 }
 
@@ -404,24 +102,24 @@ static int parse_identity(struct loader *L, json_t *root, struct matter_type *t)
 static int parse_states(struct loader *L, json_t *states, struct matter_type *t)
 {
 	if (!json_is_array(states) || json_array_size(states) == 0)
-		return fail(L, "缺少 states");
+		return tl_fail(L, "缺少 states");
 	t->nstates = (int)json_array_size(states);
 	t->states = calloc((size_t)t->nstates, sizeof *t->states);
 	if (!t->states)
-		return fail(L, "内存不足");
+		return tl_fail(L, "内存不足");
 	int initial = 0;
 	for (int i = 0; i < t->nstates; i++) {
 		json_t *s = json_array_get(states, (size_t)i);
-		t->states[i].code = jstr(s, "code");
-		t->states[i].name = jstr(s, "name");
+		t->states[i].code = tl_jstr(s, "code");
+		t->states[i].name = tl_jstr(s, "name");
 		t->states[i].initial = json_is_true(json_object_get(s, "initial"));
 		t->states[i].final = json_is_true(json_object_get(s, "final"));
 		if (!t->states[i].code || !t->states[i].name)
-			return fail(L, "状态缺少 code 或 name");
+			return tl_fail(L, "状态缺少 code 或 name");
 		initial += t->states[i].initial;
 	}
 	if (initial != 1)
-		return fail(L, "必须恰好有一个 initial 状态");
+		return tl_fail(L, "必须恰好有一个 initial 状态");
 	return 0;
 }
 
@@ -429,11 +127,11 @@ static int parse_states(struct loader *L, json_t *states, struct matter_type *t)
 static int parse_deadlines(struct loader *L, json_t *dls, struct matter_type *t)
 {
 	if (dls && !json_is_object(dls))
-		return fail(L, "deadlines 必须是对象");
+		return tl_fail(L, "deadlines 必须是对象");
 	t->ndeadlines = (int)json_object_size(dls);
 	t->deadlines = calloc((size_t)t->ndeadlines + 1, sizeof *t->deadlines);
 	if (!t->deadlines)
-		return fail(L, "内存不足");
+		return tl_fail(L, "内存不足");
 	const char *key;
 	json_t *val;
 	int di = 0;
@@ -442,7 +140,7 @@ static int parse_deadlines(struct loader *L, json_t *dls, struct matter_type *t)
 		char why[128];
 		t->deadlines[di].name = key;
 		if (deadline_spec_parse(val, &t->deadlines[di].spec, why, sizeof why) != 0)
-			return fail(L, "时限 %s 不正确: %s", key, why);
+			return tl_fail(L, "时限 %s 不正确: %s", key, why);
 		di++;
 	}
 	return 0;
@@ -451,23 +149,24 @@ static int parse_deadlines(struct loader *L, json_t *dls, struct matter_type *t)
 /* One class: code, name, its deadline and sign_within, confidential. */
 static int parse_class(struct loader *L, json_t *c, struct type_class *k)
 {
-	k->code = jstr(c, "code");
-	k->name = jstr(c, "name");
+	k->code = tl_jstr(c, "code");
+	k->name = tl_jstr(c, "name");
 	if (!k->code || !k->name)
-		return fail(L, "分类缺少 code 或 name");
+		return tl_fail(L, "分类缺少 code 或 name");
 	char why[128];
 	json_t *dl = json_object_get(c, "deadline");
 	if (dl) {
 		if (deadline_spec_parse(dl, &k->deadline, why, sizeof why) != 0)
-			return fail(L, "分类 %s 的时限不正确: %s", k->code, why);
+			return tl_fail(L, "分类 %s 的时限不正确: %s", k->code, why);
 		k->has_deadline = true;
 	}
 	json_t *sw = json_object_get(c, "sign_within");
 	if (sw) {
 		if (deadline_spec_parse(sw, &k->sign_within, why, sizeof why) != 0)
-			return fail(L, "分类 %s 的签收时限 sign_within 不正确: %s", k->code, why);
+			return tl_fail(L, "分类 %s 的签收时限 sign_within 不正确: %s", k->code,
+			               why);
 		if (k->sign_within.n == 0)
-			return fail(L, "分类 %s 的签收时限 sign_within 须大于 0", k->code);
+			return tl_fail(L, "分类 %s 的签收时限 sign_within 须大于 0", k->code);
 		k->has_sign_within = true;
 	}
 	k->confidential = json_is_true(json_object_get(c, "confidential"));
@@ -479,29 +178,29 @@ static int parse_classes(struct loader *L, json_t *root, struct matter_type *t)
 {
 	json_t *classes = json_object_get(root, "classes");
 	if (!json_is_array(classes) || json_array_size(classes) == 0)
-		return fail(L, "缺少 classes");
+		return tl_fail(L, "缺少 classes");
 	t->nclasses = (int)json_array_size(classes);
 	t->classes = calloc((size_t)t->nclasses, sizeof *t->classes);
 	if (!t->classes)
-		return fail(L, "内存不足");
+		return tl_fail(L, "内存不足");
 	for (int i = 0; i < t->nclasses; i++)
 		if (parse_class(L, json_array_get(classes, (size_t)i), &t->classes[i]) != 0)
 			return -1;
-	t->default_class = jstr(root, "default_class");
+	t->default_class = tl_jstr(root, "default_class");
 	if (t->default_class && !type_class(t, t->default_class))
-		return fail(L, "default_class 不是已定义的分类");
+		return tl_fail(L, "default_class 不是已定义的分类");
 	return 0;
 }
 
 /* "channels" and "default_channel". */
 static int parse_channels(struct loader *L, json_t *root, struct matter_type *t)
 {
-	if (str_list(L, json_object_get(root, "channels"), "channels", &t->channels,
-	             &t->nchannels) != 0)
+	if (tl_str_list(L, json_object_get(root, "channels"), "channels", &t->channels,
+	                &t->nchannels) != 0)
 		return -1;
-	t->default_channel = jstr(root, "default_channel");
+	t->default_channel = tl_jstr(root, "default_channel");
 	if (t->default_channel && !type_has_channel(t, t->default_channel))
-		return fail(L, "default_channel 不在 channels 中");
+		return tl_fail(L, "default_channel 不在 channels 中");
 	return 0;
 }
 
@@ -509,17 +208,18 @@ static int parse_channels(struct loader *L, json_t *root, struct matter_type *t)
 static int parse_actions(struct loader *L, json_t *actions, struct matter_type *t)
 {
 	if (!json_is_array(actions))
-		return fail(L, "缺少 actions");
+		return tl_fail(L, "缺少 actions");
 	t->nactions = (int)json_array_size(actions);
 	t->actions = calloc((size_t)t->nactions + 1, sizeof *t->actions);
 	if (!t->actions)
-		return fail(L, "内存不足");
+		return tl_fail(L, "内存不足");
 	for (int i = 0; i < t->nactions; i++) {
-		if (parse_action(L, json_array_get(actions, (size_t)i), t, &t->actions[i]) != 0)
+		if (types_parse_action(L, json_array_get(actions, (size_t)i), t, &t->actions[i]) !=
+		    0)
 			return -1;
 		for (int j = 0; j < i; j++)
 			if (!strcmp(t->actions[j].code, t->actions[i].code))
-				return fail(L, "动作 %s 重复定义", t->actions[i].code);
+				return tl_fail(L, "动作 %s 重复定义", t->actions[i].code);
 	}
 	return 0;
 }
@@ -545,7 +245,7 @@ static int asg_statuses_read(struct loader *L, json_t *map, struct matter_type *
 	               : sizeof asg_default_statuses / sizeof asg_default_statuses[0];
 	t->asg_statuses = calloc(n ? n : 1, sizeof *t->asg_statuses);
 	if (!t->asg_statuses)
-		return fail(L, "内存不足");
+		return tl_fail(L, "内存不足");
 	if (!map) {
 		memcpy(t->asg_statuses, asg_default_statuses, sizeof asg_default_statuses);
 		t->nasg_statuses = (int)n;
@@ -560,7 +260,7 @@ static int asg_statuses_read(struct loader *L, json_t *map, struct matter_type *
 		                           !strcmp(json_string_value(val), asg_phase_names[p])))
 			p++;
 		if (p == ASG_PHASES)
-			return fail(
+			return tl_fail(
 			    L, "assignment_statuses.%s 必须是 open、signed、done 或 cancelled 之一",
 			    key);
 		t->asg_statuses[t->nasg_statuses++] = (struct asg_status){key, (enum asg_phase)p};
@@ -583,8 +283,8 @@ static int asg_statuses_check_actions(struct loader *L, const struct matter_type
 		if (!bad && a->approval_to && !type_asg_status_known(t, a->approval_to))
 			bad = a->approval_to;
 		if (bad)
-			return fail(L, "动作 %s 的承办任务状态 %s 不在 assignment_statuses 中",
-			            a->code, bad);
+			return tl_fail(L, "动作 %s 的承办任务状态 %s 不在 assignment_statuses 中",
+			               a->code, bad);
 	}
 	return 0;
 }
@@ -595,7 +295,7 @@ static int asg_statuses_check_actions(struct loader *L, const struct matter_type
 static int parse_asg_statuses(struct loader *L, json_t *map, struct matter_type *t)
 {
 	if (map && (!json_is_object(map) || json_object_size(map) == 0))
-		return fail(L, "assignment_statuses 必须是非空对象");
+		return tl_fail(L, "assignment_statuses 必须是非空对象");
 	if (asg_statuses_read(L, map, t) != 0)
 		return -1;
 	for (int i = 0; i < t->nasg_statuses; i++) {
@@ -603,18 +303,19 @@ static int parse_asg_statuses(struct loader *L, json_t *map, struct matter_type 
 		if (s->phase == ASG_OPEN)
 			continue;
 		if (t->asg_status_of[s->phase])
-			return fail(L, "assignment_statuses 中 %s 与 %s 都是 %s，只能有一个",
-			            t->asg_status_of[s->phase], s->code, asg_phase_names[s->phase]);
+			return tl_fail(L, "assignment_statuses 中 %s 与 %s 都是 %s，只能有一个",
+			               t->asg_status_of[s->phase], s->code,
+			               asg_phase_names[s->phase]);
 		t->asg_status_of[s->phase] = s->code;
 	}
 	for (int p = ASG_SIGNED; p < ASG_PHASES; p++)
 		if (!t->asg_status_of[p])
-			return fail(L, "assignment_statuses 缺少映射为 %s 的状态",
-			            asg_phase_names[p]);
+			return tl_fail(L, "assignment_statuses 缺少映射为 %s 的状态",
+			               asg_phase_names[p]);
 	if (!type_asg_status_known(t, ASG_INITIAL_STATUS) ||
 	    type_asg_phase(t, ASG_INITIAL_STATUS) != ASG_OPEN)
-		return fail(L, "assignment_statuses.%s 必须是 open（新派的承办任务从它开始）",
-		            ASG_INITIAL_STATUS);
+		return tl_fail(L, "assignment_statuses.%s 必须是 open（新派的承办任务从它开始）",
+		               ASG_INITIAL_STATUS);
 	return map ? asg_statuses_check_actions(L, t) : 0;
 }
 
@@ -622,7 +323,7 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 {
 	t->json = root;
 	if (!json_is_object(root))
-		return fail(L, "类型定义必须是 JSON 对象");
+		return tl_fail(L, "类型定义必须是 JSON 对象");
 	if (parse_identity(L, root, t) != 0 ||
 	    parse_states(L, json_object_get(root, "states"), t) != 0 ||
 	    parse_deadlines(L, json_object_get(root, "deadlines"), t) != 0 ||
@@ -630,7 +331,8 @@ static int parse_type(struct loader *L, json_t *root, struct matter_type *t)
 		return -1;
 	json_t *warn = json_object_get(root, "warn_before_ms");
 	t->warn_before_ms = json_is_integer(warn) ? json_integer_value(warn) : 4 * 3600 * 1000;
-	if (parse_fields(L, json_object_get(root, "fields"), NULL, &t->fields, &t->nfields) != 0 ||
+	if (types_parse_fields(L, json_object_get(root, "fields"), NULL, &t->fields, &t->nfields) !=
+	        0 ||
 	    parse_actions(L, json_object_get(root, "actions"), t) != 0 ||
 	    parse_asg_statuses(L, json_object_get(root, "assignment_statuses"), t) != 0)
 		return -1;
@@ -714,14 +416,14 @@ struct type_registry *types_load_dir(const char *dir, effect_lookup_fn effect_in
 		json_error_t je;
 		json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 		if (!root) {
-			rc = fail(&L, "第 %d 行: %s", je.line, je.text);
+			rc = tl_fail(&L, "第 %d 行: %s", je.line, je.text);
 			break;
 		}
 		struct matter_type *t = &r->types[r->ntypes++];
 		rc = parse_type(&L, root, t);
 		for (int j = 0; rc == 0 && j < r->ntypes - 1; j++)
 			if (!strcmp(r->types[j].code, t->code))
-				rc = fail(&L, "类型 %s 重复定义", t->code);
+				rc = tl_fail(&L, "类型 %s 重复定义", t->code);
 		if (rc == 0) /* what the type's names mean to stats, queues, … */
 			rc = type_data_load(r, t, path, err, errcap);
 		if (rc == 0)
