@@ -260,8 +260,9 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
  * ?type= the queue is that type's; without, the one type that declares a
  * queue of that name (the list is then limited to that type). */
 struct queue_pick {
-	const char *type; /* the type whose queue it is */
-	char *statuses;   /* JSON array text, owned */
+	const char *type;   /* the type whose queue it is */
+	char *statuses;     /* JSON array text, owned */
+	char *asg_statuses; /* JSON array text, owned; NULL for none */
 	bool or_overdue;
 };
 
@@ -269,26 +270,27 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
                       struct queue_pick *qp, struct err *e)
 {
 	const struct matter_type *found = NULL;
-	json_t *statuses = NULL, *st;
-	bool overdue = false, od;
+	struct type_queue tq = {0}, one;
 	memset(qp, 0, sizeof *qp);
 	for (int i = 0; i < app->types->ntypes; i++) {
 		const struct matter_type *t = &app->types->types[i];
-		if ((type && strcmp(type, t->code)) || !type_queue(t, name, &st, &od))
+		if ((type && strcmp(type, t->code)) || !type_queue(t, name, &one))
 			continue;
 		if (found)
 			return err_set(e, E_FIELD_INVALID, "queue",
 			               "工作队列 %.32s 属于多个事项类型，请用 type 指定", name);
 		found = t;
-		statuses = st;
-		overdue = od;
+		tq = one;
 	}
 	if (!found)
 		return err_set(e, E_FIELD_INVALID, "queue", "不认识的工作队列 %.32s", name);
 	qp->type = found->code;
-	qp->or_overdue = overdue;
-	qp->statuses = json_dumps(statuses, JSON_COMPACT);
-	return qp->statuses ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
+	qp->or_overdue = tq.or_overdue;
+	qp->statuses = json_dumps(tq.statuses, JSON_COMPACT);
+	qp->asg_statuses = tq.asg_statuses ? json_dumps(tq.asg_statuses, JSON_COMPACT) : NULL;
+	if (!qp->statuses || (tq.asg_statuses && !qp->asg_statuses))
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	return 0;
 }
 
 #define STATUS_CODE_MAX 64 /* bytes of one status in a status=a,b,c filter */
@@ -352,7 +354,8 @@ static void case_filters_release(struct case_filters *f)
 {
 	free(f->statuses);
 	free(f->queue.statuses);
-	f->statuses = f->queue.statuses = NULL;
+	free(f->queue.asg_statuses);
+	f->statuses = f->queue.statuses = f->queue.asg_statuses = NULL;
 }
 
 /* Checks q and resolves it into *f (released on failure). 0, or -1 with *e set. */
@@ -427,6 +430,8 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		sbind_text(s, 15, f->queue.statuses);
 		if (f->queue.or_overdue)
 			sbind_int(s, 16, now);
+		if (f->queue.asg_statuses)
+			sbind_text(s, 20, f->queue.asg_statuses);
 	}
 	if (q->due_soon) {
 		sbind_int(s, 17, now);

@@ -174,9 +174,30 @@ int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, boo
 	return 0;
 }
 
+/* A queue's "assignment_status": a non-empty array of the type's assignment
+ * statuses (a case joins the queue when one of its units waits in one). */
+static int queue_asg_statuses_check(struct tdl *L, json_t *a, const char *k)
+{
+	char kk[160];
+	tdl_subkey(kk, sizeof kk, k, "assignment_status");
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return tdl_bad(L, kk, "必须是非空数组");
+	size_t i;
+	json_t *v;
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v) || !type_asg_status_known(L->t, json_string_value(v)))
+			return tdl_bad(
+			    L, kk, "第 %zu 项不是本类型的承办状态（assignment_statuses）", i + 1);
+	}
+	return 0;
+}
+
 static int load_queues(struct tdl *L, json_t *o)
 {
-	static const char *const keys[] = {"name", "status", "or_overdue"};
+	static const char *const keys[] = {"name", "status", "or_overdue", "assignment_status"};
 	if (!o)
 		return 0;
 	if (!json_is_object(o) || json_object_size(o) == 0)
@@ -189,7 +210,7 @@ static int load_queues(struct tdl *L, json_t *o)
 		snprintf(k, sizeof k, "queues.%s", name);
 		if (!tdl_name_ok(name))
 			return tdl_bad(L, k, "队列名只能由字母、数字和下划线组成");
-		if (tdl_only_keys(L, q, k, keys, 3) != 0)
+		if (tdl_only_keys(L, q, k, keys, 4) != 0)
 			return -1;
 		json_t *label = json_object_get(q, "name");
 		char kk[160];
@@ -204,6 +225,8 @@ static int load_queues(struct tdl *L, json_t *o)
 		if (od && !json_is_boolean(od))
 			return tdl_bad(L, tdl_subkey(kk, sizeof kk, k, "or_overdue"),
 			               "必须是 true 或 false");
+		if (queue_asg_statuses_check(L, json_object_get(q, "assignment_status"), k) != 0)
+			return -1;
 	}
 	L->t->data.queues = o;
 	return 0;
@@ -385,13 +408,14 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	return 0;
 }
 
-bool type_queue(const struct matter_type *t, const char *name, json_t **statuses, bool *or_overdue)
+bool type_queue(const struct matter_type *t, const char *name, struct type_queue *out)
 {
 	json_t *q = name ? json_object_get(t->data.queues, name) : NULL;
 	if (!q)
 		return false;
-	*statuses = json_object_get(q, "status");
-	*or_overdue = json_is_true(json_object_get(q, "or_overdue"));
+	out->statuses = json_object_get(q, "status");
+	out->asg_statuses = json_object_get(q, "assignment_status");
+	out->or_overdue = json_is_true(json_object_get(q, "or_overdue"));
 	return true;
 }
 

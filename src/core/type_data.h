@@ -76,7 +76,8 @@ struct type_linkage {
 
 struct type_data {
 	struct type_rates rates;
-	json_t *queues;          /* object: name → {"status": [...], "or_overdue"?}; or NULL */
+	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
+	                   NULL */
 	const char *urge_action; /* recorded when an auto_urge timer is overdue; NULL = none */
 	json_t *urge_timers;     /* timer kinds that trigger it */
 	const char *urge_label;  /* the notice's label, may be NULL */
@@ -92,9 +93,17 @@ struct type_data {
 int type_data_load(const struct type_registry *r, struct matter_type *t, const char *file,
                    char *err, size_t errcap);
 
-/* A named work queue of t: its statuses (borrowed array) and whether every
- * open overdue case joins it. False if t has no such queue. */
-bool type_queue(const struct matter_type *t, const char *name, json_t **statuses, bool *or_overdue);
+/* A named work queue of a type: the case statuses waiting on the queue's
+ * owner, the assignment statuses that bring a case in although the case
+ * itself moves on (an assisting unit's return awaiting a ruling), and
+ * whether every open overdue case joins. Arrays are borrowed. */
+struct type_queue {
+	json_t *statuses;     /* case statuses */
+	json_t *asg_statuses; /* assignment statuses, or NULL */
+	bool or_overdue;
+};
+/* t's queue `name` into *out; false if t has no such queue. */
+bool type_queue(const struct matter_type *t, const char *name, struct type_queue *out);
 /* Whether an overdue timer of this kind triggers t's automatic urge. */
 bool type_auto_urges(const struct matter_type *t, const char *timer_kind);
 /* Whether citizens may read the reply in state `status` (final states and

@@ -218,6 +218,8 @@ const struct type_state *type_state(const struct matter_type *t, const char *cod
 const struct type_field *type_field(const struct matter_type *t, const char *name);
 const struct deadline_spec *type_deadline(const struct matter_type *t, const char *name);
 /* What status name s of the type's assignments means (ASG_OPEN if unmapped). */
+/* True if s is one of the type's assignment statuses. */
+bool type_asg_status_known(const struct matter_type *t, const char *s);
 enum asg_phase type_asg_phase(const struct matter_type *t, const char *s);
 /* The type's name for phase p (NULL for ASG_OPEN, which may have several). */
 const char *type_asg_status(const struct matter_type *t, enum asg_phase p);

@@ -24,8 +24,6 @@ __attribute__((format(printf, 2, 3))) int tl_fail(struct loader *L, const char *
 const char *tl_jstr(json_t *o, const char *key);
 /* A JSON array of strings (NULL: none) as a borrowed list. 0, or -1 (tl_fail). */
 int tl_str_list(struct loader *L, json_t *arr, const char *what, const char ***out, int *n);
-/* True if s is one of the type's assignment statuses. */
-bool type_asg_status_known(const struct matter_type *t, const char *s);
 /* Reads a list of field definitions (a type's, or an action's with t set).
  * 0, or -1 (tl_fail). */
 int types_parse_fields(struct loader *L, json_t *arr, const struct matter_type *t,

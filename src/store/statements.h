@@ -119,7 +119,9 @@
 	               "  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \
 	               "  AND mo.path LIKE ?12 || '%'))" \
 	               " AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
-	               "  OR (c.closed_at IS NULL AND c.due_at < ?16))" \
+	               "  OR (c.closed_at IS NULL AND c.due_at < ?16)" \
+	               "  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \
+	               "  AND qa.status IN (SELECT value FROM json_each(?20))))" \
 	               " AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND " \
 	               "c.due_at < ?18))" \
 	               " AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \

@@ -142,9 +142,11 @@ test('an assisting unit\'s return: only its part waits; the lead replies on; the
   assert.equal(x.status, 'handling', 'the case stays with the lead\'s work');
   assert.equal(asgOf(x, 'town.a').status, 'return_requested');
   assert.equal(asgOf(x, 'dept.cg').status, 'signed');
-  // the dispatcher sees the pending ruling in the case's actions
+  // the dispatcher sees the pending ruling in the case's actions, and in the queue
   assert.ok(codes(await u.disp1.case(c.id)).includes('approve_return'));
   assert.ok(codes(await u.disp1.case(c.id)).includes('reject_return'));
+  const inQueue = async () => (await u.disp1.listAll('queue=dispatch')).some((k) => k.id === c.id);
+  assert.ok(await inQueue(), 'a case whose assisting unit waits for a ruling is in the dispatch queue');
 
   // the lead is not frozen: it replies (200, not 409)
   assert.ok(codes(await u.cg1.case(c.id)).includes('reply'));
@@ -157,6 +159,7 @@ test('an assisting unit\'s return: only its part waits; the lead replies on; the
   x = await u.disp1.must(c.id, 'reject_return', { reason: '属地配合是镇里的职责，请继续办理。' });
   assert.equal(x.status, 'handling');
   assert.equal(asgOf(x, 'town.a').status, 'signed');
+  assert.ok(!(await inQueue()), 'ruled on: the case leaves the dispatch queue');
   x = await u.town1.must(c.id, 'reply', { reply: '镇里已配合。' });
   assert.equal(x.status, 'replied');
   assert.equal(x.fields.reply, '城管局已办结。');

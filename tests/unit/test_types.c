@@ -242,15 +242,17 @@ static void test_good_definitions_load(void **state)
 	assert_null(hot->data.rates.escalate_actions);
 	assert_false(plain->data.rates.defined);
 
-	json_t *st;
-	bool od;
-	assert_true(type_queue(rep, "dispatch", &st, &od));
-	assert_true(od);
-	assert_int_equal(json_array_size(st), 2);
-	assert_true(type_queue(rep, "confirm", &st, &od));
-	assert_false(od);
-	assert_false(type_queue(rep, "nosuch", &st, &od));
-	assert_false(type_queue(plain, "dispatch", &st, &od));
+	struct type_queue q;
+	assert_true(type_queue(rep, "dispatch", &q));
+	assert_true(q.or_overdue);
+	assert_int_equal(json_array_size(q.statuses), 2);
+	assert_null(q.asg_statuses);
+	assert_true(type_queue(rep, "confirm", &q));
+	assert_false(q.or_overdue);
+	assert_false(type_queue(rep, "nosuch", &q));
+	assert_false(type_queue(plain, "dispatch", &q));
+	assert_true(type_queue(hot, "dispatch", &q));
+	assert_int_equal(json_array_size(q.asg_statuses), 2);
 
 	assert_true(type_auto_urges(rep, "handle"));
 	assert_false(type_auto_urges(rep, "sign"));
