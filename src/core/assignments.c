@@ -413,10 +413,15 @@ int effect_reopen_assignments(struct act_ctx *x, json_t *params)
  * (an assisting or review unit's part, or a ruling on it) moves only that
  * assignment; the case keeps its state, which follows the lead's work.
  * to_when_all_done still applies (the last unit's answer). */
+struct asg_rec *unit_part_of(const struct act_ctx *x)
+{
+	return x->mine && strcmp(x->mine->kind, "lead") ? x->mine : NULL;
+}
+
 int effect_lead_moves_case(struct act_ctx *x, json_t *params)
 {
 	(void)params;
-	if (x->mine && strcmp(x->mine->kind, "lead"))
+	if (unit_part_of(x))
 		x->next = x->cf->c.status;
 	return 0;
 }

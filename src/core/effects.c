@@ -117,15 +117,17 @@ static int effect_unlink(struct act_ctx *x, json_t *params)
 	return sdone(s) == STORE_DONE ? 0 : store_fail(x->e);
 }
 
-/* pause_clock / resume_clock: timers.c clock_switch. */
+/* pause_clock / resume_clock: timers.c clock_switch; "unit_part": true
+ * keeps it to an assisting unit's own timers when the action is on its part
+ * (an assisting unit's extension leaves the lead's clock running). */
 static int effect_pause_clock(struct act_ctx *x, json_t *params)
 {
-	return clock_switch(x, true);
+	return clock_switch(x, true, json_is_true(json_object_get(params, "unit_part")));
 }
 
 static int effect_resume_clock(struct act_ctx *x, json_t *params)
 {
-	return clock_switch(x, false);
+	return clock_switch(x, false, json_is_true(json_object_get(params, "unit_part")));
 }
 
 /* The working days an extension grants: body[field], or when the body
@@ -148,7 +150,8 @@ static int extension_days(struct act_ctx *x, json_t *params, json_int_t *days)
 }
 
 /* extend_deadline: moves the case's and its open assignments' handle
- * deadlines by extension_days() working days. */
+ * deadlines by extension_days() working days; with "unit_part": true on an
+ * assisting unit's part, only that unit's deadline. */
 static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 {
 	struct wctx *w = x->w;
@@ -158,7 +161,9 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 	json_object_set_new(x->payload, "extended_days", json_integer(days));
 	const struct deadline_spec *cls = class_deadline(x->t, x->cf->c.class_);
 	enum deadline_unit unit = cls ? cls->unit : DEADLINE_WORKDAYS;
-	if (x->cf->c.due_at) {
+	const struct asg_rec *only =
+	    json_is_true(json_object_get(params, "unit_part")) ? unit_part_of(x) : NULL;
+	if (x->cf->c.due_at && !only) {
 		x->cf->c.due_at =
 		    calendar_add_workdays(w->app->cal, x->cf->c.due_at - 1, (int)days);
 		if (timer_restart_case(w, x->t, x->cf->c.id, "case_due", unit, x->cf->c.due_at) !=
@@ -167,7 +172,7 @@ static int effect_extend_deadline(struct act_ctx *x, json_t *params)
 	}
 	for (int i = 0; i < x->cf->na; i++) {
 		struct asg_rec *g = &x->cf->a[i];
-		if (!asg_open(g) || !g->due_at)
+		if (!asg_open(g) || !g->due_at || (only && g != only))
 			continue;
 		g->due_at = calendar_add_workdays(w->app->cal, g->due_at - 1, (int)days);
 		if (asg_write(x, g) != 0)
@@ -304,6 +309,12 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 		    v) if (!org_kind_known(k) || !v ||
 		           !strings_ok(v, org_kind_known)) return "assign 的 excluded_by_lead 须为 "
 		                                                  "{单位类别: [单位类别…]}";
+	} else if (ef->index == effect_index("pause_clock") ||
+	           ef->index == effect_index("resume_clock") ||
+	           ef->index == effect_index("extend_deadline")) {
+		json_t *up = json_object_get(p, "unit_part");
+		if (up && !json_is_boolean(up))
+			return "unit_part 必须是 true 或 false";
 	} else if (ef->index == effect_index("cancel_unit")) {
 		const char *to = json_string_value(json_object_get(p, "lead_to"));
 		if (!to || !type_state(t, to))

@@ -79,7 +79,13 @@ int timers_stop_case(struct wctx *w, int64_t case_id);
 int timers_stop_asg(struct wctx *w, int64_t asg_id, const char *kind);
 /* pause: the case's running timers stop counting; resume: paused ones run
  * again, due later by the working time that passed. Sets x->e. */
-int clock_switch(struct act_ctx *x, bool pause);
+/* Pauses (or resumes) the case's timers; with unit_part on an action on an
+ * assisting unit's part (unit_part_of), only that unit's timers. */
+int clock_switch(struct act_ctx *x, bool pause, bool unit_part);
+/* The assignment an action works on when it is not the lead's (an assisting
+ * or review unit's part, or a ruling on it); NULL for the lead's or the
+ * case's own. */
+struct asg_rec *unit_part_of(const struct act_ctx *x);
 
 /* assignments.c */
 bool asg_live(const struct asg_rec *g); /* not cancelled */

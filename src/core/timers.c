@@ -160,13 +160,16 @@ static int timer_set(struct wctx *w, int64_t id, bool pause, int64_t due, int64_
  * that passed, counted in its own unit (calendar.h). The case's due_at
  * follows its case_due timer and each assignment's due_at its own handle
  * timer. */
-int clock_switch(struct act_ctx *x, bool pause)
+int clock_switch(struct act_ctx *x, bool pause, bool unit_part)
 {
 	struct timer_row *tm = NULL;
 	int n, rc = -1;
+	const struct asg_rec *only = unit_part ? unit_part_of(x) : NULL;
 	if (timers_read(x->w, x->cf->c.id, pause ? "running" : "paused", &tm, &n) != 0)
 		return store_fail(x->e);
 	for (int i = 0; i < n; i++) {
+		if (only && tm[i].asg != only->id)
+			continue; /* another unit's, or the case's own: they run on */
 		int64_t due = tm[i].due, warn = tm[i].warn;
 		if (!pause) {
 			due =

@@ -406,3 +406,50 @@ test('jw1 (纪委) reads cases county-wide, cannot act, and every read is on the
   await u.town2.case(c.id);
   assert.deepEqual(await sql(`SELECT action FROM events WHERE seq > ${mark} AND action LIKE 'case.%'`), []);
 });
+
+test('an assisting unit\'s extension: only its own clock stops and moves; the lead works on; the ruling names the unit', async () => {
+  const u = await users();
+  const c = await newCase({ class: '投诉' });
+  await u.disp1.must(c.id, 'dispatch', { orgs: ['dept.cg', 'town.a'], lead: 'dept.cg' });
+  await u.cg1.must(c.id, 'sign', {});
+  let x = await u.town1.must(c.id, 'sign', {});
+  const before = { case: x.due_at, lead: asgOf(x, 'dept.cg').due_at, assist: asgOf(x, 'town.a').due_at };
+  x = await u.town1.must(c.id, 'extend', { days: 3, reason: '需协调村组现场核实。' });
+  assert.equal(x.status, 'handling', 'the case stays with the lead\'s work');
+  assert.equal(asgOf(x, 'town.a').status, 'extension_requested');
+  assert.equal(asgOf(x, 'dept.cg').status, 'signed');
+  // only the assisting unit's timers are paused
+  const timers = (await sql(`SELECT t.state || ':' || coalesce(a.kind, 'case') AS s FROM timers t LEFT JOIN assignments a ON a.id = t.assignment_id WHERE t.case_id = ${c.id} AND t.state IN ('running','paused') ORDER BY 1`)).map((r) => r.s).join(' ');
+  assert.ok(timers.includes('paused:assist'), timers);
+  assert.ok(!timers.includes('paused:lead') && !timers.includes('paused:case'), `the lead's and the case's clocks run on: ${timers}`);
+  // the dispatcher sees it in the queue; the lead is not frozen
+  assert.ok((await u.disp1.listAll('queue=dispatch')).some((k) => k.id === c.id));
+  x = await u.cg1.must(c.id, 'reply', { reply: '城管局已办结。' });
+  assert.equal(x.status, 'handling', 'still waiting on the assisting unit');
+  // approving moves only that unit's deadline
+  x = await u.disp1.must(c.id, 'approve_extension', { org: 'town.a' });
+  assert.equal(x.status, 'handling');
+  assert.equal(asgOf(x, 'town.a').status, 'signed');
+  assert.ok(asgOf(x, 'town.a').due_at > before.assist, `the assisting unit's deadline moves: ${before.assist} → ${asgOf(x, 'town.a').due_at}`);
+  assert.equal(x.due_at, before.case, 'the case deadline stays');
+  assert.equal(asgOf(x, 'dept.cg').due_at, before.lead, 'the lead\'s deadline stays');
+  const after = await sql(`SELECT count(*) AS n FROM timers WHERE case_id = ${c.id} AND state = 'paused'`);
+  assert.equal(after[0].n, 0, 'no clock left paused');
+  x = await u.town1.must(c.id, 'reply', { reply: '镇里已配合。' });
+  assert.equal(x.status, 'replied');
+  assert.equal(x.fields.reply, '城管局已办结。');
+
+  // a refused assisting extension: that unit's clock runs again, nothing moves
+  const c2 = await newCase({ class: '投诉' });
+  await u.disp1.must(c2.id, 'dispatch', { orgs: ['dept.cg', 'town.a'], lead: 'dept.cg' });
+  await u.cg1.must(c2.id, 'sign', {});
+  x = await u.town1.must(c2.id, 'sign', {});
+  const due2 = asgOf(x, 'town.a').due_at;
+  await u.town1.must(c2.id, 'extend', { days: 2, reason: '需要时间。' });
+  assertError(await u.disp1.act(c2.id, 'reject_extension', { org: 'town.a' }), 400, 'field.required', 'reason');
+  x = await u.disp1.must(c2.id, 'reject_extension', { org: 'town.a', reason: '请按期办理。' });
+  assert.equal(x.status, 'handling');
+  assert.equal(asgOf(x, 'town.a').status, 'signed');
+  assert.equal(asgOf(x, 'town.a').due_at, due2, 'a refusal moves no deadline');
+  assert.equal((await sql(`SELECT count(*) AS n FROM timers WHERE case_id = ${c2.id} AND state = 'paused'`))[0].n, 0);
+});
