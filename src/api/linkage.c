@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 #define LINKAGE_REF_PREFIX "110:"
 #define INCIDENT_NO_MAX 64
@@ -103,8 +104,10 @@ static int check_caller(json_t *caller, json_t **reporter, struct err *e)
 		return err_set(e, E_FIELD_INVALID, "caller", "caller 必须是对象");
 	const char *key =
 	    json_unknown_key(caller, caller_keys, sizeof caller_keys / sizeof *caller_keys);
+	char clip[UTF8_CLIP_BUF];
 	if (key)
-		return err_set(e, E_FIELD_UNKNOWN, "caller", "caller 中有未知字段 %.64s", key);
+		return err_set(e, E_FIELD_UNKNOWN, "caller", "caller 中有未知字段 %s",
+		               utf8_clip(key, 64, clip, sizeof clip));
 	json_t *name = json_object_get(caller, "name"), *phone = json_object_get(caller, "phone");
 	if (name && !json_is_null(name) && text_check(name, &caller_name_rule, e) != 0)
 		return -1;
@@ -133,8 +136,10 @@ static int incident_check(json_t *in, const char **no, json_t **jrec, json_t **j
 {
 	const char *key =
 	    json_unknown_key(in, linkage_keys, sizeof linkage_keys / sizeof *linkage_keys);
+	char clip[UTF8_CLIP_BUF];
 	if (key)
-		return err_set(e, E_FIELD_UNKNOWN, key, "不认识的字段 %.64s", key);
+		return err_set(e, E_FIELD_UNKNOWN, key, "不认识的字段 %s",
+		               utf8_clip(key, 64, clip, sizeof clip));
 	json_t *jno = linkage_required(in, "incident_no", "缺少110警情编号 incident_no", e);
 	if (!jno)
 		return -1;

@@ -22,6 +22,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "util/utf8.h"
+
 static const char user_usage[] =
     "civicloop user add --db FILE --login L --name 姓名 --org CODE\n"
     "                   --role ROLE[@SCOPE_CODE] [--role …] [--phone N] [--password-stdin]\n"
@@ -306,8 +308,10 @@ static int account_job(struct wctx *w, struct write_job *job)
 {
 	struct account_args *a = job->arg;
 	struct account u;
+	char clip[UTF8_CLIP_BUF];
 	if (account_find(w->conn, a->login, 0, &u) != 0)
-		return err_set(&a->e, E_NOT_FOUND, "login", "没有账号 %.64s", a->login);
+		return err_set(&a->e, E_NOT_FOUND, "login", "没有账号 %s",
+		               utf8_clip(a->login, 64, clip, sizeof clip));
 	if (a->op == ACC_PASSWD) {
 		a->changed = true;
 		return account_set_password(w, &u, a->hash, NULL, &cli_actor, &a->sessions, &a->e);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 int store_fail(struct err *e)
 {
@@ -66,9 +67,10 @@ int case_view_record(struct wctx *w, const struct actor *a, int64_t id, json_t *
 static int act_authorize(struct act_ctx *x, const char *action)
 {
 	x->act = type_action(x->t, action);
+	char clip[UTF8_CLIP_BUF];
 	if (!x->act)
-		return err_set(x->e, E_UNKNOWN_ACTION, "action", "事项类型 %s 没有操作 %.64s",
-		               x->t->code, action);
+		return err_set(x->e, E_UNKNOWN_ACTION, "action", "事项类型 %s 没有操作 %s",
+		               x->t->code, utf8_clip(action, 64, clip, sizeof clip));
 	bool allowed = actor_may_act(x->a, x->act, x->cf->c.org_path);
 	if (x->act->on_assignment) {
 		/* an action with an "org" input acts on that unit's assignment */

@@ -312,18 +312,21 @@ int apikey_create(struct store_conn *c, const char *login, const char *name, int
 		disabled = scol_int(s, 5) != 0;
 	}
 	sreset(s);
+	char clip[UTF8_CLIP_BUF];
 	if (!uid)
-		return err_set(e, E_FIELD_INVALID, "user", "没有账号 %.64s", login);
+		return err_set(e, E_FIELD_INVALID, "user", "没有账号 %s",
+		               utf8_clip(login, 64, clip, sizeof clip));
 	if (disabled)
-		return err_set(e, E_FIELD_INVALID, "user", "账号 %.64s 已停用", login);
+		return err_set(e, E_FIELD_INVALID, "user", "账号 %s 已停用",
+		               utf8_clip(login, 64, clip, sizeof clip));
 	s = store_stmt(c, ST_APIKEY_ACTIVE_BY_NAME);
 	sbind_text(s, 1, name);
 	int64_t live = sstep(s) == STORE_ROW ? scol_int(s, 0) : -1;
 	sreset(s);
 	if (live != 0)
 		return live < 0 ? err_set(e, E_UNAVAILABLE, NULL, NULL)
-		                : err_set(e, E_CONFLICT, "name",
-		                          "已有名为 %.64s 的有效密钥，请先吊销", name);
+		                : err_set(e, E_CONFLICT, "name", "已有名为 %s 的有效密钥，请先吊销",
+		                          utf8_clip(name, 64, clip, sizeof clip));
 	size_t np = strlen(APIKEY_PREFIX);
 	memcpy(key_out, APIKEY_PREFIX, np);
 	random_hex(key_out + np, (APIKEY_LEN - np) / 2);
@@ -348,8 +351,10 @@ int apikey_revoke(struct store_conn *c, const char *name, int64_t now, struct er
 	sbind_int(s, 2, now);
 	if (sdone(s) != STORE_DONE)
 		return err_set(e, E_UNAVAILABLE, NULL, "吊销密钥失败");
+	char clip[UTF8_CLIP_BUF];
 	if (store_changes(c) == 0)
-		return err_set(e, E_NOT_FOUND, "name", "没有名为 %.64s 的有效密钥", name);
+		return err_set(e, E_NOT_FOUND, "name", "没有名为 %s 的有效密钥",
+		               utf8_clip(name, 64, clip, sizeof clip));
 	return 0;
 }
 

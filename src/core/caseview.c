@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static char *dup_col(struct store_stmt *s, int i)
 {
@@ -271,6 +272,7 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 {
 	const struct matter_type *found = NULL;
 	struct type_queue tq = {0}, one;
+	char clip[UTF8_CLIP_BUF];
 	memset(qp, 0, sizeof *qp);
 	for (int i = 0; i < app->types->ntypes; i++) {
 		const struct matter_type *t = &app->types->types[i];
@@ -278,12 +280,14 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 			continue;
 		if (found)
 			return err_set(e, E_FIELD_INVALID, "queue",
-			               "工作队列 %.32s 属于多个事项类型，请用 type 指定", name);
+			               "工作队列 %s 属于多个事项类型，请用 type 指定",
+			               utf8_clip(name, 32, clip, sizeof clip));
 		found = t;
 		tq = one;
 	}
 	if (!found)
-		return err_set(e, E_FIELD_INVALID, "queue", "不认识的工作队列 %.32s", name);
+		return err_set(e, E_FIELD_INVALID, "queue", "不认识的工作队列 %s",
+		               utf8_clip(name, 32, clip, sizeof clip));
 	qp->type = found->code;
 	qp->or_overdue = tq.or_overdue;
 	qp->statuses = json_dumps(tq.statuses, JSON_COMPACT);
@@ -331,7 +335,7 @@ static int status_list_json(const struct app *app, const struct matter_type *typ
 		if (!status_known(app, type, p, n)) {
 			json_decref(arr);
 			return err_set(e, E_FIELD_INVALID, "status", "不认识的状态 %.*s",
-			               (int)(n > 32 ? 32 : n), p);
+			               (int)utf8_cut(p, n, 32), p);
 		}
 		if (!end)
 			break;
@@ -369,8 +373,10 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 		return err_set(e, E_FIELD_INVALID, "due_soon", "参数 due_soon 须为 1–%d 小时",
 		               CASE_QUERY_DUE_SOON_MAX);
 	const struct matter_type *type = NULL;
+	char clip[UTF8_CLIP_BUF];
 	if (q->type && !(type = types_find(app->types, q->type)))
-		return err_set(e, E_FIELD_INVALID, "type", "不认识的事项类型 %.32s", q->type);
+		return err_set(e, E_FIELD_INVALID, "type", "不认识的事项类型 %s",
+		               utf8_clip(q->type, 32, clip, sizeof clip));
 	if (q->from && q->to && q->to <= q->from)
 		return err_set(e, E_FIELD_INVALID, "to", "to 不能早于 from");
 	if (q->queue && queue_pick(app, q->queue, q->type, &f->queue, e) != 0)

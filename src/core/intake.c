@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 /* A case being created, as its checks fill it in. */
 struct intake {
@@ -86,8 +87,10 @@ static int intake_kind(struct wctx *w, const struct actor *a, json_t *body, stru
 	if (!tcode)
 		return err_set(e, E_FIELD_REQUIRED, "type", "缺少事项类型 type");
 	in->t = types_find(w->app->types, tcode);
+	char clip[UTF8_CLIP_BUF];
 	if (!in->t)
-		return err_set(e, E_FIELD_INVALID, "type", "没有事项类型 %.64s", tcode);
+		return err_set(e, E_FIELD_INVALID, "type", "没有事项类型 %s",
+		               utf8_clip(tcode, 64, clip, sizeof clip));
 	if (!creating_grant(a, in->t, NULL))
 		return err_set(e, E_FORBIDDEN, "type", "您的角色不能登记“%s”", in->t->name);
 	json_t *jcls = json_object_get(body, "class");

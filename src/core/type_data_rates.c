@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "util/utf8.h"
+
 static const struct type_field *action_field(const struct type_action *a, const char *name)
 {
 	for (int i = 0; i < a->nfields; i++)
@@ -60,9 +62,11 @@ static int get_cond(struct tdl *L, json_t *o, const char *key, const char *sub,
 	c->field = json_string_value(json_object_get(v, "field"));
 	if (!c->field)
 		return tdl_bad(L, tdl_subkey(kk, sizeof kk, k, "field"), "缺少");
+	char clip[UTF8_CLIP_BUF];
 	if (!tdl_name_ok(c->field))
 		return tdl_bad(L, tdl_subkey(kk, sizeof kk, k, "field"),
-		               "字段名 %.64s 只能由字母、数字和下划线组成", c->field);
+		               "字段名 %s 只能由字母、数字和下划线组成",
+		               utf8_clip(c->field, 64, clip, sizeof clip));
 	const struct type_field *f = action_field(a, c->field);
 	if (!f)
 		return tdl_bad(L, tdl_subkey(kk, sizeof kk, k, "field"), "动作 %s 没有字段 %s",

@@ -78,22 +78,34 @@ bool phone_valid(const char *p)
 	return dashes <= 1;
 }
 
+/* The start of the last `keep` bytes of s[0..n), moved forward to a
+ * character boundary. */
+static size_t tail_start(const char *s, size_t n, size_t keep)
+{
+	size_t t = n > keep ? n - keep : 0;
+	while (t < n && ((unsigned char)s[t] & 0xC0) == 0x80)
+		t++;
+	return t;
+}
+
 void mask_phone(const char *phone, char *out, size_t cap)
 {
+	/* phones are checked to be digits (phone_ok), but the cuts stay on
+	 * character boundaries whatever reaches here */
 	size_t n = strlen(phone);
 	if (n >= 11)
-		snprintf(out, cap, "%.3s****%s", phone, phone + n - 4);
+		snprintf(out, cap, "%.*s****%s", (int)utf8_cut(phone, n, 3), phone,
+		         phone + tail_start(phone, n, 4));
 	else if (n > 4)
-		snprintf(out, cap, "****%s", phone + n - 4);
+		snprintf(out, cap, "****%s", phone + tail_start(phone, n, 4));
 	else
 		snprintf(out, cap, "****");
 }
 
 void mask_name(const char *name, char *out, size_t cap)
 {
-	size_t first = name[0] ? 1 : 0; /* an empty name has no byte after its NUL to read */
-	while (first && name[first] && ((unsigned char)name[first] & 0xC0) == 0x80)
-		first++;
+	/* keep the first character (the family name), hide the rest */
+	size_t first = utf8_seq_len((const unsigned char *)name, strlen(name));
 	snprintf(out, cap, "%.*s**", (int)first, name);
 }
 

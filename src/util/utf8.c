@@ -63,6 +63,14 @@ size_t utf8_cut(const char *s, size_t n, size_t max)
 	return i;
 }
 
+const char *utf8_clip(const char *s, size_t max, char *buf, size_t cap)
+{
+	size_t n = utf8_cut(s, strlen(s), max < cap ? max : cap - 1);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 bool utf8_scrub(char *s)
 {
 	unsigned char *p = (unsigned char *)s;

@@ -19,6 +19,11 @@ bool utf8_valid(const char *s, size_t n);
 /* The largest length <= max at which s[0..n) can be cut without splitting a
  * character (assumes s is valid UTF-8; stops at the first invalid byte). */
 size_t utf8_cut(const char *s, size_t n, size_t max);
+/* s cut to at most max bytes on a character boundary, into buf[cap] (cap >
+ * max); returns buf. For echoing input into a message: a byte-limited %.Ns
+ * could split a character. */
+const char *utf8_clip(const char *s, size_t max, char *buf, size_t cap);
+#define UTF8_CLIP_BUF 65 /* a buffer for utf8_clip(s, 64, …) */
 /* Rewrites the NUL-terminated s in place so it is valid UTF-8: a sequence
  * cut short at the end is dropped, any other invalid byte becomes '?'.
  * Returns true if s was changed. */

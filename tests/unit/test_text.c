@@ -76,6 +76,13 @@ static void masks(void **state)
 	assert_string_equal(out, "张**");
 	mask_name("", out, sizeof out);
 	assert_string_equal(out, "**");
+	/* whatever reaches a mask, its cuts fall between characters */
+	mask_phone("一二三四五六七八九十", out, sizeof out); /* 30 bytes */
+	assert_string_equal(out, "一****十");
+	mask_phone("电话号码", out, sizeof out); /* 12 bytes */
+	assert_string_equal(out, "电****码");
+	mask_phone("号码", out, sizeof out); /* 6 bytes */
+	assert_string_equal(out, "****码");
 }
 
 static void heads(void **state)

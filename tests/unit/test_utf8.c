@@ -100,6 +100,29 @@ static void err_messages_always_valid(void **state)
 	assert_true(utf8_valid(e.field, strlen(e.field)));
 }
 
+/* utf8_clip: at most max bytes, never half a character, so an echoed
+ * input keeps the rest of its message readable (no '?' in the middle). */
+static void clip(void **state)
+{
+	(void)state;
+	char buf[UTF8_CLIP_BUF];
+	assert_string_equal(utf8_clip("abc", 64, buf, sizeof buf), "abc");
+	assert_string_equal(utf8_clip("中文字", 7, buf, sizeof buf), "中文");
+	assert_string_equal(utf8_clip("中文字", 9, buf, sizeof buf), "中文字");
+	char small[5];
+	assert_string_equal(utf8_clip("中文字", 64, small, sizeof small), "中");
+	char in[301];
+	for (int i = 0; i < 100; i++)
+		memcpy(in + 3 * i, "中", 3); /* 300 bytes */
+	in[300] = '\0';
+	struct err e;
+	err_set(&e, E_NOT_FOUND, NULL, "没有名为 %s 的有效密钥",
+	        utf8_clip(in, 64, buf, sizeof buf));
+	assert_int_equal(strlen(buf), 63); /* 21 whole characters */
+	assert_non_null(strstr(e.message, " 的有效密钥"));
+	assert_null(strchr(e.message, '?'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +130,7 @@ int main(void)
 	    cmocka_unit_test(cut_on_boundary),
 	    cmocka_unit_test(scrub),
 	    cmocka_unit_test(err_messages_always_valid),
+	    cmocka_unit_test(clip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
