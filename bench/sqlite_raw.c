@@ -56,6 +56,7 @@
 
 #include "store/schema.h"
 #include "store/store.h"
+#include "util/crypto.h"
 
 static const char *const sql_text[] = {
 #define STMT(name, sql) [name] = sql,
@@ -331,24 +332,14 @@ struct list_query {
 	char like[READ_QS_MAX];         /* q with LIKE's wildcards escaped */
 };
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes %XX and '+' in place. */
 static void url_decode(char *s)
 {
 	char *o = s;
 	for (char *p = s; *p; p++) {
 		int hi, lo;
-		if (*p == '%' && (hi = hex_digit(p[1])) >= 0 && (lo = hex_digit(p[2])) >= 0) {
+		if (*p == '%' && (hi = hex_digit((unsigned char)p[1])) >= 0 &&
+		    (lo = hex_digit((unsigned char)p[2])) >= 0) {
 			*o++ = (char)(hi * 16 + lo);
 			p += 2;
 		} else {

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "core/engine.h"
 #include "http/http.h"
+#include "util/crypto.h"
 #include "util/timeutil.h"
 
 #include <arpa/inet.h>
@@ -650,17 +651,6 @@ void MHD_destroy_response(struct MHD_Response *r)
 /* ------------------------------------------------------------------ */
 /* requests                                                            */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* MHD_http_unescape(): %XX decoded, anything else kept; plus as space
  * when asked (query arguments). Returns a new string and its length. */
 static char *unescape(const char *s, size_t n, bool plus, size_t *len)
@@ -671,8 +661,8 @@ static char *unescape(const char *s, size_t n, bool plus, size_t *len)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit((unsigned char)s[i + 2])) >= 0) {
 			out[k++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/crypto.h"
 #include "util/utf8.h"
 
 const char *req_query(struct req *r, const char *key)
@@ -138,20 +139,13 @@ int req_encoding_check(struct req *r)
  * The encoding check then answers 400. The result is never longer than the
  * input. Returns the new length.
  */
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	                              : -1;
-}
-
 size_t req_unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
 	char *w = s;
 	for (const char *p = s; *p; p++) {
 		int hi, lo;
-		if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+		if (p[0] == '%' && (hi = hex_digit((unsigned char)p[1])) >= 0 &&
+		    (lo = hex_digit((unsigned char)p[2])) >= 0) {
 			int v = hi * 16 + lo;
 			if (v == 0) {
 				*w++ = (char)0xC0;

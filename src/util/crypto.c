@@ -19,6 +19,17 @@ void hex_encode(const unsigned char *in, size_t len, char *out)
 	sodium_bin2hex(out, len * 2 + 1, in, len);
 }
 
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int hex_decode(const char *in, unsigned char *out, size_t len)
 {
 	size_t got = 0;

@@ -42,6 +42,8 @@ int unseal(const struct keys *k, const unsigned char *in, size_t len, char **out
 
 void hex_encode(const unsigned char *in, size_t len, char *out);
 int hex_decode(const char *in, unsigned char *out, size_t len);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
 /* n random bytes, hex encoded into out (2n+1 bytes). */
 void random_hex(char *out, size_t nbytes);
 
