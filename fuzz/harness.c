@@ -155,22 +155,6 @@ size_t fz_line(const uint8_t *data, size_t size, char *line, size_t cap)
 /* ------------------------------------------------------------------ */
 /* what src/cli/demo.c needs from src/cli/main.c                       */
 
-const char *cli_opt(int argc, char **argv, const char *name)
-{
-	for (int i = 0; i < argc - 1; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
-int cli_flag(int argc, char **argv, const char *name)
-{
-	for (int i = 0; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 int cli_open(struct app *app, const char *db, int create)
 {
 	char err[512];

@@ -41,22 +41,6 @@ static const char usage[] =
     "\n"
     "Each command takes --help. Keys live beside the database in FILE.key.\n";
 
-const char *cli_opt(int argc, char **argv, const char *name)
-{
-	for (int i = 0; i < argc - 1; i++)
-		if (!strcmp(argv[i], name))
-			return argv[i + 1];
-	return NULL;
-}
-
-int cli_flag(int argc, char **argv, const char *name)
-{
-	for (int i = 0; i < argc; i++)
-		if (!strcmp(argv[i], name))
-			return 1;
-	return 0;
-}
-
 int cli_open(struct app *app, const char *db, int create)
 {
 	char err[512];
