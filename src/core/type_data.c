@@ -144,8 +144,8 @@ int tdl_get_action(struct tdl *L, json_t *o, const char *key, const char *sub, b
 }
 
 /* A non-empty array of states (final ones when final) or of actions. */
-int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, bool states,
-                 bool final, json_t **out)
+int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, enum tdl_list kind,
+                 json_t **out)
 {
 	char k[160];
 	tdl_subkey(k, sizeof k, key, sub);
@@ -160,38 +160,22 @@ int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, boo
 	json_array_foreach(v, i, x)
 	{
 		const char *s = json_string_value(x);
-		if (states) {
+		if (kind == TDL_STATES || kind == TDL_FINAL_STATES) {
 			const struct type_state *st = s ? type_state(L->t, s) : NULL;
 			if (!st)
 				return tdl_bad(L, k, "第 %zu 项不是本类型的状态", i + 1);
-			if (final && !st->final)
+			if (kind == TDL_FINAL_STATES && !st->final)
 				return tdl_bad(L, k, "状态 %s 必须是 final 状态", s);
+		} else if (kind == TDL_ASG_STATUSES) {
+			if (!s || !type_asg_status_known(L->t, s))
+				return tdl_bad(
+				    L, k, "第 %zu 项不是本类型的承办状态（assignment_statuses）",
+				    i + 1);
 		} else if (!s || !type_action(L->t, s)) {
 			return tdl_bad(L, k, "第 %zu 项不是本类型的动作", i + 1);
 		}
 	}
 	*out = v;
-	return 0;
-}
-
-/* A queue's "assignment_status": a non-empty array of the type's assignment
- * statuses (a case joins the queue when one of its units waits in one). */
-static int queue_asg_statuses_check(struct tdl *L, json_t *a, const char *k)
-{
-	char kk[160];
-	tdl_subkey(kk, sizeof kk, k, "assignment_status");
-	if (!a)
-		return 0;
-	if (!json_is_array(a) || json_array_size(a) == 0)
-		return tdl_bad(L, kk, "必须是非空数组");
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v)
-	{
-		if (!json_is_string(v) || !type_asg_status_known(L->t, json_string_value(v)))
-			return tdl_bad(
-			    L, kk, "第 %zu 项不是本类型的承办状态（assignment_statuses）", i + 1);
-	}
 	return 0;
 }
 
@@ -217,7 +201,7 @@ static int load_queues(struct tdl *L, json_t *o)
 		if (label && !json_is_string(label))
 			return tdl_bad(L, tdl_subkey(kk, sizeof kk, k, "name"), "必须是字符串");
 		json_t *st;
-		if (tdl_get_list(L, q, k, "status", true, false, &st) != 0)
+		if (tdl_get_list(L, q, k, "status", TDL_STATES, &st) != 0)
 			return -1;
 		if (!st)
 			return tdl_bad(L, tdl_subkey(kk, sizeof kk, k, "status"), "缺少");
@@ -225,7 +209,8 @@ static int load_queues(struct tdl *L, json_t *o)
 		if (od && !json_is_boolean(od))
 			return tdl_bad(L, tdl_subkey(kk, sizeof kk, k, "or_overdue"),
 			               "必须是 true 或 false");
-		if (queue_asg_statuses_check(L, json_object_get(q, "assignment_status"), k) != 0)
+		json_t *ast; /* a case joins when one of its units waits in one of these */
+		if (tdl_get_list(L, q, k, "assignment_status", TDL_ASG_STATUSES, &ast) != 0)
 			return -1;
 	}
 	L->t->data.queues = o;
@@ -289,7 +274,7 @@ static int load_public_reply(struct tdl *L, json_t *o)
 		if (f->kind != FK_STRING && f->kind != FK_TEXT)
 			return tdl_bad(L, "public_reply.fields", "字段 %s 不是文本字段", f->name);
 	}
-	if (tdl_get_list(L, o, "public_reply", "states", true, false, &D->reply_states) != 0)
+	if (tdl_get_list(L, o, "public_reply", "states", TDL_STATES, &D->reply_states) != 0)
 		return -1;
 	D->reply_fields = fields;
 	return 0;

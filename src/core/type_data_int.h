@@ -43,10 +43,17 @@ int tdl_get_state(struct tdl *L, json_t *o, const char *key, const char *sub, bo
 /* The action named by o[sub] into *out (NULL when absent and not required). */
 int tdl_get_action(struct tdl *L, json_t *o, const char *key, const char *sub, bool required,
                    const struct type_action **out);
-/* o[sub], when present, a non-empty array of states (final ones when final)
- * or of actions, into *out (NULL when absent). */
-int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, bool states,
-                 bool final, json_t **out);
+/* What the items of a list in a type's data name. */
+enum tdl_list {
+	TDL_ACTIONS,      /* the type's actions */
+	TDL_STATES,       /* its states */
+	TDL_FINAL_STATES, /* its final states */
+	TDL_ASG_STATUSES, /* its assignment statuses (assignment_statuses) */
+};
+/* o[sub], when present, a non-empty array of what `kind` names, into *out
+ * (NULL when absent). */
+int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, enum tdl_list kind,
+                 json_t **out);
 
 /* The "rates" block (type_data_rates.c); o NULL when the type has none. */
 int tdl_load_rates(struct tdl *L, json_t *o);

@@ -112,7 +112,8 @@ static int rates_replies_completion(struct tdl *L, json_t *o, struct type_rates 
 	if (!v)
 		return tdl_bad(L, "rates.completion", "缺少（算作办结的状态）");
 	if (tdl_only_keys(L, v, "rates.completion", close_keys, 1) != 0 ||
-	    tdl_get_list(L, v, "rates.completion", "states", true, true, &R->close_states) != 0)
+	    tdl_get_list(L, v, "rates.completion", "states", TDL_FINAL_STATES, &R->close_states) !=
+	        0)
 		return -1;
 	if (!R->close_states)
 		return tdl_bad(L, "rates.completion.states", "缺少");
@@ -159,8 +160,8 @@ static int rates_reopens(struct tdl *L, json_t *v, struct type_rates *R)
 {
 	static const char *const reo_keys[] = {"actions", "follow_up_to"};
 	if (tdl_only_keys(L, v, "rates.reopens", reo_keys, 2) != 0 ||
-	    tdl_get_list(L, v, "rates.reopens", "actions", false, false, &R->reopen_actions) ||
-	    tdl_get_list(L, v, "rates.reopens", "follow_up_to", true, false,
+	    tdl_get_list(L, v, "rates.reopens", "actions", TDL_ACTIONS, &R->reopen_actions) ||
+	    tdl_get_list(L, v, "rates.reopens", "follow_up_to", TDL_STATES,
 	                 &R->reopen_follow_up_to))
 		return -1;
 	if (!R->reopen_actions && !R->reopen_follow_up_to)
@@ -204,7 +205,7 @@ static int rates_local_resolution(struct tdl *L, json_t *v, struct type_rates *R
 {
 	static const char *const loc_keys[] = {"escalate"};
 	if (tdl_only_keys(L, v, "rates.local_resolution", loc_keys, 1) != 0 ||
-	    tdl_get_list(L, v, "rates.local_resolution", "escalate", false, false,
+	    tdl_get_list(L, v, "rates.local_resolution", "escalate", TDL_ACTIONS,
 	                 &R->escalate_actions) != 0)
 		return -1;
 	if (!R->escalate_actions)
