@@ -10,6 +10,10 @@ struct write_job;
 /* Shared option parsing: looks for "--name VALUE" in argv; NULL if absent. */
 const char *cli_opt(int argc, char **argv, const char *name);
 int cli_flag(int argc, char **argv, const char *name);
+/* The --db FILE of a command that creates the database: 0 with *db set, or
+ * the exit status after saying why (2: no --db; 1: FILE exists, never
+ * overwritten). */
+int cli_new_db(int argc, char **argv, const char *cmd, const char **db);
 /* Opens the app and its writer for the database; prints errors. 0 or -1. */
 int cli_open(struct app *app, const char *db, int create);
 void cli_close(struct app *app);

@@ -238,15 +238,10 @@ int cmd_demo(int argc, char **argv)
 		demo_usage();
 		return 0;
 	}
-	const char *db = cli_opt(argc, argv, "--db");
-	if (!db) {
-		fprintf(stderr, "civicloop demo: 缺少 --db FILE\n");
-		return 2;
-	}
-	if (access(db, F_OK) == 0) {
-		fprintf(stderr, "civicloop demo: %s 已存在，不会覆盖\n", db);
-		return 1;
-	}
+	const char *db;
+	int bad = cli_new_db(argc, argv, "demo", &db);
+	if (bad)
+		return bad;
 	struct demo *d = calloc(1, sizeof *d);
 	if (!d) {
 		fprintf(stderr, "civicloop demo: 内存不足\n");

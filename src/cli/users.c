@@ -225,15 +225,10 @@ int cmd_init(int argc, char **argv)
 		        "请用 --admin-password-stdin 从标准输入读取\n");
 		return 2;
 	}
-	const char *db = cli_opt(argc, argv, "--db");
-	if (!db) {
-		fprintf(stderr, "civicloop init: 缺少 --db FILE\n");
-		return 2;
-	}
-	if (access(db, F_OK) == 0) {
-		fprintf(stderr, "civicloop init: %s 已存在，不会覆盖\n", db);
-		return 1;
-	}
+	const char *db;
+	int bad = cli_new_db(argc, argv, "init", &db);
+	if (bad)
+		return bad;
 	struct init_args a = {.name = cli_opt(argc, argv, "--name")};
 	if (!a.name)
 		a.name = "本级";
