@@ -17,6 +17,7 @@
  * Input: the string's bytes.
  */
 #include "harness.h"
+#include "http/http_int.h"
 #include "util/error.h"
 
 #include <jansson.h>
@@ -37,23 +38,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* The error body as src/http/server.c makes it (error_body(), static
- * there): keep the two in step. Stricter than the server in one point: a
- * field name jansson refuses fails here, where the server would drop it. */
+/* The error body the server sends (http_error_body): it must exist, parse,
+ * and keep the field name (the server would silently drop a field name
+ * jansson refuses, so that counts as a failure here). */
 static void error_body(const struct err *e, const char *what)
 {
-	json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(e->kind), "message",
-	                      err_message(e));
-	if (!o)
-		fz_fail("%s: json_pack refused the error message \"%s\"", what, err_message(e));
-	if (e->field[0] &&
-	    json_object_set_new(json_object_get(o, "error"), "field", json_string(e->field)) != 0)
-		fz_fail("%s: the field name \"%s\" cannot be sent", what, e->field);
-	char *body = json_dumps(o, JSON_COMPACT);
+	char *body = http_error_body(e);
 	if (!body)
-		fz_fail("%s: json_dumps failed", what);
-	free(body);
+		fz_fail("%s: no error body for the message \"%s\"", what, err_message(e));
+	json_t *o = json_loads(body, 0, NULL);
+	json_t *field = json_object_get(json_object_get(o, "error"), "field");
+	if (!o || !json_is_string(json_object_get(json_object_get(o, "error"), "message")))
+		fz_fail("%s: the error body does not parse: %s", what, body);
+	if (e->field[0] && !json_is_string(field))
+		fz_fail("%s: the field name \"%s\" was not sent", what, e->field);
 	json_decref(o);
+	free(body);
 }
 
 static void direct(const char *s)

@@ -9,7 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct err;
 struct req;
+
+/* server.c: err as API.md's error shape, {"error":{"code","message","field"?}}
+ * (the caller frees it); NULL only if out of memory or jansson refuses a
+ * string, which err_set's UTF-8 scrub rules out. */
+char *http_error_body(const struct err *err);
 
 /* request.c: 0, or -1 with r->err set (400) if the path or query is not valid
  * UTF-8, the query was cut (too many arguments) or Idempotency-Key is not

@@ -291,14 +291,13 @@ static enum handler_result dispatch(struct req *r, const struct server *s)
 static char fallback_body[] = /* never written; MHD's API takes a non-const pointer */
     "{\"error\":{\"code\":\"internal\",\"message\":\"服务器内部错误\"}}";
 
-/* r->err as API.md's error shape; NULL only if out of memory. */
-static char *error_body(struct req *r)
+/* http_int.h */
+char *http_error_body(const struct err *err)
 {
-	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind), "message",
-	                      err_message(&r->err));
-	if (e && r->err.field[0])
-		json_object_set_new(json_object_get(e, "error"), "field",
-		                    json_string(r->err.field));
+	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(err->kind), "message",
+	                      err_message(err));
+	if (e && err->field[0])
+		json_object_set_new(json_object_get(e, "error"), "field", json_string(err->field));
 	char *body = e ? json_dumps(e, JSON_COMPACT) : NULL;
 	json_decref(e);
 	return body;
@@ -331,7 +330,7 @@ static enum MHD_Result send_response(struct req *r)
 		if (r->err.kind == E_OK)
 			err_set(&r->err, E_INTERNAL, NULL, NULL);
 		r->status = err_status(r->err.kind);
-		body = error_body(r);
+		body = http_error_body(&r->err);
 		if (!body) {
 			r->status = 500;
 			body = strdup(fallback_body);
