@@ -330,11 +330,7 @@ static enum MHD_Result send_response(struct req *r)
 		if (r->err.kind == E_OK)
 			err_set(&r->err, E_INTERNAL, NULL, NULL);
 		r->status = err_status(r->err.kind);
-		body = http_error_body(&r->err);
-		if (!body) {
-			r->status = 500;
-			body = strdup(fallback_body);
-		}
+		body = http_error_body(&r->err); /* NULL: the fixed fallback below */
 		r->content_type = "application/json; charset=utf-8";
 		len = body ? strlen(body) : 0;
 	} else if (r->raw) {
@@ -354,7 +350,7 @@ static enum MHD_Result send_response(struct req *r)
 		return MHD_NO; /* out of memory: MHD closes the connection */
 	}
 	if (!body)
-		r->status = 500;
+		r->status = 500; /* the fallback body went out instead */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        r->content_type ? r->content_type : "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
