@@ -1,0 +1,52 @@
+// Pages and who may open them. Each page is loaded when first opened, so the
+// sign-in page and the public pages carry none of the dashboard's weight.
+import { createRouter, createWebHistory } from 'vue-router'
+import { session, loadSession, homeFor, hasRole } from './session.js'
+
+const STAFF = null // any signed-in account
+
+export const routes = [
+  { path: '/login', component: () => import('./pages/LoginPage.vue'), meta: { public: true, title: '登录' } },
+  { path: '/track', component: () => import('./pages/TrackPage.vue'), meta: { public: true, title: '办理进度查询' } },
+  { path: '/', component: () => import('./layout/AppShell.vue'), children: [
+    { path: '', name: 'home', component: { render: () => null }, meta: { roles: STAFF } },
+    { path: 'console', component: () => import('./pages/ConsolePage.vue'), meta: { roles: ['operator', 'dispatcher'], title: '话务登记', nav: true } },
+    { path: 'dispatch', component: () => import('./pages/DispatchPage.vue'), meta: { roles: ['dispatcher'], title: '派单待办', nav: true } },
+    { path: 'inbox', component: () => import('./pages/InboxPage.vue'), meta: { roles: ['handler', 'unit_lead'], title: '本单位待办', nav: true } },
+    { path: 'supervise', component: () => import('./pages/SupervisePage.vue'), meta: { roles: ['supervisor'], title: '督办回访', nav: true } },
+    { path: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { roles: ['leader', 'admin', 'supervisor', 'discipline'], title: '领导驾驶舱', nav: true } },
+    { path: 'cases', component: () => import('./pages/CasesPage.vue'), meta: { roles: STAFF, title: '工单查询', nav: true } },
+    { path: 'cases/:id', component: () => import('./pages/CaseDetailPage.vue'), meta: { roles: STAFF, title: '工单详情' } },
+    { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue'), meta: { roles: ['admin'], title: '用户与角色', nav: true, group: '系统管理' } },
+    { path: 'admin/orgs', component: () => import('./pages/AdminOrgsPage.vue'), meta: { roles: ['admin'], title: '组织机构', nav: true, group: '系统管理' } },
+    { path: 'admin/apikeys', component: () => import('./pages/AdminApiKeysPage.vue'), meta: { roles: ['admin'], title: 'API 密钥', nav: true, group: '系统管理' } },
+    { path: 'admin/types', component: () => import('./pages/AdminTypesPage.vue'), meta: { roles: ['admin'], title: '事项类型', nav: true, group: '系统管理' } },
+    { path: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { roles: ['admin', 'discipline'], title: '审计链', nav: true } },
+  ] },
+  { path: '/:rest(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { public: true, title: '页面不存在' } },
+]
+
+export function mayOpen(route, user) {
+  const roles = route.meta && route.meta.roles
+  if (!user) return false
+  if (!roles) return true
+  return roles.some((r) => user.roles.includes(r))
+}
+
+const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  if (!session.loaded) await loadSession()
+  if (!session.user) return { path: '/login', query: { next: to.fullPath } }
+  if (to.name === 'home') return homeFor(session.user)
+  if (!mayOpen(to, session.user)) return homeFor(session.user)
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = (to.meta.title ? to.meta.title + ' · ' : '') + '民情闭环'
+})
+
+export { hasRole }
+export default router
