@@ -7,7 +7,7 @@ ASAN_BUILD ?= build-asan
 PORT       ?= $(or $(CIVICLOOP_PORT),8080)
 DEMO_DB    ?= var/demo.db
 
-.PHONY: all build bootstrap run test unit apitest checksrc asan asantest bench clean demo
+.PHONY: all build bootstrap run test unit apitest checksrc asan asantest bench clean demo web webtest e2e
 
 all: build
 
@@ -24,7 +24,7 @@ demo: build
 	@mkdir -p var
 	@if [ ! -f $(DEMO_DB) ]; then $(BUILD)/civicloop demo --db $(DEMO_DB); fi
 
-run: demo
+run: demo web
 	$(BUILD)/civicloop serve --db $(DEMO_DB) --port $(PORT)
 
 checksrc:
@@ -48,7 +48,31 @@ asantest: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 CIVICLOOP_BIN=$(abspath $(ASAN_BUILD)/civicloop) \
 		node --test --test-concurrency=2 tests/api/
 
-test: checksrc unit apitest asantest fuzzsmoke
+test: checksrc unit webtest apitest e2e asantest fuzzsmoke
+
+# The web UI (web/, docs/ui.md): npm ci when the lock changed, the Vite build
+# when any source changed. The server never needs Node at run time; without
+# Node, `make web` says so and the server serves the API alone.
+WEB_SRC := $(shell find web/src web/public web/scripts -type f 2>/dev/null) \
+	web/index.html web/vite.config.js web/package.json web/package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: $(WEB_SRC) web/node_modules/.package-lock.json
+	cd web && npm run build
+
+web:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web/dist/index.html; \
+	else echo "make web: 没有 Node.js（npm），跳过界面构建；接口照常可用"; fi
+
+# The UI's own logic (form building, error mapping, deadlines) under vitest.
+webtest: web/node_modules/.package-lock.json
+	cd web && npx vitest run
+
+# End to end in Debian's Chromium against a real server (web/e2e/).
+e2e: build web
+	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node --test --test-concurrency=1 web/e2e/
 
 # libFuzzer targets of fuzz/ (docs/fuzzing.md), built with clang in their own tree.
 FUZZ_BUILD   ?= build-fuzz

@@ -29,6 +29,7 @@ static const char usage[] =
     "commands:\n"
     "  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
+    "        [--web DIR]\n"
     "  demo --db FILE                                      create the demo county\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
     "  user passwd|disable|enable --db FILE --login L    new password (asked for) / sign-in off, "
@@ -99,16 +100,57 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* The UI's directory: --web DIR (must open), else $CIVICLOOP_WEB (must
+ * open), else the build beside the program (build/civicloop ->
+ * web/dist) or /usr/share/civicloop/web, else none: the API is served and
+ * the UI's paths say it is not built. 0, or -1 with a message printed. */
+static int open_web(int argc, char **argv)
+{
+	char err[1200];
+	const char *dir = cli_opt(argc, argv, "--web");
+	if (!dir)
+		dir = getenv("CIVICLOOP_WEB");
+	if (dir && !strcmp(dir, "none"))
+		return 0; /* the API alone, by choice */
+	if (dir && *dir) {
+		if (web_root_open(dir, err, sizeof err) == 0)
+			return 0;
+		fprintf(stderr, "civicloop serve: %s\n", err);
+		return -1;
+	}
+	char exe[1024];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			char cand[1200];
+			*slash = '\0';
+			snprintf(cand, sizeof cand, "%s/../web/dist", exe);
+			if (web_root_open(cand, err, sizeof err) == 0)
+				return 0;
+		}
+	}
+	if (web_root_open("/usr/share/civicloop/web", err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "civicloop serve: 未找到网页界面（web/dist），只提供接口；"
+	                "运行 make web 构建界面\n");
+	return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
 		puts("civicloop serve --db FILE [--port N] [--listen ADDR] [--threads N]\n"
-		     "                [--request-timeout S]\n"
+		     "                [--request-timeout S] [--web DIR]\n"
 		     "Serves the API on ADDR:N (default 127.0.0.1, port $CIVICLOOP_PORT or 8080;\n"
 		     "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.\n"
 		     "A taken port, or a database another civicloop process is writing, makes it\n"
 		     "exit with status 1. Each request gets S seconds in all (default 30), so a\n"
-		     "client that trickles bytes cannot hold a connection.");
+		     "client that trickles bytes cannot hold a connection.\n"
+		     "The web UI is served from / out of DIR (default: $CIVICLOOP_WEB, else\n"
+		     "web/dist beside the program's build directory); without it the API is\n"
+		     "served and the UI's pages say it is not built (--web none: by choice).");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -136,6 +178,8 @@ static int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	const char *listen = cli_opt(argc, argv, "--listen");
+	if (open_web(argc, argv) != 0)
+		return 1;
 	struct app app;
 	if (cli_open(&app, db, 0) != 0)
 		return 1;

@@ -109,6 +109,14 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 void server_stop(struct server *s);
 int server_port(const struct server *s);
 
+/* The web UI's files (http/web.c), process-wide: every GET or HEAD outside
+ * /api/, /open311/, /healthz and /metrics is a file of dir (the Vite build,
+ * web/dist) or else dir/index.html. Until web_root_open succeeds those
+ * paths answer a 503 page saying the UI is not built; the API is unaffected.
+ * 0, or -1 with a message in err. */
+int web_root_open(const char *dir, char *err, size_t errcap);
+const char *web_root(void); /* the directory opened, or NULL */
+
 /* The route's permission for the signed-in caller (http/permit.c): 0, or
  * -1 with r->err set to 403 permission.denied. Routes without sign-in pass. */
 int route_permit(struct req *r, const struct route *rt);

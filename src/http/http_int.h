@@ -6,6 +6,7 @@
 #define CIVICLOOP_HTTP_HTTP_INT_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,11 @@ int req_encoding_check(struct req *r);
 /* MHD_OPTION_UNESCAPE_CALLBACK and MHD_OPTION_URI_LOG_CALLBACK */
 size_t req_unescape(void *cls, struct MHD_Connection *conn, char *s);
 void *req_on_uri(void *cls, const char *uri, struct MHD_Connection *conn);
+
+/* web.c: whether method and url are the UI's (not the API's), and the
+ * answer to such a request (the status sent in *status). */
+bool web_wants(const char *method, const char *url);
+enum MHD_Result web_serve(struct MHD_Connection *conn, const char *url, unsigned *status);
 
 /* reaper.c: closes connections whose request outlives request_ms, counted
  * from accept and from the end of each request on the connection. */

@@ -406,6 +406,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->routed)
 		return MHD_YES; /* suspended and woken without a result: wait */
 	r->routed = true;
+	if (web_wants(method, url)) {
+		unsigned status;
+		enum MHD_Result ret = web_serve(conn, url, &status);
+		metrics_observe(-1, (int)status, (time_real_ms() - r->t0) * 1000);
+		return ret;
+	}
 	if (dispatch(r, s) == H_ASYNC)
 		return MHD_YES;
 	return send_response(r);
