@@ -1,0 +1,166 @@
+// End-to-end harness: a real `civicloop serve` on a fresh demo county with
+// the built UI (web/dist), driven in Debian's Chromium by playwright-core.
+// Screenshots and first-screen timings go to web/test-results/ (not
+// committed). docs/ui.md says how to run and read them.
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO = path.resolve(WEB, '..');
+export const BIN = process.env.CIVICLOOP_BIN || path.join(REPO, 'build', 'civicloop');
+export const ARTIFACTS = path.join(WEB, 'test-results');
+export const PASSWORD = 'Demo#2024';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+function run(args, env = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(BIN, args, { env: { ...process.env, ...env } });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+// A server on a fresh demo county; {base, dir, db, stop()}.
+export async function startServer({ env = {} } = {}) {
+  assert.ok(existsSync(path.join(WEB, 'dist', 'index.html')), 'web/dist is built (make web)');
+  const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-e2e-'));
+  const db = path.join(dir, 'demo.db');
+  const demo = await run(['demo', '--db', db], env);
+  assert.equal(demo.code, 0, demo.err);
+  const proc = spawn(BIN, ['serve', '--db', db, '--port', '0', '--web', path.join(WEB, 'dist')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error('server did not start: ' + out + stderr)), 15000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.once('exit', (c) => reject(new Error(`server exited (${c}): ${stderr}`)));
+  });
+  const exited = new Promise((r) => proc.once('exit', r));
+  return {
+    base: `http://127.0.0.1:${port}`,
+    dir,
+    db,
+    get stderr() {
+      return stderr;
+    },
+    async api(login, method, p, body) {
+      const l = await fetch(this.base + '/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ login, password: PASSWORD }),
+      });
+      const { token } = await l.json();
+      const r = await fetch(this.base + p, {
+        method,
+        headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await r.text();
+      return { status: r.status, json: text ? JSON.parse(text) : null };
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
+  });
+}
+
+// A page that fails the test on any script error or CSP violation, and
+// refuses every request that leaves the server (no CDN, no tiles).
+export async function newPage(browser, srv, { width = 1366, height = 768, mobile = false } = {}) {
+  const ctx = await browser.newContext({ viewport: { width, height }, isMobile: mobile, hasTouch: mobile, locale: 'zh-CN', acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.outside = [];
+  page.on('pageerror', (e) => page.problems.push('pageerror: ' + e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) page.problems.push('csp: ' + m.text());
+  });
+  await ctx.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(srv.base) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
+    page.outside.push(u);
+    return route.abort();
+  });
+  return page;
+}
+
+export function assertClean(page) {
+  assert.deepEqual(page.problems, [], 'no script errors or CSP violations');
+  assert.deepEqual(page.outside, [], 'no request leaves the server');
+}
+
+// The text box behind a data-test name: Element Plus puts attributes of
+// <el-input> on its inner <input> (or <textarea>).
+export function field(page, name) {
+  return page
+    .locator(`input[data-test="${name}"], textarea[data-test="${name}"], [data-test="${name}"] input, [data-test="${name}"] textarea`)
+    .first();
+}
+
+export async function signIn(page, srv, login) {
+  await page.goto(srv.base + '/login');
+  await field(page, 'login').fill(login);
+  await field(page, 'password').fill(PASSWORD);
+  await page.locator('[data-test=submit]').click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+export async function signOut(page) {
+  await page.locator('[data-test=logout]').click();
+  await page.waitForURL((u) => u.pathname.startsWith('/login'));
+}
+
+export async function shot(page, name) {
+  await mkdir(path.join(ARTIFACTS, 'screenshots'), { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'screenshots', name + '.png'), fullPage: false });
+}
+
+// The first screen's time: navigation start to the moment `ready` (a
+// selector of the page's main content) is visible, from the browser's own
+// clock. Kept in test-results/timings.json for the report.
+export async function timeFirstScreen(page, url, ready, label) {
+  await page.goto(url);
+  await page.locator(ready).first().waitFor({ state: 'visible', timeout: 15000 });
+  const ms = await page.evaluate(() => performance.now());
+  const file = path.join(ARTIFACTS, 'timings.json');
+  await mkdir(ARTIFACTS, { recursive: true });
+  let all = {};
+  try {
+    all = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    /* first entry */
+  }
+  all[label] = Math.round(ms);
+  await writeFile(file, JSON.stringify(all, null, 2));
+  return ms;
+}
