@@ -110,8 +110,10 @@ static int open_web(int argc, char **argv)
 	const char *dir = cli_opt(argc, argv, "--web");
 	if (!dir)
 		dir = getenv("CIVICLOOP_WEB");
-	if (dir && !strcmp(dir, "none"))
-		return 0; /* the API alone, by choice */
+	if (dir && !strcmp(dir, "none")) {
+		web_root_none(); /* the API alone, by choice */
+		return 0;
+	}
 	if (dir && *dir) {
 		if (web_root_open(dir, err, sizeof err) == 0)
 			return 0;
@@ -150,7 +152,8 @@ static int cmd_serve(int argc, char **argv)
 		     "client that trickles bytes cannot hold a connection.\n"
 		     "The web UI is served from / out of DIR (default: $CIVICLOOP_WEB, else\n"
 		     "web/dist beside the program's build directory); without it the API is\n"
-		     "served and the UI's pages say it is not built (--web none: by choice).");
+		     "served and the UI's pages say it is not built; --web none serves the API\n"
+		     "alone by choice (other paths are 404).");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");

@@ -115,6 +115,7 @@ int server_port(const struct server *s);
  * paths answer a 503 page saying the UI is not built; the API is unaffected.
  * 0, or -1 with a message in err. */
 int web_root_open(const char *dir, char *err, size_t errcap);
+void web_root_none(void);   /* no UI: its paths are the API's unknown routes (404) */
 const char *web_root(void); /* the directory opened, or NULL */
 
 /* The route's permission for the signed-in caller (http/permit.c): 0, or

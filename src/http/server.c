@@ -407,6 +407,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES; /* suspended and woken without a result: wait */
 	r->routed = true;
 	if (web_wants(method, url)) {
+		if (req_encoding_check(r) != 0) {
+			reply_failed(r);
+			return send_response(r);
+		}
 		unsigned status;
 		enum MHD_Result ret = web_serve(conn, url, &status);
 		metrics_observe(-1, (int)status, (time_real_ms() - r->t0) * 1000);

@@ -32,6 +32,7 @@
 #define WEB_PATH_MAX 256
 
 static int web_fd = -1;
+static bool web_off; /* serve --web none: no UI paths at all */
 static char web_dir[1024];
 
 /* The page every UI path gets when no build was found: the API still works. */
@@ -65,6 +66,11 @@ int web_root_open(const char *dir, char *err, size_t errcap)
 	return 0;
 }
 
+void web_root_none(void)
+{
+	web_off = true;
+}
+
 const char *web_root(void)
 {
 	return web_fd >= 0 ? web_dir : NULL;
@@ -77,7 +83,7 @@ static bool has_prefix(const char *s, const char *p)
 
 bool web_wants(const char *method, const char *url)
 {
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+	if (web_off || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
 		return false;
 	if (url[0] != '/')
 		return false;

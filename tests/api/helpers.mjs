@@ -142,7 +142,11 @@ async function serve(srv) {
   const env = { ...process.env, ...srv.env };
   if (srv.testClock) env.CIVICLOOP_TEST_CLOCK = '1';
   else delete env.CIVICLOOP_TEST_CLOCK;
-  const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0', ...(srv.serveArgs || [])], {
+  // the API alone unless a test names a UI build: whether web/dist exists
+  // must not change what the API tests see (tests/api/web.test.mjs has the UI)
+  const args = srv.serveArgs || [];
+  const web = args.includes('--web') ? [] : ['--web', 'none'];
+  const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0', ...web, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

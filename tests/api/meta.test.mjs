@@ -155,7 +155,8 @@ test('GET /api/openapi.json is an OpenAPI 3 document with the case paths', async
 
 test('unknown route → 404, wrong method → 405, both in the error shape', async () => {
   assertError(await srv.raw('GET', '/api/v1/nothing-here'), 404, 'route.not_found');
-  assertError(await srv.raw('GET', '/no/such/path'), 404);
+  assertError(await srv.raw('GET', '/api/no/such/path'), 404);
+  assertError(await srv.raw('POST', '/no/such/path'), 404, 'route.not_found');
   assertError(await srv.raw('DELETE', '/healthz'), 405, 'request.method_not_allowed');
   assertError(await srv.raw('PUT', '/api/v1/cases'), 405);
   assertError(await srv.raw('GET', '/api/v1/auth/login'), 405);

@@ -4,11 +4,12 @@
 // it does not depend on whether web/dist exists.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, writeFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile, rm, symlink, copyFile, chmod } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, runBin } from './helpers.mjs';
+import { spawn } from 'node:child_process';
+import { startServer, runBin, BIN } from './helpers.mjs';
 
 const INDEX = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/index-abc123.js"></script></body></html>';
 const APPJS = 'console.log("民情闭环");'.repeat(100);
@@ -23,9 +24,12 @@ await writeFile(path.join(web, 'favicon.svg'), '<svg xmlns="http://www.w3.org/20
 await writeFile(path.join(web, '.secret'), 'hidden');
 await symlink('/etc/passwd', path.join(web, 'assets', 'link.txt'));
 const srv = await startServer({ serveArgs: ['--web', web] });
+// a second county served with --web none (the API tests' default)
+const bare = await startServer({ cases: false });
 
 after(async () => {
   await srv.cleanup();
+  await bare.cleanup();
   await rm(web, { recursive: true, force: true });
 });
 
@@ -119,19 +123,48 @@ test('hashed assets are cached for a year, with their type, and gzip when the cl
 });
 
 test('without a build the UI paths say so in Chinese (503) and the API still works', async () => {
-  const bare = await startServer({ serveArgs: ['--web', 'none'], cases: false });
+  // a copy of the program with no web/dist beside it and no $CIVICLOOP_WEB
+  const bin = await mkdtemp(path.join(tmpdir(), 'civicloop-bin-'));
+  await mkdir(path.join(bin, 'build'));
+  await copyFile(BIN, path.join(bin, 'build', 'civicloop'));
+  await chmod(path.join(bin, 'build', 'civicloop'), 0o755);
+  const bareDb = path.join(bin, 'demo.db');
+  assert.equal((await runBin(['demo', '--db', bareDb, '--no-cases'])).code, 0);
+  const env = { ...process.env };
+  delete env.CIVICLOOP_WEB;
+  const proc = spawn(path.join(bin, 'build', 'civicloop'), ['serve', '--db', bareDb, '--port', '0'], { env });
   try {
-    const res = await fetch(bare.url('/cases/1'));
+    let err = '';
+    proc.stderr.on('data', (d) => (err += d));
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/127\.0\.0\.1:(\d+)\//);
+        if (m) resolve(Number(m[1]));
+      });
+      proc.once('exit', (c) => reject(new Error(`serve exited ${c}: ${err}`)));
+    });
+    assert.match(err, /未找到网页界面/, 'serve says at start that it serves the API alone');
+    const res = await fetch(`http://127.0.0.1:${port}/cases/1`);
     const text = await res.text();
     assert.equal(res.status, 503);
     assert.match(res.headers.get('content-type'), /^text\/html/);
     assert.match(text, /界面尚未构建/);
     assert.match(text, /make web/);
-    const h = await fetch(bare.url('/healthz'));
+    const h = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(h.status, 200);
   } finally {
-    await bare.cleanup();
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+    await rm(bin, { recursive: true, force: true });
   }
+});
+
+test('--web none serves the API alone: other paths are its unknown routes', async () => {
+  const r = await fetch(bare.url('/cases/1'));
+  assert.equal(r.status, 404);
+  assert.equal((await r.json()).error.code, 'route.not_found');
 });
 
 test('--web naming a directory without index.html, or none at all, stops serve with a message', async () => {
@@ -144,5 +177,13 @@ test('--web naming a directory without index.html, or none at all, stops serve w
     }
   } finally {
     await rm(empty, { recursive: true, force: true });
+  }
+});
+
+test('a UI path passes the same encoding checks as the API: invalid UTF-8 is a 400 in the error shape', async () => {
+  for (const p of ['/cases/%FF', '/%C0%80', '/login?next=%FF%FE', '/cases/1%00']) {
+    const r = await get(p);
+    assert.equal(r.status, 400, p);
+    assert.equal(JSON.parse(r.text).error.code, 'request.bad_encoding', p);
   }
 });
