@@ -148,15 +148,21 @@ int req_suspend(struct req *r)
 	return 0;
 }
 
-enum handler_result reply_async(struct req *r, write_fn run)
+/* http_int.h */
+void req_write_submit(struct req *r, write_fn run)
 {
 	r->async_run = run;
 	r->job.run = async_job;
 	r->job.done = async_done;
 	r->job.arg = r;
+	writer_submit(r->app->writer, &r->job);
+}
+
+enum handler_result reply_async(struct req *r, write_fn run)
+{
 	if (req_suspend(r) != 0)
 		return reply_failed(r);
-	writer_submit(r->app->writer, &r->job);
+	req_write_submit(r, run);
 	return H_ASYNC;
 }
 
