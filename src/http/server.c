@@ -359,7 +359,16 @@ static enum MHD_Result send_response(struct req *r)
 		r->status = 500; /* the fallback body went out instead */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        r->content_type ? r->content_type : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* only a success may be cached, and only as its handler said */
+	bool cacheable = !r->failed && r->cache_control;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	                        cacheable ? r->cache_control : "no-store");
+	if (cacheable) {
+		if (r->etag[0])
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+		/* the answer depends on who asks */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Authorization, Cookie");
+	}
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	for (int i = 0; i < 2; i++)
 		if (r->set_cookie[i][0])
