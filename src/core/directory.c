@@ -95,17 +95,46 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 	return id;
 }
 
+int user_check(const char *login, const char *name, struct err *e)
+{
+	if (!login || !code_ok(login))
+		return err_set(e, E_FIELD_INVALID, "login",
+		               "账号须为 1–64 个小写字母、数字或 . _ - 字符");
+	if (!name || !utf8_valid(name, strlen(name)) || text_blank(name) ||
+	    text_has_control(name, false) || utf8_chars(name) > USER_NAME_MAX)
+		return err_set(
+		    e, E_FIELD_INVALID, "name",
+		    "姓名须为 1–" TEXT_STR(USER_NAME_MAX) " 字，不能全是空白或含控制字符");
+	return 0;
+}
+
+int user_roles_check(const struct role_spec *roles, int nroles, struct err *e)
+{
+	if (nroles < 1 || nroles > ACTOR_MAX_ROLES)
+		return err_set(e, E_FIELD_INVALID, "roles", "每个账号须有 1–%d 个角色",
+		               ACTOR_MAX_ROLES);
+	char clip[UTF8_CLIP_BUF];
+	for (int i = 0; i < nroles; i++) {
+		if (!roles[i].role || !role_known(roles[i].role))
+			return err_set(
+			    e, E_FIELD_INVALID, "roles", "没有角色 %s",
+			    roles[i].role ? utf8_clip(roles[i].role, 32, clip, sizeof clip) : "");
+		for (int k = 0; k < i; k++)
+			if (!strcmp(roles[k].role, roles[i].role) &&
+			    !strcmp(roles[k].scope_code ? roles[k].scope_code : "",
+			            roles[i].scope_code ? roles[i].scope_code : ""))
+				return err_set(e, E_FIELD_INVALID, "roles", "角色 %s 重复",
+				               roles[i].role);
+	}
+	return 0;
+}
+
 int64_t user_add(struct wctx *w, const char *login, const char *name, const char *org_code,
                  const char *pw_hash, const char *phone, const struct role_spec *roles, int nroles,
                  struct err *e)
 {
-	if (!login || !code_ok(login))
-		return err_set(e, E_FIELD_INVALID, "login", "账号只能含小写字母、数字和 . _ -");
-	if (!name || !*name || utf8_chars(name) > 32)
-		return err_set(e, E_FIELD_INVALID, "name", "姓名须为 1–32 字");
-	if (nroles < 1 || nroles > ACTOR_MAX_ROLES)
-		return err_set(e, E_FIELD_INVALID, "roles", "每个账号须有 1–%d 个角色",
-		               ACTOR_MAX_ROLES);
+	if (user_check(login, name, e) != 0 || user_roles_check(roles, nroles, e) != 0)
+		return -1;
 	if (phone && !phone_valid(phone))
 		return err_set(e, E_FIELD_INVALID, "phone", "电话号码不正确");
 	int64_t org;
@@ -129,13 +158,11 @@ int64_t user_add(struct wctx *w, const char *login, const char *name, const char
 	rc = sdone(s);
 	free(enc);
 	if (rc == STORE_CONSTRAINT)
-		return err_set(e, E_CONFLICT, "login", "账号 %s 已存在", login);
+		return err_set(e, E_USER_EXISTS, "login", "账号 %s 已存在", login);
 	if (rc != STORE_DONE)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	int64_t uid = store_last_id(w->conn);
 	for (int i = 0; i < nroles; i++) {
-		if (!role_known(roles[i].role))
-			return err_set(e, E_FIELD_INVALID, "role", "没有角色 %s", roles[i].role);
 		int64_t scope = org;
 		if (roles[i].scope_code) {
 			v = json_string(roles[i].scope_code);
@@ -154,6 +181,29 @@ int64_t user_add(struct wctx *w, const char *login, const char *name, const char
 			return err_set(e, rc == STORE_CONSTRAINT ? E_CONFLICT : E_UNAVAILABLE,
 			               "role", "角色重复或写入失败");
 	}
+	return uid;
+}
+
+int64_t account_add(struct wctx *w, const struct account_actor *by, const struct account_new *a,
+                    struct err *e)
+{
+	int64_t uid =
+	    user_add(w, a->login, a->name, a->org, a->pw_hash, a->phone, a->roles, a->nroles, e);
+	struct account u;
+	if (uid < 0)
+		return -1;
+	if (account_find(w->conn, NULL, uid, &u) != 0)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	json_t *roles = json_array();
+	for (int i = 0; i < a->nroles; i++)
+		json_array_append_new(
+		    roles, json_pack("{s:s,s:s}", "role", a->roles[i].role, "scope",
+		                     a->roles[i].scope_code ? a->roles[i].scope_code : u.org_code));
+	if (directory_event(w, by, u.org_id, "user.add",
+	                    json_pack("{s:s,s:I,s:s,s:o}", "user", u.login, "user_id",
+	                              (json_int_t)u.id, "org", u.org_code, "roles", roles),
+	                    e) != 0)
+		return -1;
 	return uid;
 }
 

@@ -28,7 +28,22 @@ struct role_spec {
 	const char *scope_code; /* NULL = the user's own org */
 };
 
-/* Adds a user; pw_hash is an Argon2id string. Returns its id or -1. */
+#define USER_NAME_MAX 32 /* characters of an account's name */
+
+/* The checks of a new account's login (1–64 of [a-z0-9._-]) and name (valid
+ * UTF-8, 1–USER_NAME_MAX characters, not blank, no control character), the
+ * same for `civicloop user add` and POST /api/v1/users. 0, or -1 with *e
+ * set to 400 field.invalid on "login" or "name". */
+int user_check(const char *login, const char *name, struct err *e);
+
+/* The checks of a new account's roles: 1–ACTOR_MAX_ROLES, each a role of
+ * the permission table (core/auth.c), none given twice over one scope. 0,
+ * or -1 with *e set to 400 field.invalid on "roles". */
+int user_roles_check(const struct role_spec *roles, int nroles, struct err *e);
+
+/* Adds a user (user_check, user_roles_check; a login in use is 409 user.exists); pw_hash is an
+ * Argon2id string. No event: account_add is the audited way. Returns its id
+ * or -1. */
 int64_t user_add(struct wctx *w, const char *login, const char *name, const char *org_code,
                  const char *pw_hash, const char *phone, const struct role_spec *roles, int nroles,
                  struct err *e);
@@ -59,6 +74,22 @@ struct account_actor {
 	int64_t org_id;  /* 0 = the account's own org */
 	const char *via; /* "cli" or "api" */
 };
+
+/* A new account: what `civicloop user add` and POST /api/v1/users give. */
+struct account_new {
+	const char *login, *name;
+	const char *org;   /* the org's code */
+	const char *phone; /* may be NULL */
+	const char *pw_hash;
+	const struct role_spec *roles;
+	int nroles;
+};
+
+/* Adds the account (user_add) and its `user.add` event
+ * {"user","user_id","org","roles":[{"role","scope"}],"via"}, never the
+ * password or its hash. Returns the account's id, or -1 with *e set. */
+int64_t account_add(struct wctx *w, const struct account_actor *by, const struct account_new *a,
+                    struct err *e);
 
 /* Sets the account's password hash and ends its sessions, all of them or
  * all but the one whose token hashes to keep_session (32 bytes, may be
