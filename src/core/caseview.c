@@ -416,15 +416,8 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	if (q->overdue)
 		sbind_int(s, 9, now);
 	/* q is matched literally: escape LIKE's wildcards */
-	if (q->q) {
-		size_t k = 0;
-		for (const char *p = q->q; *p && k < 512 - 3; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				like[k++] = '\\';
-			like[k++] = *p;
-		}
-		like[k] = '\0';
-	}
+	if (q->q)
+		text_like_escape(q->q, like, 512);
 	sbind_text(s, 10, q->q ? like : NULL);
 	sbind_text(s, 14, q->q);
 	if (q->cursor)
