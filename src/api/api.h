@@ -43,6 +43,8 @@ enum handler_result api_stats(struct req *r);
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
 /* api/users.c */
+enum handler_result api_users(struct req *r);
+enum handler_result api_user_create(struct req *r);
 enum handler_result api_user_update(struct req *r);
 enum handler_result api_audit_events(struct req *r);
 enum handler_result api_apikeys(struct req *r);

@@ -46,6 +46,8 @@ const struct route routes[] = {
      "测试时钟（仅 CIVICLOOP_TEST_CLOCK=1）", "user.manage"},
     {"POST", "/api/v1/auth/password", api_password_change, AUTH_USER, RF_NONE, "修改本人密码",
      PERM_USER},
+    {"GET", "/api/v1/users", api_users, AUTH_USER, RF_NONE, "账号列表", "user.manage"},
+    {"POST", "/api/v1/users", api_user_create, AUTH_USER, RF_IDEMPOTENT, "创建账号", "user.manage"},
     {"PATCH", "/api/v1/users/{id}", api_user_update, AUTH_USER, RF_NONE, "停用或启用账号",
      "user.manage"},
     {"GET", "/api/v1/apikeys", api_apikeys, AUTH_USER, RF_NONE, "API 密钥列表", "user.manage"},

@@ -10,6 +10,7 @@
 
 #include "util/json.h"
 #include "util/text.h"
+#include "util/timeutil.h"
 #include "util/utf8.h"
 
 static const char *const org_kinds[] = {"county",     "township",   "village", "grid",
@@ -353,4 +354,97 @@ int account_set_disabled(struct wctx *w, const struct account *u, bool disabled,
 	                                 (json_int_t)u->id, "sessions_revoked", *sessions,
 	                                 "apikeys_revoked", *apikeys),
 	                       e);
+}
+
+/* The account of row s (USER_VIEW_COLS) with its grants (ST_ROLES_OF, read
+ * through c while s is still on its row). NULL when out of memory. */
+static json_t *account_row_json(struct store_conn *c, struct store_stmt *s)
+{
+	int64_t id = scol_int(s, 0);
+	char at[ISO8601_MAX];
+	time_format_iso(scol_int(s, 4), at, sizeof at);
+	json_t *o = json_pack("{s:I,s:s,s:s,s:{s:I,s:s,s:s},s:b,s:s}", "id", (json_int_t)id,
+	                      "login", scol_text(s, 1), "name", scol_text(s, 2), "org", "id",
+	                      (json_int_t)scol_int(s, 5), "code", scol_text(s, 6), "name",
+	                      scol_text(s, 7), "disabled", scol_int(s, 3) != 0, "created_at", at);
+	json_t *roles = json_array(), *grants = json_array();
+	struct store_stmt *g = store_stmt(c, ST_ROLES_OF);
+	sbind_int(g, 1, id);
+	int rc;
+	while ((rc = sstep(g)) == STORE_ROW) {
+		const char *role = scol_text(g, 0);
+		json_array_append_new(
+		    grants, json_pack("{s:s,s:s}", "role", role, "scope", scol_text(g, 3)));
+		/* one entry per role, however many scopes it is held over (rows come by role) */
+		size_t n = json_array_size(roles);
+		if (!n || strcmp(json_string_value(json_array_get(roles, n - 1)), role))
+			json_array_append_new(roles, json_string(role));
+	}
+	sreset(g);
+	if (!o || rc != STORE_DONE || json_object_set_new(o, "roles", roles) != 0 ||
+	    json_object_set_new(o, "grants", grants) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *account_view(struct store_conn *c, int64_t id)
+{
+	struct store_stmt *s = store_stmt(c, ST_USER_VIEW);
+	sbind_int(s, 1, id);
+	json_t *o = sstep(s) == STORE_ROW ? account_row_json(c, s) : NULL;
+	sreset(s);
+	return o;
+}
+
+int account_list(struct store_conn *c, const struct actor *a, const struct account_query *q,
+                 json_t **out, struct err *e)
+{
+	const char *scopes[ACTOR_MAX_ROLES];
+	int n = actor_scopes(a, P_USER_MANAGE, scopes, ACTOR_MAX_ROLES);
+	if (n == 0)
+		return err_set(e, E_FORBIDDEN, NULL, "没有管理账号的权限");
+	json_t *sj = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(sj, json_string(scopes[i]));
+	char *stext = json_dumps(sj, JSON_COMPACT);
+	json_decref(sj);
+	if (!stext)
+		return err_oom(e);
+	char like[4 * ACCOUNT_QUERY_MAX + 1];
+	if (q->q)
+		text_like_escape(q->q, like, sizeof like);
+	struct store_stmt *s = store_stmt(c, ST_USER_LIST);
+	sbind_text(s, 1, stext);
+	sbind_text(s, 2, q->org_path);
+	sbind_text(s, 3, q->q ? like : NULL);
+	if (q->cursor)
+		sbind_int(s, 4, q->cursor);
+	sbind_int(s, 5, q->limit + 1);
+	json_t *items = json_array();
+	int rc, shown = 0;
+	int64_t last = 0;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		if (shown == q->limit)
+			break;
+		json_t *o = account_row_json(c, s);
+		if (!o) {
+			rc = STORE_ERROR;
+			break;
+		}
+		last = scol_int(s, 0);
+		json_array_append_new(items, o);
+		shown++;
+	}
+	sreset(s);
+	free(stext);
+	if (rc != STORE_ROW && rc != STORE_DONE) {
+		json_decref(items);
+		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	}
+	char cur[32];
+	snprintf(cur, sizeof cur, "%lld", (long long)last);
+	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", rc == STORE_ROW ? cur : NULL);
+	return *out ? 0 : err_oom(e);
 }

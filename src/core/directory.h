@@ -117,6 +117,28 @@ int account_apikey_add(struct wctx *w, const struct account_actor *by, const cha
 int account_apikey_revoke(struct wctx *w, const struct account_actor *by, const char *name,
                           struct account *u, struct err *e);
 
+/* An account as GET /api/v1/users lists it and POST /api/v1/users answers:
+ * {"id","login","name","org":{"id","code","name"},"roles":[role…],
+ * "grants":[{"role","scope"(org code)}],"disabled","created_at"}, never a
+ * password hash. NULL if there is no such account (or out of memory). */
+json_t *account_view(struct store_conn *c, int64_t id);
+
+#define ACCOUNT_QUERY_MAX 64 /* characters of a ?q= search */
+
+/* GET /api/v1/users: the accounts whose org lies inside the actor's
+ * user.manage scopes (403 when it holds none), and inside org_path when not
+ * NULL, whose login or name contains q (literally; NULL = any), after id
+ * cursor (0 = from the first), at most limit, by id.
+ * *out = {"items":[account_view…],"next_cursor":"ID"|null}. 0, or -1 with *e. */
+struct account_query {
+	const char *org_path; /* NULL = every scope of the actor */
+	const char *q;        /* at most ACCOUNT_QUERY_MAX characters, or NULL */
+	int64_t cursor;
+	int limit; /* 1..200 */
+};
+int account_list(struct store_conn *c, const struct actor *a, const struct account_query *q,
+                 json_t **out, struct err *e);
+
 /* Appends an event about accounts or keys (no case) with `payload` (a JSON
  * object, stolen), adding "via". 0, or -1 with *e set. */
 int directory_event(struct wctx *w, const struct account_actor *by, int64_t org_id,
