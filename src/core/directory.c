@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/geojson.h"
 #include "util/json.h"
 #include "util/text.h"
 #include "util/timeutil.h"
@@ -128,6 +129,26 @@ int user_roles_check(const struct role_spec *roles, int nroles, struct err *e)
 				               roles[i].role);
 	}
 	return 0;
+}
+
+int org_set_boundary(struct wctx *w, int64_t org_id, const json_t *boundary, struct err *e)
+{
+	char *text = NULL;
+	if (boundary) {
+		if (geojson_boundary_check(boundary, "boundary", e) != 0)
+			return -1;
+		text = json_dumps(boundary, JSON_COMPACT | JSON_REAL_PRECISION(10));
+		if (!text)
+			return err_oom(e);
+	}
+	struct store_stmt *s = store_stmt(w->conn, ST_ORG_SET_BOUNDARY);
+	sbind_int(s, 1, org_id);
+	sbind_text(s, 2, text);
+	int rc = sdone(s);
+	free(text);
+	if (rc != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "写入单位边界失败");
+	return store_changes(w->conn) == 1 ? 0 : err_set(e, E_NOT_FOUND, NULL, "没有这个单位");
 }
 
 int64_t user_add(struct wctx *w, const char *login, const char *name, const char *org_code,

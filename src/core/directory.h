@@ -23,6 +23,11 @@ int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t
 int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,
                 const char *parent_code, const char *region_code, struct err *e);
 
+/* Sets the org's boundary (util/geojson.h: a Polygon or MultiPolygon,
+ * checked, stored as compact JSON), or clears it when boundary is NULL.
+ * 0, or -1 with *e set (400 field.invalid on "boundary", 404 no such org). */
+int org_set_boundary(struct wctx *w, int64_t org_id, const json_t *boundary, struct err *e);
+
 struct role_spec {
 	const char *role;
 	const char *scope_code; /* NULL = the user's own org */

@@ -152,6 +152,11 @@ bool store_in_txn(struct store_conn *c);
 /* Steps a statement that returns no rows and resets it: STORE_DONE or error. */
 int sdone(struct store_stmt *s);
 
+/* SQLite's plan for statement id (EXPLAIN QUERY PLAN): one step per line
+ * into out[cap], as "SCAN c USING INDEX cases_map". For tests that check a
+ * statement uses its index instead of reading a whole table. 0, or -1. */
+int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t cap);
+
 /* An online backup of the SQLite database at src into the new file dst: a
  * consistent snapshot taken in one read transaction (a running server keeps
  * writing meanwhile), written to a temporary file in dst's folder (mode
