@@ -55,6 +55,10 @@ const struct route routes[] = {
      "user.manage"},
     {"POST", "/api/v1/apikeys/revoke", api_apikey_revoke, AUTH_USER, RF_NONE, "吊销 API 密钥",
      "user.manage"},
+    {"GET", "/api/v1/geo/regions", api_geo_regions, AUTH_USER, RF_NONE,
+     "地图：可见单位的边界（GeoJSON）", PERM_USER},
+    {"GET", "/api/v1/geo/cases", api_geo_cases, AUTH_USER, RF_NONE, "地图：未办结且有位置的工单",
+     "case.read"},
     {"GET", "/api/v1/audit/events", api_audit_events, AUTH_USER, RF_NONE, "审计链（纪委、管理员）",
      "audit.read"},
 };

@@ -469,3 +469,36 @@ int account_list(struct store_conn *c, const struct actor *a, const struct accou
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", rc == STORE_ROW ? cur : NULL);
 	return *out ? 0 : err_oom(e);
 }
+
+int org_regions(struct store_conn *c, const struct actor *a, json_t **out, struct err *e)
+{
+	json_t *features = json_array();
+	struct store_stmt *s = store_stmt(c, ST_GEO_REGIONS);
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		if (!actor_sees_org(a, scol_text(s, 5)))
+			continue;
+		json_t *geometry = json_loads(scol_text(s, 6), 0, NULL);
+		if (NEVER(!json_is_object(geometry))) { /* checked before it was stored */
+			json_decref(geometry);
+			continue;
+		}
+		json_int_t id = (json_int_t)scol_int(s, 0);
+		json_t *f =
+		    json_pack("{s:s,s:I,s:o,s:{s:I,s:s,s:s,s:s,s:o}}", "type", "Feature", "id", id,
+		              "geometry", geometry, "properties", "id", id, "code", scol_text(s, 1),
+		              "name", scol_text(s, 2), "kind", scol_text(s, 3), "parent",
+		              scol_null(s, 4) ? json_null() : json_integer(scol_int(s, 4)));
+		if (!f || json_array_append_new(features, f) != 0) {
+			rc = STORE_ERROR;
+			break;
+		}
+	}
+	sreset(s);
+	if (rc != STORE_DONE) {
+		json_decref(features);
+		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	}
+	*out = json_pack("{s:s,s:o}", "type", "FeatureCollection", "features", features);
+	return *out ? 0 : err_oom(e);
+}

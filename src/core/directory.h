@@ -28,6 +28,13 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
  * 0, or -1 with *e set (400 field.invalid on "boundary", 404 no such org). */
 int org_set_boundary(struct wctx *w, int64_t org_id, const json_t *boundary, struct err *e);
 
+/* GET /api/v1/geo/regions: the orgs the actor may see (actor_sees_org)
+ * that have a boundary, by id, as a GeoJSON FeatureCollection
+ * {"type":"FeatureCollection","features":[{"type":"Feature","id":ID,
+ * "geometry":BOUNDARY,"properties":{"id","code","name","kind","parent"(id
+ * or null)}}]}. 0 with *out (the caller's), or -1 with *e set. */
+int org_regions(struct store_conn *c, const struct actor *a, json_t **out, struct err *e);
+
 struct role_spec {
 	const char *role;
 	const char *scope_code; /* NULL = the user's own org */

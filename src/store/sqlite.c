@@ -339,6 +339,11 @@ static int64_t sqlite_col_int(struct store_stmt *s, int i)
 	return sqlite3_column_int64(s->st, i);
 }
 
+static double sqlite_col_real(struct store_stmt *s, int i)
+{
+	return sqlite3_column_double(s->st, i);
+}
+
 static const char *sqlite_col_text(struct store_stmt *s, int i)
 {
 	return (const char *)sqlite3_column_text(s->st, i);
@@ -393,6 +398,7 @@ const struct store_backend store_sqlite = {
     .step = sqlite_step,
     .reset = sqlite_reset,
     .col_int = sqlite_col_int,
+    .col_real = sqlite_col_real,
     .col_text = sqlite_col_text,
     .col_blob = sqlite_col_blob,
     .col_bytes = sqlite_col_bytes,

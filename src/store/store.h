@@ -57,6 +57,7 @@ struct store_backend {
 	int (*step)(struct store_stmt *s);
 	void (*reset)(struct store_stmt *s);
 	int64_t (*col_int)(struct store_stmt *s, int i);
+	double (*col_real)(struct store_stmt *s, int i);
 	const char *(*col_text)(struct store_stmt *s, int i); /* valid until next step */
 	const void *(*col_blob)(struct store_stmt *s, int i);
 	size_t (*col_bytes)(struct store_stmt *s, int i);
@@ -127,6 +128,10 @@ static inline void sreset(struct store_stmt *s)
 static inline int64_t scol_int(struct store_stmt *s, int i)
 {
 	return store_be->col_int(s, i);
+}
+static inline double scol_real(struct store_stmt *s, int i)
+{
+	return store_be->col_real(s, i);
 }
 static inline const char *scol_text(struct store_stmt *s, int i)
 {
