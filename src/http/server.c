@@ -357,8 +357,9 @@ static enum MHD_Result send_response(struct req *r)
 	}
 	if (!body)
 		r->status = 500; /* the fallback body went out instead */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                        r->content_type ? r->content_type : "application/json");
+	if (r->status != 304)    /* "not modified" has no body to type */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		                        r->content_type ? r->content_type : "application/json");
 	/* only a success may be cached, and only as its handler said */
 	bool cacheable = !r->failed && r->cache_control;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
