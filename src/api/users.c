@@ -173,6 +173,29 @@ static int role_read(struct req *r, const char *entry, char role[24], char scope
 	return 0;
 }
 
+/* The "roles" member v of a body: 1–ACTOR_MAX_ROLES entries read by
+ * role_read into role[] and scope[], their number into *n, and checked by
+ * user_roles_check. 0, or -1 with r->err set. */
+static int roles_body_read(struct req *r, json_t *v, char role[][24], char scope[][64], int *n)
+{
+	if (!v)
+		return err_set(&r->err, E_FIELD_REQUIRED, "roles", "缺少 roles");
+	if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > ACTOR_MAX_ROLES)
+		return err_set(&r->err, E_FIELD_INVALID, "roles", "roles 须为 1–%d 个角色名",
+		               ACTOR_MAX_ROLES);
+	struct role_spec spec[ACTOR_MAX_ROLES];
+	size_t i;
+	json_t *entry;
+	json_array_foreach(v, i, entry)
+	{
+		if (role_read(r, json_string_value(entry), role[i], scope[i]) != 0)
+			return -1;
+		spec[i] = (struct role_spec){role[i], scope[i][0] ? scope[i] : NULL};
+	}
+	*n = (int)i;
+	return user_roles_check(spec, *n, &r->err);
+}
+
 /* Reads and checks the body of POST /api/v1/users into u, in the order
  * login, name, org, roles, password. 0, or -1 with r->err set. */
 static int user_new_read(struct req *r, struct user_new *u)
@@ -192,22 +215,8 @@ static int user_new_read(struct req *r, struct user_new *u)
 		return err_set(&r->err, E_FIELD_REQUIRED, "org", "缺少 org");
 	if (managed_org(r, org, &org_id, NULL, u->org) != 0)
 		return err_set(&r->err, E_FIELD_INVALID, "org", "不是已知的单位");
-	json_t *roles = json_object_get(r->in, "roles"), *v;
-	if (!roles)
-		return err_set(&r->err, E_FIELD_REQUIRED, "roles", "缺少 roles");
-	if (!json_is_array(roles) || json_array_size(roles) < 1 ||
-	    json_array_size(roles) > ACTOR_MAX_ROLES)
-		return err_set(&r->err, E_FIELD_INVALID, "roles", "roles 须为 1–%d 个角色名",
-		               ACTOR_MAX_ROLES);
-	struct role_spec spec[ACTOR_MAX_ROLES];
-	size_t i;
-	json_array_foreach(roles, i, v)
-	{
-		if (role_read(r, json_string_value(v), u->roles[i], u->scopes[i]) != 0)
-			return -1;
-		spec[i] = (struct role_spec){u->roles[i], u->scopes[i][0] ? u->scopes[i] : NULL};
-	}
-	if (user_roles_check(spec, (int)i, &r->err) != 0)
+	if (roles_body_read(r, json_object_get(r->in, "roles"), u->roles, u->scopes, &u->nroles) !=
+	    0)
 		return -1;
 	const char *password = body_string(r, "password");
 	if (!password ||
@@ -215,7 +224,6 @@ static int user_new_read(struct req *r, struct user_new *u)
 		return -1;
 	snprintf(u->login, sizeof u->login, "%s", login);
 	snprintf(u->name, sizeof u->name, "%s", name);
-	u->nroles = (int)i;
 	snprintf(u->password, sizeof u->password, "%s", password);
 	return 0;
 }
@@ -270,13 +278,32 @@ enum handler_result api_user_create(struct req *r)
 	return H_ASYNC;
 }
 
+/* A change of an account in flight (PATCH /api/v1/users/{id}). */
 struct user_update {
 	int64_t id;
-	bool disabled;
+	int disabled; /* -1: unchanged; else the new state */
+	bool set_name, set_roles, set_password;
+	char name[USER_NAME_MAX * 4 + 1];
+	char roles[ACTOR_MAX_ROLES][24];
+	char scopes[ACTOR_MAX_ROLES][64]; /* "" = none given */
+	int nroles;
+	char password[PASSWORD_MAX + 1]; /* wiped once hashed */
+	char hash[crypto_pwhash_STRBYTES];
 };
 
-/* writer job: re-reads the account and applies the change (directory.c
- * account_set_disabled: sessions end, API keys are revoked, an event). */
+/* Offload pool: the new password's Argon2id hash. */
+static int user_update_hash(struct req *r)
+{
+	struct user_update *uu = r->hctx;
+	int rc = password_hash(uu->password, uu->hash);
+	sodium_memzero(uu->password, sizeof uu->password);
+	return rc == 0 ? 0 : err_set(&r->err, E_UNAVAILABLE, NULL, "内存不足，请稍后重试");
+}
+
+/* writer job: re-reads the account and applies the changes asked for, in
+ * the order name, roles, password, disabled (directory.c: each its event;
+ * a new password and disabling end the account's sessions, disabling
+ * revokes its API keys). */
 static int user_update_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
@@ -285,22 +312,93 @@ static int user_update_job(struct wctx *w, struct write_job *job)
 	if (account_find(w->conn, NULL, uu->id, &u) != 0)
 		return err_set(&r->err, E_NOT_FOUND, NULL, "没有这个账号");
 	struct account_actor by = {r->actor.user_id, r->actor.org_id, "api"};
-	bool changed;
-	int sessions, apikeys;
-	if (account_set_disabled(w, &u, uu->disabled, &by, &changed, &sessions, &apikeys,
-	                         &r->err) != 0)
+	bool any = false, changed = false;
+	int sessions = 0, apikeys = 0, n = 0;
+	if (uu->set_name && account_set_name(w, &u, uu->name, &by, &changed, &r->err) != 0)
 		return -1;
+	any |= changed;
+	if (uu->set_roles) {
+		struct role_spec roles[ACTOR_MAX_ROLES];
+		for (int i = 0; i < uu->nroles; i++)
+			roles[i] = (struct role_spec){uu->roles[i],
+			                              uu->scopes[i][0] ? uu->scopes[i] : NULL};
+		if (account_set_roles(w, &u, roles, uu->nroles, &by, &changed, &r->err) != 0)
+			return -1;
+		any |= changed;
+	}
+	if (uu->set_password) {
+		if (account_set_password(w, &u, uu->hash, NULL, &by, &n, &r->err) != 0)
+			return -1;
+		sessions += n;
+		any = true;
+	}
+	if (uu->disabled >= 0) {
+		if (account_set_disabled(w, &u, uu->disabled, &by, &changed, &n, &apikeys,
+		                         &r->err) != 0)
+			return -1;
+		sessions += n;
+		any |= changed;
+	}
 	r->status = 200;
 	r->out = json_pack("{s:{s:I,s:s,s:s,s:b},s:b,s:i,s:i}", "user", "id", (json_int_t)u.id,
-	                   "login", u.login, "org", u.org_code, "disabled", uu->disabled, "changed",
-	                   changed, "sessions_revoked", sessions, "apikeys_revoked", apikeys);
+	                   "login", u.login, "org", u.org_code, "disabled",
+	                   uu->disabled >= 0 ? uu->disabled == 1 : u.disabled, "changed", any,
+	                   "sessions_revoked", sessions, "apikeys_revoked", apikeys);
 	return 0;
 }
 
-/* PATCH /api/v1/users/{id} {"disabled":bool}: user.manage over the
- * account's org (outside every such scope: 404). Disabling ends the
- * account's sessions and revokes its API keys; one's own account cannot be
- * disabled. A user.disable / user.enable event when something changed. */
+/* Reads and checks the body of PATCH /api/v1/users/{id} for account u into
+ * uu. 0, or -1 with r->err set: 400 for bad input, then 409 for what one
+ * may not do to one's own account. */
+static int user_update_read(struct req *r, const struct account *u, struct user_update *uu)
+{
+	static const char *const keys[] = {"disabled", "name", "roles", "password"};
+	const char *bad = json_unknown_key(r->in, keys, 4);
+	if (bad)
+		return err_set(&r->err, E_FIELD_UNKNOWN, bad,
+		               "只能修改 disabled、name、roles、password");
+	if (json_object_size(r->in) == 0)
+		return err_set(&r->err, E_FIELD_REQUIRED, NULL,
+		               "请提供要修改的 disabled、name、roles 或 password");
+	json_t *d = json_object_get(r->in, "disabled");
+	if (d && !json_is_boolean(d))
+		return err_set(&r->err, E_FIELD_INVALID, "disabled", "disabled 须为 true 或 false");
+	uu->disabled = d ? json_is_true(d) : -1;
+	if ((uu->set_name = json_object_get(r->in, "name") != NULL)) {
+		const char *name = body_string(r, "name");
+		if (!name || user_name_check(name, &r->err) != 0)
+			return -1;
+		snprintf(uu->name, sizeof uu->name, "%s", name);
+	}
+	json_t *roles = json_object_get(r->in, "roles");
+	if ((uu->set_roles = roles != NULL) &&
+	    roles_body_read(r, roles, uu->roles, uu->scopes, &uu->nroles) != 0)
+		return -1;
+	if ((uu->set_password = json_object_get(r->in, "password") != NULL)) {
+		const char *pw = body_string(r, "password");
+		if (!pw || password_policy_check(password_policy_get(), u->login, pw, "password",
+		                                 &r->err) != 0)
+			return -1;
+		snprintf(uu->password, sizeof uu->password, "%s", pw);
+	}
+	if (u->id != r->actor.user_id)
+		return 0;
+	if (uu->disabled == 1)
+		return err_set(&r->err, E_CONFLICT, "disabled", "不能停用自己的账号");
+	if (uu->set_roles)
+		return err_set(&r->err, E_CONFLICT, "roles", "不能修改自己的角色");
+	if (uu->set_password)
+		return err_set(&r->err, E_CONFLICT, "password",
+		               "修改自己的密码请用 POST /api/v1/auth/password（需要原密码）");
+	return 0;
+}
+
+/* PATCH /api/v1/users/{id} {"disabled"?,"name"?,"roles"?,"password"?}:
+ * user.manage over the account's org (outside every such scope: 404), and
+ * over each "ROLE@ORG" scope. Disabling ends the account's sessions and
+ * revokes its API keys; a new password (the policy applies, hashed off the
+ * HTTP threads) ends its sessions. One's own account cannot be disabled,
+ * given roles or a password here. An event for each change made. */
 enum handler_result api_user_update(struct req *r)
 {
 	int64_t id = req_param_id(r, 0);
@@ -310,22 +408,20 @@ enum handler_result api_user_update(struct req *r)
 		return reply_err(r, E_NOT_FOUND, NULL, "没有这个账号");
 	if (req_json(r) != 0)
 		return reply_failed(r);
-	static const char *const keys[] = {"disabled"};
-	const char *bad = json_unknown_key(r->in, keys, 1);
-	if (bad)
-		return reply_err(r, E_FIELD_UNKNOWN, bad, "只能修改 disabled");
-	json_t *d = json_object_get(r->in, "disabled");
-	if (!d)
-		return reply_err(r, E_FIELD_REQUIRED, "disabled", "缺少 disabled");
-	if (!json_is_boolean(d))
-		return reply_err(r, E_FIELD_INVALID, "disabled", "disabled 须为 true 或 false");
-	if (json_is_true(d) && id == r->actor.user_id)
-		return reply_err(r, E_CONFLICT, "disabled", "不能停用自己的账号");
 	struct user_update *uu = calloc(1, sizeof *uu);
 	if (!uu)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	uu->id = id;
-	uu->disabled = json_is_true(d);
 	r->hctx = uu;
-	return reply_async(r, user_update_job);
+	uu->id = id;
+	if (user_update_read(r, &u, uu) != 0) {
+		sodium_memzero(uu->password, sizeof uu->password);
+		return reply_failed(r);
+	}
+	if (!uu->set_password)
+		return reply_async(r, user_update_job);
+	if (req_offload(r, user_update_hash, user_update_job) != 0) {
+		sodium_memzero(uu->password, sizeof uu->password);
+		return reply_err(r, E_UNAVAILABLE, NULL, "服务器正忙，请稍后再试");
+	}
+	return H_ASYNC;
 }

@@ -97,17 +97,22 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 	return id;
 }
 
-int user_check(const char *login, const char *name, struct err *e)
+int user_name_check(const char *name, struct err *e)
 {
-	if (!login || !code_ok(login))
-		return err_set(e, E_FIELD_INVALID, "login",
-		               "账号须为 1–64 个小写字母、数字或 . _ - 字符");
 	if (!name || !utf8_valid(name, strlen(name)) || text_blank(name) ||
 	    text_has_control(name, false) || utf8_chars(name) > USER_NAME_MAX)
 		return err_set(
 		    e, E_FIELD_INVALID, "name",
 		    "姓名须为 1–" TEXT_STR(USER_NAME_MAX) " 字，不能全是空白或含控制字符");
 	return 0;
+}
+
+int user_check(const char *login, const char *name, struct err *e)
+{
+	if (!login || !code_ok(login))
+		return err_set(e, E_FIELD_INVALID, "login",
+		               "账号须为 1–64 个小写字母、数字或 . _ - 字符");
+	return user_name_check(name, e);
 }
 
 int user_roles_check(const struct role_spec *roles, int nroles, struct err *e)
@@ -243,6 +248,7 @@ int account_find(struct store_conn *c, const char *login, int64_t id, struct acc
 	}
 	out->id = scol_int(s, 0);
 	snprintf(out->login, sizeof out->login, "%s", scol_text(s, 1));
+	snprintf(out->name, sizeof out->name, "%s", scol_text(s, 2));
 	out->org_id = scol_int(s, 3);
 	snprintf(out->pw_hash, sizeof out->pw_hash, "%s", scol_text(s, 4));
 	out->disabled = scol_int(s, 5) != 0;
@@ -501,4 +507,153 @@ int org_regions(struct store_conn *c, const struct actor *a, json_t **out, struc
 	}
 	*out = json_pack("{s:s,s:o}", "type", "FeatureCollection", "features", features);
 	return *out ? 0 : err_oom(e);
+}
+
+int account_set_name(struct wctx *w, const struct account *u, const char *name,
+                     const struct account_actor *by, bool *changed, struct err *e)
+{
+	*changed = false;
+	if (user_name_check(name, e) != 0)
+		return -1;
+	if (!strcmp(u->name, name))
+		return 0;
+	struct store_stmt *s = store_stmt(w->conn, ST_USER_SET_NAME);
+	sbind_int(s, 1, u->id);
+	sbind_text(s, 2, name);
+	if (sdone(s) != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "写入姓名失败");
+	*changed = true;
+	return directory_event(w, by, u->org_id, "user.update",
+	                       json_pack("{s:s,s:I,s:s}", "user", u->login, "user_id",
+	                                 (json_int_t)u->id, "name", name),
+	                       e);
+}
+
+/* One grant: a role over an org. */
+struct grant {
+	char role[24];
+	int64_t scope;
+	char code[64];
+};
+
+/* The account's grants into g[ACTOR_MAX_ROLES] (by role); their number, or -1. */
+static int grants_read(struct store_conn *c, int64_t uid, struct grant *g)
+{
+	struct store_stmt *s = store_stmt(c, ST_ROLES_OF);
+	sbind_int(s, 1, uid);
+	int n = 0, rc;
+	while ((rc = sstep(s)) == STORE_ROW && n < ACTOR_MAX_ROLES) {
+		snprintf(g[n].role, sizeof g[n].role, "%s", scol_text(s, 0));
+		g[n].scope = scol_int(s, 1);
+		snprintf(g[n].code, sizeof g[n].code, "%s", scol_text(s, 3));
+		n++;
+	}
+	sreset(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? n : -1;
+}
+
+/* Adds (role, scope) to g[0..*n) unless it is there; -1 when full. */
+static int grant_add(struct grant *g, int *n, const char *role, int64_t scope, const char *code)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(g[i].role, role) && g[i].scope == scope)
+			return 0;
+	if (*n == ACTOR_MAX_ROLES)
+		return -1;
+	snprintf(g[*n].role, sizeof g[*n].role, "%s", role);
+	g[*n].scope = scope;
+	snprintf(g[*n].code, sizeof g[*n].code, "%s", code);
+	(*n)++;
+	return 0;
+}
+
+/* Is every grant of a among b's? */
+static bool grants_within(const struct grant *a, int na, const struct grant *b, int nb)
+{
+	for (int i = 0; i < na; i++) {
+		bool found = false;
+		for (int k = 0; k < nb && !found; k++)
+			found = !strcmp(a[i].role, b[k].role) && a[i].scope == b[k].scope;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static json_t *grants_json(const struct grant *g, int n)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(
+		    a, json_pack("{s:s,s:s}", "role", g[i].role, "scope", g[i].code));
+	return a;
+}
+
+/* Adds the grants roles[i] names to next (account_set_roles); -1 with *e. */
+static int grants_named(struct wctx *w, const struct account *u, const struct role_spec *r,
+                        const struct grant *now, int nnow, struct grant *next, int *nnext,
+                        struct err *e)
+{
+	int full = 0;
+	if (r->scope_code) {
+		int64_t scope;
+		char code[64];
+		json_t *v = json_string(r->scope_code);
+		int rc = v ? org_resolve(w->conn, v, &scope, NULL, 0, code, sizeof code) : -1;
+		json_decref(v);
+		if (rc != 0)
+			return err_set(e, E_FIELD_INVALID, "roles", "角色范围 %s 不是已知的单位",
+			               r->scope_code);
+		full = grant_add(next, nnext, r->role, scope, code);
+	} else {
+		/* a role named alone keeps the scopes it is held over, or is new over the
+		 * account's own org */
+		bool held = false;
+		for (int k = 0; k < nnow; k++) {
+			if (strcmp(now[k].role, r->role))
+				continue;
+			held = true;
+			full |= grant_add(next, nnext, now[k].role, now[k].scope, now[k].code);
+		}
+		if (!held)
+			full = grant_add(next, nnext, r->role, u->org_id, u->org_code);
+	}
+	return full ? err_set(e, E_FIELD_INVALID, "roles", "每个账号至多 %d 项角色授权",
+	                      ACTOR_MAX_ROLES)
+	            : 0;
+}
+
+int account_set_roles(struct wctx *w, const struct account *u, const struct role_spec *roles,
+                      int nroles, const struct account_actor *by, bool *changed, struct err *e)
+{
+	*changed = false;
+	if (user_roles_check(roles, nroles, e) != 0)
+		return -1;
+	struct grant now[ACTOR_MAX_ROLES], next[ACTOR_MAX_ROLES];
+	int nnow = grants_read(w->conn, u->id, now), nnext = 0;
+	if (nnow < 0)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	for (int i = 0; i < nroles; i++)
+		if (grants_named(w, u, &roles[i], now, nnow, next, &nnext, e) != 0)
+			return -1;
+	if (nnext == nnow && grants_within(next, nnext, now, nnow))
+		return 0;
+	struct store_stmt *s = store_stmt(w->conn, ST_ROLES_DELETE_USER);
+	sbind_int(s, 1, u->id);
+	if (sdone(s) != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "写入角色失败");
+	for (int i = 0; i < nnext; i++) {
+		s = store_stmt(w->conn, ST_ROLE_INSERT);
+		sbind_int(s, 1, u->id);
+		sbind_text(s, 2, next[i].role);
+		sbind_int(s, 3, next[i].scope);
+		if (sdone(s) != STORE_DONE)
+			return err_set(e, E_UNAVAILABLE, NULL, "写入角色失败");
+	}
+	*changed = true;
+	return directory_event(w, by, u->org_id, "user.roles",
+	                       json_pack("{s:s,s:I,s:o,s:o}", "user", u->login, "user_id",
+	                                 (json_int_t)u->id, "roles", grants_json(next, nnext),
+	                                 "from", grants_json(now, nnow)),
+	                       e);
 }

@@ -47,6 +47,8 @@ struct role_spec {
  * same for `civicloop user add` and POST /api/v1/users. 0, or -1 with *e
  * set to 400 field.invalid on "login" or "name". */
 int user_check(const char *login, const char *name, struct err *e);
+/* The name half of user_check. */
+int user_name_check(const char *name, struct err *e);
 
 /* The checks of a new account's roles: 1–ACTOR_MAX_ROLES, each a role of
  * the permission table (core/auth.c), none given twice over one scope. 0,
@@ -70,6 +72,7 @@ struct account {
 	int64_t id;
 	int64_t org_id;
 	char login[LOGIN_MAX + 1];
+	char name[NAME_MAX_BYTES + 1];
 	char org_code[64];
 	char org_path[ORG_PATH_MAX];
 	char pw_hash[crypto_pwhash_STRBYTES];
@@ -118,6 +121,23 @@ int account_set_password(struct wctx *w, const struct account *u, const char *pw
 int account_set_disabled(struct wctx *w, const struct account *u, bool disabled,
                          const struct account_actor *by, bool *changed, int *sessions, int *apikeys,
                          struct err *e);
+
+/* Renames the account (user_name_check); event `user.update`
+ * {"user","user_id","name"}. Nothing is written, and *changed is false, when
+ * it already has that name. 0, or -1 with *e set. */
+int account_set_name(struct wctx *w, const struct account *u, const char *name,
+                     const struct account_actor *by, bool *changed, struct err *e);
+
+/* Sets the account's grants to roles (user_roles_check): "ROLE@SCOPE" is
+ * that grant; a ROLE named alone keeps every grant of it the account holds,
+ * or, when it holds none, is granted over the account's own org. Grants of
+ * roles not named are removed. At most ACTOR_MAX_ROLES grants in all.
+ * Event `user.roles` {"user","user_id","roles":[{"role","scope"}],"from":[…]}
+ * when the grants change (*changed); nothing is written otherwise. Takes
+ * effect on the account's next request (a session loads its grants each
+ * time). 0, or -1 with *e set. */
+int account_set_roles(struct wctx *w, const struct account *u, const struct role_spec *roles,
+                      int nroles, const struct account_actor *by, bool *changed, struct err *e);
 
 /* API keys with their event (apikey.add / apikey.revoke, never the key
  * itself): makes a key named `name` for account `login` into key_out (the

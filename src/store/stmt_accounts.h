@@ -13,6 +13,8 @@
 #define STATEMENTS_ACCOUNTS(STMT) \
 	STMT(ST_USER_SET_PASSWORD, "UPDATE users SET pw_hash = ?2 WHERE id = ?1") \
 	STMT(ST_USER_SET_DISABLED, "UPDATE users SET disabled = ?2 WHERE id = ?1") \
+	STMT(ST_USER_SET_NAME, "UPDATE users SET name = ?2 WHERE id = ?1") \
+	STMT(ST_ROLES_DELETE_USER, "DELETE FROM user_roles WHERE user_id = ?1") \
 	/* every session of a user, except the one hashed ?2 when not NULL */ \
 	STMT(ST_SESSIONS_REVOKE_USER, "DELETE FROM sessions WHERE user_id = ?1" \
 	                              " AND (?2 IS NULL OR token_hash <> ?2)") \

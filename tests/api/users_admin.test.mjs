@@ -358,6 +358,51 @@ test('disk full: a create whose commit fails answers 503 and leaves no account',
     }
   });
 
+test('PATCH /api/v1/users/{id}: a bad name, role or password is 400 and changes nothing; one\'s own roles and password are 409', async () => {
+  const town1 = (await admin.get('/api/v1/users?q=town1')).json.items[0];
+  const town2 = (await admin.get('/api/v1/users?q=town2')).json.items[0];
+  const me = (await admin.get('/api/v1/users?q=townadmin')).json.items[0];
+  const before = await snapshot();
+  const hash = await sql(`SELECT pw_hash || name FROM users WHERE id = ${town1.id}`);
+  const patch = (c, id, b) => c.req('PATCH', `/api/v1/users/${id}`, b);
+  for (const [b, code, field] of [
+    [{}, 'field.required', undefined],
+    [{ phone: '13800000000' }, 'field.unknown', 'phone'],
+    [{ name: '' }, 'field.invalid', 'name'],
+    [{ name: '\u3000' }, 'field.invalid', 'name'],
+    [{ name: '张\u0007三' }, 'field.invalid', 'name'],
+    [{ name: '中'.repeat(33) }, 'field.invalid', 'name'],
+    [{ name: 42 }, 'field.invalid', 'name'],
+    [{ roles: [] }, 'field.invalid', 'roles'],
+    [{ roles: ['wizard'] }, 'field.invalid', 'roles'],
+    [{ roles: ['handler', 'handler'] }, 'field.invalid', 'roles'],
+    [{ roles: ['handler@nosuch'] }, 'field.invalid', 'roles'],
+    [{ roles: 'handler' }, 'field.invalid', 'roles'],
+    [{ password: 'short1!A' }, 'field.invalid', 'password'],
+    [{ password: 'Xx-Town1-2025!' }, 'field.invalid', 'password'],
+    [{ password: ['Strong#Pass2024'] }, 'field.invalid', 'password'],
+    [{ disabled: 'no' }, 'field.invalid', 'disabled'],
+    // one bad member spoils the whole change
+    [{ name: '好名字', roles: ['wizard'] }, 'field.invalid', 'roles'],
+    [{ name: '好名字', password: 'weak' }, 'field.invalid', 'password'],
+  ]) {
+    assertError(await patch(admin, town1.id, b), 400, code, field);
+  }
+  // a town.a admin: a scope outside town.a is refused like an unknown one; town.b's accounts are 404
+  assertError(await patch(townAdmin, town1.id, { roles: ['handler@town.b'] }), 400, 'field.invalid', 'roles');
+  assertError(await patch(townAdmin, town1.id, { roles: ['admin@county'] }), 400, 'field.invalid', 'roles');
+  assertError(await patch(townAdmin, town2.id, { name: '越权改名' }), 404, 'not_found');
+  assertError(await patch(townAdmin, town2.id, { password: NEW_PW }), 404, 'not_found');
+  assertError(await patch(await srv.login('op1'), town1.id, { name: '越权改名' }), 403, 'permission.denied');
+  // one's own account: no roles, no password reset without the old one, no disabling
+  assertError(await patch(townAdmin, me.id, { roles: ['admin', 'leader'] }), 409, 'conflict', 'roles');
+  assertError(await patch(townAdmin, me.id, { password: 'Town#Admin-2026' }), 409, 'conflict', 'password');
+  assertError(await patch(townAdmin, me.id, { disabled: true }), 409, 'conflict', 'disabled');
+  assert.deepEqual(await snapshot(), before);
+  assert.equal(await sql(`SELECT pw_hash || name FROM users WHERE id = ${town1.id}`), hash);
+  assert.equal((await srv.loginRaw('townadmin', TOWN_ADMIN_PW)).status, 200);
+});
+
 // -------------------------------------------------------------- happy paths
 
 test('admin creates an account: 201 with the list shape, it signs in, a user.add event without the password', async () => {
@@ -448,6 +493,83 @@ test('GET /api/v1/users: every account once, by id, in pages; org by code or id 
   assert.equal((await admin.req('PATCH', `/api/v1/users/${t2.id}`, { disabled: true })).status, 200);
   assert.equal((await admin.get('/api/v1/users?q=town2')).json.items[0].disabled, true);
   assert.equal((await admin.req('PATCH', `/api/v1/users/${t2.id}`, { disabled: false })).status, 200);
+});
+
+test('PATCH name and roles: renamed, grants replaced (a role named alone keeps its scopes), effective on the next request, an event each', async () => {
+  const r = await admin.post('/api/v1/users', body({ login: 'patchme', name: '待修改', org: 'village.a1', roles: ['handler'] }));
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.user.id;
+  const s = await srv.loginRaw('patchme', NEW_PW);
+  assert.equal(s.status, 200);
+  const session = srv.client(s.json.token);
+  // caller history needs case.create, which a grid worker holds and a handler does not
+  const callers = '/api/v1/callers?phone=13800000000';
+  assertError(await session.get(callers), 403, 'permission.denied');
+  const patch = (b) => admin.req('PATCH', `/api/v1/users/${id}`, b);
+  const p1 = await patch({ name: '已改名', roles: ['handler', 'grid_worker@grid.a1'] });
+  assert.equal(p1.status, 200, p1.text);
+  assert.deepEqual(p1.json, {
+    user: { id, login: 'patchme', org: 'village.a1', disabled: false }, changed: true, sessions_revoked: 0, apikeys_revoked: 0,
+  });
+  const view = (await admin.get('/api/v1/users?q=patchme')).json.items[0];
+  assert.equal(view.name, '已改名');
+  assert.deepEqual(view.roles, ['grid_worker', 'handler']);
+  assert.deepEqual(view.grants, [{ role: 'grid_worker', scope: 'grid.a1' }, { role: 'handler', scope: 'village.a1' }]);
+  // the open session has the new grant at once
+  const made = await session.get(callers);
+  assert.equal(made.status, 200, made.text);
+  assert.deepEqual((await session.get('/api/v1/auth/me')).json.user.grants, view.grants);
+  // the same again changes nothing and writes no event
+  const events = await count('events WHERE case_id IS NULL');
+  const p2 = await patch({ name: '已改名', roles: ['grid_worker', 'handler'] });
+  assert.equal(p2.status, 200, p2.text);
+  assert.equal(p2.json.changed, false);
+  assert.equal(await count('events WHERE case_id IS NULL'), events);
+  // grid_worker dropped, then given again over grid.a1: named alone next, it keeps that scope
+  const p3 = await patch({ roles: ['handler'] });
+  assert.equal(p3.json.changed, true);
+  assertError(await session.get(callers), 403, 'permission.denied');
+  await patch({ roles: ['grid_worker@grid.a1'] });
+  assert.deepEqual((await admin.get('/api/v1/users?q=patchme')).json.items[0].grants, [{ role: 'grid_worker', scope: 'grid.a1' }]);
+  // a role named alone that the account does not hold is granted over its own org
+  await patch({ roles: ['grid_worker', 'mediator'] });
+  assert.deepEqual((await admin.get('/api/v1/users?q=patchme')).json.items[0].grants,
+    [{ role: 'grid_worker', scope: 'grid.a1' }, { role: 'mediator', scope: 'village.a1' }]);
+  const ev = (await sql(`SELECT action || ' ' || payload FROM events WHERE case_id IS NULL AND payload LIKE '%"patchme"%' ORDER BY seq`)).split('\n');
+  assert.deepEqual(ev.map((e) => e.split(' ')[0]), ['user.add', 'user.update', 'user.roles', 'user.roles', 'user.roles', 'user.roles']);
+  assert.deepEqual(JSON.parse(ev[1].slice(ev[1].indexOf(' ') + 1)), { name: '已改名', user: 'patchme', user_id: id, via: 'api' });
+  assert.deepEqual(JSON.parse(ev[2].slice(ev[2].indexOf(' ') + 1)), {
+    from: [{ role: 'handler', scope: 'village.a1' }],
+    roles: [{ role: 'handler', scope: 'village.a1' }, { role: 'grid_worker', scope: 'grid.a1' }],
+    user: 'patchme', user_id: id, via: 'api',
+  });
+});
+
+test('PATCH password: an admin\'s reset ends every session of the account, the old password stops working, a user.password event', async () => {
+  const id = (await admin.get('/api/v1/users?q=patchme')).json.items[0].id;
+  const a = await srv.loginRaw('patchme', NEW_PW);
+  const b = await srv.loginRaw('patchme', NEW_PW);
+  assert.equal(a.status, 200);
+  assert.equal(b.status, 200);
+  const r = await admin.req('PATCH', `/api/v1/users/${id}`, { password: 'Reset#Pass-2025' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.changed, true);
+  assert.ok(r.json.sessions_revoked >= 2, r.text);
+  assert.ok(!r.text.includes('Reset#Pass'));
+  for (const s of [a, b]) assertError(await srv.client(s.json.token).get('/api/v1/auth/me'), 401);
+  assertError(await srv.loginRaw('patchme', NEW_PW), 401, 'auth.invalid_credentials');
+  assert.equal((await srv.loginRaw('patchme', 'Reset#Pass-2025')).status, 200);
+  const ev = JSON.parse(await sql(`SELECT payload FROM events WHERE action = 'user.password' AND payload LIKE '%"patchme"%'`));
+  assert.deepEqual(ev, { sessions_revoked: r.json.sessions_revoked, user: 'patchme', user_id: id, via: 'api' });
+  assert.match(await sql(`SELECT pw_hash FROM users WHERE id = ${id}`), /^\$argon2id\$/);
+  // with disabled in the same request: the sessions end once, the keys are revoked
+  const c = await srv.loginRaw('patchme', 'Reset#Pass-2025');
+  const both = await admin.req('PATCH', `/api/v1/users/${id}`, { password: 'Again#Pass-2026', disabled: true });
+  assert.equal(both.status, 200, both.text);
+  assert.equal(both.json.user.disabled, true);
+  assert.ok(both.json.sessions_revoked >= 1);
+  assertError(await srv.client(c.json.token).get('/api/v1/auth/me'), 401);
+  assertError(await srv.loginRaw('patchme', 'Again#Pass-2026'), 401, 'auth.invalid_credentials');
 });
 
 test('the audit chain verifies after all of this', async () => {
