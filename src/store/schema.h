@@ -369,8 +369,8 @@ static const char *const schema_migrations[] = {
     /* 4: an assisting unit's opinion */
     "ALTER TABLE assignments ADD COLUMN opinion TEXT;",
     /* 5: org boundaries and the map's open cases */
-    "ALTER TABLE orgs ADD COLUMN boundary TEXT;"
-    "CREATE INDEX cases_map ON cases(id) WHERE closed_at IS NULL AND location IS NOT NULL;",
+    ("ALTER TABLE orgs ADD COLUMN boundary TEXT;"
+     "CREATE INDEX cases_map ON cases(id) WHERE closed_at IS NULL AND location IS NOT NULL;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
