@@ -126,17 +126,15 @@ static bool ring_contains(const json_t *ring, double lng, double lat)
 	return in;
 }
 
+/* Inside the outline (the first ring) and in none of the holes. */
 static bool polygon_contains(const json_t *rings, double lng, double lat)
 {
-	bool in = false;
-	size_t i;
-	const json_t *ring;
-	json_array_foreach(rings, i, ring)
-	{
-		if (ring_contains(ring, lng, lat))
-			in = !in; /* inside the outline, then out again in a hole */
-	}
-	return in;
+	if (!ring_contains(json_array_get(rings, 0), lng, lat))
+		return false;
+	for (size_t i = 1; i < json_array_size(rings); i++)
+		if (ring_contains(json_array_get(rings, i), lng, lat))
+			return false;
+	return true;
 }
 
 bool geojson_contains(const json_t *g, double lng, double lat)

@@ -27,8 +27,8 @@
 int geojson_boundary_check(const json_t *g, const char *field, struct err *e);
 
 /* True if (lng, lat) lies inside the boundary g (one that passed the check):
- * inside some polygon's outline and outside its holes, by the even-odd rule
- * (a point exactly on an edge may fall either way). */
+ * inside some polygon's outline and in none of its holes, each ring by the
+ * even-odd rule (a point exactly on an edge may fall either way). */
 bool geojson_contains(const json_t *g, double lng, double lat);
 
 #endif
