@@ -1,12 +1,13 @@
 /*
  * Accounts, for admins (user.manage, over the subtrees it is held over):
  * GET /api/v1/users (list), POST /api/v1/users (create) and PATCH
- * /api/v1/users/{id} (disable / enable). An account outside the caller's
- * scopes is never listed and answers 404, exactly like a missing one; an
- * org outside them is refused exactly like an unknown org. The work is in
- * core/directory.c, shared with `civicloop user add` (the same checks, the
- * same user.add event). A new account's password is hashed (Argon2id) on
- * the offload pool, never on an HTTP thread or the writer.
+ * /api/v1/users/{id} (disable / enable, rename, roles, password reset).
+ * An account outside the caller's scopes is never listed and answers 404,
+ * exactly like a missing one; an org outside them is refused exactly like
+ * an unknown org. The work is in core/directory.c, shared with `civicloop
+ * user add` (the same checks, the same user.add event). A password is
+ * hashed (Argon2id) on the offload pool, never on an HTTP thread or the
+ * writer.
  */
 #include "api/api.h"
 #include "core/app.h"
