@@ -44,6 +44,14 @@
  *                JSON object of the answer's fields and "at": its opinion
  *                (协办意见), kept beside the lead's answer, which alone
  *                becomes the case's (core/assignments.c lead_sets_fields).
+ *
+ * Migration 5 (the map) adds:
+ *  orgs.boundary the org's area as a GeoJSON Polygon or MultiPolygon
+ *                (util/geojson.h; checked before it is written, stored as
+ *                compact JSON text), NULL when it has none.
+ *  cases_map     an index of the open cases that have a location, newest
+ *                first by id, for GET /api/v1/geo/cases: the map reads only
+ *                those instead of every case.
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -360,6 +368,9 @@ static const char *const schema_migrations[] = {
     "CREATE INDEX notices_case ON notices(case_id);",
     /* 4: an assisting unit's opinion */
     "ALTER TABLE assignments ADD COLUMN opinion TEXT;",
+    /* 5: org boundaries and the map's open cases */
+    ("ALTER TABLE orgs ADD COLUMN boundary TEXT;"
+     "CREATE INDEX cases_map ON cases(id) WHERE closed_at IS NULL AND location IS NOT NULL;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

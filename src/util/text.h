@@ -39,6 +39,10 @@ bool text_blank(const char *s);
  * order of enum text_fault; TEXT_OK if it has none. */
 enum text_fault text_fault(const json_t *v, size_t max, unsigned flags);
 
+/* s for a LIKE pattern with ESCAPE '\\': '%', '_' and '\\' preceded by '\\',
+ * into out[cap], cut (on a character boundary) if it does not fit. */
+void text_like_escape(const char *s, char *out, size_t cap);
+
 /* A mobile (11 digits), service (5 digits) or landline number (0, area
  * code, optional dash, 7–8 digits). */
 bool phone_valid(const char *phone);

@@ -101,6 +101,22 @@ static void heads(void **state)
 	assert_int_equal(utf8_chars("a一b"), 3);
 }
 
+static void like_escapes(void **state)
+{
+	(void)state;
+	char out[16];
+	text_like_escape("50%_a\\b", out, sizeof out);
+	assert_string_equal(out, "50\\%\\_a\\\\b");
+	text_like_escape("张三", out, sizeof out);
+	assert_string_equal(out, "张三");
+	/* cut on a character boundary, never inside 中 (3 bytes) or an escape */
+	char small[6];
+	text_like_escape("中中", small, sizeof small);
+	assert_string_equal(small, "中");
+	text_like_escape("ab%", small, 4);
+	assert_string_equal(small, "ab");
+}
+
 static void canonical_and_keys(void **state)
 {
 	(void)state;
@@ -138,6 +154,7 @@ int main(void)
 	    cmocka_unit_test(phones),
 	    cmocka_unit_test(masks),
 	    cmocka_unit_test(heads),
+	    cmocka_unit_test(like_escapes),
 	    cmocka_unit_test(canonical_and_keys),
 	    cmocka_unit_test(buf_allocation_capped),
 	};
