@@ -62,20 +62,30 @@ export async function startServer({ env = {} } = {}) {
     get stderr() {
       return stderr;
     },
+    // One call as `login` with a bearer token (kept per login; a 401 signs in again).
+    tokens: new Map(),
+    async token(login, fresh = false) {
+      if (fresh || !this.tokens.has(login)) {
+        const l = await fetch(this.base + '/api/v1/auth/login', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ login, password: PASSWORD }),
+        });
+        const { token } = await l.json();
+        this.tokens.set(login, token);
+      }
+      return this.tokens.get(login);
+    },
     async api(login, method, p, body) {
-      const l = await fetch(this.base + '/api/v1/auth/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ login, password: PASSWORD }),
-      });
-      const { token } = await l.json();
-      const r = await fetch(this.base + p, {
+      const call = async (token) => fetch(this.base + p, {
         method,
         headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
+      let r = await call(await this.token(login));
+      if (r.status === 401) r = await call(await this.token(login, true));
       const text = await r.text();
-      return { status: r.status, json: text ? JSON.parse(text) : null };
+      return { status: r.status, json: text ? JSON.parse(text) : null, headers: r.headers };
     },
     async stop() {
       proc.kill('SIGTERM');
@@ -99,6 +109,7 @@ export async function launch() {
 export async function newPage(browser, srv, { width = 1366, height = 768, mobile = false } = {}) {
   const ctx = await browser.newContext({ viewport: { width, height }, isMobile: mobile, hasTouch: mobile, locale: 'zh-CN', acceptDownloads: true });
   const page = await ctx.newPage();
+  page.setDefaultTimeout(10000);
   page.problems = [];
   page.outside = [];
   page.on('pageerror', (e) => page.problems.push('pageerror: ' + e.message));
@@ -142,7 +153,7 @@ export async function signOut(page) {
 
 export async function shot(page, name) {
   await mkdir(path.join(ARTIFACTS, 'screenshots'), { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'screenshots', name + '.png'), fullPage: false });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'screenshots', name + '.png'), fullPage: false, animations: 'disabled' });
 }
 
 // The first screen's time: navigation start to the moment `ready` (a
@@ -163,4 +174,66 @@ export async function timeFirstScreen(page, url, ready, label) {
   all[label] = Math.round(ms);
   await writeFile(file, JSON.stringify(all, null, 2));
   return ms;
+}
+
+// ---- helpers shared by the suites (hotline, privacy, export, forms, screens)
+
+// Poll `fn` until it resolves truthy; fails with `what` after `timeout` ms.
+export async function waitFor(fn, what = 'condition', timeout = 10000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// A case by its number, as `login` sees it in full (GET /api/v1/cases/{id}).
+export async function caseByNo(srv, login, no) {
+  const list = await srv.api(login, 'GET', '/api/v1/cases?q=' + encodeURIComponent(no));
+  assert.equal(list.status, 200, 'the case list answers');
+  const hit = (list.json.items || []).find((c) => c.no === no);
+  assert.ok(hit, `case ${no} is in ${login}'s list`);
+  const r = await srv.api(login, 'GET', '/api/v1/cases/' + hit.id);
+  assert.equal(r.status, 200);
+  return r.json.case;
+}
+
+// The list row of a case (CaseTable marks each <tr> with data-case-no).
+export function rowOf(page, no) {
+  return page.locator(`tr[data-test=case-row][data-case-no="${no}"]`);
+}
+
+// A dashboard KPI card once the stats are in (受理量 shows a number): {value, sub}.
+export async function kpiValue(page, key) {
+  await page.waitForFunction(() => {
+    const v = document.querySelector('[data-test="kpi-received"] .kpi-value');
+    return v && /\d/.test(v.textContent);
+  }, null, { timeout: 15000 });
+  const card = page.locator(`[data-test="kpi-${key}"]`);
+  return {
+    value: (await card.locator('.kpi-value').innerText()).trim(),
+    sub: (await card.locator('.kpi-sub').innerText()).trim(),
+  };
+}
+
+// Pick an option of an el-select by its visible text: open the select (its
+// data-test wrapper), type to filter when it is filterable, click the option
+// in the open dropdown. A multiple select stays open after a pick: Escape
+// closes it (the select takes the key; a dialog behind stays open).
+export async function selectOption(page, select, text, { exact = false, multiple = false } = {}) {
+  await select.click();
+  const input = select.locator('input').first();
+  if (await input.isEditable().catch(() => false)) await input.fill(text);
+  const opt = page.locator('.el-select-dropdown__item:visible').filter({ hasText: exact ? new RegExp('^\\s*' + text + '\\s*$') : text }).first();
+  await opt.click();
+  if (multiple) {
+    // Element Plus's first Escape clears the filter it kept, the next closes
+    for (let i = 0; i < 3 && (await input.getAttribute('aria-expanded')) === 'true'; i++) {
+      await input.press('Escape');
+      await page.waitForTimeout(150);
+    }
+  }
+  await opt.waitFor({ state: 'hidden' });
 }
