@@ -427,8 +427,7 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	}
 	sbind_text(s, 10, q->q ? like : NULL);
 	sbind_text(s, 14, q->q);
-	if (q->cursor)
-		sbind_int(s, 11, q->cursor);
+	sbind_int(s, 11, q->cursor ? q->cursor : INT64_MAX); /* always: a rowid range */
 	if (q->mine)
 		sbind_text(s, 12, a->org_path);
 	sbind_int(s, 13, q->limit + 1);

@@ -97,6 +97,10 @@
 	STMT(ST_CASE_UPDATE, \
 	     "UPDATE cases SET status = ?2, fields = ?3, due_at = ?4, closed_at = ?5," \
 	     " updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
+	/* GET /api/v1/cases and the exports (core/caseview.c case_list_bind). The \
+	 * cursor ?11 is always bound (INT64_MAX for the first page), so the plan is \
+	 * a rowid range, "SEARCH c USING INTEGER PRIMARY KEY (rowid<?)", and a deep \
+	 * page starts where the last one ended instead of scanning past it. */ \
 	STMT(ST_CASE_LIST, \
 	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
 	     " WHERE " VISIBLE( \
@@ -113,7 +117,7 @@
 	               " AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
 	               " AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
 	               "  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
-	               " AND (?11 IS NULL OR c.id < ?11)" \
+	               " AND c.id < ?11" \
 	               " AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo " \
 	               "ON mo.id = ma.org_id" \
 	               "  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \
