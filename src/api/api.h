@@ -4,6 +4,8 @@
 
 #include "http/http.h"
 
+struct case_query;
+
 /* The route table (api/routes.c), handed to server_start by the CLI. */
 extern const struct route routes[];
 extern const int nroutes;
@@ -32,6 +34,13 @@ enum handler_result api_case_list(struct req *r);
 enum handler_result api_case_get(struct req *r);
 enum handler_result api_case_events(struct req *r);
 enum handler_result api_case_act(struct req *r);
+/* The filters of GET /api/v1/cases from the query string into *q (its
+ * strings borrowed from the request), shared by the list and the exports so
+ * they read them alike; limit and cursor are the caller's. 0, or -1 with
+ * r->err set (400 naming the parameter). */
+int api_case_filters(struct req *r, struct case_query *q);
+/* The filters given, {"name":"value",…}, for a recorded read's payload. */
+json_t *api_case_filters_json(struct req *r);
 
 /* api/callers.c */
 enum handler_result api_callers(struct req *r);
