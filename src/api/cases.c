@@ -174,8 +174,9 @@ static int parse_time_param(struct req *r, const char *name, bool end_of_day, in
 
 /* The list's filters: every query parameter of GET /api/v1/cases but limit
  * and cursor, in the order a recorded read names them. */
-static const char *const case_filter_names[] = {
-    "type", "status", "queue", "org", "q", "mine", "overdue", "due_soon", "problem", "from", "to"};
+static const char *const case_filter_names[] = {"type",    "status", "class", "channel", "queue",
+                                                "org",     "q",      "mine",  "overdue", "due_soon",
+                                                "problem", "from",   "to"};
 
 int api_case_filters(struct req *r, struct case_query *q)
 {
@@ -189,14 +190,14 @@ int api_case_filters(struct req *r, struct case_query *q)
 	q->problem = problem < 0 ? 0 : problem ? 1 : -1;
 	q->type = req_query(r, "type");
 	q->status = req_query(r, "status");
+	q->class_ = req_query(r, "class");
+	q->channel = req_query(r, "channel");
 	q->queue = req_query(r, "queue");
 	q->q = req_query(r, "q");
-	if (q->type && !*q->type)
-		q->type = NULL;
-	if (q->status && !*q->status)
-		q->status = NULL;
-	if (q->queue && !*q->queue)
-		q->queue = NULL;
+	const char **given[] = {&q->type, &q->status, &q->class_, &q->channel, &q->queue};
+	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+		if (*given[i] && !**given[i])
+			*given[i] = NULL; /* an empty filter is no filter */
 	if (q->q && (!*q->q || strlen(q->q) > 200)) {
 		if (*q->q)
 			return err_set(&r->err, E_FIELD_TOO_LONG, "q", "搜索词过长");
@@ -230,8 +231,8 @@ json_t *api_case_filters_json(struct req *r)
 	return query;
 }
 
-/* GET /api/v1/cases?type=&status=a,b&org=&mine=1&overdue=1&queue=dispatch&due_soon=H&problem=1
- *   &q=&from=&to=&limit=&cursor= */
+/* GET /api/v1/cases?type=&status=a,b&class=a,b&channel=a,b&org=&mine=1&overdue=1&queue=dispatch
+ *   &due_soon=H&problem=1&q=&from=&to=&limit=&cursor= */
 enum handler_result api_case_list(struct req *r)
 {
 	struct case_query q = {0};

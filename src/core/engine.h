@@ -128,9 +128,13 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 /* Case list for GET /api/v1/cases. q holds the parsed filters. */
 struct case_query {
 	const char *type, *q;
-	const char *status; /* "a" or "a,b,c": at most CASE_QUERY_STATUSES, NULL = any */
-	const char *queue;  /* a named work queue ("dispatch"), NULL = none */
-	int64_t org_id;     /* 0 = any */
+	/* comma lists "a" or "a,b,c" of at most CASE_QUERY_LIST_MAX codes of the
+	 * type= (or of some loaded type), NULL = any */
+	const char *status; /* states */
+	const char *class_; /* classes */
+	const char *channel;
+	const char *queue; /* a named work queue ("dispatch"), NULL = none */
+	int64_t org_id;    /* 0 = any */
 	bool mine, overdue;
 	int due_soon;     /* hours: open cases due within them, 0 = off */
 	int problem;      /* 1 = flagged 问题工单 only, -1 = unflagged only, 0 = any */
@@ -138,7 +142,7 @@ struct case_query {
 	int64_t cursor;   /* id to continue below, 0 = start */
 	int limit;        /* 1..200 */
 };
-#define CASE_QUERY_STATUSES 10
+#define CASE_QUERY_LIST_MAX 10
 #define CASE_QUERY_DUE_SOON_MAX 720 /* hours */
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
               const struct case_query *q, json_t **out, struct err *e);

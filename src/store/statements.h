@@ -100,13 +100,18 @@
 	/* GET /api/v1/cases and the exports (core/caseview.c case_list_bind). The \
 	 * cursor ?11 is always bound (INT64_MAX for the first page), so the plan is \
 	 * a rowid range, "SEARCH c USING INTEGER PRIMARY KEY (rowid<?)", and a deep \
-	 * page starts where the last one ended instead of scanning past it. */ \
+	 * page starts where the last one ended instead of scanning past it. The \
+	 * comma-list filters (?5 status, ?21 class, ?22 channel) are JSON arrays, \
+	 * each read once per run into a LIST SUBQUERY and probed per row; unbound, \
+	 * a filter costs one NULL test and leaves the plan as it is. */ \
 	STMT(ST_CASE_LIST, \
 	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
 	     " WHERE " VISIBLE( \
 	         "?1", "?2", \
 	         "?3") " AND (?4 IS NULL OR c.type = ?4)" \
 	               " AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
+	               " AND (?21 IS NULL OR c.class IN (SELECT value FROM json_each(?21)))" \
+	               " AND (?22 IS NULL OR c.channel IN (SELECT value FROM json_each(?22)))" \
 	               " AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM " \
 	               "assignments fa" \
 	               "  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND " \
