@@ -596,6 +596,28 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer,
 	return r;
 }
 
+/* As MHD: the response owns fd and closes it; here it is read at once. */
+struct MHD_Response *MHD_create_response_from_fd64(uint64_t size, int fd)
+{
+	char *body = size < (1u << 30) ? malloc((size_t)size + 1) : NULL;
+	size_t got = 0;
+	while (body && got < size) {
+		ssize_t n = pread(fd, body + got, (size_t)size - got, (off_t)got);
+		if (n <= 0)
+			fz_fail("a file response of %llu bytes ends after %zu",
+			        (unsigned long long)size, got);
+		got += (size_t)n;
+	}
+	struct MHD_Response *r =
+	    body ? MHD_create_response_from_buffer(got, body, MHD_RESPMEM_MUST_FREE) : NULL;
+	if (!r) {
+		free(body);
+		return NULL; /* as MHD: the descriptor stays the caller's */
+	}
+	close(fd);
+	return r;
+}
+
 enum MHD_Result MHD_add_response_header(struct MHD_Response *r, const char *header,
                                         const char *content)
 {

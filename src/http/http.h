@@ -80,6 +80,12 @@ struct req {
 	json_t *out; /* response body (owned) */
 	char *raw;   /* or a raw body (owned) */
 	size_t raw_len;
+	/* or a file: file_size bytes of file_fd from offset 0, owned while
+	 * has_file (req_reply_file); sent only as a success, closed otherwise */
+	bool has_file;
+	int file_fd;
+	int64_t file_size;
+	char disposition[400]; /* Content-Disposition of a success, "" = none */
 	const char *content_type;
 	struct err err;
 	bool failed; /* err holds the answer */
@@ -118,6 +124,12 @@ enum handler_result reply_json(struct req *r, int status, json_t *body); /* stea
 enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
                               const char *msg);
 enum handler_result reply_failed(struct req *r); /* answers with r->err */
+/* Makes the file fd (taken: closed with the request unless sent) the
+ * answer's body, size bytes from offset 0, as `content_type`, with
+ * Content-Disposition `disposition` (NULL = none; ASCII, at most 399 bytes).
+ * The status is the handler's to set. */
+void req_reply_file(struct req *r, int fd, int64_t size, const char *content_type,
+                    const char *disposition);
 /* Suspends the connection while other threads work on the request (counted,
  * so a stopping server waits for it). 0, or -1 with r->err set (503) once
  * the server is stopping: then nothing was suspended. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/crypto.h"
 #include "util/utf8.h"
@@ -63,6 +64,18 @@ enum handler_result reply_failed(struct req *r)
 {
 	r->failed = true;
 	return H_DONE;
+}
+
+void req_reply_file(struct req *r, int fd, int64_t size, const char *content_type,
+                    const char *disposition)
+{
+	if (NEVER(r->has_file))
+		close(r->file_fd);
+	r->has_file = true;
+	r->file_fd = fd;
+	r->file_size = size;
+	r->content_type = content_type;
+	snprintf(r->disposition, sizeof r->disposition, "%s", disposition ? disposition : "");
 }
 
 int req_json(struct req *r)
