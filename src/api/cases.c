@@ -66,12 +66,12 @@ enum handler_result api_case_act(struct req *r)
 
 /* What a read writes on the audit chain before its answer goes out: a
  * confidential reporter shown to a pii.read holder (pii.view), and every
- * case, history or list shown to a reader whose reads are recorded
- * (case.read / case.list; auth.h actor_reads_recorded). */
+ * case, history, list or export shown to a reader whose reads are recorded
+ * (case.read / case.list / case.export; auth.h actor_reads_recorded). */
 struct read_record {
-	int64_t case_id; /* 0 for a list */
+	int64_t case_id; /* 0 for a list or an export */
 	bool pii;
-	const char *action; /* "case.read", "case.list", or NULL */
+	const char *action; /* "case.read", "case.list", "case.export", or NULL */
 	char payload[];     /* its canonical JSON */
 };
 
@@ -89,11 +89,8 @@ static int read_record_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-/* Answers r->out (status 200) once the read is recorded, or at once when
- * there is nothing to record. payload (stolen, may be NULL) goes with a
- * recorded read. */
-static enum handler_result reply_read(struct req *r, int64_t id, bool pii, const char *action,
-                                      json_t *payload)
+enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
+                                   json_t *payload)
 {
 	if (!actor_reads_recorded(&r->actor))
 		action = NULL;
@@ -137,7 +134,7 @@ enum handler_result api_case_get(struct req *r)
 	json_t *c = case_to_json(r->reader, r->app, &r->actor, &cf, true, &pii);
 	case_full_release(&cf);
 	r->out = json_pack("{s:o}", "case", c);
-	return reply_read(r, id, pii, "case.read", json_pack("{s:s}", "view", "case"));
+	return api_reply_read(r, id, pii, "case.read", json_pack("{s:s}", "view", "case"));
 }
 
 /* GET /api/v1/cases/{id}/events */
@@ -154,7 +151,7 @@ enum handler_result api_case_events(struct req *r)
 	if (case_events(r->reader, r->app, &r->actor, id, cursor, (int)limit, &out, &r->err) != 0)
 		return reply_failed(r);
 	r->out = out;
-	return reply_read(r, id, false, "case.read", json_pack("{s:s}", "view", "events"));
+	return api_reply_read(r, id, false, "case.read", json_pack("{s:s}", "view", "events"));
 }
 
 static int parse_time_param(struct req *r, const char *name, bool end_of_day, int64_t *out)
@@ -248,7 +245,7 @@ enum handler_result api_case_list(struct req *r)
 		return reply_failed(r);
 	r->out = out;
 	if (!actor_reads_recorded(&r->actor))
-		return reply_read(r, 0, false, NULL, NULL);
+		return api_reply_read(r, 0, false, NULL, NULL);
 	/* a recorded reader's list: which cases it was shown, and the filters */
 	json_t *ids = json_array(), *query = api_case_filters_json(r);
 	size_t i;
@@ -258,6 +255,6 @@ enum handler_result api_case_list(struct req *r)
 	const char *cur = req_query(r, "cursor");
 	if (cur && *cur)
 		json_object_set_new(query, "cursor", json_string(cur));
-	return reply_read(r, 0, false, "case.list",
-	                  json_pack("{s:o,s:o}", "cases", ids, "query", query));
+	return api_reply_read(r, 0, false, "case.list",
+	                      json_pack("{s:o,s:o}", "cases", ids, "query", query));
 }

@@ -495,27 +495,44 @@ static void case_list_render(struct store_conn *c, const struct app *app, const 
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
 }
 
-int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
-              const struct case_query *q, json_t **out, struct err *e)
+int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,
+                  const struct case_query *q, int64_t now, int64_t *ids, int *n, bool *more,
+                  struct err *e)
 {
 	struct case_filters f;
+	*n = 0;
+	*more = false;
 	if (case_filters_init(c, app, a, q, &f, e) != 0)
 		return -1;
 	char like[512];
 	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
-	case_list_bind(s, a, q, &f, time_now_ms(), like);
-	int n = 0, rc;
-	int64_t ids[201];
+	case_list_bind(s, a, q, &f, now, like);
+	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
-		if (n == q->limit)
+		if (*n == q->limit)
 			break;
-		ids[n++] = scol_int(s, 0);
+		if (ids)
+			ids[*n] = scol_int(s, 0);
+		(*n)++;
 	}
-	bool more = rc == STORE_ROW;
+	*more = rc == STORE_ROW;
 	sreset(s);
 	case_filters_release(&f);
 	if (rc != STORE_ROW && rc != STORE_DONE)
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	return 0;
+}
+
+int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
+              const struct case_query *q, json_t **out, struct err *e)
+{
+	int64_t ids[201];
+	int n;
+	bool more;
+	if (NEVER(q->limit < 1 || q->limit > 200))
+		return err_set(e, E_INTERNAL, NULL, NULL);
+	if (case_list_ids(c, app, a, q, time_now_ms(), ids, &n, &more, e) != 0)
+		return -1;
 	case_list_render(c, app, a, ids, n, more, out);
 	return 0;
 }
