@@ -13,9 +13,13 @@
  * only once a case.export event (the filters and the row count) is on the
  * audit chain.
  *
- * An export holds its HTTP thread, and every connection that thread serves,
- * while it builds (docs/bench.md gives the seconds for 100,000 rows), so at
- * most EXPORTS_AT_ONCE run at a time; one more is 503 at once.
+ * An export holds its HTTP thread, and the connections that thread already
+ * serves, while it builds (docs/bench.md gives the seconds for 100,000
+ * rows), so at most EXPORTS_AT_ONCE build at a time; one more is 503 at
+ * once. Building and sending may take EXPORT_SECONDS in all, instead of the
+ * server's request timeout (req_allow_time). With CIVICLOOP_TEST_CLOCK=1,
+ * CIVICLOOP_TEST_EXPORT_DELAY_MS makes each export that much slower, for
+ * the tests of those two limits.
  */
 #include "api/api.h"
 #include "core/app.h"
@@ -24,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/files.h"
 #include "util/timeutil.h"
@@ -31,6 +36,7 @@
 #define EXPORT_MAX_ROWS_DEFAULT 200000
 #define EXPORT_MAX_ROWS_LIMIT 1048575 /* Excel's rows, less the header */
 #define EXPORTS_AT_ONCE 2
+#define EXPORT_SECONDS 600 /* building and sending, instead of the request timeout */
 
 static _Atomic int exports_running;
 
@@ -76,6 +82,13 @@ static void disposition(const char *ext, char *out, size_t cap)
 	         m, d, ext, enc);
 }
 
+static void test_delay(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (ms > 0 && nanosleep(&ts, &ts) != 0)
+		;
+}
+
 static enum handler_result export_cases(struct req *r, const struct export_format *f)
 {
 	struct case_query q = {0};
@@ -87,6 +100,7 @@ static enum handler_result export_cases(struct req *r, const struct export_forma
 		                 "导出包含全部符合条件的工单，不分页：请去掉 limit 和 cursor");
 	if (api_case_filters(r, &q) != 0)
 		return reply_failed(r);
+	req_allow_time(r, EXPORT_SECONDS);
 	char dir[1024];
 	if (path_dir(r->app->db_path, dir, sizeof dir) != 0)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
@@ -99,6 +113,8 @@ static enum handler_result export_cases(struct req *r, const struct export_forma
 	struct case_export_file file;
 	int rc =
 	    case_export(r->reader, r->app, &r->actor, &q, f->fmt, dir, max_rows, &file, &r->err);
+	if (r->app->test_clock) /* tests only: a slow export, to see the limits above */
+		test_delay(app_env_int("CIVICLOOP_TEST_EXPORT_DELAY_MS", 0, 60000, 0));
 	atomic_fetch_sub(&exports_running, 1);
 	if (rc != 0)
 		return reply_failed(r);

@@ -74,6 +74,7 @@ struct req {
 	struct actor actor;
 	bool authed;
 	struct store_conn *reader; /* this thread's read connection */
+	struct reaper *reaper;     /* the server's request deadlines (req_allow_time) */
 
 	/* result */
 	int status;  /* 500 until the handler sets its success status, last */
@@ -136,6 +137,11 @@ void req_reply_file(struct req *r, int fd, int64_t size, const char *content_typ
 int req_suspend(struct req *r);
 /* Queues `run` on the writer; its result is r->out/r->status or r->err. */
 enum handler_result reply_async(struct req *r, write_fn run);
+/* Lets this request (building and sending its answer) take up to `seconds`
+ * from now in all, when that is longer than the server's request timeout
+ * leaves it: for answers that are slow by nature (an export). A client that
+ * stops reading is still closed by the idle timeout. */
+void req_allow_time(struct req *r, int seconds);
 const char *req_query(struct req *r, const char *key);
 const char *req_header(struct req *r, const char *key);
 /* Query parameter `name` as an integer in lo..hi into *out (left alone when

@@ -66,6 +66,12 @@ enum handler_result reply_failed(struct req *r)
 	return H_DONE;
 }
 
+void req_allow_time(struct req *r, int seconds)
+{
+	if (r->reaper)
+		reaper_extend(r->reaper, r->conn, (int64_t)seconds * 1000);
+}
+
 void req_reply_file(struct req *r, int fd, int64_t size, const char *content_type,
                     const char *disposition)
 {

@@ -391,6 +391,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		r->conn = conn;
 		r->app = s->app;
+		r->reaper = s->reaper;
 		r->method = method;
 		r->url = url;
 		r->route = -1;

@@ -8,6 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, assertError, caseBody, freshPhone, runCmd } from './helpers.mjs';
@@ -266,6 +267,54 @@ test('more rows than CIVICLOOP_EXPORT_MAX_ROWS → 413 export.too_large before a
   assertError(await download(s, jw1.token, '/api/v1/export/cases.xlsx'), 413, 'export.too_large');
   const after1 = await runCmd('sqlite3', [s.db, "SELECT count(*) FROM events WHERE action = 'case.export'"]);
   assert.equal(after1.stdout, before.stdout);
+});
+
+/** GET path on a connection of its own: {status, json, bytes}. */
+function getAlone(s, token, p) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(s.url(p), { headers: { Authorization: `Bearer ${token}` }, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        const buf = Buffer.concat(chunks);
+        const json = (res.headers['content-type'] || '').startsWith('application/json') ? JSON.parse(buf) : null;
+        resolve({ status: res.statusCode, json, bytes: buf.length, length: Number(res.headers['content-length']) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+test('a slow export: it may outlast the request timeout, and a third at once is 503 while two build', async () => {
+  // CIVICLOOP_TEST_EXPORT_DELAY_MS (honoured with CIVICLOOP_TEST_CLOCK=1 only) makes each export 1.5 s
+  const slow = { testClock: true, env: { CIVICLOOP_TEST_EXPORT_DELAY_MS: '1500' } };
+  const t = await startServer({ ...slow, serveArgs: ['--request-timeout', '1'] });
+  const t1 = await t.login('disp1');
+  for (const f of FORMATS) {
+    const one = await getAlone(t, t1.token, `/api/v1/export/cases.${f}`);
+    assert.equal(one.status, 200, 'longer than the 1 s request timeout, and answered');
+    assert.equal(one.bytes, one.length, 'in full');
+  }
+  const s = await startServer({ ...slow, serveArgs: ['--threads', '6'] });
+  const disp1 = await s.login('disp1');
+  // a new connection every 150 ms: a thread busy exporting accepts none, so each lands on an idle one
+  const rs = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
+    await new Promise((r) => setTimeout(r, 150 * i));
+    return getAlone(s, disp1.token, `/api/v1/export/cases.${FORMATS[i % 2]}`);
+  }));
+  const by = {};
+  for (const r of rs) by[r.status] = (by[r.status] || 0) + 1;
+  assert.deepEqual(Object.keys(by).filter((k) => k !== '200' && k !== '503'), [], JSON.stringify(by));
+  assert.ok(by[200] >= 2, `two build at once: ${JSON.stringify(by)}`);
+  assert.ok(by[503] >= 1, `a third waits for none of them: ${JSON.stringify(by)}`);
+  for (const r of rs.filter((x) => x.status === 503)) {
+    assert.equal(r.json.error.code, 'unavailable');
+    assert.match(r.json.error.message, /导出文件较多/);
+  }
+  for (const r of rs.filter((x) => x.status === 200)) assert.equal(r.bytes, r.length);
+  // the slots are given back
+  assert.equal((await getAlone(s, disp1.token, '/api/v1/export/cases.xlsx')).status, 200);
 });
 
 const isRoot = process.getuid && process.getuid() === 0;
