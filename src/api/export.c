@@ -15,9 +15,12 @@
  *
  * An export holds its HTTP thread, and the connections that thread already
  * serves, while it builds (docs/bench.md gives the seconds for 100,000
- * rows), so at most EXPORTS_AT_ONCE build at a time; one more is 503 at
- * once. Building and sending may take EXPORT_SECONDS in all, instead of the
- * server's request timeout (req_allow_time). With CIVICLOOP_TEST_CLOCK=1,
+ * rows), so at most EXPORTS_AT_ONCE big ones (more than
+ * CIVICLOOP_EXPORT_SLOT_ROWS cases, default 10,000: about 0.3 s) build at
+ * a time; one more is 503 at once. Smaller ones take a fraction of a
+ * second and are never refused for that. Building and sending may take
+ * EXPORT_SECONDS in all, instead of the server's request timeout
+ * (req_allow_time). With CIVICLOOP_TEST_CLOCK=1,
  * CIVICLOOP_TEST_EXPORT_DELAY_MS makes each export that much slower, for
  * the tests of those two limits.
  */
@@ -34,9 +37,10 @@
 #include "util/timeutil.h"
 
 #define EXPORT_MAX_ROWS_DEFAULT 200000
-#define EXPORT_MAX_ROWS_LIMIT 1048575 /* Excel's rows, less the header */
-#define EXPORTS_AT_ONCE 2
-#define EXPORT_SECONDS 600 /* building and sending, instead of the request timeout */
+#define EXPORT_MAX_ROWS_LIMIT 1048575  /* Excel's rows, less the header */
+#define EXPORTS_AT_ONCE 2              /* big exports building at once */
+#define EXPORT_SLOT_ROWS_DEFAULT 10000 /* more rows than this make an export big */
+#define EXPORT_SECONDS 600             /* building and sending, instead of the request timeout */
 
 static _Atomic int exports_running;
 
@@ -106,16 +110,22 @@ static enum handler_result export_cases(struct req *r, const struct export_forma
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
 	int max_rows = app_env_int("CIVICLOOP_EXPORT_MAX_ROWS", 1, EXPORT_MAX_ROWS_LIMIT,
 	                           EXPORT_MAX_ROWS_DEFAULT);
-	if (atomic_fetch_add(&exports_running, 1) >= EXPORTS_AT_ONCE) {
+	struct case_export x;
+	if (case_export_count(r->reader, r->app, &r->actor, &q, max_rows, &x, &r->err) != 0)
+		return reply_failed(r);
+	/* a big one takes a slot; a small one costs what a list page costs */
+	bool big = x.cases > app_env_int("CIVICLOOP_EXPORT_SLOT_ROWS", 0, EXPORT_MAX_ROWS_LIMIT,
+	                                 EXPORT_SLOT_ROWS_DEFAULT);
+	if (big && atomic_fetch_add(&exports_running, 1) >= EXPORTS_AT_ONCE) {
 		atomic_fetch_sub(&exports_running, 1);
-		return reply_err(r, E_UNAVAILABLE, NULL, "正在生成的导出文件较多，请稍后再试");
+		return reply_err(r, E_UNAVAILABLE, NULL, "正在生成的大批量导出较多，请稍后再试");
 	}
 	struct case_export_file file;
-	int rc =
-	    case_export(r->reader, r->app, &r->actor, &q, f->fmt, dir, max_rows, &file, &r->err);
+	int rc = case_export_write(r->reader, r->app, &r->actor, &x, f->fmt, dir, &file, &r->err);
 	if (r->app->test_clock) /* tests only: a slow export, to see the limits above */
 		test_delay(app_env_int("CIVICLOOP_TEST_EXPORT_DELAY_MS", 0, 60000, 0));
-	atomic_fetch_sub(&exports_running, 1);
+	if (big)
+		atomic_fetch_sub(&exports_running, 1);
 	if (rc != 0)
 		return reply_failed(r);
 	char disp[400];

@@ -137,18 +137,16 @@ static int export_row(struct store_conn *c, const struct app *app, const struct 
 	return rc;
 }
 
-int case_export(struct store_conn *c, const struct app *app, const struct actor *a,
-                const struct case_query *filters, enum sheet_format fmt, const char *dir,
-                int max_rows, struct case_export_file *out, struct err *e)
+int case_export_count(struct store_conn *c, const struct app *app, const struct actor *a,
+                      const struct case_query *q, int max_rows, struct case_export *x,
+                      struct err *e)
 {
-	struct case_query q = *filters;
-	int64_t now = time_now_ms(); /* one clock for every page and row */
-	int n;
 	bool more;
-	/* counted first: too many is refused before anything is written */
-	q.cursor = 0;
-	q.limit = max_rows;
-	if (case_list_ids(c, app, a, &q, now, NULL, &n, &more, e) != 0)
+	x->q = *q;
+	x->q.cursor = 0;
+	x->q.limit = max_rows;
+	x->now = time_now_ms(); /* one clock for the count, every page and every row */
+	if (case_list_ids(c, app, a, &x->q, x->now, NULL, &x->cases, &more, e) != 0)
 		return -1;
 	if (more)
 		return err_set(
@@ -156,16 +154,26 @@ int case_export(struct store_conn *c, const struct app *app, const struct actor 
 		    "符合条件的工单超过 %d 件，无法一次导出：请缩小筛选范围（如受理时间、"
 		    "状态、单位）后分批导出",
 		    max_rows);
+	return 0;
+}
+
+int case_export_write(struct store_conn *c, const struct app *app, const struct actor *a,
+                      const struct case_export *x, enum sheet_format fmt, const char *dir,
+                      struct case_export_file *out, struct err *e)
+{
+	struct case_query q = x->q;
 	struct sheet *sh = sheet_new(fmt, dir, "工单", case_export_cols, CASE_EXPORT_NCOLS, e);
 	if (!sh)
 		return -1;
 	int64_t ids[CASE_EXPORT_PAGE], rows = 0;
+	int n;
+	bool more;
 	q.limit = CASE_EXPORT_PAGE;
 	do {
-		if (case_list_ids(c, app, a, &q, now, ids, &n, &more, e) != 0)
+		if (case_list_ids(c, app, a, &q, x->now, ids, &n, &more, e) != 0)
 			goto fail;
 		for (int i = 0; i < n; i++) {
-			int rc = export_row(c, app, a, ids[i], now, sh, e);
+			int rc = export_row(c, app, a, ids[i], x->now, sh, e);
 			if (rc < 0)
 				goto fail;
 			rows += rc;

@@ -154,24 +154,33 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,
                   const struct case_query *q, int64_t now, int64_t *ids, int *n, bool *more,
                   struct err *e);
-/* The case list as a spreadsheet (caseexport.c): the cases of the filters
- * q (its limit and cursor unused) that `a` may see, newest first, one row
- * each under case_export_cols, masked as the list masks them, into a new
- * anonymous file in dir (util/sheet.h). Runs in the caller's read
- * transaction. 0 with *out filled (out->fd is the caller's), or -1 with *e
- * set: 413 export.too_large when more than max_rows cases match (nothing
- * is written then), 503 when the file cannot be written, 400 for a filter
- * case_list refuses too. */
+/* The case list as a spreadsheet (caseexport.c), in two steps inside the
+ * caller's one read transaction. case_export_count checks the filters q
+ * (its limit and cursor unused) as case_list does and counts the cases `a`
+ * may see: 0 with *x filled, or -1 with *e set (400 for a filter, 413
+ * export.too_large past max_rows). case_export_write then writes them,
+ * newest first, one row each under case_export_cols, masked as the list
+ * masks them, into a new anonymous file in dir (util/sheet.h): 0 with *out
+ * filled (out->fd is the caller's), or -1 with *e set (503 when the file
+ * cannot be written). */
 #define CASE_EXPORT_NCOLS 15
 extern const struct sheet_col case_export_cols[CASE_EXPORT_NCOLS];
+struct case_export {
+	struct case_query q; /* the filters; strings borrowed from the caller's */
+	int64_t now;         /* the one clock of the count and every row */
+	int cases;           /* that match, at most the max_rows counted against */
+};
 struct case_export_file {
 	int fd;       /* read it from offset 0 */
 	int64_t size; /* bytes */
 	int64_t rows; /* cases, the header row not counted */
 };
-int case_export(struct store_conn *c, const struct app *app, const struct actor *a,
-                const struct case_query *q, enum sheet_format fmt, const char *dir, int max_rows,
-                struct case_export_file *out, struct err *e);
+int case_export_count(struct store_conn *c, const struct app *app, const struct actor *a,
+                      const struct case_query *q, int max_rows, struct case_export *x,
+                      struct err *e);
+int case_export_write(struct store_conn *c, const struct app *app, const struct actor *a,
+                      const struct case_export *x, enum sheet_format fmt, const char *dir,
+                      struct case_export_file *out, struct err *e);
 
 /* The case's events in order, at most limit of them after seq `cursor`
  * (0 = from the first); next_cursor is the last seq shown when more follow. */

@@ -286,7 +286,7 @@ function getAlone(s, token, p) {
   });
 }
 
-test('a slow export: it may outlast the request timeout, and a third at once is 503 while two build', async () => {
+test('a slow export: it may outlast the request timeout, and a third big one at once is 503 while two build; small ones never are', async () => {
   // CIVICLOOP_TEST_EXPORT_DELAY_MS (honoured with CIVICLOOP_TEST_CLOCK=1 only) makes each export 1.5 s
   const slow = { testClock: true, env: { CIVICLOOP_TEST_EXPORT_DELAY_MS: '1500' } };
   const t = await startServer({ ...slow, serveArgs: ['--request-timeout', '1'] });
@@ -296,23 +296,33 @@ test('a slow export: it may outlast the request timeout, and a third at once is 
     assert.equal(one.status, 200, 'longer than the 1 s request timeout, and answered');
     assert.equal(one.bytes, one.length, 'in full');
   }
-  const s = await startServer({ ...slow, serveArgs: ['--threads', '6'] });
-  const disp1 = await s.login('disp1');
-  // a new connection every 150 ms: a thread busy exporting accepts none, so each lands on an idle one
-  const rs = await Promise.all(Array.from({ length: 5 }, async (_, i) => {
+  // five at once, each on a connection of its own, a new one every 150 ms: a
+  // thread busy exporting accepts none, so each lands on an idle one
+  const five = (s, token, query = '') => Promise.all(Array.from({ length: 5 }, async (_, i) => {
     await new Promise((r) => setTimeout(r, 150 * i));
-    return getAlone(s, disp1.token, `/api/v1/export/cases.${FORMATS[i % 2]}`);
+    return getAlone(s, token, `/api/v1/export/cases.${FORMATS[i % 2]}${query}`);
   }));
-  const by = {};
-  for (const r of rs) by[r.status] = (by[r.status] || 0) + 1;
+  const tally = (rs) => {
+    const by = {};
+    for (const r of rs) by[r.status] = (by[r.status] || 0) + 1;
+    return by;
+  };
+  // 20 cases are "big" here (CIVICLOOP_EXPORT_SLOT_ROWS): the demo's 55 take a slot, 举报's 3 do not
+  const s = await startServer({ ...slow, env: { ...slow.env, CIVICLOOP_EXPORT_SLOT_ROWS: '20' }, serveArgs: ['--threads', '6'] });
+  const disp1 = await s.login('disp1');
+  const rs = await five(s, disp1.token);
+  const by = tally(rs);
   assert.deepEqual(Object.keys(by).filter((k) => k !== '200' && k !== '503'), [], JSON.stringify(by));
   assert.ok(by[200] >= 2, `two build at once: ${JSON.stringify(by)}`);
   assert.ok(by[503] >= 1, `a third waits for none of them: ${JSON.stringify(by)}`);
   for (const r of rs.filter((x) => x.status === 503)) {
     assert.equal(r.json.error.code, 'unavailable');
-    assert.match(r.json.error.message, /导出文件较多/);
+    assert.match(r.json.error.message, /大批量导出较多/);
   }
   for (const r of rs.filter((x) => x.status === 200)) assert.equal(r.bytes, r.length);
+  // small exports take no slot: five at once all answer
+  const small = tally(await five(s, disp1.token, `?class=${encodeURIComponent('举报')}`));
+  assert.deepEqual(small, { 200: 5 });
   // the slots are given back
   assert.equal((await getAlone(s, disp1.token, '/api/v1/export/cases.xlsx')).status, 200);
 });
