@@ -297,7 +297,7 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 	return 0;
 }
 
-#define LIST_CODE_MAX 64 /* bytes of one code in a status=a,b,c filter */
+#define LIST_CODE_MAX 64 /* bytes of one code of a status=, class= or channel= list */
 
 /* The comma-list filters: each names codes of the type given with type=, or,
  * without one, of some loaded type. */
