@@ -90,8 +90,15 @@ fuzz: bootstrap $(FUZZ_BUILD)/build.ninja
 fuzzsmoke: fuzz
 	fuzz/smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# Creation and lists (bench/run.sh), then the exports on 100,000 cases
+# (bench/export.mjs; docs/bench.md). Neither is part of `make test`.
+.PHONY: benchexport
 bench: build
 	bench/run.sh $(BUILD)
+	$(MAKE) benchexport
+
+benchexport: build
+	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node bench/export.mjs
 
 # kill -9 under load, 25 rounds + 5 while timers fire (tests/soak/kill9.mjs,
 # docs/operations.md); not part of `make test`. SOAK_ROUNDS, SOAK_SEED.

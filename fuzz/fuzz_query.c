@@ -1,7 +1,8 @@
 /*
  * Target query: query strings and list cursors through the GET endpoints
- * that read them — /api/v1/cases (limit, cursor, status, queue, type, org,
- * mine, overdue, due_soon, problem, q, from, to), /callers (phone, limit,
+ * that read them — /api/v1/cases (limit, cursor, status, class, channel,
+ * queue, type, org, mine, overdue, due_soon, problem, q, from, to) and the
+ * exports /export/cases.csv and .xlsx (the same filters), /callers (phone, limit,
  * cursor "received_at.id"), /notices, /orgs (parent), /calendar and
  * /stats/{type} (from, to, org, group), /public/track (no, phone_tail),
  * /users (org, q, limit, cursor), /geo/cases (type, status, limit) and

@@ -596,26 +596,26 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer,
 	return r;
 }
 
-/* As MHD: the response owns fd and sends its first size bytes; read at
- * once here, so the check of the answer sees the bytes. */
-struct MHD_Response *MHD_create_response_from_fd(uint64_t size, int fd)
+/* As MHD: the response owns fd and closes it; here it is read at once. */
+struct MHD_Response *MHD_create_response_from_fd64(uint64_t size, int fd)
 {
-	if (fd < 0 || size > (64u << 20))
-		return NULL;
-	char *body = malloc((size_t)size + 1);
+	char *body = size < (1u << 30) ? malloc((size_t)size + 1) : NULL;
 	size_t got = 0;
 	while (body && got < size) {
 		ssize_t n = pread(fd, body + got, (size_t)size - got, (off_t)got);
 		if (n <= 0)
-			break;
+			fz_fail("a file response of %llu bytes ends after %zu",
+			        (unsigned long long)size, got);
 		got += (size_t)n;
 	}
-	if (!body || got != size) {
+	struct MHD_Response *r =
+	    body ? MHD_create_response_from_buffer(got, body, MHD_RESPMEM_MUST_FREE) : NULL;
+	if (!r) {
 		free(body);
-		return NULL;
+		return NULL; /* as MHD: the descriptor stays the caller's */
 	}
 	close(fd);
-	return MHD_create_response_from_buffer((size_t)size, body, MHD_RESPMEM_MUST_FREE);
+	return r;
 }
 
 enum MHD_Result MHD_add_response_header(struct MHD_Response *r, const char *header,

@@ -4,6 +4,8 @@
 
 #include "http/http.h"
 
+struct case_query;
+
 /* The route table (api/routes.c), handed to server_start by the CLI. */
 extern const struct route routes[];
 extern const int nroutes;
@@ -32,13 +34,25 @@ enum handler_result api_case_list(struct req *r);
 enum handler_result api_case_get(struct req *r);
 enum handler_result api_case_events(struct req *r);
 enum handler_result api_case_act(struct req *r);
-/* Answers r->out (status 200) once the read is recorded, or at once when
- * there is nothing to record: a confidential reporter shown (pii, on case
- * id), and, for a reader whose reads are recorded (auth.h
- * actor_reads_recorded), `action` ("case.read" on case id, "case.list" with
- * id 0) with payload (stolen, may be NULL). */
+/* The filters of GET /api/v1/cases from the query string into *q (its
+ * strings borrowed from the request), shared by the list and the exports so
+ * they read them alike; limit and cursor are the caller's. 0, or -1 with
+ * r->err set (400 naming the parameter). */
+int api_case_filters(struct req *r, struct case_query *q);
+/* The filters given, {"name":"value",…}, for a recorded read's payload. */
+json_t *api_case_filters_json(struct req *r);
+/* Answers what the handler made (r->out or a file, status 200) once the
+ * read is on the audit chain, or at once when there is nothing to record:
+ * `action` ("case.read", "case.list", "case.export") is recorded only for a
+ * reader whose reads are (auth.h actor_reads_recorded), on case id (0 for
+ * none) with payload (stolen, may be NULL); pii records that a
+ * confidential reporter was shown. Nothing goes out unless the record was
+ * made: a failed one is 503. */
 enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
                                    json_t *payload);
+/* api/export.c */
+enum handler_result api_export_cases_xlsx(struct req *r);
+enum handler_result api_export_cases_csv(struct req *r);
 
 /* api/callers.c */
 enum handler_result api_callers(struct req *r);

@@ -66,12 +66,12 @@ enum handler_result api_case_act(struct req *r)
 
 /* What a read writes on the audit chain before its answer goes out: a
  * confidential reporter shown to a pii.read holder (pii.view), and every
- * case, history or list shown to a reader whose reads are recorded
- * (case.read / case.list; auth.h actor_reads_recorded). */
+ * case, history, list or export shown to a reader whose reads are recorded
+ * (case.read / case.list / case.export; auth.h actor_reads_recorded). */
 struct read_record {
-	int64_t case_id; /* 0 for a list */
+	int64_t case_id; /* 0 for a list or an export */
 	bool pii;
-	const char *action; /* "case.read", "case.list", or NULL */
+	const char *action; /* "case.read", "case.list", "case.export", or NULL */
 	char payload[];     /* its canonical JSON */
 };
 
@@ -89,7 +89,6 @@ static int read_record_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-/* api.h */
 enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
                                    json_t *payload)
 {
@@ -170,37 +169,36 @@ static int parse_time_param(struct req *r, const char *name, bool end_of_day, in
 	return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为日期或 ISO 8601 时间", name);
 }
 
-/* GET /api/v1/cases?type=&status=a,b&org=&mine=1&overdue=1&queue=dispatch&due_soon=H&problem=1
- *   &q=&from=&to=&limit=&cursor= */
-enum handler_result api_case_list(struct req *r)
+/* The list's filters: every query parameter of GET /api/v1/cases but limit
+ * and cursor, in the order a recorded read names them. */
+static const char *const case_filter_names[] = {"type",    "status", "class", "channel", "queue",
+                                                "org",     "q",      "mine",  "overdue", "due_soon",
+                                                "problem", "from",   "to"};
+
+int api_case_filters(struct req *r, struct case_query *q)
 {
-	struct case_query q = {.limit = 50};
-	int64_t limit = 50, cursor = 0, due_soon = 0, problem = -1;
-	if (req_query_int(r, "limit", 1, 200, &limit) != 0 ||
-	    req_query_int(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
-	    req_query_int(r, "due_soon", 1, CASE_QUERY_DUE_SOON_MAX, &due_soon) != 0 ||
+	int64_t due_soon = 0, problem = -1;
+	if (req_query_int(r, "due_soon", 1, CASE_QUERY_DUE_SOON_MAX, &due_soon) != 0 ||
 	    req_query_int(r, "problem", 0, 1, &problem) != 0 ||
-	    parse_time_param(r, "from", false, &q.from) != 0 ||
-	    parse_time_param(r, "to", true, &q.to) != 0)
-		return reply_failed(r);
-	q.limit = (int)limit;
-	q.cursor = cursor;
-	q.due_soon = (int)due_soon;
-	q.problem = problem < 0 ? 0 : problem ? 1 : -1;
-	q.type = req_query(r, "type");
-	q.status = req_query(r, "status");
-	q.queue = req_query(r, "queue");
-	q.q = req_query(r, "q");
-	if (q.type && !*q.type)
-		q.type = NULL;
-	if (q.status && !*q.status)
-		q.status = NULL;
-	if (q.queue && !*q.queue)
-		q.queue = NULL;
-	if (q.q && (!*q.q || strlen(q.q) > 200)) {
-		if (*q.q)
-			return reply_err(r, E_FIELD_TOO_LONG, "q", "搜索词过长");
-		q.q = NULL;
+	    parse_time_param(r, "from", false, &q->from) != 0 ||
+	    parse_time_param(r, "to", true, &q->to) != 0)
+		return -1;
+	q->due_soon = (int)due_soon;
+	q->problem = problem < 0 ? 0 : problem ? 1 : -1;
+	q->type = req_query(r, "type");
+	q->status = req_query(r, "status");
+	q->class_ = req_query(r, "class");
+	q->channel = req_query(r, "channel");
+	q->queue = req_query(r, "queue");
+	q->q = req_query(r, "q");
+	const char **given[] = {&q->type, &q->status, &q->class_, &q->channel, &q->queue};
+	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+		if (*given[i] && !**given[i])
+			*given[i] = NULL; /* an empty filter is no filter */
+	if (q->q && (!*q->q || strlen(q->q) > 200)) {
+		if (*q->q)
+			return err_set(&r->err, E_FIELD_TOO_LONG, "q", "搜索词过长");
+		q->q = NULL;
 	}
 	const char *org = req_query(r, "org");
 	if (org && *org) {
@@ -208,14 +206,40 @@ enum handler_result api_case_list(struct req *r)
 		char *end;
 		long long n = strtoll(org, &end, 10);
 		v = *end ? json_string(org) : json_integer(n);
-		int rc = org_resolve(r->reader, v, &q.org_id, NULL, 0, NULL, 0);
+		int rc = org_resolve(r->reader, v, &q->org_id, NULL, 0, NULL, 0);
 		json_decref(v);
 		if (rc != 0)
-			return reply_err(r, E_FIELD_INVALID, "org", "不是已知的单位");
+			return err_set(&r->err, E_FIELD_INVALID, "org", "不是已知的单位");
 	}
 	const char *mine = req_query(r, "mine"), *overdue = req_query(r, "overdue");
-	q.mine = mine && !strcmp(mine, "1");
-	q.overdue = overdue && !strcmp(overdue, "1");
+	q->mine = mine && !strcmp(mine, "1");
+	q->overdue = overdue && !strcmp(overdue, "1");
+	return 0;
+}
+
+json_t *api_case_filters_json(struct req *r)
+{
+	json_t *query = json_object();
+	for (size_t i = 0; i < sizeof case_filter_names / sizeof case_filter_names[0]; i++) {
+		const char *v = req_query(r, case_filter_names[i]);
+		if (v && *v)
+			json_object_set_new(query, case_filter_names[i], json_string(v));
+	}
+	return query;
+}
+
+/* GET /api/v1/cases?type=&status=a,b&class=a,b&channel=a,b&org=&mine=1&overdue=1&queue=dispatch
+ *   &due_soon=H&problem=1&q=&from=&to=&limit=&cursor= */
+enum handler_result api_case_list(struct req *r)
+{
+	struct case_query q = {0};
+	int64_t limit = 50, cursor = 0;
+	if (req_query_int(r, "limit", 1, 200, &limit) != 0 ||
+	    req_query_int(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
+	    api_case_filters(r, &q) != 0)
+		return reply_failed(r);
+	q.limit = (int)limit;
+	q.cursor = cursor;
 	json_t *out;
 	if (case_list(r->reader, r->app, &r->actor, &q, &out, &r->err) != 0)
 		return reply_failed(r);
@@ -223,19 +247,14 @@ enum handler_result api_case_list(struct req *r)
 	if (!actor_reads_recorded(&r->actor))
 		return api_reply_read(r, 0, false, NULL, NULL);
 	/* a recorded reader's list: which cases it was shown, and the filters */
-	static const char *const filters[] = {"type",    "status", "queue",   "org",
-	                                      "q",       "mine",   "overdue", "due_soon",
-	                                      "problem", "from",   "to",      "cursor"};
-	json_t *ids = json_array(), *query = json_object();
+	json_t *ids = json_array(), *query = api_case_filters_json(r);
 	size_t i;
 	json_t *item;
 	json_array_foreach(json_object_get(out, "items"), i, item)
 	    json_array_append(ids, json_object_get(item, "id"));
-	for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
-		const char *v = req_query(r, filters[i]);
-		if (v && *v)
-			json_object_set_new(query, filters[i], json_string(v));
-	}
+	const char *cur = req_query(r, "cursor");
+	if (cur && *cur)
+		json_object_set_new(query, "cursor", json_string(cur));
 	return api_reply_read(r, 0, false, "case.list",
 	                      json_pack("{s:o,s:o}", "cases", ids, "query", query));
 }

@@ -9,7 +9,7 @@
  *    "markers":{"public":…,"user":…,"action":…}}
  *
  * reads_recorded: the roles whose every case read is an event on the audit
- * chain (case.read, case.list; core/auth.h actor_reads_recorded).
+ * chain (case.read, case.list, case.export; core/auth.h actor_reads_recorded).
  *
  * The routes' permissions are in /api/openapi.json (x-permission); the
  * roles of each matter-type action are in the type (GET /api/v1/types/{type}).

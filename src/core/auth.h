@@ -79,7 +79,8 @@ bool role_carries(const char *role, enum permission p);
 bool role_reads_recorded(const char *role);
 /* True if the actor holds such a role: each case (and case history) it
  * reads, and each list it is shown, is an event on the audit chain
- * ("case.read", "case.list"), written before the answer goes out. */
+ * ("case.read", "case.list"; an export it gets, "case.export"), written
+ * before the answer goes out. */
 bool actor_reads_recorded(const struct actor *a);
 
 /* Route permissions (the route table's `perm`, DESIGN §3): a permission

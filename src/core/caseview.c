@@ -297,44 +297,65 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 	return 0;
 }
 
-#define STATUS_CODE_MAX 64 /* bytes of one status in a status=a,b,c filter */
+#define LIST_CODE_MAX 64 /* bytes of one code of a status=, class= or channel= list */
 
-/* A status filter names a state of the type given with type=, or, without
- * one, a state of some loaded type. */
-static bool status_known(const struct app *app, const struct matter_type *type, const char *p,
-                         size_t n)
+/* The comma-list filters: each names codes of the type given with type=, or,
+ * without one, of some loaded type. */
+struct code_list {
+	const char *param; /* the query parameter */
+	const char *what;  /* what it lists, for messages */
+	bool (*known)(const struct matter_type *t, const char *code);
+};
+
+static bool state_known(const struct matter_type *t, const char *code)
 {
-	char code[STATUS_CODE_MAX + 1];
+	return type_state(t, code) != NULL;
+}
+
+static bool class_known(const struct matter_type *t, const char *code)
+{
+	return type_class(t, code) != NULL;
+}
+
+static const struct code_list status_list = {"status", "状态", state_known};
+static const struct code_list class_list = {"class", "分类", class_known};
+static const struct code_list channel_list = {"channel", "渠道", type_has_channel};
+
+static bool code_known(const struct app *app, const struct matter_type *type,
+                       const struct code_list *cl, const char *p, size_t n)
+{
+	char code[LIST_CODE_MAX + 1];
 	memcpy(code, p, n);
 	code[n] = '\0';
 	if (type)
-		return type_state(type, code) != NULL;
+		return cl->known(type, code);
 	for (int i = 0; i < app->types->ntypes; i++)
-		if (type_state(&app->types->types[i], code))
+		if (cl->known(&app->types->types[i], code))
 			return true;
 	return false;
 }
 
-/* The status=a,b,c filter as a JSON array text for json_each(); the caller
- * frees it. Returns 0, or -1 with *e set (empty item, too many, too long). */
-static int status_list_json(const struct app *app, const struct matter_type *type, const char *list,
-                            char **out, struct err *e)
+/* The filter `list` ("a,b,c") as a JSON array text for json_each(), into
+ * *out (the caller frees it). 0, or -1 with *e set naming cl->param (empty
+ * item, too many, too long, unknown). */
+static int code_list_json(const struct app *app, const struct matter_type *type,
+                          const struct code_list *cl, const char *list, char **out, struct err *e)
 {
 	json_t *arr = json_array();
 	const char *p = list;
 	for (;;) {
 		const char *end = strchr(p, ',');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n == 0 || n > STATUS_CODE_MAX || json_array_size(arr) == CASE_QUERY_STATUSES) {
+		if (n == 0 || n > LIST_CODE_MAX || json_array_size(arr) == CASE_QUERY_LIST_MAX) {
 			json_decref(arr);
-			return err_set(e, E_FIELD_INVALID, "status",
-			               "参数 status 须为逗号分隔的状态，最多 %d 个",
-			               CASE_QUERY_STATUSES);
+			return err_set(e, E_FIELD_INVALID, cl->param,
+			               "参数 %s 须为逗号分隔的%s，最多 %d 个", cl->param, cl->what,
+			               CASE_QUERY_LIST_MAX);
 		}
 		json_array_append_new(arr, json_stringn(p, n));
-		if (!status_known(app, type, p, n)) {
+		if (!code_known(app, type, cl, p, n)) {
 			json_decref(arr);
-			return err_set(e, E_FIELD_INVALID, "status", "不认识的状态 %.*s",
+			return err_set(e, E_FIELD_INVALID, cl->param, "不认识的%s %.*s", cl->what,
 			               (int)utf8_cut(p, n, 32), p);
 		}
 		if (!end)
@@ -352,14 +373,19 @@ struct case_filters {
 	struct queue_pick queue; /* ?queue=, owned statuses */
 	char orgpath[256];       /* ?org= as a path, "" = any */
 	char *statuses;          /* ?status= as JSON array text, owned, NULL = any */
+	char *classes;           /* ?class=, the same */
+	char *channels;          /* ?channel=, the same */
 };
 
 static void case_filters_release(struct case_filters *f)
 {
 	free(f->statuses);
+	free(f->classes);
+	free(f->channels);
 	free(f->queue.statuses);
 	free(f->queue.asg_statuses);
-	f->statuses = f->queue.statuses = f->queue.asg_statuses = NULL;
+	f->statuses = f->classes = f->channels = NULL;
+	f->queue.statuses = f->queue.asg_statuses = NULL;
 }
 
 /* Checks q and resolves it into *f (released on failure). 0, or -1 with *e set. */
@@ -392,7 +418,11 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 			return err_set(e, E_FIELD_INVALID, "org", "不是已知的单位");
 		}
 	}
-	if (q->status && status_list_json(app, type, q->status, &f->statuses, e) != 0) {
+	if ((q->status &&
+	     code_list_json(app, type, &status_list, q->status, &f->statuses, e) != 0) ||
+	    (q->class_ && code_list_json(app, type, &class_list, q->class_, &f->classes, e) != 0) ||
+	    (q->channel &&
+	     code_list_json(app, type, &channel_list, q->channel, &f->channels, e) != 0)) {
 		case_filters_release(f);
 		return -1;
 	}
@@ -408,6 +438,8 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		sbind_text(s, i + 1, f->scopes[i]);
 	sbind_text(s, 4, f->queue.type ? f->queue.type : q->type);
 	sbind_text(s, 5, f->statuses);
+	sbind_text(s, 21, f->classes);
+	sbind_text(s, 22, f->channels);
 	sbind_text(s, 6, f->orgpath[0] ? f->orgpath : NULL);
 	if (q->from)
 		sbind_int(s, 7, q->from);
@@ -420,8 +452,7 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		text_like_escape(q->q, like, 512);
 	sbind_text(s, 10, q->q ? like : NULL);
 	sbind_text(s, 14, q->q);
-	if (q->cursor)
-		sbind_int(s, 11, q->cursor);
+	sbind_int(s, 11, q->cursor ? q->cursor : INT64_MAX); /* always: a rowid range */
 	if (q->mine)
 		sbind_text(s, 12, a->org_path);
 	sbind_int(s, 13, q->limit + 1);
@@ -457,27 +488,44 @@ static void case_list_render(struct store_conn *c, const struct app *app, const 
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
 }
 
-int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
-              const struct case_query *q, json_t **out, struct err *e)
+int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,
+                  const struct case_query *q, int64_t now, int64_t *ids, int *n, bool *more,
+                  struct err *e)
 {
 	struct case_filters f;
+	*n = 0;
+	*more = false;
 	if (case_filters_init(c, app, a, q, &f, e) != 0)
 		return -1;
 	char like[512];
 	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
-	case_list_bind(s, a, q, &f, time_now_ms(), like);
-	int n = 0, rc;
-	int64_t ids[201];
+	case_list_bind(s, a, q, &f, now, like);
+	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
-		if (n == q->limit)
+		if (*n == q->limit)
 			break;
-		ids[n++] = scol_int(s, 0);
+		if (ids)
+			ids[*n] = scol_int(s, 0);
+		(*n)++;
 	}
-	bool more = rc == STORE_ROW;
+	*more = rc == STORE_ROW;
 	sreset(s);
 	case_filters_release(&f);
 	if (rc != STORE_ROW && rc != STORE_DONE)
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	return 0;
+}
+
+int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
+              const struct case_query *q, json_t **out, struct err *e)
+{
+	int64_t ids[201];
+	int n;
+	bool more;
+	if (NEVER(q->limit < 1 || q->limit > 200))
+		return err_set(e, E_INTERNAL, NULL, NULL);
+	if (case_list_ids(c, app, a, q, time_now_ms(), ids, &n, &more, e) != 0)
+		return -1;
 	case_list_render(c, app, a, ids, n, more, out);
 	return 0;
 }

@@ -14,6 +14,7 @@
  *   timers.c       timers: start, stop, restart, pause and resume a case's clock
  *   notify.c       notices to org inboxes (催办, 督办) and the notify effect
  *   caseview.c     reading cases: load, visibility, JSON, lists, events
+ *   caseexport.c   the case list as a spreadsheet (the exports)
  * engine_int.h is what those files share; nothing outside them includes it.
  */
 #ifndef CIVICLOOP_CORE_ENGINE_H
@@ -30,6 +31,7 @@
 #include "core/writer.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/sheet.h"
 #include "util/text.h"
 #include "util/utf8.h"
 
@@ -128,17 +130,21 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 /* Case list for GET /api/v1/cases. q holds the parsed filters. */
 struct case_query {
 	const char *type, *q;
-	const char *status; /* "a" or "a,b,c": at most CASE_QUERY_STATUSES, NULL = any */
-	const char *queue;  /* a named work queue ("dispatch"), NULL = none */
-	int64_t org_id;     /* 0 = any */
+	/* comma lists "a" or "a,b,c" of at most CASE_QUERY_LIST_MAX codes of the
+	 * type= (or of some loaded type), NULL = any */
+	const char *status; /* states */
+	const char *class_; /* classes */
+	const char *channel;
+	const char *queue; /* a named work queue ("dispatch"), NULL = none */
+	int64_t org_id;    /* 0 = any */
 	bool mine, overdue;
 	int due_soon;     /* hours: open cases due within them, 0 = off */
 	int problem;      /* 1 = flagged 问题工单 only, -1 = unflagged only, 0 = any */
 	int64_t from, to; /* received_at range, 0 = open */
 	int64_t cursor;   /* id to continue below, 0 = start */
-	int limit;        /* 1..200 */
+	int limit;        /* 1..200 for case_list; case_list_ids takes any from 1 */
 };
-#define CASE_QUERY_STATUSES 10
+#define CASE_QUERY_LIST_MAX 10
 #define CASE_QUERY_DUE_SOON_MAX 720 /* hours */
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
               const struct case_query *q, json_t **out, struct err *e);
@@ -158,6 +164,40 @@ struct case_map_query {
 };
 int case_map(struct store_conn *c, const struct app *app, const struct actor *a,
              const struct case_map_query *q, json_t **out, struct err *e);
+/* The ids of the list page q names (at most q->limit, into ids[0..q->limit),
+ * or only counted when ids is NULL), newest first, as of `now` (overdue,
+ * due_soon, queues); *more tells whether more follow. 0, or -1 with *e set. */
+int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,
+                  const struct case_query *q, int64_t now, int64_t *ids, int *n, bool *more,
+                  struct err *e);
+/* The case list as a spreadsheet (caseexport.c), in two steps inside the
+ * caller's one read transaction. case_export_count checks the filters q
+ * (its limit and cursor unused) as case_list does and counts the cases `a`
+ * may see: 0 with *x filled, or -1 with *e set (400 for a filter, 413
+ * export.too_large past max_rows). case_export_write then writes them,
+ * newest first, one row each under case_export_cols, masked as the list
+ * masks them, into a new anonymous file in dir (util/sheet.h): 0 with *out
+ * filled (out->fd is the caller's), or -1 with *e set (503 when the file
+ * cannot be written). */
+#define CASE_EXPORT_NCOLS 15
+extern const struct sheet_col case_export_cols[CASE_EXPORT_NCOLS];
+struct case_export {
+	struct case_query q; /* the filters; strings borrowed from the caller's */
+	int64_t now;         /* the one clock of the count and every row */
+	int cases;           /* that match, at most the max_rows counted against */
+};
+struct case_export_file {
+	int fd;       /* read it from offset 0 */
+	int64_t size; /* bytes */
+	int64_t rows; /* cases, the header row not counted */
+};
+int case_export_count(struct store_conn *c, const struct app *app, const struct actor *a,
+                      const struct case_query *q, int max_rows, struct case_export *x,
+                      struct err *e);
+int case_export_write(struct store_conn *c, const struct app *app, const struct actor *a,
+                      const struct case_export *x, enum sheet_format fmt, const char *dir,
+                      struct case_export_file *out, struct err *e);
+
 /* The case's events in order, at most limit of them after seq `cursor`
  * (0 = from the first); next_cursor is the last seq shown when more follow. */
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,

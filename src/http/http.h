@@ -74,12 +74,19 @@ struct req {
 	struct actor actor;
 	bool authed;
 	struct store_conn *reader; /* this thread's read connection */
+	struct reaper *reaper;     /* the server's request deadlines (req_allow_time) */
 
 	/* result */
 	int status;  /* 500 until the handler sets its success status, last */
 	json_t *out; /* response body (owned) */
 	char *raw;   /* or a raw body (owned) */
 	size_t raw_len;
+	/* or a file: file_size bytes of file_fd from offset 0, owned while
+	 * has_file (req_reply_file); sent only as a success, closed otherwise */
+	bool has_file;
+	int file_fd;
+	int64_t file_size;
+	char disposition[400]; /* Content-Disposition of a success, "" = none */
 	const char *content_type;
 	const char *cache_control; /* NULL: "no-store"; a static string (reply_cacheable) */
 	char etag[40];             /* "" or the quoted entity tag of the body, sent as ETag */
@@ -134,12 +141,23 @@ enum handler_result reply_failed(struct req *r); /* answers with r->err */
  * when the request's If-None-Match names that tag. Every other answer is
  * "Cache-Control: no-store". */
 enum handler_result reply_cacheable(struct req *r, json_t *body, const char *cache_control);
+/* Makes the file fd (taken: closed with the request unless sent) the
+ * answer's body, size bytes from offset 0, as `content_type`, with
+ * Content-Disposition `disposition` (NULL = none; ASCII, at most 399 bytes).
+ * The status is the handler's to set. */
+void req_reply_file(struct req *r, int fd, int64_t size, const char *content_type,
+                    const char *disposition);
 /* Suspends the connection while other threads work on the request (counted,
  * so a stopping server waits for it). 0, or -1 with r->err set (503) once
  * the server is stopping: then nothing was suspended. */
 int req_suspend(struct req *r);
 /* Queues `run` on the writer; its result is r->out/r->status or r->err. */
 enum handler_result reply_async(struct req *r, write_fn run);
+/* Lets this request (building and sending its answer) take up to `seconds`
+ * from now in all, when that is longer than the server's request timeout
+ * leaves it: for answers that are slow by nature (an export). A client that
+ * stops reading is still closed by the idle timeout. */
+void req_allow_time(struct req *r, int seconds);
 const char *req_query(struct req *r, const char *key);
 const char *req_header(struct req *r, const char *key);
 /* Query parameter `name` as an integer in lo..hi into *out (left alone when

@@ -51,5 +51,8 @@ void reaper_on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code);
 /* From MHD_OPTION_NOTIFY_COMPLETED: the connection's next request starts now. */
 void reaper_request_done(struct reaper *rp, struct MHD_Connection *conn);
+/* The request now on conn may take ms from now in all, if that is longer
+ * than it has left (req_allow_time). */
+void reaper_extend(struct reaper *rp, struct MHD_Connection *conn, int64_t ms);
 
 #endif

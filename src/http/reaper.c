@@ -108,16 +108,30 @@ struct reaper *reaper_start(int64_t request_ms)
 	return s;
 }
 
-void reaper_request_done(struct reaper *s, struct MHD_Connection *conn)
+/* The connection's deadline becomes now + ms; with at_least, only if that
+ * is later than the one it has. */
+static void watch_deadline(struct reaper *s, struct MHD_Connection *conn, int64_t ms, bool at_least)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn_watch *w = ci ? ci->socket_context : NULL;
 	if (!w)
 		return;
+	int64_t deadline = time_real_ms() + ms;
 	pthread_mutex_lock(&s->mu);
-	w->deadline = time_real_ms() + s->request_ms;
+	if (!at_least || deadline > w->deadline)
+		w->deadline = deadline;
 	pthread_mutex_unlock(&s->mu);
+}
+
+void reaper_request_done(struct reaper *s, struct MHD_Connection *conn)
+{
+	watch_deadline(s, conn, s->request_ms, false);
+}
+
+void reaper_extend(struct reaper *s, struct MHD_Connection *conn, int64_t ms)
+{
+	watch_deadline(s, conn, ms, true);
 }
 
 void reaper_stop(struct reaper *s)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/crypto.h"
 #include "util/utf8.h"
@@ -110,6 +111,24 @@ enum handler_result reply_cacheable(struct req *r, json_t *body, const char *cac
 	r->raw = text;
 	r->raw_len = strlen(text);
 	return H_DONE;
+}
+
+void req_allow_time(struct req *r, int seconds)
+{
+	if (r->reaper)
+		reaper_extend(r->reaper, r->conn, (int64_t)seconds * 1000);
+}
+
+void req_reply_file(struct req *r, int fd, int64_t size, const char *content_type,
+                    const char *disposition)
+{
+	if (NEVER(r->has_file))
+		close(r->file_fd);
+	r->has_file = true;
+	r->file_fd = fd;
+	r->file_size = size;
+	r->content_type = content_type;
+	snprintf(r->disposition, sizeof r->disposition, "%s", disposition ? disposition : "");
 }
 
 int req_json(struct req *r)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/timeutil.h"
 
@@ -87,7 +88,7 @@ static int async_job(struct wctx *w, struct write_job *job)
 	int rc = r->async_run(w, job);
 	/* a job that wrote but could not build its answer is undone: the client
 	 * is never told "done" with an empty body for a write it cannot see */
-	if (rc == 0 && !r->out)
+	if (rc == 0 && !r->out && !r->has_file)
 		rc = err_set(&r->err, E_INTERNAL, NULL, "无法生成应答，操作未执行");
 	if (rc == 0 && r->idem_key[0] && r->out) {
 		char *text = json_dumps(r->out, JSON_COMPACT);
@@ -324,13 +325,17 @@ static enum MHD_Result send_response(struct req *r)
 	}
 	/* fail safe: a request starts as 500, and only a handler that set its
 	 * success status (last) and built its body is answered as a success */
-	if (!r->failed && !r->raw) {
+	if (!r->failed && !r->raw && !r->has_file) {
 		body = r->out && r->status != 500
 		           ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(10))
 		           : NULL;
 		if (!body)
 			err_set(&r->err, E_INTERNAL, NULL, NULL);
 		r->failed = !body;
+	}
+	if (!r->failed && r->has_file && r->status == 500) {
+		err_set(&r->err, E_INTERNAL, NULL, NULL); /* a file, but no success set */
+		r->failed = true;
 	}
 	if (r->failed) {
 		if (r->err.kind == E_OK)
@@ -339,6 +344,8 @@ static enum MHD_Result send_response(struct req *r)
 		body = http_error_body(&r->err); /* NULL: the fixed fallback below */
 		r->content_type = "application/json; charset=utf-8";
 		len = body ? strlen(body) : 0;
+	} else if (r->has_file) {
+		/* sent by MHD (sendfile where it can), which closes it */
 	} else if (r->raw) {
 		body = r->raw;
 		len = r->raw_len;
@@ -347,15 +354,20 @@ static enum MHD_Result send_response(struct req *r)
 		len = strlen(body);
 		r->content_type = "application/json; charset=utf-8";
 	}
+	bool file = !r->failed && r->has_file;
 	struct MHD_Response *resp =
-	    body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
-	         : MHD_create_response_from_buffer(sizeof fallback_body - 1, fallback_body,
-	                                           MHD_RESPMEM_MUST_COPY);
+	    file   ? MHD_create_response_from_fd64((uint64_t)r->file_size, r->file_fd)
+	    : body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+	           : MHD_create_response_from_buffer(sizeof fallback_body - 1, fallback_body,
+	                                             MHD_RESPMEM_MUST_COPY);
 	if (!resp) {
 		free(body);
-		return MHD_NO; /* out of memory: MHD closes the connection */
+		return MHD_NO; /* out of memory: MHD closes the connection (and on_completed the
+		                  file) */
 	}
-	if (!body)
+	if (file)
+		r->has_file = false; /* MHD's now */
+	if (!body && !file)
 		r->status = 500; /* the fallback body went out instead */
 	if (r->status != 304)    /* "not modified" has no body to type */
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
@@ -371,6 +383,8 @@ static enum MHD_Result send_response(struct req *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Authorization, Cookie");
 	}
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (!r->failed && r->disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
 	for (int i = 0; i < 2; i++)
 		if (r->set_cookie[i][0])
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
@@ -393,6 +407,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		r->conn = conn;
 		r->app = s->app;
+		r->reaper = s->reaper;
 		r->method = method;
 		r->url = url;
 		r->route = -1;
@@ -450,6 +465,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	json_decref(r->out);
 	json_decref(r->in);
 	free(r->raw);
+	if (r->has_file)
+		close(r->file_fd); /* never handed to MHD: a failure was answered instead */
 	free(r->hctx);
 	buf_release(&r->body);
 	free(r);

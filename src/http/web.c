@@ -239,7 +239,7 @@ enum MHD_Result web_serve(struct MHD_Connection *conn, const char *url, unsigned
 			                    sizeof not_built_page - 1);
 		}
 	}
-	struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)size, fd);
+	struct MHD_Response *resp = MHD_create_response_from_fd64((uint64_t)size, fd);
 	if (!resp) {
 		close(fd);
 		return MHD_NO;

@@ -98,12 +98,21 @@
 	STMT(ST_CASE_UPDATE, \
 	     "UPDATE cases SET status = ?2, fields = ?3, due_at = ?4, closed_at = ?5," \
 	     " updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
+	/* GET /api/v1/cases and the exports (core/caseview.c case_list_bind). The \
+	 * cursor ?11 is always bound (INT64_MAX for the first page), so the plan is \
+	 * a rowid range, "SEARCH c USING INTEGER PRIMARY KEY (rowid<?)", and a deep \
+	 * page starts where the last one ended instead of scanning past it. The \
+	 * comma-list filters (?5 status, ?21 class, ?22 channel) are JSON arrays, \
+	 * each read once per run into a LIST SUBQUERY and probed per row; unbound, \
+	 * a filter costs one NULL test and leaves the plan as it is. */ \
 	STMT(ST_CASE_LIST, \
 	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
 	     " WHERE " VISIBLE( \
 	         "?1", "?2", \
 	         "?3") " AND (?4 IS NULL OR c.type = ?4)" \
 	               " AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
+	               " AND (?21 IS NULL OR c.class IN (SELECT value FROM json_each(?21)))" \
+	               " AND (?22 IS NULL OR c.channel IN (SELECT value FROM json_each(?22)))" \
 	               " AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM " \
 	               "assignments fa" \
 	               "  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND " \
@@ -114,7 +123,7 @@
 	               " AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
 	               " AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
 	               "  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
-	               " AND (?11 IS NULL OR c.id < ?11)" \
+	               " AND c.id < ?11" \
 	               " AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo " \
 	               "ON mo.id = ma.org_id" \
 	               "  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \

@@ -50,6 +50,7 @@
 	X(E_CONFLICT, 409, "conflict", "与现有数据冲突") \
 	X(E_USER_EXISTS, 409, "user.exists", "账号已存在") \
 	X(E_TOO_LARGE, 413, "request.too_large", "请求体过大") \
+	X(E_EXPORT_TOO_LARGE, 413, "export.too_large", "导出的工单过多，请缩小筛选范围") \
 	X(E_URI_TOO_LONG, 414, "request.uri_too_long", "请求地址过长") \
 	X(E_MEDIA_TYPE, 415, "request.media_type", "请求体须为 application/json") \
 	X(E_THROTTLED, 429, "auth.throttled", "尝试次数过多，请稍后再试") \

@@ -145,6 +145,23 @@ int time_format_iso(int64_t ms, char *buf, size_t cap)
 	return n;
 }
 
+int time_format_minute(int64_t ms, char *buf, size_t cap)
+{
+	if (buf == NULL || cap == 0)
+		return -1;
+	int64_t local = ms + TZ_OFFSET_MS;
+	int64_t day = floor_div(local, MS_PER_DAY);
+	int64_t rem = local - day * MS_PER_DAY; /* [0, MS_PER_DAY) */
+	int y, mo, d;
+	time_ymd_from_day(day, &y, &mo, &d);
+	int n = snprintf(buf, cap, "%04d-%02d-%02d %02d:%02d", y, mo, d, (int)(rem / MS_PER_HOUR),
+	                 (int)(rem % MS_PER_HOUR / MS_PER_MINUTE));
+	n = finish_snprintf(n, cap);
+	if (n < 0)
+		buf[0] = '\0';
+	return n;
+}
+
 int time_format_date(int64_t day, char *buf, size_t cap)
 {
 	if (buf == NULL || cap == 0)

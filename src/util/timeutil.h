@@ -41,6 +41,9 @@ int time_weekday(int64_t day);
 /* Writes "YYYY-MM-DDTHH:MM:SS+08:00" (milliseconds only when non-zero).
  * Returns the length written, or -1 if cap is too small. */
 int time_format_iso(int64_t ms, char *buf, size_t cap);
+/* Writes "YYYY-MM-DD HH:MM" in Asia/Shanghai, seconds dropped (a
+ * spreadsheet's time). Returns the length written, or -1. */
+int time_format_minute(int64_t ms, char *buf, size_t cap);
 /* Writes "YYYY-MM-DD". Returns length or -1. */
 int time_format_date(int64_t day, char *buf, size_t cap);
 

@@ -13,8 +13,8 @@
 // 404; allowed → 2xx, or a 4xx that is not 401/403/404 (a validation answer
 // to a deliberately minimal body). A route in openapi without x-permission
 // fails. Then the zero-leak checks: an out-of-scope case is never listed,
-// found by search, counted in another org's stats, offered as a possible
-// duplicate, shown on the map or in caller history.
+// exported, found by search, counted in another org's stats, offered as a
+// possible duplicate, shown on the map or in caller history.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, runBin, caseBody, freshPhone } from './helpers.mjs';
@@ -154,7 +154,7 @@ test('every route in /api/openapi.json carries x-auth and a known x-permission',
 
 // --------------------------------------------------------- zero leaks
 
-test('zero leaks: out-of-scope and confidential cases are never listed, mapped, searched, counted, offered or in caller history', async () => {
+test('zero leaks: out-of-scope and confidential cases are never listed, exported, mapped, searched, counted, offered or in caller history', async () => {
   checks = 0;
   tally = {};
   failures.length = 0;
@@ -210,7 +210,7 @@ test('zero leaks: out-of-scope and confidential cases are never listed, mapped, 
     }
   }
 
-  // lists, the map, search by number and by title, and the case itself
+  // lists, the map, search by number and by title, the case itself, and the export
   for (const l of LOGINS.filter((x) => has(x, 'case.read'))) {
     const c = users.get(l).c;
     const listed = new Set((await c.listAll()).map((x) => x.id));
@@ -223,6 +223,18 @@ test('zero leaks: out-of-scope and confidential cases are never listed, mapped, 
       if (mapped.has(m.id) !== caseVisible(l, m)) failures.push(`${l} map: case ${m.no} (${m.org}) shown=${mapped.has(m.id)}, visible=${caseVisible(l, m)}`);
     }
     if (map.status === 200 && /举报人|"reporter"|"phone"/.test(map.text)) failures.push(`${l} map: reporter data in the answer`);
+    const exp = await fetch(srv.url('/api/v1/export/cases.csv'), { headers: { Authorization: `Bearer ${c.token}` } });
+    const csv = await exp.text();
+    checks++;
+    if (exp.status !== 200) failures.push(`${l} export: ${exp.status} ${csv.slice(0, 160)}`);
+    for (const m of model) {
+      checks++;
+      if (csv.includes(m.no) !== caseVisible(l, m)) failures.push(`${l} export: case ${m.no} (${m.org}) exported=${csv.includes(m.no)}, visible=${caseVisible(l, m)}`);
+    }
+    for (const leak of [P, `${P.slice(0, 3)}****${P.slice(-4)}`, '举报人']) {
+      checks++;
+      if (csv.includes(leak)) failures.push(`${l} export: the confidential reporter's ${leak} is in the file`);
+    }
     for (const m of model) {
       const vis = caseVisible(l, m);
       checks++;

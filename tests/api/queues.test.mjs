@@ -235,6 +235,38 @@ test('status=a,b,c lists any of the statuses; one status still works', async () 
     'field.invalid', 'status');
 });
 
+test('class=a,b and channel=a,b list any of them, with each other and with status; unknown → 400', async () => {
+  const admin = await srv.login('admin');
+  const all = await admin.listAll();
+  const by = (k, vals) => all.filter((x) => vals.includes(x[k])).length;
+  const cls = await admin.listAll(`class=${encodeURIComponent('投诉,举报')}`);
+  assert.ok(cls.every((x) => ['投诉', '举报'].includes(x.class)));
+  assert.equal(cls.length, by('class', ['投诉', '举报']));
+  assert.ok(by('class', ['举报']) > 0 && by('class', ['投诉']) > 0, 'the demo has both');
+  const ch = await admin.listAll('channel=110,web');
+  assert.ok(ch.every((x) => ['110', 'web'].includes(x.channel)));
+  assert.equal(ch.length, by('channel', ['110', 'web']));
+  assert.ok(by('channel', ['110']) > 0, 'the demo has 110 cases');
+  const both = await admin.listAll(`type=hotline&class=${encodeURIComponent('求助')}&channel=110&status=received,closed,handling`);
+  assert.equal(both.length, all.filter((x) => x.class === '求助' && x.channel === '110' &&
+    ['received', 'closed', 'handling'].includes(x.status)).length);
+  // empty is no filter
+  assert.equal((await admin.listAll('class=&channel=')).length, all.length);
+  // the ten classes and channels of the type are allowed together; an eleventh is not
+  const t = (await admin.get('/api/v1/types/hotline')).json;
+  const codes = t.classes.map((c) => c.code);
+  assert.equal((await admin.listAll(`class=${encodeURIComponent(codes.join(','))}`)).length, all.length);
+  for (const [q, field] of [
+    ['class=nosuch', 'class'], [`class=${encodeURIComponent('投诉,')}`, 'class'], ['class=,', 'class'],
+    [`class=${encodeURIComponent('投诉'.repeat(40))}`, 'class'],
+    [`class=${encodeURIComponent(Array(11).fill('投诉').join(','))}`, 'class'],
+    ['channel=PHONE', 'channel'], ['channel=phone,,web', 'channel'], ['channel=fax', 'channel'],
+    [`channel=${encodeURIComponent("phone') OR 1=1 --")}`, 'channel'],
+  ]) {
+    assertError(await admin.get(`/api/v1/cases?${q}`), 400, 'field.invalid', field);
+  }
+});
+
 test('problem=1 lists flagged 问题工单; problem=0 the others', async () => {
   const op1 = await srv.login('op1');
   const disp1 = await srv.login('disp1');

@@ -187,6 +187,13 @@ static void test_time_format(void **state)
 	assert_int_equal(time_format_date(19761, buf, 10), -1);
 	assert_int_equal(time_format_date(-25567, buf, 11), 10);
 	assert_string_equal(buf, "1900-01-01");
+	/* a spreadsheet's time: Asia/Shanghai, to the minute (seconds dropped, not rounded) */
+	assert_int_equal(time_format_minute(1707357659999LL, buf, sizeof buf), 16);
+	assert_string_equal(buf, "2024-02-08 10:00");
+	assert_int_equal(time_format_minute(1707321600000LL - 1, buf, 17), 16);
+	assert_string_equal(buf, "2024-02-07 23:59");
+	assert_int_equal(time_format_minute(1707357600000LL, buf, 16), -1);
+	assert_string_equal(buf, "");
 }
 
 static void test_time_parse_accepts(void **state)
