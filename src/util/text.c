@@ -129,3 +129,23 @@ void text_head(const char *s, size_t chars, char *out, size_t cap)
 	}
 	out[i] = '\0';
 }
+
+int text_like_escape(const char *s, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (; *s; s++) {
+		size_t need = (*s == '%' || *s == '_' || *s == '\\') ? 2 : 1;
+		if (k + need >= cap) {
+			if (cap)
+				out[0] = '\0';
+			return -1;
+		}
+		if (need == 2)
+			out[k++] = '\\';
+		out[k++] = *s;
+	}
+	if (!cap)
+		return -1;
+	out[k] = '\0';
+	return 0;
+}

@@ -2,8 +2,8 @@
  * Unit tests of the text helpers moved out of the engine (util/text,
  * util/json, utf8_chars) and of the buffer's cap (util/buf): the text-value
  * check every title, description, name and address goes through, phone
- * numbers, masks, the one-line title head, canonical JSON, the known-keys
- * check, and that a buffer never allocates past its cap.
+ * numbers, masks, the one-line title head, LIKE escaping, canonical JSON,
+ * the known-keys check, and that a buffer never allocates past its cap.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,6 +101,26 @@ static void heads(void **state)
 	assert_int_equal(utf8_chars("a一b"), 3);
 }
 
+static void like_escapes(void **state)
+{
+	(void)state;
+	char out[16];
+	assert_int_equal(text_like_escape("濂江", out, sizeof out), 0);
+	assert_string_equal(out, "濂江");
+	assert_int_equal(text_like_escape("a%b_c\\d", out, sizeof out), 0);
+	assert_string_equal(out, "a\\%b\\_c\\\\d");
+	assert_int_equal(text_like_escape("", out, sizeof out), 0);
+	assert_string_equal(out, "");
+	/* exactly fits: 7 wildcards escaped are 14 bytes and the NUL */
+	assert_int_equal(text_like_escape("%%%%%%%", out, 15), 0);
+	assert_int_equal(strlen(out), 14);
+	/* one more does not, and leaves "" rather than a cut pattern */
+	assert_int_equal(text_like_escape("%%%%%%%%", out, 16), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(text_like_escape("abcdefgh", out, 8), -1);
+	assert_int_equal(text_like_escape("", out, 0), -1);
+}
+
 static void canonical_and_keys(void **state)
 {
 	(void)state;
@@ -138,6 +158,7 @@ int main(void)
 	    cmocka_unit_test(phones),
 	    cmocka_unit_test(masks),
 	    cmocka_unit_test(heads),
+	    cmocka_unit_test(like_escapes),
 	    cmocka_unit_test(canonical_and_keys),
 	    cmocka_unit_test(buf_allocation_capped),
 	};
