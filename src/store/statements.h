@@ -13,6 +13,7 @@
 #include "store/stmt_public.h"
 #include "store/stmt_notices.h"
 #include "store/stmt_accounts.h"
+#include "store/stmt_orgs.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -57,9 +58,6 @@
 	                   "FROM orgs WHERE id = ?1") \
 	STMT(ST_ORG_BY_CODE, "SELECT id, code, name, kind, parent_id, path, region_code, " \
 	                     "settings FROM orgs WHERE code = ?1") \
-	STMT(ST_ORG_CHILDREN, \
-	     "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs" \
-	     " WHERE parent_id = ?1 ORDER BY id") \
 	STMT(ST_ORG_COUNT, "SELECT count(*) FROM orgs") \
 	/* users, roles, sessions */ \
 	STMT(ST_USER_INSERT, \
@@ -218,6 +216,7 @@
 	STATEMENTS_STATS(STMT) \
 	STATEMENTS_PUBLIC(STMT) \
 	STATEMENTS_NOTICES(STMT) \
-	STATEMENTS_ACCOUNTS(STMT)
+	STATEMENTS_ACCOUNTS(STMT) \
+	STATEMENTS_ORGS(STMT)
 
 #endif
