@@ -44,6 +44,18 @@
  *                JSON object of the answer's fields and "at": its opinion
  *                (协办意见), kept beside the lead's answer, which alone
  *                becomes the case's (core/assignments.c lead_sets_fields).
+ *
+ * Migration 5 is another branch's (org boundaries and the map); this list
+ * holds an empty step in its place until that branch merges, so that
+ * migration 6 keeps its number. A database migrated with the empty step
+ * lacks what 5 adds: make such test databases anew.
+ *
+ * Migration 6 (the audit page, GET /api/v1/audit/events) adds:
+ *  events_action_seq, events_actor  indexes on events(action) and
+ *                events(actor_id); SQLite appends the rowid (seq) to every
+ *                index entry, so each walks one action's or one actor's
+ *                events in seq order, either way, from a cursor (the
+ *                filters action= and actor=; case_id= uses events_case).
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -360,6 +372,11 @@ static const char *const schema_migrations[] = {
     "CREATE INDEX notices_case ON notices(case_id);",
     /* 4: an assisting unit's opinion */
     "ALTER TABLE assignments ADD COLUMN opinion TEXT;",
+    /* 5: another branch's (org boundaries and the map); empty here until it merges */
+    "",
+    /* 6: the audit page's filters by action and by actor, in seq order */
+    "CREATE INDEX events_action_seq ON events(action);"
+    "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

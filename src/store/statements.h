@@ -14,6 +14,7 @@
 #include "store/stmt_notices.h"
 #include "store/stmt_accounts.h"
 #include "store/stmt_orgs.h"
+#include "store/stmt_audit.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -152,12 +153,6 @@
 	     "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
 	     " e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
 	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3") \
-	/* the chain for readers with audit.read: events after ?1, with their org's path */ \
-	STMT(ST_AUDIT_EVENTS, \
-	     "SELECT e.seq, e.case_id, e.at, u.login, u.name, e.org_id, o.code, o.path, e.action," \
-	     " e.from_status, e.to_status, e.payload, e.prev_hash, e.hash FROM events e" \
-	     " LEFT JOIN users u ON u.id = e.actor_id LEFT JOIN orgs o ON o.id = e.org_id" \
-	     " WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2") \
 	STMT(ST_EVENTS_ALL, \
 	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 	     " payload, prev_hash, hash FROM events ORDER BY seq") \
@@ -217,6 +212,7 @@
 	STATEMENTS_PUBLIC(STMT) \
 	STATEMENTS_NOTICES(STMT) \
 	STATEMENTS_ACCOUNTS(STMT) \
-	STATEMENTS_ORGS(STMT)
+	STATEMENTS_ORGS(STMT) \
+	STATEMENTS_AUDIT(STMT)
 
 #endif
