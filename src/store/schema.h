@@ -375,8 +375,8 @@ static const char *const schema_migrations[] = {
     /* 5: another branch's (org boundaries and the map); empty here until it merges */
     "",
     /* 6: the audit page's filters by action and by actor, in seq order */
-    "CREATE INDEX events_action_seq ON events(action);"
-    "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;",
+    ("CREATE INDEX events_action_seq ON events(action);"
+     "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
