@@ -2,8 +2,10 @@
  * Target query: query strings and list cursors through the GET endpoints
  * that read them — /api/v1/cases (limit, cursor, status, queue, type, org,
  * mine, overdue, due_soon, problem, q, from, to), /callers (phone, limit,
- * cursor "received_at.id"), /notices, /orgs (parent), /calendar and
- * /stats/{type} (from, to, org, group), /public/track (no, phone_tail) —
+ * cursor "received_at.id"), /notices, /orgs (parent; q, kinds, limit,
+ * cursor), /audit/events (order, cursor, limit, case_id, action, actor),
+ * /calendar and /stats/{type} (from, to, org, group), /public/track (no,
+ * phone_tail) —
  * through the server's request path, so the query is decoded and checked
  * as MHD hands it over.
  *
