@@ -1,6 +1,7 @@
 /* User text: control characters, the text-value check, phones, masks (text.h). */
 #include "util/text.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,25 @@ bool text_blank(const char *s)
 			return false;
 	}
 	return true;
+}
+
+void text_like_escape(const char *s, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (const char *p = s; *p; p++) {
+		bool esc = *p == '%' || *p == '_' || *p == '\\';
+		size_t n = utf8_seq_len((const unsigned char *)p, strnlen(p, 4));
+		if (n == 0)
+			n = 1; /* not UTF-8 (assumed not to happen): copied byte by byte */
+		if (k + (esc ? 2 : n) >= cap)
+			break;
+		if (esc)
+			out[k++] = '\\';
+		memcpy(out + k, p, n);
+		k += n;
+		p += n - 1;
+	}
+	out[k] = '\0';
 }
 
 enum text_fault text_fault(const json_t *v, size_t max, unsigned flags)
@@ -128,24 +148,4 @@ void text_head(const char *s, size_t chars, char *out, size_t cap)
 		n++;
 	}
 	out[i] = '\0';
-}
-
-int text_like_escape(const char *s, char *out, size_t cap)
-{
-	size_t k = 0;
-	for (; *s; s++) {
-		size_t need = (*s == '%' || *s == '_' || *s == '\\') ? 2 : 1;
-		if (k + need >= cap) {
-			if (cap)
-				out[0] = '\0';
-			return -1;
-		}
-		if (need == 2)
-			out[k++] = '\\';
-		out[k++] = *s;
-	}
-	if (!cap)
-		return -1;
-	out[k] = '\0';
-	return 0;
 }

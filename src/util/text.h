@@ -39,6 +39,10 @@ bool text_blank(const char *s);
  * order of enum text_fault; TEXT_OK if it has none. */
 enum text_fault text_fault(const json_t *v, size_t max, unsigned flags);
 
+/* s for a LIKE pattern with ESCAPE '\\': '%', '_' and '\\' preceded by '\\',
+ * into out[cap], cut (on a character boundary) if it does not fit. */
+void text_like_escape(const char *s, char *out, size_t cap);
+
 /* A mobile (11 digits), service (5 digits) or landline number (0, area
  * code, optional dash, 7–8 digits). */
 bool phone_valid(const char *phone);
@@ -46,10 +50,6 @@ bool phone_valid(const char *phone);
 void mask_phone(const char *phone, char *out, size_t cap);
 /* "张**": the name's first character (the family name), into out[cap]. */
 void mask_name(const char *name, char *out, size_t cap);
-/* s for a LIKE pattern with ESCAPE '\\': each %, _ and \\ preceded by a
- * backslash, so that s matches only itself. Into out[cap]; 0, or -1 (out
- * holds "") when it does not fit. */
-int text_like_escape(const char *s, char *out, size_t cap);
 /* The first `chars` characters of s on one line (tab and newlines become
  * spaces), into out[cap], never cut inside a character. */
 void text_head(const char *s, size_t chars, char *out, size_t cap);
