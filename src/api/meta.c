@@ -5,6 +5,7 @@
 #include "core/types.h"
 #include "core/engine.h"
 #include "core/chain.h"
+#include "core/orgtree.h"
 
 #include <stdio.h>
 #include <stdlib.h>

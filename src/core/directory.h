@@ -18,41 +18,14 @@
  * names no org. */
 int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
                 char *code, size_t codecap);
+/* True if kind is an org kind of the schema (the CHECK on orgs.kind):
+ * county, township, village, grid, department, enterprise or centre.
+ * Defined in core/assignments.c, beside the kinds' names. */
+bool org_kind_known(const char *kind);
 
 /* Adds an org under parent_code (NULL for a root). Returns its id or -1. */
 int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,
                 const char *parent_code, const char *region_code, struct err *e);
-
-/* The org tree as the API shows it (GET /api/v1/orgs, api/meta.c). */
-
-/* One row of ST_ORG_VIEW, ST_ORG_CHILDREN or ST_ORG_SEARCH (ORG_VIEW_COLS)
- * as {"id","code","name","kind","parent","region_code"?,"settings",
- * "has_children"}: has_children is true when the org has a child the actor
- * may see. A child of an org the actor reads through an org.read scope is
- * inside that scope too; an org it sees only as its own shows no children.
- * The caller owns the result; NULL if out of memory. */
-json_t *org_view_json(struct store_stmt *s, const struct actor *a);
-
-#define ORG_SEARCH_LIMIT_MAX 200
-#define ORG_SEARCH_Q_MAX 200 /* bytes of q */
-
-/* A search of the orgs an actor may see (GET /api/v1/orgs?q=&kinds=). */
-struct org_query {
-	const char *q;     /* matched literally in the name or the code; NULL = any */
-	const char *kinds; /* "department,township": org kinds; NULL = any */
-	int64_t cursor;    /* the last id of the previous page; 0 = from the start */
-	int limit;         /* 1..ORG_SEARCH_LIMIT_MAX */
-};
-
-/* Orgs inside the actor's org.read scopes, and its own org, that match q,
- * by id: {"items":[org_view_json + "path"],"next_cursor": last id | null}
- * into *out (owned by the caller). "path" names the org's line from the
- * topmost org the actor may see down to the org itself, joined by " / "
- * ("濂江镇 / 东门社区居民委员会"). 0, or -1 with *e set: 400 naming q
- * (too long, control characters), kinds (an unknown or empty kind) or
- * limit. */
-int org_search(struct store_conn *c, const struct actor *a, const struct org_query *q, json_t **out,
-               struct err *e);
 
 struct role_spec {
 	const char *role;
