@@ -8,13 +8,13 @@
 #define CIVICLOOP_STORE_STATEMENTS_H
 
 /* Statements of one area each, appended to STATEMENT_LIST below. */
+#include "store/stmt_orgs.h"
+#include "store/stmt_audit.h"
 #include "store/stmt_hotline.h"
 #include "store/stmt_stats.h"
 #include "store/stmt_public.h"
 #include "store/stmt_notices.h"
 #include "store/stmt_accounts.h"
-#include "store/stmt_orgs.h"
-#include "store/stmt_audit.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -207,12 +207,12 @@
 	STMT(ST_IDEM_PUT, \
 	     "INSERT INTO idempotency(user_id, key, body_hash, status, response, created_at)" \
 	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	STATEMENTS_ORGS(STMT) \
+	STATEMENTS_AUDIT(STMT) \
 	STATEMENTS_HOTLINE(STMT) \
 	STATEMENTS_STATS(STMT) \
 	STATEMENTS_PUBLIC(STMT) \
 	STATEMENTS_NOTICES(STMT) \
-	STATEMENTS_ACCOUNTS(STMT) \
-	STATEMENTS_ORGS(STMT) \
-	STATEMENTS_AUDIT(STMT)
+	STATEMENTS_ACCOUNTS(STMT)
 
 #endif
