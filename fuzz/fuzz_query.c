@@ -3,7 +3,9 @@
  * that read them — /api/v1/cases (limit, cursor, status, queue, type, org,
  * mine, overdue, due_soon, problem, q, from, to), /callers (phone, limit,
  * cursor "received_at.id"), /notices, /orgs (parent), /calendar and
- * /stats/{type} (from, to, org, group), /public/track (no, phone_tail) —
+ * /stats/{type} (from, to, org, group), /public/track (no, phone_tail),
+ * /users (org, q, limit, cursor), /geo/cases (type, status, limit) and
+ * /geo/regions —
  * through the server's request path, so the query is decoded and checked
  * as MHD hands it over.
  *

@@ -32,6 +32,13 @@ enum handler_result api_case_list(struct req *r);
 enum handler_result api_case_get(struct req *r);
 enum handler_result api_case_events(struct req *r);
 enum handler_result api_case_act(struct req *r);
+/* Answers r->out (status 200) once the read is recorded, or at once when
+ * there is nothing to record: a confidential reporter shown (pii, on case
+ * id), and, for a reader whose reads are recorded (auth.h
+ * actor_reads_recorded), `action` ("case.read" on case id, "case.list" with
+ * id 0) with payload (stolen, may be NULL). */
+enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
+                                   json_t *payload);
 
 /* api/callers.c */
 enum handler_result api_callers(struct req *r);
@@ -43,11 +50,16 @@ enum handler_result api_stats(struct req *r);
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
 /* api/users.c */
+enum handler_result api_users(struct req *r);
+enum handler_result api_user_create(struct req *r);
 enum handler_result api_user_update(struct req *r);
 enum handler_result api_audit_events(struct req *r);
 enum handler_result api_apikeys(struct req *r);
 enum handler_result api_apikey_create(struct req *r);
 enum handler_result api_apikey_revoke(struct req *r);
+/* api/geo.c */
+enum handler_result api_geo_regions(struct req *r);
+enum handler_result api_geo_cases(struct req *r);
 /* api/public.c */
 enum handler_result api_public_track(struct req *r);
 #endif

@@ -89,11 +89,9 @@ static int read_record_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-/* Answers r->out (status 200) once the read is recorded, or at once when
- * there is nothing to record. payload (stolen, may be NULL) goes with a
- * recorded read. */
-static enum handler_result reply_read(struct req *r, int64_t id, bool pii, const char *action,
-                                      json_t *payload)
+/* api.h */
+enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
+                                   json_t *payload)
 {
 	if (!actor_reads_recorded(&r->actor))
 		action = NULL;
@@ -137,7 +135,7 @@ enum handler_result api_case_get(struct req *r)
 	json_t *c = case_to_json(r->reader, r->app, &r->actor, &cf, true, &pii);
 	case_full_release(&cf);
 	r->out = json_pack("{s:o}", "case", c);
-	return reply_read(r, id, pii, "case.read", json_pack("{s:s}", "view", "case"));
+	return api_reply_read(r, id, pii, "case.read", json_pack("{s:s}", "view", "case"));
 }
 
 /* GET /api/v1/cases/{id}/events */
@@ -154,7 +152,7 @@ enum handler_result api_case_events(struct req *r)
 	if (case_events(r->reader, r->app, &r->actor, id, cursor, (int)limit, &out, &r->err) != 0)
 		return reply_failed(r);
 	r->out = out;
-	return reply_read(r, id, false, "case.read", json_pack("{s:s}", "view", "events"));
+	return api_reply_read(r, id, false, "case.read", json_pack("{s:s}", "view", "events"));
 }
 
 static int parse_time_param(struct req *r, const char *name, bool end_of_day, int64_t *out)
@@ -223,7 +221,7 @@ enum handler_result api_case_list(struct req *r)
 		return reply_failed(r);
 	r->out = out;
 	if (!actor_reads_recorded(&r->actor))
-		return reply_read(r, 0, false, NULL, NULL);
+		return api_reply_read(r, 0, false, NULL, NULL);
 	/* a recorded reader's list: which cases it was shown, and the filters */
 	static const char *const filters[] = {"type",    "status", "queue",   "org",
 	                                      "q",       "mine",   "overdue", "due_soon",
@@ -238,6 +236,6 @@ enum handler_result api_case_list(struct req *r)
 		if (v && *v)
 			json_object_set_new(query, filters[i], json_string(v));
 	}
-	return reply_read(r, 0, false, "case.list",
-	                  json_pack("{s:o,s:o}", "cases", ids, "query", query));
+	return api_reply_read(r, 0, false, "case.list",
+	                      json_pack("{s:o,s:o}", "cases", ids, "query", query));
 }

@@ -98,7 +98,7 @@ enum handler_result api_type_get(struct req *r)
 /* May the caller see org at path? Its org.read scopes, or its own org. */
 static bool org_visible(struct req *r, const char *path)
 {
-	return actor_can(&r->actor, P_ORG_READ, path) || !strcmp(path, r->actor.org_path);
+	return actor_sees_org(&r->actor, path);
 }
 
 /* Loads an org by id into *o (JSON) and its path; 0 or -1. */

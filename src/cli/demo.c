@@ -1,6 +1,7 @@
 /*
  * `civicloop demo --db FILE`: builds the demo county of API.md from
- * config/demo/county.json: the org tree, the accounts (all with the password
+ * config/demo/county.json: the org tree (with the boundaries of the county,
+ * its townships, villages and grids, for the map), the accounts (all with the password
  * Demo#2024), and a few dozen cases driven through the real engine at
  * back-dated times, so their history, deadlines and audit chain are exactly
  * what live use would have produced.
@@ -42,11 +43,13 @@ static int directory_job(struct wctx *w, struct write_job *job)
 	json_t *o;
 	json_array_foreach(json_object_get(d->doc, "orgs"), i, o)
 	{
-		if (org_add(w, json_string_value(json_object_get(o, "code")),
-		            json_string_value(json_object_get(o, "name")),
-		            json_string_value(json_object_get(o, "kind")),
-		            json_string_value(json_object_get(o, "parent")),
-		            json_string_value(json_object_get(o, "region_code")), &d->e) < 0)
+		int64_t id = org_add(w, json_string_value(json_object_get(o, "code")),
+		                     json_string_value(json_object_get(o, "name")),
+		                     json_string_value(json_object_get(o, "kind")),
+		                     json_string_value(json_object_get(o, "parent")),
+		                     json_string_value(json_object_get(o, "region_code")), &d->e);
+		json_t *boundary = json_object_get(o, "boundary");
+		if (id < 0 || (boundary && org_set_boundary(w, id, boundary, &d->e) != 0))
 			return -1;
 	}
 	json_array_foreach(json_object_get(d->doc, "users"), i, o)

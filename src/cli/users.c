@@ -44,8 +44,9 @@ static const char user_usage[] =
     "($CIVICLOOP_PASSWORD_MIN_CLASSES), must not contain the login and must not\n"
     "be only spaces.\n"
     "\n"
-    "Exit status: 0 done; 1 failed (unknown account, database); 2 usage or a\n"
-    "password the policy refuses (nothing is written).\n";
+    "Exit status: 0 done; 1 failed (unknown account or org, a login in use,\n"
+    "database); 2 usage, a malformed login or name, an unknown role or a password\n"
+    "the policy refuses (nothing is written).\n";
 
 static int need_db_login(const char *db, const char *login, const char *cmd)
 {
@@ -169,23 +170,17 @@ struct useradd_args {
 	struct err e;
 };
 
-/* Adds the account and its user.add event. */
+/* Adds the account and its user.add event (directory.h account_add). */
 static int useradd_run(struct wctx *w, struct useradd_args *a)
 {
-	int64_t uid =
-	    user_add(w, a->login, a->name, a->org, a->hash, a->phone, a->roles, a->nroles, &a->e);
-	struct account u;
-	if (uid < 0 || account_find(w->conn, NULL, uid, &u) != 0)
-		return -1;
-	json_t *roles = json_array();
-	for (int i = 0; i < a->nroles; i++)
-		json_array_append_new(
-		    roles, json_pack("{s:s,s:s}", "role", a->roles[i].role, "scope",
-		                     a->roles[i].scope_code ? a->roles[i].scope_code : u.org_code));
-	return directory_event(w, &cli_actor, u.org_id, "user.add",
-	                       json_pack("{s:s,s:I,s:s,s:o}", "user", u.login, "user_id",
-	                                 (json_int_t)u.id, "org", u.org_code, "roles", roles),
-	                       &a->e);
+	struct account_new n = {.login = a->login,
+	                        .name = a->name,
+	                        .org = a->org,
+	                        .phone = a->phone,
+	                        .pw_hash = a->hash,
+	                        .roles = a->roles,
+	                        .nroles = a->nroles};
+	return account_add(w, &cli_actor, &n, &a->e) < 0 ? -1 : 0;
 }
 
 static int useradd_job(struct wctx *w, struct write_job *job)
@@ -278,6 +273,12 @@ static int user_add_cmd(int argc, char **argv, const char *db)
 	if (!a.login || !a.name || !a.org || a.nroles == 0) {
 		fprintf(stderr,
 		        "civicloop user add: 需要 --login、--name、--org 和至少一个 --role\n");
+		return 2;
+	}
+	/* the account's own checks before the password is asked for */
+	if (user_check(a.login, a.name, &a.e) != 0 ||
+	    user_roles_check(a.roles, a.nroles, &a.e) != 0) {
+		fprintf(stderr, "civicloop user add: %s\n", err_message(&a.e));
 		return 2;
 	}
 	int rc = new_password_hash("user add", a.login, cli_flag(argc, argv, "--password-stdin"),

@@ -121,6 +121,11 @@ bool actor_can(const struct actor *a, enum permission p, const char *org_path)
 	return false;
 }
 
+bool actor_sees_org(const struct actor *a, const char *org_path)
+{
+	return actor_can(a, P_ORG_READ, org_path) || (org_path && !strcmp(org_path, a->org_path));
+}
+
 bool actor_has(const struct actor *a, enum permission p)
 {
 	for (int i = 0; i < a->nroles; i++)

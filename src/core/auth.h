@@ -99,6 +99,9 @@ bool actor_reads_recorded(const struct actor *a);
 bool actor_permitted(const struct actor *a, const char *perm);
 /* True if the actor holds p over a scope containing org_path. */
 bool actor_can(const struct actor *a, enum permission p, const char *org_path);
+/* True if the actor may see the org at org_path (GET /api/v1/orgs, the
+ * map's regions): org.read over a scope containing it, or its own org. */
+bool actor_sees_org(const struct actor *a, const char *org_path);
 /* True if the actor holds p anywhere. */
 bool actor_has(const struct actor *a, enum permission p);
 /* Up to n distinct scope paths over which the actor holds p; returns count. */

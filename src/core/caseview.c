@@ -416,15 +416,8 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	if (q->overdue)
 		sbind_int(s, 9, now);
 	/* q is matched literally: escape LIKE's wildcards */
-	if (q->q) {
-		size_t k = 0;
-		for (const char *p = q->q; *p && k < 512 - 3; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				like[k++] = '\\';
-			like[k++] = *p;
-		}
-		like[k] = '\0';
-	}
+	if (q->q)
+		text_like_escape(q->q, like, 512);
 	sbind_text(s, 10, q->q ? like : NULL);
 	sbind_text(s, 14, q->q);
 	if (q->cursor)
@@ -487,6 +480,62 @@ int case_list(struct store_conn *c, const struct app *app, const struct actor *a
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 	case_list_render(c, app, a, ids, n, more, out);
 	return 0;
+}
+
+/* One row of ST_GEO_CASES as a map item; NULL when out of memory. */
+static json_t *case_map_item(struct store_stmt *s, const struct app *app, int64_t now)
+{
+	const struct matter_type *t = types_find(app->types, scol_text(s, 4));
+	const struct type_state *st = t ? type_state(t, scol_text(s, 3)) : NULL;
+	int64_t due = scol_null(s, 8) ? 0 : scol_int(s, 8);
+	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?,s:f,s:f,s:b,s:{s:I,s:s,s:s}}", "id",
+	                 (json_int_t)scol_int(s, 0), "no", scol_text(s, 1), "title",
+	                 scol_text(s, 2), "status", scol_text(s, 3), "status_name",
+	                 st ? st->name : scol_text(s, 3), "class", scol_text(s, 5), "lat",
+	                 scol_real(s, 6), "lng", scol_real(s, 7), "overdue", due && due < now,
+	                 "org", "id", (json_int_t)scol_int(s, 9), "code", scol_text(s, 10), "name",
+	                 scol_text(s, 11));
+}
+
+int case_map(struct store_conn *c, const struct app *app, const struct actor *a,
+             const struct case_map_query *q, json_t **out, struct err *e)
+{
+	struct case_query cq = {.type = q->type, .status = q->status, .limit = q->limit};
+	struct case_filters f;
+	if (q->limit < 1 || q->limit > CASE_MAP_LIMIT_MAX)
+		return err_set(e, E_FIELD_INVALID, "limit", "参数 limit 须为 1–%d 的整数",
+		               CASE_MAP_LIMIT_MAX);
+	if (case_filters_init(c, app, a, &cq, &f, e) != 0)
+		return -1;
+	struct store_stmt *s = store_stmt(c, ST_GEO_CASES);
+	for (int i = 0; i < 3; i++)
+		sbind_text(s, i + 1, f.scopes[i]);
+	sbind_text(s, 4, q->type);
+	sbind_text(s, 5, f.statuses);
+	sbind_int(s, 6, q->limit + 1);
+	int64_t now = time_now_ms();
+	json_t *items = json_array();
+	int rc, n = 0;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		if (n == q->limit)
+			break;
+		if (scol_null(s, 6) || scol_null(s, 7)) /* a location is stored with both */
+			continue;
+		json_t *item = case_map_item(s, app, now);
+		if (!item || json_array_append_new(items, item) != 0) {
+			rc = STORE_ERROR;
+			break;
+		}
+		n++;
+	}
+	sreset(s);
+	case_filters_release(&f);
+	if (rc != STORE_ROW && rc != STORE_DONE) {
+		json_decref(items);
+		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	}
+	*out = json_pack("{s:o,s:b}", "items", items, "truncated", rc == STORE_ROW);
+	return *out ? 0 : err_oom(e);
 }
 
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,

@@ -142,6 +142,22 @@ struct case_query {
 #define CASE_QUERY_DUE_SOON_MAX 720 /* hours */
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
               const struct case_query *q, json_t **out, struct err *e);
+/* GET /api/v1/geo/cases, the leader's map: the open (not final) cases with
+ * a location the actor may read, of q->type and with a status of q->status
+ * ("a,b,c") when given (checked as GET /api/v1/cases checks them), newest
+ * first, at most q->limit: {"items":[{"id","no","title","status",
+ * "status_name","class","lat","lng","overdue","org":{"id","code","name"}}],
+ * "truncated":bool}, truncated when more matched. Never reporter data. The
+ * query walks the index of open located cases (store/stmt_geo.h). */
+#define CASE_MAP_LIMIT_MAX 5000
+#define CASE_MAP_LIMIT_DEFAULT 2000
+struct case_map_query {
+	const char *type;   /* NULL = any */
+	const char *status; /* NULL = any */
+	int limit;          /* 1..CASE_MAP_LIMIT_MAX */
+};
+int case_map(struct store_conn *c, const struct app *app, const struct actor *a,
+             const struct case_map_query *q, json_t **out, struct err *e);
 /* The case's events in order, at most limit of them after seq `cursor`
  * (0 = from the first); next_cursor is the last seq shown when more follow. */
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,

@@ -61,12 +61,6 @@ static int org_kinds_json(const char *kinds, char **out, struct err *e)
 	return *out ? 0 : err_oom(e);
 }
 
-/* May the actor see the org at path? An org.read scope over it, or its own. */
-static bool org_seen(const struct actor *a, const char *path)
-{
-	return actor_can(a, P_ORG_READ, path) || !strcmp(path, a->org_path);
-}
-
 /* The name of org id, looked up once per search through names (id → name). */
 static const char *org_name_cached(struct store_conn *c, int64_t id, json_t *names)
 {
@@ -108,7 +102,7 @@ static json_t *org_line(struct store_conn *c, const struct actor *a, const char 
 	while (top > 0 && ends[top - 1] < sizeof prefix) {
 		memcpy(prefix, path, ends[top - 1]);
 		prefix[ends[top - 1]] = '\0';
-		if (!org_seen(a, prefix))
+		if (!actor_sees_org(a, prefix))
 			break;
 		top--;
 	}

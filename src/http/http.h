@@ -81,6 +81,8 @@ struct req {
 	char *raw;   /* or a raw body (owned) */
 	size_t raw_len;
 	const char *content_type;
+	const char *cache_control; /* NULL: "no-store"; a static string (reply_cacheable) */
+	char etag[40];             /* "" or the quoted entity tag of the body, sent as ETag */
 	struct err err;
 	bool failed; /* err holds the answer */
 	char set_cookie[2][320];
@@ -127,6 +129,11 @@ enum handler_result reply_json(struct req *r, int status, json_t *body); /* stea
 enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,
                               const char *msg);
 enum handler_result reply_failed(struct req *r); /* answers with r->err */
+/* Answers body (stolen) with 200, `cache_control` (a static string, e.g.
+ * "private, max-age=300") and an ETag of its bytes, or with 304 and no body
+ * when the request's If-None-Match names that tag. Every other answer is
+ * "Cache-Control: no-store". */
+enum handler_result reply_cacheable(struct req *r, json_t *body, const char *cache_control);
 /* Suspends the connection while other threads work on the request (counted,
  * so a stopping server waits for it). 0, or -1 with r->err set (503) once
  * the server is stopping: then nothing was suspended. */

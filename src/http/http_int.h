@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/writer.h"
+
 struct err;
 struct req;
 
@@ -17,6 +19,14 @@ struct req;
  * (the caller frees it); NULL only if out of memory or jansson refuses a
  * string, which err_set's UTF-8 scrub rules out. */
 char *http_error_body(const struct err *err);
+
+/* server.c: queues run as the writer job of the suspended request r, inside
+ * the wrapper every handler write goes through (Idempotency-Key: a repeated
+ * key and body answers the stored result; a job that wrote but built no
+ * answer is undone). The writer resumes the connection once its batch
+ * committed or failed. reply_async is req_suspend followed by this;
+ * offload.c calls it for the write that follows the slow work. */
+void req_write_submit(struct req *r, write_fn run);
 
 /* request.c: 0, or -1 with r->err set (400) if the path or query is not valid
  * UTF-8, the query was cut (too many arguments) or Idempotency-Key is not

@@ -1,6 +1,7 @@
 /* The pool for slow CPU work (offload.h). */
 #include "http/offload.h"
 #include "core/app.h"
+#include "http/http_int.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -24,17 +25,6 @@ static struct {
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
 
-/* The writer's completion of `then`: resumes the connection (as reply_async). */
-static void offload_done(struct write_job *job, bool committed)
-{
-	struct req *r = job->arg;
-	r->committed = committed;
-	if (job->rc != 0)
-		r->failed = true;
-	r->resumed = true;
-	MHD_resume_connection(r->conn);
-}
-
 static void *offload_main(void *arg)
 {
 	(void)arg;
@@ -54,10 +44,7 @@ static void *offload_main(void *arg)
 		int rc = it->work(r);
 		free(it);
 		if (rc == 0 && then) {
-			r->job.run = then;
-			r->job.done = offload_done;
-			r->job.arg = r;
-			writer_submit(r->app->writer, &r->job);
+			req_write_submit(r, then); /* as reply_async's: Idempotency-Key too */
 			continue;
 		}
 		if (rc != 0)

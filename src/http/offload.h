@@ -28,7 +28,9 @@ typedef int (*offload_fn)(struct req *r);
 #define OFFLOAD_QUEUE_DEFAULT 16
 
 /* Queues work(r) on the pool. When it succeeds and `then` is not NULL, `then`
- * runs next as a writer job (like reply_async) and answers the request.
+ * runs next as a writer job exactly as reply_async's would (an
+ * Idempotency-Key on an RF_IDEMPOTENT route included) and answers the
+ * request.
  * Returns 0 (queued; the handler returns H_ASYNC), or -1 when the queue is
  * full or the pool could not start: nothing was queued, the connection was
  * not suspended, and the handler answers (503). */

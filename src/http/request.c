@@ -8,6 +8,7 @@
 #include "http/http_int.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,52 @@ enum handler_result reply_err(struct req *r, enum err_kind kind, const char *fie
 enum handler_result reply_failed(struct req *r)
 {
 	r->failed = true;
+	return H_DONE;
+}
+
+/* True if the If-None-Match header value names etag (a quoted tag): "*",
+ * or one of its comma-separated tags, weak (W/) or strong. */
+static bool etag_matches(const char *header, const char *etag)
+{
+	size_t n = strlen(etag);
+	for (const char *p = header; p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		if (!strncmp(p, etag, n) && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+enum handler_result reply_cacheable(struct req *r, json_t *body, const char *cache_control)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+	json_decref(body);
+	if (!text)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	unsigned char h[HASH_LEN];
+	hash_blake2b(h, "civicloop.etag", 14, text, strlen(text));
+	char hex[HEX_LEN(16)];
+	hex_encode(h, 16, hex);
+	snprintf(r->etag, sizeof r->etag, "\"%s\"", hex);
+	r->cache_control = cache_control;
+	if (etag_matches(req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH), r->etag)) {
+		free(text);
+		text = strdup("");
+		if (!text)
+			return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+		r->status = 304;
+	} else {
+		r->status = 200;
+		r->content_type = "application/json; charset=utf-8";
+	}
+	r->raw = text;
+	r->raw_len = strlen(text);
 	return H_DONE;
 }
 

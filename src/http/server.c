@@ -148,15 +148,21 @@ int req_suspend(struct req *r)
 	return 0;
 }
 
-enum handler_result reply_async(struct req *r, write_fn run)
+/* http_int.h */
+void req_write_submit(struct req *r, write_fn run)
 {
 	r->async_run = run;
 	r->job.run = async_job;
 	r->job.done = async_done;
 	r->job.arg = r;
+	writer_submit(r->app->writer, &r->job);
+}
+
+enum handler_result reply_async(struct req *r, write_fn run)
+{
 	if (req_suspend(r) != 0)
 		return reply_failed(r);
-	writer_submit(r->app->writer, &r->job);
+	req_write_submit(r, run);
 	return H_ASYNC;
 }
 
@@ -351,9 +357,19 @@ static enum MHD_Result send_response(struct req *r)
 	}
 	if (!body)
 		r->status = 500; /* the fallback body went out instead */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	                        r->content_type ? r->content_type : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->status != 304)    /* "not modified" has no body to type */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		                        r->content_type ? r->content_type : "application/json");
+	/* only a success may be cached, and only as its handler said */
+	bool cacheable = !r->failed && r->cache_control;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	                        cacheable ? r->cache_control : "no-store");
+	if (cacheable) {
+		if (r->etag[0])
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+		/* the answer depends on who asks */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Authorization, Cookie");
+	}
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	for (int i = 0; i < 2; i++)
 		if (r->set_cookie[i][0])

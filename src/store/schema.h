@@ -45,10 +45,13 @@
  *                (协办意见), kept beside the lead's answer, which alone
  *                becomes the case's (core/assignments.c lead_sets_fields).
  *
- * Migration 5 is another branch's (org boundaries and the map); this list
- * holds an empty step in its place until that branch merges, so that
- * migration 6 keeps its number. A database migrated with the empty step
- * lacks what 5 adds: make such test databases anew.
+ * Migration 5 (the map) adds:
+ *  orgs.boundary the org's area as a GeoJSON Polygon or MultiPolygon
+ *                (util/geojson.h; checked before it is written, stored as
+ *                compact JSON text), NULL when it has none.
+ *  cases_map     an index of the open cases that have a location, newest
+ *                first by id, for GET /api/v1/geo/cases: the map reads only
+ *                those instead of every case.
  *
  * Migration 6 (the audit page, GET /api/v1/audit/events) adds:
  *  events_action_seq, events_actor  indexes on events(action) and
@@ -372,8 +375,9 @@ static const char *const schema_migrations[] = {
     "CREATE INDEX notices_case ON notices(case_id);",
     /* 4: an assisting unit's opinion */
     "ALTER TABLE assignments ADD COLUMN opinion TEXT;",
-    /* 5: another branch's (org boundaries and the map); empty here until it merges */
-    "",
+    /* 5: org boundaries and the map's open cases */
+    ("ALTER TABLE orgs ADD COLUMN boundary TEXT;"
+     "CREATE INDEX cases_map ON cases(id) WHERE closed_at IS NULL AND location IS NOT NULL;"),
     /* 6: the audit page's filters by action and by actor, in seq order */
     ("CREATE INDEX events_action_seq ON events(action);"
      "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;"),

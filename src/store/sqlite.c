@@ -262,6 +262,29 @@ static struct store_stmt *sqlite_stmt(struct store_conn *c, enum stmt_id id)
 	return s;
 }
 
+/* store.h: EXPLAIN QUERY PLAN of statement id, its steps one per line. */
+int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t cap)
+{
+	char sql[8192];
+	if (cap == 0 || (size_t)snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
+	                                 sqlite_sql[id]) >= sizeof sql)
+		return -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	size_t k = 0;
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(st, 3);
+		int n = snprintf(out + k, cap - k, "%s\n", detail ? detail : "");
+		if (n < 0 || (size_t)n >= cap - k)
+			break;
+		k += (size_t)n;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int sqlite_exec(struct store_conn *c, enum stmt_id id)
 {
 	struct store_stmt *s = sqlite_stmt(c, id);
@@ -314,6 +337,11 @@ static void sqlite_reset(struct store_stmt *s)
 static int64_t sqlite_col_int(struct store_stmt *s, int i)
 {
 	return sqlite3_column_int64(s->st, i);
+}
+
+static double sqlite_col_real(struct store_stmt *s, int i)
+{
+	return sqlite3_column_double(s->st, i);
 }
 
 static const char *sqlite_col_text(struct store_stmt *s, int i)
@@ -370,6 +398,7 @@ const struct store_backend store_sqlite = {
     .step = sqlite_step,
     .reset = sqlite_reset,
     .col_int = sqlite_col_int,
+    .col_real = sqlite_col_real,
     .col_text = sqlite_col_text,
     .col_blob = sqlite_col_blob,
     .col_bytes = sqlite_col_bytes,

@@ -15,6 +15,7 @@
 #include "store/stmt_public.h"
 #include "store/stmt_notices.h"
 #include "store/stmt_accounts.h"
+#include "store/stmt_geo.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -213,6 +214,7 @@
 	STATEMENTS_STATS(STMT) \
 	STATEMENTS_PUBLIC(STMT) \
 	STATEMENTS_NOTICES(STMT) \
-	STATEMENTS_ACCOUNTS(STMT)
+	STATEMENTS_ACCOUNTS(STMT) \
+	STATEMENTS_GEO(STMT)
 
 #endif

@@ -57,6 +57,7 @@ struct store_backend {
 	int (*step)(struct store_stmt *s);
 	void (*reset)(struct store_stmt *s);
 	int64_t (*col_int)(struct store_stmt *s, int i);
+	double (*col_real)(struct store_stmt *s, int i);
 	const char *(*col_text)(struct store_stmt *s, int i); /* valid until next step */
 	const void *(*col_blob)(struct store_stmt *s, int i);
 	size_t (*col_bytes)(struct store_stmt *s, int i);
@@ -128,6 +129,10 @@ static inline int64_t scol_int(struct store_stmt *s, int i)
 {
 	return store_be->col_int(s, i);
 }
+static inline double scol_real(struct store_stmt *s, int i)
+{
+	return store_be->col_real(s, i);
+}
 static inline const char *scol_text(struct store_stmt *s, int i)
 {
 	return store_be->col_text(s, i);
@@ -151,6 +156,11 @@ bool store_in_txn(struct store_conn *c);
 
 /* Steps a statement that returns no rows and resets it: STORE_DONE or error. */
 int sdone(struct store_stmt *s);
+
+/* SQLite's plan for statement id (EXPLAIN QUERY PLAN): one step per line
+ * into out[cap], as "SCAN c USING INDEX cases_map". For tests that check a
+ * statement uses its index instead of reading a whole table. 0, or -1. */
+int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t cap);
 
 /* An online backup of the SQLite database at src into the new file dst: a
  * consistent snapshot taken in one read transaction (a running server keeps

@@ -48,6 +48,7 @@
 	X(E_STATE_CONFLICT, 409, "case.action_not_allowed", "工单当前状态不能执行此操作") \
 	X(E_IDEMPOTENCY_CONFLICT, 409, "idempotency.conflict", "幂等键已用于不同的请求") \
 	X(E_CONFLICT, 409, "conflict", "与现有数据冲突") \
+	X(E_USER_EXISTS, 409, "user.exists", "账号已存在") \
 	X(E_TOO_LARGE, 413, "request.too_large", "请求体过大") \
 	X(E_URI_TOO_LONG, 414, "request.uri_too_long", "请求地址过长") \
 	X(E_MEDIA_TYPE, 415, "request.media_type", "请求体须为 application/json") \

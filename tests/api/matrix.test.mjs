@@ -14,7 +14,7 @@
 // to a deliberately minimal body). A route in openapi without x-permission
 // fails. Then the zero-leak checks: an out-of-scope case is never listed,
 // found by search, counted in another org's stats, offered as a possible
-// duplicate, or shown in caller history.
+// duplicate, shown on the map or in caller history.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, runBin, caseBody, freshPhone } from './helpers.mjs';
@@ -154,7 +154,7 @@ test('every route in /api/openapi.json carries x-auth and a known x-permission',
 
 // --------------------------------------------------------- zero leaks
 
-test('zero leaks: out-of-scope and confidential cases are never listed, searched, counted, offered or in caller history', async () => {
+test('zero leaks: out-of-scope and confidential cases are never listed, mapped, searched, counted, offered or in caller history', async () => {
   checks = 0;
   tally = {};
   failures.length = 0;
@@ -175,10 +175,13 @@ test('zero leaks: out-of-scope and confidential cases are never listed, searched
   const bTownA = await statsOf(leader1, '?org=town.a');
 
   // a town.a case (out of town2's scope) and a confidential 举报 in village.a1
-  const A = (await op1.create(caseBody({ org: 'town.a', title: `泄露检查甲${stamp}`, reporter: { name: '甲', phone: PA } }))).case;
+  const A = (await op1.create(caseBody({
+    org: 'town.a', title: `泄露检查甲${stamp}`, reporter: { name: '甲', phone: PA },
+    location: { lat: 25.7861, lng: 114.8744 },
+  }))).case;
   const C = (await op1.create(caseBody({
     org: 'village.a1', class: '举报', title: `泄露检查举报${stamp}`,
-    reporter: { name: '举报人', phone: P, confidential: true },
+    reporter: { name: '举报人', phone: P, confidential: true }, location: { lat: 25.7875, lng: 114.8733 },
   }))).case;
   assert.equal(C.reporter.confidential, true);
   const model = [
@@ -207,10 +210,19 @@ test('zero leaks: out-of-scope and confidential cases are never listed, searched
     }
   }
 
-  // lists, search by number and by title, and the case itself
+  // lists, the map, search by number and by title, and the case itself
   for (const l of LOGINS.filter((x) => has(x, 'case.read'))) {
     const c = users.get(l).c;
     const listed = new Set((await c.listAll()).map((x) => x.id));
+    const map = await c.get('/api/v1/geo/cases?limit=5000');
+    const mapped = new Set(map.status === 200 ? map.json.items.map((x) => x.id) : []);
+    checks++;
+    if (map.status !== 200) failures.push(`${l} map: ${map.status} ${map.text.slice(0, 160)}`);
+    for (const m of model) {
+      checks++;
+      if (mapped.has(m.id) !== caseVisible(l, m)) failures.push(`${l} map: case ${m.no} (${m.org}) shown=${mapped.has(m.id)}, visible=${caseVisible(l, m)}`);
+    }
+    if (map.status === 200 && /举报人|"reporter"|"phone"/.test(map.text)) failures.push(`${l} map: reporter data in the answer`);
     for (const m of model) {
       const vis = caseVisible(l, m);
       checks++;

@@ -145,6 +145,8 @@ test('without a build the UI paths say so in Chinese (503) and the API still wor
       });
       proc.once('exit', (c) => reject(new Error(`serve exited ${c}: ${err}`)));
     });
+    // stderr and stdout are separate pipes: the note may arrive after the address
+    for (let i = 0; i < 100 && !/未找到网页界面/.test(err); i++) await new Promise((r) => setTimeout(r, 20));
     assert.match(err, /未找到网页界面/, 'serve says at start that it serves the API alone');
     const res = await fetch(`http://127.0.0.1:${port}/cases/1`);
     const text = await res.text();
