@@ -2,8 +2,8 @@
 // 110 hand-over): {"address"} is stored and read back as location
 // {"address"} with no lat/lng; lat and lng still come together and are
 // checked as before. Every reader of a location (the case, the list, the
-// public track, the stats, the engine's actions) copes with one that has no
-// coordinates. Unhappy paths first.
+// public track, the stats, the engine's actions, the map) copes with one
+// that has no coordinates. Unhappy paths first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, assertError, caseBody, freshPhone, runCmd } from './helpers.mjs';
@@ -136,6 +136,25 @@ test('coordinates with an address still work, and an empty address beside coordi
   const e = await op1.post('/api/v1/cases', caseBody({ location: { lat: 25.7866, lng: 114.8749, address: '' } }));
   assert.equal(e.status, 201, e.text);
   assert.equal(e.json.case.location.address, '');
+});
+
+test('the map (GET /api/v1/geo/cases) draws only cases with a point; address-only ones never take its places', async () => {
+  const op1 = await srv.login('op1');
+  const located = (await op1.create(caseBody({ title: '地图：有坐标', location: { lat: 25.7866, lng: 114.8749 } }))).case;
+  const alone = [];
+  for (let i = 0; i < 3; i++) {
+    alone.push((await op1.create(caseBody({ title: `地图：只有地址 ${i}`, location: { address: `濂江镇解放路 ${i} 号` } }))).case);
+  }
+  // the three address-only cases are newer than the located one, yet limit=1 still finds it
+  const one = await op1.get('/api/v1/geo/cases?limit=1');
+  assert.equal(one.status, 200, one.text);
+  assert.deepEqual(one.json.items.map((x) => x.id), [located.id]);
+  const all = await op1.get('/api/v1/geo/cases?limit=5000');
+  assert.equal(all.status, 200, all.text);
+  const ids = new Set(all.json.items.map((x) => x.id));
+  assert.ok(ids.has(located.id));
+  for (const c of alone) assert.ok(!ids.has(c.id), `case ${c.id} has no point and is not drawn`);
+  for (const x of all.json.items) assert.ok(typeof x.lat === 'number' && typeof x.lng === 'number', JSON.stringify(x));
 });
 
 test('the 110 hand-over takes an address alone too', async () => {
