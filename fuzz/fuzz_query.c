@@ -2,11 +2,10 @@
  * Target query: query strings and list cursors through the GET endpoints
  * that read them — /api/v1/cases (limit, cursor, status, queue, type, org,
  * mine, overdue, due_soon, problem, q, from, to), /callers (phone, limit,
- * cursor "received_at.id"), /notices, /orgs (parent; the search's q,
- * kinds, limit, cursor), /calendar and /stats/{type} (from, to, org,
- * group), /public/track (no, phone_tail), /users (org, q, limit, cursor),
- * /geo/cases (type, status, limit), /geo/regions and /audit/events (order,
- * cursor, limit, case_id, action, actor) —
+ * cursor "received_at.id"), /notices, /orgs (parent), /calendar and
+ * /stats/{type} (from, to, org, group), /public/track (no, phone_tail),
+ * /users (org, q, limit, cursor), /geo/cases (type, status, limit) and
+ * /geo/regions —
  * through the server's request path, so the query is decoded and checked
  * as MHD hands it over.
  *
@@ -16,6 +15,10 @@
  * (numbers carry the date they were made, so no seed can hold one). Each
  * input comes from its own client address, so the public tracking limiter
  * never shuts the door for good.
+ *
+ * Seeds and the dictionary also reach the org search (/orgs: q, kinds,
+ * limit, cursor) and the audit page (/audit/events: order, cursor, limit,
+ * case_id, action, actor).
  */
 #include "harness.h"
 
