@@ -142,9 +142,9 @@ static void org_search_bind(struct store_stmt *s, const struct actor *a, const s
 {
 	sbind_text(s, 1, scopes);
 	sbind_int(s, 2, a->org_id);
+	/* never cut: likecap > 2 × ORG_SEARCH_Q_MAX, and q was checked */
 	if (q->q)
-		text_like_escape(q->q, like,
-		                 likecap); /* never cut: likecap > 2 × ORG_SEARCH_Q_MAX */
+		text_like_escape(q->q, like, likecap);
 	sbind_text(s, 3, q->q ? like : NULL);
 	sbind_text(s, 4, kinds);
 	sbind_int(s, 5, q->cursor);
