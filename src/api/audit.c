@@ -120,8 +120,10 @@ static int audit_query_read(struct req *r, struct audit_query *q)
 	return 0;
 }
 
-/* The statement that drives the page: the index of the most selective
- * filter given (store/stmt_audit.h), bound. */
+/* The statement that drives the page (store/stmt_audit.h), bound: a case's
+ * index when case_id is given (a case has few events), else the action's,
+ * else the actor's, else the chain itself; the other filters given are
+ * checked on the rows it walks. */
 static struct store_stmt *audit_stmt(struct req *r, const struct audit_query *q)
 {
 	static const enum stmt_id by[4][2] = {
