@@ -16,6 +16,10 @@
  * (numbers carry the date they were made, so no seed can hold one). Each
  * input comes from its own client address, so the public tracking limiter
  * never shuts the door for good.
+ *
+ * Seeds and the dictionary also reach the org search (/orgs: q, kinds,
+ * limit, cursor) and the audit page (/audit/events: order, cursor, limit,
+ * case_id, action, actor).
  */
 #include "harness.h"
 

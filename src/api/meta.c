@@ -5,6 +5,7 @@
 #include "core/types.h"
 #include "core/engine.h"
 #include "core/chain.h"
+#include "core/orgtree.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,21 +95,6 @@ enum handler_result api_type_get(struct req *r)
 	return reply_json(r, 200, json_deep_copy(t->json));
 }
 
-static json_t *org_row_json(struct store_stmt *s)
-{
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)scol_int(s, 0), "code",
-	                      scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
-	json_object_set_new(o, "parent",
-	                    scol_null(s, 4) ? json_null() : json_integer(scol_int(s, 4)));
-	if (!scol_null(s, 6))
-		json_object_set_new(o, "region_code", json_string(scol_text(s, 6)));
-	json_t *settings = json_loads(scol_text(s, 7), 0, NULL);
-	json_object_set_new(o, "settings", json_is_object(settings) ? settings : json_object());
-	if (!json_is_object(settings))
-		json_decref(settings);
-	return o;
-}
-
 /* May the caller see org at path? Its org.read scopes, or its own org. */
 static bool org_visible(struct req *r, const char *path)
 {
@@ -118,11 +104,11 @@ static bool org_visible(struct req *r, const char *path)
 /* Loads an org by id into *o (JSON) and its path; 0 or -1. */
 static int org_load(struct req *r, int64_t id, json_t **o, char *path, size_t cap)
 {
-	struct store_stmt *s = store_stmt(r->reader, ST_ORG_BY_ID);
+	struct store_stmt *s = store_stmt(r->reader, ST_ORG_VIEW);
 	sbind_int(s, 1, id);
 	int rc = -1;
 	if (sstep(s) == STORE_ROW) {
-		*o = org_row_json(s);
+		*o = org_view_json(s, &r->actor);
 		snprintf(path, cap, "%s", scol_text(s, 5));
 		rc = 0;
 	}
@@ -142,9 +128,34 @@ static int org_load_visible(struct req *r, int64_t id, json_t **o, char *path, s
 	return 0;
 }
 
-/* GET /api/v1/orgs?parent=ID */
+/* GET /api/v1/orgs?q=TEXT&kinds=a,b&limit=&cursor=: the pickers' search. */
+static enum handler_result api_org_search(struct req *r)
+{
+	int64_t limit = 50, cursor = 0;
+	if (req_query_int(r, "limit", 1, ORG_SEARCH_LIMIT_MAX, &limit) != 0 ||
+	    req_query_int(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0)
+		return reply_failed(r);
+	if (req_query(r, "parent"))
+		return reply_err(r, E_FIELD_INVALID, "parent", "parent 不能与 q、kinds 同时使用");
+	struct org_query q = {.q = req_query(r, "q"),
+	                      .kinds = req_query(r, "kinds"),
+	                      .cursor = cursor,
+	                      .limit = (int)limit};
+	if (q.q && !*q.q)
+		q.q = NULL;
+	if (q.kinds && !*q.kinds)
+		q.kinds = NULL;
+	json_t *out;
+	if (org_search(r->reader, &r->actor, &q, &out, &r->err) != 0)
+		return reply_failed(r);
+	return reply_json(r, 200, out);
+}
+
+/* GET /api/v1/orgs?parent=ID (or a search: api_org_search) */
 enum handler_result api_orgs(struct req *r)
 {
+	if (req_query(r, "q") || req_query(r, "kinds"))
+		return api_org_search(r);
 	json_t *items = json_array();
 	const char *parent = req_query(r, "parent");
 	if (parent) {
@@ -163,7 +174,7 @@ enum handler_result api_orgs(struct req *r)
 		sbind_int(s, 1, pid);
 		while (sstep(s) == STORE_ROW)
 			if (org_visible(r, scol_text(s, 5)))
-				json_array_append_new(items, org_row_json(s));
+				json_array_append_new(items, org_view_json(s, &r->actor));
 		sreset(s);
 	} else {
 		const char *scopes[ACTOR_MAX_ROLES];

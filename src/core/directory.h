@@ -18,6 +18,10 @@
  * names no org. */
 int org_resolve(struct store_conn *c, json_t *v, int64_t *id, char *path, size_t pathcap,
                 char *code, size_t codecap);
+/* True if kind is an org kind of the schema (the CHECK on orgs.kind):
+ * county, township, village, grid, department, enterprise or centre.
+ * Defined in core/assignments.c, beside the kinds' names. */
+bool org_kind_known(const char *kind);
 
 /* Adds an org under parent_code (NULL for a root). Returns its id or -1. */
 int64_t org_add(struct wctx *w, const char *code, const char *name, const char *kind,

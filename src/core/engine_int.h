@@ -103,8 +103,6 @@ int effect_lead_sets_fields(struct act_ctx *x, json_t *params);
 int effect_cancel_unit(struct act_ctx *x, json_t *params);
 /* The live lead assignment of the case, or NULL. */
 struct asg_rec *asg_lead(struct case_full *cf);
-/* Whether kind is an org kind of the schema (orgs.kind). */
-bool org_kind_known(const char *kind);
 
 /* notify.c */
 int effect_notify(struct act_ctx *x, json_t *params);

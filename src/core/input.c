@@ -200,37 +200,81 @@ static const struct text_rule address_rule = {
     .field = "location.address",
     .max = CASE_ADDRESS_MAX,
     .invalid = "地址必须是不超过 " TEXT_STR(CASE_ADDRESS_MAX) " 字的字符串",
+    .too_long = "地址最多 " TEXT_STR(CASE_ADDRESS_MAX) " 字",
+};
+/* An address given alone must say something. */
+static const struct text_rule address_alone_rule = {
+    .field = "location.address",
+    .max = CASE_ADDRESS_MAX,
+    .flags = TEXT_NONEMPTY,
+    .invalid = "只有地址时，地址必须是非空的单行文字",
+    .too_long = "地址最多 " TEXT_STR(CASE_ADDRESS_MAX) " 字",
 };
 
-int case_location_check(json_t *loc, json_t **out, struct err *e)
+/* The member key of o, with JSON null taken as absent. */
+static json_t *member(json_t *o, const char *key)
 {
-	if (object_keys_check(loc, "location", location_keys, 4, e) != 0)
-		return -1;
-	json_t *lat = json_object_get(loc, "lat"), *lng = json_object_get(loc, "lng");
+	json_t *v = json_object_get(o, key);
+	return json_is_null(v) ? NULL : v;
+}
+
+/* lat and lng (both present) checked and, with crs, converted to WGS-84
+ * into *out. 0, or -1 with *e set. */
+static int coordinates_check(json_t *loc, json_t *lat, json_t *lng, json_t **out, struct err *e)
+{
 	if (!json_is_number(lat) || !json_is_number(lng))
 		return err_set(e, E_FIELD_INVALID, "location", "location 需要数值 lat 和 lng");
 	double la = json_number_value(lat), lo = json_number_value(lng);
 	if (la < -90 || la > 90 || lo < -180 || lo > 180)
 		return err_set(e, E_FIELD_INVALID, "location", "经纬度超出范围");
-	json_t *jcrs = json_object_get(loc, "crs");
+	json_t *jcrs = member(loc, "crs");
 	const char *crs = json_string_value(jcrs);
 	if (jcrs && !crs)
 		return err_set(e, E_FIELD_INVALID, "location.crs", "crs 必须是字符串");
 	if (crs && strcmp(crs, "wgs84") && strcmp(crs, "gcj02") && strcmp(crs, "bd09"))
 		return err_set(e, E_FIELD_INVALID, "location.crs",
 		               "crs 只能是 wgs84、gcj02 或 bd09");
-	json_t *addr = json_object_get(loc, "address");
-	if (addr && text_check(addr, &address_rule, e) != 0)
-		return -1;
 	if (crs && strcmp(crs, "wgs84"))
 		geo_to_wgs84(crs, &la, &lo);
 	*out = json_pack("{s:f,s:f}", "lat", la, "lng", lo);
-	if (!*out || (addr && json_object_set(*out, "address", addr) != 0)) {
+	return *out ? 0 : err_oom(e);
+}
+
+int case_location_check(json_t *loc, json_t **out, struct err *e)
+{
+	*out = NULL;
+	if (object_keys_check(loc, "location", location_keys, 4, e) != 0)
+		return -1;
+	json_t *lat = member(loc, "lat"), *lng = member(loc, "lng");
+	json_t *addr = member(loc, "address");
+	if (lat && !lng)
+		return err_set(e, E_FIELD_REQUIRED, "location.lng", "lat 和 lng 须同时提供");
+	if (lng && !lat)
+		return err_set(e, E_FIELD_REQUIRED, "location.lat", "lat 和 lng 须同时提供");
+	if (!lat) {
+		if (member(loc, "crs"))
+			return err_set(e, E_FIELD_INVALID, "location.crs",
+			               "没有经纬度时不能指定 crs");
+		if (!addr)
+			return err_set(e, E_FIELD_REQUIRED, "location",
+			               "location 须有地址 address，或经纬度 lat 和 lng");
+		if (text_check(addr, &address_alone_rule, e) != 0)
+			return -1;
+		*out = json_pack("{s:O}", "address", addr);
+		return *out ? 0 : err_oom(e);
+	}
+	if (coordinates_check(loc, lat, lng, out, e) != 0)
+		return -1;
+	int rc = 0;
+	if (addr && text_check(addr, &address_rule, e) != 0)
+		rc = -1;
+	else if (addr && json_object_set(*out, "address", addr) != 0)
+		rc = err_oom(e);
+	if (rc != 0) {
 		json_decref(*out);
 		*out = NULL;
-		return err_oom(e);
 	}
-	return 0;
+	return rc;
 }
 
 static const char *const reporter_keys[] = {"name", "phone", "confidential"};

@@ -27,8 +27,11 @@ struct text_rule {
 
 /* 0, or -1 with *e set as r says. */
 int text_check(json_t *v, const struct text_rule *r, struct err *e);
-/* Checks a case location {"lat","lng","crs"?,"address"?} and converts it to
- * WGS-84 into *out (owned by the caller). 0, or -1 with *e set. */
+/* Checks a case location, {"lat","lng","crs"?,"address"?} or an address
+ * alone {"address"} (a JSON null member counts as absent; lat and lng come
+ * together), into *out (owned by the caller): {"lat","lng","address"?} in
+ * WGS-84, or {"address"} with no coordinates. 0, or -1 with *e set and *out
+ * NULL. */
 int case_location_check(json_t *loc, json_t **out, struct err *e);
 
 #endif

@@ -52,6 +52,13 @@
  *  cases_map     an index of the open cases that have a location, newest
  *                first by id, for GET /api/v1/geo/cases: the map reads only
  *                those instead of every case.
+ *
+ * Migration 6 (the audit page, GET /api/v1/audit/events) adds:
+ *  events_action_seq, events_actor  indexes on events(action) and
+ *                events(actor_id); SQLite appends the rowid (seq) to every
+ *                index entry, so each walks one action's or one actor's
+ *                events in seq order, either way, from a cursor (the
+ *                filters action= and actor=; case_id= uses events_case).
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -371,6 +378,9 @@ static const char *const schema_migrations[] = {
     /* 5: org boundaries and the map's open cases */
     ("ALTER TABLE orgs ADD COLUMN boundary TEXT;"
      "CREATE INDEX cases_map ON cases(id) WHERE closed_at IS NULL AND location IS NOT NULL;"),
+    /* 6: the audit page's filters by action and by actor, in seq order */
+    ("CREATE INDEX events_action_seq ON events(action);"
+     "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

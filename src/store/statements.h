@@ -8,6 +8,8 @@
 #define CIVICLOOP_STORE_STATEMENTS_H
 
 /* Statements of one area each, appended to STATEMENT_LIST below. */
+#include "store/stmt_orgs.h"
+#include "store/stmt_audit.h"
 #include "store/stmt_hotline.h"
 #include "store/stmt_stats.h"
 #include "store/stmt_public.h"
@@ -58,9 +60,6 @@
 	                   "FROM orgs WHERE id = ?1") \
 	STMT(ST_ORG_BY_CODE, "SELECT id, code, name, kind, parent_id, path, region_code, " \
 	                     "settings FROM orgs WHERE code = ?1") \
-	STMT(ST_ORG_CHILDREN, \
-	     "SELECT id, code, name, kind, parent_id, path, region_code, settings FROM orgs" \
-	     " WHERE parent_id = ?1 ORDER BY id") \
 	STMT(ST_ORG_COUNT, "SELECT count(*) FROM orgs") \
 	/* users, roles, sessions */ \
 	STMT(ST_USER_INSERT, \
@@ -164,12 +163,6 @@
 	     "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
 	     " e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
 	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3") \
-	/* the chain for readers with audit.read: events after ?1, with their org's path */ \
-	STMT(ST_AUDIT_EVENTS, \
-	     "SELECT e.seq, e.case_id, e.at, u.login, u.name, e.org_id, o.code, o.path, e.action," \
-	     " e.from_status, e.to_status, e.payload, e.prev_hash, e.hash FROM events e" \
-	     " LEFT JOIN users u ON u.id = e.actor_id LEFT JOIN orgs o ON o.id = e.org_id" \
-	     " WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2") \
 	STMT(ST_EVENTS_ALL, \
 	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 	     " payload, prev_hash, hash FROM events ORDER BY seq") \
@@ -224,6 +217,8 @@
 	STMT(ST_IDEM_PUT, \
 	     "INSERT INTO idempotency(user_id, key, body_hash, status, response, created_at)" \
 	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	STATEMENTS_ORGS(STMT) \
+	STATEMENTS_AUDIT(STMT) \
 	STATEMENTS_HOTLINE(STMT) \
 	STATEMENTS_STATS(STMT) \
 	STATEMENTS_PUBLIC(STMT) \

@@ -17,12 +17,15 @@
 	                     " WHERE boundary IS NOT NULL ORDER BY id") \
 	/* open cases with a location visible to the scopes ?1..?3, of type ?4 and \
 	 * status in ?5 (a JSON array) when not NULL, newest first, at most ?6: \
-	 * walks the partial index cases_map, never every case */ \
+	 * walks the partial index cases_map, never every case. A location may be \
+	 * an address alone, with no point to draw: those are left out here, \
+	 * before the LIMIT, so they never take a place on the map */ \
 	STMT(ST_GEO_CASES, \
 	     "SELECT c.id, c.no, c.title, c.status, c.type, c.class," \
 	     " json_extract(c.location, '$.lat'), json_extract(c.location, '$.lng'), c.due_at," \
 	     " o.id, o.code, o.name FROM cases c JOIN orgs o ON o.id = c.org_id" \
-	     " WHERE c.closed_at IS NULL AND c.location IS NOT NULL AND " GEO_VISIBLE \
+	     " WHERE c.closed_at IS NULL AND c.location IS NOT NULL" \
+	     " AND json_extract(c.location, '$.lat') IS NOT NULL AND " GEO_VISIBLE \
 	     " AND (?4 IS NULL OR c.type = ?4)" \
 	     " AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
 	     " ORDER BY c.id DESC LIMIT ?6")
