@@ -198,8 +198,18 @@ int case_export_write(struct store_conn *c, const struct app *app, const struct 
                       const struct case_export *x, enum sheet_format fmt, const char *dir,
                       struct case_export_file *out, struct err *e);
 
+/* The actions of the events that record a read (engine_record_pii_view,
+ * engine_record_read: pii.view and case.read on a case; case.list,
+ * case.export and audit.read on none) as a JSON array: who was shown a case,
+ * not a step of its handling. */
+#define ENGINE_READ_ACTIONS \
+	"[\"pii.view\",\"case.read\",\"case.list\",\"case.export\",\"audit.read\"]"
+
 /* The case's events in order, at most limit of them after seq `cursor`
- * (0 = from the first); next_cursor is the last seq shown when more follow. */
+ * (0 = from the first); next_cursor is the last seq shown when more follow.
+ * Events recording a read (ENGINE_READ_ACTIONS) are shown only to a holder
+ * of audit.read over the case (its org, or a live unit's); for everyone
+ * else they are not there, and the page fills up with the next events. */
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
                 int64_t cursor, int limit, json_t **out, struct err *e);
 

@@ -162,7 +162,9 @@
 	STMT(ST_EVENTS_OF_CASE, \
 	     "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
 	     " e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
-	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3") \
+	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2" \
+	     " AND (?4 IS NULL OR e.action NOT IN (SELECT value FROM json_each(?4)))" \
+	     " ORDER BY e.seq LIMIT ?3") \
 	STMT(ST_EVENTS_ALL, \
 	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 	     " payload, prev_hash, hash FROM events ORDER BY seq") \
