@@ -202,6 +202,44 @@ static json_t *reporter_json(const struct app *app, const struct actor *a,
 	return r;
 }
 
+/* The actions the actor may take on the case now, as {"code","name"}. */
+static json_t *case_actions_json(const struct actor *a, const struct case_full *cf)
+{
+	json_t *acts = json_array();
+	const struct matter_type *t = cf->c.type;
+	for (int i = 0; i < t->nactions; i++) {
+		const struct type_action *act = &t->actions[i];
+		if (engine_action_available(a, act, cf))
+			json_array_append_new(
+			    acts, json_pack("{s:s,s:s}", "code", act->code, "name", act->name));
+	}
+	return acts;
+}
+
+/* callback_due_at: while the case waits for its follow-up (a from-state of
+ * the type's rates.follow_up.action), the due time of the timer the type
+ * names for it (rates.follow_up.timer), its newest one, running or already
+ * overdue; otherwise 0 (JSON null). */
+static int64_t callback_due(struct store_conn *c, const struct case_rec *r)
+{
+	const struct type_rates *R = &r->type->data.rates;
+	const struct type_action *fu =
+	    R->follow_up_timer ? type_action(r->type, R->callback_action) : NULL;
+	if (!fu || !str_in(r->status, fu->from, fu->nfrom))
+		return 0;
+	struct store_stmt *s = store_stmt(c, ST_TIMER_CASE_LAST);
+	sbind_int(s, 1, r->id);
+	sbind_text(s, 2, R->follow_up_timer);
+	int64_t due = 0;
+	if (sstep(s) == STORE_ROW) {
+		const char *state = scol_text(s, 1);
+		if (state && (!strcmp(state, "running") || !strcmp(state, "fired")))
+			due = scol_int(s, 0);
+	}
+	sreset(s);
+	return due;
+}
+
 json_t *case_to_json(struct store_conn *c, const struct app *app, const struct actor *a,
                      const struct case_full *cf, bool detail, bool *pii_shown)
 {
@@ -222,6 +260,7 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	set_time(o, "closed_at", r->closed_at);
 	set_time(o, "created_at", r->created_at);
 	set_time(o, "updated_at", r->updated_at);
+	set_time(o, "callback_due_at", callback_due(c, r));
 	int64_t now = time_now_ms();
 	json_object_set_new(o, "overdue",
 	                    json_boolean(r->due_at && !r->closed_at && r->due_at < now));
@@ -243,15 +282,7 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	}
 	json_object_set_new(o, "assignments", asg);
 	if (detail) {
-		json_t *acts = json_array();
-		for (int i = 0; i < r->type->nactions; i++) {
-			const struct type_action *act = &r->type->actions[i];
-			if (engine_action_available(a, act, cf))
-				json_array_append_new(
-				    acts,
-				    json_pack("{s:s,s:s}", "code", act->code, "name", act->name));
-		}
-		json_object_set_new(o, "actions", acts);
+		json_object_set_new(o, "actions", case_actions_json(a, cf));
 		json_t *links = json_array();
 		struct store_stmt *s = store_stmt(c, ST_LINKS_OF_CASE);
 		sbind_int(s, 1, r->id);

@@ -201,6 +201,10 @@
 	STMT(ST_TIMER_SET, \
 	     "UPDATE timers SET state = ?2, due_at = ?3, warn_at = ?4, paused_at = ?5," \
 	     " warned = CASE WHEN ?4 IS NULL OR ?4 > ?6 THEN 0 ELSE warned END WHERE id = ?1") \
+	/* the newest case timer of a kind (callback_due_at): timers_case, newest first */ \
+	STMT(ST_TIMER_CASE_LAST, \
+	     "SELECT due_at, state FROM timers WHERE case_id = ?1 AND assignment_id IS NULL" \
+	     " AND kind = ?2 ORDER BY id DESC LIMIT 1") \
 	STMT(ST_TIMER_NEXT, "SELECT min(CASE WHEN warned = 0 AND warn_at < due_at THEN warn_at" \
 	                    " ELSE due_at END) FROM timers WHERE state = 'running'") \
 	/* links */ \
