@@ -169,11 +169,28 @@ static int parse_time_param(struct req *r, const char *name, bool end_of_day, in
 	return err_set(&r->err, E_FIELD_INVALID, name, "参数 %s 须为日期或 ISO 8601 时间", name);
 }
 
-/* The list's filters: every query parameter of GET /api/v1/cases but limit
- * and cursor, in the order a recorded read names them. */
-static const char *const case_filter_names[] = {"type",    "status", "class", "channel", "queue",
-                                                "org",     "q",      "mine",  "overdue", "due_soon",
-                                                "problem", "from",   "to"};
+/* The list's filters: every query parameter of GET /api/v1/cases but limit,
+ * cursor and with, in the order a recorded read names them (sort too: it
+ * decides which rows a page holds). */
+static const char *const case_filter_names[] = {
+    "type", "status",  "class",    "channel", "queue", "org", "q",   "mine",
+    "part", "overdue", "due_soon", "problem", "from",  "to",  "sort"};
+
+/* ?sort=: absent or empty for the default order (newest first), or "due". */
+static int parse_sort(struct req *r, enum case_sort *out)
+{
+	const char *v = req_query(r, "sort");
+	*out = CASE_SORT_NEWEST;
+	if (!v || !*v)
+		return 0;
+	if (!strcmp(v, "due")) {
+		*out = CASE_SORT_DUE;
+		return 0;
+	}
+	char clip[UTF8_CLIP_BUF];
+	return err_set(&r->err, E_FIELD_INVALID, "sort", "不认识的排序 %s（可用：due）",
+	               utf8_clip(v, 32, clip, sizeof clip));
+}
 
 int api_case_filters(struct req *r, struct case_query *q)
 {
@@ -183,6 +200,8 @@ int api_case_filters(struct req *r, struct case_query *q)
 	    parse_time_param(r, "from", false, &q->from) != 0 ||
 	    parse_time_param(r, "to", true, &q->to) != 0)
 		return -1;
+	if (parse_sort(r, &q->sort) != 0)
+		return -1;
 	q->due_soon = (int)due_soon;
 	q->problem = problem < 0 ? 0 : problem ? 1 : -1;
 	q->type = req_query(r, "type");
@@ -190,8 +209,9 @@ int api_case_filters(struct req *r, struct case_query *q)
 	q->class_ = req_query(r, "class");
 	q->channel = req_query(r, "channel");
 	q->queue = req_query(r, "queue");
+	q->part = req_query(r, "part");
 	q->q = req_query(r, "q");
-	const char **given[] = {&q->type, &q->status, &q->class_, &q->channel, &q->queue};
+	const char **given[] = {&q->type, &q->status, &q->class_, &q->channel, &q->queue, &q->part};
 	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
 		if (*given[i] && !**given[i])
 			*given[i] = NULL; /* an empty filter is no filter */
@@ -228,18 +248,35 @@ json_t *api_case_filters_json(struct req *r)
 	return query;
 }
 
-/* GET /api/v1/cases?type=&status=a,b&class=a,b&channel=a,b&org=&mine=1&overdue=1&queue=dispatch
- *   &due_soon=H&problem=1&q=&from=&to=&limit=&cursor= */
+/* ?with=: what list items carry beyond the list's view, a comma list of
+ * "actions" (what the caller may do now, as the detail says). */
+static int parse_with(struct req *r, struct case_query *q)
+{
+	const char *v = req_query(r, "with");
+	if (!v || !*v)
+		return 0;
+	for (const char *p = v;;) {
+		size_t n = strcspn(p, ",");
+		if (n != 7 || memcmp(p, "actions", 7) != 0)
+			return err_set(&r->err, E_FIELD_INVALID, "with",
+			               "参数 with 只能是 actions");
+		q->with_actions = true;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* GET /api/v1/cases?type=&status=a,b&class=a,b&channel=a,b&org=&mine=1&part=a,b&overdue=1
+ *   &queue=dispatch&due_soon=H&problem=1&q=&from=&to=&sort=due&with=actions&limit=&cursor= */
 enum handler_result api_case_list(struct req *r)
 {
 	struct case_query q = {0};
-	int64_t limit = 50, cursor = 0;
-	if (req_query_int(r, "limit", 1, 200, &limit) != 0 ||
-	    req_query_int(r, "cursor", 1, INT64_MAX / 2, &cursor) != 0 ||
-	    api_case_filters(r, &q) != 0)
+	int64_t limit = 50;
+	if (req_query_int(r, "limit", 1, 200, &limit) != 0 || api_case_filters(r, &q) != 0 ||
+	    parse_with(r, &q) != 0 || case_cursor_parse(req_query(r, "cursor"), &q, &r->err) != 0)
 		return reply_failed(r);
 	q.limit = (int)limit;
-	q.cursor = cursor;
 	json_t *out;
 	if (case_list(r->reader, r->app, &r->actor, &q, &out, &r->err) != 0)
 		return reply_failed(r);
@@ -252,9 +289,11 @@ enum handler_result api_case_list(struct req *r)
 	json_t *item;
 	json_array_foreach(json_object_get(out, "items"), i, item)
 	    json_array_append(ids, json_object_get(item, "id"));
-	const char *cur = req_query(r, "cursor");
+	const char *cur = req_query(r, "cursor"), *with = req_query(r, "with");
 	if (cur && *cur)
 		json_object_set_new(query, "cursor", json_string(cur));
+	if (with && *with)
+		json_object_set_new(query, "with", json_string(with));
 	return api_reply_read(r, 0, false, "case.list",
 	                      json_pack("{s:o,s:o}", "cases", ids, "query", query));
 }

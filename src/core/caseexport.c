@@ -4,12 +4,13 @@
  * the cases the list shows for the same filters: the same statement, so the
  * same visibility, and each row taken from the list's own view of the case
  * (case_to_json without detail), so the same masks: a phone is 138****8000
- * and a confidential reporter is not there at all. Newest first, every
- * matching case instead of a page, up to a cap.
+ * and a confidential reporter is not there at all. In the list's order
+ * (newest first, or sort=due's), every matching case instead of a page, up
+ * to a cap.
  *
  * Memory does not grow with the rows: the ids come CASE_EXPORT_PAGE at a
- * time through ST_CASE_LIST's cursor (a rowid range, so a page costs the
- * same however deep), and each case is loaded, written to the sheet
+ * time through the list's cursor (a rowid range, or sort=due's keyset, so a
+ * page costs the same however deep), and each case is loaded, written to the sheet
  * (util/sheet.h) and let go. Everything runs in the caller's one read
  * transaction: the rows are one snapshot, and the count checked against the
  * cap before a byte is written is the count of the rows written.
@@ -144,9 +145,11 @@ int case_export_count(struct store_conn *c, const struct app *app, const struct 
 	bool more;
 	x->q = *q;
 	x->q.cursor = 0;
+	x->q.cursor_key = 0;
+	x->q.with_actions = false;
 	x->q.limit = max_rows;
 	x->now = time_now_ms(); /* one clock for the count, every page and every row */
-	if (case_list_ids(c, app, a, &x->q, x->now, NULL, &x->cases, &more, e) != 0)
+	if (case_list_ids(c, app, a, &x->q, x->now, NULL, &x->cases, &more, NULL, e) != 0)
 		return -1;
 	if (more)
 		return err_set(
@@ -165,12 +168,12 @@ int case_export_write(struct store_conn *c, const struct app *app, const struct 
 	struct sheet *sh = sheet_new(fmt, dir, "工单", case_export_cols, CASE_EXPORT_NCOLS, e);
 	if (!sh)
 		return -1;
-	int64_t ids[CASE_EXPORT_PAGE], rows = 0;
+	int64_t ids[CASE_EXPORT_PAGE], rows = 0, last_key = 0;
 	int n;
 	bool more;
 	q.limit = CASE_EXPORT_PAGE;
 	do {
-		if (case_list_ids(c, app, a, &q, x->now, ids, &n, &more, e) != 0)
+		if (case_list_ids(c, app, a, &q, x->now, ids, &n, &more, &last_key, e) != 0)
 			goto fail;
 		for (int i = 0; i < n; i++) {
 			int rc = export_row(c, app, a, ids[i], x->now, sh, e);
@@ -178,8 +181,10 @@ int case_export_write(struct store_conn *c, const struct app *app, const struct 
 				goto fail;
 			rows += rc;
 		}
-		if (n)
+		if (n) { /* the next page continues after this one's last row */
 			q.cursor = ids[n - 1];
+			q.cursor_key = last_key;
+		}
 	} while (more && n);
 	if (sheet_finish(sh, &out->fd, &out->size, e) != 0)
 		goto fail;

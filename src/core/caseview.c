@@ -129,6 +129,19 @@ bool case_visible(const struct actor *a, const struct case_full *cf)
 	return false;
 }
 
+/* Whether the actor holds audit.read over the case (its org or a live
+ * unit's): the timeline then shows who read it (ENGINE_READ_ACTIONS). */
+static bool case_audit_readable(const struct actor *a, const struct case_full *cf)
+{
+	if (actor_can(a, P_AUDIT_READ, cf->c.org_path))
+		return true;
+	for (int i = 0; i < cf->na; i++)
+		if (cf->a[i].phase != ASG_CANCELLED &&
+		    actor_can(a, P_AUDIT_READ, cf->a[i].org_path))
+			return true;
+	return false;
+}
+
 static void set_time(json_t *o, const char *key, int64_t ms)
 {
 	if (!ms) {
@@ -189,6 +202,44 @@ static json_t *reporter_json(const struct app *app, const struct actor *a,
 	return r;
 }
 
+/* The actions the actor may take on the case now, as {"code","name"}. */
+static json_t *case_actions_json(const struct actor *a, const struct case_full *cf)
+{
+	json_t *acts = json_array();
+	const struct matter_type *t = cf->c.type;
+	for (int i = 0; i < t->nactions; i++) {
+		const struct type_action *act = &t->actions[i];
+		if (engine_action_available(a, act, cf))
+			json_array_append_new(
+			    acts, json_pack("{s:s,s:s}", "code", act->code, "name", act->name));
+	}
+	return acts;
+}
+
+/* callback_due_at: while the case waits for its follow-up (a from-state of
+ * the type's rates.follow_up.action), the due time of the timer the type
+ * names for it (rates.follow_up.timer), its newest one, running or already
+ * overdue; otherwise 0 (JSON null). */
+static int64_t callback_due(struct store_conn *c, const struct case_rec *r)
+{
+	const struct type_rates *R = &r->type->data.rates;
+	const struct type_action *fu =
+	    R->follow_up_timer ? type_action(r->type, R->callback_action) : NULL;
+	if (!fu || !str_in(r->status, fu->from, fu->nfrom))
+		return 0;
+	struct store_stmt *s = store_stmt(c, ST_TIMER_CASE_LAST);
+	sbind_int(s, 1, r->id);
+	sbind_text(s, 2, R->follow_up_timer);
+	int64_t due = 0;
+	if (sstep(s) == STORE_ROW) {
+		const char *state = scol_text(s, 1);
+		if (state && (!strcmp(state, "running") || !strcmp(state, "fired")))
+			due = scol_int(s, 0);
+	}
+	sreset(s);
+	return due;
+}
+
 json_t *case_to_json(struct store_conn *c, const struct app *app, const struct actor *a,
                      const struct case_full *cf, bool detail, bool *pii_shown)
 {
@@ -209,6 +260,7 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	set_time(o, "closed_at", r->closed_at);
 	set_time(o, "created_at", r->created_at);
 	set_time(o, "updated_at", r->updated_at);
+	set_time(o, "callback_due_at", callback_due(c, r));
 	int64_t now = time_now_ms();
 	json_object_set_new(o, "overdue",
 	                    json_boolean(r->due_at && !r->closed_at && r->due_at < now));
@@ -230,15 +282,7 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	}
 	json_object_set_new(o, "assignments", asg);
 	if (detail) {
-		json_t *acts = json_array();
-		for (int i = 0; i < r->type->nactions; i++) {
-			const struct type_action *act = &r->type->actions[i];
-			if (engine_action_available(a, act, cf))
-				json_array_append_new(
-				    acts,
-				    json_pack("{s:s,s:s}", "code", act->code, "name", act->name));
-		}
-		json_object_set_new(o, "actions", acts);
+		json_object_set_new(o, "actions", case_actions_json(a, cf));
 		json_t *links = json_array();
 		struct store_stmt *s = store_stmt(c, ST_LINKS_OF_CASE);
 		sbind_int(s, 1, r->id);
@@ -318,6 +362,7 @@ static bool class_known(const struct matter_type *t, const char *code)
 }
 
 static const struct code_list status_list = {"status", "状态", state_known};
+static const struct code_list part_list = {"part", "承办状态", type_asg_status_known};
 static const struct code_list class_list = {"class", "分类", class_known};
 static const struct code_list channel_list = {"channel", "渠道", type_has_channel};
 
@@ -367,6 +412,35 @@ static int code_list_json(const struct app *app, const struct matter_type *type,
 	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
 }
 
+/* mine=1 without part=: the unit's unfinished parts, i.e. the assignment
+ * statuses of the open and signed phases of `type` (or of every loaded
+ * type), as a JSON array text into *out (the caller frees it). */
+static int unfinished_parts_json(const struct app *app, const struct matter_type *type, char **out,
+                                 struct err *e)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < app->types->ntypes; i++) {
+		const struct matter_type *t = &app->types->types[i];
+		if (type && t != type)
+			continue;
+		for (int k = 0; k < t->nasg_statuses; k++) {
+			const struct asg_status *st = &t->asg_statuses[k];
+			if (st->phase != ASG_OPEN && st->phase != ASG_SIGNED)
+				continue;
+			bool seen = false;
+			size_t j;
+			json_t *x;
+			json_array_foreach(arr, j, x) seen =
+			    seen || !strcmp(json_string_value(x), st->code);
+			if (!seen)
+				json_array_append_new(arr, json_string(st->code));
+		}
+	}
+	*out = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
+}
+
 /* What case_list checked and resolved from the query before it binds it. */
 struct case_filters {
 	const char *scopes[3];   /* the caller's case.read scopes */
@@ -375,6 +449,7 @@ struct case_filters {
 	char *statuses;          /* ?status= as JSON array text, owned, NULL = any */
 	char *classes;           /* ?class=, the same */
 	char *channels;          /* ?channel=, the same */
+	char *parts;             /* with mine: ?part= or the unfinished statuses, owned */
 };
 
 static void case_filters_release(struct case_filters *f)
@@ -382,9 +457,10 @@ static void case_filters_release(struct case_filters *f)
 	free(f->statuses);
 	free(f->classes);
 	free(f->channels);
+	free(f->parts);
 	free(f->queue.statuses);
 	free(f->queue.asg_statuses);
-	f->statuses = f->classes = f->channels = NULL;
+	f->statuses = f->classes = f->channels = f->parts = NULL;
 	f->queue.statuses = f->queue.asg_statuses = NULL;
 }
 
@@ -405,6 +481,9 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 		               utf8_clip(q->type, 32, clip, sizeof clip));
 	if (q->from && q->to && q->to <= q->from)
 		return err_set(e, E_FIELD_INVALID, "to", "to 不能早于 from");
+	if (q->part && !q->mine)
+		return err_set(e, E_FIELD_INVALID, "part",
+		               "参数 part 只能与 mine=1 一起使用（本单位承办任务的状态）");
 	if (q->queue && queue_pick(app, q->queue, q->type, &f->queue, e) != 0)
 		return -1;
 	if (q->org_id) {
@@ -422,7 +501,9 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 	     code_list_json(app, type, &status_list, q->status, &f->statuses, e) != 0) ||
 	    (q->class_ && code_list_json(app, type, &class_list, q->class_, &f->classes, e) != 0) ||
 	    (q->channel &&
-	     code_list_json(app, type, &channel_list, q->channel, &f->channels, e) != 0)) {
+	     code_list_json(app, type, &channel_list, q->channel, &f->channels, e) != 0) ||
+	    (q->part && code_list_json(app, type, &part_list, q->part, &f->parts, e) != 0) ||
+	    (q->mine && !q->part && unfinished_parts_json(app, type, &f->parts, e) != 0)) {
 		case_filters_release(f);
 		return -1;
 	}
@@ -452,9 +533,16 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		text_like_escape(q->q, like, 512);
 	sbind_text(s, 10, q->q ? like : NULL);
 	sbind_text(s, 14, q->q);
-	sbind_int(s, 11, q->cursor ? q->cursor : INT64_MAX); /* always: a rowid range */
-	if (q->mine)
+	if (q->sort == CASE_SORT_NEWEST) {
+		sbind_int(s, 11, q->cursor ? q->cursor : INT64_MAX); /* always: a rowid range */
+	} else { /* the keyset: after (key, id); the first page after everything */
+		sbind_int(s, 24, q->cursor ? q->cursor_key : INT64_MIN);
+		sbind_int(s, 25, q->cursor);
+	}
+	if (q->mine) {
 		sbind_text(s, 12, a->org_path);
+		sbind_text(s, 23, f->parts);
+	}
 	sbind_int(s, 13, q->limit + 1);
 	if (f->queue.statuses) {
 		sbind_text(s, 15, f->queue.statuses);
@@ -471,26 +559,123 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		sbind_int(s, 19, q->problem > 0);
 }
 
-/* {"items": the n cases of ids as list items, "next_cursor"} into *out. */
+/* sort=due's cursors: a kind letter, the last row's key (its deadline in
+ * ms, or "n" for none) and its id, dot-separated: "d.1735689600000.42".
+ * Kind 'd' walks the cases' deadlines, 'p' (mine=1) the unit's parts'. The
+ * default order's cursor is the last id alone. Clients treat both as
+ * opaque. */
+#define CURSOR_CASE_DUE 'd'
+#define CURSOR_PART_DUE 'p'
+
+static char cursor_kind(const struct case_query *q)
+{
+	return q->mine ? CURSOR_PART_DUE : CURSOR_CASE_DUE;
+}
+
+/* The cursor continuing after the row (key, id) of q's order into buf. */
+static void cursor_format(const struct case_query *q, int64_t key, int64_t id, char *buf,
+                          size_t cap)
+{
+	if (q->sort == CASE_SORT_NEWEST)
+		snprintf(buf, cap, "%lld", (long long)id);
+	else if (key == CASE_KEY_NONE)
+		snprintf(buf, cap, "%c.n.%lld", cursor_kind(q), (long long)id);
+	else
+		snprintf(buf, cap, "%c.%lld.%lld", cursor_kind(q), (long long)key, (long long)id);
+}
+
+/* A decimal number of 1–18 digits at *p (no sign), into *v; *p moves past it. */
+static bool cursor_number(const char **p, int64_t *v)
+{
+	int64_t n = 0;
+	int digits = 0;
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		if (++digits > 18)
+			return false;
+		n = n * 10 + (**p - '0');
+	}
+	*v = n;
+	return digits > 0;
+}
+
+int case_cursor_parse(const char *text, struct case_query *q, struct err *e)
+{
+	q->cursor = 0;
+	q->cursor_key = 0;
+	if (!text || !*text)
+		return 0;
+	const char *p = text;
+	int64_t key = 0, id = 0;
+	bool due_form = (*p == CURSOR_CASE_DUE || *p == CURSOR_PART_DUE) && p[1] == '.';
+	if (q->sort == CASE_SORT_NEWEST) {
+		if (due_form)
+			return err_set(e, E_FIELD_INVALID, "cursor",
+			               "这个翻页游标属于 sort=due 的排序，不能用于默认排序");
+		if (!cursor_number(&p, &id) || *p || id < 1)
+			return err_set(e, E_FIELD_INVALID, "cursor",
+			               "参数 cursor 不是有效的翻页游标");
+		q->cursor = id;
+		return 0;
+	}
+	if (!due_form) {
+		int64_t n;
+		if (cursor_number(&p, &n) && !*p)
+			return err_set(e, E_FIELD_INVALID, "cursor",
+			               "这个翻页游标属于默认排序，不能用于 sort=due");
+		return err_set(e, E_FIELD_INVALID, "cursor", "参数 cursor 不是有效的翻页游标");
+	}
+	if (*p != cursor_kind(q))
+		return err_set(e, E_FIELD_INVALID, "cursor",
+		               q->mine
+		                   ? "这个翻页游标属于不带 mine=1 的 sort=due，不能用于本单位列表"
+		                   : "这个翻页游标属于 mine=1 的 sort=due，不能用于这个列表");
+	p += 2;
+	if (*p == 'n') {
+		key = CASE_KEY_NONE;
+		p++;
+	} else if (!cursor_number(&p, &key)) {
+		return err_set(e, E_FIELD_INVALID, "cursor", "参数 cursor 不是有效的翻页游标");
+	}
+	if (*p++ != '.' || !cursor_number(&p, &id) || *p || id < 1)
+		return err_set(e, E_FIELD_INVALID, "cursor", "参数 cursor 不是有效的翻页游标");
+	q->cursor = id;
+	q->cursor_key = key;
+	return 0;
+}
+
+/* {"items": the n cases of ids as list items, "next_cursor"} into *out;
+ * last_key is the last row's sort key (CASE_SORT_DUE). */
 static void case_list_render(struct store_conn *c, const struct app *app, const struct actor *a,
-                             const int64_t *ids, int n, bool more, json_t **out)
+                             const struct case_query *q, const int64_t *ids, int n, bool more,
+                             int64_t last_key, json_t **out)
 {
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++) {
 		struct case_full cf;
 		if (case_load(c, app, ids[i], &cf) != 0)
 			continue;
-		json_array_append_new(items, case_to_json(c, app, a, &cf, false, NULL));
+		json_t *item = case_to_json(c, app, a, &cf, false, NULL);
+		if (item && q->with_actions)
+			json_object_set_new(item, "actions", case_actions_json(a, &cf));
+		json_array_append_new(items, item);
 		case_full_release(&cf);
 	}
-	char cur[32];
-	snprintf(cur, sizeof cur, "%lld", (long long)(n ? ids[n - 1] : 0));
+	char cur[64];
+	cursor_format(q, last_key, n ? ids[n - 1] : 0, cur, sizeof cur);
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
+}
+
+/* The statement of q's order. */
+static enum stmt_id case_list_stmt(const struct case_query *q)
+{
+	if (q->sort == CASE_SORT_NEWEST)
+		return ST_CASE_LIST;
+	return q->mine ? ST_CASE_LIST_PART_DUE : ST_CASE_LIST_DUE;
 }
 
 int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,
                   const struct case_query *q, int64_t now, int64_t *ids, int *n, bool *more,
-                  struct err *e)
+                  int64_t *last_key, struct err *e)
 {
 	struct case_filters f;
 	*n = 0;
@@ -498,7 +683,7 @@ int case_list_ids(struct store_conn *c, const struct app *app, const struct acto
 	if (case_filters_init(c, app, a, q, &f, e) != 0)
 		return -1;
 	char like[512];
-	struct store_stmt *s = store_stmt(c, ST_CASE_LIST);
+	struct store_stmt *s = store_stmt(c, case_list_stmt(q));
 	case_list_bind(s, a, q, &f, now, like);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
@@ -506,6 +691,8 @@ int case_list_ids(struct store_conn *c, const struct app *app, const struct acto
 			break;
 		if (ids)
 			ids[*n] = scol_int(s, 0);
+		if (last_key && q->sort == CASE_SORT_DUE)
+			*last_key = scol_int(s, 1);
 		(*n)++;
 	}
 	*more = rc == STORE_ROW;
@@ -519,14 +706,14 @@ int case_list_ids(struct store_conn *c, const struct app *app, const struct acto
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
               const struct case_query *q, json_t **out, struct err *e)
 {
-	int64_t ids[201];
+	int64_t ids[201], last_key = 0;
 	int n;
 	bool more;
 	if (NEVER(q->limit < 1 || q->limit > 200))
 		return err_set(e, E_INTERNAL, NULL, NULL);
-	if (case_list_ids(c, app, a, q, time_now_ms(), ids, &n, &more, e) != 0)
+	if (case_list_ids(c, app, a, q, time_now_ms(), ids, &n, &more, &last_key, e) != 0)
 		return -1;
-	case_list_render(c, app, a, ids, n, more, out);
+	case_list_render(c, app, a, q, ids, n, more, last_key, out);
 	return 0;
 }
 
@@ -592,7 +779,7 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 	struct case_full cf;
 	if (case_load(c, app, id, &cf) != 0)
 		return err_set(e, E_NOT_FOUND, NULL, "工单不存在");
-	bool ok = case_visible(a, &cf);
+	bool ok = case_visible(a, &cf), reads_shown = case_audit_readable(a, &cf);
 	case_full_release(&cf);
 	if (!ok)
 		return err_set(e, E_NOT_FOUND, NULL, "工单不存在");
@@ -601,6 +788,8 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 	sbind_int(s, 1, id);
 	sbind_int(s, 2, cursor);
 	sbind_int(s, 3, limit + 1);
+	if (!reads_shown)
+		sbind_text(s, 4, ENGINE_READ_ACTIONS);
 	int n = 0, rc;
 	int64_t last = 0;
 	while ((rc = sstep(s)) == STORE_ROW) {

@@ -127,6 +127,16 @@ bool case_visible(const struct actor *a, const struct case_full *cf);
 json_t *case_to_json(struct store_conn *c, const struct app *app, const struct actor *a,
                      const struct case_full *cf, bool detail, bool *pii_shown);
 
+/* The list's orders (GET /api/v1/cases?sort=). */
+enum case_sort {
+	CASE_SORT_NEWEST, /* by id, newest first (the default) */
+	CASE_SORT_DUE,    /* by deadline, soonest first, none last: the case's
+	                   * due_at, or with mine the unit's own part's (its
+	                   * sign_due_at until signed for, then its due_at) */
+};
+/* The sort key of a row without a deadline (store/statements.h CASE_DUE_KEY). */
+#define CASE_KEY_NONE INT64_MAX
+
 /* Case list for GET /api/v1/cases. q holds the parsed filters. */
 struct case_query {
 	const char *type, *q;
@@ -141,10 +151,26 @@ struct case_query {
 	int due_soon;     /* hours: open cases due within them, 0 = off */
 	int problem;      /* 1 = flagged 问题工单 only, -1 = unflagged only, 0 = any */
 	int64_t from, to; /* received_at range, 0 = open */
-	int64_t cursor;   /* id to continue below, 0 = start */
-	int limit;        /* 1..200 for case_list; case_list_ids takes any from 1 */
+	/* with mine: the unit's part is in one of these assignment statuses
+	 * ("a,b", of the type= or of some loaded type); NULL = those of the open
+	 * and signed phases (its unfinished parts). Without mine: refused. */
+	const char *part;
+	enum case_sort sort;
+	/* where the page starts, 0 = the first page: CASE_SORT_NEWEST continues
+	 * below this id; CASE_SORT_DUE after the row (cursor_key, cursor) */
+	int64_t cursor;
+	int64_t cursor_key; /* CASE_SORT_DUE: the last row's key (ms, or CASE_KEY_NONE) */
+	bool with_actions;  /* case_list: each item's "actions", as the detail's */
+	int limit;          /* 1..200 for case_list; case_list_ids takes any from 1 */
 };
 #define CASE_QUERY_LIST_MAX 10
+/* Reads the list cursor `text` (NULL or "" = the first page) for q's order
+ * (q->sort and q->mine set) into q->cursor and q->cursor_key: the default
+ * order's is the last id shown; sort=due's an opaque text of the last row's
+ * key and id, of one kind for the case's deadline and another for the
+ * unit's part's. A cursor of another order or kind, or a malformed one, is
+ * 400 field.invalid on "cursor". 0, or -1 with *e set. */
+int case_cursor_parse(const char *text, struct case_query *q, struct err *e);
 #define CASE_QUERY_DUE_SOON_MAX 720 /* hours */
 int case_list(struct store_conn *c, const struct app *app, const struct actor *a,
               const struct case_query *q, json_t **out, struct err *e);
@@ -165,18 +191,21 @@ struct case_map_query {
 int case_map(struct store_conn *c, const struct app *app, const struct actor *a,
              const struct case_map_query *q, json_t **out, struct err *e);
 /* The ids of the list page q names (at most q->limit, into ids[0..q->limit),
- * or only counted when ids is NULL), newest first, as of `now` (overdue,
- * due_soon, queues); *more tells whether more follow. 0, or -1 with *e set. */
+ * or only counted when ids is NULL), in q's order, as of `now` (overdue,
+ * due_soon, queues); *more tells whether more follow, and *last_key (may be
+ * NULL) is the last row's sort key for CASE_SORT_DUE, to continue after it
+ * with (key, id). 0, or -1 with *e set. */
 int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,
                   const struct case_query *q, int64_t now, int64_t *ids, int *n, bool *more,
-                  struct err *e);
+                  int64_t *last_key, struct err *e);
 /* The case list as a spreadsheet (caseexport.c), in two steps inside the
  * caller's one read transaction. case_export_count checks the filters q
  * (its limit and cursor unused) as case_list does and counts the cases `a`
  * may see: 0 with *x filled, or -1 with *e set (400 for a filter, 413
- * export.too_large past max_rows). case_export_write then writes them,
- * newest first, one row each under case_export_cols, masked as the list
- * masks them, into a new anonymous file in dir (util/sheet.h): 0 with *out
+ * export.too_large past max_rows). case_export_write then writes them, in
+ * the list's order (q->sort), one row each under case_export_cols, masked
+ * as the list masks them, into a new anonymous file in dir (util/sheet.h):
+ * 0 with *out
  * filled (out->fd is the caller's), or -1 with *e set (503 when the file
  * cannot be written). */
 #define CASE_EXPORT_NCOLS 15
@@ -198,8 +227,18 @@ int case_export_write(struct store_conn *c, const struct app *app, const struct 
                       const struct case_export *x, enum sheet_format fmt, const char *dir,
                       struct case_export_file *out, struct err *e);
 
+/* The actions of the events that record a read (engine_record_pii_view,
+ * engine_record_read: pii.view and case.read on a case; case.list,
+ * case.export and audit.read on none) as a JSON array: who was shown a case,
+ * not a step of its handling. */
+#define ENGINE_READ_ACTIONS \
+	"[\"pii.view\",\"case.read\",\"case.list\",\"case.export\",\"audit.read\"]"
+
 /* The case's events in order, at most limit of them after seq `cursor`
- * (0 = from the first); next_cursor is the last seq shown when more follow. */
+ * (0 = from the first); next_cursor is the last seq shown when more follow.
+ * Events recording a read (ENGINE_READ_ACTIONS) are shown only to a holder
+ * of audit.read over the case (its org, or a live unit's); for everyone
+ * else they are not there, and the page fills up with the next events. */
 int case_events(struct store_conn *c, const struct app *app, const struct actor *a, int64_t id,
                 int64_t cursor, int limit, json_t **out, struct err *e);
 

@@ -13,6 +13,11 @@
  * units (for the ranking, always), and the days when group=day. This file
  * only divides, names the groups and sorts the ranking.
  *
+ * One count is not of the period: counts.overdue, the open cases in scope
+ * past their deadline now (ST_STATS_OVERDUE, from the index of open cases
+ * by deadline), and with group=org each unit's open parts past their due_at
+ * (ST_STATS_UNIT_OVERDUE, one indexed probe per unit).
+ *
  * Cost, for C cases of all types received in the period (a range of the
  * cases_received index), with E events and A assignments on the in-scope
  * ones: O(C log N + E + A) per grouping, read through indexes (events_case,
@@ -47,6 +52,11 @@ struct tally {
 	bool local; /* the type maps rates.local_resolution: answer its rate */
 	/* assignments, from ST_STATS_ASSIGNMENTS */
 	int64_t assignments, signed_on_time, returned;
+	/* counts.overdue, not limited by the period (has_overdue: answered):
+	 * MODE_ALL the open cases in scope past their deadline, MODE_UNIT the
+	 * unit's open parts past their due_at */
+	int64_t overdue;
+	bool has_overdue;
 	/* from ST_STATS_DIMS; owned, every code of the type present (0 if none) */
 	json_t *by_class, *by_channel, *by_status;
 	/* MODE_UNIT only: the unit, and its ranking score when has_score */
@@ -367,6 +377,61 @@ static int read_assignments(struct store_conn *c, const struct stats_query *q,
 	return rc == STORE_DONE ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
 }
 
+/* The open cases in scope past their deadline at `now` into t->overdue. */
+static int read_overdue(struct store_conn *c, const struct stats_query *q, int64_t now,
+                        struct tally *t, struct err *e)
+{
+	struct store_stmt *s = store_stmt(c, ST_STATS_OVERDUE);
+	sbind_text(s, 1, q->type->code);
+	sbind_text(s, 2, q->org_path);
+	sbind_int(s, 3, now);
+	int rc = sstep(s);
+	if (rc == STORE_ROW) {
+		t->overdue = col_count(s, 0);
+		t->has_overdue = true;
+	}
+	sreset(s);
+	return rc == STORE_ROW ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+}
+
+/* The type's assignment statuses of the open and signed phases (a part not
+ * yet done), as a JSON array text the caller frees; NULL out of memory. */
+static char *open_part_statuses(const struct matter_type *t)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < t->nasg_statuses; i++)
+		if (t->asg_statuses[i].phase == ASG_OPEN || t->asg_statuses[i].phase == ASG_SIGNED)
+			json_array_append_new(arr, json_string(t->asg_statuses[i].code));
+	char *text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return text;
+}
+
+/* Each unit's open parts past their due_at at `now` into its overdue. */
+static int read_unit_overdue(struct store_conn *c, const struct stats_query *q, int64_t now,
+                             struct tally_set *units, struct err *e)
+{
+	char *open = open_part_statuses(q->type);
+	if (!open)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	int rc = STORE_ROW;
+	for (int i = 0; i < units->n && rc == STORE_ROW; i++) {
+		struct tally *t = &units->a[i];
+		struct store_stmt *s = store_stmt(c, ST_STATS_UNIT_OVERDUE);
+		sbind_int(s, 1, t->key);
+		sbind_text(s, 2, open);
+		sbind_int(s, 3, now);
+		sbind_text(s, 4, q->type->code);
+		if ((rc = sstep(s)) == STORE_ROW) {
+			t->overdue = col_count(s, 0);
+			t->has_overdue = true;
+		}
+		sreset(s);
+	}
+	free(open);
+	return rc == STORE_ROW ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+}
+
 /* Code and name of a unit's org into t; -1 if the org is gone. */
 static int unit_name(struct store_conn *c, struct tally *t)
 {
@@ -451,6 +516,8 @@ static json_t *counts_json(const struct tally *t)
 	};
 	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
 		json_object_set_new(o, n[i].name, json_integer(n[i].v));
+	if (t->has_overdue)
+		json_object_set_new(o, "overdue", json_integer(t->overdue));
 	if (t->local) {
 		json_object_set_new(o, "escalated", json_integer(t->escalated));
 		json_object_set_new(o, "resolved_locally", json_integer(t->closed_locally));
@@ -580,8 +647,11 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 		               q->type->code);
 	if (rate_binds_init(&b, &q->type->data.rates) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	int64_t now = time_now_ms();
 	if (set_load(c, q, &b, MODE_ALL, true, &all, e) != 0 ||
-	    set_load(c, q, &b, MODE_UNIT, q->group == STATS_GROUP_ORG, &units, e) != 0)
+	    set_load(c, q, &b, MODE_UNIT, q->group == STATS_GROUP_ORG, &units, e) != 0 ||
+	    read_overdue(c, q, now, &all.a[0], e) != 0 ||
+	    (q->group == STATS_GROUP_ORG && read_unit_overdue(c, q, now, &units, e) != 0))
 		goto out;
 	if (q->group == STATS_GROUP_DAY && set_load(c, q, &b, MODE_DAY, true, &days, e) != 0)
 		goto out;

@@ -57,6 +57,7 @@ struct type_rates {
 	const char *callback_action;  /* follow_up.action: 回访 */
 	struct rate_cond resolved;    /* follow_up.resolved, on its payload */
 	struct rate_cond satisfied;   /* follow_up.satisfied */
+	const char *follow_up_timer;  /* follow_up.timer: runs while it waits; NULL = none */
 	const char *return_action;    /* returns.action: approves a return (cancel_assignments) */
 	json_t *reopen_actions;       /* reopens.actions: 发回重办 by hand; NULL or array */
 	json_t *reopen_follow_up_to;  /* reopens.follow_up_to: a follow-up into one reopens */

@@ -120,20 +120,58 @@ static int rates_replies_completion(struct tdl *L, json_t *o, struct type_rates 
 	return 0;
 }
 
-/* rates.follow_up (回访) {"action","resolved","satisfied"}: required. */
+/* Does some effect of action a, or of one of its branches, name `timer`
+ * (its "timer" parameter)? */
+static bool action_effect_names_timer(const struct type_action *a, const char *effect,
+                                      const char *timer)
+{
+	for (int b = -1; b < a->nbranches; b++) {
+		const struct type_effect *ef = b < 0 ? a->effects : a->branches[b].effects;
+		int n = b < 0 ? a->neffects : a->branches[b].neffects;
+		for (int i = 0; i < n; i++) {
+			const char *t = json_string_value(json_object_get(ef[i].params, "timer"));
+			if (!strcmp(ef[i].name, effect) && t && !strcmp(t, timer))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* rates.follow_up.timer, optional: the case timer that runs while the case
+ * waits for its follow-up (cases in a from-state of the follow-up action
+ * show its due time as callback_due_at): a named deadline of the type that
+ * some action starts (start_timer). */
+static int follow_up_timer(struct tdl *L, json_t *v, struct type_rates *R)
+{
+	json_t *t = json_object_get(v, "timer");
+	if (!t)
+		return 0;
+	const char *name = json_string_value(t);
+	if (!name || !type_deadline(L->t, name))
+		return tdl_bad(L, "rates.follow_up.timer", "须为 deadlines 中的时限名");
+	for (int i = 0; i < L->t->nactions; i++)
+		if (action_effect_names_timer(&L->t->actions[i], "start_timer", name)) {
+			R->follow_up_timer = name;
+			return 0;
+		}
+	return tdl_bad(L, "rates.follow_up.timer", "没有动作以 start_timer 启动时限 %s", name);
+}
+
+/* rates.follow_up (回访) {"action","resolved","satisfied","timer"?}: required. */
 static int rates_follow_up(struct tdl *L, json_t *o, struct type_rates *R)
 {
-	static const char *const cb_keys[] = {"action", "resolved", "satisfied"};
+	static const char *const cb_keys[] = {"action", "resolved", "satisfied", "timer"};
 	const struct type_action *a;
 	json_t *v = json_object_get(o, "follow_up");
 	if (!v)
 		return tdl_bad(L, "rates.follow_up", "缺少（回访动作及其解决、满意字段）");
-	if (tdl_only_keys(L, v, "rates.follow_up", cb_keys, 3) != 0 ||
+	if (tdl_only_keys(L, v, "rates.follow_up", cb_keys, 4) != 0 ||
 	    tdl_get_action(L, v, "rates.follow_up", "action", true, &a) != 0)
 		return -1;
 	R->callback_action = a->code;
 	if (get_cond(L, v, "rates.follow_up", "resolved", a, &R->resolved) != 0 ||
-	    get_cond(L, v, "rates.follow_up", "satisfied", a, &R->satisfied) != 0)
+	    get_cond(L, v, "rates.follow_up", "satisfied", a, &R->satisfied) != 0 ||
+	    follow_up_timer(L, v, R) != 0)
 		return -1;
 	return 0;
 }

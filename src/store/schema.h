@@ -59,6 +59,15 @@
  *                index entry, so each walks one action's or one actor's
  *                events in seq order, either way, from a cursor (the
  *                filters action= and actor=; case_id= uses events_case).
+ *
+ * Migration 7 (the inbox's order, GET /api/v1/cases?sort=due) adds:
+ *  cases_due_order  an index on the case's deadline with "none" as the
+ *                largest value (coalesce(due_at, INT64_MAX)); each entry
+ *                ends with the rowid, so it walks (deadline, id) in the
+ *                list's order from a keyset cursor, and a page reads only
+ *                its own rows and the ones its filters skip. The statements
+ *                must write the expression exactly so
+ *                (store/statements.h CASE_DUE_KEY).
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -381,6 +390,8 @@ static const char *const schema_migrations[] = {
     /* 6: the audit page's filters by action and by actor, in seq order */
     ("CREATE INDEX events_action_seq ON events(action);"
      "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;"),
+    /* 7: the case list by deadline (sort=due), none last */
+    "CREATE INDEX cases_due_order ON cases(coalesce(due_at, 9223372036854775807));",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -35,6 +35,51 @@
 	"  WHERE va.case_id = c.id AND va.status <> 'cancelled' AND (vo.path LIKE " s1 " || '%'" \
 	"  OR vo.path LIKE " s2 " || '%' OR vo.path LIKE " s3 " || '%')))"
 
+/* The filters of GET /api/v1/cases and the exports, shared by the list's
+ * orders (ST_CASE_LIST*; core/caseview.c case_list_bind binds them): ?1..?3
+ * the read scopes, ?4 type, ?5 statuses, ?21 classes, ?22 channels, ?6 org
+ * path, ?7/?8 received range, ?9 now for overdue, ?10/?14 q, ?15/?16/?20 a
+ * queue, ?17/?18 due_soon, ?19 problem. The comma-list filters are JSON
+ * arrays, each read once per run into a LIST SUBQUERY and probed per row;
+ * unbound, a filter costs one NULL test and leaves the plan as it is. */
+#define CASE_LIST_FILTERS \
+	VISIBLE("?1", "?2", "?3") \
+	" AND (?4 IS NULL OR c.type = ?4)" \
+	" AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
+	" AND (?21 IS NULL OR c.class IN (SELECT value FROM json_each(?21)))" \
+	" AND (?22 IS NULL OR c.channel IN (SELECT value FROM json_each(?22)))" \
+	" AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM assignments fa" \
+	"  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND fa.status <> 'cancelled'" \
+	"  AND fo.path LIKE ?6 || '%'))" \
+	" AND (?7 IS NULL OR c.received_at >= ?7) AND (?8 IS NULL OR c.received_at < ?8)" \
+	" AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
+	" AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
+	"  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
+	" AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
+	"  OR (c.closed_at IS NULL AND c.due_at < ?16)" \
+	"  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \
+	"  AND qa.status IN (SELECT value FROM json_each(?20))))" \
+	" AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND c.due_at < ?18))" \
+	" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)"
+
+/* mine=1 (?12, the caller's org path): the unit (its org subtree) holds a
+ * part of the case in one of the statuses ?23 (a JSON array: part=, or by
+ * default every status of the open and signed phases). */
+#define CASE_LIST_MINE \
+	" AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo ON mo.id = " \
+	"ma.org_id" \
+	"  WHERE ma.case_id = c.id AND ma.status IN (SELECT value FROM json_each(?23))" \
+	"  AND mo.path LIKE ?12 || '%'))"
+
+/* sort=due's key of a case: its deadline, none after every deadline. The
+ * expression of migration 7's index cases_due_order, written the same. */
+#define CASE_DUE_KEY "coalesce(c.due_at, 9223372036854775807)"
+/* mine=1&sort=due's key of a part: sign_due_at until it is signed for, then
+ * due_at; none after every deadline. */
+#define PART_DUE_KEY \
+	"coalesce(CASE WHEN ma.signed_at IS NULL THEN coalesce(ma.sign_due_at, ma.due_at)" \
+	" ELSE ma.due_at END, 9223372036854775807)"
+
 #define STATEMENT_LIST(STMT) \
 	STMT(ST_BEGIN, "BEGIN IMMEDIATE") \
 	STMT(ST_BEGIN_READ, "BEGIN") \
@@ -97,44 +142,38 @@
 	STMT(ST_CASE_UPDATE, \
 	     "UPDATE cases SET status = ?2, fields = ?3, due_at = ?4, closed_at = ?5," \
 	     " updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
-	/* GET /api/v1/cases and the exports (core/caseview.c case_list_bind). The \
-	 * cursor ?11 is always bound (INT64_MAX for the first page), so the plan is \
-	 * a rowid range, "SEARCH c USING INTEGER PRIMARY KEY (rowid<?)", and a deep \
-	 * page starts where the last one ended instead of scanning past it. The \
-	 * comma-list filters (?5 status, ?21 class, ?22 channel) are JSON arrays, \
-	 * each read once per run into a LIST SUBQUERY and probed per row; unbound, \
-	 * a filter costs one NULL test and leaves the plan as it is. */ \
-	STMT(ST_CASE_LIST, \
-	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
-	     " WHERE " VISIBLE( \
-	         "?1", "?2", \
-	         "?3") " AND (?4 IS NULL OR c.type = ?4)" \
-	               " AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
-	               " AND (?21 IS NULL OR c.class IN (SELECT value FROM json_each(?21)))" \
-	               " AND (?22 IS NULL OR c.channel IN (SELECT value FROM json_each(?22)))" \
-	               " AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM " \
-	               "assignments fa" \
-	               "  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND " \
-	               "fa.status <> 'cancelled'" \
-	               "  AND fo.path LIKE ?6 || '%'))" \
-	               " AND (?7 IS NULL OR c.received_at >= ?7) AND (?8 IS NULL OR " \
-	               "c.received_at < ?8)" \
-	               " AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
-	               " AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
-	               "  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
-	               " AND c.id < ?11" \
-	               " AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo " \
-	               "ON mo.id = ma.org_id" \
-	               "  WHERE ma.case_id = c.id AND ma.status NOT IN ('cancelled','done')" \
-	               "  AND mo.path LIKE ?12 || '%'))" \
-	               " AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
-	               "  OR (c.closed_at IS NULL AND c.due_at < ?16)" \
-	               "  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \
-	               "  AND qa.status IN (SELECT value FROM json_each(?20))))" \
-	               " AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND " \
-	               "c.due_at < ?18))" \
-	               " AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
-	               " ORDER BY c.id DESC LIMIT ?13") \
+	/* GET /api/v1/cases and the exports (core/caseview.c case_list_bind): the \
+	 * default order, newest first. The cursor ?11 is always bound (INT64_MAX \
+	 * for the first page), so the plan is a rowid range, "SEARCH c USING \
+	 * INTEGER PRIMARY KEY (rowid<?)", and a deep page starts where the last \
+	 * one ended instead of scanning past it. */ \
+	STMT(ST_CASE_LIST, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	                   " WHERE " CASE_LIST_FILTERS " AND c.id < ?11" CASE_LIST_MINE \
+	                   " ORDER BY c.id DESC LIMIT ?13") \
+	/* sort=due without mine=1: by the case's deadline, none last (migration 7's \
+	 * cases_due_order, whose entries are (key, rowid)), from the keyset (?24, ?25) \
+	 * on: "SCAN c USING INDEX cases_due_order" and no sort, so a page stops \
+	 * after its rows. */ \
+	STMT(ST_CASE_LIST_DUE, \
+	     "SELECT c.id, " CASE_DUE_KEY " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	     " WHERE " CASE_LIST_FILTERS " AND " CASE_DUE_KEY " >= ?24" \
+	     " AND (" CASE_DUE_KEY " > ?24 OR c.id > ?25)" \
+	     " ORDER BY " CASE_DUE_KEY ", c.id LIMIT ?13") \
+	/* mine=1&sort=due: the caller's unit's parts (its org subtree ?12, the \
+	 * statuses ?23) found from the unit's orgs (a range of orgs_path: "/1/4/" \
+	 * to "/1/40", '0' following '/') through assignments_org, one row per case \
+	 * with its earliest part deadline (sign_due_at until the part is signed \
+	 * for, then due_at; none last), then sorted: a page costs the unit's parts \
+	 * in those statuses, never every case or every assignment. */ \
+	STMT(ST_CASE_LIST_PART_DUE, \
+	     "WITH mp AS MATERIALIZED (SELECT ma.case_id AS id, min(" PART_DUE_KEY ") AS k" \
+	     "  FROM orgs mo JOIN assignments ma ON ma.org_id = mo.id" \
+	     "  WHERE mo.path >= ?12 AND mo.path < substr(?12, 1, length(?12) - 1) || '0'" \
+	     "  AND ma.status IN (SELECT value FROM json_each(?23)) GROUP BY ma.case_id)" \
+	     " SELECT c.id, mp.k FROM mp JOIN cases c ON c.id = mp.id JOIN orgs o ON o.id = " \
+	     "c.org_id" \
+	     " WHERE " CASE_LIST_FILTERS " AND mp.k >= ?24 AND (mp.k > ?24 OR c.id > ?25)" \
+	     " ORDER BY mp.k, c.id LIMIT ?13") \
 	STMT(ST_CASE_BY_PHONE, "SELECT c.id, c.no, c.title, c.status, c.received_at FROM cases c" \
 	                       " WHERE c.phone_index = ?1 AND c.received_at >= ?2 AND " \
 	                       "c.received_at <= ?4 AND c.id <> ?3" \
@@ -162,7 +201,9 @@
 	STMT(ST_EVENTS_OF_CASE, \
 	     "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
 	     " e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
-	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3") \
+	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2" \
+	     " AND (?4 IS NULL OR e.action NOT IN (SELECT value FROM json_each(?4)))" \
+	     " ORDER BY e.seq LIMIT ?3") \
 	STMT(ST_EVENTS_ALL, \
 	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 	     " payload, prev_hash, hash FROM events ORDER BY seq") \
@@ -199,6 +240,10 @@
 	STMT(ST_TIMER_SET, \
 	     "UPDATE timers SET state = ?2, due_at = ?3, warn_at = ?4, paused_at = ?5," \
 	     " warned = CASE WHEN ?4 IS NULL OR ?4 > ?6 THEN 0 ELSE warned END WHERE id = ?1") \
+	/* the newest case timer of a kind (callback_due_at): timers_case, newest first */ \
+	STMT(ST_TIMER_CASE_LAST, \
+	     "SELECT due_at, state FROM timers WHERE case_id = ?1 AND assignment_id IS NULL" \
+	     " AND kind = ?2 ORDER BY id DESC LIMIT 1") \
 	STMT(ST_TIMER_NEXT, "SELECT min(CASE WHEN warned = 0 AND warn_at < due_at THEN warn_at" \
 	                    " ELSE due_at END) FROM timers WHERE state = 'running'") \
 	/* links */ \

@@ -145,7 +145,31 @@ enum {
 	" sum(ev.resolved), sum(ev.satisfied), sum(ev.escalated)," \
 	" sum(" STATS_CLOSED " AND ev.escalated IS NOT 1)"
 
+/* counts.overdue (not limited by the period): ?1 the type, ?2 the subtree's
+ * path, ?3 now. The open cases past their deadline, from the partial index
+ * cases_due (open cases by due_at: "SEARCH c USING INDEX cases_due
+ * (due_at<?)"), each tested for the scope as STATS_SCOPE tests it; `+c.type`
+ * keeps cases_type_status, which would read every case of the type, out of
+ * the plan. */
+#define STATS_OVERDUE \
+	"SELECT count(*) FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	" WHERE c.closed_at IS NULL AND c.due_at < ?3 AND +c.type = ?1" \
+	" AND (o.path LIKE ?2 || '%' OR EXISTS (SELECT 1 FROM assignments xa" \
+	"  JOIN orgs xo ON xo.id = xa.org_id WHERE xa.case_id = c.id AND xa.status <> 'cancelled'" \
+	"  AND xo.path LIKE ?2 || '%'))"
+
+/* A unit's counts.overdue (group=org): its open parts past their due_at on
+ * open cases of the type. ?1 the unit's org id, ?2 the type's statuses of
+ * open parts (JSON), ?3 now, ?4 the type: "SEARCH a USING INDEX
+ * assignments_org (org_id=? AND status=?)". */
+#define STATS_UNIT_OVERDUE \
+	"SELECT count(*) FROM assignments a JOIN cases c ON c.id = a.case_id" \
+	" WHERE a.org_id = ?1 AND a.status IN (SELECT value FROM json_each(?2))" \
+	" AND a.due_at < ?3 AND c.closed_at IS NULL AND c.type = ?4"
+
 #define STATEMENTS_STATS(STMT) \
+	STMT(ST_STATS_OVERDUE, STATS_OVERDUE) \
+	STMT(ST_STATS_UNIT_OVERDUE, STATS_UNIT_OVERDUE) \
 	STMT(ST_STATS_CASES, STATS_SCOPE STATS_EVENTS \
 	     " SELECT " STATS_CASE_COLS " FROM sk" \
 	     " LEFT JOIN ev ON ev.case_id = sk.id LEFT JOIN fr ON fr.case_id = sk.id" \
