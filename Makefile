@@ -21,7 +21,7 @@ build: bootstrap $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 demo: build
-	@mkdir -p var
+	@mkdir -p $(dir $(DEMO_DB))
 	@if [ ! -f $(DEMO_DB) ]; then $(BUILD)/civicloop demo --db $(DEMO_DB); fi
 
 run: demo web
