@@ -115,7 +115,8 @@ test('op1 registers a case by keyboard alone and reads out its number', async ()
   assert.equal(c.channel, 'phone');
   assert.equal(c.title, TITLE);
   assert.match(c.description, /三盏路灯/);
-  assert.match(c.description, /人民路与建设路交叉口/, 'the address without a map point goes into the description');
+  assert.equal(c.description, DESC, 'the description as typed: the address is not appended to it');
+  assert.deepEqual(c.location, { address: '人民路与建设路交叉口' }, 'an address without a map point is the location alone');
   assert.equal(c.fields.category, '市政设施');
   assert.equal(c.reporter.name, NAME);
   assert.equal(c.reporter.phone, PHONE);

@@ -190,6 +190,14 @@ export function candidateActions(type, item, user, now = Date.now()) {
     .map((act) => act.code)
 }
 
+// The actions a list row offers: the item's own `actions` when the list was
+// asked for them (GET /api/v1/cases?with=actions computes them exactly as
+// the case's page does), else the guess from the type's definition above.
+export function rowActionCodes(type, item, user, now = Date.now()) {
+  if (item && Array.isArray(item.actions)) return item.actions.map((a) => (a && typeof a === 'object' ? a.code : a))
+  return candidateActions(type, item, user, now)
+}
+
 // Whole weekdays (Mon–Fri, Beijing time) from the day after `from` up to and
 // including `to`'s day.
 export function weekdaysBetween(from, to) {
