@@ -63,3 +63,45 @@ test('an unknown address shows a Chinese not-found page', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('a user changes their own password: wrong old one, weak new one and a mismatch are refused beside their fields; then only the new one signs in', async () => {
+  const page = await newPage(browser, srv);
+  await signIn(page, srv, 'rs1');
+  await page.locator('[data-test=password-open]').click();
+  const dialog = page.locator('[data-test=password-dialog]');
+  await dialog.waitFor();
+  const errorOf = (label) => dialog.locator('.el-form-item')
+    .filter({ has: page.locator('.el-form-item__label', { hasText: new RegExp(`^${label}$`) }) })
+    .locator('.el-form-item__error:not(.el-zoom-in-top-leave-active)');
+  // a mismatch never reaches the server
+  await field(page, 'password-old').fill(PASSWORD);
+  await field(page, 'password-new').fill('Xy7!abcdefgh');
+  await field(page, 'password-confirm').fill('Xy7!abcdefgX');
+  await page.locator('[data-test=password-submit]').click();
+  assert.match(await errorOf('再次输入新密码').innerText(), /不一致/);
+  // the server's policy, beside the new password, and the form kept
+  await field(page, 'password-new').fill('short');
+  await field(page, 'password-confirm').fill('short');
+  await page.locator('[data-test=password-submit]').click();
+  await errorOf('新密码').waitFor();
+  assert.match(await errorOf('新密码').innerText(), /密码/);
+  assert.equal(await field(page, 'password-old').inputValue(), PASSWORD, 'what was typed stays');
+  // a wrong old password, beside it
+  await field(page, 'password-old').fill('Wrong#20240');
+  await field(page, 'password-new').fill('Xy7!abcdefgh');
+  await field(page, 'password-confirm').fill('Xy7!abcdefgh');
+  await page.locator('[data-test=password-submit]').click();
+  await errorOf('当前密码').waitFor();
+  // right this time
+  await field(page, 'password-old').fill(PASSWORD);
+  await page.locator('[data-test=password-submit]').click();
+  await page.locator('[data-test=password-done]').waitFor();
+  await shot(page, 'password-changed');
+  assertClean(page);
+  await page.context().close();
+  const login = (password) => fetch(srv.base + '/api/v1/auth/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'rs1', password }),
+  });
+  assert.equal((await login(PASSWORD)).status, 401, 'the old password no longer signs in');
+  assert.equal((await login('Xy7!abcdefgh')).status, 200, 'the new one does');
+});
