@@ -59,6 +59,23 @@
  *                index entry, so each walks one action's or one actor's
  *                events in seq order, either way, from a cursor (the
  *                filters action= and actor=; case_id= uses events_case).
+ *
+ * Migration 7 is another branch's; this list holds an empty step in its
+ * place until that branch merges, so that migration 8 keeps its number. A
+ * database migrated with the empty step lacks what 7 adds: make such test
+ * databases anew.
+ *
+ * Migration 8 (case attachments) adds:
+ *  attachments   one file attached to a case: the lower-case hex SHA-256
+ *                of its bytes (the file is FILE.files/ab/<sha256>, written
+ *                and fsynced before the row's transaction commits,
+ *                util/filestore.h), the name as the uploader gave it
+ *                (1–200 characters, checked in core/attachments.c), its
+ *                content type (one of four), size in bytes, uploader and
+ *                time. The same bytes attached twice are two rows naming
+ *                one file. A row is never updated or deleted.
+ *  attachments_case  the case's attachments in id order (the list, the
+ *                count in the case view, the per-case cap).
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -381,6 +398,14 @@ static const char *const schema_migrations[] = {
     /* 6: the audit page's filters by action and by actor, in seq order */
     ("CREATE INDEX events_action_seq ON events(action);"
      "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;"),
+    /* 7: another branch's; empty here until it merges */
+    "",
+    /* 8: case attachments, content-addressed files beside the database */
+    ("CREATE TABLE attachments(id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES "
+     "cases(id), sha256 TEXT NOT NULL CHECK(length(sha256) = 64), name TEXT NOT NULL, "
+     "content_type TEXT NOT NULL, size INTEGER NOT NULL CHECK(size > 0), uploaded_by INTEGER "
+     "NOT NULL REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX attachments_case ON attachments(case_id);"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))
