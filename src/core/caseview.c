@@ -251,6 +251,12 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 			                     scol_int(s, 3) == r->id ? "out" : "in"));
 		sreset(s);
 		json_object_set_new(o, "links", links);
+		/* how many files are attached (core/attachments.h; listed apart) */
+		s = store_stmt(c, ST_ATTACHMENT_COUNT);
+		sbind_int(s, 1, r->id);
+		json_object_set_new(o, "attachments",
+		                    json_integer(sstep(s) == STORE_ROW ? scol_int(s, 0) : 0));
+		sreset(s);
 	}
 	return o;
 }
