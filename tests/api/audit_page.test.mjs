@@ -205,5 +205,5 @@ test('every filter walks an index in seq order (EXPLAIN QUERY PLAN), never a sor
       assert.doesNotMatch(plan, /TEMP B-TREE|SCAN e\b/, plan);
     }
   }
-  assert.equal(await sql('PRAGMA user_version'), '6', 'migration 6');
+  assert.ok(Number(await sql('PRAGMA user_version')) >= 6, 'migration 6 applied');
 });
