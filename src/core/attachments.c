@@ -122,6 +122,11 @@ int attach_case_open(const struct case_full *cf, struct err *e)
 	return 0;
 }
 
+bool attach_allowed(const struct actor *a, const struct case_full *cf)
+{
+	return attach_may(a, cf, NULL) == 0;
+}
+
 int attach_room(struct store_conn *c, int64_t case_id, struct err *e)
 {
 	struct store_stmt *s = store_stmt(c, ST_ATTACHMENT_COUNT);

@@ -66,6 +66,9 @@ int attach_may(const struct actor *a, const struct case_full *cf, struct err *e)
 /* Whether the case still takes files: 0, or -1 with *e set (409
  * case.action_not_allowed in a final state). */
 int attach_case_open(const struct case_full *cf, struct err *e);
+/* Whether `a` may attach files to the case at all: attach_may passes (the
+ * case view's "can_attach"; a final case still refuses them, 409). */
+bool attach_allowed(const struct actor *a, const struct case_full *cf);
 /* Whether the case has room for one more: 0, or -1 with *e set (409
  * conflict at ATTACH_PER_CASE_MAX; 503 when it cannot be counted). */
 int attach_room(struct store_conn *c, int64_t case_id, struct err *e);

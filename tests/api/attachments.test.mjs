@@ -12,7 +12,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, runBin, runCmd, assertError, caseBody } from './helpers.mjs';
 import { sqlRows, auditVerify } from './crashkit.mjs';
@@ -215,7 +216,10 @@ test('leader, discipline, the 110 account and admin may read but not attach: 403
   for (const l of ['leader1', 'admin']) {
     const c = await srv.login(l);
     assert.equal((await c.get(`/api/v1/cases/${A.id}/attachments`)).status, 200);
+    assert.equal((await c.case(A.id)).can_attach, false, `${l}: can_attach`);
   }
+  assert.equal((await town1.case(A.id)).can_attach, true);
+  assert.equal((await op1.case(A.id)).can_attach, true);
   assert.equal(await rows(), before);
   // every role that acts on cases carries case.attach; the others do not
   const table = JSON.parse((await runBin(['permissions'])).stdout);
@@ -228,6 +232,9 @@ test('a closed case takes no new attachment (409) but its files stay readable', 
   const first = await upload(op1, c.id, PNG, 'image/png', { name: '答复前.png' });
   assert.equal(first.status, 201, first.text);
   await op1.must(c.id, 'answer', { answer: '已电话答复来电人。' });
+  const closed = await op1.case(c.id);
+  assert.equal(closed.can_attach, true, 'op1 may attach to the case…');
+  assert.equal(closed.status, 'closed', '…but it is final');
   const r = await upload(op1, c.id, PDF, 'application/pdf', { name: '答复后.pdf' });
   assertError(r, 409, 'case.action_not_allowed');
   assert.match(r.json.error.message, /已办结/);
@@ -426,6 +433,52 @@ test('a commit that fails answers 503: no row, no event, no file served; the orp
     await s.cleanup();
   }
 });
+
+test('a full disk: the file cannot be written, 503, nothing kept; uploads resume when space returns',
+  { skip: !(process.getuid && process.getuid() === 0) && !process.env.CI ? 'needs root to mount a tmpfs' : false }, async () => {
+    const mnt = await mkdtemp(path.join(tmpdir(), 'civicloop-attfull-'));
+    const mounted = await runCmd('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mnt]);
+    assert.equal(mounted.code, 0, `mount tmpfs: ${mounted.stderr}`);
+    const dir = path.join(mnt, 'db');
+    await mkdir(dir);
+    const s = await startServer({ cases: false, dir, autoStop: false });
+    try {
+      const t1 = await s.login('town1');
+      const o1 = await s.login('op1');
+      const c = (await o1.create(caseBody({ org: 'town.a' }))).case;
+      const photo = (tag) => Buffer.concat([PNG, Buffer.alloc(3 * MiB, tag)]);
+      const ok = await uploadFetch(s.base, t1.token, c.id, photo(1), 'image/png', '有空间.png');
+      assert.equal(ok.status, 201, ok.text);
+      // fill the disk up
+      const filler = path.join(mnt, 'filler');
+      const fh = await open(filler, 'w');
+      try {
+        for (;;) await fh.write(Buffer.alloc(64 * 1024, 7));
+      } catch (e) {
+        assert.equal(e.code, 'ENOSPC', `filling the disk: ${e}`);
+      } finally {
+        await fh.close().catch(() => {});
+      }
+      const full = await uploadFetch(s.base, t1.token, c.id, photo(2), 'image/png', '满盘.png');
+      assert.equal(full.status, 503, full.text);
+      assert.equal(full.json.error.code, 'unavailable');
+      assert.match(full.json.error.message, /附件未能保存/);
+      const list = await t1.get(`/api/v1/cases/${c.id}/attachments`);
+      assert.equal(list.json.items.length, 1);
+      const files = await storedFiles(`${s.db}.files`);
+      assert.deepEqual(files.map((f) => f.sha), [sha256(photo(1))], 'no file, no temporary file left');
+      await rm(filler);
+      const back = await uploadFetch(s.base, t1.token, c.id, photo(2), 'image/png', '满盘.png');
+      assert.equal(back.status, 201, back.text);
+      await s.stop();
+      const v = await auditVerify(s.db);
+      assert.ok(v.ok && !/另有/.test(v.text), v.text);
+    } finally {
+      await s.cleanup();
+      await runCmd('umount', ['-l', mnt]);
+      await rm(mnt, { recursive: true, force: true });
+    }
+  });
 
 test('a missing or damaged file is 503 on download and reported by audit verify', async () => {
   const c = await townCase('损坏的附件');
