@@ -34,6 +34,9 @@
  * once and its body is not kept, so uploads hold at most slots × 10 MiB. */
 #define HTTP_UPLOAD_MAX (10 * 1024 * 1024)
 #define HTTP_UPLOAD_SLOTS_DEFAULT 8
+/* An upload's time in all, instead of the request timeout (10 MiB over a
+ * 35 KB/s link); an idle connection is still closed after the timeout. */
+#define HTTP_UPLOAD_SECONDS 300
 #define HTTP_MAX_PARAMS 3
 #define HTTP_MAX_QUERY_ARGS 64 /* query arguments in one request */
 
@@ -45,8 +48,8 @@ typedef enum handler_result (*handler_fn)(struct req *r);
 
 enum route_auth { AUTH_NONE, AUTH_USER };
 /* RF_IDEMPOTENT: Idempotency-Key honoured. RF_UPLOAD: the body is a file of
- * up to HTTP_UPLOAD_MAX bytes, kept only for a request that carries
- * credentials and gets an upload slot (see HTTP_UPLOAD_MAX). */
+ * up to HTTP_UPLOAD_MAX bytes, kept only for a signed-in caller holding the
+ * route's permission that gets an upload slot (see HTTP_UPLOAD_MAX). */
 enum route_flags { RF_NONE = 0, RF_IDEMPOTENT = 1, RF_UPLOAD = 2 };
 
 /* A route's `perm` is what the caller needs before the handler runs, named

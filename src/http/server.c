@@ -406,19 +406,29 @@ static enum MHD_Result send_response(struct req *r)
 	return ret;
 }
 
-/* Whether the request names a caller at all (it may still be refused). */
-static bool has_credentials(struct req *r)
+/* Whether the caller of an RF_UPLOAD request is signed in (session with its
+ * CSRF token for a cookie, or API key) and may use the route at all: only
+ * then is its body worth keeping. The same checks run again when it is
+ * routed, and answer it (401, 403) when they fail. */
+static bool upload_caller_ok(struct req *r, const struct route *rt)
 {
-	return req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) || req_header(r, "X-API-Key") ||
-	       cookie_value(r, "cl_session");
+	r->reader = thread_reader(r->app);
+	if (!r->reader || store_exec(r->reader, ST_BEGIN_READ) != STORE_OK)
+		return false;
+	bool ok = authenticate(r) == 0 && route_permit(r, rt) == 0;
+	store_exec(r->reader, ST_COMMIT);
+	r->err = (struct err){0};
+	return ok;
 }
 
 /*
  * How much of the body a request may bring, decided from its route before
  * any of it is kept: HTTP_BODY_MAX; for an RF_UPLOAD route HTTP_UPLOAD_MAX,
- * when the request carries credentials (else its body is dropped and it is
- * answered 401) and gets one of the upload slots (else its body is dropped
- * and it is answered 503). Otherwise a Content-Length over the limit is 413
+ * when its caller is signed in and holds the route's permission (else its
+ * body is dropped and it is answered 401 or 403) and gets one of the upload
+ * slots (else its body is dropped and it is answered 503); such an upload
+ * may take HTTP_UPLOAD_SECONDS in all (a slow mobile link), still closed
+ * after the idle timeout. Otherwise a Content-Length over the limit is 413
  * at once: nothing of the body is kept, and no slot is held.
  */
 static void body_limit(struct req *r, const struct server *s)
@@ -427,7 +437,7 @@ static void body_limit(struct req *r, const struct server *s)
 	bool mismatch;
 	int i = find_route(r, s, &mismatch);
 	if (i >= 0 && (s->routes[i].flags & RF_UPLOAD)) {
-		if (!has_credentials(r)) {
+		if (!upload_caller_ok(r, &s->routes[i])) {
 			r->body_discard = true;
 		} else if (atomic_fetch_add(&uploads, 1) >= s->upload_slots) {
 			atomic_fetch_sub(&uploads, 1);
@@ -436,6 +446,7 @@ static void body_limit(struct req *r, const struct server *s)
 		} else {
 			r->upload_slot = true;
 			cap = HTTP_UPLOAD_MAX;
+			req_allow_time(r, HTTP_UPLOAD_SECONDS);
 		}
 	}
 	buf_init(&r->body, cap);

@@ -131,9 +131,14 @@ test('past 10 MiB is 413 request.too_large and nothing is kept; other routes kee
   assert.equal(res.status, 413, await res.text());
   assert.equal(await rows(), before);
   assert.deepEqual(await storedFiles(), []);
-  // without credentials the body is not even kept: 401, not 413
+  // a body is kept only for a signed-in caller who may attach: 401 and 403, not 413
   const anon = await srv.raw('POST', `/api/v1/cases/${A.id}/attachments?name=big.png`, { headers: { 'Content-Type': 'image/png' }, body: big });
   assertError(anon, 401, 'auth.required');
+  const bogus = await srv.raw('POST', `/api/v1/cases/${A.id}/attachments?name=big.png`, {
+    headers: { 'Content-Type': 'image/png', Authorization: `Bearer ${'0'.repeat(64)}` }, body: big,
+  });
+  assertError(bogus, 401, 'auth.required');
+  assertError(await upload(await srv.login('leader1'), A.id, big, 'image/png'), 403, 'permission.denied');
   // every other route keeps its 1 MiB
   const json = JSON.stringify({ ...caseBody(), description: 'a'.repeat(MiB) });
   assertError(await op1.post('/api/v1/cases', json), 413, 'request.too_large');
@@ -510,6 +515,39 @@ test('a missing or damaged file is 503 on download and reported by audit verify'
   assert.equal(fix.status, 201, fix.text);
   assert.equal((await download(town1, b.id)).status, 200);
   assert.ok((await auditVerify(srv.db)).ok);
+});
+
+test('an upload may take 5 minutes over a slow link; other requests keep the request timeout', async () => {
+  const s = await startServer({ cases: false, serveArgs: ['--request-timeout', '2'] });
+  const t1 = await s.login('town1');
+  const o1 = await s.login('op1');
+  const c = (await o1.create(caseBody({ org: 'town.a' }))).case;
+  /** A POST whose body trickles in over `ms`, one piece a second. */
+  const trickle = (pathq, type, bytes, ms) => {
+    const pieces = Math.ceil(ms / 1000);
+    const step = Math.ceil(bytes.length / pieces);
+    let i = 0;
+    return fetch(`${s.base}${pathq}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t1.token}`, 'Content-Type': type },
+      body: new ReadableStream({
+        async pull(ctl) {
+          if (i >= bytes.length) return ctl.close();
+          if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+          ctl.enqueue(bytes.subarray(i, i + step));
+          i += step;
+        },
+      }),
+      duplex: 'half',
+    }).then(async (r) => ({ status: r.status, text: await r.text() }), (e) => ({ status: 0, text: String(e.cause || e) }));
+  };
+  const photo = Buffer.concat([PNG, Buffer.alloc(4096, 3)]);
+  const slow = await trickle(`/api/v1/cases/${c.id}/attachments?name=slow.png`, 'image/png', photo, 4000);
+  assert.equal(slow.status, 201, slow.text);
+  // an action's body trickled as slowly is cut off at the 2 s request limit
+  const act = await trickle(`/api/v1/cases/${c.id}/actions/sign`, 'application/json', Buffer.from(JSON.stringify({ comment: 'x'.repeat(400) })), 4000);
+  assert.notEqual(act.status, 200, `an ordinary request keeps its time limit: ${act.status} ${act.text}`);
+  assert.ok(act.status === 0 || act.status >= 400, `${act.status} ${act.text}`);
 });
 
 test('uploads past the slots are 503 at once, their bodies not kept', async () => {
