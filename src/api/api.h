@@ -50,6 +50,10 @@ json_t *api_case_filters_json(struct req *r);
  * made: a failed one is 503. */
 enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
                                    json_t *payload);
+/* api/attachments.c */
+enum handler_result api_attachment_add(struct req *r);
+enum handler_result api_attachments_list(struct req *r);
+enum handler_result api_attachment_get(struct req *r);
 /* api/export.c */
 enum handler_result api_export_cases_xlsx(struct req *r);
 enum handler_result api_export_cases_csv(struct req *r);

@@ -30,6 +30,21 @@ enum handler_result api_metrics(struct req *r)
 	return H_DONE;
 }
 
+/* The request body of an RF_UPLOAD route: a file of one of the attachment
+ * types, sent raw, at most HTTP_UPLOAD_MAX bytes. */
+static json_t *upload_body(void)
+{
+	static const char *const types[] = {"image/jpeg", "image/png", "image/webp",
+	                                    "application/pdf"};
+	json_t *content = json_object();
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		json_object_set_new(content, types[i],
+		                    json_pack("{s:{s:s,s:s,s:I}}", "schema", "type", "string",
+		                              "format", "binary", "maxLength",
+		                              (json_int_t)HTTP_UPLOAD_MAX));
+	return json_pack("{s:b,s:o}", "required", 1, "content", content);
+}
+
 /* GET /api/openapi.json: generated from the route table. */
 enum handler_result api_openapi(struct req *r)
 {
@@ -62,6 +77,8 @@ enum handler_result api_openapi(struct req *r)
 		    "application/json", "schema", "$ref", "#/components/schemas/Error");
 		if (routes[i].auth == AUTH_USER)
 			json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
+		if (routes[i].flags & RF_UPLOAD) /* the body is the file itself */
+			json_object_set_new(op, "requestBody", upload_body());
 		/* the route table's columns, for clients and the permission matrix test */
 		json_object_set_new(op, "x-auth",
 		                    json_string(routes[i].auth == AUTH_USER ? "user" : "none"));

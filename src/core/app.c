@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/filestore.h"
+
 const char *app_default_config_dir(void)
 {
 	const char *env = getenv("CIVICLOOP_CONFIG");
@@ -29,7 +31,8 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 	    (size_t)snprintf(a->key_path, sizeof a->key_path, "%s.key", db_path) >=
 	        sizeof a->key_path ||
 	    (size_t)snprintf(a->config_dir, sizeof a->config_dir, "%s", config_dir) >=
-	        sizeof a->config_dir) {
+	        sizeof a->config_dir ||
+	    filestore_dir_of(db_path, a->files_dir, sizeof a->files_dir) != 0) {
 		snprintf(err, errcap, "路径过长");
 		return -1;
 	}

@@ -19,6 +19,7 @@ struct writer;
 struct app {
 	char db_path[1024];
 	char key_path[1024];
+	char files_dir[1100]; /* the attachments' files: db_path + ".files" (util/filestore.h) */
 	char config_dir[1024];
 	struct calendar *cal;
 	struct type_registry *types;

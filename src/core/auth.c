@@ -13,7 +13,10 @@
 #include "util/utf8.h"
 
 /* The permission table: which role carries which permission. The scope of a
- * permission is the scope of the role grant carrying it. Matter-type actions
+ * permission is the scope of the role grant carrying it. case.attach (adding
+ * files to a case, core/attachments.h) goes with the roles that act on
+ * cases, never with those that only watch (leader, discipline), the system
+ * account of the 110 linkage, or the administrator. Matter-type actions
  * are not here: each type names the roles of each action. A role marked
  * reads_recorded (the discipline inspectors, DESIGN §1: they read what
  * others do, and their reading is itself on the record) has every case it
@@ -28,15 +31,18 @@ static const struct {
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_PII_READ) | B(P_ORG_READ) |
          B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE),
      false},
-    {"operator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
-    {"dispatcher", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ), false},
-    {"supervisor", B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
-    {"handler", B(P_CASE_READ) | B(P_ORG_READ), false},
-    {"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
-    {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
-    {"mediator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
-    {"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ), false},
-    {"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE), false},
+    {"operator",
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"dispatcher",
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"supervisor",
+     B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
+    {"handler", B(P_CASE_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
+    {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"mediator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_ATTACH), false},
     {"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
     {"discipline",
      B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ), true},

@@ -57,7 +57,8 @@ struct actor {
 	X(P_STATS_READ, "stats.read") \
 	X(P_AUDIT_READ, "audit.read") \
 	X(P_USER_MANAGE, "user.manage") \
-	X(P_LINKAGE, "linkage.110")
+	X(P_LINKAGE, "linkage.110") \
+	X(P_CASE_ATTACH, "case.attach")
 
 enum permission {
 #define X(name, str) name,

@@ -6,6 +6,7 @@
  * records the view as an event); lists always mask.
  */
 #include "core/app.h"
+#include "core/attachments.h"
 #include "core/engine.h"
 
 #include <stdio.h>
@@ -295,6 +296,14 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 			                     scol_int(s, 3) == r->id ? "out" : "in"));
 		sreset(s);
 		json_object_set_new(o, "links", links);
+		/* how many files are attached (core/attachments.h; listed apart),
+		 * and whether the caller may add files to the case (not when final) */
+		s = store_stmt(c, ST_ATTACHMENT_COUNT);
+		sbind_int(s, 1, r->id);
+		json_object_set_new(o, "attachments",
+		                    json_integer(sstep(s) == STORE_ROW ? scol_int(s, 0) : 0));
+		sreset(s);
+		json_object_set_new(o, "can_attach", json_boolean(attach_allowed(a, cf)));
 	}
 	return o;
 }

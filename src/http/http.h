@@ -6,12 +6,13 @@
  * for every failure.
  *
  * A request's life: MHD hands us the headers, then the body in pieces (we
- * keep at most HTTP_BODY_MAX bytes, past that the answer is 413), then a
- * final call where we route it. Read handlers answer at once from this
- * thread's own read connection, inside one read transaction. Write handlers
- * queue a writer job and suspend the connection (MHD_suspend_connection), so
- * no MHD thread waits on a commit; the writer resumes the connection once the
- * batch is durable, and MHD calls us again to send the answer.
+ * keep at most HTTP_BODY_MAX bytes, past that the answer is 413; a route
+ * marked RF_UPLOAD takes up to HTTP_UPLOAD_MAX, decided from the route
+ * before any of the body is kept), then a final call where we route it. Read handlers answer at
+ * once from this thread's own read connection, inside one read transaction. Write handlers queue a
+ * writer job and suspend the connection (MHD_suspend_connection), so no MHD thread waits on a
+ * commit; the writer resumes the connection once the batch is durable, and MHD calls us again to
+ * send the answer.
  */
 #ifndef CIVICLOOP_HTTP_HTTP_H
 #define CIVICLOOP_HTTP_HTTP_H
@@ -27,6 +28,15 @@
 #include "util/error.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
+/* The body of an RF_UPLOAD route (a file, sent raw): at most this many
+ * bytes, and only HTTP_UPLOAD_SLOTS_DEFAULT such bodies are kept at once
+ * ($CIVICLOOP_UPLOAD_SLOTS, 1–256): past that an upload is answered 503 at
+ * once and its body is not kept, so uploads hold at most slots × 10 MiB. */
+#define HTTP_UPLOAD_MAX (10 * 1024 * 1024)
+#define HTTP_UPLOAD_SLOTS_DEFAULT 8
+/* An upload's time in all, instead of the request timeout (10 MiB over a
+ * 35 KB/s link); an idle connection is still closed after the timeout. */
+#define HTTP_UPLOAD_SECONDS 300
 #define HTTP_MAX_PARAMS 3
 #define HTTP_MAX_QUERY_ARGS 64 /* query arguments in one request */
 
@@ -37,7 +47,10 @@ enum handler_result { H_DONE, H_ASYNC };
 typedef enum handler_result (*handler_fn)(struct req *r);
 
 enum route_auth { AUTH_NONE, AUTH_USER };
-enum route_flags { RF_NONE = 0, RF_IDEMPOTENT = 1 };
+/* RF_IDEMPOTENT: Idempotency-Key honoured. RF_UPLOAD: the body is a file of
+ * up to HTTP_UPLOAD_MAX bytes, kept only for a signed-in caller holding the
+ * route's permission that gets an upload slot (see HTTP_UPLOAD_MAX). */
+enum route_flags { RF_NONE = 0, RF_IDEMPOTENT = 1, RF_UPLOAD = 2 };
 
 /* A route's `perm` is what the caller needs before the handler runs, named
  * as data (an opaque string to this layer; core/auth.h PERM_* documents the
@@ -65,8 +78,11 @@ struct req {
 	const char *url;
 	int route; /* index into the server's route table, -1 if none */
 	char params[HTTP_MAX_PARAMS][128];
-	struct buf body;
+	struct buf body; /* capped at HTTP_BODY_MAX, or HTTP_UPLOAD_MAX (RF_UPLOAD) */
 	bool too_large;
+	bool body_discard;  /* the body is read and dropped: answered without it */
+	bool upload_busy;   /* an RF_UPLOAD request that got no slot: 503 */
+	bool upload_slot;   /* holds one of the server's upload slots (freed with r) */
 	bool too_many_args; /* the query was cut off (on_uri): answer 400 */
 	bool routed;
 	int64_t t0;
@@ -86,9 +102,10 @@ struct req {
 	bool has_file;
 	int file_fd;
 	int64_t file_size;
-	char disposition[400]; /* Content-Disposition of a success, "" = none */
+	char disposition[3072]; /* Content-Disposition of a success, "" = none */
 	const char *content_type;
 	const char *cache_control; /* NULL: "no-store"; a static string (reply_cacheable) */
+	const char *csp;           /* Content-Security-Policy of a success: NULL, or static */
 	char etag[40];             /* "" or the quoted entity tag of the body, sent as ETag */
 	struct err err;
 	bool failed; /* err holds the answer */
@@ -143,7 +160,7 @@ enum handler_result reply_failed(struct req *r); /* answers with r->err */
 enum handler_result reply_cacheable(struct req *r, json_t *body, const char *cache_control);
 /* Makes the file fd (taken: closed with the request unless sent) the
  * answer's body, size bytes from offset 0, as `content_type`, with
- * Content-Disposition `disposition` (NULL = none; ASCII, at most 399 bytes).
+ * Content-Disposition `disposition` (NULL = none; ASCII, at most 3071 bytes).
  * The status is the handler's to set. */
 void req_reply_file(struct req *r, int fd, int64_t size, const char *content_type,
                     const char *disposition);

@@ -1,6 +1,7 @@
 /*
  * Work too slow for an HTTP thread: Argon2id password hashing (about 60 ms of
- * CPU and 64 MiB each). libmicrohttpd's thread pool keeps every connection
+ * CPU and 64 MiB each), and writing an uploaded file durably (up to 10 MiB
+ * written and fsynced). libmicrohttpd's thread pool keeps every connection
  * on the thread that accepted it, so a thread busy hashing stalls every
  * request queued behind it (/healthz included). A handler hands such work to
  * this small pool instead: the connection is suspended, a pool thread runs
@@ -13,6 +14,12 @@
  * CIVICLOOP_HASH_QUEUE items wait (default 16, about a second of hashing per
  * worker); past that req_offload() refuses at once so the caller can answer
  * 503 rather than keep the client waiting. Both are read once, at first use.
+ *
+ * Files go to a second pool of the same kind (req_offload_io), so that a
+ * slow disk never holds up a sign-in and a burst of sign-ins never holds up
+ * an upload: CIVICLOOP_FILE_WORKERS threads (default 2) and
+ * CIVICLOOP_FILE_QUEUE waiting items (default 64; the server's upload slots,
+ * HTTP_UPLOAD_SLOTS_DEFAULT, bound them first).
  */
 #ifndef CIVICLOOP_HTTP_OFFLOAD_H
 #define CIVICLOOP_HTTP_OFFLOAD_H
@@ -26,6 +33,8 @@ typedef int (*offload_fn)(struct req *r);
 
 #define OFFLOAD_WORKERS_MAX 16
 #define OFFLOAD_QUEUE_DEFAULT 16
+#define OFFLOAD_FILE_WORKERS_DEFAULT 2
+#define OFFLOAD_FILE_QUEUE_DEFAULT 64
 
 /* Queues work(r) on the pool. When it succeeds and `then` is not NULL, `then`
  * runs next as a writer job exactly as reply_async's would (an
@@ -35,5 +44,7 @@ typedef int (*offload_fn)(struct req *r);
  * full or the pool could not start: nothing was queued, the connection was
  * not suspended, and the handler answers (503). */
 int req_offload(struct req *r, offload_fn work, write_fn then);
+/* The same on the file pool: for work that waits on the disk. */
+int req_offload_io(struct req *r, offload_fn work, write_fn then);
 
 #endif

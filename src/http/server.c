@@ -23,7 +23,13 @@ struct server {
 	int nroutes;
 	int port;
 	struct reaper *reaper; /* bounds each request's time (reaper.c) */
+	int upload_slots;      /* RF_UPLOAD bodies kept at once, at most */
 };
+
+/* RF_UPLOAD bodies being kept or worked on now (each up to HTTP_UPLOAD_MAX):
+ * a slot is taken before the first byte is kept and given back when the
+ * request is freed (on_completed). */
+static _Atomic int uploads;
 
 static pthread_key_t reader_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
@@ -262,7 +268,11 @@ static enum handler_result dispatch(struct req *r, const struct server *s)
 	if (r->route < 0)
 		return reply_err(r, mismatch ? E_METHOD : E_ROUTE_NOT_FOUND, NULL, NULL);
 	if (r->too_large)
-		return reply_err(r, E_TOO_LARGE, NULL, "请求体超过 1 MiB");
+		return reply_err(r, E_TOO_LARGE, NULL,
+		                 r->body.cap > HTTP_BODY_MAX ? "文件超过 10 MiB"
+		                                             : "请求体超过 1 MiB");
+	if (r->upload_busy)
+		return reply_err(r, E_UNAVAILABLE, NULL, "正在上传的文件较多，请稍后重试");
 	const struct route *rt = &s->routes[r->route];
 	r->reader = thread_reader(r->app);
 	if (!r->reader)
@@ -385,6 +395,8 @@ static enum MHD_Result send_response(struct req *r)
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (!r->failed && r->disposition[0])
 		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+	if (!r->failed && r->csp)
+		MHD_add_response_header(resp, "Content-Security-Policy", r->csp);
 	for (int i = 0; i < 2; i++)
 		if (r->set_cookie[i][0])
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie[i]);
@@ -392,6 +404,65 @@ static enum MHD_Result send_response(struct req *r)
 	MHD_destroy_response(resp);
 	metrics_observe(r->route, r->status, (time_real_ms() - r->t0) * 1000);
 	return ret;
+}
+
+/* Whether the caller of an RF_UPLOAD request is signed in (session with its
+ * CSRF token for a cookie, or API key) and may use the route at all: only
+ * then is its body worth keeping. The same checks run again when it is
+ * routed, and answer it (401, 403) when they fail. */
+static bool upload_caller_ok(struct req *r, const struct route *rt)
+{
+	r->reader = thread_reader(r->app);
+	if (!r->reader || store_exec(r->reader, ST_BEGIN_READ) != STORE_OK)
+		return false;
+	bool ok = authenticate(r) == 0 && route_permit(r, rt) == 0;
+	store_exec(r->reader, ST_COMMIT);
+	r->err = (struct err){0};
+	return ok;
+}
+
+/*
+ * How much of the body a request may bring, decided from its route before
+ * any of it is kept: HTTP_BODY_MAX; for an RF_UPLOAD route HTTP_UPLOAD_MAX,
+ * when its caller is signed in and holds the route's permission (else its
+ * body is dropped and it is answered 401 or 403) and gets one of the upload
+ * slots (else its body is dropped and it is answered 503); such an upload
+ * may take HTTP_UPLOAD_SECONDS in all (a slow mobile link), still closed
+ * after the idle timeout. Otherwise a Content-Length over the limit is 413
+ * at once: nothing of the body is kept, and no slot is held.
+ */
+static void body_limit(struct req *r, const struct server *s)
+{
+	size_t cap = HTTP_BODY_MAX;
+	bool mismatch;
+	int i = find_route(r, s, &mismatch);
+	if (i >= 0 && (s->routes[i].flags & RF_UPLOAD)) {
+		if (!upload_caller_ok(r, &s->routes[i])) {
+			r->body_discard = true;
+		} else if (atomic_fetch_add(&uploads, 1) >= s->upload_slots) {
+			atomic_fetch_sub(&uploads, 1);
+			r->upload_busy = true;
+			r->body_discard = true;
+		} else {
+			r->upload_slot = true;
+			cap = HTTP_UPLOAD_MAX;
+			req_allow_time(r, HTTP_UPLOAD_SECONDS);
+		}
+	}
+	buf_init(&r->body, cap);
+	const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	if (cl && *cl && !r->body_discard) {
+		errno = 0;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (!*end && (errno || n > cap)) {
+			r->too_large = true;
+			if (r->upload_slot) {
+				r->upload_slot = false;
+				atomic_fetch_sub(&uploads, 1);
+			}
+		}
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -413,7 +484,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->route = -1;
 		r->status = 500; /* until a handler sets its success, last */
 		r->t0 = time_real_ms();
-		buf_init(&r->body, HTTP_BODY_MAX);
+		body_limit(r, s);
 		const union MHD_ConnectionInfo *ci =
 		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
@@ -427,7 +498,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (!r->too_large && buf_append(&r->body, upload_data, *upload_size) != 0)
+		if (!r->too_large && !r->body_discard &&
+		    buf_append(&r->body, upload_data, *upload_size) != 0)
 			r->too_large = true;
 		*upload_size = 0;
 		return MHD_YES;
@@ -462,6 +534,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (r->suspended)
 		atomic_fetch_sub(&inflight, 1);
+	if (r->upload_slot)
+		atomic_fetch_sub(&uploads, 1);
 	json_decref(r->out);
 	json_decref(r->in);
 	free(r->raw);
@@ -494,6 +568,7 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 	s->app = app;
 	s->routes = routes;
 	s->nroutes = nroutes;
+	s->upload_slots = app_env_int("CIVICLOOP_UPLOAD_SLOTS", 1, 256, HTTP_UPLOAD_SLOTS_DEFAULT);
 	s->reaper = reaper_start((int64_t)request_timeout_s * 1000);
 	if (!s->reaper) {
 		snprintf(err, errcap, "无法启动连接超时线程");

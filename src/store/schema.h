@@ -68,6 +68,18 @@
  *                its own rows and the ones its filters skip. The statements
  *                must write the expression exactly so
  *                (store/statements.h CASE_DUE_KEY).
+ *
+ * Migration 8 (case attachments) adds:
+ *  attachments   one file attached to a case: the lower-case hex SHA-256
+ *                of its bytes (the file is FILE.files/ab/<sha256>, written
+ *                and fsynced before the row's transaction commits,
+ *                util/filestore.h), the name as the uploader gave it
+ *                (1–200 characters, checked in core/attachments.c), its
+ *                content type (one of four), size in bytes, uploader and
+ *                time. The same bytes attached twice are two rows naming
+ *                one file. A row is never updated or deleted.
+ *  attachments_case  the case's attachments in id order (the list, the
+ *                count in the case view, the per-case cap).
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -392,6 +404,12 @@ static const char *const schema_migrations[] = {
      "CREATE INDEX events_actor ON events(actor_id) WHERE actor_id IS NOT NULL;"),
     /* 7: the case list by deadline (sort=due), none last */
     "CREATE INDEX cases_due_order ON cases(coalesce(due_at, 9223372036854775807));",
+    /* 8: case attachments, content-addressed files beside the database */
+    ("CREATE TABLE attachments(id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES "
+     "cases(id), sha256 TEXT NOT NULL CHECK(length(sha256) = 64), name TEXT NOT NULL, "
+     "content_type TEXT NOT NULL, size INTEGER NOT NULL CHECK(size > 0), uploaded_by INTEGER "
+     "NOT NULL REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX attachments_case ON attachments(case_id);"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -16,6 +16,7 @@
 #include "store/stmt_notices.h"
 #include "store/stmt_accounts.h"
 #include "store/stmt_geo.h"
+#include "store/stmt_attachments.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -269,6 +270,7 @@
 	STATEMENTS_PUBLIC(STMT) \
 	STATEMENTS_NOTICES(STMT) \
 	STATEMENTS_ACCOUNTS(STMT) \
-	STATEMENTS_GEO(STMT)
+	STATEMENTS_GEO(STMT) \
+	STATEMENTS_ATTACHMENTS(STMT)
 
 #endif

@@ -53,6 +53,7 @@
 	X(E_EXPORT_TOO_LARGE, 413, "export.too_large", "导出的工单过多，请缩小筛选范围") \
 	X(E_URI_TOO_LONG, 414, "request.uri_too_long", "请求地址过长") \
 	X(E_MEDIA_TYPE, 415, "request.media_type", "请求体须为 application/json") \
+	X(E_ATTACH_TYPE, 415, "attachment.bad_type", "附件只能是 JPEG、PNG、WebP 图片或 PDF 文件") \
 	X(E_THROTTLED, 429, "auth.throttled", "尝试次数过多，请稍后再试") \
 	X(E_HEADERS_TOO_LARGE, 431, "request.headers_too_large", "请求头过大") \
 	X(E_INTERNAL, 500, "internal", "服务器内部错误") \

@@ -5,8 +5,9 @@
 //   - the status is one the file expects (never a 5xx, never a crash),
 //   - the body is valid UTF-8, and an error body has API.md's shape
 //     {"error":{"code":string,"message":string,"field"?:string}},
-//   - nothing was written: the cases and the audit events made by a user
-//     (the scheduler's own timer events are left out) did not change,
+//   - nothing was written: the cases, the audit events made by a user
+//     (the scheduler's own timer events are left out), the attachments and
+//     the files beside the database did not change,
 //   - the server still answers GET /healthz with 200.
 // One test per file, named after the file. When the server dies on a file,
 // that file fails and the server is restarted for the next one.
@@ -340,16 +341,31 @@ async function sql(q) {
   return r.stdout.trim();
 }
 
-/** What a hostile request must not change: the cases, and the events users made. A
- * discipline account's successful read is itself recorded (case.read / case.list,
- * docs/domain.md "Recorded reads"): that is the read, not a write it slipped in. */
+/** The files of the attachments' store beside the database (FILE.files/ab/…). */
+async function storedFiles() {
+  let n = 0;
+  const dir = `${srv.db}.files`;
+  let subs = [];
+  try {
+    subs = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  for (const s of subs) n += (await readdir(path.join(dir, s))).length;
+  return n;
+}
+
+/** What a hostile request must not change: the cases, the events users made, the
+ * attachments and their files. A discipline account's successful read is itself
+ * recorded (case.read / case.list, docs/domain.md "Recorded reads"): that is the
+ * read, not a write it slipped in. */
 async function snapshot() {
-  const [cs, ev, seq] = (await sql(
+  const [cs, ev, seq, att] = (await sql(
     'SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM events WHERE actor_id IS NOT NULL' +
       " AND action NOT IN ('case.read', 'case.list')), " +
-      '(SELECT coalesce(max(seq), 0) FROM events)',
+      '(SELECT coalesce(max(seq), 0) FROM events), (SELECT count(*) FROM attachments)',
   )).split('|').map(Number);
-  return { cases: cs, userEvents: ev, maxSeq: seq };
+  return { cases: cs, userEvents: ev, maxSeq: seq, attachments: att, files: await storedFiles() };
 }
 
 async function healthy() {
@@ -429,9 +445,11 @@ for (const c of cases) {
     const now = await snapshot();
     const old = baseline;
     baseline = now;
-    if (!c.writes && (now.cases !== old.cases || now.userEvents !== old.userEvents)) {
+    if (!c.writes && (now.cases !== old.cases || now.userEvents !== old.userEvents ||
+        now.attachments !== old.attachments || now.files !== old.files)) {
       problems.push(`it wrote: cases ${old.cases}→${now.cases}, user events ${old.userEvents}→${now.userEvents}, ` +
-        `max(seq) ${old.maxSeq}→${now.maxSeq}`);
+        `max(seq) ${old.maxSeq}→${now.maxSeq}, attachments ${old.attachments}→${now.attachments}, ` +
+        `files ${old.files}→${now.files}`);
     }
     if (problems.length) assert.fail(`${where}: ${problems.join('\n  ')}`);
   });

@@ -105,6 +105,8 @@ function holds(l, perm) {
 const caseVisible = (l, c) => scopes(l, 'case.read').some((s) => within(c.org, s) || c.asg.some((a) => within(a, s)));
 const orgVisible = (l, code) => scopes(l, 'org.read').some((s) => within(code, s)) || code === users.get(l).me.org;
 const noticeVisible = (l, n) => within(n.org, users.get(l).me.org) && caseVisible(l, n.case);
+/** May l attach files to case c: case.attach over its org or a live assignment's (core/attachments.h)? */
+const mayAttach = (l, c) => scopes(l, 'case.attach').some((s) => within(c.org, s) || c.asg.some((a) => within(a, s)));
 /** Does l hold one of the action's roles over the case (or its assignment;
  * over the case when it has no live assignment yet: the action then waits, 409)? */
 function mayAct(l, act, c) {
@@ -341,12 +343,28 @@ test('the permission matrix: every route × every demo login × in scope / out o
     .filter((n) => n.case && caseById.has(n.case.id))
     .map((n) => ({ id: n.id, org: n.org.code, case: caseById.get(n.case.id) }));
   assert.ok(notices.length > 0, 'the 催办 left notices');
+  // one attachment on each case (a 1×1 PNG, op1: operator over the county)
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  const attachments = [];
+  for (const c of pool) {
+    const r = await srv.raw('POST', `/api/v1/cases/${c.id}/attachments?name=matrix.png`, {
+      headers: { Authorization: `Bearer ${op1.token}`, 'Content-Type': 'image/png' }, body: png,
+    });
+    assert.equal(r.status, 201, r.text);
+    attachments.push({ id: r.json.attachment.id, case: c });
+  }
 
   // the objects of each kind, and which of them are in a login's scope
   const kinds = {
     case: { all: pool, visible: caseVisible, home: (l, c) => grants(l).some((g) => g.scope === c.org) },
     org: { all: ORGS.map((code) => ({ id: orgId.get(code), code })), visible: (l, o) => orgVisible(l, o.code), home: (l, o) => o.code === users.get(l).me.org },
     notice: { all: notices, visible: noticeVisible, home: () => false },
+    // an attachment: seen with its case
+    attachment: {
+      all: attachments,
+      visible: (l, a) => caseVisible(l, a.case),
+      home: (l, a) => grants(l).some((g) => g.scope === a.case.org),
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
@@ -430,6 +448,7 @@ test('the permission matrix: every route × every demo login × in scope / out o
           if (!holds(l, rt.perm)) want = 403;
           else if (side === 'out of scope') want = 404;
           else if (act) want = mayAct(l, act, obj) ? 'allowed' : 403;
+          else if (kind === 'case' && rt.perm === 'case.attach') want = mayAttach(l, obj) ? 'allowed' : 403;
           else if (kind === 'org' && !MARKERS.has(rt.perm)) {
             // an org setting: the permission must hold over that org
             want = rt.perm.split('+').every((p) => scopes(l, p).some((s) => within(obj.code, s))) ? 'allowed' : 403;
