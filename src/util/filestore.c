@@ -98,8 +98,28 @@ static int open_sized(const char *path, int64_t size)
 	return fd;
 }
 
-/* Reads fd to its end, hashing; the hex hash and the bytes read. 0 or -1. */
-static int hash_fd(int fd, char hex[FILESTORE_HEX], int64_t *nread)
+static int write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads src to its end, hashing, and writes each piece to out when out >= 0:
+ * the hex hash and the bytes read. 0, or -1 with *read_failed set when the
+ * read failed (else the write did). */
+static int hash_copy(int src, int out, char hex[FILESTORE_HEX], int64_t *nread, bool *read_failed)
 {
 	crypto_hash_sha256_state st;
 	crypto_hash_sha256_init(&st);
@@ -109,10 +129,11 @@ static int hash_fd(int fd, char hex[FILESTORE_HEX], int64_t *nread)
 	int64_t n = 0;
 	int rc = 0;
 	for (;;) {
-		ssize_t r = read(fd, chunk, CHUNK);
+		ssize_t r = read(src, chunk, CHUNK);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
+			*read_failed = true;
 			rc = -1;
 			break;
 		}
@@ -120,6 +141,10 @@ static int hash_fd(int fd, char hex[FILESTORE_HEX], int64_t *nread)
 			break;
 		crypto_hash_sha256_update(&st, chunk, (unsigned long long)r);
 		n += r;
+		if (out >= 0 && write_all(out, chunk, (size_t)r) != 0) {
+			rc = -1;
+			break;
+		}
 	}
 	free(chunk);
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -139,7 +164,8 @@ static int check_path(const char *path, const char *hex, int64_t size, bool sync
 		return -1;
 	char got[FILESTORE_HEX];
 	int64_t n = 0;
-	int rc = hash_fd(fd, got, &n);
+	bool read_failed = false;
+	int rc = hash_copy(fd, -1, got, &n, &read_failed);
 	if (rc == 0 && (n != size || strcmp(got, hex) != 0)) {
 		errno = EIO;
 		rc = -1;
@@ -150,24 +176,6 @@ static int check_path(const char *path, const char *hex, int64_t size, bool sync
 	close(fd);
 	errno = saved;
 	return rc;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
 }
 
 /* A new temporary file (0600) in DIR/ab; its name into tmp. fd or -1. */
@@ -262,36 +270,9 @@ int filestore_check(const char *dir, const char *hex, int64_t size)
  * set when the source is at fault. 0 or -1. */
 static int copy_hashed(int src, int fd, const char *hex, int64_t size, bool *bad)
 {
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	unsigned char *chunk = malloc(CHUNK);
-	if (!chunk)
-		return -1;
-	int64_t n = 0;
-	int rc = 0;
-	for (;;) {
-		ssize_t r = read(src, chunk, CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*bad = true;
-			rc = -1;
-			break;
-		}
-		if (r == 0)
-			break;
-		crypto_hash_sha256_update(&st, chunk, (unsigned long long)r);
-		n += r;
-		if (write_all(fd, chunk, (size_t)r) != 0) {
-			rc = -1;
-			break;
-		}
-	}
-	free(chunk);
-	unsigned char h[crypto_hash_sha256_BYTES];
 	char got[FILESTORE_HEX];
-	crypto_hash_sha256_final(&st, h);
-	hex_encode(h, sizeof h, got);
+	int64_t n = 0;
+	int rc = hash_copy(src, fd, got, &n, bad);
 	if (rc == 0 && (n != size || strcmp(got, hex) != 0)) {
 		*bad = true;
 		errno = EIO;
