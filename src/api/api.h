@@ -58,6 +58,8 @@ enum handler_result api_attachment_get(struct req *r);
 enum handler_result api_export_cases_xlsx(struct req *r);
 enum handler_result api_export_cases_csv(struct req *r);
 
+/* api/search.c */
+enum handler_result api_search(struct req *r);
 /* api/callers.c */
 enum handler_result api_callers(struct req *r);
 /* api/notices.c */

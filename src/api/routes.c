@@ -24,6 +24,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/keys", api_keys, AUTH_NONE, RF_NONE, "签名公钥", PERM_PUBLIC},
     {"POST", "/api/v1/cases", api_case_create, AUTH_USER, RF_IDEMPOTENT, "登记工单", "case.create"},
     {"GET", "/api/v1/cases", api_case_list, AUTH_USER, RF_NONE, "工单列表", "case.read"},
+    {"GET", "/api/v1/search", api_search, AUTH_USER, RF_NONE,
+     "全文检索（标题、诉求、答复与意见、地址、编号；一两个字也能搜）", "case.read"},
     {"GET", "/api/v1/cases/{id}", api_case_get, AUTH_USER, RF_NONE, "工单详情", "case.read"},
     {"GET", "/api/v1/export/cases.xlsx", api_export_cases_xlsx, AUTH_USER, RF_NONE,
      "导出工单列表为 Excel（筛选条件同工单列表，不分页）", "case.read"},

@@ -8,6 +8,7 @@
  * *e set, and the writer rolls the job's savepoint back.
  */
 #include "core/engine_int.h"
+#include "core/search.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,12 @@ static int act_apply(struct act_ctx *x)
 	return act_event(x, from, to);
 }
 
+/* The case's search notes after the action (its reply, opinions). */
+static int act_index(struct wctx *w, int64_t id, struct err *e)
+{
+	return search_refresh(w, id) == 0 ? 0 : store_fail(e);
+}
+
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
                json_t **out, struct err *e)
 {
@@ -250,7 +257,7 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 	else if (NEVER(!x.t))
 		err_set(e, E_INTERNAL, NULL, NULL);
 	else if (act_authorize(&x, action) == 0 && action_body_check(&x) == 0 &&
-	         act_admit(&x) == 0 && act_apply(&x) == 0 &&
+	         act_admit(&x) == 0 && act_apply(&x) == 0 && act_index(w, id, e) == 0 &&
 	         case_view_record(w, a, id, &cj, e) == 0) {
 		*out = json_pack("{s:o}", "case", cj);
 		rc = *out ? 0 : err_oom(e);

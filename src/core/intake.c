@@ -7,6 +7,7 @@
  * writer job; any failure leaves nothing written.
  */
 #include "core/engine_int.h"
+#include "core/search.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +298,7 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	int64_t due = dl ? deadline_due(w->app->cal, *dl, in->received) : 0;
 	if (next_case_no(w, in->t, in->received, in->no, sizeof in->no) != 0 ||
 	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 ||
+	    search_add(w, in->id, in->no, in->title, in->desc, in->loc) != 0 ||
 	    (dl && timer_start(w, in->t, in->id, 0, "case_due", dl, in->received, NULL) != 0) ||
 	    intake_event(w, a, in, initial->code, ext_ref) != 0)
 		return store_fail(e);

@@ -1,6 +1,7 @@
 /* The group-commit writer thread, see writer.h. */
 #include "core/writer.h"
 #include "core/app.h"
+#include "core/search.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -173,7 +174,8 @@ struct writer *writer_start(struct app *app, char *err, size_t errcap)
 	w->conn = store_open(app->db_path, false, err, errcap);
 	if (!w->conn)
 		goto fail;
-	if (store_migrate(w->conn, err, errcap) != 0)
+	if (store_migrate(w->conn, err, errcap) != 0 ||
+	    search_backfill(w->conn, app, err, errcap) != 0)
 		goto fail;
 	if (chain_load_head(w->conn, &w->chain) != 0) {
 		snprintf(err, errcap, "无法读取审计链: %s", store_errmsg(w->conn));

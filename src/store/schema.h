@@ -80,6 +80,15 @@
  *                one file. A row is never updated or deleted.
  *  attachments_case  the case's attachments in id order (the list, the
  *                count in the case view, the per-case cap).
+ *
+ * Migration 9 (full-text search) adds:
+ *  case_fts      an FTS5 table, one row per case (rowid = cases.id): its
+ *                number, title, description, address and notes (the type's
+ *                text fields and the units' opinions), tokenized by
+ *                util/tokenize.h (CJK unigrams and bigrams, Traditional
+ *                folded to Simplified). Written in the same transaction as
+ *                the case (core/search.c); cases older than the table are
+ *                indexed when the writer starts (meta "search.version").
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -410,6 +419,10 @@ static const char *const schema_migrations[] = {
      "content_type TEXT NOT NULL, size INTEGER NOT NULL CHECK(size > 0), uploaded_by INTEGER "
      "NOT NULL REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
      "CREATE INDEX attachments_case ON attachments(case_id);"),
+    /* 9: full-text search (core/search.c fills it, in the transaction of
+     * each write; the cases before it are indexed at the writer's start) */
+    "CREATE VIRTUAL TABLE case_fts USING fts5(no, title, body, address, notes,"
+    " tokenize='civicloop');",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -6,6 +6,7 @@
  */
 #include "store/store.h"
 #include "store/schema.h"
+#include "store/sqlite_fts.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -54,6 +55,24 @@ static int sqlite_rc(int rc)
 	default:
 		return STORE_ERROR;
 	}
+}
+
+/* Registers the search tokenizer (sqlite_fts.c) with the connection's FTS5,
+ * found as SQLite documents: a pointer bound to SELECT fts5(?1). */
+static int sqlite_fts(sqlite3 *db, char *err, size_t errcap)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (sqlite_fts_register(api) != SQLITE_OK) {
+		snprintf(err, errcap, "SQLite 缺少 FTS5 全文检索模块");
+		return -1;
+	}
+	return 0;
 }
 
 static int sqlite_pragmas(sqlite3 *db, bool readonly, char *err, size_t errcap)
@@ -156,7 +175,8 @@ static struct store_conn *sqlite_open(const char *dsn, bool readonly, char *err,
 	}
 	sqlite3_busy_timeout(c->db, 5000);
 	sqlite3_extended_result_codes(c->db, 1);
-	if (sqlite_pragmas(c->db, readonly, err, errcap) != 0)
+	if (sqlite_pragmas(c->db, readonly, err, errcap) != 0 ||
+	    sqlite_fts(c->db, err, errcap) != 0)
 		goto fail;
 	return c;
 fail:

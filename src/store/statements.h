@@ -17,6 +17,7 @@
 #include "store/stmt_accounts.h"
 #include "store/stmt_geo.h"
 #include "store/stmt_attachments.h"
+#include "store/stmt_search.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -271,6 +272,7 @@
 	STATEMENTS_NOTICES(STMT) \
 	STATEMENTS_ACCOUNTS(STMT) \
 	STATEMENTS_GEO(STMT) \
-	STATEMENTS_ATTACHMENTS(STMT)
+	STATEMENTS_ATTACHMENTS(STMT) \
+	STATEMENTS_SEARCH(STMT)
 
 #endif

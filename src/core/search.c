@@ -1,0 +1,350 @@
+/* Full-text search over cases (search.h). */
+#include "core/engine_int.h"
+#include "core/search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/tokenize.h"
+
+/* ------------------------------------------------------------------ */
+/* the writer's side                                                     */
+/* ------------------------------------------------------------------ */
+
+int search_add(struct wctx *w, int64_t id, const char *no, const char *title, const char *desc,
+               const json_t *location)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_SEARCH_INSERT);
+	sbind_int(s, 1, id);
+	sbind_text(s, 2, no);
+	sbind_text(s, 3, title);
+	sbind_text(s, 4, desc);
+	sbind_text(s, 5, json_string_value(json_object_get(location, "address")));
+	sbind_text(s, 6, NULL);
+	return sdone(s) == STORE_DONE ? 0 : -1;
+}
+
+/* Notes longer than this are cut (a case's text fields and opinions are
+ * each at most 8000 characters, and a case has at most 32 units). */
+#define NOTES_MAX (256 * 1024)
+
+/* Appends each string value of object o (but "at") to b, a line each. */
+static void notes_strings(struct buf *b, json_t *o)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v)
+	{
+		if (!json_is_string(v) || !strcmp(k, "at"))
+			continue;
+		if (b->len)
+			buf_puts(b, "\n");
+		buf_puts(b, json_string_value(v));
+	}
+}
+
+/* The case's notes: its type's free-text fields (text and one-line
+ * strings: the reply, the direct answer, a reason, a category, a 110
+ * number) and its units' opinions, a line each; NULL when it has none. */
+static char *case_notes(struct store_conn *c, const struct case_full *cf)
+{
+	struct buf b;
+	buf_init(&b, NOTES_MAX);
+	const struct matter_type *t = cf->c.type;
+	for (int i = 0; t && i < t->nfields; i++) {
+		const struct type_field *f = &t->fields[i];
+		json_t *v = json_object_get(cf->c.fields, f->name);
+		if ((f->kind != FK_TEXT && f->kind != FK_STRING) || !json_is_string(v))
+			continue;
+		if (b.len)
+			buf_puts(&b, "\n");
+		buf_puts(&b, json_string_value(v));
+	}
+	for (int i = 0; i < cf->na; i++) {
+		json_t *op = assignment_opinion_json(c, cf->a[i].id);
+		if (json_is_object(op))
+			notes_strings(&b, op);
+		json_decref(op);
+	}
+	if (!b.len) { /* a cut at NOTES_MAX keeps what fitted */
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+int search_refresh(struct wctx *w, int64_t id)
+{
+	struct case_full cf;
+	if (case_load(w->conn, w->app, id, &cf) != 0)
+		return -1;
+	char *notes = case_notes(w->conn, &cf);
+	case_full_release(&cf);
+	struct store_stmt *s = store_stmt(w->conn, ST_SEARCH_NOTES);
+	sbind_int(s, 1, id);
+	int rc = sstep(s);
+	bool same = rc == STORE_ROW &&
+	            (scol_null(s, 0) ? !notes : notes && !strcmp(scol_text(s, 0), notes));
+	sreset(s);
+	if (rc != STORE_ROW || same) {
+		free(notes);
+		return rc == STORE_ROW ? 0 : -1;
+	}
+	s = store_stmt(w->conn, ST_SEARCH_SET_NOTES);
+	sbind_int(s, 1, id);
+	sbind_text(s, 2, notes);
+	rc = sdone(s) == STORE_DONE ? 0 : -1;
+	free(notes);
+	return rc;
+}
+
+/* Indexes case id afresh (a rebuild): its row deleted, then written whole. */
+static int search_index_case(struct store_conn *c, const struct app *app, int64_t id)
+{
+	struct case_full cf;
+	if (case_load(c, app, id, &cf) != 0)
+		return -1;
+	char *notes = case_notes(c, &cf);
+	struct store_stmt *s = store_stmt(c, ST_SEARCH_DELETE);
+	sbind_int(s, 1, id);
+	int rc = sdone(s) == STORE_DONE ? 0 : -1;
+	if (rc == 0) {
+		s = store_stmt(c, ST_SEARCH_INSERT);
+		sbind_int(s, 1, id);
+		sbind_text(s, 2, cf.c.no);
+		sbind_text(s, 3, cf.c.title);
+		sbind_text(s, 4, cf.c.description);
+		sbind_text(s, 5, json_string_value(json_object_get(cf.c.location, "address")));
+		sbind_text(s, 6, notes);
+		rc = sdone(s) == STORE_DONE ? 0 : -1;
+	}
+	free(notes);
+	case_full_release(&cf);
+	return rc;
+}
+
+#define BACKFILL_BATCH 2000
+
+/* One transaction: up to BACKFILL_BATCH cases from *next on; *next moves
+ * past them, to 0 when none were left. */
+static int backfill_batch(struct store_conn *c, const struct app *app, int64_t *next)
+{
+	int64_t ids[BACKFILL_BATCH];
+	int n = 0;
+	struct store_stmt *s = store_stmt(c, ST_SEARCH_SOURCE);
+	sbind_int(s, 1, *next);
+	sbind_int(s, 2, BACKFILL_BATCH);
+	while (n < BACKFILL_BATCH && sstep(s) == STORE_ROW)
+		ids[n++] = scol_int(s, 0);
+	sreset(s);
+	if (store_exec(c, ST_BEGIN) != STORE_OK)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (search_index_case(c, app, ids[i]) != 0) {
+			store_exec(c, ST_ROLLBACK);
+			return -1;
+		}
+	if (n < BACKFILL_BATCH) { /* the last batch marks the index current */
+		s = store_stmt(c, ST_META_SET);
+		sbind_text(s, 1, "search.version");
+		sbind_text(s, 2, SEARCH_VERSION);
+		if (sdone(s) != STORE_DONE) {
+			store_exec(c, ST_ROLLBACK);
+			return -1;
+		}
+	}
+	if (store_exec(c, ST_COMMIT) != STORE_OK) {
+		store_exec(c, ST_ROLLBACK);
+		return -1;
+	}
+	*next = n < BACKFILL_BATCH ? 0 : ids[n - 1] + 1;
+	return 0;
+}
+
+int search_backfill(struct store_conn *c, const struct app *app, char *err, size_t errcap)
+{
+	struct store_stmt *s = store_stmt(c, ST_META_GET);
+	sbind_text(s, 1, "search.version");
+	bool current = sstep(s) == STORE_ROW && !strcmp(scol_text(s, 0), SEARCH_VERSION);
+	sreset(s);
+	if (current)
+		return 0;
+	int64_t next = 1, done = 0;
+	while (next) {
+		if (backfill_batch(c, app, &next) != 0) {
+			snprintf(err, errcap, "无法建立全文检索索引: %s", store_errmsg(c));
+			return -1;
+		}
+		done += BACKFILL_BATCH;
+		if (next && done % 100000 == 0)
+			fprintf(stderr, "civicloop: 全文检索索引已建立 %lld 件\n", (long long)done);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* queries                                                               */
+/* ------------------------------------------------------------------ */
+
+static int count_token(void *ctx, const char *tok, size_t len, size_t start, size_t end,
+                       bool colocated)
+{
+	(void)tok, (void)len, (void)start, (void)end, (void)colocated;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A separator between terms: ASCII space or tab, or the ideographic space. */
+static size_t space_len(const char *p)
+{
+	if (*p == ' ' || *p == '\t')
+		return 1;
+	if (!strncmp(p, "\xe3\x80\x80", 3))
+		return 3;
+	return 0;
+}
+
+int search_match(const char *q, char *out, struct err *e)
+{
+	if (!q || !utf8_valid(q, strlen(q)))
+		return err_set(e, E_FIELD_INVALID, "q", "参数 q 须为 UTF-8 文本");
+	if (utf8_chars(q) > SEARCH_Q_MAX)
+		return err_set(e, E_FIELD_INVALID, "q", "搜索内容最多 %d 字", SEARCH_Q_MAX);
+	size_t n = 0;
+	int terms = 0;
+	for (const char *p = q; *p;) {
+		size_t sp;
+		while ((sp = space_len(p)))
+			p += sp;
+		const char *start = p;
+		while (*p && !space_len(p))
+			p++;
+		if (p == start)
+			break;
+		int tokens = 0;
+		tokenize(start, (size_t)(p - start), TOKENIZE_QUERY, count_token, &tokens);
+		if (!tokens) /* punctuation alone finds nothing: left out */
+			continue;
+		if (++terms > SEARCH_TERMS_MAX)
+			return err_set(e, E_FIELD_INVALID, "q", "搜索词最多 %d 个（以空格分开）",
+			               SEARCH_TERMS_MAX);
+		/* a quoted phrase: '"' doubled inside; the cap holds 100 characters
+		 * of 4 bytes each doubled, with quotes and spaces */
+		if (n + 2 * (size_t)(p - start) + 4 > SEARCH_MATCH_CAP)
+			return err_set(e, E_FIELD_INVALID, "q", "搜索内容过长");
+		if (n)
+			out[n++] = ' ';
+		out[n++] = '"';
+		for (const char *c = start; c < p; c++) {
+			if (*c == '"')
+				out[n++] = '"';
+			out[n++] = *c;
+		}
+		out[n++] = '"';
+	}
+	out[n] = '\0';
+	if (!terms)
+		return err_set(e, E_FIELD_INVALID, "q", "请输入要搜索的文字、编号或地址");
+	return 0;
+}
+
+/* text with \x01…\x02 around each hit as [{"text","hit"?}…]. */
+static json_t *highlight_json(const char *text)
+{
+	json_t *arr = json_array();
+	if (!text)
+		return arr;
+	bool hit = false;
+	const char *p = text;
+	while (arr && *p) {
+		size_t len = strcspn(p, "\x01\x02");
+		if (len) {
+			json_t *piece = json_pack("{s:s%}", "text", p, len);
+			if (piece && hit)
+				json_object_set_new(piece, "hit", json_true());
+			json_array_append_new(arr, piece);
+		}
+		p += len;
+		if (*p)
+			hit = *p++ == '\x01';
+	}
+	return arr;
+}
+
+/* The hit's highlight: {"title", "text"}, the text being the first of the
+ * description's, the notes', the address's and the number's fragments that
+ * holds a hit, else the description's beginning. */
+static json_t *search_highlight(struct store_conn *c, const char *match, int64_t id)
+{
+	struct store_stmt *s = store_stmt(c, ST_SEARCH_SNIPPET);
+	sbind_text(s, 1, match);
+	sbind_int(s, 2, id);
+	json_t *h = NULL;
+	if (sstep(s) == STORE_ROW) {
+		int col = 1;
+		for (int i = 4; i >= 1; i--) { /* the first with a hit wins */
+			const char *t = scol_text(s, i);
+			if (t && strchr(t, '\x01'))
+				col = i;
+		}
+		h = json_pack("{s:o,s:o}", "title", highlight_json(scol_text(s, 0)), "text",
+		              highlight_json(scol_text(s, col)));
+	}
+	sreset(s);
+	return h ? h : json_object();
+}
+
+int search_cases(struct store_conn *c, const struct app *app, const struct actor *a,
+                 const struct search_query *q, json_t **out, struct err *e)
+{
+	const char *scopes[3] = {NULL, NULL, NULL};
+	if (actor_scopes(a, P_CASE_READ, scopes, 3) == 0)
+		return err_set(e, E_FORBIDDEN, NULL, "没有查看工单的权限");
+	char clip[UTF8_CLIP_BUF];
+	if (q->type && !types_find(app->types, q->type))
+		return err_set(e, E_FIELD_INVALID, "type", "不认识的事项类型 %s",
+		               utf8_clip(q->type, 32, clip, sizeof clip));
+	char match[SEARCH_MATCH_CAP];
+	if (search_match(q->q, match, e) != 0)
+		return -1;
+	int64_t ids[SEARCH_LIMIT_MAX];
+	double scores[SEARCH_LIMIT_MAX];
+	int n = 0;
+	int64_t total = 0;
+	struct store_stmt *s = store_stmt(c, ST_SEARCH_QUERY);
+	for (int i = 0; i < 3; i++)
+		sbind_text(s, i + 1, scopes[i]);
+	sbind_text(s, 4, match);
+	sbind_int(s, 5, SEARCH_WINDOW);
+	sbind_text(s, 6, q->type);
+	sbind_int(s, 7, q->limit);
+	sbind_int(s, 8, q->offset);
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW && n < q->limit) {
+		ids[n] = scol_int(s, 0);
+		scores[n] = -scol_real(s, 1); /* bm25 is "smaller is better" */
+		total = scol_int(s, 2);
+		n++;
+	}
+	sreset(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	json_t *items = json_array();
+	for (int i = 0; items && i < n; i++) {
+		struct case_full cf;
+		if (case_load(c, app, ids[i], &cf) != 0)
+			continue;
+		json_t *item = case_to_json(c, app, a, &cf, false, NULL);
+		case_full_release(&cf);
+		if (!item)
+			continue;
+		json_object_set_new(item, "score", json_real(scores[i]));
+		json_object_set_new(item, "highlight", search_highlight(c, match, ids[i]));
+		json_array_append_new(items, item);
+	}
+	*out = json_pack("{s:o,s:I,s:b}", "items", items, "total", (json_int_t)total,
+	                 "total_capped", total >= SEARCH_WINDOW);
+	return *out ? 0 : err_oom(e);
+}

@@ -1,0 +1,55 @@
+/*
+ * Full-text search over cases (migration 9's case_fts, tokenized by
+ * util/tokenize.h): the writer keeps a case's row in step in the same
+ * transaction as the case, so nothing acknowledged is missing from search;
+ * readers answer GET /api/v1/search and the q= filter of every case list.
+ */
+#ifndef CIVICLOOP_CORE_SEARCH_H
+#define CIVICLOOP_CORE_SEARCH_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/engine.h"
+
+#define SEARCH_Q_MAX 100   /* characters of a query */
+#define SEARCH_TERMS_MAX 8 /* space-separated terms, all of which must match */
+#define SEARCH_MATCH_CAP 1024
+#define SEARCH_WINDOW 2000  /* newest visible hits ranked per query */
+#define SEARCH_LIMIT_MAX 50 /* results per page */
+#define SEARCH_OFFSET_MAX 500
+/* What the index holds, and how it is tokenized: a change to either bumps
+ * it, and the writer's start rebuilds the index. */
+#define SEARCH_VERSION "1"
+
+/* writer: indexes a new case (its number, title, description and address;
+ * it has no notes yet). */
+int search_add(struct wctx *w, int64_t id, const char *no, const char *title, const char *desc,
+               const json_t *location);
+/* writer: after an action, brings the case's notes (its type's text fields,
+ * such as the reply, and its units' opinions) up to date in the index. */
+int search_refresh(struct wctx *w, int64_t id);
+/* The writer's start, before it takes jobs: indexes every case when the
+ * index is older than SEARCH_VERSION (migration 9 on an existing database).
+ * 0, or -1 with a reason in err. */
+int search_backfill(struct store_conn *c, const struct app *app, char *err, size_t errcap);
+
+/* The FTS5 query for the user's text q into out[SEARCH_MATCH_CAP]: each
+ * space-separated term a phrase, all required. 0, or -1 with e (400) when q
+ * is too long, has too many terms or nothing to search for. */
+int search_match(const char *q, char *out, struct err *e);
+
+struct search_query {
+	const char *q;
+	const char *type; /* NULL = any */
+	int limit;        /* 1..SEARCH_LIMIT_MAX */
+	int offset;       /* 0..SEARCH_OFFSET_MAX */
+};
+
+/* reader: {"items":[case list item + "score" + "highlight":{"title","text"}],
+ * "total", "total_capped"} of the cases visible to a that match q, best
+ * first. A highlight is a list of {"text","hit"?} pieces, never markup. */
+int search_cases(struct store_conn *c, const struct app *app, const struct actor *a,
+                 const struct search_query *q, json_t **out, struct err *e);
+
+#endif

@@ -1,0 +1,307 @@
+/* Search tokens for Chinese text (tokenize.h). */
+#include "util/tokenize.h"
+
+#include <opencc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/utf8.h"
+
+/* ------------------------------------------------------------------ */
+/* Traditional to Simplified, one character at a time                   */
+/* ------------------------------------------------------------------ */
+
+/* The folded ranges: CJK Extension A and the Unified Ideographs, and the
+ * compatibility ideographs. Others fold to themselves. */
+#define FOLD_LO 0x3400u
+#define FOLD_HI 0x9FFFu
+#define COMPAT_LO 0xF900u
+#define COMPAT_HI 0xFAFFu
+#define FOLD_N ((FOLD_HI - FOLD_LO + 1) + (COMPAT_HI - COMPAT_LO + 1))
+
+static uint32_t *fold_table; /* NULL when OpenCC could not be used */
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+
+static size_t fold_index(unsigned c)
+{
+	if (c >= FOLD_LO && c <= FOLD_HI)
+		return c - FOLD_LO;
+	if (c >= COMPAT_LO && c <= COMPAT_HI)
+		return (FOLD_HI - FOLD_LO + 1) + (c - COMPAT_LO);
+	return SIZE_MAX;
+}
+
+static size_t utf8_put(char *p, unsigned c)
+{
+	if (c < 0x80) {
+		p[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		p[0] = (char)(0xC0 | (c >> 6));
+		p[1] = (char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		p[0] = (char)(0xE0 | (c >> 12));
+		p[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		p[2] = (char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	p[0] = (char)(0xF0 | (c >> 18));
+	p[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+	p[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+	p[3] = (char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+/* The code point of the valid sequence s[0..len). */
+static unsigned utf8_decode(const unsigned char *s, size_t len)
+{
+	switch (len) {
+	case 1:
+		return s[0];
+	case 2:
+		return ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+	case 3:
+		return ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+	default:
+		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
+		       (s[3] & 0x3Fu);
+	}
+}
+
+/* One line per character of the folded ranges, converted by OpenCC's t2s in
+ * one call; a line that does not come back as exactly one character (a
+ * conversion OpenCC makes only in a phrase) keeps its character. */
+static void fold_build(void)
+{
+	opencc_t cc = opencc_open("t2s.json");
+	if (cc == (opencc_t)-1) {
+		fprintf(stderr,
+		        "civicloop: OpenCC t2s unavailable (%s); search will not fold "
+		        "Traditional characters\n",
+		        opencc_error());
+		return;
+	}
+	char *in = malloc((size_t)FOLD_N * 4);
+	uint32_t *t = malloc((size_t)FOLD_N * sizeof *t);
+	char *out = NULL;
+	if (in && t) {
+		size_t n = 0;
+		for (unsigned c = FOLD_LO; c <= COMPAT_HI; c++) {
+			if (fold_index(c) == SIZE_MAX)
+				continue;
+			t[fold_index(c)] = c;
+			n += utf8_put(in + n, c);
+			in[n++] = '\n';
+		}
+		out = opencc_convert_utf8(cc, in, n);
+	}
+	if (out) {
+		const char *p = out;
+		for (unsigned c = FOLD_LO; c <= COMPAT_HI && *p; c++) {
+			if (fold_index(c) == SIZE_MAX)
+				continue;
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			size_t sl = utf8_seq_len((const unsigned char *)p, len);
+			if (sl && sl == len)
+				t[fold_index(c)] = utf8_decode((const unsigned char *)p, len);
+			p += len + (nl != NULL);
+		}
+		opencc_convert_utf8_free(out);
+		fold_table = t;
+		t = NULL;
+	}
+	free(in);
+	free(t);
+	opencc_close(cc);
+}
+
+unsigned han_fold(unsigned c)
+{
+	size_t i = fold_index(c);
+	if (i == SIZE_MAX)
+		return c;
+	pthread_once(&fold_once, fold_build);
+	return fold_table ? fold_table[i] : c;
+}
+
+bool han_fold_ready(void)
+{
+	pthread_once(&fold_once, fold_build);
+	return fold_table != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* the tokenizer                                                         */
+/* ------------------------------------------------------------------ */
+
+enum cclass { C_SEP, C_WORD, C_CJK };
+
+static bool is_cjk(unsigned c)
+{
+	return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x323AF) ||
+	       (c >= 0x3041 && c <= 0x30FF && c != 0x30FB) || /* kana, not the middle dot */
+	       (c >= 0xAC00 && c <= 0xD7A3);                  /* Hangul syllables */
+}
+
+/* The folded code point of c and its class. */
+static enum cclass classify(unsigned *c)
+{
+	unsigned v = *c;
+	if (v >= 0xFF01 && v <= 0xFF5E) /* full-width ASCII */
+		v -= 0xFEE0;
+	if (v >= 'A' && v <= 'Z')
+		v += 'a' - 'A';
+	*c = v;
+	if ((v >= 'a' && v <= 'z') || (v >= '0' && v <= '9'))
+		return C_WORD;
+	if ((v >= 0xC0 && v <= 0x24F && v != 0xD7 && v != 0xF7) || (v >= 0x370 && v <= 0x3FF) ||
+	    (v >= 0x400 && v <= 0x4FF)) /* Latin letters, Greek, Cyrillic */
+		return C_WORD;
+	if (is_cjk(v)) {
+		*c = han_fold(v);
+		return C_CJK;
+	}
+	return C_SEP;
+}
+
+struct tok_state {
+	enum tokenize_mode mode;
+	token_fn fn;
+	void *ctx;
+	/* the word being read */
+	char word[TOKEN_MAX];
+	size_t wlen, wstart, wend;
+	bool wcut;
+	/* the CJK run being read: its last character */
+	char prev[4];
+	size_t plen, pstart, pend;
+	int run; /* characters in the run so far */
+};
+
+/* The word's digit runs of three or more, at the word's position, when it
+ * mixes letters and digits (document mode only). */
+static int word_parts(struct tok_state *s)
+{
+	bool letters = false, digits = false;
+	for (size_t i = 0; i < s->wlen; i++) {
+		unsigned char ch = (unsigned char)s->word[i];
+		if (ch >= '0' && ch <= '9')
+			digits = true;
+		else
+			letters = true;
+	}
+	if (!letters || !digits)
+		return 0;
+	for (size_t i = 0; i < s->wlen;) {
+		size_t j = i;
+		while (j < s->wlen && s->word[j] >= '0' && s->word[j] <= '9')
+			j++;
+		if (j - i >= 3) {
+			int rc = s->fn(s->ctx, s->word + i, j - i, s->wstart, s->wend, true);
+			if (rc)
+				return rc;
+		}
+		i = j > i ? j : i + 1;
+	}
+	return 0;
+}
+
+static int word_end(struct tok_state *s)
+{
+	if (!s->wlen)
+		return 0;
+	int rc = s->fn(s->ctx, s->word, s->wlen, s->wstart, s->wend, false);
+	if (!rc && s->mode == TOKENIZE_DOCUMENT)
+		rc = word_parts(s);
+	s->wlen = 0;
+	s->wcut = false;
+	return rc;
+}
+
+static int run_end(struct tok_state *s)
+{
+	int rc = 0;
+	/* the run's last character (or a query's lone one) as a unigram */
+	if (s->run && (s->mode == TOKENIZE_DOCUMENT || s->run == 1))
+		rc = s->fn(s->ctx, s->prev, s->plen, s->pstart, s->pend, false);
+	s->run = 0;
+	return rc;
+}
+
+static int word_add(struct tok_state *s, const char *enc, size_t elen, size_t start, size_t end)
+{
+	if (!s->wlen)
+		s->wstart = start;
+	if (!s->wcut && s->wlen + elen <= sizeof s->word) {
+		memcpy(s->word + s->wlen, enc, elen);
+		s->wlen += elen;
+		s->wend = end;
+	} else {
+		s->wcut = true; /* the rest of a long word is not indexed */
+	}
+	return 0;
+}
+
+/* A document's character c after p gives the bigram pc at a new position,
+ * then p at the same one: FTS5 highlights a position by its first token, so
+ * a hit on 路灯 marks both characters. A query's gives the bigram alone. */
+static int cjk_add(struct tok_state *s, const char *enc, size_t elen, size_t start, size_t end)
+{
+	int rc = 0;
+	if (s->run) {
+		char bi[8];
+		memcpy(bi, s->prev, s->plen);
+		memcpy(bi + s->plen, enc, elen);
+		rc = s->fn(s->ctx, bi, s->plen + elen, s->pstart, end, false);
+		if (!rc && s->mode == TOKENIZE_DOCUMENT)
+			rc = s->fn(s->ctx, s->prev, s->plen, s->pstart, s->pend, true);
+	}
+	memcpy(s->prev, enc, elen);
+	s->plen = elen;
+	s->pstart = start;
+	s->pend = end;
+	s->run++;
+	return rc;
+}
+
+int tokenize(const char *text, size_t n, enum tokenize_mode mode, token_fn fn, void *ctx)
+{
+	struct tok_state s = {.mode = mode, .fn = fn, .ctx = ctx};
+	const unsigned char *u = (const unsigned char *)text;
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc;) {
+		size_t len = utf8_seq_len(u + i, n - i);
+		enum cclass k = C_SEP;
+		unsigned c = 0;
+		if (len) {
+			c = utf8_decode(u + i, len);
+			k = classify(&c);
+		} else {
+			len = 1; /* an invalid byte separates */
+		}
+		if (k != C_WORD)
+			rc = word_end(&s);
+		if (!rc && k != C_CJK)
+			rc = run_end(&s);
+		char enc[4];
+		size_t elen = k == C_SEP ? 0 : utf8_put(enc, c);
+		if (!rc && k == C_WORD)
+			rc = word_add(&s, enc, elen, i, i + len);
+		else if (!rc && k == C_CJK)
+			rc = cjk_add(&s, enc, elen, i, i + len);
+		i += len;
+	}
+	if (!rc)
+		rc = word_end(&s);
+	if (!rc)
+		rc = run_end(&s);
+	return rc;
+}
