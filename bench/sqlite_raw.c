@@ -54,7 +54,9 @@
 
 #include <sqlite3.h>
 
+#include "core/search.h"
 #include "store/schema.h"
+#include "store/sqlite_fts.h"
 #include "store/store.h"
 #include "util/crypto.h"
 
@@ -150,6 +152,20 @@ static void done(struct db *d, sqlite3_stmt *s)
 enum { SHAPE_EXTRA = 1, SHAPE_SAVEPOINT = 2, SHAPE_TEMP_MEMORY = 4 };
 
 /* A fresh database with the server's pragmas, schema, one org and one user. */
+/* The search tokenizer, as the server registers it (store/sqlite.c). */
+static void fts_register(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (sqlite_fts_register(api) != SQLITE_OK)
+		fail(db, "FTS5");
+}
+
 static void db_open(struct db *d, const char *name, int shape)
 {
 	memset(d, 0, sizeof *d);
@@ -165,6 +181,7 @@ static void db_open(struct db *d, const char *name, int shape)
 		fail(d->db, d->path);
 	exec(d->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	            " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;");
+	fts_register(d->db); /* migration 9's table names the tokenizer */
 	if (shape & SHAPE_TEMP_MEMORY)
 		exec(d->db, "PRAGMA temp_store=MEMORY");
 	for (int v = 0; v < SCHEMA_VERSION; v++) {
@@ -329,7 +346,7 @@ struct list_query {
 	int64_t cursor;
 	bool overdue;
 	char statuses[READ_QS_MAX * 2]; /* status=a,b as a JSON array, or "" */
-	char like[READ_QS_MAX];         /* q with LIKE's wildcards escaped */
+	char match[SEARCH_MATCH_CAP];   /* q as the full-text query (core/search.h) */
 };
 
 /* Decodes %XX and '+' in place. */
@@ -414,15 +431,9 @@ static void list_query_parse(struct list_query *lq, const char *qs)
 		lq->statuses[k++] = ']';
 		lq->statuses[k] = '\0';
 	}
-	if (lq->q) {
-		size_t k = 0;
-		for (const char *p = lq->q; *p && k < sizeof lq->like - 3; p++) {
-			if (*p == '%' || *p == '_' || *p == '\\')
-				lq->like[k++] = '\\';
-			lq->like[k++] = *p;
-		}
-		lq->like[k] = '\0';
-	}
+	struct err e;
+	if (lq->q && search_match(lq->q, lq->match, &e) != 0)
+		read_usage(err_message(&e));
 }
 
 /* The work queues of core/caseview.c (case_queues), mirrored: the statuses
@@ -443,7 +454,7 @@ static sqlite3_stmt *list_bind(struct db *d, const struct list_query *lq, const 
 	if (lq->overdue)
 		sqlite3_bind_int64(s, 9, now);
 	if (lq->q) {
-		sqlite3_bind_text(s, 10, lq->like, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 10, lq->match, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 14, lq->q, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(s, 11, lq->cursor ? lq->cursor : INT64_MAX);
@@ -550,6 +561,7 @@ static int read_main(const char *path, const char *scope_code, const char *qs, l
 	    SQLITE_OK)
 		fail(d.db, path);
 	exec(d.db, "PRAGMA foreign_keys=ON; PRAGMA query_only=ON; PRAGMA temp_store=MEMORY;");
+	fts_register(d.db);
 	struct list_query lq;
 	list_query_parse(&lq, qs);
 	char scope[256] = "";

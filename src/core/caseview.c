@@ -8,6 +8,7 @@
 #include "core/app.h"
 #include "core/attachments.h"
 #include "core/engine.h"
+#include "core/search.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,13 +453,15 @@ static int unfinished_parts_json(const struct app *app, const struct matter_type
 
 /* What case_list checked and resolved from the query before it binds it. */
 struct case_filters {
-	const char *scopes[3];   /* the caller's case.read scopes */
-	struct queue_pick queue; /* ?queue=, owned statuses */
-	char orgpath[256];       /* ?org= as a path, "" = any */
-	char *statuses;          /* ?status= as JSON array text, owned, NULL = any */
-	char *classes;           /* ?class=, the same */
-	char *channels;          /* ?channel=, the same */
-	char *parts;             /* with mine: ?part= or the unfinished statuses, owned */
+	const char *scopes[3];        /* the caller's case.read scopes */
+	struct queue_pick queue;      /* ?queue=, owned statuses */
+	char orgpath[256];            /* ?org= as a path, "" = any */
+	char *statuses;               /* ?status= as JSON array text, owned, NULL = any */
+	char *classes;                /* ?class=, the same */
+	char *channels;               /* ?channel=, the same */
+	char *parts;                  /* with mine: ?part= or the unfinished statuses, owned */
+	char match[SEARCH_MATCH_CAP]; /* ?q= as a full-text query, "" = none */
+	char like[512];               /* ?q= with no word in it, LIKE-escaped, "" = none */
 };
 
 static void case_filters_release(struct case_filters *f)
@@ -490,6 +493,15 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 		               utf8_clip(q->type, 32, clip, sizeof clip));
 	if (q->from && q->to && q->to <= q->from)
 		return err_set(e, E_FIELD_INVALID, "to", "to 不能早于 from");
+	if (q->q) {
+		int m = search_match(q->q, f->match, e);
+		if (m == SEARCH_NO_TERMS) { /* "%", "★": matched literally */
+			f->match[0] = '\0';
+			text_like_escape(q->q, f->like, sizeof f->like);
+		} else if (m != 0) {
+			return -1;
+		}
+	}
 	if (q->part && !q->mine)
 		return err_set(e, E_FIELD_INVALID, "part",
 		               "参数 part 只能与 mine=1 一起使用（本单位承办任务的状态）");
@@ -519,10 +531,10 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 	return 0;
 }
 
-/* Binds the query to ST_CASE_LIST; like (cap 512) holds q->q with LIKE's
- * wildcards escaped, as long as the statement runs. */
+/* Binds the query to ST_CASE_LIST (f, which holds the full-text query,
+ * must outlive the run). */
 static void case_list_bind(struct store_stmt *s, const struct actor *a, const struct case_query *q,
-                           const struct case_filters *f, int64_t now, char like[512])
+                           const struct case_filters *f, int64_t now)
 {
 	for (int i = 0; i < 3; i++)
 		sbind_text(s, i + 1, f->scopes[i]);
@@ -537,10 +549,10 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		sbind_int(s, 8, q->to);
 	if (q->overdue)
 		sbind_int(s, 9, now);
-	/* q is matched literally: escape LIKE's wildcards */
-	if (q->q)
-		text_like_escape(q->q, like, 512);
-	sbind_text(s, 10, q->q ? like : NULL);
+	/* q: the full-text index (search.h), or literal text when q has no
+	 * word for the index; or the case number exactly */
+	sbind_text(s, 10, f->match[0] ? f->match : NULL);
+	sbind_text(s, 26, f->like[0] ? f->like : NULL);
 	sbind_text(s, 14, q->q);
 	if (q->sort == CASE_SORT_NEWEST) {
 		sbind_int(s, 11, q->cursor ? q->cursor : INT64_MAX); /* always: a rowid range */
@@ -691,9 +703,8 @@ int case_list_ids(struct store_conn *c, const struct app *app, const struct acto
 	*more = false;
 	if (case_filters_init(c, app, a, q, &f, e) != 0)
 		return -1;
-	char like[512];
 	struct store_stmt *s = store_stmt(c, case_list_stmt(q));
-	case_list_bind(s, a, q, &f, now, like);
+	case_list_bind(s, a, q, &f, now);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
 		if (*n == q->limit)

@@ -210,7 +210,7 @@ int search_match(const char *q, char *out, struct err *e)
 {
 	if (!q || !utf8_valid(q, strlen(q)))
 		return err_set(e, E_FIELD_INVALID, "q", "参数 q 须为 UTF-8 文本");
-	if (utf8_chars(q) > SEARCH_Q_MAX)
+	if (utf8_chars(q) > SEARCH_Q_MAX || strlen(q) > SEARCH_Q_MAX_BYTES)
 		return err_set(e, E_FIELD_INVALID, "q", "搜索内容最多 %d 字", SEARCH_Q_MAX);
 	size_t n = 0;
 	int terms = 0;
@@ -230,8 +230,8 @@ int search_match(const char *q, char *out, struct err *e)
 		if (++terms > SEARCH_TERMS_MAX)
 			return err_set(e, E_FIELD_INVALID, "q", "搜索词最多 %d 个（以空格分开）",
 			               SEARCH_TERMS_MAX);
-		/* a quoted phrase: '"' doubled inside; the cap holds 100 characters
-		 * of 4 bytes each doubled, with quotes and spaces */
+		/* a quoted phrase, '"' doubled inside: the cap holds the longest q
+		 * (SEARCH_Q_MAX_BYTES) doubled, with quotes and spaces */
 		if (n + 2 * (size_t)(p - start) + 4 > SEARCH_MATCH_CAP)
 			return err_set(e, E_FIELD_INVALID, "q", "搜索内容过长");
 		if (n)
@@ -245,8 +245,10 @@ int search_match(const char *q, char *out, struct err *e)
 		out[n++] = '"';
 	}
 	out[n] = '\0';
-	if (!terms)
-		return err_set(e, E_FIELD_INVALID, "q", "请输入要搜索的文字、编号或地址");
+	if (!terms) {
+		err_set(e, E_FIELD_INVALID, "q", "请输入要搜索的文字、编号或地址");
+		return SEARCH_NO_TERMS;
+	}
 	return 0;
 }
 
@@ -308,7 +310,7 @@ int search_cases(struct store_conn *c, const struct app *app, const struct actor
 		               utf8_clip(q->type, 32, clip, sizeof clip));
 	char match[SEARCH_MATCH_CAP];
 	if (search_match(q->q, match, e) != 0)
-		return -1;
+		return -1; /* SEARCH_NO_TERMS too: nothing to look up */
 	int64_t ids[SEARCH_LIMIT_MAX];
 	double scores[SEARCH_LIMIT_MAX];
 	int n = 0;

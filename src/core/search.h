@@ -12,8 +12,9 @@
 
 #include "core/engine.h"
 
-#define SEARCH_Q_MAX 100   /* characters of a query */
-#define SEARCH_TERMS_MAX 8 /* space-separated terms, all of which must match */
+#define SEARCH_Q_MAX 200       /* characters of a query */
+#define SEARCH_Q_MAX_BYTES 400 /* and bytes */
+#define SEARCH_TERMS_MAX 8     /* space-separated terms, all of which must match */
 #define SEARCH_MATCH_CAP 1024
 #define SEARCH_WINDOW 2000  /* newest visible hits ranked per query */
 #define SEARCH_LIMIT_MAX 50 /* results per page */
@@ -35,8 +36,11 @@ int search_refresh(struct wctx *w, int64_t id);
 int search_backfill(struct store_conn *c, const struct app *app, char *err, size_t errcap);
 
 /* The FTS5 query for the user's text q into out[SEARCH_MATCH_CAP]: each
- * space-separated term a phrase, all required. 0, or -1 with e (400) when q
- * is too long, has too many terms or nothing to search for. */
+ * space-separated term a phrase, all required. 0; SEARCH_NO_TERMS (with e
+ * set, 400) when q holds nothing the index has (punctuation, symbols, emoji:
+ * the case lists then match it literally); -1 with e (400) when q is too
+ * long or has too many terms. */
+#define SEARCH_NO_TERMS 1
 int search_match(const char *q, char *out, struct err *e);
 
 struct search_query {

@@ -40,7 +40,10 @@
 /* The filters of GET /api/v1/cases and the exports, shared by the list's
  * orders (ST_CASE_LIST*; core/caseview.c case_list_bind binds them): ?1..?3
  * the read scopes, ?4 type, ?5 statuses, ?21 classes, ?22 channels, ?6 org
- * path, ?7/?8 received range, ?9 now for overdue, ?10/?14 q, ?15/?16/?20 a
+ * path, ?7/?8 received range, ?9 now for overdue, ?14 q (the case number
+ * exactly) with ?10 (its full-text query, core/search.h) or, when q has no
+ * word the index holds, ?26 (q LIKE-escaped, matched literally in the title
+ * and description: a scan, for queries like "%" only), ?15/?16/?20 a
  * queue, ?17/?18 due_soon, ?19 problem. The comma-list filters are JSON
  * arrays, each read once per run into a LIST SUBQUERY and probed per row;
  * unbound, a filter costs one NULL test and leaves the plan as it is. */
@@ -55,8 +58,10 @@
 	"  AND fo.path LIKE ?6 || '%'))" \
 	" AND (?7 IS NULL OR c.received_at >= ?7) AND (?8 IS NULL OR c.received_at < ?8)" \
 	" AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
-	" AND (?10 IS NULL OR c.title LIKE '%' || ?10 || '%' ESCAPE '\\'" \
-	"  OR c.description LIKE '%' || ?10 || '%' ESCAPE '\\' OR c.no = ?14)" \
+	" AND (?14 IS NULL OR c.no = ?14" \
+	"  OR (?10 IS NOT NULL AND c.id IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?10))" \
+	"  OR (?26 IS NOT NULL AND (c.title LIKE '%' || ?26 || '%' ESCAPE '\\'" \
+	"  OR c.description LIKE '%' || ?26 || '%' ESCAPE '\\')))" \
 	" AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
 	"  OR (c.closed_at IS NULL AND c.due_at < ?16)" \
 	"  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \

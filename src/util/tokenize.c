@@ -184,7 +184,25 @@ struct tok_state {
 	char prev[4];
 	size_t plen, pstart, pend;
 	int run; /* characters in the run so far */
+	/* a query's run of two or more that ended: its last character, owed as
+	 * a unigram if another token follows (see run_end) */
+	bool tail;
+	char tailc[4];
+	size_t tlen, tstart, tend;
 };
+
+/* Emits a token, first paying a query's owed tail. */
+static int emit(struct tok_state *s, const char *tok, size_t len, size_t start, size_t end,
+                bool colocated)
+{
+	if (s->tail) {
+		s->tail = false;
+		int rc = s->fn(s->ctx, s->tailc, s->tlen, s->tstart, s->tend, false);
+		if (rc)
+			return rc;
+	}
+	return s->fn(s->ctx, tok, len, start, end, colocated);
+}
 
 /* The word's digit runs of three or more, at the word's position, when it
  * mixes letters and digits (document mode only). */
@@ -218,7 +236,7 @@ static int word_end(struct tok_state *s)
 {
 	if (!s->wlen)
 		return 0;
-	int rc = s->fn(s->ctx, s->word, s->wlen, s->wstart, s->wend, false);
+	int rc = emit(s, s->word, s->wlen, s->wstart, s->wend, false);
 	if (!rc && s->mode == TOKENIZE_DOCUMENT)
 		rc = word_parts(s);
 	s->wlen = 0;
@@ -226,12 +244,24 @@ static int word_end(struct tok_state *s)
 	return rc;
 }
 
+/* A document's run of n characters takes n positions (bigrams, and the
+ * last character alone); a query's takes n - 1 (its bigrams), so when more
+ * tokens follow in the query the last character is owed at one more
+ * position: "分页x" must match the document's 分页@0 页@1 x@2. */
 static int run_end(struct tok_state *s)
 {
 	int rc = 0;
-	/* the run's last character (or a query's lone one) as a unigram */
-	if (s->run && (s->mode == TOKENIZE_DOCUMENT || s->run == 1))
+	if (s->run == 1 && s->mode == TOKENIZE_QUERY)
+		rc = emit(s, s->prev, s->plen, s->pstart, s->pend, false);
+	else if (s->run && s->mode == TOKENIZE_DOCUMENT)
 		rc = s->fn(s->ctx, s->prev, s->plen, s->pstart, s->pend, false);
+	else if (s->run) {
+		s->tail = true;
+		memcpy(s->tailc, s->prev, s->plen);
+		s->tlen = s->plen;
+		s->tstart = s->pstart;
+		s->tend = s->pend;
+	}
 	s->run = 0;
 	return rc;
 }
@@ -260,7 +290,7 @@ static int cjk_add(struct tok_state *s, const char *enc, size_t elen, size_t sta
 		char bi[8];
 		memcpy(bi, s->prev, s->plen);
 		memcpy(bi + s->plen, enc, elen);
-		rc = s->fn(s->ctx, bi, s->plen + elen, s->pstart, end, false);
+		rc = emit(s, bi, s->plen + elen, s->pstart, end, false);
 		if (!rc && s->mode == TOKENIZE_DOCUMENT)
 			rc = s->fn(s->ctx, s->prev, s->plen, s->pstart, s->pend, true);
 	}
