@@ -92,13 +92,22 @@ fuzzsmoke: fuzz
 
 # Creation and lists (bench/run.sh), then the exports on 100,000 cases
 # (bench/export.mjs; docs/bench.md). Neither is part of `make test`.
-.PHONY: benchexport
+.PHONY: benchexport benchsearch
 bench: build
 	bench/run.sh $(BUILD)
 	$(MAKE) benchexport
+	$(MAKE) benchsearch
 
 benchexport: build
 	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node bench/export.mjs
+
+# Full-text search at BENCH_SEARCH_CASES (1,000,000) cases (bench/search.c,
+# docs/bench.md "Search"); the database is kept in BENCH_SEARCH_DB and reused.
+BENCH_SEARCH_CASES ?= 1000000
+BENCH_SEARCH_DB ?= $(BUILD)/bench-search.db
+benchsearch: build
+	$(BUILD)/search --bin $(BUILD)/civicloop --db $(BENCH_SEARCH_DB) \
+		--cases $(BENCH_SEARCH_CASES) --out bench/search-results.json
 
 # kill -9 under load, 25 rounds + 5 while timers fire (tests/soak/kill9.mjs,
 # docs/operations.md); not part of `make test`. SOAK_ROUNDS, SOAK_SEED.

@@ -553,7 +553,8 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	 * word for the index; or the case number exactly */
 	sbind_text(s, 10, f->match[0] ? f->match : NULL);
 	sbind_text(s, 26, f->like[0] ? f->like : NULL);
-	sbind_text(s, 14, q->q);
+	if (!f->match[0] || q->sort != CASE_SORT_NEWEST) /* see ST_CASE_LIST_TEXT */
+		sbind_text(s, 14, q->q);
 	if (q->sort == CASE_SORT_NEWEST) {
 		sbind_int(s, 11, q->cursor ? q->cursor : INT64_MAX); /* always: a rowid range */
 	} else { /* the keyset: after (key, id); the first page after everything */
@@ -686,11 +687,11 @@ static void case_list_render(struct store_conn *c, const struct app *app, const 
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
 }
 
-/* The statement of q's order. */
-static enum stmt_id case_list_stmt(const struct case_query *q)
+/* The statement of q's order (and of a full-text q, f). */
+static enum stmt_id case_list_stmt(const struct case_query *q, const struct case_filters *f)
 {
 	if (q->sort == CASE_SORT_NEWEST)
-		return ST_CASE_LIST;
+		return f->match[0] ? ST_CASE_LIST_TEXT : ST_CASE_LIST;
 	return q->mine ? ST_CASE_LIST_PART_DUE : ST_CASE_LIST_DUE;
 }
 
@@ -703,7 +704,7 @@ int case_list_ids(struct store_conn *c, const struct app *app, const struct acto
 	*more = false;
 	if (case_filters_init(c, app, a, q, &f, e) != 0)
 		return -1;
-	struct store_stmt *s = store_stmt(c, case_list_stmt(q));
+	struct store_stmt *s = store_stmt(c, case_list_stmt(q, &f));
 	case_list_bind(s, a, q, &f, now);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {

@@ -157,6 +157,16 @@
 	STMT(ST_CASE_LIST, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
 	                   " WHERE " CASE_LIST_FILTERS " AND c.id < ?11" CASE_LIST_MINE \
 	                   " ORDER BY c.id DESC LIMIT ?13") \
+	/* The default order with q= that has words (?10, the full-text query): \
+	 * the index drives, its hits walked newest first from the cursor ?11 \
+	 * ("SCAN case_fts VIRTUAL TABLE INDEX 0:MD", then each case by rowid), so \
+	 * a rare word costs its few hits and a common one stops after a page, \
+	 * never a scan of every case. ?14 stays unbound here (the MATCH is the \
+	 * q filter; a case number is one of the index's words). */ \
+	STMT(ST_CASE_LIST_TEXT, \
+	     "SELECT " CASE_COLS " FROM case_fts JOIN cases c ON c.id = case_fts.rowid" \
+	     " JOIN orgs o ON o.id = c.org_id WHERE case_fts MATCH ?10 AND case_fts.rowid < ?11" \
+	     " AND " CASE_LIST_FILTERS CASE_LIST_MINE " ORDER BY case_fts.rowid DESC LIMIT ?13") \
 	/* sort=due without mine=1: by the case's deadline, none last (migration 7's \
 	 * cases_due_order, whose entries are (key, rowid)), from the keyset (?24, ?25) \
 	 * on: "SCAN c USING INDEX cases_due_order" and no sort, so a page stops \
