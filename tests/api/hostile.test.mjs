@@ -19,7 +19,7 @@ import path from 'node:path';
 import { startServer, runCmd, REPO } from './helpers.mjs';
 
 const DIR = path.join(REPO, 'tests', 'data', 'hostile');
-const FILE_RE = /^\d{4}-[A-Za-z0-9._-]+$/;
+const FILE_RE = /^\d{4,5}-[A-Za-z0-9._-]+$/;
 const REQUEST_TIMEOUT_MS = 5000;
 
 // ---------------------------------------------------------------------------
@@ -323,6 +323,11 @@ function bodyProblems(c, res) {
 // the run
 
 const cases = [];
+// a file whose name the runner would not take is an error, not silence
+const strays = (await readdir(DIR)).filter((f) => f !== 'README.md' && !FILE_RE.test(f));
+test('every file in tests/data/hostile is named NNNN-slug or NNNNN-slug', () => {
+  assert.deepEqual(strays, []);
+});
 for (const n of (await readdir(DIR)).filter((f) => FILE_RE.test(f)).sort()) {
   const text = await readFile(path.join(DIR, n), 'utf8');
   try {
