@@ -16,6 +16,7 @@ export const routes = [
     { path: 'supervise', component: () => import('./pages/SupervisePage.vue'), meta: { roles: ['supervisor'], title: '督办回访', nav: true } },
     { path: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { roles: ['leader', 'admin', 'supervisor', 'discipline'], title: '领导驾驶舱', nav: true } },
     { path: 'cases', component: () => import('./pages/CasesPage.vue'), meta: { roles: STAFF, title: '工单查询', nav: true } },
+    { path: 'search', component: () => import('./pages/SearchPage.vue'), meta: { roles: STAFF, title: '全文搜索' } },
     { path: 'cases/:id', component: () => import('./pages/CaseDetailPage.vue'), meta: { roles: STAFF, title: '工单详情' } },
     { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue'), meta: { roles: ['admin'], title: '用户与角色', nav: true, group: '系统管理' } },
     { path: 'admin/orgs', component: () => import('./pages/AdminOrgsPage.vue'), meta: { roles: ['admin'], title: '组织机构', nav: true, group: '系统管理' } },
