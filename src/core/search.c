@@ -252,8 +252,22 @@ int search_match(const char *q, char *out, struct err *e)
 	return 0;
 }
 
-/* text with \x01…\x02 around each hit as [{"text","hit"?}…]. */
-static json_t *highlight_json(const char *text)
+/* Appends {"text": p[0..len), "hit"?} to arr. */
+static void piece_add(json_t *arr, const char *p, size_t len, bool hit)
+{
+	if (!len)
+		return;
+	json_t *piece = json_pack("{s:s%}", "text", p, len);
+	if (piece && hit)
+		json_object_set_new(piece, "hit", json_true());
+	json_array_append_new(arr, piece);
+}
+
+/* text with \x01…\x02 around each hit as [{"text","hit"?}…]. FTS5 marks a
+ * position from its first token, a bigram: for a query of lone characters
+ * (噪) that marks one character too many (噪音), so with `lone` a hit keeps
+ * its first character only. */
+static json_t *highlight_json(const char *text, bool lone)
 {
 	json_t *arr = json_array();
 	if (!text)
@@ -262,12 +276,11 @@ static json_t *highlight_json(const char *text)
 	const char *p = text;
 	while (arr && *p) {
 		size_t len = strcspn(p, "\x01\x02");
-		if (len) {
-			json_t *piece = json_pack("{s:s%}", "text", p, len);
-			if (piece && hit)
-				json_object_set_new(piece, "hit", json_true());
-			json_array_append_new(arr, piece);
-		}
+		size_t first = hit && lone ? utf8_seq_len((const unsigned char *)p, len) : len;
+		if (!first)
+			first = len;
+		piece_add(arr, p, first, hit);
+		piece_add(arr, p + first, len - first, false);
 		p += len;
 		if (*p)
 			hit = *p++ == '\x01';
@@ -275,10 +288,42 @@ static json_t *highlight_json(const char *text)
 	return arr;
 }
 
+/* Whether every term of q is one CJK character (a query of lone
+ * characters, highlight_json's `lone`). */
+static int lone_token(void *ctx, const char *tok, size_t len, size_t start, size_t end,
+                      bool colocated)
+{
+	(void)start, (void)end, (void)colocated;
+	int *n = ctx;
+	if (len < 3 || utf8_seq_len((const unsigned char *)tok, len) != len)
+		*n = 1000; /* a bigram or a word */
+	(*n)++;
+	return 0;
+}
+
+static bool query_lone(const char *q)
+{
+	bool any = false;
+	for (const char *p = q; *p;) {
+		size_t sp;
+		while ((sp = space_len(p)))
+			p += sp;
+		const char *start = p;
+		while (*p && !space_len(p))
+			p++;
+		int n = 0;
+		tokenize(start, (size_t)(p - start), TOKENIZE_QUERY, lone_token, &n);
+		if (n > 1)
+			return false;
+		any |= n == 1;
+	}
+	return any;
+}
+
 /* The hit's highlight: {"title", "text"}, the text being the first of the
  * description's, the notes', the address's and the number's fragments that
  * holds a hit, else the description's beginning. */
-static json_t *search_highlight(struct store_conn *c, const char *match, int64_t id)
+static json_t *search_highlight(struct store_conn *c, const char *match, bool lone, int64_t id)
 {
 	struct store_stmt *s = store_stmt(c, ST_SEARCH_SNIPPET);
 	sbind_text(s, 1, match);
@@ -291,8 +336,8 @@ static json_t *search_highlight(struct store_conn *c, const char *match, int64_t
 			if (t && strchr(t, '\x01'))
 				col = i;
 		}
-		h = json_pack("{s:o,s:o}", "title", highlight_json(scol_text(s, 0)), "text",
-		              highlight_json(scol_text(s, col)));
+		h = json_pack("{s:o,s:o}", "title", highlight_json(scol_text(s, 0), lone), "text",
+		              highlight_json(scol_text(s, col), lone));
 	}
 	sreset(s);
 	return h ? h : json_object();
@@ -333,6 +378,7 @@ int search_cases(struct store_conn *c, const struct app *app, const struct actor
 	sreset(s);
 	if (rc != STORE_ROW && rc != STORE_DONE)
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
+	bool lone = query_lone(q->q);
 	json_t *items = json_array();
 	for (int i = 0; items && i < n; i++) {
 		struct case_full cf;
@@ -343,7 +389,7 @@ int search_cases(struct store_conn *c, const struct app *app, const struct actor
 		if (!item)
 			continue;
 		json_object_set_new(item, "score", json_real(scores[i]));
-		json_object_set_new(item, "highlight", search_highlight(c, match, ids[i]));
+		json_object_set_new(item, "highlight", search_highlight(c, match, lone, ids[i]));
 		json_array_append_new(items, item);
 	}
 	*out = json_pack("{s:o,s:I,s:b}", "items", items, "total", (json_int_t)total,

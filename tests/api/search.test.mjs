@@ -128,6 +128,13 @@ test('mixed Chinese and ASCII, plate and case numbers, addresses', async () => {
   assert.deepEqual(nos(await search(disp1, '濂江镇')), [lamp.no]);
 });
 
+test('a one-character query marks that character, not its neighbour', async () => {
+  const r = await search(disp1, '噪');
+  const hits = r.json.items[0].highlight.title.filter((p) => p.hit).map((p) => p.text);
+  assert.deepEqual(hits, ['噪']);
+  assert.equal(r.json.items[0].highlight.title.map((p) => p.text).join(''), noise.title);
+});
+
 test('results are ranked, with highlight pieces and no markup', async () => {
   const r = await search(disp1, '路灯');
   assert.equal(r.status, 200, r.text);
