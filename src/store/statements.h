@@ -23,7 +23,8 @@
 #define CASE_COLS \
 	"c.id, c.no, c.type, c.class, c.channel, c.status, c.title, c.description, c.location," \
 	" c.org_id, c.reporter_enc, c.confidential, c.fields, c.received_at, c.due_at," \
-	" c.closed_at, c.created_by, c.created_at, c.updated_at, c.version, o.path"
+	" c.closed_at, c.created_by, c.created_at, c.updated_at, c.version, o.path," \
+	" c.place_status, c.place_org_id"
 
 #define ASG_COLS \
 	"a.id, a.case_id, a.org_id, a.kind, a.status, a.dispatched_at, a.sign_due_at, a.due_at," \
@@ -41,7 +42,7 @@
  * orders (ST_CASE_LIST*; core/caseview.c case_list_bind binds them): ?1..?3
  * the read scopes, ?4 type, ?5 statuses, ?21 classes, ?22 channels, ?6 org
  * path, ?7/?8 received range, ?9 now for overdue, ?10/?14 q, ?15/?16/?20 a
- * queue, ?17/?18 due_soon, ?19 problem. The comma-list filters are JSON
+ * queue, ?17/?18 due_soon, ?19 problem, ?26 placement. The comma-list filters are JSON
  * arrays, each read once per run into a LIST SUBQUERY and probed per row;
  * unbound, a filter costs one NULL test and leaves the plan as it is. */
 #define CASE_LIST_FILTERS \
@@ -62,7 +63,8 @@
 	"  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \
 	"  AND qa.status IN (SELECT value FROM json_each(?20))))" \
 	" AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND c.due_at < ?18))" \
-	" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)"
+	" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
+	" AND (?26 IS NULL OR c.place_status = ?26)"
 
 /* mine=1 (?12, the caller's org path): the unit (its org subtree) holds a
  * part of the case in one of the statuses ?23 (a JSON array: part=, or by
@@ -135,9 +137,9 @@
 	     "INSERT INTO cases(no, type, class, channel, status, title, description," \
 	     " location, org_id, reporter_enc, phone_index, confidential, fields, received_at, " \
 	     "due_at," \
-	     " created_by, created_at, updated_at, ext_ref) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, " \
-	     "?8, ?9," \
-	     " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)") \
+	     " created_by, created_at, updated_at, ext_ref, place_status, place_org_id)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17," \
+	     " ?17, ?18, ?19, ?20)") \
 	STMT(ST_CASE_BY_EXT_REF, "SELECT id FROM cases WHERE type = ?1 AND ext_ref = ?2") \
 	STMT(ST_CASE_GET, \
 	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
@@ -152,6 +154,14 @@
 	STMT(ST_CASE_LIST, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
 	                   " WHERE " CASE_LIST_FILTERS " AND c.id < ?11" CASE_LIST_MINE \
 	                   " ORDER BY c.id DESC LIMIT ?13") \
+	/* the default order with placement= (?26 bound): the same rows walked \
+	 * through migration 10's cases_place, "SEARCH c USING INDEX cases_place \
+	 * (place_status=? AND rowid<?)", so finding the few cases placed outside \
+	 * every boundary reads those cases, not every case */ \
+	STMT(ST_CASE_LIST_PLACE, \
+	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	     " WHERE c.place_status = ?26 AND " CASE_LIST_FILTERS " AND c.id < ?11" CASE_LIST_MINE \
+	     " ORDER BY c.id DESC LIMIT ?13") \
 	/* sort=due without mine=1: by the case's deadline, none last (migration 7's \
 	 * cases_due_order, whose entries are (key, rowid)), from the keyset (?24, ?25) \
 	 * on: "SCAN c USING INDEX cases_due_order" and no sort, so a page stops \
