@@ -90,6 +90,18 @@ static void newest_first_is_a_rowid_range(void **state)
 	plan_is(p->c, ST_CASE_LIST, "ST_CASE_LIST", want, false, NULL);
 }
 
+/* placement=outside (or placed) walks the cases of that status through
+ * cases_place, newest first from the cursor, unsorted, and reads each by
+ * rowid: never every case. */
+static void placement_walks_its_index(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const want[] = {
+	    "SEARCH pc USING COVERING INDEX cases_place (place_status=? AND rowid<?)",
+	    "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_PLACE, "ST_CASE_LIST_PLACE", want, false, NULL);
+}
+
 /* sort=due walks cases_due_order from the keyset, in order, unsorted. */
 static void due_walks_its_index(void **state)
 {
@@ -196,6 +208,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(newest_first_is_a_rowid_range),
+	    cmocka_unit_test(placement_walks_its_index),
 	    cmocka_unit_test(due_walks_its_index),
 	    cmocka_unit_test(part_due_reads_the_units_parts),
 	    cmocka_unit_test(overdue_counts_use_indexes),

@@ -1,0 +1,270 @@
+/*
+ * Unit tests of placement (core/placement.h) on a real SQLite database: a
+ * small county of unit squares, whose boundaries go through the writer
+ * like any other (org_set_boundary keeps the R*Tree in step). A point lands
+ * in the deepest org that holds it (grid, village, township), a MultiPolygon
+ * grid with a part outside its village still places by the tree, holes
+ * are left out, the county's own boundary places nothing ("outside"), a
+ * point on the edge two grids share lands in exactly one of them, and a
+ * boundary moved or cleared moves the R*Tree with it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/app.h"
+#include "core/directory.h"
+#include "core/placement.h"
+#include "core/writer.h"
+#include "util/geojson.h"
+
+struct fx {
+	char dir[64];
+	char db[128];
+	struct app app;
+	struct store_conn *reader;
+};
+
+static json_t *parse(const char *text)
+{
+	json_error_t je;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
+	if (!v)
+		fail_msg("bad test JSON %s: %s", text, je.text);
+	return v;
+}
+
+/* The closed square ring [x0,x1]×[y0,y1] as GeoJSON text. */
+#define RING(x0, y0, x1, y1) \
+	"[[" #x0 "," #y0 "],[" #x1 "," #y0 "],[" #x1 "," #y1 "],[" #x0 "," #y1 "],[" #x0 "," #y0 \
+	"]]"
+#define POLYGON(r) "{\"type\":\"Polygon\",\"coordinates\":[" r "]}"
+
+/* The test county: codes, kinds, parents and boundaries (NULL = none). */
+static const struct {
+	const char *code, *kind, *parent, *boundary;
+} orgs[] = {
+    {"county", "county", NULL, POLYGON(RING(0, 0, 10, 10))},
+    {"town.t", "township", "county", POLYGON(RING(0, 0, 5, 5))},
+    /* a village with a hole (a lake) at [1.5,2]² */
+    {"village.v", "village", "town.t",
+     "{\"type\":\"Polygon\",\"coordinates\":[" RING(0, 0, 3, 3) "," RING(1.5, 1.5, 2, 2) "]}"},
+    {"grid.g", "grid", "village.v", POLYGON(RING(0, 0, 1, 1))},
+    {"grid.h", "grid", "village.v", POLYGON(RING(1, 0, 2, 1))}, /* shares x = 1 with g */
+    /* two parts, the second in the township but outside the village */
+    {"grid.m", "grid", "village.v",
+     "{\"type\":\"MultiPolygon\",\"coordinates\":[[" RING(2, 2, 2.5, 2.5) "],[" RING(4, 4, 4.5,
+                                                                                     4.5) "]]}"},
+    {"dept.x", "department", "county", POLYGON(RING(6, 6, 7, 7))}, /* never places */
+};
+
+static int setup_job(struct wctx *w, struct write_job *job)
+{
+	struct err *e = job->arg;
+	for (size_t i = 0; i < sizeof orgs / sizeof *orgs; i++) {
+		int64_t id =
+		    org_add(w, orgs[i].code, orgs[i].code, orgs[i].kind, orgs[i].parent, NULL, e);
+		json_t *b = parse(orgs[i].boundary);
+		int rc = id < 0 ? -1 : org_set_boundary(w, id, b, e);
+		json_decref(b);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	snprintf(f->dir, sizeof f->dir, "/tmp/cl-place-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+	char err[512];
+	if (app_init(&f->app, f->db, "config", 1, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	f->app.writer = writer_start(&f->app, err, sizeof err);
+	assert_non_null(f->app.writer);
+	struct err e = {0};
+	if (writer_run(f->app.writer, setup_job, &e) != 0)
+		fail_msg("setup: %s", err_message(&e));
+	f->reader = store_open(f->db, true, err, sizeof err);
+	assert_non_null(f->reader);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	store_close(f->reader);
+	writer_stop(f->app.writer);
+	app_release(&f->app);
+	char path[200];
+	const char *suffix[] = {"", "-wal", "-shm", ".key"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The code of the org (lng, lat) is placed in, "outside", or fails. */
+static const char *placed(struct fx *f, double lng, double lat, char *buf, size_t cap)
+{
+	struct placement p;
+	if (placement_find(f->reader, lng, lat, &p) != 0)
+		fail_msg("placement_find(%g, %g) failed", lng, lat);
+	if (p.status == PLACE_OUTSIDE) {
+		assert_int_equal(p.org_id, 0);
+		return "outside";
+	}
+	assert_int_equal(p.status, PLACE_PLACED);
+	snprintf(buf, cap, "%s", p.org_code);
+	return buf;
+}
+
+#define ASSERT_PLACED(f, lng, lat, want) \
+	do { \
+		char b_[64]; \
+		const char *got_ = placed(f, lng, lat, b_, sizeof b_); \
+		if (strcmp(got_, want)) \
+			fail_msg("(%g, %g) placed in %s, not %s", (double)(lng), (double)(lat), \
+			         got_, want); \
+	} while (0)
+
+static void deepest_org_wins(void **state)
+{
+	struct fx *f = *state;
+	ASSERT_PLACED(f, 0.5, 0.5, "grid.g");     /* grid, village, township, county */
+	ASSERT_PLACED(f, 1.5, 0.5, "grid.h");     /* the neighbour */
+	ASSERT_PLACED(f, 2.5, 1.0, "village.v");  /* the village, in no grid */
+	ASSERT_PLACED(f, 1.75, 1.75, "town.t");   /* in the village's hole */
+	ASSERT_PLACED(f, 4.0, 1.0, "town.t");     /* the township alone */
+	ASSERT_PLACED(f, 2.25, 2.25, "grid.m");   /* a MultiPolygon's first part */
+	ASSERT_PLACED(f, 4.25, 4.25, "grid.m");   /* its second, outside the village */
+	ASSERT_PLACED(f, 7.0, 8.0, "outside");    /* the county alone places nothing */
+	ASSERT_PLACED(f, 6.5, 6.5, "outside");    /* nor a department's area */
+	ASSERT_PLACED(f, 50.0, 30.0, "outside");  /* far away: no candidate at all */
+	ASSERT_PLACED(f, -0.001, 0.5, "outside"); /* just west of everything */
+}
+
+/* How many of the four boundaries hold (x, y). */
+static int geojson_contains_count(json_t *a, json_t *b, json_t *c, json_t *d, double x, double y)
+{
+	return geojson_contains(a, x, y) + geojson_contains(b, x, y) + geojson_contains(c, x, y) +
+	       geojson_contains(d, x, y);
+}
+
+/* The even-odd test counts a crossing only east of the point and each edge
+ * half-open in latitude, so a point on an edge two polygons share falls in
+ * exactly one of them: no case is placed twice, none falls between. */
+static void shared_edges_place_once(void **state)
+{
+	struct fx *f = *state;
+	ASSERT_PLACED(f, 1.0, 0.5, "grid.h"); /* on the edge x = 1 of g and h */
+	json_t *a = parse(POLYGON(RING(0, 0, 1, 1))), *b = parse(POLYGON(RING(1, 0, 2, 1)));
+	json_t *c = parse(POLYGON(RING(0, 1, 1, 2))), *d = parse(POLYGON(RING(1, 1, 2, 2)));
+	const double pts[][2] = {{1, 0.5}, {0.5, 1}, {1, 1}, {1.5, 1}, {1, 1.5}, {0.25, 1}};
+	for (size_t i = 0; i < sizeof pts / sizeof *pts; i++) {
+		double x = pts[i][0], y = pts[i][1];
+		int n = geojson_contains_count(a, b, c, d, x, y);
+		if (n != 1)
+			fail_msg("(%g, %g) on a shared edge lies in %d of the squares", x, y, n);
+	}
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	json_decref(d);
+}
+
+/* The placement's names: the placed org and its ancestors of each kind. */
+static void placement_names_the_tree(void **state)
+{
+	struct fx *f = *state;
+	struct placement p;
+	assert_int_equal(placement_find(f->reader, 4.25, 4.25, &p), 0);
+	json_t *j = placement_json(f->reader, placement_status_name(p.status), p.org_id);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "placed");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "grid"), "code")),
+	                    "grid.m");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "village"), "code")), "village.v");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "township"), "code")), "town.t");
+	assert_null(json_object_get(j, "county"));
+	assert_int_equal(json_object_size(j), 4);
+	json_decref(j);
+	j = placement_json(f->reader, NULL, 0);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "none");
+	assert_int_equal(json_object_size(j), 1);
+	json_decref(j);
+	j = placement_json(f->reader, "outside", 0);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "outside");
+	assert_int_equal(json_object_size(j), 1);
+	json_decref(j);
+}
+
+struct move {
+	const char *code;
+	const char *boundary; /* NULL = clear */
+	struct err e;
+};
+
+static int move_job(struct wctx *w, struct write_job *job)
+{
+	struct move *m = job->arg;
+	int64_t id;
+	json_t *v = json_string(m->code);
+	int rc = org_resolve(w->conn, v, &id, NULL, 0, NULL, 0);
+	json_decref(v);
+	if (rc != 0)
+		return err_set(&m->e, E_NOT_FOUND, NULL, "no org %s", m->code);
+	json_t *b = m->boundary ? parse(m->boundary) : NULL;
+	static const struct account_actor cli = {0, 0, "cli"};
+	rc = org_boundary_change(w, &cli, id, b, &m->e);
+	json_decref(b);
+	return rc;
+}
+
+/* A boundary moved or cleared moves its box in the R*Tree in the same
+ * transaction; one refused leaves both as they were. */
+static void boundary_changes_move_the_index(void **state)
+{
+	struct fx *f = *state;
+	struct move m = {.code = "grid.g", .boundary = POLYGON(RING(3.5, 0, 4.5, 1))};
+	assert_int_equal(writer_run(f->app.writer, move_job, &m), 0);
+	ASSERT_PLACED(f, 4.0, 0.5, "grid.g");
+	ASSERT_PLACED(f, 0.5, 0.5, "village.v");
+	struct move bad = {.code = "grid.g",
+	                   .boundary =
+	                       "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[0,0]]]}"};
+	assert_int_not_equal(writer_run(f->app.writer, move_job, &bad), 0);
+	ASSERT_PLACED(f, 4.0, 0.5, "grid.g");
+	struct move clear = {.code = "grid.g"};
+	assert_int_equal(writer_run(f->app.writer, move_job, &clear), 0);
+	ASSERT_PLACED(f, 4.0, 0.5, "town.t");
+	ASSERT_PLACED(f, 0.5, 0.5, "village.v");
+	struct move back = {.code = "grid.g", .boundary = POLYGON(RING(0, 0, 1, 1))};
+	assert_int_equal(writer_run(f->app.writer, move_job, &back), 0);
+	ASSERT_PLACED(f, 0.5, 0.5, "grid.g");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(deepest_org_wins),
+	    cmocka_unit_test(shared_edges_place_once),
+	    cmocka_unit_test(placement_names_the_tree),
+	    cmocka_unit_test(boundary_changes_move_the_index),
+	};
+	return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
+}
