@@ -299,11 +299,12 @@ static int intake_event(struct wctx *w, const struct actor *a, const struct inta
 	              "confidential", in->confidential);
 	if (payload && ext_ref)
 		json_object_set_new(payload, "ext_ref", json_string(ext_ref));
-	if (payload && in->place.status != PLACE_NONE) /* where its point lay, then */
-		json_object_set_new(
-		    payload, "placement",
-		    json_pack("{s:s,s:s?}", "status", placement_status_name(in->place.status),
-		              "org", in->place.status == PLACE_PLACED ? in->place.org_code : NULL));
+	if (payload && in->place.status != PLACE_NONE) { /* where its point lay, then */
+		json_t *p = json_pack("{s:s}", "status", placement_status_name(in->place.status));
+		if (p && in->place.status == PLACE_PLACED)
+			json_object_set_new(p, "org", json_string(in->place.org_code));
+		json_object_set_new(payload, "placement", p);
+	}
 	char *ptext = json_canonical(payload);
 	json_decref(payload);
 	if (!ptext)
