@@ -19,7 +19,7 @@ import path from 'node:path';
 import { startServer, runCmd, REPO } from './helpers.mjs';
 
 const DIR = path.join(REPO, 'tests', 'data', 'hostile');
-const FILE_RE = /^\d{4}-[A-Za-z0-9._-]+$/;
+const FILE_RE = /^\d{4,5}-[A-Za-z0-9._-]+$/;
 const REQUEST_TIMEOUT_MS = 5000;
 
 // ---------------------------------------------------------------------------
@@ -323,7 +323,9 @@ function bodyProblems(c, res) {
 // the run
 
 const cases = [];
-for (const n of (await readdir(DIR)).filter((f) => FILE_RE.test(f)).sort()) {
+// in number order (10000 after 9999), then by name
+const byNumber = (a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : a > b ? 1 : 0);
+for (const n of (await readdir(DIR)).filter((f) => FILE_RE.test(f)).sort(byNumber)) {
   const text = await readFile(path.join(DIR, n), 'utf8');
   try {
     cases.push(parseCase(n, text));
