@@ -5,7 +5,7 @@
  * others read through a reader connection.
  *
  * Where each part lives (src/core/):
- *   intake.c       creating a case (engine_create)
+ *   intake.c       creating a case (engine_create); placement.h places its point
  *   action.c       the action driver (engine_act) and the case view answer
  *   input.c        input checks: type fields, text, location, reporter, action bodies
  *   conditions.c   who may act, guards and branches (struct type_cond)
