@@ -97,6 +97,16 @@ async function boundaryState(code) {
   };
 }
 
+/** A new account of town.a with one grant (POST /api/v1/users), signed in. */
+async function newAccount(login, name, grant) {
+  const password = 'Pl#acement-2024';
+  const r = await admin.post('/api/v1/users', { login, name, org: 'town.a', roles: [grant], password });
+  assert.equal(r.status, 201, r.text);
+  const lr = await srv.loginRaw(login, password);
+  assert.equal(lr.status, 200, lr.text);
+  return srv.client(lr.json.token);
+}
+
 const square = (lng, lat, d = 0.002) => ({
   type: 'Polygon',
   coordinates: [[[lng - d, lat - d], [lng + d, lat - d], [lng + d, lat + d], [lng - d, lat + d], [lng - d, lat - d]]],
@@ -125,13 +135,7 @@ test('PUT boundary: without user.manage → 403, outside the caller\'s orgs → 
     headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   }), 401, 'auth.required');
   // an administrator of town.a: user.manage over town.a alone
-  const r = await admin.post('/api/v1/users', {
-    login: 'geoadmin', name: '甲镇管理员', org: 'town.a', roles: ['admin@town.a'], password: 'Geo#admin-2024',
-  });
-  assert.equal(r.status, 201, r.text);
-  const lr = await srv.loginRaw('geoadmin', 'Geo#admin-2024');
-  assert.equal(lr.status, 200, lr.text);
-  const townAdmin = srv.client(lr.json.token);
+  const townAdmin = await newAccount('geoadmin', '甲镇管理员', 'admin@town.a');
   const b1 = await boundaryState('grid.b1');
   const other = await townAdmin.req('PUT', `/api/v1/orgs/${orgIds.get('grid.b1')}/boundary`, body);
   assert.ok([403, 404].includes(other.status), other.text);
@@ -254,13 +258,7 @@ test('a point in a village but no grid is placed in the village', async () => {
 });
 
 test('a creator who may not register for the placed org keeps its own; the placement is kept', async () => {
-  const r = await admin.post('/api/v1/users', {
-    login: 'optowna', name: '甲镇话务员', org: 'town.a', roles: ['operator@town.a'], password: 'Op#town-a-2024',
-  });
-  assert.equal(r.status, 201, r.text);
-  const lr = await srv.loginRaw('optowna', 'Op#town-a-2024');
-  assert.equal(lr.status, 200, lr.text);
-  const op = srv.client(lr.json.token);
+  const op = await newAccount('optowna', '甲镇话务员', 'operator@town.a');
   const res = await op.post('/api/v1/cases', located(IN_GRID_B1));
   assert.equal(res.status, 201, res.text);
   const c = res.json.case;

@@ -24,19 +24,12 @@
 #include "util/geo.h"
 #include "util/geojson.h"
 
-static json_t *parse(const char *text)
-{
-	json_error_t je;
-	json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-	if (!v)
-		fail_msg("bad test JSON %s: %s", text, je.text);
-	return v;
-}
+#include "unit_db.h"
 
 /* Asserts g is refused, with a message containing `why`. */
 static void refused(const char *g, const char *why)
 {
-	json_t *v = parse(g);
+	json_t *v = unit_json(g);
 	struct err e = {0};
 	if (geojson_boundary_check(v, "boundary", &e) == 0)
 		fail_msg("accepted: %s", g);
@@ -49,7 +42,7 @@ static void refused(const char *g, const char *why)
 
 static void accepted(const char *g)
 {
-	json_t *v = parse(g);
+	json_t *v = unit_json(g);
 	struct err e = {0};
 	if (geojson_boundary_check(v, "boundary", &e) != 0)
 		fail_msg("refused %s: %s", g, err_message(&e));
@@ -142,16 +135,16 @@ static void boundary_point_limit(void **state)
 static void points_inside(void **state)
 {
 	(void)state;
-	json_t *g = parse("{\"type\":\"Polygon\",\"coordinates\":[" SQUARE
-	                  ",[[0.2,0.2],[0.4,0.2],[0.4,0.4],[0.2,0.4],[0.2,0.2]]]}");
+	json_t *g = unit_json("{\"type\":\"Polygon\",\"coordinates\":[" SQUARE
+	                      ",[[0.2,0.2],[0.4,0.2],[0.4,0.4],[0.2,0.4],[0.2,0.2]]]}");
 	assert_true(geojson_contains(g, 0.5, 0.5));
 	assert_true(geojson_contains(g, 0.1, 0.9));
 	assert_false(geojson_contains(g, 0.3, 0.3)); /* in the hole */
 	assert_false(geojson_contains(g, 1.5, 0.5));
 	assert_false(geojson_contains(g, -0.1, 0.5));
 	json_decref(g);
-	json_t *m = parse("{\"type\":\"MultiPolygon\",\"coordinates\":[[" SQUARE
-	                  "],[[[2,2],[3,2],[3,3],[2,3],[2,2]]]]}");
+	json_t *m = unit_json("{\"type\":\"MultiPolygon\",\"coordinates\":[[" SQUARE
+	                      "],[[[2,2],[3,2],[3,3],[2,3],[2,2]]]]}");
 	assert_true(geojson_contains(m, 2.5, 2.5));
 	assert_true(geojson_contains(m, 0.5, 0.5));
 	assert_false(geojson_contains(m, 1.5, 1.5));

@@ -25,21 +25,7 @@
 #include "core/writer.h"
 #include "util/geojson.h"
 
-struct fx {
-	char dir[64];
-	char db[128];
-	struct app app;
-	struct store_conn *reader;
-};
-
-static json_t *parse(const char *text)
-{
-	json_error_t je;
-	json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-	if (!v)
-		fail_msg("bad test JSON %s: %s", text, je.text);
-	return v;
-}
+#include "unit_db.h"
 
 /* The closed square ring [x0,x1]×[y0,y1] as GeoJSON text. */
 #define RING(x0, y0, x1, y1) \
@@ -71,7 +57,7 @@ static int setup_job(struct wctx *w, struct write_job *job)
 	for (size_t i = 0; i < sizeof orgs / sizeof *orgs; i++) {
 		int64_t id =
 		    org_add(w, orgs[i].code, orgs[i].code, orgs[i].kind, orgs[i].parent, NULL, e);
-		json_t *b = parse(orgs[i].boundary);
+		json_t *b = unit_json(orgs[i].boundary);
 		int rc = id < 0 ? -1 : org_set_boundary(w, id, b, e);
 		json_decref(b);
 		if (rc != 0)
@@ -82,43 +68,19 @@ static int setup_job(struct wctx *w, struct write_job *job)
 
 static int fx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/cl-place-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
-	char err[512];
-	if (app_init(&f->app, f->db, "config", 1, err, sizeof err) != 0)
-		fail_msg("%s", err);
-	f->app.writer = writer_start(&f->app, err, sizeof err);
-	assert_non_null(f->app.writer);
 	struct err e = {0};
-	if (writer_run(f->app.writer, setup_job, &e) != 0)
-		fail_msg("setup: %s", err_message(&e));
-	f->reader = store_open(f->db, true, err, sizeof err);
-	assert_non_null(f->reader);
-	*state = f;
+	*state = unit_db_open("cl-place", setup_job, &e);
 	return 0;
 }
 
 static int fx_teardown(void **state)
 {
-	struct fx *f = *state;
-	store_close(f->reader);
-	writer_stop(f->app.writer);
-	app_release(&f->app);
-	char path[200];
-	const char *suffix[] = {"", "-wal", "-shm", ".key"};
-	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
-	free(f);
+	unit_db_close(*state);
 	return 0;
 }
 
 /* The code of the org (lng, lat) is placed in, "outside", or fails. */
-static const char *placed(struct fx *f, double lng, double lat, char *buf, size_t cap)
+static const char *placed(struct unit_db *f, double lng, double lat, char *buf, size_t cap)
 {
 	struct placement p;
 	if (placement_find(f->reader, lng, lat, &p) != 0)
@@ -143,7 +105,7 @@ static const char *placed(struct fx *f, double lng, double lat, char *buf, size_
 
 static void deepest_org_wins(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	ASSERT_PLACED(f, 0.5, 0.5, "grid.g");     /* grid, village, township, county */
 	ASSERT_PLACED(f, 1.5, 0.5, "grid.h");     /* the neighbour */
 	ASSERT_PLACED(f, 2.5, 1.0, "village.v");  /* the village, in no grid */
@@ -169,10 +131,10 @@ static int geojson_contains_count(json_t *a, json_t *b, json_t *c, json_t *d, do
  * exactly one of them: no case is placed twice, none falls between. */
 static void shared_edges_place_once(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	ASSERT_PLACED(f, 1.0, 0.5, "grid.h"); /* on the edge x = 1 of g and h */
-	json_t *a = parse(POLYGON(RING(0, 0, 1, 1))), *b = parse(POLYGON(RING(1, 0, 2, 1)));
-	json_t *c = parse(POLYGON(RING(0, 1, 1, 2))), *d = parse(POLYGON(RING(1, 1, 2, 2)));
+	json_t *a = unit_json(POLYGON(RING(0, 0, 1, 1))), *b = unit_json(POLYGON(RING(1, 0, 2, 1)));
+	json_t *c = unit_json(POLYGON(RING(0, 1, 1, 2))), *d = unit_json(POLYGON(RING(1, 1, 2, 2)));
 	const double pts[][2] = {{1, 0.5}, {0.5, 1}, {1, 1}, {1.5, 1}, {1, 1.5}, {0.25, 1}};
 	for (size_t i = 0; i < sizeof pts / sizeof *pts; i++) {
 		double x = pts[i][0], y = pts[i][1];
@@ -189,7 +151,7 @@ static void shared_edges_place_once(void **state)
 /* The placement's names: the placed org and its ancestors of each kind. */
 static void placement_names_the_tree(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	struct placement p;
 	assert_int_equal(placement_find(f->reader, 4.25, 4.25, &p), 0);
 	json_t *j = placement_json(f->reader, placement_status_name(p.status), p.org_id);
@@ -228,7 +190,7 @@ static int move_job(struct wctx *w, struct write_job *job)
 	json_decref(v);
 	if (rc != 0)
 		return err_set(&m->e, E_NOT_FOUND, NULL, "no org %s", m->code);
-	json_t *b = m->boundary ? parse(m->boundary) : NULL;
+	json_t *b = m->boundary ? unit_json(m->boundary) : NULL;
 	static const struct account_actor cli = {0, 0, "cli"};
 	rc = org_boundary_change(w, &cli, id, b, &m->e);
 	json_decref(b);
@@ -239,7 +201,7 @@ static int move_job(struct wctx *w, struct write_job *job)
  * transaction; one refused leaves both as they were. */
 static void boundary_changes_move_the_index(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	struct move m = {.code = "grid.g", .boundary = POLYGON(RING(3.5, 0, 4.5, 1))};
 	assert_int_equal(writer_run(f->app.writer, move_job, &m), 0);
 	ASSERT_PLACED(f, 4.0, 0.5, "grid.g");
