@@ -151,6 +151,33 @@ static void points_inside(void **state)
 	json_decref(m);
 }
 
+/* The even-odd test counts a crossing only east of the point, each edge
+ * half-open in latitude, so a point on an edge two polygons share, or on
+ * the corner four share, falls in exactly one of them: no case is placed
+ * twice and none falls between (core/placement.h). */
+static void points_on_shared_edges(void **state)
+{
+	(void)state;
+	json_t *sq[4] = {unit_json("{\"type\":\"Polygon\",\"coordinates\":[" SQUARE "]}"),
+	                 unit_json("{\"type\":\"Polygon\",\"coordinates\":"
+	                           "[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}"),
+	                 unit_json("{\"type\":\"Polygon\",\"coordinates\":"
+	                           "[[[0,1],[1,1],[1,2],[0,2],[0,1]]]}"),
+	                 unit_json("{\"type\":\"MultiPolygon\",\"coordinates\":"
+	                           "[[[[1,1],[2,1],[2,2],[1,2],[1,1]]]]}")};
+	const double pts[][2] = {{1, 0.5}, {0.5, 1}, {1, 1}, {1.5, 1}, {1, 1.5}, {0.25, 1}};
+	for (size_t i = 0; i < sizeof pts / sizeof *pts; i++) {
+		int n = 0;
+		for (int k = 0; k < 4; k++)
+			n += geojson_contains(sq[k], pts[i][0], pts[i][1]);
+		if (n != 1)
+			fail_msg("(%g, %g) on a shared edge lies in %d of the squares", pts[i][0],
+			         pts[i][1], n);
+	}
+	for (int k = 0; k < 4; k++)
+		json_decref(sq[k]);
+}
+
 /* ------------------------------------------------------------------ */
 /* the demo county                                                     */
 
@@ -378,9 +405,13 @@ static void conversions_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(boundaries_checked),     cmocka_unit_test(boundary_point_limit),
-	    cmocka_unit_test(points_inside),          cmocka_unit_test(demo_boundaries_nest),
-	    cmocka_unit_test(demo_cases_placed),      cmocka_unit_test(map_query_uses_its_index),
+	    cmocka_unit_test(boundaries_checked),
+	    cmocka_unit_test(boundary_point_limit),
+	    cmocka_unit_test(points_inside),
+	    cmocka_unit_test(points_on_shared_edges),
+	    cmocka_unit_test(demo_boundaries_nest),
+	    cmocka_unit_test(demo_cases_placed),
+	    cmocka_unit_test(map_query_uses_its_index),
 	    cmocka_unit_test(conversions_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
