@@ -13,8 +13,8 @@
 #include "util/crypto.h"
 #include "util/geojson.h"
 
-/* A boundary as it is stored: compact JSON, ten significant digits (a
- * tenth of a millimetre at these latitudes). */
+/* A boundary as it is stored: compact JSON, ten significant digits (seven
+ * decimals of a longitude over 100°: about a centimetre). */
 static char *boundary_text(const json_t *boundary)
 {
 	return json_dumps(boundary, JSON_COMPACT | JSON_REAL_PRECISION(10));
