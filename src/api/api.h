@@ -21,6 +21,7 @@ enum handler_result api_org_get(struct req *r);
 enum handler_result api_calendar(struct req *r);
 enum handler_result api_keys(struct req *r);
 enum handler_result api_org_update(struct req *r);
+enum handler_result api_org_boundary(struct req *r);
 enum handler_result api_test_clock(struct req *r);
 /* api/auth.c */
 enum handler_result api_login(struct req *r);

@@ -1,4 +1,5 @@
-/* Health, metrics, OpenAPI, types, orgs, calendar and public keys. */
+/* Health, metrics, OpenAPI, types, orgs (their settings and boundaries),
+ * calendar and public keys. */
 #include "api/api.h"
 #include "core/app.h"
 #include "core/calendar.h"
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/geojson.h"
 #include "util/timeutil.h"
 
 #define CALENDAR_MAX_DAYS 731
@@ -325,28 +327,39 @@ static int org_update_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-/* PATCH /api/v1/orgs/{id} {"settings":{NAME:bool,…}}: user.manage over the
- * org. The settings an org may carry are booleans the loaded types declare
- * ("org_settings"; an action's "approval" reads one). Recorded as an
- * org.settings event on the audit chain. */
-enum handler_result api_org_update(struct req *r)
+/* The start of a change to org {id} (its settings, its boundary): the org,
+ * 404 unless the caller may see it, into r->hctx as a struct org_update;
+ * then user.manage over it, else 403 saying `forbidden`. 0, or -1 with
+ * r->err set. */
+static int org_change_begin(struct req *r, const char *forbidden)
 {
 	int64_t id = req_param_id(r, 0);
 	json_t *o = NULL;
 	char path[256];
 	if (org_load_visible(r, id, &o, path, sizeof path) != 0)
-		return reply_err(r, E_NOT_FOUND, NULL, "没有这个单位");
+		return err_set(&r->err, E_NOT_FOUND, NULL, "没有这个单位");
 	struct org_update *u = calloc(1, sizeof *u);
 	if (!u) {
 		json_decref(o);
-		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
 	}
 	u->id = id;
 	snprintf(u->code, sizeof u->code, "%s", json_string_value(json_object_get(o, "code")));
 	json_decref(o);
 	r->hctx = u;
 	if (!actor_can(&r->actor, P_USER_MANAGE, path))
-		return reply_err(r, E_FORBIDDEN, NULL, "没有修改该单位设置的权限");
+		return err_set(&r->err, E_FORBIDDEN, NULL, "%s", forbidden);
+	return 0;
+}
+
+/* PATCH /api/v1/orgs/{id} {"settings":{NAME:bool,…}}: user.manage over the
+ * org. The settings an org may carry are booleans the loaded types declare
+ * ("org_settings"; an action's "approval" reads one). Recorded as an
+ * org.settings event on the audit chain. */
+enum handler_result api_org_update(struct req *r)
+{
+	if (org_change_begin(r, "没有修改该单位设置的权限") != 0)
+		return reply_failed(r);
 	if (req_json(r) != 0)
 		return reply_failed(r);
 	const char *key;
@@ -365,6 +378,41 @@ enum handler_result api_org_update(struct req *r)
 			                 "单位设置的值须为 true 或 false");
 	}
 	return reply_async(r, org_update_job);
+}
+
+/* The largest body PUT /api/v1/orgs/{id}/boundary reads: GEOJSON_MAX_POINTS
+ * positions written out at full precision fit with room to spare. */
+#define BOUNDARY_BODY_MAX (256 * 1024)
+
+static int org_boundary_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	struct org_update *u = r->hctx;
+	struct account_actor by = {r->actor.user_id, r->actor.org_id, "api"};
+	if (org_boundary_change(w, &by, u->id, json_is_null(r->in) ? NULL : r->in, &r->err) != 0)
+		return -1;
+	r->status = 200;
+	r->out =
+	    json_pack("{s:I,s:s,s:O}", "id", (json_int_t)u->id, "code", u->code, "boundary", r->in);
+	return r->out ? 0 : err_oom(&r->err);
+}
+
+/* PUT /api/v1/orgs/{id}/boundary GEOMETRY|null: user.manage over the org.
+ * Sets the org's area (a GeoJSON Polygon or MultiPolygon in WGS-84,
+ * util/geojson.h) or clears it; recorded as an org.boundary event. Cases
+ * created from then on are placed by it (core/placement.h); cases placed
+ * before keep their placement. */
+enum handler_result api_org_boundary(struct req *r)
+{
+	if (org_change_begin(r, "没有修改该单位边界的权限") != 0)
+		return reply_failed(r);
+	if (r->body.len > BOUNDARY_BODY_MAX)
+		return reply_err(r, E_TOO_LARGE, NULL, "边界的请求体至多 256 KiB");
+	if (req_json_value(r) != 0)
+		return reply_failed(r);
+	if (!json_is_null(r->in) && geojson_boundary_check(r->in, "boundary", &r->err) != 0)
+		return reply_failed(r);
+	return reply_async(r, org_boundary_job);
 }
 
 /* PUT /api/v1/test/clock {"now": ISO | null}: moves the business clock for

@@ -50,6 +50,8 @@ const struct route routes[] = {
      "case.read"},
     {"PATCH", "/api/v1/orgs/{id}", api_org_update, AUTH_USER, RF_NONE, "单位办理设置",
      "user.manage"},
+    {"PUT", "/api/v1/orgs/{id}/boundary", api_org_boundary, AUTH_USER, RF_NONE,
+     "设置或清除单位辖区边界（GeoJSON，WGS-84）", "user.manage"},
     {"GET", "/api/v1/stats/{type}", api_stats, AUTH_USER, RF_NONE, "统计与考核指标", "stats.read"},
     {"POST", "/api/v1/linkage/110", api_linkage_110, AUTH_USER, RF_NONE, "110 警情移交热线",
      "linkage.110"},

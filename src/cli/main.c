@@ -1,6 +1,6 @@
 /*
  * civicloop's entry point: init, serve, demo, user (users.c), audit verify,
- * apikey add / revoke.
+ * apikey add / revoke (files, backup, permissions, geo: their own files).
  * Each subcommand has --help; errors are printed in Chinese with exit 2 for
  * usage mistakes and 1 for failures.
  */
@@ -39,6 +39,7 @@ static const char usage[] =
     "  audit verify --db FILE [--skip-files]               check the audit chain and the\n"
     "                                                      attachments' files\n"
     "  files prune --db FILE                               remove files no attachment names\n"
+    "  geo import --db FILE BOUNDARIES.geojson             set org boundaries (all or nothing)\n"
     "  apikey add --db FILE --user LOGIN --name NAME       make an API key for a system\n"
     "  apikey revoke --db FILE --name NAME                 revoke an API key\n"
     "  backup --db FILE --to FILE [--force]                online copy of the database and its "
@@ -383,7 +384,7 @@ int main(int argc, char **argv)
 	                {"demo", cmd_demo},     {"permissions", cmd_permissions},
 	                {"user", cmd_user},     {"audit", cmd_audit},
 	                {"apikey", cmd_apikey}, {"backup", cmd_backup},
-	                {"files", cmd_files}};
+	                {"files", cmd_files},   {"geo", cmd_geo}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))

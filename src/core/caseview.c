@@ -9,6 +9,7 @@
 #include "core/attachments.h"
 #include "core/engine.h"
 #include "core/search.h"
+#include "core/placement.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,9 @@ static void case_row_read(struct store_stmt *s, const struct app *app, struct ca
 	c->updated_at = scol_int(s, 18);
 	c->version = scol_int(s, 19);
 	snprintf(c->org_path, sizeof c->org_path, "%s", scol_text(s, 20));
+	if (!scol_null(s, 21))
+		snprintf(c->place_status, sizeof c->place_status, "%s", scol_text(s, 21));
+	c->place_org_id = scol_null(s, 22) ? 0 : scol_int(s, 22);
 }
 
 static void case_rec_release(struct case_rec *c)
@@ -256,6 +260,9 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 		json_object_set_new(o, "description", json_string(r->description));
 	json_object_set_new(o, "location", r->location ? json_deep_copy(r->location) : json_null());
 	json_object_set_new(o, "org", org_json(c, r->org_id));
+	json_object_set_new(
+	    o, "placement",
+	    placement_json(c, r->place_status[0] ? r->place_status : NULL, r->place_org_id));
 	json_object_set_new(o, "reporter", reporter_json(app, a, cf, detail, pii_shown));
 	set_time(o, "received_at", r->received_at);
 	set_time(o, "due_at", r->due_at);
@@ -493,6 +500,10 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 		               utf8_clip(q->type, 32, clip, sizeof clip));
 	if (q->from && q->to && q->to <= q->from)
 		return err_set(e, E_FIELD_INVALID, "to", "to 不能早于 from");
+	if (q->placement && strcmp(q->placement, "placed") && strcmp(q->placement, "outside"))
+		return err_set(
+		    e, E_FIELD_INVALID, "placement",
+		    "参数 placement 只能是 placed（已落入网格）或 outside（不在任何辖区内）");
 	if (q->q) {
 		int m = search_match(q->q, f->match, e);
 		if (m == SEARCH_NO_TERMS) { /* "%", "★": matched literally */
@@ -552,7 +563,7 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	/* q: the full-text index (search.h), or literal text when q has no
 	 * word for the index; or the case number exactly */
 	sbind_text(s, 10, f->match[0] ? f->match : NULL);
-	sbind_text(s, 26, f->like[0] ? f->like : NULL);
+	sbind_text(s, 27, f->like[0] ? f->like : NULL);
 	if (!f->match[0] || q->sort != CASE_SORT_NEWEST) /* see ST_CASE_LIST_TEXT */
 		sbind_text(s, 14, q->q);
 	if (q->sort == CASE_SORT_NEWEST) {
@@ -579,6 +590,7 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	}
 	if (q->problem)
 		sbind_int(s, 19, q->problem > 0);
+	sbind_text(s, 26, q->placement);
 }
 
 /* sort=due's cursors: a kind letter, the last row's key (its deadline in
@@ -690,9 +702,11 @@ static void case_list_render(struct store_conn *c, const struct app *app, const 
 /* The statement of q's order (and of a full-text q, f). */
 static enum stmt_id case_list_stmt(const struct case_query *q, const struct case_filters *f)
 {
-	if (q->sort == CASE_SORT_NEWEST)
-		return f->match[0] ? ST_CASE_LIST_TEXT : ST_CASE_LIST;
-	return q->mine ? ST_CASE_LIST_PART_DUE : ST_CASE_LIST_DUE;
+	if (q->sort != CASE_SORT_NEWEST)
+		return q->mine ? ST_CASE_LIST_PART_DUE : ST_CASE_LIST_DUE;
+	if (f->match[0])
+		return ST_CASE_LIST_TEXT;
+	return q->placement ? ST_CASE_LIST_PLACE : ST_CASE_LIST;
 }
 
 int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,

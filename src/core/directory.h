@@ -28,9 +28,20 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
                 const char *parent_code, const char *region_code, struct err *e);
 
 /* Sets the org's boundary (util/geojson.h: a Polygon or MultiPolygon,
- * checked, stored as compact JSON), or clears it when boundary is NULL.
+ * checked, stored as compact JSON), or clears it when boundary is NULL,
+ * and its box in the R*Tree org_bbox (core/placement.h) with it. No event:
+ * org_boundary_change is the audited way.
  * 0, or -1 with *e set (400 field.invalid on "boundary", 404 no such org). */
 int org_set_boundary(struct wctx *w, int64_t org_id, const json_t *boundary, struct err *e);
+
+struct account_actor;
+/* Sets (or with boundary NULL clears) the org's boundary as org_set_boundary
+ * does, and records it: event `org.boundary` {"org":CODE,"boundary":null |
+ * {"type","blake2b"(of the stored text, hex)},"via"} on the audit chain.
+ * Cases placed before keep their placement. 0, or -1 with *e set (404 no
+ * such org, 400 field.invalid on "boundary"). */
+int org_boundary_change(struct wctx *w, const struct account_actor *by, int64_t org_id,
+                        const json_t *boundary, struct err *e);
 
 /* GET /api/v1/geo/regions: the orgs the actor may see (actor_sees_org)
  * that have a boundary, by id, as a GeoJSON FeatureCollection

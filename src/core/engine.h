@@ -5,7 +5,7 @@
  * others read through a reader connection.
  *
  * Where each part lives (src/core/):
- *   intake.c       creating a case (engine_create)
+ *   intake.c       creating a case (engine_create); placement.h places its point
  *   action.c       the action driver (engine_act) and the case view answer
  *   input.c        input checks: type fields, text, location, reporter, action bodies
  *   conditions.c   who may act, guards and branches (struct type_cond)
@@ -63,6 +63,10 @@ struct case_rec {
 	bool confidential;
 	json_t *fields; /* object, never NULL after load */
 	int64_t received_at, due_at, closed_at, created_by, created_at, updated_at, version;
+	/* where its point lies (core/placement.h): "placed", "outside", or ""
+	 * when it has none; place_org_id the deepest org holding it, 0 if none */
+	char place_status[8];
+	int64_t place_org_id;
 };
 
 struct asg_rec {
@@ -148,8 +152,11 @@ struct case_query {
 	const char *queue; /* a named work queue ("dispatch"), NULL = none */
 	int64_t org_id;    /* 0 = any */
 	bool mine, overdue;
-	int due_soon;     /* hours: open cases due within them, 0 = off */
-	int problem;      /* 1 = flagged 问题工单 only, -1 = unflagged only, 0 = any */
+	int due_soon; /* hours: open cases due within them, 0 = off */
+	int problem;  /* 1 = flagged 问题工单 only, -1 = unflagged only, 0 = any */
+	/* "placed" or "outside" (core/placement.h: where the case's point
+	 * lies), NULL = any */
+	const char *placement;
 	int64_t from, to; /* received_at range, 0 = open */
 	/* with mine: the unit's part is in one of these assignment statuses
 	 * ("a,b", of the type= or of some loaded type); NULL = those of the open

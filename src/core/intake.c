@@ -1,12 +1,15 @@
 /*
  * Creating a case (engine_create): the body is checked in a fixed order
  * (known keys, type, class, channel, text, owning org, received time,
- * location, reporter, fields), then the case is numbered and stored with
+ * location, reporter, fields), the case is placed in the org tree by its
+ * point (core/placement.h: the placed org owns it unless the body named
+ * "org"), then it is numbered and stored with
  * its deadline timer and its "create" event, and answered with the case as
  * the creator sees it and earlier cases from the same phone. Runs in a
  * writer job; any failure leaves nothing written.
  */
 #include "core/engine_int.h"
+#include "core/placement.h"
 #include "core/search.h"
 
 #include <stdio.h>
@@ -25,9 +28,10 @@ struct intake {
 	int64_t org_id;
 	char org_path[256], org_code[64];
 	int64_t received;
-	json_t *loc;        /* owned; NULL if none */
-	json_t *fields;     /* owned; an object once checked */
-	unsigned char *enc; /* owned: the sealed reporter, NULL if none */
+	json_t *loc;            /* owned; NULL if none */
+	struct placement place; /* where loc's point lies (intake_place) */
+	json_t *fields;         /* owned; an object once checked */
+	unsigned char *enc;     /* owned: the sealed reporter, NULL if none */
 	size_t enclen;
 	unsigned char idx[HASH_LEN]; /* the phone's blind index, if has_idx */
 	bool has_idx, confidential;
@@ -192,6 +196,29 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
 	return case_fields_check(w->conn, in->t, in->fields, e);
 }
 
+/* Places the case's point, if it has one (core/placement.h). The placed org
+ * becomes the owner (属地) unless the body named "org" (the caller's choice
+ * stands) or the creator may not register cases for it (the creator's org
+ * stays; the placement is still kept). A point outside every township,
+ * village and grid changes nothing but is flagged "outside". */
+static int intake_place(struct wctx *w, const struct actor *a, json_t *body, struct intake *in,
+                        struct err *e)
+{
+	json_t *lat = json_object_get(in->loc, "lat"), *lng = json_object_get(in->loc, "lng");
+	if (!json_is_number(lat) || !json_is_number(lng))
+		return 0; /* PLACE_NONE: no location, or an address alone */
+	if (placement_find(w->conn, json_number_value(lng), json_number_value(lat), &in->place) !=
+	    0)
+		return store_fail(e);
+	if (in->place.status != PLACE_PLACED || json_object_get(body, "org") ||
+	    !creating_grant(a, in->t, in->place.org_path))
+		return 0;
+	in->org_id = in->place.org_id;
+	snprintf(in->org_path, sizeof in->org_path, "%s", in->place.org_path);
+	snprintf(in->org_code, sizeof in->org_code, "%s", in->place.org_code);
+	return 0;
+}
+
 /* The next number of the type on the received day: prefix, date, sequence. */
 static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t received, char *out,
                         size_t cap)
@@ -249,6 +276,8 @@ static int case_insert(struct wctx *w, const struct actor *a, struct intake *in,
 	sbind_int(s, 16, a->user_id);
 	sbind_int(s, 17, w->now);
 	sbind_text(s, 18, ext_ref);
+	sbind_text(s, 19, placement_status_name(in->place.status));
+	sbind_opt_int(s, 20, in->place.org_id);
 	bool ok = fields_text && (loc_text || !in->loc) && sdone(s) == STORE_DONE;
 	free(loc_text);
 	free(fields_text);
@@ -270,6 +299,12 @@ static int intake_event(struct wctx *w, const struct actor *a, const struct inta
 	              "confidential", in->confidential);
 	if (payload && ext_ref)
 		json_object_set_new(payload, "ext_ref", json_string(ext_ref));
+	if (payload && in->place.status != PLACE_NONE) { /* where its point lay, then */
+		json_t *p = json_pack("{s:s}", "status", placement_status_name(in->place.status));
+		if (p && in->place.status == PLACE_PLACED)
+			json_object_set_new(p, "org", json_string(in->place.org_code));
+		json_object_set_new(payload, "placement", p);
+	}
 	char *ptext = json_canonical(payload);
 	json_decref(payload);
 	if (!ptext)
@@ -377,8 +412,8 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
 	int rc = -1;
 	if (intake_kind(w, a, body, &in, e) == 0 && intake_text(body, &in, e) == 0 &&
 	    intake_org(w, a, body, &in, e) == 0 && intake_received(w, a, body, &in, e) == 0 &&
-	    intake_details(w, body, &in, e) == 0 && intake_store(w, a, &in, ext_ref, e) == 0 &&
-	    intake_answer(w, a, &in, out, e) == 0)
+	    intake_details(w, body, &in, e) == 0 && intake_place(w, a, body, &in, e) == 0 &&
+	    intake_store(w, a, &in, ext_ref, e) == 0 && intake_answer(w, a, &in, out, e) == 0)
 		rc = 0;
 	json_decref(in.loc);
 	json_decref(in.fields);

@@ -182,6 +182,9 @@ const char *req_header(struct req *r, const char *key);
 int req_query_int(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out);
 /* Parses the JSON body into r->in; on failure sets the error and returns -1. */
 int req_json(struct req *r);
+/* The same for a body that may be any JSON value (null, an array, …), not
+ * only an object. */
+int req_json_value(struct req *r);
 /* Parses a positive id path parameter; -1 if malformed. */
 int64_t req_param_id(struct req *r, int i);
 

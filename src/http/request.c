@@ -131,18 +131,25 @@ void req_reply_file(struct req *r, int fd, int64_t size, const char *content_typ
 	snprintf(r->disposition, sizeof r->disposition, "%s", disposition ? disposition : "");
 }
 
-int req_json(struct req *r)
+int req_json_value(struct req *r)
 {
 	const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] && ct[16] != ';' && ct[16] != ' '))
 		return err_set(&r->err, E_MEDIA_TYPE, NULL, NULL);
 	json_error_t je;
-	r->in =
-	    json_loadb(r->body.data ? r->body.data : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+	r->in = json_loadb(r->body.data ? r->body.data : "", r->body.len,
+	                   JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!r->in)
 		return err_set(&r->err, E_BAD_JSON, NULL, "请求体不是合法的 JSON：%s（第 %d 字节）",
 		               je.text, je.position);
+	return 0;
+}
+
+int req_json(struct req *r)
+{
+	if (req_json_value(r) != 0)
+		return -1;
 	if (!json_is_object(r->in))
 		return err_set(&r->err, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
 	return 0;

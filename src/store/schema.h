@@ -88,10 +88,29 @@
  *                util/tokenize.h (CJK unigrams and bigrams, Traditional
  *                folded to Simplified). Written in the same transaction as
  *                the case (core/search.c); cases older than the table are
- *                indexed when the writer starts (meta "search.version").
+ *                indexed when the writer starts (meta "search.version"). *
+ * Migration 10 (cases placed in their grid, core/placement.h) adds:
+ *  org_bbox      an R*Tree of the bounding boxes of org boundaries (id =
+ *                orgs.id; lng and lat ranges in WGS-84 degrees, rounded
+ *                outwards to 32-bit floats by the module). A point's
+ *                candidate orgs are those whose box holds it; the exact
+ *                test is geojson_contains in C. Filled here from the
+ *                boundaries already stored (each number under
+ *                "coordinates" is a position's lng at index 0 or lat at 1)
+ *                and kept in step by org_set_boundary in the same
+ *                transaction, with the same statement.
+ *  cases.place_status  where the case's point lies: 'placed' (inside some
+ *                township, village or grid boundary), 'outside' (inside
+ *                none), NULL when the case has no point.
+ *  cases.place_org_id  the deepest org whose boundary holds the point
+ *                (grid, else village, else township), when placed.
+ *  cases_place   an index on place_status (entries end with the rowid), so
+ *                ?placement= walks only the cases of that status.
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
+
+#include "store/stmt_geo.h" /* ORG_BBOX_SELECT */
 
 static const char *const schema_migrations[] = {
     /* 1: the spine */
@@ -423,6 +442,14 @@ static const char *const schema_migrations[] = {
      * each write; the cases before it are indexed at the writer's start) */
     "CREATE VIRTUAL TABLE case_fts USING fts5(no, title, body, address, notes,"
     " tokenize='civicloop');",
+    /* 10: where a case's point lies, and the R*Tree that finds it fast */
+    ("ALTER TABLE cases ADD COLUMN place_status TEXT"
+     " CHECK(place_status IN ('placed', 'outside'));"
+     "ALTER TABLE cases ADD COLUMN place_org_id INTEGER REFERENCES orgs(id);"
+     "CREATE INDEX cases_place ON cases(place_status);"
+     "CREATE VIRTUAL TABLE org_bbox USING rtree(id, min_lng, max_lng, min_lat, max_lat);"
+     "INSERT INTO org_bbox(id, min_lng, max_lng, min_lat, max_lat) " ORG_BBOX_SELECT
+     " GROUP BY o.id;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -336,6 +336,11 @@ static void sqlite_bind_blob(struct store_stmt *s, int i, const void *v, size_t 
 		sqlite3_bind_null(s->st, i);
 }
 
+static void sqlite_bind_real(struct store_stmt *s, int i, double v)
+{
+	sqlite3_bind_double(s->st, i, v);
+}
+
 static void sqlite_bind_null(struct store_stmt *s, int i)
 {
 	sqlite3_bind_null(s->st, i);
@@ -415,6 +420,7 @@ const struct store_backend store_sqlite = {
     .bind_text = sqlite_bind_text,
     .bind_blob = sqlite_bind_blob,
     .bind_null = sqlite_bind_null,
+    .bind_real = sqlite_bind_real,
     .step = sqlite_step,
     .reset = sqlite_reset,
     .col_int = sqlite_col_int,

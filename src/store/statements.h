@@ -23,7 +23,8 @@
 #define CASE_COLS \
 	"c.id, c.no, c.type, c.class, c.channel, c.status, c.title, c.description, c.location," \
 	" c.org_id, c.reporter_enc, c.confidential, c.fields, c.received_at, c.due_at," \
-	" c.closed_at, c.created_by, c.created_at, c.updated_at, c.version, o.path"
+	" c.closed_at, c.created_by, c.created_at, c.updated_at, c.version, o.path," \
+	" c.place_status, c.place_org_id"
 
 #define ASG_COLS \
 	"a.id, a.case_id, a.org_id, a.kind, a.status, a.dispatched_at, a.sign_due_at, a.due_at," \
@@ -42,11 +43,12 @@
  * the read scopes, ?4 type, ?5 statuses, ?21 classes, ?22 channels, ?6 org
  * path, ?7/?8 received range, ?9 now for overdue, ?14 q (the case number
  * exactly) with ?10 (its full-text query, core/search.h) or, when q has no
- * word the index holds, ?26 (q LIKE-escaped, matched literally in the title
+ * word the index holds, ?27 (q LIKE-escaped, matched literally in the title
  * and description: a scan, for queries like "%" only), ?15/?16/?20 a
- * queue, ?17/?18 due_soon, ?19 problem. The comma-list filters are JSON
- * arrays, each read once per run into a LIST SUBQUERY and probed per row;
- * unbound, a filter costs one NULL test and leaves the plan as it is. */
+ * queue, ?17/?18 due_soon, ?19 problem, ?26 placement. The comma-list
+ * filters are JSON arrays, each read once per run into a LIST SUBQUERY and
+ * probed per row; unbound, a filter costs one NULL test and leaves the plan
+ * as it is. */
 #define CASE_LIST_FILTERS \
 	VISIBLE("?1", "?2", "?3") \
 	" AND (?4 IS NULL OR c.type = ?4)" \
@@ -60,14 +62,15 @@
 	" AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
 	" AND (?14 IS NULL OR c.no = ?14" \
 	"  OR (?10 IS NOT NULL AND c.id IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?10))" \
-	"  OR (?26 IS NOT NULL AND (c.title LIKE '%' || ?26 || '%' ESCAPE '\\'" \
-	"  OR c.description LIKE '%' || ?26 || '%' ESCAPE '\\')))" \
+	"  OR (?27 IS NOT NULL AND (c.title LIKE '%' || ?27 || '%' ESCAPE '\\'" \
+	"  OR c.description LIKE '%' || ?27 || '%' ESCAPE '\\')))" \
 	" AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
 	"  OR (c.closed_at IS NULL AND c.due_at < ?16)" \
 	"  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \
 	"  AND qa.status IN (SELECT value FROM json_each(?20))))" \
 	" AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND c.due_at < ?18))" \
-	" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)"
+	" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
+	" AND (?26 IS NULL OR c.place_status = ?26)"
 
 /* mine=1 (?12, the caller's org path): the unit (its org subtree) holds a
  * part of the case in one of the statuses ?23 (a JSON array: part=, or by
@@ -140,9 +143,9 @@
 	     "INSERT INTO cases(no, type, class, channel, status, title, description," \
 	     " location, org_id, reporter_enc, phone_index, confidential, fields, received_at, " \
 	     "due_at," \
-	     " created_by, created_at, updated_at, ext_ref) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, " \
-	     "?8, ?9," \
-	     " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)") \
+	     " created_by, created_at, updated_at, ext_ref, place_status, place_org_id)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17," \
+	     " ?17, ?18, ?19, ?20)") \
 	STMT(ST_CASE_BY_EXT_REF, "SELECT id FROM cases WHERE type = ?1 AND ext_ref = ?2") \
 	STMT(ST_CASE_GET, \
 	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
@@ -167,6 +170,18 @@
 	     "SELECT " CASE_COLS " FROM case_fts JOIN cases c ON c.id = case_fts.rowid" \
 	     " JOIN orgs o ON o.id = c.org_id WHERE case_fts MATCH ?10 AND case_fts.rowid < ?11" \
 	     " AND " CASE_LIST_FILTERS CASE_LIST_MINE " ORDER BY case_fts.rowid DESC LIMIT ?13") \
+	/* the default order with placement= (?26 bound): the same rows, driven \
+	 * by migration 10's cases_place through a second cursor pc, "SEARCH pc \
+	 * USING COVERING INDEX cases_place (place_status=? AND rowid<?)", then \
+	 * each case by rowid; so finding the few cases placed outside every \
+	 * boundary reads those cases, not every case. (With the index on c \
+	 * itself, SQLite 3.40 sorts the rows once the filters' OR terms are this \
+	 * many; tests/unit/test_lists.c checks the plan.) */ \
+	STMT(ST_CASE_LIST_PLACE, \
+	     "SELECT " CASE_COLS " FROM cases pc JOIN cases c ON c.id = pc.id" \
+	     " JOIN orgs o ON o.id = c.org_id WHERE pc.place_status = ?26 AND pc.id < ?11" \
+	     " AND " CASE_LIST_FILTERS " AND c.id < ?11" CASE_LIST_MINE \
+	     " ORDER BY pc.id DESC LIMIT ?13") \
 	/* sort=due without mine=1: by the case's deadline, none last (migration 7's \
 	 * cases_due_order, whose entries are (key, rowid)), from the keyset (?24, ?25) \
 	 * on: "SCAN c USING INDEX cases_due_order" and no sort, so a page stops \

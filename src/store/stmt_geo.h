@@ -9,8 +9,32 @@
 /* visible to the reader whose case.read scopes are ?1..?3 */
 #define GEO_VISIBLE VISIBLE("?1", "?2", "?3")
 
+/* The bounding box of each boundary of the orgs o (migration 10 and
+ * ST_ORG_BBOX_INSERT): the least and greatest lng (index 0
+ * of a position) and lat (index 1) among the numbers under "coordinates",
+ * the only numbers a checked boundary holds. */
+#define ORG_BBOX_SELECT \
+	"SELECT o.id, min(CASE WHEN j.key = 0 THEN j.value END)," \
+	" max(CASE WHEN j.key = 0 THEN j.value END), min(CASE WHEN j.key = 1 THEN j.value END)," \
+	" max(CASE WHEN j.key = 1 THEN j.value END)" \
+	" FROM orgs o, json_tree(o.boundary, '$.coordinates') j" \
+	" WHERE o.boundary IS NOT NULL AND j.type IN ('integer', 'real')"
+
 #define STATEMENTS_GEO(STMT) \
 	STMT(ST_ORG_SET_BOUNDARY, "UPDATE orgs SET boundary = ?2 WHERE id = ?1") \
+	/* the R*Tree org_bbox kept in step with org ?1's boundary (migration 10): \
+	 * its box removed, then added again from the boundary when it has one */ \
+	STMT(ST_ORG_BBOX_DELETE, "DELETE FROM org_bbox WHERE id = ?1") \
+	STMT(ST_ORG_BBOX_INSERT, \
+	     "INSERT INTO org_bbox(id, min_lng, max_lng, min_lat, max_lat) " ORG_BBOX_SELECT \
+	     " AND o.id = ?1 GROUP BY o.id") \
+	/* the townships, villages and grids whose box holds the point (?1 lng, \
+	 * ?2 lat): the candidates core/placement.c tests exactly */ \
+	STMT(ST_PLACE_CANDIDATES, \
+	     "SELECT o.id, o.code, o.name, o.kind, o.path, o.boundary FROM org_bbox b" \
+	     " JOIN orgs o ON o.id = b.id WHERE b.min_lng <= ?1 AND b.max_lng >= ?1" \
+	     " AND b.min_lat <= ?2 AND b.max_lat >= ?2" \
+	     " AND o.kind IN ('township', 'village', 'grid')") \
 	/* the orgs that have a boundary, with their path (the caller filters by it: \
 	 * the boundary column, read last, is only read for the orgs it keeps) */ \
 	STMT(ST_GEO_REGIONS, "SELECT id, code, name, kind, parent_id, path, boundary FROM orgs" \

@@ -54,6 +54,7 @@ struct store_backend {
 	void (*bind_text)(struct store_stmt *s, int i, const char *v); /* NULL binds NULL */
 	void (*bind_blob)(struct store_stmt *s, int i, const void *v, size_t n);
 	void (*bind_null)(struct store_stmt *s, int i);
+	void (*bind_real)(struct store_stmt *s, int i, double v);
 	int (*step)(struct store_stmt *s);
 	void (*reset)(struct store_stmt *s);
 	int64_t (*col_int)(struct store_stmt *s, int i);
@@ -106,6 +107,11 @@ static inline void sbind_null(struct store_stmt *s, int i)
 {
 	if (s)
 		store_be->bind_null(s, i);
+}
+static inline void sbind_real(struct store_stmt *s, int i, double v)
+{
+	if (s)
+		store_be->bind_real(s, i, v);
 }
 /* v, or NULL when v is 0 (an unset time or id). */
 static inline void sbind_opt_int(struct store_stmt *s, int i, int64_t v)

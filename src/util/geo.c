@@ -61,13 +61,31 @@ static void gcj02_to_wgs84(double *lat, double *lng)
 	*lng = wlng;
 }
 
+void geo_gcj02_to_bd09(double lat, double lng, double *olat, double *olng)
+{
+	double z = sqrt(lng * lng + lat * lat) + 0.00002 * sin(lat * X_PI);
+	double th = atan2(lat, lng) + 0.000003 * cos(lng * X_PI);
+	*olng = z * cos(th) + 0.0065;
+	*olat = z * sin(th) + 0.006;
+}
+
+/* The published inverse of BD-09 is only the first step (up to 0.11 m off
+ * in the demo county, tests/unit/test_geo.c); a few fixed-point steps of
+ * the forward formula bring it under a micrometre, as for GCJ-02. */
 static void bd09_to_gcj02(double *lat, double *lng)
 {
 	double x = *lng - 0.0065, y = *lat - 0.006;
 	double z = sqrt(x * x + y * y) - 0.00002 * sin(y * X_PI);
 	double th = atan2(y, x) - 0.000003 * cos(x * X_PI);
-	*lng = z * cos(th);
-	*lat = z * sin(th);
+	double glng = z * cos(th), glat = z * sin(th);
+	for (int i = 0; i < 5; i++) {
+		double blat, blng;
+		geo_gcj02_to_bd09(glat, glng, &blat, &blng);
+		glat -= blat - *lat;
+		glng -= blng - *lng;
+	}
+	*lng = glng;
+	*lat = glat;
 }
 
 void geo_to_wgs84(const char *crs, double *lat, double *lng)

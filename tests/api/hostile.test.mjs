@@ -328,7 +328,9 @@ const strays = (await readdir(DIR)).filter((f) => f !== 'README.md' && !FILE_RE.
 test('every file in tests/data/hostile is named NNNN-slug or NNNNN-slug', () => {
   assert.deepEqual(strays, []);
 });
-for (const n of (await readdir(DIR)).filter((f) => FILE_RE.test(f)).sort()) {
+// in number order (10000 after 9999), then by name
+const byNumber = (a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : a > b ? 1 : 0);
+for (const n of (await readdir(DIR)).filter((f) => FILE_RE.test(f)).sort(byNumber)) {
   const text = await readFile(path.join(DIR, n), 'utf8');
   try {
     cases.push(parseCase(n, text));

@@ -24,12 +24,7 @@
 #include "core/writer.h"
 #include "util/timeutil.h"
 
-struct fx {
-	char dir[64];
-	char db[128];
-	struct app app;
-	struct store_conn *reader;
-};
+#include "unit_db.h"
 
 struct call {
 	const char *login;
@@ -67,38 +62,15 @@ static int setup_job(struct wctx *w, struct write_job *job)
 
 static int fx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/cl-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
-	char err[512];
-	if (app_init(&f->app, f->db, "config", 1, err, sizeof err) != 0)
-		fail_msg("%s", err);
-	f->app.writer = writer_start(&f->app, err, sizeof err);
-	assert_non_null(f->app.writer);
 	struct err e = {0};
-	assert_int_equal(writer_run(f->app.writer, setup_job, &e), 0);
-	f->reader = store_open(f->db, true, err, sizeof err);
-	assert_non_null(f->reader);
-	*state = f;
+	*state = unit_db_open("cl-unit", setup_job, &e);
 	return 0;
 }
 
 static int fx_teardown(void **state)
 {
-	struct fx *f = *state;
 	time_set_fake(0);
-	store_close(f->reader);
-	writer_stop(f->app.writer);
-	app_release(&f->app);
-	char path[200];
-	const char *suffix[] = {"", "-wal", "-shm", ".key"};
-	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
-	free(f);
+	unit_db_close(*state);
 	return 0;
 }
 
@@ -117,8 +89,8 @@ static int call_job(struct wctx *w, struct write_job *job)
 }
 
 /* Runs one engine call; returns the HTTP-like status (200/201 or the error's). */
-static int run(struct fx *f, const char *login, const char *action, int64_t id, const char *body,
-               json_t **out)
+static int run(struct unit_db *f, const char *login, const char *action, int64_t id,
+               const char *body, json_t **out)
 {
 	struct call c = {.login = login, .action = action, .id = id};
 	c.body = json_loads(body, 0, NULL);
@@ -134,7 +106,7 @@ static int run(struct fx *f, const char *login, const char *action, int64_t id, 
 	return action ? 200 : 201;
 }
 
-static int64_t create(struct fx *f, const char *body)
+static int64_t create(struct unit_db *f, const char *body)
 {
 	json_t *out;
 	assert_int_equal(run(f, "op1", NULL, 0, body, &out), 201);
@@ -144,7 +116,7 @@ static int64_t create(struct fx *f, const char *body)
 	return id;
 }
 
-static const char *case_status(struct fx *f, int64_t id, char *buf, size_t cap)
+static const char *case_status(struct unit_db *f, int64_t id, char *buf, size_t cap)
 {
 	struct case_full cf;
 	assert_int_equal(case_load(f->reader, &f->app, id, &cf), 0);
@@ -153,7 +125,7 @@ static const char *case_status(struct fx *f, int64_t id, char *buf, size_t cap)
 	return buf;
 }
 
-static int64_t count_events(struct fx *f)
+static int64_t count_events(struct unit_db *f)
 {
 	struct store_stmt *s = store_stmt(f->reader, ST_EVENT_HEAD);
 	int64_t n = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
@@ -163,7 +135,7 @@ static int64_t count_events(struct fx *f)
 
 static void test_transitions(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	char st[32];
 	int64_t id =
 	    create(f, "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"路灯不亮\","
@@ -218,7 +190,7 @@ static void test_transitions(void **state)
 
 static void test_parallel_assignments(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	char st[32];
 	int64_t id =
 	    create(f, "{\"type\":\"hotline\",\"class\":\"求助\",\"description\":\"河道垃圾\"}");
@@ -248,7 +220,7 @@ static void test_parallel_assignments(void **state)
 
 static void test_return_and_redispatch(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	char st[32];
 	int64_t id =
 	    create(f, "{\"type\":\"hotline\",\"class\":\"投诉\",\"description\":\"噪音\"}");
@@ -272,7 +244,7 @@ static void test_return_and_redispatch(void **state)
 
 static void test_limits(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	int64_t before = count_events(f);
 	char big[9000 * 3 + 64];
 	size_t n = (size_t)snprintf(big, sizeof big, "{\"type\":\"hotline\",\"description\":\"");
@@ -310,7 +282,7 @@ static void test_limits(void **state)
 
 static void test_received_at_deadline(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	/* op1 may not import: received_at is ignored */
 	json_t *out;
 	assert_int_equal(run(f, "op1", NULL, 0,
@@ -368,7 +340,7 @@ static int checkpoint_job(struct wctx *w, struct write_job *job)
 
 static void test_chain_verify(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	int64_t id = create(f, "{\"type\":\"hotline\",\"description\":\"链\"}");
 	assert_int_equal(run(f, "disp1", "dispatch", id, "{\"org\":\"dept.cg\"}", NULL), 200);
 	assert_int_equal(run(f, "cg1", "sign", id, "{}", NULL), 200);
@@ -412,7 +384,7 @@ static void test_permissions(void **state)
 
 static void test_scheduler_exactly_once(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	int64_t id =
 	    create(f, "{\"type\":\"hotline\",\"class\":\"紧急\",\"description\":\"燃气泄漏\"}");
 	(void)id;
@@ -428,7 +400,7 @@ static void test_scheduler_exactly_once(void **state)
  * names before "assignment_statuses": only "signed" records signing for. */
 static void test_asg_phases(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	const struct matter_type *t = types_find(f->app.types, "hotline");
 	assert_non_null(t);
 	assert_int_equal(type_asg_phase(t, "pending"), ASG_OPEN);

@@ -3,8 +3,9 @@
  * point-in-polygon (util/geojson.h), the demo county's boundaries (grids
  * inside villages inside townships inside the county, siblings apart, every
  * located demo case inside its township and in the grid its address names),
- * and the query plan of the map's case list (the partial index, never a
- * scan of every case).
+ * the query plan of the map's case list (the partial index, never a
+ * scan of every case), and the accuracy of the GCJ-02 / BD-09 to WGS-84
+ * conversion (util/geo.h) across the demo county.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,22 +18,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <math.h>
+
 #include "store/store.h"
+#include "util/geo.h"
 #include "util/geojson.h"
 
-static json_t *parse(const char *text)
-{
-	json_error_t je;
-	json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
-	if (!v)
-		fail_msg("bad test JSON %s: %s", text, je.text);
-	return v;
-}
+#include "unit_db.h"
 
 /* Asserts g is refused, with a message containing `why`. */
 static void refused(const char *g, const char *why)
 {
-	json_t *v = parse(g);
+	json_t *v = unit_json(g);
 	struct err e = {0};
 	if (geojson_boundary_check(v, "boundary", &e) == 0)
 		fail_msg("accepted: %s", g);
@@ -45,7 +42,7 @@ static void refused(const char *g, const char *why)
 
 static void accepted(const char *g)
 {
-	json_t *v = parse(g);
+	json_t *v = unit_json(g);
 	struct err e = {0};
 	if (geojson_boundary_check(v, "boundary", &e) != 0)
 		fail_msg("refused %s: %s", g, err_message(&e));
@@ -138,20 +135,47 @@ static void boundary_point_limit(void **state)
 static void points_inside(void **state)
 {
 	(void)state;
-	json_t *g = parse("{\"type\":\"Polygon\",\"coordinates\":[" SQUARE
-	                  ",[[0.2,0.2],[0.4,0.2],[0.4,0.4],[0.2,0.4],[0.2,0.2]]]}");
+	json_t *g = unit_json("{\"type\":\"Polygon\",\"coordinates\":[" SQUARE
+	                      ",[[0.2,0.2],[0.4,0.2],[0.4,0.4],[0.2,0.4],[0.2,0.2]]]}");
 	assert_true(geojson_contains(g, 0.5, 0.5));
 	assert_true(geojson_contains(g, 0.1, 0.9));
 	assert_false(geojson_contains(g, 0.3, 0.3)); /* in the hole */
 	assert_false(geojson_contains(g, 1.5, 0.5));
 	assert_false(geojson_contains(g, -0.1, 0.5));
 	json_decref(g);
-	json_t *m = parse("{\"type\":\"MultiPolygon\",\"coordinates\":[[" SQUARE
-	                  "],[[[2,2],[3,2],[3,3],[2,3],[2,2]]]]}");
+	json_t *m = unit_json("{\"type\":\"MultiPolygon\",\"coordinates\":[[" SQUARE
+	                      "],[[[2,2],[3,2],[3,3],[2,3],[2,2]]]]}");
 	assert_true(geojson_contains(m, 2.5, 2.5));
 	assert_true(geojson_contains(m, 0.5, 0.5));
 	assert_false(geojson_contains(m, 1.5, 1.5));
 	json_decref(m);
+}
+
+/* The even-odd test counts a crossing only east of the point, each edge
+ * half-open in latitude, so a point on an edge two polygons share, or on
+ * the corner four share, falls in exactly one of them: no case is placed
+ * twice and none falls between (core/placement.h). */
+static void points_on_shared_edges(void **state)
+{
+	(void)state;
+	json_t *sq[4] = {unit_json("{\"type\":\"Polygon\",\"coordinates\":[" SQUARE "]}"),
+	                 unit_json("{\"type\":\"Polygon\",\"coordinates\":"
+	                           "[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}"),
+	                 unit_json("{\"type\":\"Polygon\",\"coordinates\":"
+	                           "[[[0,1],[1,1],[1,2],[0,2],[0,1]]]}"),
+	                 unit_json("{\"type\":\"MultiPolygon\",\"coordinates\":"
+	                           "[[[[1,1],[2,1],[2,2],[1,2],[1,1]]]]}")};
+	const double pts[][2] = {{1, 0.5}, {0.5, 1}, {1, 1}, {1.5, 1}, {1, 1.5}, {0.25, 1}};
+	for (size_t i = 0; i < sizeof pts / sizeof *pts; i++) {
+		int n = 0;
+		for (int k = 0; k < 4; k++)
+			n += geojson_contains(sq[k], pts[i][0], pts[i][1]);
+		if (n != 1)
+			fail_msg("(%g, %g) on a shared edge lies in %d of the squares", pts[i][0],
+			         pts[i][1], n);
+	}
+	for (int k = 0; k < 4; k++)
+		json_decref(sq[k]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -327,12 +351,68 @@ static void map_query_uses_its_index(void **state)
 	rmdir(dir);
 }
 
+/* ------------------------------------------------------------------ */
+/* the accuracy of the conversions to WGS-84                           */
+
+/* Metres between two nearby WGS-84 points (an equirectangular projection
+ * on a sphere of the mean radius: exact enough at these distances). */
+static double metres(double lat1, double lng1, double lat2, double lng2)
+{
+	const double r = 6371008.8, rad = M_PI / 180;
+	double x = (lng2 - lng1) * rad * cos((lat1 + lat2) / 2 * rad), y = (lat2 - lat1) * rad;
+	return r * sqrt(x * x + y * y);
+}
+
+/* Every point of a 0.002° grid over the demo county's box (about 200 m
+ * apart, 17,766 points) goes WGS-84 → GCJ-02 (→ BD-09) with the forward
+ * formulas and back with geo_to_wgs84; the worst error in metres is printed
+ * (docs/api.md "Coordinate systems" quotes it) and must stay under a
+ * millimetre. The forward shift itself is hundreds of metres here, so a
+ * conversion left out would fail at once. */
+static void conversions_round_trip(void **state)
+{
+	(void)state;
+	double worst_gcj = 0, worst_bd = 0, least_shift = 1e9;
+	int n = 0;
+	for (double lat = 25.62; lat <= 25.87; lat += 0.002) {
+		for (double lng = 114.78; lng <= 115.06; lng += 0.002, n++) {
+			double glat, glng, blat, blng;
+			geo_wgs84_to_gcj02(lat, lng, &glat, &glng);
+			double shift = metres(lat, lng, glat, glng);
+			if (shift < least_shift)
+				least_shift = shift;
+			geo_gcj02_to_bd09(glat, glng, &blat, &blng);
+			double wlat = glat, wlng = glng;
+			geo_to_wgs84("gcj02", &wlat, &wlng);
+			double err = metres(lat, lng, wlat, wlng);
+			if (err > worst_gcj)
+				worst_gcj = err;
+			geo_to_wgs84("bd09", &blat, &blng);
+			err = metres(lat, lng, blat, blng);
+			if (err > worst_bd)
+				worst_bd = err;
+		}
+	}
+	printf("# %d points: GCJ-02 shift at least %.1f m; round trip worst error GCJ-02 %.3g m,"
+	       " BD-09 %.3g m\n",
+	       n, least_shift, worst_gcj, worst_bd);
+	assert_true(n > 10000);
+	assert_true(least_shift > 100);
+	assert_true(worst_gcj < 0.001);
+	assert_true(worst_bd < 0.001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(boundaries_checked), cmocka_unit_test(boundary_point_limit),
-	    cmocka_unit_test(points_inside),      cmocka_unit_test(demo_boundaries_nest),
-	    cmocka_unit_test(demo_cases_placed),  cmocka_unit_test(map_query_uses_its_index),
+	    cmocka_unit_test(boundaries_checked),
+	    cmocka_unit_test(boundary_point_limit),
+	    cmocka_unit_test(points_inside),
+	    cmocka_unit_test(points_on_shared_edges),
+	    cmocka_unit_test(demo_boundaries_nest),
+	    cmocka_unit_test(demo_cases_placed),
+	    cmocka_unit_test(map_query_uses_its_index),
+	    cmocka_unit_test(conversions_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

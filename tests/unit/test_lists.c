@@ -60,9 +60,24 @@ static int plan_db_close(void **state)
 	return 0;
 }
 
+/* Whether the plan step at p is an FTS5 MATCH on case_fts: "SCAN case_fts
+ * VIRTUAL TABLE INDEX n:M…", n the flags of what FTS5 took over (the
+ * rowid bound, the order), M the MATCH. */
+static bool fts_match(const char *p)
+{
+	static const char pre[] = "SCAN case_fts VIRTUAL TABLE INDEX ";
+	if (strncmp(p, pre, sizeof pre - 1))
+		return false;
+	p += sizeof pre - 1;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p[0] == ':' && p[1] == 'M';
+}
+
 /* The plan of statement id has every step of `want` (NULL-terminated), no
  * TEMP B-TREE FOR ORDER BY unless sorted, and scans nothing but json_each
- * lists and materialized CTEs (listed in `scans_ok`). */
+ * lists, full-text MATCH lookups (FTS5's "INDEX 0:M…", a search of its
+ * index, not a scan) and materialized CTEs (listed in `scans_ok`). */
 static void plan_is(struct store_conn *c, enum stmt_id id, const char *name,
                     const char *const *want, bool sorted, const char *const *scans_ok)
 {
@@ -74,7 +89,7 @@ static void plan_is(struct store_conn *c, enum stmt_id id, const char *name,
 	if (!sorted && strstr(plan, "USE TEMP B-TREE FOR ORDER BY"))
 		fail_msg("%s sorts its rows instead of walking an index in order:\n%s", name, plan);
 	for (const char *p = plan; (p = strstr(p, "SCAN ")); p++) {
-		bool ok = !strncmp(p, "SCAN json_each", 14);
+		bool ok = !strncmp(p, "SCAN json_each", 14) || fts_match(p);
 		for (const char *const *s = scans_ok; s && *s && !ok; s++)
 			ok = !strncmp(p + 5, *s, strlen(*s)) && p[5 + strlen(*s)] == '\n';
 		if (!ok)
@@ -88,6 +103,36 @@ static void newest_first_is_a_rowid_range(void **state)
 	struct plan_db *p = *state;
 	const char *const want[] = {"SEARCH c USING INTEGER PRIMARY KEY (rowid<?)", NULL};
 	plan_is(p->c, ST_CASE_LIST, "ST_CASE_LIST", want, false, NULL);
+}
+
+/* placement=outside (or placed) walks the cases of that status through
+ * cases_place, newest first from the cursor, unsorted, and reads each by
+ * rowid: never every case. */
+static void placement_walks_its_index(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const want[] = {
+	    "SEARCH pc USING COVERING INDEX cases_place (place_status=? AND rowid<?)",
+	    "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_PLACE, "ST_CASE_LIST_PLACE", want, false, NULL);
+}
+
+/* q= with words: the index drives, newest first from the cursor, unsorted,
+ * each hit's case by rowid. */
+static void text_walks_the_index(void **state)
+{
+	struct plan_db *p = *state;
+	/* FTS5's flags 192: ORDER BY rowid (64) DESC (128), taken by the index;
+	 * "<": the cursor's bound too */
+	const char *const want[] = {"SCAN case_fts VIRTUAL TABLE INDEX 192:M",
+	                            "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_TEXT, "ST_CASE_LIST_TEXT", want, false, NULL);
+	char plan[8192];
+	assert_int_equal(store_query_plan(p->c, ST_CASE_LIST_TEXT, plan, sizeof plan), 0);
+	const char *m = strstr(plan, "INDEX 192:M");
+	const char *eol = m ? strchr(m, '\n') : NULL;
+	if (!eol || !memchr(m, '<', (size_t)(eol - m)))
+		fail_msg("ST_CASE_LIST_TEXT does not start at the cursor:\n%s", plan);
 }
 
 /* sort=due walks cases_due_order from the keyset, in order, unsorted. */
@@ -196,6 +241,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(newest_first_is_a_rowid_range),
+	    cmocka_unit_test(placement_walks_its_index),
+	    cmocka_unit_test(text_walks_the_index),
 	    cmocka_unit_test(due_walks_its_index),
 	    cmocka_unit_test(part_due_reads_the_units_parts),
 	    cmocka_unit_test(overdue_counts_use_indexes),
