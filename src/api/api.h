@@ -60,6 +60,14 @@ enum handler_result api_export_cases_csv(struct req *r);
 
 /* api/search.c */
 enum handler_result api_search(struct req *r);
+/* catalogue.c: the dispatch catalogue and a case's routing */
+enum handler_result api_catalogue_get(struct req *r);
+enum handler_result api_catalogue_versions(struct req *r);
+enum handler_result api_catalogue_put(struct req *r);
+enum handler_result api_catalogue_import(struct req *r);
+enum handler_result api_export_catalogue_csv(struct req *r);
+enum handler_result api_export_catalogue_json(struct req *r);
+enum handler_result api_case_routing(struct req *r);
 /* api/callers.c */
 enum handler_result api_callers(struct req *r);
 /* api/notices.c */
