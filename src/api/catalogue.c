@@ -76,7 +76,9 @@ static int catalogue_save_job(struct wctx *w, struct write_job *job)
 	}
 	int rc = catalogue_save(w, r->actor.user_id, r->actor.org_id, doc,
 	                        k->has_note ? k->note : NULL, k->expect < 0 ? head : k->expect,
-	                        k->csv ? "import.csv" : k->expect < 0 ? "import.json" : "api",
+	                        k->csv          ? "import.csv"
+	                        : k->expect < 0 ? "import.json"
+	                                        : "api",
 	                        &version, &r->err);
 	json_decref(doc);
 	if (rc != 0 || catalogue_get(w->conn, version, &r->out, &r->err) != 0)
@@ -98,8 +100,8 @@ static int save_meta(struct req *r, json_t *in, struct cat_save *k, bool need_ve
 	if (!v && need_version)
 		return err_set(&r->err, E_FIELD_REQUIRED, "version",
 		               "缺少 version：保存时须给出所基于的当前版本号");
-	if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	          json_integer_value(v) > INT32_MAX))
+	if (v &&
+	    (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > INT32_MAX))
 		return err_set(&r->err, E_FIELD_INVALID, "version", "version 须为非负整数");
 	if (v)
 		k->expect = json_integer_value(v);
@@ -173,7 +175,8 @@ enum handler_result api_catalogue_import(struct req *r)
 		if (rc == 0 && note) {
 			json_t *jn = json_string(note);
 			if (text_fault(jn, CATALOGUE_NOTE_CHARS, 0) != TEXT_OK)
-				rc = err_set(&r->err, E_FIELD_INVALID, "note", "note 须为单行文本，最多 200 字");
+				rc = err_set(&r->err, E_FIELD_INVALID, "note",
+				             "note 须为单行文本，最多 200 字");
 			else
 				snprintf(k->note, sizeof k->note, "%s", note);
 			k->has_note = rc == 0;

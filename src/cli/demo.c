@@ -2,9 +2,9 @@
  * `civicloop demo --db FILE`: builds the demo county of API.md from
  * config/demo/county.json: the org tree (with the boundaries of the county,
  * its townships, villages and grids, for the map), the accounts (all with the password
- * Demo#2024), the dispatch catalogue (config/demo/catalogue.json), and a few dozen cases driven through the real engine at
- * back-dated times, so their history, deadlines and audit chain are exactly
- * what live use would have produced.
+ * Demo#2024), the dispatch catalogue (config/demo/catalogue.json), and a few dozen cases driven
+ * through the real engine at back-dated times, so their history, deadlines and audit chain are
+ * exactly what live use would have produced.
  */
 #include "cli/cli.h"
 #include "core/app.h"

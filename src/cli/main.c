@@ -380,10 +380,15 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*run)(int argc, char **argv);
-	} commands[] = {{"init", cmd_init},     {"serve", cmd_serve},
-	                {"demo", cmd_demo},     {"routing", cmd_routing},     {"permissions", cmd_permissions},
-	                {"user", cmd_user},     {"audit", cmd_audit},
-	                {"apikey", cmd_apikey}, {"backup", cmd_backup},
+	} commands[] = {{"init", cmd_init},
+	                {"serve", cmd_serve},
+	                {"demo", cmd_demo},
+	                {"routing", cmd_routing},
+	                {"permissions", cmd_permissions},
+	                {"user", cmd_user},
+	                {"audit", cmd_audit},
+	                {"apikey", cmd_apikey},
+	                {"backup", cmd_backup},
 	                {"files", cmd_files}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

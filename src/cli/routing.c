@@ -79,7 +79,8 @@ static int set_load(struct eval *v, const char *path)
 		const char *text = json_string_value(json_object_get(o, "text"));
 		const char *org = json_string_value(json_object_get(o, "org"));
 		if (!text || !org) {
-			fprintf(stderr, "civicloop routing: %s 第 %d 行缺少 text 或 org\n", path, lineno);
+			fprintf(stderr, "civicloop routing: %s 第 %d 行缺少 text 或 org\n", path,
+			        lineno);
 			json_decref(o);
 			fclose(f);
 			return -1;
@@ -111,8 +112,8 @@ static int setup_job(struct wctx *w, struct write_job *job)
 	for (int i = 0; i < v->n; i++) {
 		struct route_org o;
 		if (routing_org(w->conn, 0, v->it[i].org, &o) != 0)
-			return err_set(&v->e, E_FIELD_INVALID, NULL, "第 %d 条的单位 %s 不存在", i + 1,
-			               v->it[i].org);
+			return err_set(&v->e, E_FIELD_INVALID, NULL, "第 %d 条的单位 %s 不存在",
+			               i + 1, v->it[i].org);
 		v->it[i].org_id = o.id;
 	}
 	return 0;
@@ -196,8 +197,10 @@ static int eval_run(struct eval *v, double min1, double min3)
 		       v->ranked ? (double)v->rank_us / (double)v->ranked : 0);
 		rc = (t1 < min1 || t3 < min3) ? 1 : 0;
 		if (rc)
-			fprintf(stderr, "civicloop routing: below the goal (top-1 %.1f < %.1f or top-3 "
-			                "%.1f < %.1f)\n", t1, min1, t3, min3);
+			fprintf(stderr,
+			        "civicloop routing: below the goal (top-1 %.1f < %.1f or top-3 "
+			        "%.1f < %.1f)\n",
+			        t1, min1, t3, min3);
 	}
 	cli_close(&app);
 out:;
@@ -218,8 +221,10 @@ int cmd_routing(int argc, char **argv)
 		return argc < 2 || strcmp(argv[1], "eval") != 0 ? 2 : 0;
 	}
 	const char *set = cli_opt(argc, argv, "--set"), *cat = cli_opt(argc, argv, "--catalogue");
-	const char *county = cli_opt(argc, argv, "--county"), *folds = cli_opt(argc, argv, "--folds");
-	const char *min1 = cli_opt(argc, argv, "--min-top1"), *min3 = cli_opt(argc, argv, "--min-top3");
+	const char *county = cli_opt(argc, argv, "--county"),
+	           *folds = cli_opt(argc, argv, "--folds");
+	const char *min1 = cli_opt(argc, argv, "--min-top1"),
+	           *min3 = cli_opt(argc, argv, "--min-top3");
 	char cat_path[1100], county_path[1100];
 	if (!set) {
 		eval_usage();
@@ -231,7 +236,7 @@ int cmd_routing(int argc, char **argv)
 	if (!v)
 		return 1;
 	v->catalogue = cat ? cat : cat_path;
-	v->folds = folds ? atoi(folds) : 5;
+	v->folds = folds ? (int)strtol(folds, NULL, 10) : 5;
 	if (v->folds < 2 || v->folds > 20) {
 		fprintf(stderr, "civicloop routing: --folds 须在 2 到 20 之间\n");
 		free(v);
@@ -241,8 +246,8 @@ int cmd_routing(int argc, char **argv)
 	v->county = json_load_file(county ? county : county_path, 0, &je);
 	int rc = 1;
 	if (!v->county)
-		fprintf(stderr, "civicloop routing: %s 第 %d 行: %s\n", county ? county : county_path,
-		        je.line, je.text);
+		fprintf(stderr, "civicloop routing: %s 第 %d 行: %s\n",
+		        county ? county : county_path, je.line, je.text);
 	else if (set_load(v, set) == 0)
 		rc = eval_run(v, min1 ? atof(min1) : 0, min3 ? atof(min3) : 0);
 	for (int i = 0; v->it && i < v->n; i++) {

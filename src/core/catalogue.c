@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/text.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 
-static const char *const entry_keys[] = {"org",      "category", "duty",    "keywords",
-                                         "classes",  "region",   "negative"};
+static const char *const entry_keys[] = {"org",     "category", "duty",    "keywords",
+                                         "classes", "region",   "negative"};
 
 /* The kinds a catalogue entry may name: units that take cases from the
  * hotline. Villages and grids are never in it (a department's matter is
@@ -53,8 +54,8 @@ static int check_text(const json_t *v, size_t max, const char *field, struct err
 
 /* A list of 1..max distinct words of 1..chars characters each (absent is
  * fine unless required). */
-static int check_words(const json_t *v, size_t max, size_t chars, bool required,
-                       const char *field, struct err *e)
+static int check_words(const json_t *v, size_t max, size_t chars, bool required, const char *field,
+                       struct err *e)
 {
 	if (!v) {
 		if (required)
@@ -210,16 +211,18 @@ int catalogue_save(struct wctx *w, int64_t actor_id, int64_t org_id, const json_
 	if (rc != STORE_DONE)
 		return store_fail(e);
 	*version = head + 1;
-	json_t *payload = json_pack("{s:I,s:I,s:s?,s:s}", "version", (json_int_t)*version, "entries",
-	                            (json_int_t)json_array_size(json_object_get(doc, "entries")),
-	                            "note", note, "via", via);
+	json_t *payload = json_pack(
+	    "{s:I,s:I,s:s?,s:s}", "version", (json_int_t)*version, "entries",
+	    (json_int_t)json_array_size(json_object_get(doc, "entries")), "note", note, "via", via);
 	char *ptext = payload ? json_canonical(payload) : NULL;
 	json_decref(payload);
 	if (!ptext)
 		return err_oom(e);
-	struct event_rec ev = {
-	    .at = w->now, .actor_id = actor_id, .org_id = org_id, .action = "catalogue.save",
-	    .payload = ptext};
+	struct event_rec ev = {.at = w->now,
+	                       .actor_id = actor_id,
+	                       .org_id = org_id,
+	                       .action = "catalogue.save",
+	                       .payload = ptext};
 	rc = wctx_event(w, &ev);
 	free(ptext);
 	return rc == 0 ? 0 : store_fail(e);
@@ -264,7 +267,8 @@ int catalogue_get(struct store_conn *c, int64_t version, json_t **out, struct er
 	if (rc != STORE_DONE)
 		return store_fail(e);
 	if (version)
-		return err_set(e, E_NOT_FOUND, "version", "没有第 %lld 版派单目录", (long long)version);
+		return err_set(e, E_NOT_FOUND, "version", "没有第 %lld 版派单目录",
+		               (long long)version);
 	/* none saved yet: an empty version 0 */
 	*out = json_pack("{s:i,s:n,s:n,s:n,s:[]}", "version", 0, "note", "created_at", "created_by",
 	                 "entries");
@@ -278,8 +282,8 @@ int catalogue_versions(struct store_conn *c, json_t **out, struct err *e)
 	sbind_int(s, 1, CATALOGUE_VERSIONS_LISTED);
 	int rc;
 	while (items && (rc = sstep(s)) == STORE_ROW) {
-		json_t *o = json_pack("{s:I,s:s?,s:I}", "version", (json_int_t)scol_int(s, 0), "note",
-		                      scol_null(s, 1) ? NULL : scol_text(s, 1), "entries",
+		json_t *o = json_pack("{s:I,s:s?,s:I}", "version", (json_int_t)scol_int(s, 0),
+		                      "note", scol_null(s, 1) ? NULL : scol_text(s, 1), "entries",
 		                      (json_int_t)scol_int(s, 5));
 		if (!o)
 			break;
@@ -300,24 +304,23 @@ int catalogue_versions(struct store_conn *c, json_t **out, struct err *e)
 /* The words of list v joined with 、 into a new string ("" if none). */
 static char *words_cell(const json_t *v)
 {
-	size_t n = 1;
-	for (size_t i = 0; i < json_array_size(v); i++)
-		n += strlen(json_string_value(json_array_get(v, i))) + 3;
-	char *out = malloc(n);
-	if (!out)
-		return NULL;
-	out[0] = '\0';
+	struct buf b;
+	buf_init(&b, CATALOGUE_BODY_MAX);
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		if (i)
-			strcat(out, "、");
-		strcat(out, json_string_value(json_array_get(v, i)));
+			buf_puts(&b, "、");
+		buf_puts(&b, json_string_value(json_array_get(v, i)));
 	}
-	return out;
+	if (b.overflow) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
 }
 
 static const struct sheet_col catalogue_cols[] = {
-    {"org", 14}, {"category", 28}, {"duty", 40}, {"keywords", 60},
-    {"classes", 16}, {"region", 12}, {"negative", 20},
+    {"org", 14},     {"category", 28}, {"duty", 40},     {"keywords", 60},
+    {"classes", 16}, {"region", 12},   {"negative", 20},
 };
 
 /* One entry as a sheet row. */

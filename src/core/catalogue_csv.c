@@ -39,7 +39,8 @@ static int csv_cell(struct csv *c, struct buf *cell, bool *eol, bool *eof, struc
 		if (c->p >= c->end) {
 			if (quoted) {
 				snprintf(f, sizeof f, "line %d", c->line);
-				return err_set(e, E_FIELD_INVALID, f, "第 %d 行：引号没有闭合", c->line);
+				return err_set(e, E_FIELD_INVALID, f, "第 %d 行：引号没有闭合",
+				               c->line);
 			}
 			*eol = *eof = true;
 			return 0;
@@ -54,7 +55,8 @@ static int csv_cell(struct csv *c, struct buf *cell, bool *eol, bool *eof, struc
 			quoted = false;
 			if (c->p < c->end && *c->p != ',' && *c->p != '\r' && *c->p != '\n') {
 				snprintf(f, sizeof f, "line %d", c->line);
-				return err_set(e, E_FIELD_INVALID, f, "第 %d 行：引号后多了字符", c->line);
+				return err_set(e, E_FIELD_INVALID, f, "第 %d 行：引号后多了字符",
+				               c->line);
 			}
 			continue;
 		}
@@ -70,7 +72,8 @@ static int csv_cell(struct csv *c, struct buf *cell, bool *eol, bool *eof, struc
 		}
 		if (!quoted && ch == '"') {
 			snprintf(f, sizeof f, "line %d", c->line);
-			return err_set(e, E_FIELD_INVALID, f, "第 %d 行：不带引号的单元格里有引号", c->line);
+			return err_set(e, E_FIELD_INVALID, f, "第 %d 行：不带引号的单元格里有引号",
+			               c->line);
 		}
 		if (ch == '\n')
 			c->line++;
@@ -127,15 +130,17 @@ static int csv_header(struct csv *c, struct buf *cell, int *cols, int *ncols, st
 			return err_set(e, E_FIELD_INVALID, "line 1", "第 1 行：列过多");
 		int k = -1;
 		for (int i = 0; i < CSV_COLS; i++)
-			if (cell->len == strlen(csv_heads[i]) && !memcmp(cell->data, csv_heads[i], cell->len))
+			if (cell->len == strlen(csv_heads[i]) &&
+			    !memcmp(cell->data, csv_heads[i], cell->len))
 				k = i;
 		for (int i = 0; i < *ncols; i++)
 			if (k >= 0 && cols[i] == k)
 				k = -2;
 		if (k < 0)
-			return err_set(e, E_FIELD_INVALID, "line 1",
-			               "第 1 行：表头须为 org,category,duty,keywords,classes,region,"
-			               "negative 中不重复的列");
+			return err_set(
+			    e, E_FIELD_INVALID, "line 1",
+			    "第 1 行：表头须为 org,category,duty,keywords,classes,region,"
+			    "negative 中不重复的列");
 		cols[(*ncols)++] = k;
 	}
 	for (int need = 0; need < 4; need += need == 1 ? 2 : 1) { /* org, category, keywords */
@@ -211,8 +216,7 @@ int catalogue_csv_parse(const char *text, size_t n, json_t **out, int *lines, st
 		}
 		if (json_array_size(entries) >= CATALOGUE_ENTRIES_MAX) {
 			json_decref(o);
-			err_set(e, E_FIELD_TOO_LONG, "entries",
-			        "目录最多 2000 条");
+			err_set(e, E_FIELD_TOO_LONG, "entries", "目录最多 2000 条");
 			goto out;
 		}
 		lines[json_array_size(entries)] = line;

@@ -370,8 +370,8 @@ static int intake_answer(struct wctx *w, const struct actor *a, const struct int
 		json_decref(dups);
 		return -1;
 	}
-	*out = json_pack("{s:o,s:o,s:o}", "case", cj, "possible_duplicates", dups, "routing",
-	                 routing);
+	*out =
+	    json_pack("{s:o,s:o,s:o}", "case", cj, "possible_duplicates", dups, "routing", routing);
 	return *out ? 0 : err_oom(e);
 }
 

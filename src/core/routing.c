@@ -153,12 +153,15 @@ static int township_by_place(struct store_conn *c, const json_t *loc, struct rou
 				*suffix = '\0';
 				if (!strstr(name, "社区") && strlen(shortname) > 0 &&
 				    !strstr(shortname + strlen(shortname) - 3, "村"))
-					strcat(shortname, "村");
+					snprintf(shortname + strlen(shortname),
+					         sizeof shortname - strlen(shortname), "村");
 			}
 			bool hit = false;
-			if (pass == 0 && json_is_number(lat) && json_is_number(lng) && !scol_null(s, 3)) {
+			if (pass == 0 && json_is_number(lat) && json_is_number(lng) &&
+			    !scol_null(s, 3)) {
 				json_t *b = json_loads(scol_text(s, 3), 0, NULL);
-				hit = b && geojson_contains(b, json_number_value(lng), json_number_value(lat));
+				hit = b && geojson_contains(b, json_number_value(lng),
+				                            json_number_value(lat));
 				json_decref(b);
 			}
 			if (!hit && addr && shortname[0] && strstr(addr, shortname))
@@ -280,12 +283,12 @@ static int centry_fill(struct store_conn *c, json_t *o, struct centry *e)
 	if (!e->category || !e->kw || !e->neg)
 		return -1;
 	for (size_t j = 0; j < json_array_size(kws); j++)
-		if ((e->kw[e->nkw++].text = routing_fold(json_string_value(json_array_get(kws, j)))) ==
-		    NULL)
+		if ((e->kw[e->nkw++].text =
+		         routing_fold(json_string_value(json_array_get(kws, j)))) == NULL)
 			return -1;
 	for (size_t j = 0; j < json_array_size(negs); j++)
-		if ((e->neg[e->nneg++] = routing_fold(json_string_value(json_array_get(negs, j)))) ==
-		    NULL)
+		if ((e->neg[e->nneg++] =
+		         routing_fold(json_string_value(json_array_get(negs, j)))) == NULL)
 			return -1;
 	e->classes = json_object_get(o, "classes");
 	return 0;
@@ -317,10 +320,12 @@ static void compiled_weights(struct compiled *k)
 				for (int m = 0; has && m < j && !before; m++)
 					if (same_unit(&k->e[m], &k->e[j]))
 						for (int b = 0; b < k->e[m].nkw && !before; b++)
-							before = !strcmp(k->e[m].kw[b].text, k->e[i].kw[a].text);
+							before = !strcmp(k->e[m].kw[b].text,
+							                 k->e[i].kw[a].text);
 				with += has && !before;
 			}
-			k->e[i].kw[a].w = kw_weight(k->e[i].kw[a].text, with ? with : 1, units ? units : 1);
+			k->e[i].kw[a].w =
+			    kw_weight(k->e[i].kw[a].text, with ? with : 1, units ? units : 1);
 		}
 }
 
@@ -434,8 +439,8 @@ static bool entry_applies(const struct centry *e, const struct route_case *rc, c
 	if (e->region_path[0]) {
 		const char *where = town ? town->path : rc->org_path;
 		/* an entry for the whole county applies to a case of unknown place */
-		bool county_wide = strchr(e->region_path + 1, '/') == e->region_path +
-		                                                          strlen(e->region_path) - 1;
+		bool county_wide =
+		    strchr(e->region_path + 1, '/') == e->region_path + strlen(e->region_path) - 1;
 		if (!county_wide && (!where || !path_within(where, e->region_path)))
 			return false;
 	}
@@ -570,19 +575,20 @@ static json_t *cand_json(const struct cand *k, const struct compiled *cat, const
 	json_t *reasons = json_array();
 	if (k->best && k->cat > 0)
 		json_array_append_new(
-		    reasons, json_pack("{s:s,s:s,s:o}", "kind", "catalogue", "category", k->best->category,
-		                       "keywords",
-		                       matched_keywords(k->best, text, entry_doc_keywords(cat, k->best))));
+		    reasons,
+		    json_pack("{s:s,s:s,s:o}", "kind", "catalogue", "category", k->best->category,
+		              "keywords",
+		              matched_keywords(k->best, text, entry_doc_keywords(cat, k->best))));
 	if (k->model > 0)
 		json_array_append_new(reasons, json_pack("{s:s,s:f}", "kind", "learned", "weight",
 		                                         round(k->model * 1000) / 1000));
 	if (town && k->org.id == town->id)
-		json_array_append_new(reasons,
-		                      json_pack("{s:s,s:s}", "kind", "location", "org", town->code));
+		json_array_append_new(
+		    reasons, json_pack("{s:s,s:s}", "kind", "location", "org", town->code));
 	double score = k->score > 1 ? 1 : k->score;
-	return json_pack("{s:s,s:I,s:s,s:f,s:o}", "org", k->org.code, "org_id", (json_int_t)k->org.id,
-	                 "org_name", k->org.name, "score", round(score * 1000) / 1000, "reasons",
-	                 reasons);
+	return json_pack("{s:s,s:I,s:s,s:f,s:o}", "org", k->org.code, "org_id",
+	                 (json_int_t)k->org.id, "org_name", k->org.name, "score",
+	                 round(score * 1000) / 1000, "reasons", reasons);
 }
 
 int routing_rank(struct store_conn *c, struct app *app, const struct route_case *rc, json_t **out,
@@ -593,7 +599,8 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 	char *joined = malloc(tl + dl + 2);
 	if (!joined)
 		return err_oom(e);
-	snprintf(joined, tl + dl + 2, "%s\n%s", rc->title ? rc->title : "", rc->desc ? rc->desc : "");
+	snprintf(joined, tl + dl + 2, "%s\n%s", rc->title ? rc->title : "",
+	         rc->desc ? rc->desc : "");
 	char *text = routing_fold(joined);
 	free(joined);
 	struct ranking *r = calloc(1, sizeof *r);
@@ -622,7 +629,8 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 	*out = json_array();
 	for (int i = 0; *out && i < r->n && i < ROUTING_MAX; i++)
 		if (r->c[i].score > 0.001)
-			json_array_append_new(*out, cand_json(&r->c[i], k, text, trc == 0 ? &town : NULL));
+			json_array_append_new(
+			    *out, cand_json(&r->c[i], k, text, trc == 0 ? &town : NULL));
 	rc_ = *out ? 0 : err_oom(e);
 out:
 	compiled_drop(k);

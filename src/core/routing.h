@@ -77,7 +77,7 @@ int routing_forget_all(struct store_conn *c);
 
 struct route_model_score {
 	int64_t org_id;
-	double p;    /* posterior, 0..1 */
+	double p;     /* posterior, 0..1 */
 	int64_t docs; /* labels the org has */
 };
 /* The model's posterior over the orgs it knows for text: at most cap,
@@ -89,9 +89,9 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 /* Tuning knobs, read once from the environment for the evaluator's
  * measurements (docs/routing.md); the defaults are the measured best. */
 struct routing_tuning {
-	double model_k;   /* labels at which the model weighs as much as the catalogue */
-	double nb_temp;   /* the naive Bayes posterior's temperature */
-	double cat_beta;  /* the catalogue softmax's sharpness */
+	double model_k;  /* labels at which the model weighs as much as the catalogue */
+	double nb_temp;  /* the naive Bayes posterior's temperature */
+	double cat_beta; /* the catalogue softmax's sharpness */
 	bool unigrams;
 };
 const struct routing_tuning *routing_tuning(void);

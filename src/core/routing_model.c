@@ -16,8 +16,8 @@
 #include "store/statements.h"
 #include "util/tokenize.h"
 
-#define NB_ALPHA 0.5    /* additive smoothing */
-#define NB_VOCAB 20000  /* assumed vocabulary for the smoothing's denominator */
+#define NB_ALPHA 0.5   /* additive smoothing */
+#define NB_VOCAB 20000 /* assumed vocabulary for the smoothing's denominator */
 
 const struct routing_tuning *routing_tuning(void)
 {
@@ -28,14 +28,14 @@ const struct routing_tuning *routing_tuning(void)
 		const char *tt = getenv("CIVICLOOP_ROUTING_NB_TEMP");
 		const char *b = getenv("CIVICLOOP_ROUTING_CAT_BETA");
 		const char *u = getenv("CIVICLOOP_ROUTING_UNIGRAMS");
-		t.model_k = k ? atof(k) : 60;
-		t.nb_temp = tt ? atof(tt) : 4;
+		t.model_k = k ? atof(k) : 200;
+		t.nb_temp = tt ? atof(tt) : 10;
 		t.cat_beta = b ? atof(b) : 2;
 		t.unigrams = u && *u == '1';
 		if (t.model_k <= 0)
-			t.model_k = 60;
+			t.model_k = 200;
 		if (t.nb_temp <= 0)
-			t.nb_temp = 4;
+			t.nb_temp = 10;
 		if (t.cat_beta <= 0)
 			t.cat_beta = 2;
 		done = 1;
@@ -198,7 +198,8 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 	if (!all)
 		goto out;
 	for (int i = 0; i < no; i++)
-		all[i] = (struct route_model_score){o[i].id, exp((o[i].logp - top) / temp) / z, o[i].docs};
+		all[i] = (struct route_model_score){o[i].id, exp((o[i].logp - top) / temp) / z,
+		                                    o[i].docs};
 	qsort(all, (size_t)no, sizeof *all, score_cmp);
 	for (int i = 0; i < no && i < cap; i++)
 		out[(*n)++] = all[i];
