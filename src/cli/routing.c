@@ -50,6 +50,7 @@ struct eval {
 	const char *catalogue;
 	struct eval_item *it;
 	int n, folds;
+	bool misses; /* --misses: print each complaint (b) gets wrong */
 	int top1[2], top3[2];
 	int64_t learn_us, learned, rank_us, ranked;
 	struct err e;
@@ -130,6 +131,13 @@ static int rank_one(struct wctx *w, struct eval *v, int i, int m)
 		return -1;
 	v->rank_us += mono_us() - t0;
 	v->ranked++;
+	const char *top = json_string_value(json_object_get(json_array_get(out, 0), "org"));
+	if (v->misses && m == 1 && (!top || strcmp(top, it->org) != 0)) {
+		char *got = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+		fprintf(stderr, "miss %d gold %s: %s\n  %s\n", i + 1, it->org, it->text,
+		        got ? got : "");
+		free(got);
+	}
 	for (size_t k = 0; k < json_array_size(out) && k < 3; k++)
 		if (!strcmp(json_string_value(json_object_get(json_array_get(out, k), "org")),
 		            it->org)) {
@@ -155,7 +163,7 @@ static int eval_job(struct wctx *w, struct write_job *job)
 		for (int i = 0; i < v->n; i++) {
 			if (i % v->folds == f)
 				continue;
-			if (routing_learn(w->conn, v->it[i].org_id, v->it[i].text, 1) != 0)
+			if (routing_learn(w->conn, w->app, v->it[i].org_id, v->it[i].text, 1) != 0)
 				return err_set(&v->e, E_UNAVAILABLE, NULL, NULL);
 			v->learned++;
 		}
@@ -237,6 +245,7 @@ int cmd_routing(int argc, char **argv)
 		return 1;
 	v->catalogue = cat ? cat : cat_path;
 	v->folds = folds ? (int)strtol(folds, NULL, 10) : 5;
+	v->misses = cli_flag(argc, argv, "--misses");
 	if (v->folds < 2 || v->folds > 20) {
 		fprintf(stderr, "civicloop routing: --folds 须在 2 到 20 之间\n");
 		free(v);

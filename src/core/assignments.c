@@ -325,7 +325,7 @@ int effect_assign(struct act_ctx *x, json_t *params)
 		}
 		/* the lead unit is the routing model's label for the case */
 		if (!strcmp(kind, "lead") &&
-		    routing_label(x->w->conn, x->cf->c.id, u[i].id, x->cf->c.title,
+		    routing_label(x->w->conn, x->w->app, x->cf->c.id, u[i].id, x->cf->c.title,
 		                  x->cf->c.description, 1) != 0) {
 			store_fail(x->e);
 			goto out;
@@ -348,8 +348,8 @@ static int routing_unlabel(struct act_ctx *x, json_t *params, const struct asg_r
 	const char *label = json_string_value(json_object_get(params, "routing_label"));
 	if (!label || strcmp(label, "wrong_unit") != 0 || strcmp(g->kind, "lead") != 0)
 		return 0;
-	if (routing_label(x->w->conn, x->cf->c.id, g->org_id, x->cf->c.title, x->cf->c.description,
-	                  -1) != 0)
+	if (routing_label(x->w->conn, x->w->app, x->cf->c.id, g->org_id, x->cf->c.title,
+	                  x->cf->c.description, -1) != 0)
 		return store_fail(x->e);
 	return 0;
 }

@@ -193,7 +193,9 @@ int routing_township(struct store_conn *c, const struct route_case *rc, struct r
 
 struct kw {
 	char *text; /* folded */
+	size_t chars;
 	double w;
+	bool repeat; /* an earlier entry has the same keyword */
 };
 
 struct centry {
@@ -282,10 +284,12 @@ static int centry_fill(struct store_conn *c, json_t *o, struct centry *e)
 	e->neg = calloc(json_array_size(negs) + 1, sizeof *e->neg);
 	if (!e->category || !e->kw || !e->neg)
 		return -1;
-	for (size_t j = 0; j < json_array_size(kws); j++)
-		if ((e->kw[e->nkw++].text =
-		         routing_fold(json_string_value(json_array_get(kws, j)))) == NULL)
+	for (size_t j = 0; j < json_array_size(kws); j++) {
+		struct kw *k = &e->kw[e->nkw++];
+		if ((k->text = routing_fold(json_string_value(json_array_get(kws, j)))) == NULL)
 			return -1;
+		k->chars = utf8_chars(k->text);
+	}
 	for (size_t j = 0; j < json_array_size(negs); j++)
 		if ((e->neg[e->nneg++] =
 		         routing_fold(json_string_value(json_array_get(negs, j)))) == NULL)
@@ -298,6 +302,18 @@ static int centry_fill(struct store_conn *c, json_t *o, struct centry *e)
 static bool same_unit(const struct centry *a, const struct centry *b)
 {
 	return a->township == b->township && (a->township || a->org.id == b->org.id);
+}
+
+/* Marks each keyword that an earlier entry (or place) already has. */
+static void compiled_repeats(struct compiled *k)
+{
+	for (int i = 0; i < k->n; i++)
+		for (int j = 0; j < k->e[i].nkw; j++) {
+			struct kw *w = &k->e[i].kw[j];
+			for (int a = 0; a <= i && !w->repeat; a++)
+				for (int b = 0; b < (a == i ? j : k->e[a].nkw) && !w->repeat; b++)
+					w->repeat = !strcmp(k->e[a].kw[b].text, w->text);
+		}
 }
 
 /* Each keyword's weight, from how many units name it. */
@@ -354,6 +370,7 @@ static struct compiled *compile(struct store_conn *c, int64_t version, json_t *d
 			centry_free(&k->e[--k->n]);
 	}
 	compiled_weights(k);
+	compiled_repeats(k);
 	return k;
 fail:
 	compiled_drop(k);
@@ -450,22 +467,92 @@ static bool entry_applies(const struct centry *e, const struct route_case *rc, c
 	return true;
 }
 
+/* Where keyword k is in text: 1 as written; 2 with its characters in
+ * order over at most ROUTING_GAP more characters (停电 in 停了两次电);
+ * 0 not at all. */
+static int kw_match(const char *text, const struct kw *k)
+{
+	if (strstr(text, k->text))
+		return 1;
+	if (k->chars < 2)
+		return 0;
+	size_t first, klen = strlen(k->text);
+	decode((const unsigned char *)k->text, klen, &first);
+	char head[5] = "";
+	memcpy(head, k->text, first);
+	const char *end = text + strlen(text), *kend = k->text + klen;
+	for (const char *at = strstr(text, head); at; at = strstr(at + first, head)) {
+		const char *t = at + first, *kp = k->text + first;
+		for (size_t seen = 1; t < end && kp < kend && seen < k->chars + ROUTING_GAP;
+		     seen++) {
+			size_t tl, kl;
+			unsigned tc = decode((const unsigned char *)t, (size_t)(end - t), &tl);
+			unsigned kc = decode((const unsigned char *)kp, (size_t)(kend - kp), &kl);
+			if (tc == kc)
+				kp += kl;
+			t += tl;
+		}
+		if (kp == kend)
+			return 2;
+	}
+	return 0;
+}
+
+/* The model's token for catalogue keyword k: "k:" and its folded text. */
+static void kw_token(const struct kw *k, char *out, size_t cap)
+{
+	snprintf(out, cap, "k:%s", k->text);
+}
+
+/* How far keyword k has proved right for org_id in the labels: the share
+ * of labelled cases with k that went to org_id, pulled toward
+ * KW_PRIOR by KW_PRIOR_WEIGHT pseudo-cases, over KW_PRIOR (1 = as
+ * trusted as an untested keyword). -1 if the store failed. */
+#define KW_PRIOR 0.6
+#define KW_PRIOR_WEIGHT 2.0
+static double kw_reliability(struct store_conn *c, const struct kw *k, int64_t org_id)
+{
+	char tok[CATALOGUE_KEYWORD_CHARS * 4 + 8];
+	kw_token(k, tok, sizeof tok);
+	struct store_stmt *s = store_stmt(c, ST_ROUTE_TOKEN_GET);
+	sbind_text(s, 1, tok);
+	int64_t hit = 0, all = 0;
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		all += scol_int(s, 1);
+		if (scol_int(s, 0) == org_id)
+			hit += scol_int(s, 1);
+	}
+	sreset(s);
+	if (rc != STORE_DONE)
+		return -1;
+	return ((double)hit + KW_PRIOR_WEIGHT * KW_PRIOR) / ((double)all + KW_PRIOR_WEIGHT) /
+	       KW_PRIOR;
+}
+
 /* Scores each applicable entry of k against text; a unit's catalogue score
- * is its best entry's. */
-static int score_catalogue(const struct compiled *k, const struct route_case *rc, const char *text,
+ * is its best entry's: the sum of its keywords' weights, each times its
+ * learned reliability for the unit, a keyword found with gaps at half. */
+static int score_catalogue(struct store_conn *c, const struct compiled *k,
+                           const struct route_case *rc, const char *text,
                            const struct route_org *town, struct ranking *r)
 {
 	for (int i = 0; i < k->n; i++) {
 		const struct centry *e = &k->e[i];
 		if ((e->township && !town) || !entry_applies(e, rc, text, town))
 			continue;
+		const struct route_org *o = e->township ? town : &e->org;
 		double s = 0;
-		for (int j = 0; j < e->nkw; j++)
-			if (strstr(text, e->kw[j].text))
-				s += e->kw[j].w;
+		for (int j = 0; j < e->nkw; j++) {
+			int m = kw_match(text, &e->kw[j]);
+			double rel = m ? kw_reliability(c, &e->kw[j], o->id) : 0;
+			if (rel < 0)
+				return -1;
+			s += m ? e->kw[j].w * rel * (m == 1 ? 1.0 : ROUTING_GAP_WEIGHT) : 0;
+		}
 		if (s <= 0)
 			continue;
-		struct cand *cd = cand_get(r, e->township ? town : &e->org);
+		struct cand *cd = cand_get(r, o);
 		if (!cd)
 			continue;
 		if (s > cd->cat) {
@@ -557,7 +644,7 @@ static json_t *matched_keywords(const struct centry *e, const char *text, const 
 {
 	json_t *arr = json_array();
 	for (int j = 0; arr && j < e->nkw; j++)
-		if (strstr(text, e->kw[j].text))
+		if (kw_match(text, &e->kw[j]))
 			json_array_append(arr, json_array_get(doc_kws, (size_t)j));
 	return arr;
 }
@@ -618,8 +705,10 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 		store_fail(e);
 		goto out;
 	}
-	if (k)
-		score_catalogue(k, rc, text, trc == 0 ? &town : NULL, r);
+	if (k && score_catalogue(c, k, rc, text, trc == 0 ? &town : NULL, r) != 0) {
+		store_fail(e);
+		goto out;
+	}
 	catalogue_probs(r, t->cat_beta);
 	if (score_model(c, text, r, &labels) != 0) {
 		store_fail(e);
@@ -642,8 +731,42 @@ out:
 /* ------------------------------------------------------------------ */
 /* labels                                                               */
 
-int routing_label(struct store_conn *c, int64_t case_id, int64_t org_id, const char *title,
-                  const char *desc, int sign)
+/* Counts (sign +1) or uncounts each catalogue keyword found in text for
+ * org_id: the evidence kw_reliability reads. A keyword in several entries
+ * counts once. */
+static int learn_keywords(struct store_conn *c, struct app *app, int64_t org_id, const char *text,
+                          int sign)
+{
+	bool none;
+	struct compiled *k = catalogue_current(c, app, &none);
+	if (!k)
+		return none ? 0 : -1;
+	char *folded = routing_fold(text);
+	int rc = folded ? 0 : -1;
+	for (int i = 0; rc == 0 && i < k->n; i++)
+		for (int j = 0; rc == 0 && j < k->e[i].nkw; j++) {
+			const struct kw *w = &k->e[i].kw[j];
+			if (w->repeat || !kw_match(folded, w))
+				continue;
+			char tok[CATALOGUE_KEYWORD_CHARS * 4 + 8];
+			kw_token(w, tok, sizeof tok);
+			rc = routing_model_count(c, tok, org_id, sign);
+		}
+	free(folded);
+	compiled_drop(k);
+	return rc;
+}
+
+int routing_learn(struct store_conn *c, struct app *app, int64_t org_id, const char *text, int sign)
+{
+	return routing_model_learn(c, org_id, text, sign) == 0 &&
+	               learn_keywords(c, app, org_id, text, sign) == 0
+	           ? 0
+	           : -1;
+}
+
+int routing_label(struct store_conn *c, struct app *app, int64_t case_id, int64_t org_id,
+                  const char *title, const char *desc, int sign)
 {
 	struct store_stmt *s = store_stmt(c, sign > 0 ? ST_ROUTE_LABEL_ADD : ST_ROUTE_LABEL_DEL);
 	sbind_int(s, 1, case_id);
@@ -659,7 +782,7 @@ int routing_label(struct store_conn *c, int64_t case_id, int64_t org_id, const c
 	if (!text)
 		return -1;
 	snprintf(text, tl + dl + 2, "%s\n%s", title ? title : "", desc ? desc : "");
-	int r = routing_learn(c, org_id, text, sign);
+	int r = routing_learn(c, app, org_id, text, sign);
 	free(text);
 	return r;
 }

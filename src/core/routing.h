@@ -33,6 +33,8 @@
 
 #define ROUTING_MAX 5            /* candidates answered */
 #define ROUTING_FEATURES_MAX 256 /* distinct tokens of one case in the model */
+#define ROUTING_GAP 3            /* characters a keyword may be spread over, beyond its own */
+#define ROUTING_GAP_WEIGHT 0.5   /* of a keyword found spread out */
 
 /* What routing reads of a case. */
 struct route_case {
@@ -63,15 +65,19 @@ int routing_township(struct store_conn *c, const struct route_case *rc, struct r
 /* writer: a label from a dispatch (sign +1: the case belongs to org) or
  * from an approved return (-1: it does not; the +1 is taken out). A label
  * is counted at most once per (case, org). 0, or -1 (the store failed). */
-int routing_label(struct store_conn *c, int64_t case_id, int64_t org_id, const char *title,
-                  const char *desc, int sign);
+int routing_label(struct store_conn *c, struct app *app, int64_t case_id, int64_t org_id,
+                  const char *title, const char *desc, int sign);
+/* Adds (sign +1) or removes (-1) one labelled text for org_id: its tokens
+ * for the naive Bayes model and the catalogue keywords found in it (their
+ * learned reliability). */
+int routing_learn(struct store_conn *c, struct app *app, int64_t org_id, const char *text,
+                  int sign);
 
 /* The model's side (routing_model.c). */
-struct route_model_opts {
-	bool unigrams; /* single CJK characters as features too */
-};
-/* Adds (sign +1) or removes (-1) one labelled text for org_id. */
-int routing_learn(struct store_conn *c, int64_t org_id, const char *text, int sign);
+/* The naive Bayes part of routing_learn. */
+int routing_model_learn(struct store_conn *c, int64_t org_id, const char *text, int sign);
+/* Adds sign to the count of (tok, org_id), dropping a row back at zero. */
+int routing_model_count(struct store_conn *c, const char *tok, int64_t org_id, int sign);
 /* Empties the model (the evaluator's folds). */
 int routing_forget_all(struct store_conn *c);
 

@@ -85,7 +85,23 @@ static struct features *features_of(const char *text)
 	return f;
 }
 
-int routing_learn(struct store_conn *c, int64_t org_id, const char *text, int sign)
+int routing_model_count(struct store_conn *c, const char *tok, int64_t org_id, int sign)
+{
+	struct store_stmt *s = store_stmt(c, ST_ROUTE_TOKEN_ADD);
+	sbind_text(s, 1, tok);
+	sbind_int(s, 2, org_id);
+	sbind_int(s, 3, sign);
+	if (sdone(s) != STORE_DONE)
+		return -1;
+	if (sign > 0)
+		return 0;
+	s = store_stmt(c, ST_ROUTE_TOKEN_PRUNE); /* a count back at zero goes */
+	sbind_text(s, 1, tok);
+	sbind_int(s, 2, org_id);
+	return sdone(s) == STORE_DONE ? 0 : -1;
+}
+
+int routing_model_learn(struct store_conn *c, int64_t org_id, const char *text, int sign)
 {
 	struct features *f = features_of(text);
 	if (!f)
@@ -95,17 +111,7 @@ int routing_learn(struct store_conn *c, int64_t org_id, const char *text, int si
 		char tok[TOKEN_MAX + 1];
 		memcpy(tok, f->tok[i], f->len[i]);
 		tok[f->len[i]] = '\0';
-		struct store_stmt *s = store_stmt(c, ST_ROUTE_TOKEN_ADD);
-		sbind_text(s, 1, tok);
-		sbind_int(s, 2, org_id);
-		sbind_int(s, 3, sign);
-		rc = sdone(s) == STORE_DONE ? 0 : -1;
-		if (rc == 0 && sign < 0) { /* a count back at zero goes */
-			s = store_stmt(c, ST_ROUTE_TOKEN_PRUNE);
-			sbind_text(s, 1, tok);
-			sbind_int(s, 2, org_id);
-			rc = sdone(s) == STORE_DONE ? 0 : -1;
-		}
+		rc = routing_model_count(c, tok, org_id, sign);
 	}
 	if (rc == 0) {
 		struct store_stmt *s = store_stmt(c, ST_ROUTE_ORG_ADD);
