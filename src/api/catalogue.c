@@ -234,14 +234,10 @@ enum handler_result api_export_catalogue_json(struct req *r)
 /* GET /api/v1/cases/{id}/routing → {"routing":[…]} for a visible case. */
 enum handler_result api_case_routing(struct req *r)
 {
-	int64_t id = req_param_id(r, 0);
+	int64_t id;
 	struct case_full cf;
-	if (id < 0 || case_load(r->reader, r->app, id, &cf) != 0)
-		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
-	if (!case_visible(&r->actor, &cf)) {
-		case_full_release(&cf);
-		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
-	}
+	if (api_case_load_visible(r, &id, &cf) != 0)
+		return reply_failed(r);
 	struct route_case rc = {cf.c.title, cf.c.description, cf.c.class_, cf.c.org_path,
 	                        cf.c.location};
 	json_t *routing;

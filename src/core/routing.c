@@ -14,79 +14,7 @@
 
 #include "util/geojson.h"
 #include "util/tokenize.h"
-
-/* ------------------------------------------------------------------ */
-/* folding                                                              */
-
-static unsigned decode(const unsigned char *s, size_t n, size_t *len)
-{
-	if (s[0] < 0x80 || n < 2) {
-		*len = 1;
-		return s[0];
-	}
-	if ((s[0] & 0xE0) == 0xC0) {
-		*len = 2;
-		return ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-	}
-	if ((s[0] & 0xF0) == 0xE0 && n >= 3) {
-		*len = 3;
-		return ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-	}
-	if (n >= 4) {
-		*len = 4;
-		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
-		       (s[3] & 0x3Fu);
-	}
-	*len = 1;
-	return s[0];
-}
-
-static size_t encode(unsigned c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xC0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xE0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
-char *routing_fold(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	char *out = malloc(n * 2 + 1); /* a fold never more than doubles a character */
-	if (!out)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < n;) {
-		size_t len;
-		unsigned c = decode((const unsigned char *)s + i, n - i, &len);
-		i += len;
-		if (c >= 0xFF01 && c <= 0xFF5E)
-			c -= 0xFEE0;
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c >= 0x3400)
-			c = han_fold(c);
-		k += encode(c, out + k);
-	}
-	out[k] = '\0';
-	return out;
-}
+#include "util/utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* orgs and townships                                                   */
@@ -286,13 +214,13 @@ static int centry_fill(struct store_conn *c, json_t *o, struct centry *e)
 		return -1;
 	for (size_t j = 0; j < json_array_size(kws); j++) {
 		struct kw *k = &e->kw[e->nkw++];
-		if ((k->text = routing_fold(json_string_value(json_array_get(kws, j)))) == NULL)
+		if ((k->text = text_fold(json_string_value(json_array_get(kws, j)))) == NULL)
 			return -1;
 		k->chars = utf8_chars(k->text);
 	}
 	for (size_t j = 0; j < json_array_size(negs); j++)
-		if ((e->neg[e->nneg++] =
-		         routing_fold(json_string_value(json_array_get(negs, j)))) == NULL)
+		if ((e->neg[e->nneg++] = text_fold(json_string_value(json_array_get(negs, j)))) ==
+		    NULL)
 			return -1;
 	e->classes = json_object_get(o, "classes");
 	return 0;
@@ -476,8 +404,9 @@ static int kw_match(const char *text, const struct kw *k)
 		return 1;
 	if (k->chars < 2)
 		return 0;
-	size_t first, klen = strlen(k->text);
-	decode((const unsigned char *)k->text, klen, &first);
+	size_t klen = strlen(k->text), first = utf8_seq_len((const unsigned char *)k->text, klen);
+	if (first == 0)
+		return 0;
 	char head[5] = "";
 	memcpy(head, k->text, first);
 	const char *end = text + strlen(text), *kend = k->text + klen;
@@ -485,10 +414,10 @@ static int kw_match(const char *text, const struct kw *k)
 		const char *t = at + first, *kp = k->text + first;
 		for (size_t seen = 1; t < end && kp < kend && seen < k->chars + ROUTING_GAP;
 		     seen++) {
-			size_t tl, kl;
-			unsigned tc = decode((const unsigned char *)t, (size_t)(end - t), &tl);
-			unsigned kc = decode((const unsigned char *)kp, (size_t)(kend - kp), &kl);
-			if (tc == kc)
+			size_t tl = utf8_seq_len((const unsigned char *)t, (size_t)(end - t));
+			size_t kl = utf8_seq_len((const unsigned char *)kp, (size_t)(kend - kp));
+			tl = tl ? tl : 1;
+			if (kl && tl == kl && !memcmp(t, kp, kl))
 				kp += kl;
 			t += tl;
 		}
@@ -688,7 +617,7 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 		return err_oom(e);
 	snprintf(joined, tl + dl + 2, "%s\n%s", rc->title ? rc->title : "",
 	         rc->desc ? rc->desc : "");
-	char *text = routing_fold(joined);
+	char *text = text_fold(joined);
 	free(joined);
 	struct ranking *r = calloc(1, sizeof *r);
 	struct route_org town;
@@ -741,7 +670,7 @@ static int learn_keywords(struct store_conn *c, struct app *app, int64_t org_id,
 	struct compiled *k = catalogue_current(c, app, &none);
 	if (!k)
 		return none ? 0 : -1;
-	char *folded = routing_fold(text);
+	char *folded = text_fold(text);
 	int rc = folded ? 0 : -1;
 	for (int i = 0; rc == 0 && i < k->n; i++)
 		for (int j = 0; rc == 0 && j < k->e[i].nkw; j++) {

@@ -105,10 +105,6 @@ const struct routing_tuning *routing_tuning(void);
 /* Frees app's compiled catalogue (app_release). */
 void routing_cache_release(struct app *app);
 
-/* The folded form of s (Traditional → Simplified, full-width → ASCII,
- * letters lower-cased) into a new string; NULL when out of memory. */
-char *routing_fold(const char *s);
-
 /* An org by id or code (code NULL): 0 with *o, 1 if none, -1 store. */
 int routing_org(struct store_conn *c, int64_t id, const char *code, struct route_org *o);
 
