@@ -27,7 +27,8 @@
 #include "util/text.h"
 #include "util/timeutil.h"
 
-/* A save in flight: the entries (owned), the note, the expected version
+/* A save in flight: the entries (borrowed from r->in, which holds the
+ * JSON body or the parsed CSV and is freed with the request), the note, the expected version
  * (-1: an import, on top of whatever is current), CSV lines for faults. */
 struct cat_save {
 	json_t *entries;
@@ -118,7 +119,7 @@ static int save_meta(struct req *r, json_t *in, struct cat_save *k, bool need_ve
 		snprintf(k->note, sizeof k->note, "%s", json_string_value(note));
 		k->has_note = true;
 	}
-	k->entries = json_incref(json_object_get(in, "entries"));
+	k->entries = json_object_get(in, "entries");
 	if (!k->entries)
 		return err_set(&r->err, E_FIELD_REQUIRED, "entries", "缺少目录条目 entries");
 	return 0;
@@ -132,16 +133,10 @@ static struct cat_save *save_new(struct req *r)
 	return k;
 }
 
-/* Frees what a save holds besides itself (r->hctx is freed with r). */
-static enum handler_result save_submit(struct req *r, struct cat_save *k, int rc)
+/* Queues the save when its input was read (rc 0), else answers the fault. */
+static enum handler_result save_submit(struct req *r, int rc)
 {
-	if (rc != 0) {
-		json_decref(k->entries);
-		k->entries = NULL;
-		return reply_failed(r);
-	}
-	enum handler_result h = reply_async(r, catalogue_save_job);
-	return h;
+	return rc == 0 ? reply_async(r, catalogue_save_job) : reply_failed(r);
 }
 
 /* PUT /api/v1/catalogue {"entries","note"?,"version"} */
@@ -152,7 +147,7 @@ enum handler_result api_catalogue_put(struct req *r)
 	struct cat_save *k = save_new(r);
 	if (!k)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	return save_submit(r, k, save_meta(r, r->in, k, true));
+	return save_submit(r, save_meta(r, r->in, k, true));
 }
 
 /* POST /api/v1/catalogue/import: text/csv or application/json. */
@@ -168,9 +163,9 @@ enum handler_result api_catalogue_import(struct req *r)
 		k->expect = -1;
 		int rc = catalogue_csv_parse(r->body.data ? r->body.data : "", r->body.len, &doc,
 		                             k->lines, &r->err);
+		r->in = doc; /* freed with the request */
 		if (rc == 0)
-			k->entries = json_incref(json_object_get(doc, "entries"));
-		json_decref(doc);
+			k->entries = json_object_get(doc, "entries");
 		const char *note = req_query(r, "note");
 		if (rc == 0 && note) {
 			json_t *jn = json_string(note);
@@ -182,7 +177,7 @@ enum handler_result api_catalogue_import(struct req *r)
 			k->has_note = rc == 0;
 			json_decref(jn);
 		}
-		return save_submit(r, k, rc);
+		return save_submit(r, rc);
 	}
 	if (req_json(r) != 0) {
 		if (r->err.kind == E_MEDIA_TYPE)
@@ -193,7 +188,7 @@ enum handler_result api_catalogue_import(struct req *r)
 	struct cat_save *k = save_new(r);
 	if (!k)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	return save_submit(r, k, save_meta(r, r->in, k, false));
+	return save_submit(r, save_meta(r, r->in, k, false));
 }
 
 /* A download's Content-Disposition: catalogue-v3.csv, 派单目录-v3.csv. */
