@@ -4,6 +4,7 @@
 
 #include "http/http.h"
 
+struct case_full;
 struct case_query;
 
 /* The route table (api/routes.c), handed to server_start by the CLI. */
@@ -33,6 +34,9 @@ json_t *api_user_json(const struct actor *a);
 enum handler_result api_case_create(struct req *r);
 enum handler_result api_case_list(struct req *r);
 enum handler_result api_case_get(struct req *r);
+/* The case of the path's first parameter into *cf (released by the
+ * caller) when the caller may see it: 0, or -1 with r->err 404. */
+int api_case_load_visible(struct req *r, int64_t *id, struct case_full *cf);
 enum handler_result api_case_events(struct req *r);
 enum handler_result api_case_act(struct req *r);
 /* The filters of GET /api/v1/cases from the query string into *q (its
@@ -61,6 +65,14 @@ enum handler_result api_export_cases_csv(struct req *r);
 
 /* api/search.c */
 enum handler_result api_search(struct req *r);
+/* catalogue.c: the dispatch catalogue and a case's routing */
+enum handler_result api_catalogue_get(struct req *r);
+enum handler_result api_catalogue_versions(struct req *r);
+enum handler_result api_catalogue_put(struct req *r);
+enum handler_result api_catalogue_import(struct req *r);
+enum handler_result api_export_catalogue_csv(struct req *r);
+enum handler_result api_export_catalogue_json(struct req *r);
+enum handler_result api_case_routing(struct req *r);
 /* api/callers.c */
 enum handler_result api_callers(struct req *r);
 /* api/notices.c */

@@ -120,16 +120,24 @@ enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const ch
 /* GET /api/v1/cases/{id}: a confidential reporter shown to a pii.read
  * holder, and any case read by a reader whose reads are recorded, are
  * events before the answer goes out. */
+int api_case_load_visible(struct req *r, int64_t *id, struct case_full *cf)
+{
+	*id = req_param_id(r, 0);
+	if (*id < 0 || case_load(r->reader, r->app, *id, cf) != 0)
+		return err_set(&r->err, E_NOT_FOUND, NULL, "工单不存在");
+	if (!case_visible(&r->actor, cf)) {
+		case_full_release(cf);
+		return err_set(&r->err, E_NOT_FOUND, NULL, "工单不存在");
+	}
+	return 0;
+}
+
 enum handler_result api_case_get(struct req *r)
 {
-	int64_t id = req_param_id(r, 0);
+	int64_t id;
 	struct case_full cf;
-	if (id < 0 || case_load(r->reader, r->app, id, &cf) != 0)
-		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
-	if (!case_visible(&r->actor, &cf)) {
-		case_full_release(&cf);
-		return reply_err(r, E_NOT_FOUND, NULL, "工单不存在");
-	}
+	if (api_case_load_visible(r, &id, &cf) != 0)
+		return reply_failed(r);
 	bool pii = false;
 	json_t *c = case_to_json(r->reader, r->app, &r->actor, &cf, true, &pii);
 	case_full_release(&cf);

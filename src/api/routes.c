@@ -76,6 +76,20 @@ const struct route routes[] = {
      "case.read"},
     {"GET", "/api/v1/audit/events", api_audit_events, AUTH_USER, RF_NONE, "审计链（纪委、管理员）",
      "audit.read"},
+    {"GET", "/api/v1/cases/{id}/routing", api_case_routing, AUTH_USER, RF_NONE,
+     "派单建议：按派单目录、已学到的派单和位置排序的承办单位", "case.read"},
+    {"GET", "/api/v1/catalogue", api_catalogue_get, AUTH_USER, RF_NONE,
+     "派单目录（当前版本，或 ?version=N）", "catalogue.read"},
+    {"GET", "/api/v1/catalogue/versions", api_catalogue_versions, AUTH_USER, RF_NONE,
+     "派单目录的历史版本", "catalogue.read"},
+    {"PUT", "/api/v1/catalogue", api_catalogue_put, AUTH_USER, RF_NONE,
+     "保存派单目录为新版本（version 须为当前版本）", "catalogue.manage"},
+    {"POST", "/api/v1/catalogue/import", api_catalogue_import, AUTH_USER, RF_NONE,
+     "导入派单目录（CSV 或 JSON），成为新版本", "catalogue.manage"},
+    {"GET", "/api/v1/export/catalogue.csv", api_export_catalogue_csv, AUTH_USER, RF_NONE,
+     "导出派单目录为 CSV", "catalogue.read"},
+    {"GET", "/api/v1/export/catalogue.json", api_export_catalogue_json, AUTH_USER, RF_NONE,
+     "导出派单目录为 JSON", "catalogue.read"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -6,6 +6,7 @@ struct app;
 struct err;
 struct wctx;
 struct write_job;
+struct json_t;
 
 /* Shared option parsing: looks for "--name VALUE" in argv; NULL if absent. */
 const char *cli_opt(int argc, char **argv, const char *name);
@@ -24,6 +25,11 @@ int cli_write(const char *db, int create, int (*job)(struct wctx *, struct write
               const struct err *e, const char *cmd);
 
 int cmd_demo(int argc, char **argv);
+/* demo.c: the orgs of a county document (demo's config/demo/county.json),
+ * and a catalogue document file saved as the next version (writer jobs) */
+int demo_orgs_add(struct wctx *w, struct json_t *doc, struct err *e);
+int demo_catalogue_add(struct wctx *w, const char *path, struct err *e);
+int cmd_routing(int argc, char **argv);     /* routing.c: routing eval */
 int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */
 int cmd_permissions(int argc, char **argv); /* permissions.c */

@@ -2,13 +2,14 @@
  * `civicloop demo --db FILE`: builds the demo county of API.md from
  * config/demo/county.json: the org tree (with the boundaries of the county,
  * its townships, villages and grids, for the map), the accounts (all with the password
- * Demo#2024), and a few dozen cases driven through the real engine at
- * back-dated times, so their history, deadlines and audit chain are exactly
- * what live use would have produced.
+ * Demo#2024), the dispatch catalogue (config/demo/catalogue.json), and a few dozen cases driven
+ * through the real engine at back-dated times, so their history, deadlines and audit chain are
+ * exactly what live use would have produced.
  */
 #include "cli/cli.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/catalogue.h"
 #include "core/directory.h"
 #include "core/engine.h"
 
@@ -36,22 +37,49 @@ struct demo {
 	struct err e;
 };
 
-static int directory_job(struct wctx *w, struct write_job *job)
+int demo_orgs_add(struct wctx *w, json_t *doc, struct err *e)
 {
-	struct demo *d = job->arg;
 	size_t i;
 	json_t *o;
-	json_array_foreach(json_object_get(d->doc, "orgs"), i, o)
+	json_array_foreach(json_object_get(doc, "orgs"), i, o)
 	{
 		int64_t id = org_add(w, json_string_value(json_object_get(o, "code")),
 		                     json_string_value(json_object_get(o, "name")),
 		                     json_string_value(json_object_get(o, "kind")),
 		                     json_string_value(json_object_get(o, "parent")),
-		                     json_string_value(json_object_get(o, "region_code")), &d->e);
+		                     json_string_value(json_object_get(o, "region_code")), e);
 		json_t *boundary = json_object_get(o, "boundary");
-		if (id < 0 || (boundary && org_set_boundary(w, id, boundary, &d->e) != 0))
+		if (id < 0 || (boundary && org_set_boundary(w, id, boundary, e) != 0))
 			return -1;
 	}
+	return 0;
+}
+
+int demo_catalogue_add(struct wctx *w, const char *path, struct err *e)
+{
+	json_error_t je;
+	json_t *file = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *doc = NULL;
+	int64_t version;
+	if (!file)
+		return err_set(e, E_BAD_JSON, NULL, "%s 第 %d 行: %s", path, je.line, je.text);
+	const char *note = json_string_value(json_object_get(file, "note"));
+	int rc = catalogue_check(w->conn, json_object_get(file, "entries"), &doc, e) != 0 ||
+	                 catalogue_save(w, 0, 0, doc, note, catalogue_head(w->conn), "cli",
+	                                &version, e) != 0
+	             ? -1
+	             : 0;
+	json_decref(doc);
+	json_decref(file);
+	return rc;
+}
+
+static int directory_job(struct wctx *w, struct write_job *job)
+{
+	struct demo *d = job->arg;
+	size_t i;
+	json_t *o;
+	if (demo_orgs_add(w, d->doc, &d->e) != 0)
+		return -1;
 	json_array_foreach(json_object_get(d->doc, "users"), i, o)
 	{
 		struct role_spec roles[ACTOR_MAX_ROLES];
@@ -72,6 +100,11 @@ static int directory_job(struct wctx *w, struct write_job *job)
 		             json_string_value(json_object_get(o, "phone")), roles, n, &d->e) < 0)
 			return -1;
 	}
+	/* the dispatch catalogue beside the county, when there is one */
+	char cat[1100];
+	snprintf(cat, sizeof cat, "%s/demo/catalogue.json", app_default_config_dir());
+	if (access(cat, R_OK) == 0 && demo_catalogue_add(w, cat, &d->e) != 0)
+		return -1;
 	return 0;
 }
 

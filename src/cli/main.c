@@ -33,6 +33,7 @@ static const char usage[] =
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
     "        [--web DIR]\n"
     "  demo --db FILE                                      create the demo county\n"
+    "  routing eval --set FILE [--catalogue FILE] [--folds N]  routing's top-1/top-3 accuracy\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
     "  user passwd|disable|enable --db FILE --login L    new password (asked for) / sign-in off, "
     "on\n"
@@ -380,11 +381,17 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*run)(int argc, char **argv);
-	} commands[] = {{"init", cmd_init},     {"serve", cmd_serve},
-	                {"demo", cmd_demo},     {"permissions", cmd_permissions},
-	                {"user", cmd_user},     {"audit", cmd_audit},
-	                {"apikey", cmd_apikey}, {"backup", cmd_backup},
-	                {"files", cmd_files},   {"geo", cmd_geo}};
+	} commands[] = {{"init", cmd_init},
+	                {"serve", cmd_serve},
+	                {"demo", cmd_demo},
+	                {"routing", cmd_routing},
+	                {"permissions", cmd_permissions},
+	                {"user", cmd_user},
+	                {"audit", cmd_audit},
+	                {"apikey", cmd_apikey},
+	                {"backup", cmd_backup},
+	                {"files", cmd_files},
+	                {"geo", cmd_geo}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))

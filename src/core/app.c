@@ -1,5 +1,6 @@
 /* Start-up of the process context (app.h). */
 #include "core/app.h"
+#include "core/routing.h"
 #include "core/auth.h"
 #include "core/calendar.h"
 #include "core/effects.h"
@@ -68,6 +69,7 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 
 void app_release(struct app *a)
 {
+	routing_cache_release(a);
 	calendar_free(a->cal);
 	types_free(a->types);
 	sodium_memzero(&a->keys, sizeof a->keys);

@@ -15,6 +15,7 @@ struct actor;
 struct calendar;
 struct type_registry;
 struct writer;
+struct compiled;
 
 struct app {
 	char db_path[1024];
@@ -35,6 +36,9 @@ struct app {
 	 * the caller's scope stays with the handler. app_init sets it to
 	 * auth.c's actor_permitted. */
 	bool (*permit)(const struct actor *a, const char *perm);
+	/* The current dispatch catalogue compiled for routing (core/routing.c
+	 * owns it; NULL until a case is first ranked). */
+	struct compiled *route_cache;
 };
 
 /* Loads calendar, types and keys for the database at db_path (config from

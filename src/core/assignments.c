@@ -7,9 +7,13 @@
  * the case's, an assisting unit's is its opinion (lead_sets_fields); one
  * unit's request moves only its own part, the lead's moves the case
  * (lead_moves_case); the dispatcher may withdraw a unit (cancel_unit) or
- * add one (assign with "kind": "assist"). Runs in writer jobs.
+ * add one (assign with "kind": "assist"). A lead's assignment is the
+ * routing model's label for the case (core/routing.h), and a cancellation
+ * the type marks "routing_label": "wrong_unit" takes it out. Runs in
+ * writer jobs.
  */
 #include "core/engine_int.h"
+#include "core/routing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +323,13 @@ int effect_assign(struct act_ctx *x, json_t *params)
 			err_oom(x->e);
 			goto out;
 		}
+		/* the lead unit is the routing model's label for the case */
+		if (!strcmp(kind, "lead") &&
+		    routing_label(x->w->conn, x->w->app, x->cf->c.id, u[i].id, x->cf->c.title,
+		                  x->cf->c.description, 1) != 0) {
+			store_fail(x->e);
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -328,6 +339,20 @@ out:
 
 /* ------------------------------------------------------------------ */
 /* cancel, update, reopen                                              */
+
+/* params.routing_label "wrong_unit": the type says that cancelling the
+ * lead's part here means the case was not the unit's (an approved return,
+ * a withdrawal), so the routing model's label for it is taken out. */
+static int routing_unlabel(struct act_ctx *x, json_t *params, const struct asg_rec *g)
+{
+	const char *label = json_string_value(json_object_get(params, "routing_label"));
+	if (!label || strcmp(label, "wrong_unit") != 0 || strcmp(g->kind, "lead") != 0)
+		return 0;
+	if (routing_label(x->w->conn, x->w->app, x->cf->c.id, g->org_id, x->cf->c.title,
+	                  x->cf->c.description, -1) != 0)
+		return store_fail(x->e);
+	return 0;
+}
 
 /* cancel_assignments: live assignments (those in params.status if given)
  * become cancelled and their timers stop; with "own": true only the one
@@ -346,7 +371,7 @@ int effect_cancel_assignments(struct act_ctx *x, json_t *params)
 		if (own ? g != x->mine || g->phase == ASG_DONE
 		        : !asg_open(g) || !status_listed(only, g->status))
 			continue;
-		if (asg_cancel(x, g) != 0)
+		if (asg_cancel(x, g) != 0 || routing_unlabel(x, params, g) != 0)
 			return -1;
 		json_array_append_new(ids, json_integer(g->id));
 	}
@@ -508,7 +533,7 @@ int effect_cancel_unit(struct act_ctx *x, json_t *params)
 		return err_set(x->e, E_STATE_CONFLICT, NULL,
 		               "单位 %s 有待审批的申请，请先审批再撤回", g->org_code);
 	bool was_lead = !strcmp(g->kind, "lead");
-	if (asg_cancel(x, g) != 0)
+	if (asg_cancel(x, g) != 0 || routing_unlabel(x, params, g) != 0)
 		return -1;
 	json_t *w = json_pack("{s:I,s:s,s:s}", "assignment", (json_int_t)g->id, "org", g->org_code,
 	                      "kind", g->kind);

@@ -16,7 +16,9 @@
  * permission is the scope of the role grant carrying it. case.attach (adding
  * files to a case, core/attachments.h) goes with the roles that act on
  * cases, never with those that only watch (leader, discipline), the system
- * account of the 110 linkage, or the administrator. Matter-type actions
+ * account of the 110 linkage, or the administrator. The dispatch catalogue
+ * (core/catalogue.h) is kept by the administrator (catalogue.manage) and
+ * read by those who register and dispatch cases (catalogue.read). Matter-type actions
  * are not here: each type names the roles of each action. A role marked
  * reads_recorded (the discipline inspectors, DESIGN §1: they read what
  * others do, and their reading is itself on the record) has every case it
@@ -29,12 +31,17 @@ static const struct {
 #define B(p) (1u << (p))
     {"admin",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_PII_READ) | B(P_ORG_READ) |
-         B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE),
+         B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE) | B(P_CATALOGUE_READ) |
+         B(P_CATALOGUE_MANAGE),
      false},
     {"operator",
-     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |
+         B(P_CATALOGUE_READ),
+     false},
     {"dispatcher",
-     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |
+         B(P_CATALOGUE_READ),
+     false},
     {"supervisor",
      B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
     {"handler", B(P_CASE_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},

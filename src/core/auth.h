@@ -58,7 +58,9 @@ struct actor {
 	X(P_AUDIT_READ, "audit.read") \
 	X(P_USER_MANAGE, "user.manage") \
 	X(P_LINKAGE, "linkage.110") \
-	X(P_CASE_ATTACH, "case.attach")
+	X(P_CASE_ATTACH, "case.attach") \
+	X(P_CATALOGUE_READ, "catalogue.read") \
+	X(P_CATALOGUE_MANAGE, "catalogue.manage")
 
 enum permission {
 #define X(name, str) name,

@@ -5,11 +5,13 @@
  * point (core/placement.h: the placed org owns it unless the body named
  * "org"), then it is numbered and stored with
  * its deadline timer and its "create" event, and answered with the case as
- * the creator sees it and earlier cases from the same phone. Runs in a
+ * the creator sees it, earlier cases from the same phone and the units it
+ * should most likely go to (core/routing.h). Runs in a
  * writer job; any failure leaves nothing written.
  */
 #include "core/engine_int.h"
 #include "core/placement.h"
+#include "core/routing.h"
 #include "core/search.h"
 
 #include <stdio.h>
@@ -396,7 +398,15 @@ static int intake_answer(struct wctx *w, const struct actor *a, const struct int
 		json_decref(cj);
 		return store_fail(e);
 	}
-	*out = json_pack("{s:o,s:o,s:[]}", "case", cj, "possible_duplicates", dups, "routing");
+	struct route_case rc = {in->title, in->desc, in->cls, in->org_path, in->loc};
+	json_t *routing = NULL;
+	if (routing_rank(w->conn, w->app, &rc, &routing, e) != 0) {
+		json_decref(cj);
+		json_decref(dups);
+		return -1;
+	}
+	*out =
+	    json_pack("{s:o,s:o,s:o}", "case", cj, "possible_duplicates", dups, "routing", routing);
 	return *out ? 0 : err_oom(e);
 }
 

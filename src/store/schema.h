@@ -88,7 +88,8 @@
  *                util/tokenize.h (CJK unigrams and bigrams, Traditional
  *                folded to Simplified). Written in the same transaction as
  *                the case (core/search.c); cases older than the table are
- *                indexed when the writer starts (meta "search.version"). *
+ *                indexed when the writer starts (meta "search.version").
+ *
  * Migration 10 (cases placed in their grid, core/placement.h) adds:
  *  org_bbox      an R*Tree of the bounding boxes of org boundaries (id =
  *                orgs.id; lng and lat ranges in WGS-84 degrees, rounded
@@ -106,6 +107,21 @@
  *                (grid, else village, else township), when placed.
  *  cases_place   an index on place_status (entries end with the rowid), so
  *                ?placement= walks only the cases of that status.
+ *
+ * Migration 11 (the dispatch catalogue and routing that learns, core/routing.h) adds:
+ *  catalogue_versions  every version of the dispatch catalogue (派单目录):
+ *                the whole document as canonical JSON ({"entries":[…]}),
+ *                checked before it is written (core/catalogue.c), a note,
+ *                who saved it and when. The newest is the current one; a
+ *                version is never changed or deleted.
+ *  route_tokens  the learned model: how often token (util/tokenize.h) was
+ *                seen in the text of cases labelled with org, one row per
+ *                (token, org).
+ *  route_orgs    per org: the labelled cases (docs) and the token
+ *                occurrences (tokens) counted in route_tokens.
+ *  route_labels  which (case, org) labels the model holds, so a label is
+ *                counted once and a wrong one (an approved return) is taken
+ *                out exactly as it went in.
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -450,6 +466,15 @@ static const char *const schema_migrations[] = {
      "CREATE VIRTUAL TABLE org_bbox USING rtree(id, min_lng, max_lng, min_lat, max_lat);"
      "INSERT INTO org_bbox(id, min_lng, max_lng, min_lat, max_lat) " ORG_BBOX_SELECT
      " GROUP BY o.id;"),
+    /* 11: the dispatch catalogue's versions and the routing model */
+    ("CREATE TABLE catalogue_versions(version INTEGER PRIMARY KEY, body TEXT NOT NULL, note TEXT,"
+     " created_by INTEGER REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
+     "CREATE TABLE route_tokens(token TEXT NOT NULL, org_id INTEGER NOT NULL REFERENCES orgs(id),"
+     " count INTEGER NOT NULL, PRIMARY KEY(token, org_id)) WITHOUT ROWID, STRICT;"
+     "CREATE TABLE route_orgs(org_id INTEGER PRIMARY KEY REFERENCES orgs(id), docs INTEGER NOT"
+     " NULL, tokens INTEGER NOT NULL) STRICT;"
+     "CREATE TABLE route_labels(case_id INTEGER NOT NULL REFERENCES cases(id), org_id INTEGER NOT"
+     " NULL REFERENCES orgs(id), PRIMARY KEY(case_id, org_id)) WITHOUT ROWID, STRICT;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

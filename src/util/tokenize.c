@@ -335,3 +335,30 @@ int tokenize(const char *text, size_t n, enum tokenize_mode mode, token_fn fn, v
 		rc = run_end(&s);
 	return rc;
 }
+
+char *text_fold(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	char *out = malloc(n * 2 + 1); /* a fold never more than doubles a character */
+	if (!out)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq_len((const unsigned char *)s + i, n - i);
+		if (len == 0) { /* an invalid byte stays as it is */
+			out[k++] = s[i++];
+			continue;
+		}
+		unsigned c = utf8_decode((const unsigned char *)s + i, len);
+		i += len;
+		if (c >= 0xFF01 && c <= 0xFF5E)
+			c -= 0xFEE0;
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c >= 0x3400)
+			c = han_fold(c);
+		k += utf8_put(out + k, c);
+	}
+	out[k] = '\0';
+	return out;
+}

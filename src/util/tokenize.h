@@ -45,6 +45,11 @@ int tokenize(const char *text, size_t n, enum tokenize_mode mode, token_fn fn, v
  * table could not be built). Thread-safe; the table is built on first use
  * (about 20 ms). */
 unsigned han_fold(unsigned c);
+/* The folded form of s as the tokenizer reads it (Traditional to
+ * Simplified, full-width ASCII to ASCII, letters lower-cased; everything
+ * else as it is), as a new string; NULL when out of memory. Routing matches
+ * catalogue keywords in it (core/routing.c). */
+char *text_fold(const char *s);
 /* False if OpenCC's table could not be loaded (search then matches only the
  * form typed). */
 bool han_fold_ready(void);

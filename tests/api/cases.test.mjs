@@ -82,7 +82,7 @@ test('create → 201 with the case, possible_duplicates and routing; GET returns
   assert.equal(ev[0].to, 'received');
 });
 
-test('create suggests units: routing ranks orgs with scores (DESIGN §4 派单目录)', { todo: 'routing catalogue: a later issue' }, async () => {
+test('create suggests units: routing ranks orgs with scores (DESIGN §4 派单目录)', async () => {
   const op1 = await srv.login('op1');
   // the demo's street-light cases went to dept.cg; this one reads the same
   const r = await op1.create(caseBody({

@@ -1,0 +1,270 @@
+/*
+ * `civicloop routing eval --set FILE [--catalogue FILE] [--county FILE]
+ *  [--folds N] [--min-top1 P] [--min-top3 P]`: how often routing puts the
+ * right unit first (top-1) and among its first three (top-3), on a set of
+ * complaints with their gold unit (JSON lines {"text","class","org",
+ * "location"?:{"lat","lng"},"address"?}), through the server's own code:
+ * a fresh temporary database holds the county's orgs and the catalogue,
+ * core/routing.c ranks each complaint exactly as for a new case.
+ *
+ * (a) catalogue alone: the model is empty.
+ * (b) catalogue + learned, k-fold: complaint i is in fold i mod N; for each
+ *     fold the model is emptied, trained on the other folds' complaints
+ *     (routing_learn, as a dispatch does) and tested on the fold, so no
+ *     complaint is ranked by a model that learnt it.
+ * Prints the figures as JSON, with the cost of a label and of a ranking;
+ * exits 1 when (b) falls below --min-top1 / --min-top3.
+ */
+#include "cli/cli.h"
+#include "core/app.h"
+#include "core/catalogue.h"
+#include "core/routing.h"
+#include "core/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <time.h>
+
+#define EVAL_MAX 5000
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct eval_item {
+	char *text;
+	char cls[32];
+	char org[64];
+	int64_t org_id;
+	json_t *loc; /* {"lat","lng","address"} or NULL */
+};
+
+struct eval {
+	json_t *county;
+	const char *catalogue;
+	struct eval_item *it;
+	int n, folds;
+	bool misses; /* --misses: print each complaint (b) gets wrong */
+	int top1[2], top3[2];
+	int64_t learn_us, learned, rank_us, ranked;
+	struct err e;
+};
+
+static void eval_usage(void)
+{
+	puts("civicloop routing eval --set FILE [--catalogue FILE] [--county FILE] [--folds N]\n"
+	     "                       [--min-top1 P] [--min-top3 P]\n"
+	     "Top-1 and top-3 accuracy of routing on a set of complaints with their gold unit:\n"
+	     "the catalogue alone, then catalogue + learned with k-fold cross-validation.");
+}
+
+static int set_load(struct eval *v, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "civicloop routing: 打不开 %s\n", path);
+		return -1;
+	}
+	v->it = calloc(EVAL_MAX, sizeof *v->it);
+	char line[16384];
+	int lineno = 0;
+	while (v->it && fgets(line, sizeof line, f) && v->n < EVAL_MAX) {
+		lineno++;
+		json_t *o = json_loads(line, 0, NULL);
+		const char *text = json_string_value(json_object_get(o, "text"));
+		const char *org = json_string_value(json_object_get(o, "org"));
+		if (!text || !org) {
+			fprintf(stderr, "civicloop routing: %s 第 %d 行缺少 text 或 org\n", path,
+			        lineno);
+			json_decref(o);
+			fclose(f);
+			return -1;
+		}
+		struct eval_item *it = &v->it[v->n++];
+		it->text = strdup(text);
+		snprintf(it->cls, sizeof it->cls, "%s",
+		         json_string_value(json_object_get(o, "class")) ?: "");
+		snprintf(it->org, sizeof it->org, "%s", org);
+		json_t *loc = json_object_get(o, "location");
+		const char *addr = json_string_value(json_object_get(o, "address"));
+		if (loc || addr) {
+			it->loc = loc ? json_deep_copy(loc) : json_object();
+			if (addr)
+				json_object_set_new(it->loc, "address", json_string(addr));
+		}
+		json_decref(o);
+	}
+	fclose(f);
+	return v->it ? 0 : -1;
+}
+
+static int setup_job(struct wctx *w, struct write_job *job)
+{
+	struct eval *v = job->arg;
+	if (demo_orgs_add(w, v->county, &v->e) != 0 ||
+	    demo_catalogue_add(w, v->catalogue, &v->e) != 0)
+		return -1;
+	for (int i = 0; i < v->n; i++) {
+		struct route_org o;
+		if (routing_org(w->conn, 0, v->it[i].org, &o) != 0)
+			return err_set(&v->e, E_FIELD_INVALID, NULL, "第 %d 条的单位 %s 不存在",
+			               i + 1, v->it[i].org);
+		v->it[i].org_id = o.id;
+	}
+	return 0;
+}
+
+/* Ranks item i and counts it under mode m (0 catalogue, 1 learned). */
+static int rank_one(struct wctx *w, struct eval *v, int i, int m)
+{
+	struct eval_item *it = &v->it[i];
+	struct route_case rc = {NULL, it->text, it->cls[0] ? it->cls : NULL, NULL, it->loc};
+	json_t *out;
+	int64_t t0 = mono_us();
+	if (routing_rank(w->conn, w->app, &rc, &out, &v->e) != 0)
+		return -1;
+	v->rank_us += mono_us() - t0;
+	v->ranked++;
+	const char *top = json_string_value(json_object_get(json_array_get(out, 0), "org"));
+	if (v->misses && m == 1 && (!top || strcmp(top, it->org) != 0)) {
+		char *got = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+		fprintf(stderr, "miss %d gold %s: %s\n  %s\n", i + 1, it->org, it->text,
+		        got ? got : "");
+		free(got);
+	}
+	for (size_t k = 0; k < json_array_size(out) && k < 3; k++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(out, k), "org")),
+		            it->org)) {
+			v->top1[m] += k == 0;
+			v->top3[m]++;
+		}
+	json_decref(out);
+	return 0;
+}
+
+static int eval_job(struct wctx *w, struct write_job *job)
+{
+	struct eval *v = job->arg;
+	if (routing_forget_all(w->conn) != 0)
+		return err_set(&v->e, E_UNAVAILABLE, NULL, NULL);
+	for (int i = 0; i < v->n; i++)
+		if (rank_one(w, v, i, 0) != 0)
+			return -1;
+	for (int f = 0; f < v->folds; f++) {
+		if (routing_forget_all(w->conn) != 0)
+			return err_set(&v->e, E_UNAVAILABLE, NULL, NULL);
+		int64_t t0 = mono_us();
+		for (int i = 0; i < v->n; i++) {
+			if (i % v->folds == f)
+				continue;
+			if (routing_learn(w->conn, w->app, v->it[i].org_id, v->it[i].text, 1) != 0)
+				return err_set(&v->e, E_UNAVAILABLE, NULL, NULL);
+			v->learned++;
+		}
+		v->learn_us += mono_us() - t0;
+		for (int i = f; i < v->n; i += v->folds)
+			if (rank_one(w, v, i, 1) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+static double pct(int k, int n)
+{
+	return n ? 100.0 * k / n : 0;
+}
+
+static int eval_run(struct eval *v, double min1, double min3)
+{
+	char dir[] = "/tmp/civicloop-eval-XXXXXX", db[64];
+	if (!mkdtemp(dir)) {
+		perror("civicloop routing: mkdtemp");
+		return 1;
+	}
+	snprintf(db, sizeof db, "%s/eval.db", dir);
+	struct app app;
+	int rc = 1;
+	if (cli_open(&app, db, 1) != 0)
+		goto out;
+	if (writer_run(app.writer, setup_job, v) != 0 || writer_run(app.writer, eval_job, v) != 0) {
+		fprintf(stderr, "civicloop routing: %s\n", err_message(&v->e));
+	} else {
+		double t1 = pct(v->top1[1], v->n), t3 = pct(v->top3[1], v->n);
+		printf("{\"cases\":%d,\"folds\":%d,\n"
+		       " \"catalogue\":{\"top1\":%.1f,\"top3\":%.1f},\n"
+		       " \"learned\":{\"top1\":%.1f,\"top3\":%.1f},\n"
+		       " \"learn_us_per_label\":%.0f,\"rank_us_per_case\":%.0f}\n",
+		       v->n, v->folds, pct(v->top1[0], v->n), pct(v->top3[0], v->n), t1, t3,
+		       v->learned ? (double)v->learn_us / (double)v->learned : 0,
+		       v->ranked ? (double)v->rank_us / (double)v->ranked : 0);
+		rc = (t1 < min1 || t3 < min3) ? 1 : 0;
+		if (rc)
+			fprintf(stderr,
+			        "civicloop routing: below the goal (top-1 %.1f < %.1f or top-3 "
+			        "%.1f < %.1f)\n",
+			        t1, min1, t3, min3);
+	}
+	cli_close(&app);
+out:;
+	static const char *const suffixes[] = {"", ".key", "-wal", "-shm"};
+	char path[128];
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		snprintf(path, sizeof path, "%s%s", db, suffixes[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	return rc;
+}
+
+int cmd_routing(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "eval") != 0 || cli_flag(argc, argv, "--help")) {
+		eval_usage();
+		return argc < 2 || strcmp(argv[1], "eval") != 0 ? 2 : 0;
+	}
+	const char *set = cli_opt(argc, argv, "--set"), *cat = cli_opt(argc, argv, "--catalogue");
+	const char *county = cli_opt(argc, argv, "--county"),
+	           *folds = cli_opt(argc, argv, "--folds");
+	const char *min1 = cli_opt(argc, argv, "--min-top1"),
+	           *min3 = cli_opt(argc, argv, "--min-top3");
+	char cat_path[1100], county_path[1100];
+	if (!set) {
+		eval_usage();
+		return 2;
+	}
+	snprintf(cat_path, sizeof cat_path, "%s/demo/catalogue.json", app_default_config_dir());
+	snprintf(county_path, sizeof county_path, "%s/demo/county.json", app_default_config_dir());
+	struct eval *v = calloc(1, sizeof *v);
+	if (!v)
+		return 1;
+	v->catalogue = cat ? cat : cat_path;
+	v->folds = folds ? (int)strtol(folds, NULL, 10) : 5;
+	v->misses = cli_flag(argc, argv, "--misses");
+	if (v->folds < 2 || v->folds > 20) {
+		fprintf(stderr, "civicloop routing: --folds 须在 2 到 20 之间\n");
+		free(v);
+		return 2;
+	}
+	json_error_t je;
+	v->county = json_load_file(county ? county : county_path, 0, &je);
+	int rc = 1;
+	if (!v->county)
+		fprintf(stderr, "civicloop routing: %s 第 %d 行: %s\n",
+		        county ? county : county_path, je.line, je.text);
+	else if (set_load(v, set) == 0)
+		rc = eval_run(v, min1 ? atof(min1) : 0, min3 ? atof(min3) : 0);
+	for (int i = 0; v->it && i < v->n; i++) {
+		free(v->it[i].text);
+		json_decref(v->it[i].loc);
+	}
+	free(v->it);
+	json_decref(v->county);
+	free(v);
+	return rc;
+}
