@@ -89,6 +89,16 @@
  *                folded to Simplified). Written in the same transaction as
  *                the case (core/search.c); cases older than the table are
  *                indexed when the writer starts (meta "search.version").
+ *
+ * Migration 12 (the duplicate check, core/duplicates.c) adds:
+ *  case_points   an R*Tree over every located case: its WGS-84 point (lat,
+ *                lng of cases.location, as case_location_check stored it)
+ *                and its received time in hours (store/stmt_dup.h), so the
+ *                check reads only the cases within R metres and N days of a
+ *                new one. Filled here for the cases before it; a new case's
+ *                point is added in the transaction that creates it. (It sits
+ *                tenth in the list until migrations 10 and 11 of parallel
+ *                branches are merged in front of it.)
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -423,6 +433,13 @@ static const char *const schema_migrations[] = {
      * each write; the cases before it are indexed at the writer's start) */
     "CREATE VIRTUAL TABLE case_fts USING fts5(no, title, body, address, notes,"
     " tokenize='civicloop');",
+    /* 12: the duplicate check's index of case points and times */
+    ("CREATE VIRTUAL TABLE case_points USING rtree(id, lat0, lat1, lng0, lng1, h0, h1);"
+     "INSERT INTO case_points(id, lat0, lat1, lng0, lng1, h0, h1)"
+     " SELECT id, json_extract(location, '$.lat'), json_extract(location, '$.lat'),"
+     " json_extract(location, '$.lng'), json_extract(location, '$.lng'),"
+     " received_at / 3600000.0, received_at / 3600000.0 FROM cases"
+     " WHERE json_type(location, '$.lat') IN ('real', 'integer');"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -18,6 +18,7 @@
 #include "store/stmt_geo.h"
 #include "store/stmt_attachments.h"
 #include "store/stmt_search.h"
+#include "store/stmt_dup.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -273,6 +274,7 @@
 	STATEMENTS_ACCOUNTS(STMT) \
 	STATEMENTS_GEO(STMT) \
 	STATEMENTS_ATTACHMENTS(STMT) \
-	STATEMENTS_SEARCH(STMT)
+	STATEMENTS_SEARCH(STMT) \
+	STATEMENTS_DUP(STMT)
 
 #endif
