@@ -49,6 +49,10 @@ struct tally {
 	int64_t received, closed, merged, transferred, from_110, problem, to_110;
 	int64_t replied, replied_on_time, reopened, callbacks, resolved, satisfied;
 	int64_t escalated, closed_locally; /* cases escalated; closed, never escalated */
+	/* merged cases: now in duplicates.state, or holding a live duplicates.link
+	 * (a merged child that followed its parent on); merged counts the state
+	 * alone, for the completion rate's denominator */
+	int64_t duplicates;
 	bool local; /* the type maps rates.local_resolution: answer its rate */
 	/* assignments, from ST_STATS_ASSIGNMENTS */
 	int64_t assignments, signed_on_time, returned;
@@ -106,7 +110,7 @@ static void tally_fractions(const struct tally *t, struct fraction f[R__COUNT])
 	f[R_SATISFACTION] = (struct fraction){t->satisfied, t->callbacks};
 	f[R_RETURN] = (struct fraction){t->returned, t->assignments};
 	f[R_REOPEN] = (struct fraction){t->reopened, t->replied};
-	f[R_DUPLICATE] = (struct fraction){t->merged, t->received};
+	f[R_DUPLICATE] = (struct fraction){t->duplicates, t->received};
 	f[R_LOCAL] = (struct fraction){t->closed_locally, t->closed};
 }
 
@@ -307,6 +311,7 @@ static int read_cases(struct store_conn *c, const struct stats_query *q, const s
 	sbind_text(s, STATS_P_TRANSFER_STATE, r->transfer_state);
 	sbind_text(s, STATS_P_TRANSFER_CHANNEL, r->transfer_channel);
 	sbind_text(s, STATS_P_ESCALATE_ACTIONS, b->escalate);
+	sbind_text(s, STATS_P_MERGE_LINK, r->merge_link);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
 		struct tally *t = set_add(set, q->type, scol_int(s, 0), e);
@@ -329,6 +334,7 @@ static int read_cases(struct store_conn *c, const struct stats_query *q, const s
 		t->satisfied = col_count(s, 13);
 		t->escalated = col_count(s, 14);
 		t->closed_locally = col_count(s, 15);
+		t->duplicates = col_count(s, 16);
 	}
 	sreset(s);
 	return rc == STORE_DONE ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");

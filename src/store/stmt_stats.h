@@ -32,6 +32,7 @@
  *   ?16 rates.completion.states (JSON) ?17 rates.duplicates.state
  *   ?18 rates.transfer.state         ?19 rates.transfer.channel
  *   ?20 rates.local_resolution.escalate (JSON)
+ *   ?21 rates.duplicates.link (NULL: none)
  * and ST_STATS_ASSIGNMENTS:
  *   ?6  rates.returns.action
  *
@@ -102,6 +103,7 @@ enum {
 	STATS_P_TRANSFER_STATE,
 	STATS_P_TRANSFER_CHANNEL,
 	STATS_P_ESCALATE_ACTIONS,
+	STATS_P_MERGE_LINK,
 	STATS_P_RETURN_ACTION = 6, /* ST_STATS_ASSIGNMENTS */
 };
 
@@ -143,7 +145,9 @@ enum {
 	" sum(json_type(sk.fields, '$.problem') = 'true'), sum(ev.to110)," \
 	" sum(ev.first_reply IS NOT NULL), sum(fr.on_time), sum(ev.reopened), sum(ev.callbacks)," \
 	" sum(ev.resolved), sum(ev.satisfied), sum(ev.escalated)," \
-	" sum(" STATS_CLOSED " AND ev.escalated IS NOT 1)"
+	" sum(" STATS_CLOSED " AND ev.escalated IS NOT 1)," \
+	" sum(sk.status = ?17 OR EXISTS (SELECT 1 FROM links dl WHERE dl.case_id = sk.id" \
+	"  AND dl.kind = ?21 AND dl.removed_at IS NULL))"
 
 /* counts.overdue (not limited by the period): ?1 the type, ?2 the subtree's
  * path, ?3 now. The open cases past their deadline, from the partial index

@@ -4,10 +4,14 @@
 // 重复件率 counts merged cases. docs/duplicates.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody, freshPhone } from './helpers.mjs';
+import { startServer, assertError, caseBody, freshPhone, runBin } from './helpers.mjs';
 
 const srv = await startServer({ cases: false });
 const op1 = await srv.login('op1');
+const disp1 = await srv.login('disp1');
+const cg1 = await srv.login('cg1');
+const sup1 = await srv.login('sup1');
+const leader1 = await srv.login('leader1');
 
 // metres → degrees of latitude near 25.8°N
 const M = 1 / 111320;
@@ -17,6 +21,9 @@ function place() {
   spot++;
   return { lat: 25.60 + spot * 0.05, lng: 114.70 + spot * 0.05 };
 }
+
+/** A rate as the server rounds it (10 significant digits). */
+const R = (x) => Number(x.toPrecision(10));
 
 const dupOf = (created, id) => created.possible_duplicates.find((d) => d.id === id);
 
@@ -135,4 +142,91 @@ test('an address that is FTS5 syntax, or only an administrative name, is just te
     assert.equal(r.status, 201, `${address}: ${r.text}`);
     assert.ok(Array.isArray(r.json.possible_duplicates));
   }
+});
+
+// ------------------------------------------------------------ merging
+
+
+test('merging into a closed case is refused with its state named, and nothing changes', async () => {
+  const parent = await op1.create(caseBody({ title: '已办结的主件' }));
+  await op1.must(parent.case.id, 'answer', { answer: '已当场答复。' });
+  const child = await op1.create(caseBody({ title: '想并入已办结工单的子件' }));
+  const before = await op1.case(child.case.id);
+  const r = await op1.act(child.case.id, 'merge', { into: parent.case.id });
+  assertError(r, 400, 'field.invalid', 'into');
+  assert.match(r.json.error.message, /已办结/);
+  assert.ok(r.json.error.message.includes(parent.case.no), r.json.error.message);
+  const after = await op1.case(child.case.id);
+  assert.equal(after.status, 'received');
+  assert.equal(after.version, before.version);
+  assert.deepEqual(after.links, before.links);
+  const admin = await srv.login('admin');
+  assert.deepEqual((await admin.events(child.case.id)).map((e) => e.action), ['create']);
+});
+
+test('a merged child follows its parent: the reply, the callback, and closing, each its own event', async () => {
+  const p = place();
+  const parent = await op1.create(caseBody({
+    description: '来电人反映光明路12号门口污水井冒水，臭气很大。',
+    location: { lat: p.lat, lng: p.lng, address: '光明路12号' },
+  }));
+  const child = await op1.create(caseBody({
+    description: '光明路12号那里下水道污水往外冒，味道很难闻。',
+    location: { lat: p.lat + 10 * M, lng: p.lng, address: '光明路12号门口' },
+  }));
+  assert.ok(dupOf(child, parent.case.id), 'offered as a duplicate first');
+  const other = await op1.create(caseBody({ title: '并入后又撤销的子件' }));
+  const pid = parent.case.id, cid = child.case.id;
+  assert.equal((await op1.must(cid, 'merge', { into: pid })).status, 'merged');
+  assert.equal((await op1.must(other.case.id, 'merge', { into: pid })).status, 'merged');
+  await op1.must(other.case.id, 'unmerge', {}); // no longer a child: it does not follow
+
+  await disp1.must(pid, 'dispatch', { org: 'dept.cg' });
+  await cg1.must(pid, 'sign', {});
+  assert.equal((await op1.case(cid)).status, 'merged', 'the child waits while the parent is handled');
+  const reply = '已疏通光明路12号处污水井，并清理周边。';
+  assert.equal((await cg1.must(pid, 'reply', { reply })).status, 'replied');
+  let c = await op1.case(cid);
+  assert.equal(c.status, 'replied');
+  assert.equal(c.fields.reply, reply);
+
+  await sup1.must(pid, 'review', {});
+  assert.equal((await op1.case(cid)).status, 'callback');
+
+  const done = await sup1.must(pid, 'callback', { resolved: true, satisfaction: '满意' });
+  assert.equal(done.status, 'closed');
+  c = await op1.case(cid);
+  assert.equal(c.status, 'closed');
+  assert.equal(c.fields.satisfaction, '满意');
+  assert.equal(c.fields.resolved, true);
+  assert.ok(c.closed_at, 'closed with its parent');
+
+  const admin = await srv.login('admin');
+  const evs = (await admin.events(cid)).filter((e) => e.action !== 'pii.view');
+  assert.deepEqual(evs.map((e) => [e.action, e.to_status ?? e.to]),
+    [['create', 'received'], ['merge', 'merged'], ['follow_parent', 'replied'],
+      ['follow_parent', 'callback'], ['follow_parent', 'closed']], JSON.stringify(evs));
+  const o = await op1.case(other.case.id);
+  assert.equal(o.status, 'received', 'an unmerged case does not follow');
+  assert.equal(o.fields.reply, undefined);
+  // the chain still verifies with the children's events on it
+  const v = await runBin(['audit', 'verify', '--db', srv.db]);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+});
+
+test('重复件率 counts merged cases, those still merged and those that followed their parent', async () => {
+  const s = await leader1.get('/api/v1/stats/hotline');
+  assert.equal(s.status, 200, s.text);
+  // merged in this file and merged still: the followed child (now closed) and
+  // none other (the other one was unmerged)
+  const merged = (await op1.listAll('status=merged')).length;
+  assert.equal(merged, 0, 'no case is left in 已并单');
+  assert.equal(s.json.duplicate_rate, R(1 / s.json.received), JSON.stringify(s.json));
+  // one more child, still waiting in 已并单
+  const parent = await op1.create(caseBody({ title: '统计主件' }));
+  const child = await op1.create(caseBody({ title: '统计子件' }));
+  await op1.must(child.case.id, 'merge', { into: parent.case.id });
+  const s2 = await leader1.get('/api/v1/stats/hotline');
+  assert.equal(s2.json.duplicate_rate, R(2 / s2.json.received), JSON.stringify(s2.json));
+  assert.equal(s2.json.counts.merged, 1, 'counts.merged: cases now in 已并单');
 });
