@@ -3,7 +3,8 @@
  * labelled set of pairs (core/dupeval.h), at THRESHOLD (default the server's
  * DUP_THRESHOLD), by kind, then the threshold the whole set would pick and
  * a 10-fold cross-validation (each fold at the threshold picked on the other
- * nine). Exit status 0 always (tests/unit/test_dupeval.c holds the goals).
+ * nine), and the same without the topic words (what they add). Exit status
+ * 0 always (tests/unit/test_dupeval.c holds the goals).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,11 @@ int main(int argc, char **argv)
 	printf("threshold picked on the whole set: %.2f\n", dupeval_pick(&set, 0, 0));
 	struct dupeval_counts cv = dupeval_cross(&set, FOLDS);
 	report("10-fold cross-validated", &cv);
+	set.base_only = true;
+	printf("without the topic words: threshold %.2f\n", dupeval_pick(&set, 0, 0));
+	struct dupeval_counts bcv = dupeval_cross(&set, FOLDS);
+	report("  10-fold cross-validated", &bcv);
+	set.base_only = false;
 	if (getenv("DUPEVAL_SCORES"))
 		for (int i = 0; i < set.n; i++)
 			printf("%d %s %s %.3f\n", set.pairs[i].id, set.pairs[i].dup ? "dup" : "not",

@@ -48,6 +48,8 @@ static bool pair_read(json_t *j, struct dupeval_pair *p)
 	struct dup_match m;
 	dup_score(&a, &b, DUP_THRESHOLD, &m);
 	p->score = m.score;
+	bool placed = m.nearby || m.same_address;
+	p->base = placed ? m.score - DUP_TOPIC_WEIGHT * m.topics : 0;
 	return true;
 }
 
@@ -105,7 +107,8 @@ struct dupeval_counts dupeval_count(const struct dupeval_set *set, double thr, i
 		if (folds && (i % folds != fold) != train)
 			continue;
 		const struct dupeval_pair *p = &set->pairs[i];
-		bool said = p->score > 0 && p->score >= thr;
+		double score = set->base_only ? p->base : p->score;
+		bool said = score > 0 && score >= thr;
 		if (said)
 			p->dup ? c.tp++ : c.fp++;
 		else

@@ -21,11 +21,13 @@ struct dupeval_pair {
 	bool dup;      /* the label */
 	char kind[48]; /* the label's reason */
 	double score;  /* dup_score's, 0 when not at the same place or time */
+	double base;   /* the same without the topic words (text, class, place) */
 };
 
 struct dupeval_set {
 	struct dupeval_pair *pairs; /* owned */
 	int n;
+	bool base_only; /* count `base` instead of `score` (what the topic words add) */
 };
 
 /* Loads and scores every pair of the file at path. 0, or -1 with a reason in

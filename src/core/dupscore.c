@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/tokenize.h"
+#include "util/utf8.h"
 
 #define SET_MAX 1024 /* distinct characters or bigrams kept of one text */
 
@@ -59,22 +60,25 @@ static double cpset_overlap(const struct cpset *a, const struct cpset *b)
 	return least ? (double)both / least : 0;
 }
 
-/* The code points of the valid UTF-8 s[0..n) into cp[0..max); how many. */
+/* The code points of s[0..n) into cp[0..max); how many. An invalid byte
+ * (util/utf8.h) is skipped. */
 static int decode(const char *s, size_t n, unsigned *cp, int max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	int k = 0;
 	for (size_t i = 0; i < n && k < max;) {
+		size_t len = utf8_seq_len(p + i, n - i);
+		if (!len) {
+			i++;
+			continue;
+		}
 		unsigned c = p[i];
-		int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-		if (i + (size_t)len > n)
-			break;
 		if (len > 1)
-			c &= 0x3F >> (len - 1);
-		for (int j = 1; j < len; j++)
+			c &= 0x3Fu >> (len - 1);
+		for (size_t j = 1; j < len; j++)
 			c = (c << 6) | (p[i + j] & 0x3F);
 		cp[k++] = c;
-		i += (size_t)len;
+		i += len;
 	}
 	return k;
 }
@@ -83,6 +87,35 @@ static bool is_han(unsigned c)
 {
 	return (c >= 0x3400 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
 	       (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+static unsigned fold(unsigned c)
+{
+	if (c >= 0xFF01 && c <= 0xFF5E)
+		c -= 0xFEE0; /* full-width ASCII */
+	if (c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	return han_fold(c);
+}
+
+static size_t put_utf8(unsigned c, char *out, size_t at, size_t cap)
+{
+	char b[4];
+	size_t n;
+	if (c < 0x80)
+		b[0] = (char)c, n = 1;
+	else if (c < 0x800)
+		b[0] = (char)(0xC0 | c >> 6), b[1] = (char)(0x80 | (c & 0x3F)), n = 2;
+	else if (c < 0x10000)
+		b[0] = (char)(0xE0 | c >> 12), b[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
+		b[2] = (char)(0x80 | (c & 0x3F)), n = 3;
+	else
+		b[0] = (char)(0xF0 | c >> 18), b[1] = (char)(0x80 | ((c >> 12) & 0x3F)),
+		b[2] = (char)(0x80 | ((c >> 6) & 0x3F)), b[3] = (char)(0x80 | (c & 0x3F)), n = 4;
+	if (at + n >= cap)
+		return at;
+	memcpy(out + at, b, n);
+	return at + n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -160,18 +193,38 @@ static int text_token(void *ctx, const char *tok, size_t len, size_t start, size
 }
 
 /* The compared characters of text (dupscore.h) into out. */
+/* text with every character folded (Traditional to Simplified, full-width
+ * ASCII, letters to lower case; an invalid byte becomes a space), as a new
+ * string the caller frees; NULL when memory failed. */
+static char *text_fold(const char *text)
+{
+	size_t n = text ? strlen(text) : 0, at = 0, cap = 4 * n + 1;
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq_len((const unsigned char *)text + i, n - i);
+		unsigned c = ' ';
+		if (len)
+			decode(text + i, len, &c, 1);
+		at = put_utf8(fold(c), out, at, cap);
+		i += len ? len : 1;
+	}
+	out[at] = '\0';
+	return out;
+}
+
 static void text_chars(const char *text, const struct cpset *place, struct cpset *out)
 {
 	out->n = 0;
-	size_t n = text ? strlen(text) : 0;
-	char *copy = malloc(n + 1);
+	char *copy = text_fold(text);
+	size_t n = copy ? strlen(copy) : 0;
 	unsigned char *mark = calloc(n + 1, 1);
 	if (!copy || !mark) { /* no characters: the pair scores 0 */
 		free(copy);
 		free(mark);
 		return;
 	}
-	memcpy(copy, text ? text : "", n + 1);
 	for (size_t i = 0; i < sizeof boilerplate / sizeof *boilerplate; i++) {
 		size_t blen = strlen(boilerplate[i]);
 		for (char *p = strstr(copy, boilerplate[i]); p;
@@ -185,6 +238,78 @@ static void text_chars(const char *text, const struct cpset *place, struct cpset
 	cpset_seal(out);
 	free(copy);
 	free(mark);
+}
+
+/* What a hotline complaint is about, by the words a caller uses for it:
+ * the common 12345 诉求类别 of a county (public lighting, manholes, sewers,
+ * noise, rubbish, water, power, wages, street stalls, parking, roads, food,
+ * illegal building, smoke, lifts, trees, unlicensed taxis, toilets, rivers,
+ * dust, gas and heating, dogs, railings, fees, property management,
+ * traffic lights, buses, medical care, social insurance, demolition). Two
+ * descriptions naming one topic are likely one problem; naming only
+ * different ones, two problems at one place. */
+static const char *const topic_words[] = {
+    "路灯 灯不亮 灯坏 灯一直 灯全 几盏灯 盏灯 闪",
+    "井盖 窨井 井口 下水井 雨水井 盖子",
+    "下水道 污水 堵了 堵塞 冒水 粪 化粪池 排水 黑水",
+    "噪音 噪声 吵 施工 打桩 广场舞 音乐 音响 喇叭 轰轰",
+    "垃圾 清运",
+    "停水 没水 来水 水压 自来水 水龙头 水管 爆管 供水",
+    "停电 没电 断电 电压 跳闸 供电 电线",
+    "工资 欠薪 拖欠 工钱 结账",
+    "摆摊 占道 摊贩 摊点",
+    "停车 乱停 车位 消防通道 双排",
+    "坑 路面 破损 塌陷 下沉 地砖 人行道砖",
+    "食品 过期 变质 食堂 伙食 饭菜",
+    "违建 违章 盖房 搭建 加盖",
+    "焚烧 浓烟 油烟 排烟",
+    "电梯",
+    "枯枝 倒伏 修剪 大树",
+    "黑车 拉客 出租车",
+    "公厕 厕所",
+    "河面 河里 死鱼",
+    "扬尘 渣土 建筑垃圾 碎砖",
+    "暖气 燃气 煤气",
+    "狗 犬",
+    "栏杆 护栏",
+    "收费 乱收费",
+    "物业",
+    "红绿灯 信号灯",
+    "公交",
+    "医院 看病 医生",
+    "社保 医保 养老保险",
+    "拆迁 征收 补偿",
+};
+
+/* The topics (bits of topic_words) the folded text names. */
+static uint64_t text_topics(const char *folded)
+{
+	uint64_t bits = 0;
+	char word[64];
+	for (size_t i = 0; i < sizeof topic_words / sizeof *topic_words; i++) {
+		for (const char *w = topic_words[i]; *w;) {
+			size_t len = strcspn(w, " ");
+			if (len < sizeof word) {
+				memcpy(word, w, len);
+				word[len] = '\0';
+				if (strstr(folded, word))
+					bits |= (uint64_t)1 << i;
+			}
+			w += len + (w[len] == ' ');
+		}
+	}
+	return bits;
+}
+
+int dup_topic_agreement(const char *a, const char *b)
+{
+	char *fa = text_fold(a), *fb = text_fold(b);
+	uint64_t ta = fa ? text_topics(fa) : 0, tb = fb ? text_topics(fb) : 0;
+	free(fa);
+	free(fb);
+	if (ta & tb)
+		return 1;
+	return ta && tb ? -1 : 0;
 }
 
 double dup_text_similarity(const char *a, const char *b, const char *addr_a, const char *addr_b)
@@ -218,35 +343,6 @@ static bool is_punct(unsigned c)
 	       (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF0F) || c == 0xFF5E;
 }
 
-static unsigned fold(unsigned c)
-{
-	if (c >= 0xFF01 && c <= 0xFF5E)
-		c -= 0xFEE0; /* full-width ASCII */
-	if (c >= 'A' && c <= 'Z')
-		c += 'a' - 'A';
-	return han_fold(c);
-}
-
-static size_t put_utf8(unsigned c, char *out, size_t at, size_t cap)
-{
-	char b[4];
-	size_t n;
-	if (c < 0x80)
-		b[0] = (char)c, n = 1;
-	else if (c < 0x800)
-		b[0] = (char)(0xC0 | c >> 6), b[1] = (char)(0x80 | (c & 0x3F)), n = 2;
-	else if (c < 0x10000)
-		b[0] = (char)(0xE0 | c >> 12), b[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
-		b[2] = (char)(0x80 | (c & 0x3F)), n = 3;
-	else
-		b[0] = (char)(0xF0 | c >> 18), b[1] = (char)(0x80 | ((c >> 12) & 0x3F)),
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3F)), b[3] = (char)(0x80 | (c & 0x3F)), n = 4;
-	if (at + n >= cap)
-		return at;
-	memcpy(out + at, b, n);
-	return at + n;
-}
-
 /* Whether an administrative name may hold c: a street, a building or a
  * village group never begins an address's county or township part. */
 static bool admin_char(unsigned c)
@@ -261,7 +357,7 @@ static bool admin_char(unsigned c)
 }
 
 /* Whether cp[len], an administrative ending, is a word's instead: 市场,
- * 小区, 社区, 景区, 园区, 校区, 厂区, 矿区. */
+ * 小区, 社区, 景区, 园区, 校区, 厂区, 矿区, and 街 but in 街道 (老街). */
 static bool not_admin(const unsigned *cp, int n, int len)
 {
 	static const unsigned before_qu[] = {0x5C0F /*小*/, 0x793E /*社*/, 0x666F /*景*/,
@@ -269,6 +365,8 @@ static bool not_admin(const unsigned *cp, int n, int len)
 	                                     0x77FF /*矿*/};
 	if (cp[len] == 0x5E02 /*市*/)
 		return len + 1 < n && cp[len + 1] == 0x573A /*场*/;
+	if (cp[len] == 0x8857 /*街*/)
+		return !(len + 1 < n && cp[len + 1] == 0x9053 /*道*/);
 	if (cp[len] != 0x533A /*区*/)
 		return false;
 	for (size_t i = 0; i < sizeof before_qu / sizeof *before_qu; i++)
@@ -288,8 +386,7 @@ static int admin_prefix(const unsigned *cp, int n, const unsigned *ends, int nen
 			return 0;
 		for (int k = 0; k < nends; k++)
 			if (cp[len] == ends[k] && !not_admin(cp, n, len))
-				return len + 1 +
-				       (cp[len] == 0x8857 && len + 1 < n && cp[len + 1] == 0x9053);
+				return len + 1 + (cp[len] == 0x8857); /* 街道: not_admin saw 道 */
 	}
 	return 0;
 }
@@ -313,9 +410,9 @@ const char *dup_address_normalize(const char *addr, char *out, size_t cap)
 			cp[n++] = c;
 	}
 	int skip = 0, step;
-	for (int round = 0; round < 2 && (step = admin_prefix(cp + skip, n - skip, county, 4));
+	for (int round = 0; round < 3 && (step = admin_prefix(cp + skip, n - skip, county, 4));
 	     round++)
-		skip += step; /* 省 then 市 or 县, e.g. 江西省赣州市 */
+		skip += step; /* 省, 市, 县 or 区: 江西省赣州市濂江县 */
 	skip += admin_prefix(cp + skip, n - skip, town, 3);
 	size_t at = 0;
 	for (int i = skip; i < n; i++)
@@ -390,8 +487,9 @@ void dup_score(const struct dup_side *earlier, const struct dup_side *later, dou
 	m->similarity =
 	    dup_text_similarity(earlier->text, later->text, earlier->address, later->address);
 	bool same_class = earlier->cls && later->cls && !strcmp(earlier->cls, later->cls);
-	m->score = m->similarity + (same_class ? DUP_CLASS_BONUS : 0);
-	if (m->score > 1)
-		m->score = 1;
+	m->topics = dup_topic_agreement(earlier->text, later->text);
+	m->score =
+	    m->similarity + (same_class ? DUP_CLASS_BONUS : 0) + DUP_TOPIC_WEIGHT * m->topics;
+	m->score = m->score < 0 ? 0 : m->score > 1 ? 1 : m->score;
 	m->duplicate = m->score >= thr;
 }

@@ -9,8 +9,9 @@
  * and at the same place: both points within DUP_RADIUS_M, or, when either
  * has no point, addresses alike (bigram overlap of the normalized addresses
  * at least DUP_ADDRESS_MIN). The score is then the text's overlap, plus
- * DUP_CLASS_BONUS when the classes agree, at most 1; it is a duplicate at
- * DUP_THRESHOLD or more.
+ * DUP_CLASS_BONUS when the classes agree, plus or minus DUP_TOPIC_WEIGHT
+ * when the problems named agree or differ (dup_topic_agreement), within
+ * 0..1; it is a duplicate at DUP_THRESHOLD or more.
  *
  * The text's overlap: the CJK characters of each description (util/
  * tokenize.h unigrams, folded to Simplified) left after removing the
@@ -31,7 +32,8 @@
 #define DUP_RADIUS_M 300.0
 #define DUP_ADDRESS_MIN 0.15 /* address bigram overlap for "same_address" */
 #define DUP_CLASS_BONUS 0.15
-#define DUP_THRESHOLD 0.19       /* chosen by cross-validation: docs/duplicates.md */
+#define DUP_TOPIC_WEIGHT 0.2     /* added when the topics agree, taken when they differ */
+#define DUP_THRESHOLD 0.21       /* picked on the labelled pairs: docs/duplicates.md */
 #define DUP_ADDRESS_NORM_MAX 512 /* bytes of a normalized address, NUL included */
 
 /* One side of a pair. Strings are borrowed; NULL = none. */
@@ -49,6 +51,7 @@ struct dup_match {
 	double score;      /* 0..1; 0 when not at the same place or time */
 	double similarity; /* the text's overlap 0..1 */
 	double distance_m; /* when nearby */
+	int topics;        /* +1 a topic in common, -1 only different ones, 0 unknown */
 	bool nearby;       /* both points within DUP_RADIUS_M */
 	bool same_address; /* no two points, addresses alike */
 	bool duplicate;    /* score >= threshold */
@@ -61,6 +64,11 @@ void dup_score(const struct dup_side *earlier, const struct dup_side *later, dou
 
 /* The text's overlap (above) of two descriptions, their addresses removed. */
 double dup_text_similarity(const char *a, const char *b, const char *addr_a, const char *addr_b);
+
+/* Whether two descriptions name the same problem (dupscore.c's topic
+ * words, e.g. 路灯, 井盖, 停水): +1 a topic in common, -1 each names some
+ * but none in common, 0 when either names none. */
+int dup_topic_agreement(const char *a, const char *b);
 
 /* addr normalized into out[cap] (cap <= DUP_ADDRESS_NORM_MAX is enough):
  * Traditional folded to Simplified, full-width ASCII folded, letters lower
