@@ -244,10 +244,12 @@ static void text_chars(const char *text, const struct cpset *place, struct cpset
  * the common 12345 诉求类别 of a county (public lighting, manholes, sewers,
  * noise, rubbish, water, power, wages, street stalls, parking, roads, food,
  * illegal building, smoke, lifts, trees, unlicensed taxis, toilets, rivers,
- * dust, gas and heating, dogs, railings, fees, property management,
- * traffic lights, buses, medical care, social insurance, demolition). Two
- * descriptions naming one topic are likely one problem; naming only
- * different ones, two problems at one place. */
+ * dust, gas and heating, dogs, railings, fees, traffic lights, social
+ * insurance, demolition). Two descriptions naming one topic
+ * are likely one problem; naming only different ones, two problems at one
+ * place. The words name the problem, never the party asked to fix it (物业)
+ * or a place or side effect (医院, 看病, 公交车过不去): those are said of any
+ * problem. */
 static const char *const topic_words[] = {
     "路灯 灯不亮 灯坏 灯一直 灯全 几盏灯 盏灯 闪",
     "井盖 窨井 井口 下水井 雨水井 盖子",
@@ -273,10 +275,7 @@ static const char *const topic_words[] = {
     "狗 犬",
     "栏杆 护栏",
     "收费 乱收费",
-    "物业",
     "红绿灯 信号灯",
-    "公交",
-    "医院 看病 医生",
     "社保 医保 养老保险",
     "拆迁 征收 补偿",
 };

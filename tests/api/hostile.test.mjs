@@ -19,7 +19,7 @@ import path from 'node:path';
 import { startServer, runCmd, REPO } from './helpers.mjs';
 
 const DIR = path.join(REPO, 'tests', 'data', 'hostile');
-const FILE_RE = /^\d{4}-[A-Za-z0-9._-]+$/;
+const FILE_RE = /^\d{4,5}-[A-Za-z0-9._-]+$/; // 10000 on: five digits
 const REQUEST_TIMEOUT_MS = 5000;
 
 // ---------------------------------------------------------------------------
