@@ -116,7 +116,7 @@ static int child_write(struct act_ctx *x, struct case_full *ch, const char *to, 
 	                       .at = w->now,
 	                       .actor_id = x->a->user_id,
 	                       .org_id = x->a->org_id,
-	                       .action = "follow_parent",
+	                       .action = FOLLOW_PARENT_EVENT,
 	                       .from = ch->c.status,
 	                       .to = to,
 	                       .payload = ptext};

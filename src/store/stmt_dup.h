@@ -21,7 +21,7 @@
 	     " received_at / 3600000.0, received_at / 3600000.0 FROM cases" \
 	     " WHERE id = ?1 AND json_type(location, '$.lat') IN ('real', 'integer')") \
 	/* the newest 50 cases in the box lat ?1..?2, lng ?3..?4 (micro-degrees), \
-	 * hours ?5..?6 but ?7. Plan: "SCAN p VIRTUAL TABLE INDEX 2:D0B1D2B3D4B5" \
+	 * hours ?5..?6 but ?7. Plan: "SCAN p VIRTUAL TABLE INDEX 2:B0D1B2D3B4D5" \
 	 * (the R*Tree's box query) then "USE TEMP B-TREE FOR ORDER BY" over the \
 	 * box's rows only (tests/unit/test_duplicates.c checks it). */ \
 	STMT(ST_DUP_NEAR, \
