@@ -11,6 +11,8 @@
 #include "util/buf.h"
 #include "util/timeutil.h"
 
+_Static_assert(DUP_WINDOW_MS == DUPLICATE_WINDOW_MS, "one window for the phone and the place");
+
 enum dup_reason {
 	R_SAME_PHONE = 1 << 0,
 	R_NEARBY = 1 << 1,

@@ -2,9 +2,10 @@
  * Creating a case (engine_create): the body is checked in a fixed order
  * (known keys, type, class, channel, text, owning org, received time,
  * location, reporter, fields), then the case is numbered and stored with
- * its deadline timer and its "create" event, and answered with the case as
- * the creator sees it and its possible duplicates (core/duplicates.h). Runs in a
- * writer job; any failure leaves nothing written.
+ * its deadline timer, its point in the duplicate check's index and its
+ * "create" event, and answered with the case as the creator sees it and its
+ * possible duplicates (core/duplicates.h). Runs in a writer job; any failure
+ * leaves nothing written.
  */
 #include "core/duplicates.h"
 #include "core/engine_int.h"
