@@ -4,7 +4,7 @@
 // 重复件率 counts merged cases. docs/duplicates.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody, freshPhone, runBin } from './helpers.mjs';
+import { startServer, assertError, caseBody, freshPhone, runBin, runCmd } from './helpers.mjs';
 
 const srv = await startServer({ cases: false });
 const op1 = await srv.login('op1');
@@ -229,4 +229,30 @@ test('重复件率 counts merged cases, those still merged and those that follow
   const s2 = await leader1.get('/api/v1/stats/hotline');
   assert.equal(s2.json.duplicate_rate, R(2 / s2.json.received), JSON.stringify(s2.json));
   assert.equal(s2.json.counts.merged, 2, 'counts.merged: the duplicate rate\'s numerator');
+});
+
+test('migration 12 fills the index of case points for the cases before it', async () => {
+  const sql = async (q, ro = true) => {
+    const r = await runCmd('sqlite3', [...(ro ? ['-readonly'] : []), srv.db, q]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  await srv.stop();
+  const located = await sql("SELECT count(*) FROM cases WHERE json_type(location, '$.lat') IN ('real', 'integer')");
+  assert.ok(Number(located) >= 8, `located cases: ${located}`);
+  assert.equal(await sql('SELECT count(*) FROM case_points'), located, 'each new case indexed at create');
+  // the database as it was before the migration: no index, one version back
+  const version = Number(await sql('PRAGMA user_version'));
+  await sql(`DROP TABLE case_points; PRAGMA user_version = ${version - 1};`, false);
+  await srv.restart();
+  await srv.stop();
+  assert.equal(Number(await sql('PRAGMA user_version')), version);
+  assert.equal(await sql('SELECT count(*) FROM case_points'), located, 'the migration filled it');
+  // an R*Tree keeps 32-bit floats rounded outwards: each box holds its case's point and time
+  assert.equal(await sql(`SELECT count(*) FROM case_points p JOIN cases c ON c.id = p.id
+    WHERE p.lat0 <= json_extract(c.location, '$.lat') AND p.lat1 >= json_extract(c.location, '$.lat')
+    AND p.lng0 <= json_extract(c.location, '$.lng') AND p.lng1 >= json_extract(c.location, '$.lng')
+    AND p.h0 <= c.received_at / 3600000.0 AND p.h1 >= c.received_at / 3600000.0
+    AND p.lat1 - p.lat0 < 1e-5 AND p.lng1 - p.lng0 < 1e-4 AND p.h1 - p.h0 < 0.1`), located, 'each point is its case\'s');
+  await srv.restart();
 });
