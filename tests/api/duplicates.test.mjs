@@ -242,6 +242,7 @@ test('migration 12 fills the index of case points for the cases before it', asyn
   assert.ok(Number(located) >= 8, `located cases: ${located}`);
   assert.equal(await sql('SELECT count(*) FROM case_points'), located, 'each new case indexed at create');
   // the database as it was before the migration: no index, one version back
+  // (migration 12 is the newest here; were one added after it, step back further)
   const version = Number(await sql('PRAGMA user_version'));
   await sql(`DROP TABLE case_points; PRAGMA user_version = ${version - 1};`, false);
   await srv.restart();
