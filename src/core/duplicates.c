@@ -13,13 +13,15 @@
 
 _Static_assert(DUP_WINDOW_MS == DUPLICATE_WINDOW_MS, "one window for the phone and the place");
 
+/* The reasons in the order the answer lists them: the first is also its
+ * "reason", which the UI of before knew as same_phone or similar_text. */
 enum dup_reason {
 	R_SAME_PHONE = 1 << 0,
-	R_NEARBY = 1 << 1,
-	R_SAME_ADDRESS = 1 << 2,
-	R_SIMILAR_TEXT = 1 << 3,
+	R_SIMILAR_TEXT = 1 << 1,
+	R_NEARBY = 1 << 2,
+	R_SAME_ADDRESS = 1 << 3,
 };
-static const char *const reason_names[] = {"same_phone", "nearby", "same_address", "similar_text"};
+static const char *const reason_names[] = {"same_phone", "similar_text", "nearby", "same_address"};
 
 /* One earlier case found, with what matched. */
 struct cand {
