@@ -3,7 +3,8 @@
  * this order: visibility (404), the action (404), permission (403), input
  * (400), version (409) and state (409, with the action's deadlines and
  * guards). It then moves the caller's assignment, runs the effects, picks
- * the next state, writes the case and one event, and answers the case as
+ * the next state, writes the case and one event, moves its merged children
+ * with it (follow.c), and answers the case as
  * the caller now sees it. Runs in a writer job; any failure returns -1 with
  * *e set, and the writer rolls the job's savepoint back.
  */
@@ -232,9 +233,9 @@ static int act_apply(struct act_ctx *x)
 		return err_set(x->e, E_INTERNAL, NULL, NULL);
 	if (ts->final && timers_stop_case(x->w, x->cf->c.id) != 0)
 		return store_fail(x->e);
-	if (case_write(x, to, ts->final ? x->w->now : 0) != 0)
+	if (case_write(x, to, ts->final ? x->w->now : 0) != 0 || act_event(x, from, to) != 0)
 		return -1;
-	return act_event(x, from, to);
+	return follow_children(x, from, to);
 }
 
 /* The case's search notes after the action (its reply, opinions). */

@@ -74,17 +74,24 @@ static int effect_count(struct act_ctx *x, json_t *params)
 	return 0;
 }
 
-/* Whether the case `other` exists, is visible to the actor and is still open. */
-static bool link_target_ok(struct act_ctx *x, int64_t other, bool *exists)
+/* Whether the case `other` exists, is visible to the actor and is still
+ * open; 0, or -1 with x->e set (400 on `field`): a closed (final) target
+ * is named with its state, an unseen one is "not there". */
+static int link_target_check(struct act_ctx *x, int64_t other, const char *field)
 {
 	struct case_full of;
-	*exists = case_load(x->w->conn, x->w->app, other, &of) == 0;
-	if (!*exists)
-		return false;
+	if (case_load(x->w->conn, x->w->app, other, &of) != 0)
+		return err_set(x->e, E_FIELD_INVALID, field, "目标工单不存在");
 	const struct type_state *st = type_state(of.c.type, of.c.status);
-	bool ok = case_visible(x->a, &of) && !NEVER(!st) && !st->final;
+	int rc = 0;
+	if (!case_visible(x->a, &of))
+		rc = err_set(x->e, E_FIELD_INVALID, field, "目标工单不存在");
+	else if (NEVER(!st) || st->final)
+		rc = err_set(x->e, E_FIELD_INVALID, field,
+		             "目标工单 %s 已处于终结状态“%s”，不能并入或关联到已办结的工单",
+		             of.c.no, st ? st->name : of.c.status);
 	case_full_release(&of);
-	return ok;
+	return rc;
 }
 
 /* link: links this case to the case whose id is in body[params.field]. */
@@ -94,12 +101,10 @@ static int effect_link(struct act_ctx *x, json_t *params)
 	const char *kind = json_string_value(json_object_get(params, "kind"));
 	json_t *v = json_object_get(x->body, field ? field : "into");
 	int64_t other = json_integer_value(v);
-	bool exists;
 	if (other == x->cf->c.id)
 		return err_set(x->e, E_FIELD_INVALID, field, "不能关联到工单自身");
-	if (!link_target_ok(x, other, &exists))
-		return err_set(x->e, E_FIELD_INVALID, field,
-		               exists ? "目标工单不存在或已办结" : "目标工单不存在");
+	if (link_target_check(x, other, field ? field : "into") != 0)
+		return -1;
 	struct store_stmt *s = store_stmt(x->w->conn, ST_LINK_INSERT);
 	sbind_int(s, 1, x->cf->c.id);
 	sbind_int(s, 2, other);
@@ -368,6 +373,8 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 		const char *f = NULL;
 		if (!strings_ok(json_object_get(t->json, "create_roles"), creating_role))
 			f = "必须是能登记工单的角色（带 case.create）的非空数组";
+		if (!f && (f = follows_parent_fault(t)))
+			snprintf(where, sizeof where, "follows_parent");
 		for (int j = 0; !f && j < t->nactions; j++) {
 			const struct type_action *a = &t->actions[j];
 			f = effects_fault(t, a->effects, a->neffects);

@@ -241,6 +241,10 @@ int case_export_write(struct store_conn *c, const struct app *app, const struct 
 #define ENGINE_READ_ACTIONS \
 	"[\"pii.view\",\"case.read\",\"case.list\",\"case.export\",\"audit.read\"]"
 
+/* The action of the event a merged child gets when it follows its parent
+ * (core/follow.c): an engine event, like "create", never a type's action. */
+#define FOLLOW_PARENT_EVENT "follow_parent"
+
 /* The case's events in order, at most limit of them after seq `cursor`
  * (0 = from the first); next_cursor is the last seq shown when more follow.
  * Events recording a read (ENGINE_READ_ACTIONS) are shown only to a holder

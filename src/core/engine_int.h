@@ -107,6 +107,12 @@ struct asg_rec *asg_lead(struct case_full *cf);
 /* notify.c */
 int effect_notify(struct act_ctx *x, json_t *params);
 
+/* follow.c: after an action moved the case from `from` to `to`, its merged
+ * children follow it as the type's "follows_parent" says. */
+int follow_children(struct act_ctx *x, const char *from, const char *to);
+/* The fault of the type's "follows_parent", or NULL when fine or absent. */
+const char *follows_parent_fault(const struct matter_type *t);
+
 /* effects.c: set_fields (also the lead's part of lead_sets_fields) */
 int effect_set_fields(struct act_ctx *x, json_t *params);
 /* effects.c: runs the n effects in order, stopping at the first failure. */

@@ -3,12 +3,14 @@
  * (known keys, type, class, channel, text, owning org, received time,
  * location, reporter, fields), the case is placed in the org tree by its
  * point (core/placement.h: the placed org owns it unless the body named
- * "org"), then it is numbered and stored with
- * its deadline timer and its "create" event, and answered with the case as
- * the creator sees it, earlier cases from the same phone and the units it
- * should most likely go to (core/routing.h). Runs in a
- * writer job; any failure leaves nothing written.
+ * "org"), then it is numbered and stored with its deadline timer, its point
+ * in the duplicate check's index and its "create" event, and answered with
+ * the case as the creator sees it, its possible duplicates
+ * (core/duplicates.h) and the units it should most likely go to
+ * (core/routing.h). Runs in a writer job; any failure leaves nothing
+ * written.
  */
+#include "core/duplicates.h"
 #include "core/engine_int.h"
 #include "core/placement.h"
 #include "core/routing.h"
@@ -336,53 +338,11 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	if (next_case_no(w, in->t, in->received, in->no, sizeof in->no) != 0 ||
 	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 ||
 	    search_add(w, in->id, in->no, in->title, in->desc, in->loc) != 0 ||
+	    duplicates_index(w, in->id) != 0 ||
 	    (dl && timer_start(w, in->t, in->id, 0, "case_due", dl, in->received, NULL) != 0) ||
 	    intake_event(w, a, in, initial->code, ext_ref) != 0)
 		return store_fail(e);
 	return 0;
-}
-
-/* Earlier cases from the same phone that the caller may see. A confidential
- * case is listed only to a pii.read holder over it, and the hint is then a
- * view of its reporter (tying the phone to it), recorded as pii.view: to
- * anyone else the hint would confirm who reported it. NULL if the store
- * or memory failed. */
-static json_t *possible_duplicates(struct wctx *w, const struct actor *a,
-                                   const unsigned char idx[HASH_LEN], int64_t received,
-                                   int64_t self)
-{
-	int64_t ids[10];
-	int n = 0;
-	struct store_stmt *s = store_stmt(w->conn, ST_CASE_BY_PHONE);
-	sbind_blob(s, 1, idx, HASH_LEN);
-	sbind_int(s, 2, received - DUPLICATE_WINDOW_MS);
-	sbind_int(s, 3, self);
-	sbind_int(s, 4, received); /* an import looks back from its own time */
-	while (n < 10 && sstep(s) == STORE_ROW)
-		ids[n++] = scol_int(s, 0);
-	sreset(s);
-	json_t *arr = json_array();
-	for (int i = 0; arr && i < n; i++) {
-		struct case_full cf;
-		if (case_load(w->conn, w->app, ids[i], &cf) != 0)
-			continue;
-		bool shown = case_visible(a, &cf) &&
-		             (!cf.c.confidential || actor_can(a, P_PII_READ, cf.c.org_path));
-		char at[ISO8601_MAX];
-		time_format_iso(cf.c.received_at, at, sizeof at);
-		/* a failed pii.view (the store) or hint (memory) fails the create */
-		if ((shown && cf.c.confidential && engine_record_pii_view(w, a, cf.c.id) != 0) ||
-		    (shown &&
-		     json_array_append_new(
-		         arr, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)cf.c.id,
-		                        "no", cf.c.no, "title", cf.c.title, "status", cf.c.status,
-		                        "received_at", at, "reason", "same_phone")) != 0)) {
-			json_decref(arr);
-			arr = NULL;
-		}
-		case_full_release(&cf);
-	}
-	return arr;
 }
 
 /* {"case","possible_duplicates","routing"} for the stored case. */
@@ -392,8 +352,14 @@ static int intake_answer(struct wctx *w, const struct actor *a, const struct int
 	json_t *cj;
 	if (case_view_record(w, a, in->id, &cj, e) != 0)
 		return -1;
-	json_t *dups =
-	    in->has_idx ? possible_duplicates(w, a, in->idx, in->received, in->id) : json_array();
+	struct dup_probe p = {.id = in->id,
+	                      .t = in->t,
+	                      .cls = in->cls,
+	                      .text = in->desc,
+	                      .loc = in->loc,
+	                      .received_at = in->received,
+	                      .idx = in->has_idx ? in->idx : NULL};
+	json_t *dups = duplicates_find(w, a, &p);
 	if (!dups) {
 		json_decref(cj);
 		return store_fail(e);

@@ -26,6 +26,7 @@
  * no event or assignment row reaches C.
  */
 #include "core/stats.h"
+#include "core/engine.h" /* FOLLOW_PARENT_EVENT */
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -49,7 +50,12 @@ struct tally {
 	int64_t received, closed, merged, transferred, from_110, problem, to_110;
 	int64_t replied, replied_on_time, reopened, callbacks, resolved, satisfied;
 	int64_t escalated, closed_locally; /* cases escalated; closed, never escalated */
-	bool local; /* the type maps rates.local_resolution: answer its rate */
+	/* merged cases: now in duplicates.state, or holding a live duplicates.link
+	 * (a merged child that followed its parent on); merged counts the state
+	 * alone, for the completion rate's denominator */
+	int64_t duplicates;
+	int64_t closed_duplicates; /* closed with their parent: not the hotline's to finish */
+	bool local;                /* the type maps rates.local_resolution: answer its rate */
 	/* assignments, from ST_STATS_ASSIGNMENTS */
 	int64_t assignments, signed_on_time, returned;
 	/* counts.overdue, not limited by the period (has_overdue: answered):
@@ -100,13 +106,14 @@ struct fraction {
 static void tally_fractions(const struct tally *t, struct fraction f[R__COUNT])
 {
 	f[R_RESPONSE] = (struct fraction){t->signed_on_time, t->assignments};
-	f[R_COMPLETION] = (struct fraction){t->closed, t->received - t->merged - t->transferred};
+	f[R_COMPLETION] = (struct fraction){t->closed - t->closed_duplicates,
+	                                    t->received - t->duplicates - t->transferred};
 	f[R_ON_TIME] = (struct fraction){t->replied_on_time, t->replied};
 	f[R_RESOLUTION] = (struct fraction){t->resolved, t->callbacks};
 	f[R_SATISFACTION] = (struct fraction){t->satisfied, t->callbacks};
 	f[R_RETURN] = (struct fraction){t->returned, t->assignments};
 	f[R_REOPEN] = (struct fraction){t->reopened, t->replied};
-	f[R_DUPLICATE] = (struct fraction){t->merged, t->received};
+	f[R_DUPLICATE] = (struct fraction){t->duplicates, t->received};
 	f[R_LOCAL] = (struct fraction){t->closed_locally, t->closed};
 }
 
@@ -307,6 +314,8 @@ static int read_cases(struct store_conn *c, const struct stats_query *q, const s
 	sbind_text(s, STATS_P_TRANSFER_STATE, r->transfer_state);
 	sbind_text(s, STATS_P_TRANSFER_CHANNEL, r->transfer_channel);
 	sbind_text(s, STATS_P_ESCALATE_ACTIONS, b->escalate);
+	sbind_text(s, STATS_P_MERGE_LINK, r->merge_link);
+	sbind_text(s, STATS_P_FOLLOW_EVENT, FOLLOW_PARENT_EVENT);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
 		struct tally *t = set_add(set, q->type, scol_int(s, 0), e);
@@ -329,6 +338,8 @@ static int read_cases(struct store_conn *c, const struct stats_query *q, const s
 		t->satisfied = col_count(s, 13);
 		t->escalated = col_count(s, 14);
 		t->closed_locally = col_count(s, 15);
+		t->duplicates = col_count(s, 16);
+		t->closed_duplicates = col_count(s, 17);
 	}
 	sreset(s);
 	return rc == STORE_DONE ? 0 : err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
@@ -501,7 +512,7 @@ static json_t *counts_json(const struct tally *t)
 	} n[] = {
 	    {"from_110", t->from_110},
 	    {"to_110", t->to_110},
-	    {"merged", t->merged},               /* API key, not a type name */
+	    {"merged", t->duplicates},           /* API key, not a type name */
 	    {"transferred_110", t->transferred}, /* API key, not a type name */
 	    {"problem", t->problem},
 	    {"callbacks", t->callbacks},

@@ -62,6 +62,9 @@ struct type_rates {
 	json_t *reopen_actions;       /* reopens.actions: 发回重办 by hand; NULL or array */
 	json_t *reopen_follow_up_to;  /* reopens.follow_up_to: a follow-up into one reopens */
 	const char *merge_state;      /* duplicates.state: 并单 */
+	const char *merge_link;       /* duplicates.link: a live link of this kind marks a
+	                               * merged case that has moved on (follows_parent);
+	                               * NULL = the state alone */
 	const char *transfer_action;  /* transfer.action: handed to 110 */
 	const char *transfer_state;   /* transfer.state */
 	const char *transfer_channel; /* transfer.channel: cases that came from 110 */

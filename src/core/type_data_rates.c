@@ -258,7 +258,7 @@ int tdl_load_rates(struct tdl *L, json_t *o)
 	static const char *const keys[] = {"replies",  "completion",      "follow_up",
 	                                   "returns",  "reopens",         "duplicates",
 	                                   "transfer", "local_resolution"};
-	static const char *const merge_keys[] = {"state"};
+	static const char *const merge_keys[] = {"state", "link"};
 	struct type_rates *R = &L->t->data.rates;
 	if (!o)
 		return 0;
@@ -272,11 +272,17 @@ int tdl_load_rates(struct tdl *L, json_t *o)
 		return -1;
 	if ((v = json_object_get(o, "reopens")) && rates_reopens(L, v, R) != 0)
 		return -1;
-	/* duplicates (并单) {"state"}: the final state of a merged case */
+	/* duplicates (并单) {"state", "link"?}: the final state of a merged case,
+	 * and the kind of its link to its parent (a merged child that followed
+	 * its parent to another state still counts) */
 	if ((v = json_object_get(o, "duplicates")) &&
-	    (tdl_only_keys(L, v, "rates.duplicates", merge_keys, 1) != 0 ||
+	    (tdl_only_keys(L, v, "rates.duplicates", merge_keys, 2) != 0 ||
 	     tdl_get_state(L, v, "rates.duplicates", "state", true, true, &R->merge_state) != 0))
 		return -1;
+	json_t *link = v ? json_object_get(v, "link") : NULL;
+	if (link && (!json_is_string(link) || !*json_string_value(link)))
+		return tdl_bad(L, "rates.duplicates.link", "必须是关联类别（非空文本）");
+	R->merge_link = json_string_value(link);
 	if ((v = json_object_get(o, "transfer")) && rates_transfer(L, v, R) != 0)
 		return -1;
 	if ((v = json_object_get(o, "local_resolution")) && rates_local_resolution(L, v, R) != 0)

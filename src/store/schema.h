@@ -122,6 +122,14 @@
  *  route_labels  which (case, org) labels the model holds, so a label is
  *                counted once and a wrong one (an approved return) is taken
  *                out exactly as it went in.
+ *
+ * Migration 12 (the duplicate check, core/duplicates.c) adds:
+ *  case_points   an R*Tree over every located case: its WGS-84 point (lat,
+ *                lng of cases.location, as case_location_check stored it)
+ *                and its received time in hours (store/stmt_dup.h), so the
+ *                check reads only the cases within R metres and N days of a
+ *                new one. Filled here for the cases before it; a new case's
+ *                point is added in the transaction that creates it.
  */
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
@@ -475,6 +483,13 @@ static const char *const schema_migrations[] = {
      " NULL, tokens INTEGER NOT NULL) STRICT;"
      "CREATE TABLE route_labels(case_id INTEGER NOT NULL REFERENCES cases(id), org_id INTEGER NOT"
      " NULL REFERENCES orgs(id), PRIMARY KEY(case_id, org_id)) WITHOUT ROWID, STRICT;"),
+    /* 12: the duplicate check's index of case points and times */
+    ("CREATE VIRTUAL TABLE case_points USING rtree(id, lat0, lat1, lng0, lng1, h0, h1);"
+     "INSERT INTO case_points(id, lat0, lat1, lng0, lng1, h0, h1)"
+     " SELECT id, json_extract(location, '$.lat'), json_extract(location, '$.lat'),"
+     " json_extract(location, '$.lng'), json_extract(location, '$.lng'),"
+     " received_at / 3600000.0, received_at / 3600000.0 FROM cases"
+     " WHERE json_type(location, '$.lat') IN ('real', 'integer');"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -19,6 +19,7 @@
 #include "store/stmt_attachments.h"
 #include "store/stmt_search.h"
 #include "store/stmt_routing.h"
+#include "store/stmt_dup.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -284,6 +285,11 @@
 	     "INSERT INTO links(case_id, other_id, kind, created_at) VALUES(?1, ?2, ?3, ?4)") \
 	STMT(ST_LINK_REMOVE, "UPDATE links SET removed_at = ?3 WHERE case_id = ?1 AND kind = ?2" \
 	                     " AND removed_at IS NULL") \
+	/* a parent's children by link kind ?2, at most ?3: "SEARCH l USING \
+	 * INDEX links_other (other_id=?)" */ \
+	STMT(ST_LINK_CHILDREN, \
+	     "SELECT l.case_id FROM links l WHERE l.other_id = ?1" \
+	     " AND l.kind = ?2 AND l.removed_at IS NULL ORDER BY l.case_id LIMIT ?3") \
 	STMT(ST_LINKS_OF_CASE, \
 	     "SELECT l.kind, l.other_id, c.no, l.case_id FROM links l" \
 	     " JOIN cases c ON c.id = CASE WHEN l.case_id = ?1 THEN l.other_id ELSE l.case_id END" \
@@ -305,6 +311,7 @@
 	STATEMENTS_GEO(STMT) \
 	STATEMENTS_ATTACHMENTS(STMT) \
 	STATEMENTS_SEARCH(STMT) \
-	STATEMENTS_ROUTING(STMT)
+	STATEMENTS_ROUTING(STMT) \
+	STATEMENTS_DUP(STMT)
 
 #endif

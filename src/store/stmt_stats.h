@@ -32,6 +32,9 @@
  *   ?16 rates.completion.states (JSON) ?17 rates.duplicates.state
  *   ?18 rates.transfer.state         ?19 rates.transfer.channel
  *   ?20 rates.local_resolution.escalate (JSON)
+ *   ?21 rates.duplicates.link (NULL: none)
+ *   ?22 the action of a merged child's follow events (FOLLOW_PARENT_EVENT):
+ *       never a reply of the child's own
  * and ST_STATS_ASSIGNMENTS:
  *   ?6  rates.returns.action
  *
@@ -102,6 +105,8 @@ enum {
 	STATS_P_TRANSFER_STATE,
 	STATS_P_TRANSFER_CHANNEL,
 	STATS_P_ESCALATE_ACTIONS,
+	STATS_P_MERGE_LINK,
+	STATS_P_FOLLOW_EVENT,
 	STATS_P_RETURN_ACTION = 6, /* ST_STATS_ASSIGNMENTS */
 };
 
@@ -128,12 +133,19 @@ enum {
 	"  max(e.action IN (SELECT value FROM json_each(?20))) AS escalated," \
 	"  min(CASE WHEN e.to_status = ?7 THEN e.seq END) AS first_reply" \
 	"  FROM events e WHERE e.case_id IN (SELECT id FROM sc)" \
-	"  AND (e.action IN (SELECT value FROM json_each(?6)) OR e.to_status = ?7)" \
+	"  AND (e.action IN (SELECT value FROM json_each(?6)) OR (e.to_status = ?7 AND e.action " \
+	"<> ?22))" \
 	"  GROUP BY e.case_id)," \
 	" fr AS (SELECT ev.case_id, fe.at <= coalesce(" STATS_ISO_MS( \
 	    "json_extract(fe.payload, '$.due_at')") ", fe.at) AS on_time" \
 	                                            "  FROM ev JOIN events fe ON fe.seq = " \
 	                                            "ev.first_reply)"
+
+/* A merged case that followed its parent on: it holds a live link of kind
+ * rates.duplicates.link ("SEARCH dl USING INDEX links_case (case_id=?)"). */
+#define STATS_LINKED \
+	"EXISTS (SELECT 1 FROM links dl WHERE dl.case_id = sk.id AND dl.kind = ?21" \
+	" AND dl.removed_at IS NULL)"
 
 /* Columns read by core/stats.c (stats_read_cases), in this order. */
 #define STATS_CLOSED "sk.status IN (SELECT value FROM json_each(?16))"
@@ -143,7 +155,9 @@ enum {
 	" sum(json_type(sk.fields, '$.problem') = 'true'), sum(ev.to110)," \
 	" sum(ev.first_reply IS NOT NULL), sum(fr.on_time), sum(ev.reopened), sum(ev.callbacks)," \
 	" sum(ev.resolved), sum(ev.satisfied), sum(ev.escalated)," \
-	" sum(" STATS_CLOSED " AND ev.escalated IS NOT 1)"
+	" sum(" STATS_CLOSED " AND ev.escalated IS NOT 1)," \
+	" sum(sk.status = ?17 OR " STATS_LINKED ")," \
+	" sum(" STATS_CLOSED " AND " STATS_LINKED ")"
 
 /* counts.overdue (not limited by the period): ?1 the type, ?2 the subtree's
  * path, ?3 now. The open cases past their deadline, from the partial index

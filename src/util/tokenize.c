@@ -34,46 +34,6 @@ static size_t fold_index(unsigned c)
 	return SIZE_MAX;
 }
 
-static size_t utf8_put(char *p, unsigned c)
-{
-	if (c < 0x80) {
-		p[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		p[0] = (char)(0xC0 | (c >> 6));
-		p[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		p[0] = (char)(0xE0 | (c >> 12));
-		p[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		p[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	p[0] = (char)(0xF0 | (c >> 18));
-	p[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-	p[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-	p[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
-/* The code point of the valid sequence s[0..len). */
-static unsigned utf8_decode(const unsigned char *s, size_t len)
-{
-	switch (len) {
-	case 1:
-		return s[0];
-	case 2:
-		return ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-	case 3:
-		return ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-	default:
-		return ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) |
-		       (s[3] & 0x3Fu);
-	}
-}
-
 /* One line per character of the folded ranges, converted by OpenCC's t2s in
  * one call; a line that does not come back as exactly one character (a
  * conversion OpenCC makes only in a phrase) keeps its character. */
@@ -152,23 +112,26 @@ static bool is_cjk(unsigned c)
 }
 
 /* The folded code point of c and its class. */
+unsigned fold_char(unsigned c)
+{
+	if (c >= 0xFF01 && c <= 0xFF5E) /* full-width ASCII */
+		c -= 0xFEE0;
+	if (c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	return han_fold(c);
+}
+
 static enum cclass classify(unsigned *c)
 {
-	unsigned v = *c;
-	if (v >= 0xFF01 && v <= 0xFF5E) /* full-width ASCII */
-		v -= 0xFEE0;
-	if (v >= 'A' && v <= 'Z')
-		v += 'a' - 'A';
+	unsigned v = fold_char(*c);
 	*c = v;
 	if ((v >= 'a' && v <= 'z') || (v >= '0' && v <= '9'))
 		return C_WORD;
 	if ((v >= 0xC0 && v <= 0x24F && v != 0xD7 && v != 0xF7) || (v >= 0x370 && v <= 0x3FF) ||
 	    (v >= 0x400 && v <= 0x4FF)) /* Latin letters, Greek, Cyrillic */
 		return C_WORD;
-	if (is_cjk(v)) {
-		*c = han_fold(v);
+	if (is_cjk(v))
 		return C_CJK;
-	}
 	return C_SEP;
 }
 
@@ -349,14 +312,8 @@ char *text_fold(const char *s)
 			out[k++] = s[i++];
 			continue;
 		}
-		unsigned c = utf8_decode((const unsigned char *)s + i, len);
+		unsigned c = fold_char(utf8_decode((const unsigned char *)s + i, len));
 		i += len;
-		if (c >= 0xFF01 && c <= 0xFF5E)
-			c -= 0xFEE0;
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c >= 0x3400)
-			c = han_fold(c);
 		k += utf8_put(out + k, c);
 	}
 	out[k] = '\0';

@@ -45,6 +45,9 @@ int tokenize(const char *text, size_t n, enum tokenize_mode mode, token_fn fn, v
  * table could not be built). Thread-safe; the table is built on first use
  * (about 20 ms). */
 unsigned han_fold(unsigned c);
+/* Code point c as the index sees it: full-width ASCII to ASCII, ASCII
+ * letters to lower case, Traditional to Simplified (han_fold). */
+unsigned fold_char(unsigned c);
 /* The folded form of s as the tokenizer reads it (Traditional to
  * Simplified, full-width ASCII to ASCII, letters lower-cased; everything
  * else as it is), as a new string; NULL when out of memory. Routing matches

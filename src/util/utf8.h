@@ -32,4 +32,9 @@ bool utf8_scrub(char *s);
  * that do not continue a sequence). */
 size_t utf8_chars(const char *s);
 
+/* The code point of the valid sequence s[0..len) (len from utf8_seq_len). */
+unsigned utf8_decode(const unsigned char *s, size_t len);
+/* Code point c (at most U+10FFFF) as UTF-8 into p (room for 4); its length. */
+size_t utf8_put(char *p, unsigned c);
+
 #endif

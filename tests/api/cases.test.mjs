@@ -60,7 +60,8 @@ test('create → 201 with the case, possible_duplicates and routing; GET returns
   assert.deepEqual(c.assignments, []);
   assert.ok(Array.isArray(c.actions));
   assert.ok(Array.isArray(r.json.possible_duplicates));
-  assert.equal(r.json.possible_duplicates.length, 0, 'a fresh phone has no duplicates');
+  // the demo's cases may hold the same problem nearby; none has this phone
+  assert.ok(!r.json.possible_duplicates.some((d) => d.reasons.includes('same_phone')), 'a fresh phone has no caller match');
   assert.ok(Array.isArray(r.json.routing));
   for (const x of r.json.routing) {
     assert.ok(x.org !== undefined, 'routing entry has org');

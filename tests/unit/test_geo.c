@@ -20,6 +20,7 @@
 
 #include <math.h>
 
+#include "scratchdb.h"
 #include "store/store.h"
 #include "util/geo.h"
 #include "util/geojson.h"
@@ -324,31 +325,18 @@ static void demo_cases_placed(void **state)
 static void map_query_uses_its_index(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/cl-geo-XXXXXX", db[64], err[256], plan[2048];
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof db, "%s/t.db", dir);
-	struct store_conn *c = store_open(db, false, err, sizeof err);
-	if (!c)
-		fail_msg("%s", err);
-	if (store_migrate(c, err, sizeof err) != 0)
-		fail_msg("%s", err);
-	assert_int_equal(store_query_plan(c, ST_GEO_CASES, plan, sizeof plan), 0);
+	char plan[2048];
+	struct scratchdb s;
+	scratchdb_open(&s, "geo");
+	if (!s.c)
+		fail_msg("%s", s.err);
+	assert_int_equal(store_query_plan(s.c, ST_GEO_CASES, plan, sizeof plan), 0);
 	if (!strstr(plan, "SCAN c USING INDEX cases_map"))
 		fail_msg("ST_GEO_CASES does not walk cases_map:\n%s", plan);
 	for (const char *p = plan; (p = strstr(p, "SCAN ")); p++)
 		if (!strncmp(p, "SCAN c\n", 7) || !strncmp(p, "SCAN cases", 10))
 			fail_msg("ST_GEO_CASES scans every case:\n%s", plan);
-	store_close(c);
-	char path[96];
-	for (const char *sfx = ""; sfx; sfx = !*sfx                  ? "-wal"
-	                                      : !strcmp(sfx, "-wal") ? "-shm"
-	                                                             : NULL) {
-		snprintf(path, sizeof path, "%s%s", db, sfx);
-		unlink(path);
-	}
-	snprintf(path, sizeof path, "%s.lock", db);
-	unlink(path);
-	rmdir(dir);
+	scratchdb_remove(&s);
 }
 
 /* ------------------------------------------------------------------ */
