@@ -32,6 +32,7 @@ enum handler_result api_password_change(struct req *r);
 json_t *api_user_json(const struct actor *a);
 /* api/cases.c */
 enum handler_result api_case_create(struct req *r);
+enum handler_result api_case_hints(struct req *r);
 enum handler_result api_case_list(struct req *r);
 enum handler_result api_case_get(struct req *r);
 /* The case of the path's first parameter into *cf (released by the

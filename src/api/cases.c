@@ -29,6 +29,21 @@ enum handler_result api_case_create(struct req *r)
 	return reply_async(r, create_job);
 }
 
+/* POST /api/v1/cases/hints: the body of a create not yet sent; nothing
+ * is written (core/engine.h engine_hints). */
+enum handler_result api_case_hints(struct req *r)
+{
+	if (!actor_has(&r->actor, P_CASE_CREATE))
+		return reply_err(r, E_FORBIDDEN, NULL, "没有登记工单的权限");
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	json_t *out;
+	if (engine_hints(r->reader, r->app, &r->actor, r->in, &out, &r->err) != 0)
+		return reply_failed(r);
+	r->out = out;
+	return api_reply_read(r, 0, false, NULL, NULL);
+}
+
 struct act_ctx_http {
 	int64_t id;
 	char action[128];

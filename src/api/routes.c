@@ -23,6 +23,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/calendar", api_calendar, AUTH_NONE, RF_NONE, "工作日历", PERM_PUBLIC},
     {"GET", "/api/v1/keys", api_keys, AUTH_NONE, RF_NONE, "签名公钥", PERM_PUBLIC},
     {"POST", "/api/v1/cases", api_case_create, AUTH_USER, RF_IDEMPOTENT, "登记工单", "case.create"},
+    {"POST", "/api/v1/cases/hints", api_case_hints, AUTH_USER, RF_NONE,
+     "登记时的提示：落格、可能重复件、建议承办单位（不写入）", "case.create"},
     {"GET", "/api/v1/cases", api_case_list, AUTH_USER, RF_NONE, "工单列表", "case.read"},
     {"GET", "/api/v1/search", api_search, AUTH_USER, RF_NONE,
      "全文检索（标题、诉求、答复与意见、地址、编号；一两个字也能搜）", "case.read"},

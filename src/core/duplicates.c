@@ -56,9 +56,19 @@ int duplicates_index(struct wctx *w, int64_t id)
 
 /* The same caller: the phone's cases in the window (ST_CASE_BY_PHONE walks
  * cases_phone), newest first, at most DUP_LIST_MAX. */
-static int by_phone(struct wctx *w, const struct dup_probe *p, struct cands *cs)
+
+/* Where the check reads: the writer's connection for a create (w set: a
+ * confidential reporter shown is recorded), or a reader's for a preview
+ * (w NULL). */
+struct dupq {
+	struct store_conn *conn;
+	struct app *app;
+	struct wctx *w;
+};
+
+static int by_phone(const struct dupq *q, const struct dup_probe *p, struct cands *cs)
 {
-	struct store_stmt *s = store_stmt(w->conn, ST_CASE_BY_PHONE);
+	struct store_stmt *s = store_stmt(q->conn, ST_CASE_BY_PHONE);
 	sbind_blob(s, 1, p->idx, HASH_LEN);
 	sbind_int(s, 2, p->received_at - DUPLICATE_WINDOW_MS);
 	sbind_int(s, 3, p->id);
@@ -87,14 +97,14 @@ static int collect(struct store_stmt *s, struct cands *cs)
 }
 
 /* Cases within DUP_RADIUS_M and the window, from the R*Tree's box. */
-static int by_point(struct wctx *w, const struct dup_probe *p, double lat, double lng,
+static int by_point(const struct dupq *q, const struct dup_probe *p, double lat, double lng,
                     struct cands *cs)
 {
 	const double m_per_deg = 111320.0;
 	double dlat = DUP_RADIUS_M / m_per_deg;
 	double clat = cos(lat * M_PI / 180);
 	double dlng = DUP_RADIUS_M / (m_per_deg * (clat > 0.01 ? clat : 0.01));
-	struct store_stmt *s = store_stmt(w->conn, ST_DUP_NEAR);
+	struct store_stmt *s = store_stmt(q->conn, ST_DUP_NEAR);
 	sbind_int(s, 1, (int64_t)floor((lat - dlat) * 1e6));
 	sbind_int(s, 2, (int64_t)ceil((lat + dlat) * 1e6));
 	sbind_int(s, 3, (int64_t)floor((lng - dlng) * 1e6));
@@ -139,7 +149,7 @@ static bool address_query(const char *address, struct buf *q)
 
 /* Cases in the window whose address is like p's: the best 50 matches of
  * its bigrams in case_fts, from the window's first id on. */
-static int by_address(struct wctx *w, const struct dup_probe *p, const char *address,
+static int by_address(const struct dupq *dq, const struct dup_probe *p, const char *address,
                       struct cands *cs)
 {
 	struct buf q;
@@ -148,7 +158,7 @@ static int by_address(struct wctx *w, const struct dup_probe *p, const char *add
 		buf_release(&q);
 		return 0;
 	}
-	struct store_stmt *s = store_stmt(w->conn, ST_DUP_WINDOW_START);
+	struct store_stmt *s = store_stmt(dq->conn, ST_DUP_WINDOW_START);
 	sbind_int(s, 1, p->received_at - DUP_WINDOW_MS);
 	int rc = sstep(s);
 	int64_t first = rc == STORE_ROW ? scol_int(s, 0) : p->id;
@@ -157,7 +167,7 @@ static int by_address(struct wctx *w, const struct dup_probe *p, const char *add
 		buf_release(&q);
 		return -1;
 	}
-	s = store_stmt(w->conn, ST_DUP_BY_ADDRESS);
+	s = store_stmt(dq->conn, ST_DUP_BY_ADDRESS);
 	sbind_text(s, 1, q.data);
 	sbind_int(s, 2, first);
 	sbind_int(s, 3, p->id);
@@ -179,10 +189,10 @@ static bool location_point(const json_t *loc, double *lat, double *lng)
 
 /* Scores candidate c against the new case (dupscore.h); a place match
  * whose text is not alike is dropped (score 0). -1 if the store failed. */
-static int cand_score(struct wctx *w, const struct dup_probe *p, const struct dup_side *later,
+static int cand_score(const struct dupq *q, const struct dup_probe *p, const struct dup_side *later,
                       struct cand *c)
 {
-	struct store_stmt *s = store_stmt(w->conn, ST_DUP_BRIEF);
+	struct store_stmt *s = store_stmt(q->conn, ST_DUP_BRIEF);
 	sbind_int(s, 1, c->id);
 	int rc = sstep(s);
 	if (rc != STORE_ROW) {
@@ -246,16 +256,17 @@ static json_t *cand_json(const struct case_full *cf, const struct cand *c)
 
 /* Appends c to arr when a may be shown it (duplicates.h), recording the
  * view of a confidential reporter a phone match is. -1 on failure. */
-static int cand_list(struct wctx *w, const struct actor *a, const struct cand *c, json_t *arr)
+static int cand_list(const struct dupq *q, const struct actor *a, const struct cand *c, json_t *arr)
 {
 	struct case_full cf;
-	if (case_load(w->conn, w->app, c->id, &cf) != 0)
+	if (case_load(q->conn, q->app, c->id, &cf) != 0)
 		return 0;
-	bool shown =
-	    case_visible(a, &cf) && (!cf.c.confidential || actor_can(a, P_PII_READ, cf.c.org_path));
+	/* a preview records nothing, so it lists no confidential case */
+	bool shown = case_visible(a, &cf) &&
+	             (!cf.c.confidential || (q->w && actor_can(a, P_PII_READ, cf.c.org_path)));
 	int rc = 0;
 	if (shown && cf.c.confidential && (c->reasons & R_SAME_PHONE) &&
-	    engine_record_pii_view(w, a, cf.c.id) != 0)
+	    engine_record_pii_view(q->w, a, cf.c.id) != 0)
 		rc = -1;
 	if (rc == 0 && shown && json_array_append_new(arr, cand_json(&cf, c)) != 0)
 		rc = -1;
@@ -263,7 +274,7 @@ static int cand_list(struct wctx *w, const struct actor *a, const struct cand *c
 	return rc;
 }
 
-json_t *duplicates_find(struct wctx *w, const struct actor *a, const struct dup_probe *p)
+static json_t *dup_find(const struct dupq *q, const struct actor *a, const struct dup_probe *p)
 {
 	struct cands *cs = calloc(1, sizeof *cs);
 	json_t *arr = json_array();
@@ -273,16 +284,16 @@ json_t *duplicates_find(struct wctx *w, const struct actor *a, const struct dup_
 	struct dup_side later = {
 	    .cls = p->cls, .text = p->text, .address = address, .received_at = p->received_at};
 	later.has_point = location_point(p->loc, &later.lat, &later.lng);
-	if ((p->idx && by_phone(w, p, cs) != 0) ||
-	    (later.has_point && by_point(w, p, later.lat, later.lng, cs) != 0) ||
-	    (address && by_address(w, p, address, cs) != 0))
+	if ((p->idx && by_phone(q, p, cs) != 0) ||
+	    (later.has_point && by_point(q, p, later.lat, later.lng, cs) != 0) ||
+	    (address && by_address(q, p, address, cs) != 0))
 		goto fail;
 	for (int i = 0; i < cs->n; i++)
-		if (cand_score(w, p, &later, &cs->c[i]) != 0)
+		if (cand_score(q, p, &later, &cs->c[i]) != 0)
 			goto fail;
 	qsort(cs->c, (size_t)cs->n, sizeof *cs->c, cand_cmp);
 	for (int i = 0, listed = 0; i < cs->n && listed < DUP_LIST_MAX && cs->c[i].score > 0; i++) {
-		if (cand_list(w, a, &cs->c[i], arr) != 0)
+		if (cand_list(q, a, &cs->c[i], arr) != 0)
 			goto fail;
 		listed = (int)json_array_size(arr);
 	}
@@ -292,4 +303,17 @@ fail:
 	free(cs);
 	json_decref(arr);
 	return NULL;
+}
+
+json_t *duplicates_find(struct wctx *w, const struct actor *a, const struct dup_probe *p)
+{
+	struct dupq q = {w->conn, w->app, w};
+	return dup_find(&q, a, p);
+}
+
+json_t *duplicates_preview(struct store_conn *c, struct app *app, const struct actor *a,
+                           const struct dup_probe *p)
+{
+	struct dupq q = {c, app, NULL};
+	return dup_find(&q, a, p);
 }

@@ -47,5 +47,10 @@ int duplicates_index(struct wctx *w, int64_t id);
  * (its only one before the text and place checks). NULL if the store or
  * memory failed (the create fails with it). */
 json_t *duplicates_find(struct wctx *w, const struct actor *a, const struct dup_probe *p);
+/* reader: the same for a case not yet registered (POST /api/v1/cases/hints;
+ * p->id 0), but a confidential case is never listed: a preview records
+ * nothing, so it may not show one. */
+json_t *duplicates_preview(struct store_conn *c, struct app *app, const struct actor *a,
+                           const struct dup_probe *p);
 
 #endif

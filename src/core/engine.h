@@ -96,6 +96,13 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
  * first with ST_CASE_BY_EXT_REF; a duplicate here fails as a conflict. */
 int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
                       json_t **out, struct err *e);
+/* reader: what a case would get if it were registered now, while it is
+ * being typed (POST /api/v1/cases/hints): the create's checks (the same
+ * 400s and 403s), then {"placement","possible_duplicates","routing","org"}
+ * (org: the owner it would have). Writes nothing: a confidential case is
+ * never among the duplicates. */
+int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, json_t *body,
+                 json_t **out, struct err *e);
 /* writer: applies `action` to case `id`. *out = {"case":…}. */
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
                json_t **out, struct err *e);

@@ -396,3 +396,53 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
 	free(in.enc);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* hints while a case is being typed                                     */
+/* ------------------------------------------------------------------ */
+
+/* {"placement","possible_duplicates","routing"} for the checked, unstored
+ * case in. */
+static int hints_answer(struct wctx *w, const struct actor *a, const struct intake *in,
+                        json_t **out, struct err *e)
+{
+	struct dup_probe p = {.id = 0,
+	                      .t = in->t,
+	                      .cls = in->cls,
+	                      .text = in->desc,
+	                      .loc = in->loc,
+	                      .received_at = in->received,
+	                      .idx = in->has_idx ? in->idx : NULL};
+	json_t *dups = duplicates_preview(w->conn, w->app, a, &p);
+	if (!dups)
+		return store_fail(e);
+	struct route_case rc = {in->title, in->desc, in->cls, in->org_path, in->loc};
+	json_t *routing = NULL;
+	if (routing_rank(w->conn, w->app, &rc, &routing, e) != 0) {
+		json_decref(dups);
+		return -1;
+	}
+	json_t *place =
+	    placement_json(w->conn, placement_status_name(in->place.status), in->place.org_id);
+	*out = json_pack("{s:o*,s:o,s:o,s:s}", "placement", place, "possible_duplicates", dups,
+	                 "routing", routing, "org", in->org_code);
+	return *out ? 0 : err_oom(e);
+}
+
+int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, json_t *body,
+                 json_t **out, struct err *e)
+{
+	/* the create's own checks, on a reader's connection: they only read */
+	struct wctx w = {.conn = c, .app = app, .head = NULL, .now = time_now_ms()};
+	struct intake in = {0};
+	int rc = -1;
+	if (intake_kind(&w, a, body, &in, e) == 0 && intake_text(body, &in, e) == 0 &&
+	    intake_org(&w, a, body, &in, e) == 0 && intake_received(&w, a, body, &in, e) == 0 &&
+	    intake_details(&w, body, &in, e) == 0 && intake_place(&w, a, body, &in, e) == 0 &&
+	    hints_answer(&w, a, &in, out, e) == 0)
+		rc = 0;
+	json_decref(in.loc);
+	json_decref(in.fields);
+	free(in.enc);
+	return rc;
+}
