@@ -33,6 +33,8 @@ json_t *api_user_json(const struct actor *a);
 /* api/cases.c */
 enum handler_result api_case_create(struct req *r);
 enum handler_result api_case_hints(struct req *r);
+/* api/duplicates.c */
+enum handler_result api_case_duplicates(struct req *r);
 enum handler_result api_case_list(struct req *r);
 enum handler_result api_case_get(struct req *r);
 /* The case of the path's first parameter into *cf (released by the

@@ -78,6 +78,8 @@ const struct route routes[] = {
      "case.read"},
     {"GET", "/api/v1/audit/events", api_audit_events, AUTH_USER, RF_NONE, "审计链（纪委、管理员）",
      "audit.read"},
+    {"GET", "/api/v1/cases/{id}/duplicates", api_case_duplicates, AUTH_USER, RF_NONE,
+     "疑似重复件：同一来电人、附近同类诉求、同一地址（不含保密件）", "case.read"},
     {"GET", "/api/v1/cases/{id}/routing", api_case_routing, AUTH_USER, RF_NONE,
      "派单建议：按派单目录、已学到的派单和位置排序的承办单位", "case.read"},
     {"GET", "/api/v1/catalogue", api_catalogue_get, AUTH_USER, RF_NONE,

@@ -14,6 +14,8 @@
 
 #define STATEMENTS_DUP(STMT) \
 	/* the new case's point, from its row; nothing for a case without one */ \
+	/* an existing case's phone index, for its duplicates (GET …/duplicates) */ \
+	STMT(ST_DUP_PHONE_OF, "SELECT phone_index FROM cases WHERE id = ?1") \
 	STMT(ST_DUP_POINT_ADD, \
 	     "INSERT INTO case_points(id, lat0, lat1, lng0, lng1, h0, h1)" \
 	     " SELECT id, json_extract(location, '$.lat'), json_extract(location, '$.lat')," \

@@ -100,3 +100,19 @@ test('the same phone is a hint while the number is typed', async () => {
   const d = r.json.possible_duplicates.find((x) => x.id === first.case.id);
   assert.ok(d && d.reasons.includes('same_phone'), r.text);
 });
+
+test('GET /api/v1/cases/{id}/duplicates: an existing case\'s earlier look-alikes, only visible ones, 404 out of scope', async () => {
+  const c = await op1.create(caseBody({ ...LAMP, org: undefined }));
+  const disp1 = await srv.login('disp1');
+  const r = await disp1.get(`/api/v1/cases/${c.case.id}/duplicates`);
+  assert.equal(r.status, 200, r.text);
+  const lamp = r.json.possible_duplicates.find((d) => d.title.includes('路灯'));
+  assert.ok(lamp && lamp.reasons.includes('nearby'), r.text);
+  assert.ok(!r.json.possible_duplicates.some((d) => d.id === c.case.id), 'never itself');
+  // only earlier cases: the first street-light case has none of the later ones
+  const first = await disp1.get(`/api/v1/cases/${lamp.id}/duplicates`);
+  assert.ok(!first.json.possible_duplicates.some((d) => d.id === c.case.id));
+  const town2 = await srv.login('town2');
+  assertError(await town2.get(`/api/v1/cases/${c.case.id}/duplicates`), 404);
+  assertError(await disp1.get('/api/v1/cases/abc/duplicates'), 404);
+});
