@@ -18,7 +18,14 @@
 #include "core/dupscore.h"
 
 #define PAIRS "tests/data/duplicates/pairs.jsonl"
+#define HELDOUT "tests/data/duplicates/heldout.jsonl"
 #define GOAL 0.9
+/* heldout.jsonl was written after the check was built, by someone who saw
+ * neither pairs.jsonl nor the code: the honest figures. At DUP_THRESHOLD
+ * they were precision 0.970, recall 0.890 (below the goal: reported in
+ * docs/duplicates.md); these floors catch a regression. */
+#define HELDOUT_PRECISION 0.95
+#define HELDOUT_RECALL 0.88
 
 static struct dupeval_set set;
 
@@ -60,6 +67,22 @@ static void cross_validated(void **state)
 		fail_msg("10-fold: precision %.3f recall %.3f (goal %.2f each)", p, r, GOAL);
 }
 
+static void held_out(void **state)
+{
+	(void)state;
+	struct dupeval_set h;
+	char err[256];
+	if (dupeval_load(HELDOUT, &h, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_true(h.n >= 150);
+	struct dupeval_counts c = dupeval_count(&h, DUP_THRESHOLD, 0, 0, false);
+	double p = dupeval_precision(&c), r = dupeval_recall(&c);
+	dupeval_release(&h);
+	if (p < HELDOUT_PRECISION || r < HELDOUT_RECALL)
+		fail_msg("held out, at %.2f: precision %.3f recall %.3f (floors %.2f, %.2f)",
+		         DUP_THRESHOLD, p, r, HELDOUT_PRECISION, HELDOUT_RECALL);
+}
+
 /* No pair far apart or a month older is ever flagged; the hard kinds stay
  * within what docs/duplicates.md reports. */
 static void by_kind(void **state)
@@ -95,6 +118,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(at_threshold),
 	    cmocka_unit_test(cross_validated),
+	    cmocka_unit_test(held_out),
 	    cmocka_unit_test(by_kind),
 	};
 	return cmocka_run_group_tests(tests, load, release);
