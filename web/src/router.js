@@ -1,6 +1,7 @@
 // Pages and who may open them. Each page is loaded when first opened, so the
 // sign-in page and the public pages carry none of the dashboard's weight.
 import { createRouter, createWebHistory } from 'vue-router'
+import { ElMessage } from 'element-plus'
 import { session, loadSession, homeFor, hasRole } from './session.js'
 
 const STAFF = null // any signed-in account
@@ -21,6 +22,7 @@ export const routes = [
     { path: 'admin/users', component: () => import('./pages/AdminUsersPage.vue'), meta: { roles: ['admin'], title: '用户与角色', nav: true, group: '系统管理' } },
     { path: 'admin/orgs', component: () => import('./pages/AdminOrgsPage.vue'), meta: { roles: ['admin'], title: '组织机构', nav: true, group: '系统管理' } },
     { path: 'admin/apikeys', component: () => import('./pages/AdminApiKeysPage.vue'), meta: { roles: ['admin'], title: 'API 密钥', nav: true, group: '系统管理' } },
+    { path: 'admin/catalogue', component: () => import('./pages/AdminCataloguePage.vue'), meta: { roles: ['admin', 'dispatcher', 'operator'], title: '派单目录', nav: true, group: '系统管理' } },
     { path: 'admin/types', component: () => import('./pages/AdminTypesPage.vue'), meta: { roles: ['admin'], title: '事项类型', nav: true, group: '系统管理' } },
     { path: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { roles: ['admin', 'discipline'], title: '审计链', nav: true } },
   ] },
@@ -41,7 +43,11 @@ router.beforeEach(async (to) => {
   if (!session.loaded) await loadSession()
   if (!session.user) return { path: '/login', query: { next: to.fullPath } }
   if (to.name === 'home') return homeFor(session.user)
-  if (!mayOpen(to, session.user)) return homeFor(session.user)
+  if (!mayOpen(to, session.user)) {
+    // said, not silent: a link from someone else's screen explains itself
+    ElMessage({ type: 'warning', message: '无权访问「' + (to.meta.title || to.path) + '」，已转到您的首页', duration: 5000, showClose: true, customClass: 'route-denied' })
+    return homeFor(session.user)
+  }
   return true
 })
 
