@@ -1,5 +1,6 @@
 /* Cases: create, list, read, history, actions (API.md "Core resources"). */
 #include "api/api.h"
+#include "core/routing.h"
 #include "core/app.h"
 #include "core/engine.h"
 
@@ -19,6 +20,20 @@ static int create_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
+/* The created case's routing, once it is stored: ranking only reads, so it
+ * runs here on the HTTP thread's reader instead of holding the writer (a
+ * third of a create's time on it). A ranking that fails leaves "routing"
+ * empty: the case is registered, and GET …/routing can ask again. */
+static void create_routing(struct req *r)
+{
+	json_t *routing = NULL;
+	struct err e = {0};
+	if (routing_rank_case(r->reader, r->app, json_object_get(r->out, "case"), &routing, &e) !=
+	    0)
+		routing = json_array();
+	json_object_set_new(r->out, "routing", routing ? routing : json_array());
+}
+
 /* POST /api/v1/cases */
 enum handler_result api_case_create(struct req *r)
 {
@@ -26,6 +41,7 @@ enum handler_result api_case_create(struct req *r)
 		return reply_err(r, E_FORBIDDEN, NULL, "没有登记工单的权限");
 	if (req_json(r) != 0)
 		return reply_failed(r);
+	r->after_commit = create_routing;
 	return reply_async(r, create_job);
 }
 

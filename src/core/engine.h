@@ -89,7 +89,8 @@ struct case_full {
 	int na;
 };
 
-/* writer: creates a case from an API body. *out = {"case","possible_duplicates","routing"}. */
+/* writer: creates a case from an API body. *out = {"case","possible_duplicates"}
+ * (POST /api/v1/cases adds "routing" once committed: core/routing.h). */
 int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **out, struct err *e);
 /* writer: the same, keeping an outside system's number for the case
  * (cases.ext_ref, unique per type; NULL = none). The caller looks it up

@@ -336,8 +336,7 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	const struct deadline_spec *dl = class_deadline(in->t, in->cls);
 	int64_t due = dl ? deadline_due(w->app->cal, *dl, in->received) : 0;
 	if (next_case_no(w, in->t, in->received, in->no, sizeof in->no) != 0 ||
-	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 ||
-	    search_add(w, in->id, in->no, in->title, in->desc, in->loc) != 0 ||
+	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 || search_add(w, in->id) != 0 ||
 	    duplicates_index(w, in->id) != 0 ||
 	    (dl && timer_start(w, in->t, in->id, 0, "case_due", dl, in->received, NULL) != 0) ||
 	    intake_event(w, a, in, initial->code, ext_ref) != 0)
@@ -345,7 +344,8 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	return 0;
 }
 
-/* {"case","possible_duplicates","routing"} for the stored case. */
+/* {"case","possible_duplicates"} for the stored case (the API adds
+ * "routing" after the commit: api/cases.c). */
 static int intake_answer(struct wctx *w, const struct actor *a, const struct intake *in,
                          json_t **out, struct err *e)
 {
@@ -364,15 +364,7 @@ static int intake_answer(struct wctx *w, const struct actor *a, const struct int
 		json_decref(cj);
 		return store_fail(e);
 	}
-	struct route_case rc = {in->title, in->desc, in->cls, in->org_path, in->loc};
-	json_t *routing = NULL;
-	if (routing_rank(w->conn, w->app, &rc, &routing, e) != 0) {
-		json_decref(cj);
-		json_decref(dups);
-		return -1;
-	}
-	*out =
-	    json_pack("{s:o,s:o,s:o}", "case", cj, "possible_duplicates", dups, "routing", routing);
+	*out = json_pack("{s:o,s:o}", "case", cj, "possible_duplicates", dups);
 	return *out ? 0 : err_oom(e);
 }
 

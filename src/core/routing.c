@@ -315,3 +315,21 @@ int routing_label(struct store_conn *c, struct app *app, int64_t case_id, int64_
 	free(text);
 	return r;
 }
+
+int routing_rank_case(struct store_conn *c, struct app *app, const json_t *case_json, json_t **out,
+                      struct err *e)
+{
+	char path[256] = "";
+	json_int_t org =
+	    json_integer_value(json_object_get(json_object_get(case_json, "org"), "id"));
+	struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
+	sbind_int(s, 1, org);
+	if (sstep(s) == STORE_ROW)
+		snprintf(path, sizeof path, "%s", scol_text(s, 5));
+	sreset(s);
+	struct route_case rc = {json_string_value(json_object_get(case_json, "title")),
+	                        json_string_value(json_object_get(case_json, "description")),
+	                        json_string_value(json_object_get(case_json, "class")),
+	                        path[0] ? path : NULL, json_object_get(case_json, "location")};
+	return routing_rank(c, app, &rc, out, e);
+}

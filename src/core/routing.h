@@ -56,6 +56,11 @@ struct route_org {
 int routing_rank(struct store_conn *c, struct app *app, const struct route_case *rc, json_t **out,
                  struct err *e);
 
+/* The same for a case as its JSON gives it (core/engine.h case_to_json:
+ * "title", "description", "class", "location", "org":{"id"}). */
+int routing_rank_case(struct store_conn *c, struct app *app, const json_t *case_json, json_t **out,
+                      struct err *e);
+
 /* The township the case is in: the township on its owning org's path, else
  * the one whose boundary holds its location's point, else the one (or the
  * village's) named in its address. 0 with *t, 1 when none is known, -1 if

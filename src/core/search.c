@@ -13,19 +13,6 @@
 /* the writer's side                                                     */
 /* ------------------------------------------------------------------ */
 
-int search_add(struct wctx *w, int64_t id, const char *no, const char *title, const char *desc,
-               const json_t *location)
-{
-	struct store_stmt *s = store_stmt(w->conn, ST_SEARCH_INSERT);
-	sbind_int(s, 1, id);
-	sbind_text(s, 2, no);
-	sbind_text(s, 3, title);
-	sbind_text(s, 4, desc);
-	sbind_text(s, 5, json_string_value(json_object_get(location, "address")));
-	sbind_text(s, 6, NULL);
-	return sdone(s) == STORE_DONE ? 0 : -1;
-}
-
 /* Notes longer than this are cut (a case's text fields and opinions are
  * each at most 8000 characters, and a case has at most 32 units). */
 #define NOTES_MAX (256 * 1024)
@@ -75,14 +62,16 @@ static char *case_notes(struct store_conn *c, const struct case_full *cf)
 	return buf_detach(&b, NULL);
 }
 
-int search_refresh(struct wctx *w, int64_t id)
+/* Brings an indexed case's notes up to date (a row is rewritten only when
+ * they changed: most actions change no text). */
+static int notes_refresh(struct store_conn *c, const struct app *app, int64_t id)
 {
 	struct case_full cf;
-	if (case_load(w->conn, w->app, id, &cf) != 0)
+	if (case_load(c, app, id, &cf) != 0)
 		return -1;
-	char *notes = case_notes(w->conn, &cf);
+	char *notes = case_notes(c, &cf);
 	case_full_release(&cf);
-	struct store_stmt *s = store_stmt(w->conn, ST_SEARCH_NOTES);
+	struct store_stmt *s = store_stmt(c, ST_SEARCH_NOTES);
 	sbind_int(s, 1, id);
 	int rc = sstep(s);
 	bool same = rc == STORE_ROW &&
@@ -92,7 +81,7 @@ int search_refresh(struct wctx *w, int64_t id)
 		free(notes);
 		return rc == STORE_ROW ? 0 : -1;
 	}
-	s = store_stmt(w->conn, ST_SEARCH_SET_NOTES);
+	s = store_stmt(c, ST_SEARCH_SET_NOTES);
 	sbind_int(s, 1, id);
 	sbind_text(s, 2, notes);
 	rc = sdone(s) == STORE_DONE ? 0 : -1;
@@ -100,16 +89,20 @@ int search_refresh(struct wctx *w, int64_t id)
 	return rc;
 }
 
-/* Indexes case id afresh (a rebuild): its row deleted, then written whole. */
-static int search_index_case(struct store_conn *c, const struct app *app, int64_t id)
+/* Indexes case id whole: a new case's row, or (replace) a rebuild's, whose
+ * old row is deleted first. */
+static int search_index_case(struct store_conn *c, const struct app *app, int64_t id, bool replace)
 {
 	struct case_full cf;
 	if (case_load(c, app, id, &cf) != 0)
 		return -1;
 	char *notes = case_notes(c, &cf);
 	struct store_stmt *s = store_stmt(c, ST_SEARCH_DELETE);
-	sbind_int(s, 1, id);
-	int rc = sdone(s) == STORE_DONE ? 0 : -1;
+	int rc = 0;
+	if (replace) {
+		sbind_int(s, 1, id);
+		rc = sdone(s) == STORE_DONE ? 0 : -1;
+	}
 	if (rc == 0) {
 		s = store_stmt(c, ST_SEARCH_INSERT);
 		sbind_int(s, 1, id);
@@ -123,6 +116,82 @@ static int search_index_case(struct store_conn *c, const struct app *app, int64_
 	free(notes);
 	case_full_release(&cf);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the batch's queue                                                     */
+/* ------------------------------------------------------------------ */
+
+void search_queue_init(struct search_queue *q)
+{
+	memset(q, 0, sizeof *q);
+}
+
+int search_queue_mark(const struct search_queue *q)
+{
+	return q->n;
+}
+
+void search_queue_truncate(struct search_queue *q, int mark)
+{
+	if (mark >= 0 && mark <= q->n)
+		q->n = mark;
+}
+
+void search_queue_release(struct search_queue *q)
+{
+	free(q->items);
+	memset(q, 0, sizeof *q);
+}
+
+static int queue_add(struct search_queue *q, int64_t id, bool fresh)
+{
+	if (q->n == q->cap) {
+		int cap = q->cap ? 2 * q->cap : 64;
+		struct search_item *p = realloc(q->items, (size_t)cap * sizeof *p);
+		if (!p) {
+			q->oom = true;
+			return -1;
+		}
+		q->items = p;
+		q->cap = cap;
+	}
+	q->items[q->n++] = (struct search_item){id, fresh};
+	return 0;
+}
+
+int search_flush(struct store_conn *c, const struct app *app, struct search_queue *q)
+{
+	if (q->oom)
+		return -1;
+	for (int i = 0; i < q->n; i++) {
+		struct search_item it = q->items[i];
+		bool later = false; /* the same case again further on: it is done there */
+		for (int j = i + 1; j < q->n && !later; j++)
+			if (q->items[j].id == it.id) {
+				q->items[j].fresh |= it.fresh;
+				later = true;
+			}
+		if (!later && (it.fresh ? search_index_case(c, app, it.id, false)
+		                        : notes_refresh(c, app, it.id)) != 0)
+			return -1;
+	}
+	q->n = 0;
+	return 0;
+}
+
+int search_add(struct wctx *w, int64_t id)
+{
+	if (w->search)
+		return queue_add(w->search, id, true);
+	return search_index_case(w->conn, w->app, id, false);
+}
+
+int search_refresh(struct wctx *w, int64_t id)
+{
+	if (w->search)
+		return queue_add(w->search, id, false);
+	return notes_refresh(w->conn, w->app, id);
 }
 
 #define BACKFILL_BATCH 2000
@@ -142,7 +211,7 @@ static int backfill_batch(struct store_conn *c, const struct app *app, int64_t *
 	if (store_exec(c, ST_BEGIN) != STORE_OK)
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (search_index_case(c, app, ids[i]) != 0) {
+		if (search_index_case(c, app, ids[i], true) != 0) {
 			store_exec(c, ST_ROLLBACK);
 			return -1;
 		}

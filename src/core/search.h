@@ -23,12 +23,35 @@
  * it, and the writer's start rebuilds the index. */
 #define SEARCH_VERSION "1"
 
-/* writer: indexes a new case (its number, title, description and address;
- * it has no notes yet). */
-int search_add(struct wctx *w, int64_t id, const char *no, const char *title, const char *desc,
-               const json_t *location);
+/* The index writes of one writer batch. FTS5 writes its pending rows out as
+ * a new segment whenever a savepoint begins or a virtual table joins the
+ * transaction, and every job runs in a savepoint: written in the jobs, each
+ * case became a segment of its own (a create cost several times more). So
+ * a job only queues its case ids; the writer writes them after the batch's
+ * last job, before its COMMIT (core/writer.c) — the same transaction,
+ * nothing acknowledged missing — and drops a failed job's ids with its
+ * savepoint. */
+struct search_queue {
+	struct search_item {
+		int64_t id;
+		bool fresh; /* a new case: no row to replace */
+	} * items;
+	int n, cap;
+	bool oom; /* an id could not be queued: the batch must fail */
+};
+void search_queue_init(struct search_queue *q);
+int search_queue_mark(const struct search_queue *q);
+void search_queue_truncate(struct search_queue *q, int mark);
+void search_queue_release(struct search_queue *q);
+/* Writes the queued cases' index rows (each once, as stored now). 0, or -1
+ * when the store failed or an id was lost (the batch must not commit). */
+int search_flush(struct store_conn *c, const struct app *app, struct search_queue *q);
+
+/* writer: indexes a new case (queued when w->search is set, else at once). */
+int search_add(struct wctx *w, int64_t id);
 /* writer: after an action, brings the case's notes (its type's text fields,
- * such as the reply, and its units' opinions) up to date in the index. */
+ * such as the reply, and its units' opinions) up to date in the index
+ * (queued when w->search is set, else at once). */
 int search_refresh(struct wctx *w, int64_t id);
 /* The writer's start, before it takes jobs: indexes every case when the
  * index is older than SEARCH_VERSION (migration 9 on an existing database).

@@ -79,13 +79,17 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 	int64_t now = time_now_ms();
 	bool ok = store_exec(w->conn, ST_BEGIN) == STORE_OK;
 	int n = 0;
+	struct search_queue sq;
+	search_queue_init(&sq);
 	for (struct write_job *j = batch; j; j = j->next, n++) {
 		if (!ok) {
 			j->rc = -1;
 			continue;
 		}
 		struct chain_head before = w->chain;
-		struct wctx ctx = {.conn = w->conn, .app = w->app, .head = &w->chain, .now = now};
+		int queued = search_queue_mark(&sq);
+		struct wctx ctx = {
+		    .conn = w->conn, .app = w->app, .head = &w->chain, .now = now, .search = &sq};
 		if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK) {
 			j->rc = -1;
 			ok = store_in_txn(w->conn);
@@ -95,12 +99,19 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 		if (j->rc != 0) {
 			store_exec(w->conn, ST_ROLLBACK_TO);
 			w->chain = before;
+			search_queue_truncate(&sq, queued);
 		}
 		store_exec(w->conn, ST_RELEASE);
 		/* an error may have ended the transaction behind our back */
 		if (!store_in_txn(w->conn))
 			ok = false;
 	}
+	/* the index last, outside every savepoint: FTS5 writes its pending rows
+	 * out at each savepoint, so indexing in the jobs' own savepoints would
+	 * write a segment per case (core/search.h) */
+	if (ok && search_flush(w->conn, w->app, &sq) != 0)
+		ok = false;
+	search_queue_release(&sq);
 	if (ok) {
 		writer_maybe_checkpoint(w, now);
 		ok = store_in_txn(w->conn) && store_exec(w->conn, ST_COMMIT) == STORE_OK;

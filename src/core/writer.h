@@ -20,6 +20,7 @@
 #include "store/store.h"
 
 struct app;
+struct search_queue;
 
 /* What a job sees while it runs. */
 struct wctx {
@@ -27,6 +28,9 @@ struct wctx {
 	struct app *app;
 	struct chain_head *head; /* append events through wctx_event() */
 	int64_t now;             /* the batch's clock, UTC ms */
+	/* the batch's full-text index writes, made after its last job and before
+	 * its COMMIT (core/search.h); NULL: made at once */
+	struct search_queue *search;
 };
 
 struct write_job;

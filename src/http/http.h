@@ -114,7 +114,12 @@ struct req {
 	/* asynchronous writes */
 	struct write_job job;
 	write_fn async_run; /* the handler's job body */
-	json_t *in;         /* parsed request body */
+	/* Runs on the HTTP thread once the job's batch committed, before the
+	 * answer goes out: work that only reads and need not hold the writer
+	 * (the create's routing). It may add to r->out through r->reader; it
+	 * cannot fail the write, which is done. */
+	void (*after_commit)(struct req *r);
+	json_t *in; /* parsed request body */
 	bool suspended;
 	bool resumed;
 	bool committed;

@@ -504,8 +504,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->resumed)
+	if (r->resumed) {
+		if (r->after_commit && r->committed && !r->failed && r->out) {
+			r->reader = thread_reader(r->app);
+			r->after_commit(r);
+		}
 		return send_response(r);
+	}
 	if (r->routed)
 		return MHD_YES; /* suspended and woken without a result: wait */
 	r->routed = true;
