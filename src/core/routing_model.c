@@ -28,12 +28,12 @@ const struct routing_tuning *routing_tuning(void)
 		const char *tt = getenv("CIVICLOOP_ROUTING_NB_TEMP");
 		const char *b = getenv("CIVICLOOP_ROUTING_CAT_BETA");
 		const char *u = getenv("CIVICLOOP_ROUTING_UNIGRAMS");
-		t.model_k = k ? atof(k) : 200;
+		t.model_k = k ? atof(k) : 2000;
 		t.nb_temp = tt ? atof(tt) : 10;
 		t.cat_beta = b ? atof(b) : 2;
 		t.unigrams = u && *u == '1';
 		if (t.model_k <= 0)
-			t.model_k = 200;
+			t.model_k = 2000;
 		if (t.nb_temp <= 0)
 			t.nb_temp = 10;
 		if (t.cat_beta <= 0)
