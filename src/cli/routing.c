@@ -12,8 +12,13 @@
  *     fold the model is emptied, trained on the other folds' complaints
  *     (routing_learn, as a dispatch does) and tested on the fold, so no
  *     complaint is ranked by a model that learnt it.
+ * (c) catalogue + history (--train FILE, a set of the same form): the model
+ *     is emptied, trained on every item of FILE (routing_learn, as the
+ *     county's past dispatches would have) and tested on the whole set,
+ *     which it has never seen.
  * Prints the figures as JSON, with the cost of a label and of a ranking;
- * exits 1 when (b) falls below --min-top1 / --min-top3.
+ * exits 1 when (c), or (b) without --train, falls below --min-top1 /
+ * --min-top3.
  */
 #include "cli/cli.h"
 #include "core/app.h"
@@ -45,13 +50,20 @@ struct eval_item {
 	json_t *loc; /* {"lat","lng","address"} or NULL */
 };
 
+/* A set of complaints read from a file. */
+struct eval_set {
+	struct eval_item *it;
+	int n;
+};
+
 struct eval {
 	json_t *county;
 	const char *catalogue;
-	struct eval_item *it;
+	struct eval_item *it; /* the set ranked (set.it) */
 	int n, folds;
-	bool misses; /* --misses: print each complaint (b) gets wrong */
-	int top1[2], top3[2];
+	struct eval_set set, train; /* train.n 0: no (c) */
+	bool misses;                /* --misses: print each complaint the last mode gets wrong */
+	int top1[3], top3[3];
 	int64_t learn_us, learned, rank_us, ranked;
 	struct err e;
 };
@@ -59,12 +71,13 @@ struct eval {
 static void eval_usage(void)
 {
 	puts("civicloop routing eval --set FILE [--catalogue FILE] [--county FILE] [--folds N]\n"
-	     "                       [--min-top1 P] [--min-top3 P]\n"
+	     "                       [--train FILE] [--min-top1 P] [--min-top3 P] [--misses]\n"
 	     "Top-1 and top-3 accuracy of routing on a set of complaints with their gold unit:\n"
-	     "the catalogue alone, then catalogue + learned with k-fold cross-validation.");
+	     "the catalogue alone, catalogue + learned with k-fold cross-validation, and with\n"
+	     "--train, catalogue + a model trained on FILE (a dispatch history) only.");
 }
 
-static int set_load(struct eval *v, const char *path)
+static int set_load(struct eval_set *v, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -104,23 +117,31 @@ static int set_load(struct eval *v, const char *path)
 	return v->it ? 0 : -1;
 }
 
+/* The org id of each item of s, by its code. */
+static int set_resolve(struct wctx *w, struct eval_set *s, struct err *e)
+{
+	for (int i = 0; i < s->n; i++) {
+		struct route_org o;
+		if (routing_org(w->conn, 0, s->it[i].org, &o) != 0)
+			return err_set(e, E_FIELD_INVALID, NULL, "第 %d 条的单位 %s 不存在", i + 1,
+			               s->it[i].org);
+		s->it[i].org_id = o.id;
+	}
+	return 0;
+}
+
 static int setup_job(struct wctx *w, struct write_job *job)
 {
 	struct eval *v = job->arg;
 	if (demo_orgs_add(w, v->county, &v->e) != 0 ||
 	    demo_catalogue_add(w, v->catalogue, &v->e) != 0)
 		return -1;
-	for (int i = 0; i < v->n; i++) {
-		struct route_org o;
-		if (routing_org(w->conn, 0, v->it[i].org, &o) != 0)
-			return err_set(&v->e, E_FIELD_INVALID, NULL, "第 %d 条的单位 %s 不存在",
-			               i + 1, v->it[i].org);
-		v->it[i].org_id = o.id;
-	}
-	return 0;
+	return set_resolve(w, &v->set, &v->e) == 0 && set_resolve(w, &v->train, &v->e) == 0 ? 0
+	                                                                                    : -1;
 }
 
-/* Ranks item i and counts it under mode m (0 catalogue, 1 learned). */
+/* Ranks item i and counts it under mode m (0 catalogue, 1 k-fold, 2
+ * history). */
 static int rank_one(struct wctx *w, struct eval *v, int i, int m)
 {
 	struct eval_item *it = &v->it[i];
@@ -132,7 +153,7 @@ static int rank_one(struct wctx *w, struct eval *v, int i, int m)
 	v->rank_us += mono_us() - t0;
 	v->ranked++;
 	const char *top = json_string_value(json_object_get(json_array_get(out, 0), "org"));
-	if (v->misses && m == 1 && (!top || strcmp(top, it->org) != 0)) {
+	if (v->misses && m == (v->train.n ? 2 : 1) && (!top || strcmp(top, it->org) != 0)) {
 		char *got = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
 		fprintf(stderr, "miss %d gold %s: %s\n  %s\n", i + 1, it->org, it->text,
 		        got ? got : "");
@@ -172,6 +193,21 @@ static int eval_job(struct wctx *w, struct write_job *job)
 			if (rank_one(w, v, i, 1) != 0)
 				return -1;
 	}
+	if (v->train.n == 0)
+		return 0;
+	if (routing_forget_all(w->conn) != 0)
+		return err_set(&v->e, E_UNAVAILABLE, NULL, NULL);
+	int64_t t0 = mono_us();
+	for (int i = 0; i < v->train.n; i++) {
+		if (routing_learn(w->conn, w->app, v->train.it[i].org_id, v->train.it[i].text, 1) !=
+		    0)
+			return err_set(&v->e, E_UNAVAILABLE, NULL, NULL);
+		v->learned++;
+	}
+	v->learn_us += mono_us() - t0;
+	for (int i = 0; i < v->n; i++)
+		if (rank_one(w, v, i, 2) != 0)
+			return -1;
 	return 0;
 }
 
@@ -195,12 +231,17 @@ static int eval_run(struct eval *v, double min1, double min3)
 	if (writer_run(app.writer, setup_job, v) != 0 || writer_run(app.writer, eval_job, v) != 0) {
 		fprintf(stderr, "civicloop routing: %s\n", err_message(&v->e));
 	} else {
-		double t1 = pct(v->top1[1], v->n), t3 = pct(v->top3[1], v->n);
+		int g = v->train.n ? 2 : 1; /* the mode held to the floors */
+		double t1 = pct(v->top1[g], v->n), t3 = pct(v->top3[g], v->n);
 		printf("{\"cases\":%d,\"folds\":%d,\n"
 		       " \"catalogue\":{\"top1\":%.1f,\"top3\":%.1f},\n"
-		       " \"learned\":{\"top1\":%.1f,\"top3\":%.1f},\n"
-		       " \"learn_us_per_label\":%.0f,\"rank_us_per_case\":%.0f}\n",
-		       v->n, v->folds, pct(v->top1[0], v->n), pct(v->top3[0], v->n), t1, t3,
+		       " \"learned\":{\"top1\":%.1f,\"top3\":%.1f},\n",
+		       v->n, v->folds, pct(v->top1[0], v->n), pct(v->top3[0], v->n),
+		       pct(v->top1[1], v->n), pct(v->top3[1], v->n));
+		if (v->train.n)
+			printf(" \"history\":{\"labels\":%d,\"top1\":%.1f,\"top3\":%.1f},\n",
+			       v->train.n, t1, t3);
+		printf(" \"learn_us_per_label\":%.0f,\"rank_us_per_case\":%.0f}\n",
 		       v->learned ? (double)v->learn_us / (double)v->learned : 0,
 		       v->ranked ? (double)v->rank_us / (double)v->ranked : 0);
 		rc = (t1 < min1 || t3 < min3) ? 1 : 0;
@@ -222,6 +263,15 @@ out:;
 	return rc;
 }
 
+static void set_free(struct eval_set *s)
+{
+	for (int i = 0; s->it && i < s->n; i++) {
+		free(s->it[i].text);
+		json_decref(s->it[i].loc);
+	}
+	free(s->it);
+}
+
 int cmd_routing(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "eval") != 0 || cli_flag(argc, argv, "--help")) {
@@ -229,6 +279,7 @@ int cmd_routing(int argc, char **argv)
 		return argc < 2 || strcmp(argv[1], "eval") != 0 ? 2 : 0;
 	}
 	const char *set = cli_opt(argc, argv, "--set"), *cat = cli_opt(argc, argv, "--catalogue");
+	const char *train = cli_opt(argc, argv, "--train");
 	const char *county = cli_opt(argc, argv, "--county"),
 	           *folds = cli_opt(argc, argv, "--folds");
 	const char *min1 = cli_opt(argc, argv, "--min-top1"),
@@ -257,13 +308,13 @@ int cmd_routing(int argc, char **argv)
 	if (!v->county)
 		fprintf(stderr, "civicloop routing: %s 第 %d 行: %s\n",
 		        county ? county : county_path, je.line, je.text);
-	else if (set_load(v, set) == 0)
+	else if (set_load(&v->set, set) == 0 && (!train || set_load(&v->train, train) == 0)) {
+		v->it = v->set.it;
+		v->n = v->set.n;
 		rc = eval_run(v, min1 ? atof(min1) : 0, min3 ? atof(min3) : 0);
-	for (int i = 0; v->it && i < v->n; i++) {
-		free(v->it[i].text);
-		json_decref(v->it[i].loc);
 	}
-	free(v->it);
+	set_free(&v->set);
+	set_free(&v->train);
 	json_decref(v->county);
 	free(v);
 	return rc;

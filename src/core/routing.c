@@ -109,8 +109,12 @@ static void catalogue_probs(struct ranking *r, double beta)
 		r->c[i].cat = r->c[i].cat > 0 ? exp(beta * r->c[i].cat) / z : 0;
 }
 
-/* Adds the model's posteriors; villages and grids only when strong. */
-static int score_model(struct store_conn *c, const char *text, struct ranking *r, int64_t *labels)
+/* Adds the model's posteriors; villages and grids only when strong. A
+ * township's duties are every township's, so what the model learnt of
+ * townships goes to the case's own township when it is known (a 长岭乡
+ * boundary dispute is like a 濂江镇 one, and is 长岭乡's). */
+static int score_model(struct store_conn *c, const char *text, const struct route_org *town,
+                       struct ranking *r, int64_t *labels)
 {
 	struct route_model_score m[64];
 	int n = 0;
@@ -126,9 +130,9 @@ static int score_model(struct store_conn *c, const char *text, struct ranking *r
 		bool low = !strcmp(o.kind, "village") || !strcmp(o.kind, "grid");
 		if (low && (m[i].p < 0.8 || m[i].docs < 5))
 			continue;
-		struct cand *cd = cand_get(r, &o);
+		struct cand *cd = cand_get(r, town && !strcmp(o.kind, "township") ? town : &o);
 		if (cd)
-			cd->model = m[i].p;
+			cd->model += m[i].p;
 	}
 	return 0;
 }
@@ -239,7 +243,7 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 		goto out;
 	}
 	catalogue_probs(r, t->cat_beta);
-	if (score_model(c, text, r, &labels) != 0) {
+	if (score_model(c, text, trc == 0 ? &town : NULL, r, &labels) != 0) {
 		store_fail(e);
 		goto out;
 	}

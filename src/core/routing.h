@@ -103,7 +103,8 @@ struct routing_tuning {
 	double model_k;  /* labels at which the model weighs as much as the catalogue */
 	double nb_temp;  /* the naive Bayes posterior's temperature */
 	double cat_beta; /* the catalogue softmax's sharpness */
-	bool unigrams;
+	bool unigrams;   /* CJK characters alone as features too */
+	bool complement; /* complement naive Bayes (else multinomial) */
 };
 const struct routing_tuning *routing_tuning(void);
 

@@ -214,6 +214,15 @@ struct compiled *catalogue_current(struct store_conn *c, struct app *app, bool *
 /* Where keyword k is in text: 1 as written; 2 with its characters in
  * order over at most ROUTING_GAP more characters (停电 in 停了两次电);
  * 0 not at all. */
+/* Whether the character at t (tl bytes, folded text) ends a clause: a
+ * keyword spread out never spans one (没…电话 is not 没电). */
+static bool clause_break(const char *t, size_t tl)
+{
+	if (tl == 1)
+		return strchr(",.!?;:\n\r\t ", *t) != NULL;
+	return tl == 3 && (!memcmp(t, "。", 3) || !memcmp(t, "…", 3) || !memcmp(t, "、", 3));
+}
+
 int kw_match(const char *text, const struct kw *k)
 {
 	if (strstr(text, k->text))
@@ -233,6 +242,8 @@ int kw_match(const char *text, const struct kw *k)
 			size_t tl = utf8_seq_len((const unsigned char *)t, (size_t)(end - t));
 			size_t kl = utf8_seq_len((const unsigned char *)kp, (size_t)(kend - kp));
 			tl = tl ? tl : 1;
+			if (clause_break(t, tl))
+				break;
 			if (kl && tl == kl && !memcmp(t, kp, kl))
 				kp += kl;
 			t += tl;

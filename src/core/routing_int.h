@@ -47,7 +47,8 @@ struct compiled *catalogue_current(struct store_conn *c, struct app *app, bool *
 void compiled_drop(struct compiled *k);
 
 /* Where keyword k is in folded text: 1 as written; 2 with its characters
- * in order over at most ROUTING_GAP more characters (停电 in 停了两次电);
+ * in order over at most ROUTING_GAP more characters (停电 in 停了两次电),
+ * never across a clause break (，。！？…、);
  * 0 not at all. */
 int kw_match(const char *text, const struct kw *k);
 /* The model's token for keyword k: "k:" and its folded text. */

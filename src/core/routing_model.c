@@ -1,7 +1,12 @@
-/* The learned side of routing (routing.h): a multinomial naive Bayes model
- * over a case's distinct tokens (util/tokenize.h: CJK bigrams and ASCII
- * words, and with unigrams on CJK characters too), kept in migration 11's
- * route_tokens (token, org, count) and route_orgs (org, docs, tokens).
+/* The learned side of routing (routing.h): a complement naive Bayes model
+ * (Rennie et al. 2003: a unit scores by how little the *other* units' labels
+ * use the case's tokens, which is steadier than plain naive Bayes when a
+ * few units have most labels) over a case's distinct tokens
+ * (util/tokenize.h: CJK bigrams, CJK characters alone and ASCII words),
+ * kept in migration 11's route_tokens (token, org, count) and route_orgs
+ * (org, docs, tokens). CIVICLOOP_ROUTING_MODEL=nb and _UNIGRAMS=0 give
+ * back plain multinomial naive Bayes on bigrams, for the measurements of
+ * docs/routing.md.
  * A label adds one to each of the case's distinct tokens for the org (at
  * most ROUTING_FEATURES_MAX of them: a long text counts its first ones),
  * so learning costs one upsert per token inside the writer's transaction;
@@ -28,14 +33,16 @@ const struct routing_tuning *routing_tuning(void)
 		const char *tt = getenv("CIVICLOOP_ROUTING_NB_TEMP");
 		const char *b = getenv("CIVICLOOP_ROUTING_CAT_BETA");
 		const char *u = getenv("CIVICLOOP_ROUTING_UNIGRAMS");
-		t.model_k = k ? atof(k) : 200;
-		t.nb_temp = tt ? atof(tt) : 10;
+		t.model_k = k ? atof(k) : 2000;
+		t.nb_temp = tt ? atof(tt) : 3;
 		t.cat_beta = b ? atof(b) : 2;
-		t.unigrams = u && *u == '1';
+		t.unigrams = !u || *u != '0';
+		const char *mo = getenv("CIVICLOOP_ROUTING_MODEL");
+		t.complement = !mo || strcmp(mo, "nb") != 0;
 		if (t.model_k <= 0)
-			t.model_k = 200;
+			t.model_k = 2000;
 		if (t.nb_temp <= 0)
-			t.nb_temp = 10;
+			t.nb_temp = 3;
 		if (t.cat_beta <= 0)
 			t.cat_beta = 2;
 		done = 1;
@@ -134,7 +141,7 @@ int routing_forget_all(struct store_conn *c)
 #define MODEL_ORGS_MAX 512
 
 struct model_org {
-	int64_t id, docs, tokens;
+	int64_t id, docs, tokens, cnt;
 	double logp;
 };
 
@@ -170,8 +177,13 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 		rc = 0;
 		goto out;
 	}
-	for (int i = 0; i < no; i++)
-		o[i].logp = log((double)o[i].docs / (double)*labels);
+	bool complement = routing_tuning()->complement;
+	int64_t all_tokens = 0;
+	for (int i = 0; i < no; i++) {
+		/* complement NB leaves out the prior: it would favour the busy units */
+		o[i].logp = complement ? 0 : log((double)o[i].docs / (double)*labels);
+		all_tokens += o[i].tokens;
+	}
 	for (int t = 0; t < f->n; t++) {
 		char tok[TOKEN_MAX + 1];
 		memcpy(tok, f->tok[t], f->len[t]);
@@ -179,11 +191,15 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 		s = store_stmt(c, ST_ROUTE_TOKEN_GET);
 		sbind_text(s, 1, tok);
 		bool seen = false;
+		int64_t tot = 0;
+		for (int i = 0; i < no; i++)
+			o[i].cnt = 0;
 		while ((st = sstep(s)) == STORE_ROW) {
 			int64_t id = scol_int(s, 0), cnt = scol_int(s, 1);
 			for (int i = 0; i < no; i++)
 				if (o[i].id == id)
-					o[i].logp += log(((double)cnt + NB_ALPHA) / NB_ALPHA);
+					o[i].cnt = cnt;
+			tot += cnt;
 			seen = true;
 		}
 		sreset(s);
@@ -191,8 +207,16 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 			goto out;
 		if (!seen) /* a token no label had says nothing */
 			continue;
-		for (int i = 0; i < no; i++)
-			o[i].logp += log(NB_ALPHA / ((double)o[i].tokens + NB_ALPHA * NB_VOCAB));
+		for (int i = 0; i < no; i++) {
+			double own = (double)o[i].cnt, rest = (double)(tot - o[i].cnt);
+			if (complement) /* the less the others use it, the more it is i's */
+				o[i].logp -=
+				    log((rest + NB_ALPHA) /
+				        ((double)(all_tokens - o[i].tokens) + NB_ALPHA * NB_VOCAB));
+			else
+				o[i].logp += log((own + NB_ALPHA) /
+				                 ((double)o[i].tokens + NB_ALPHA * NB_VOCAB));
+		}
 	}
 	double top = -INFINITY, z = 0, temp = routing_tuning()->nb_temp;
 	for (int i = 0; i < no; i++)
