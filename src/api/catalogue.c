@@ -65,7 +65,9 @@ static int catalogue_save_job(struct wctx *w, struct write_job *job)
 	struct req *r = job->arg;
 	struct cat_save *k = r->hctx;
 	json_t *doc;
-	if (catalogue_check(w->conn, k->entries, &doc, &r->err) != 0) {
+	if (catalogue_check(w->conn, k->entries, &doc, &r->err) != 0 ||
+	    catalogue_check_classes(w->app->types, doc, &r->err) != 0) {
+		json_decref(doc);
 		if (k->csv)
 			catalogue_csv_fault(&r->err, k->lines);
 		return -1;
@@ -89,11 +91,14 @@ static int catalogue_save_job(struct wctx *w, struct write_job *job)
 }
 
 /* The note and version of a JSON document body into k (version required
- * when need_version). 0, or -1 with r->err. */
+ * when need_version: a save; an import takes its own export back, whose
+ * "created_at" and "created_by" say who saved what it was copied from and
+ * are passed over). 0, or -1 with r->err. */
 static int save_meta(struct req *r, json_t *in, struct cat_save *k, bool need_version)
 {
-	static const char *const keys[] = {"entries", "note", "version"};
-	const char *bad = json_unknown_key(in, keys, 3);
+	static const char *const keys[] = {"entries", "note", "version", "created_at",
+	                                   "created_by"};
+	const char *bad = json_unknown_key(in, keys, need_version ? 3 : 5);
 	if (bad)
 		return err_set(&r->err, E_FIELD_UNKNOWN, bad, "不认识的字段 %s", bad);
 	json_t *v = json_object_get(in, "version"), *note = json_object_get(in, "note");

@@ -64,6 +64,7 @@ int demo_catalogue_add(struct wctx *w, const char *path, struct err *e)
 		return err_set(e, E_BAD_JSON, NULL, "%s 第 %d 行: %s", path, je.line, je.text);
 	const char *note = json_string_value(json_object_get(file, "note"));
 	int rc = catalogue_check(w->conn, json_object_get(file, "entries"), &doc, e) != 0 ||
+	                 catalogue_check_classes(w->app->types, doc, e) != 0 ||
 	                 catalogue_save(w, 0, 0, doc, note, catalogue_head(w->conn), "cli",
 	                                &version, e) != 0
 	             ? -1

@@ -147,6 +147,29 @@ static int check_entry(struct store_conn *c, json_t *o, size_t i, struct err *e)
 	return 0;
 }
 
+int catalogue_check_classes(const struct type_registry *types, const json_t *doc, struct err *e)
+{
+	size_t i, j;
+	json_t *o, *cls;
+	json_array_foreach(json_object_get(doc, "entries"), i, o)
+	{
+		json_array_foreach(json_object_get(o, "classes"), j, cls)
+		{
+			bool known = false;
+			for (int t = 0; types && t < types->ntypes && !known; t++)
+				known =
+				    type_class(&types->types[t], json_string_value(cls)) != NULL;
+			if (!known) {
+				char f[64];
+				snprintf(f, sizeof f, "entries[%u].classes[%u]", (unsigned)i,
+				         (unsigned)j);
+				return err_set(e, E_FIELD_INVALID, f, "%s：没有这个分类", f);
+			}
+		}
+	}
+	return 0;
+}
+
 int catalogue_check(struct store_conn *c, const json_t *entries, json_t **out, struct err *e)
 {
 	*out = NULL;

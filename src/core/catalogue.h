@@ -31,6 +31,8 @@
 #include "util/error.h"
 #include "util/sheet.h"
 
+struct type_registry;
+
 #define CATALOGUE_ENTRIES_MAX 2000
 #define CATALOGUE_BODY_MAX (1024 * 1024) /* bytes of the canonical document */
 #define CATALOGUE_KEYWORDS_MAX 64        /* per entry */
@@ -47,6 +49,11 @@
  * c and makes *out, the document {"entries":[…]} as it will be stored.
  * 0, or -1 with *e (400, the field a path such as "entries[3].org"). */
 int catalogue_check(struct store_conn *c, const json_t *entries, json_t **out, struct err *e);
+
+/* The classes the entries of a checked doc name must be classes of some
+ * loaded type: an entry limited to a class no case has would never apply.
+ * 0, or -1 with *e (400, "entries[i].classes[j]"). */
+int catalogue_check_classes(const struct type_registry *types, const json_t *doc, struct err *e);
 
 /* The document of CSV text[0..n) (see above): 0 with *out, or -1 with *e
  * (400, the field "line N.column"). Entries are checked by catalogue_check

@@ -203,8 +203,8 @@ static json_t *cand_json(const struct cand *k, const struct compiled *cat, const
 		json_array_append_new(reasons, json_pack("{s:s,s:f}", "kind", "learned", "weight",
 		                                         round(k->model * 1000) / 1000));
 	if (town && k->org.id == town->id)
-		json_array_append_new(
-		    reasons, json_pack("{s:s,s:s}", "kind", "location", "org", town->code));
+		json_array_append_new(reasons, json_pack("{s:s,s:s,s:s}", "kind", "location", "org",
+		                                         town->code, "org_name", town->name));
 	double score = k->score > 1 ? 1 : k->score;
 	return json_pack("{s:s,s:I,s:s,s:f,s:o}", "org", k->org.code, "org_id",
 	                 (json_int_t)k->org.id, "org_name", k->org.name, "score",

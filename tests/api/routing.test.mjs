@@ -184,4 +184,23 @@ test('JSON import and the exports', async () => {
   assert.match(js.headers.get('content-disposition'), /catalogue-v\d+\.json/);
   assert.deepEqual(js.json.entries, r.json.entries);
   assertError(await admin.post('/api/v1/catalogue/import', 'x', { 'Content-Type': 'text/plain' }), 415);
+  // the JSON export imports back whole, its created_at/created_by passed over
+  const back = { ...js.json };
+  delete back.version;
+  assert.ok('created_at' in back && 'created_by' in back);
+  const round = await admin.post('/api/v1/catalogue/import', back);
+  assert.equal(round.status, 200, round.text);
+  assert.deepEqual(round.json.entries, r.json.entries);
+  // but a save (PUT) still takes only entries, note and version
+  assertError(await put(admin, { ...back, version: round.json.version }), 400, 'field.unknown', 'created_at');
+});
+
+test('a class no type has is refused: the entry would never apply', async () => {
+  const cur = await current();
+  const entries = [{ org: 'dept.cg', category: '测试', keywords: ['路灯'], classes: ['投诉', 'foo'] }];
+  const before = cur.version;
+  assertError(await put(admin, { entries, version: before }), 400, 'field.invalid', 'entries[0].classes[1]');
+  const csv = 'org,category,duty,keywords,classes,region,negative\r\ndept.cg,测试,,路灯,投诉;咨询x,county,\r\n';
+  assertError(await admin.post('/api/v1/catalogue/import', csv, { 'Content-Type': 'text/csv' }), 400, 'field.invalid');
+  assert.equal((await current()).version, before);
 });
