@@ -99,7 +99,9 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
                       json_t **out, struct err *e);
 /* reader: what a case would get if it were registered now, while it is
  * being typed (POST /api/v1/cases/hints): the create's checks (the same
- * 400s and 403s), then {"placement","possible_duplicates","routing","org"}
+ * 400s and 403s; but the description may be absent or empty, and then
+ * routing is [] and only the same caller's cases are duplicates), then
+ * {"placement","possible_duplicates","routing","org"}
  * (org: the owner it would have). Writes nothing: a confidential case is
  * never among the duplicates. */
 int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, json_t *body,

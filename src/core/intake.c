@@ -409,8 +409,8 @@ static int hints_answer(struct wctx *w, const struct actor *a, const struct inta
 	if (!dups)
 		return store_fail(e);
 	struct route_case rc = {in->title, in->desc, in->cls, in->org_path, in->loc};
-	json_t *routing = NULL;
-	if (routing_rank(w->conn, w->app, &rc, &routing, e) != 0) {
+	json_t *routing = *in->desc ? NULL : json_array(); /* no text, no ranking */
+	if (!routing && routing_rank(w->conn, w->app, &rc, &routing, e) != 0) {
 		json_decref(dups);
 		return -1;
 	}
@@ -424,11 +424,15 @@ static int hints_answer(struct wctx *w, const struct actor *a, const struct inta
 int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, json_t *body,
                  json_t **out, struct err *e)
 {
-	/* the create's own checks, on a reader's connection: they only read */
+	/* the create's own checks, on a reader's connection: they only read.
+	 * The description may still be empty (the seat set the point or typed
+	 * the phone first): then the placement and the same caller's cases. */
 	struct wctx w = {.conn = c, .app = app, .head = NULL, .now = time_now_ms()};
-	struct intake in = {0};
+	struct intake in = {.desc = ""};
+	json_t *jd = json_object_get(body, "description");
+	bool text = !(!jd || (json_is_string(jd) && !*json_string_value(jd)));
 	int rc = -1;
-	if (intake_kind(&w, a, body, &in, e) == 0 && intake_text(body, &in, e) == 0 &&
+	if (intake_kind(&w, a, body, &in, e) == 0 && (!text || intake_text(body, &in, e) == 0) &&
 	    intake_org(&w, a, body, &in, e) == 0 && intake_received(&w, a, body, &in, e) == 0 &&
 	    intake_details(&w, body, &in, e) == 0 && intake_place(&w, a, body, &in, e) == 0 &&
 	    hints_answer(&w, a, &in, out, e) == 0)

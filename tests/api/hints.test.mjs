@@ -37,7 +37,8 @@ test('roles that may not register cases get 403, no session 401', async () => {
 
 test('the create\'s own checks: 400 naming the field, nothing written', async () => {
   const before = await writes();
-  assertError(await hints(op1, { type: 'hotline' }), 400, 'field.required', 'description');
+  assertError(await hints(op1, { type: 'hotline', description: 5 }), 400, undefined, 'description');
+  assertError(await hints(op1, { type: 'hotline', description: '  ' }), 400, undefined, 'description');
   assertError(await hints(op1, { ...LAMP, type: 'nosuch' }), 400, 'field.invalid', 'type');
   assertError(await hints(op1, { ...LAMP, class: '不存在' }), 400, 'field.invalid', 'class');
   assertError(await hints(op1, { ...LAMP, location: { lat: 91, lng: 114 } }), 400, undefined, 'location');
@@ -90,6 +91,16 @@ test('a confidential case is never a hint, even to a pii.read holder; no pii.vie
   assert.ok(!r.json.possible_duplicates.some((d) => d.id === secret.case.id), JSON.stringify(r.json.possible_duplicates));
   assert.ok(!r.text.includes(phone) && !r.text.includes('举报人'));
   assert.equal(await views(), v0);
+});
+
+test('before the description: the placement and the same caller\'s cases, no routing', async () => {
+  const r = await hints(op1, { type: 'hotline', location: LAMP.location });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.placement.grid.code, 'grid.a1');
+  assert.deepEqual(r.json.routing, []);
+  assert.deepEqual(r.json.possible_duplicates, [], 'a place match needs text alike');
+  const e = await hints(op1, { type: 'hotline', description: '', location: LAMP.location });
+  assert.equal(e.status, 200, e.text);
 });
 
 test('the same phone is a hint while the number is typed', async () => {
