@@ -68,7 +68,7 @@ static bool entry_applies(const struct centry *e, const struct route_case *rc, c
  * is its best entry's: the sum of its keywords' weights, each times its
  * learned reliability for the unit, a keyword found with gaps at half. */
 static int score_catalogue(struct store_conn *c, const struct compiled *k,
-                           const struct route_case *rc, const char *text,
+                           const struct route_case *rc, const char *text, const struct textset *set,
                            const struct route_org *town, struct ranking *r)
 {
 	for (int i = 0; i < k->n; i++) {
@@ -78,7 +78,7 @@ static int score_catalogue(struct store_conn *c, const struct compiled *k,
 		const struct route_org *o = e->township ? town : &e->org;
 		double s = 0;
 		for (int j = 0; j < e->nkw; j++) {
-			int m = kw_match(text, &e->kw[j]);
+			int m = kw_match(text, set, &e->kw[j]);
 			double rel = m ? kw_reliability(c, &e->kw[j], o->id) : 0;
 			if (rel < 0)
 				return -1;
@@ -177,7 +177,7 @@ static json_t *matched_keywords(const struct centry *e, const char *text, const 
 {
 	json_t *arr = json_array();
 	for (int j = 0; arr && j < e->nkw; j++)
-		if (kw_match(text, &e->kw[j]))
+		if (kw_match(text, NULL, &e->kw[j]))
 			json_array_append(arr, json_array_get(doc_kws, (size_t)j));
 	return arr;
 }
@@ -223,6 +223,7 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 	         rc->desc ? rc->desc : "");
 	char *text = text_fold(joined);
 	free(joined);
+	struct textset set = {0};
 	struct ranking *r = calloc(1, sizeof *r);
 	struct route_org town;
 	bool none;
@@ -230,7 +231,7 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 	struct compiled *k = trc < 0 ? NULL : catalogue_current(c, app, &none);
 	int64_t labels = 0;
 	int rc_ = -1;
-	if (!text || !r) {
+	if (!text || !r || textset_build(&set, text) != 0) {
 		err_oom(e);
 		goto out;
 	}
@@ -238,7 +239,7 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 		store_fail(e);
 		goto out;
 	}
-	if (k && score_catalogue(c, k, rc, text, trc == 0 ? &town : NULL, r) != 0) {
+	if (k && score_catalogue(c, k, rc, text, &set, trc == 0 ? &town : NULL, r) != 0) {
 		store_fail(e);
 		goto out;
 	}
@@ -256,6 +257,7 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 	rc_ = *out ? 0 : err_oom(e);
 out:
 	compiled_drop(k);
+	textset_release(&set);
 	free(r);
 	free(text);
 	return rc_;
@@ -275,16 +277,18 @@ static int learn_keywords(struct store_conn *c, struct app *app, int64_t org_id,
 	if (!k)
 		return none ? 0 : -1;
 	char *folded = text_fold(text);
-	int rc = folded ? 0 : -1;
+	struct textset set = {0};
+	int rc = folded && textset_build(&set, folded) == 0 ? 0 : -1;
 	for (int i = 0; rc == 0 && i < k->n; i++)
 		for (int j = 0; rc == 0 && j < k->e[i].nkw; j++) {
 			const struct kw *w = &k->e[i].kw[j];
-			if (w->repeat || !kw_match(folded, w))
+			if (w->repeat || !kw_match(folded, &set, w))
 				continue;
 			char tok[CATALOGUE_KEYWORD_CHARS * 4 + 8];
 			kw_token(w, tok, sizeof tok);
 			rc = routing_model_count(c, tok, org_id, sign);
 		}
+	textset_release(&set);
 	free(folded);
 	compiled_drop(k);
 	return rc;

@@ -86,6 +86,14 @@ static int centry_fill(struct store_conn *c, json_t *o, struct centry *e)
 		if ((k->text = text_fold(json_string_value(json_array_get(kws, j)))) == NULL)
 			return -1;
 		k->chars = utf8_chars(k->text);
+		size_t n = strlen(k->text), at = 0;
+		for (size_t q = 0; q < k->chars && q < CATALOGUE_KEYWORD_CHARS && at < n; q++) {
+			size_t l = utf8_seq_len((const unsigned char *)k->text + at, n - at);
+			if (!l)
+				break;
+			k->cp[q] = utf8_decode((const unsigned char *)k->text + at, l);
+			at += l;
+		}
 	}
 	for (size_t j = 0; j < json_array_size(negs); j++)
 		if ((e->neg[e->nneg++] = text_fold(json_string_value(json_array_get(negs, j)))) ==
@@ -223,8 +231,54 @@ static bool clause_break(const char *t, size_t tl)
 	return tl == 3 && (!memcmp(t, "。", 3) || !memcmp(t, "…", 3) || !memcmp(t, "、", 3));
 }
 
-int kw_match(const char *text, const struct kw *k)
+static size_t set_hash(unsigned c, size_t mask)
 {
+	return (c * 2654435761u) & mask;
+}
+
+int textset_build(struct textset *s, const char *text)
+{
+	size_t n = strlen(text), cap = 64;
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	s->slot = calloc(cap, sizeof *s->slot);
+	s->mask = cap - 1;
+	if (!s->slot)
+		return -1;
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_seq_len((const unsigned char *)text + i, n - i);
+		unsigned c = l ? utf8_decode((const unsigned char *)text + i, l) : 0;
+		i += l ? l : 1;
+		if (!c)
+			continue;
+		size_t h = set_hash(c, s->mask);
+		while (s->slot[h] && s->slot[h] != c)
+			h = (h + 1) & s->mask;
+		s->slot[h] = c;
+	}
+	return 0;
+}
+
+void textset_release(struct textset *s)
+{
+	free(s->slot);
+	s->slot = NULL;
+}
+
+static bool textset_has(const struct textset *s, unsigned c)
+{
+	for (size_t h = set_hash(c, s->mask); s->slot[h]; h = (h + 1) & s->mask)
+		if (s->slot[h] == c)
+			return true;
+	return false;
+}
+
+int kw_match(const char *text, const struct textset *set, const struct kw *k)
+{
+	/* a character of k the text lacks: no match either way */
+	for (size_t c = 0; set && c < k->chars && c < CATALOGUE_KEYWORD_CHARS; c++)
+		if (!textset_has(set, k->cp[c]))
+			return 0;
 	if (strstr(text, k->text))
 		return 1;
 	if (k->chars < 2)
