@@ -320,10 +320,25 @@ char *http_error_body(const struct err *err)
 	return body;
 }
 
+/* An upload's slot goes back once its answer is decided, with the body it
+ * held: a client that has its answer may upload again at once (given back
+ * only when libmicrohttpd was done with the connection, the next upload
+ * could race it and be told 503). Anything more of the body is dropped. */
+static void upload_slot_release(struct req *r)
+{
+	if (!r->upload_slot)
+		return;
+	r->upload_slot = false;
+	r->body_discard = true;
+	buf_release(&r->body);
+	atomic_fetch_sub(&uploads, 1);
+}
+
 static enum MHD_Result send_response(struct req *r)
 {
 	char *body = NULL;
 	size_t len = 0;
+	upload_slot_release(r);
 	/* A write is answered from its result only once its batch committed:
 	 * a job that ran but whose COMMIT failed (disk full) has a result that
 	 * was never stored, and must not be acknowledged. */
