@@ -74,7 +74,11 @@ static void eval_usage(void)
 	     "                       [--train FILE] [--min-top1 P] [--min-top3 P] [--misses]\n"
 	     "Top-1 and top-3 accuracy of routing on a set of complaints with their gold unit:\n"
 	     "the catalogue alone, catalogue + learned with k-fold cross-validation, and with\n"
-	     "--train, catalogue + a model trained on FILE (a dispatch history) only.");
+	     "--train, catalogue + a model trained on FILE (a dispatch history) only.\n"
+	     "\n"
+	     "civicloop routing learn --db FILE\n"
+	     "The model learns the dispatches already made (each live lead assignment), for\n"
+	     "a database from before routing; labels it holds count once. Server stopped.");
 }
 
 static int set_load(struct eval_set *v, const char *path)
@@ -272,8 +276,85 @@ static void set_free(struct eval_set *s)
 	free(s->it);
 }
 
+/* `civicloop routing learn --db FILE`: the model learns the dispatches
+ * already made (a database from before routing, or one whose model was
+ * emptied), each live lead assignment a label as a dispatch gives it.
+ * A label already held counts once (route_labels), so running it again
+ * changes nothing. In transactions of LEARN_BATCH; the server stopped. */
+#define LEARN_BATCH 500
+
+struct learn {
+	int64_t after; /* the last assignment id learnt */
+	int n, done;   /* in this batch; in all */
+};
+
+static int learn_job(struct wctx *w, struct write_job *job)
+{
+	struct learn *l = job->arg;
+	struct {
+		int64_t asg, case_id, org_id;
+		char *title, *desc;
+	} rows[LEARN_BATCH];
+	l->n = 0;
+	struct store_stmt *s = store_stmt(w->conn, ST_ROUTE_HISTORY);
+	sbind_int(s, 1, l->after);
+	sbind_int(s, 2, LEARN_BATCH);
+	int rc;
+	while (l->n < LEARN_BATCH && (rc = sstep(s)) == STORE_ROW) {
+		rows[l->n].asg = scol_int(s, 0);
+		rows[l->n].case_id = scol_int(s, 1);
+		rows[l->n].org_id = scol_int(s, 2);
+		rows[l->n].title = strdup(scol_text(s, 3));
+		rows[l->n].desc = strdup(scol_text(s, 4));
+		l->n++;
+	}
+	sreset(s);
+	rc = 0;
+	for (int i = 0; i < l->n; i++) {
+		if (rc == 0 && (!rows[i].title || !rows[i].desc ||
+		                routing_label(w->conn, w->app, rows[i].case_id, rows[i].org_id,
+		                              rows[i].title, rows[i].desc, 1) != 0))
+			rc = -1;
+		free(rows[i].title);
+		free(rows[i].desc);
+	}
+	if (rc == 0 && l->n)
+		l->after = rows[l->n - 1].asg;
+	return rc;
+}
+
+static int routing_learn_cmd(int argc, char **argv)
+{
+	const char *db = cli_opt(argc, argv, "--db");
+	if (!db) {
+		fprintf(stderr,
+		        "civicloop routing learn: 用法 civicloop routing learn --db FILE\n");
+		return 2;
+	}
+	struct app app;
+	if (cli_open(&app, db, 0) != 0)
+		return 1;
+	struct learn l = {0};
+	int rc = 0;
+	do {
+		if (writer_run(app.writer, learn_job, &l) != 0) {
+			fprintf(stderr, "civicloop routing learn: 写入失败，已学到的 %d 件保留\n",
+			        l.done);
+			rc = 1;
+			break;
+		}
+		l.done += l.n;
+	} while (l.n == LEARN_BATCH);
+	if (rc == 0)
+		printf("已从 %d 次派单（主办单位）学习\n", l.done);
+	cli_close(&app);
+	return rc;
+}
+
 int cmd_routing(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "learn") && !cli_flag(argc, argv, "--help"))
+		return routing_learn_cmd(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "eval") != 0 || cli_flag(argc, argv, "--help")) {
 		eval_usage();
 		return argc < 2 || strcmp(argv[1], "eval") != 0 ? 2 : 0;

@@ -8,7 +8,7 @@
 // makes the unit rank higher for a similar new complaint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody } from './helpers.mjs';
+import { startServer, assertError, caseBody, runBin, runCmd } from './helpers.mjs';
 
 const srv = await startServer({ cases: false });
 const admin = await srv.login('admin');
@@ -203,4 +203,27 @@ test('a class no type has is refused: the entry would never apply', async () => 
   const csv = 'org,category,duty,keywords,classes,region,negative\r\ndept.cg,测试,,路灯,投诉;咨询x,county,\r\n';
   assertError(await admin.post('/api/v1/catalogue/import', csv, { 'Content-Type': 'text/csv' }), 400, 'field.invalid');
   assert.equal((await current()).version, before);
+});
+
+test('civicloop routing learn: a model emptied (or from before routing) learns the dispatches already made, once', async () => {
+  const s = await startServer(); // the demo's cases, dispatched through the engine
+  await s.stop();
+  const sql = async (q) => {
+    const r = await runCmd('sqlite3', [s.db, q]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const leads = Number(await sql("SELECT count(*) FROM assignments WHERE kind = 'lead' AND status <> 'cancelled'"));
+  assert.ok(leads > 10);
+  assert.equal(Number(await sql('SELECT count(*) FROM route_labels')), leads, 'the demo dispatches taught it');
+  await sql('DELETE FROM route_tokens; DELETE FROM route_orgs; DELETE FROM route_labels;');
+  const r = await runBin(['routing', 'learn', '--db', s.db]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`${leads} 次派单`));
+  assert.equal(Number(await sql('SELECT count(*) FROM route_labels')), leads);
+  const docs = await sql('SELECT sum(docs) FROM route_orgs');
+  const again = await runBin(['routing', 'learn', '--db', s.db]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(await sql('SELECT sum(docs) FROM route_orgs'), docs, 'a label already held counts once');
+  assert.equal((await runBin(['routing', 'learn'])).code, 2);
 });
