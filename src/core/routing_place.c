@@ -1,14 +1,14 @@
 /* Orgs as routing names them, and the township a case is in
- * (routing.h routing_township): the one place to ask placement once cases
- * are placed in their grid, village and township. */
+ * (routing.h routing_township): from its owner's path (a placed case is
+ * owned by its grid), else from its point through placement (the R*Tree
+ * of core/placement.h), else from the names its address holds. */
 #include "core/engine_int.h"
+#include "core/placement.h"
 #include "core/routing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util/geojson.h"
 
 int routing_org(struct store_conn *c, int64_t id, const char *code, struct route_org *o)
 {
@@ -48,12 +48,23 @@ static int township_on_path(struct store_conn *c, const char *path, struct route
 	return 1;
 }
 
-/* The township whose boundary holds (lng, lat), or whose name (or one of
- * whose villages' names, less 村民委员会/居民委员会) the address holds. */
+/* The township whose boundary holds (lng, lat) (placement), or whose name
+ * (or one of whose villages' names, less 村民委员会/居民委员会) the address
+ * holds. */
 static int township_by_place(struct store_conn *c, const json_t *loc, struct route_org *t)
 {
 	json_t *lat = json_object_get(loc, "lat"), *lng = json_object_get(loc, "lng");
 	const char *addr = json_string_value(json_object_get(loc, "address"));
+	if (json_is_number(lat) && json_is_number(lng)) {
+		struct placement p;
+		if (placement_find(c, json_number_value(lng), json_number_value(lat), &p) != 0)
+			return -1;
+		int r = p.status == PLACE_PLACED ? township_on_path(c, p.org_path, t) : 1;
+		if (r != 1)
+			return r;
+	}
+	if (!addr)
+		return 1;
 	int64_t found = 0;
 	char found_path[256] = "";
 	for (int pass = 0; pass < 2 && !found; pass++) {
@@ -75,17 +86,7 @@ static int township_by_place(struct store_conn *c, const json_t *loc, struct rou
 					snprintf(shortname + strlen(shortname),
 					         sizeof shortname - strlen(shortname), "村");
 			}
-			bool hit = false;
-			if (pass == 0 && json_is_number(lat) && json_is_number(lng) &&
-			    !scol_null(s, 3)) {
-				json_t *b = json_loads(scol_text(s, 3), 0, NULL);
-				hit = b && geojson_contains(b, json_number_value(lng),
-				                            json_number_value(lat));
-				json_decref(b);
-			}
-			if (!hit && addr && shortname[0] && strstr(addr, shortname))
-				hit = true;
-			if (hit) {
+			if (shortname[0] && strstr(addr, shortname)) {
 				found = scol_int(s, 0);
 				snprintf(found_path, sizeof found_path, "%s", scol_text(s, 2));
 			}

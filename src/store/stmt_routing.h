@@ -57,8 +57,7 @@
 	STMT(ST_ROUTE_CLEAR_TOKENS, "DELETE FROM route_tokens") \
 	STMT(ST_ROUTE_CLEAR_ORGS, "DELETE FROM route_orgs") \
 	/* the orgs of a kind (townships, villages), for finding a case's \
-	 * township by its location's point or address */ \
-	STMT(ST_ORG_OF_KIND, \
-	     "SELECT id, name, path, boundary FROM orgs WHERE kind = ?1 ORDER BY id")
+	 * township by the names its address holds */ \
+	STMT(ST_ORG_OF_KIND, "SELECT id, name, path FROM orgs WHERE kind = ?1 ORDER BY id")
 
 #endif
