@@ -144,7 +144,7 @@ void search_queue_release(struct search_queue *q)
 	memset(q, 0, sizeof *q);
 }
 
-static int queue_add(struct search_queue *q, int64_t id, bool fresh)
+static int queue_add(struct search_queue *q, int64_t id, enum search_write what)
 {
 	if (q->n == q->cap) {
 		int cap = q->cap ? 2 * q->cap : 64;
@@ -156,7 +156,7 @@ static int queue_add(struct search_queue *q, int64_t id, bool fresh)
 		q->items = p;
 		q->cap = cap;
 	}
-	q->items[q->n++] = (struct search_item){id, fresh};
+	q->items[q->n++] = (struct search_item){id, what};
 	return 0;
 }
 
@@ -169,11 +169,14 @@ int search_flush(struct store_conn *c, const struct app *app, struct search_queu
 		bool later = false; /* the same case again further on: it is done there */
 		for (int j = i + 1; j < q->n && !later; j++)
 			if (q->items[j].id == it.id) {
-				q->items[j].fresh |= it.fresh;
+				if (it.what > q->items[j].what) /* fresh > replace > notes */
+					q->items[j].what = it.what;
 				later = true;
 			}
-		if (!later && (it.fresh ? search_index_case(c, app, it.id, false)
-		                        : notes_refresh(c, app, it.id)) != 0)
+		if (!later &&
+		    (it.what == SEARCH_NOTES
+		         ? notes_refresh(c, app, it.id)
+		         : search_index_case(c, app, it.id, it.what == SEARCH_REPLACE)) != 0)
 			return -1;
 	}
 	q->n = 0;
@@ -183,15 +186,22 @@ int search_flush(struct store_conn *c, const struct app *app, struct search_queu
 int search_add(struct wctx *w, int64_t id)
 {
 	if (w->search)
-		return queue_add(w->search, id, true);
+		return queue_add(w->search, id, SEARCH_FRESH);
 	return search_index_case(w->conn, w->app, id, false);
 }
 
 int search_refresh(struct wctx *w, int64_t id)
 {
 	if (w->search)
-		return queue_add(w->search, id, false);
+		return queue_add(w->search, id, SEARCH_NOTES);
 	return notes_refresh(w->conn, w->app, id);
+}
+
+int search_replace(struct wctx *w, int64_t id)
+{
+	if (w->search)
+		return queue_add(w->search, id, SEARCH_REPLACE);
+	return search_index_case(w->conn, w->app, id, true);
 }
 
 #define BACKFILL_BATCH 2000

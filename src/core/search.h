@@ -34,7 +34,11 @@
 struct search_queue {
 	struct search_item {
 		int64_t id;
-		bool fresh; /* a new case: no row to replace */
+		enum search_write {
+			SEARCH_NOTES,   /* an action: the notes, when they changed */
+			SEARCH_REPLACE, /* its title, description or address changed */
+			SEARCH_FRESH,   /* a new case: no row to replace */
+		} what;
 	} * items;
 	int n, cap;
 	bool oom; /* an id could not be queued: the batch must fail */
@@ -53,6 +57,9 @@ int search_add(struct wctx *w, int64_t id);
  * such as the reply, and its units' opinions) up to date in the index
  * (queued when w->search is set, else at once). */
 int search_refresh(struct wctx *w, int64_t id);
+/* writer: the case's title, description or address changed (an import's
+ * update): its whole row is written again. */
+int search_replace(struct wctx *w, int64_t id);
 /* The writer's start, before it takes jobs: indexes every case when the
  * index is older than SEARCH_VERSION (migration 9 on an existing database).
  * 0, or -1 with a reason in err. */
