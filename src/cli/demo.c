@@ -4,10 +4,13 @@
  * its townships, villages and grids, for the map), the accounts (all with the password
  * Demo#2024), the dispatch catalogue (config/demo/catalogue.json), and a few dozen cases driven
  * through the real engine at back-dated times, so their history, deadlines and audit chain are
- * exactly what live use would have produced.
+ * exactly what live use would have produced. A step may instead attach a
+ * photo ({"as", "attach": "NAME.png"}): a tiny stand-in PNG, stored and
+ * recorded like an upload, for the types whose steps ask for a new photo.
  */
 #include "cli/cli.h"
 #include "core/app.h"
+#include "core/attachments.h"
 #include "core/auth.h"
 #include "core/catalogue.h"
 #include "core/directory.h"
@@ -32,6 +35,8 @@ struct demo {
 	const char *as;
 	const char *action;
 	const char *ext_ref; /* an outside number kept with a created case (110) */
+	const char *attach;  /* a step attaching the demo photo under this name */
+	char photo_sha[FILESTORE_HEX];
 	json_t *body;
 	int64_t case_id;
 	struct err e;
@@ -121,6 +126,15 @@ static int load_actor(struct wctx *w, const char *login, struct actor *a, struct
 	return 0;
 }
 
+/* The demo's photo: a 2×2 PNG, small enough to live here. Every photo step
+ * attaches these bytes (one file in the store, one row per step). */
+static const unsigned char demo_photo[] = {
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+    0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd,
+    0xd4, 0x9a, 0x73, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xf0,
+    0xea, 0xb1, 0x01, 0x22, 0x06, 0x08, 0x05, 0x00, 0x1e, 0x3e, 0x04, 0x49, 0xc4, 0x07, 0x15,
+    0x4e, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+
 static int case_job(struct wctx *w, struct write_job *job)
 {
 	struct demo *d = job->arg;
@@ -128,6 +142,18 @@ static int case_job(struct wctx *w, struct write_job *job)
 	json_t *out = NULL;
 	if (load_actor(w, d->as, &a, &d->e) != 0)
 		return -1;
+	if (d->attach) {
+		struct attach_new n = {.case_id = d->case_id,
+		                       .kind = attach_kind_of("image/png"),
+		                       .name = d->attach,
+		                       .size = (int64_t)sizeof demo_photo};
+		memcpy(n.sha256, d->photo_sha, sizeof n.sha256);
+		int rc = attach_name_check(d->attach, &d->e) == 0
+		             ? attach_add(w, &a, &n, &out, &d->e)
+		             : -1;
+		json_decref(out);
+		return rc;
+	}
 	int rc = d->action ? engine_act(w, &a, d->case_id, d->action, d->body, &out, &d->e)
 	                   : engine_create_ext(w, &a, d->body, d->ext_ref, &out, &d->e);
 	if (rc == 0 && !d->action)
@@ -146,6 +172,7 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 		t = now - MS_PER_HOUR;
 	d->as = json_string_value(json_object_get(item, "as"));
 	d->action = NULL;
+	d->attach = NULL;
 	d->ext_ref = json_string_value(json_object_get(item, "ext_ref"));
 	d->body = json_object_get(item, "create");
 	time_set_fake(t);
@@ -179,13 +206,25 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 		}
 		d->as = json_string_value(json_object_get(step, "as"));
 		d->action = json_string_value(json_object_get(step, "action"));
+		d->attach = json_string_value(json_object_get(step, "attach"));
 		d->body = body;
+		if (d->attach && !d->photo_sha[0] &&
+		    filestore_put(app->files_dir, demo_photo, sizeof demo_photo, d->photo_sha) !=
+		        0) {
+			json_decref(body);
+			fprintf(stderr, "civicloop demo: 演示照片写入失败\n");
+			return -1;
+		}
 		time_set_fake(t);
 		int rc = writer_run(app->writer, case_job, d);
 		json_decref(body);
 		if (rc != 0) {
 			fprintf(stderr, "civicloop demo: 第 %zu 个工单的第 %zu 步 %s 失败: %s\n",
-			        idx + 1, k + 1, d->action ? d->action : "?", err_message(&d->e));
+			        idx + 1, k + 1,
+			        d->action   ? d->action
+			        : d->attach ? d->attach
+			                    : "?",
+			        err_message(&d->e));
 			return -1;
 		}
 	}

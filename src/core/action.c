@@ -116,6 +116,14 @@ static int act_admit(struct act_ctx *x)
 	if (act->before_due && due && now >= due)
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "已超过办理期限，不能再“%s”",
 		               act->name);
+	struct store_stmt *s = store_stmt(x->w->conn, ST_ATTACHMENT_COUNT_SINCE);
+	sbind_int(s, 1, c->id);
+	sbind_int(s, 2, c->updated_at);
+	int step = sstep(s);
+	x->cf->new_attachments = step == STORE_ROW ? (int)scol_int(s, 0) : 0;
+	sreset(s);
+	if (step != STORE_ROW)
+		return store_fail(x->e);
 	for (int i = 0; i < act->nguards; i++)
 		if (conds_hold(act->guards[i].conds, act->guards[i].nconds, x->body, x->cf))
 			return err_set(x->e, E_STATE_CONFLICT, NULL, "%s", act->guards[i].message);

@@ -53,6 +53,8 @@ static bool cond_holds(const struct type_cond *c, json_t *body, const struct cas
 			if (asg_live(&cf->a[i]) && status_listed(c->in, cf->a[i].status))
 				return true;
 		return false;
+	case COND_NEW_ATTACHMENTS:
+		return cf->new_attachments == c->count;
 	case COND_BODY:
 		v = json_object_get(body, c->name);
 		break;

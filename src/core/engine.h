@@ -87,6 +87,9 @@ struct case_full {
 	struct case_rec c;
 	struct asg_rec a[CASE_MAX_ASSIGNMENTS];
 	int na;
+	/* attachments added since the case's last action (updated_at): set by
+	 * an action before its guards and branches read {"new_attachments"} */
+	int new_attachments;
 };
 
 /* writer: creates a case from an API body. *out = {"case","possible_duplicates"}

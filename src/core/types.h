@@ -94,8 +94,17 @@ struct type_effect {
  *   {"case": "channel"|"class"|"status", "in"|"not_in": [...]}
  *   {"open_assignments": N}   live assignments not yet done number N
  *   {"any_assignment": [statuses]}  some live assignment is in one of them
+ *   {"new_attachments": N}    files attached since the case's last action
+ *                             number N (0: "no new photo with this step")
  * A missing value fails "in" and satisfies "not_in". */
-enum cond_subject { COND_BODY, COND_CASE_FIELD, COND_CASE, COND_OPEN_ASG, COND_ANY_ASG };
+enum cond_subject {
+	COND_BODY,
+	COND_CASE_FIELD,
+	COND_CASE,
+	COND_OPEN_ASG,
+	COND_ANY_ASG,
+	COND_NEW_ATTACHMENTS
+};
 struct type_cond {
 	enum cond_subject subject;
 	const char *name;

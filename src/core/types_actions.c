@@ -144,6 +144,7 @@ static int parse_cond(struct loader *L, json_t *o, const char *where, struct typ
 	c->not_in = json_object_get(o, "not_in");
 	json_t *n = json_object_get(o, "open_assignments");
 	json_t *any = json_object_get(o, "any_assignment");
+	json_t *files = json_object_get(o, "new_attachments");
 	if ((c->name = tl_jstr(o, "field")))
 		c->subject = COND_BODY;
 	else if ((c->name = tl_jstr(o, "case_field")))
@@ -164,9 +165,18 @@ static int parse_cond(struct loader *L, json_t *o, const char *where, struct typ
 			return tl_fail(L, "%s 的 any_assignment 必须是非空数组", where);
 		c->in = any;
 		return 0;
+	} else if (files) {
+		c->subject = COND_NEW_ATTACHMENTS;
+		if (!json_is_integer(files) || json_integer_value(files) < 0 ||
+		    json_integer_value(files) > 100)
+			return tl_fail(L, "%s 的 new_attachments 必须是 0–100 的整数", where);
+		c->count = (int)json_integer_value(files);
+		return 0;
 	} else {
 		return tl_fail(
-		    L, "%s 的条件缺少 field、case_field、case、open_assignments 或 any_assignment",
+		    L,
+		    "%s 的条件缺少 field、case_field、case、open_assignments、any_assignment 或 "
+		    "new_attachments",
 		    where);
 	}
 	if (!!json_is_array(c->in) == !!json_is_array(c->not_in))

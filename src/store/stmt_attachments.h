@@ -12,6 +12,10 @@
 	     "INSERT INTO attachments(case_id, sha256, name, content_type, size, uploaded_by," \
 	     " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
 	STMT(ST_ATTACHMENT_COUNT, "SELECT count(*) FROM attachments WHERE case_id = ?1") \
+	/* those attached at or after ?2 (the case's last action): the \
+	 * new_attachments condition; attachments_case, then a filter */ \
+	STMT(ST_ATTACHMENT_COUNT_SINCE, \
+	     "SELECT count(*) FROM attachments WHERE case_id = ?1 AND created_at >= ?2") \
 	/* a case's attachments, oldest first, with their uploaders */ \
 	STMT(ST_ATTACHMENTS_OF_CASE, \
 	     "SELECT a.id, a.name, a.content_type, a.size, a.sha256, u.login, u.name," \

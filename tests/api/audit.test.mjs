@@ -2,7 +2,7 @@
 // database and finds edits and deletions made behind the server's back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, cp } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, runBin, runCmd, caseBody, HEX64 } from './helpers.mjs';
 
@@ -20,6 +20,8 @@ async function copyDb() {
   const db = path.join(srv.dir, `copy${++copies}.db`);
   await copyFile(srv.db, db);
   await copyFile(`${srv.db}.key`, `${db}.key`);
+  // the demo's attachments (grid events' photos) live beside the database
+  await cp(`${srv.db}.files`, `${db}.files`, { recursive: true });
   return db;
 }
 

@@ -49,6 +49,7 @@ const guard = (v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 const minute = (iso) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '');
 
 let typeNames;
+let classNames;
 /** The row the export should hold for a list item, built from the list API alone. */
 function expectedRow(x, now) {
   const live = x.assignments.filter((a) => a.status !== 'cancelled');
@@ -56,7 +57,8 @@ function expectedRow(x, now) {
     .map((a) => a.org.name + (a.kind === 'assist' ? '（协办）' : a.kind === 'lead' ? '' : '（会签）'));
   const due = x.due_at ? Date.parse(x.due_at) : null;
   const end = x.closed_at ? Date.parse(x.closed_at) : now;
-  return [x.no, typeNames.get(x.type), x.class || '', x.channel || '', x.status_name, x.title,
+  // the export names the class (a grid event's bj-0101 is 部件·井盖…)
+  return [x.no, typeNames.get(x.type), classNames.get(`${x.type}/${x.class}`) || x.class || '', x.channel || '', x.status_name, x.title,
     typeof x.fields.category === 'string' ? x.fields.category : '', x.org.name, units.join('、'),
     x.reporter.name || '', x.reporter.phone || '', minute(x.received_at), minute(x.due_at),
     minute(x.closed_at), due === null ? '' : end > due ? '是' : '否'];
@@ -67,6 +69,10 @@ async function matchesList(c, query, { min = 1 } = {}) {
   if (!typeNames) {
     const t = await c.get('/api/v1/types');
     typeNames = new Map(t.json.items.map((x) => [x.code, x.name]));
+    classNames = new Map();
+    for (const x of t.json.items) {
+      for (const k of (await c.get(`/api/v1/types/${x.code}`)).json.classes) classNames.set(`${x.code}/${k.code}`, k.name);
+    }
   }
   const list = await c.listAll(query);
   const now = Date.now();

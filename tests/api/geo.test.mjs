@@ -125,7 +125,8 @@ test('town1 sees only what it may read: no other township\'s cases, no closed ca
     assert.deepEqual([it.lat, it.lng], [x.location.lat, x.location.lng]);
   }
   // and every open located case in its list is on its map (the demo has fewer than 2000)
-  const open = [...readable.values()].filter((x) => x.location && !FINAL.has(x.status)).map((x) => x.id).sort((p, q) => p - q);
+  // open: not closed in any type's final state (a grid event's 不予立案 too)
+  const open = [...readable.values()].filter((x) => x.location && !x.closed_at).map((x) => x.id).sort((p, q) => p - q);
   assert.deepEqual([...ids1].sort((p, q) => p - q), open);
   // no reporter data: no key, and none of the demo reporters' names or phones in the text
   const text = JSON.stringify(t1) + JSON.stringify(t2);
@@ -151,14 +152,22 @@ test('filters: type and status narrow the map; limit cuts it, newest first, and 
   assert.equal(three.truncated, true);
   const exact = await mapOf('leader1', `?limit=${ids.length}`);
   assert.equal(exact.truncated, false);
-  const handling = await mapOf('leader1', '?type=hotline&status=handling');
+  const handling = await mapOf('leader1', '?status=handling');
   assert.ok(handling.items.length > 0);
   assert.deepEqual(handling.items.map((x) => x.id), all.items.filter((x) => x.status === 'handling').map((x) => x.id));
+  const hotHandling = (await mapOf('leader1', '?type=hotline&status=handling')).items.map((x) => x.id);
+  assert.ok(hotHandling.length > 0 && hotHandling.length < handling.items.length, 'grid events are handled too');
+  assert.ok(hotHandling.every((id) => handling.items.some((x) => x.id === id)));
   const two = await mapOf('leader1', '?status=handling,received');
   assert.deepEqual(two.items.map((x) => x.id), all.items.filter((x) => ['handling', 'received'].includes(x.status)).map((x) => x.id));
   // a final state may be asked for: the map holds no closed case, so none come
   assert.deepEqual((await mapOf('leader1', '?status=closed')).items, []);
-  assert.deepEqual((await mapOf('leader1', '?type=hotline')).items.map((x) => x.id), ids);
+  // type= splits the map: the hotline's cases and the grid events, newest first each
+  const hot = (await mapOf('leader1', '?type=hotline')).items.map((x) => x.id);
+  const grid = (await mapOf('leader1', '?type=grid_event')).items.map((x) => x.id);
+  assert.ok(hot.length > 0 && grid.length > 0, `${hot.length} ${grid.length}`);
+  assert.deepEqual(hot, ids.filter((id) => hot.includes(id)));
+  assert.deepEqual(grid, ids.filter((id) => !hot.includes(id)));
 });
 
 test('a discipline inspector\'s map is a case.list event naming the cases shown', async () => {

@@ -942,7 +942,9 @@ test('confidential 举报: the township handler sees no reporter; op1 does, and 
   }
   const t1ev = await u.town1.get(`/api/v1/cases/${id}/events`);
   assert.equal(t1ev.status, 200);
-  assert.ok(!t1ev.text.includes(phone.slice(-4)) && !t1ev.text.includes('孙先生'), 'nor its history');
+  // the events' 64-hex hashes may hold the four digits by chance: left out
+  const t1evText = t1ev.text.replace(/[0-9a-f]{64}/g, '');
+  assert.ok(!t1evText.includes(phone.slice(-4)) && !t1evText.includes('孙先生'), 'nor its history');
   assert.equal(await piiViews(), p0, 'a view without personal data is no pii.view');
 
   const o = await u.op1.get(`/api/v1/cases/${id}`);
