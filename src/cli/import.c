@@ -13,9 +13,9 @@
  * writes nothing and is reported with its line (CSV) or item number (JSON);
  * the other rows land. The run ends with one "import.run" event carrying
  * its counts. Exit status: 0 every row imported or unchanged, 3 some rows
- * refused, 2 a usage, mapping or file error before any row, 1 a store
- * failure. It takes the database's writer lock: run it with the server
- * stopped (or use POST /api/v1/import while it runs — not built yet).
+ * refused, 2 a usage, mapping or file error (or a login without
+ * case.import) before any row, 1 a store failure. It takes the database's writer lock: run it with
+ * the server stopped (or use POST /api/v1/import while it runs — not built yet).
  */
 #include "cli/cli.h"
 #include "core/app.h"
@@ -44,7 +44,8 @@ struct importer {
 	int n;
 	struct import_counts count;
 	int64_t seen;
-	bool failed; /* the store failed: stop */
+	bool failed;  /* the store failed: stop */
+	bool refused; /* ... because the importing login may not import */
 };
 
 /* Writes the rows gathered so far and reports the refused ones. */
@@ -57,13 +58,21 @@ static int flush(struct importer *im)
 		fprintf(stderr, "civicloop import: %s；本批 %d 行未写入\n",
 		        b.e.kind == E_OK ? "写入失败" : err_message(&b.e), im->n);
 		im->failed = true;
+		/* the importer itself refused (no such login, no case.import) */
+		im->refused = b.e.kind == E_FORBIDDEN || b.e.kind == E_BAD_REQUEST;
 	}
 	for (int i = 0; i < im->n && !im->failed; i++) {
 		struct import_row *r = &im->rows[i];
 		switch (r->outcome) {
-		case IR_NEW: im->count.added++; break;
-		case IR_UPDATED: im->count.updated++; break;
-		case IR_UNCHANGED: im->count.unchanged++; break;
+		case IR_NEW:
+			im->count.added++;
+			break;
+		case IR_UPDATED:
+			im->count.updated++;
+			break;
+		case IR_UNCHANGED:
+			im->count.unchanged++;
+			break;
 		case IR_REJECTED:
 			im->count.rejected++;
 			printf("第 %d %s%s%s%s 被拒：%s\n", r->line, im->json ? "条" : "行",
@@ -104,7 +113,7 @@ static int read_csv(struct importer *im, const char *text, size_t len)
 	}
 	struct csv c = {text, text + len, 1};
 	struct buf cell;
-	buf_init(&cell, 256);
+	buf_init(&cell, CSV_CELL_MAX + 8); /* the cap; it grows as cells need */
 	char *heads[IMPORT_COLS_MAX];
 	int nh = 0, rc = 0;
 	bool eol = false, eof = false;
@@ -135,9 +144,9 @@ static int read_csv(struct importer *im, const char *text, size_t len)
 			if (cell.len)
 				blank = false;
 			if (k < nh) /* jansson keeps the bytes; the row's check judges them */
-				json_object_set_new_nocheck(rec, heads[k],
-				                            json_stringn_nocheck(cell.data ? cell.data : "",
-				                                                 cell.len));
+				json_object_set_new_nocheck(
+				    rec, heads[k],
+				    json_stringn_nocheck(cell.data ? cell.data : "", cell.len));
 			k++;
 		}
 		if (blank && k == 1) {
@@ -223,11 +232,17 @@ static int read_source(struct importer *im)
 /* The mapping file, checked against the database's types. 0 or 2. */
 static int load_mapping(struct importer *im, const char *path, const char *source)
 {
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > IMPORT_MAP_MAX) {
+		fprintf(stderr, "civicloop import: 无法读取映射文件 %s（最大 %d KiB）\n", path,
+		        IMPORT_MAP_MAX >> 10);
+		return 2;
+	}
 	json_error_t je;
 	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!doc) {
-		fprintf(stderr, "civicloop import: 映射文件 %s 不是合法的 JSON：%s（第 %d 行）\n", path,
-		        je.text, je.line);
+		fprintf(stderr, "civicloop import: 映射文件 %s 不是合法的 JSON：%s（第 %d 行）\n",
+		        path, je.text, je.line);
 		return 2;
 	}
 	struct err e = {0};
@@ -248,7 +263,7 @@ static int run(struct importer *im, const char *mapping, const char *source)
 	if (rc == 2)
 		return 2;
 	if (im->failed)
-		return 1;
+		return im->refused ? 2 : 1;
 	struct import_run r = {.m = &im->m, .as = im->as, .file = im->file, .n = im->count};
 	if (writer_run(im->app.writer, import_run_job, &r) != 0) {
 		fprintf(stderr, "civicloop import: %s\n",
@@ -270,13 +285,15 @@ int cmd_import(int argc, char **argv)
 	    file[0] == '-' || !strcmp(argv[argc - 2], "--db") ||
 	    !strcmp(argv[argc - 2], "--source") || !strcmp(argv[argc - 2], "--mapping") ||
 	    !strcmp(argv[argc - 2], "--as")) {
-		puts("civicloop import --db FILE --source NAME --mapping MAPPING.json [--as LOGIN]\n"
-		     "                 FILE.csv|FILE.json\n"
-		     "Imports another system's cases (多网合一) as the mapping says (docs/import.md).\n"
-		     "Idempotent on (source, source id): a re-run updates changed titles and\n"
-		     "descriptions and never duplicates. Rows are written as LOGIN (default admin,\n"
-		     "who must hold case.import). Exit 0: all rows in; 3: some rows refused (each\n"
-		     "printed with its line); 2: usage, mapping or file error, nothing written.");
+		puts(
+		    "civicloop import --db FILE --source NAME --mapping MAPPING.json [--as LOGIN]\n"
+		    "                 FILE.csv|FILE.json\n"
+		    "Imports another system's cases (多网合一) as the mapping says "
+		    "(docs/import.md).\n"
+		    "Idempotent on (source, source id): a re-run updates changed titles and\n"
+		    "descriptions and never duplicates. Rows are written as LOGIN (default admin,\n"
+		    "who must hold case.import). Exit 0: all rows in; 3: some rows refused (each\n"
+		    "printed with its line); 2: usage, mapping or file error, nothing written.");
 		return cli_flag(argc, argv, "--help") ? 0 : 2;
 	}
 	struct importer *im = calloc(1, sizeof *im);

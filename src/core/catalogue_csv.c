@@ -19,7 +19,6 @@
 static const char *const csv_heads[CSV_COLS] = {"org",     "category", "duty",    "keywords",
                                                 "classes", "region",   "negative"};
 
-
 /* The words of a list cell, split at 、 ； or ; and trimmed of spaces;
  * empty pieces dropped. NULL for no words. */
 static json_t *csv_words(const char *s)

@@ -31,9 +31,9 @@
 #define CLIP(s) utf8_clip((s), 40, (char[UTF8_CLIP_BUF]){0}, UTF8_CLIP_BUF)
 
 static const char *const target_names[IT__COUNT] = {
-    "title",          "description",   "class",         "channel",
-    "received_at",    "location.lat",  "location.lng",  "location.address",
-    "reporter.name",  "reporter.phone", "org"};
+    "title",         "description",    "class",        "channel",
+    "received_at",   "location.lat",   "location.lng", "location.address",
+    "reporter.name", "reporter.phone", "org"};
 static const char *const map_keys[] = {"source", "type", "id", "fields", "status"};
 static const char *const col_keys[] = {"column", "map", "format"};
 
@@ -109,8 +109,11 @@ static int map_values_check(const struct matter_type *t, const struct import_col
 		                               : true;
 		if (!ok) {
 			char clip[UTF8_CLIP_BUF], why[200];
-			snprintf(why, sizeof why, "%s 不是类型 %s 的%s", utf8_clip(v, 32, clip, sizeof clip),
-			         t->code, kind == IT_CLASS ? "分类" : kind == IT_CHANNEL ? "渠道" : "状态");
+			snprintf(why, sizeof why, "%s 不是类型 %s 的%s",
+			         utf8_clip(v, 32, clip, sizeof clip), t->code,
+			         kind == IT_CLASS     ? "分类"
+			         : kind == IT_CHANNEL ? "渠道"
+			                              : "状态");
 			return map_bad(e, field, why);
 		}
 	}
@@ -155,8 +158,8 @@ int import_map_load(const struct app *app, json_t *doc, const char *source, stru
 		while (i < IT__COUNT && strcmp(target_names[i], k))
 			i++;
 		if (i == IT__COUNT)
-			return err_set(e, E_FIELD_UNKNOWN, "fields", "映射文件的 fields 有不认识的目标 %s",
-			               CLIP(k));
+			return err_set(e, E_FIELD_UNKNOWN, "fields",
+			               "映射文件的 fields 有不认识的目标 %s", CLIP(k));
 		if (col_load(v, "fields", i == IT_RECEIVED_AT, &m->col[i], e) != 0 ||
 		    map_values_check(t, &m->col[i], "fields", i, e) != 0)
 			return -1;
@@ -184,8 +187,8 @@ void import_map_free(struct import_map *m)
 /* a row as a case body                                                 */
 /* ------------------------------------------------------------------ */
 
-__attribute__((format(printf, 2, 3))) static int row_bad(struct import_row *row,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int row_bad(struct import_row *row, const char *fmt,
+                                                         ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -234,7 +237,8 @@ static int mapped(const struct import_col *c, const json_t *rec, char *num, size
 	if (*out && c->map) {
 		json_t *to = json_object_get(c->map, *out);
 		if (!to)
-			return row_bad(row, "列“%s”的值“%s”在映射中没有对应", CLIP(c->column), CLIP(*out));
+			return row_bad(row, "列“%s”的值“%s”在映射中没有对应", CLIP(c->column),
+			               CLIP(*out));
 		*out = json_string_value(to);
 	}
 	return 0;
@@ -284,25 +288,30 @@ void import_row_build(const struct import_map *m, const json_t *rec, struct impo
 	for (int i = 0; i < IT__COUNT; i++)
 		if (mapped(&m->col[i], rec, num[i], sizeof num[i], row, &v[i]) != 0)
 			return;
-	if (m->status.column && mapped(&m->status, rec, idnum, sizeof idnum, row, &row->status) != 0)
+	if (m->status.column &&
+	    mapped(&m->status, rec, idnum, sizeof idnum, row, &row->status) != 0)
 		return;
 	json_t *b = json_pack("{s:s}", "type", m->type);
 	row->body = b;
-	static const char *const plain[] = {[IT_TITLE] = "title", [IT_DESCRIPTION] = "description",
-	                                    [IT_CLASS] = "class", [IT_CHANNEL] = "channel",
+	static const char *const plain[] = {[IT_TITLE] = "title",
+	                                    [IT_DESCRIPTION] = "description",
+	                                    [IT_CLASS] = "class",
+	                                    [IT_CHANNEL] = "channel",
 	                                    [IT_ORG] = "org"};
 	for (int i = 0; i <= IT_ORG; i++)
 		if (i < (int)(sizeof plain / sizeof *plain) && plain[i] && v[i])
 			json_object_set_new(b, plain[i], json_string(v[i]));
 	if (!v[IT_DESCRIPTION])
-		return (void)row_bad(row, "诉求内容（列“%s”）为空", CLIP(m->col[IT_DESCRIPTION].column));
+		return (void)row_bad(row, "诉求内容（列“%s”）为空",
+		                     CLIP(m->col[IT_DESCRIPTION].column));
 	if (v[IT_RECEIVED_AT]) {
 		int64_t ms;
 		char iso[ISO8601_MAX];
 		if (parse_time(v[IT_RECEIVED_AT], m->col[IT_RECEIVED_AT].format, &ms) != 0)
 			return (void)row_bad(row, "时间“%s”不合格式 %s", CLIP(v[IT_RECEIVED_AT]),
-			                     m->col[IT_RECEIVED_AT].format ? m->col[IT_RECEIVED_AT].format
-			                                                   : "ISO 8601");
+			                     m->col[IT_RECEIVED_AT].format
+			                         ? m->col[IT_RECEIVED_AT].format
+			                         : "ISO 8601");
 		time_format_iso(ms, iso, sizeof iso);
 		json_object_set_new(b, "received_at", json_string(iso));
 	}
@@ -310,7 +319,8 @@ void import_row_build(const struct import_map *m, const json_t *rec, struct impo
 		char *e1, *e2;
 		double lat = strtod(v[IT_LAT], &e1), lng = strtod(v[IT_LNG], &e2);
 		if (*e1 || *e2)
-			return (void)row_bad(row, "经纬度“%s, %s”不是数字", CLIP(v[IT_LAT]), CLIP(v[IT_LNG]));
+			return (void)row_bad(row, "经纬度“%s, %s”不是数字", CLIP(v[IT_LAT]),
+			                     CLIP(v[IT_LNG]));
 		json_t *loc = json_pack("{s:f,s:f}", "lat", lat, "lng", lng);
 		if (v[IT_ADDRESS])
 			json_object_set_new(loc, "address", json_string(v[IT_ADDRESS]));
@@ -346,7 +356,8 @@ static int load_as(struct wctx *w, const char *login, struct actor *a, struct er
 	if (!uid || actor_load(w->conn, uid, a) != 0)
 		return err_set(e, E_BAD_REQUEST, NULL, "没有账号 %s", login);
 	if (!actor_has(a, P_CASE_IMPORT))
-		return err_set(e, E_FORBIDDEN, NULL, "账号 %s 没有导入（case.import）的权限", login);
+		return err_set(e, E_FORBIDDEN, NULL, "账号 %s 没有导入（case.import）的权限",
+		               login);
 	return 0;
 }
 
@@ -414,15 +425,15 @@ static int row_sync(struct wctx *w, const struct actor *a, int64_t id, struct im
 }
 
 /* A new row: created as the importer; a mapped status other than the
- * initial one is then set by an "import.status" event. */
+ * initial one is then set by an "import.status" event. A final state
+ * closes the case at its received_at (the source's close time is not
+ * mapped) and stops its timers; its deadline stays as computed. */
 static int row_create(struct wctx *w, const struct actor *a, const struct import_map *m,
                       struct import_row *row, struct err *e)
 {
-	json_t *out = NULL;
-	if (engine_create_ext(w, a, row->body, row->ext_ref, &out, e) != 0)
+	int64_t id;
+	if (engine_create_plain(w, a, row->body, row->ext_ref, &id, e) != 0)
 		return -1;
-	int64_t id = json_integer_value(json_object_get(json_object_get(out, "case"), "id"));
-	json_decref(out);
 	row->outcome = IR_NEW;
 	const struct matter_type *t = types_find(w->app->types, m->type);
 	const struct type_state *st = row->status ? type_state(t, row->status) : NULL;
@@ -443,6 +454,12 @@ static int row_create(struct wctx *w, const struct actor *a, const struct import
 	bool ok = sstep(s) == STORE_DONE;
 	sreset(s);
 	free(fields);
+	if (ok && st->final) { /* closed at the source: no deadline runs here */
+		s = store_stmt(w->conn, ST_TIMER_STOP_CASE);
+		sbind_int(s, 1, id);
+		ok = sstep(s) == STORE_DONE;
+		sreset(s);
+	}
 	json_t *p = json_pack("{s:s,s:s,s:s}", "ext_ref", row->ext_ref, "from", cf.c.status, "to",
 	                      st->code);
 	case_full_release(&cf);
@@ -481,8 +498,8 @@ int import_batch_job(struct wctx *w, struct write_job *job)
 				search_queue_truncate(w->search, mark);
 			row->outcome = IR_REJECTED;
 			snprintf(row->why, sizeof row->why, "%s%s%s",
-			         e.kind == E_OK ? "写入失败" : err_message(&e), e.field[0] ? "（" : "",
-			         e.field[0] ? e.field : "");
+			         e.kind == E_OK ? "写入失败" : err_message(&e),
+			         e.field[0] ? "（" : "", e.field[0] ? e.field : "");
 			if (e.field[0])
 				strncat(row->why, "）", sizeof row->why - strlen(row->why) - 1);
 		}
@@ -500,10 +517,10 @@ int import_run_job(struct wctx *w, struct write_job *job)
 	if (load_as(w, r->as, &a, &r->e) != 0)
 		return -1;
 	const char *base = strrchr(r->file, '/');
-	json_t *p = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "source", r->m->source, "type",
-	                      r->m->type, "file", base ? base + 1 : r->file, "added", r->n.added,
-	                      "updated", r->n.updated, "unchanged", r->n.unchanged, "rejected",
-	                      r->n.rejected);
+	json_t *p =
+	    json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "source", r->m->source, "type", r->m->type,
+	              "file", base ? base + 1 : r->file, "added", r->n.added, "updated",
+	              r->n.updated, "unchanged", r->n.unchanged, "rejected", r->n.rejected);
 	if (event(w, &a, 0, "import.run", p) != 0)
 		return err_set(&r->e, E_UNAVAILABLE, NULL, NULL);
 	return 0;

@@ -60,4 +60,3 @@ int csv_cell(struct csv *c, struct buf *cell, bool *eol, bool *eof, struct err *
 		buf_append(cell, &ch, 1);
 	}
 }
-
