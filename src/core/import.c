@@ -468,14 +468,11 @@ static int row_create(struct wctx *w, const struct actor *a, const struct import
 	return 0;
 }
 
-int import_batch_job(struct wctx *w, struct write_job *job)
+int import_rows_write(struct wctx *w, const struct actor *a, const struct import_map *m,
+                      struct import_row *rows, int n, struct err *err)
 {
-	struct import_batch *b = job->arg;
-	struct actor a;
-	if (load_as(w, b->as, &a, &b->e) != 0)
-		return -1;
-	for (int i = 0; i < b->n; i++) {
-		struct import_row *row = &b->rows[i];
+	for (int i = 0; i < n; i++) {
+		struct import_row *row = &rows[i];
 		if (row->outcome == IR_REJECTED)
 			continue;
 		/* each row alone: a fault rolls back this row's writes, its events
@@ -483,14 +480,14 @@ int import_batch_job(struct wctx *w, struct write_job *job)
 		struct chain_head before = *w->head;
 		int mark = w->search ? search_queue_mark(w->search) : 0;
 		if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK)
-			return err_set(&b->e, E_UNAVAILABLE, NULL, NULL);
+			return err_set(err, E_UNAVAILABLE, NULL, NULL);
 		struct err e = {0};
 		struct store_stmt *s = store_stmt(w->conn, ST_CASE_BY_EXT_REF);
-		sbind_text(s, 1, b->m->type);
+		sbind_text(s, 1, m->type);
 		sbind_text(s, 2, row->ext_ref);
 		int64_t id = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
 		sreset(s);
-		int rc = id ? row_sync(w, &a, id, row, &e) : row_create(w, &a, b->m, row, &e);
+		int rc = id ? row_sync(w, a, id, row, &e) : row_create(w, a, m, row, &e);
 		if (rc != 0) {
 			store_exec(w->conn, ST_ROLLBACK_TO);
 			*w->head = before;
@@ -505,9 +502,28 @@ int import_batch_job(struct wctx *w, struct write_job *job)
 		}
 		store_exec(w->conn, ST_RELEASE);
 		if (!store_in_txn(w->conn))
-			return err_set(&b->e, E_UNAVAILABLE, NULL, NULL);
+			return err_set(err, E_UNAVAILABLE, NULL, NULL);
 	}
 	return 0;
+}
+
+int import_batch_job(struct wctx *w, struct write_job *job)
+{
+	struct import_batch *b = job->arg;
+	struct actor a;
+	if (load_as(w, b->as, &a, &b->e) != 0)
+		return -1;
+	return import_rows_write(w, &a, b->m, b->rows, b->n, &b->e);
+}
+
+int import_run_event(struct wctx *w, const struct actor *a, const struct import_map *m,
+                     const char *file, const struct import_counts *n)
+{
+	const char *base = strrchr(file, '/');
+	json_t *p = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "source", m->source, "type", m->type,
+	                      "file", base ? base + 1 : file, "added", n->added, "updated",
+	                      n->updated, "unchanged", n->unchanged, "rejected", n->rejected);
+	return event(w, a, 0, "import.run", p);
 }
 
 int import_run_job(struct wctx *w, struct write_job *job)
@@ -516,12 +532,7 @@ int import_run_job(struct wctx *w, struct write_job *job)
 	struct actor a;
 	if (load_as(w, r->as, &a, &r->e) != 0)
 		return -1;
-	const char *base = strrchr(r->file, '/');
-	json_t *p =
-	    json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "source", r->m->source, "type", r->m->type,
-	              "file", base ? base + 1 : r->file, "added", r->n.added, "updated",
-	              r->n.updated, "unchanged", r->n.unchanged, "rejected", r->n.rejected);
-	if (event(w, &a, 0, "import.run", p) != 0)
+	if (import_run_event(w, &a, r->m, r->file, &r->n) != 0)
 		return err_set(&r->e, E_UNAVAILABLE, NULL, NULL);
 	return 0;
 }

@@ -116,4 +116,13 @@ struct import_run {
 /* writer: the run's "import.run" event with its counts. */
 int import_run_job(struct wctx *w, struct write_job *job);
 
+/* writer: rows[0..n) written as a, each in its own savepoint (what
+ * import_batch_job does for a login); 0, or -1 with err when the store
+ * failed. The rows' outcomes say the rest. */
+int import_rows_write(struct wctx *w, const struct actor *a, const struct import_map *m,
+                      struct import_row *rows, int n, struct err *err);
+/* writer: the "import.run" event of a run of file (its base name is kept). */
+int import_run_event(struct wctx *w, const struct actor *a, const struct import_map *m,
+                     const char *file, const struct import_counts *n);
+
 #endif
