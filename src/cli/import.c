@@ -14,8 +14,9 @@
  * the other rows land. The run ends with one "import.run" event carrying
  * its counts. Exit status: 0 every row imported or unchanged, 3 some rows
  * refused, 2 a usage, mapping or file error (or a login without
- * case.import) before any row, 1 a store failure. It takes the database's writer lock: run it with
- * the server stopped (or use POST /api/v1/import while it runs — not built yet).
+ * case.import) before any row, 1 a store failure. It takes the
+ * database's writer lock: run it with the server stopped (while the server
+ * runs, the administrator posts rows to POST /api/v1/import: api/import.c).
  */
 #include "cli/cli.h"
 #include "core/app.h"
