@@ -15,6 +15,7 @@
 #include "core/types.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,9 +258,9 @@ static int parse_time(const char *s, const char *fmt, int64_t *ms)
 	const char *end = strptime(s, fmt, &tm);
 	if (!end || *end)
 		return time_parse_iso_zoned(s, ms);
-	int64_t day = time_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
 		return -1;
+	int64_t day = time_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	int y, mo, d;
 	time_ymd_from_day(day, &y, &mo, &d);
 	if (d != tm.tm_mday) /* 2月30日 */
@@ -299,7 +300,7 @@ void import_row_build(const struct import_map *m, const json_t *rec, struct impo
 	                                    [IT_CHANNEL] = "channel",
 	                                    [IT_ORG] = "org"};
 	for (int i = 0; i <= IT_ORG; i++)
-		if (i < (int)(sizeof plain / sizeof *plain) && plain[i] && v[i])
+		if (plain[i] && v[i])
 			json_object_set_new(b, plain[i], json_string(v[i]));
 	if (!v[IT_DESCRIPTION])
 		return (void)row_bad(row, "诉求内容（列“%s”）为空",
@@ -318,7 +319,7 @@ void import_row_build(const struct import_map *m, const json_t *rec, struct impo
 	if (v[IT_LAT] && v[IT_LNG]) {
 		char *e1, *e2;
 		double lat = strtod(v[IT_LAT], &e1), lng = strtod(v[IT_LNG], &e2);
-		if (*e1 || *e2)
+		if (*e1 || *e2 || !isfinite(lat) || !isfinite(lng))
 			return (void)row_bad(row, "经纬度“%s, %s”不是数字", CLIP(v[IT_LAT]),
 			                     CLIP(v[IT_LNG]));
 		json_t *loc = json_pack("{s:f,s:f}", "lat", lat, "lng", lng);

@@ -74,16 +74,20 @@ test('the 综治 rows import; a re-post changes nothing but its run event; bad r
   const fresh = { ...rows[1], event_id: 'ZZ-API-1' };
   const r2 = await admin.post('/api/v1/import', { mapping, rows: [changed, fresh,
     { ...rows[2], event_id: 'ZZ-API-2', level: '外星人' },
-    { ...rows[2], event_id: 'ZZ-API-3', report_time: '昨天' }, 7] });
+    { ...rows[2], event_id: 'ZZ-API-3', report_time: '昨天' }, 7,
+    { ...rows[2], event_id: 'ZZ-API-4', lat: 'nan' }] });
   assert.equal(r2.status, 200, r2.text);
   assert.equal(r2.json.added, 1);
   assert.equal(r2.json.updated, 1);
-  assert.equal(r2.json.rejected, 3);
-  assert.deepEqual(r2.json.rejections.map((x) => [x.row, x.id ?? null]), [[3, 'ZZ-API-2'], [4, 'ZZ-API-3'], [5, null]]);
-  assert.equal(await sql("SELECT count(*) FROM cases WHERE ext_ref IN ('zz_system:ZZ-API-2','zz_system:ZZ-API-3')"), '0');
+  assert.equal(r2.json.rejected, 4);
+  assert.deepEqual(r2.json.rejections.map((x) => [x.row, x.id ?? null]),
+    [[3, 'ZZ-API-2'], [4, 'ZZ-API-3'], [5, null], [6, 'ZZ-API-4']]);
+  assert.match(r2.json.rejections[0].reason, /分类/); // no class map here: the engine's own check
+  assert.match(r2.json.rejections[3].reason, /不是数字/);
+  assert.equal(await sql("SELECT count(*) FROM cases WHERE ext_ref LIKE 'zz_system:ZZ-API-_' AND ext_ref <> 'zz_system:ZZ-API-1'"), '0');
   assert.equal(await sql("SELECT count(*) FROM events WHERE action = 'import.update'"), '1');
   const run = JSON.parse(await sql("SELECT payload FROM events WHERE action = 'import.run' ORDER BY seq DESC LIMIT 1"));
-  assert.deepEqual(run, { source: 'zz_system', type: 'hotline', file: 'api', added: 1, updated: 1, unchanged: 0, rejected: 3 });
+  assert.deepEqual(run, { source: 'zz_system', type: 'hotline', file: 'api', added: 1, updated: 1, unchanged: 0, rejected: 4 });
   // the imported case reads like any other, with its source time kept
   const id = Number(await sql("SELECT id FROM cases WHERE ext_ref = 'zz_system:ZZ-2026-0301'"));
   const c = await admin.case(id);
