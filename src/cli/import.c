@@ -99,11 +99,42 @@ static int take(struct importer *im, const json_t *rec, int line)
 	return im->n == IMPORT_BATCH ? flush(im) : 0;
 }
 
-/* A record that the reader could not even split: refused with why. */
-static void refuse(struct importer *im, int line, const char *why)
+/* A record refused before it could be mapped (the reader could not split
+ * it, or it is no object): reported in its place among the batch's rows. */
+static int refuse(struct importer *im, int line, const char *why)
 {
-	im->count.rejected++;
-	printf("第 %d 行 被拒：%s\n", line, why);
+	struct import_row *r = &im->rows[im->n++];
+	memset(r, 0, sizeof *r);
+	r->line = line;
+	r->outcome = IR_REJECTED;
+	snprintf(r->why, sizeof r->why, "%s", why);
+	return im->n == IMPORT_BATCH ? flush(im) : 0;
+}
+
+/* Every column the mapping names is in the header: 0, or 2 after saying
+ * which is not (a file from another export, or the wrong mapping). */
+static int header_check(const struct import_map *m, char **heads, int nh)
+{
+	const char *need[IT__COUNT + 2];
+	int n = 0;
+	need[n++] = m->id_column;
+	for (int i = 0; i < IT__COUNT; i++)
+		if (m->col[i].column)
+			need[n++] = m->col[i].column;
+	if (m->status.column)
+		need[n++] = m->status.column;
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+		while (k < nh && strcmp(heads[k], need[i]))
+			k++;
+		if (k == nh) {
+			fprintf(stderr,
+			        "civicloop import: 表头没有映射里的列“%s”；没有导入任何行\n",
+			        need[i]);
+			return 2;
+		}
+	}
+	return 0;
 }
 
 static int read_csv(struct importer *im, const char *text, size_t len)
@@ -128,6 +159,9 @@ static int read_csv(struct importer *im, const char *text, size_t len)
 		}
 		heads[nh++] = strndup(cell.data ? cell.data : "", cell.len);
 	}
+	rc = header_check(&im->m, heads, nh);
+	if (rc != 0)
+		goto out;
 	while (!eof && !im->failed) {
 		int line = c.line, k = 0;
 		json_t *rec = json_object();
@@ -136,8 +170,8 @@ static int read_csv(struct importer *im, const char *text, size_t len)
 		while (!eol) {
 			if (csv_cell(&c, &cell, &eol, &eof, &e) != 0) {
 				/* the record's bounds are lost: nothing after it is read */
-				refuse(im, line, err_message(&e));
 				fprintf(stderr, "civicloop import: 第 %d 行之后未读取\n", line);
+				refuse(im, line, err_message(&e));
 				json_decref(rec);
 				rc = 3;
 				goto out;
@@ -154,12 +188,7 @@ static int read_csv(struct importer *im, const char *text, size_t len)
 			json_decref(rec);
 			continue;
 		}
-		if (k > nh) {
-			refuse(im, line, "列数多于表头");
-			json_decref(rec);
-			continue;
-		}
-		int t = take(im, rec, line);
+		int t = k > nh ? refuse(im, line, "列数多于表头") : take(im, rec, line);
 		json_decref(rec);
 		if (t != 0)
 			break;
@@ -190,12 +219,9 @@ static int read_json(struct importer *im, const char *text, size_t len)
 	json_t *rec;
 	json_array_foreach(arr, i, rec)
 	{
-		if (!json_is_object(rec)) {
-			im->count.rejected++;
-			printf("第 %zu 条 被拒：须为对象\n", i + 1);
-			continue;
-		}
-		if (take(im, rec, (int)i + 1) != 0)
+		int t = json_is_object(rec) ? take(im, rec, (int)i + 1)
+		                            : refuse(im, (int)i + 1, "须为对象 {列名: 值}");
+		if (t != 0)
 			break;
 	}
 	json_decref(arr);
@@ -286,7 +312,7 @@ int cmd_import(int argc, char **argv)
 	    file[0] == '-' || !strcmp(argv[argc - 2], "--db") ||
 	    !strcmp(argv[argc - 2], "--source") || !strcmp(argv[argc - 2], "--mapping") ||
 	    !strcmp(argv[argc - 2], "--as")) {
-		puts(
+		fputs(
 		    "civicloop import --db FILE --source NAME --mapping MAPPING.json [--as LOGIN]\n"
 		    "                 FILE.csv|FILE.json\n"
 		    "Imports another system's cases (多网合一) as the mapping says "
@@ -294,7 +320,8 @@ int cmd_import(int argc, char **argv)
 		    "Idempotent on (source, source id): a re-run updates changed titles and\n"
 		    "descriptions and never duplicates. Rows are written as LOGIN (default admin,\n"
 		    "who must hold case.import). Exit 0: all rows in; 3: some rows refused (each\n"
-		    "printed with its line); 2: usage, mapping or file error, nothing written.");
+		    "printed with its line); 2: usage, mapping or file error, nothing written.\n",
+		    cli_flag(argc, argv, "--help") ? stdout : stderr);
 		return cli_flag(argc, argv, "--help") ? 0 : 2;
 	}
 	struct importer *im = calloc(1, sizeof *im);

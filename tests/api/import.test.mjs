@@ -198,5 +198,12 @@ test('usage mistakes exit 2', async () => {
   assert.equal((await imp('cg_system', CG_MAP, path.join(dir, 'nosuch.csv'))).code, 2);
   await writeFile(path.join(dir, 'notarray.json'), '{"a":1}');
   assert.equal((await imp('cg_system', CG_MAP, path.join(dir, 'notarray.json'))).code, 2);
+  // a header without a column the mapping names: nothing is read
+  const before = await counts();
+  await writeFile(path.join(dir, 'otherheader.csv'), '工单编号,问题描述\r\nX-1,路灯不亮\r\n');
+  const r = await imp('cg_system', CG_MAP, path.join(dir, 'otherheader.csv'));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /表头没有映射里的列“标题”/);
+  assert.deepEqual(await counts(), before);
   assert.equal((await runBin(['import', '--help'])).code, 0);
 });
