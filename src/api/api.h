@@ -85,6 +85,7 @@ enum handler_result api_notice_read(struct req *r);
 enum handler_result api_stats(struct req *r);
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
+enum handler_result api_import(struct req *r); /* import.c */
 /* api/users.c */
 enum handler_result api_users(struct req *r);
 enum handler_result api_user_create(struct req *r);

@@ -57,6 +57,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/stats/{type}", api_stats, AUTH_USER, RF_NONE, "统计与考核指标", "stats.read"},
     {"POST", "/api/v1/linkage/110", api_linkage_110, AUTH_USER, RF_NONE, "110 警情移交热线",
      "linkage.110"},
+    {"POST", "/api/v1/import", api_import, AUTH_USER, RF_NONE,
+     "导入其他系统的工单（多网合一：映射与行）", "import.manage"},
     {"GET", "/api/v1/public/track", api_public_track, AUTH_NONE, RF_NONE, "群众查询办理进度",
      PERM_PUBLIC},
     {"PUT", "/api/v1/test/clock", api_test_clock, AUTH_USER, RF_NONE,

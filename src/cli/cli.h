@@ -36,5 +36,6 @@ int cmd_permissions(int argc, char **argv); /* permissions.c */
 int cmd_backup(int argc, char **argv);      /* backup.c */
 int cmd_files(int argc, char **argv);       /* files.c */
 int cmd_geo(int argc, char **argv);         /* geo.c */
+int cmd_import(int argc, char **argv);      /* import.c */
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * civicloop's entry point: init, serve, demo, user (users.c), audit verify,
- * apikey add / revoke (files, backup, permissions, geo: their own files).
+ * apikey add / revoke (files, backup, permissions, geo, import: their own
+ * files).
  * Each subcommand has --help; errors are printed in Chinese with exit 2 for
  * usage mistakes and 1 for failures.
  */
@@ -41,6 +42,8 @@ static const char usage[] =
     "                                                      attachments' files\n"
     "  files prune --db FILE                               remove files no attachment names\n"
     "  geo import --db FILE BOUNDARIES.geojson             set org boundaries (all or nothing)\n"
+    "  import --db FILE --source NAME --mapping MAP.json FILE.csv|FILE.json\n"
+    "                                                      import another system's cases\n"
     "  apikey add --db FILE --user LOGIN --name NAME       make an API key for a system\n"
     "  apikey revoke --db FILE --name NAME                 revoke an API key\n"
     "  backup --db FILE --to FILE [--force]                online copy of the database and its "
@@ -391,7 +394,8 @@ int main(int argc, char **argv)
 	                {"apikey", cmd_apikey},
 	                {"backup", cmd_backup},
 	                {"files", cmd_files},
-	                {"geo", cmd_geo}};
+	                {"geo", cmd_geo},
+	                {"import", cmd_import}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))

@@ -18,7 +18,10 @@
  * cases, never with those that only watch (leader, discipline), the system
  * account of the 110 linkage, or the administrator. The dispatch catalogue
  * (core/catalogue.h) is kept by the administrator (catalogue.manage) and
- * read by those who register and dispatch cases (catalogue.read). Matter-type actions
+ * read by those who register and dispatch cases (catalogue.read). Other
+ * systems' cases are brought in by the administrator alone (import.manage:
+ * POST /api/v1/import), never by a system such as 110 that only hands over
+ * its own incidents with their times (case.import). Matter-type actions
  * are not here: each type names the roles of each action. A role marked
  * reads_recorded (the discipline inspectors, DESIGN §1: they read what
  * others do, and their reading is itself on the record) has every case it
@@ -32,7 +35,7 @@ static const struct {
     {"admin",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_PII_READ) | B(P_ORG_READ) |
          B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE) | B(P_CATALOGUE_READ) |
-         B(P_CATALOGUE_MANAGE),
+         B(P_CATALOGUE_MANAGE) | B(P_IMPORT_MANAGE),
      false},
     {"operator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |

@@ -60,7 +60,8 @@ struct actor {
 	X(P_LINKAGE, "linkage.110") \
 	X(P_CASE_ATTACH, "case.attach") \
 	X(P_CATALOGUE_READ, "catalogue.read") \
-	X(P_CATALOGUE_MANAGE, "catalogue.manage")
+	X(P_CATALOGUE_MANAGE, "catalogue.manage") \
+	X(P_IMPORT_MANAGE, "import.manage")
 
 enum permission {
 #define X(name, str) name,

@@ -100,6 +100,12 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
  * first with ST_CASE_BY_EXT_REF; a duplicate here fails as a conflict. */
 int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
                       json_t **out, struct err *e);
+/* writer: engine_create_ext without the answer: *id is the stored case's.
+ * For bulk intake (core/import.c), where the case view and its possible
+ * duplicates (a search per row, growing with the cases near it) would cost
+ * more than the write and be thrown away. */
+int engine_create_plain(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
+                        int64_t *id, struct err *e);
 /* reader: what a case would get if it were registered now, while it is
  * being typed (POST /api/v1/cases/hints): the create's checks (the same
  * 400s and 403s; but the description may be absent or empty, and then

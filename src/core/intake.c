@@ -373,19 +373,47 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
 	return engine_create_ext(w, a, body, NULL, out, e);
 }
 
+/* The checks and the store of engine_create_ext; in is the caller's, to
+ * free with intake_free whatever the result. */
+static int intake_stored(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
+                         struct intake *in, struct err *e)
+{
+	return intake_kind(w, a, body, in, e) == 0 && intake_text(body, in, e) == 0 &&
+	               intake_org(w, a, body, in, e) == 0 &&
+	               intake_received(w, a, body, in, e) == 0 &&
+	               intake_details(w, body, in, e) == 0 &&
+	               intake_place(w, a, body, in, e) == 0 &&
+	               intake_store(w, a, in, ext_ref, e) == 0
+	           ? 0
+	           : -1;
+}
+
+static void intake_free(struct intake *in)
+{
+	json_decref(in->loc);
+	json_decref(in->fields);
+	free(in->enc);
+}
+
 int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
                       json_t **out, struct err *e)
 {
 	struct intake in = {0};
-	int rc = -1;
-	if (intake_kind(w, a, body, &in, e) == 0 && intake_text(body, &in, e) == 0 &&
-	    intake_org(w, a, body, &in, e) == 0 && intake_received(w, a, body, &in, e) == 0 &&
-	    intake_details(w, body, &in, e) == 0 && intake_place(w, a, body, &in, e) == 0 &&
-	    intake_store(w, a, &in, ext_ref, e) == 0 && intake_answer(w, a, &in, out, e) == 0)
-		rc = 0;
-	json_decref(in.loc);
-	json_decref(in.fields);
-	free(in.enc);
+	int rc =
+	    intake_stored(w, a, body, ext_ref, &in, e) == 0 && intake_answer(w, a, &in, out, e) == 0
+	        ? 0
+	        : -1;
+	intake_free(&in);
+	return rc;
+}
+
+int engine_create_plain(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
+                        int64_t *id, struct err *e)
+{
+	struct intake in = {0};
+	int rc = intake_stored(w, a, body, ext_ref, &in, e);
+	*id = in.id;
+	intake_free(&in);
 	return rc;
 }
 
@@ -437,8 +465,6 @@ int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, j
 	    intake_details(&w, body, &in, e) == 0 && intake_place(&w, a, body, &in, e) == 0 &&
 	    hints_answer(&w, a, &in, out, e) == 0)
 		rc = 0;
-	json_decref(in.loc);
-	json_decref(in.fields);
-	free(in.enc);
+	intake_free(&in);
 	return rc;
 }

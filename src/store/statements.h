@@ -149,6 +149,11 @@
 	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17," \
 	     " ?17, ?18, ?19, ?20)") \
 	STMT(ST_CASE_BY_EXT_REF, "SELECT id FROM cases WHERE type = ?1 AND ext_ref = ?2") \
+	/* civicloop import's sync (core/import.c): the text a source may update */ \
+	STMT(ST_CASE_TEXT_GET, "SELECT title, description FROM cases WHERE id = ?1") \
+	STMT(ST_CASE_IMPORT_TEXT, \
+	     "UPDATE cases SET title = ?2, description = ?3, updated_at = ?4," \
+	     " version = version + 1 WHERE id = ?1") \
 	STMT(ST_CASE_GET, \
 	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
 	STMT(ST_CASE_UPDATE, \
