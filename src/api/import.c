@@ -11,7 +11,7 @@
  * the writer job before any row, and a fault there is a 400 that writes
  * nothing. Then every row is written in its own savepoint inside the one
  * job: a refused row leaves nothing, the others land, and the run is one
- * "import.run" event. Answer 200 {"added","updated","unchanged","rejected",
+ * "import.run" event. Answer 200 {"added","updated","unchanged","refused",
  * "rejections":[{"row","id"?,"reason"}]} (row: 1-based index in rows).
  */
 #include "api/api.h"
@@ -43,7 +43,7 @@ static json_t *report(const struct import_row *rows, int n, const struct import_
 		json_array_append_new(rej, o);
 	}
 	return json_pack("{s:I,s:I,s:I,s:I,s:o*}", "added", c->added, "updated", c->updated,
-	                 "unchanged", c->unchanged, "rejected", c->rejected, "rejections", rej);
+	                 "unchanged", c->unchanged, "refused", c->rejected, "rejections", rej);
 }
 
 static int import_job(struct wctx *w, struct write_job *job)

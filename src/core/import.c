@@ -415,7 +415,7 @@ static int row_sync(struct wctx *w, const struct actor *a, int64_t id, struct im
 			json_object_set_new(p, "title_from", json_string(old_title));
 			json_object_set_new(p, "title_to", json_string(title));
 		}
-		if (!ok || search_refresh(w, id) != 0 || event(w, a, id, "import.update", p) != 0)
+		if (!ok || search_replace(w, id) != 0 || event(w, a, id, "import.update", p) != 0)
 			rc = err_set(e, E_UNAVAILABLE, NULL, NULL);
 		else
 			row->outcome = IR_UPDATED;
@@ -523,7 +523,7 @@ int import_run_event(struct wctx *w, const struct actor *a, const struct import_
 	const char *base = strrchr(file, '/');
 	json_t *p = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "source", m->source, "type", m->type,
 	                      "file", base ? base + 1 : file, "added", n->added, "updated",
-	                      n->updated, "unchanged", n->unchanged, "rejected", n->rejected);
+	                      n->updated, "unchanged", n->unchanged, "refused", n->rejected);
 	return event(w, a, 0, "import.run", p);
 }
 

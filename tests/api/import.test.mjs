@@ -105,7 +105,7 @@ test('the demo files import; a re-run changes nothing but its run event', async 
   assert.equal(await sql("SELECT count(*) FROM events WHERE action = 'import.status'"), '20');
   const run = JSON.parse(await sql("SELECT payload FROM events WHERE action = 'import.run' ORDER BY seq LIMIT 1"));
   assert.deepEqual(run, { source: 'cg_system', type: 'hotline', file: 'cg_system.csv', added: 20,
-    updated: 0, unchanged: 0, rejected: 0 });
+    updated: 0, unchanged: 0, refused: 0 });
 
   for (const [src, map, file, n] of [['cg_system', CG_MAP, 'cg_system.csv', 20], ['zz_system', ZZ_MAP, 'zz_system.json', 15]]) {
     const again = await imp(src, map, path.join(DEMO, file));
@@ -132,6 +132,8 @@ test('a changed row is one update with its import.update event', async () => {
   assert.deepEqual(summary(r), { added: 0, updated: 1, unchanged: 19, rejected: 0 });
   assert.deepEqual(await counts(), { cases: before.cases, events: before.events + 2 });
   assert.equal(await sql("SELECT description FROM cases WHERE ext_ref = 'cg_system:CG202601202'"), newDesc);
+  // the search index holds the new text (its content table, c2 the description)
+  assert.equal(await sql("SELECT f.c2 FROM case_fts_content f JOIN cases c ON c.id = f.id WHERE c.ext_ref = 'cg_system:CG202601202'"), newDesc);
   const ev = JSON.parse(await sql("SELECT payload FROM events WHERE action = 'import.update'"));
   assert.deepEqual(ev, { ext_ref: 'cg_system:CG202601202', from: oldDesc, to: newDesc });
   const again = await imp('cg_system', CG_MAP, file);

@@ -62,11 +62,11 @@ test('the 综治 rows import; a re-post changes nothing but its run event; bad r
   const before = await counts();
   const r = await admin.post('/api/v1/import', { mapping, rows, file: 'zz_system.json' });
   assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.json, { added: 15, updated: 0, unchanged: 0, rejected: 0, rejections: [] });
+  assert.deepEqual(r.json, { added: 15, updated: 0, unchanged: 0, refused: 0, rejections: [] });
   const mid = await counts();
   assert.equal(mid.cases, before.cases + 15);
   const again = await admin.post('/api/v1/import', { mapping, rows });
-  assert.deepEqual(again.json, { added: 0, updated: 0, unchanged: 15, rejected: 0, rejections: [] });
+  assert.deepEqual(again.json, { added: 0, updated: 0, unchanged: 15, refused: 0, rejections: [] });
   assert.deepEqual(await counts(), { cases: mid.cases, events: mid.events + 1 });
 
   // one changed row, one new, three refused
@@ -79,7 +79,7 @@ test('the 综治 rows import; a re-post changes nothing but its run event; bad r
   assert.equal(r2.status, 200, r2.text);
   assert.equal(r2.json.added, 1);
   assert.equal(r2.json.updated, 1);
-  assert.equal(r2.json.rejected, 4);
+  assert.equal(r2.json.refused, 4);
   assert.deepEqual(r2.json.rejections.map((x) => [x.row, x.id ?? null]),
     [[3, 'ZZ-API-2'], [4, 'ZZ-API-3'], [5, null], [6, 'ZZ-API-4']]);
   assert.match(r2.json.rejections[0].reason, /分类/); // no class map here: the engine's own check
@@ -87,7 +87,7 @@ test('the 综治 rows import; a re-post changes nothing but its run event; bad r
   assert.equal(await sql("SELECT count(*) FROM cases WHERE ext_ref LIKE 'zz_system:ZZ-API-_' AND ext_ref <> 'zz_system:ZZ-API-1'"), '0');
   assert.equal(await sql("SELECT count(*) FROM events WHERE action = 'import.update'"), '1');
   const run = JSON.parse(await sql("SELECT payload FROM events WHERE action = 'import.run' ORDER BY seq DESC LIMIT 1"));
-  assert.deepEqual(run, { source: 'zz_system', type: 'hotline', file: 'api', added: 1, updated: 1, unchanged: 0, rejected: 4 });
+  assert.deepEqual(run, { source: 'zz_system', type: 'hotline', file: 'api', added: 1, updated: 1, unchanged: 0, refused: 4 });
   // the imported case reads like any other, with its source time kept
   const id = Number(await sql("SELECT id FROM cases WHERE ext_ref = 'zz_system:ZZ-2026-0301'"));
   const c = await admin.case(id);
