@@ -82,6 +82,7 @@ export function homeFor(user) {
   if (r.includes('dispatcher')) return '/dispatch'
   if (r.includes('supervisor')) return '/supervise'
   if (r.includes('handler') || r.includes('unit_lead')) return '/inbox'
+  if (r.includes('grid_worker')) return '/grid'
   if (r.includes('leader')) return '/dashboard'
   if (r.includes('admin')) return '/admin/users'
   return '/cases'
