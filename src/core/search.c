@@ -285,6 +285,19 @@ static size_t space_len(const char *p)
 	return 0;
 }
 
+/* The next space-separated term of the query at *p, which moves past it:
+ * its start (it ends at *p), or NULL when only spaces are left. */
+static const char *next_term(const char **p)
+{
+	size_t sp;
+	while ((sp = space_len(*p)))
+		*p += sp;
+	const char *start = *p;
+	while (**p && !space_len(*p))
+		(*p)++;
+	return *p == start ? NULL : start;
+}
+
 int search_match(const char *q, char *out, struct err *e)
 {
 	if (!q || !utf8_valid(q, strlen(q)))
@@ -293,15 +306,8 @@ int search_match(const char *q, char *out, struct err *e)
 		return err_set(e, E_FIELD_INVALID, "q", "搜索内容最多 %d 字", SEARCH_Q_MAX);
 	size_t n = 0;
 	int terms = 0;
-	for (const char *p = q; *p;) {
-		size_t sp;
-		while ((sp = space_len(p)))
-			p += sp;
-		const char *start = p;
-		while (*p && !space_len(p))
-			p++;
-		if (p == start)
-			break;
+	const char *start, *p = q;
+	while ((start = next_term(&p))) {
 		int tokens = 0;
 		tokenize(start, (size_t)(p - start), TOKENIZE_QUERY, count_token, &tokens);
 		if (!tokens) /* punctuation alone finds nothing: left out */
@@ -383,13 +389,8 @@ static int lone_token(void *ctx, const char *tok, size_t len, size_t start, size
 static bool query_lone(const char *q)
 {
 	bool any = false;
-	for (const char *p = q; *p;) {
-		size_t sp;
-		while ((sp = space_len(p)))
-			p += sp;
-		const char *start = p;
-		while (*p && !space_len(p))
-			p++;
+	const char *start, *p = q;
+	while ((start = next_term(&p))) {
 		int n = 0;
 		tokenize(start, (size_t)(p - start), TOKENIZE_QUERY, lone_token, &n);
 		if (n > 1)
