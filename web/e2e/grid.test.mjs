@@ -5,8 +5,9 @@
 // self-handled event closes at once.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateSync } from 'node:zlib';
-import { startServer, launch, newPage, signIn, assertClean, shot, field, timeFirstScreen, selectOption, waitFor } from './harness.mjs';
+import { startServer, launch, newPage, signIn, assertClean, shot, field, timeFirstScreen, selectOption, waitFor, pngBytes } from './harness.mjs';
+
+const png = () => pngBytes([22, 120, 200]); // blue
 
 const srv = await startServer();
 const browser = await launch();
@@ -15,33 +16,6 @@ after(async () => {
   await srv.stop();
 });
 
-function png() {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(8, 0);
-  ihdr.writeUInt32BE(8, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.concat([Buffer.from([0]), Buffer.from(Array(8).fill([22, 120, 200]).flat())])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 const photo = (name) => ({ name, mimeType: 'image/png', buffer: png() });
 
 async function gridPage() {
