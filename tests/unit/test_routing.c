@@ -24,11 +24,7 @@
 #include "core/routing.h"
 #include "core/writer.h"
 
-struct fx {
-	char dir[64], db[128];
-	struct app app;
-	struct err e;
-};
+#include "unit_db.h"
 
 static const char *const catalogue_json =
     "{\"entries\":["
@@ -41,23 +37,23 @@ static const char *const catalogue_json =
 
 static int setup_job(struct wctx *w, struct write_job *job)
 {
-	struct fx *f = job->arg;
+	struct err *e = job->arg;
 	json_t *doc = json_loads(catalogue_json, 0, NULL), *clean = NULL;
 	int64_t v;
 	json_t *box = json_pack("{s:s,s:[[[f,f],[f,f],[f,f],[f,f]]]}", "type", "Polygon",
 	                        "coordinates", 114.0, 25.0, 115.0, 25.0, 115.0, 26.0, 114.0, 25.0);
 	int rc =
-	    org_add(w, "county", "测试县", "county", NULL, NULL, &f->e) < 0 ||
-	            org_add(w, "dept.cg", "城管局", "department", "county", NULL, &f->e) < 0 ||
-	            org_add(w, "dept.sc", "市场监管局", "department", "county", NULL, &f->e) < 0 ||
-	            org_add(w, "ent.power", "供电公司", "enterprise", "county", NULL, &f->e) < 0 ||
-	            org_add(w, "town.a", "甲镇", "township", "county", NULL, &f->e) < 0 ||
-	            org_add(w, "village.a1", "黄岭村村民委员会", "village", "town.a", NULL, &f->e) <
+	    org_add(w, "county", "测试县", "county", NULL, NULL, e) < 0 ||
+	            org_add(w, "dept.cg", "城管局", "department", "county", NULL, e) < 0 ||
+	            org_add(w, "dept.sc", "市场监管局", "department", "county", NULL, e) < 0 ||
+	            org_add(w, "ent.power", "供电公司", "enterprise", "county", NULL, e) < 0 ||
+	            org_add(w, "town.a", "甲镇", "township", "county", NULL, e) < 0 ||
+	            org_add(w, "village.a1", "黄岭村村民委员会", "village", "town.a", NULL, e) <
 	                0 ||
-	            org_add(w, "town.b", "乙乡", "township", "county", NULL, &f->e) < 0 ||
-	            org_set_boundary(w, 7, box, &f->e) != 0 ||
-	            catalogue_check(w->conn, json_object_get(doc, "entries"), &clean, &f->e) != 0 ||
-	            catalogue_save(w, 0, 0, clean, "测试", 0, "cli", &v, &f->e) != 0
+	            org_add(w, "town.b", "乙乡", "township", "county", NULL, e) < 0 ||
+	            org_set_boundary(w, 7, box, e) != 0 ||
+	            catalogue_check(w->conn, json_object_get(doc, "entries"), &clean, e) != 0 ||
+	            catalogue_save(w, 0, 0, clean, "测试", 0, "cli", &v, e) != 0
 	        ? -1
 	        : 0;
 	json_decref(box);
@@ -68,45 +64,26 @@ static int setup_job(struct wctx *w, struct write_job *job)
 
 static int fx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	snprintf(f->dir, sizeof f->dir, "/tmp/cl-route-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
-	char err[512];
-	if (app_init(&f->app, f->db, "config", 1, err, sizeof err) != 0)
-		fail_msg("%s", err);
-	f->app.writer = writer_start(&f->app, err, sizeof err);
-	assert_non_null(f->app.writer);
-	if (writer_run(f->app.writer, setup_job, f) != 0)
-		fail_msg("%s", err_message(&f->e));
-	*state = f;
+	struct err e;
+	*state = unit_db_open("cl-route", setup_job, &e);
 	return 0;
 }
 
 static int fx_teardown(void **state)
 {
-	struct fx *f = *state;
-	writer_stop(f->app.writer);
-	app_release(&f->app);
-	const char *suffix[] = {"", "-wal", "-shm", ".key"};
-	char path[200];
-	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof path, "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
-	free(f);
+	unit_db_close(*state);
 	return 0;
 }
 
 /* A ranking job: the case, and what came out. */
 struct rank {
-	struct fx *f;
+	struct unit_db *f;
 	struct route_case rc;
 	json_t *out;
 	/* a label to learn first: org code, sign (0 = none) */
 	const char *label_org;
 	int sign;
+	struct err e;
 };
 
 static int rank_job(struct wctx *w, struct write_job *job)
@@ -119,11 +96,12 @@ static int rank_job(struct wctx *w, struct write_job *job)
 		    routing_learn(w->conn, w->app, o.id, r->rc.desc, r->sign) != 0)
 			return -1;
 	}
-	return routing_rank(w->conn, w->app, &r->rc, &r->out, &r->f->e);
+	return routing_rank(w->conn, w->app, &r->rc, &r->out, &r->e);
 }
 
 /* The codes of the ranking of desc (class cls, owning org path, location). */
-static json_t *rank(struct fx *f, const char *desc, const char *cls, const char *path, json_t *loc)
+static json_t *rank(struct unit_db *f, const char *desc, const char *cls, const char *path,
+                    json_t *loc)
 {
 	struct rank r = {.f = f, .rc = {NULL, desc, cls, path, loc}};
 	assert_int_equal(writer_run(f->app.writer, rank_job, &r), 0);
@@ -137,7 +115,7 @@ static const char *top(json_t *out, size_t i)
 
 static void test_check_names_the_field(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	(void)f;
 	struct store_conn *c;
 	char err[256];
@@ -174,7 +152,7 @@ static void test_check_names_the_field(void **state)
 
 static void test_keywords_rank(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	json_t *out = rank(f, "门口天天有人摆摊占道经营", "投诉", NULL, NULL);
 	assert_string_equal(top(out, 0), "dept.cg");
 	json_t *reason = json_array_get(json_object_get(json_array_get(out, 0), "reasons"), 0);
@@ -201,7 +179,7 @@ static void test_keywords_rank(void **state)
 
 static void test_township(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	/* no township known: the @township entry is not proposed */
 	json_t *out = rank(f, "村道坑坑洼洼", "投诉", NULL, NULL);
 	assert_int_equal(json_array_size(out), 0);
@@ -229,7 +207,7 @@ static void test_township(void **state)
 
 static void test_model_learns_and_forgets(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	const char *text = "快递驿站的包裹堆满了消防通道";
 	json_t *out = rank(f, text, "投诉", NULL, NULL);
 	assert_int_equal(json_array_size(out), 0); /* no keyword, no labels */
@@ -254,7 +232,7 @@ static void test_model_learns_and_forgets(void **state)
 
 static void test_village_never_above_department(void **state)
 {
-	struct fx *f = *state;
+	struct unit_db *f = *state;
 	const char *text = "门口摆摊的小贩很多";
 	struct rank r = {
 	    .f = f, .rc = {NULL, text, "投诉", NULL, NULL}, .label_org = "village.a1", .sign = 1};
