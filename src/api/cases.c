@@ -212,8 +212,8 @@ static int parse_time_param(struct req *r, const char *name, bool end_of_day, in
  * cursor and with, in the order a recorded read names them (sort too: it
  * decides which rows a page holds). */
 static const char *const case_filter_names[] = {
-    "type", "status",  "class",    "channel", "queue",     "org",  "q",  "mine",
-    "part", "overdue", "due_soon", "problem", "placement", "from", "to", "sort"};
+    "type",    "status",   "class",   "channel",   "queue",     "org",  "q",  "mine", "part",
+    "overdue", "due_soon", "problem", "placement", "part_kind", "from", "to", "sort"};
 
 /* ?sort=: absent or empty for the default order (newest first), or "due". */
 static int parse_sort(struct req *r, enum case_sort *out)
@@ -251,8 +251,9 @@ int api_case_filters(struct req *r, struct case_query *q)
 	q->part = req_query(r, "part");
 	q->q = req_query(r, "q");
 	q->placement = req_query(r, "placement");
-	const char **given[] = {&q->type,  &q->status, &q->class_,   &q->channel,
-	                        &q->queue, &q->part,   &q->placement};
+	q->part_kind = req_query(r, "part_kind");
+	const char **given[] = {&q->type,  &q->status, &q->class_,    &q->channel,
+	                        &q->queue, &q->part,   &q->placement, &q->part_kind};
 	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
 		if (*given[i] && !**given[i])
 			*given[i] = NULL; /* an empty filter is no filter */
@@ -309,7 +310,8 @@ static int parse_with(struct req *r, struct case_query *q)
 }
 
 /* GET /api/v1/cases?type=&status=a,b&class=a,b&channel=a,b&org=&mine=1&part=a,b&overdue=1
- *   &queue=dispatch&due_soon=H&problem=1&placement=outside&q=&from=&to=&sort=due&with=actions
+ *   &queue=dispatch&due_soon=H&problem=1&placement=outside&part_kind=assist&q=&from=&to=&sort=due
+ *   &with=actions
  *   &limit=&cursor= */
 enum handler_result api_case_list(struct req *r)
 {

@@ -7,6 +7,10 @@
  * exactly what live use would have produced. A step may instead attach a
  * photo ({"as", "attach": "NAME.png"}): a tiny stand-in PNG, stored and
  * recorded like an upload, for the types whose steps ask for a new photo.
+ * A body value "@now" is the step's own time. A step {"tick": true} runs
+ * the scheduler at that time, so deadlines that
+ * passed by then fire as they would have live (a dispute whose level's
+ * deadline passed climbs a level by itself).
  */
 #include "cli/cli.h"
 #include "core/app.h"
@@ -15,6 +19,7 @@
 #include "core/catalogue.h"
 #include "core/directory.h"
 #include "core/engine.h"
+#include "core/scheduler.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +45,19 @@ struct demo {
 	json_t *body;
 	int64_t case_id;
 	struct err e;
+	struct store_conn *reader; /* the scheduler's, opened at the first tick */
 };
+
+/* A tick: the scheduler fires what is due at t. 0 or -1. */
+static int demo_tick(struct app *app, struct demo *d, int64_t t)
+{
+	char err[256];
+	if (!d->reader && !(d->reader = store_open(app->db_path, true, err, sizeof err))) {
+		fprintf(stderr, "civicloop demo: %s\n", err);
+		return -1;
+	}
+	return scheduler_run_once(app, d->reader, t) < 0 ? -1 : 0;
+}
 
 int demo_orgs_add(struct wctx *w, json_t *doc, struct err *e)
 {
@@ -193,6 +210,16 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 		json_t *body = json_deep_copy(json_object_get(step, "body"));
 		if (!body)
 			body = json_object();
+		/* "@now" in a body is the step's own time (a session's date) */
+		const char *key;
+		json_t *v;
+		json_object_foreach(body, key, v)
+		{
+			char at[ISO8601_MAX];
+			if (json_is_string(v) && !strcmp(json_string_value(v), "@now") &&
+			    time_format_iso(t, at, sizeof at) > 0)
+				json_object_set_new(body, key, json_string(at));
+		}
 		json_t *into = json_object_get(body, "into");
 		if (json_is_integer(into)) {
 			json_int_t target = json_integer_value(into);
@@ -216,14 +243,16 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 			return -1;
 		}
 		time_set_fake(t);
-		int rc = writer_run(app->writer, case_job, d);
+		int rc = json_is_true(json_object_get(step, "tick"))
+		             ? demo_tick(app, d, t)
+		             : writer_run(app->writer, case_job, d);
 		json_decref(body);
 		if (rc != 0) {
 			fprintf(stderr, "civicloop demo: 第 %zu 个工单的第 %zu 步 %s 失败: %s\n",
 			        idx + 1, k + 1,
 			        d->action   ? d->action
 			        : d->attach ? d->attach
-			                    : "?",
+			                    : "tick",
 			        err_message(&d->e));
 			return -1;
 		}
@@ -339,6 +368,8 @@ int cmd_demo(int argc, char **argv)
 	if (rc != 0)
 		demo_discard(db);
 out:
+	if (d->reader)
+		store_close(d->reader);
 	json_decref(d->doc);
 	free(d);
 	return rc;

@@ -252,6 +252,34 @@ static int act_index(struct wctx *w, int64_t id, struct err *e)
 	return search_refresh(w, id) == 0 ? 0 : store_fail(e);
 }
 
+int engine_act_auto(struct wctx *w, int64_t id, int64_t asg, const char *action, json_t *body,
+                    struct err *e)
+{
+	static const struct actor system; /* user 0: the system */
+	struct case_full cf;
+	if (case_load(w->conn, w->app, id, &cf) != 0)
+		return err_set(e, E_NOT_FOUND, NULL, "工单不存在");
+	struct act_ctx x = {.w = w, .a = &system, .t = cf.c.type, .cf = &cf, .body = body, .e = e};
+	int rc = -1;
+	x.act = x.t ? type_action(x.t, action) : NULL;
+	for (int i = 0; x.act && i < cf.na; i++) {
+		const struct asg_rec *g = &cf.a[i];
+		if (g->id == asg && asg_live(g) &&
+		    str_in(g->status, x.act->asg_from, x.act->nasg_from) &&
+		    (!x.act->asg_kinds || str_in(g->kind, x.act->asg_kinds, x.act->nasg_kinds)))
+			x.mine = &cf.a[i];
+	}
+	if (!x.mine)
+		err_set(e, E_STATE_CONFLICT, NULL, "承办任务已不在可自动处理的状态");
+	else if (action_body_check(&x) == 0 && act_admit(&x) == 0 &&
+	         json_object_set_new(body, "auto", json_true()) == 0 && /* the event says so */
+	         act_apply(&x) == 0 && act_index(w, id, e) == 0)
+		rc = 0;
+	json_decref(x.payload);
+	case_full_release(&cf);
+	return rc;
+}
+
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
                json_t **out, struct err *e)
 {

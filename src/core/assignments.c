@@ -148,16 +148,21 @@ static int unit_resolve(struct store_conn *c, json_t *v, struct unit *u)
 }
 
 /* The units the body names: "org" (one), or "orgs" (several) with an
- * optional "lead" (*lead, with lead->id 0 if none). A new array into *list. */
-static int assign_targets(struct act_ctx *x, json_t **list, struct unit *lead)
+ * optional "lead" (*lead, with lead->id 0 if none); with params.field, the
+ * one unit that body field names (发起联合调解's "partner"). A new array
+ * into *list. */
+static int assign_targets(struct act_ctx *x, json_t *params, json_t **list, struct unit *lead)
 {
-	json_t *org = json_object_get(x->body, "org"), *orgs = json_object_get(x->body, "orgs");
-	json_t *jlead = json_object_get(x->body, "lead");
+	const char *only = json_string_value(json_object_get(params, "field"));
+	json_t *org = json_object_get(x->body, only ? only : "org");
+	json_t *orgs = only ? NULL : json_object_get(x->body, "orgs");
+	json_t *jlead = only ? NULL : json_object_get(x->body, "lead");
 	memset(lead, 0, sizeof *lead);
 	if (org && orgs)
 		return err_set(x->e, E_BAD_REQUEST, "orgs", "org 与 orgs 只能给一个");
 	if (!org && !orgs)
-		return err_set(x->e, E_FIELD_REQUIRED, "org", "请指定承办单位 org 或 orgs");
+		return err_set(x->e, E_FIELD_REQUIRED, only ? only : "org",
+		               "请指定承办单位 org 或 orgs");
 	if (jlead && unit_resolve(x->w->conn, jlead, lead) != 0)
 		return err_set(x->e, E_FIELD_INVALID, "lead", "主办单位不是已知的单位");
 	*list = json_array();
@@ -254,16 +259,14 @@ static int assign_exclusions(struct act_ctx *x, json_t *params, const struct uni
 	return 0;
 }
 
-/* Inserts one assignment of `kind` for org_id with its sign and handle
- * timers; its id into *asg. */
-static int assign_one(struct act_ctx *x, int64_t org_id, const char *kind, int64_t *asg)
+int asg_insert(struct act_ctx *x, int64_t org_id, const char *kind,
+               const struct deadline_spec *handle, int64_t *asg, int64_t *due_out)
 {
 	struct wctx *w = x->w;
 	/* the class's own sign-for limit (sign_within) or the type's "sign" */
 	const struct type_class *k = type_class(x->t, x->cf->c.class_);
 	const struct deadline_spec *sign =
 	    k && k->has_sign_within ? &k->sign_within : type_deadline(x->t, "sign");
-	const struct deadline_spec *handle = class_deadline(x->t, x->cf->c.class_);
 	int64_t sign_due = sign ? deadline_due(w->app->cal, *sign, w->now) : 0;
 	int64_t due = handle ? deadline_due(w->app->cal, *handle, w->now) : 0;
 	/* signing for can never be due after the work itself (紧急 over a holiday) */
@@ -282,6 +285,8 @@ static int assign_one(struct act_ctx *x, int64_t org_id, const char *kind, int64
 	if ((sign && timer_at(w, x->t, x->cf->c.id, *asg, "sign", sign->unit, sign_due, w->now)) ||
 	    (handle && timer_at(w, x->t, x->cf->c.id, *asg, "handle", handle->unit, due, w->now)))
 		return store_fail(x->e);
+	if (due_out)
+		*due_out = due;
 	return 0;
 }
 
@@ -293,18 +298,20 @@ static int assign_one(struct act_ctx *x, int64_t org_id, const char *kind, int64
 int effect_assign(struct act_ctx *x, json_t *params)
 {
 	const char *kind_all = json_string_value(json_object_get(params, "kind"));
-	const char *field = json_object_get(x->body, "org") ? "org" : "orgs";
+	const char *only = json_string_value(json_object_get(params, "field"));
+	const char *field = only ? only : json_object_get(x->body, "org") ? "org" : "orgs";
 	json_t *list = NULL, *made = json_array();
 	struct unit u[CASE_MAX_ASSIGNMENTS], lead;
 	int rc = -1, at;
 	if (!made || json_object_set_new(x->payload, "assignments", made) != 0)
 		return err_oom(x->e);
-	if (assign_targets(x, &list, &lead) != 0)
+	if (assign_targets(x, params, &list, &lead) != 0)
 		return -1;
 	size_t n = json_array_size(list);
 	for (size_t i = 0; i < n; i++) {
 		if (unit_resolve(x->w->conn, json_array_get(list, i), &u[i]) != 0) {
-			err_set(x->e, E_FIELD_INVALID, "org", "承办单位不是已知的单位");
+			err_set(x->e, E_FIELD_INVALID, only ? only : "org",
+			        "承办单位不是已知的单位");
 			goto out;
 		}
 		if (assign_unit_check(x, params, u, i, field) != 0)
@@ -316,7 +323,8 @@ int effect_assign(struct act_ctx *x, json_t *params)
 	for (size_t i = 0; i < n; i++) {
 		const char *kind = kind_all ? kind_all : (int)i == at ? "lead" : "assist";
 		int64_t asg = 0;
-		if (assign_one(x, u[i].id, kind, &asg) != 0)
+		if (asg_insert(x, u[i].id, kind, class_deadline(x->t, x->cf->c.class_), &asg,
+		               NULL) != 0)
 			goto out;
 		if (json_array_append_new(made, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)asg,
 		                                          "org", u[i].code, "kind", kind)) != 0) {
@@ -378,7 +386,9 @@ int effect_cancel_assignments(struct act_ctx *x, json_t *params)
 	return 0;
 }
 
-/* update_assignments: assignments in params.from move to params.to. */
+/* update_assignments: live assignments in params.from move to params.to;
+ * to a done-phase status they are done now (done_at, timers stopped): a
+ * joint mediation's other region is done when the agreement is reached. */
 int effect_update_assignments(struct act_ctx *x, json_t *params)
 {
 	json_t *from = json_object_get(params, "from");
@@ -393,6 +403,11 @@ int effect_update_assignments(struct act_ctx *x, json_t *params)
 		if (g->phase == ASG_SIGNED && !g->signed_at) {
 			g->signed_at = x->w->now; /* e.g. a return of an unsigned task refused */
 			if (timers_stop_asg(x->w, g->id, "sign") != 0)
+				return store_fail(x->e);
+		}
+		if (g->phase == ASG_DONE) { /* the others' parts end with the lead's answer */
+			g->done_at = x->w->now;
+			if (timers_stop_asg(x->w, g->id, NULL) != 0)
 				return store_fail(x->e);
 		}
 		if (asg_write(x, g) != 0)

@@ -21,7 +21,9 @@
  * read by those who register and dispatch cases (catalogue.read). Other
  * systems' cases are brought in by the administrator alone (import.manage:
  * POST /api/v1/import), never by a system such as 110 that only hands over
- * its own incidents with their times (case.import). Matter-type actions
+ * its own incidents with their times (case.import). The parties of a
+ * dispute (core/parties.c) are read in full by the mediators who work on
+ * it (party.read) and by pii.read holders. Matter-type actions
  * are not here: each type names the roles of each action. A role marked
  * reads_recorded (the discipline inspectors, DESIGN §1: they read what
  * others do, and their reading is itself on the record) has every case it
@@ -50,7 +52,8 @@ static const struct {
     {"handler", B(P_CASE_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
     {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
-    {"mediator", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"mediator",
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH) | B(P_PARTY_READ), false},
     {"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_ATTACH), false},
     {"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},

@@ -61,7 +61,8 @@ struct actor {
 	X(P_CASE_ATTACH, "case.attach") \
 	X(P_CATALOGUE_READ, "catalogue.read") \
 	X(P_CATALOGUE_MANAGE, "catalogue.manage") \
-	X(P_IMPORT_MANAGE, "import.manage")
+	X(P_IMPORT_MANAGE, "import.manage") \
+	X(P_PARTY_READ, "party.read")
 
 enum permission {
 #define X(name, str) name,

@@ -8,6 +8,7 @@
 #include "core/app.h"
 #include "core/attachments.h"
 #include "core/engine.h"
+#include "core/parties.h"
 #include "core/search.h"
 #include "core/placement.h"
 
@@ -264,6 +265,8 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	    o, "placement",
 	    placement_json(c, r->place_status[0] ? r->place_status : NULL, r->place_org_id));
 	json_object_set_new(o, "reporter", reporter_json(app, a, cf, detail, pii_shown));
+	if (detail && r->type->data.parties.max)
+		json_object_set_new(o, "parties", parties_json(c, app, a, cf, pii_shown));
 	set_time(o, "received_at", r->received_at);
 	set_time(o, "due_at", r->due_at);
 	set_time(o, "closed_at", r->closed_at);
@@ -500,6 +503,10 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 		               utf8_clip(q->type, 32, clip, sizeof clip));
 	if (q->from && q->to && q->to <= q->from)
 		return err_set(e, E_FIELD_INVALID, "to", "to 不能早于 from");
+	if (q->part_kind && strcmp(q->part_kind, "lead") && strcmp(q->part_kind, "assist") &&
+	    strcmp(q->part_kind, "review"))
+		return err_set(e, E_FIELD_INVALID, "part_kind",
+		               "参数 part_kind 只能是 lead、assist 或 review");
 	if (q->placement && strcmp(q->placement, "placed") && strcmp(q->placement, "outside"))
 		return err_set(
 		    e, E_FIELD_INVALID, "placement",
@@ -591,6 +598,7 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	if (q->problem)
 		sbind_int(s, 19, q->problem > 0);
 	sbind_text(s, 26, q->placement);
+	sbind_text(s, 28, q->part_kind);
 }
 
 /* sort=due's cursors: a kind letter, the last row's key (its deadline in

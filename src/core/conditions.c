@@ -108,6 +108,7 @@ int find_my_assignment(const struct actor *a, const struct type_action *act,
 			continue;
 		*any_role = true;
 		if (found < 0 && str_in(g->status, act->asg_from, act->nasg_from) &&
+		    (!act->asg_kinds || str_in(g->kind, act->asg_kinds, act->nasg_kinds)) &&
 		    (!org || asg_is_org(g, org)))
 			found = i;
 	}

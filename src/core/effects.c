@@ -240,6 +240,8 @@ static const struct {
     {"lead_moves_case", effect_lead_moves_case},
     {"lead_sets_fields", effect_lead_sets_fields},
     {"cancel_unit", effect_cancel_unit},
+    {"assign_level", effect_assign_level},
+    {"escalate_level", effect_escalate_level},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -305,6 +307,10 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 			return "assign 的 kind 只能是 lead、assist 或 review";
 		if (!strings_ok(json_object_get(p, "org_kinds"), org_kind_known))
 			return "assign 的 org_kinds 必须是单位类别（orgs.kind）的非空数组";
+		json_t *fld = json_object_get(p, "field");
+		const struct type_field *tf = type_field(t, json_string_value(fld));
+		if (fld && (!tf || tf->kind != FK_ORG))
+			return "assign 的 field 必须是本类型 org 类的字段";
 		const char *k;
 		json_t *v;
 		if (ex && !json_is_object(ex))
@@ -320,6 +326,14 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 		json_t *up = json_object_get(p, "unit_part");
 		if (up && !json_is_boolean(up))
 			return "unit_part 必须是 true 或 false";
+	} else if (ef->index == effect_index("assign_level") ||
+	           ef->index == effect_index("escalate_level")) {
+		const char *st = json_string_value(json_object_get(p, "status"));
+		if (t->data.nlevels == 0)
+			return "assign_level、escalate_level 需要本类型定义 levels";
+		if (json_object_get(p, "status") && (!st || type_asg_phase(t, st) != ASG_SIGNED ||
+		                                     ef->index != effect_index("assign_level")))
+			return "assign_level 的 status 须为已签收阶段的承办任务状态";
 	} else if (ef->index == effect_index("cancel_unit")) {
 		const char *to = json_string_value(json_object_get(p, "lead_to"));
 		if (!to || !type_state(t, to))
@@ -378,6 +392,12 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 		for (int j = 0; !f && j < t->nactions; j++) {
 			const struct type_action *a = &t->actions[j];
 			f = effects_fault(t, a->effects, a->neffects);
+			for (int k = 0; !f && k < a->neffects; k++)
+				if (a->effects[k].index == effect_index("escalate_level") &&
+				    (!a->on_assignment || !a->asg_to ||
+				     type_asg_phase(t, a->asg_to) != ASG_CANCELLED))
+					f = "escalate_level 须在作用于承办任务、且 assignment_to "
+					    "为已取消阶段状态的动作上";
 			for (int k = 0; !f && k < a->nbranches; k++)
 				f = effects_fault(t, a->branches[k].effects,
 				                  a->branches[k].neffects);

@@ -118,6 +118,13 @@ int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, j
 /* writer: applies `action` to case `id`. *out = {"case":…}. */
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
                json_t **out, struct err *e);
+/* writer: the system takes `action` on assignment `asg` of case `id`
+ * (an overdue unit's part, the type's auto_urge with "run": true): the
+ * same input, state and guard checks and effects as engine_act, no
+ * permission check, no answer. 0, or -1 with *e set; the caller rolls its
+ * savepoint back. */
+int engine_act_auto(struct wctx *w, int64_t id, int64_t asg, const char *action, json_t *body,
+                    struct err *e);
 /* Whether the actor may take `act` on the case now (the case's action list). */
 bool engine_action_available(const struct actor *a, const struct type_action *act,
                              const struct case_full *cf);
@@ -176,6 +183,10 @@ struct case_query {
 	/* "placed" or "outside" (core/placement.h: where the case's point
 	 * lies), NULL = any */
 	const char *placement;
+	/* "lead", "assist" or "review": the case has a live assignment of that
+	 * kind (part_kind=assist: the disputes mediated jointly with another
+	 * region, docs/dispute.md) */
+	const char *part_kind;
 	int64_t from, to; /* received_at range, 0 = open */
 	/* with mine: the unit's part is in one of these assignment statuses
 	 * ("a,b", of the type= or of some loaded type); NULL = those of the open

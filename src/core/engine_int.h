@@ -94,7 +94,15 @@ int asg_write(struct act_ctx *x, struct asg_rec *g);
 /* The caller's own assignment moves as the action says (assignment_to, or
  * approval_to when its org wants the unit lead to approve first). */
 int asg_take_action(struct act_ctx *x);
+/* Inserts one assignment of `kind` for org_id, pending, with its sign-for
+ * timer and a handle deadline of `handle` from now (NULL: none); its id
+ * into *asg and its handle due into *due_out (when not NULL). */
+int asg_insert(struct act_ctx *x, int64_t org_id, const char *kind,
+               const struct deadline_spec *handle, int64_t *asg, int64_t *due_out);
 int effect_assign(struct act_ctx *x, json_t *params);
+/* levels.c */
+int effect_assign_level(struct act_ctx *x, json_t *params);
+int effect_escalate_level(struct act_ctx *x, json_t *params);
 int effect_cancel_assignments(struct act_ctx *x, json_t *params);
 int effect_update_assignments(struct act_ctx *x, json_t *params);
 int effect_reopen_assignments(struct act_ctx *x, json_t *params);

@@ -14,6 +14,7 @@
 #include "core/engine_int.h"
 #include "core/placement.h"
 #include "core/routing.h"
+#include "core/parties.h"
 #include "core/search.h"
 
 #include <stdio.h>
@@ -36,6 +37,7 @@ struct intake {
 	struct placement place; /* where loc's point lies (intake_place) */
 	json_t *fields;         /* owned; an object once checked */
 	unsigned char *enc;     /* owned: the sealed reporter, NULL if none */
+	json_t *parties;        /* owned: checked (core/parties.h), NULL if none */
 	size_t enclen;
 	unsigned char idx[HASH_LEN]; /* the phone's blind index, if has_idx */
 	bool has_idx, confidential;
@@ -43,9 +45,9 @@ struct intake {
 	int64_t id; /* once stored */
 };
 
-static const char *const create_keys[] = {"type",        "class",      "channel",  "title",
-                                          "description", "location",   "reporter", "org",
-                                          "fields",      "received_at"};
+static const char *const create_keys[] = {"type",        "class",       "channel",  "title",
+                                          "description", "location",    "reporter", "org",
+                                          "fields",      "received_at", "parties"};
 static const struct text_rule description_rule = {
     .field = "description",
     .max = CASE_TEXT_MAX,
@@ -193,6 +195,8 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
 		return err_set(e, E_INTERNAL, NULL, NULL);
 	if (k->confidential)
 		in->confidential = true;
+	if (parties_check(in->t, json_object_get(body, "parties"), w->now, &in->parties, e) != 0)
+		return -1;
 	json_t *fields = json_object_get(body, "fields");
 	in->fields = fields ? json_deep_copy(fields) : json_object();
 	if (!in->fields)
@@ -338,6 +342,7 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	if (next_case_no(w, in->t, in->received, in->no, sizeof in->no) != 0 ||
 	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 || search_add(w, in->id) != 0 ||
 	    duplicates_index(w, in->id) != 0 ||
+	    (in->parties && parties_store(w, in->id, in->parties) != 0) ||
 	    (dl && timer_start(w, in->t, in->id, 0, "case_due", dl, in->received, NULL) != 0) ||
 	    intake_event(w, a, in, initial->code, ext_ref) != 0)
 		return store_fail(e);
@@ -392,6 +397,7 @@ static void intake_free(struct intake *in)
 {
 	json_decref(in->loc);
 	json_decref(in->fields);
+	json_decref(in->parties);
 	free(in->enc);
 }
 

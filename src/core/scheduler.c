@@ -2,6 +2,7 @@
 #include "core/scheduler.h"
 #include "core/app.h"
 #include "core/engine.h"
+#include "core/search.h"
 #include "core/types.h"
 #include "core/writer.h"
 
@@ -33,9 +34,41 @@ struct fire_batch {
 	int fired;
 };
 
+/* auto_urge.run: the system takes the action on the overdue part (a
+ * dispute whose level's deadline passed climbs a level, core/levels.c), in
+ * a savepoint of its own. An action the case no longer admits (the top
+ * level has none above it) rolls back alone and leaves the overdue event
+ * and the notice; 1 when it was taken, 0 when not, -1 when the store
+ * failed. */
+static int auto_run(struct wctx *w, const struct matter_type *t, int64_t case_id, int64_t asg)
+{
+	struct chain_head before = *w->head;
+	int mark = w->search ? search_queue_mark(w->search) : 0;
+	if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK)
+		return -1;
+	json_t *body =
+	    json_pack("{s:s}", "reason",
+	              t->data.urge_label ? t->data.urge_label : "办理期限届满，系统自动处理");
+	struct err e = {0};
+	int rc = body ? engine_act_auto(w, case_id, asg, t->data.urge_action, body, &e) : -1;
+	json_decref(body);
+	if (rc != 0) {
+		store_exec(w->conn, ST_ROLLBACK_TO);
+		*w->head = before;
+		if (w->search)
+			search_queue_truncate(w->search, mark);
+	}
+	if (store_exec(w->conn, ST_RELEASE) != STORE_OK)
+		return -1;
+	if (rc != 0 && e.kind == E_UNAVAILABLE)
+		return -1;
+	return rc == 0;
+}
+
 /* Overdue → automatic 催办 (DESIGN §2): when the type lists the timer kind
  * under "auto_urge", an overdue unit still working gets an event of the
- * type's auto_urge.action by the system and a notice in its inbox. */
+ * type's auto_urge.action by the system and a notice in its inbox; with
+ * "run": true the system takes that action instead (auto_run). */
 static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *due_text)
 {
 	struct store_stmt *s = store_stmt(w->conn, ST_ASG_CASE_INFO);
@@ -57,6 +90,16 @@ static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *
 	if (phase == ASG_DONE || phase == ASG_CANCELLED)
 		return 0;
 	const char *label = t->data.urge_label;
+	if (t->data.urge_runs) {
+		int ran = auto_run(w, t, case_id, asg);
+		if (ran < 0)
+			return -1;
+		char text[1024];
+		snprintf(text, sizeof text, "【%s】工单 %s「%s」已超过期限 %s%s",
+		         label ? label : "超期", no, title, due_text,
+		         ran ? "，已由系统自动处理" : "");
+		return notice_add(w, org, case_id, "overdue", text, 0);
+	}
 	json_t *p = json_pack("{s:b,s:I,s:s,s:s}", "auto", 1, "assignment", (json_int_t)asg,
 	                      "timer", kind, "due_at", due_text);
 	char *ptext = json_canonical(p);

@@ -678,6 +678,11 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 		goto out;
 	}
 	tally_fill(o, &all.a[0]);
+	json_t *levels;
+	if (stats_levels(c, q, &levels, e) != 0)
+		goto out;
+	if (levels)
+		json_object_set_new(o, "levels", levels);
 	json_object_set_new(o, "ranking", ranking_json(by_rank, units.n));
 	if (q->group == STATS_GROUP_DAY)
 		json_object_set_new(o, "groups", day_groups_json(&days));

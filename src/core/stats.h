@@ -44,5 +44,8 @@ struct stats_query {
  * set (a database fault is E_UNAVAILABLE; too many groups is
  * E_BAD_REQUEST; a type without a "rates" block is E_NOT_FOUND). */
 int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
+/* The per-level figures (stats_levels.c) into *out, a new array, or NULL
+ * for a type without levels and rates.local_resolution. 0, or -1 with *e. */
+int stats_levels(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
 
 #endif

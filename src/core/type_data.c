@@ -1,11 +1,12 @@
 /*
  * Loading and checking what a matter type's names mean to the rest of the
- * server: rates, queues, auto_urge, public_reply, org_settings and linkage
- * (type_data.h). types.c calls type_data_load once per type, after the
+ * server: rates, queues, auto_urge, public_reply, org_settings, linkage,
+ * levels and parties (type_data.h). types.c calls type_data_load once per type, after the
  * type's states, fields and actions are loaded, so every name here can be
  * checked against them. Nothing is allocated: the results borrow from the
- * type's JSON. The rates block, the largest, is in type_data_rates.c; the
- * checks both files use are declared in type_data_int.h.
+ * type's JSON. The rates block, the largest, is in type_data_rates.c, the
+ * levels and parties in type_data_levels.c; the checks they share are
+ * declared in type_data_int.h.
  *
  * Each block rejects keys it does not know, so a misspelt key stops the
  * server instead of silently counting nothing.
@@ -219,11 +220,11 @@ static int load_queues(struct tdl *L, json_t *o)
 
 static int load_auto_urge(struct tdl *L, json_t *o)
 {
-	static const char *const keys[] = {"timers", "action", "label"};
+	static const char *const keys[] = {"timers", "action", "label", "run"};
 	struct type_data *D = &L->t->data;
 	if (!o)
 		return 0;
-	if (tdl_only_keys(L, o, "auto_urge", keys, 3) != 0)
+	if (tdl_only_keys(L, o, "auto_urge", keys, 4) != 0)
 		return -1;
 	const struct type_action *a;
 	if (tdl_get_action(L, o, "auto_urge", "action", true, &a) != 0)
@@ -246,6 +247,14 @@ static int load_auto_urge(struct tdl *L, json_t *o)
 	json_t *label = json_object_get(o, "label");
 	if (label && !json_is_string(label))
 		return tdl_bad(L, "auto_urge.label", "必须是字符串");
+	json_t *run = json_object_get(o, "run");
+	if (run && !json_is_boolean(run))
+		return tdl_bad(L, "auto_urge.run", "必须是 true 或 false");
+	/* the system takes the action on the overdue unit's part */
+	if (json_is_true(run) && !a->on_assignment)
+		return tdl_bad(L, "auto_urge.run", "动作 %s 须作用于承办任务（on: assignment）",
+		               a->code);
+	D->urge_runs = json_is_true(run);
 	D->urge_action = a->code;
 	D->urge_timers = timers;
 	D->urge_label = json_string_value(label);
@@ -386,7 +395,9 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    load_auto_urge(&L, json_object_get(root, "auto_urge")) != 0 ||
 	    load_public_reply(&L, json_object_get(root, "public_reply")) != 0 ||
 	    load_org_settings(&L, json_object_get(root, "org_settings")) != 0 ||
-	    load_linkage(&L, json_object_get(root, "linkage")) != 0) {
+	    load_linkage(&L, json_object_get(root, "linkage")) != 0 ||
+	    tdl_load_levels(&L, json_object_get(root, "levels")) != 0 ||
+	    tdl_load_parties(&L, json_object_get(root, "parties")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}

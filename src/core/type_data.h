@@ -22,6 +22,14 @@
  *   linkage        {"110": …}: the type that receives calls handed over by
  *                  110, with the channel, class and fields they get
  *                  (api/linkage.c)
+ *   levels         the ladder of org kinds a case climbs when it is
+ *                  escalated (disputes: 楼栋（组）→ 村 → 乡镇 → 县), each
+ *                  with its name and the deadline a level has
+ *                  (core/levels.c; type_data_levels.c)
+ *   parties        the people a case is between (disputes: 申请人,
+ *                  被申请人), how many and in which roles; their names,
+ *                  phones and ID numbers are sealed like a reporter's
+ *                  (core/parties.c; type_data_levels.c)
  *
  * Every name is checked against the type at load; a fault stops the server
  * at start with "FILE: KEY: what is wrong". All pointers below borrow from
@@ -78,6 +86,22 @@ struct type_linkage {
 	const char *category_field; /* keeps 110's category */
 };
 
+/* One rung of "levels": cases at an org of this kind are handled at this
+ * level for `deadline` (a named deadline of the type). */
+struct type_level {
+	const char *org_kind; /* orgs.kind */
+	const char *name;     /* what people call it: 村（社区） */
+	const char *deadline; /* the type's named deadline for one level */
+};
+#define TYPE_LEVELS_MAX 8
+
+/* "parties": {"min", "max", "roles": [{"code","name"}]} */
+struct type_parties {
+	int min, max;  /* max 0: the type has no parties */
+	json_t *roles; /* array of {"code","name"} */
+};
+#define TYPE_PARTIES_MAX 20
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -85,10 +109,15 @@ struct type_data {
 	const char *urge_action; /* recorded when an auto_urge timer is overdue; NULL = none */
 	json_t *urge_timers;     /* timer kinds that trigger it */
 	const char *urge_label;  /* the notice's label, may be NULL */
+	bool urge_runs;          /* auto_urge.run: the action is taken (effects, state)
+	                          * by the system, not only recorded */
 	json_t *reply_fields;    /* public_reply.fields, NULL = no public reply */
 	json_t *reply_states;    /* public_reply.states (besides final ones), may be NULL */
 	json_t *org_settings;    /* array of {"code","name"}, or NULL */
 	struct type_linkage linkage;
+	struct type_level levels[TYPE_LEVELS_MAX]; /* lowest first */
+	int nlevels;
+	struct type_parties parties;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -115,6 +144,10 @@ bool type_auto_urges(const struct matter_type *t, const char *timer_kind);
 const char *type_public_reply(const struct matter_type *t, const char *status, json_t *fields);
 /* The type that takes 110 hand-overs, or NULL. */
 const struct matter_type *types_linkage_110(const struct type_registry *r);
+/* The index in t's levels of org kind `kind`, -1 when it is no level. */
+int type_level_index(const struct matter_type *t, const char *kind);
+/* The name of party role `code` of t, NULL when t has no such role. */
+const char *type_party_role(const struct matter_type *t, const char *code);
 /* Whether some type declares the org setting `code`. */
 bool types_org_setting(const struct type_registry *r, const char *code);
 

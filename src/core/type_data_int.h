@@ -57,5 +57,8 @@ int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, enu
 
 /* The "rates" block (type_data_rates.c); o NULL when the type has none. */
 int tdl_load_rates(struct tdl *L, json_t *o);
+/* The "levels" and "parties" blocks (type_data_levels.c); o NULL: none. */
+int tdl_load_levels(struct tdl *L, json_t *o);
+int tdl_load_parties(struct tdl *L, json_t *o);
 
 #endif

@@ -346,6 +346,7 @@ static void type_release(struct matter_type *t)
 		free(a->from);
 		free(a->roles);
 		free(a->asg_from);
+		free(a->asg_kinds);
 		free(a->fields);
 		free(a->effects);
 		for (int j = 0; j < a->nbranches; j++) {

@@ -138,6 +138,11 @@ struct type_action {
 	const char **asg_from;
 	int nasg_from;
 	const char *asg_to;
+	/* "assignment_kinds": the kinds of assignment the action may be taken on
+	 * (["lead"]: only the unit that leads, never a joint or assisting one);
+	 * NULL = any */
+	const char **asg_kinds;
+	int nasg_kinds;
 	const char *within_deadline; /* named deadline, counted from dispatch */
 	struct type_field *fields;
 	int nfields;

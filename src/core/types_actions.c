@@ -231,6 +231,20 @@ static int parse_action_moves(struct loader *L, json_t *o, const struct matter_t
 	if (a->on_assignment && (a->nasg_from == 0 || !a->asg_to))
 		return tl_fail(L, "%s 作用于承办任务，必须有 assignment_from 和 assignment_to",
 		               where);
+	json_t *kinds = json_object_get(o, "assignment_kinds");
+	if (kinds && (!a->on_assignment ||
+	              tl_str_list(L, kinds, "assignment_kinds", &a->asg_kinds, &a->nasg_kinds)))
+		return tl_fail(L,
+		               "%s 的 assignment_kinds 须为承办任务类别的非空数组（lead、assist、"
+		               "review），且动作作用于承办任务",
+		               where);
+	static const char *const asg_kinds[] = {"lead", "assist", "review"};
+	for (int i = 0; i < a->nasg_kinds; i++)
+		if (!str_in(a->asg_kinds[i], asg_kinds, 3))
+			return tl_fail(L, "%s 的 assignment_kinds 含未知类别 %s", where,
+			               a->asg_kinds[i]);
+	if (kinds && a->nasg_kinds == 0)
+		return tl_fail(L, "%s 的 assignment_kinds 不能为空", where);
 	return 0;
 }
 

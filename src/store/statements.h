@@ -20,6 +20,7 @@
 #include "store/stmt_search.h"
 #include "store/stmt_routing.h"
 #include "store/stmt_dup.h"
+#include "store/stmt_parties.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -72,7 +73,9 @@
 	"  AND qa.status IN (SELECT value FROM json_each(?20))))" \
 	" AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND c.due_at < ?18))" \
 	" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
-	" AND (?26 IS NULL OR c.place_status = ?26)"
+	" AND (?26 IS NULL OR c.place_status = ?26)" \
+	" AND (?28 IS NULL OR EXISTS (SELECT 1 FROM assignments ka WHERE ka.case_id = c.id" \
+	"  AND ka.kind = ?28 AND ka.status <> 'cancelled'))"
 
 /* mine=1 (?12, the caller's org path): the unit (its org subtree) holds a
  * part of the case in one of the statuses ?23 (a JSON array: part=, or by
@@ -228,6 +231,9 @@
 	     " WHERE a.case_id = ?1 ORDER BY a.id") \
 	STMT(ST_ASG_UPDATE, "UPDATE assignments SET status = ?2, signed_at = ?3, done_at = ?4," \
 	                    " due_at = ?5, updated_at = ?6, sign_due_at = ?7 WHERE id = ?1") \
+	/* a level takes the case on at once (core/levels.c assign_level) */ \
+	STMT(ST_ASG_SIGN_NOW, \
+	     "UPDATE assignments SET status = ?2, signed_at = ?3, updated_at = ?3 WHERE id = ?1") \
 	STMT(ST_ASG_OPINION_SET, \
 	     "UPDATE assignments SET opinion = ?2, updated_at = ?3 WHERE id = ?1") \
 	STMT(ST_ASG_OPINION, "SELECT opinion FROM assignments WHERE id = ?1") \
@@ -317,6 +323,7 @@
 	STATEMENTS_ATTACHMENTS(STMT) \
 	STATEMENTS_SEARCH(STMT) \
 	STATEMENTS_ROUTING(STMT) \
-	STATEMENTS_DUP(STMT)
+	STATEMENTS_DUP(STMT) \
+	STATEMENTS_PARTIES(STMT)
 
 #endif

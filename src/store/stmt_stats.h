@@ -181,7 +181,30 @@ enum {
 	" WHERE a.org_id = ?1 AND a.status IN (SELECT value FROM json_each(?2))" \
 	" AND a.due_at < ?3 AND c.closed_at IS NULL AND c.type = ?4"
 
+/* Per level, for a type with "levels" (core/levels.c) and
+ * rates.local_resolution: ?1..?4 as above, ?5 = 0, ?6 the escalate
+ * actions (JSON), ?16 rates.completion.states (JSON). One row per first level (the case's
+ * fields.first_level, the org kind that first took it on): cases, closed ones, closed ones never
+ * escalated (就地调处), escalated ones. */
+#define STATS_LEVELS \
+	STATS_SCOPE \
+	", le AS (SELECT DISTINCT e.case_id FROM events e" \
+	"  WHERE e.case_id IN (SELECT id FROM sc) AND e.action IN (SELECT value FROM " \
+	"json_each(?6)))" \
+	" SELECT json_extract(sk.fields, '$.first_level') AS lv, count(*), sum(" STATS_CLOSED ")," \
+	" sum(" STATS_CLOSED " AND le.case_id IS NULL), sum(le.case_id IS NOT NULL)" \
+	" FROM sk LEFT JOIN le ON le.case_id = sk.id GROUP BY lv"
+
+/* Escalations out of each level: the escalate events (?6) of the cases in
+ * scope by the kind of the org they left (payload escalation.from.kind). */
+#define STATS_LEVELS_OUT \
+	STATS_SCOPE " SELECT json_extract(e.payload, '$.escalation.from.kind'), count(*)" \
+	            " FROM events e WHERE e.case_id IN (SELECT id FROM sk)" \
+	            " AND e.action IN (SELECT value FROM json_each(?6)) GROUP BY 1"
+
 #define STATEMENTS_STATS(STMT) \
+	STMT(ST_STATS_LEVELS, STATS_LEVELS) \
+	STMT(ST_STATS_LEVELS_OUT, STATS_LEVELS_OUT) \
 	STMT(ST_STATS_OVERDUE, STATS_OVERDUE) \
 	STMT(ST_STATS_UNIT_OVERDUE, STATS_UNIT_OVERDUE) \
 	STMT(ST_STATS_CASES, STATS_SCOPE STATS_EVENTS \

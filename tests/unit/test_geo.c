@@ -296,8 +296,8 @@ static void demo_cases_placed(void **state)
 	json_array_foreach(json_object_get(county, "cases"), i, c)
 	{
 		json_t *cr = json_object_get(c, "create"), *loc = json_object_get(cr, "location");
-		if (!loc)
-			continue;
+		if (!loc || !json_object_get(loc, "lat"))
+			continue; /* no point (an address alone: the disputes) */
 		double lat = json_number_value(json_object_get(loc, "lat"));
 		double lng = json_number_value(json_object_get(loc, "lng"));
 		const char *org = json_string_value(json_object_get(cr, "org"));
