@@ -143,6 +143,7 @@ test('leader1 switches the dashboard to 网格事件 and reads the demo county�
   await page.locator(`${GRID} [data-test=grid-org-row] [data-test=grid-org-completion]`).first().waitFor();
   const sa = await stats('leader1', { from, to, org: 'town.a' });
   assert.equal((await card(page, 'received')).value, String(sa.received));
+  await page.waitForTimeout(1000);
   await shot(page, 'dashboard-grid-2-township');
 
   // 本月: two events, none checked or closed: the rates with nothing to divide by read "—"
@@ -158,6 +159,8 @@ test('leader1 switches the dashboard to 网格事件 and reads the demo county�
   assert.equal((await card(page, 'resolution_rate')).value, '—', 'a null rate reads —');
   assert.equal((await card(page, 'on_time_rate')).value, pct(sm.on_time_rate));
   assert.doesNotMatch(await page.locator(GRID).innerText(), /NaN|undefined/);
+  assert.equal((await card(page, 'resolution_rate')).sub, '本期受理的尚无核查');
+  await page.waitForTimeout(1000);
   await shot(page, 'dashboard-grid-3-month');
 
   // back to the hotline: its cards again
