@@ -81,6 +81,8 @@ export const CHANNEL_NAMES = {
   email: '邮件',
   sms: '短信',
   visit: '来访',
+  // grid events (config/types/grid_event.json names its channels by code only)
+  grid: '网格员上报',
 }
 
 export function channelName(code) {
@@ -98,6 +100,13 @@ export const ASSIGNMENT_STATUS_NAMES = {
 }
 
 export const KIND_NAMES = { lead: '主办', assist: '协办', review: '审核' }
+
+// A class's name from its type's definition (type.classes[].name); the code
+// itself while the type is not loaded or does not know it.
+export function className(type, code) {
+  const c = type && (type.classes || []).find((x) => x.code === code)
+  return (c && c.name) || code || ''
+}
 
 // Element Plus tag type for a case status.
 export function statusTagType(status, type) {
@@ -134,10 +143,14 @@ export function unitDeadline(asg) {
   return { at: asg.due_at, label: '办理时限' }
 }
 
-// Why a case is in the dispatcher's queue (queue=dispatch): a list of
-// {code, text, tag} — received and not dispatched, a unit's return or
-// extension request (naming the unit), past its deadline.
-export function queueReasons(item, now = Date.now()) {
+// Why a case is in the dispatcher's queue (queue=dispatch) or one of a
+// type's own queues: a list of {code, text, tag} — received and not
+// dispatched, a unit's return or extension request (naming the unit), the
+// type's queue its status puts it in (its `queues` entry, named after the
+// type's name: 网格事件待立案 → 待立案, with the queue's key as code), past
+// its deadline (with how long: 已超期 2 天). `type` is the case's type
+// definition (GET /api/v1/types/{code}), optional.
+export function queueReasons(item, now = Date.now(), type = null) {
   const out = []
   if (!item) return out
   const asg = item.assignments || []
@@ -148,9 +161,32 @@ export function queueReasons(item, now = Date.now()) {
   const ext = asg.filter((a) => a.status === 'extension_requested')
   if (ext.length) ext.forEach((a) => out.push({ code: 'extension', text: '延期申请 · ' + a.org.name + (a.kind === 'lead' ? '（主办）' : '（协办）'), tag: 'warning' }))
   else if (item.status === 'extension_requested') out.push({ code: 'extension', text: '延期申请', tag: 'warning' })
+  if (!out.length) {
+    for (const q of typeQueues(type)) {
+      if ((q.status || []).includes(item.status)) {
+        out.push({ code: q.key, text: q.short, tag: q.key.endsWith('verify') ? 'success' : 'primary' })
+        break
+      }
+    }
+  }
   const due = ms(item.due_at)
-  if (!item.closed_at && (item.overdue || (!Number.isNaN(due) && due <= ms(now)))) out.push({ code: 'overdue', text: '已超期', tag: 'danger' })
+  if (!item.closed_at && (item.overdue || (!Number.isNaN(due) && due <= ms(now)))) {
+    const late = deadlineInfo(item.due_at, now, { overdue: true }).text
+    out.push({ code: 'overdue', text: late.startsWith('已超期') ? late : '已超期', tag: 'danger' })
+  }
   return out
+}
+
+// A type's queues as [{key, name, short, status}], short being the name
+// without the type's own name in front (网格事件待立案 → 待立案).
+function typeQueues(type) {
+  if (!type || !type.queues) return []
+  const prefix = type.name || ''
+  return Object.entries(type.queues).map(([key, q]) => {
+    const name = q.name || key
+    const short = prefix && name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : name
+    return { key, name, short, status: q.status || [] }
+  })
 }
 
 // The actions a list row may offer, guessed from the type's definition (the

@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest'
 import {
   deadlineInfo, fmtTime, fmtDate, queueReasons, candidateActions, unitsOf, assignmentOf, unitDeadline,
-  cleanFilters, channelName, statusTagType, weekdaysBetween, HOUR, DAY, MINUTE,
+  cleanFilters, channelName, className, statusTagType, weekdaysBetween, HOUR, DAY, MINUTE,
 } from '../src/deadline.js'
+import { pct, ratio } from '../src/components/rates/format.js'
 
 const NOW = Date.parse('2026-12-02T09:00:00+08:00')
 
@@ -81,6 +82,53 @@ describe('queueReasons', () => {
   })
   it('overdue by the clock', () => {
     expect(queueReasons(item('handling', [], { due_at: '2026-12-01T00:00:00+08:00' }), NOW).map((x) => x.code)).toEqual(['overdue'])
+  })
+  it('overdue says by how long', () => {
+    expect(queueReasons(item('handling', [], { due_at: '2026-11-30T09:00:00+08:00' }), NOW).map((x) => x.text)).toEqual(['已超期 2 天'])
+    expect(queueReasons(item('handling', [], { due_at: '2026-12-02T06:00:00+08:00' }), NOW).map((x) => x.text)).toEqual(['已超期 3 小时'])
+    // the server's flag with the clock paused: no length to give
+    expect(queueReasons(item('handling', [], { due_at: '2026-12-03T00:00:00+08:00', overdue: true }), NOW).map((x) => x.text)).toEqual(['已超期'])
+  })
+  const grid = {
+    name: '网格事件',
+    classes: [{ code: 'bj-0101', name: '部件·井盖（破损、缺失）' }],
+    queues: {
+      grid_register: { name: '网格事件待立案', status: ['reported'] },
+      grid_dispatch: { name: '网格事件待派遣', status: ['registered'], or_overdue: true },
+      grid_verify: { name: '网格事件待核查', status: ['handled'] },
+    },
+  }
+  it("a type's own queues, named without the type's name", () => {
+    expect(queueReasons(item('reported'), NOW, grid)).toEqual([{ code: 'grid_register', text: '待立案', tag: 'primary' }])
+    expect(queueReasons(item('registered'), NOW, grid).map((x) => x.text)).toEqual(['待派遣'])
+    expect(queueReasons(item('handled'), NOW, grid).map((x) => x.text)).toEqual(['待核查'])
+    expect(queueReasons(item('handling', [], { due_at: '2026-12-01T09:00:00+08:00' }), NOW, grid).map((x) => x.text)).toEqual(['已超期 1 天'])
+    expect(queueReasons(item('dispatched'), NOW, grid)).toEqual([])
+  })
+  it("the hotline's queues add nothing to its own reasons", () => {
+    const hotline = { name: '12345热线', queues: { dispatch: { name: '派单员待办', status: ['received', 'return_requested', 'extension_requested'] } } }
+    expect(queueReasons(item('received'), NOW, hotline).map((x) => x.text)).toEqual(['待派单'])
+  })
+})
+
+describe('names', () => {
+  it('a class by its name, the code while the type is unknown', () => {
+    expect(className({ classes: [{ code: 'bj-0101', name: '部件·井盖（破损、缺失）' }] }, 'bj-0101')).toBe('部件·井盖（破损、缺失）')
+    expect(className(null, 'bj-0101')).toBe('bj-0101')
+    expect(className({ classes: [] }, '')).toBe('')
+  })
+  it("the grid events' channels", () => {
+    expect(['grid', 'app', 'phone'].map(channelName)).toEqual(['网格员上报', 'APP', '电话'])
+  })
+  it('rates on the dashboard: null is —, never 0% or NaN', () => {
+    expect(pct(5 / 13)).toBe('38.5%')
+    expect(pct(1)).toBe('100%')
+    expect(pct(0)).toBe('0%')
+    expect(pct(null)).toBe('—')
+    expect(pct(undefined)).toBe('—')
+    expect(pct(NaN)).toBe('—')
+    expect(ratio(3, 5)).toBe('3/5')
+    expect(ratio(0, 0)).toBe('')
   })
 })
 
