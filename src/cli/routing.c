@@ -22,6 +22,7 @@
  */
 #include "cli/cli.h"
 #include "core/app.h"
+#include "core/types.h"
 #include "core/catalogue.h"
 #include "core/routing.h"
 #include "core/writer.h"
@@ -285,7 +286,8 @@ static void set_free(struct eval_set *s)
 
 struct learn {
 	int64_t after; /* the last assignment id learnt */
-	int n, done;   /* in this batch; in all */
+	int n, done;   /* read in this batch; learnt in all */
+	int learnt;    /* learnt in this batch */
 };
 
 static int learn_job(struct wctx *w, struct write_job *job)
@@ -300,8 +302,19 @@ static int learn_job(struct wctx *w, struct write_job *job)
 	sbind_int(s, 1, l->after);
 	sbind_int(s, 2, LEARN_BATCH);
 	int rc;
+	l->learnt = 0;
 	while (l->n < LEARN_BATCH && (rc = sstep(s)) == STORE_ROW) {
+		/* a level's lead (a dispute taken on where it arose, core/levels.c)
+		 * was chosen by place, not by what the case is about: no label, as
+		 * live (the assign effect labels, assign_level does not) */
+		const struct matter_type *t = types_find(w->app->types, scol_text(s, 5));
+		rows[l->n].title = rows[l->n].desc = NULL;
 		rows[l->n].asg = scol_int(s, 0);
+		if (t && t->data.nlevels > 0) {
+			rows[l->n].case_id = 0;
+			l->n++;
+			continue;
+		}
 		rows[l->n].case_id = scol_int(s, 1);
 		rows[l->n].org_id = scol_int(s, 2);
 		rows[l->n].title = strdup(scol_text(s, 3));
@@ -311,6 +324,9 @@ static int learn_job(struct wctx *w, struct write_job *job)
 	sreset(s);
 	rc = 0;
 	for (int i = 0; i < l->n; i++) {
+		if (!rows[i].case_id)
+			continue;
+		l->learnt++;
 		if (rc == 0 && (!rows[i].title || !rows[i].desc ||
 		                routing_label(w->conn, w->app, rows[i].case_id, rows[i].org_id,
 		                              rows[i].title, rows[i].desc, 1) != 0))
@@ -343,7 +359,7 @@ static int routing_learn_cmd(int argc, char **argv)
 			rc = 1;
 			break;
 		}
-		l.done += l.n;
+		l.done += l.learnt;
 	} while (l.n == LEARN_BATCH);
 	if (rc == 0)
 		printf("已从 %d 次派单（主办单位）学习\n", l.done);
