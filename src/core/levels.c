@@ -9,11 +9,13 @@
  * through its own org (the one that received it), so the whole history
  * stays with it. Two effects, run in the action's writer job:
  *
- *   assign_level {"status"?}  the case's own level takes it on: a lead
- *                             assignment for the nearest org at or above
- *                             the case's org whose kind is a level; with
- *                             "status" (a signed-phase status) it is
- *                             taken on at once (受理 by that mediator)
+ *   assign_level {"status"?}  the taking mediator's level takes it on: a
+ *                             lead assignment for the first org at or
+ *                             above the case's org whose kind is a level
+ *                             and which holds the mediator's own org (the
+ *                             nearest level, for a mediator from
+ *                             elsewhere); with "status" (a signed-phase
+ *                             status) it is taken on at once (受理)
  *   escalate_level            the lead's level hands the case up: the
  *                             action's assignment_to has already ended the
  *                             caller's part; the next level above it gets
@@ -35,7 +37,7 @@
 /* An org on the ladder. */
 struct rung {
 	int64_t id;
-	char code[64], name[128], kind[24];
+	char code[64], name[128], kind[24], path[256];
 	int level; /* index in the type's levels, -1 if none */
 };
 
@@ -51,6 +53,7 @@ static int rung_load(struct act_ctx *x, int64_t id, struct rung *r, int64_t *par
 		snprintf(r->name, sizeof r->name, "%s", scol_text(s, 2));
 		snprintf(r->kind, sizeof r->kind, "%s", scol_text(s, 3));
 		*parent = scol_null(s, 4) ? 0 : scol_int(s, 4);
+		snprintf(r->path, sizeof r->path, "%s", scol_text(s, 5));
 		r->level = type_level_index(x->t, r->kind);
 		rc = 0;
 	}
@@ -59,14 +62,17 @@ static int rung_load(struct act_ctx *x, int64_t id, struct rung *r, int64_t *par
 }
 
 /* From org `from` (itself included when `self`) upward, the first org whose
- * level is above `above` (-1: any level) into *r; 0, or -1 when none is. */
-static int rung_find(struct act_ctx *x, int64_t from, bool self, int above, struct rung *r)
+ * level is above `above` (-1: any level) and, when `holding` is given, whose
+ * subtree holds that org path, into *r; 0, or -1 when none is. */
+static int rung_find(struct act_ctx *x, int64_t from, bool self, int above, const char *holding,
+                     struct rung *r)
 {
 	int64_t id = from, parent = 0;
 	for (int hops = 0; id && hops < 64; hops++, id = parent) {
 		if (rung_load(x, id, r, &parent) != 0)
 			return -1;
-		if ((self || hops > 0) && r->level > above)
+		if ((self || hops > 0) && r->level > above &&
+		    (!holding || path_within(holding, r->path)))
 			return 0;
 	}
 	return -1;
@@ -105,7 +111,12 @@ int effect_assign_level(struct act_ctx *x, json_t *params)
 	int64_t asg;
 	if (asg_lead(x->cf))
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "工单已有主持调解的组织");
-	if (rung_find(x, x->cf->c.org_id, true, -1, &r) != 0)
+	/* the level of the mediator taking it on: the first level at or above
+	 * the case's org that holds the mediator's own org (a village's
+	 * mediator takes a case registered in one of its grids at the village);
+	 * else, a mediator from elsewhere, the nearest level */
+	if (rung_find(x, x->cf->c.org_id, true, -1, x->a->org_path, &r) != 0 &&
+	    rung_find(x, x->cf->c.org_id, true, -1, NULL, &r) != 0)
 		return err_set(x->e, E_STATE_CONFLICT, NULL,
 		               "工单所属单位不在任何调解层级之内，无法受理");
 	if (rung_assign(x, &r, &asg) != 0)
@@ -132,7 +143,7 @@ int effect_escalate_level(struct act_ctx *x, json_t *params)
 	int64_t parent, asg;
 	if (NEVER(!x->mine) || rung_load(x, x->mine->org_id, &from, &parent) != 0)
 		return err_set(x->e, E_INTERNAL, NULL, NULL);
-	if (rung_find(x, from.id, false, from.level, &to) != 0)
+	if (rung_find(x, from.id, false, from.level, NULL, &to) != 0)
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "%s已是最高一级调解组织，不能再上报",
 		               from.name);
 	if (rung_assign(x, &to, &asg) != 0)
