@@ -17,8 +17,8 @@ after(async () => {
 
 const STATUS = 'closed'; // more cases than one page of 20
 const STATUS_NAME = '已办结';
-// the grid events' closed state is named 已结案: status=closed lists both types
-const STATUS_NAMES = [STATUS_NAME, '已结案'];
+// other types' closed states have their own names: status=closed lists every type's
+const STATUS_NAMES = [STATUS_NAME, '已结案', '调解成功已结案'];
 const HEADERS = ['工单编号', '分类', '状态', '标题', '受理时间']; // at least these, in Chinese
 
 // The case numbers the table shows, page by page (上一页/下一页 by cursor).
