@@ -59,6 +59,15 @@ const SESSION = {
 };
 const AGREE = { terms: '李四于 3 月 20 日前修复卫生间防水层，赔偿张三丰 1500 元。', amount: 1500, confirmed: true };
 
+/** Moves srv's clock one minute on: the frozen test clock would otherwise
+ * give an upload and the action before it the same instant. */
+async function tick(srv) {
+  srv.now = (srv.now || Date.parse(MONDAY)) + 60000;
+  await clockOf(srv, new Date(srv.now).toISOString());
+}
+/** srv's clock as the API writes it (+08:00). */
+const nowText = (srv) => new Date((srv.now || Date.parse(MONDAY)) + 8 * 3600e3).toISOString().slice(0, 19) + '+08:00';
+
 async function clockOf(srv, iso) {
   const r = await srv.setClock(iso);
   assert.equal(Date.parse(r.now), Date.parse(iso), `clock set to ${iso}`);
@@ -139,4 +148,220 @@ test('a: a hotline case takes no parties; roles outside create_roles may not reg
   // the grid worker and the operator may
   assert.equal((await (await srv.login('grid1')).create(dispute('网格员登记', { org: 'grid.a1', channel: 'grid' }))).case.status, 'registered');
   assert.equal((await op1.create(dispute('话务员登记', { channel: 'phone' }))).case.status, 'registered');
+});
+
+// ---------------------------------------------------------------------------
+// b. who sees the parties
+
+const ID_ZHAO = idno('36072719920817052');
+const ID_QIAN = idno('36072719680101101');
+const B = {};
+
+test('b: a mediator sees the parties in full with their other cases; the view is a pii.view event', async () => {
+  const wang = { role: 'applicant', name: '王五', phone: '13900000021', id_no: ID_WANG };
+  B.one = (await med1.create(dispute('宅基地滴水纠纷', { parties: [wang, { role: 'respondent', name: '赵敏', id_no: ID_ZHAO }] }))).case;
+  B.two = (await med1.create(dispute('借用农具损坏纠纷', { class: 'other', parties: [{ role: 'respondent', name: '钱七', phone: '13900000022', id_no: ID_QIAN }, wang] }))).case;
+  const jw1 = await srv.login('jw1');
+  const views = async (login) => (await jw1.events(B.one.id)).filter((e) => e.action === 'pii.view' && e.actor.login === login).length;
+  assert.equal(await views('med1'), 1, 'the registration\'s own answer showed them in full');
+  const c = await med1.case(B.one.id);
+  assert.deepEqual(c.parties, [
+    { role: 'applicant', role_name: '申请人', name: '王五', phone: '13900000021', id_no: ID_WANG, other_cases: 1 },
+    { role: 'respondent', role_name: '被申请人', name: '赵敏', id_no: ID_ZHAO, other_cases: 0 },
+  ]);
+  assert.equal((await med1.case(B.two.id)).parties[1].other_cases, 1, 'the same person, seen from the other case');
+  assert.equal(await views('med1'), 2, 'each full view is a pii.view event');
+  // the mediator's own timeline has no read events (only audit.read holders see them)
+  assert.deepEqual((await med1.events(B.one.id)).filter((e) => e.action === 'pii.view'), []);
+});
+
+test('b: the leader sees the parties masked, and no pii.view is recorded for it', async () => {
+  const jw1 = await srv.login('jw1');
+  const c = await leader1.case(B.one.id);
+  assert.deepEqual(c.parties, [
+    { role: 'applicant', role_name: '申请人', name: '王**', phone: '139****0021', id_no: `${ID_WANG.slice(0, 6)}********${ID_WANG.slice(14)}` },
+    { role: 'respondent', role_name: '被申请人', name: '赵**', id_no: `${ID_ZHAO.slice(0, 6)}********${ID_ZHAO.slice(14)}` },
+  ]);
+  assert.equal(c.parties[0].id_no, '431026********0571'.replace('0571', ID_WANG.slice(14)));
+  assert.equal((await leader1.case(B.two.id)).parties[0].phone, '139****0022');
+  assert.equal((await jw1.events(B.one.id)).filter((e) => e.action === 'pii.view' && e.actor.login === 'leader1').length, 0);
+});
+
+test('b: parties are in no list item, no search hit and no export', async () => {
+  const secrets = ['王五', '赵敏', '钱七', '13900000021', '13900000022', ID_WANG, ID_ZHAO, ID_QIAN, ID_WANG.slice(14)];
+  for (const who of [med1, leader1]) {
+    const items = await who.listAll('type=dispute');
+    assert.ok(items.some((x) => x.id === B.one.id), 'the case is listed');
+    for (const x of items) assert.equal(x.parties, undefined, `no parties in list item ${x.no}`);
+    const text = JSON.stringify(items);
+    for (const s of secrets) assert.ok(!text.includes(s), `list has no ${s}`);
+    for (const q of ['王五', '赵敏', '13900000021', ID_WANG]) {
+      const r = await who.get(`/api/v1/search?q=${encodeURIComponent(q)}`);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json.items, [], `search ${q} finds nothing`);
+    }
+    // the title is searchable, so the index is there
+    const hit = await who.get(`/api/v1/search?q=${encodeURIComponent('宅基地滴水')}`);
+    assert.deepEqual(hit.json.items.map((x) => x.id), [B.one.id]);
+  }
+  const csv = await leader1.get('/api/v1/export/cases.csv?type=dispute');
+  assert.equal(csv.status, 200, csv.text);
+  assert.ok(csv.text.includes(B.one.no) && csv.text.includes(B.two.no), 'both cases exported');
+  for (const s of secrets) assert.ok(!csv.text.includes(s), `export has no ${s}`);
+});
+
+// ---------------------------------------------------------------------------
+// c. the loop at one level
+
+test('c: accepted at the village: 10 working days, the assignment taken on at once', async () => {
+  const { case: c } = await med1.create(dispute('楼上卫生间漏水纠纷'));
+  B.loop = c.id;
+  assert.equal(c.status, 'registered');
+  assert.equal(c.status_name, '已登记待受理');
+  assert.deepEqual(c.assignments, []);
+  const a = await med1.must(c.id, 'accept');
+  assert.equal(a.status, 'mediating');
+  assert.deepEqual(a.fields, { level: 'village', first_level: 'village' });
+  assert.equal(a.due_at, '2026-03-17T00:00:00+08:00'); // 03-03 … 03-06, 03-09 … 03-13, 03-16
+  assert.equal(a.assignments.length, 1);
+  const [asg] = asgOf(a, 'village.a1');
+  assert.equal(asg.status, 'mediating');
+  assert.equal(asg.signed_at, MONDAY);
+  assert.equal(asg.due_at, '2026-03-17T00:00:00+08:00');
+  assert.deepEqual(a.actions.map((x) => x.code), ['session', 'invite_joint', 'report_up', 'agree', 'fail']);
+  assertError(await med1.act(c.id, 'accept'), 409);
+});
+
+test('c: sessions need every field; the agreement needs the parties\' confirmation and a new upload', async () => {
+  const id = B.loop;
+  for (const f of ['session_at', 'place', 'participants', 'summary']) {
+    const body = { ...SESSION };
+    delete body[f];
+    assertError(await med1.act(id, 'session', body), 400, 'field.required', f);
+  }
+  assertError(await med1.act(id, 'session', { ...SESSION, session_at: '昨天上午' }), 400, undefined, 'session_at');
+  const s = await med1.must(id, 'session', SESSION);
+  assert.equal(s.status, 'mediating');
+  assert.equal(s.fields.sessions, 1);
+  assert.equal((await med1.must(id, 'session', SESSION)).fields.sessions, 2);
+  const noFile = await med1.act(id, 'agree', AGREE);
+  assertError(noFile, 409);
+  assert.equal(noFile.json.error.message, '请先上传双方当事人签字的调解协议书或笔录（照片或 PDF）');
+  await mustUpload(srv, med1, id);
+  const unconfirmed = await med1.act(id, 'agree', { ...AGREE, confirmed: false });
+  assertError(unconfirmed, 409);
+  assert.equal(unconfirmed.json.error.message, '调解协议须经双方当事人确认后才能登记');
+  assertError(await med1.act(id, 'agree', { terms: AGREE.terms }), 400, 'field.required', 'confirmed');
+  assert.equal((await med1.case(id)).status, 'mediating', 'the refusals changed nothing');
+  const a = await med1.must(id, 'agree', AGREE);
+  assert.equal(a.status, 'agreed');
+  assert.equal(a.fields.terms, AGREE.terms);
+  assert.equal(a.fields.amount, 1500);
+  assert.equal(a.callback_due_at, '2026-03-17T00:00:00+08:00', 'the follow-up: 10 working days');
+  assert.equal(asgOf(a, 'village.a1')[0].status, 'done');
+  assert.deepEqual(a.actions.map((x) => x.code), ['revisit']);
+});
+
+test('c: a revisit that finds the agreement not kept reopens it; an agreement kept closes it', async () => {
+  const id = B.loop;
+  await tick(srv); // 10:01: the revisit comes after the first agreement's upload
+  assertError(await med1.act(id, 'revisit', { holds: false, satisfaction: '不满意' }), 400, 'field.required', 'opinion');
+  const back = await med1.must(id, 'revisit', { holds: false, satisfaction: '不满意', opinion: '楼上未按期维修，仍在漏水。' });
+  assert.equal(back.status, 'mediating');
+  assert.equal(back.fields.follow_up_fail_count, 1);
+  assert.equal(back.fields.holds, false);
+  assert.equal(asgOf(back, 'village.a1')[0].status, 'mediating', 'the village mediates again');
+  // with the village's own 10 working days again, not the class's 30
+  assert.equal(asgOf(back, 'village.a1')[0].due_at, '2026-03-17T00:00:00+08:00');
+  assert.equal(back.due_at, '2026-03-17T00:00:00+08:00');
+  assert.equal(back.callback_due_at, null);
+  // the upload of the first agreement does not count for the second
+  assertError(await med1.act(id, 'agree', AGREE), 409);
+  await mustUpload(srv, med1, id);
+  assert.equal((await med1.must(id, 'agree', { ...AGREE, amount: 2000 })).fields.amount, 2000);
+  const done = await med1.must(id, 'revisit', { holds: true, satisfaction: '满意', opinion: '已修复，赔偿款已付清。' });
+  assert.equal(done.status, 'closed');
+  assert.equal(done.status_name, '调解成功已结案');
+  assert.equal(done.closed_at, '2026-03-02T10:01:00+08:00');
+  assert.deepEqual(done.actions, []);
+  assert.equal(done.attachments, 2);
+  const ev = (await med1.events(id)).filter((e) => e.action !== 'attachment.add').map((e) => [e.action, e.from, e.to]);
+  assert.deepEqual(ev, [
+    ['create', null, 'registered'], ['accept', 'registered', 'mediating'],
+    ['session', 'mediating', 'mediating'], ['session', 'mediating', 'mediating'],
+    ['agree', 'mediating', 'agreed'], ['revisit', 'agreed', 'mediating'],
+    ['agree', 'mediating', 'agreed'], ['revisit', 'agreed', 'closed'],
+  ]);
+});
+
+// ---------------------------------------------------------------------------
+// d. escalation by request
+
+test('d: village → township → county by report_up; the lower level keeps the case read-only; no level above the county', async () => {
+  const med2 = await srv.login('med2');
+  const med3 = await srv.login('med3');
+  const town1 = await srv.login('town1');
+  const { case: c } = await med1.create(dispute('拖欠务工人员工资纠纷', { class: 'labour' }));
+  const id = c.id;
+  await med1.must(id, 'accept');
+  assertError(await med1.act(id, 'report_up', {}), 400, 'field.required', 'reason');
+  const up = await med1.must(id, 'report_up', { reason: '涉及多名务工人员，村级调解难以化解。' });
+  assert.equal(up.status, 'submitted');
+  assert.equal(up.status_name, '已上报待上级受理');
+  assert.equal(up.fields.level, 'township');
+  assert.equal(up.fields.first_level, 'village');
+  assert.equal(up.fields.escalations, 1);
+  assert.equal(asgOf(up, 'village.a1')[0].status, 'cancelled');
+  const [town] = asgOf(up, 'town.a');
+  assert.equal(town.status, 'pending');
+  assert.equal(town.due_at, '2026-03-24T00:00:00+08:00', 'the township\'s 15 working days');
+  assert.equal(up.due_at, '2026-03-24T00:00:00+08:00', 'the case follows its level');
+  // the township's inbox
+  const inbox = (await med2.get('/api/v1/notices')).json.items.filter((n) => n.case.id === id);
+  assert.deepEqual(inbox.map((n) => [n.kind, n.org.code, n.actor.login]), [['escalated', 'town.a', 'med1']]);
+  assert.equal(inbox[0].text, `【上报调解】工单 ${c.no}「拖欠务工人员工资纠纷」由东门社区居民委员会上报至本级，请及时受理`);
+  assert.equal((await town1.get('/api/v1/notices')).json.items.filter((n) => n.case.id === id).length, 1, 'town.a\'s unit inbox');
+  // the village still sees it, read-only
+  const seen = await med1.case(id);
+  assert.equal(seen.status, 'submitted');
+  assert.deepEqual(seen.actions, []);
+  // no part of it is the village's any more: its role may not act on it
+  assertError(await med1.act(id, 'session', SESSION), 403, 'permission.denied');
+  assertError(await med1.act(id, 'report_up', { reason: 'x' }), 403, 'permission.denied');
+  // the township takes it on
+  assertError(await med2.act(id, 'session', SESSION), 409);
+  const took = await med2.must(id, 'take');
+  assert.equal(took.status, 'mediating');
+  assert.equal(asgOf(took, 'town.a')[0].status, 'mediating');
+  await med2.must(id, 'session', SESSION);
+  const up2 = await med2.must(id, 'report_up', { reason: '涉及县直部门，需县调委会调解。' });
+  assert.equal(up2.status, 'submitted');
+  assert.equal(up2.fields.level, 'county');
+  assert.equal(up2.fields.escalations, 2);
+  assert.equal(asgOf(up2, 'town.a')[0].status, 'cancelled');
+  assert.equal(asgOf(up2, 'county')[0].status, 'pending');
+  assert.equal(up2.due_at, '2026-04-15T00:00:00+08:00', 'the county\'s 30 working days (清明 04-04 … 04-06 off)');
+  assert.equal((await med3.must(id, 'take')).status, 'mediating');
+  const top = await med3.act(id, 'report_up', { reason: '再上报' });
+  assertError(top, 409);
+  assert.equal(top.json.error.message, '赣州市濂江县已是最高一级调解组织，不能再上报');
+  const after = await med3.case(id);
+  assert.equal(after.status, 'mediating');
+  assert.equal(after.fields.escalations, 2);
+  assert.deepEqual(asgOf(after, 'county').map((a) => a.status), ['mediating']);
+  // every step on the timeline with its escalation
+  const ev = (await med3.events(id)).filter((e) => ['accept', 'report_up', 'take'].includes(e.action));
+  assert.deepEqual(ev.map((e) => [e.action, e.actor.login, e.from, e.to]), [
+    ['accept', 'med1', 'registered', 'mediating'], ['report_up', 'med1', 'mediating', 'submitted'],
+    ['take', 'med2', 'submitted', 'mediating'], ['report_up', 'med2', 'mediating', 'submitted'],
+    ['take', 'med3', 'submitted', 'mediating'],
+  ]);
+  const esc = ev.filter((e) => e.action === 'report_up').map((e) => e.payload.escalation);
+  assert.deepEqual(esc.map((x) => [x.from.org, x.from.kind, x.from.name, x.to.org, x.to.kind, x.to.org_name]), [
+    ['village.a1', 'village', '村（社区）', 'town.a', 'township', '濂江镇'],
+    ['town.a', 'township', '乡镇（街道）', 'county', 'county', '赣州市濂江县'],
+  ]);
+  assert.deepEqual(esc.map((x) => x.assignment), [town.id, asgOf(up2, 'county')[0].id]);
+  assert.equal(ev[1].payload.reason, '涉及多名务工人员，村级调解难以化解。');
+  assert.equal(ev[0].payload.level.org, 'village.a1');
 });
