@@ -365,3 +365,105 @@ test('d: village → township → county by report_up; the lower level keeps the
   assert.equal(ev[1].payload.reason, '涉及多名务工人员，村级调解难以化解。');
   assert.equal(ev[0].payload.level.org, 'village.a1');
 });
+
+// ---------------------------------------------------------------------------
+// e. escalation on the deadline (its own server: the clock moves months)
+
+const srvE = await startServer({ cases: false, testClock: true });
+await clockOf(srvE, MONDAY);
+const AUTO = '本级调解期限届满，自动上报上一级调解组织';
+
+/** Polls until pred(case) holds (the scheduler ticks about once a second). */
+async function until(c, id, pred, what) {
+  let x;
+  for (let i = 0; i < 60; i++) {
+    x = await c.case(id);
+    if (pred(x)) return x;
+    await sleep(100);
+  }
+  assert.fail(`${what}: still ${x.status} ${JSON.stringify(x.fields)}`);
+}
+
+test('e: the scheduler hands a case up when its level\'s deadline passes, pending parts too, but never above the county', async () => {
+  const med0 = await srvE.login('med0');
+  const med1e = await srvE.login('med1');
+  const med2e = await srvE.login('med2');
+  const med3e = await srvE.login('med3');
+  const leader = await srvE.login('leader1');
+  const { case: c } = await med0.create(dispute('小区车位费收取纠纷', { org: 'grid.a1', class: 'property' }));
+  const a = await med0.must(c.id, 'accept');
+  assert.deepEqual(a.fields, { level: 'grid', first_level: 'grid' });
+  assert.equal(a.due_at, '2026-03-10T00:00:00+08:00'); // 03-03 … 03-06, 03-09
+  const { case: top } = await med3e.create(dispute('县级受理的医疗纠纷', { org: 'county', class: 'medical' }));
+  const t = await med3e.must(top.id, 'accept');
+  assert.equal(t.fields.level, 'county');
+  assert.equal(t.due_at, '2026-04-15T00:00:00+08:00');
+
+  // a minute before the grid's deadline nothing moves
+  await clockOf(srvE, '2026-03-09T23:59:00+08:00');
+  await sleep(1500);
+  assert.equal((await med0.case(c.id)).status, 'mediating');
+
+  await clockOf(srvE, '2026-03-10T00:00:01+08:00');
+  const up = await until(med0, c.id, (x) => x.status === 'submitted', 'handed up to the village');
+  assert.equal(up.fields.level, 'village');
+  assert.equal(up.fields.escalations, 1);
+  assert.equal(asgOf(up, 'grid.a1')[0].status, 'cancelled');
+  const [village] = asgOf(up, 'village.a1');
+  assert.equal(village.status, 'pending');
+  assert.equal(village.due_at, '2026-03-25T00:00:00+08:00'); // 03-10 is day 0; 03-11 … 03-24
+  assert.equal(up.due_at, '2026-03-25T00:00:00+08:00');
+  const ev = (await leader.events(c.id)).filter((e) => e.action === 'report_up');
+  assert.equal(ev.length, 1);
+  assert.equal(ev[0].actor, null, 'the system took it');
+  assert.equal(ev[0].payload.auto, true);
+  assert.equal(ev[0].payload.reason, AUTO);
+  assert.deepEqual([ev[0].from, ev[0].to], ['mediating', 'submitted']);
+  assert.deepEqual([ev[0].payload.escalation.from.org, ev[0].payload.escalation.to.org], ['grid.a1', 'village.a1']);
+  assert.equal((await leader.events(c.id)).filter((e) => e.action === 'timer.overdue' && e.payload.timer === 'handle').length, 1);
+  // the village's inbox has the case twice: handed up to it, and the grid's overdue
+  const inbox = (await med1e.get('/api/v1/notices')).json.items.filter((n) => n.case.id === c.id);
+  assert.deepEqual(inbox.map((n) => [n.kind, n.org.code, n.actor]).sort(), [['escalated', 'village.a1', null], ['overdue', 'grid.a1', null]].sort());
+  assert.equal(inbox.find((n) => n.kind === 'overdue').text,
+    `【${AUTO}】工单 ${c.no}「小区车位费收取纠纷」已超过期限 2026-03-10T00:00:00+08:00，已由系统自动处理`);
+
+  // nobody at the village takes it: at its deadline it climbs again, pending as it is
+  await clockOf(srvE, '2026-03-25T00:00:01+08:00');
+  const up2 = await until(med0, c.id, (x) => x.fields.level === 'township', 'handed up to the township');
+  assert.equal(up2.status, 'submitted');
+  assert.equal(up2.fields.escalations, 2);
+  assert.equal(asgOf(up2, 'village.a1')[0].status, 'cancelled');
+  assert.equal(asgOf(up2, 'town.a')[0].status, 'pending');
+  // the township's inbox (its own and the orgs' below it)
+  const inbox2 = (await med2e.get('/api/v1/notices')).json.items.filter((n) => n.case.id === c.id);
+  assert.deepEqual(inbox2.map((n) => [n.kind, n.org.code]).sort(), [
+    ['escalated', 'town.a'], ['escalated', 'village.a1'], ['overdue', 'grid.a1'], ['overdue', 'village.a1']].sort());
+  const autos = (await leader.events(c.id)).filter((e) => e.action === 'report_up');
+  assert.deepEqual(autos.map((e) => [e.actor, e.payload.auto, e.from, e.to, e.payload.escalation.to.org]),
+    [[null, true, 'mediating', 'submitted', 'village.a1'], [null, true, 'submitted', 'submitted', 'town.a']]);
+
+  // the county's deadline passes: overdue, but there is nowhere to hand it
+  await clockOf(srvE, '2026-04-15T00:00:01+08:00');
+  let tev = [];
+  for (let i = 0; i < 60 && tev.length === 0; i++) {
+    await sleep(100);
+    tev = (await leader.events(top.id)).filter((e) => e.action === 'timer.overdue' && e.payload.timer === 'handle');
+  }
+  assert.equal(tev.length, 1);
+  await sleep(1500);
+  const still = await med3e.case(top.id);
+  assert.equal(still.status, 'mediating');
+  assert.equal(still.fields.level, 'county');
+  assert.equal(still.fields.escalations, undefined);
+  assert.deepEqual(asgOf(still, 'county').map((x) => x.status), ['mediating']);
+  assert.deepEqual((await leader.events(top.id)).filter((e) => e.action === 'report_up'), []);
+  const overdue = (await med3e.get('/api/v1/notices')).json.items.filter((n) => n.case.id === top.id);
+  assert.deepEqual(overdue.map((n) => n.kind), ['overdue']);
+  assert.ok(!overdue[0].text.includes('已由系统自动处理'), overdue[0].text);
+  // the county mediator still works on it
+  assert.equal((await med3e.must(top.id, 'session', SESSION)).fields.sessions, 1);
+  // the audit chain holds after all that
+  await srvE.stop();
+  const v = await runBin(['audit', 'verify', '--db', srvE.db]);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+});
