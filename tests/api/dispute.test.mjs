@@ -17,7 +17,7 @@
 //   g  (its own server) the per-level figures of /stats/dispute.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, runBin } from './helpers.mjs';
+import { startServer, assertError, runBin, runCmd } from './helpers.mjs';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const MONDAY = '2026-03-02T10:00:00+08:00';
@@ -466,4 +466,95 @@ test('e: the scheduler hands a case up when its level\'s deadline passes, pendin
   await srvE.stop();
   const v = await runBin(['audit', 'verify', '--db', srvE.db]);
   assert.equal(v.code, 0, v.stdout + v.stderr);
+});
+
+// ---------------------------------------------------------------------------
+// f. joint mediation across the county border (its own server: its figures)
+
+const srvF = await startServer({ cases: false, testClock: true });
+await clockOf(srvF, MONDAY);
+
+test('f: 长岭乡 mediates with 界首镇 of the other county: each side sees it and records its sessions; only the lead concludes', async () => {
+  const medb = await srvF.login('medb');
+  const medx = await srvF.login('medx');
+  const admin = await srvF.login('admin');
+  const xparties = [{ role: 'applicant', name: '邱文军', phone: '15979716680', id_no: ID_ZHANG },
+    { role: 'respondent', name: '李小平', phone: '13574351188', id_no: ID_WANG }];
+  const { case: c } = await medb.create(dispute('省界山林界址纠纷', { org: 'town.b', class: 'land', parties: xparties }));
+  const id = c.id;
+  // before the invitation the other county sees nothing
+  assertError(await medx.get(`/api/v1/cases/${id}`), 404);
+  const a = await medb.must(id, 'accept');
+  assert.deepEqual(a.fields, { level: 'township', first_level: 'township' });
+  assert.equal(a.due_at, '2026-03-24T00:00:00+08:00');
+  assertError(await medb.act(id, 'invite_joint', { partner: 'town.x' }), 400, 'field.required', 'note');
+  const j = await medb.must(id, 'invite_joint', { partner: 'town.x', note: '对方当事人为湘岭县界首镇村民，按湘赣边联调机制邀请联合调解。' });
+  assert.equal(j.status, 'mediating');
+  assert.equal(j.fields.joint_org, 'town.x');
+  const [part] = asgOf(j, 'town.x', 'assist');
+  assert.equal(part.status, 'pending');
+  // the partner sees it, in full (a live part of its own), and takes its part on
+  const seen = await medx.get(`/api/v1/cases/${id}`);
+  assert.equal(seen.status, 200, seen.text);
+  assert.equal(seen.json.case.parties[1].name, '李小平');
+  assert.deepEqual(seen.json.case.actions.map((x) => x.code), ['take']);
+  const took = await medx.must(id, 'take');
+  assert.equal(took.status, 'mediating', 'the partner\'s take keeps the case\'s state');
+  assert.equal(asgOf(took, 'town.x', 'assist')[0].status, 'mediating');
+  assert.equal(asgOf(took, 'town.b')[0].status, 'mediating');
+  // the partner records sessions, but concludes nothing
+  const xs = (await medx.case(id)).actions.map((x) => x.code);
+  assert.deepEqual(xs, ['session']);
+  for (const [action, body] of [['agree', AGREE], ['report_up', { reason: 'x' }], ['fail', { reason: 'x', route: '诉讼' }],
+    ['invite_joint', { partner: 'town.a', note: 'x' }]]) {
+    const r = await medx.act(id, action, body);
+    assert.ok([403, 409].includes(r.status), `${action} by the partner: ${r.status} ${r.text}`);
+    assertError(r, r.status);
+  }
+  assert.equal((await medx.must(id, 'session', { ...SESSION, place: '界首镇调解室', participants: '邱文军、李小平、调解员李建军' })).fields.sessions, 1);
+  assert.equal((await medb.must(id, 'session', { ...SESSION, place: '长岭乡调解室', participants: '邱文军、李小平、调解员郭春兰' })).fields.sessions, 2);
+  // each side's events carry its own org: on the chain as stored (the case's
+  // timeline shows no org, and the county's admin reads only its county's)
+  const q = await runCmd('sqlite3', [srvF.db, 'SELECT e.action, u.login, o.code FROM events e JOIN users u ON u.id = e.actor_id'
+    + ` JOIN orgs o ON o.id = e.org_id WHERE e.case_id = ${id} AND e.action IN ('take', 'session', 'accept', 'invite_joint') ORDER BY e.seq`]);
+  assert.equal(q.code, 0, q.stderr);
+  assert.deepEqual(q.stdout.trim().split('\n'), [
+    'accept|medb|town.b', 'invite_joint|medb|town.b', 'take|medx|town.x', 'session|medx|town.x', 'session|medb|town.b']);
+  const chain = (await admin.get(`/api/v1/audit/events?order=desc&case_id=${id}`)).json.items;
+  assert.ok(chain.some((e) => e.action === 'session' && e.actor.login === 'medb'), 'the county\'s admin audits its own side');
+  // who reads it: both counties' leaders; a third township's people do not
+  assert.equal((await (await srvF.login('leaderx')).get(`/api/v1/cases/${id}`)).status, 200);
+  assert.equal((await (await srvF.login('leader1')).get(`/api/v1/cases/${id}`)).status, 200);
+  assertError(await (await srvF.login('town1')).get(`/api/v1/cases/${id}`), 404);
+  assertError(await (await srvF.login('med2')).get(`/api/v1/cases/${id}`), 404);
+  // the joint-mediation list
+  assert.deepEqual((await medb.listAll('type=dispute&part_kind=assist')).map((x) => x.id), [id]);
+  assert.deepEqual((await medx.listAll('type=dispute&part_kind=assist')).map((x) => x.id), [id]);
+  // the lead concludes; the partner's part is done with it
+  await mustUpload(srvF, medb, id);
+  const ag = await medb.must(id, 'agree', AGREE);
+  assert.equal(ag.status, 'agreed');
+  assert.equal(asgOf(ag, 'town.x', 'assist')[0].status, 'done');
+  assert.equal(asgOf(ag, 'town.b')[0].status, 'done');
+  assert.deepEqual((await medx.case(id)).actions, []);
+  const done = await medb.must(id, 'revisit', { holds: true, satisfaction: '满意', opinion: '界桩已重新埋设，双方无异议。' });
+  assert.equal(done.status, 'closed');
+  assert.equal((await medx.get(`/api/v1/cases/${id}`)).status, 200, 'the partner keeps its history');
+});
+
+test('f: the joint case counts once in each county, at the township level', async () => {
+  for (const [login, org] of [['leader1', 'county'], ['leaderx', 'county.x']]) {
+    const r = await (await srvF.login(login)).get(`/api/v1/stats/dispute?org=${org}&from=2026-03-01&to=2026-03-31`);
+    assert.equal(r.status, 200, r.text);
+    const s = r.json;
+    assert.equal(s.received, 1, `${org} received`);
+    assert.equal(s.closed, 1, `${org} closed`);
+    assert.equal(s.local_resolution_rate, 1, org);
+    assert.equal(s.counts.resolved_locally, 1, org);
+    assert.equal(s.counts.escalated, 0, org);
+    assert.deepEqual(s.levels.map((l) => [l.org_kind, l.received, l.closed, l.resolved_locally, l.escalated, l.escalated_out]), [
+      ['grid', 0, 0, 0, 0, 0], ['village', 0, 0, 0, 0, 0], ['township', 1, 1, 1, 0, 0], ['county', 0, 0, 0, 0, 0]], org);
+  }
+  // each leader only over its own county
+  assertError(await (await srvF.login('leaderx')).get('/api/v1/stats/dispute?org=county'), 403, undefined, 'org');
 });
