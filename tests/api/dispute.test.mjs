@@ -558,3 +558,79 @@ test('f: the joint case counts once in each county, at the township level', asyn
   // each leader only over its own county
   assertError(await (await srvF.login('leaderx')).get('/api/v1/stats/dispute?org=county'), 403, undefined, 'org');
 });
+
+// ---------------------------------------------------------------------------
+// g. the figures (its own server)
+
+const srvG = await startServer({ cases: false, testClock: true });
+await clockOf(srvG, MONDAY);
+
+test('g: /stats/dispute: 就地调处率 and the per-level rows for the county, a township and a village; part_kind', async () => {
+  const m1 = await srvG.login('med1');
+  const m2 = await srvG.login('med2');
+  const mb = await srvG.login('medb');
+  const leader = await srvG.login('leader1');
+  const ids = {};
+  const closeAt = async (who, id) => {
+    await mustUpload(srvG, who, id);
+    await who.must(id, 'agree', AGREE);
+    assert.equal((await who.must(id, 'revisit', { holds: true, satisfaction: '满意', opinion: '协议已履行。' })).status, 'closed');
+  };
+  for (const k of ['local1', 'local2', 'escalated', 'failed', 'open']) {
+    ids[k] = (await m1.create(dispute(`统计用纠纷 ${k}`))).case.id;
+    await m1.must(ids[k], 'accept');
+  }
+  await closeAt(m1, ids.local1);
+  await closeAt(m1, ids.local2);
+  await m1.must(ids.escalated, 'report_up', { reason: '村级无法化解。' });
+  await m2.must(ids.escalated, 'take');
+  await closeAt(m2, ids.escalated);
+  assert.equal((await m1.must(ids.failed, 'fail', { reason: '双方分歧过大。', route: '诉讼' })).status, 'failed');
+  await m1.must(ids.open, 'invite_joint', { partner: 'town.b', note: '涉及长岭乡村民。' });
+  // one closed at the township of 长岭乡, to tell the county from 濂江镇
+  ids.town = (await mb.create(dispute('长岭乡受理的纠纷', { org: 'town.b' }))).case.id;
+  await mb.must(ids.town, 'accept');
+  await closeAt(mb, ids.town);
+
+  const stats = async (org) => {
+    const r = await leader.get(`/api/v1/stats/dispute?org=${org}&from=2026-03-01&to=2026-03-31`);
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  };
+  const row = (kind, received, closed, local, escalated, rate, out) => ({
+    org_kind: kind, name: { grid: '楼栋（组）', village: '村（社区）', township: '乡镇（街道）', county: '县（市、区）' }[kind],
+    received, closed, resolved_locally: local, escalated, local_resolution_rate: rate, escalated_out: out,
+  });
+  const county = await stats('county');
+  assert.equal(county.received, 6);
+  assert.equal(county.closed, 4);
+  assert.equal(county.local_resolution_rate, 0.75, '3 of 4 closed never climbed');
+  assert.equal(county.counts.escalated, 1);
+  assert.equal(county.counts.resolved_locally, 3);
+  assert.deepEqual(county.levels, [
+    row('grid', 0, 0, 0, 0, null, 0), row('village', 5, 3, 2, 1, 0.6666666667, 1),
+    row('township', 1, 1, 1, 0, 1, 0), row('county', 0, 0, 0, 0, null, 0)]);
+  for (const org of ['town.a', 'village.a1']) {
+    const s = await stats(org);
+    assert.equal(s.received, 5, org);
+    assert.equal(s.closed, 3, org);
+    assert.equal(s.local_resolution_rate, 0.6666666667, org);
+    assert.equal(s.counts.escalated, 1, org);
+    assert.equal(s.counts.resolved_locally, 2, org);
+    assert.deepEqual(s.levels, [
+      row('grid', 0, 0, 0, 0, null, 0), row('village', 5, 3, 2, 1, 0.6666666667, 1),
+      row('township', 0, 0, 0, 0, null, 0), row('county', 0, 0, 0, 0, null, 0)], org);
+  }
+  const b = await stats('town.b');
+  // 长岭乡's own case, and the open one it was invited to mediate (a joint
+  // case counts in each side's figures, as in f)
+  assert.equal(b.received, 2);
+  assert.equal(b.closed, 1);
+  assert.equal(b.local_resolution_rate, 1);
+  assert.deepEqual(b.levels.map((l) => [l.received, l.closed]), [[0, 0], [1, 0], [1, 1], [0, 0]]);
+  // the joint-mediation list, and a bad part_kind
+  assert.deepEqual((await leader.listAll('type=dispute&part_kind=assist')).map((x) => x.id), [ids.open]);
+  assert.deepEqual((await mb.listAll('type=dispute&part_kind=assist')).map((x) => x.id), [ids.open]);
+  assertError(await leader.get('/api/v1/cases?type=dispute&part_kind=bogus'), 400, 'field.invalid', 'part_kind');
+  assertError(await leader.get(`/api/v1/cases?type=dispute&part_kind=${'a'.repeat(1000)}`), 400, undefined, 'part_kind');
+});
