@@ -294,6 +294,21 @@ test('c: a revisit that finds the agreement not kept reopens it; an agreement ke
   ]);
 });
 
+test('c: a registration can be declined with its reason; only a mediator over the case decides', async () => {
+  const { case: c } = await med1.create(dispute('不属于人民调解范围的借贷纠纷', { class: 'other' }));
+  assertError(await (await srv.login('medb')).get(`/api/v1/cases/${c.id}`), 404, 'not_found');
+  // the grid below the village does not see the village's case; the operator sees it but may not decide
+  assertError(await (await srv.login('grid1')).act(c.id, 'decline', { reason: 'x' }), 404);
+  assertError(await (await srv.login('op1')).act(c.id, 'decline', { reason: 'x' }), 403, 'permission.denied');
+  assertError(await med1.act(c.id, 'decline', {}), 400, 'field.required', 'reason');
+  const d = await med1.must(c.id, 'decline', { reason: '已起诉至人民法院，不属于人民调解受理范围。' });
+  assert.equal(d.status, 'rejected');
+  assert.equal(d.status_name, '不予受理');
+  assert.equal(d.fields.decline_reason, '已起诉至人民法院，不属于人民调解受理范围。');
+  assert.deepEqual(d.assignments, []);
+  assertError(await med1.act(c.id, 'accept'), 409);
+});
+
 // ---------------------------------------------------------------------------
 // d. escalation by request
 
@@ -507,10 +522,11 @@ test('f: 长岭乡 mediates with 界首镇 of the other county: each side sees i
   assert.deepEqual(xs, ['session']);
   for (const [action, body] of [['agree', AGREE], ['report_up', { reason: 'x' }], ['fail', { reason: 'x', route: '诉讼' }],
     ['invite_joint', { partner: 'town.a', note: 'x' }]]) {
-    const r = await medx.act(id, action, body);
-    assert.ok([403, 409].includes(r.status), `${action} by the partner: ${r.status} ${r.text}`);
-    assertError(r, r.status);
+    // the partner's part is no lead's: the action is not open to it (409, never 2xx)
+    assertError(await medx.act(id, action, body), 409, 'case.action_not_allowed');
   }
+  // nor are the case's own steps: those are the lead county's mediators'
+  assertError(await medx.act(id, 'decline', { reason: 'x' }), 403, 'permission.denied');
   assert.equal((await medx.must(id, 'session', { ...SESSION, place: '界首镇调解室', participants: '邱文军、李小平、调解员李建军' })).fields.sessions, 1);
   assert.equal((await medb.must(id, 'session', { ...SESSION, place: '长岭乡调解室', participants: '邱文军、李小平、调解员郭春兰' })).fields.sessions, 2);
   // each side's events carry its own org: on the chain as stored (the case's
