@@ -73,8 +73,14 @@ async function clockOf(srv, iso) {
   assert.equal(Date.parse(r.now), Date.parse(iso), `clock set to ${iso}`);
 }
 
-const srv = await startServer({ cases: false, testClock: true });
-await clockOf(srv, MONDAY);
+/** A demo county without cases, its business clock at MONDAY. */
+async function mondayServer() {
+  const s = await startServer({ cases: false, testClock: true });
+  await clockOf(s, MONDAY);
+  return s;
+}
+
+const srv = await mondayServer();
 const med1 = await srv.login('med1');
 const leader1 = await srv.login('leader1');
 const countDisputes = async () => (await leader1.listAll('type=dispute')).length;
@@ -384,8 +390,7 @@ test('d: village → township → county by report_up; the lower level keeps the
 // ---------------------------------------------------------------------------
 // e. escalation on the deadline (its own server: the clock moves months)
 
-const srvE = await startServer({ cases: false, testClock: true });
-await clockOf(srvE, MONDAY);
+const srvE = await mondayServer();
 const AUTO = '本级调解期限届满，自动上报上一级调解组织';
 
 /** Polls until pred(case) holds (the scheduler ticks about once a second). */
@@ -486,8 +491,7 @@ test('e: the scheduler hands a case up when its level\'s deadline passes, pendin
 // ---------------------------------------------------------------------------
 // f. joint mediation across the county border (its own server: its figures)
 
-const srvF = await startServer({ cases: false, testClock: true });
-await clockOf(srvF, MONDAY);
+const srvF = await mondayServer();
 
 test('f: 长岭乡 mediates with 界首镇 of the other county: each side sees it and records its sessions; only the lead concludes', async () => {
   const medb = await srvF.login('medb');
@@ -578,8 +582,7 @@ test('f: the joint case counts once in each county, at the township level', asyn
 // ---------------------------------------------------------------------------
 // g. the figures (its own server)
 
-const srvG = await startServer({ cases: false, testClock: true });
-await clockOf(srvG, MONDAY);
+const srvG = await mondayServer();
 
 test('g: /stats/dispute: 就地调处率 and the per-level rows for the county, a township and a village; part_kind', async () => {
   const m1 = await srvG.login('med1');
