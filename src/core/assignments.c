@@ -417,7 +417,10 @@ int effect_update_assignments(struct act_ctx *x, json_t *params)
 }
 
 /* reopen_assignments (发回重办): done assignments go back to work with a
- * fresh handle deadline from now; the case's own deadline restarts too. */
+ * fresh handle deadline from now; the case's own deadline restarts too.
+ * A part held by a level (disputes, core/levels.c) gets its level's
+ * deadline again, not the class's, and the case the lead level's: the
+ * scheduler hands it up when that passes. */
 int effect_reopen_assignments(struct act_ctx *x, json_t *params)
 {
 	const char *to = json_string_value(json_object_get(params, "to"));
@@ -427,13 +430,17 @@ int effect_reopen_assignments(struct act_ctx *x, json_t *params)
 		struct asg_rec *g = &x->cf->a[i];
 		if (g->phase != ASG_DONE)
 			continue;
+		const struct deadline_spec *lv = level_deadline(x, g->org_id);
+		const struct deadline_spec *own = lv ? lv : handle;
 		asg_set_status(x->t, g, to ? to : type_asg_status(x->t, ASG_SIGNED));
 		g->done_at = 0;
-		if (handle && timer_start(x->w, x->t, x->cf->c.id, g->id, "handle", handle,
-		                          x->w->now, &g->due_at) != 0)
+		if (own && timer_start(x->w, x->t, x->cf->c.id, g->id, "handle", own, x->w->now,
+		                       &g->due_at) != 0)
 			return store_fail(x->e);
 		if (asg_write(x, g) != 0)
 			return -1;
+		if (lv && !strcmp(g->kind, "lead"))
+			handle = lv;
 		reopened++;
 	}
 	if (handle) {

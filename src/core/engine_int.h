@@ -103,6 +103,10 @@ int effect_assign(struct act_ctx *x, json_t *params);
 /* levels.c */
 int effect_assign_level(struct act_ctx *x, json_t *params);
 int effect_escalate_level(struct act_ctx *x, json_t *params);
+/* The deadline of the level org `org_id` is (its kind one of the type's
+ * levels), or NULL when it is no level: what a reopened part of a dispute
+ * gets again (reopen_assignments), as when that level took it on. */
+const struct deadline_spec *level_deadline(struct act_ctx *x, int64_t org_id);
 int effect_cancel_assignments(struct act_ctx *x, json_t *params);
 int effect_update_assignments(struct act_ctx *x, json_t *params);
 int effect_reopen_assignments(struct act_ctx *x, json_t *params);

@@ -78,6 +78,15 @@ static int rung_find(struct act_ctx *x, int64_t from, bool self, int above, cons
 	return -1;
 }
 
+const struct deadline_spec *level_deadline(struct act_ctx *x, int64_t org_id)
+{
+	struct rung r;
+	int64_t parent;
+	if (x->t->data.nlevels == 0 || rung_load(x, org_id, &r, &parent) != 0 || r.level < 0)
+		return NULL;
+	return type_deadline(x->t, x->t->data.levels[r.level].deadline);
+}
+
 static json_t *rung_json(const struct matter_type *t, const struct rung *r)
 {
 	return json_pack("{s:s,s:s,s:s,s:s}", "org", r->code, "org_name", r->name, "kind", r->kind,

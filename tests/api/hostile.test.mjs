@@ -91,6 +91,7 @@ function loginsOf(c) {
  *   %org[CODE]%            an org's id, %user[LOGIN]% a user's id
  *   %case% %case_no%       the received fixture case (op1's), and its number
  *   %case_dispatched%      the dispatched fixture case (lead dept.cg, assist town.a)
+ *   %dispute%              a fixture dispute med1 accepted at village.a1 (mediating, its lead)
  * Anything else, URL escapes such as %ff included, is sent as written.
  */
 function expand(text, vars) {
@@ -388,7 +389,7 @@ async function healthy() {
 
 let baseline;
 before(async () => {
-  const logins = new Set(['op1', 'disp1']);
+  const logins = new Set(['op1', 'disp1', 'med1']);
   for (const c of cases) if (!c.parseError) for (const l of loginsOf(c)) logins.add(l);
   await Promise.all([...logins].map(async (l) => {
     const r = await srv.loginRaw(l);
@@ -415,6 +416,14 @@ before(async () => {
   vars.plain.case = a.case.id;
   vars.plain.case_no = a.case.no;
   vars.plain.case_dispatched = b.case.id;
+  // a dispute at work, for the actions of its mediator (partner, session_at, route)
+  const med1 = srv.client(vars.sessions.get('med1').token);
+  const d = await med1.create({
+    type: 'dispute', class: 'neighbour', channel: 'visit', title: '恶意输入探针（纠纷）', description: '恶意输入测试用的纠纷。',
+    org: 'village.a1', parties: [{ role: 'applicant', name: '张三丰' }, { role: 'respondent', name: '李四' }],
+  });
+  await med1.must(d.case.id, 'accept');
+  vars.plain.dispute = d.case.id;
   baseline = await snapshot();
 });
 
