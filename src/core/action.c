@@ -100,6 +100,16 @@ static int act_admit(struct act_ctx *x)
 	if (ver && json_integer_value(ver) != c->version)
 		return err_set(x->e, E_VERSION_CONFLICT, "version",
 		               "工单已更新到版本 %lld，请刷新后重试", (long long)c->version);
+	if (act->on_assignment && !x->mine && act->asg_kinds &&
+	    str_in(c->status, act->from, act->nfrom))
+		for (int i = 0; i < x->cf->na; i++)
+			if (asg_live(&x->cf->a[i]) &&
+			    actor_may_act(x->a, act, x->cf->a[i].org_path) &&
+			    !str_in(x->cf->a[i].kind, act->asg_kinds, act->nasg_kinds))
+				return err_set(
+				    x->e, E_STATE_CONFLICT, NULL,
+				    "“%s”只能由主办（主持）单位执行，协办或联合调解的单位不能执行",
+				    act->name);
 	if (!str_in(c->status, act->from, act->nfrom) || (act->on_assignment && !x->mine)) {
 		const struct type_state *st = type_state(x->t, c->status);
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "工单当前状态“%s”不能执行“%s”",

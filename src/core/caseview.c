@@ -853,6 +853,16 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 		    scol_null(s, 2) ? json_null()
 		                    : json_pack("{s:I,s:s?,s:s?}", "id", (json_int_t)scol_int(s, 2),
 		                                "login", scol_text(s, 3), "name", scol_text(s, 4)));
+		json_t *org = json_null();
+		if (!scol_null(s, 5) && !scol_null(s, 11)) {
+			org = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)scol_int(s, 5), "code",
+			                scol_text(s, 11), "name", scol_text(s, 12));
+			if (org && !scol_null(s, 13))
+				json_object_set_new(org, "region",
+				                    json_pack("{s:s,s:s}", "code", scol_text(s, 13),
+				                              "name", scol_text(s, 14)));
+		}
+		json_object_set_new(ev, "org", org ? org : json_null());
 		json_t *payload = json_loads(scol_text(s, 9), 0, NULL);
 		json_object_set_new(ev, "payload", payload ? payload : json_object());
 		json_object_set_new(ev, "hash", json_string(hash));

@@ -95,8 +95,9 @@ static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *
 		if (ran < 0)
 			return -1;
 		char text[1024];
+		/* the label names what the system did: only when it did it */
 		snprintf(text, sizeof text, "【%s】工单 %s「%s」已超过期限 %s%s",
-		         label ? label : "超期", no, title, due_text,
+		         ran && label ? label : "超期", no, title, due_text,
 		         ran ? "，已由系统自动处理" : "");
 		return notice_add(w, org, case_id, "overdue", text, 0);
 	}

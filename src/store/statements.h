@@ -243,10 +243,17 @@
 	     " to_status, payload, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
 	     "?10, ?11)") \
 	STMT(ST_EVENT_HEAD, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") \
+	/* a case's history; with each event its actor's org and that org's \
+	 * region (the root of its tree: "/39/40/" → the org whose path is \
+	 * "/39/", found by orgs_path), so a joint mediation's steps say which \
+	 * county took them */ \
 	STMT(ST_EVENTS_OF_CASE, \
 	     "SELECT e.seq, e.at, e.actor_id, u.login, u.name, e.org_id, e.action," \
-	     " e.from_status, e.to_status, e.payload, e.hash FROM events e LEFT JOIN users u" \
-	     " ON u.id = e.actor_id WHERE e.case_id = ?1 AND e.seq > ?2" \
+	     " e.from_status, e.to_status, e.payload, e.hash, o.code, o.name, ro.code, ro.name" \
+	     " FROM events e LEFT JOIN users u ON u.id = e.actor_id" \
+	     " LEFT JOIN orgs o ON o.id = e.org_id LEFT JOIN orgs ro" \
+	     "  ON ro.path = substr(o.path, 1, instr(substr(o.path, 2), '/') + 1)" \
+	     " WHERE e.case_id = ?1 AND e.seq > ?2" \
 	     " AND (?4 IS NULL OR e.action NOT IN (SELECT value FROM json_each(?4)))" \
 	     " ORDER BY e.seq LIMIT ?3") \
 	STMT(ST_EVENTS_ALL, \

@@ -527,14 +527,26 @@ test('f: 长岭乡 mediates with 界首镇 of the other county: each side sees i
   for (const [action, body] of [['agree', AGREE], ['report_up', { reason: 'x' }], ['fail', { reason: 'x', route: '诉讼' }],
     ['invite_joint', { partner: 'town.a', note: 'x' }]]) {
     // the partner's part is no lead's: the action is not open to it (409, never 2xx)
-    assertError(await medx.act(id, action, body), 409, 'case.action_not_allowed');
+    const r = await medx.act(id, action, body);
+    assertError(r, 409, 'case.action_not_allowed');
+    assert.match(r.json.error.message, /只能由主办（主持）单位执行/, `${action}: says why`);
   }
   // nor are the case's own steps: those are the lead county's mediators'
   assertError(await medx.act(id, 'decline', { reason: 'x' }), 403, 'permission.denied');
   assert.equal((await medx.must(id, 'session', { ...SESSION, place: '界首镇调解室', participants: '邱文军、李小平、调解员李建军' })).fields.sessions, 1);
   assert.equal((await medb.must(id, 'session', { ...SESSION, place: '长岭乡调解室', participants: '邱文军、李小平、调解员郭春兰' })).fields.sessions, 2);
-  // each side's events carry its own org: on the chain as stored (the case's
-  // timeline shows no org, and the county's admin reads only its county's)
+  // each side's events carry its own org and region, in the case's timeline
+  // as both sides read it
+  for (const reader of [medb, medx]) {
+    const tl = (await reader.events(id)).filter((e) => ['take', 'session', 'accept', 'invite_joint'].includes(e.action));
+    assert.deepEqual(tl.map((e) => [e.action, e.actor.login, e.org.code, e.org.region.code]), [
+      ['accept', 'medb', 'town.b', 'county'], ['invite_joint', 'medb', 'town.b', 'county'],
+      ['take', 'medx', 'town.x', 'county.x'], ['session', 'medx', 'town.x', 'county.x'],
+      ['session', 'medb', 'town.b', 'county']]);
+    assert.equal(tl.at(-1).org.region.name, '赣州市濂江县');
+    assert.equal(tl[2].org.region.name, '郴州市湘岭县');
+  }
+  // and on the chain as stored
   const q = await runCmd('sqlite3', [srvF.db, 'SELECT e.action, u.login, o.code FROM events e JOIN users u ON u.id = e.actor_id'
     + ` JOIN orgs o ON o.id = e.org_id WHERE e.case_id = ${id} AND e.action IN ('take', 'session', 'accept', 'invite_joint') ORDER BY e.seq`]);
   assert.equal(q.code, 0, q.stderr);
