@@ -156,8 +156,12 @@ int import_history_build(const struct import_history *h, const json_t *rec, stru
 {
 	json_t *arr;
 	row->steps = NULL;
-	if (!h->column || cell_array(h, rec, row, &arr) != 0 || !arr)
-		return row->outcome == IR_REJECTED ? -1 : 0;
+	if (!h->column)
+		return 0;
+	if (cell_array(h, rec, row, &arr) != 0)
+		return -1;
+	if (!arr) /* an empty cell: no history */
+		return 0;
 	if (json_array_size(arr) > IMPORT_HISTORY_STEPS) {
 		size_t n = json_array_size(arr);
 		json_decref(arr);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO, runBin, runCmd } from './helpers.mjs';
+import { REPO, runBin, sqlText } from './helpers.mjs';
 import { rows } from './import_rows.mjs';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-import-'));
@@ -20,11 +20,7 @@ const DEMO = path.join(REPO, 'config', 'demo', 'import');
 const CG_MAP = path.join(DEMO, 'cg_system.mapping.json');
 const ZZ_MAP = path.join(DEMO, 'zz_system.mapping.json');
 
-async function sql(q) {
-  const r = await runCmd('sqlite3', [db, q]);
-  assert.equal(r.code, 0, `sqlite3 ${q}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const sql = (q) => sqlText(db, q);
 const counts = async () => ({
   cases: Number(await sql('SELECT count(*) FROM cases')),
   events: Number(await sql('SELECT count(*) FROM events WHERE actor_id IS NOT NULL')),

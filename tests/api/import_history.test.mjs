@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, assertError, runCmd, REPO } from './helpers.mjs';
+import { startServer, assertError, sqlText, REPO } from './helpers.mjs';
 
 const srv = await startServer();
 const DEMO = path.join(REPO, 'config', 'demo', 'import');
@@ -20,11 +20,7 @@ const zzMap = JSON.parse(await readFile(path.join(DEMO, 'zz_system.mapping.json'
 const zzRows = JSON.parse(await readFile(path.join(DEMO, 'zz_system.json'), 'utf8'));
 const admin = await srv.login('admin');
 
-async function sql(q) {
-  const r = await runCmd('sqlite3', [srv.db, q]);
-  assert.equal(r.code, 0, `sqlite3 ${q}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const sql = (q) => sqlText(srv.db, q);
 const counts = async () => ({
   cases: Number(await sql('SELECT count(*) FROM cases')),
   events: Number(await sql('SELECT count(*) FROM events WHERE actor_id IS NOT NULL')),
