@@ -130,20 +130,22 @@ static int import_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
 	struct import_map m;
-	bool csv = !json_object_get(r->in, "rows");
+	json_t *rows = json_object_get(r->in, "rows");
+	bool csv = !rows;
 	const char *file = json_string_value(json_object_get(r->in, "file"));
-	int n = 0, rc = -1;
+	/* a CSV's row count is known once it is read: room for one too many */
+	int cap = csv ? IMPORT_API_ROWS + 1 : (int)json_array_size(rows), n = 0, rc = -1;
 	struct import_row *out = NULL;
 	if (import_map_load(w->app, json_object_get(r->in, "mapping"), NULL, &m, &r->err) != 0)
 		goto done;
-	out = calloc(IMPORT_API_ROWS + 1, sizeof *out);
+	out = calloc((size_t)cap, sizeof *out);
 	if (!out) {
 		err_oom(&r->err);
 		goto done;
 	}
 	n = csv ? csv_build(r, &m, out) : json_build(r, &m, out);
 	if (n < 0) {
-		n = IMPORT_API_ROWS + 1; /* every row built is cleared below */
+		n = cap; /* every row built is cleared below */
 		goto done;
 	}
 	if (import_rows_write(w, &r->actor, &m, out, n, &r->err) != 0)
