@@ -6,6 +6,7 @@
 # cg_system.mapping.json) with points inside the demo county, imports them
 # (timed, peak RSS from /usr/bin/time -v), then imports the same file again
 # (the sync: every row unchanged). Prints seconds and peak RSS of each run.
+# IMPORT_HISTORY=N gives every row N steps of source history (default 0).
 # Needs node (the generator) and GNU time.
 set -eu
 BUILD=${1:-build}

@@ -5,8 +5,8 @@
  * docs/import.md).
  *
  * The file is read as a stream of records: a CSV (header row first, UTF-8
- * with or without a BOM) is mapped into memory and walked cell by cell
- * (util/csv.h), a JSON file is an array of objects. Rows are written
+ * with or without a BOM) is mapped into memory and walked record by record
+ * (core/import_csv.c), a JSON file is an array of objects. Rows are written
  * IMPORT_BATCH at a time, one writer job (one transaction) per batch, each
  * row in its own savepoint, so memory holds one batch whatever the file's
  * length. A row refused — by the mapping or by the engine's own checks —
@@ -30,10 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/csv.h"
-
 #define IMPORT_JSON_MAX (64L * 1024 * 1024) /* bytes of a JSON source file */
-#define IMPORT_COLS_MAX 256
 #define PROGRESS_EVERY 10000
 
 struct importer {
@@ -111,93 +108,32 @@ static int refuse(struct importer *im, int line, const char *why)
 	return im->n == IMPORT_BATCH ? flush(im) : 0;
 }
 
-/* Every column the mapping names is in the header: 0, or 2 after saying
- * which is not (a file from another export, or the wrong mapping). */
-static int header_check(const struct import_map *m, char **heads, int nh)
+static int sink_row(void *arg, const json_t *rec, int line)
 {
-	const char *need[IT__COUNT + 2];
-	int n = 0;
-	need[n++] = m->id_column;
-	for (int i = 0; i < IT__COUNT; i++)
-		if (m->col[i].column)
-			need[n++] = m->col[i].column;
-	if (m->status.column)
-		need[n++] = m->status.column;
-	for (int i = 0; i < n; i++) {
-		int k = 0;
-		while (k < nh && strcmp(heads[k], need[i]))
-			k++;
-		if (k == nh) {
-			fprintf(stderr,
-			        "civicloop import: 表头没有映射里的列“%s”；没有导入任何行\n",
-			        need[i]);
-			return 2;
-		}
-	}
-	return 0;
+	return take(arg, rec, line);
 }
 
+static int sink_refuse(void *arg, int line, const char *why)
+{
+	return refuse(arg, line, why);
+}
+
+/* A CSV file (core/import_csv.c reads it): 0, 2 a faulty header (nothing
+ * read), 3 a syntax error lost the records after one line. */
 static int read_csv(struct importer *im, const char *text, size_t len)
 {
-	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
-		text += 3;
-		len -= 3;
-	}
-	struct csv c = {text, text + len, 1};
-	struct buf cell;
-	buf_init(&cell, CSV_CELL_MAX + 8); /* the cap; it grows as cells need */
-	char *heads[IMPORT_COLS_MAX];
-	int nh = 0, rc = 0;
-	bool eol = false, eof = false;
+	struct import_csv_sink k = {sink_row, sink_refuse, im};
 	struct err e = {0};
-	while (!eol) {
-		if (csv_cell(&c, &cell, &eol, &eof, &e) != 0 || nh == IMPORT_COLS_MAX) {
-			fprintf(stderr, "civicloop import: 表头：%s\n",
-			        e.kind ? err_message(&e) : "列过多");
-			rc = 2;
-			goto out;
-		}
-		heads[nh++] = strndup(cell.data ? cell.data : "", cell.len);
+	switch (import_csv_read(&im->m, text, len, &k, &e)) {
+	case 2:
+		fprintf(stderr, "civicloop import: %s；没有导入任何行\n", err_message(&e));
+		return 2;
+	case 1:
+		fprintf(stderr, "civicloop import: %s；之后未读取\n", err_message(&e));
+		return 3;
+	default: /* -1: the store failed, and flush said so */
+		return 0;
 	}
-	rc = header_check(&im->m, heads, nh);
-	if (rc != 0)
-		goto out;
-	while (!eof && !im->failed) {
-		int line = c.line, k = 0;
-		json_t *rec = json_object();
-		bool blank = true;
-		eol = false;
-		while (!eol) {
-			if (csv_cell(&c, &cell, &eol, &eof, &e) != 0) {
-				/* the record's bounds are lost: nothing after it is read */
-				fprintf(stderr, "civicloop import: 第 %d 行之后未读取\n", line);
-				refuse(im, line, err_message(&e));
-				json_decref(rec);
-				rc = 3;
-				goto out;
-			}
-			if (cell.len)
-				blank = false;
-			if (k < nh) /* jansson keeps the bytes; the row's check judges them */
-				json_object_set_new_nocheck(
-				    rec, heads[k],
-				    json_stringn_nocheck(cell.data ? cell.data : "", cell.len));
-			k++;
-		}
-		if (blank && k == 1) {
-			json_decref(rec);
-			continue;
-		}
-		int t = k > nh ? refuse(im, line, "列数多于表头") : take(im, rec, line);
-		json_decref(rec);
-		if (t != 0)
-			break;
-	}
-out:
-	for (int i = 0; i < nh; i++)
-		free(heads[i]);
-	buf_release(&cell);
-	return rc;
 }
 
 static int read_json(struct importer *im, const char *text, size_t len)

@@ -1,11 +1,12 @@
 /*
  * 多网合一 import (core/import.h): the mapping document, a source row as a
  * case body, and the writer jobs that store a batch of rows and a run's
- * summary event. Rows go through engine_create_ext as the importing user
- * (who holds case.import), so a row keeps its own received_at and its
+ * summary event. Rows go through engine_create_plain as the importing
+ * user (who holds case.import), so a row keeps its own received_at and its
  * deadline counts from it; everything a manual registration checks
- * (class, channel, text lengths, location, reporter, org) is checked
- * again, and a row refused there is reported with the engine's reason.
+ * (class, channel, text lengths, location, reporter, org, the type's
+ * fields) is checked again, and a row refused there is reported with the
+ * engine's reason. The history steps are core/import_history.c's.
  */
 #define _XOPEN_SOURCE 700 /* strptime */
 #include "core/import.h"
@@ -15,6 +16,7 @@
 #include "core/types.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include <time.h>
 
 #include "util/json.h"
+#include "util/text.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 
@@ -34,8 +37,9 @@
 static const char *const target_names[IT__COUNT] = {
     "title",         "description",    "class",        "channel",
     "received_at",   "location.lat",   "location.lng", "location.address",
-    "reporter.name", "reporter.phone", "org"};
-static const char *const map_keys[] = {"source", "type", "id", "fields", "status"};
+    "reporter.name", "reporter.phone", "org",          "closed_at"};
+static const char *const map_keys[] = {"source",      "type",   "id",     "fields",
+                                       "type_fields", "status", "history"};
 static const char *const col_keys[] = {"column", "map", "format"};
 
 /* ------------------------------------------------------------------ */
@@ -47,8 +51,7 @@ static int map_bad(struct err *e, const char *field, const char *why)
 	return err_set(e, E_FIELD_INVALID, field, "映射文件的 %s：%s", field, why);
 }
 
-/* A column name: a non-empty string of at most 64 characters. */
-static bool column_ok(const json_t *v)
+bool import_column_ok(const json_t *v)
 {
 	return json_is_string(v) && json_string_length(v) > 0 &&
 	       utf8_chars(json_string_value(v)) <= 64;
@@ -58,7 +61,7 @@ static bool column_ok(const json_t *v)
 static int col_load(json_t *v, const char *field, bool may_format, struct import_col *c,
                     struct err *e)
 {
-	if (column_ok(v)) {
+	if (import_column_ok(v)) {
 		c->column = json_string_value(v);
 		return 0;
 	}
@@ -67,7 +70,7 @@ static int col_load(json_t *v, const char *field, bool may_format, struct import
 	const char *bad = json_unknown_key(v, col_keys, 3);
 	if (bad)
 		return map_bad(e, field, "不认识的键");
-	if (!column_ok(json_object_get(v, "column")))
+	if (!import_column_ok(json_object_get(v, "column")))
 		return map_bad(e, field, "column 须为 1–64 个字符的列名");
 	c->column = json_string_value(json_object_get(v, "column"));
 	json_t *map = json_object_get(v, "map");
@@ -87,7 +90,9 @@ static int col_load(json_t *v, const char *field, bool may_format, struct import
 	if (fmt) {
 		if (!may_format || !json_is_string(fmt) || json_string_length(fmt) == 0 ||
 		    json_string_length(fmt) > 64)
-			return map_bad(e, field, "只有 received_at 可带 format（strptime 格式）");
+			return map_bad(e, field,
+			               "只有时间（received_at、closed_at、时间型字段）可带 "
+			               "format（strptime 格式）");
 		c->format = json_string_value(fmt);
 	}
 	return 0;
@@ -121,6 +126,40 @@ static int map_values_check(const struct matter_type *t, const struct import_col
 	return 0;
 }
 
+/* "type_fields": {field: column}: each a field of the type t, a time field
+ * may carry a format; every required field of the type is mapped (else
+ * every row would be refused). Values are checked per row by the engine. */
+static int type_fields_load(const struct matter_type *t, json_t *tfs, struct import_map *m,
+                            struct err *e)
+{
+	const char *k;
+	json_t *v;
+	if (tfs && (!json_is_object(tfs) || json_object_size(tfs) > IMPORT_TYPE_FIELDS_MAX))
+		return map_bad(
+		    e, "type_fields",
+		    "须为对象 {类型字段: 列}，最多 " TEXT_STR(IMPORT_TYPE_FIELDS_MAX) " 个");
+	json_object_foreach(tfs, k, v)
+	{
+		const struct type_field *f = type_field(t, k);
+		if (!f)
+			return err_set(e, E_FIELD_UNKNOWN, "type_fields",
+			               "映射文件的 type_fields：类型 %s 没有字段 %s", t->code,
+			               CLIP(k));
+		struct import_tfield *x = &m->tf[m->ntf++];
+		x->f = f;
+		if (col_load(v, "type_fields", f->kind == FK_DATETIME, &x->col, e) != 0)
+			return -1;
+	}
+	for (int i = 0; i < t->nfields; i++) {
+		if (!t->fields[i].required || (tfs && json_object_get(tfs, t->fields[i].name)))
+			continue;
+		char why[160];
+		snprintf(why, sizeof why, "须映射类型的必填字段 %s", t->fields[i].name);
+		return map_bad(e, "type_fields", why);
+	}
+	return 0;
+}
+
 int import_map_load(const struct app *app, json_t *doc, const char *source, struct import_map *m,
                     struct err *e)
 {
@@ -145,7 +184,7 @@ int import_map_load(const struct app *app, json_t *doc, const char *source, stru
 	const struct matter_type *t = m->type ? types_find(app->types, m->type) : NULL;
 	if (!t)
 		return map_bad(e, "type", "须为已有的事项类型代码");
-	if (!column_ok(json_object_get(doc, "id")))
+	if (!import_column_ok(json_object_get(doc, "id")))
 		return map_bad(e, "id", "须为来源编号所在的列名");
 	m->id_column = json_string_value(json_object_get(doc, "id"));
 	json_t *fields = json_object_get(doc, "fields");
@@ -161,7 +200,8 @@ int import_map_load(const struct app *app, json_t *doc, const char *source, stru
 		if (i == IT__COUNT)
 			return err_set(e, E_FIELD_UNKNOWN, "fields",
 			               "映射文件的 fields 有不认识的目标 %s", CLIP(k));
-		if (col_load(v, "fields", i == IT_RECEIVED_AT, &m->col[i], e) != 0 ||
+		if (col_load(v, "fields", i == IT_RECEIVED_AT || i == IT_CLOSED_AT, &m->col[i],
+		             e) != 0 ||
 		    map_values_check(t, &m->col[i], "fields", i, e) != 0)
 			return -1;
 	}
@@ -175,7 +215,29 @@ int import_map_load(const struct app *app, json_t *doc, const char *source, stru
 		return -1;
 	if (st && !m->status.map)
 		return map_bad(e, "status", "须带 map {源状态: 类型的状态代码}");
-	return 0;
+	if (m->col[IT_CLOSED_AT].column && !st)
+		return map_bad(e, "fields", "closed_at 须与 status 同时映射（终态的工单按它结案）");
+	json_t *h = json_object_get(doc, "history");
+	if (h && import_history_load(h, &m->history, e) != 0)
+		return -1;
+	return type_fields_load(t, json_object_get(doc, "type_fields"), m, e);
+}
+
+int import_map_columns(const struct import_map *m, const char **out, int cap)
+{
+	int n = 0;
+	if (n < cap)
+		out[n++] = m->id_column;
+	for (int i = 0; i < IT__COUNT && n < cap; i++)
+		if (m->col[i].column)
+			out[n++] = m->col[i].column;
+	for (int i = 0; i < m->ntf && n < cap; i++)
+		out[n++] = m->tf[i].col.column;
+	if (m->status.column && n < cap)
+		out[n++] = m->status.column;
+	if (m->history.column && n < cap)
+		out[n++] = m->history.column;
+	return n;
 }
 
 void import_map_free(struct import_map *m)
@@ -188,16 +250,14 @@ void import_map_free(struct import_map *m)
 /* a row as a case body                                                 */
 /* ------------------------------------------------------------------ */
 
-__attribute__((format(printf, 2, 3))) static int row_bad(struct import_row *row, const char *fmt,
-                                                         ...)
+int import_row_refuse(struct import_row *row, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(row->why, sizeof row->why, fmt, ap);
 	va_end(ap);
 	row->outcome = IR_REJECTED;
-	json_decref(row->body);
-	row->body = NULL;
+	import_row_clear(row);
 	return -1;
 }
 
@@ -217,12 +277,12 @@ static int cell(const json_t *rec, const char *col, char *num, size_t numcap,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return row_bad(row, "列“%s”须为文本或数字", CLIP(col));
+		return import_row_refuse(row, "列“%s”须为文本或数字", CLIP(col));
 	const char *s = json_string_value(v);
 	if (!utf8_valid(s, json_string_length(v)) || strlen(s) != json_string_length(v))
-		return row_bad(row, "列“%s”不是合法的 UTF-8 文本", CLIP(col));
+		return import_row_refuse(row, "列“%s”不是合法的 UTF-8 文本", CLIP(col));
 	if (utf8_chars(s) > CELL_CHARS_MAX)
-		return row_bad(row, "列“%s”过长（最多 8000 字）", CLIP(col));
+		return import_row_refuse(row, "列“%s”过长（最多 8000 字）", CLIP(col));
 	while (*s == ' ')
 		s++;
 	*out = *s ? s : NULL;
@@ -238,16 +298,14 @@ static int mapped(const struct import_col *c, const json_t *rec, char *num, size
 	if (*out && c->map) {
 		json_t *to = json_object_get(c->map, *out);
 		if (!to)
-			return row_bad(row, "列“%s”的值“%s”在映射中没有对应", CLIP(c->column),
-			               CLIP(*out));
+			return import_row_refuse(row, "列“%s”的值“%s”在映射中没有对应",
+			                         CLIP(c->column), CLIP(*out));
 		*out = json_string_value(to);
 	}
 	return 0;
 }
 
-/* s in format fmt (a wall time in +08:00) or, without fmt, ISO 8601 with
- * or without an offset, as UTC ms. */
-static int parse_time(const char *s, const char *fmt, int64_t *ms)
+int import_time(const char *s, const char *fmt, int64_t *ms)
 {
 	if (!fmt) {
 		if (time_parse_iso_zoned(s, ms) == 0)
@@ -270,6 +328,82 @@ static int parse_time(const char *s, const char *fmt, int64_t *ms)
 	return 0;
 }
 
+/* A type field's cell as the value a registration would send: an integer,
+ * a boolean (true/false, 是/否, 1/0), a time in ISO 8601, a list of orgs
+ * (split at 、 or ,) as its kind wants. A cell that does not convert goes
+ * as text, for the engine's own field check to refuse in its words. */
+static json_t *tfield_value(const struct import_tfield *x, const char *v)
+{
+	char *end, iso[ISO8601_MAX];
+	int64_t ms;
+	switch (x->f->kind) {
+	case FK_INT:
+	case FK_CASE: {
+		errno = 0;
+		long long n = strtoll(v, &end, 10);
+		if (!*end && !errno && end != v)
+			return json_integer(n);
+		break;
+	}
+	case FK_BOOL:
+		if (!strcmp(v, "true") || !strcmp(v, "是") || !strcmp(v, "1"))
+			return json_true();
+		if (!strcmp(v, "false") || !strcmp(v, "否") || !strcmp(v, "0"))
+			return json_false();
+		break;
+	case FK_DATETIME:
+		if (import_time(v, x->col.format, &ms) == 0 &&
+		    time_format_iso(ms, iso, sizeof iso) > 0)
+			return json_string(iso);
+		break;
+	case FK_ORGS: {
+		json_t *list = json_array();
+		const char *p = v;
+		while (list && *p) {
+			size_t len = strcspn(p, ",");
+			const char *dun = strstr(p, "、");
+			if (dun && (size_t)(dun - p) < len)
+				len = (size_t)(dun - p);
+			while (len && p[len - 1] == ' ')
+				len--;
+			if (len)
+				json_array_append_new(list, json_stringn_nocheck(p, len));
+			p += len;
+			p += !strncmp(p, "、", 3) ? 3 : strspn(p, ", ");
+		}
+		return list;
+	}
+	default:
+		break;
+	}
+	return json_string(v);
+}
+
+/* The mapped type fields of rec into body's "fields". */
+static int tfields_build(const struct import_map *m, const json_t *rec, json_t *b,
+                         struct import_row *row)
+{
+	if (m->ntf == 0)
+		return 0;
+	json_t *fields = json_object();
+	json_object_set_new(b, "fields", fields);
+	for (int i = 0; i < m->ntf; i++) {
+		const struct import_tfield *x = &m->tf[i];
+		json_t *raw = json_object_get(rec, x->col.column);
+		const char *v;
+		char num[32];
+		if (json_is_boolean(raw) && !x->col.map) { /* a JSON source's own true/false */
+			json_object_set(fields, x->f->name, raw);
+			continue;
+		}
+		if (mapped(&x->col, rec, num, sizeof num, row, &v) != 0)
+			return -1;
+		if (v && json_object_set_new(fields, x->f->name, tfield_value(x, v)) != 0)
+			return import_row_refuse(row, "内存不足");
+	}
+	return 0;
+}
+
 void import_row_build(const struct import_map *m, const json_t *rec, struct import_row *row)
 {
 	char num[IT__COUNT][32];
@@ -278,12 +412,15 @@ void import_row_build(const struct import_map *m, const json_t *rec, struct impo
 	char idnum[32];
 	row->body = NULL;
 	row->status = NULL;
+	row->steps = NULL;
+	row->received_ms = row->closed_ms = 0;
 	if (cell(rec, m->id_column, idnum, sizeof idnum, row, &id) != 0)
 		return;
 	if (!id)
-		return (void)row_bad(row, "缺少来源编号（列“%s”）", CLIP(m->id_column));
+		return (void)import_row_refuse(row, "缺少来源编号（列“%s”）", CLIP(m->id_column));
 	if (utf8_chars(id) > IMPORT_ID_MAX || strpbrk(id, "\r\n\t"))
-		return (void)row_bad(row, "来源编号“%s”须为 1–64 个字符的单行文本", CLIP(id));
+		return (void)import_row_refuse(row, "来源编号“%s”须为 1–64 个字符的单行文本",
+		                               CLIP(id));
 	snprintf(row->id, sizeof row->id, "%s", id);
 	snprintf(row->ext_ref, sizeof row->ext_ref, "%s:%s", m->source, id);
 	for (int i = 0; i < IT__COUNT; i++)
@@ -303,25 +440,31 @@ void import_row_build(const struct import_map *m, const json_t *rec, struct impo
 		if (plain[i] && v[i])
 			json_object_set_new(b, plain[i], json_string(v[i]));
 	if (!v[IT_DESCRIPTION])
-		return (void)row_bad(row, "诉求内容（列“%s”）为空",
-		                     CLIP(m->col[IT_DESCRIPTION].column));
+		return (void)import_row_refuse(row, "诉求内容（列“%s”）为空",
+		                               CLIP(m->col[IT_DESCRIPTION].column));
 	if (v[IT_RECEIVED_AT]) {
 		int64_t ms;
 		char iso[ISO8601_MAX];
-		if (parse_time(v[IT_RECEIVED_AT], m->col[IT_RECEIVED_AT].format, &ms) != 0)
-			return (void)row_bad(row, "时间“%s”不合格式 %s", CLIP(v[IT_RECEIVED_AT]),
-			                     m->col[IT_RECEIVED_AT].format
-			                         ? m->col[IT_RECEIVED_AT].format
-			                         : "ISO 8601");
+		if (import_time(v[IT_RECEIVED_AT], m->col[IT_RECEIVED_AT].format, &ms) != 0)
+			return (void)import_row_refuse(
+			    row, "时间“%s”不合格式 %s", CLIP(v[IT_RECEIVED_AT]),
+			    m->col[IT_RECEIVED_AT].format ? m->col[IT_RECEIVED_AT].format
+			                                  : "ISO 8601");
 		time_format_iso(ms, iso, sizeof iso);
 		json_object_set_new(b, "received_at", json_string(iso));
+		row->received_ms = ms;
 	}
+	if (v[IT_CLOSED_AT] &&
+	    import_time(v[IT_CLOSED_AT], m->col[IT_CLOSED_AT].format, &row->closed_ms) != 0)
+		return (void)import_row_refuse(
+		    row, "结案时间“%s”不合格式 %s", CLIP(v[IT_CLOSED_AT]),
+		    m->col[IT_CLOSED_AT].format ? m->col[IT_CLOSED_AT].format : "ISO 8601");
 	if (v[IT_LAT] && v[IT_LNG]) {
 		char *e1, *e2;
 		double lat = strtod(v[IT_LAT], &e1), lng = strtod(v[IT_LNG], &e2);
 		if (*e1 || *e2 || !isfinite(lat) || !isfinite(lng))
-			return (void)row_bad(row, "经纬度“%s, %s”不是数字", CLIP(v[IT_LAT]),
-			                     CLIP(v[IT_LNG]));
+			return (void)import_row_refuse(row, "经纬度“%s, %s”不是数字",
+			                               CLIP(v[IT_LAT]), CLIP(v[IT_LNG]));
 		json_t *loc = json_pack("{s:f,s:f}", "lat", lat, "lng", lng);
 		if (v[IT_ADDRESS])
 			json_object_set_new(loc, "address", json_string(v[IT_ADDRESS]));
@@ -335,6 +478,8 @@ void import_row_build(const struct import_map *m, const json_t *rec, struct impo
 			json_object_set_new(rep, "phone", json_string(v[IT_REPORTER_PHONE]));
 		json_object_set_new(b, "reporter", rep);
 	}
+	if (tfields_build(m, rec, b, row) != 0 || import_history_build(&m->history, rec, row) != 0)
+		return;
 	row->outcome = IR_NEW;
 }
 
@@ -342,6 +487,8 @@ void import_row_clear(struct import_row *row)
 {
 	json_decref(row->body);
 	row->body = NULL;
+	json_decref(row->steps);
+	row->steps = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -362,7 +509,7 @@ static int load_as(struct wctx *w, const char *login, struct actor *a, struct er
 	return 0;
 }
 
-static int event(struct wctx *w, const struct actor *a, int64_t case_id, const char *action,
+int import_event(struct wctx *w, const struct actor *a, int64_t case_id, const char *action,
                  json_t *payload)
 {
 	char *text = payload ? json_canonical(payload) : NULL;
@@ -415,31 +562,29 @@ static int row_sync(struct wctx *w, const struct actor *a, int64_t id, struct im
 			json_object_set_new(p, "title_from", json_string(old_title));
 			json_object_set_new(p, "title_to", json_string(title));
 		}
-		if (!ok || search_replace(w, id) != 0 || event(w, a, id, "import.update", p) != 0)
+		if (!ok || search_replace(w, id) != 0 ||
+		    import_event(w, a, id, "import.update", p) != 0)
 			rc = err_set(e, E_UNAVAILABLE, NULL, NULL);
 		else
 			row->outcome = IR_UPDATED;
 	}
 	free(old_title);
 	free(old_desc);
+	int added = 0;
+	if (rc == 0 && import_history_write(w, a, id, false, row, &added, e) != 0)
+		return -1;
+	if (added > 0) /* new steps of the source's history: the case changed */
+		row->outcome = IR_UPDATED;
 	return rc;
 }
 
-/* A new row: created as the importer; a mapped status other than the
- * initial one is then set by an "import.status" event. A final state
- * closes the case at its received_at (the source's close time is not
- * mapped) and stops its timers; its deadline stays as computed. */
-static int row_create(struct wctx *w, const struct actor *a, const struct import_map *m,
-                      struct import_row *row, struct err *e)
+/* A new case's mapped state st (not the initial one), set by an
+ * "import.status" event. A final state closes the case at the row's close
+ * time when the mapping gives one, else at its received_at, and stops its
+ * timers; its deadline stays as computed. */
+static int row_status(struct wctx *w, const struct actor *a, int64_t id,
+                      const struct type_state *st, const struct import_row *row, struct err *e)
 {
-	int64_t id;
-	if (engine_create_plain(w, a, row->body, row->ext_ref, &id, e) != 0)
-		return -1;
-	row->outcome = IR_NEW;
-	const struct matter_type *t = types_find(w->app->types, m->type);
-	const struct type_state *st = row->status ? type_state(t, row->status) : NULL;
-	if (!st || st->initial)
-		return 0;
 	struct case_full cf;
 	if (case_load(w->conn, w->app, id, &cf) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
@@ -449,7 +594,7 @@ static int row_create(struct wctx *w, const struct actor *a, const struct import
 	sbind_text(s, 2, st->code);
 	sbind_text(s, 3, fields ? fields : "{}");
 	sbind_opt_int(s, 4, cf.c.due_at);
-	sbind_opt_int(s, 5, st->final ? cf.c.received_at : 0);
+	sbind_opt_int(s, 5, !st->final ? 0 : row->closed_ms ? row->closed_ms : cf.c.received_at);
 	sbind_int(s, 6, w->now);
 	sbind_int(s, 7, cf.c.version);
 	bool ok = sstep(s) == STORE_DONE;
@@ -464,8 +609,32 @@ static int row_create(struct wctx *w, const struct actor *a, const struct import
 	json_t *p = json_pack("{s:s,s:s,s:s}", "ext_ref", row->ext_ref, "from", cf.c.status, "to",
 	                      st->code);
 	case_full_release(&cf);
-	if (!ok || event(w, a, id, "import.status", p) != 0)
+	if (!ok || import_event(w, a, id, "import.status", p) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	return 0;
+}
+
+/* A new row: created as the importer, then its state (row_status) and its
+ * history's steps. A close time, used when the state is final, lies
+ * between the row's received_at (or now, when it has none) and now. */
+static int row_create(struct wctx *w, const struct actor *a, const struct import_map *m,
+                      struct import_row *row, struct err *e)
+{
+	const struct matter_type *t = types_find(w->app->types, m->type);
+	const struct type_state *st = row->status ? type_state(t, row->status) : NULL;
+	if (st && st->final && row->closed_ms) {
+		if (row->closed_ms > w->now + IMPORT_CLOCK_SLACK_MS)
+			return err_set(e, E_FIELD_INVALID, NULL, "结案时间晚于现在");
+		if (row->closed_ms < (row->received_ms ? row->received_ms : w->now))
+			return err_set(e, E_FIELD_INVALID, NULL, "结案时间早于受理时间");
+	}
+	int64_t id;
+	int added;
+	if (engine_create_plain(w, a, row->body, row->ext_ref, &id, e) != 0 ||
+	    (st && !st->initial && row_status(w, a, id, st, row, e) != 0) ||
+	    import_history_write(w, a, id, true, row, &added, e) != 0)
+		return -1;
+	row->outcome = IR_NEW;
 	return 0;
 }
 
@@ -524,7 +693,7 @@ int import_run_event(struct wctx *w, const struct actor *a, const struct import_
 	json_t *p = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "source", m->source, "type", m->type,
 	                      "file", base ? base + 1 : file, "added", n->added, "updated",
 	                      n->updated, "unchanged", n->unchanged, "refused", n->rejected);
-	return event(w, a, 0, "import.run", p);
+	return import_event(w, a, 0, "import.run", p);
 }
 
 int import_run_job(struct wctx *w, struct write_job *job)

@@ -256,6 +256,10 @@
 	     " WHERE e.case_id = ?1 AND e.seq > ?2" \
 	     " AND (?4 IS NULL OR e.action NOT IN (SELECT value FROM json_each(?4)))" \
 	     " ORDER BY e.seq LIMIT ?3") \
+	/* the last event of a case with action ?2 (an import's history steps) */ \
+	STMT(ST_EVENT_LAST_OF_CASE, \
+	     "SELECT payload FROM events WHERE case_id = ?1 AND action = ?2" \
+	     " ORDER BY seq DESC LIMIT 1") \
 	STMT(ST_EVENTS_ALL, \
 	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 	     " payload, prev_hash, hash FROM events ORDER BY seq") \

@@ -41,6 +41,13 @@ export function runCmd(cmd, args) {
   });
 }
 
+/** One sqlite3 query on db (asserted to succeed): its output, trimmed. */
+export async function sqlText(db, q) {
+  const r = await runCmd('sqlite3', [db, q]);
+  assert.equal(r.code, 0, `sqlite3 ${q}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**

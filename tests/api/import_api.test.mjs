@@ -7,18 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, assertError, runCmd, REPO } from './helpers.mjs';
+import { startServer, assertError, sqlText, REPO } from './helpers.mjs';
 
 const srv = await startServer();
 const DEMO = path.join(REPO, 'config', 'demo', 'import');
 const mapping = JSON.parse(await readFile(path.join(DEMO, 'zz_system.mapping.json'), 'utf8'));
 const rows = JSON.parse(await readFile(path.join(DEMO, 'zz_system.json'), 'utf8'));
 
-async function sql(q) {
-  const r = await runCmd('sqlite3', [srv.db, q]);
-  assert.equal(r.code, 0, `sqlite3 ${q}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const sql = (q) => sqlText(srv.db, q);
 const counts = async () => ({
   cases: Number(await sql('SELECT count(*) FROM cases')),
   events: Number(await sql('SELECT count(*) FROM events WHERE actor_id IS NOT NULL')),
