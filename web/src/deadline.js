@@ -95,6 +95,7 @@ export const ASSIGNMENT_STATUS_NAMES = {
   approval_pending: '待审签',
   done: '已答复',
   cancelled: '已撤回',
+  mediating: '调解中',
 }
 
 export const KIND_NAMES = { lead: '主办', assist: '协办', review: '审核' }

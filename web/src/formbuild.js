@@ -68,7 +68,13 @@ function widgetFor(kind, required, values) {
 function orgSource(action, name) {
   const effects = action.effects || []
   const assign = effects.find((e) => e && e.effect === 'assign')
-  if (assign) return { source: 'directory', kinds: assign.org_kinds || null }
+  if (assign) {
+    const out = { source: 'directory', kinds: assign.org_kinds || null }
+    // a partner that may be another county's org (the dispute's joint
+    // mediation): the caller's own tree cannot list it
+    if (assign.kind === 'assist' && (assign.org_kinds || []).includes('county')) out.crossRegion = true
+    return out
+  }
   // an effect that works on one of the case's units named by this field
   const onField = effects.find((e) => e && e.field === name && Array.isArray(e.from))
   if (onField) return { source: 'assignments', statuses: onField.from }
