@@ -81,6 +81,8 @@ export const CHANNEL_NAMES = {
   email: '邮件',
   sms: '短信',
   visit: '来访',
+  grid: '网格上报',
+  referral: '转办',
 }
 
 export function channelName(code) {

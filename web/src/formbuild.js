@@ -259,6 +259,14 @@ export function validate(form, values) {
   return errs
 }
 
+// A picked wall time ("2026-12-02T09:30:00") is Beijing time, as every time
+// the UI shows is, whatever the browser's own zone: sent with +08:00. A value
+// that already names its zone goes as it is.
+export function beijing(v) {
+  const s = String(v).trim()
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s) ? (s.length === 16 ? s + ':00' : s) + '+08:00' : s
+}
+
 function orgValue(v) {
   const n = toInt(v)
   return Number.isNaN(n) ? v : n
@@ -305,6 +313,9 @@ export function toBody(form, values) {
       case 'string':
       case 'text':
         body[f.name] = String(v).trim()
+        break
+      case 'datetime':
+        body[f.name] = beijing(v)
         break
       default:
         body[f.name] = v
