@@ -180,3 +180,12 @@ export function regionLabel(name, county) {
   if (!county || name.startsWith(county) || name === county) return name
   return county + ' ' + name
 }
+
+// 调解成功率 as the dashboard derives it: closed ÷ (closed + failed) of the
+// cases' current states (counts.by_status); null when neither.
+export function successRate(s) {
+  const by = (s && s.counts && s.counts.by_status) || {}
+  const closed = by.closed || 0
+  const failed = by.failed || 0
+  return closed + failed ? closed / (closed + failed) : null
+}
