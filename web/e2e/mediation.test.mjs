@@ -274,3 +274,28 @@ test('leader1 reads a dispute with its parties masked', async () => {
   assertClean(page);
   await page.context().close();
 });
+
+test('med1 revisits the 广场舞 dispute: the mediation script, 是 + 满意 closes it', async () => {
+  const c = await byTitle('med1', '东门社区广场舞噪音扰民纠纷');
+  assert.equal(c.status, 'agreed');
+  const page = await newPage(browser, srv);
+  await signIn(page, srv, 'med1');
+  await page.goto(srv.base + '/mediation?tab=follow_up');
+  await row(page, c.no).locator('a[data-test=case-no]').click();
+  await page.locator('[data-test=action-revisit]').click();
+  const dlg = page.locator('[data-test=action-dialog]');
+  await dlg.waitFor();
+  const script = await page.locator('[data-test=callback-script]').innerText();
+  assert.match(script, /东门社区居民委员会人民调解委员会/);
+  assert.doesNotMatch(script, /12345/);
+  await page.locator('[data-test=opt-holds-true]').click();
+  await page.locator('[data-test=opt-satisfaction-满意]').click();
+  await field(page, 'input-opinion').fill('广场舞已按约定时间和音量进行，周边住户未再反映。');
+  await shot(page, 'mediation-revisit');
+  await page.locator('[data-test=action-submit]').click();
+  await dlg.waitFor({ state: 'hidden' });
+  await waitFor(async () => /调解成功已结案/.test(await page.locator('[data-test=case-status]').innerText()), 'closed');
+  assert.match(await page.locator('[data-test=revisit-result]').innerText(), /协议已履行\s*·\s*当事人满意/);
+  assertClean(page);
+  await page.context().close();
+});
