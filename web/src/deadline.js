@@ -81,8 +81,9 @@ export const CHANNEL_NAMES = {
   email: '邮件',
   sms: '短信',
   visit: '来访',
-  // grid events (config/types/grid_event.json names its channels by code only)
+  // grid events and disputes (their types name channels by code only)
   grid: '网格员上报',
+  referral: '转办',
 }
 
 export function channelName(code) {
@@ -97,6 +98,7 @@ export const ASSIGNMENT_STATUS_NAMES = {
   approval_pending: '待审签',
   done: '已答复',
   cancelled: '已撤回',
+  mediating: '调解中',
 }
 
 export const KIND_NAMES = { lead: '主办', assist: '协办', review: '审核' }

@@ -68,7 +68,13 @@ function widgetFor(kind, required, values) {
 function orgSource(action, name) {
   const effects = action.effects || []
   const assign = effects.find((e) => e && e.effect === 'assign')
-  if (assign) return { source: 'directory', kinds: assign.org_kinds || null }
+  if (assign) {
+    const out = { source: 'directory', kinds: assign.org_kinds || null }
+    // a partner that may be another county's org (the dispute's joint
+    // mediation): the caller's own tree cannot list it
+    if (assign.kind === 'assist' && (assign.org_kinds || []).includes('county')) out.crossRegion = true
+    return out
+  }
   // an effect that works on one of the case's units named by this field
   const onField = effects.find((e) => e && e.field === name && Array.isArray(e.from))
   if (onField) return { source: 'assignments', statuses: onField.from }
@@ -253,6 +259,14 @@ export function validate(form, values) {
   return errs
 }
 
+// A picked wall time ("2026-12-02T09:30:00") is Beijing time, as every time
+// the UI shows is, whatever the browser's own zone: sent with +08:00. A value
+// that already names its zone goes as it is.
+export function beijing(v) {
+  const s = String(v).trim()
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s) ? (s.length === 16 ? s + ':00' : s) + '+08:00' : s
+}
+
 function orgValue(v) {
   const n = toInt(v)
   return Number.isNaN(n) ? v : n
@@ -299,6 +313,9 @@ export function toBody(form, values) {
       case 'string':
       case 'text':
         body[f.name] = String(v).trim()
+        break
+      case 'datetime':
+        body[f.name] = beijing(v)
         break
       default:
         body[f.name] = v

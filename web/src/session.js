@@ -83,6 +83,7 @@ export function homeFor(user) {
   if (r.includes('supervisor')) return '/supervise'
   if (r.includes('handler') || r.includes('unit_lead')) return '/inbox'
   if (r.includes('grid_worker')) return '/grid'
+  if (r.includes('mediator')) return '/mediation'
   if (r.includes('leader')) return '/dashboard'
   if (r.includes('admin')) return '/admin/users'
   return '/cases'

@@ -180,3 +180,27 @@ describe('a synthetic type needs no new form code', () => {
     expect(buildForm(permit, 'approve', { comment: false })).toEqual([])
   })
 })
+
+describe('datetime fields (the dispute\'s session_at)', () => {
+  const dispute = {
+    code: 'dispute',
+    fields: [{ name: 'session_at', label: '调解时间', type: 'datetime' }, { name: 'partner', label: '联调单位', type: 'org' }],
+    actions: [
+      { code: 'session', fields: [{ name: 'session_at', required: true }], on: 'assignment' },
+      { code: 'invite_joint', on: 'assignment', fields: [{ name: 'partner', required: true }],
+        effects: [{ effect: 'assign', kind: 'assist', field: 'partner', org_kinds: ['township', 'village', 'county'] }] },
+    ],
+  }
+  it('a picked wall time is Beijing time', () => {
+    const form = buildForm(dispute, 'session', { comment: false })
+    expect(form[0]).toMatchObject({ widget: 'datetime', required: true })
+    expect(toBody(form, { session_at: '2026-12-02T09:30:00' })).toEqual({ session_at: '2026-12-02T09:30:00+08:00' })
+    expect(toBody(form, { session_at: '2026-12-02T09:30:00Z' })).toEqual({ session_at: '2026-12-02T09:30:00Z' })
+    expect(validate(form, {})).toEqual({ session_at: '请选择调解时间' })
+  })
+  it('a joint partner may be another county\'s org', () => {
+    const f = buildForm(dispute, 'invite_joint', { comment: false })[0]
+    expect(f).toMatchObject({ widget: 'org', source: 'directory', crossRegion: true, kinds: ['township', 'village', 'county'] })
+    expect(toBody([f], { partner: 'town.x' })).toEqual({ partner: 'town.x' })
+  })
+})
