@@ -81,8 +81,8 @@ static const char *org_name_cached(struct store_conn *c, int64_t id, json_t *nam
 #define ORG_DEPTH_MAX 64 /* ids in one path "/1/4/…/" (paths are under 200 bytes) */
 
 /* The names from the topmost org the actor may see down to the org at path
- * (each org between them visible too), joined by " / ", as a JSON string;
- * NULL if out of memory. */
+ * (each org between them visible too; a NULL actor: from the root),
+ * joined by " / ", as a JSON string; NULL if out of memory. */
 static json_t *org_line(struct store_conn *c, const struct actor *a, const char *path,
                         json_t *names)
 {
@@ -97,9 +97,9 @@ static json_t *org_line(struct store_conn *c, const struct actor *a, const char 
 		ends[n] = (size_t)(end + 1 - path);
 		p = end + 1;
 	}
-	int top = n;
+	int top = a ? n : 0;
 	char prefix[ORG_PATH_MAX];
-	while (top > 0 && ends[top - 1] < sizeof prefix) {
+	while (a && top > 0 && ends[top - 1] < sizeof prefix) {
 		memcpy(prefix, path, ends[top - 1]);
 		prefix[ends[top - 1]] = '\0';
 		if (!actor_sees_org(a, prefix))
@@ -120,11 +120,11 @@ static json_t *org_line(struct store_conn *c, const struct actor *a, const char 
 
 /* Appends the current row of ST_ORG_SEARCH to items with its "path". 0, or
  * -1 when out of memory. */
-static int org_search_item(struct store_conn *c, const struct actor *a, struct store_stmt *s,
-                           json_t *names, json_t *items)
+static int org_search_item(struct store_conn *c, const struct actor *a, bool everywhere,
+                           struct store_stmt *s, json_t *names, json_t *items)
 {
 	json_t *o = org_view_json(s, a);
-	json_t *line = o ? org_line(c, a, scol_text(s, 5), names) : NULL;
+	json_t *line = o ? org_line(c, everywhere ? NULL : a, scol_text(s, 5), names) : NULL;
 	if (!line) {
 		json_decref(o);
 		return -1;
@@ -175,6 +175,16 @@ int org_search(struct store_conn *c, const struct actor *a, const struct org_que
 	const char *scopes[ACTOR_MAX_ROLES];
 	int nscopes = actor_scopes(a, P_ORG_READ, scopes, ACTOR_MAX_ROLES);
 	json_t *jscopes = json_array();
+	if (q->everywhere) { /* every org: each path starts with "/" */
+		if (!actor_scopes(a, P_PARTY_READ, scopes, ACTOR_MAX_ROLES)) {
+			free(kinds);
+			json_decref(jscopes);
+			return err_set(e, E_FORBIDDEN, "partners",
+			               "只有调解员可以查找其他地区的联合调解单位");
+		}
+		nscopes = 1;
+		scopes[0] = "/";
+	}
 	for (int i = 0; i < nscopes; i++)
 		json_array_append_new(jscopes, json_string(scopes[i]));
 	char *scopes_text = json_dumps(jscopes, JSON_COMPACT);
@@ -187,7 +197,7 @@ int org_search(struct store_conn *c, const struct actor *a, const struct org_que
 	if (scopes_text && items && names) {
 		org_search_bind(s, a, q, scopes_text, kinds, like, sizeof like);
 		while ((rc = sstep(s)) == STORE_ROW && shown < q->limit) {
-			if (org_search_item(c, a, s, names, items) != 0) {
+			if (org_search_item(c, a, q->everywhere, s, names, items) != 0) {
 				rc = STORE_ERROR;
 				break;
 			}

@@ -31,6 +31,10 @@ struct org_query {
 	const char *kinds; /* "department,township": org kinds; NULL = any */
 	int64_t cursor;    /* the last id of the previous page; 0 = from the start */
 	int limit;         /* 1..ORG_SEARCH_LIMIT_MAX */
+	/* partners=1: every org of the database, not only the actor's, each
+	 * "path" from its root — a mediator (party.read) looking for the other
+	 * region of a joint mediation (docs/dispute.md); 403 for anyone else */
+	bool everywhere;
 };
 
 /* Orgs inside the actor's org.read scopes, and its own org, that match q,

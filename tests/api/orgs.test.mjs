@@ -183,3 +183,27 @@ test('has_children: on the top orgs, children and one org; an EXISTS on the pare
   assert.match(plan, /orgs_parent/, plan);
   assert.doesNotMatch(plan, /SCAN ch\b/, plan);
 });
+
+test('partners=1: a mediator finds the other region of a joint mediation, anywhere; nobody else may', async () => {
+  const medb = await srv.login('medb');
+  // its own search sees its township only
+  assert.deepEqual((await medb.get(`/api/v1/orgs?q=${enc('界首')}`)).json.items, []);
+  const r = await medb.get(`/api/v1/orgs?q=${enc('界首')}&kinds=township,village&partners=1`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.items.map((o) => [o.code, o.path]), [
+    ['town.x', '郴州市湘岭县 / 湘岭县界首镇'],
+    ['village.x1', '郴州市湘岭县 / 湘岭县界首镇 / 界首镇白竹村村民委员会']]);
+  // kinds still filter; q matches codes too
+  assert.deepEqual((await medb.get('/api/v1/orgs?q=town.&kinds=township&partners=1')).json.items.map((o) => o.code),
+    ['town.a', 'town.b', 'town.x']);
+  for (const who of ['leader1', 'town1', 'grid1', 'op1']) {
+    assertError(await (await srv.login(who)).get('/api/v1/orgs?q=town&partners=1'), 403, 'permission.denied', 'partners');
+  }
+  // partners=0 is the ordinary search
+  assert.deepEqual((await medb.get(`/api/v1/orgs?q=${enc('界首')}&partners=0`)).json.items, []);
+  for (const bad of ['2', '-1', 'x', '1.0', '%ff']) {
+    const res = await medb.get(`/api/v1/orgs?q=a&partners=${bad}`);
+    assert.equal(res.status, 400, `${bad}: ${res.text}`);
+  }
+  assertError(await medb.get('/api/v1/orgs?parent=1&partners=1'), 400, 'field.invalid', 'parent');
+});

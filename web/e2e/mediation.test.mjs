@@ -143,13 +143,17 @@ test('med1: the workbench lists the village disputes; register (a bad ID number 
   assert.match(sessText, /东门社区居民委员会/);
   assert.match(sessText, /移至侧墙/);
 
-  // invite 界首镇 (another county: typed by its code)
+  // invite 界首镇 (another county: found by its name with the mediators'
+  // search of every org, GET /api/v1/orgs?partners=1, its county named)
   await page.locator('[data-test=action-invite_joint]').click();
   await act.waitFor();
   const partner = page.locator('[data-test=input-partner] input').first();
   await partner.click();
-  await partner.fill('town.x');
-  await partner.press('Enter');
+  await partner.fill('界首');
+  const opt = page.locator('.partner-popper [data-test="partner-option-town.x"]');
+  await opt.waitFor();
+  assert.match(await opt.innerText(), /郴州市湘岭县 \/ 湘岭县界首镇/);
+  await opt.click();
   await field(page, 'input-note').fill('李桂英户籍在湘岭县界首镇，邀请界首镇调委会协助。');
   await shot(page, 'mediation-invite-joint');
   await page.locator('[data-test=action-submit]').click();
