@@ -224,10 +224,11 @@ test('medb reads the joint 山林界址 dispute: each side\'s sessions attribute
   const first = await sess.nth(0).innerText();
   const second = await sess.nth(1).innerText();
   assert.match(first, /白竹村村委会/);
-  assert.equal((await sess.nth(0).locator('[data-test=session-org]').innerText()).trim(), '湘岭县界首镇');
+  // each side named with its county (the timeline's org.region)
+  assert.equal((await sess.nth(0).locator('[data-test=session-org]').innerText()).trim(), '郴州市湘岭县 湘岭县界首镇');
   assert.match(first, /李建军/);
   assert.match(second, /界岭现场（两省交界）/);
-  assert.match((await sess.nth(1).locator('[data-test=session-org]').innerText()).trim(), /长岭乡$/);
+  assert.equal((await sess.nth(1).locator('[data-test=session-org]').innerText()).trim(), '赣州市濂江县 长岭乡');
   assert.match(second, /郭春兰/);
   // the joint timeline: every step with its region
   const steps = await page.locator('[data-test=joint-event]').allInnerTexts();
