@@ -289,31 +289,38 @@ static int load_public_reply(struct tdl *L, json_t *o)
 	return 0;
 }
 
-static int load_org_settings(struct tdl *L, json_t *o)
+int tdl_code_names(struct tdl *L, json_t *o, const char *key, const char *what)
 {
 	static const char *const keys[] = {"code", "name"};
+	if (!json_is_array(o) || json_array_size(o) == 0)
+		return tdl_bad(L, key, "必须是非空数组");
+	size_t i;
+	json_t *x;
+	json_array_foreach(o, i, x)
+	{
+		char k[96];
+		snprintf(k, sizeof k, "%s[%zu]", key, i);
+		if (tdl_only_keys(L, x, k, keys, 2) != 0)
+			return -1;
+		const char *code = json_string_value(json_object_get(x, "code"));
+		if (!tdl_name_ok(code))
+			return tdl_bad(L, k, "code 须为 1–%d 个字母、数字或下划线",
+			               TYPE_DATA_NAME_MAX);
+		if (!json_is_string(json_object_get(x, "name")))
+			return tdl_bad(L, k, "缺少 name");
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(code, json_string_value(
+			                      json_object_get(json_array_get(o, j), "code"))))
+				return tdl_bad(L, k, "%s %s 重复", what, code);
+	}
+	return 0;
+}
+
+static int load_org_settings(struct tdl *L, json_t *o)
+{
 	if (o) {
-		if (!json_is_array(o) || json_array_size(o) == 0)
-			return tdl_bad(L, "org_settings", "必须是非空数组");
-		size_t i;
-		json_t *x;
-		json_array_foreach(o, i, x)
-		{
-			char k[64];
-			snprintf(k, sizeof k, "org_settings[%zu]", i);
-			if (tdl_only_keys(L, x, k, keys, 2) != 0)
-				return -1;
-			const char *code = json_string_value(json_object_get(x, "code"));
-			if (!tdl_name_ok(code))
-				return tdl_bad(L, k, "code 须为 1–%d 个字母、数字或下划线",
-				               TYPE_DATA_NAME_MAX);
-			if (!json_is_string(json_object_get(x, "name")))
-				return tdl_bad(L, k, "缺少 name");
-			for (size_t j = 0; j < i; j++)
-				if (!strcmp(code, json_string_value(json_object_get(
-				                      json_array_get(o, j), "code"))))
-					return tdl_bad(L, k, "单位设置 %s 重复", code);
-		}
+		if (tdl_code_names(L, o, "org_settings", "单位设置") != 0)
+			return -1;
 		L->t->data.org_settings = o;
 	}
 	/* every approval names a declared setting */

@@ -55,6 +55,9 @@ enum tdl_list {
 int tdl_get_list(struct tdl *L, json_t *o, const char *key, const char *sub, enum tdl_list kind,
                  json_t **out);
 
+/* o is a non-empty array of {"code","name"}, each code a name (tdl_name_ok)
+ * given once; `what` names a code in the message ("单位设置 x 重复"). */
+int tdl_code_names(struct tdl *L, json_t *o, const char *key, const char *what);
 /* The "rates" block (type_data_rates.c); o NULL when the type has none. */
 int tdl_load_rates(struct tdl *L, json_t *o);
 /* The "levels" and "parties" blocks (type_data_levels.c); o NULL: none. */

@@ -56,7 +56,6 @@ int tdl_load_levels(struct tdl *L, json_t *o)
 int tdl_load_parties(struct tdl *L, json_t *o)
 {
 	static const char *const keys[] = {"min", "max", "roles"};
-	static const char *const role_keys[] = {"code", "name"};
 	struct type_parties *P = &L->t->data.parties;
 	if (!o)
 		return 0;
@@ -69,27 +68,8 @@ int tdl_load_parties(struct tdl *L, json_t *o)
 		return tdl_bad(L, "parties", "min、max 须为整数，0 ≤ min ≤ max，1 ≤ max ≤ %d",
 		               TYPE_PARTIES_MAX);
 	json_t *roles = json_object_get(o, "roles");
-	if (!json_is_array(roles) || json_array_size(roles) == 0)
-		return tdl_bad(L, "parties.roles", "必须是非空数组");
-	size_t i;
-	json_t *x;
-	json_array_foreach(roles, i, x)
-	{
-		char k[64];
-		snprintf(k, sizeof k, "parties.roles[%zu]", i);
-		if (tdl_only_keys(L, x, k, role_keys, 2) != 0)
-			return -1;
-		const char *code = json_string_value(json_object_get(x, "code"));
-		if (!tdl_name_ok(code))
-			return tdl_bad(L, k, "code 须为 1–%d 个字母、数字或下划线",
-			               TYPE_DATA_NAME_MAX);
-		if (!json_is_string(json_object_get(x, "name")))
-			return tdl_bad(L, k, "缺少 name");
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(code, json_string_value(
-			                      json_object_get(json_array_get(roles, j), "code"))))
-				return tdl_bad(L, k, "当事人身份 %s 重复", code);
-	}
+	if (tdl_code_names(L, roles, "parties.roles", "当事人身份") != 0)
+		return -1;
 	P->min = (int)json_integer_value(min);
 	P->max = (int)json_integer_value(max);
 	P->roles = roles;

@@ -9,7 +9,7 @@
 //   disputes, counted there too (received 2, closed 1).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, newPage, signIn, assertClean, shot } from './harness.mjs';
+import { startServer, launch, newPage, signIn, assertClean, shot, ratePct, shownPeriod } from './harness.mjs';
 
 const srv = await startServer();
 const browser = await launch();
@@ -18,18 +18,12 @@ after(async () => {
   await srv.stop();
 });
 
-const pct = (x) => (x === null || x === undefined ? '—' : (x * 100).toFixed(1).replace(/\.0$/, '') + '%');
+const pct = ratePct;
 const PANEL = '[data-test=rates-dispute]';
 const READY = `${PANEL} [data-test=kpi-received] .kpi-value:text-matches("\\\\d")`;
 
 async function kpi(page, key) {
   return (await page.locator(`${PANEL} [data-test="kpi-${key}"] .kpi-value`).innerText()).trim();
-}
-async function shownPeriod(page) {
-  const t = await page.locator('[data-test=period-label]').innerText();
-  const m = t.match(/(\d{4}-\d{2}-\d{2}) 至 (\d{4}-\d{2}-\d{2})/);
-  assert.ok(m, 'the period is shown: ' + t);
-  return { from: m[1], to: m[2] };
 }
 async function levelRows(page) {
   const rows = page.locator(`${PANEL} [data-test=dispute-level-row]`);

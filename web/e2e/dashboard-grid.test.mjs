@@ -12,7 +12,7 @@
 // - town1 (no stats.read) is sent home from /dashboard, as before.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, newPage, signIn, signOut, assertClean, shot, timeFirstScreen, rowOf } from './harness.mjs';
+import { startServer, launch, newPage, signIn, signOut, assertClean, shot, timeFirstScreen, rowOf, ratePct, shownPeriod, waitFor } from './harness.mjs';
 
 const srv = await startServer();
 const browser = await launch();
@@ -21,21 +21,13 @@ after(async () => {
   await srv.stop();
 });
 
-// the dashboard's way of writing a rate (components/rates/format.js)
-const pct = (x) => (x === null || x === undefined ? '—' : (x * 100).toFixed(1).replace(/\.0$/, '') + '%');
+const pct = ratePct;
 const GRID = '[data-test=rates-grid_event]';
 const GRID_READY = `${GRID} [data-test=kpi-received] .kpi-value:text-matches("\\\\d")`;
 
 async function card(page, key) {
   const c = page.locator(`${GRID} [data-test="kpi-${key}"]`);
   return { value: (await c.locator('.kpi-value').innerText()).trim(), sub: (await c.locator('.kpi-sub').innerText()).trim() };
-}
-// the period the page shows ("受理时间 2026-11-03 至 2026-12-02")
-async function shownPeriod(page) {
-  const t = await page.locator('[data-test=period-label]').innerText();
-  const m = t.match(/(\d{4}-\d{2}-\d{2}) 至 (\d{4}-\d{2}-\d{2})/);
-  assert.ok(m, 'the period is shown: ' + t);
-  return { from: m[1], to: m[2] };
 }
 async function stats(login, q) {
   const r = await srv.api(login, 'GET', '/api/v1/stats/grid_event?' + new URLSearchParams(q));
@@ -196,7 +188,10 @@ test('the grid centre’s queues name the category and say why each event waits;
   const row = rowOf(page, reg[0].no);
   await row.waitFor();
   await row.locator('[data-test=reason-grid_register]').waitFor();
-  assert.equal((await row.locator('[data-test=case-class]').innerText()).trim(), names[reg[0].class]);
+  // the name replaces the code once the type's definition is in
+  const classShown = (r, c) => waitFor(async () => (await r.locator('[data-test=case-class]').innerText()).trim() === names[c.class],
+    `${c.no} shows its category ${names[c.class]}`);
+  await classShown(row, reg[0]);
   assert.equal((await row.locator('[data-test=reason-grid_register]').innerText()).trim(), '待立案');
   const tableText = await page.locator('.case-table').innerText();
   assert.doesNotMatch(tableText, /\b(sj|bj)-\d{4}\b/, 'no category code in the queue');
@@ -217,7 +212,7 @@ test('the grid centre’s queues name the category and say why each event waits;
   for (const c of dis) {
     const r = rowOf(page, c.no);
     await r.waitFor();
-    assert.equal((await r.locator('[data-test=case-class]').innerText()).trim(), names[c.class]);
+    await classShown(r, c);
     if (c.status === 'registered') assert.equal((await r.locator('[data-test=reason-grid_dispatch]').innerText()).trim(), '待派遣');
     if (c.overdue) assert.match((await r.locator('[data-test=reason-overdue]').innerText()).trim(), /^已超期( \d+ (天|小时|分钟))?$/);
   }

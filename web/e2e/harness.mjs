@@ -223,6 +223,17 @@ export async function kpiValue(page, key) {
 // data-test wrapper), type to filter when it is filterable, click the option
 // in the open dropdown. A multiple select stays open after a pick: Escape
 // closes it (the select takes the key; a dialog behind stays open).
+// The dashboard's way of writing a rate (web/src/components/rates/format.js).
+export const ratePct = (x) => (x === null || x === undefined ? '—' : (x * 100).toFixed(1).replace(/\.0$/, '') + '%');
+
+// The period the dashboard shows ("受理时间 2026-11-03 至 2026-12-02").
+export async function shownPeriod(page) {
+  const t = await page.locator('[data-test=period-label]').innerText();
+  const m = t.match(/(\d{4}-\d{2}-\d{2}) 至 (\d{4}-\d{2}-\d{2})/);
+  assert.ok(m, 'the period is shown: ' + t);
+  return { from: m[1], to: m[2] };
+}
+
 export async function selectOption(page, select, text, { exact = false, multiple = false } = {}) {
   await select.click();
   const input = select.locator('input').first();
