@@ -101,12 +101,17 @@ static int need_db(const char *db, const char *cmd)
 	return -1;
 }
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
+/* SIGINT and SIGTERM: `serve` blocks them in every thread (each inherits
+ * the mask of the thread that starts it, so they are blocked before any is
+ * started) and its main thread takes them with sigwait(). A handler with
+ * `while (!flag) pause();` loses a signal that lands between the test and
+ * the pause — a server stopped right after it said it was serving then
+ * never stopped. */
+static void stop_signals(sigset_t *set)
 {
-	(void)sig;
-	stop_requested = 1;
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
 }
 
 /* The UI's directory: --web DIR (must open), else $CIVICLOOP_WEB (must
@@ -190,6 +195,9 @@ static int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	const char *listen = cli_opt(argc, argv, "--listen");
+	sigset_t stop;
+	stop_signals(&stop);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before any thread starts */
 	if (open_web(argc, argv) != 0)
 		return 1;
 	struct app app;
@@ -207,14 +215,13 @@ static int cmd_serve(int argc, char **argv)
 		cli_close(&app);
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	printf("civicloop 正在服务 http://%s:%d/ （数据库 %s）\n", listen ? listen : "127.0.0.1",
 	       server_port(srv), db);
 	fflush(stdout);
-	while (!stop_requested)
-		pause();
+	int sig;
+	while (sigwait(&stop, &sig) != 0)
+		;
 	server_stop(srv);
 	scheduler_stop(sched);
 	cli_close(&app);
