@@ -160,7 +160,7 @@ int effect_escalate_level(struct act_ctx *x, json_t *params)
 	json_int_t n = json_integer_value(json_object_get(x->cf->c.fields, "escalations"));
 	json_object_set_new(x->cf->c.fields, "escalations", json_integer(n + 1));
 	/* the level above learns of it in its inbox */
-	char text[1024];
+	char text[2048]; /* a title is at most 800 bytes: never cut inside a character */
 	snprintf(text, sizeof text, "【上报调解】工单 %s「%s」由%s上报至本级，请及时受理",
 	         x->cf->c.no, x->cf->c.title, from.name);
 	if (notice_add(x->w, to.id, x->cf->c.id, "escalated", text, x->a->user_id) != 0)

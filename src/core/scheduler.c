@@ -94,7 +94,7 @@ static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *
 		int ran = auto_run(w, t, case_id, asg);
 		if (ran < 0)
 			return -1;
-		char text[1024];
+		char text[2048]; /* a title is at most 800 bytes: never cut inside a character */
 		/* the label names what the system did: only when it did it */
 		snprintf(text, sizeof text, "【%s】工单 %s「%s」已超过期限 %s%s",
 		         ran && label ? label : "超期", no, title, due_text,
@@ -109,7 +109,7 @@ static int auto_urge(struct wctx *w, int64_t asg, const char *kind, const char *
 	    .case_id = case_id, .at = w->now, .action = t->data.urge_action, .payload = ptext};
 	int rc = wctx_event(w, &ev);
 	free(ptext);
-	char text[1024];
+	char text[2048]; /* a title is at most 800 bytes: never cut inside a character */
 	snprintf(text, sizeof text, "【%s】工单 %s「%s」已超过办理期限 %s",
 	         label ? label : "超期催办", no, title, due_text);
 	return rc != 0 ? -1 : notice_add(w, org, case_id, "overdue", text, 0);
