@@ -7,6 +7,9 @@
  * exactly what live use would have produced. A step may instead attach a
  * photo ({"as", "attach": "NAME.png"}): a tiny stand-in PNG, stored and
  * recorded like an upload, for the types whose steps ask for a new photo.
+ * The county's own file is config/demo/county.json; each matter type may
+ * add its orgs, accounts and cases in a file of its own under
+ * config/demo/more/ (read in name order, appended).
  * A body value "@now" is the step's own time. A step {"tick": true} runs
  * the scheduler at that time, so deadlines that
  * passed by then fire as they would have live (a dispute whose level's
@@ -21,6 +24,7 @@
 #include "core/engine.h"
 #include "core/scheduler.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,14 +272,57 @@ static void demo_usage(void)
 	     "--no-cases leaves the cases out (a clean county for tests of rates).");
 }
 
-/* Loads the county document (--data, or the one in the config directory)
- * into d->doc. 0, or -1 after a message. */
+/* Appends the "orgs", "users" and "cases" of the parts in dir/more (each
+ * FILE.json), in name order, to doc's own: each matter type's demo data is a file of
+ * its own. 0, or -1 after a message. */
+static int demo_parts_load(json_t *doc, const char *dir)
+{
+	char more[1200];
+	snprintf(more, sizeof more, "%s/more", dir);
+	struct dirent **names = NULL;
+	int n = scandir(more, &names, NULL, alphasort);
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		const char *f = names[i]->d_name;
+		size_t len = strlen(f);
+		if (rc == 0 && len > 5 && !strcmp(f + len - 5, ".json") && f[0] != '.') {
+			char path[1500];
+			snprintf(path, sizeof path, "%s/%s", more, f);
+			json_error_t je;
+			json_t *part = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+			if (!part) {
+				fprintf(stderr, "civicloop demo: %s 第 %d 行: %s\n", path, je.line,
+				        je.text);
+				rc = -1;
+			}
+			static const char *const keys[] = {"orgs", "users", "cases"};
+			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
+				json_t *add = json_object_get(part, keys[k]);
+				if (add &&
+				    (!json_is_array(add) ||
+				     json_array_extend(json_object_get(doc, keys[k]), add) != 0)) {
+					fprintf(stderr, "civicloop demo: %s: %s 须为数组\n", path,
+					        keys[k]);
+					rc = -1;
+				}
+			}
+			json_decref(part);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/* Loads the county document (--data, or the one in the config directory
+ * with its parts, demo_parts_load) into d->doc. 0, or -1 after a message. */
 static int demo_doc_load(struct demo *d, int argc, char **argv)
 {
-	char path[1100];
+	char path[1200], dir[1100];
 	const char *data = cli_opt(argc, argv, "--data");
+	snprintf(dir, sizeof dir, "%s/demo", app_default_config_dir());
 	if (!data) {
-		snprintf(path, sizeof path, "%s/demo/county.json", app_default_config_dir());
+		snprintf(path, sizeof path, "%s/county.json", dir);
 		data = path;
 	}
 	json_error_t je;
@@ -284,7 +331,7 @@ static int demo_doc_load(struct demo *d, int argc, char **argv)
 		fprintf(stderr, "civicloop demo: %s 第 %d 行: %s\n", data, je.line, je.text);
 		return -1;
 	}
-	return 0;
+	return data == path ? demo_parts_load(d->doc, dir) : 0;
 }
 
 /* Writes the orgs and accounts, then drives the cases (none if NULL). 0 or -1. */
