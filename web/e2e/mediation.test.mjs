@@ -71,6 +71,7 @@ test('med1: the workbench lists the village disputes; register (a bad ID number 
   await page.locator('[data-test=dispute-panel]').waitFor();
   assert.equal((await page.locator('[data-test=level-current] .step-name').innerText()).trim(), '村（社区）');
   const esc = page.locator('[data-test=escalation]');
+  await esc.first().waitFor(); // the history comes with the events, after the case
   assert.equal(await esc.count(), 1);
   const escText = await esc.innerText();
   assert.match(escText, /系统自动上报/);
