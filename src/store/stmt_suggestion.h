@@ -58,11 +58,13 @@
 	     SUGG_CASES " SELECT dc.topic, t.title," SUGG_FIGURES \
 	                " FROM dc LEFT JOIN topics t ON t.id = dc.topic GROUP BY dc.topic" \
 	                " ORDER BY dc.topic IS NULL, dc.topic") \
-	/* per unit asked for its opinion (a live assignment of any kind) */ \
-	STMT(ST_STATS_SUGG_DEPTS, SUGG_CASES \
-	     ", du AS (SELECT DISTINCT a.org_id, dc.* FROM dc JOIN assignments a" \
-	     " ON a.case_id = dc.id AND a.status <> 'cancelled')" \
-	     " SELECT o.code, o.name," SUGG_FIGURES \
-	     " FROM du JOIN orgs o ON o.id = du.org_id GROUP BY du.org_id ORDER BY o.code")
+	/* per unit of the subtree ?2 asked for its opinion (a live \
+	 * assignment of any kind) */ \
+	STMT(ST_STATS_SUGG_DEPTS, \
+	     SUGG_CASES ", du AS (SELECT DISTINCT a.org_id, dc.* FROM dc JOIN assignments a" \
+	                " ON a.case_id = dc.id AND a.status <> 'cancelled')" \
+	                " SELECT o.code, o.name," SUGG_FIGURES \
+	                " FROM du JOIN orgs o ON o.id = du.org_id WHERE o.path LIKE ?2 || '%'" \
+	                " GROUP BY du.org_id ORDER BY o.code")
 
 #endif
