@@ -195,6 +195,8 @@ static int topic_body(json_t *b, bool create, struct topic_in *in, struct err *e
 	if (ended && !json_is_boolean(ended))
 		return err_set(e, E_FIELD_INVALID, "ended", "ended 必须是 true 或 false");
 	in->ended = ended ? json_is_true(ended) : -1;
+	if (!create && json_object_size(b) == 0)
+		return err_set(e, E_BAD_REQUEST, NULL, "没有要修改的内容");
 	return 0;
 }
 
@@ -257,10 +259,12 @@ static int topic_job(struct wctx *w, struct write_job *job)
 	if (in->id && topic_load(w->conn, in->id, &cur, &org_id, &r->err) != 0)
 		return -1;
 	int rc = -1;
-	if (cur) { /* the topic's current unit must be the actor's to manage too */
+	if (cur) { /* outside the actor's topic.manage: as if there were none */
 		json_t *code = json_object_get(json_object_get(cur, "org"), "code");
-		if (topic_org(w, &r->actor, code, &org_id, &r->err) != 0)
+		if (topic_org(w, &r->actor, code, &org_id, &r->err) != 0) {
+			err_set(&r->err, E_NOT_FOUND, NULL, "征集主题不存在");
 			goto out;
+		}
 		if (!in->title)
 			in->title = json_object_get(cur, "title");
 		if (!in->desc)
