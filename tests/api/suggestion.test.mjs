@@ -260,9 +260,9 @@ test('d: operators register, dispatchers review; departments see only what they 
   assertError(await zj1.post(`/api/v1/cases/${c.id}/actions/sg_accept`, {}), 404);
   assertError(await disp1.post(`/api/v1/cases/${c.id}/actions/sg_forward`, { orgs: ['dept.zj'] }), 409);
   await disp1.must(c.id, 'sg_accept', {});
-  assertError(await disp1.post(`/api/v1/cases/${c.id}/actions/sg_forward`, {}), 400, 'field.required');
-  assertError(await disp1.post(`/api/v1/cases/${c.id}/actions/sg_forward`, { org: 'village.a1' }), 400);
-  await disp1.must(c.id, 'sg_forward', { org: 'dept.jt' });
+  assertError(await disp1.post(`/api/v1/cases/${c.id}/actions/sg_forward`, {}), 400, 'field.required', 'orgs');
+  assertError(await disp1.post(`/api/v1/cases/${c.id}/actions/sg_forward`, { orgs: ['village.a1'] }), 400);
+  await disp1.must(c.id, 'sg_forward', { orgs: ['dept.jt'] });
   assertError(await cg1.post(`/api/v1/cases/${c.id}/actions/sg_opinion`, { dept_opinion: 'x' }), 404);
   const jt1 = await srv.login('jt1');
   assertError(await jt1.post(`/api/v1/cases/${c.id}/actions/sg_opinion`, {}), 400, 'field.required', 'dept_opinion');
