@@ -143,6 +143,8 @@ struct type_data {
 	const char *reply_outcome; /* public_reply.outcome: a field tracking shows, or NULL */
 	struct type_decisions decisions;
 	struct type_submit submit;
+	bool dup_by_text; /* "duplicates": {"by_text": true}: similar text alone is a
+	                   * possible duplicate, no place needed (core/duplicates.c) */
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just

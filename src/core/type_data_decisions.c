@@ -8,12 +8,15 @@
  *                 "adopted": ["采纳"], "partly": ["部分采纳"],
  *                 "not_adopted": ["不采纳"], "implemented": "sg_implemented",
  *                 "topic_field": "topic"}
- *   "public_submit": {"org": "county", "channel": "web", "class": "sg_other"}
+ *   "public_submit": {"org": "county", "channel": "web", "class": "其他建议"}
+ *   "duplicates": {"by_text": true}
  *
  * People's suggestions (config/types/suggestion.json, docs/suggestion.md)
  * use both: the first names what GET /api/v1/stats/{type} counts per topic
  * and per department (core/stats_suggestion.c), the second makes the type
- * the one POST /api/v1/public/suggestions registers (api/topics.c).
+ * the one POST /api/v1/public/suggestions registers (api/suggest.c), the
+ * third lets similar text alone offer a possible duplicate (a suggestion
+ * has no place; core/duplicates.c).
  */
 #include "core/type_data.h"
 #include "core/type_data_int.h"
@@ -102,5 +105,19 @@ int tdl_load_public_submit(struct tdl *L, json_t *o)
 		return tdl_bad(L, "public_submit", "类型 %s 已经接收群众提交，只能有一个",
 		               other->code);
 	S->org = org;
+	return 0;
+}
+
+int tdl_load_duplicates(struct tdl *L, json_t *o)
+{
+	static const char *const keys[] = {"by_text"};
+	if (!o)
+		return 0;
+	if (tdl_only_keys(L, o, "duplicates", keys, 1) != 0)
+		return -1;
+	json_t *v = json_object_get(o, "by_text");
+	if (!json_is_boolean(v))
+		return tdl_bad(L, "duplicates.by_text", "须为 true 或 false");
+	L->t->data.dup_by_text = json_is_true(v);
 	return 0;
 }

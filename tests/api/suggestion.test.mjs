@@ -247,7 +247,7 @@ test('c: a suggestion under a topic is adopted and implemented; the proposer see
 test('d: operators register, dispatchers review; departments see only what they were asked', async () => {
   await clockOf(srv, MONDAY);
   const body = {
-    type: 'suggestion', class: 'sg_city', channel: 'phone', title: '建议在城区主干道增设非机动车道隔离栏',
+    type: 'suggestion', class: '城乡建设', channel: 'phone', title: '建议在城区主干道增设非机动车道隔离栏',
     description: '城区主干道电动车和汽车混行，建议增设隔离栏。', reporter: { name: '钟伟', phone: '15179703344' },
     fields: { topic: parking.id },
   };
