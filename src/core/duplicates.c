@@ -219,7 +219,8 @@ static bool location_point(const json_t *loc, double *lat, double *lng)
 	return true;
 }
 
-/* A type whose duplicates need no place ("duplicates": {"by_text": true}):
+/* A type whose duplicates are told by text alone ("duplicates":
+ * {"by_text": true}; no place is compared):
  * the earlier case within the window and the descriptions alike at least
  * DUP_TEXT_ALONE, the overlap being the score, + DUP_CLASS_BONUS when the
  * classes agree. */
@@ -258,11 +259,12 @@ static int cand_score(const struct dupq *q, const struct dup_probe *p, const str
 	                           .received_at = scol_int(s, 4)};
 	earlier.has_point = location_point(loc, &earlier.lat, &earlier.lng);
 	struct dup_match m = {0};
-	if (!strcmp(scol_text(s, 0), p->t->code)) {
+	if (strcmp(scol_text(s, 0), p->t->code) != 0)
+		; /* another type's case is never a duplicate */
+	else if (p->t->data.dup_by_text)
+		text_alone(&earlier, later, &m);
+	else
 		dup_score(&earlier, later, DUP_THRESHOLD, &m);
-		if (!m.duplicate && p->t->data.dup_by_text)
-			text_alone(&earlier, later, &m);
-	}
 	sreset(s);
 	json_decref(loc);
 	if (!m.duplicate)
@@ -339,10 +341,13 @@ static json_t *dup_find(const struct dupq *q, const struct actor *a, const struc
 	struct dup_side later = {
 	    .cls = p->cls, .text = p->text, .address = address, .received_at = p->received_at};
 	later.has_point = location_point(p->loc, &later.lat, &later.lng);
+	/* by_text: the place is no sign of one matter (a suggestion's address is
+	 * where its proposer lives), the text alone is */
+	bool place = !p->t->data.dup_by_text;
 	if ((p->idx && by_phone(q, p, cs) != 0) ||
-	    (later.has_point && by_point(q, p, later.lat, later.lng, cs) != 0) ||
-	    (address && by_address(q, p, address, cs) != 0) ||
-	    (p->t->data.dup_by_text && p->text && by_text(q, p, cs) != 0))
+	    (place && later.has_point && by_point(q, p, later.lat, later.lng, cs) != 0) ||
+	    (place && address && by_address(q, p, address, cs) != 0) ||
+	    (!place && p->text && by_text(q, p, cs) != 0))
 		goto fail;
 	for (int i = 0; i < cs->n; i++)
 		if (cand_score(q, p, &later, &cs->c[i]) != 0)

@@ -92,7 +92,7 @@ test('disp1 reviews it beside the similar suggestion, accepts it and forwards it
   assert.equal(review.length, 4, '待审查: the two demo submissions, the accepted one waiting to be forwarded, and the new one');
   await row.locator('a[data-test=case-no]').click();
   await page.locator('[data-test=suggestion-panel]').waitFor();
-  assert.equal((await page.locator('[data-test=suggestion-topic]').innerText()).trim(), PARKING);
+  await waitFor(async () => (await page.locator('[data-test=suggestion-topic]').innerText()).trim() === PARKING, 'the topic named');
   await page.locator('[data-test=suggestion-similar] [data-test=dup-row]').first().waitFor();
   const similar = await page.locator('[data-test=suggestion-similar] [data-test=dup-title]').allInnerTexts();
   assert.ok(similar.includes('建议老城区路内停车实行首小时免费'), 'the demo suggestion on the same matter: ' + similar.join(' | '));
@@ -182,9 +182,12 @@ test('admin ends a topic and it leaves the public page', async () => {
 test('leader1 reads the suggestion figures on the dashboard, as the API gives them', async () => {
   const page = await newPage(browser, srv);
   await signIn(page, srv, 'leader1');
-  await page.goto(srv.base + '/dashboard?type=suggestion&period=custom&from=2020-01-01&to=2030-12-31');
+  // the last 120 days: every demo suggestion (the oldest is 80 days old)
+  const day = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 10);
+  const from = day(Date.now() - 120 * 86400e3), to = day(Date.now());
+  await page.goto(srv.base + `/dashboard?type=suggestion&period=custom&from=${from}&to=${to}`);
   await page.locator('[data-test=suggestion-topics-row]').first().waitFor();
-  const api = (await srv.api('leader1', 'GET', '/api/v1/stats/suggestion?from=2020-01-01&to=2030-12-31')).json.suggestions;
+  const api = (await srv.api('leader1', 'GET', `/api/v1/stats/suggestion?from=${from}&to=${to}`)).json.suggestions;
   const rows = await page.locator('[data-test=suggestion-topics-row]').allInnerTexts();
   assert.equal(rows.length, api.by_topic.length);
   const parking = api.by_topic.find((t) => t.title === PARKING);
