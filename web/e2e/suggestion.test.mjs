@@ -159,6 +159,31 @@ test('the citizen sees 采纳 and the result on the public tracking page', async
   assertClean(page);
 });
 
+test('op1 registers a suggestion received by phone under a topic', async () => {
+  const page = await newPage(browser, srv);
+  await signIn(page, srv, 'op1');
+  await page.goto(srv.base + '/suggestions');
+  await page.locator('[data-test=suggestion-register-open]').click();
+  const dlg = page.locator('[data-test=suggestion-register]');
+  await dlg.waitFor();
+  await selectOption(page, dlg.locator('[data-test=reg-topic]'), BUSINESS);
+  await selectOption(page, dlg.locator('[data-test=reg-class]'), '政务服务', { exact: true });
+  await field(dlg, 'reg-title').fill('建议不动产登记与水电气过户“一窗联办”');
+  await field(dlg, 'reg-description').fill('来电人建议买卖二手房时，不动产登记和水、电、燃气过户在同一个窗口一次办好，不用来回跑。');
+  await field(dlg, 'reg-name').fill('黄建华');
+  await field(dlg, 'reg-phone').fill('1397970');
+  await dlg.locator('[data-test=reg-submit]').click();
+  await dlg.locator('[data-test=reg-error], .el-form-item__error').first().waitFor();
+  assert.equal(new URL(page.url()).pathname, '/suggestions', 'a bad phone: still on the form');
+  await field(dlg, 'reg-phone').fill('13907975566');
+  await dlg.locator('[data-test=reg-submit]').click();
+  await page.waitForURL((u) => u.pathname.startsWith('/cases/'));
+  await statusIs(page, '待审查');
+  await waitFor(async () => (await page.locator('[data-test=suggestion-topic]').innerText()).trim() === BUSINESS, 'the topic named');
+  assert.match(await page.locator('.head-type').innerText(), /人民建议征集 · 政务服务 · 电话/);
+  assertClean(page);
+});
+
 test('admin ends a topic and it leaves the public page', async () => {
   const page = await newPage(browser, srv);
   await signIn(page, srv, 'admin');
