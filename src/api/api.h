@@ -99,4 +99,10 @@ enum handler_result api_geo_regions(struct req *r);
 enum handler_result api_geo_cases(struct req *r);
 /* api/public.c */
 enum handler_result api_public_track(struct req *r);
+/* people's suggestions (topics.c, suggest.c; docs/suggestion.md) */
+enum handler_result api_topics(struct req *r);
+enum handler_result api_topic_create(struct req *r);
+enum handler_result api_topic_update(struct req *r);
+enum handler_result api_public_topics(struct req *r);
+enum handler_result api_public_suggest(struct req *r);
 #endif

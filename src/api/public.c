@@ -21,11 +21,11 @@
  * citizen's typos never lock staff out of signing in. Read-only: nothing is
  * recorded.
  */
+#include "api/addr_limit.h"
 #include "api/api.h"
 #include "core/app.h"
 #include "core/engine.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,67 +37,14 @@
 #define TRACK_TAIL_LEN 4
 #define TRACK_MISS_MAX 20
 #define TRACK_WINDOW_MS (15 * MS_PER_MINUTE)
-#define TRACK_SLOTS 1024
 
 /* What is public is the type's data: an action with "public": false is
  * internal to the government side; "public_reply": {"fields": [...],
  * "states": [...]} names the fields holding the reply and the states (besides
  * final ones) in which it may be read (checked at load, core/type_data.c). */
 
-/* ------------------------------------------------------------------ */
-/* misses per client address                                           */
-
-/* Fixed table, linear scan under a mutex; when full the entry with the
- * oldest window is reused. Invariant: misses > 0 only with a non-empty addr. */
-static struct {
-	char addr[64];
-	int64_t window_start; /* first miss of the current window, real-clock ms */
-	int misses;           /* misses since window_start */
-} track_tab[TRACK_SLOTS];
-static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int track_find(const char *addr)
-{
-	for (int i = 0; i < TRACK_SLOTS; i++)
-		if (track_tab[i].misses && !strcmp(track_tab[i].addr, addr))
-			return i;
-	return -1;
-}
-
-static bool track_allowed(const char *addr, int64_t now)
-{
-	pthread_mutex_lock(&track_mu);
-	int i = track_find(addr);
-	bool ok = i < 0 || now - track_tab[i].window_start > TRACK_WINDOW_MS ||
-	          track_tab[i].misses < TRACK_MISS_MAX;
-	pthread_mutex_unlock(&track_mu);
-	return ok;
-}
-
-static void track_miss(const char *addr, int64_t now)
-{
-	pthread_mutex_lock(&track_mu);
-	int i = track_find(addr);
-	if (i < 0) {
-		i = 0;
-		for (int k = 0; k < TRACK_SLOTS; k++) {
-			if (!track_tab[k].misses) {
-				i = k;
-				break;
-			}
-			if (track_tab[k].window_start < track_tab[i].window_start)
-				i = k;
-		}
-		snprintf(track_tab[i].addr, sizeof track_tab[i].addr, "%s", addr);
-		track_tab[i].misses = 0;
-	}
-	if (!track_tab[i].misses || now - track_tab[i].window_start > TRACK_WINDOW_MS) {
-		track_tab[i].window_start = now;
-		track_tab[i].misses = 0;
-	}
-	track_tab[i].misses++;
-	pthread_mutex_unlock(&track_mu);
-}
+/* misses per client address (api/addr_limit.h) */
+static struct addr_limit track_misses = ADDR_LIMIT_INIT(TRACK_MISS_MAX, TRACK_WINDOW_MS);
 
 /* ------------------------------------------------------------------ */
 /* the lookup                                                          */
@@ -207,13 +154,16 @@ static json_t *track_json(struct store_conn *conn, const struct case_full *cf)
 	const char *reply = type_public_reply(c->type, c->status, c->fields);
 	if (reply) /* the answer's key (API.md), not the type's field or action */
 		json_object_set_new(o, "reply", json_string(reply)); /* not a type name */
+	const char *outcome = type_public_outcome(c->type, c->status, c->fields);
+	if (outcome) /* public_reply.outcome's value: a suggestion's 采纳 */
+		json_object_set_new(o, "outcome", json_string(outcome));
 	return o;
 }
 
 /* Every miss answers the same. */
 static enum handler_result track_miss_reply(struct req *r, int64_t now)
 {
-	track_miss(r->address, now);
+	addr_limit_count(&track_misses, r->address, now);
 	return reply_err(r, E_NOT_FOUND, NULL, "未查到该工单，请核对工单编号和来电号码后四位");
 }
 
@@ -221,7 +171,7 @@ static enum handler_result track_miss_reply(struct req *r, int64_t now)
 enum handler_result api_public_track(struct req *r)
 {
 	int64_t now = time_real_ms();
-	if (!track_allowed(r->address, now))
+	if (!addr_limit_allowed(&track_misses, r->address, now))
 		return reply_err(r, E_THROTTLED, NULL, "查询失败次数过多，请 15 分钟后再试");
 	const char *no = req_query(r, "no"), *tail = req_query(r, "phone_tail");
 	if (!track_no_ok(no) || !track_tail_ok(tail))

@@ -29,6 +29,8 @@ int cmd_demo(int argc, char **argv);
  * and a catalogue document file saved as the next version (writer jobs) */
 int demo_orgs_add(struct wctx *w, struct json_t *doc, struct err *e);
 int demo_catalogue_add(struct wctx *w, const char *path, struct err *e);
+/* demo_topics.c: the collection topics of the demo parts ("topics"). */
+int demo_topics_add(struct wctx *w, struct json_t *topics, struct err *e);
 int cmd_routing(int argc, char **argv);     /* routing.c: routing eval */
 int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */

@@ -13,7 +13,9 @@
  * A body value "@now" is the step's own time. A step {"tick": true} runs
  * the scheduler at that time, so deadlines that
  * passed by then fire as they would have live (a dispute whose level's
- * deadline passed climbs a level by itself).
+ * deadline passed climbs a level by itself). A part may also bring
+ * "topics", the collection topics of people's suggestions (demo_topics.c),
+ * written before the cases.
  */
 #include "cli/cli.h"
 #include "core/app.h"
@@ -295,9 +297,11 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {"orgs", "users", "cases"};
+			static const char *const keys[] = {"orgs", "users", "cases", "topics"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
+				if (add && !json_object_get(doc, keys[k]))
+					json_object_set_new(doc, keys[k], json_array());
 				if (add &&
 				    (!json_is_array(add) ||
 				     json_array_extend(json_object_get(doc, keys[k]), add) != 0)) {
@@ -334,13 +338,25 @@ static int demo_doc_load(struct demo *d, int argc, char **argv)
 	return data == path ? demo_parts_load(d->doc, dir) : 0;
 }
 
-/* Writes the orgs and accounts, then drives the cases (none if NULL). 0 or -1. */
+/* The collection topics of the parts (demo_topics.c). */
+static int topics_job(struct wctx *w, struct write_job *job)
+{
+	struct demo *d = job->arg;
+	return demo_topics_add(w, json_object_get(d->doc, "topics"), &d->e);
+}
+
+/* Writes the orgs and accounts, then (with cases) the topics and drives the
+ * cases (none if NULL). 0 or -1. */
 static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 {
 	/* Demo accounts share one password, hashed once to keep start-up fast. */
 	if (password_hash(DEMO_PASSWORD, d->hash) != 0 ||
 	    writer_run(app->writer, directory_job, d) != 0) {
 		fprintf(stderr, "civicloop demo: 组织和账号创建失败: %s\n", err_message(&d->e));
+		return -1;
+	}
+	if (cases && writer_run(app->writer, topics_job, d) != 0) {
+		fprintf(stderr, "civicloop demo: 征集主题创建失败: %s\n", err_message(&d->e));
 		return -1;
 	}
 	int64_t now = time_now_ms();

@@ -37,7 +37,10 @@ static const struct {
     {"admin",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_PII_READ) | B(P_ORG_READ) |
          B(P_STATS_READ) | B(P_AUDIT_READ) | B(P_USER_MANAGE) | B(P_CATALOGUE_READ) |
-         B(P_CATALOGUE_MANAGE) | B(P_IMPORT_MANAGE),
+         B(P_CATALOGUE_MANAGE) | B(P_IMPORT_MANAGE) |
+         /* the collection topics of people's suggestions (征集主题) are set
+          * up by the county's administrators, like the catalogue */
+         B(P_TOPIC_MANAGE),
      false},
     {"operator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |

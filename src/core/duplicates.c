@@ -116,18 +116,18 @@ static int by_point(const struct dupq *q, const struct dup_probe *p, double lat,
 }
 
 #define ADDRESS_TERMS_MAX 12
+#define TEXT_TERMS_MAX 24
 
-/* The FTS5 query for an address: its normalized form's CJK bigrams (and
- * its letter-digit words), any of them, in the address column. False when
- * it has none. */
-static bool address_query(const char *address, struct buf *q)
+/* The FTS5 query "COLUMN : (…)" for text: its CJK bigrams (not its
+ * letter-digit words), any of the first max of them. False when it has
+ * none. */
+static bool bigram_query(const char *column, const char *norm, int max, struct buf *q)
 {
-	char norm[DUP_ADDRESS_NORM_MAX];
-	dup_address_normalize(address, norm, sizeof norm);
 	int terms = 0;
-	buf_puts(q, "address : (");
+	buf_puts(q, column);
+	buf_puts(q, " : (");
 	const unsigned char *u = (const unsigned char *)norm;
-	for (size_t i = 0; u[i] && terms < ADDRESS_TERMS_MAX;) {
+	for (size_t i = 0; u[i] && terms < max;) {
 		size_t l1 = u[i] >= 0xF0 ? 4 : u[i] >= 0xE0 ? 3 : u[i] >= 0xC0 ? 2 : 1;
 		size_t j = i + l1;
 		if (l1 < 3 || !u[j]) { /* letters and digits: a word of its own */
@@ -147,6 +147,55 @@ static bool address_query(const char *address, struct buf *q)
 	return terms > 0;
 }
 
+/* The FTS5 query for an address: its normalized form's CJK bigrams, any of
+ * them, in the address column. False when it has none. */
+static bool address_query(const char *address, struct buf *q)
+{
+	char norm[DUP_ADDRESS_NORM_MAX];
+	dup_address_normalize(address, norm, sizeof norm);
+	return bigram_query("address", norm, ADDRESS_TERMS_MAX, q);
+}
+
+/* The window's first case id (ST_DUP_WINDOW_START), or p's own id when
+ * none; -1 when the store failed. */
+static int64_t window_first(const struct dupq *dq, const struct dup_probe *p)
+{
+	struct store_stmt *s = store_stmt(dq->conn, ST_DUP_WINDOW_START);
+	sbind_int(s, 1, p->received_at - DUP_WINDOW_MS);
+	int rc = sstep(s);
+	int64_t first = rc == STORE_ROW ? scol_int(s, 0) : p->id;
+	sreset(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? first : -1;
+}
+
+/* Cases in the window matching FTS5 query q (ST_DUP_BY_ADDRESS: the best
+ * 50, from the window's first id on). */
+static int by_fts(const struct dupq *dq, const struct dup_probe *p, const struct buf *q,
+                  struct cands *cs)
+{
+	int64_t first = window_first(dq, p);
+	if (first < 0)
+		return -1;
+	struct store_stmt *s = store_stmt(dq->conn, ST_DUP_BY_ADDRESS);
+	sbind_text(s, 1, q->data);
+	sbind_int(s, 2, first);
+	sbind_int(s, 3, p->id);
+	return collect(s, cs);
+}
+
+/* For a type whose "duplicates" block says by_text (a suggestion has no
+ * place): cases in the window whose description shares its bigrams. */
+static int by_text(const struct dupq *dq, const struct dup_probe *p, struct cands *cs)
+{
+	struct buf q;
+	buf_init(&q, 1024);
+	int rc = bigram_query("body", p->text, TEXT_TERMS_MAX, &q) && !q.overflow
+	             ? by_fts(dq, p, &q, cs)
+	             : 0;
+	buf_release(&q);
+	return rc;
+}
+
 /* Cases in the window whose address is like p's: the best 50 matches of
  * its bigrams in case_fts, from the window's first id on. */
 static int by_address(const struct dupq *dq, const struct dup_probe *p, const char *address,
@@ -154,24 +203,7 @@ static int by_address(const struct dupq *dq, const struct dup_probe *p, const ch
 {
 	struct buf q;
 	buf_init(&q, 1024);
-	if (!address_query(address, &q) || q.overflow) {
-		buf_release(&q);
-		return 0;
-	}
-	struct store_stmt *s = store_stmt(dq->conn, ST_DUP_WINDOW_START);
-	sbind_int(s, 1, p->received_at - DUP_WINDOW_MS);
-	int rc = sstep(s);
-	int64_t first = rc == STORE_ROW ? scol_int(s, 0) : p->id;
-	sreset(s);
-	if (rc != STORE_ROW && rc != STORE_DONE) {
-		buf_release(&q);
-		return -1;
-	}
-	s = store_stmt(dq->conn, ST_DUP_BY_ADDRESS);
-	sbind_text(s, 1, q.data);
-	sbind_int(s, 2, first);
-	sbind_int(s, 3, p->id);
-	rc = collect(s, cs);
+	int rc = address_query(address, &q) && !q.overflow ? by_fts(dq, p, &q, cs) : 0;
 	buf_release(&q);
 	return rc;
 }
@@ -185,6 +217,27 @@ static bool location_point(const json_t *loc, double *lat, double *lng)
 	*lat = json_number_value(jlat);
 	*lng = json_number_value(jlng);
 	return true;
+}
+
+/* A type whose duplicates are told by text alone ("duplicates":
+ * {"by_text": true}; no place is compared):
+ * the earlier case within the window and the descriptions alike at least
+ * DUP_TEXT_ALONE, the overlap being the score, + DUP_CLASS_BONUS when the
+ * classes agree. */
+static void text_alone(const struct dup_side *earlier, const struct dup_side *later,
+                       struct dup_match *m)
+{
+	int64_t gap = later->received_at - earlier->received_at;
+	if (gap < -DUP_WINDOW_MS || gap > DUP_WINDOW_MS)
+		return;
+	double sim = dup_text_similarity(earlier->text, later->text, NULL, NULL);
+	if (sim < DUP_TEXT_ALONE)
+		return;
+	m->similarity = sim;
+	m->score =
+	    sim + (earlier->cls && later->cls && !strcmp(earlier->cls, later->cls) ? 0.15 : 0);
+	m->score = m->score > 1 ? 1 : m->score;
+	m->duplicate = true;
 }
 
 /* Scores candidate c against the new case (dupscore.h); a place match
@@ -206,7 +259,11 @@ static int cand_score(const struct dupq *q, const struct dup_probe *p, const str
 	                           .received_at = scol_int(s, 4)};
 	earlier.has_point = location_point(loc, &earlier.lat, &earlier.lng);
 	struct dup_match m = {0};
-	if (!strcmp(scol_text(s, 0), p->t->code))
+	if (strcmp(scol_text(s, 0), p->t->code) != 0)
+		; /* another type's case is never a duplicate */
+	else if (p->t->data.dup_by_text)
+		text_alone(&earlier, later, &m);
+	else
 		dup_score(&earlier, later, DUP_THRESHOLD, &m);
 	sreset(s);
 	json_decref(loc);
@@ -284,9 +341,13 @@ static json_t *dup_find(const struct dupq *q, const struct actor *a, const struc
 	struct dup_side later = {
 	    .cls = p->cls, .text = p->text, .address = address, .received_at = p->received_at};
 	later.has_point = location_point(p->loc, &later.lat, &later.lng);
+	/* by_text: the place is no sign of one matter (a suggestion's address is
+	 * where its proposer lives), the text alone is */
+	bool place = !p->t->data.dup_by_text;
 	if ((p->idx && by_phone(q, p, cs) != 0) ||
-	    (later.has_point && by_point(q, p, later.lat, later.lng, cs) != 0) ||
-	    (address && by_address(q, p, address, cs) != 0))
+	    (place && later.has_point && by_point(q, p, later.lat, later.lng, cs) != 0) ||
+	    (place && address && by_address(q, p, address, cs) != 0) ||
+	    (!place && p->text && by_text(q, p, cs) != 0))
 		goto fail;
 	for (int i = 0; i < cs->n; i++)
 		if (cand_score(q, p, &later, &cs->c[i]) != 0)

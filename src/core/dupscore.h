@@ -31,6 +31,9 @@
 #define DUP_WINDOW_MS (30LL * 24 * 3600 * 1000) /* = DUPLICATE_WINDOW_MS */
 #define DUP_RADIUS_M 300.0
 #define DUP_ADDRESS_MIN 0.15 /* address bigram overlap for "same_address" */
+/* the text overlap that alone makes a duplicate, for a type whose
+ * "duplicates" block says by_text (core/duplicates.c text_alone) */
+#define DUP_TEXT_ALONE 0.6
 #define DUP_CLASS_BONUS 0.15
 #define DUP_TOPIC_WEIGHT 0.2     /* added when the topics agree, taken when they differ */
 #define DUP_THRESHOLD 0.21       /* picked on the labelled pairs: docs/duplicates.md */

@@ -338,6 +338,7 @@ static json_t *tfield_value(const struct import_tfield *x, const char *v)
 	int64_t ms;
 	switch (x->f->kind) {
 	case FK_INT:
+	case FK_TOPIC:
 	case FK_CASE: {
 		errno = 0;
 		long long n = strtoll(v, &end, 10);

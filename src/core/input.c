@@ -67,6 +67,27 @@ static int field_orgs_check(struct store_conn *c, const struct type_field *f, js
 	return 0;
 }
 
+/* A collection topic (征集主题) open today, Asia/Shanghai: not closed and
+ * today inside its period (store/stmt_suggestion.h). */
+static int field_topic_check(struct store_conn *c, const struct type_field *f, json_t *v,
+                             struct err *e)
+{
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return err_set(e, E_FIELD_INVALID, f->name, "%s 必须是征集主题 id", f->name);
+	int y, m, d;
+	char today[16];
+	time_ymd_from_day(time_day_of(time_now_ms()), &y, &m, &d);
+	snprintf(today, sizeof today, "%04d-%02d-%02d", y, m, d);
+	struct store_stmt *s = store_stmt(c, ST_TOPIC_IS_OPEN);
+	sbind_int(s, 1, json_integer_value(v));
+	sbind_text(s, 2, today);
+	int rc = sstep(s);
+	sreset(s);
+	if (rc == STORE_DONE)
+		return err_set(e, E_FIELD_INVALID, f->name, "该征集主题不存在或已结束征集");
+	return rc == STORE_ROW ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
+}
+
 static bool enum_listed(const struct type_field *f, json_t *v)
 {
 	size_t i;
@@ -110,6 +131,8 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 		if (!json_is_string(v) || time_parse_iso(json_string_value(v), &t) != 0)
 			return err_set(e, E_FIELD_INVALID, f->name, "%s 不是合法的时间", f->name);
 		return 0;
+	case FK_TOPIC:
+		return field_topic_check(c, f, v, e);
 	}
 	return err_set(e, E_FIELD_INVALID, f->name, NULL);
 }

@@ -281,7 +281,7 @@ static int case_insert(struct wctx *w, const struct actor *a, struct intake *in,
 	sbind_text(s, 13, fields_text);
 	sbind_int(s, 14, in->received);
 	sbind_opt_int(s, 15, due);
-	sbind_int(s, 16, a->user_id);
+	sbind_opt_int(s, 16, a->user_id); /* 0: the public page (api/topics.c) */
 	sbind_int(s, 17, w->now);
 	sbind_text(s, 18, ext_ref);
 	sbind_text(s, 19, placement_status_name(in->place.status));

@@ -683,6 +683,11 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 		goto out;
 	if (levels)
 		json_object_set_new(o, "levels", levels);
+	json_t *sugg;
+	if (stats_suggestion(c, q, &sugg, e) != 0)
+		goto out;
+	if (sugg)
+		json_object_set_new(o, "suggestions", sugg);
 	json_object_set_new(o, "ranking", ranking_json(by_rank, units.n));
 	if (q->group == STATS_GROUP_DAY)
 		json_object_set_new(o, "groups", day_groups_json(&days));

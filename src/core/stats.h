@@ -47,5 +47,10 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 /* The per-level figures (stats_levels.c) into *out, a new array, or NULL
  * for a type without levels and rates.local_resolution. 0, or -1 with *e. */
 int stats_levels(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
+/* The per-topic and per-unit figures of people's suggestions
+ * (stats_suggestion.c) into *out, {"by_topic","by_org"}, or NULL for a
+ * type without "decisions". 0, or -1 with *e. */
+int stats_suggestion(struct store_conn *c, const struct stats_query *q, json_t **out,
+                     struct err *e);
 
 #endif

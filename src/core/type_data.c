@@ -263,12 +263,20 @@ static int load_auto_urge(struct tdl *L, json_t *o)
 
 static int load_public_reply(struct tdl *L, json_t *o)
 {
-	static const char *const keys[] = {"fields", "states"};
+	static const char *const keys[] = {"fields", "states", "outcome"};
 	struct type_data *D = &L->t->data;
 	if (!o)
 		return 0;
-	if (tdl_only_keys(L, o, "public_reply", keys, 2) != 0)
+	if (tdl_only_keys(L, o, "public_reply", keys, 3) != 0)
 		return -1;
+	json_t *oc = json_object_get(o, "outcome");
+	if (oc) {
+		const struct type_field *f = type_field(L->t, json_string_value(oc));
+		if (!f || (f->kind != FK_ENUM && f->kind != FK_STRING))
+			return tdl_bad(L, "public_reply.outcome",
+			               "须为本类型的 enum 或 string 字段");
+		D->reply_outcome = f->name;
+	}
 	json_t *fields = json_object_get(o, "fields");
 	if (!json_is_array(fields) || json_array_size(fields) == 0)
 		return tdl_bad(L, "public_reply.fields", "必须是非空数组");
@@ -404,7 +412,10 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    load_org_settings(&L, json_object_get(root, "org_settings")) != 0 ||
 	    load_linkage(&L, json_object_get(root, "linkage")) != 0 ||
 	    tdl_load_levels(&L, json_object_get(root, "levels")) != 0 ||
-	    tdl_load_parties(&L, json_object_get(root, "parties")) != 0) {
+	    tdl_load_parties(&L, json_object_get(root, "parties")) != 0 ||
+	    tdl_load_decisions(&L, json_object_get(root, "decisions")) != 0 ||
+	    tdl_load_public_submit(&L, json_object_get(root, "public_submit")) != 0 ||
+	    tdl_load_duplicates(&L, json_object_get(root, "duplicates")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}
@@ -436,7 +447,9 @@ bool type_auto_urges(const struct matter_type *t, const char *timer_kind)
 	return false;
 }
 
-const char *type_public_reply(const struct matter_type *t, const char *status, json_t *fields)
+/* May citizens read the reply of a case of t in `status`: a final state,
+ * or one public_reply.states names. */
+static bool type_public_reply_open(const struct matter_type *t, const char *status)
 {
 	const struct type_state *st = type_state(t, status);
 	bool open = st && st->final;
@@ -446,7 +459,14 @@ const char *type_public_reply(const struct matter_type *t, const char *status, j
 	{
 		open |= !strcmp(json_string_value(v), status);
 	}
-	if (!open)
+	return open;
+}
+
+const char *type_public_reply(const struct matter_type *t, const char *status, json_t *fields)
+{
+	size_t i;
+	json_t *v;
+	if (!type_public_reply_open(t, status))
 		return NULL;
 	json_array_foreach(t->data.reply_fields, i, v)
 	{
@@ -454,6 +474,22 @@ const char *type_public_reply(const struct matter_type *t, const char *status, j
 		if (text && *text)
 			return text;
 	}
+	return NULL;
+}
+
+const char *type_public_outcome(const struct matter_type *t, const char *status, json_t *fields)
+{
+	if (!t->data.reply_outcome || !type_public_reply_open(t, status))
+		return NULL;
+	const char *v = json_string_value(json_object_get(fields, t->data.reply_outcome));
+	return v && *v ? v : NULL;
+}
+
+const struct matter_type *types_public_submit(const struct type_registry *r)
+{
+	for (int i = 0; r && i < r->ntypes; i++)
+		if (r->types[i].data.submit.org)
+			return &r->types[i];
 	return NULL;
 }
 

@@ -102,6 +102,28 @@ struct type_parties {
 };
 #define TYPE_PARTIES_MAX 20
 
+/* "decisions" (people's suggestions, docs/suggestion.md): the action that
+ * decides, the enum field holding the decision and which of its values
+ * mean adopted, partly adopted and not adopted; the state a case enters when
+ * its implementation is done; the topic field the figures are grouped by
+ * (core/stats_suggestion.c). action NULL: the type has none. */
+struct type_decisions {
+	const char *action;
+	const char *field;
+	json_t *adopted, *partly, *not_adopted; /* non-empty arrays of the field's values */
+	const char *implemented;                /* a state */
+	const char *topic_field;                /* a field of kind topic */
+};
+
+/* "public_submit": the one type that takes POST /api/v1/public/suggestions
+ * (api/topics.c): the owning org of what is submitted, its channel and
+ * class. org NULL: the type takes none. */
+struct type_submit {
+	const char *org; /* an org code, resolved when a submission comes */
+	const char *channel;
+	const char *class_;
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -118,6 +140,11 @@ struct type_data {
 	struct type_level levels[TYPE_LEVELS_MAX]; /* lowest first */
 	int nlevels;
 	struct type_parties parties;
+	const char *reply_outcome; /* public_reply.outcome: a field tracking shows, or NULL */
+	struct type_decisions decisions;
+	struct type_submit submit;
+	bool dup_by_text; /* "duplicates": {"by_text": true}: similar text alone is a
+	                   * possible duplicate, no place needed (core/duplicates.c) */
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -144,6 +171,11 @@ bool type_auto_urges(const struct matter_type *t, const char *timer_kind);
 const char *type_public_reply(const struct matter_type *t, const char *status, json_t *fields);
 /* The type that takes 110 hand-overs, or NULL. */
 const struct matter_type *types_linkage_110(const struct type_registry *r);
+/* public_reply.outcome's value of a case in `status` (when its reply may be
+ * read), or NULL: public tracking's "outcome" (采纳). */
+const char *type_public_outcome(const struct matter_type *t, const char *status, json_t *fields);
+/* The type with "public_submit", or NULL. */
+const struct matter_type *types_public_submit(const struct type_registry *r);
 /* The index in t's levels of org kind `kind`, -1 when it is no level. */
 int type_level_index(const struct matter_type *t, const char *kind);
 /* The name of party role `code` of t, NULL when t has no such role. */

@@ -63,5 +63,9 @@ int tdl_load_rates(struct tdl *L, json_t *o);
 /* The "levels" and "parties" blocks (type_data_levels.c); o NULL: none. */
 int tdl_load_levels(struct tdl *L, json_t *o);
 int tdl_load_parties(struct tdl *L, json_t *o);
+/* The "decisions" and "public_submit" blocks (type_data_decisions.c). */
+int tdl_load_decisions(struct tdl *L, json_t *o);
+int tdl_load_public_submit(struct tdl *L, json_t *o);
+int tdl_load_duplicates(struct tdl *L, json_t *o);
 
 #endif

@@ -52,6 +52,7 @@ enum field_kind {
 	FK_ORGS,     /* a list of org codes or ids, max items */
 	FK_CASE,     /* a case id */
 	FK_DATETIME, /* ISO 8601 */
+	FK_TOPIC,    /* the id of a collection topic open today (migration 15) */
 };
 
 struct type_field {

@@ -19,6 +19,7 @@ static const struct {
     {"string", FK_STRING, 200}, {"text", FK_TEXT, 8000}, {"int", FK_INT, 0},
     {"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
     {"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
+    {"topic", FK_TOPIC, 0},
 };
 
 static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,

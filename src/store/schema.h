@@ -499,6 +499,18 @@ static const char *const schema_migrations[] = {
      " UNIQUE(case_id, seq)) STRICT;"
      "CREATE INDEX case_parties_person ON case_parties(id_index, case_id)"
      " WHERE id_index IS NOT NULL;"),
+    /* 15: collection topics of people's suggestions (征集主题, like 每月一题;
+     * api/topics.c, docs/suggestion.md): a title, what is asked, the
+     * owning unit and the period (opens_on..closes_on, Asia/Shanghai dates
+     * YYYY-MM-DD, both days included); ended = 1 ends it early. A case
+     * names its topic in the type's "topic" field; the public list reads
+     * the open ones by their last day (topics_open). */
+    ("CREATE TABLE topics(id INTEGER PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL,"
+     " org_id INTEGER NOT NULL REFERENCES orgs(id), opens_on TEXT NOT NULL, closes_on TEXT NOT"
+     " NULL, ended INTEGER NOT NULL DEFAULT 0 CHECK(ended IN (0, 1)), created_by INTEGER"
+     " REFERENCES users(id), created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+     " CHECK(opens_on <= closes_on)) STRICT;"
+     "CREATE INDEX topics_open ON topics(closes_on) WHERE ended = 0;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -354,6 +354,8 @@ test('the permission matrix: every route × every demo login × in scope / out o
     attachments.push({ id: r.json.attachment.id, case: c });
   }
 
+  const topics = (await admin.get('/api/v1/topics')).json.items.map((t) => ({ id: t.id, org: t.org.code }));
+  assert.ok(topics.length > 0, 'the demo has collection topics');
   // the objects of each kind, and which of them are in a login's scope
   const kinds = {
     case: { all: pool, visible: caseVisible, home: (l, c) => grants(l).some((g) => g.scope === c.org) },
@@ -364,6 +366,12 @@ test('the permission matrix: every route × every demo login × in scope / out o
       all: attachments,
       visible: (l, a) => caseVisible(l, a.case),
       home: (l, a) => grants(l).some((g) => g.scope === a.case.org),
+    },
+    // a collection topic of people's suggestions: managed over its unit's subtree (topic.manage)
+    topic: {
+      all: topics,
+      visible: (l, t) => scopes(l, 'topic.manage').some((s) => within(t.org, s)),
+      home: (l, t) => scopes(l, 'topic.manage').some((s) => within(t.org, s)),
     },
     // an account: managed over its org's subtree (user.manage)
     user: {
