@@ -196,7 +196,7 @@ int64_t req_param_id(struct req *r, int i);
 /* Metrics (http/metrics.c), process-wide. metrics_routes_set names the
  * routes the counters are kept for (server_start calls it): 0, or -1 if
  * there are more than HTTP_MAX_ROUTES. */
-#define HTTP_MAX_ROUTES 64
+#define HTTP_MAX_ROUTES 128 /* the route table is ~70; room for the types to come */
 int metrics_routes_set(const struct route *routes, int nroutes);
 void metrics_observe(int route, int status, int64_t micros);
 char *metrics_render(struct app *app, struct store_conn *reader, size_t *len);
