@@ -49,8 +49,11 @@ static const struct {
      false},
     {"supervisor",
      B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
-    {"handler", B(P_CASE_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
-    {"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
+    /* handlers and unit leads register cases only of the types whose
+     * create_roles list them: a township's or park's whistle (吹哨报到) */
+    {"handler", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"unit_lead",
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
     {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"mediator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH) | B(P_PARTY_READ), false},

@@ -242,6 +242,7 @@ static const struct {
     {"cancel_unit", effect_cancel_unit},
     {"assign_level", effect_assign_level},
     {"escalate_level", effect_escalate_level},
+    {"rate_part", effect_rate_part},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -401,6 +402,9 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 			for (int k = 0; !f && k < a->nbranches; k++)
 				f = effects_fault(t, a->branches[k].effects,
 				                  a->branches[k].neffects);
+			for (int k = 0; !f && k < a->neffects; k++)
+				if (a->effects[k].index == effect_index("rate_part"))
+					f = rate_part_fault(t, a, a->effects[k].params);
 			if (f)
 				snprintf(where, sizeof where, "动作 %s", a->code);
 		}
