@@ -388,6 +388,11 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 		const char *f = NULL;
 		if (!strings_ok(json_object_get(t->json, "create_roles"), creating_role))
 			f = "必须是能登记工单的角色（带 case.create）的非空数组";
+		if (!f &&
+		    !strings_ok(json_object_get(t->json, "create_org_kinds"), org_kind_known)) {
+			snprintf(where, sizeof where, "create_org_kinds");
+			f = "必须是单位类别（orgs.kind）的非空数组";
+		}
 		if (!f && (f = follows_parent_fault(t)))
 			snprintf(where, sizeof where, "follows_parent");
 		for (int j = 0; !f && j < t->nactions; j++) {

@@ -157,6 +157,18 @@ static int intake_org(struct wctx *w, const struct actor *a, json_t *body, struc
 	}
 	if (!creating_grant(a, in->t, in->org_path))
 		return err_set(e, E_FORBIDDEN, "org", "不能为该单位登记工单");
+	/* "create_org_kinds": the kinds of org that own such cases (a whistle
+	 * is a township's or a park's, never a department's) */
+	json_t *kinds = json_object_get(in->t->json, "create_org_kinds");
+	if (kinds) {
+		struct store_stmt *s = store_stmt(w->conn, ST_ORG_BY_ID);
+		sbind_int(s, 1, in->org_id);
+		bool ok = sstep(s) == STORE_ROW && status_listed(kinds, scol_text(s, 3));
+		sreset(s);
+		if (!ok)
+			return err_set(e, E_FORBIDDEN, "org", "单位 %s 不能登记“%s”类事项",
+			               in->org_code, in->t->name);
+	}
 	return 0;
 }
 

@@ -55,6 +55,8 @@ test('a: who blows the whistle on whom; refusals write nothing', async () => {
   const other = await town1.post('/api/v1/cases', whistle('镇里不能替园区吹哨'));
   assert.equal(other.status, 403, other.text);
 
+  // a department does not blow a whistle on its own (create_org_kinds: township)
+  assertError(await rs1.post('/api/v1/cases', whistle('部门不能自行吹哨', { org: 'dept.rs' })), 403, 'permission.denied', 'org');
   const { case: c } = await parklead.create(whistle('园区企业欠薪纠纷', { class: 'general' }));
   assert.equal(c.status, 'wh_new');
   assert.equal(c.status_name, '已登记待吹哨');
