@@ -88,7 +88,8 @@ test('a: who blows the whistle on whom; refusals write nothing', async () => {
   assert.equal((await park1.act(c.id, 'wh_report_in', {})).status, 403);
   // ratings: 1–5, a summoned department, once
   const before = (await park1.case(c.id)).version;
-  assertError(await park1.act(c.id, 'wh_rate_unit', { org: 'dept.rs', timeliness: 9, effect: 5 }), 409, 'case.action_not_allowed');
+  assertError(await park1.act(c.id, 'wh_rate_unit', { org: 'dept.rs', timeliness: 9, effect: 5 }), 400, 'field.invalid', 'timeliness');
+  assertError(await park1.act(c.id, 'wh_rate_unit', { org: 'dept.rs', timeliness: 3, effect: 0 }), 400, 'field.invalid', 'effect');
   assertError(await park1.act(c.id, 'wh_rate_unit', { org: 'dept.rs', timeliness: '好', effect: 5 }), 400, 'field.invalid', 'timeliness');
   assertError(await park1.act(c.id, 'wh_rate_unit', { org: 'dept.cg', timeliness: 3, effect: 3 }), 400, 'field.invalid', 'org');
   assertError(await park1.act(c.id, 'wh_rate_unit', { org: 'dept.rs', effect: 3 }), 400, 'field.required', 'timeliness');
@@ -101,6 +102,22 @@ test('a: who blows the whistle on whom; refusals write nothing', async () => {
   assert.equal((await park1.act(c.id, 'wh_close', { summary: 'x', solved: true, satisfaction: '满意' })).status, 409);
   const w = await park1.must(c.id, 'wh_urge');
   assert.equal(w.fields.urge_count, 1);
+});
+
+test('summon=1: a township or the park finds the county\'s departments to summon, nothing else', async () => {
+  const r = await park1.get('/api/v1/orgs?summon=1&limit=100');
+  assert.equal(r.status, 200, r.text);
+  const codes = r.json.items.map((o) => o.code);
+  assert.equal(codes.length, 21, '18 departments and 3 enterprises');
+  assert.ok(codes.includes('dept.rs') && codes.includes('ent.power'));
+  assert.ok(!codes.includes('town.a') && !codes.includes('county') && !codes.includes('village.a1'));
+  assert.equal(r.json.items.find((o) => o.code === 'dept.rs').path, '赣州市濂江县 / 濂江县人力资源和社会保障局');
+  assert.deepEqual((await park1.get('/api/v1/orgs?summon=1&q=' + encodeURIComponent('人力'))).json.items.map((o) => o.code), ['dept.rs']);
+  assertError(await park1.get('/api/v1/orgs?summon=1&kinds=village'), 400, 'field.invalid', 'kinds');
+  assertError(await park1.get('/api/v1/orgs?summon=2'), 400, 'field.invalid', 'summon');
+  assertError(await leader.get('/api/v1/orgs?summon=1'), 403, 'permission.denied', 'summon');
+  // without summon a park's handler sees its own org only
+  assert.deepEqual((await park1.get('/api/v1/orgs?kinds=department')).json.items, []);
 });
 
 test('b: a department that does not report in within the limit is flagged, urged and counted late', async () => {
