@@ -237,6 +237,9 @@ test('c: escalated to the county, which summons one more department and closes i
   const e = await town2.must(c.id, 'wh_escalate', { reason: '涉及水利审批，乡级无法协调' });
   assert.equal(e.status, 'wh_escalated');
   assert.equal(e.fields.escalate_reason, '涉及水利审批，乡级无法协调');
+  const sup = (await leader.get('/api/v1/notices')).json.items.filter((n) => n.case.id === c.id);
+  assert.deepEqual(sup.map((n) => [n.kind, n.org.code]), [['supervise', 'county']]);
+  assert.deepEqual((await sup1.get('/api/v1/cases?queue=whistle_county')).json.items.map((x) => x.id), [c.id]);
   assert.equal((await town2.act(c.id, 'wh_county_close', { summary: 'x', solved: true, satisfaction: '满意' })).status, 403);
   const more = await sup1.must(c.id, 'wh_county_summon', { orgs: ['dept.sl'] });
   assert.deepEqual(more.assignments.map((a) => [a.org.code, a.status]), [['dept.zrzy', 'wh_present'], ['dept.sl', 'pending']]);
