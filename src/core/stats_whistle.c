@@ -202,6 +202,16 @@ static int owners(struct store_conn *c, const struct stats_query *q, const char 
 	return rc == STORE_DONE ? 0 : -1;
 }
 
+/* One unit's row, from its tallies (released), into units. */
+static void unit_row(json_t *units, struct unit_tally *u, const char *code, const char *name)
+{
+	json_t *o = tally_json(u);
+	json_object_set_new(o, "code", json_string(code));
+	json_object_set_new(o, "name", json_string(name));
+	json_array_append_new(units, o);
+	tally_free(u);
+}
+
 /* The units' rows into units, and all of them into *all. */
 static int parts(struct store_conn *c, const struct stats_query *q, int64_t now, const char *closed,
                  const char *esc, json_t *units, struct unit_tally *all)
@@ -215,13 +225,8 @@ static int parts(struct store_conn *c, const struct stats_query *q, int64_t now,
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
 		if (!open || strcmp(code, scol_text(s, 0))) {
-			if (open) {
-				json_t *o = tally_json(&u);
-				json_object_set_new(o, "code", json_string(code));
-				json_object_set_new(o, "name", json_string(name));
-				json_array_append_new(units, o);
-				tally_free(&u);
-			}
+			if (open)
+				unit_row(units, &u, code, name);
 			snprintf(code, sizeof code, "%s", scol_text(s, 0));
 			snprintf(name, sizeof name, "%s", scol_text(s, 1));
 			tally_init(&u, sides);
@@ -233,13 +238,8 @@ static int parts(struct store_conn *c, const struct stats_query *q, int64_t now,
 		}
 	}
 	sreset(s);
-	if (open) {
-		json_t *o = tally_json(&u);
-		json_object_set_new(o, "code", json_string(code));
-		json_object_set_new(o, "name", json_string(name));
-		json_array_append_new(units, o);
-		tally_free(&u);
-	}
+	if (open)
+		unit_row(units, &u, code, name);
 	return rc == STORE_DONE ? 0 : -1;
 }
 

@@ -30,7 +30,7 @@ async function kpi(page, key) {
   return (await page.locator(`${PANEL} [data-test="kpi-${key}"] .kpi-value`).innerText()).trim();
 }
 async function rows(page) {
-  await page.waitForFunction(() => !document.querySelector('.el-loading-mask:not([style*="display: none"])'));
+  await page.locator('[data-test=whistle-page][data-ready="1"]').waitFor();
   return page.locator('[data-test=whistle-table] .el-table__body-wrapper tr.el-table__row').allInnerTexts();
 }
 function rowByTitle(page, title) {
