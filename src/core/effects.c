@@ -289,7 +289,8 @@ static bool any_text(const char *s)
 
 static bool creating_role(const char *role)
 {
-	return role_known(role) && role_carries(role, P_CASE_CREATE);
+	return role_known(role) &&
+	       (role_carries(role, P_CASE_CREATE) || role_carries(role, P_CASE_RAISE));
 }
 
 static bool asg_kind_ok(const char *kind)
@@ -387,7 +388,7 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 		char where[96] = "create_roles";
 		const char *f = NULL;
 		if (!strings_ok(json_object_get(t->json, "create_roles"), creating_role))
-			f = "必须是能登记工单的角色（带 case.create）的非空数组";
+			f = "必须是能登记工单的角色（带 case.create 或 case.raise）的非空数组";
 		if (!f &&
 		    !strings_ok(json_object_get(t->json, "create_org_kinds"), org_kind_known)) {
 			snprintf(where, sizeof where, "create_org_kinds");

@@ -64,10 +64,13 @@ static const struct text_rule title_rule = {
 };
 
 /* Whether grant g may register cases of type t: its role carries
- * case.create and, when the type lists "create_roles", is one of them. */
+ * case.create and, when the type lists "create_roles", is one of them; or
+ * it carries case.raise and the type's create_roles name it. */
 static bool grant_creates(const struct role_grant *g, const struct matter_type *t)
 {
 	json_t *roles = json_object_get(t->json, "create_roles");
+	if (role_carries(g->role, P_CASE_RAISE))
+		return roles && status_listed(roles, g->role);
 	return role_carries(g->role, P_CASE_CREATE) && (!roles || status_listed(roles, g->role));
 }
 

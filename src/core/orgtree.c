@@ -172,7 +172,8 @@ static int county_units_scope(const struct actor *a, char **kinds, char *root, s
                               struct err *e)
 {
 	const char *p = a->org_path, *end = p[0] == '/' ? strchr(p + 1, '/') : NULL;
-	if (!actor_has(a, P_CASE_CREATE) || !end || (size_t)(end - p + 1) >= cap) {
+	if ((!actor_has(a, P_CASE_CREATE) && !actor_has(a, P_CASE_RAISE)) || !end ||
+	    (size_t)(end - p + 1) >= cap) {
 		free(*kinds);
 		*kinds = NULL;
 		return err_set(e, E_FORBIDDEN, "summon", "没有召集部门的权限");

@@ -36,7 +36,8 @@ struct org_query {
 	 * region of a joint mediation (docs/dispute.md); 403 for anyone else */
 	bool everywhere;
 	/* summon=1: the departments and enterprises of the actor's county
-	 * (below its root org), whoever may register cases — the units a
+	 * (below its root org), whoever may register cases (case.create or
+	 * case.raise) — the units a
 	 * township or park summons (吹哨报到, docs/whistle.md); kinds limited
 	 * to those two */
 	bool county_units;
