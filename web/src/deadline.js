@@ -107,6 +107,12 @@ export const ASSIGNMENT_STATUS_NAMES = {
 }
 
 export const KIND_NAMES = { lead: '主办', assist: '协办', review: '审核' }
+// A kind's name on a case of type `type`: a whistle's parts are all
+// `review` (none leads), each a department summoned (召集)
+const KIND_NAMES_OF_TYPE = { whistle: { review: '召集' } }
+export function kindName(kind, type) {
+  return (KIND_NAMES_OF_TYPE[type] || {})[kind] || KIND_NAMES[kind] || kind
+}
 
 // A class's name from its type's definition (type.classes[].name); the code
 // itself while the type is not loaded or does not know it.
