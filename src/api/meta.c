@@ -147,8 +147,10 @@ static int org_load_visible(struct req *r, int64_t id, json_t **o, char *path, s
 	return 0;
 }
 
-/* GET /api/v1/orgs?q=TEXT&kinds=a,b&partners=1&limit=&cursor=: the
- * pickers' search (partners=1: every org, for a mediator's joint partner). */
+/* GET /api/v1/orgs?q=TEXT&kinds=a,b&partners=1&summon=1&limit=&cursor=:
+ * the pickers' search (partners=1: every org, for a mediator's joint
+ * partner; summon=1: the county's departments and enterprises, for a
+ * whistle). */
 static enum handler_result api_org_search(struct req *r)
 {
 	int64_t limit = 50, cursor = 0;
@@ -157,14 +159,16 @@ static enum handler_result api_org_search(struct req *r)
 		return reply_failed(r);
 	if (req_query(r, "parent"))
 		return reply_err(r, E_FIELD_INVALID, "parent", "parent 不能与 q、kinds 同时使用");
-	int64_t partners = 0;
-	if (req_query_int(r, "partners", 0, 1, &partners) != 0)
+	int64_t partners = 0, summon = 0;
+	if (req_query_int(r, "partners", 0, 1, &partners) != 0 ||
+	    req_query_int(r, "summon", 0, 1, &summon) != 0)
 		return reply_failed(r);
 	struct org_query q = {.q = req_query(r, "q"),
 	                      .kinds = req_query(r, "kinds"),
 	                      .cursor = cursor,
 	                      .limit = (int)limit,
-	                      .everywhere = partners == 1};
+	                      .everywhere = partners == 1,
+	                      .county_units = summon == 1};
 	if (q.q && !*q.q)
 		q.q = NULL;
 	if (q.kinds && !*q.kinds)
@@ -178,7 +182,8 @@ static enum handler_result api_org_search(struct req *r)
 /* GET /api/v1/orgs?parent=ID (or a search: api_org_search) */
 enum handler_result api_orgs(struct req *r)
 {
-	if (req_query(r, "q") || req_query(r, "kinds") || req_query(r, "partners"))
+	if (req_query(r, "q") || req_query(r, "kinds") || req_query(r, "partners") ||
+	    req_query(r, "summon"))
 		return api_org_search(r);
 	json_t *items = json_array();
 	const char *parent = req_query(r, "parent");

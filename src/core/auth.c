@@ -52,8 +52,13 @@ static const struct {
      false},
     {"supervisor",
      B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
-    {"handler", B(P_CASE_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
-    {"unit_lead", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
+    /* case.raise: handlers and unit leads register cases only of the
+     * types whose create_roles name them (a township's or the park's
+     * whistle, 吹哨报到), without case.create's intake tools (the caller
+     * history, the intake hints) */
+    {"handler", B(P_CASE_READ) | B(P_CASE_RAISE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    {"unit_lead",
+     B(P_CASE_READ) | B(P_CASE_RAISE) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
     {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"mediator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH) | B(P_PARTY_READ), false},
@@ -176,6 +181,17 @@ bool actor_permitted(const struct actor *a, const char *perm)
 {
 	if (!perm || !*perm)
 		return false;
+	/* "x|y": either alternative (POST /api/v1/cases: case.create|case.raise) */
+	const char *bar = strchr(perm, '|');
+	if (bar) {
+		char first[64];
+		size_t n = (size_t)(bar - perm);
+		if (n == 0 || n >= sizeof first || !bar[1])
+			return false;
+		memcpy(first, perm, n);
+		first[n] = '\0';
+		return actor_permitted(a, first) || actor_permitted(a, bar + 1);
+	}
 	if (!strcmp(perm, PERM_PUBLIC) || !strcmp(perm, PERM_USER))
 		return true;
 	if (!strcmp(perm, PERM_ACTION))

@@ -63,7 +63,8 @@ struct actor {
 	X(P_CATALOGUE_MANAGE, "catalogue.manage") \
 	X(P_IMPORT_MANAGE, "import.manage") \
 	X(P_PARTY_READ, "party.read") \
-	X(P_TOPIC_MANAGE, "topic.manage")
+	X(P_TOPIC_MANAGE, "topic.manage") \
+	X(P_CASE_RAISE, "case.raise")
 
 enum permission {
 #define X(name, str) name,

@@ -288,8 +288,17 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 		set_time(j, "due_at", g->due_at);
 		set_time(j, "signed_at", g->signed_at);
 		set_time(j, "done_at", g->done_at);
-		if (detail) /* an assisting unit's answer (assignments.c lead_sets_fields) */
+		/* 报到 late: signed for after its sign-for deadline, or still not
+		 * signed for once it passed (the whistle's late flag) */
+		json_object_set_new(
+		    j, "sign_late",
+		    json_boolean(g->sign_due_at &&
+		                 (g->signed_at ? g->signed_at > g->sign_due_at
+		                               : g->phase == ASG_OPEN && now > g->sign_due_at)));
+		if (detail) { /* an assisting unit's answer (assignments.c lead_sets_fields) */
 			json_object_set_new(j, "opinion", assignment_opinion_json(c, g->id));
+			json_object_set_new(j, "ratings", assignment_ratings_json(c, g->id));
+		}
 		json_array_append_new(asg, j);
 	}
 	json_object_set_new(o, "assignments", asg);

@@ -242,6 +242,7 @@ static const struct {
     {"cancel_unit", effect_cancel_unit},
     {"assign_level", effect_assign_level},
     {"escalate_level", effect_escalate_level},
+    {"rate_part", effect_rate_part},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -288,7 +289,8 @@ static bool any_text(const char *s)
 
 static bool creating_role(const char *role)
 {
-	return role_known(role) && role_carries(role, P_CASE_CREATE);
+	return role_known(role) &&
+	       (role_carries(role, P_CASE_CREATE) || role_carries(role, P_CASE_RAISE));
 }
 
 static bool asg_kind_ok(const char *kind)
@@ -386,7 +388,12 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 		char where[96] = "create_roles";
 		const char *f = NULL;
 		if (!strings_ok(json_object_get(t->json, "create_roles"), creating_role))
-			f = "必须是能登记工单的角色（带 case.create）的非空数组";
+			f = "必须是能登记工单的角色（带 case.create 或 case.raise）的非空数组";
+		if (!f &&
+		    !strings_ok(json_object_get(t->json, "create_org_kinds"), org_kind_known)) {
+			snprintf(where, sizeof where, "create_org_kinds");
+			f = "必须是单位类别（orgs.kind）的非空数组";
+		}
 		if (!f && (f = follows_parent_fault(t)))
 			snprintf(where, sizeof where, "follows_parent");
 		for (int j = 0; !f && j < t->nactions; j++) {
@@ -401,6 +408,9 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 			for (int k = 0; !f && k < a->nbranches; k++)
 				f = effects_fault(t, a->branches[k].effects,
 				                  a->branches[k].neffects);
+			for (int k = 0; !f && k < a->neffects; k++)
+				if (a->effects[k].index == effect_index("rate_part"))
+					f = rate_part_fault(t, a, a->effects[k].params);
 			if (f)
 				snprintf(where, sizeof where, "动作 %s", a->code);
 		}

@@ -147,6 +147,9 @@ int case_view_record(struct wctx *w, const struct actor *a, int64_t id, json_t *
 /* An assignment's opinion (what an assisting or review unit answered,
  * assignments.c lead_sets_fields) as {"<field>": …, "at": …}, or JSON null. */
 json_t *assignment_opinion_json(struct store_conn *c, int64_t asg_id);
+/* The ratings kept on an assignment by rate_part (core/ratings.c):
+ * {"SIDE": {fields…, "at", "by"}}, or null when none. */
+json_t *assignment_ratings_json(struct store_conn *c, int64_t asg_id);
 
 /* Loads a case with its assignments. Returns 0, or -1 if there is no such case. */
 int case_load(struct store_conn *c, const struct app *app, int64_t id, struct case_full *cf);

@@ -116,6 +116,12 @@ int effect_cancel_unit(struct act_ctx *x, json_t *params);
 /* The live lead assignment of the case, or NULL. */
 struct asg_rec *asg_lead(struct case_full *cf);
 
+/* ratings.c: rate_part (双考核), and the check of its parameters at load
+ * (NULL when fine, else what is wrong) */
+int effect_rate_part(struct act_ctx *x, json_t *params);
+const char *rate_part_fault(const struct matter_type *t, const struct type_action *a,
+                            json_t *params);
+
 /* notify.c */
 int effect_notify(struct act_ctx *x, json_t *params);
 

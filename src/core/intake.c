@@ -64,10 +64,13 @@ static const struct text_rule title_rule = {
 };
 
 /* Whether grant g may register cases of type t: its role carries
- * case.create and, when the type lists "create_roles", is one of them. */
+ * case.create and, when the type lists "create_roles", is one of them; or
+ * it carries case.raise and the type's create_roles name it. */
 static bool grant_creates(const struct role_grant *g, const struct matter_type *t)
 {
 	json_t *roles = json_object_get(t->json, "create_roles");
+	if (role_carries(g->role, P_CASE_RAISE))
+		return roles && status_listed(roles, g->role);
 	return role_carries(g->role, P_CASE_CREATE) && (!roles || status_listed(roles, g->role));
 }
 
@@ -157,6 +160,18 @@ static int intake_org(struct wctx *w, const struct actor *a, json_t *body, struc
 	}
 	if (!creating_grant(a, in->t, in->org_path))
 		return err_set(e, E_FORBIDDEN, "org", "不能为该单位登记工单");
+	/* "create_org_kinds": the kinds of org that own such cases (a whistle
+	 * is a township's or a park's, never a department's) */
+	json_t *kinds = json_object_get(in->t->json, "create_org_kinds");
+	if (kinds) {
+		struct store_stmt *s = store_stmt(w->conn, ST_ORG_BY_ID);
+		sbind_int(s, 1, in->org_id);
+		bool ok = sstep(s) == STORE_ROW && status_listed(kinds, scol_text(s, 3));
+		sreset(s);
+		if (!ok)
+			return err_set(e, E_FORBIDDEN, "org", "单位 %s 不能登记“%s”类事项",
+			               in->org_code, in->t->name);
+	}
 	return 0;
 }
 

@@ -165,6 +165,38 @@ static int org_query_check(const struct org_query *q, char **kinds, struct err *
 	return q->kinds ? org_kinds_json(q->kinds, kinds, e) : 0;
 }
 
+/* summon=1: *root is the actor's county (the first org of its path, "/1/"),
+ * *kinds department and enterprise (or those asked, when they are among
+ * them). 0, or -1 with e set (and *kinds freed). */
+static int county_units_scope(const struct actor *a, char **kinds, char *root, size_t cap,
+                              struct err *e)
+{
+	const char *p = a->org_path, *end = p[0] == '/' ? strchr(p + 1, '/') : NULL;
+	if ((!actor_has(a, P_CASE_CREATE) && !actor_has(a, P_CASE_RAISE)) || !end ||
+	    (size_t)(end - p + 1) >= cap) {
+		free(*kinds);
+		*kinds = NULL;
+		return err_set(e, E_FORBIDDEN, "summon", "没有召集部门的权限");
+	}
+	snprintf(root, cap, "%.*s", (int)(end - p + 1), p);
+	json_t *k = *kinds ? json_loads(*kinds, 0, NULL) : NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach(k, i, v) if (strcmp(json_string_value(v), "department") &&
+	                                strcmp(json_string_value(v), "enterprise"))
+	{
+		json_decref(k);
+		free(*kinds);
+		*kinds = NULL;
+		return err_set(e, E_FIELD_INVALID, "kinds",
+		               "summon=1 只查部门（department）和企业（enterprise）");
+	}
+	json_decref(k);
+	if (!*kinds)
+		*kinds = strdup("[\"department\",\"enterprise\"]");
+	return *kinds ? 0 : err_oom(e);
+}
+
 int org_search(struct store_conn *c, const struct actor *a, const struct org_query *q, json_t **out,
                struct err *e)
 {
@@ -185,6 +217,15 @@ int org_search(struct store_conn *c, const struct actor *a, const struct org_que
 		nscopes = 1;
 		scopes[0] = "/";
 	}
+	char root[64] = "";
+	if (q->county_units && county_units_scope(a, &kinds, root, sizeof root, e) != 0) {
+		json_decref(jscopes);
+		return -1;
+	}
+	if (q->county_units) {
+		nscopes = 1;
+		scopes[0] = root;
+	}
 	for (int i = 0; i < nscopes; i++)
 		json_array_append_new(jscopes, json_string(scopes[i]));
 	char *scopes_text = json_dumps(jscopes, JSON_COMPACT);
@@ -197,7 +238,8 @@ int org_search(struct store_conn *c, const struct actor *a, const struct org_que
 	if (scopes_text && items && names) {
 		org_search_bind(s, a, q, scopes_text, kinds, like, sizeof like);
 		while ((rc = sstep(s)) == STORE_ROW && shown < q->limit) {
-			if (org_search_item(c, a, q->everywhere, s, names, items) != 0) {
+			if (org_search_item(c, a, q->everywhere || q->county_units, s, names,
+			                    items) != 0) {
 				rc = STORE_ERROR;
 				break;
 			}

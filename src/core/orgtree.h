@@ -35,6 +35,12 @@ struct org_query {
 	 * "path" from its root — a mediator (party.read) looking for the other
 	 * region of a joint mediation (docs/dispute.md); 403 for anyone else */
 	bool everywhere;
+	/* summon=1: the departments and enterprises of the actor's county
+	 * (below its root org), whoever may register cases (case.create or
+	 * case.raise) — the units a
+	 * township or park summons (吹哨报到, docs/whistle.md); kinds limited
+	 * to those two */
+	bool county_units;
 };
 
 /* Orgs inside the actor's org.read scopes, and its own org, that match q,

@@ -52,5 +52,9 @@ int stats_levels(struct store_conn *c, const struct stats_query *q, json_t **out
  * type without "decisions". 0, or -1 with *e. */
 int stats_suggestion(struct store_conn *c, const struct stats_query *q, json_t **out,
                      struct err *e);
+/* The report-in figures (stats_whistle.c) as o's "report_in", for a type
+ * with rates.report_in; nothing for any other. 0, or -1 with *e. */
+int stats_report_in(struct store_conn *c, const struct stats_query *q, int64_t now, json_t *o,
+                    struct err *e);
 
 #endif

@@ -77,6 +77,9 @@ struct type_rates {
 	const char *transfer_state;   /* transfer.state */
 	const char *transfer_channel; /* transfer.channel: cases that came from 110 */
 	json_t *escalate_actions;     /* local_resolution.escalate; NULL: no such rate */
+	json_t *report_in_sides;      /* report_in.ratings: the rate_part sides the
+	                               * report-in figures tally; NULL: no such figures
+	                               * (core/stats_whistle.c) */
 };
 
 struct type_linkage {

@@ -251,13 +251,45 @@ static int rates_local_resolution(struct tdl *L, json_t *v, struct type_rates *R
 	return 0;
 }
 
+/* rates.report_in (吹哨报到: each unit's 报到 times and the ratings)
+ * {"ratings": [sides]}: the sides some rate_part effect of the type keeps. */
+static int rates_report_in(struct tdl *L, json_t *v, struct type_rates *R)
+{
+	static const char *const keys[] = {"ratings"};
+	if (tdl_only_keys(L, v, "rates.report_in", keys, 1) != 0)
+		return -1;
+	json_t *sides = json_object_get(v, "ratings");
+	if (!json_is_array(sides))
+		return tdl_bad(L, "rates.report_in.ratings",
+		               "必须是评价方（rate_part 的 side）的数组");
+	size_t i;
+	json_t *x;
+	json_array_foreach(sides, i, x)
+	{
+		bool found = false;
+		for (int j = 0; json_is_string(x) && j < L->t->nactions && !found; j++)
+			for (int k = 0; k < L->t->actions[j].neffects && !found; k++) {
+				json_t *side =
+				    json_object_get(L->t->actions[j].effects[k].params, "side");
+				found = json_is_string(side) &&
+				        !strcmp(json_string_value(side), json_string_value(x));
+			}
+		if (!found)
+			return tdl_bad(L, "rates.report_in.ratings",
+			               "%s 不是本类型某个 rate_part 效果的 side",
+			               json_is_string(x) ? json_string_value(x) : "?");
+	}
+	R->report_in_sides = sides;
+	return 0;
+}
+
 /* The "rates" block, optional; when present, replies, completion and
  * follow_up are required, the rest optional, checked in this order. */
 int tdl_load_rates(struct tdl *L, json_t *o)
 {
-	static const char *const keys[] = {"replies",  "completion",      "follow_up",
-	                                   "returns",  "reopens",         "duplicates",
-	                                   "transfer", "local_resolution"};
+	static const char *const keys[] = {"replies",  "completion",       "follow_up",
+	                                   "returns",  "reopens",          "duplicates",
+	                                   "transfer", "local_resolution", "report_in"};
 	static const char *const merge_keys[] = {"state", "link"};
 	struct type_rates *R = &L->t->data.rates;
 	if (!o)
@@ -286,6 +318,8 @@ int tdl_load_rates(struct tdl *L, json_t *o)
 	if ((v = json_object_get(o, "transfer")) && rates_transfer(L, v, R) != 0)
 		return -1;
 	if ((v = json_object_get(o, "local_resolution")) && rates_local_resolution(L, v, R) != 0)
+		return -1;
+	if ((v = json_object_get(o, "report_in")) && rates_report_in(L, v, R) != 0)
 		return -1;
 	return 0;
 }

@@ -44,6 +44,10 @@
  *                JSON object of the answer's fields and "at": its opinion
  *                (协办意见), kept beside the lead's answer, which alone
  *                becomes the case's (core/assignments.c lead_sets_fields).
+ *  assignments.ratings  what each side thought of the unit's part (双考核:
+ *                the owning org's rating of a summoned department, the
+ *                department's of the summons), {"SIDE": {…}} as JSON
+ *                (core/ratings.c rate_part).
  *
  * Migration 5 (the map) adds:
  *  orgs.boundary the org's area as a GeoJSON Polygon or MultiPolygon
@@ -499,6 +503,9 @@ static const char *const schema_migrations[] = {
      " UNIQUE(case_id, seq)) STRICT;"
      "CREATE INDEX case_parties_person ON case_parties(id_index, case_id)"
      " WHERE id_index IS NOT NULL;"),
+    /* 14: ratings of one unit's part (双考核; core/ratings.c rate_part):
+     * {"SIDE": {fields…, "at", "by"}} as JSON, each side once */
+    "ALTER TABLE assignments ADD COLUMN ratings TEXT;",
     /* 15: collection topics of people's suggestions (征集主题, like 每月一题;
      * api/topics.c, docs/suggestion.md): a title, what is asked, the
      * owning unit and the period (opens_on..closes_on, Asia/Shanghai dates

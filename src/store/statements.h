@@ -22,6 +22,7 @@
 #include "store/stmt_dup.h"
 #include "store/stmt_parties.h"
 #include "store/stmt_suggestion.h"
+#include "store/stmt_whistle.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -337,6 +338,7 @@
 	STATEMENTS_ROUTING(STMT) \
 	STATEMENTS_DUP(STMT) \
 	STATEMENTS_PARTIES(STMT) \
-	STATEMENTS_SUGGESTION(STMT)
+	STATEMENTS_SUGGESTION(STMT) \
+	STATEMENTS_WHISTLE(STMT)
 
 #endif

@@ -99,7 +99,8 @@ function holds(l, perm) {
   if (typeof perm !== 'string') return false; // no entry: the server refuses everyone
   if (perm === 'public' || perm === 'user') return true;
   if (perm === 'action') return has(l, 'case.read');
-  return perm.split('+').every((p) => has(l, p));
+  // "x|y": either alternative, each possibly "a+b"
+  return perm.split('|').some((alt) => alt.split('+').every((p) => has(l, p)));
 }
 /** A case {org, asg: live assignment orgs} is visible to l (DESIGN §1). */
 const caseVisible = (l, c) => scopes(l, 'case.read').some((s) => within(c.org, s) || c.asg.some((a) => within(a, s)));
@@ -144,7 +145,7 @@ test('every route in /api/openapi.json carries x-auth and a known x-permission',
     assert.ok(['none', 'user'].includes(rt.auth), `${where}: x-auth is ${rt.auth}`);
     assert.equal(typeof rt.perm, 'string', `${where} has no x-permission: give it a permission in src/api/routes.c`);
     if (!MARKERS.has(rt.perm)) {
-      for (const p of rt.perm.split('+')) assert.ok(known.has(p), `${where}: unknown permission ${p}`);
+      for (const p of rt.perm.split(/[+|]/)) assert.ok(known.has(p), `${where}: unknown permission ${p}`);
     }
     assert.equal(rt.auth === 'none', rt.perm === 'public', `${where}: public ⇔ no sign-in`);
   }

@@ -125,10 +125,11 @@ test('search: by name or code, kinds, the item shape, paging without gap or over
   for (const o of dt) assert.ok(['department', 'township'].includes(o.kind), o.code);
   assert.ok(!dt.some((o) => o.kind === 'county'));
   // kinds alone: every township the admin manages (both demo counties); `q=` empty is no text filter
-  assert.deepEqual((await searchAll(admin, 'kinds=township')).map((o) => o.code), ['town.a', 'town.b', 'town.x']);
-  assert.deepEqual((await searchAll(admin, 'q=&kinds=township')).map((o) => o.code), ['town.a', 'town.b', 'town.x']);
+  // (park: the industrial park of the whistle's demo, config/demo/more/whistle.json)
+  assert.deepEqual((await searchAll(admin, 'kinds=township')).map((o) => o.code), ['town.a', 'town.b', 'town.x', 'park']);
+  assert.deepEqual((await searchAll(admin, 'q=&kinds=township')).map((o) => o.code), ['town.a', 'town.b', 'town.x', 'park']);
   // a county's own admin would not see the other county's: leader1 reads its county only
-  assert.deepEqual((await searchAll(await srv.login('leader1'), 'kinds=township')).map((o) => o.code), ['town.a', 'town.b']);
+  assert.deepEqual((await searchAll(await srv.login('leader1'), 'kinds=township')).map((o) => o.code), ['town.a', 'town.b', 'park']);
   // paging: pages of 5 in id order, the whole county, none twice, none missing
   const all = await searchAll(admin, 'q=');
   const total = Number(await sql('SELECT count(*) FROM orgs'));

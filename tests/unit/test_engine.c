@@ -374,6 +374,8 @@ static void test_permissions(void **state)
 	assert_false(actor_can(&a, P_PII_READ, "/1/4/"));
 	assert_true(actor_can(&a, P_STATS_READ, "/1/4/")); /* from leader */
 	assert_false(actor_has(&a, P_CASE_CREATE));
+	/* only the types naming handlers in create_roles (whistles) */
+	assert_true(actor_has(&a, P_CASE_RAISE));
 	/* "/1/4/" must not cover "/1/40/" */
 	assert_false(path_within("/1/40/", "/1/4/"));
 	const char *scopes[3];

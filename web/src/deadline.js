@@ -84,6 +84,9 @@ export const CHANNEL_NAMES = {
   // grid events and disputes (their types name channels by code only)
   grid: '网格员上报',
   referral: '转办',
+  // whistles (吹哨报到): who blew it
+  township: '乡镇吹哨',
+  park: '园区吹哨',
 }
 
 export function channelName(code) {
@@ -99,9 +102,17 @@ export const ASSIGNMENT_STATUS_NAMES = {
   done: '已答复',
   cancelled: '已撤回',
   mediating: '调解中',
+  wh_present: '已报到',
+  wh_fed_back: '已反馈',
 }
 
 export const KIND_NAMES = { lead: '主办', assist: '协办', review: '审核' }
+// A kind's name on a case of type `type`: a whistle's parts are all
+// `review` (none leads), each a department summoned (召集)
+const KIND_NAMES_OF_TYPE = { whistle: { review: '召集' } }
+export function kindName(kind, type) {
+  return (KIND_NAMES_OF_TYPE[type] || {})[kind] || KIND_NAMES[kind] || kind
+}
 
 // A class's name from its type's definition (type.classes[].name); the code
 // itself while the type is not loaded or does not know it.

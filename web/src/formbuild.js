@@ -78,6 +78,8 @@ function orgSource(action, name) {
   // an effect that works on one of the case's units named by this field
   const onField = effects.find((e) => e && e.field === name && Array.isArray(e.from))
   if (onField) return { source: 'assignments', statuses: onField.from }
+  // a rating of one of the case's units (rate_part's org_field: 双考核)
+  if (effects.some((e) => e && e.org_field === name)) return { source: 'assignments', statuses: null }
   if (action.on === 'assignment')
     return { source: 'assignments', statuses: action.assignment_from || null }
   return { source: 'directory', kinds: null }

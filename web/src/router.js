@@ -15,6 +15,7 @@ export const routes = [
     { path: 'console', component: () => import('./pages/ConsolePage.vue'), meta: { roles: ['operator', 'dispatcher'], title: '话务登记', nav: true } },
     { path: 'dispatch', component: () => import('./pages/DispatchPage.vue'), meta: { roles: ['dispatcher'], title: '派单待办', nav: true } },
     { path: 'inbox', component: () => import('./pages/InboxPage.vue'), meta: { roles: ['handler', 'unit_lead'], title: '本单位待办', nav: true } },
+    { path: 'whistle', component: () => import('./pages/WhistlePage.vue'), meta: { roles: ['handler', 'unit_lead'], title: '吹哨报到', nav: true } },
     { path: 'mediation', component: () => import('./pages/MediationPage.vue'), meta: { roles: ['mediator'], title: '调解工作台', nav: true } },
     { path: 'grid', component: () => import('./pages/GridPage.vue'), meta: { roles: ['grid_worker'], title: '网格巡查', nav: true } },
     { path: 'suggestions', component: () => import('./pages/SuggestionsPage.vue'), meta: { roles: ['dispatcher', 'operator'], title: '人民建议', nav: true } },

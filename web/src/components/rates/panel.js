@@ -1,15 +1,26 @@
-// A rates panel's loading (components/rates/*Rates.vue): its state
-// ({loading, error, stats, refreshedAt}), load() for the period and scope
-// in its props (from, to, org), run again whenever they change, a stale
-// answer dropped; and the state the dashboard shell shows around the panel
-// (emitted as 'state': loading, the scope the server resolved, errors, the
-// refresh time). fetchStats(state) answers the stats (it may keep more in
-// state); errorPrefix begins the Chinese message of a failure.
+// What a type's rates panel (DisputeRates, WhistleRates, …) does around its
+// figures: load them for the period and scope the shell gives (again when
+// those change; a slower answer to an older request is dropped) and tell
+// the shell what it shows (the `state` event: loading, the answer's org,
+// error, the refresh time). usePanelLoad(props, emit, fetchStats, what) →
+// {state, load}; fetchStats() answers the stats (and may fill more of
+// state); `what` names the figures in the error ("纠纷调解统计").
 import { reactive, watch } from 'vue'
 import { errorText } from '../../errors.js'
 
-export function useRatesPanel(props, emit, fetchStats, errorPrefix) {
-  const state = reactive({ loading: false, error: '', stats: null, refreshedAt: null })
+// The props every rates panel takes from the dashboard shell: the period
+// (dates, to inclusive), the scope (an org code; '' = the caller's), the
+// wall display, the scope's orgs.
+export const PANEL_PROPS = {
+  from: { type: String, required: true },
+  to: { type: String, required: true },
+  org: { type: String, default: '' },
+  wall: { type: Boolean, default: false },
+  scopeOrgs: { type: Array, default: () => [] },
+}
+
+export function usePanelLoad(props, emit, fetchStats, what, extra = {}) {
+  const state = reactive({ loading: false, error: '', stats: null, refreshedAt: null, ...extra })
   function report() {
     emit('state', {
       loading: state.loading,
@@ -29,12 +40,13 @@ export function useRatesPanel(props, emit, fetchStats, errorPrefix) {
     state.error = ''
     report()
     try {
-      const s = await fetchStats(state)
+      const s = await fetchStats(state, () => my === seq)
       if (my !== seq) return
       state.stats = s
       state.refreshedAt = new Date()
     } catch (e) {
-      if (my === seq) state.error = errorPrefix + errorText(e)
+      if (my !== seq) return
+      state.error = what + '加载失败：' + errorText(e)
     } finally {
       if (my === seq) {
         state.loading = false
