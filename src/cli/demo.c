@@ -295,9 +295,11 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {"orgs", "users", "cases"};
+			static const char *const keys[] = {"orgs", "users", "cases", "task_lists"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
+				if (add && !json_object_get(doc, keys[k]))
+					json_object_set_new(doc, keys[k], json_array());
 				if (add &&
 				    (!json_is_array(add) ||
 				     json_array_extend(json_object_get(doc, keys[k]), add) != 0)) {
@@ -334,6 +336,31 @@ static int demo_doc_load(struct demo *d, int argc, char **argv)
 	return data == path ? demo_parts_load(d->doc, dir) : 0;
 }
 
+/* The published task lists of the parts ("task_lists": [{"title", "year",
+ * "org"}], ids 1, 2, … in order: the items' list_id), written with the
+ * cases since they are content, not directory (core/tasklists.h). */
+static int task_lists_job(struct wctx *w, struct write_job *job)
+{
+	struct demo *d = job->arg;
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(d->doc, "task_lists"), i, l)
+	{
+		int64_t org;
+		if (org_resolve(w->conn, json_object_get(l, "org"), &org, NULL, 0, NULL, 0) != 0)
+			return err_set(&d->e, E_FIELD_INVALID, "org", "清单的单位不存在");
+		struct store_stmt *s = store_stmt(w->conn, ST_TASK_LIST_INSERT);
+		sbind_text(s, 1, json_string_value(json_object_get(l, "title")));
+		sbind_int(s, 2, json_integer_value(json_object_get(l, "year")));
+		sbind_int(s, 3, org);
+		sbind_null(s, 4);
+		sbind_int(s, 5, w->now);
+		if (sdone(s) != STORE_DONE)
+			return err_set(&d->e, E_UNAVAILABLE, NULL, NULL);
+	}
+	return 0;
+}
+
 /* Writes the orgs and accounts, then drives the cases (none if NULL). 0 or -1. */
 static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 {
@@ -341,6 +368,10 @@ static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 	if (password_hash(DEMO_PASSWORD, d->hash) != 0 ||
 	    writer_run(app->writer, directory_job, d) != 0) {
 		fprintf(stderr, "civicloop demo: 组织和账号创建失败: %s\n", err_message(&d->e));
+		return -1;
+	}
+	if (cases && writer_run(app->writer, task_lists_job, d) != 0) {
+		fprintf(stderr, "civicloop demo: 任务清单创建失败: %s\n", err_message(&d->e));
 		return -1;
 	}
 	int64_t now = time_now_ms();

@@ -62,7 +62,8 @@ struct actor {
 	X(P_CATALOGUE_READ, "catalogue.read") \
 	X(P_CATALOGUE_MANAGE, "catalogue.manage") \
 	X(P_IMPORT_MANAGE, "import.manage") \
-	X(P_PARTY_READ, "party.read")
+	X(P_PARTY_READ, "party.read") \
+	X(P_TASK_MANAGE, "task.manage")
 
 enum permission {
 #define X(name, str) name,

@@ -110,6 +110,10 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 		if (!json_is_string(v) || time_parse_iso(json_string_value(v), &t) != 0)
 			return err_set(e, E_FIELD_INVALID, f->name, "%s 不是合法的时间", f->name);
 		return 0;
+	case FK_LIST:
+		return field_list_check(c, f, v, e);
+	case FK_MILESTONES:
+		return field_milestones_check(f, v, e);
 	}
 	return err_set(e, E_FIELD_INVALID, f->name, NULL);
 }

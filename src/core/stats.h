@@ -47,5 +47,8 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 /* The per-level figures (stats_levels.c) into *out, a new array, or NULL
  * for a type without levels and rates.local_resolution. 0, or -1 with *e. */
 int stats_levels(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
+/* The per-list figures (stats_task.c) into *out, a new array, or NULL for
+ * a type without a task_list block. 0, or -1 with *e. */
+int stats_task(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
 
 #endif

@@ -20,9 +20,9 @@
 #include <string.h>
 
 /* Timer kinds the engine starts by itself besides the type's named
- * deadlines: a case's deadline and an assignment's handle
- * deadline. */
-static const char *const engine_timer_kinds[] = {"case_due", "handle"};
+ * deadlines: a case's deadline, an assignment's handle deadline, and a
+ * dated step's (the milestone_timers effect, core/milestones.c). */
+static const char *const engine_timer_kinds[] = {"case_due", "handle", "milestone"};
 
 /* "file: key: message"; returns -1. */
 int tdl_bad(struct tdl *L, const char *key, const char *fmt, ...)
@@ -404,7 +404,8 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    load_org_settings(&L, json_object_get(root, "org_settings")) != 0 ||
 	    load_linkage(&L, json_object_get(root, "linkage")) != 0 ||
 	    tdl_load_levels(&L, json_object_get(root, "levels")) != 0 ||
-	    tdl_load_parties(&L, json_object_get(root, "parties")) != 0) {
+	    tdl_load_parties(&L, json_object_get(root, "parties")) != 0 ||
+	    tdl_load_task_list(&L, json_object_get(root, "task_list")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}

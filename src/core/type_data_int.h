@@ -63,5 +63,7 @@ int tdl_load_rates(struct tdl *L, json_t *o);
 /* The "levels" and "parties" blocks (type_data_levels.c); o NULL: none. */
 int tdl_load_levels(struct tdl *L, json_t *o);
 int tdl_load_parties(struct tdl *L, json_t *o);
+/* The "task_list" block (type_data_task.c); o NULL: none. */
+int tdl_load_task_list(struct tdl *L, json_t *o);
 
 #endif

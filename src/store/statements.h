@@ -21,6 +21,7 @@
 #include "store/stmt_routing.h"
 #include "store/stmt_dup.h"
 #include "store/stmt_parties.h"
+#include "store/stmt_task.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -335,6 +336,7 @@
 	STATEMENTS_SEARCH(STMT) \
 	STATEMENTS_ROUTING(STMT) \
 	STATEMENTS_DUP(STMT) \
-	STATEMENTS_PARTIES(STMT)
+	STATEMENTS_PARTIES(STMT) \
+	STATEMENTS_TASK(STMT)
 
 #endif
