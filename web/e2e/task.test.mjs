@@ -114,14 +114,19 @@ test('zj1: a progress report with a photo and its second step done', async () =>
   await page.locator('[data-test=attachments] input[type=file]').setInputFiles({ name: '西门小区加装电梯.png', mimeType: 'image/png', buffer: pngBytes([37, 99, 235]) });
   await waitFor(async () => (await page.locator('[data-test=attachment-row]').count()) === 2, 'the photo');
   const dlg = await act(page, 'tk_report');
+  // a number input commits on change: Tab out of each before submitting
   await field(page, 'input-progress').fill('90');
+  await field(page, 'input-progress').press('Tab');
   await field(page, 'input-narrative').fill('12个小区主体全部完工，加装电梯6部已投入使用，正在进行竣工验收。');
   await field(page, 'input-milestone').fill('2');
+  await field(page, 'input-milestone').press('Tab');
   await shot(page, 'task-4-report');
   await dlg.locator('[data-test=action-submit]').click();
-  // step 2 was done in May: refused beside nothing, the form stays
+  // step 2 was done in May: refused, the form keeps what was typed
   await dlg.locator('[role=alert], .el-form-item__error').filter({ hasText: '这个时间节点已经完成' }).first().waitFor();
+  assert.equal(await field(page, 'input-narrative').inputValue(), '12个小区主体全部完工，加装电梯6部已投入使用，正在进行竣工验收。');
   await field(page, 'input-milestone').fill('');
+  await field(page, 'input-milestone').press('Tab');
   await dlg.locator('[data-test=action-submit]').click();
   await dlg.waitFor({ state: 'hidden' });
   const after = (await srv.api('zj1', 'GET', `/api/v1/cases/${c.id}`)).json.case;
