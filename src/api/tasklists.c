@@ -20,15 +20,15 @@
  * leader's level, progress), its steps' names and dates; never the
  * leader's name, an account, an event or a comment. They are bounded
  * (200 items a page) and limited per client address (PUBLIC_RATE requests
- * a minute, then 429), a fixed-window count of this file's own.
+ * a minute, then 429; api/addr_limit.h).
  */
+#include "api/addr_limit.h"
 #include "api/api.h"
 #include "core/app.h"
 #include "core/directory.h"
 #include "core/engine.h"
 #include "core/tasklists.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,41 +42,18 @@
 #define ITEMS_MAX 200
 #define LISTS_MAX 100
 #define PUBLIC_RATE 120
-#define PUBLIC_SLOTS 512
 
-/* ------------------------------------------------------------------ */
-/* requests per client address on the public pages                     */
+/* requests per client address on the public pages (api/addr_limit.h):
+ * every request counts, found or not */
+static struct addr_limit public_rate = ADDR_LIMIT_INIT(PUBLIC_RATE, MS_PER_MINUTE);
 
-static struct {
-	char addr[64];
-	int64_t window; /* the minute counted */
-	int n;
-} rate_tab[PUBLIC_SLOTS];
-static pthread_mutex_t rate_mu = PTHREAD_MUTEX_INITIALIZER;
-
-/* Counts a request of addr; false when it is over PUBLIC_RATE this minute.
- * A full table reuses the slot of the oldest minute. */
 static bool public_allowed(const char *addr)
 {
-	int64_t minute = time_real_ms() / MS_PER_MINUTE;
-	pthread_mutex_lock(&rate_mu);
-	int slot = 0;
-	for (int i = 0; i < PUBLIC_SLOTS; i++) {
-		if (!strcmp(rate_tab[i].addr, addr)) {
-			slot = i;
-			break;
-		}
-		if (rate_tab[i].window < rate_tab[slot].window)
-			slot = i;
-	}
-	if (strcmp(rate_tab[slot].addr, addr) || rate_tab[slot].window != minute) {
-		snprintf(rate_tab[slot].addr, sizeof rate_tab[slot].addr, "%s", addr);
-		rate_tab[slot].window = minute;
-		rate_tab[slot].n = 0;
-	}
-	bool ok = ++rate_tab[slot].n <= PUBLIC_RATE;
-	pthread_mutex_unlock(&rate_mu);
-	return ok;
+	int64_t now = time_real_ms();
+	if (!addr_limit_allowed(&public_rate, addr, now))
+		return false;
+	addr_limit_count(&public_rate, addr, now);
+	return true;
 }
 
 /* ------------------------------------------------------------------ */

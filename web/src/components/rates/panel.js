@@ -1,12 +1,15 @@
-// What a rates panel (components/rates/*.vue) tells the dashboard shell —
-// its loading, the scope the server resolved, its error, when it was
-// refreshed — and its load of GET /api/v1/stats/{type} for the panel's
-// period and scope, the last call winning. state: reactive {loading, error,
-// stats, refreshedAt}; fetch() → the stats answer; failText names the panel
-// in the error.
+// A rates panel's loading (components/rates/*Rates.vue): its state
+// ({loading, error, stats, refreshedAt}), load() for the period and scope
+// in its props (from, to, org), run again whenever they change, a stale
+// answer dropped; and the state the dashboard shell shows around the panel
+// (emitted as 'state': loading, the scope the server resolved, errors, the
+// refresh time). fetchStats(state) answers the stats (it may keep more in
+// state); errorPrefix begins the Chinese message of a failure.
+import { reactive, watch } from 'vue'
 import { errorText } from '../../errors.js'
 
-export function statsPanel(state, props, emit, fetch, failText) {
+export function useRatesPanel(props, emit, fetchStats, errorPrefix) {
+  const state = reactive({ loading: false, error: '', stats: null, refreshedAt: null })
   function report() {
     emit('state', {
       loading: state.loading,
@@ -26,13 +29,12 @@ export function statsPanel(state, props, emit, fetch, failText) {
     state.error = ''
     report()
     try {
-      const s = await fetch()
+      const s = await fetchStats(state)
       if (my !== seq) return
       state.stats = s
       state.refreshedAt = new Date()
     } catch (e) {
-      if (my !== seq) return
-      state.error = failText + errorText(e)
+      if (my === seq) state.error = errorPrefix + errorText(e)
     } finally {
       if (my === seq) {
         state.loading = false
@@ -40,5 +42,6 @@ export function statsPanel(state, props, emit, fetch, failText) {
       }
     }
   }
-  return { load, report }
+  watch(() => [props.from, props.to, props.org], () => load(), { immediate: true })
+  return { state, load }
 }
