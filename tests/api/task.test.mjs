@@ -139,7 +139,15 @@ test('c: issued, reported on with a photo, done and closed; partly done and clos
   let k = await dcs.must(kinder.id, 'tk_issue', { orgs: ['dept.jy', 'town.a'], lead: 'dept.jy' });
   assert.equal(k.status, 'tk_doing');
   assert.deepEqual(k.assignments.map((a) => [a.org.code, a.kind, a.status]), [['dept.jy', 'lead', 'pending'], ['town.a', 'assist', 'pending']]);
+  // the unit takes it on (认领) first: in its inbox it waits as 待签收 until then
+  assert.deepEqual((await jy1.case(kinder.id)).actions.map((a) => a.code), ['tk_accept']);
+  assertError(await jy1.act(kinder.id, 'tk_report', { progress: 10, narrative: '未认领' }), 409, 'case.action_not_allowed');
+  k = await jy1.must(kinder.id, 'tk_accept');
+  assert.equal(k.status, 'tk_doing');
+  assert.equal(k.assignments[0].status, 'signed');
+  assert.ok(k.assignments[0].signed_at);
   assert.deepEqual((await jy1.case(kinder.id)).actions.map((a) => a.code), ['tk_report', 'tk_finish', 'tk_partial']);
+  await town1.must(kinder.id, 'tk_accept');
   assert.deepEqual((await town1.case(kinder.id)).actions.map((a) => a.code), []);
   assertError(await town1.act(kinder.id, 'tk_report', { progress: 10, narrative: '协办进展' }), 409, 'case.action_not_allowed');
   assertError(await jy1.act(kinder.id, 'tk_report', { progress: 101, narrative: 'x' }), 400, 'field.invalid', 'progress');
@@ -180,6 +188,7 @@ test('c: issued, reported on with a photo, done and closed; partly done and clos
   const p = await dcs.post(`/api/v1/task-lists/${listId}/items`, item('农村饮水安全巩固提升工程', { leader_name: '黄卫东' }));
   park = p.json.case;
   await dcs.must(park.id, 'tk_issue', { org: 'dept.sl' });
+  await sl1.must(park.id, 'tk_accept');
   await sl1.must(park.id, 'tk_report', { progress: 50, narrative: '水厂提标改造完工。', milestone: 1 });
   await sl1.must(park.id, 'tk_report', { progress: 100, narrative: '管网改造完工。', milestone: 2 });
   let c = await sl1.must(park.id, 'tk_finish', { progress: 100, narrative: '8个村管网改造全部完工。' });
@@ -189,7 +198,7 @@ test('c: issued, reported on with a photo, done and closed; partly done and clos
   c = await dcs.must(park.id, 'tk_send_back', { reason: '上坪村仍有3户未通水，请整改。' });
   assert.equal(c.status, 'tk_doing');
   assert.equal(c.fields.returns, 1);
-  assert.equal(c.assignments[0].status, 'tk_rework');
+  assert.equal(c.assignments[0].status, 'signed');
   await sl1.must(park.id, 'tk_finish', { progress: 100, narrative: '上坪村3户已通水。' });
   c = await dcs.must(park.id, 'tk_close', { opinion: '经核查全部通水，同意销号。', met: true, satisfaction: '满意' });
   assert.equal(c.status, 'tk_closed_done');
@@ -202,6 +211,7 @@ test('c: issued, reported on with a photo, done and closed; partly done and clos
   }));
   clinic = q.json.case;
   await dcs.must(clinic.id, 'tk_issue', { org: 'dept.ybj' });
+  await ybj1.must(clinic.id, 'tk_accept');
   await ybj1.must(clinic.id, 'tk_report', { progress: 40, narrative: '已在52个行政村设立服务站。' });
 });
 
@@ -211,6 +221,7 @@ test('d: a step\'s date passes undone: the task is flagged and its leader told; 
   const r = await dcs.post(`/api/v1/task-lists/${listId}/items`, item('城区新增公共停车泊位800个'));
   const id = r.json.case.id;
   await dcs.must(id, 'tk_issue', { org: 'dept.jy' });
+  await jy1.must(id, 'tk_accept');
   await jy1.must(id, 'tk_report', { progress: 20, narrative: '完成选址。', milestone: 1 });
   assertError(await dcs.act(id, 'tk_overdue', {}), 403, 'permission.denied');
   assertError(await jy1.act(id, 'tk_overdue', {}), 403, 'permission.denied');
@@ -223,7 +234,7 @@ test('d: a step\'s date passes undone: the task is flagged and its leader told; 
   await srv.setClock('2026-04-01T09:00:00+08:00');
   const c = await until(jy1, id, (x) => x.fields.overdue_milestones === 1, 'the overdue step');
   assert.equal(c.status, 'tk_doing'); // flagged, still being worked on
-  assert.equal(c.assignments[0].status, 'pending');
+  assert.equal(c.assignments[0].status, 'signed');
   const ev = (await jy1.events(id)).filter((e) => e.action === 'tk_overdue');
   assert.equal(ev.length, 1);
   assert.equal(ev[0].actor, null);

@@ -109,7 +109,15 @@ test('zj1: a progress report with a photo and its second step done', async () =>
   const c = await taskByTitle('zj1', '改造城镇老旧小区12个');
   const page = await newPage(browser, srv);
   await signIn(page, srv, 'zj1');
-  await page.goto(`${srv.base}/cases/${c.id}`);
+  // the task the bureau took on (认领) waits in its inbox under 办理中
+  await page.waitForURL((u) => u.pathname === '/inbox');
+  await page.locator('[data-test=tab-handling]').click();
+  const row = page.locator('[data-test=case-row]').filter({ hasText: '改造城镇老旧小区12个' });
+  await row.waitFor();
+  assert.match(await row.innerText(), /为民办实事[\s\S]*推进中/);
+  await shot(page, 'task-3b-inbox');
+  await row.locator('a').filter({ hasText: c.no }).first().click();
+  await page.waitForURL((u) => u.pathname === `/cases/${c.id}`);
   await page.locator('[data-test=attachment-upload]').waitFor();
   await page.locator('[data-test=attachments] input[type=file]').setInputFiles({ name: '西门小区加装电梯.png', mimeType: 'image/png', buffer: pngBytes([37, 99, 235]) });
   await waitFor(async () => (await page.locator('[data-test=attachment-row]').count()) === 2, 'the photo');
