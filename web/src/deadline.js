@@ -84,6 +84,7 @@ export const CHANNEL_NAMES = {
   // grid events and disputes (their types name channels by code only)
   grid: '网格员上报',
   referral: '转办',
+  list: '任务清单', // listed tasks (docs/task.md)
 }
 
 export function channelName(code) {
