@@ -83,6 +83,13 @@ enum handler_result api_notices(struct req *r);
 enum handler_result api_notice_read(struct req *r);
 /* api/stats.c */
 enum handler_result api_stats(struct req *r);
+/* tasklists.c: published task lists (为民办实事, 检视整改) */
+enum handler_result api_task_lists(struct req *r);
+enum handler_result api_task_list_get(struct req *r);
+enum handler_result api_task_list_create(struct req *r);
+enum handler_result api_task_item_create(struct req *r);
+enum handler_result api_public_task_lists(struct req *r);
+enum handler_result api_public_task_list(struct req *r);
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
 enum handler_result api_import(struct req *r); /* import.c */

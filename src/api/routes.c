@@ -106,6 +106,18 @@ const struct route routes[] = {
      "导出派单目录为 CSV", "catalogue.read"},
     {"GET", "/api/v1/export/catalogue.json", api_export_catalogue_json, AUTH_USER, RF_NONE,
      "导出派单目录为 JSON", "catalogue.read"},
+    {"GET", "/api/v1/task-lists", api_task_lists, AUTH_USER, RF_NONE,
+     "任务清单（为民办实事、检视整改）及其完成情况", "case.read"},
+    {"POST", "/api/v1/task-lists", api_task_list_create, AUTH_USER, RF_IDEMPOTENT,
+     "发布任务清单（清单所属单位负责人、管理员）", "task.manage"},
+    {"GET", "/api/v1/task-lists/{id}", api_task_list_get, AUTH_USER, RF_NONE,
+     "任务清单：按领办层级的完成情况和每项任务", "case.read"},
+    {"POST", "/api/v1/task-lists/{id}/items", api_task_item_create, AUTH_USER, RF_IDEMPOTENT,
+     "在清单上添加任务（领办领导、牵头单位、目标、时间节点）", "task.manage"},
+    {"GET", "/api/v1/public/task-lists", api_public_task_lists, AUTH_NONE, RF_NONE,
+     "公开的任务清单（无需登录）", PERM_PUBLIC},
+    {"GET", "/api/v1/public/task-lists/{id}", api_public_task_list, AUTH_NONE, RF_NONE,
+     "公开的任务清单：每项任务的进展（无需登录，不含个人信息）", PERM_PUBLIC},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -10,7 +10,8 @@
  * The county's own file is config/demo/county.json; each matter type may
  * add its orgs, accounts and cases in a file of its own under
  * config/demo/more/ (read in name order, appended).
- * A body value "@now" is the step's own time. A step {"tick": true} runs
+ * A body value "@now" is the step's own time, and "@day+N" (anywhere in a
+ * case) the date N days from the day the demo is built. A step {"tick": true} runs
  * the scheduler at that time, so deadlines that
  * passed by then fire as they would have live (a dispute whose level's
  * deadline passed climbs a level by itself). A part may also bring
@@ -297,7 +298,8 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {"orgs", "users", "cases", "topics"};
+			static const char *const keys[] = {"orgs", "users", "cases", "topics",
+			                                   "task_lists"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
 				if (add && !json_object_get(doc, keys[k]))
@@ -338,6 +340,31 @@ static int demo_doc_load(struct demo *d, int argc, char **argv)
 	return data == path ? demo_parts_load(d->doc, dir) : 0;
 }
 
+/* The published task lists of the parts ("task_lists": [{"title", "year",
+ * "org"}], ids 1, 2, … in order: the items' list_id), written with the
+ * cases since they are content, not directory (core/tasklists.h). */
+static int task_lists_job(struct wctx *w, struct write_job *job)
+{
+	struct demo *d = job->arg;
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(d->doc, "task_lists"), i, l)
+	{
+		int64_t org;
+		if (org_resolve(w->conn, json_object_get(l, "org"), &org, NULL, 0, NULL, 0) != 0)
+			return err_set(&d->e, E_FIELD_INVALID, "org", "清单的单位不存在");
+		struct store_stmt *s = store_stmt(w->conn, ST_TASK_LIST_INSERT);
+		sbind_text(s, 1, json_string_value(json_object_get(l, "title")));
+		sbind_int(s, 2, json_integer_value(json_object_get(l, "year")));
+		sbind_int(s, 3, org);
+		sbind_null(s, 4);
+		sbind_int(s, 5, w->now);
+		if (sdone(s) != STORE_DONE)
+			return err_set(&d->e, E_UNAVAILABLE, NULL, NULL);
+	}
+	return 0;
+}
+
 /* The collection topics of the parts (demo_topics.c). */
 static int topics_job(struct wctx *w, struct write_job *job)
 {
@@ -347,8 +374,34 @@ static int topics_job(struct wctx *w, struct write_job *job)
 
 /* Writes the orgs and accounts, then (with cases) the topics and drives the
  * cases (none if NULL). 0 or -1. */
+/* "@day+N" / "@day-N" anywhere in v (a task's dated steps) becomes the
+ * date N days after / before `today` (YYYY-MM-DD, Asia/Shanghai), so the
+ * demo reads the same whichever day it is built. */
+static void demo_days(json_t *v, int64_t today)
+{
+	size_t i;
+	const char *k;
+	json_t *x;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) demo_days(x, today);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+		{
+			const char *str = json_string_value(x);
+			char *end, date[16];
+			long n = str && !strncmp(str, "@day", 4) ? strtol(str + 4, &end, 10) : 0;
+			if (str && !strncmp(str, "@day", 4) && (str[4] == '+' || str[4] == '-') &&
+			    !*end && time_format_date(today + n, date, sizeof date) > 0)
+				json_object_set_new(v, k, json_string(date));
+			else
+				demo_days(x, today);
+		}
+	}
+}
+
 static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 {
+	demo_days(cases, time_day_of(time_now_ms()));
 	/* Demo accounts share one password, hashed once to keep start-up fast. */
 	if (password_hash(DEMO_PASSWORD, d->hash) != 0 ||
 	    writer_run(app->writer, directory_job, d) != 0) {
@@ -357,6 +410,10 @@ static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 	}
 	if (cases && writer_run(app->writer, topics_job, d) != 0) {
 		fprintf(stderr, "civicloop demo: 征集主题创建失败: %s\n", err_message(&d->e));
+		return -1;
+	}
+	if (cases && writer_run(app->writer, task_lists_job, d) != 0) {
+		fprintf(stderr, "civicloop demo: 任务清单创建失败: %s\n", err_message(&d->e));
 		return -1;
 	}
 	int64_t now = time_now_ms();

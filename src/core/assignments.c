@@ -65,7 +65,9 @@ int asg_write(struct act_ctx *x, struct asg_rec *g)
 int asg_take_action(struct act_ctx *x)
 {
 	struct asg_rec *g = x->mine;
-	const char *to = x->act->asg_to;
+	char kept[sizeof g->status];
+	snprintf(kept, sizeof kept, "%s", g->status);
+	const char *to = x->act->keeps_asg ? kept : x->act->asg_to;
 	if (x->act->approval_setting &&
 	    org_setting_true(x->w->conn, g->org_id, x->act->approval_setting)) {
 		to = x->act->approval_to; /* the unit lead approves first */

@@ -27,7 +27,11 @@
  * are not here: each type names the roles of each action. A role marked
  * reads_recorded (the discipline inspectors, DESIGN §1: they read what
  * others do, and their reading is itself on the record) has every case it
- * opens written to the audit chain (auth.h actor_reads_recorded). */
+ * opens written to the audit chain (auth.h actor_reads_recorded). Published
+ * task lists (为民办实事, 检视整改: core/tasklists.h) and their items are
+ * kept by the publishing org's unit lead and by the administrator
+ * (task.manage): the lead of the office that publishes a list answers for
+ * it, and the administrator sets lists up for any org. */
 static const struct {
 	const char *role;
 	unsigned perms; /* bit set of enum permission */
@@ -40,7 +44,7 @@ static const struct {
          B(P_CATALOGUE_MANAGE) | B(P_IMPORT_MANAGE) |
          /* the collection topics of people's suggestions (征集主题) are set
           * up by the county's administrators, like the catalogue */
-         B(P_TOPIC_MANAGE),
+         B(P_TOPIC_MANAGE) | B(P_TASK_MANAGE),
      false},
     {"operator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |
@@ -58,7 +62,9 @@ static const struct {
      * history, the intake hints) */
     {"handler", B(P_CASE_READ) | B(P_CASE_RAISE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"unit_lead",
-     B(P_CASE_READ) | B(P_CASE_RAISE) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH), false},
+     B(P_CASE_READ) | B(P_CASE_RAISE) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH) |
+         B(P_TASK_MANAGE),
+     false},
     {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"mediator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH) | B(P_PARTY_READ), false},

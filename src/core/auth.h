@@ -64,7 +64,8 @@ struct actor {
 	X(P_IMPORT_MANAGE, "import.manage") \
 	X(P_PARTY_READ, "party.read") \
 	X(P_TOPIC_MANAGE, "topic.manage") \
-	X(P_CASE_RAISE, "case.raise")
+	X(P_CASE_RAISE, "case.raise") \
+	X(P_TASK_MANAGE, "task.manage")
 
 enum permission {
 #define X(name, str) name,

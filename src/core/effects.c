@@ -243,6 +243,8 @@ static const struct {
     {"assign_level", effect_assign_level},
     {"escalate_level", effect_escalate_level},
     {"rate_part", effect_rate_part},
+    {"milestone_timers", effect_milestone_timers},
+    {"milestone_done", effect_milestone_done},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -287,10 +289,13 @@ static bool any_text(const char *s)
 	return s && *s;
 }
 
+static int creating_perm; /* the type being checked's (type_create_perm) */
+
 static bool creating_role(const char *role)
 {
 	return role_known(role) &&
-	       (role_carries(role, P_CASE_CREATE) || role_carries(role, P_CASE_RAISE));
+	       (role_carries(role, (enum permission)creating_perm) ||
+	        (creating_perm == P_CASE_CREATE && role_carries(role, P_CASE_RAISE)));
 }
 
 static bool asg_kind_ok(const char *kind)
@@ -336,6 +341,23 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 		if (json_object_get(p, "status") && (!st || type_asg_phase(t, st) != ASG_SIGNED ||
 		                                     ef->index != effect_index("assign_level")))
 			return "assign_level 的 status 须为已签收阶段的承办任务状态";
+	} else if (ef->index == effect_index("milestone_timers") ||
+	           ef->index == effect_index("milestone_done")) {
+		bool timers = ef->index == effect_index("milestone_timers");
+		const struct type_field *steps = type_field(
+		    t, json_string_value(json_object_get(p, timers ? "field" : "milestones")));
+		if (!steps || steps->kind != FK_MILESTONES)
+			return timers ? "milestone_timers 的 field 必须是本类型 milestones 类的字段"
+			              : "milestone_done 的 milestones 必须是本类型 milestones "
+			                "类的字段";
+		if (!timers && !json_is_string(json_object_get(p, "field")))
+			return "milestone_done 的 field 必须是动作的整数字段名";
+	} else if (ef->index == effect_index("notify")) {
+		const char *to = json_string_value(json_object_get(p, "to"));
+		const struct type_field *of =
+		    type_field(t, json_string_value(json_object_get(p, "field")));
+		if (to && !strcmp(to, "field") && (!of || of->kind != FK_ORG))
+			return "notify 的 to 为 field 时，field 必须是本类型 org 类的字段";
 	} else if (ef->index == effect_index("cancel_unit")) {
 		const char *to = json_string_value(json_object_get(p, "lead_to"));
 		if (!to || !type_state(t, to))
@@ -387,10 +409,15 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 		const struct matter_type *t = &r->types[i];
 		char where[96] = "create_roles";
 		const char *f = NULL;
-		if (!strings_ok(json_object_get(t->json, "create_roles"), creating_role))
-			f = "必须是能登记工单的角色（带 case.create 或 case.raise）的非空数组";
-		if (!f &&
-		    !strings_ok(json_object_get(t->json, "create_org_kinds"), org_kind_known)) {
+		creating_perm = type_create_perm(t);
+		if (creating_perm < 0) {
+			snprintf(where, sizeof where, "create_permission");
+			f = "必须是已知的权限名";
+		} else if (!strings_ok(json_object_get(t->json, "create_roles"), creating_role)) {
+			f = "必须是能登记工单的角色（带 case.create、case.raise 或类型的 "
+			    "create_permission）的非空数组";
+		} else if (!strings_ok(json_object_get(t->json, "create_org_kinds"),
+		                       org_kind_known)) {
 			snprintf(where, sizeof where, "create_org_kinds");
 			f = "必须是单位类别（orgs.kind）的非空数组";
 		}

@@ -34,6 +34,18 @@ typedef int (*effect_fn)(struct act_ctx *x, json_t *params);
 /* A store write failed: 503, always -1. */
 int store_fail(struct err *e);
 
+/* intake.c: the permission whose holders register cases of t (enum
+ * permission): the type's "create_permission" (a list's owner, task.manage,
+ * registers its items), else case.create; -1 for an unknown name. */
+int type_create_perm(const struct matter_type *t);
+
+/* milestones.c: the "list" and "milestones" field kinds, and the effects
+ * milestone_timers and milestone_done */
+int field_milestones_check(const struct type_field *f, json_t *v, struct err *e);
+int field_list_check(struct store_conn *c, const struct type_field *f, json_t *v, struct err *e);
+int effect_milestone_timers(struct act_ctx *x, json_t *params);
+int effect_milestone_done(struct act_ctx *x, json_t *params);
+
 /* input.c */
 int action_body_check(struct act_ctx *x);
 int case_fields_check(struct store_conn *c, const struct matter_type *t, json_t *fields,

@@ -63,15 +63,26 @@ static const struct text_rule title_rule = {
     .too_long = "标题最多 " TEXT_STR(CASE_TITLE_MAX) " 字",
 };
 
-/* Whether grant g may register cases of type t: its role carries
- * case.create and, when the type lists "create_roles", is one of them; or
- * it carries case.raise and the type's create_roles name it. */
+int type_create_perm(const struct matter_type *t)
+{
+	json_t *p = json_object_get(t->json, "create_permission");
+	return p ? permission_by_name(json_string_value(p)) : (int)P_CASE_CREATE;
+}
+
+/* Whether grant g may register cases of type t: its role carries the
+ * type's creating permission (case.create unless the type names another,
+ * as the task lists' task.manage) and, when the type lists "create_roles",
+ * is one of them; or, for a type created with case.create, the role
+ * carries case.raise and the type's create_roles name it (a township's
+ * whistle, 吹哨报到). */
 static bool grant_creates(const struct role_grant *g, const struct matter_type *t)
 {
 	json_t *roles = json_object_get(t->json, "create_roles");
-	if (role_carries(g->role, P_CASE_RAISE))
+	int perm = type_create_perm(t);
+	if (perm == (int)P_CASE_CREATE && role_carries(g->role, P_CASE_RAISE))
 		return roles && status_listed(roles, g->role);
-	return role_carries(g->role, P_CASE_CREATE) && (!roles || status_listed(roles, g->role));
+	return perm >= 0 && role_carries(g->role, (enum permission)perm) &&
+	       (!roles || status_listed(roles, g->role));
 }
 
 /* The first grant of a that may register cases of t over org_path (any

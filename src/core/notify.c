@@ -3,6 +3,7 @@
  * scheduler too, and the notify effect, which picks the units to tell. The
  * API only reads them (api/notices.c). Runs in writer jobs.
  */
+#include "core/directory.h"
 #include "core/engine_int.h"
 
 #include <stdio.h>
@@ -83,8 +84,19 @@ static void notified_add(struct act_ctx *x, int64_t org_id)
 	sreset(s);
 }
 
+/* With "to":"field": the org the case's field names (a listed task's
+ * leader, 领办领导: the org it sits in), into orgs[0]; 1, or 0 when the
+ * field holds none. */
+static int field_org(struct act_ctx *x, json_t *params, int64_t *orgs)
+{
+	json_t *v =
+	    json_object_get(x->cf->c.fields, json_string_value(json_object_get(params, "field")));
+	return v && org_resolve(x->w->conn, v, &orgs[0], NULL, 0, NULL, 0) == 0 ? 1 : 0;
+}
+
 /* notify: a notice (催办, 督办) to each unit still working on the case —
- * or, with "to":"leaders", to each such unit's parent org (提级督办) —
+ * or, with "to":"leaders", to each such unit's parent org (提级督办); with
+ * "to":"field", to the org in the case's field "field" —
  * or to the owning org when no unit holds it. params: kind, label;
  * "if": {"field","in"} limits it to bodies whose field is listed. */
 int effect_notify(struct act_ctx *x, json_t *params)
@@ -95,7 +107,8 @@ int effect_notify(struct act_ctx *x, json_t *params)
 	if (!notify_wanted(x, json_object_get(params, "if")))
 		return 0;
 	int64_t orgs[CASE_MAX_ASSIGNMENTS + 1];
-	int n = notify_orgs(x, to && !strcmp(to, "leaders"), orgs);
+	int n = to && !strcmp(to, "field") ? field_org(x, params, orgs)
+	                                   : notify_orgs(x, to && !strcmp(to, "leaders"), orgs);
 	const char *comment = json_string_value(json_object_get(x->body, "comment"));
 	/* sized for the longest title and comment (4 bytes a character at most),
 	 * so the text is never cut mid-character */

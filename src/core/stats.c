@@ -690,6 +690,11 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 		json_object_set_new(o, "suggestions", sugg);
 	if (stats_report_in(c, q, now, o, e) != 0)
 		goto out;
+	json_t *lists;
+	if (stats_task(c, q, &lists, e) != 0)
+		goto out;
+	if (lists)
+		json_object_set_new(o, "task_lists", lists);
 	json_object_set_new(o, "ranking", ranking_json(by_rank, units.n));
 	if (q->group == STATS_GROUP_DAY)
 		json_object_set_new(o, "groups", day_groups_json(&days));

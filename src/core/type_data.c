@@ -20,9 +20,9 @@
 #include <string.h>
 
 /* Timer kinds the engine starts by itself besides the type's named
- * deadlines: a case's deadline and an assignment's handle
- * deadline. */
-static const char *const engine_timer_kinds[] = {"case_due", "handle"};
+ * deadlines: a case's deadline, an assignment's handle deadline, and a
+ * dated step's (the milestone_timers effect, core/milestones.c). */
+static const char *const engine_timer_kinds[] = {"case_due", "handle", "milestone"};
 
 /* "file: key: message"; returns -1. */
 int tdl_bad(struct tdl *L, const char *key, const char *fmt, ...)
@@ -415,7 +415,8 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    tdl_load_parties(&L, json_object_get(root, "parties")) != 0 ||
 	    tdl_load_decisions(&L, json_object_get(root, "decisions")) != 0 ||
 	    tdl_load_public_submit(&L, json_object_get(root, "public_submit")) != 0 ||
-	    tdl_load_duplicates(&L, json_object_get(root, "duplicates")) != 0) {
+	    tdl_load_duplicates(&L, json_object_get(root, "duplicates")) != 0 ||
+	    tdl_load_task_list(&L, json_object_get(root, "task_list")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}

@@ -26,6 +26,12 @@
  *                  escalated (disputes: 楼栋（组）→ 村 → 乡镇 → 县), each
  *                  with its name and the deadline a level has
  *                  (core/levels.c; type_data_levels.c)
+ *   task_list      for items on a published list (为民办实事, 检视整改):
+ *                  which fields hold the list, the leader's level, the
+ *                  progress, the steps and the overdue count, which states
+ *                  count as done and partly done, and which fields the
+ *                  public list page may show (core/stats_task.c,
+ *                  api/tasklists.c; type_data_task.c)
  *   parties        the people a case is between (disputes: 申请人,
  *                  被申请人), how many and in which roles; their names,
  *                  phones and ID numbers are sealed like a reporter's
@@ -127,6 +133,20 @@ struct type_submit {
 	const char *class_;
 };
 
+/* "task_list": {"list_field", "level_field", "progress_field",
+ * "milestones_field", "overdue_field", "done_states", "partly_states",
+ * "public_fields"} (docs/task.md). list_field NULL: the type lists none. */
+struct type_task_list {
+	const char *list_field;       /* kind "list": the list an item is on */
+	const char *level_field;      /* kind "enum": the leading leader's level (市级…) */
+	const char *progress_field;   /* kind "int": percent done */
+	const char *milestones_field; /* kind "milestones" */
+	const char *overdue_field;    /* a count of overdue steps (the count effect) */
+	json_t *done_states;          /* states of a task done (完成) */
+	json_t *partly_states;        /* states of a task partly done (阶段性完成) */
+	json_t *public_fields;        /* fields the public page shows; no personal data */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -148,6 +168,7 @@ struct type_data {
 	struct type_submit submit;
 	bool dup_by_text; /* "duplicates": {"by_text": true}: similar text alone is a
 	                   * possible duplicate, no place needed (core/duplicates.c) */
+	struct type_task_list task_list;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -183,6 +204,8 @@ const struct matter_type *types_public_submit(const struct type_registry *r);
 int type_level_index(const struct matter_type *t, const char *kind);
 /* The name of party role `code` of t, NULL when t has no such role. */
 const char *type_party_role(const struct matter_type *t, const char *code);
+/* The type whose items sit on published lists (task_list.list_field), or NULL. */
+const struct matter_type *types_task_list(const struct type_registry *r);
 /* Whether some type declares the org setting `code`. */
 bool types_org_setting(const struct type_registry *r, const char *code);
 

@@ -67,5 +67,7 @@ int tdl_load_parties(struct tdl *L, json_t *o);
 int tdl_load_decisions(struct tdl *L, json_t *o);
 int tdl_load_public_submit(struct tdl *L, json_t *o);
 int tdl_load_duplicates(struct tdl *L, json_t *o);
+/* The "task_list" block (type_data_task.c); o NULL: none. */
+int tdl_load_task_list(struct tdl *L, json_t *o);
 
 #endif

@@ -47,12 +47,14 @@ enum field_kind {
 	FK_TEXT,   /* multi-line, max chars (default 8000) */
 	FK_INT,
 	FK_BOOL,
-	FK_ENUM,     /* one of values */
-	FK_ORG,      /* an org code or id */
-	FK_ORGS,     /* a list of org codes or ids, max items */
-	FK_CASE,     /* a case id */
-	FK_DATETIME, /* ISO 8601 */
-	FK_TOPIC,    /* the id of a collection topic open today (migration 15) */
+	FK_ENUM,       /* one of values */
+	FK_ORG,        /* an org code or id */
+	FK_ORGS,       /* a list of org codes or ids, max items */
+	FK_CASE,       /* a case id */
+	FK_DATETIME,   /* ISO 8601 */
+	FK_TOPIC,      /* the id of a collection topic open today (migration 15) */
+	FK_LIST,       /* a published task list's id (core/milestones.c) */
+	FK_MILESTONES, /* dated steps [{"name","due"}], max items (core/milestones.c) */
 };
 
 struct type_field {
@@ -155,6 +157,11 @@ struct type_action {
 	int nguards;
 	bool internal;                /* "public": false — not a step citizens see */
 	bool before_due;              /* only before the caller's assignment is due */
+	bool keeps_asg;               /* "keeps_assignment": true — on the caller's
+	                               * assignment, which keeps its status (no
+	                               * assignment_to): a progress report */
+	bool system;                  /* "system": true — no roles: only the scheduler takes
+	                               * it (auto_urge.run), never a person (403) */
 	const char *approval_setting; /* org setting that routes the assignment ... */
 	const char *approval_to;      /* ... to this status instead of assignment_to */
 };

@@ -19,7 +19,7 @@ static const struct {
     {"string", FK_STRING, 200}, {"text", FK_TEXT, 8000}, {"int", FK_INT, 0},
     {"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
     {"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
-    {"topic", FK_TOPIC, 0},
+    {"topic", FK_TOPIC, 0},     {"list", FK_LIST, 0},    {"milestones", FK_MILESTONES, 12},
 };
 
 static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
@@ -215,7 +215,13 @@ static int parse_action_moves(struct loader *L, json_t *o, const struct matter_t
 	    tl_str_list(L, json_object_get(o, "assignment_from"), "assignment_from", &a->asg_from,
 	                &a->nasg_from) != 0)
 		return -1;
-	if (a->nfrom == 0 || a->nroles == 0)
+	json_t *sys = json_object_get(o, "system");
+	if (sys && !json_is_boolean(sys))
+		return tl_fail(L, "%s 的 system 只能是 true 或 false", where);
+	a->system = json_is_true(sys);
+	if (a->system && a->nroles)
+		return tl_fail(L, "%s 由系统执行（system），不能有 roles", where);
+	if (a->nfrom == 0 || (a->nroles == 0 && !a->system))
 		return tl_fail(L, "%s 必须有 from 和 roles", where);
 	for (int i = 0; i < a->nfrom; i++)
 		if (check_state(L, t, a->from[i], where) != 0)
@@ -229,7 +235,16 @@ static int parse_action_moves(struct loader *L, json_t *o, const struct matter_t
 		return tl_fail(L, "%s 的 on 只能是 case 或 assignment", where);
 	a->on_assignment = on && !strcmp(on, "assignment");
 	a->asg_to = tl_jstr(o, "assignment_to");
-	if (a->on_assignment && (a->nasg_from == 0 || !a->asg_to))
+	json_t *keeps = json_object_get(o, "keeps_assignment");
+	a->keeps_asg = json_is_true(keeps);
+	if ((keeps && !json_is_boolean(keeps)) ||
+	    (a->keeps_asg && (!a->on_assignment || a->asg_to)))
+		return tl_fail(
+		    L,
+		    "%s 的 keeps_assignment 只能是 true 或 false，且只用于作用于承办任务、"
+		    "没有 assignment_to 的动作",
+		    where);
+	if (a->on_assignment && (a->nasg_from == 0 || (!a->asg_to && !a->keeps_asg)))
 		return tl_fail(L, "%s 作用于承办任务，必须有 assignment_from 和 assignment_to",
 		               where);
 	json_t *kinds = json_object_get(o, "assignment_kinds");

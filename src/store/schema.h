@@ -127,6 +127,11 @@
  *                counted once and a wrong one (an approved return) is taken
  *                out exactly as it went in.
  *
+ * Migration 16 (listed tasks, 为民办实事 and 检视整改; docs/task.md) adds:
+ *  task_lists    the published lists (title, year, publishing org); their
+ *                items are cases of the task type whose "list" field names
+ *                the list (core/milestones.c, api/tasklists.c).
+ *
  * Migration 12 (the duplicate check, core/duplicates.c) adds:
  *  case_points   an R*Tree over every located case: its WGS-84 point (lat,
  *                lng of cases.location, as case_location_check stored it)
@@ -518,6 +523,11 @@ static const char *const schema_migrations[] = {
      " REFERENCES users(id), created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
      " CHECK(opens_on <= closes_on)) STRICT;"
      "CREATE INDEX topics_open ON topics(closes_on) WHERE ended = 0;"),
+    /* 16: published task lists (为民办实事项目, 检视问题整改清单) */
+    ("CREATE TABLE task_lists(id INTEGER PRIMARY KEY, title TEXT NOT NULL, year INTEGER NOT"
+     " NULL, org_id INTEGER NOT NULL REFERENCES orgs(id), created_by INTEGER REFERENCES"
+     " users(id), created_at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX task_lists_org ON task_lists(org_id);"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

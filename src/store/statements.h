@@ -23,6 +23,7 @@
 #include "store/stmt_parties.h"
 #include "store/stmt_suggestion.h"
 #include "store/stmt_whistle.h"
+#include "store/stmt_task.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -339,6 +340,7 @@
 	STATEMENTS_DUP(STMT) \
 	STATEMENTS_PARTIES(STMT) \
 	STATEMENTS_SUGGESTION(STMT) \
-	STATEMENTS_WHISTLE(STMT)
+	STATEMENTS_WHISTLE(STMT) \
+	STATEMENTS_TASK(STMT)
 
 #endif

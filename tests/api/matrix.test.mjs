@@ -374,6 +374,9 @@ test('the permission matrix: every route × every demo login × in scope / out o
       visible: (l, t) => scopes(l, 'topic.manage').some((s) => within(t.org, s)),
       home: (l, t) => scopes(l, 'topic.manage').some((s) => within(t.org, s)),
     },
+    // a published task list (the demo's first, county.dcs's): public, so
+    // seen by all; changed by task.manage over its org (tasklists.c)
+    'task-list': { all: [{ id: 1, org: 'county.dcs' }], visible: () => true, home: () => false },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
@@ -383,7 +386,7 @@ test('the permission matrix: every route × every demo login × in scope / out o
   };
   const objectKind = (path) => {
     if (!path.includes('{id}')) return null;
-    for (const k of Object.keys(kinds)) if (path.startsWith(`/api/v1/${k}s/{id}`)) return k;
+    for (const k of Object.keys(kinds)) if (path.replace('/public/', '/').startsWith(`/api/v1/${k}s/{id}`)) return k;
     throw new Error(`${path}: the matrix does not know what {id} names here; teach tests/api/matrix.test.mjs`);
   };
   /** [in-scope object | null, out-of-scope object | null] for login l. */
@@ -458,6 +461,7 @@ test('the permission matrix: every route × every demo login × in scope / out o
           else if (side === 'out of scope') want = 404;
           else if (act) want = mayAct(l, act, obj) ? 'allowed' : 403;
           else if (kind === 'case' && rt.perm === 'case.attach') want = mayAttach(l, obj) ? 'allowed' : 403;
+          else if (kind === 'task-list' && rt.perm === 'task.manage') want = scopes(l, 'task.manage').some((s) => within(obj.org, s)) ? 'allowed' : 403;
           else if (kind === 'org' && !MARKERS.has(rt.perm)) {
             // an org setting: the permission must hold over that org
             want = rt.perm.split('+').every((p) => scopes(l, p).some((s) => within(obj.code, s))) ? 'allowed' : 403;

@@ -87,6 +87,7 @@ export const CHANNEL_NAMES = {
   // whistles (吹哨报到): who blew it
   township: '乡镇吹哨',
   park: '园区吹哨',
+  list: '任务清单', // listed tasks (docs/task.md)
 }
 
 export function channelName(code) {
