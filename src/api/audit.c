@@ -21,6 +21,7 @@
 
 #include "util/crypto.h"
 #include "util/timeutil.h"
+#include "util/json.h"
 
 #define AUDIT_LIMIT_DEFAULT 100
 #define AUDIT_LIMIT_MAX 500
@@ -233,9 +234,7 @@ enum handler_result api_audit_events(struct req *r)
 	sreset(s);
 	if (!items)
 		return reply_err(r, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
-	char cur[32];
-	snprintf(cur, sizeof cur, "%lld", (long long)last);
-	r->out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
+	r->out = json_page(items, last, more);
 	r->status = 200;
 	if (!r->out)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);

@@ -36,6 +36,7 @@
 #include "util/text.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
+#include "util/json.h"
 
 #define LIST_TITLE_MAX 100
 #define ITEMS_DEFAULT 50
@@ -271,10 +272,7 @@ static enum handler_result lists_page(struct req *r)
 		json_decref(items);
 		return reply_err(r, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 	}
-	char cur[32];
-	snprintf(cur, sizeof cur, "%lld", (long long)last);
-	return reply_json(
-	    r, 200, json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL));
+	return reply_json(r, 200, json_page(items, last, more));
 }
 
 enum handler_result api_task_lists(struct req *r)

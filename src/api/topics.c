@@ -115,10 +115,7 @@ enum handler_result api_topics(struct req *r)
 		json_decref(items);
 		return reply_err(r, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 	}
-	char cur[32];
-	snprintf(cur, sizeof cur, "%lld", (long long)last);
-	return reply_json(
-	    r, 200, json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL));
+	return reply_json(r, 200, json_page(items, last, more));
 }
 
 /* GET /api/v1/public/topics → {"items"}: the topics open today. */

@@ -18,6 +18,7 @@
 
 #include "util/timeutil.h"
 #include "util/utf8.h"
+#include "util/json.h"
 
 static char *dup_col(struct store_stmt *s, int i)
 {
@@ -882,8 +883,6 @@ int case_events(struct store_conn *c, const struct app *app, const struct actor 
 		json_decref(items);
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 	}
-	char cur[32];
-	snprintf(cur, sizeof cur, "%lld", (long long)last);
-	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", rc == STORE_ROW ? cur : NULL);
+	*out = json_page(items, last, rc == STORE_ROW);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/text.h"
+#include "util/json.h"
 
 json_t *org_view_json(struct store_stmt *s, const struct actor *a)
 {
@@ -255,8 +256,6 @@ int org_search(struct store_conn *c, const struct actor *a, const struct org_que
 		json_decref(items);
 		return err_set(e, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 	}
-	char cur[32];
-	snprintf(cur, sizeof cur, "%lld", (long long)last);
-	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", rc == STORE_ROW ? cur : NULL);
+	*out = json_page(items, last, rc == STORE_ROW);
 	return *out ? 0 : err_oom(e);
 }

@@ -1,6 +1,7 @@
 /* Canonical JSON and the known-keys check (json.h). */
 #include "util/json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 char *json_canonical(const json_t *v)
@@ -21,4 +22,11 @@ const char *json_unknown_key(json_t *o, const char *const *keys, size_t n)
 			return key;
 	}
 	return NULL;
+}
+
+json_t *json_page(json_t *items, int64_t last, bool more)
+{
+	char cur[32];
+	snprintf(cur, sizeof cur, "%lld", (long long)last);
+	return json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
 }
