@@ -113,6 +113,22 @@ int enterprise_insert(struct wctx *w, const struct enterprise_new *n, int64_t ac
 int enterprise_update(struct wctx *w, const struct enterprise *old, const struct enterprise_new *n,
                       int64_t version, int64_t actor_id, bool *changed, struct err *e);
 
+#define ENT_IMPORT_ROWS 2000      /* enterprises in one CSV */
+#define ENT_IMPORT_REPORT_MAX 100 /* bad rows listed in the answer */
+
+struct enterprise_import_counts {
+	int created, updated, unchanged;
+};
+/* writer: imports a CSV of enterprises (enterprises_import.c; the columns
+ * are docs/enterprise.md's), by actor a (enterprise.manage over each
+ * row's township). 0 when every row was written (*counts); 1 when some
+ * row is bad: nothing written, *report (the caller frees) a message
+ * listing each bad row, "第 N 行「列」：…" one a line; -1 with *e for a
+ * file that cannot be read as rows (not UTF-8, a bad header, a quote left
+ * open, too many rows) or a failed write. */
+int enterprise_import(struct wctx *w, const struct actor *a, const char *text, size_t len,
+                      struct enterprise_import_counts *counts, char **report, struct err *e);
+
 /* The enterprise's contacts unsealed (a new object, {} when none; NULL if
  * the store or the key failed). */
 json_t *enterprise_contacts(struct store_conn *c, const struct keys *k, int64_t org_id);

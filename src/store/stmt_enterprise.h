@@ -51,6 +51,13 @@
 	     " AND (?7 IS NULL OR o.name LIKE '%' || ?7 || '%' ESCAPE '\\'" \
 	     "  OR e.credit_code LIKE '%' || ?7 || '%' ESCAPE '\\')" \
 	     " AND e.org_id > ?8 ORDER BY e.org_id LIMIT ?9") \
+	/* the townships, for the registry's filters (api/enterprises.c) */ \
+	STMT(ST_ENT_TOWNSHIPS, "SELECT id, code, name, path FROM orgs WHERE kind = 'township'" \
+	                       " ORDER BY id") \
+	/* a township by its name (the CSV import's 所属乡镇) */ \
+	STMT(ST_ENT_TOWNSHIP_BY_NAME, \
+	     "SELECT code FROM orgs WHERE kind = 'township' AND name = ?1" \
+	     " ORDER BY id LIMIT 1") \
 	STMT(ST_INTERVIEW_INSERT, "INSERT INTO interviews(case_id, campaign_id, org_id, kind, " \
 	                          "person, position, held_at," \
 	                          " interviewer, outcome, actor_id, created_at)" \
