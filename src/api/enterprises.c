@@ -105,10 +105,7 @@ enum handler_result api_enterprises(struct req *r)
 	actor_scopes(&r->actor, P_CASE_READ, scopes, 3);
 	struct store_stmt *s = store_stmt(r->reader, ST_ENT_LIST);
 	for (int i = 0; i < 3; i++)
-		if (scopes[i])
-			sbind_text(s, i + 1, scopes[i]);
-		else
-			sbind_null(s, i + 1);
+		sbind_text(s, i + 1, scopes[i]); /* NULL binds NULL: no such scope */
 	if (industry)
 		sbind_text(s, 4, industry);
 	if (risk)

@@ -45,10 +45,7 @@ enum handler_result api_interviews(struct req *r)
 	actor_scopes(&r->actor, P_CASE_READ, scopes, 3);
 	struct store_stmt *s = store_stmt(r->reader, ST_INTERVIEW_LIST);
 	for (int i = 0; i < 3; i++)
-		if (scopes[i])
-			sbind_text(s, i + 1, scopes[i]);
-		else
-			sbind_null(s, i + 1);
+		sbind_text(s, i + 1, scopes[i]); /* NULL binds NULL: no such scope */
 	if (*org_path)
 		sbind_text(s, 4, org_path);
 	if (case_id)

@@ -4,6 +4,7 @@
  * in Chinese; then where it lies — the township named, or the one that
  * holds its point — and the grid its point falls in.
  */
+#include "core/directory.h"
 #include "core/enterprises.h"
 #include "core/input.h"
 #include "core/placement.h"
@@ -115,27 +116,18 @@ static int listed(json_t *v, const char *field, bool (*known)(const char *), con
 	return 0;
 }
 
-/* The org v names (id or code) with its kind; 0, or -1 if none. */
+/* The org v names (id or code, core/directory.h org_resolve) with its
+ * kind; 0, or -1 if none. */
 static int org_kind_of(struct store_conn *c, json_t *v, int64_t *id, char *kind, size_t kindcap,
                        char *code, size_t codecap, char *path, size_t pathcap)
 {
-	struct store_stmt *s;
-	if (json_is_integer(v)) {
-		s = store_stmt(c, ST_ORG_BY_ID);
-		sbind_int(s, 1, json_integer_value(v));
-	} else if (json_is_string(v) && json_string_length(v) <= 64) {
-		s = store_stmt(c, ST_ORG_BY_CODE);
-		sbind_text(s, 1, json_string_value(v));
-	} else {
+	if (org_resolve(c, v, id, path, pathcap, code, codecap) != 0)
 		return -1;
-	}
+	struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
+	sbind_int(s, 1, *id);
 	int rc = sstep(s);
-	if (rc == STORE_ROW) {
-		*id = scol_int(s, 0);
-		snprintf(code, codecap, "%s", scol_text(s, 1));
+	if (rc == STORE_ROW)
 		snprintf(kind, kindcap, "%s", scol_text(s, 3));
-		snprintf(path, pathcap, "%s", scol_text(s, 5));
-	}
 	sreset(s);
 	return rc == STORE_ROW ? 0 : -1;
 }

@@ -201,6 +201,17 @@ test('c: registering an enterprise: hostile values are 400 naming the field and 
   assert.equal(await countRows(), rows + 1);
   // a lower-case code is the same code
   assertError(await insp1.post('/api/v1/enterprises', { ...body, credit_code: CODE_NEW.toLowerCase() }), 409, 'conflict', 'credit_code');
+  // its own account, made with the user routes, sees it and its own contacts, nothing else
+  const admin = await srv.login('admin');
+  const u = await admin.post('/api/v1/users', { login: 'ent9', name: '王测试', org: e.code, roles: ['enterprise'], password: 'Qiye#2024abc' });
+  assert.equal(u.status, 201, u.text);
+  const li = await srv.loginRaw('ent9', 'Qiye#2024abc');
+  assert.equal(li.status, 200, li.text);
+  const ent9 = srv.client(li.json.token);
+  assert.deepEqual((await all(ent9)).map((x) => x.code), [e.code]);
+  const own = (await ent9.get(`/api/v1/enterprises/${e.id}`)).json.enterprise;
+  assert.deepEqual(own.contacts.legal_rep, { name: '王测试', phone: '13800138000' });
+  assertError(await ent9.get(`/api/v1/enterprises/${ent1Id}`), 404, 'not_found');
 });
 
 test('d: changing an enterprise: version, 409 when stale, the risk level on the chain, no-op writes nothing', async () => {
