@@ -16,6 +16,8 @@
 #include "harness.h"
 #include "util/creditcode.h"
 
+#include <jansson.h>
+
 #include <stdlib.h>
 #include <string.h>
 
