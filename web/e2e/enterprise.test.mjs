@@ -108,6 +108,17 @@ test('insp1: registering an enterprise (a wrong check character refused beside t
   await page.waitForURL((u) => /^\/enterprises\/\d+$/.test(u.pathname));
   await page.locator('[data-test=enterprise-title]').filter({ hasText: '濂江县恒安物流有限公司' }).waitFor();
   assert.match(await page.locator('[data-test=info-place]').innerText(), /长岭乡 \/ 长岭村网格/, 'placed by its point');
+  // 修改: the risk level raised; the badge follows, the change is on the chain
+  await page.locator('[data-test=enterprise-edit]').click();
+  const edlg = page.locator('[data-test=enterprise-dialog]').last();
+  await edlg.waitFor();
+  assert.equal(await field(page, 'ent-name').inputValue(), '濂江县恒安物流有限公司');
+  await edlg.locator('[data-test=ent-risk-红]').click();
+  await page.locator('[data-test=enterprise-save]').click();
+  await page.locator('.head [data-test=risk-badge]').filter({ hasText: '红' }).waitFor();
+  const created = (await srv.api('insp1', 'GET', '/api/v1/enterprises?q=' + encodeURIComponent('恒安物流'))).json.items[0];
+  assert.equal(created.risk_level, '红');
+  assert.equal(created.version, 2);
 
   // the import: a file with two bad rows is refused whole, each row named
   await page.goto(srv.base + '/enterprises');
