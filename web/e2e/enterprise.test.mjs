@@ -113,7 +113,11 @@ test('insp1: registering an enterprise (a wrong check character refused beside t
   const edlg = page.locator('[data-test=enterprise-dialog]').last();
   await edlg.waitFor();
   assert.equal(await field(page, 'ent-name').inputValue(), '濂江县恒安物流有限公司');
+  // insp1 has no pii.read: the contact it registered is a masked hint, never a value to send back
+  assert.equal(await field(page, 'ent-legal_rep-name').inputValue(), '');
+  assert.equal(await field(page, 'ent-legal_rep-name').getAttribute('placeholder'), '已登记：周**');
   await edlg.locator('[data-test=ent-risk-红]').click();
+  await shot(page, 'enterprise-3b-edit-masked');
   await page.locator('[data-test=enterprise-save]').click();
   await page.locator('.head [data-test=risk-badge]').filter({ hasText: '红' }).waitFor();
   const created = (await srv.api('insp1', 'GET', '/api/v1/enterprises?q=' + encodeURIComponent('恒安物流'))).json.items[0];

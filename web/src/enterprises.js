@@ -19,9 +19,10 @@ export const CONTACT_ROLES = [
   { key: 'safety_officer', label: '安全负责人' },
 ]
 
-// A blank form, or one filled from an enterprise (GET /api/v1/enterprises/{id}).
+// A blank form, or one filled from an enterprise (GET /api/v1/enterprises/{id});
+// masked contacts (李**) are not values to edit: their fields start empty.
 export function formFrom(e) {
-  const c = (e && e.contacts) || {}
+  const c = (e && !e.contacts_masked && e.contacts) || {}
   const loc = (e && e.location) || {}
   return {
     name: e ? e.name : '',
@@ -43,8 +44,11 @@ const trim = (s) => String(s || '').trim()
 
 // The form as the body of POST /api/v1/enterprises (or, with `was`, the
 // form it started from and the enterprise's version, of PATCH: only what
-// changed; contacts only when they were shown in full and changed, so a
-// masked 李** is never sent back as a name). {body} or {error, field}.
+// changed). Contacts shown in full are sent when changed (emptied: removed);
+// contacts that were masked (contactsMasked) start empty, and only one typed
+// in replaces the registered one — a masked 李** is never sent back, and an
+// empty field never removes what the editor could not see. {body} or
+// {error, field}.
 export function bodyFrom(f, was = null, version = null, contactsMasked = false) {
   const body = {}
   const set = (k, v) => {
@@ -73,21 +77,17 @@ export function bodyFrom(f, was = null, version = null, contactsMasked = false) 
   const township = trim(f.township)
   if (township && (!was || township !== trim(was.township))) body.township = township
   if (!was && !township && !lng) return { error: '请选择所属乡镇，或填写经纬度由系统落到乡镇', field: 'township' }
-  if (!contactsMasked) {
-    const contacts = {}
-    for (const { key } of CONTACT_ROLES) {
-      const name = trim(f[key + '_name'])
-      const phone = trim(f[key + '_phone'])
-      const changed = !was || name !== trim(was[key + '_name']) || phone !== trim(was[key + '_phone'])
-      if (!changed) continue
-      if (!name && phone) return { error: '填写电话时须填写姓名', field: key + '_name' }
-      contacts[key] = name ? (phone ? { name, phone } : { name }) : null
-    }
-    if (Object.keys(contacts).length && (was || Object.values(contacts).some((v) => v))) {
-      if (!was) for (const k of Object.keys(contacts)) if (!contacts[k]) delete contacts[k]
-      body.contacts = contacts
-    }
+  const contacts = {}
+  for (const { key } of CONTACT_ROLES) {
+    const name = trim(f[key + '_name'])
+    const phone = trim(f[key + '_phone'])
+    const changed = !was || name !== trim(was[key + '_name']) || phone !== trim(was[key + '_phone'])
+    if (!changed) continue
+    if (!name && phone) return { error: '填写电话时须填写姓名', field: key + '_name' }
+    if (name) contacts[key] = phone ? { name, phone } : { name }
+    else if (was && !contactsMasked) contacts[key] = null // emptied: removed
   }
+  if (Object.keys(contacts).length) body.contacts = contacts
   if (was) {
     if (!Object.keys(body).length) return { error: '没有要修改的内容', field: null }
     body.version = version

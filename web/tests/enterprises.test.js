@@ -39,10 +39,13 @@ describe('the edit form', () => {
     const moved = { ...was, lng: '114.87', lat: '25.77' }
     expect(bodyFrom(moved, was, 3).body).toEqual({ location: { lng: 114.87, lat: 25.77, address: '濂江镇新塘村工业小区 8 号' }, version: 3 })
   })
-  it('never sends masked contacts back, and clears a contact emptied', () => {
-    const masked = { ...E, contacts: { legal_rep: { name: '李**', phone: '181****0483' } } }
+  it('never sends masked contacts back, replaces one typed in over them, and clears a contact emptied', () => {
+    const masked = { ...E, contacts: { legal_rep: { name: '李**', phone: '181****0483' } }, contacts_masked: true }
     const was = formFrom(masked)
-    expect(bodyFrom({ ...was, legal_rep_name: '王五' }, was, 3, true)).toEqual({ error: '没有要修改的内容', field: null })
+    expect(was.legal_rep_name).toBe('')
+    expect(bodyFrom({ ...was }, was, 3, true)).toEqual({ error: '没有要修改的内容', field: null })
+    expect(bodyFrom({ ...was, legal_rep_name: '王五', legal_rep_phone: '13800138000' }, was, 3, true).body)
+      .toEqual({ contacts: { legal_rep: { name: '王五', phone: '13800138000' } }, version: 3 })
     const full = formFrom(E)
     expect(bodyFrom({ ...full, legal_rep_name: '', legal_rep_phone: '' }, full, 3).body).toEqual({ contacts: { legal_rep: null }, version: 3 })
   })
