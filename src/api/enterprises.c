@@ -80,6 +80,33 @@ static int query_listed(struct req *r, const char *name, bool (*known)(const cha
 	return 0;
 }
 
+/* The list's filters, for a recorded reader's event. */
+static const char *const query_names[] = {"industry", "risk_level", "township",
+                                          "q",        "cursor",     NULL};
+
+/* Answers r->out, a page of a list; for a reader whose reads are recorded
+ * (纪委, auth.h actor_reads_recorded) once `action` {key: [ids shown],
+ * "query": {the filters given}} is on the chain (api_reply_read). */
+enum handler_result api_recorded_list(struct req *r, const char *action, const char *key,
+                                      const char *const *filters)
+{
+	if (!r->out)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	if (!actor_reads_recorded(&r->actor))
+		return api_reply_read(r, 0, false, NULL, NULL);
+	json_t *ids = json_array(), *query = json_object(), *item;
+	size_t i;
+	json_array_foreach(json_object_get(r->out, "items"), i, item)
+	    json_array_append(ids, json_object_get(item, "id"));
+	for (i = 0; filters[i]; i++) {
+		const char *v = req_query(r, filters[i]);
+		if (v && *v)
+			json_object_set_new(query, filters[i], json_string(v));
+	}
+	return api_reply_read(r, 0, false, action,
+	                      json_pack("{s:o,s:o}", key, ids, "query", query));
+}
+
 /* GET /api/v1/enterprises?industry=&risk_level=&township=ID&q=&limit=&cursor= */
 enum handler_result api_enterprises(struct req *r)
 {
@@ -132,7 +159,8 @@ enum handler_result api_enterprises(struct req *r)
 		json_decref(items);
 		return reply_err(r, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 	}
-	return reply_json(r, 200, json_page(items, last, more));
+	r->out = json_page(items, last, more);
+	return api_recorded_list(r, "enterprise.list", "enterprises", query_names);
 }
 
 /* The enterprise of the path when the caller may see it: 0, or -1 with
@@ -177,19 +205,28 @@ static json_t *detail_json(struct store_conn *c, const struct app *app, const st
 	return o;
 }
 
-/* writer: the pii.view of an enterprise's contacts shown in full */
-static int pii_view_job(struct wctx *w, struct write_job *job)
+/* What a detail's read leaves on the chain before it is answered. */
+struct detail_read {
+	int64_t org;
+	bool pii;      /* contacts shown in full to a pii.read holder: pii.view */
+	bool recorded; /* a reader whose reads are recorded: enterprise.read */
+};
+
+/* writer: the events of struct detail_read */
+static int detail_read_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
-	int64_t *org = r->hctx;
+	struct detail_read *d = r->hctx;
 	char payload[64];
-	snprintf(payload, sizeof payload, "{\"enterprise\":%lld}", (long long)*org);
+	snprintf(payload, sizeof payload, "{\"enterprise\":%lld}", (long long)d->org);
 	struct event_rec ev = {.at = w->now,
 	                       .actor_id = r->actor.user_id,
-	                       .org_id = *org,
+	                       .org_id = d->org,
 	                       .action = "pii.view",
 	                       .payload = payload};
-	if (wctx_event(w, &ev) != 0) {
+	struct event_rec rd = ev;
+	rd.action = "enterprise.read";
+	if ((d->pii && wctx_event(w, &ev) != 0) || (d->recorded && wctx_event(w, &rd) != 0)) {
 		json_decref(r->out);
 		r->out = NULL;
 		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
@@ -210,18 +247,20 @@ enum handler_result api_enterprise_get(struct req *r)
 	r->out = json_pack("{s:o}", "enterprise", o);
 	r->status = 200;
 	/* the enterprise's own account reads its own contacts unrecorded;
-	 * anyone else shown them in full holds pii.read: recorded first */
-	if (!full || r->actor.org_id == e.org_id)
+	 * anyone else shown them in full holds pii.read: recorded first, as
+	 * is every read of a reader whose reads are recorded */
+	bool pii = full && r->actor.org_id != e.org_id, recorded = actor_reads_recorded(&r->actor);
+	if (!pii && !recorded)
 		return H_DONE;
-	int64_t *org = malloc(sizeof *org);
-	if (!org) {
+	struct detail_read *d = malloc(sizeof *d);
+	if (!d) {
 		json_decref(r->out);
 		r->out = NULL;
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
 	}
-	*org = e.org_id;
-	r->hctx = org;
-	return reply_async(r, pii_view_job);
+	*d = (struct detail_read){.org = e.org_id, .pii = pii, .recorded = recorded};
+	r->hctx = d;
+	return reply_async(r, detail_read_job);
 }
 
 /* What a create or change carries to the writer. */

@@ -68,5 +68,7 @@ enum handler_result api_interviews(struct req *r)
 		json_decref(items);
 		return reply_err(r, E_UNAVAILABLE, NULL, "查询失败，请稍后重试");
 	}
-	return reply_json(r, 200, json_page(items, last, more));
+	static const char *const filters[] = {"org", "case", "campaign", "cursor", NULL};
+	r->out = json_page(items, last, more);
+	return api_recorded_list(r, "interview.list", "interviews", filters);
 }

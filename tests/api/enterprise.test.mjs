@@ -132,6 +132,20 @@ test('b: contacts are masked without pii.read, shown and recorded with it, and a
   assert.deepEqual(full.contacts.legal_rep, { name: '李俊峰', phone: '18179720483' });
   assert.equal(full.can_edit, false);
   assert.equal(await countEvents('pii.view'), views + 1, 'the view is on the chain');
+  // 纪委's reads are recorded (auth.h actor_reads_recorded): the detail and the lists
+  assert.equal(await countEvents('enterprise.read'), 1);
+  const lists = await countEvents('enterprise.list');
+  await jw1.get(`/api/v1/enterprises?risk_level=${encodeURIComponent('红')}&limit=2`);
+  assert.equal(await countEvents('enterprise.list'), lists + 1);
+  const listed = JSON.parse(await sqlText(srv.db, "SELECT payload FROM events WHERE action = 'enterprise.list' ORDER BY seq DESC LIMIT 1"));
+  assert.equal(listed.enterprises.length, 2);
+  assert.deepEqual(listed.query, { risk_level: '红' });
+  await jw1.get('/api/v1/interviews');
+  assert.equal(await countEvents('interview.list'), 1);
+  await insp1.get('/api/v1/enterprises');
+  await insp1.get('/api/v1/interviews');
+  assert.equal(await countEvents('enterprise.list'), lists + 1, 'an inspector\'s reads are not recorded');
+  assert.equal(await countEvents('interview.list'), 1);
   assert.equal(await sqlText(srv.db, "SELECT payload FROM events WHERE action = 'pii.view' ORDER BY seq DESC LIMIT 1"),
     `{"enterprise":${ent1Id}}`);
 
