@@ -107,6 +107,19 @@ enum handler_result api_geo_cases(struct req *r);
 /* api/public.c */
 enum handler_result api_public_track(struct req *r);
 /* people's suggestions (topics.c, suggest.c; docs/suggestion.md) */
+/* api/enterprises.c, api/interviews.c: the enterprise registry (issue 13) */
+enum handler_result api_enterprise_meta(struct req *r);
+enum handler_result api_enterprises(struct req *r);
+enum handler_result api_enterprise_get(struct req *r);
+enum handler_result api_enterprise_create(struct req *r);
+enum handler_result api_enterprise_update(struct req *r);
+enum handler_result api_enterprise_import(struct req *r);
+enum handler_result api_interviews(struct req *r);
+/* Answers r->out (a page {"items":[{"id",…}],…}); a reader whose reads are
+ * recorded gets it once `action` {key: [the ids shown], "query": {the
+ * query parameters of filters (NULL-ended) given}} is on the chain. */
+enum handler_result api_recorded_list(struct req *r, const char *action, const char *key,
+                                      const char *const *filters);
 enum handler_result api_topics(struct req *r);
 enum handler_result api_topic_create(struct req *r);
 enum handler_result api_topic_update(struct req *r);

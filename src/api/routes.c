@@ -118,6 +118,21 @@ const struct route routes[] = {
      "公开的任务清单（无需登录）", PERM_PUBLIC},
     {"GET", "/api/v1/public/task-lists/{id}", api_public_task_list, AUTH_NONE, RF_NONE,
      "公开的任务清单：每项任务的进展（无需登录，不含个人信息）", PERM_PUBLIC},
+    /* the enterprise registry and the 约谈 records (issue 13, docs/enterprise.md) */
+    {"GET", "/api/v1/enterprises/meta", api_enterprise_meta, AUTH_USER, RF_NONE,
+     "企业台账的行业类别、风险等级和可见的乡镇", PERM_USER},
+    {"GET", "/api/v1/enterprises", api_enterprises, AUTH_USER, RF_NONE,
+     "企业台账（可按行业、风险等级、乡镇、名称或信用代码筛选；不含联系人）", "case.read"},
+    {"POST", "/api/v1/enterprises", api_enterprise_create, AUTH_USER, RF_IDEMPOTENT,
+     "登记企业（所属乡镇或按位置落到乡镇）", "enterprise.manage"},
+    {"POST", "/api/v1/enterprises/import", api_enterprise_import, AUTH_USER, RF_NONE,
+     "导入企业台账（CSV；按统一社会信用代码新增或更新，有误则全部不写入）", "enterprise.manage"},
+    {"GET", "/api/v1/enterprises/{id}", api_enterprise_get, AUTH_USER, RF_NONE,
+     "企业详情（联系人按权限脱敏）", "case.read"},
+    {"PATCH", "/api/v1/enterprises/{id}", api_enterprise_update, AUTH_USER, RF_NONE,
+     "修改企业信息（须带 version）", "enterprise.manage"},
+    {"GET", "/api/v1/interviews", api_interviews, AUTH_USER, RF_NONE,
+     "约谈记录（?org=&case=&campaign=）", "case.read"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -243,13 +243,14 @@ test('migration 12 fills the index of case points for the cases before it', asyn
   assert.equal(await sql('SELECT count(*) FROM case_points'), located, 'each new case indexed at create');
   // the database as it was before the migration: no index, back before 12
   // (migrations 13, the parties of disputes, 14, the ratings of a unit's
-  // part, 15, the collection topics of suggestions, and 16, task lists,
-  // come after it: undone too and redone empty, which no test of this file
-  // reads)
+  // part, 15, the collection topics of suggestions, 16, task lists, and
+  // 17, the enterprise registry and its 约谈 records, come after it: undone
+  // too and redone empty, which no test of this file reads)
   const version = Number(await sql('PRAGMA user_version'));
-  assert.equal(version, 16, 'step back as far as migration 12');
+  assert.equal(version, 17, 'step back as far as migration 12');
   await sql(`DROP TABLE case_points; DROP TABLE case_parties; ALTER TABLE assignments DROP COLUMN ratings;
-    DROP TABLE topics; DROP TABLE task_lists; PRAGMA user_version = 11;`, false);
+    DROP TABLE topics; DROP TABLE task_lists; DROP TABLE interviews; DROP TABLE enterprises;
+    PRAGMA user_version = 11;`, false);
   await srv.restart();
   await srv.stop();
   assert.equal(Number(await sql('PRAGMA user_version')), version);

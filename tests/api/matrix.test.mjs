@@ -377,6 +377,13 @@ test('the permission matrix: every route × every demo login × in scope / out o
     // a published task list (the demo's first, county.dcs's): public, so
     // seen by all; changed by task.manage over its org (tasklists.c)
     'task-list': { all: [{ id: 1, org: 'county.dcs' }], visible: () => true, home: () => false },
+    // a registered enterprise (issue 13): seen through the org tree like its
+    // cases (case.read over its org), changed by enterprise.manage over it
+    enterprise: {
+      all: (await admin.get('/api/v1/enterprises?limit=200')).json.items.map((e) => ({ id: e.id, code: e.code })),
+      visible: (l, e) => scopes(l, 'case.read').some((s) => within(e.code, s)),
+      home: (l, e) => e.code === users.get(l).me.org,
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
@@ -461,6 +468,7 @@ test('the permission matrix: every route × every demo login × in scope / out o
           else if (side === 'out of scope') want = 404;
           else if (act) want = mayAct(l, act, obj) ? 'allowed' : 403;
           else if (kind === 'case' && rt.perm === 'case.attach') want = mayAttach(l, obj) ? 'allowed' : 403;
+          else if (kind === 'enterprise' && rt.perm === 'enterprise.manage') want = scopes(l, 'enterprise.manage').some((s) => within(obj.code, s)) ? 'allowed' : 403;
           else if (kind === 'task-list' && rt.perm === 'task.manage') want = scopes(l, 'task.manage').some((s) => within(obj.org, s)) ? 'allowed' : 403;
           else if (kind === 'org' && !MARKERS.has(rt.perm)) {
             // an org setting: the permission must hold over that org

@@ -108,7 +108,7 @@ test('summon=1: a township or the park finds the county\'s departments to summon
   const r = await park1.get('/api/v1/orgs?summon=1&limit=100');
   assert.equal(r.status, 200, r.text);
   const codes = r.json.items.map((o) => o.code);
-  assert.equal(codes.length, 22, '19 departments (the 督查室 county.dcs of the task lists too) and 3 enterprises');
+  assert.equal(codes.length, 36, '19 departments (the 督查室 county.dcs of the task lists too) and 17 enterprises (ent.power, ent.water and the 15 of the enterprise registry)');
   assert.ok(codes.includes('dept.rs') && codes.includes('ent.power'));
   assert.ok(!codes.includes('town.a') && !codes.includes('county') && !codes.includes('village.a1'));
   assert.equal(r.json.items.find((o) => o.code === 'dept.rs').path, '赣州市濂江县 / 濂江县人力资源和社会保障局');

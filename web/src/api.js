@@ -48,6 +48,10 @@ export async function request(method, path, opts = {}) {
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(opts.body)
+  } else if (opts.text !== undefined) {
+    // a body sent as it is (the enterprise registry's CSV import)
+    headers['Content-Type'] = opts.contentType
+    init.body = opts.text
   }
   if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrfToken()
   if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey
@@ -82,6 +86,7 @@ export const api = {
   post: (path, body, opts = {}) => request('POST', path, { ...opts, body }),
   patch: (path, body) => request('PATCH', path, { body }),
   put: (path, body) => request('PUT', path, { body }),
+  postText: (path, text, contentType) => request('POST', path, { text, contentType }),
   // A create that may be retried (after a sign-in again, or a network
   // failure) without making a second case: one key per form submission.
   create: (path, body, key) => request('POST', path, { body, idempotencyKey: key || newKey() }),

@@ -78,6 +78,8 @@ export const ROLE_NAMES = {
 // The page a role's day starts on (its own work queue).
 export function homeFor(user) {
   const r = (user && user.roles) || []
+  // an enterprise's own account: its enterprise's page (issue 13)
+  if (r.length === 1 && r[0] === 'enterprise') return '/enterprises/' + user.org_id
   if (r.includes('operator')) return '/console'
   if (r.includes('dispatcher')) return '/dispatch'
   if (r.includes('supervisor')) return '/supervise'
