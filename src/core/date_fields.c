@@ -57,14 +57,21 @@ int effect_date_timer(struct act_ctx *x, json_t *params)
 {
 	const char *field = json_string_value(json_object_get(params, "field"));
 	int64_t due = date_due_at(json_string_value(json_object_get(x->cf->c.fields, field)));
-	struct asg_rec *lead = asg_lead(x->cf);
+	/* the lead as stored: an assign effect earlier in this action made it */
+	struct store_stmt *s = store_stmt(x->w->conn, ST_TASK_LEAD_ASG);
+	sbind_int(s, 1, x->cf->c.id);
+	int rc = sstep(s);
+	int64_t lead = rc == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return store_fail(x->e);
 	if (timers_stop_case_kind(x->w, x->cf->c.id, field) != 0)
 		return store_fail(x->e);
 	if (due < 0)
 		return 0; /* no date yet: nothing to watch */
 	if (!lead)
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "还没有承办单位，不能按日期计时");
-	if (timer_at(x->w, x->t, x->cf->c.id, lead->id, field, DEADLINE_HOURS, due, x->w->now) != 0)
+	if (timer_at(x->w, x->t, x->cf->c.id, lead, field, DEADLINE_HOURS, due, x->w->now) != 0)
 		return store_fail(x->e);
 	char at[ISO8601_MAX];
 	time_format_iso(due, at, sizeof at);
