@@ -118,6 +118,12 @@ const struct route routes[] = {
      "公开的任务清单（无需登录）", PERM_PUBLIC},
     {"GET", "/api/v1/public/task-lists/{id}", api_public_task_list, AUTH_NONE, RF_NONE,
      "公开的任务清单：每项任务的进展（无需登录，不含个人信息）", PERM_PUBLIC},
+    {"GET", "/api/v1/hazards/ledger", api_hazard_ledger, AUTH_USER, RF_NONE,
+     "隐患台账：按区域、行业、来源、等级、状态、挂牌筛选，首页附汇总表", "case.read"},
+    {"GET", "/api/v1/hazards/ledger.xlsx", api_hazard_ledger_xlsx, AUTH_USER, RF_NONE,
+     "导出隐患台账为 Excel（筛选条件同台账，不含个人信息）", "case.read"},
+    {"GET", "/api/v1/hazards/map", api_hazard_map, AUTH_USER, RF_NONE,
+     "地图：未销号的重大隐患和挂牌督办隐患（GeoJSON）", "case.read"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

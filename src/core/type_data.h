@@ -147,6 +147,16 @@ struct type_task_list {
 	json_t *public_fields;        /* fields the public page shows; no personal data */
 };
 
+/* "ledger" (type_data_ledger.c): the fields and states a ledger (台账) of
+ * the type's cases, its summary table and its map read; source NULL = none.
+ * Field names are plain names (usable in a JSON path). */
+struct type_ledger {
+	const char *source, *level, *listed, *category, *deadline;
+	json_t *major;    /* level values drawn on the map */
+	json_t *done;     /* states counted as rectified */
+	json_t *excluded; /* states left out of the figures, or NULL */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -174,6 +184,7 @@ struct type_data {
 	 * its reporter is seen only by pii.read holders; NULL field = none */
 	const char *conf_field;
 	json_t *conf_in;
+	struct type_ledger ledger;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -212,6 +223,8 @@ const char *type_party_role(const struct matter_type *t, const char *code);
 /* Whether a case of t registered with these fields is confidential by the
  * type's "confidential_reporter" block. */
 bool type_fields_confidential(const struct matter_type *t, json_t *fields);
+/* The type with a "ledger" block, or NULL. */
+const struct matter_type *types_ledger(const struct type_registry *r);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
 /* Whether some type declares the org setting `code`. */

@@ -299,3 +299,76 @@ test('f: a tip-off\'s reward is recorded by the inspector; never on a self-repor
   assertError(r, 409, 'case.action_not_allowed');
   assert.match(r.json.error.message, /群众举报/);
 });
+
+test('g: the ledger (filters, summary, paging), its Excel export, the map and /stats/hazard; no personal data anywhere', async () => {
+  const all = await insp.get('/api/v1/hazards/ledger?limit=200');
+  assert.equal(all.status, 200, all.text);
+  const items = all.json.items;
+  assert.ok(items.length >= 10);
+  const it = items.find((x) => x.title === '液氨储罐区报警装置失效');
+  assert.equal(it.enterprise.code, 'ent.demo2');
+  assert.equal(it.enterprise.industry, '危险化学品');
+  assert.equal(it.township.code, 'town.b');
+  assert.equal(it.level, '重大');
+  assert.equal(it.listed_level, '县级');
+  assert.equal(it.status, 'hz_closed');
+  const s = all.json.summary;
+  assert.equal(s.found, items.length);
+  assert.equal(s.rectified, items.filter((x) => x.status === 'hz_closed').length);
+  assert.deepEqual(s.by_source.map((b) => b.value), ['企业自查', '部门检查', '群众举报']);
+  assert.equal(s.by_source.reduce((n, b) => n + b.found, 0), s.found);
+  assert.deepEqual(s.listed, { found: 1, rectified: 1, rate: 1 });
+  const major = s.by_level.find((b) => b.value === '重大');
+  assert.equal(major.found, items.filter((x) => x.level === '重大').length);
+  // filters
+  const pick = async (q) => (await insp.get(`/api/v1/hazards/ledger?limit=200&${q}`)).json.items.map((x) => x.id).sort();
+  assert.deepEqual(await pick('listed=1'), [it.id]);
+  assert.deepEqual(await pick('industry=' + encodeURIComponent('危险化学品')), items.filter((x) => x.enterprise.industry === '危险化学品').map((x) => x.id).sort());
+  assert.deepEqual(await pick('region=town.b'), items.filter((x) => x.township && x.township.code === 'town.b').map((x) => x.id).sort());
+  assert.deepEqual(await pick('source=' + encodeURIComponent('群众举报')), items.filter((x) => x.source === '群众举报').map((x) => x.id).sort());
+  assert.deepEqual(await pick('status=hz_new'), items.filter((x) => x.status === 'hz_new').map((x) => x.id).sort());
+  // paging: the summary comes with the first page only
+  const p1 = await insp.get('/api/v1/hazards/ledger?limit=3');
+  assert.equal(p1.json.items.length, 3);
+  const p2 = await insp.get(`/api/v1/hazards/ledger?limit=3&cursor=${p1.json.next_cursor}`);
+  assert.equal(p2.json.summary, undefined);
+  assert.ok(p2.json.items[0].id < p1.json.items[2].id);
+  // bad filters: 400 naming the parameter
+  assertError(await insp.get('/api/v1/hazards/ledger?source=x'), 400, 'field.invalid', 'source');
+  assertError(await insp.get('/api/v1/hazards/ledger?level=%E7%89%B9'), 400, 'field.invalid', 'level');
+  assertError(await insp.get('/api/v1/hazards/ledger?industry=%FF%FE'), 400);
+  assertError(await insp.get('/api/v1/hazards/ledger?status=closed'), 400, 'field.invalid', 'status');
+  assertError(await insp.get('/api/v1/hazards/ledger?region=nowhere'), 400, 'field.invalid', 'region');
+  assertError(await insp.get('/api/v1/hazards/ledger?listed=2'), 400, 'field.invalid', 'listed');
+  assertError(await insp.get('/api/v1/hazards/ledger?limit=201'), 400, 'field.invalid', 'limit');
+  // an enterprise's ledger is its own; no reporter anywhere
+  const mine = (await ent2.get('/api/v1/hazards/ledger?limit=200')).json;
+  assert.ok(mine.items.length > 0 && mine.items.every((x) => x.enterprise.code === 'ent.demo2'));
+  const txt = JSON.stringify(all.json);
+  assert.ok(!txt.includes('王小明') && !txt.includes('13800001111') && !txt.includes('赵六'), txt);
+  // the export: the same rows, as Excel
+  const x = await srv.raw('GET', '/api/v1/hazards/ledger.xlsx', { headers: { Authorization: `Bearer ${insp.token}` } });
+  assert.equal(x.status, 200);
+  assert.match(x.headers.get('content-type'), /spreadsheetml/);
+  assert.match(x.headers.get('content-disposition'), /hazards-\d{8}\.xlsx/);
+  assertError(await insp.get('/api/v1/hazards/ledger.xlsx?limit=5'), 400, 'field.invalid', 'limit');
+  // the map: open major and listed hazards at the enterprise's point
+  const map = (await insp.get('/api/v1/hazards/map')).json;
+  assert.equal(map.type, 'FeatureCollection');
+  const open = items.filter((x) => x.level === '重大' && !x.closed_at);
+  assert.deepEqual(map.features.map((f) => f.properties.id).sort(), open.map((x) => x.id).sort());
+  assert.equal(map.features[0].geometry.type, 'Point');
+  assert.equal(map.features[0].properties.level, '重大');
+  // the figures for the leader
+  const leader = await srv.login('leader1');
+  const st = await leader.get('/api/v1/stats/hazard?from=2026-03-01&to=2026-03-31');
+  assert.equal(st.status, 200, st.text);
+  assert.equal(st.json.summary.found, s.found);
+  assert.deepEqual(st.json.summary.listed, s.listed);
+  assertError(await insp.get('/api/v1/stats/hazard'), 403, 'permission.denied');
+  // a discipline inspector's read of the ledger is on the record
+  const jw = await srv.login('jw1');
+  assert.equal((await jw.get('/api/v1/hazards/ledger?level=%E9%87%8D%E5%A4%A7')).status, 200);
+  const rec = (await sqlText(srv.db, "SELECT payload FROM events WHERE action = 'case.list' ORDER BY seq DESC LIMIT 1")).trim();
+  assert.match(rec, /"view":"ledger"/);
+});
