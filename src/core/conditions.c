@@ -145,11 +145,27 @@ int find_my_assignment(const struct actor *a, const struct type_action *act,
 	return found;
 }
 
+/* A guard that stands on the case's own fields and the actor alone
+ * (case_field, actor_org) and holds: the action would be refused whatever
+ * its body, so it is not offered (a hazard already listed offers no second
+ * listing, a listed one no plain acceptance, a self-report no reward). */
+static bool guard_certain(const struct type_guard *g, const struct actor *a,
+                          const struct case_full *cf)
+{
+	for (int i = 0; i < g->nconds; i++)
+		if (g->conds[i].subject != COND_CASE_FIELD && g->conds[i].subject != COND_ACTOR_ORG)
+			return false;
+	return conds_hold(g->conds, g->nconds, NULL, cf, a, 0);
+}
+
 bool engine_action_available(const struct actor *a, const struct type_action *act,
                              const struct case_full *cf)
 {
 	if (!str_in(cf->c.status, act->from, act->nfrom))
 		return false;
+	for (int i = 0; i < act->nguards; i++)
+		if (guard_certain(&act->guards[i], a, cf))
+			return false;
 	if (act->on_assignment) {
 		bool any;
 		return find_my_assignment(a, act, cf, NULL, &any) >= 0;

@@ -88,6 +88,7 @@ export const CHANNEL_NAMES = {
   township: '乡镇吹哨',
   park: '园区吹哨',
   list: '任务清单', // listed tasks (docs/task.md)
+  registry: '隐患登记', // hazards (docs/hazard.md): the source field tells who found it
 }
 
 export function channelName(code) {

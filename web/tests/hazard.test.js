@@ -37,3 +37,26 @@ describe('hazard helpers', () => {
     expect(extensionHint('2026-03-27', now)).toMatch(/还有 25 日/)
   })
 })
+
+import { buildForm } from '../src/formbuild.js'
+describe('the date field kind in action forms', () => {
+  it('gives a date field a date picker', () => {
+    const type = { fields: [{ name: 'deadline', label: '整改时限', type: 'date' }],
+      actions: [{ code: 'hz_plan', name: '报送整改方案', fields: [{ name: 'deadline', required: true }] }] }
+    const f = buildForm(type, 'hz_plan').find((x) => x.name === 'deadline')
+    expect(f.widget).toBe('date')
+    expect(f.required).toBe(true)
+  })
+})
+
+import { spread } from '../src/hazard.js'
+describe('the map spreads hazards that share a point', () => {
+  it('leaves the first where it is and moves the others round it', () => {
+    const pt = (lng, lat) => ({ geometry: { coordinates: [lng, lat] } })
+    const s = spread([pt(114.8, 25.7), pt(114.8, 25.7), pt(115, 25)])
+    expect([s[0].lng, s[0].lat]).toEqual([114.8, 25.7])
+    expect(s[1].lng).not.toBe(114.8)
+    expect(Math.abs(s[1].lng - 114.8)).toBeLessThan(0.002)
+    expect([s[2].lng, s[2].lat]).toEqual([115, 25])
+  })
+})
