@@ -339,8 +339,9 @@ int effect_assign(struct act_ctx *x, json_t *params)
 			err_oom(x->e);
 			goto out;
 		}
-		/* the lead unit is the routing model's label for the case */
-		if (!strcmp(kind, "lead") &&
+		/* the lead unit is the routing model's label for the case; a case
+		 * its own org works on (case_org) teaches dispatch nothing */
+		if (!strcmp(kind, "lead") && !json_is_true(json_object_get(params, "case_org")) &&
 		    routing_label(x->w->conn, x->w->app, x->cf->c.id, u[i].id, x->cf->c.title,
 		                  x->cf->c.description, 1) != 0) {
 			store_fail(x->e);

@@ -185,6 +185,10 @@ struct type_data {
 	const char *conf_field;
 	json_t *conf_in;
 	struct type_ledger ledger;
+	/* "create_field_roles": the enum field, and {value: [roles]} of who
+	 * may register a case with that value; NULL field = none */
+	const char *field_roles_field;
+	json_t *field_roles;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -223,6 +227,11 @@ const char *type_party_role(const struct matter_type *t, const char *code);
 /* Whether a case of t registered with these fields is confidential by the
  * type's "confidential_reporter" block. */
 bool type_fields_confidential(const struct matter_type *t, json_t *fields);
+struct actor;
+/* The field whose value the actor may not register a case with over
+ * org_path (type's "create_field_roles"), or NULL when it may. */
+const char *type_field_roles_fault(const struct matter_type *t, const struct actor *a,
+                                   json_t *fields, const char *org_path);
 /* The type with a "ledger" block, or NULL. */
 const struct matter_type *types_ledger(const struct type_registry *r);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */

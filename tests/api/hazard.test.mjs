@@ -115,6 +115,14 @@ test('a: registered by the enterprise, the inspector and a tip-off; an enterpris
   assertError(await ent1.post('/api/v1/cases', hazard('x', { level: '特大' })), 400, 'field.invalid', 'level');
   const jw = await srv.login('jw1');
   assertError(await jw.post('/api/v1/cases', hazard('x', {}, { org: 'ent.demo1' })), 403, 'permission.denied');
+  // each source by its own registrars: the enterprise its own findings, the
+  // inspector inspections and tip-offs, the operator tip-offs
+  const own = await ent1.post('/api/v1/cases', hazard('x', { source: '群众举报' }));
+  assertError(own, 403, 'permission.denied', 'source');
+  assert.match(own.json.error.message, /隐患来源“群众举报”/);
+  assertError(await ent1.post('/api/v1/cases', hazard('x', { source: '部门检查' })), 403, 'permission.denied', 'source');
+  assertError(await op.post('/api/v1/cases', hazard('x', { source: '部门检查' }, { org: 'ent.demo1' })), 403, 'permission.denied', 'source');
+  assertError(await insp.post('/api/v1/cases', hazard('x', { source: '企业自查' }, { org: 'ent.demo1' })), 403, 'permission.denied', 'source');
   assert.equal(await count(), before);
 });
 
