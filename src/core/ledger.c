@@ -84,12 +84,10 @@ static void bind_filters(struct store_stmt *s, const struct ledger_query *q,
 /* v is one of the enum field's values. */
 static bool field_value(const struct matter_type *t, const char *field, const char *v)
 {
-	const struct type_field *f = type_field(t, field);
-	size_t i;
-	json_t *x;
-	json_array_foreach(f ? f->values : NULL, i,
-	                   x) if (!strcmp(json_string_value(x), v)) return true;
-	return false;
+	json_t *x = json_string(v);
+	bool r = type_field_has_value(type_field(t, field), x);
+	json_decref(x);
+	return r;
 }
 
 int ledger_query_check(struct store_conn *c, const struct app *app, const struct actor *a,

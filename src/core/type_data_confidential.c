@@ -13,8 +13,6 @@
 #include "core/type_data_int.h"
 #include "core/types.h"
 
-#include <string.h>
-
 int tdl_load_confidential(struct tdl *L, json_t *o)
 {
 	static const char *const keys[] = {"field", "in"};
@@ -31,16 +29,8 @@ int tdl_load_confidential(struct tdl *L, json_t *o)
 		return tdl_bad(L, "confidential_reporter.in", "必须是非空数组");
 	size_t i;
 	json_t *v;
-	json_array_foreach(in, i, v)
-	{
-		size_t j;
-		json_t *ok;
-		bool known = false;
-		json_array_foreach(f->values, j, ok) if (json_equal(ok, v)) known = true;
-		if (!known)
-			return tdl_bad(L, "confidential_reporter.in", "第 %zu 项不是字段 %s 的取值",
-			               i + 1, name);
-	}
+	json_array_foreach(in, i, v) if (!type_field_has_value(f, v)) return tdl_bad(
+	    L, "confidential_reporter.in", "第 %zu 项不是字段 %s 的取值", i + 1, name);
 	L->t->data.conf_field = name;
 	L->t->data.conf_in = in;
 	return 0;

@@ -15,9 +15,6 @@
 #include "core/type_data_int.h"
 #include "core/types.h"
 
-#include <stdio.h>
-#include <string.h>
-
 int tdl_load_field_roles(struct tdl *L, json_t *o)
 {
 	static const char *const keys[] = {"field", "roles"};
@@ -37,21 +34,20 @@ int tdl_load_field_roles(struct tdl *L, json_t *o)
 	json_object_foreach(roles, k, list)
 	{
 		size_t i;
-		json_t *v;
-		bool known = false;
-		json_array_foreach(f->values, i, v) if (!strcmp(json_string_value(v), k)) known =
-		    true;
+		json_t *v, *value = json_string(k);
+		bool known = type_field_has_value(f, value);
+		json_decref(value);
 		if (!known)
 			return tdl_bad(L, "create_field_roles.roles", "%s 不是字段 %s 的取值", k,
 			               name);
 		if (!json_is_array(list) || json_array_size(list) == 0)
 			return tdl_bad(L, "create_field_roles.roles", "%s 的角色须为非空数组", k);
-		json_array_foreach(list, i,
-		                   v) if (!json_is_string(v) ||
-		                          !role_known(json_string_value(
-		                              v))) return tdl_bad(L, "create_field_roles.roles",
-		                                                  "%s 的第 %zu 项不是已知的角色", k,
-		                                                  i + 1);
+		json_array_foreach(list, i, v)
+		{
+			if (!json_is_string(v) || !role_known(json_string_value(v)))
+				return tdl_bad(L, "create_field_roles.roles",
+				               "%s 的第 %zu 项不是已知的角色", k, i + 1);
+		}
 	}
 	L->t->data.field_roles_field = name;
 	L->t->data.field_roles = roles;

@@ -49,17 +49,15 @@ int tdl_load_ledger(struct tdl *L, json_t *o)
 		goto bad;
 	json_t *major = json_object_get(o, "major");
 	const struct type_field *lf = type_field(L->t, G->level);
-	size_t i, j;
-	json_t *v, *ok;
+	size_t i;
+	json_t *v;
 	if (!G->done || !json_is_array(major) || json_array_size(major) == 0) {
 		tdl_bad(L, "ledger", "须有 done（终态）和 major（等级字段的取值）");
 		goto bad;
 	}
 	json_array_foreach(major, i, v)
 	{
-		bool known = false;
-		json_array_foreach(lf->values, j, ok) if (json_equal(ok, v)) known = true;
-		if (!known) {
+		if (!type_field_has_value(lf, v)) {
 			tdl_bad(L, "ledger.major", "第 %zu 项不是字段 %s 的取值", i + 1, G->level);
 			goto bad;
 		}

@@ -253,6 +253,8 @@ enum asg_phase type_asg_phase(const struct matter_type *t, const char *s);
 /* The type's name for phase p (NULL for ASG_OPEN, which may have several). */
 const char *type_asg_status(const struct matter_type *t, enum asg_phase p);
 bool type_has_channel(const struct matter_type *t, const char *channel);
+/* Whether v is one of enum field f's values (false for NULL or no values). */
+bool type_field_has_value(const struct type_field *f, json_t *v);
 bool str_in(const char *s, const char *const *list, int n);
 
 #endif
