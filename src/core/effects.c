@@ -307,7 +307,7 @@ static bool asg_kind_ok(const char *kind)
 }
 
 /* date_timer {"field": a date field}; record_actor {"org": an org field,
- * "name"?: a string field, "at"?: a datetime field}. */
+ * "org_name"?, "name"?: string fields, "at"?: a datetime field}. */
 static const char *date_actor_params_fault(const struct matter_type *t,
                                            const struct type_effect *ef)
 {
@@ -322,9 +322,13 @@ static const char *date_actor_params_fault(const struct matter_type *t,
 	if (!f || f->kind != FK_ORG)
 		return "record_actor 的 org 必须是本类型 org 类的字段";
 	json_t *name = json_object_get(p, "name"), *at = json_object_get(p, "at");
+	json_t *org_name = json_object_get(p, "org_name");
 	f = type_field(t, json_string_value(name));
 	if (name && (!f || f->kind != FK_STRING))
 		return "record_actor 的 name 必须是本类型 string 类的字段";
+	f = type_field(t, json_string_value(org_name));
+	if (org_name && (!f || f->kind != FK_STRING))
+		return "record_actor 的 org_name 必须是本类型 string 类的字段";
 	f = type_field(t, json_string_value(at));
 	if (at && (!f || f->kind != FK_DATETIME))
 		return "record_actor 的 at 必须是本类型 datetime 类的字段";

@@ -137,6 +137,7 @@ test('b: a general hazard is fixed with a new photo, checked, sent back once, th
   assert.equal(c.status, 'hz_fixing');
   assert.equal(c.fields.level, '一般');
   assert.equal(c.fields.regulator_org, 'dept.yj');
+  assert.equal(c.fields.regulator_name, '濂江县应急管理局');
   assert.equal(c.fields.confirmed_by, (await insp.get('/api/v1/auth/me')).json.user?.name ?? c.fields.confirmed_by);
   // the enterprise reports done: a new photo first
   const nophoto = await ent1.act(id, 'hz_fix_done', { measures: '已清理' });
@@ -235,6 +236,9 @@ test('d: 挂牌督办 — listed by insp1\'s org at county level; only the listi
   let c = await insp.must(major, 'hz_list', { listed_level: '县级', opinion: '县安委会挂牌督办' });
   assert.equal(c.fields.listed_level, '县级');
   assert.equal(c.fields.listed_org, 'dept.yj');
+  assert.equal(c.fields.listed_org_name, '濂江县应急管理局');
+  // listed once: no second listing offered, and no plain acceptance later
+  assert.ok(!c.actions.some((a) => a.code === 'hz_list'), JSON.stringify(c.actions));
   assertError(await insp.act(major, 'hz_list', { listed_level: '市级' }), 409, 'case.action_not_allowed');
   // a general hazard is never listed
   const small = (await insp.create(hazard('灭火器过期', {}, { org: 'ent.demo2' }))).case.id;
