@@ -61,6 +61,17 @@ test('ent1 reports a hazard of its own with a photo; it sees only its own enterp
   assert.equal(c.status, 'hz_new');
   assert.equal(c.attachments, 1);
 
+  // its overdue, listed hazard: the warning, the listing and the 约谈 on record
+  const dust = (await ledger('ent1')).items.find((x) => x.title === '粉尘涉爆车间除尘系统未设泄爆装置');
+  await page.goto(srv.base + '/cases/' + dust.id);
+  await page.locator('[data-test=hp-interviews] .el-table__body tr').first().waitFor();
+  assert.match(await page.locator('[data-test=hp-overdue]').innerText(), /逾期警示 1 次/);
+  assert.match(await page.locator('[data-test=hp-listing]').innerText(), /市级挂牌 · 挂牌单位 濂江县应急管理局/);
+  assert.match(await page.locator('[data-test=hp-interviews]').innerText(), /李俊峰[\s\S]*总经理[\s\S]*县应急管理局 郭永红[\s\S]*不得复产/);
+  assert.match(await page.locator('[data-test=hp-confirmed]').innerText(), /濂江县应急管理局 郭永红/);
+  await page.locator('[data-test=hp-interviews]').scrollIntoViewIfNeeded();
+  await shot(page, 'hazard-1b-enterprise-overdue-interview');
+
   // a tip-off about ent1: its reporter is nowhere on ent1's screen
   const tip = (await ledger('ent1')).items.find((x) => x.source === '群众举报');
   if (tip) {

@@ -82,6 +82,7 @@ export function daysLeft(date, now = Date.now()) {
 export function extensionHint(deadline, now = Date.now()) {
   const d = daysLeft(deadline, now)
   if (d === null) return ''
+  if (d < 0) return '已超过整改时限 ' + -d + ' 日'
   if (d < 20) return '距整改时限仅剩 ' + d + ' 日，已不能申请延期（须在时限 20 日前提出）'
   return '距整改时限还有 ' + d + ' 日，可在还剩 20 日前申请延期'
 }

@@ -60,3 +60,10 @@ describe('the map spreads hazards that share a point', () => {
     expect([s[2].lng, s[2].lat]).toEqual([115, 25])
   })
 })
+
+describe('the extension hint past the deadline', () => {
+  it('says how long ago the deadline passed', () => {
+    const now = Date.parse('2026-03-10T10:00:00+08:00')
+    expect(extensionHint('2026-03-04', now)).toBe('已超过整改时限 6 日')
+  })
+})
