@@ -20,6 +20,10 @@
 #include "util/files.h"
 #include "util/timeutil.h"
 
+/* building and sending a whole ledger, instead of the request timeout (as
+ * the case exports, api/export.c) */
+#define LEDGER_EXPORT_SECONDS 600
+
 static const char *query_opt(struct req *r, const char *name)
 {
 	const char *v = req_query(r, name);
@@ -100,6 +104,7 @@ enum handler_result api_hazard_ledger_xlsx(struct req *r)
 		                 "导出包含全部符合条件的隐患，不分页：请去掉 limit 和 cursor");
 	if (ledger_filters(r, &q) != 0)
 		return reply_failed(r);
+	req_allow_time(r, LEDGER_EXPORT_SECONDS);
 	char dir[1024];
 	if (path_dir(r->app->db_path, dir, sizeof dir) != 0)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
