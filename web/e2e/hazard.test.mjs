@@ -95,13 +95,26 @@ test('insp1 confirms it major; the enterprise plans; insp1 lists it (挂牌督�
   await page.locator('[data-test=hp-level]').filter({ hasText: '重大隐患' }).waitFor();
   await page.locator('[data-test=case-status]').filter({ hasText: '重大隐患待制定整改方案' }).waitFor();
 
-  // the enterprise's plan (its own screen is the same form; sent by the API here)
+  // the enterprise sends its plan on its own screen: the five 落实, the deadline by the date picker
   const day = new Date(Date.now() + 40 * 86400e3 + 8 * 3600e3).toISOString().slice(0, 10);
-  const plan = await srv.api('ent1', 'POST', `/api/v1/cases/${created}/actions/hz_plan`, {
-    plan_leader: '李俊峰（总经理）', plan_measures: '配电柜移出清洗间，改用IP65防水配电箱，加装漏电保护。', plan_funds: '3.5万元，企业自筹',
-    plan_person: '陈国强（安全主管）', deadline: day, plan_emergency: '触电事故现场处置方案',
-  });
-  assert.equal(plan.status, 200, JSON.stringify(plan.json));
+  const ent = await newPage(browser, srv);
+  await signIn(ent, srv, 'ent1');
+  await ent.goto(srv.base + '/cases/' + created);
+  await ent.locator('[data-test=action-hz_plan]').click();
+  await field(ent, 'input-plan_leader').fill('李俊峰（总经理）');
+  await field(ent, 'input-plan_measures').fill('配电柜移出清洗间，改用IP65防水配电箱，加装漏电保护。');
+  await field(ent, 'input-plan_funds').fill('3.5万元，企业自筹');
+  await field(ent, 'input-plan_person').fill('陈国强（安全主管）');
+  await field(ent, 'input-plan_emergency').fill('触电事故现场处置方案');
+  await field(ent, 'input-deadline').fill(day);
+  await field(ent, 'input-deadline').press('Enter');
+  await ent.locator('[data-test=action-dialog] [data-test=action-submit]').click();
+  await ent.locator('[data-test=case-status]').filter({ hasText: '重大隐患整改中' }).waitFor();
+  assert.equal((await srv.api('ent1', 'GET', '/api/v1/cases/' + created)).json.case.fields.deadline, day);
+  await ent.locator('[data-test=hp-plan]').scrollIntoViewIfNeeded();
+  await shot(ent, 'hazard-3a-enterprise-plan');
+  assertClean(ent);
+  await ent.context().close();
 
   await page.locator('[data-test=case-refresh]').click();
   await page.locator('[data-test=hp-plan]').waitFor();
