@@ -57,6 +57,17 @@ static json_t *filters_json(struct req *r)
 	return o;
 }
 
+/* The case ids a recorded read showed: each item's "id", or its
+ * member `in`'s (a map feature's properties). */
+static json_t *ids_of(json_t *items, const char *in)
+{
+	json_t *ids = json_array(), *item;
+	size_t i;
+	json_array_foreach(items, i, item)
+	    json_array_append(ids, json_object_get(in ? json_object_get(item, in) : item, "id"));
+	return ids;
+}
+
 /* GET /api/v1/hazards/ledger */
 enum handler_result api_hazard_ledger(struct req *r)
 {
@@ -74,13 +85,10 @@ enum handler_result api_hazard_ledger(struct req *r)
 	r->out = out;
 	if (!actor_reads_recorded(&r->actor))
 		return api_reply_read(r, 0, false, NULL, NULL);
-	json_t *ids = json_array(), *item;
-	size_t i;
-	json_array_foreach(json_object_get(out, "items"), i, item)
-	    json_array_append(ids, json_object_get(item, "id"));
-	return api_reply_read(
-	    r, 0, false, "case.list",
-	    json_pack("{s:o,s:o,s:s}", "cases", ids, "query", filters_json(r), "view", "ledger"));
+	return api_reply_read(r, 0, false, "case.list",
+	                      json_pack("{s:o,s:o,s:s}", "cases",
+	                                ids_of(json_object_get(out, "items"), NULL), "query",
+	                                filters_json(r), "view", "ledger"));
 }
 
 /* attachment; filename="hazards-20261202.xlsx"; filename*=UTF-8''隐患台账-… */
@@ -140,11 +148,8 @@ enum handler_result api_hazard_map(struct req *r)
 	r->out = out;
 	if (!actor_reads_recorded(&r->actor))
 		return api_reply_read(r, 0, false, NULL, NULL);
-	json_t *ids = json_array(), *f;
-	size_t i;
-	json_array_foreach(json_object_get(out, "features"), i, f)
-	    json_array_append(ids, json_object_get(json_object_get(f, "properties"), "id"));
-	return api_reply_read(
-	    r, 0, false, "case.list",
-	    json_pack("{s:o,s:o,s:s}", "cases", ids, "query", json_object(), "view", "hazard_map"));
+	return api_reply_read(r, 0, false, "case.list",
+	                      json_pack("{s:o,s:o,s:s}", "cases",
+	                                ids_of(json_object_get(out, "features"), "properties"),
+	                                "query", json_object(), "view", "hazard_map"));
 }
