@@ -72,15 +72,30 @@ test('ent1 reports a hazard of its own with a photo; it sees only its own enterp
   await page.locator('[data-test=hp-interviews]').scrollIntoViewIfNeeded();
   await shot(page, 'hazard-1b-enterprise-overdue-interview');
 
-  // a tip-off about ent1: its reporter is nowhere on ent1's screen
-  const tip = (await ledger('ent1')).items.find((x) => x.source === '群众举报');
-  if (tip) {
-    await page.goto(srv.base + '/cases/' + tip.id);
-    await page.locator('[data-test=hazard-panel]').waitFor();
-    const body = await page.locator('body').innerText();
-    assert.ok(!/13911112222|举报人/.test(body.replace('举报奖励', '')), 'no reporter shown');
-  }
   assertClean(page);
+});
+
+test('a tip-off: ent2 sees that it was reported, never by whom; jw1 (pii.read) does, on the record', async () => {
+  const tip = (await ledger('ent2')).items.find((x) => x.title === '群众举报：化工厂夜间偷排废气并动火作业');
+  assert.ok(tip, 'ent2 lists the tip-off about it');
+  const page = await newPage(browser, srv);
+  await signIn(page, srv, 'ent2');
+  await page.goto(srv.base + '/cases/' + tip.id);
+  await page.locator('[data-test=hazard-panel]').waitFor();
+  await page.locator('[data-test=case-timeline], [data-test=timeline-item]').first().waitFor().catch(() => {});
+  const body = await page.locator('body').innerText();
+  assert.ok(!body.includes('曾庆华') && !body.includes('13607971358') && !body.includes('1358'), 'no reporter on the enterprise\'s screen');
+  assert.match(await page.locator('[data-test=case-reporter]').innerText(), /保密/);
+  assert.match(await page.locator('[data-test=hp-reward]').innerText(), /2000/);
+  await shot(page, 'hazard-1c-tipoff-as-enterprise');
+  assertClean(page);
+  await page.context().close();
+  const jw = await newPage(browser, srv);
+  await signIn(jw, srv, 'jw1');
+  await jw.goto(srv.base + '/cases/' + tip.id);
+  await jw.locator('[data-test=case-reporter]').getByText('曾庆华').waitFor();
+  assertClean(jw);
+  await jw.context().close();
 });
 
 test('insp1 confirms it major; the enterprise plans; insp1 lists it (挂牌督办) and accepts another with its own photo', async () => {
