@@ -66,6 +66,11 @@ enum handler_result api_attachment_get(struct req *r);
 enum handler_result api_export_cases_xlsx(struct req *r);
 enum handler_result api_export_cases_csv(struct req *r);
 
+/* api/hazards.c: the hazard ledger, its export and map (core/ledger.h) */
+enum handler_result api_hazard_ledger(struct req *r);
+enum handler_result api_hazard_ledger_xlsx(struct req *r);
+enum handler_result api_hazard_map(struct req *r);
+
 /* api/search.c */
 enum handler_result api_search(struct req *r);
 /* catalogue.c: the dispatch catalogue and a case's routing */

@@ -133,6 +133,12 @@ const struct route routes[] = {
      "修改企业信息（须带 version）", "enterprise.manage"},
     {"GET", "/api/v1/interviews", api_interviews, AUTH_USER, RF_NONE,
      "约谈记录（?org=&case=&campaign=）", "case.read"},
+    {"GET", "/api/v1/hazards/ledger", api_hazard_ledger, AUTH_USER, RF_NONE,
+     "隐患台账：按区域、行业、来源、等级、状态、挂牌筛选，首页附汇总表", "case.read"},
+    {"GET", "/api/v1/hazards/ledger.xlsx", api_hazard_ledger_xlsx, AUTH_USER, RF_NONE,
+     "导出隐患台账为 Excel（筛选条件同台账，不含个人信息）", "case.read"},
+    {"GET", "/api/v1/hazards/map", api_hazard_map, AUTH_USER, RF_NONE,
+     "地图：未销号的重大隐患和挂牌督办隐患（GeoJSON）", "case.read"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

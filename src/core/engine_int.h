@@ -46,6 +46,17 @@ int field_list_check(struct store_conn *c, const struct type_field *f, json_t *v
 int effect_milestone_timers(struct act_ctx *x, json_t *params);
 int effect_milestone_done(struct act_ctx *x, json_t *params);
 
+/* date_fields.c: the "date" field kind, the days before a date, the effect
+ * date_timer; actor_fields.c: the effect record_actor */
+int field_date_check(const struct type_field *f, json_t *v, struct err *e);
+/* Calendar days from now's day (Asia/Shanghai) to `date` (YYYY-MM-DD) into
+ * *left (negative once past); -1 if date is not one. */
+int date_days_left(const char *date, int64_t now, int64_t *left);
+/* The instant a date is due: 24:00 of that day, +08:00; -1 if not a date. */
+int64_t date_due_at(const char *date);
+int effect_date_timer(struct act_ctx *x, json_t *params);
+int effect_record_actor(struct act_ctx *x, json_t *params);
+
 /* input.c */
 int action_body_check(struct act_ctx *x);
 int case_fields_check(struct store_conn *c, const struct matter_type *t, json_t *fields,
@@ -58,7 +69,9 @@ int reporter_check(const struct app *app, json_t *rep, bool *confidential, unsig
 
 /* conditions.c */
 bool status_listed(json_t *list, const char *status); /* NULL list: any */
-bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf);
+/* a: the actor ({"actor_org"}), now: today ({"days_left"}) */
+bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf,
+                const struct actor *a, int64_t now);
 bool actor_may_act(const struct actor *a, const struct type_action *act, const char *org_path);
 /* Index of the caller's assignment for an on_assignment action, -1 if none;
  * *any_role tells whether the caller may act on any live assignment at all

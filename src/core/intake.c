@@ -227,7 +227,11 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
 	in->fields = fields ? json_deep_copy(fields) : json_object();
 	if (!in->fields)
 		return err_oom(e);
-	return case_fields_check(w->conn, in->t, in->fields, e);
+	if (case_fields_check(w->conn, in->t, in->fields, e) != 0)
+		return -1;
+	if (type_fields_confidential(in->t, in->fields))
+		in->confidential = true;
+	return 0;
 }
 
 /* Places the case's point, if it has one (core/placement.h). The placed org
@@ -235,6 +239,19 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
  * stands) or the creator may not register cases for it (the creator's org
  * stays; the placement is still kept). A point outside every township,
  * village and grid changes nothing but is flagged "outside". */
+/* "create_field_roles": the creator holds a role that may register a case
+ * with this value over its (placed) org. */
+static int intake_field_roles(const struct actor *a, const struct intake *in, struct err *e)
+{
+	const char *f = type_field_roles_fault(in->t, a, in->fields, in->org_path);
+	if (!f)
+		return 0;
+	return err_set(
+	    e, E_FORBIDDEN, f, "不能以%s“%s”登记“%s”：请选择您的角色可登记的取值",
+	    type_field(in->t, f) && type_field(in->t, f)->label ? type_field(in->t, f)->label : f,
+	    json_string_value(json_object_get(in->fields, f)), in->t->name);
+}
+
 static int intake_place(struct wctx *w, const struct actor *a, json_t *body, struct intake *in,
                         struct err *e)
 {
@@ -413,7 +430,7 @@ static int intake_stored(struct wctx *w, const struct actor *a, json_t *body, co
 	               intake_org(w, a, body, in, e) == 0 &&
 	               intake_received(w, a, body, in, e) == 0 &&
 	               intake_details(w, body, in, e) == 0 &&
-	               intake_place(w, a, body, in, e) == 0 &&
+	               intake_place(w, a, body, in, e) == 0 && intake_field_roles(a, in, e) == 0 &&
 	               intake_store(w, a, in, ext_ref, e) == 0
 	           ? 0
 	           : -1;
@@ -495,7 +512,7 @@ int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, j
 	if (intake_kind(&w, a, body, &in, e) == 0 && (!text || intake_text(body, &in, e) == 0) &&
 	    intake_org(&w, a, body, &in, e) == 0 && intake_received(&w, a, body, &in, e) == 0 &&
 	    intake_details(&w, body, &in, e) == 0 && intake_place(&w, a, body, &in, e) == 0 &&
-	    hints_answer(&w, a, &in, out, e) == 0)
+	    intake_field_roles(a, &in, e) == 0 && hints_answer(&w, a, &in, out, e) == 0)
 		rc = 0;
 	intake_free(&in);
 	return rc;

@@ -26,6 +26,7 @@
  * no event or assignment row reaches C.
  */
 #include "core/stats.h"
+#include "core/ledger.h"
 #include "core/engine.h" /* FOLLOW_PARENT_EVENT */
 
 #include <stdbool.h>
@@ -646,6 +647,23 @@ static json_t *org_json(struct store_conn *c, int64_t id)
 	return o;
 }
 
+/* A type whose figures are its ledger's summary table (a hazard's found /
+ * rectified / rate by source, by level and listed: core/ledger.h), over
+ * the subtree and the period of receipt, instead of the rates. */
+static int stats_ledger(struct store_conn *c, const struct stats_query *q, json_t **out,
+                        struct err *e)
+{
+	struct ledger_query lq = {
+	    .listed = -1, .from = q->from, .to = q->to, .scopes = {q->org_path, NULL, NULL}};
+	json_t *sum;
+	if (ledger_summary_of(c, q->type, &lq, &sum, e) != 0)
+		return -1;
+	*out =
+	    json_pack("{s:s,s:o,s:s,s:s,s:o}", "type", q->type->code, "org", org_json(c, q->org_id),
+	              "from", q->from_label, "to", q->to_label, "summary", sum);
+	return *out ? 0 : err_oom(e);
+}
+
 int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e)
 {
 	struct tally_set all = {0}, units = {0}, days = {0};
@@ -653,6 +671,8 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 	json_t *o = NULL;
 	int rc = -1;
 	struct rate_binds b;
+	if (!q->type->data.rates.defined && q->type->data.ledger.source)
+		return stats_ledger(c, q, out, e);
 	if (!q->type->data.rates.defined)
 		return err_set(e, E_NOT_FOUND, NULL, "事项类型 %s 没有定义统计口径（rates）",
 		               q->type->code);

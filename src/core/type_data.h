@@ -147,6 +147,16 @@ struct type_task_list {
 	json_t *public_fields;        /* fields the public page shows; no personal data */
 };
 
+/* "ledger" (type_data_ledger.c): the fields and states a ledger (台账) of
+ * the type's cases, its summary table and its map read; source NULL = none.
+ * Field names are plain names (usable in a JSON path). */
+struct type_ledger {
+	const char *source, *level, *listed, *category, *deadline;
+	json_t *major;    /* level values drawn on the map */
+	json_t *done;     /* states counted as rectified */
+	json_t *excluded; /* states left out of the figures, or NULL */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -169,6 +179,16 @@ struct type_data {
 	bool dup_by_text; /* "duplicates": {"by_text": true}: similar text alone is a
 	                   * possible duplicate, no place needed (core/duplicates.c) */
 	struct type_task_list task_list;
+	/* "confidential_reporter": {"field", "in"}: a case registered with the
+	 * field's value in the list is confidential (a hazard's tip-off, 群众举报):
+	 * its reporter is seen only by pii.read holders; NULL field = none */
+	const char *conf_field;
+	json_t *conf_in;
+	struct type_ledger ledger;
+	/* "create_field_roles": the enum field, and {value: [roles]} of who
+	 * may register a case with that value; NULL field = none */
+	const char *field_roles_field;
+	json_t *field_roles;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -204,6 +224,16 @@ const struct matter_type *types_public_submit(const struct type_registry *r);
 int type_level_index(const struct matter_type *t, const char *kind);
 /* The name of party role `code` of t, NULL when t has no such role. */
 const char *type_party_role(const struct matter_type *t, const char *code);
+/* Whether a case of t registered with these fields is confidential by the
+ * type's "confidential_reporter" block. */
+bool type_fields_confidential(const struct matter_type *t, json_t *fields);
+struct actor;
+/* The field whose value the actor may not register a case with over
+ * org_path (type's "create_field_roles"), or NULL when it may. */
+const char *type_field_roles_fault(const struct matter_type *t, const struct actor *a,
+                                   json_t *fields, const char *org_path);
+/* The type with a "ledger" block, or NULL. */
+const struct matter_type *types_ledger(const struct type_registry *r);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
 /* Whether some type declares the org setting `code`. */

@@ -70,4 +70,11 @@ int tdl_load_duplicates(struct tdl *L, json_t *o);
 /* The "task_list" block (type_data_task.c); o NULL: none. */
 int tdl_load_task_list(struct tdl *L, json_t *o);
 
+/* "create_field_roles" (type_data_field_roles.c) */
+int tdl_load_field_roles(struct tdl *L, json_t *o);
+/* "ledger" (type_data_ledger.c) */
+int tdl_load_ledger(struct tdl *L, json_t *o);
+/* "confidential_reporter" (type_data_confidential.c) */
+int tdl_load_confidential(struct tdl *L, json_t *o);
+
 #endif

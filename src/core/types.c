@@ -508,3 +508,11 @@ bool type_has_channel(const struct matter_type *t, const char *channel)
 {
 	return str_in(channel, t->channels, t->nchannels);
 }
+
+bool type_field_has_value(const struct type_field *f, json_t *v)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(f && v ? f->values : NULL, i, x) if (json_equal(x, v)) return true;
+	return false;
+}

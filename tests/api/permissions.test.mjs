@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, assertError, caseBody, makeConfig, REPO } from './helpers.mjs';
+import { startServer, assertError, caseBody, makeConfig, REPO, sqlText } from './helpers.mjs';
 
 const srv = await startServer();
 
@@ -25,7 +25,10 @@ async function dispatchTo(id, org) {
 }
 
 // every org code in the subtree of town.b (from the demo county)
-const TOWN_B = new Set(['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b2', 'grid.b3']);
+// town.b's subtree: its villages and grids, and the enterprises registered in
+// it (an enterprise is an org under its township; its hazards are its cases)
+const TOWN_B = new Set((await sqlText(srv.db,
+  "SELECT code FROM orgs WHERE path LIKE (SELECT path FROM orgs WHERE code = 'town.b') || '%'")).trim().split('\n'));
 
 test('a town.a case: town1 sees it, town2 gets 404 on the case and its events and does not list it', async () => {
   const c = await newCase({ org: 'town.a' });

@@ -97,7 +97,9 @@ export function xlsxRows(buf) {
     }
     rows[Number(row[1]) - 1] = Array.from(cells, (x) => x ?? '');
   }
-  return Array.from(rows, (r) => r ?? []);
+  // a row whose last cells are empty stores none of them: as wide as the header
+  const width = (rows[0] || []).length;
+  return Array.from(rows, (r) => [...(r ?? []), ...Array(Math.max(0, width - (r ?? []).length)).fill('')]);
 }
 
 /** The records of an RFC 4180 CSV in buf, which must start with the UTF-8 BOM. */

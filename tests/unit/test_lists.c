@@ -237,6 +237,18 @@ static void cursors_of_each_order(void **state)
 	}
 }
 
+/* The hazard ledger, its summary and its map (core/ledger.c) start from
+ * the type's index and join by primary key: never a scan of every case. */
+static void ledger_walks_the_type(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const want[] = {"SEARCH c USING INDEX cases_type_status (type=?)",
+	                            "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_LEDGER_LIST, "ST_LEDGER_LIST", want, true, NULL);
+	plan_is(p->c, ST_LEDGER_SUMMARY, "ST_LEDGER_SUMMARY", want, true, NULL);
+	plan_is(p->c, ST_LEDGER_MAP, "ST_LEDGER_MAP", want, true, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +260,7 @@ int main(void)
 	    cmocka_unit_test(overdue_counts_use_indexes),
 	    cmocka_unit_test(timeline_pages_by_seq),
 	    cmocka_unit_test(cursors_of_each_order),
+	    cmocka_unit_test(ledger_walks_the_type),
 	};
 	return cmocka_run_group_tests(tests, plan_db_open, plan_db_close);
 }

@@ -88,6 +88,7 @@ export const CHANNEL_NAMES = {
   township: '乡镇吹哨',
   park: '园区吹哨',
   list: '任务清单', // listed tasks (docs/task.md)
+  registry: '隐患登记', // hazards (docs/hazard.md): the source field tells who found it
 }
 
 export function channelName(code) {
@@ -105,6 +106,8 @@ export const ASSIGNMENT_STATUS_NAMES = {
   mediating: '调解中',
   wh_present: '已报到',
   wh_fed_back: '已反馈',
+  hz_working: '整改中', // a hazard's enterprise (docs/hazard.md)
+  hz_reported: '已报整改完成',
 }
 
 export const KIND_NAMES = { lead: '主办', assist: '协办', review: '审核' }

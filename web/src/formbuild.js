@@ -7,7 +7,7 @@
 // answers a list of form fields:
 //   {name, label, type, widget, required, max, min, options, ...}
 // widget is one of input | textarea | select | radio | switch | number |
-// org | orgs | units | case | datetime.
+// org | orgs | units | case | datetime | date (a calendar day, YYYY-MM-DD).
 //   - enum: radio buttons when there are few values (≤ 4), else a select
 //   - bool: 是/否 radio buttons when required (a switch cannot say "not
 //     answered yet"), else a switch
@@ -58,6 +58,7 @@ function widgetFor(kind, required, values) {
     case 'orgs':
     case 'case':
     case 'datetime':
+    case 'date':
       return kind
     default:
       return 'input'
