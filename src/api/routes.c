@@ -118,6 +118,12 @@ const struct route routes[] = {
      "公开的任务清单（无需登录）", PERM_PUBLIC},
     {"GET", "/api/v1/public/task-lists/{id}", api_public_task_list, AUTH_NONE, RF_NONE,
      "公开的任务清单：每项任务的进展（无需登录，不含个人信息）", PERM_PUBLIC},
+    {"GET", "/api/v1/inspection-plans", api_inspection_plans, AUTH_USER, RF_NONE,
+     "滚动排查计划：每家企业的排查频次、检查单位和最近一次检查", "enterprise.manage"},
+    {"PATCH", "/api/v1/inspection-plans/{id}", api_inspection_plan_set, AUTH_USER, RF_NONE,
+     "修改企业的排查频次或检查单位", "enterprise.manage"},
+    {"POST", "/api/v1/inspection-plans/generate", api_inspection_generate, AUTH_USER, RF_NONE,
+     "按计划生成本期待检查任务（幂等）", "enterprise.manage"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

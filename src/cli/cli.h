@@ -31,6 +31,11 @@ int demo_orgs_add(struct wctx *w, struct json_t *doc, struct err *e);
 int demo_catalogue_add(struct wctx *w, const char *path, struct err *e);
 /* demo_topics.c: the collection topics of the demo parts ("topics"). */
 int demo_topics_add(struct wctx *w, struct json_t *topics, struct err *e);
+/* demo_inspections.c: the parts' "inspection_plans", and a case item's
+ * "inspection" (a generated due inspection; its id into *case_id). */
+int demo_inspection_plans_add(struct wctx *w, struct json_t *plans, struct err *e);
+int demo_inspection_generate(struct wctx *w, struct json_t *spec, long long *case_id,
+                             struct err *e);
 int cmd_routing(int argc, char **argv);     /* routing.c: routing eval */
 int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */

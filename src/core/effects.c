@@ -245,6 +245,8 @@ static const struct {
     {"rate_part", effect_rate_part},
     {"milestone_timers", effect_milestone_timers},
     {"milestone_done", effect_milestone_done},
+    {"spawn_cases", effect_spawn_cases},
+    {"date_deadline", effect_date_deadline},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -352,6 +354,11 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 			                "类的字段";
 		if (!timers && !json_is_string(json_object_get(p, "field")))
 			return "milestone_done 的 field 必须是动作的整数字段名";
+	} else if (ef->index == effect_index("date_deadline")) {
+		const struct type_field *df =
+		    type_field(t, json_string_value(json_object_get(p, "field")));
+		if (!df || df->kind != FK_STRING)
+			return "date_deadline 的 field 必须是本类型 string 类的字段（日期）";
 	} else if (ef->index == effect_index("notify")) {
 		const char *to = json_string_value(json_object_get(p, "to"));
 		const struct type_field *of =
@@ -438,6 +445,9 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 			for (int k = 0; !f && k < a->neffects; k++)
 				if (a->effects[k].index == effect_index("rate_part"))
 					f = rate_part_fault(t, a, a->effects[k].params);
+			for (int k = 0; !f && k < a->neffects; k++)
+				if (a->effects[k].index == effect_index("spawn_cases"))
+					f = spawn_cases_fault(r, t, a, a->effects[k].params);
 			if (f)
 				snprintf(where, sizeof where, "动作 %s", a->code);
 		}

@@ -695,6 +695,11 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 		goto out;
 	if (lists)
 		json_object_set_new(o, "task_lists", lists);
+	json_t *insp;
+	if (stats_inspection(c, q, now, &insp, e) != 0)
+		goto out;
+	if (insp)
+		json_object_set_new(o, "inspections", insp);
 	json_object_set_new(o, "ranking", ranking_json(by_rank, units.n));
 	if (q->group == STATS_GROUP_DAY)
 		json_object_set_new(o, "groups", day_groups_json(&days));

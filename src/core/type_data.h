@@ -32,6 +32,15 @@
  *                  count as done and partly done, and which fields the
  *                  public list page may show (core/stats_task.c,
  *                  api/tasklists.c; type_data_task.c)
+ *   inspection_plan, checklists
+ *                  rolling safety inspections (滚动排查, docs/inspection.md):
+ *                  the frequency per risk level, each class's period, the
+ *                  inspecting org, the system action that schedules a
+ *                  generated inspection and the fields that hold its period,
+ *                  date, results, hazards found and missed flag; the
+ *                  checklists per industry the checklist field kind is
+ *                  checked against (core/inspections.c, core/checklists.c;
+ *                  type_data_inspection.c)
  *   parties        the people a case is between (disputes: 申请人,
  *                  被申请人), how many and in which roles; their names,
  *                  phones and ID numbers are sealed like a reporter's
@@ -147,6 +156,22 @@ struct type_task_list {
 	json_t *public_fields;        /* fields the public page shows; no personal data */
 };
 
+/* "inspection_plan" and "checklists" (docs/inspection.md). by_risk NULL:
+ * the type plans none; checklists NULL: the type has none. */
+struct type_inspection {
+	json_t *by_risk;            /* risk level (红橙黄蓝) → a class of the type */
+	json_t *periods;            /* class → "month" | "quarter" | "year" */
+	const char *inspecting_org; /* org code: who inspects unless a plan says */
+	const char *schedule_action; /* a system action on no assignment, taken on
+	                              * each generated case with {"org"} */
+	const char *period_field;    /* string: "2026-12", "2026-Q4", "2026" */
+	const char *due_field;       /* string: the period's last day, YYYY-MM-DD */
+	const char *results_field;   /* kind checklist */
+	const char *hazards_field;   /* a count: hazards found (spawn_cases) */
+	const char *missed_field;    /* a count: flagged missed (the count effect) */
+	json_t *checklists;          /* industry → [{"code","text","category"?}] */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -169,6 +194,7 @@ struct type_data {
 	bool dup_by_text; /* "duplicates": {"by_text": true}: similar text alone is a
 	                   * possible duplicate, no place needed (core/duplicates.c) */
 	struct type_task_list task_list;
+	struct type_inspection inspection;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -206,6 +232,10 @@ int type_level_index(const struct matter_type *t, const char *kind);
 const char *type_party_role(const struct matter_type *t, const char *code);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
+/* The type with an "inspection_plan" block, or NULL. */
+const struct matter_type *types_inspection(const struct type_registry *r);
+/* The checklist of `industry` in t's "checklists" (an array), or NULL. */
+json_t *type_checklist(const struct matter_type *t, const char *industry);
 /* Whether some type declares the org setting `code`. */
 bool types_org_setting(const struct type_registry *r, const char *code);
 

@@ -55,6 +55,8 @@ enum field_kind {
 	FK_TOPIC,      /* the id of a collection topic open today (migration 15) */
 	FK_LIST,       /* a published task list's id (core/milestones.c) */
 	FK_MILESTONES, /* dated steps [{"name","due"}], max items (core/milestones.c) */
+	FK_CHECKLIST,  /* [{"item","ok","note"?}] against the case's industry checklist
+	                * (core/checklists.c) */
 };
 
 struct type_field {

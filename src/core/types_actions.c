@@ -20,6 +20,7 @@ static const struct {
     {"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
     {"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
     {"topic", FK_TOPIC, 0},     {"list", FK_LIST, 0},    {"milestones", FK_MILESTONES, 12},
+    {"checklist", FK_CHECKLIST, 100},
 };
 
 static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
