@@ -385,7 +385,7 @@ static json_t *due_body(const struct matter_type *t, const struct plan_row *r, c
 	const struct type_class *k = type_class(t, cls);
 	char label[64], title[512], desc[1024];
 	period_label(p, label, sizeof label);
-	snprintf(title, sizeof title, "%s %s%s", r->name, label, k ? k->name : "");
+	snprintf(title, sizeof title, "%s %s滚动排查", r->name, label);
 	snprintf(
 	    desc, sizeof desc,
 	    "按滚动排查计划对%s（%s，风险等级%s）开展%s（%s），须在 %s 前完成检查并记录检查表。",

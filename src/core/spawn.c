@@ -6,13 +6,15 @@
  *
  *   {"effect": "spawn_cases", "type": "hazard", "from": "results",
  *    "when": {"ok": false}, "link": "found_by", "count": "hazards_found",
- *    "fields": {"source": "部门检查"}, "item_fields": {"category": "category"}}
+ *    "case_field": "inspection_id", "fields": {"source": "部门检查"},
+ *    "item_fields": {"category": "category"}}
  *
  * For each element of body[from] whose members equal every member of
  * `when`, a case of `type` is registered by the actor for the same org
  * (the enterprise), with the same location, the constant `fields` and,
  * when `from` is a checklist field, `item_fields` taken from the
- * checklist's entry for the element's item (its category). Its title is
+ * checklist's entry for the element's item (its category), and in
+ * `case_field` (a field of kind case of the target) this case's id. Its title is
  * the item's text, its description says where it was found. Each new case
  * is its own "create" event on the chain, by the actor, and one link row
  * (new case → this case, kind `link`) shows on both cases' pages. The
@@ -49,8 +51,8 @@ static json_t *spawn_body(struct act_ctx *x, json_t *params, json_t *el, json_t 
 	const char *item = json_string_value(json_object_get(el, "item"));
 	const char *text = json_string_value(json_object_get(def, "text"));
 	const char *note = json_string_value(json_object_get(el, "note"));
-	char title[CASE_TITLE_MAX * 4 + 1], desc[2048];
-	snprintf(title, sizeof title, "%s", text ? text : item ? item : c->title);
+	char title[CASE_TITLE_MAX * 4 + 1], desc[4096]; /* fits every part whole */
+	snprintf(title, sizeof title, "「%s」不符合要求", text ? text : item ? item : c->title);
 	snprintf(desc, sizeof desc, "%s %s「%s」检查发现：%s%s%s%s", x->t->name, c->no, c->title,
 	         item ? item : "", item ? " " : "", text ? text : "", " 不符合要求。");
 	if (note && *note) {
@@ -68,6 +70,9 @@ static json_t *spawn_body(struct act_ctx *x, json_t *params, json_t *el, json_t 
 		if (v)
 			json_object_set(fields, to, v);
 	}
+	const char *idf = json_string_value(json_object_get(params, "case_field"));
+	if (idf)
+		json_object_set_new(fields, idf, json_integer(c->id));
 	json_t *body = json_pack(
 	    "{s:s,s:I,s:s,s:s,s:o}", "type", json_string_value(json_object_get(params, "type")),
 	    "org", (json_int_t)c->org_id, "title", title, "description", desc, "fields", fields);
@@ -136,14 +141,19 @@ int effect_spawn_cases(struct act_ctx *x, json_t *params)
 const char *spawn_cases_fault(const struct type_registry *r, const struct matter_type *t,
                               const struct type_action *a, json_t *params)
 {
-	static const char *const keys[] = {"effect", "type",  "from",   "when",
-	                                   "link",   "count", "fields", "item_fields"};
+	static const char *const keys[] = {"effect", "type",   "from",        "when",      "link",
+	                                   "count",  "fields", "item_fields", "case_field"};
 	if (json_unknown_key(params, keys, sizeof keys / sizeof keys[0]))
-		return "spawn_cases 只接受 type、from、when、link、count、fields、item_fields";
+		return "spawn_cases 只接受 type、from、when、link、count、fields、item_fields、"
+		       "case_field";
 	const struct matter_type *target =
 	    types_find(r, json_string_value(json_object_get(params, "type")));
 	if (!target)
 		return "spawn_cases 的 type 必须是已加载的事项类型";
+	json_t *idf = json_object_get(params, "case_field");
+	const struct type_field *tidf = type_field(target, json_string_value(idf));
+	if (idf && (!tidf || tidf->kind != FK_CASE))
+		return "spawn_cases 的 case_field 必须是目标类型 case 类的字段";
 	const char *from = json_string_value(json_object_get(params, "from"));
 	bool own = false;
 	for (int i = 0; i < a->nfields; i++)
