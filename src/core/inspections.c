@@ -337,7 +337,9 @@ int inspection_plan_set(struct wctx *w, const struct actor *a, int64_t org_id, j
 	json_t *jio = json_object_get(body, "inspecting_org");
 	if (jio && plan_inspecting_org(w, jio, &io, e) != 0)
 		return -1;
-	if (ver && (!json_is_integer(ver) || json_integer_value(ver) != r.version))
+	if (ver && !json_is_integer(ver))
+		return err_set(e, E_FIELD_INVALID, "version", "version 必须是整数");
+	if (ver && json_integer_value(ver) != r.version)
 		return err_set(e, E_VERSION_CONFLICT, "version",
 		               "计划已更新到版本 %lld，请刷新后重试", (long long)r.version);
 	const char *f = freq ? json_string_value(freq) : r.frequency[0] ? r.frequency : NULL;
