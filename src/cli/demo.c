@@ -308,9 +308,9 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {"orgs",       "users",       "cases",
-			                                   "topics",     "task_lists",  "enterprises",
-			                                   "inspection_plans"};
+			static const char *const keys[] = {
+			    "orgs",       "users",       "cases",           "topics",
+			    "task_lists", "enterprises", "inspection_plans"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
 				if (add && !json_object_get(doc, keys[k]))

@@ -654,9 +654,9 @@ static int inspection_only(struct store_conn *c, const struct stats_query *q, js
 	json_t *insp;
 	if (stats_inspection(c, q, time_now_ms(), &insp, e) != 0)
 		return -1;
-	*out = json_pack("{s:s,s:o,s:s,s:s,s:o}", "type", q->type->code, "org",
-	                 org_json(c, q->org_id), "from", q->from_label, "to", q->to_label,
-	                 "inspections", insp);
+	*out =
+	    json_pack("{s:s,s:o,s:s,s:s,s:o}", "type", q->type->code, "org", org_json(c, q->org_id),
+	              "from", q->from_label, "to", q->to_label, "inspections", insp);
 	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
 }
 

@@ -62,7 +62,7 @@ int stats_task(struct store_conn *c, const struct stats_query *q, json_t **out, 
 /* The rolling inspection figures (stats_inspection.c) into *out, a new
  * object, or NULL for a type without an inspection_plan block. 0, or -1
  * with *e. */
-int stats_inspection(struct store_conn *c, const struct stats_query *q, int64_t now,
-                     json_t **out, struct err *e);
+int stats_inspection(struct store_conn *c, const struct stats_query *q, int64_t now, json_t **out,
+                     struct err *e);
 
 #endif

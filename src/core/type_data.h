@@ -159,9 +159,9 @@ struct type_task_list {
 /* "inspection_plan" and "checklists" (docs/inspection.md). by_risk NULL:
  * the type plans none; checklists NULL: the type has none. */
 struct type_inspection {
-	json_t *by_risk;            /* risk level (红橙黄蓝) → a class of the type */
-	json_t *periods;            /* class → "month" | "quarter" | "year" */
-	const char *inspecting_org; /* org code: who inspects unless a plan says */
+	json_t *by_risk;             /* risk level (红橙黄蓝) → a class of the type */
+	json_t *periods;             /* class → "month" | "quarter" | "year" */
+	const char *inspecting_org;  /* org code: who inspects unless a plan says */
 	const char *schedule_action; /* a system action on no assignment, taken on
 	                              * each generated case with {"org"} */
 	const char *period_field;    /* string: "2026-12", "2026-Q4", "2026" */
