@@ -27,11 +27,12 @@
 	" coalesce(sum(coalesce(json_extract(c.fields, ?7), 0) > 0), 0)," \
 	" coalesce(sum(coalesce(json_extract(c.fields, ?6), 0)), 0)"
 
-/* the inspections of type ?1 in subtree ?2 due in [?3, ?4) */
+/* the inspections of type ?1 in subtree ?2 due in (?3, ?4]: a due instant
+ * is 24:00 of its last day, which belongs to that day */
 #define INSPECTION_STATS_FROM \
 	" FROM cases c JOIN enterprises e ON e.org_id = c.org_id JOIN orgs o ON o.id = c.org_id" \
 	" LEFT JOIN orgs tw ON tw.id = e.township_id" \
-	" WHERE c.type = ?1 AND o.path LIKE ?2 || '%' AND c.due_at >= ?3 AND c.due_at < ?4"
+	" WHERE c.type = ?1 AND o.path LIKE ?2 || '%' AND c.due_at > ?3 AND c.due_at <= ?4"
 
 #define STATEMENTS_INSPECTION(STMT) \
 	STMT(ST_INSPECTION_INDUSTRY, "SELECT industry FROM enterprises WHERE org_id = ?1") \
