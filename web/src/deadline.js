@@ -88,6 +88,7 @@ export const CHANNEL_NAMES = {
   township: '乡镇吹哨',
   park: '园区吹哨',
   list: '任务清单', // listed tasks (docs/task.md)
+  plan: '排查计划', // rolling inspections (docs/inspection.md)
 }
 
 export function channelName(code) {

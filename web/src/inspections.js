@@ -10,7 +10,9 @@ export const FREQUENCIES = [
   { value: 'yearly', label: '每年' },
 ]
 export const RISK_LEVELS = ['红', '橙', '黄', '蓝']
-export const RISK_TAG = { 红: 'danger', 橙: 'warning', 黄: 'warning', 蓝: 'primary' }
+// The four risk colours (红橙黄蓝) as tags show them: Element Plus has no
+// orange or yellow of its own, so each is its colour, white text on it.
+export const RISK_COLOR = { 红: '#dc2626', 橙: '#ea580c', 黄: '#ca8a04', 蓝: '#2563eb' }
 
 // The type's field of kind checklist an action takes, or null.
 export function checklistField(type, actionDef) {
