@@ -135,7 +135,8 @@ static int act_admit(struct act_ctx *x)
 	if (step != STORE_ROW)
 		return store_fail(x->e);
 	for (int i = 0; i < act->nguards; i++)
-		if (conds_hold(act->guards[i].conds, act->guards[i].nconds, x->body, x->cf))
+		if (conds_hold(act->guards[i].conds, act->guards[i].nconds, x->body, x->cf, x->a,
+		               x->w->now))
 			return err_set(x->e, E_STATE_CONFLICT, NULL, "%s", act->guards[i].message);
 	return 0;
 }
@@ -168,7 +169,8 @@ static int act_next_state(struct act_ctx *x, const char **to)
 	const struct type_action *act = x->act;
 	*to = act->to;
 	for (int i = 0; i < act->nbranches; i++) {
-		if (!conds_hold(act->branches[i].conds, act->branches[i].nconds, x->body, x->cf))
+		if (!conds_hold(act->branches[i].conds, act->branches[i].nconds, x->body, x->cf,
+		                x->a, x->w->now))
 			continue;
 		if (act->branches[i].to)
 			*to = act->branches[i].to;

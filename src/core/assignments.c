@@ -151,8 +151,8 @@ static int unit_resolve(struct store_conn *c, json_t *v, struct unit *u)
 
 /* The units the body names: "org" (one), or "orgs" (several) with an
  * optional "lead" (*lead, with lead->id 0 if none); with params.field, the
- * one unit that body field names (发起联合调解's "partner"). A new array
- * into *list. */
+ * one unit that body field names (发起联合调解's "partner"); with
+ * params.case_org, the case's own org. A new array into *list. */
 static int assign_targets(struct act_ctx *x, json_t *params, json_t **list, struct unit *lead)
 {
 	const char *only = json_string_value(json_object_get(params, "field"));
@@ -160,6 +160,12 @@ static int assign_targets(struct act_ctx *x, json_t *params, json_t **list, stru
 	json_t *orgs = only ? NULL : json_object_get(x->body, "orgs");
 	json_t *jlead = only ? NULL : json_object_get(x->body, "lead");
 	memset(lead, 0, sizeof *lead);
+	/* "case_org": the case's own org does the work (an enterprise rectifies
+	 * its own hazard), whatever the body says */
+	if (json_is_true(json_object_get(params, "case_org"))) {
+		*list = json_pack("[I]", (json_int_t)x->cf->c.org_id);
+		return *list ? 0 : err_oom(x->e);
+	}
 	if (org && orgs)
 		return err_set(x->e, E_BAD_REQUEST, "orgs", "org 与 orgs 只能给一个");
 	if (!org && !orgs)

@@ -38,12 +38,37 @@ static const char *case_attr(const struct case_full *cf, const char *name)
 	return cf->c.status;
 }
 
+/* Whether the actor's own org is the org in the case's org field `name`
+ * (kept as a code or an id, as given). */
+static bool actor_is_field_org(const struct actor *a, const struct case_full *cf, const char *name)
+{
+	json_t *v = json_object_get(cf->c.fields, name);
+	if (!a || !a->org_id)
+		return false;
+	if (json_is_integer(v))
+		return json_integer_value(v) == a->org_id;
+	return json_is_string(v) && !strcmp(json_string_value(v), a->org_code);
+}
+
 /* types.h struct type_cond */
-static bool cond_holds(const struct type_cond *c, json_t *body, const struct case_full *cf)
+static bool cond_holds(const struct type_cond *c, json_t *body, const struct case_full *cf,
+                       const struct actor *a, int64_t now)
 {
 	json_t *v = NULL, *tmp = NULL;
 	int open = 0;
+	int64_t left;
 	switch (c->subject) {
+	case COND_DAYS_LEFT:
+		/* a case without the date is never "too close" to it */
+		/* the action's own input when it gives the date (a plan's deadline
+		 * being set), else the case's */
+		v = json_object_get(body, c->name);
+		if (!v)
+			v = json_object_get(cf->c.fields, c->name);
+		return date_days_left(json_string_value(v), now, &left) == 0 && left < c->count;
+	case COND_ACTOR_ORG:
+		v = tmp = json_boolean(actor_is_field_org(a, cf, c->name));
+		break;
 	case COND_OPEN_ASG:
 		for (int i = 0; i < cf->na; i++)
 			open += asg_open(&cf->a[i]);
@@ -70,10 +95,11 @@ static bool cond_holds(const struct type_cond *c, json_t *body, const struct cas
 	return r;
 }
 
-bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf)
+bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf,
+                const struct actor *a, int64_t now)
 {
 	for (int i = 0; i < n; i++)
-		if (!cond_holds(&c[i], body, cf))
+		if (!cond_holds(&c[i], body, cf, a, now))
 			return false;
 	return true;
 }

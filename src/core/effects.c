@@ -246,8 +246,9 @@ static const struct {
     {"milestone_timers", effect_milestone_timers},
     {"milestone_done", effect_milestone_done},
     {"record_interview", effect_record_interview},
+    {"date_timer", effect_date_timer},
+    {"record_actor", effect_record_actor},
     {"spawn_cases", effect_spawn_cases},
-    {"date_deadline", effect_date_deadline},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -306,6 +307,34 @@ static bool asg_kind_ok(const char *kind)
 	return !strcmp(kind, "lead") || !strcmp(kind, "assist") || !strcmp(kind, "review");
 }
 
+/* date_timer {"field": a date field}; record_actor {"org": an org field,
+ * "name"?: a string field, "at"?: a datetime field}. */
+static const char *date_actor_params_fault(const struct matter_type *t,
+                                           const struct type_effect *ef)
+{
+	json_t *p = ef->params;
+	const struct type_field *f;
+	if (ef->index == effect_index("date_timer")) {
+		f = type_field(t, json_string_value(json_object_get(p, "field")));
+		json_t *due = json_object_get(p, "case_due");
+		if (due && !json_is_boolean(due))
+			return "date_timer 的 case_due 只能是 true 或 false";
+		return f && f->kind == FK_DATE ? NULL
+		                               : "date_timer 的 field 必须是本类型 date 类的字段";
+	}
+	f = type_field(t, json_string_value(json_object_get(p, "org")));
+	if (!f || f->kind != FK_ORG)
+		return "record_actor 的 org 必须是本类型 org 类的字段";
+	json_t *name = json_object_get(p, "name"), *at = json_object_get(p, "at");
+	f = type_field(t, json_string_value(name));
+	if (name && (!f || f->kind != FK_STRING))
+		return "record_actor 的 name 必须是本类型 string 类的字段";
+	f = type_field(t, json_string_value(at));
+	if (at && (!f || f->kind != FK_DATETIME))
+		return "record_actor 的 at 必须是本类型 datetime 类的字段";
+	return NULL;
+}
+
 /* One effect's parameters; NULL if fine, else what is wrong. */
 static const char *effect_params_fault(const struct matter_type *t, const struct type_effect *ef)
 {
@@ -317,7 +346,9 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 			return "assign 的 kind 只能是 lead、assist 或 review";
 		if (!strings_ok(json_object_get(p, "org_kinds"), org_kind_known))
 			return "assign 的 org_kinds 必须是单位类别（orgs.kind）的非空数组";
-		json_t *fld = json_object_get(p, "field");
+		json_t *fld = json_object_get(p, "field"), *own = json_object_get(p, "case_org");
+		if (own && (!json_is_true(own) || fld))
+			return "assign 的 case_org 只能是 true，且不与 field 同用";
 		const struct type_field *tf = type_field(t, json_string_value(fld));
 		if (fld && (!tf || tf->kind != FK_ORG))
 			return "assign 的 field 必须是本类型 org 类的字段";
@@ -355,11 +386,9 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 			                "类的字段";
 		if (!timers && !json_is_string(json_object_get(p, "field")))
 			return "milestone_done 的 field 必须是动作的整数字段名";
-	} else if (ef->index == effect_index("date_deadline")) {
-		const struct type_field *df =
-		    type_field(t, json_string_value(json_object_get(p, "field")));
-		if (!df || df->kind != FK_STRING)
-			return "date_deadline 的 field 必须是本类型 string 类的字段（日期）";
+	} else if (ef->index == effect_index("date_timer") ||
+	           ef->index == effect_index("record_actor")) {
+		return date_actor_params_fault(t, ef);
 	} else if (ef->index == effect_index("notify")) {
 		const char *to = json_string_value(json_object_get(p, "to"));
 		const struct type_field *of =

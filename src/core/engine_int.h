@@ -46,6 +46,16 @@ int field_list_check(struct store_conn *c, const struct type_field *f, json_t *v
 int effect_milestone_timers(struct act_ctx *x, json_t *params);
 int effect_milestone_done(struct act_ctx *x, json_t *params);
 
+/* date_fields.c: the "date" field kind, the days before a date, the effect
+ * date_timer; actor_fields.c: the effect record_actor */
+int field_date_check(const struct type_field *f, json_t *v, struct err *e);
+/* Calendar days from now's day (Asia/Shanghai) to `date` (YYYY-MM-DD) into
+ * *left (negative once past); -1 if date is not one. */
+int date_days_left(const char *date, int64_t now, int64_t *left);
+/* The instant a date is due: 24:00 of that day, +08:00; -1 if not a date. */
+int64_t date_due_at(const char *date);
+int effect_date_timer(struct act_ctx *x, json_t *params);
+int effect_record_actor(struct act_ctx *x, json_t *params);
 /* checklists.c: the "checklist" field kind on an action's body, against
  * the industry checklist of the case's enterprise; the industry of an
  * enterprise org (0, 1 when it is none, -1 when the store failed); an
@@ -54,11 +64,10 @@ int field_checklist_check(struct act_ctx *x, const struct type_field *f, json_t 
 int checklist_industry(struct store_conn *c, int64_t org_id, char *buf, size_t cap);
 json_t *checklist_item(json_t *list, const char *code);
 /* spawn.c: spawn_cases, and the check of its parameters at load (NULL
- * when fine); milestones.c: date_deadline */
+ * when fine) */
 int effect_spawn_cases(struct act_ctx *x, json_t *params);
 const char *spawn_cases_fault(const struct type_registry *r, const struct matter_type *t,
                               const struct type_action *a, json_t *params);
-int effect_date_deadline(struct act_ctx *x, json_t *params);
 
 /* input.c */
 int action_body_check(struct act_ctx *x);
@@ -72,7 +81,9 @@ int reporter_check(const struct app *app, json_t *rep, bool *confidential, unsig
 
 /* conditions.c */
 bool status_listed(json_t *list, const char *status); /* NULL list: any */
-bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf);
+/* a: the actor ({"actor_org"}), now: today ({"days_left"}) */
+bool conds_hold(const struct type_cond *c, int n, json_t *body, const struct case_full *cf,
+                const struct actor *a, int64_t now);
 bool actor_may_act(const struct actor *a, const struct type_action *act, const char *org_path);
 /* Index of the caller's assignment for an on_assignment action, -1 if none;
  * *any_role tells whether the caller may act on any live assignment at all

@@ -137,6 +137,8 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 		return field_list_check(c, f, v, e);
 	case FK_MILESTONES:
 		return field_milestones_check(f, v, e);
+	case FK_DATE:
+		return field_date_check(f, v, e);
 	case FK_CHECKLIST: /* answered on an action, against the case's enterprise */
 		return err_set(e, E_FIELD_INVALID, f->name, "%s 只能在记录检查结果时填写", f->name);
 	}

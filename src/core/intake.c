@@ -227,7 +227,11 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
 	in->fields = fields ? json_deep_copy(fields) : json_object();
 	if (!in->fields)
 		return err_oom(e);
-	return case_fields_check(w->conn, in->t, in->fields, e);
+	if (case_fields_check(w->conn, in->t, in->fields, e) != 0)
+		return -1;
+	if (type_fields_confidential(in->t, in->fields))
+		in->confidential = true;
+	return 0;
 }
 
 /* Places the case's point, if it has one (core/placement.h). The placed org

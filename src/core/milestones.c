@@ -16,11 +16,6 @@
  *                 task and tells its leader).
  *   milestone_done {"field"}  the body's field (an int, 1-based) names a
  *                 step: it gets "done_at" and its timer stops.
- *   date_deadline {"field"}  the case's string field holds a date
- *                 (YYYY-MM-DD): the case is due at its 24:00 and a timer
- *                 of kind "milestone" on the live lead assignment falls
- *                 due then (a generated inspection's period end,
- *                 docs/inspection.md).
  *
  * The dates are the type's data (case fields), never names in C.
  */
@@ -142,23 +137,4 @@ int effect_milestone_done(struct act_ctx *x, json_t *params)
 	sbind_text(s, 2, "milestone");
 	sbind_int(s, 3, milestone_due(json_string_value(json_object_get(m, "due"))));
 	return sdone(s) == STORE_DONE ? 0 : store_fail(x->e);
-}
-
-int effect_date_deadline(struct act_ctx *x, json_t *params)
-{
-	const char *field = json_string_value(json_object_get(params, "field"));
-	int64_t due = milestone_due(json_string_value(json_object_get(x->cf->c.fields, field)));
-	if (due < 0)
-		return err_set(x->e, E_FIELD_INVALID, field, "%s 须为 YYYY-MM-DD 日期", field);
-	int64_t lead = live_lead(x);
-	if (lead < 0)
-		return store_fail(x->e);
-	if (!lead)
-		return err_set(x->e, E_STATE_CONFLICT, NULL, "还没有承办单位，不能排定期限");
-	x->cf->c.due_at = due;
-	if (timers_stop_asg(x->w, lead, "milestone") != 0 ||
-	    timer_at(x->w, x->t, x->cf->c.id, lead, "milestone", DEADLINE_HOURS, due, x->w->now) !=
-	        0)
-		return store_fail(x->e);
-	return 0;
 }

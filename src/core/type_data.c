@@ -237,12 +237,17 @@ static int load_auto_urge(struct tdl *L, json_t *o)
 	json_array_foreach(timers, i, x)
 	{
 		const char *s = json_string_value(x);
-		if (!s || (!type_deadline(L->t, s) && !str_in(s, engine_timer_kinds,
-		                                              (int)(sizeof engine_timer_kinds /
-		                                                    sizeof engine_timer_kinds[0]))))
+		/* a date field's name is the kind of its date_timer's timers */
+		const struct type_field *df = s ? type_field(L->t, s) : NULL;
+		if (!s ||
+		    (!type_deadline(L->t, s) && !(df && df->kind == FK_DATE) &&
+		     !str_in(s, engine_timer_kinds,
+		             (int)(sizeof engine_timer_kinds / sizeof engine_timer_kinds[0]))))
 			return tdl_bad(
 			    L, "auto_urge.timers",
-			    "第 %zu 项不是计时器（handle、case_due 或 deadlines 中的时限）", i + 1);
+			    "第 %zu 项不是计时器（handle、case_due、deadlines 中的时限或 "
+			    "date 类字段）",
+			    i + 1);
 	}
 	json_t *label = json_object_get(o, "label");
 	if (label && !json_is_string(label))
@@ -417,6 +422,7 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    tdl_load_public_submit(&L, json_object_get(root, "public_submit")) != 0 ||
 	    tdl_load_duplicates(&L, json_object_get(root, "duplicates")) != 0 ||
 	    tdl_load_task_list(&L, json_object_get(root, "task_list")) != 0 ||
+	    tdl_load_confidential(&L, json_object_get(root, "confidential_reporter")) != 0 ||
 	    tdl_load_checklists(&L, json_object_get(root, "checklists")) != 0 ||
 	    tdl_load_inspection(&L, json_object_get(root, "inspection_plan")) != 0) {
 		memset(&t->data, 0, sizeof t->data);

@@ -165,7 +165,7 @@ struct type_inspection {
 	const char *schedule_action; /* a system action on no assignment, taken on
 	                              * each generated case with {"org"} */
 	const char *period_field;    /* string: "2026-12", "2026-Q4", "2026" */
-	const char *due_field;       /* string: the period's last day, YYYY-MM-DD */
+	const char *due_field;       /* date: the period's last day, YYYY-MM-DD */
 	const char *results_field;   /* kind checklist */
 	const char *hazards_field;   /* a count: hazards found (spawn_cases) */
 	const char *missed_field;    /* a count: flagged missed (the count effect) */
@@ -194,6 +194,11 @@ struct type_data {
 	bool dup_by_text; /* "duplicates": {"by_text": true}: similar text alone is a
 	                   * possible duplicate, no place needed (core/duplicates.c) */
 	struct type_task_list task_list;
+	/* "confidential_reporter": {"field", "in"}: a case registered with the
+	 * field's value in the list is confidential (a hazard's tip-off, 群众举报):
+	 * its reporter is seen only by pii.read holders; NULL field = none */
+	const char *conf_field;
+	json_t *conf_in;
 	struct type_inspection inspection;
 };
 
@@ -230,6 +235,9 @@ const struct matter_type *types_public_submit(const struct type_registry *r);
 int type_level_index(const struct matter_type *t, const char *kind);
 /* The name of party role `code` of t, NULL when t has no such role. */
 const char *type_party_role(const struct matter_type *t, const char *code);
+/* Whether a case of t registered with these fields is confidential by the
+ * type's "confidential_reporter" block. */
+bool type_fields_confidential(const struct matter_type *t, json_t *fields);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
 /* The type with an "inspection_plan" block, or NULL. */

@@ -121,7 +121,9 @@ static int plan_field(struct tdl *L, json_t *o, const char *sub, int kind, const
 			return tdl_bad(L, k, "必须是字段名（字母、数字、下划线）");
 	} else if (!f || f->kind != (enum field_kind)kind) {
 		return tdl_bad(L, k, "必须是本类型%s类的字段",
-		               kind == FK_STRING ? " string " : " checklist ");
+		               kind == FK_STRING ? " string "
+		               : kind == FK_DATE ? " date "
+		                                 : " checklist ");
 	}
 	*out = name;
 	return 0;
@@ -166,7 +168,7 @@ int tdl_load_inspection(struct tdl *L, json_t *o)
 	    plan_classes(L, o, I) != 0 ||
 	    tdl_get_action(L, o, "inspection_plan", "schedule_action", true, &a) != 0 ||
 	    plan_field(L, o, "period_field", FK_STRING, &I->period_field) != 0 ||
-	    plan_field(L, o, "due_field", FK_STRING, &I->due_field) != 0 ||
+	    plan_field(L, o, "due_field", FK_DATE, &I->due_field) != 0 ||
 	    plan_field(L, o, "results_field", FK_CHECKLIST, &I->results_field) != 0 ||
 	    plan_field(L, o, "hazards_field", -1, &I->hazards_field) != 0 ||
 	    plan_field(L, o, "missed_field", -1, &I->missed_field) != 0)

@@ -73,4 +73,7 @@ int tdl_load_task_list(struct tdl *L, json_t *o);
 int tdl_load_checklists(struct tdl *L, json_t *o);
 int tdl_load_inspection(struct tdl *L, json_t *o);
 
+/* "confidential_reporter" (type_data_confidential.c) */
+int tdl_load_confidential(struct tdl *L, json_t *o);
+
 #endif

@@ -55,6 +55,7 @@ enum field_kind {
 	FK_TOPIC,      /* the id of a collection topic open today (migration 15) */
 	FK_LIST,       /* a published task list's id (core/milestones.c) */
 	FK_MILESTONES, /* dated steps [{"name","due"}], max items (core/milestones.c) */
+	FK_DATE,       /* a calendar date "YYYY-MM-DD" (core/date_fields.c) */
 	FK_CHECKLIST,  /* [{"item","ok","note"?}] against the case's industry checklist
 	                * (core/checklists.c) */
 };
@@ -101,6 +102,10 @@ struct type_effect {
  *   {"any_assignment": [statuses]}  some live assignment is in one of them
  *   {"new_attachments": N}    files attached since the case's last action
  *                             number N (0: "no new photo with this step")
+ *   {"days_left": F, "lt": N} the case's date field F is fewer than N
+ *                             calendar days from today (core/date_fields.c)
+ *   {"actor_org": F, "in"|"not_in": [true|false]}  whether the actor's own
+ *                             org is the org in the case's org field F
  * A missing value fails "in" and satisfies "not_in". */
 enum cond_subject {
 	COND_BODY,
@@ -108,7 +113,9 @@ enum cond_subject {
 	COND_CASE,
 	COND_OPEN_ASG,
 	COND_ANY_ASG,
-	COND_NEW_ATTACHMENTS
+	COND_NEW_ATTACHMENTS,
+	COND_DAYS_LEFT,
+	COND_ACTOR_ORG
 };
 struct type_cond {
 	enum cond_subject subject;

@@ -16,19 +16,13 @@ static const struct {
 	enum field_kind kind;
 	int max;
 } field_kinds[] = {
-    {"string", FK_STRING, 200},
-    {"text", FK_TEXT, 8000},
-    {"int", FK_INT, 0},
-    {"bool", FK_BOOL, 0},
-    {"enum", FK_ENUM, 0},
-    {"org", FK_ORG, 0},
-    {"orgs", FK_ORGS, 20},
-    {"case", FK_CASE, 0},
-    {"datetime", FK_DATETIME, 0},
-    {"topic", FK_TOPIC, 0},
-    {"list", FK_LIST, 0},
-    {"milestones", FK_MILESTONES, 12},
-    {"checklist", FK_CHECKLIST, 100},
+    {"string", FK_STRING, 200},   {"text", FK_TEXT, 8000},
+    {"int", FK_INT, 0},           {"bool", FK_BOOL, 0},
+    {"enum", FK_ENUM, 0},         {"org", FK_ORG, 0},
+    {"orgs", FK_ORGS, 20},        {"case", FK_CASE, 0},
+    {"datetime", FK_DATETIME, 0}, {"topic", FK_TOPIC, 0},
+    {"list", FK_LIST, 0},         {"milestones", FK_MILESTONES, 12},
+    {"date", FK_DATE, 0},         {"checklist", FK_CHECKLIST, 100},
 };
 
 static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
@@ -145,6 +139,39 @@ static int check_state(struct loader *L, const struct matter_type *t, const char
 	return 0;
 }
 
+/* {"days_left": F, "lt": N} on a date field, {"actor_org": F, "in": [bool]}
+ * on an org field of the type being loaded (L->t). */
+static int parse_cond_case_field(struct loader *L, json_t *o, const char *where, const char *days,
+                                 const char *aorg, struct type_cond *c)
+{
+	const struct type_field *f = L->t ? type_field(L->t, days ? days : aorg) : NULL;
+	c->name = days ? days : aorg;
+	if (days) {
+		json_t *lt = json_object_get(o, "lt");
+		c->subject = COND_DAYS_LEFT;
+		if (!f || f->kind != FK_DATE)
+			return tl_fail(L, "%s 的 days_left 必须是本类型 date 类的字段", where);
+		if (!json_is_integer(lt) || json_integer_value(lt) < 0 ||
+		    json_integer_value(lt) > 3650)
+			return tl_fail(L, "%s 的 days_left 需要 lt：0–3650 的整数（日历天）",
+			               where);
+		c->count = (int)json_integer_value(lt);
+		return 0;
+	}
+	c->subject = COND_ACTOR_ORG;
+	if (!f || f->kind != FK_ORG)
+		return tl_fail(L, "%s 的 actor_org 必须是本类型 org 类的字段", where);
+	json_t *list = c->in ? c->in : c->not_in;
+	size_t i;
+	json_t *v;
+	if (!!json_is_array(c->in) == !!json_is_array(c->not_in) || json_array_size(list) == 0)
+		return tl_fail(L, "%s 的 actor_org 需要 in 或 not_in 之一（[true] 或 [false]）",
+		               where);
+	json_array_foreach(list, i, v) if (!json_is_boolean(v)) return tl_fail(
+	    L, "%s 的 actor_org 需要 in 或 not_in 之一（[true] 或 [false]）", where);
+	return 0;
+}
+
 static int parse_cond(struct loader *L, json_t *o, const char *where, struct type_cond *c)
 {
 	static const char *const attrs[] = {"channel", "class", "status"};
@@ -155,6 +182,9 @@ static int parse_cond(struct loader *L, json_t *o, const char *where, struct typ
 	json_t *n = json_object_get(o, "open_assignments");
 	json_t *any = json_object_get(o, "any_assignment");
 	json_t *files = json_object_get(o, "new_attachments");
+	const char *days = tl_jstr(o, "days_left"), *aorg = tl_jstr(o, "actor_org");
+	if (days || aorg)
+		return parse_cond_case_field(L, o, where, days, aorg, c);
 	if ((c->name = tl_jstr(o, "field")))
 		c->subject = COND_BODY;
 	else if ((c->name = tl_jstr(o, "case_field")))
@@ -185,8 +215,8 @@ static int parse_cond(struct loader *L, json_t *o, const char *where, struct typ
 	} else {
 		return tl_fail(
 		    L,
-		    "%s 的条件缺少 field、case_field、case、open_assignments、any_assignment 或 "
-		    "new_attachments",
+		    "%s 的条件缺少 field、case_field、case、open_assignments、any_assignment、"
+		    "new_attachments、days_left 或 actor_org",
 		    where);
 	}
 	if (!!json_is_array(c->in) == !!json_is_array(c->not_in))
@@ -333,6 +363,7 @@ int types_parse_action(struct loader *L, json_t *o, struct matter_type *t, struc
 		return tl_fail(L, "动作缺少 code 或 name");
 	char where[96];
 	snprintf(where, sizeof where, "动作 %s", a->code);
+	L->t = t; /* the conditions on case fields look their fields up */
 	if (parse_action_moves(L, o, t, a, where) != 0)
 		return -1;
 	json_t *within = json_object_get(o, "within");

@@ -16,6 +16,7 @@ struct loader {
 	const char *file;
 	char *err;
 	size_t errcap;
+	const struct matter_type *t; /* the type whose actions are being read, or NULL */
 };
 
 /* Sets the error "FILE: message" and returns -1. */
