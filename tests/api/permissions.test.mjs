@@ -25,7 +25,10 @@ async function dispatchTo(id, org) {
 }
 
 // every org code in the subtree of town.b (from the demo county)
-const TOWN_B = new Set(['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b2', 'grid.b3']);
+// town.b's subtree, with the enterprises registered there (their cases are
+// inspections and hazards, docs/inspection.md)
+const TOWN_B = new Set(['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b2', 'grid.b3',
+  'ent.demo2', 'ent.demo3', 'ent.demo7', 'ent.demo10', 'ent.demo12', 'ent.demo14', 'ent.demo15']);
 
 test('a town.a case: town1 sees it, town2 gets 404 on the case and its events and does not list it', async () => {
   const c = await newCase({ org: 'town.a' });
