@@ -141,7 +141,7 @@ static int directory_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-static int load_actor(struct wctx *w, const char *login, struct actor *a, struct err *e)
+int demo_actor_load(struct wctx *w, const char *login, struct actor *a, struct err *e)
 {
 	struct store_stmt *s = store_stmt(w->conn, ST_USER_BY_LOGIN);
 	sbind_text(s, 1, login ? login : "");
@@ -173,7 +173,7 @@ static int case_job(struct wctx *w, struct write_job *job)
 		d->case_id = id;
 		return rc;
 	}
-	if (load_actor(w, d->as, &a, &d->e) != 0)
+	if (demo_actor_load(w, d->as, &a, &d->e) != 0)
 		return -1;
 	if (d->attach) {
 		struct attach_new n = {.case_id = d->case_id,

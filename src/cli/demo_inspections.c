@@ -20,18 +20,6 @@
 
 #include <stdio.h>
 
-static int plan_actor(struct wctx *w, const char *login, struct actor *a, struct err *e)
-{
-	struct store_stmt *s = store_stmt(w->conn, ST_USER_BY_LOGIN);
-	sbind_text(s, 1, login ? login : "");
-	int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
-	sreset(s);
-	if (!uid || actor_load(w->conn, uid, a) != 0)
-		return err_set(e, E_BAD_REQUEST, NULL, "演示数据引用了不存在的账号 %s",
-		               login ? login : "?");
-	return 0;
-}
-
 int demo_inspection_plans_add(struct wctx *w, json_t *plans, struct err *e)
 {
 	size_t i;
@@ -40,7 +28,7 @@ int demo_inspection_plans_add(struct wctx *w, json_t *plans, struct err *e)
 	{
 		struct actor a;
 		int64_t org;
-		if (plan_actor(w, json_string_value(json_object_get(p, "as")), &a, e) != 0)
+		if (demo_actor_load(w, json_string_value(json_object_get(p, "as")), &a, e) != 0)
 			return -1;
 		if (org_resolve(w->conn, json_object_get(p, "org"), &org, NULL, 0, NULL, 0) != 0)
 			return err_set(e, E_FIELD_INVALID, "org", "排查计划的企业不存在");

@@ -53,8 +53,8 @@ static json_t *spawn_body(struct act_ctx *x, json_t *params, json_t *el, json_t 
 	const char *note = json_string_value(json_object_get(el, "note"));
 	char title[CASE_TITLE_MAX * 4 + 1], desc[4096]; /* fits every part whole */
 	snprintf(title, sizeof title, "「%s」不符合要求", text ? text : item ? item : c->title);
-	snprintf(desc, sizeof desc, "%s %s「%s」检查发现：%s%s%s%s", x->t->name, c->no, c->title,
-	         item ? item : "", item ? " " : "", text ? text : "", " 不符合要求。");
+	snprintf(desc, sizeof desc, "%s %s「%s」检查发现：%s「%s」不符合要求。", x->t->name, c->no,
+	         c->title, item ? item : "", text ? text : "");
 	if (note && *note) {
 		size_t n = strlen(desc);
 		snprintf(desc + n, sizeof desc - n, "\n检查记录：%s", note);
