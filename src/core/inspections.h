@@ -73,7 +73,9 @@ int inspection_generate(struct wctx *w, const char *scope_path, int64_t org_id, 
                         struct err *e);
 
 /* The scheduler's daily run: generation for every enterprise, once per
- * business day (a no-op when no type plans inspections). 0 or -1. */
+ * business day, once some inspection was ever generated (the regulator
+ * starts the rolling schedule); a no-op when no type plans inspections.
+ * 0 or -1. */
 int inspection_generate_daily(struct app *app, int64_t now);
 
 #endif

@@ -15,10 +15,15 @@
 //      issue's "Done means"), the inspecting org is told, it stays on the
 //      inspector's queue, a person may not flag it, it may still be done
 //      late; a changed frequency takes effect with the next period;
-//   e  the figures: GET /api/v1/stats/inspection, exact.
-import { test } from 'node:test';
+//   e  the figures: GET /api/v1/stats/inspection, exact;
+//   f  a failed write (a full disk): generation answers 503 and writes
+//      nothing, then makes them all once space returns.
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError } from './helpers.mjs';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, assertError, runCmd } from './helpers.mjs';
 
 const MONDAY = '2026-03-02T10:00:00+08:00';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -302,3 +307,51 @@ test('e: the figures by due date: planned, on time, late, missed, hazards; by in
   assertError(await (await srv.login('insp1')).get('/api/v1/stats/inspection'), 403);
   assertError(await leader.get('/api/v1/stats/inspection?from=昨天'), 400, 'field.invalid', 'from');
 });
+
+test('f: a full disk: generation answers 503 and writes nothing; once space returns it makes them all',
+  { skip: !(process.getuid && process.getuid() === 0) && !process.env.CI ? 'needs root to mount a tmpfs' : false }, async () => {
+    const mnt = await mkdtemp(path.join(tmpdir(), 'civicloop-insp-full-'));
+    const mounted = await runCmd('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+    assert.equal(mounted.code, 0, `mount tmpfs: ${mounted.stderr}`);
+    after(async () => {
+      await runCmd('umount', ['-l', mnt]);
+      await rm(mnt, { recursive: true, force: true });
+    });
+    const dir = path.join(mnt, 'db');
+    await mkdir(dir);
+    const full = await startServer({ cases: false, dir, autoStop: false });
+    try {
+      const i1 = await full.login('insp1');
+      // the helper's client refuses every 5xx: the 503 is this test's point
+      const generate = async () => {
+        const res = await fetch(full.url('/api/v1/inspection-plans/generate'), {
+          method: 'POST', headers: { Authorization: `Bearer ${i1.token}`, 'Content-Type': 'application/json' }, body: '{}',
+        });
+        return { status: res.status, json: await res.json() };
+      };
+      const filler = path.join(mnt, 'filler');
+      const fh = await open(filler, 'w');
+      try {
+        for (;;) await fh.write(Buffer.alloc(64 * 1024, 7));
+      } catch (e) {
+        assert.equal(e.code, 'ENOSPC', String(e));
+      } finally {
+        await fh.close().catch(() => {});
+      }
+      const r = await generate();
+      assert.equal(r.status, 503, JSON.stringify(r.json));
+      assert.equal(r.json.error.code, 'unavailable');
+      assert.equal((await i1.get('/api/v1/cases?type=inspection&limit=50')).json.items.length, 0, 'nothing written');
+      await rm(filler);
+      let ok = null;
+      for (let i = 0; i < 50 && !ok; i++) {
+        const g = await generate();
+        if (g.status === 200) ok = g;
+        else await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.ok(ok, 'generation succeeds once space is freed');
+      assert.equal(ok.json.generated, 15);
+    } finally {
+      await full.cleanup();
+    }
+  });
