@@ -279,7 +279,9 @@ test('list filters: type, status, overdue, q, org, mine, from', async () => {
 
   const tb = await admin.listAll('org=town.b');
   assert.ok(tb.length > 0);
-  const TOWN_B = ['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b2', 'grid.b3'];
+  // town.b's subtree, with its registered enterprises (their inspections, hazards)
+  const TOWN_B = ['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b2', 'grid.b3',
+    'ent.demo2', 'ent.demo3', 'ent.demo7', 'ent.demo10', 'ent.demo12', 'ent.demo14', 'ent.demo15'];
   for (const x of tb) {
     assert.ok(TOWN_B.includes(x.org.code) || x.assignments.some((a) => TOWN_B.includes(a.org.code)),
       `org=town.b lists ${x.id} of ${x.org.code}`);

@@ -97,7 +97,13 @@ export function xlsxRows(buf) {
     }
     rows[Number(row[1]) - 1] = Array.from(cells, (x) => x ?? '');
   }
-  return Array.from(rows, (r) => r ?? []);
+  // a sheet leaves a row's empty cells out at its end: as wide as the header
+  const width = (rows[0] || []).length;
+  return Array.from(rows, (r) => {
+    const out = r ?? [];
+    while (out.length < width) out.push('');
+    return out;
+  });
 }
 
 /** The records of an RFC 4180 CSV in buf, which must start with the UTF-8 BOM. */
