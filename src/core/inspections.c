@@ -519,9 +519,13 @@ int inspection_generate_daily(struct app *app, int64_t now)
 	int64_t day = time_day_of(now);
 	if (day == last_day || !types_inspection(app->types))
 		return 0;
-	struct err e = {0};
-	if (writer_run(app->writer, daily_job, &e) != 0)
-		return -1;
+	/* once a day even when it fails (an inspecting org that is gone):
+	 * never a failing write job every tick; the route still generates */
 	last_day = day;
+	struct err e = {0};
+	if (writer_run(app->writer, daily_job, &e) != 0) {
+		fprintf(stderr, "civicloop: 滚动排查计划生成失败：%s\n", err_message(&e));
+		return -1;
+	}
 	return 0;
 }
