@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, assertError, runCmd } from './helpers.mjs';
+import { startServer, assertError, runCmd, untilCase } from './helpers.mjs';
 
 const MONDAY = '2026-03-02T10:00:00+08:00';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -44,17 +44,6 @@ async function inspectionOf(c, org) {
   const r = await c.get(`/api/v1/cases?type=inspection&org=${org}&limit=50`);
   assert.equal(r.status, 200, r.text);
   return r.json.items;
-}
-
-/** Polls until pred(case) holds (the scheduler ticks about once a second). */
-async function until(c, id, pred, what) {
-  let x;
-  for (let i = 0; i < 80; i++) {
-    x = await c.case(id);
-    if (pred(x)) return x;
-    await sleep(100);
-  }
-  assert.fail(`${what}: still ${x.status} ${JSON.stringify(x.fields)}`);
 }
 
 test('a: the regulator reads and sets plans; others may not; hostile input writes nothing', async () => {
@@ -247,7 +236,7 @@ test('d: a missed inspection is flagged at its date; the inspecting org is told;
   await sleep(1500);
   assert.equal((await insp.case(demo3.id)).fields.missed, undefined, 'not before its date');
   await srv.setClock('2026-04-01T00:01:00+08:00');
-  const x = await until(insp, demo3.id, (c) => c.fields.missed === 1, 'flagged missed');
+  const x = await untilCase(insp, demo3.id, (c) => c.fields.missed === 1, 'flagged missed');
   assert.equal(x.status, 'jc_due');
   assert.equal(x.overdue, true);
   assert.deepEqual(x.actions.map((a) => a.code), ['jc_record']);
