@@ -95,6 +95,10 @@ enum handler_result api_task_list_create(struct req *r);
 enum handler_result api_task_item_create(struct req *r);
 enum handler_result api_public_task_lists(struct req *r);
 enum handler_result api_public_task_list(struct req *r);
+/* inspections.c: rolling safety inspection plans (滚动排查) */
+enum handler_result api_inspection_plans(struct req *r);
+enum handler_result api_inspection_plan_set(struct req *r);
+enum handler_result api_inspection_generate(struct req *r);
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
 enum handler_result api_import(struct req *r); /* import.c */

@@ -139,6 +139,12 @@ const struct route routes[] = {
      "导出隐患台账为 Excel（筛选条件同台账，不含个人信息）", "case.read"},
     {"GET", "/api/v1/hazards/map", api_hazard_map, AUTH_USER, RF_NONE,
      "地图：未销号的重大隐患和挂牌督办隐患（GeoJSON）", "case.read"},
+    {"GET", "/api/v1/inspection-plans", api_inspection_plans, AUTH_USER, RF_NONE,
+     "滚动排查计划：每家企业的排查频次、检查单位和最近一次检查", "enterprise.manage"},
+    {"PATCH", "/api/v1/inspection-plans/{id}", api_inspection_plan_set, AUTH_USER, RF_NONE,
+     "修改企业的排查频次或检查单位", "enterprise.manage"},
+    {"POST", "/api/v1/inspection-plans/generate", api_inspection_generate, AUTH_USER, RF_NONE,
+     "按计划生成本期待检查任务（幂等）", "enterprise.manage"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -33,6 +33,14 @@ int demo_catalogue_add(struct wctx *w, const char *path, struct err *e);
 int demo_topics_add(struct wctx *w, struct json_t *topics, struct err *e);
 /* demo_enterprises.c: the enterprise registry of the demo parts ("enterprises"). */
 int demo_enterprises_add(struct wctx *w, struct json_t *list, struct err *e);
+/* demo.c: the demo account `login` as an actor (a demo step's "as"). */
+struct actor;
+int demo_actor_load(struct wctx *w, const char *login, struct actor *a, struct err *e);
+/* demo_inspections.c: the parts' "inspection_plans", and a case item's
+ * "inspection" (a generated due inspection; its id into *case_id). */
+int demo_inspection_plans_add(struct wctx *w, struct json_t *plans, struct err *e);
+int demo_inspection_generate(struct wctx *w, struct json_t *spec, long long *case_id,
+                             struct err *e);
 int cmd_routing(int argc, char **argv);     /* routing.c: routing eval */
 int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */

@@ -49,6 +49,7 @@ struct demo {
 	const char *action;
 	const char *ext_ref; /* an outside number kept with a created case (110) */
 	const char *attach;  /* a step attaching the demo photo under this name */
+	json_t *inspection;  /* a generated due inspection (demo_inspections.c) */
 	char photo_sha[FILESTORE_HEX];
 	json_t *body;
 	int64_t case_id;
@@ -140,7 +141,7 @@ static int directory_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-static int load_actor(struct wctx *w, const char *login, struct actor *a, struct err *e)
+int demo_actor_load(struct wctx *w, const char *login, struct actor *a, struct err *e)
 {
 	struct store_stmt *s = store_stmt(w->conn, ST_USER_BY_LOGIN);
 	sbind_text(s, 1, login ? login : "");
@@ -166,7 +167,13 @@ static int case_job(struct wctx *w, struct write_job *job)
 	struct demo *d = job->arg;
 	struct actor a;
 	json_t *out = NULL;
-	if (load_actor(w, d->as, &a, &d->e) != 0)
+	if (d->inspection && !d->action && !d->attach) {
+		long long id = 0;
+		int rc = demo_inspection_generate(w, d->inspection, &id, &d->e);
+		d->case_id = id;
+		return rc;
+	}
+	if (demo_actor_load(w, d->as, &a, &d->e) != 0)
 		return -1;
 	if (d->attach) {
 		struct attach_new n = {.case_id = d->case_id,
@@ -201,6 +208,7 @@ static int run_case(struct app *app, struct demo *d, size_t idx, json_t *item, i
 	d->attach = NULL;
 	d->ext_ref = json_string_value(json_object_get(item, "ext_ref"));
 	d->body = json_object_get(item, "create");
+	d->inspection = json_object_get(item, "inspection");
 	time_set_fake(t);
 	if (writer_run(app->writer, case_job, d) != 0) {
 		fprintf(stderr, "civicloop demo: 第 %zu 个工单创建失败: %s\n", idx + 1,
@@ -300,8 +308,9 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {"orgs",   "users",      "cases",
-			                                   "topics", "task_lists", "enterprises"};
+			static const char *const keys[] = {
+			    "orgs",       "users",       "cases",           "topics",
+			    "task_lists", "enterprises", "inspection_plans"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
 				if (add && !json_object_get(doc, keys[k]))
@@ -374,6 +383,13 @@ static int topics_job(struct wctx *w, struct write_job *job)
 	return demo_topics_add(w, json_object_get(d->doc, "topics"), &d->e);
 }
 
+/* The rolling inspection plans of the parts (demo_inspections.c). */
+static int inspection_plans_job(struct wctx *w, struct write_job *job)
+{
+	struct demo *d = job->arg;
+	return demo_inspection_plans_add(w, json_object_get(d->doc, "inspection_plans"), &d->e);
+}
+
 /* Writes the orgs and accounts, then (with cases) the topics and drives the
  * cases (none if NULL). 0 or -1. */
 /* "@day+N" / "@day-N" anywhere in v (a task's dated steps) becomes the
@@ -416,6 +432,10 @@ static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 	}
 	if (cases && writer_run(app->writer, task_lists_job, d) != 0) {
 		fprintf(stderr, "civicloop demo: 任务清单创建失败: %s\n", err_message(&d->e));
+		return -1;
+	}
+	if (cases && writer_run(app->writer, inspection_plans_job, d) != 0) {
+		fprintf(stderr, "civicloop demo: 排查计划创建失败: %s\n", err_message(&d->e));
 		return -1;
 	}
 	int64_t now = time_now_ms();

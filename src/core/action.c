@@ -281,7 +281,9 @@ int engine_act_auto(struct wctx *w, int64_t id, int64_t asg, const char *action,
 		    (!x.act->asg_kinds || str_in(g->kind, x.act->asg_kinds, x.act->nasg_kinds)))
 			x.mine = &cf.a[i];
 	}
-	if (!x.mine)
+	/* asg 0: an action on the case itself (a generated inspection's
+	 * scheduling, core/inspections.c), which names no assignment */
+	if (!x.mine && !(asg == 0 && x.act && !x.act->on_assignment && x.act->system))
 		err_set(e, E_STATE_CONFLICT, NULL, "承办任务已不在可自动处理的状态");
 	else if (action_body_check(&x) == 0 && act_admit(&x) == 0 &&
 	         json_object_set_new(body, "auto", json_true()) == 0 && /* the event says so */

@@ -15,7 +15,11 @@
  *                       name that kind (an overdue rectification warns the
  *                       enterprise and the regulator). Any running timer
  *                       of that kind stops first, so a moved date (an
- *                       approved extension) replaces the old one.
+ *                       approved extension) replaces the old one. With
+ *                       "case_due": true the case itself is due then too
+ *                       (its due_at: overdue lists, queues with
+ *                       or_overdue; a generated inspection's period end,
+ *                       docs/inspection.md).
  *
  * Engine deadlines are relative (N working days from now); these are
  * absolute dates set by people, like a listed task's milestones.
@@ -73,6 +77,8 @@ int effect_date_timer(struct act_ctx *x, json_t *params)
 		return err_set(x->e, E_STATE_CONFLICT, NULL, "还没有承办单位，不能按日期计时");
 	if (timer_at(x->w, x->t, x->cf->c.id, lead, field, DEADLINE_HOURS, due, x->w->now) != 0)
 		return store_fail(x->e);
+	if (json_is_true(json_object_get(params, "case_due")))
+		x->cf->c.due_at = due;
 	char at[ISO8601_MAX];
 	time_format_iso(due, at, sizeof at);
 	json_object_set_new(x->payload, "date_due_at", json_string(at));

@@ -248,6 +248,7 @@ static const struct {
     {"record_interview", effect_record_interview},
     {"date_timer", effect_date_timer},
     {"record_actor", effect_record_actor},
+    {"spawn_cases", effect_spawn_cases},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -315,6 +316,9 @@ static const char *date_actor_params_fault(const struct matter_type *t,
 	const struct type_field *f;
 	if (ef->index == effect_index("date_timer")) {
 		f = type_field(t, json_string_value(json_object_get(p, "field")));
+		json_t *due = json_object_get(p, "case_due");
+		if (due && !json_is_boolean(due))
+			return "date_timer 的 case_due 只能是 true 或 false";
 		return f && f->kind == FK_DATE ? NULL
 		                               : "date_timer 的 field 必须是本类型 date 类的字段";
 	}
@@ -484,6 +488,9 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 					    effect_index("record_interview"))
 						f = record_interview_fault(
 						    a, a->branches[k].effects[m].params);
+			for (int k = 0; !f && k < a->neffects; k++)
+				if (a->effects[k].index == effect_index("spawn_cases"))
+					f = spawn_cases_fault(r, t, a, a->effects[k].params);
 			if (f)
 				snprintf(where, sizeof where, "动作 %s", a->code);
 		}

@@ -119,7 +119,8 @@ int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, j
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
                json_t **out, struct err *e);
 /* writer: the system takes `action` on assignment `asg` of case `id`
- * (an overdue unit's part, the type's auto_urge with "run": true): the
+ * (an overdue unit's part, the type's auto_urge with "run": true), or with
+ * asg 0 a system action on the case itself (core/inspections.c): the
  * same input, state and guard checks and effects as engine_act, no
  * permission check, no answer. 0, or -1 with *e set; the caller rolls its
  * savepoint back. */

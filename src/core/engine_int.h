@@ -56,6 +56,18 @@ int date_days_left(const char *date, int64_t now, int64_t *left);
 int64_t date_due_at(const char *date);
 int effect_date_timer(struct act_ctx *x, json_t *params);
 int effect_record_actor(struct act_ctx *x, json_t *params);
+/* checklists.c: the "checklist" field kind on an action's body, against
+ * the industry checklist of the case's enterprise; the industry of an
+ * enterprise org (0, 1 when it is none, -1 when the store failed); an
+ * item of a checklist by its code (NULL if none) */
+int field_checklist_check(struct act_ctx *x, const struct type_field *f, json_t *v);
+int checklist_industry(struct store_conn *c, int64_t org_id, char *buf, size_t cap);
+json_t *checklist_item(json_t *list, const char *code);
+/* spawn.c: spawn_cases, and the check of its parameters at load (NULL
+ * when fine) */
+int effect_spawn_cases(struct act_ctx *x, json_t *params);
+const char *spawn_cases_fault(const struct type_registry *r, const struct matter_type *t,
+                              const struct type_action *a, json_t *params);
 
 /* input.c */
 int action_body_check(struct act_ctx *x);

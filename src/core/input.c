@@ -139,6 +139,8 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 		return field_milestones_check(f, v, e);
 	case FK_DATE:
 		return field_date_check(f, v, e);
+	case FK_CHECKLIST: /* answered on an action, against the case's enterprise */
+		return err_set(e, E_FIELD_INVALID, f->name, "%s 只能在记录检查结果时填写", f->name);
 	}
 	return err_set(e, E_FIELD_INVALID, f->name, NULL);
 }
@@ -203,7 +205,8 @@ int action_body_check(struct act_ctx *x)
 		if (!f)
 			return err_set(x->e, E_FIELD_UNKNOWN, key, "操作 %s 不接受字段 %s",
 			               x->act->code, key);
-		if (field_check(x->w->conn, f, v, x->e) != 0)
+		if (f->kind == FK_CHECKLIST ? field_checklist_check(x, f, v) != 0
+		                            : field_check(x->w->conn, f, v, x->e) != 0)
 			return -1;
 	}
 	return required_check(x->act->fields, x->act->nfields, x->body, x->e);

@@ -2,6 +2,7 @@
 #include "core/scheduler.h"
 #include "core/app.h"
 #include "core/engine.h"
+#include "core/inspections.h"
 #include "core/search.h"
 #include "core/types.h"
 #include "core/writer.h"
@@ -209,6 +210,10 @@ static void *scheduler_main(void *arg)
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->mu);
 		scheduler_run_once(s->app, s->reader, time_now_ms());
+		/* the day's due inspections (core/inspections.h); under a test
+		 * clock the tests generate them through the route instead */
+		if (!s->app->test_clock)
+			inspection_generate_daily(s->app, time_now_ms());
 		pthread_mutex_lock(&s->mu);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -664,6 +664,20 @@ static int stats_ledger(struct store_conn *c, const struct stats_query *q, json_
 	return *out ? 0 : err_oom(e);
 }
 
+/* A type whose figures are its rolling inspections alone (no rates
+ * block: an inspection has no reply, no callback; docs/inspection.md). */
+static int inspection_only(struct store_conn *c, const struct stats_query *q, json_t **out,
+                           struct err *e)
+{
+	json_t *insp;
+	if (stats_inspection(c, q, time_now_ms(), &insp, e) != 0)
+		return -1;
+	*out =
+	    json_pack("{s:s,s:o,s:s,s:s,s:o}", "type", q->type->code, "org", org_json(c, q->org_id),
+	              "from", q->from_label, "to", q->to_label, "inspections", insp);
+	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
+}
+
 int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e)
 {
 	struct tally_set all = {0}, units = {0}, days = {0};
@@ -673,6 +687,8 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 	struct rate_binds b;
 	if (!q->type->data.rates.defined && q->type->data.ledger.source)
 		return stats_ledger(c, q, out, e);
+	if (!q->type->data.rates.defined && q->type->data.inspection.by_risk)
+		return inspection_only(c, q, out, e);
 	if (!q->type->data.rates.defined)
 		return err_set(e, E_NOT_FOUND, NULL, "事项类型 %s 没有定义统计口径（rates）",
 		               q->type->code);
@@ -715,6 +731,11 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 		goto out;
 	if (lists)
 		json_object_set_new(o, "task_lists", lists);
+	json_t *insp;
+	if (stats_inspection(c, q, now, &insp, e) != 0)
+		goto out;
+	if (insp)
+		json_object_set_new(o, "inspections", insp);
 	json_object_set_new(o, "ranking", ranking_json(by_rank, units.n));
 	if (q->group == STATS_GROUP_DAY)
 		json_object_set_new(o, "groups", day_groups_json(&days));

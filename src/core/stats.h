@@ -59,5 +59,10 @@ int stats_report_in(struct store_conn *c, const struct stats_query *q, int64_t n
 /* The per-list figures (stats_task.c) into *out, a new array, or NULL for
  * a type without a task_list block. 0, or -1 with *e. */
 int stats_task(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);
+/* The rolling inspection figures (stats_inspection.c) into *out, a new
+ * object, or NULL for a type without an inspection_plan block. 0, or -1
+ * with *e. */
+int stats_inspection(struct store_conn *c, const struct stats_query *q, int64_t now, json_t **out,
+                     struct err *e);
 
 #endif

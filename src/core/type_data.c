@@ -424,7 +424,9 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    tdl_load_task_list(&L, json_object_get(root, "task_list")) != 0 ||
 	    tdl_load_confidential(&L, json_object_get(root, "confidential_reporter")) != 0 ||
 	    tdl_load_ledger(&L, json_object_get(root, "ledger")) != 0 ||
-	    tdl_load_field_roles(&L, json_object_get(root, "create_field_roles")) != 0) {
+	    tdl_load_field_roles(&L, json_object_get(root, "create_field_roles")) != 0 ||
+	    tdl_load_checklists(&L, json_object_get(root, "checklists")) != 0 ||
+	    tdl_load_inspection(&L, json_object_get(root, "inspection_plan")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}

@@ -32,6 +32,15 @@
  *                  count as done and partly done, and which fields the
  *                  public list page may show (core/stats_task.c,
  *                  api/tasklists.c; type_data_task.c)
+ *   inspection_plan, checklists
+ *                  rolling safety inspections (滚动排查, docs/inspection.md):
+ *                  the frequency per risk level, each class's period, the
+ *                  inspecting org, the system action that schedules a
+ *                  generated inspection and the fields that hold its period,
+ *                  date, results, hazards found and missed flag; the
+ *                  checklists per industry the checklist field kind is
+ *                  checked against (core/inspections.c, core/checklists.c;
+ *                  type_data_inspection.c)
  *   parties        the people a case is between (disputes: 申请人,
  *                  被申请人), how many and in which roles; their names,
  *                  phones and ID numbers are sealed like a reporter's
@@ -157,6 +166,22 @@ struct type_ledger {
 	json_t *excluded; /* states left out of the figures, or NULL */
 };
 
+/* "inspection_plan" and "checklists" (docs/inspection.md). by_risk NULL:
+ * the type plans none; checklists NULL: the type has none. */
+struct type_inspection {
+	json_t *by_risk;             /* risk level (红橙黄蓝) → a class of the type */
+	json_t *periods;             /* class → "month" | "quarter" | "year" */
+	const char *inspecting_org;  /* org code: who inspects unless a plan says */
+	const char *schedule_action; /* a system action on no assignment, taken on
+	                              * each generated case with {"org"} */
+	const char *period_field;    /* string: "2026-12", "2026-Q4", "2026" */
+	const char *due_field;       /* date: the period's last day, YYYY-MM-DD */
+	const char *results_field;   /* kind checklist */
+	const char *hazards_field;   /* a count: hazards found (spawn_cases) */
+	const char *missed_field;    /* a count: flagged missed (the count effect) */
+	json_t *checklists;          /* industry → [{"code","text","category"?}] */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -189,6 +214,7 @@ struct type_data {
 	 * may register a case with that value; NULL field = none */
 	const char *field_roles_field;
 	json_t *field_roles;
+	struct type_inspection inspection;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -236,6 +262,10 @@ const char *type_field_roles_fault(const struct matter_type *t, const struct act
 const struct matter_type *types_ledger(const struct type_registry *r);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
+/* The type with an "inspection_plan" block, or NULL. */
+const struct matter_type *types_inspection(const struct type_registry *r);
+/* The checklist of `industry` in t's "checklists" (an array), or NULL. */
+json_t *type_checklist(const struct matter_type *t, const char *industry);
 /* Whether some type declares the org setting `code`. */
 bool types_org_setting(const struct type_registry *r, const char *code);
 

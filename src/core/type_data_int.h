@@ -69,6 +69,9 @@ int tdl_load_public_submit(struct tdl *L, json_t *o);
 int tdl_load_duplicates(struct tdl *L, json_t *o);
 /* The "task_list" block (type_data_task.c); o NULL: none. */
 int tdl_load_task_list(struct tdl *L, json_t *o);
+/* The "checklists" and "inspection_plan" blocks (type_data_inspection.c). */
+int tdl_load_checklists(struct tdl *L, json_t *o);
+int tdl_load_inspection(struct tdl *L, json_t *o);
 
 /* "create_field_roles" (type_data_field_roles.c) */
 int tdl_load_field_roles(struct tdl *L, json_t *o);

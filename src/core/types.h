@@ -56,6 +56,8 @@ enum field_kind {
 	FK_LIST,       /* a published task list's id (core/milestones.c) */
 	FK_MILESTONES, /* dated steps [{"name","due"}], max items (core/milestones.c) */
 	FK_DATE,       /* a calendar date "YYYY-MM-DD" (core/date_fields.c) */
+	FK_CHECKLIST,  /* [{"item","ok","note"?}] against the case's industry checklist
+	                * (core/checklists.c) */
 };
 
 struct type_field {

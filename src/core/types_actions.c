@@ -16,11 +16,13 @@ static const struct {
 	enum field_kind kind;
 	int max;
 } field_kinds[] = {
-    {"string", FK_STRING, 200}, {"text", FK_TEXT, 8000}, {"int", FK_INT, 0},
-    {"bool", FK_BOOL, 0},       {"enum", FK_ENUM, 0},    {"org", FK_ORG, 0},
-    {"orgs", FK_ORGS, 20},      {"case", FK_CASE, 0},    {"datetime", FK_DATETIME, 0},
-    {"topic", FK_TOPIC, 0},     {"list", FK_LIST, 0},    {"milestones", FK_MILESTONES, 12},
-    {"date", FK_DATE, 0},
+    {"string", FK_STRING, 200},   {"text", FK_TEXT, 8000},
+    {"int", FK_INT, 0},           {"bool", FK_BOOL, 0},
+    {"enum", FK_ENUM, 0},         {"org", FK_ORG, 0},
+    {"orgs", FK_ORGS, 20},        {"case", FK_CASE, 0},
+    {"datetime", FK_DATETIME, 0}, {"topic", FK_TOPIC, 0},
+    {"list", FK_LIST, 0},         {"milestones", FK_MILESTONES, 12},
+    {"date", FK_DATE, 0},         {"checklist", FK_CHECKLIST, 100},
 };
 
 static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,

@@ -555,6 +555,21 @@ static const char *const schema_migrations[] = {
      "CREATE INDEX interviews_case ON interviews(case_id) WHERE case_id IS NOT NULL;"
      "CREATE INDEX interviews_org ON interviews(org_id, id);"
      "CREATE INDEX interviews_campaign ON interviews(campaign_id) WHERE campaign_id IS NOT NULL;"),
+    /* migration 18 (issue 13, inspection): rolling safety inspection plans
+     * (滚动排查, core/inspections.c, docs/inspection.md). inspection_plans:
+     * one row per enterprise org whose plan was set by hand — frequency a
+     * class of the inspection type (NULL: by the enterprise's risk level),
+     * the inspecting org (NULL: the type's); an enterprise without a row
+     * is planned by the defaults. inspection_periods: each generated due
+     * inspection, once per enterprise and period (the primary key is what
+     * makes generation idempotent), with its case and due instant. */
+    ("CREATE TABLE inspection_plans(org_id INTEGER PRIMARY KEY REFERENCES orgs(id), frequency"
+     " TEXT, inspecting_org_id INTEGER REFERENCES orgs(id), updated_by INTEGER REFERENCES"
+     " users(id), updated_at INTEGER NOT NULL, version INTEGER NOT NULL DEFAULT 1) STRICT;"
+     "CREATE TABLE inspection_periods(org_id INTEGER NOT NULL REFERENCES orgs(id), period TEXT"
+     " NOT NULL, case_id INTEGER NOT NULL UNIQUE REFERENCES cases(id), due_at INTEGER NOT NULL,"
+     " created_at INTEGER NOT NULL, PRIMARY KEY(org_id, period)) STRICT;"
+     "CREATE INDEX inspection_periods_due ON inspection_periods(org_id, due_at);"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -26,6 +26,7 @@
 #include "store/stmt_task.h"
 #include "store/stmt_enterprise.h"
 #include "store/stmt_ledger.h"
+#include "store/stmt_inspection.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -345,6 +346,7 @@
 	STATEMENTS_WHISTLE(STMT) \
 	STATEMENTS_TASK(STMT) \
 	STATEMENTS_ENTERPRISE(STMT) \
-	STATEMENTS_LEDGER(STMT)
+	STATEMENTS_LEDGER(STMT) \
+	STATEMENTS_INSPECTION(STMT)
 
 #endif

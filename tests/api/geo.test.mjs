@@ -15,8 +15,10 @@ assert.ok(FINAL.has('closed') && FINAL.size >= 2, JSON.stringify([...FINAL]));
 
 // the demo county's subtrees (config/demo/county.json)
 const TOWN_A = new Set(['town.a', 'village.a1', 'grid.a1', 'grid.a2', 'village.a2', 'grid.a3', 'village.a3',
-  'grid.a4', 'grid.a5', 'ent.demo1']);
-const TOWN_B = new Set(['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b2', 'grid.b3']);
+  'grid.a4', 'grid.a5', 'ent.demo1', 'ent.demo4', 'ent.demo5', 'ent.demo6', 'ent.demo8', 'ent.demo9',
+  'ent.demo11', 'ent.demo13']);
+const TOWN_B = new Set(['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b2', 'grid.b3',
+  'ent.demo2', 'ent.demo3', 'ent.demo7', 'ent.demo10', 'ent.demo12', 'ent.demo14', 'ent.demo15']);
 const ITEM_KEYS = ['class', 'id', 'lat', 'lng', 'no', 'org', 'overdue', 'status', 'status_name', 'title'];
 
 async function sql(stmt) {
@@ -168,7 +170,13 @@ test('filters: type and status narrow the map; limit cuts it, newest first, and 
   const grid = (await mapOf('leader1', '?type=grid_event')).items.map((x) => x.id);
   assert.ok(hot.length > 0 && grid.length > 0, `${hot.length} ${grid.length}`);
   assert.deepEqual(hot, ids.filter((id) => hot.includes(id)));
-  assert.deepEqual(grid, ids.filter((id) => !hot.includes(id)));
+  assert.deepEqual(grid, ids.filter((id) => grid.includes(id)));
+  // every type's part, together, is the whole map, each case once
+  const parts = [];
+  for (const t of (await (await srv.login('leader1')).get('/api/v1/types')).json.items) {
+    parts.push(...(await mapOf('leader1', `?type=${t.code}`)).items.map((x) => x.id));
+  }
+  assert.deepEqual([...parts].sort((p, q) => q - p), ids);
 });
 
 test('a discipline inspector\'s map is a case.list event naming the cases shown', async () => {
@@ -245,7 +253,8 @@ test('regions: a township sees its own subtree only; cacheable with an ETag, 304
   assert.ok(!codes.includes('county') && !codes.includes('town.b'));
   const town2 = await srv.login('town2');
   const codes2 = (await town2.get('/api/v1/geo/regions')).json.features.map((f) => f.properties.code).sort();
-  assert.deepEqual(codes2, [...TOWN_B].sort());
+  // regions are the orgs with a boundary: never an enterprise (a point)
+  assert.deepEqual(codes2, [...TOWN_B].filter((c) => !c.startsWith('ent.')).sort());
   // the regions match GET /api/v1/orgs: never an org the caller cannot open there
   for (const f of r.json.features) assert.equal((await town1.get(`/api/v1/orgs/${f.id}`)).status, 200);
   // caching: private (it depends on who asks), an ETag, 304 without a body when it matches

@@ -341,3 +341,18 @@ export async function makeConfig(typeFiles = []) {
   after(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/**
+ * Polls client c's view of case `id` until pred(case) holds (the scheduler
+ * ticks about once a second; a moved test clock fires timers on its next
+ * tick); fails naming `what` and where the case stands after ~8 s.
+ */
+export async function untilCase(c, id, pred, what) {
+  let x;
+  for (let i = 0; i < 80; i++) {
+    x = await c.case(id);
+    if (pred(x)) return x;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what}: still ${x.status} ${JSON.stringify(x.fields)}`);
+}

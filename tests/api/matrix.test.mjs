@@ -384,6 +384,13 @@ test('the permission matrix: every route × every demo login × in scope / out o
       visible: (l, e) => scopes(l, 'case.read').some((s) => within(e.code, s)),
       home: (l, e) => e.code === users.get(l).me.org,
     },
+    // an enterprise's rolling inspection plan, by its org id: set by
+    // enterprise.manage over the enterprise (inspections.c)
+    'inspection-plan': {
+      all: (await admin.get('/api/v1/inspection-plans?limit=200')).json.items.map((p) => ({ id: p.org.id, code: p.org.code })),
+      visible: (l, o) => scopes(l, 'enterprise.manage').some((s) => within(o.code, s)),
+      home: () => false,
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),

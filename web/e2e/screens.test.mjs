@@ -50,6 +50,7 @@ const PAGES = [
   { name: 'admin-types', login: 'admin', url: '/admin/types', ready: '[data-test=type-sections]' },
   { name: 'audit', login: 'admin', url: '/audit', ready: '[data-test=audit-seq]' },
   { name: 'track', url: '/track', ready: 'input[data-test=track-no]', viewport: MOBILE },
+  { name: 'inspections', login: 'insp1', url: '/inspections', ready: '[data-test=inspection-table] [data-test=case-no]' },
 ];
 
 // One signed-in page per account and viewport, reused page after page.

@@ -89,6 +89,7 @@ export const CHANNEL_NAMES = {
   park: '园区吹哨',
   list: '任务清单', // listed tasks (docs/task.md)
   registry: '隐患登记', // hazards (docs/hazard.md): the source field tells who found it
+  plan: '排查计划', // rolling inspections (docs/inspection.md)
 }
 
 export function channelName(code) {

@@ -23,6 +23,7 @@ export const routes = [
     { path: 'supervise', component: () => import('./pages/SupervisePage.vue'), meta: { roles: ['supervisor'], title: '督办回访', nav: true } },
     { path: 'tasks', component: () => import('./pages/TaskListsPage.vue'), meta: { roles: ['unit_lead', 'admin', 'leader', 'supervisor', 'discipline'], title: '任务清单', nav: true } },
     { path: 'hazards', component: () => import('./pages/HazardsPage.vue'), meta: { roles: ['inspector', 'enterprise', 'leader', 'discipline', 'supervisor', 'operator', 'dispatcher', 'admin'], title: '事故隐患', nav: true } },
+    { path: 'inspections', component: () => import('./pages/InspectionsPage.vue'), meta: { roles: ['inspector', 'admin'], title: '滚动排查', nav: true } },
     { path: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { roles: ['leader', 'admin', 'supervisor', 'discipline', 'unit_lead'], title: '领导驾驶舱', nav: true } },
     { path: 'cases', component: () => import('./pages/CasesPage.vue'), meta: { roles: STAFF, title: '工单查询', nav: true } },
     { path: 'search', component: () => import('./pages/SearchPage.vue'), meta: { roles: STAFF, title: '全文搜索' } },
