@@ -90,6 +90,25 @@ enum handler_result api_task_list_create(struct req *r);
 enum handler_result api_task_item_create(struct req *r);
 enum handler_result api_public_task_lists(struct req *r);
 enum handler_result api_public_task_list(struct req *r);
+/* discipline supervision campaigns (campaigns.c, campaign_visits.c,
+ * campaign_reports.c; docs/campaign.md) */
+enum handler_result api_campaigns(struct req *r);
+enum handler_result api_campaign_create(struct req *r);
+enum handler_result api_campaign_get(struct req *r);
+enum handler_result api_campaign_figures(struct req *r);
+enum handler_result api_campaign_visits(struct req *r);
+enum handler_result api_campaign_visit_add(struct req *r);
+enum handler_result api_campaign_findings(struct req *r);
+enum handler_result api_campaign_reports(struct req *r);
+enum handler_result api_campaign_report_submit(struct req *r);
+/* writer: the same writes for `civicloop demo` (each the route's body; 0,
+ * or -1 with e set) */
+int campaign_create(struct wctx *w, const struct actor *a, json_t *in, json_t **out, struct err *e);
+int campaign_visit_add(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                       json_t **out, struct err *e);
+int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                           json_t **out, struct err *e);
+
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
 enum handler_result api_import(struct req *r); /* import.c */

@@ -2,6 +2,8 @@
 #ifndef CIVICLOOP_CLI_CLI_H
 #define CIVICLOOP_CLI_CLI_H
 
+#include <stdint.h>
+
 struct app;
 struct err;
 struct wctx;
@@ -31,6 +33,9 @@ int demo_orgs_add(struct wctx *w, struct json_t *doc, struct err *e);
 int demo_catalogue_add(struct wctx *w, const char *path, struct err *e);
 /* demo_topics.c: the collection topics of the demo parts ("topics"). */
 int demo_topics_add(struct wctx *w, struct json_t *topics, struct err *e);
+/* demo_campaigns.c: the discipline supervision campaigns of the parts
+ * ("campaigns"), at times counted back from now. 0, or -1 after a message. */
+int demo_campaigns_add(struct app *app, struct json_t *campaigns, int64_t now);
 int cmd_routing(int argc, char **argv);     /* routing.c: routing eval */
 int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */

@@ -16,7 +16,9 @@
  * passed by then fire as they would have live (a dispute whose level's
  * deadline passed climbs a level by itself). A part may also bring
  * "topics", the collection topics of people's suggestions (demo_topics.c),
- * written before the cases.
+ * written before the cases, and "campaigns", discipline supervision
+ * campaigns with their visits, findings and daily reports
+ * (demo_campaigns.c), written after them.
  */
 #include "cli/cli.h"
 #include "core/app.h"
@@ -298,8 +300,8 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {"orgs", "users", "cases", "topics",
-			                                   "task_lists"};
+			static const char *const keys[] = {"orgs",   "users",      "cases",
+			                                   "topics", "task_lists", "campaigns"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
 				if (add && !json_object_get(doc, keys[k]))
@@ -402,6 +404,7 @@ static void demo_days(json_t *v, int64_t today)
 static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 {
 	demo_days(cases, time_day_of(time_now_ms()));
+	demo_days(json_object_get(d->doc, "campaigns"), time_day_of(time_now_ms()));
 	/* Demo accounts share one password, hashed once to keep start-up fast. */
 	if (password_hash(DEMO_PASSWORD, d->hash) != 0 ||
 	    writer_run(app->writer, directory_job, d) != 0) {
@@ -424,6 +427,9 @@ static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 		if (i >= DEMO_MAX_CASES || run_case(app, d, i, item, now) != 0)
 			return -1;
 	}
+	/* the discipline commission's campaigns (demo_campaigns.c) */
+	if (cases && demo_campaigns_add(app, json_object_get(d->doc, "campaigns"), now) != 0)
+		return -1;
 	return 0;
 }
 

@@ -416,7 +416,8 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    tdl_load_decisions(&L, json_object_get(root, "decisions")) != 0 ||
 	    tdl_load_public_submit(&L, json_object_get(root, "public_submit")) != 0 ||
 	    tdl_load_duplicates(&L, json_object_get(root, "duplicates")) != 0 ||
-	    tdl_load_task_list(&L, json_object_get(root, "task_list")) != 0) {
+	    tdl_load_task_list(&L, json_object_get(root, "task_list")) != 0 ||
+	    tdl_load_campaign(&L, json_object_get(root, "campaign")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}

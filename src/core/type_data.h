@@ -32,6 +32,10 @@
  *                  count as done and partly done, and which fields the
  *                  public list page may show (core/stats_task.c,
  *                  api/tasklists.c; type_data_task.c)
+ *   campaign       for findings of a discipline supervision campaign
+ *                  (专项监督检查): which fields hold the campaign, the visit
+ *                  and the group, which states count as solved (销号)
+ *                  (api/campaigns.c; type_data_campaign.c)
  *   parties        the people a case is between (disputes: 申请人,
  *                  被申请人), how many and in which roles; their names,
  *                  phones and ID numbers are sealed like a reporter's
@@ -147,6 +151,16 @@ struct type_task_list {
 	json_t *public_fields;        /* fields the public page shows; no personal data */
 };
 
+/* "campaign": {"campaign_field", "visit_field", "group_field",
+ * "solved_states"} (docs/campaign.md): a finding of a discipline supervision
+ * campaign. campaign_field NULL: the type is none. */
+struct type_campaign {
+	const char *campaign_field; /* kind "int": the campaign a finding is of */
+	const char *visit_field;    /* kind "int": the visit that found it */
+	const char *group_field;    /* kind "int": the group that found it */
+	json_t *solved_states;      /* states of a finding solved (销号) */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -169,6 +183,7 @@ struct type_data {
 	bool dup_by_text; /* "duplicates": {"by_text": true}: similar text alone is a
 	                   * possible duplicate, no place needed (core/duplicates.c) */
 	struct type_task_list task_list;
+	struct type_campaign campaign;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -204,6 +219,8 @@ const struct matter_type *types_public_submit(const struct type_registry *r);
 int type_level_index(const struct matter_type *t, const char *kind);
 /* The name of party role `code` of t, NULL when t has no such role. */
 const char *type_party_role(const struct matter_type *t, const char *code);
+/* The type of campaign findings (campaign.campaign_field), or NULL. */
+const struct matter_type *types_campaign(const struct type_registry *r);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
 /* Whether some type declares the org setting `code`. */

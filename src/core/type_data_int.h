@@ -69,5 +69,7 @@ int tdl_load_public_submit(struct tdl *L, json_t *o);
 int tdl_load_duplicates(struct tdl *L, json_t *o);
 /* The "task_list" block (type_data_task.c); o NULL: none. */
 int tdl_load_task_list(struct tdl *L, json_t *o);
+/* The "campaign" block (type_data_campaign.c); o NULL: none. */
+int tdl_load_campaign(struct tdl *L, json_t *o);
 
 #endif

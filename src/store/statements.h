@@ -24,6 +24,7 @@
 #include "store/stmt_suggestion.h"
 #include "store/stmt_whistle.h"
 #include "store/stmt_task.h"
+#include "store/stmt_campaign.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -341,6 +342,7 @@
 	STATEMENTS_PARTIES(STMT) \
 	STATEMENTS_SUGGESTION(STMT) \
 	STATEMENTS_WHISTLE(STMT) \
-	STATEMENTS_TASK(STMT)
+	STATEMENTS_TASK(STMT) \
+	STATEMENTS_CAMPAIGN(STMT)
 
 #endif
