@@ -377,6 +377,13 @@ test('the permission matrix: every route × every demo login × in scope / out o
     // a published task list (the demo's first, county.dcs's): public, so
     // seen by all; changed by task.manage over its org (tasklists.c)
     'task-list': { all: [{ id: 1, org: 'county.dcs' }], visible: () => true, home: () => false },
+    // a discipline supervision campaign (the demo's, run by dept.jw): read
+    // with campaign.visit or campaign.manage over its org (campaigns.c)
+    campaign: {
+      all: [{ id: 1, org: 'dept.jw' }],
+      visible: (l, c) => [...scopes(l, 'campaign.visit'), ...scopes(l, 'campaign.manage')].some((s) => within(c.org, s)),
+      home: (l, c) => [...scopes(l, 'campaign.visit'), ...scopes(l, 'campaign.manage')].some((s) => within(c.org, s)),
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
