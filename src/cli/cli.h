@@ -33,6 +33,8 @@ int demo_orgs_add(struct wctx *w, struct json_t *doc, struct err *e);
 int demo_catalogue_add(struct wctx *w, const char *path, struct err *e);
 /* demo_topics.c: the collection topics of the demo parts ("topics"). */
 int demo_topics_add(struct wctx *w, struct json_t *topics, struct err *e);
+/* demo_enterprises.c: the enterprise registry of the demo parts ("enterprises"). */
+int demo_enterprises_add(struct wctx *w, struct json_t *list, struct err *e);
 /* demo_campaigns.c: the discipline supervision campaigns of the parts
  * ("campaigns"), at times counted back from now. 0, or -1 after a message. */
 int demo_campaigns_add(struct app *app, struct json_t *campaigns, int64_t now);

@@ -16,9 +16,8 @@
  * passed by then fire as they would have live (a dispute whose level's
  * deadline passed climbs a level by itself). A part may also bring
  * "topics", the collection topics of people's suggestions (demo_topics.c),
- * written before the cases, and "campaigns", discipline supervision
- * campaigns with their visits, findings and daily reports
- * (demo_campaigns.c), written after them.
+ * written before the cases, and "enterprises", the enterprise registry
+ * (demo_enterprises.c), written with the orgs before the accounts.
  */
 #include "cli/cli.h"
 #include "core/app.h"
@@ -110,7 +109,8 @@ static int directory_job(struct wctx *w, struct write_job *job)
 	struct demo *d = job->arg;
 	size_t i;
 	json_t *o;
-	if (demo_orgs_add(w, d->doc, &d->e) != 0)
+	if (demo_orgs_add(w, d->doc, &d->e) != 0 ||
+	    demo_enterprises_add(w, json_object_get(d->doc, "enterprises"), &d->e) != 0)
 		return -1;
 	json_array_foreach(json_object_get(d->doc, "users"), i, o)
 	{
@@ -300,8 +300,9 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {"orgs",   "users",      "cases",
-			                                   "topics", "task_lists", "campaigns"};
+			static const char *const keys[] = {"orgs",     "users",      "cases",
+			                                   "topics",   "task_lists", "enterprises",
+			                                   "campaigns"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
 				if (add && !json_object_get(doc, keys[k]))

@@ -51,7 +51,9 @@ static const struct {
          B(P_CATALOGUE_MANAGE) | B(P_IMPORT_MANAGE) |
          /* the collection topics of people's suggestions (征集主题) are set
           * up by the county's administrators, like the catalogue */
-         B(P_TOPIC_MANAGE) | B(P_TASK_MANAGE) | B(P_CAMPAIGN_MANAGE),
+         B(P_TOPIC_MANAGE) | B(P_TASK_MANAGE) |
+         /* the enterprise registry (issue 13), with the inspectors */
+         B(P_ENTERPRISE_MANAGE) | B(P_CAMPAIGN_MANAGE),
      false},
     {"operator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |
@@ -75,7 +77,11 @@ static const struct {
     {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"mediator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH) | B(P_PARTY_READ), false},
-    {"inspector", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
+    /* enterprise.manage: the safety inspectors keep the enterprise
+     * registry of the townships in their scope (issue 13) */
+    {"inspector",
+     B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH) | B(P_ENTERPRISE_MANAGE),
+     false},
     {"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_ATTACH), false},
     {"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
     {"discipline",

@@ -245,6 +245,7 @@ static const struct {
     {"rate_part", effect_rate_part},
     {"milestone_timers", effect_milestone_timers},
     {"milestone_done", effect_milestone_done},
+    {"record_interview", effect_record_interview},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -438,6 +439,15 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 			for (int k = 0; !f && k < a->neffects; k++)
 				if (a->effects[k].index == effect_index("rate_part"))
 					f = rate_part_fault(t, a, a->effects[k].params);
+			for (int k = 0; !f && k < a->neffects; k++)
+				if (a->effects[k].index == effect_index("record_interview"))
+					f = record_interview_fault(a, a->effects[k].params);
+			for (int k = 0; !f && k < a->nbranches; k++)
+				for (int m = 0; !f && m < a->branches[k].neffects; m++)
+					if (a->branches[k].effects[m].index ==
+					    effect_index("record_interview"))
+						f = record_interview_fault(
+						    a, a->branches[k].effects[m].params);
 			if (f)
 				snprintf(where, sizeof where, "动作 %s", a->code);
 		}

@@ -134,6 +134,11 @@ int effect_rate_part(struct act_ctx *x, json_t *params);
 const char *rate_part_fault(const struct matter_type *t, const struct type_action *a,
                             json_t *params);
 
+/* interviews.c: record_interview (a 约谈 record of the case's org), and
+ * the check of its parameters at load (NULL when fine) */
+int effect_record_interview(struct act_ctx *x, json_t *params);
+const char *record_interview_fault(const struct type_action *a, json_t *params);
+
 /* notify.c */
 int effect_notify(struct act_ctx *x, json_t *params);
 

@@ -528,6 +528,33 @@ static const char *const schema_migrations[] = {
      " NULL, org_id INTEGER NOT NULL REFERENCES orgs(id), created_by INTEGER REFERENCES"
      " users(id), created_at INTEGER NOT NULL) STRICT;"
      "CREATE INDEX task_lists_org ON task_lists(org_id);"),
+    /* 17: migration 17 (issue 13, enterprise): the enterprise registry
+     * (core/enterprises.h, docs/enterprise.md). An enterprise is an org of
+     * kind enterprise under its township plus this row; its cases are
+     * cases whose org it is. township_id and grid_id are where it lies
+     * (the township named, or found by placing its point); contacts_enc
+     * seals {"legal_rep","safety_officer"} ({"name","phone"} each) like a
+     * reporter. interviews: the 约谈 records (core/interviews.h), of an
+     * org (the interviewed person's enterprise or unit), from a case's
+     * action (case_id) or a campaign (campaign_id: no FK, campaigns come
+     * in a later migration). */
+    ("CREATE TABLE enterprises(org_id INTEGER PRIMARY KEY REFERENCES orgs(id), credit_code TEXT"
+     " NOT NULL UNIQUE CHECK(length(credit_code) = 18), industry TEXT NOT NULL, risk_level TEXT"
+     " NOT NULL CHECK(risk_level IN ('红', '橙', '黄', '蓝')), address TEXT, lng REAL, lat REAL,"
+     " township_id INTEGER NOT NULL REFERENCES orgs(id), grid_id INTEGER REFERENCES orgs(id),"
+     " contacts_enc BLOB, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, version"
+     " INTEGER NOT NULL DEFAULT 1, CHECK((lng IS NULL) = (lat IS NULL))) STRICT;"
+     "CREATE INDEX enterprises_township ON enterprises(township_id);"
+     "CREATE INDEX enterprises_industry ON enterprises(industry);"
+     "CREATE INDEX enterprises_risk ON enterprises(risk_level);"
+     "CREATE TABLE interviews(id INTEGER PRIMARY KEY, case_id INTEGER REFERENCES cases(id),"
+     " campaign_id INTEGER, org_id INTEGER NOT NULL REFERENCES orgs(id), kind TEXT NOT NULL"
+     " CHECK(kind IN ('约谈', '约谈提醒')), person TEXT NOT NULL, position TEXT, held_at INTEGER"
+     " NOT NULL, interviewer TEXT NOT NULL, outcome TEXT NOT NULL, actor_id INTEGER REFERENCES"
+     " users(id), created_at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX interviews_case ON interviews(case_id) WHERE case_id IS NOT NULL;"
+     "CREATE INDEX interviews_org ON interviews(org_id, id);"
+     "CREATE INDEX interviews_campaign ON interviews(campaign_id) WHERE campaign_id IS NOT NULL;"),
     /* migration N (issue 13, campaign): discipline supervision campaigns
      * (专项监督检查; api/campaigns.c, docs/campaign.md). A campaign has a
      * period (Asia/Shanghai dates, both days included), its focus points

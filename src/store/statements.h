@@ -24,6 +24,7 @@
 #include "store/stmt_suggestion.h"
 #include "store/stmt_whistle.h"
 #include "store/stmt_task.h"
+#include "store/stmt_enterprise.h"
 #include "store/stmt_campaign.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
@@ -343,6 +344,7 @@
 	STATEMENTS_SUGGESTION(STMT) \
 	STATEMENTS_WHISTLE(STMT) \
 	STATEMENTS_TASK(STMT) \
+	STATEMENTS_ENTERPRISE(STMT) \
 	STATEMENTS_CAMPAIGN(STMT)
 
 #endif

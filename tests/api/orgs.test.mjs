@@ -29,6 +29,10 @@ async function sql(q) {
   return r.stdout.trim();
 }
 
+// the enterprises the demo registers in town.a (config/demo/more/enterprise.json, issue 13)
+const TOWN_A_ENTERPRISES = ['ent.demo1', 'ent.demo4', 'ent.demo5', 'ent.demo6', 'ent.demo8', 'ent.demo9',
+  'ent.demo11', 'ent.demo13'];
+
 test('search: bad kinds, limit, cursor, q and parent together → 400 naming the parameter', async () => {
   const admin = await srv.login('admin');
   for (const k of ['planet', 'department,planet', 'department,', ',department', 'Department', 'x'.repeat(300),
@@ -77,15 +81,16 @@ test('search is scoped: town1 never sees town.b orgs (nor the county, nor depart
     const items = await searchAll(town1, `q=${enc(q)}`);
     for (const o of items) {
       assert.ok(['town.a', 'village.a1', 'village.a2', 'village.a3', 'grid.a1', 'grid.a2', 'grid.a3', 'grid.a4',
-        'grid.a5', 'ent.demo1'].includes(o.code), `town1 sees ${o.code} for q=${q}`);
+        'grid.a5', ...TOWN_A_ENTERPRISES].includes(o.code), `town1 sees ${o.code} for q=${q}`);
     }
     if (['长岭', '上坪', 'town.b', 'village.b', 'grid.b', 'dept'].includes(q)) assert.deepEqual(items, [], q);
   }
-  // 濂江县 names the county and most departments; town1 finds only the enterprise in its township
-  assert.deepEqual((await searchAll(town1, `q=${enc('濂江县')}`)).map((o) => [o.code, o.path]),
-    [['ent.demo1', '濂江镇 / 濂江县鑫盛脐橙食品有限公司']]);
+  // 濂江县 names the county and most departments; town1 finds only the enterprises in its township
+  const named = (await searchAll(town1, `q=${enc('濂江县')}`)).map((o) => [o.code, o.path]);
+  assert.deepEqual(named[0], ['ent.demo1', '濂江镇 / 濂江县鑫盛脐橙食品有限公司']);
+  assert.ok(named.every(([code, path]) => TOWN_A_ENTERPRISES.includes(code) && path.startsWith('濂江镇 / 濂江县')), JSON.stringify(named));
   const all = await searchAll(town1, 'q=');
-  assert.equal(all.length, 10, 'town.a and the nine orgs below it');
+  assert.equal(all.length, 10 + TOWN_A_ENTERPRISES.length - 1, 'town.a, the nine orgs below it and its registered enterprises');
   // the path starts at the top org town1 may see
   const v = all.find((o) => o.code === 'village.a1');
   assert.equal(v.path, '濂江镇 / 东门社区居民委员会');
