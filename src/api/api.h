@@ -91,7 +91,7 @@ enum handler_result api_task_item_create(struct req *r);
 enum handler_result api_public_task_lists(struct req *r);
 enum handler_result api_public_task_list(struct req *r);
 /* discipline supervision campaigns (campaigns.c, campaign_visits.c,
- * campaign_reports.c; docs/campaign.md) */
+ * campaign_reports.c, campaign_interviews.c; docs/campaign.md) */
 enum handler_result api_campaigns(struct req *r);
 enum handler_result api_campaign_create(struct req *r);
 enum handler_result api_campaign_get(struct req *r);
@@ -101,12 +101,16 @@ enum handler_result api_campaign_visit_add(struct req *r);
 enum handler_result api_campaign_findings(struct req *r);
 enum handler_result api_campaign_reports(struct req *r);
 enum handler_result api_campaign_report_submit(struct req *r);
+enum handler_result api_campaign_interviews(struct req *r);
+enum handler_result api_campaign_interview_add(struct req *r);
 /* writer: the same writes for `civicloop demo` (each the route's body; 0,
  * or -1 with e set) */
 int campaign_create(struct wctx *w, const struct actor *a, json_t *in, json_t **out, struct err *e);
 int campaign_visit_add(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
                        json_t **out, struct err *e);
 int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                           json_t **out, struct err *e);
+int campaign_interview_add(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
                            json_t **out, struct err *e);
 
 /* api/linkage.c */

@@ -138,6 +138,10 @@ const struct route routes[] = {
      "一日一报：各检查组当天的报告（已报送或待报送）", "campaign.visit|campaign.manage"},
     {"POST", "/api/v1/campaigns/{id}/reports", api_campaign_report_submit, AUTH_USER, RF_IDEMPOTENT,
      "报送一日一报（检查组组长）", "campaign.visit"},
+    {"GET", "/api/v1/campaigns/{id}/interviews", api_campaign_interviews, AUTH_USER, RF_NONE,
+     "约谈提醒记录（被约谈人、职务、单位、时间、约谈人、结果）", "campaign.visit|campaign.manage"},
+    {"POST", "/api/v1/campaigns/{id}/interviews", api_campaign_interview_add, AUTH_USER,
+     RF_IDEMPOTENT, "记录约谈提醒（检查的组织者、检查组成员）", "campaign.visit|campaign.manage"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -7,11 +7,14 @@
  *   {"as": LOGIN, "days_ago": N, "hour": H, "create": {the POST body},
  *    "visits": [{"as", "days_ago", "hour", "body": {…, "group": K},
  *                "findings_steps": [[{"as", "action", "body", "after_hours"}…]…]}],
- *    "reports": [{"as", "days_ago", "hour", "body": {"group": K, "day", "note"}}]}
+ *    "reports": [{"as", "days_ago", "hour", "body": {"group": K, "day", "note"}}],
+ *    "interviews": [{"as", "days_ago", "hour", "body": {…, "finding": N}}]}
  *
  * "group": K is the K-th group of the campaign (from 1); a visit's
  * visited_at is its own time unless given; each finding's steps (in the
- * order of the visit's findings) are case actions taken after it. Dates
+ * order of the visit's findings) are case actions taken after it. A 约谈提醒
+ * record's held_at is its own time unless given; "finding": N ties it to
+ * the campaign's N-th finding (from 1, in the order the visits made them). Dates
  * "@day±N" were made absolute by demo.c. Written after the cases.
  */
 #include "api/api.h"
@@ -26,7 +29,7 @@
 #include "util/timeutil.h"
 
 struct dc {
-	json_t *item; /* the entry being written */
+	json_t *findings; /* the campaign's findings' ids, in order */
 	const char *as, *action;
 	json_t *body;
 	int64_t campaign, case_id;
@@ -46,7 +49,7 @@ static int actor_of(struct wctx *w, const char *login, struct actor *a, struct e
 	return 0;
 }
 
-enum dc_kind { DC_CREATE, DC_VISIT, DC_REPORT, DC_ACT };
+enum dc_kind { DC_CREATE, DC_VISIT, DC_REPORT, DC_ACT, DC_INTERVIEW };
 
 static enum dc_kind dc_kind_now;
 
@@ -67,6 +70,8 @@ static int dc_job(struct wctx *w, struct write_job *job)
 		return campaign_report_submit(w, &a, d->campaign, d->body, &d->out, &d->e);
 	case DC_ACT:
 		return engine_act(w, &a, d->case_id, d->action, d->body, &d->out, &d->e);
+	case DC_INTERVIEW:
+		return campaign_interview_add(w, &a, d->campaign, d->body, &d->out, &d->e);
 	}
 	return -1;
 }
@@ -121,6 +126,10 @@ static int visits_run(struct app *app, struct dc *d, json_t *visits, json_t *gro
 			return -1;
 		json_t *made =
 		    json_incref(json_object_get(json_object_get(d->out, "visit"), "findings"));
+		size_t m;
+		json_t *x;
+		json_array_foreach(made, m, x)
+		    json_array_append(d->findings, json_object_get(x, "id"));
 		size_t k;
 		json_t *steps;
 		json_array_foreach(json_object_get(v, "findings_steps"), k, steps)
@@ -159,7 +168,7 @@ static int visits_run(struct app *app, struct dc *d, json_t *visits, json_t *gro
 
 int demo_campaigns_add(struct app *app, json_t *campaigns, int64_t now)
 {
-	struct dc d = {0};
+	struct dc d = {.findings = json_array()};
 	size_t i;
 	json_t *c;
 	int rc = 0;
@@ -184,10 +193,33 @@ int demo_campaigns_add(struct app *app, json_t *campaigns, int64_t now)
 			rc = run(app, &d, DC_REPORT, entry_time(r, now), "的一日一报");
 			json_decref(d.body);
 		}
+		json_array_foreach(json_object_get(c, "interviews"), k, r)
+		{
+			if (rc != 0)
+				break;
+			int64_t t = entry_time(r, now);
+			char at[ISO8601_MAX];
+			d.as = json_string_value(json_object_get(r, "as"));
+			d.body = json_deep_copy(json_object_get(r, "body"));
+			json_t *n = json_object_get(d.body, "finding");
+			if (n)
+				json_object_set(
+				    d.body, "case",
+				    json_array_get(d.findings,
+				                   (size_t)(json_integer_value(n) - 1)));
+			json_object_del(d.body, "finding");
+			if (!json_object_get(d.body, "held_at") &&
+			    time_format_iso(t, at, sizeof at) > 0)
+				json_object_set_new(d.body, "held_at", json_string(at));
+			rc = run(app, &d, DC_INTERVIEW, t, "的约谈提醒");
+			json_decref(d.body);
+		}
 		json_decref(groups);
+		json_array_clear(d.findings);
 		if (rc != 0)
 			break;
 	}
 	json_decref(d.out);
+	json_decref(d.findings);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* Discipline supervision campaigns: loading, membership, the figures and
  * the daily report's compilation the campaign routes share (campaigns.h). */
 #include "core/campaigns.h"
+#include "core/interviews.h"
 #include "core/type_data.h"
 
 #include <stdio.h>
@@ -214,6 +215,30 @@ static int fill(struct store_conn *c, enum stmt_id st, const struct campaign_bin
 	return rc == STORE_DONE ? 0 : -1;
 }
 
+/* o["warnings"] and each unit's: the campaign's 约谈提醒 records. */
+static int warnings(struct store_conn *c, int64_t id, json_t *o, json_t *by_unit)
+{
+	struct store_stmt *s = store_stmt(c, ST_CAMPAIGN_WARNINGS);
+	sbind_int(s, 1, id);
+	sbind_text(s, 2, INTERVIEW_KIND_REMINDER);
+	int rc = sstep(s);
+	if (rc == STORE_ROW)
+		json_object_set_new(o, "warnings", json_integer(scol_int(s, 0)));
+	sreset(s);
+	if (rc != STORE_ROW)
+		return -1;
+	s = store_stmt(c, ST_CAMPAIGN_WARNINGS_ORG);
+	sbind_int(s, 1, id);
+	sbind_text(s, 2, INTERVIEW_KIND_REMINDER);
+	while ((rc = sstep(s)) == STORE_ROW) {
+		json_t *x = entry_of(by_unit, scol_int(s, 0), true);
+		if (x)
+			json_object_set_new(x, "warnings", json_integer(scol_int(s, 1)));
+	}
+	sreset(s);
+	return rc == STORE_DONE ? 0 : -1;
+}
+
 json_t *campaign_figures(struct store_conn *c, const struct campaign_binds *b, int64_t id,
                          int64_t now)
 {
@@ -262,7 +287,8 @@ json_t *campaign_figures(struct store_conn *c, const struct campaign_binds *b, i
 	    fill(c, ST_CAMPAIGN_VISIT_COUNTS_GROUP, b, id, now, by_group, false, true) != 0 ||
 	    fill(c, ST_CAMPAIGN_VISIT_COUNTS_ORG, b, id, now, by_unit, true, true) != 0 ||
 	    fill(c, ST_CAMPAIGN_ITEM_COUNTS_GROUP, b, id, now, by_group, false, false) != 0 ||
-	    fill(c, ST_CAMPAIGN_ITEM_COUNTS_ORG, b, id, now, by_unit, true, false) != 0)
+	    fill(c, ST_CAMPAIGN_ITEM_COUNTS_ORG, b, id, now, by_unit, true, false) != 0 ||
+	    warnings(c, id, o, by_unit) != 0)
 		goto fail;
 	json_decref(groups);
 	json_decref(units);

@@ -118,6 +118,20 @@
 	STMT(ST_CAMPAIGN_ITEM_COUNTS_GROUP, \
 	     "SELECT json_extract(c.fields, ?6), " CAMPAIGN_ITEM_COLS " FROM cases c" \
 	     " WHERE c.type = ?1 AND json_extract(c.fields, ?2) = ?3 GROUP BY 1") \
+	/* 约谈提醒 records (kind ?2) of campaign ?1: the count, per unit, and \
+	 * the records newest first (INTERVIEW_COLS, stmt_enterprise.h), ?3 rows */ \
+	STMT(ST_CAMPAIGN_WARNINGS, \
+	     "SELECT count(*) FROM interviews WHERE campaign_id = ?1 AND kind = ?2") \
+	STMT(ST_CAMPAIGN_WARNINGS_ORG, "SELECT org_id, count(*) FROM interviews" \
+	                               " WHERE campaign_id = ?1 AND kind = ?2 GROUP BY org_id") \
+	STMT(ST_CAMPAIGN_INTERVIEWS, \
+	     "SELECT " INTERVIEW_COLS " FROM interviews i JOIN orgs o ON o.id = i.org_id" \
+	     " LEFT JOIN cases c ON c.id = i.case_id WHERE i.campaign_id = ?1 AND i.kind = ?2" \
+	     " ORDER BY i.held_at DESC, i.id DESC LIMIT ?3") \
+	/* whether case ?4 is a finding (type ?1, campaign path ?2) of campaign ?3 \
+	 * at unit ?5 */ \
+	STMT(ST_CAMPAIGN_FINDING_IS, "SELECT 1 FROM cases c WHERE c.id = ?4 AND c.type = ?1" \
+	                             " AND json_extract(c.fields, ?2) = ?3 AND c.org_id = ?5") \
 	STMT(ST_CAMPAIGN_ITEM_COUNTS_ORG, \
 	     "SELECT c.org_id, " CAMPAIGN_ITEM_COLS " FROM cases c" \
 	     " WHERE c.type = ?1 AND json_extract(c.fields, ?2) = ?3 GROUP BY 1")

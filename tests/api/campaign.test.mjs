@@ -270,3 +270,32 @@ test('f: the figures match, per group and per unit; overdue once a deadline pass
   assert.deepEqual(solved.map((x) => [x.status, x.solved]), [['sv_solved', true], ['sv_open', false]]);
   await srv.setClock(MONDAY);
 });
+
+test('g: 约谈提醒: recorded by the lead or a member against a target unit\'s official, tied to a finding; counted', async () => {
+  const before = await written();
+  const body = { person: '李振华', position: '濂江镇便民服务中心主任', org: 'town.a', held_at: '2026-03-02T09:50:00+08:00', interviewer: '第一检查组 罗文斌', outcome: '就窗口脱岗问题约谈提醒，本人表示接受。', case: items[0] };
+  assertError(await u.town1.post(`/api/v1/campaigns/${id}/interviews`, body), 403, 'permission.denied');
+  assertError(await u.leader1.get(`/api/v1/campaigns/${id}/interviews`), 403, 'permission.denied');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, { ...body, org: 'dept.cg' }), 400, 'field.invalid', 'org');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, { ...body, org: 'town.b' }), 400, 'field.invalid', 'case');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, { ...body, person: '' }), 400, undefined, 'person');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, { ...body, person: '李\n振华' }), 400, undefined, 'person');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, { ...body, outcome: '果'.repeat(2001) }), 400, undefined, 'outcome');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, { ...body, held_at: '2026-03-09T10:00:00+08:00' }), 400, 'field.invalid', 'held_at');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, { ...body, kind: '约谈' }), 400, 'field.unknown', 'kind');
+  const { interviewer, ...noInterviewer } = body;
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, noInterviewer), 400, 'field.required', 'interviewer');
+  assert.deepEqual(await written(), before, 'nothing written');
+  const r = await u.jw2.post(`/api/v1/campaigns/${id}/interviews`, body);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.interview.kind, '约谈提醒');
+  const r2 = await u.jw1.post(`/api/v1/campaigns/${id}/interviews`, { person: '周建国', position: '县水利局农水股股长', org: 'dept.sl', held_at: '2026-03-02T10:00:00+08:00', interviewer: '县纪委监委 孙立新', outcome: '提醒其加快用水纠纷调处。' });
+  assert.equal(r2.status, 201, r2.text);
+  const list = (await u.jw3.get(`/api/v1/campaigns/${id}/interviews`)).json.items;
+  assert.deepEqual(list.map((x) => [x.person, x.org.code, x.case ? x.case.id : null]), [['周建国', 'dept.sl', null], ['李振华', 'town.a', items[0]]]);
+  const ev = (await sqlText(srv.db, `SELECT action FROM events ORDER BY seq DESC LIMIT 1`)).trim();
+  assert.equal(ev, 'interview.add');
+  const f = (await u.jw1.get(`/api/v1/campaigns/${id}/figures`)).json.figures;
+  assert.equal(f.warnings, 2);
+  assert.deepEqual(f.by_unit.map((x) => [x.org.code, x.warnings]), [['town.a', 1], ['town.b', 0], ['dept.sl', 1]]);
+});
