@@ -40,7 +40,7 @@ const struct route routes[] = {
      "执行操作", PERM_ACTION},
     {"POST", "/api/v1/cases/{id}/attachments", api_attachment_add, AUTH_USER,
      RF_IDEMPOTENT | RF_UPLOAD, "添加附件（请求体为文件本身，至多 10 MiB；?name=文件名）",
-     "case.attach"},
+     "case.attach|campaign.visit"},
     {"GET", "/api/v1/cases/{id}/attachments", api_attachments_list, AUTH_USER, RF_NONE,
      "工单的附件列表", "case.read"},
     {"GET", "/api/v1/attachments/{id}", api_attachment_get, AUTH_USER, RF_NONE, "下载附件",

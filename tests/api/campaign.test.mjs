@@ -299,3 +299,24 @@ test('g: 约谈提醒: recorded by the lead or a member against a target unit\'s
   assert.equal(f.warnings, 2);
   assert.deepEqual(f.by_unit.map((x) => [x.org.code, x.warnings]), [['town.a', 1], ['town.b', 0], ['dept.sl', 1]]);
 });
+
+test('h: the visit\'s photos go on its findings: a group member attaches them; never to another type\'s case', async () => {
+  const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  const up = (c, caseId) => srv.raw('POST', `/api/v1/cases/${caseId}/attachments?name=现场照片.png`, {
+    headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'image/png' }, body: PNG,
+  });
+  const open = items[1];
+  const r = await up(u.jw3, open);
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await u.jw3.case(open)).can_attach, true);
+  assert.equal((await u.town1.get(`/api/v1/cases/${open}/attachments`)).json.items.length, 1, 'the unit sees the photo');
+  // the finding solved: closed to attachments like any final case
+  assertError(await up(u.jw3, items[0]), 409);
+  // a hotline case: the commission still attaches nothing there
+  const op1 = await srv.login('op1');
+  const h = (await op1.create({ type: 'hotline', class: '投诉', channel: 'phone', title: '路灯不亮', description: '路灯不亮。', reporter: { name: '王', phone: '13800138000' }, org: 'town.a' })).case;
+  assertError(await up(u.jw3, h.id), 403, 'permission.denied');
+  assert.equal((await u.jw3.case(h.id)).can_attach, false);
+  // a township handler without the route's permissions at all
+  assertError(await up(u.leader1, open), 403, 'permission.denied');
+});

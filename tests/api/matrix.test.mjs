@@ -467,7 +467,8 @@ test('the permission matrix: every route × every demo login × in scope / out o
           if (!holds(l, rt.perm)) want = 403;
           else if (side === 'out of scope') want = 404;
           else if (act) want = mayAct(l, act, obj) ? 'allowed' : 403;
-          else if (kind === 'case' && rt.perm === 'case.attach') want = mayAttach(l, obj) ? 'allowed' : 403;
+          // case.attach, or a type's attach_roles (none on the pool's hotline cases)
+          else if (kind === 'case' && rt.perm.split('|').includes('case.attach')) want = mayAttach(l, obj) ? 'allowed' : 403;
           else if (kind === 'task-list' && rt.perm === 'task.manage') want = scopes(l, 'task.manage').some((s) => within(obj.org, s)) ? 'allowed' : 403;
           else if (kind === 'org' && !MARKERS.has(rt.perm)) {
             // an org setting: the permission must hold over that org
