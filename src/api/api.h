@@ -112,6 +112,13 @@ int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campai
                            json_t **out, struct err *e);
 int campaign_interview_add(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
                            json_t **out, struct err *e);
+/* POST to campaign {id} (campaigns.c): the campaign readable (404) and the
+ * body's shape on the HTTP thread, then add(…, id, body) in the writer;
+ * 201 with its answer after the commit. */
+typedef int (*campaign_add_fn)(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                               json_t **out, struct err *e);
+enum handler_result api_campaign_write(struct req *r, int (*shape)(json_t *in, struct err *e),
+                                       campaign_add_fn add);
 
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);

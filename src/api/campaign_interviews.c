@@ -149,32 +149,16 @@ int campaign_interview_add(struct wctx *w, const struct actor *a, int64_t campai
 	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
 }
 
-static int interview_job(struct wctx *w, struct write_job *job)
+/* interview_body without its record */
+static int interview_shape(json_t *in, struct err *e)
 {
-	struct req *r = job->arg;
-	if (campaign_interview_add(w, &r->actor, *(int64_t *)r->hctx, r->in, &r->out, &r->err) != 0)
-		return -1;
-	r->status = 201;
-	return 0;
+	struct interview iv = {0};
+	return interview_body(in, &iv, e);
 }
 
 enum handler_result api_campaign_interview_add(struct req *r)
 {
-	int64_t id = req_param_id(r, 0);
-	struct interview iv = {0};
-	if (id < 0)
-		return reply_err(r, E_NOT_FOUND, NULL, "专项监督检查不存在");
-	if (req_json(r) != 0)
-		return reply_failed(r);
-	if (campaign_load(r->reader, &r->actor, id, NULL, NULL, 0, NULL, &r->err) != 0 ||
-	    interview_body(r->in, &iv, &r->err) != 0)
-		return reply_failed(r);
-	int64_t *p = malloc(sizeof *p);
-	if (!p)
-		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	*p = id;
-	r->hctx = p;
-	return reply_async(r, interview_job);
+	return api_campaign_write(r, interview_shape, campaign_interview_add);
 }
 
 enum handler_result api_campaign_interviews(struct req *r)

@@ -151,21 +151,6 @@ static int report_body(json_t *in, int64_t *day, struct err *e)
 	return text_check(json_object_get(in, "note"), &note_rule, e);
 }
 
-static int report_event(struct wctx *w, const struct actor *a, json_t *payload)
-{
-	char *text = json_canonical(payload);
-	if (!text)
-		return -1;
-	struct event_rec ev = {.at = w->now,
-	                       .actor_id = a->user_id,
-	                       .org_id = a->org_id,
-	                       .action = "campaign.report",
-	                       .payload = text};
-	int rc = wctx_event(w, &ev);
-	free(text);
-	return rc;
-}
-
 int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
                            json_t **out, struct err *e)
 {
@@ -236,7 +221,7 @@ int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campai
 	json_object_set(rep, "note", json_object_get(in, "note"));
 	json_t *p = json_pack("{s:I,s:I,s:s,s:O}", "campaign", (json_int_t)campaign, "group",
 	                      (json_int_t)group, "day", dtext, "report", rep);
-	rc = p ? report_event(w, a, p) : -1;
+	rc = campaign_event(w, a, a->org_id, "campaign.report", p);
 	json_decref(p);
 	if (rc != 0) {
 		json_decref(rep);
@@ -248,29 +233,14 @@ int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campai
 	return 0;
 }
 
-static int report_job(struct wctx *w, struct write_job *job)
+/* report_body without its day */
+static int report_shape(json_t *in, struct err *e)
 {
-	struct req *r = job->arg;
-	if (campaign_report_submit(w, &r->actor, *(int64_t *)r->hctx, r->in, &r->out, &r->err) != 0)
-		return -1;
-	r->status = 201;
-	return 0;
+	int64_t day;
+	return report_body(in, &day, e);
 }
 
 enum handler_result api_campaign_report_submit(struct req *r)
 {
-	int64_t id = req_param_id(r, 0), day;
-	if (id < 0)
-		return reply_err(r, E_NOT_FOUND, NULL, "专项监督检查不存在");
-	if (req_json(r) != 0)
-		return reply_failed(r);
-	if (campaign_load(r->reader, &r->actor, id, NULL, NULL, 0, NULL, &r->err) != 0 ||
-	    report_body(r->in, &day, &r->err) != 0)
-		return reply_failed(r);
-	int64_t *p = malloc(sizeof *p);
-	if (!p)
-		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	*p = id;
-	r->hctx = p;
-	return reply_async(r, report_job);
+	return api_campaign_write(r, report_shape, campaign_report_submit);
 }

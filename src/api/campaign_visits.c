@@ -111,23 +111,6 @@ struct visit_ctx {
 	int64_t campaign, at;
 };
 
-static int visit_event(struct wctx *w, const struct actor *a, int64_t org, json_t *visit)
-{
-	json_t *p = json_pack("{s:O}", "visit", visit);
-	char *text = p ? json_canonical(p) : NULL;
-	json_decref(p);
-	if (!text)
-		return -1;
-	struct event_rec ev = {.at = w->now,
-	                       .actor_id = a->user_id,
-	                       .org_id = org,
-	                       .action = "campaign.visit",
-	                       .payload = text};
-	int rc = wctx_event(w, &ev);
-	free(text);
-	return rc;
-}
-
 /* The finding i of the visit as a case of t, through the engine. */
 static int finding_create(struct wctx *w, const struct actor *a, const struct matter_type *t,
                           json_t *f, size_t i, const char *unit, int64_t ids[3], json_t *out,
@@ -242,7 +225,10 @@ int campaign_visit_add(struct wctx *w, const struct actor *a, int64_t campaign, 
 	              "visited_at", json_string_value(json_object_get(in, "visited_at")), "day",
 	              dtext, "unannounced", json_object_get(in, "unannounced"), "checked",
 	              json_object_get(in, "checked"), "note", note ? note : json_null());
-	if (!visit || visit_event(w, a, org, visit) != 0) {
+	json_t *payload = json_pack("{s:O}", "visit", visit);
+	int erc = campaign_event(w, a, org, "campaign.visit", payload);
+	json_decref(payload);
+	if (!visit || erc != 0) {
 		json_decref(visit);
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	}
@@ -261,32 +247,16 @@ int campaign_visit_add(struct wctx *w, const struct actor *a, int64_t campaign, 
 	return 0;
 }
 
-static int visit_job(struct wctx *w, struct write_job *job)
+/* visit_body without its time */
+static int visit_shape(json_t *in, struct err *e)
 {
-	struct req *r = job->arg;
-	if (campaign_visit_add(w, &r->actor, *(int64_t *)r->hctx, r->in, &r->out, &r->err) != 0)
-		return -1;
-	r->status = 201;
-	return 0;
+	int64_t at;
+	return visit_body(in, &at, e);
 }
 
 enum handler_result api_campaign_visit_add(struct req *r)
 {
-	int64_t id = req_param_id(r, 0), at;
-	if (id < 0)
-		return reply_err(r, E_NOT_FOUND, NULL, "专项监督检查不存在");
-	if (req_json(r) != 0)
-		return reply_failed(r);
-	/* the campaign first: outside the commission a body is never judged */
-	if (campaign_load(r->reader, &r->actor, id, NULL, NULL, 0, NULL, &r->err) != 0 ||
-	    visit_body(r->in, &at, &r->err) != 0)
-		return reply_failed(r);
-	int64_t *p = malloc(sizeof *p);
-	if (!p)
-		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	*p = id;
-	r->hctx = p;
-	return reply_async(r, visit_job);
+	return api_campaign_write(r, visit_shape, campaign_visit_add);
 }
 
 /* ------------------------------------------------------------------ */

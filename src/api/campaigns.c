@@ -323,19 +323,6 @@ static int member_resolve(struct wctx *w, json_t *v, const char *path, int64_t *
 	return 0;
 }
 
-static int campaign_event(struct wctx *w, const struct actor *a, int64_t org, const char *action,
-                          json_t *payload)
-{
-	char *text = json_canonical(payload);
-	if (!text)
-		return -1;
-	struct event_rec ev = {
-	    .at = w->now, .actor_id = a->user_id, .org_id = org, .action = action, .payload = text};
-	int rc = wctx_event(w, &ev);
-	free(text);
-	return rc;
-}
-
 static int groups_write(struct wctx *w, int64_t id, json_t *groups, const char *path, struct err *e)
 {
 	size_t i;
@@ -446,6 +433,43 @@ int campaign_create(struct wctx *w, const struct actor *a, json_t *in, json_t **
 	}
 	*out = json_pack("{s:o}", "campaign", c);
 	return 0;
+}
+
+/* A write to campaign {id} (api.h api_campaign_write). */
+struct campaign_write {
+	int64_t id;
+	campaign_add_fn add;
+};
+
+static int write_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	const struct campaign_write *cw = r->hctx;
+	if (cw->add(w, &r->actor, cw->id, r->in, &r->out, &r->err) != 0)
+		return -1;
+	r->status = 201;
+	return 0;
+}
+
+enum handler_result api_campaign_write(struct req *r, int (*shape)(json_t *in, struct err *e),
+                                       campaign_add_fn add)
+{
+	int64_t id = req_param_id(r, 0);
+	if (id < 0)
+		return reply_err(r, E_NOT_FOUND, NULL, "专项监督检查不存在");
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	/* the campaign first: outside the commission a body is never judged */
+	if (campaign_load(r->reader, &r->actor, id, NULL, NULL, 0, NULL, &r->err) != 0 ||
+	    shape(r->in, &r->err) != 0)
+		return reply_failed(r);
+	struct campaign_write *cw = malloc(sizeof *cw);
+	if (!cw)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	cw->id = id;
+	cw->add = add;
+	r->hctx = cw;
+	return reply_async(r, write_job);
 }
 
 static int create_job(struct wctx *w, struct write_job *job)

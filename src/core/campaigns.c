@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json.h"
 #include "util/timeutil.h"
 
 int campaign_binds_init(struct campaign_binds *b, const struct matter_type *t)
@@ -298,6 +299,19 @@ fail:
 	json_decref(groups);
 	json_decref(units);
 	return NULL;
+}
+
+int campaign_event(struct wctx *w, const struct actor *a, int64_t org, const char *action,
+                   json_t *payload)
+{
+	char *text = payload ? json_canonical(payload) : NULL;
+	if (!text)
+		return -1;
+	struct event_rec ev = {
+	    .at = w->now, .actor_id = a->user_id, .org_id = org, .action = action, .payload = text};
+	int rc = wctx_event(w, &ev);
+	free(text);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

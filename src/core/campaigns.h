@@ -22,6 +22,7 @@
 
 #include "core/auth.h"
 #include "core/types.h"
+#include "core/writer.h"
 #include "store/store.h"
 #include "util/error.h"
 
@@ -80,6 +81,11 @@ json_t *campaign_figures(struct store_conn *c, const struct campaign_binds *b, i
  * store failure. */
 json_t *campaign_day_compile(struct store_conn *c, const struct campaign_binds *b, int64_t group,
                              const char *day);
+
+/* writer: the event `action` of a campaign's write on the chain, by a,
+ * at org, with payload (canonical JSON of it). 0 or -1. */
+int campaign_event(struct wctx *w, const struct actor *a, int64_t org, const char *action,
+                   json_t *payload);
 
 /* The findings of visit id, [{"id","no","title","status","status_name",
  * "due_at","closed_at"}]; NULL on a store failure. */
