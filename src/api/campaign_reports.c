@@ -41,12 +41,6 @@ static const struct text_rule note_rule = {
     .too_long = "报告说明最多 " TEXT_STR(REPORT_NOTE_MAX) " 字",
 };
 
-static json_t *time_json(int64_t ms)
-{
-	char at[ISO8601_MAX];
-	return time_format_iso(ms, at, sizeof at) > 0 ? json_string(at) : json_null();
-}
-
 /* Group's submitted report of day into *out, or *out NULL when none. */
 static int report_get(struct store_conn *c, int64_t group, const char *day, json_t **out)
 {
@@ -61,7 +55,7 @@ static int report_get(struct store_conn *c, int64_t group, const char *day, json
 		                 (json_int_t)scol_int(s, 1), "unannounced",
 		                 (json_int_t)scol_int(s, 2), "problems", (json_int_t)scol_int(s, 3),
 		                 "lines", lines ? lines : json_array(), "submitted_by",
-		                 scol_text(s, 5), "submitted_at", time_json(scol_int(s, 6)));
+		                 scol_text(s, 5), "submitted_at", campaign_time(scol_int(s, 6)));
 	}
 	sreset(s);
 	return rc == STORE_ROW || rc == STORE_DONE ? 0 : -1;
@@ -228,7 +222,7 @@ int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campai
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	}
 	json_object_set_new(rep, "submitted_by", json_string(a->name));
-	json_object_set_new(rep, "submitted_at", time_json(w->now));
+	json_object_set_new(rep, "submitted_at", campaign_time(w->now));
 	*out = json_pack("{s:I,s:s,s:o}", "group", (json_int_t)group, "day", dtext, "report", rep);
 	return 0;
 }

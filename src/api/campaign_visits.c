@@ -262,12 +262,6 @@ enum handler_result api_campaign_visit_add(struct req *r)
 /* ------------------------------------------------------------------ */
 /* reading                                                             */
 
-static json_t *time_json(int64_t ms)
-{
-	char at[ISO8601_MAX];
-	return time_format_iso(ms, at, sizeof at) > 0 ? json_string(at) : json_null();
-}
-
 enum handler_result api_campaign_visits(struct req *r)
 {
 	int64_t id = req_param_id(r, 0), group = 0, cursor = 0, limit = 50, day;
@@ -306,7 +300,7 @@ enum handler_result api_campaign_visits(struct req *r)
 		              (json_int_t)scol_int(s, 0), "group", "id", (json_int_t)scol_int(s, 1),
 		              "name", scol_text(s, 2), "org", "id", (json_int_t)scol_int(s, 3),
 		              "code", scol_text(s, 4), "name", scol_text(s, 5), "visited_at",
-		              time_json(scol_int(s, 6)), "day", scol_text(s, 7), "unannounced",
+		              campaign_time(scol_int(s, 6)), "day", scol_text(s, 7), "unannounced",
 		              scol_int(s, 8) != 0, "checked", scol_text(s, 9), "note",
 		              scol_null(s, 10) ? NULL : scol_text(s, 10), "by",
 		              scol_null(s, 11) ? NULL : scol_text(s, 11)));
@@ -386,12 +380,12 @@ enum handler_result api_campaign_findings(struct req *r)
 		    "{s:I,s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:{s:I,s:s,s:s},s:I,s:o}", "id",
 		    (json_int_t)scol_int(s, 0), "no", scol_text(s, 1), "title", scol_text(s, 2),
 		    "status", scol_text(s, 3), "status_name", st ? st->name : scol_text(s, 3),
-		    "due_at", due ? time_json(due) : json_null(), "closed_at",
-		    closed ? time_json(scol_int(s, 5)) : json_null(), "solved",
+		    "due_at", due ? campaign_time(due) : json_null(), "closed_at",
+		    closed ? campaign_time(scol_int(s, 5)) : json_null(), "solved",
 		    listed(t->data.campaign.solved_states, scol_text(s, 3)), "overdue",
 		    !closed && due && due < now, "org", "id", (json_int_t)scol_int(s, 6), "code",
 		    scol_text(s, 7), "name", scol_text(s, 8), "group", (json_int_t)scol_int(s, 9),
-		    "received_at", time_json(scol_int(s, 10)));
+		    "received_at", campaign_time(scol_int(s, 10)));
 		json_array_append_new(items, o);
 	}
 	sreset(s);

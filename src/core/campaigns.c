@@ -29,7 +29,7 @@ void campaign_binds_release(struct campaign_binds *b)
 	b->solved = NULL;
 }
 
-static json_t *time_or_null(int64_t ms)
+json_t *campaign_time(int64_t ms)
 {
 	char at[ISO8601_MAX];
 	return ms && time_format_iso(ms, at, sizeof at) > 0 ? json_string(at) : json_null();
@@ -42,7 +42,7 @@ json_t *campaign_json(struct store_stmt *s)
 	    "{s:I,s:s,s:s,s:s,s:o,s:{s:I,s:s,s:s},s:o}", "id", (json_int_t)scol_int(s, 0), "title",
 	    scol_text(s, 1), "starts_on", scol_text(s, 2), "ends_on", scol_text(s, 3), "focus",
 	    focus ? focus : json_array(), "org", "id", (json_int_t)scol_int(s, 5), "code",
-	    scol_text(s, 6), "name", scol_text(s, 7), "created_at", time_or_null(scol_int(s, 9)));
+	    scol_text(s, 6), "name", scol_text(s, 7), "created_at", campaign_time(scol_int(s, 9)));
 }
 
 bool campaign_readable(const struct actor *a, const char *path)
@@ -332,8 +332,8 @@ json_t *campaign_visit_findings(struct store_conn *c, const struct campaign_bind
 		    json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)scol_int(s, 0),
 		              "no", scol_text(s, 1), "title", scol_text(s, 2), "status",
 		              scol_text(s, 3), "status_name", st ? st->name : scol_text(s, 3),
-		              "due_at", time_or_null(scol_null(s, 4) ? 0 : scol_int(s, 4)),
-		              "closed_at", time_or_null(scol_null(s, 5) ? 0 : scol_int(s, 5))));
+		              "due_at", campaign_time(scol_null(s, 4) ? 0 : scol_int(s, 4)),
+		              "closed_at", campaign_time(scol_null(s, 5) ? 0 : scol_int(s, 5))));
 	}
 	sreset(s);
 	if (rc != STORE_DONE) {

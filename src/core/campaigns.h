@@ -82,6 +82,9 @@ json_t *campaign_figures(struct store_conn *c, const struct campaign_binds *b, i
 json_t *campaign_day_compile(struct store_conn *c, const struct campaign_binds *b, int64_t group,
                              const char *day);
 
+/* ms as ISO 8601 (+08:00), or JSON null for 0. */
+json_t *campaign_time(int64_t ms);
+
 /* writer: the event `action` of a campaign's write on the chain, by a,
  * at org, with payload (canonical JSON of it). 0 or -1. */
 int campaign_event(struct wctx *w, const struct actor *a, int64_t org, const char *action,
