@@ -113,8 +113,8 @@ struct visit_ctx {
 
 /* The finding i of the visit as a case of t, through the engine. */
 static int finding_create(struct wctx *w, const struct actor *a, const struct matter_type *t,
-                          json_t *f, size_t i, const char *unit, int64_t ids[3], json_t *out,
-                          struct err *e)
+                          json_t *f, size_t i, int64_t org, const char *unit, int64_t ids[3],
+                          json_t *out, struct err *e)
 {
 	const struct type_campaign *C = &t->data.campaign;
 	json_t *body = json_pack("{s:s,s:s,s:s,s:{s:I,s:I,s:I}}", "type", t->code, "org", unit,
@@ -144,6 +144,20 @@ static int finding_create(struct wctx *w, const struct actor *a, const struct ma
 		return -1;
 	}
 	json_t *c = json_object_get(res, "case");
+	/* the unit learns of it in its notices: the number, the title, the date */
+	const char *due = json_string_value(json_object_get(c, "due_at"));
+	char text[64 + 4 * CASE_TITLE_MAX + 128];
+	if ((size_t)snprintf(text, sizeof text,
+	                     "【监督检查发现问题】工单 %s「%s」，请于 %.10s 前整改并报送整改情况",
+	                     json_string_value(json_object_get(c, "no")),
+	                     json_string_value(json_object_get(c, "title")),
+	                     due ? due : "期限") >= sizeof text)
+		text[utf8_cut(text, strlen(text), sizeof text - 1)] = '\0';
+	if (notice_add(w, org, json_integer_value(json_object_get(c, "id")), "notice", text,
+	               a->user_id) != 0) {
+		json_decref(res);
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	}
 	json_array_append_new(out, json_pack("{s:O,s:O,s:O}", "id", json_object_get(c, "id"), "no",
 	                                     json_object_get(c, "no"), "title",
 	                                     json_object_get(c, "title")));
@@ -238,7 +252,7 @@ int campaign_visit_add(struct wctx *w, const struct actor *a, int64_t campaign, 
 	json_t *f;
 	json_array_foreach(json_object_get(in, "findings"), i, f)
 	{
-		if (finding_create(w, a, t, f, i, code, ids, made, e) != 0) {
+		if (finding_create(w, a, t, f, i, org, code, ids, made, e) != 0) {
 			json_decref(visit);
 			return -1;
 		}

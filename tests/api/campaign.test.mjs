@@ -189,6 +189,10 @@ test('d: a finding is the unit\'s case: seen by it alone, rectified, sent back, 
   assert.deepEqual(mine, [...items].sort());
   assert.equal((await u.town2.get('/api/v1/cases?type=supervision')).json.items.length, 0);
 
+  // the unit is told, with the number, the title and the deadline
+  const told = (await u.town1.get('/api/v1/notices?limit=50')).json.items.map((n) => n.text);
+  assert.ok(told.includes(`【监督检查发现问题】工单 ${c.no}「社保窗口工作人员脱岗」，请于 ${c.due_at.slice(0, 10)} 前整改并报送整改情况`), JSON.stringify(told));
+  assert.equal((await u.town2.get('/api/v1/notices?limit=50')).json.items.filter((n) => n.text.includes(c.no)).length, 0);
   // the commission acts on nothing but its findings: it cannot rectify
   assertError(await u.jw2.act(a, 'sv_rectify', { measures: 'x', result: 'y' }), 403);
   assertError(await u.town1.act(a, 'sv_verify', { opinion: 'x' }), 403);
@@ -198,6 +202,7 @@ test('d: a finding is the unit\'s case: seen by it alone, rectified, sent back, 
   assertError(await u.town1.act(a, 'sv_verify', { opinion: '自己销号' }), 403);
   const back = await u.jw4.must(a, 'sv_send_back', { reason: '未见离岗登记本，请补充后重报。' });
   assert.equal(back.status, 'sv_open');
+  assert.ok((await u.town1.get('/api/v1/notices?limit=50')).json.items.some((n) => n.text === `【监督检查问题整改被退回】工单 ${c.no}「社保窗口工作人员脱岗」`));
   await u.town1.must(a, 'sv_rectify', { measures: '启用离岗登记本，负责人每日巡查。', result: '已整改到位。' });
   const done = await u.jw2.must(a, 'sv_verify', { opinion: '经回访核实，同意销号。' });
   assert.equal(done.status, 'sv_solved');
