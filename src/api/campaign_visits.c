@@ -153,7 +153,7 @@ static int finding_create(struct wctx *w, const struct actor *a, const struct ma
 	                     json_string_value(json_object_get(c, "title")),
 	                     due ? due : "期限") >= sizeof text)
 		text[utf8_cut(text, strlen(text), sizeof text - 1)] = '\0';
-	if (notice_add(w, org, json_integer_value(json_object_get(c, "id")), "notice", text,
+	if (notice_add(w, org, json_integer_value(json_object_get(c, "id")), "campaign", text,
 	               a->user_id) != 0) {
 		json_decref(res);
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);

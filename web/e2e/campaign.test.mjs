@@ -3,8 +3,8 @@
 // lead) reads the demo campaign in the seed's form and organises a new one
 // (a group led by a township handler is refused, the form kept, nothing
 // made); jw2 records an unannounced visit (四不两直) with a finding; the
-// township (town2, 长岭乡) rectifies it on its case and never sees the
-// campaign; jw1 verifies it (销号); jw2 sends the group's 一日一报; the
+// township (town2, 长岭乡) is told in its inbox, rectifies it on its case
+// and never sees the campaign; jw1 verifies it (销号); jw2 sends the group's 一日一报; the
 // figures read "开展监督检查 1 次，发现问题 1 个，推动解决 1 个，约谈提醒 0 人".
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,7 +98,15 @@ test('town2: rectifies the finding on its case; the campaign is not offered', as
   const page = await newPage(browser, srv);
   await signIn(page, srv, 'town2');
   assert.equal(await page.locator('a.nav-link').filter({ hasText: '专项监督检查' }).count(), 0);
-  await page.goto(`${srv.base}/cases/${findingId}`);
+  // told in its inbox's notices, with the deadline; the notice opens the case
+  await page.waitForURL((u) => u.pathname === '/inbox');
+  await page.locator('[data-test=notices-open]').click();
+  const notice = page.locator('[data-test=notice]').filter({ hasText: '监督检查发现问题' }).first();
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /长岭乡便民服务中心午间无人值守.*请于 \d{4}-\d{2}-\d{2} 前整改并报送整改情况/);
+  await shot(page, 'campaign-4a-notice');
+  await notice.locator('a.case-no').click();
+  await page.waitForURL((u) => u.pathname === `/cases/${findingId}`);
   const dlg = await act(page, 'sv_rectify');
   await field(page, 'input-measures').fill('对值班人员批评教育，落实午间轮班和离岗登记。');
   await field(page, 'input-result').fill('已整改，午间窗口有人值守。');
