@@ -107,6 +107,10 @@ test('town2: rectifies the finding on its case; the campaign is not offered', as
   await shot(page, 'campaign-4a-notice');
   await notice.locator('a.case-no').click();
   await page.waitForURL((u) => u.pathname === `/cases/${findingId}`);
+  // the campaign's ids are no reading for the unit: neither a row nor a link
+  await page.locator('[data-test=case-description]').waitFor();
+  assert.equal(await page.locator('[data-test=case-campaign]').count(), 0);
+  assert.doesNotMatch(await page.locator('[data-test=case-fields]').innerText().catch(() => ''), /检查组|所属专项监督检查/);
   const dlg = await act(page, 'sv_rectify');
   await field(page, 'input-measures').fill('对值班人员批评教育，落实午间轮班和离岗登记。');
   await field(page, 'input-result').fill('已整改，午间窗口有人值守。');
@@ -124,6 +128,8 @@ test('jw1 verifies (销号); jw2 sends the 一日一报; the figures sentence', 
   const lead = await newPage(browser, srv);
   await signIn(lead, srv, 'jw1');
   await lead.goto(`${srv.base}/cases/${findingId}`);
+  await lead.locator('[data-test=case-campaign]').waitFor();
+  assert.equal(await lead.locator('[data-test=case-campaign]').getAttribute('href'), `/campaigns/${campaignId}`);
   const dlg = await act(lead, 'sv_verify');
   await field(lead, 'input-opinion').fill('经暗访复核，午间窗口有人值守，同意销号。');
   await dlg.locator('[data-test=action-submit]').click();
