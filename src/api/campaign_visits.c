@@ -99,10 +99,19 @@ static int visit_body(json_t *in, int64_t *at, struct err *e)
 	json_t *f;
 	json_array_foreach(findings, i, f)
 	{
-		static const char *const fkeys[] = {"title", "description", "class"};
-		if (!json_is_object(f) || json_unknown_key(f, fkeys, 3))
+		static const char *const fkeys[] = {"title", "description", "class", "due"};
+		if (!json_is_object(f) || json_unknown_key(f, fkeys, 4))
 			return err_set(e, E_FIELD_INVALID, "findings",
-			               "第 %zu 个问题须为 {title, description, class}", i + 1);
+			               "第 %zu 个问题须为 {title, description, class, due}", i + 1);
+		json_t *due = json_object_get(f, "due");
+		int64_t day;
+		if (due && !json_is_null(due) &&
+		    (!json_is_string(due) || strlen(json_string_value(due)) != 10 ||
+		     time_parse_date(json_string_value(due), &day) != 0)) {
+			char field[40];
+			snprintf(field, sizeof field, "findings.%zu.due", i);
+			return err_set(e, E_FIELD_INVALID, field, "整改期限须为日期 YYYY-MM-DD");
+		}
 	}
 	return 0;
 }
@@ -129,6 +138,15 @@ static int finding_create(struct wctx *w, const struct actor *a, const struct ma
 	for (size_t k = 0; k < 3; k++)
 		if (json_object_get(f, copy[k]))
 			json_object_set(body, copy[k], json_object_get(f, copy[k]));
+	/* a date to rectify by instead of the class's working days: the end of
+	 * that day (Asia/Shanghai), in the type's due field */
+	const char *by = json_string_value(json_object_get(f, "due"));
+	const char *due_field = json_string_value(json_object_get(t->json, "due_field"));
+	if (by && due_field) {
+		char at[40];
+		snprintf(at, sizeof at, "%.10sT23:59:59+08:00", by);
+		json_object_set_new(json_object_get(body, "fields"), due_field, json_string(at));
+	}
 	json_t *res = NULL;
 	int rc = engine_create(w, a, body, &res, e);
 	json_decref(body);

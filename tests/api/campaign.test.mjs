@@ -353,3 +353,22 @@ test('i: a write that fails in the store answers 503 and leaves nothing behind',
   assert.equal((await u.jw2.post(`/api/v1/campaigns/${id}/reports`, { group: g1, day: '2026-03-03', note: '今日无检查。' })).status, 201);
   await srv.setClock(MONDAY);
 });
+
+test('j: a finding to rectify by a date instead of working days', async () => {
+  await srv.setClock(MONDAY);
+  const before = await written();
+  const body = (due) => ({ ...VISIT(), findings: [{ title: '惠民资金公示栏破损', description: '公示栏玻璃破损，内容无法辨认。', due }] });
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/visits`, body('2026-3-20')), 400, 'field.invalid', 'findings.0.due');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/visits`, body('2026-02-30')), 400, 'field.invalid', 'findings.0.due');
+  assertError(await u.jw2.post(`/api/v1/campaigns/${id}/visits`, body('2026-03-01')), 400, 'field.invalid', 'findings.0.deadline');
+  assert.deepEqual(await written(), before);
+  const r = await u.jw2.post(`/api/v1/campaigns/${id}/visits`, body('2026-03-20'));
+  assert.equal(r.status, 201, r.text);
+  const c = await u.town1.case(r.json.visit.findings[0].id);
+  assert.equal(c.due_at, '2026-03-20T23:59:59+08:00');
+  assert.equal(c.fields.deadline, '2026-03-20T23:59:59+08:00');
+  await srv.setClock('2026-03-21T08:00:00+08:00');
+  const late = (await u.jw1.get(`/api/v1/campaigns/${id}/findings?open=1`)).json.items.find((x) => x.id === c.id);
+  assert.equal(late.overdue, true);
+  await srv.setClock(MONDAY);
+});

@@ -82,6 +82,7 @@ test('jw2: an unannounced visit with a finding, handed to 长岭乡', async () =
   await page.locator('[data-test=v-f-add]').click();
   await field(page, 'v-f-title-0').fill(FINDING);
   await field(page, 'v-f-desc-0').fill('12时10分社保、民政窗口均无人，值班表上的值班人员不在岗，2名群众等候。');
+  await shot(page, 'campaign-3a-visit-form');
   await page.locator('[data-test=v-save]').click();
   await dlg.waitFor({ state: 'hidden' });
   const visit = page.locator('[data-test=visit]').first();
