@@ -146,6 +146,12 @@ test('jw1 verifies (销号); jw2 sends the 一日一报; the figures sentence', 
   await page.locator('[data-test=report-submit]').click();
   await rep.locator('[data-test=report-filed]').waitFor();
   await shot(page, 'campaign-5-report');
+  // printed: the day's reports without the page's chrome
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('.shell-header').isVisible(), false);
+  assert.equal(await page.locator('[data-test=report-print]').isVisible(), false);
+  await shot(page, 'campaign-5b-print');
+  await page.emulateMedia({ media: 'screen' });
   assertClean(page);
 
   await lead.goto(`${srv.base}/campaigns/${campaignId}`);
