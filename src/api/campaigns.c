@@ -398,7 +398,7 @@ int campaign_create(struct wctx *w, const struct actor *a, json_t *in, json_t **
 		return err_set(e, E_FORBIDDEN, NULL,
 		               "只有纪委监委负责人能以本单位名义组织专项监督检查");
 	json_t *focus = json_object_get(in, "focus");
-	char *ftext = json_dumps(focus ? focus : json_array(), JSON_COMPACT);
+	char *ftext = focus ? json_dumps(focus, JSON_COMPACT) : strdup("[]");
 	if (!ftext)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	struct store_stmt *s = store_stmt(w->conn, ST_CAMPAIGN_INSERT);
