@@ -112,6 +112,11 @@ int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campai
                            json_t **out, struct err *e);
 int campaign_interview_add(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
                            json_t **out, struct err *e);
+/* A campaign body's keys: an object of `keys` only (400 field.unknown
+ * naming another), the first `required` of them present (400
+ * field.required). 0 or -1. */
+int campaign_body_keys(json_t *in, const char *const *keys, size_t n, size_t required,
+                       struct err *e);
 /* POST to campaign {id} (campaigns.c): the campaign readable (404) and the
  * body's shape on the HTTP thread, then add(…, id, body) in the writer;
  * 201 with its answer after the commit. */

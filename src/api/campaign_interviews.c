@@ -37,16 +37,8 @@ static int interview_body(json_t *in, struct interview *iv, struct err *e)
 {
 	static const char *const keys[] = {"person",  "org",      "held_at", "interviewer",
 	                                   "outcome", "position", "case"};
-	char clip[UTF8_CLIP_BUF];
-	if (!json_is_object(in))
-		return err_set(e, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
-	const char *bad = json_unknown_key(in, keys, sizeof keys / sizeof keys[0]);
-	if (bad)
-		return err_set(e, E_FIELD_UNKNOWN, bad, "不认识的字段 %s",
-		               utf8_clip(bad, 64, clip, sizeof clip));
-	for (size_t i = 0; i < 5; i++)
-		if (!json_object_get(in, keys[i]))
-			return err_set(e, E_FIELD_REQUIRED, keys[i], "缺少字段 %s", keys[i]);
+	if (campaign_body_keys(in, keys, sizeof keys / sizeof keys[0], 5, e) != 0)
+		return -1;
 	static const char *const texts[] = {"person", "interviewer", "outcome", "position"};
 	for (size_t i = 0; i < 4; i++) {
 		json_t *v = json_object_get(in, texts[i]);

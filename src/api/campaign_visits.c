@@ -64,16 +64,8 @@ static int visit_body(json_t *in, int64_t *at, struct err *e)
 {
 	static const char *const keys[] = {"group",   "org",  "visited_at", "unannounced",
 	                                   "checked", "note", "findings"};
-	char clip[UTF8_CLIP_BUF];
-	if (!json_is_object(in))
-		return err_set(e, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
-	const char *bad = json_unknown_key(in, keys, sizeof keys / sizeof keys[0]);
-	if (bad)
-		return err_set(e, E_FIELD_UNKNOWN, bad, "不认识的字段 %s",
-		               utf8_clip(bad, 64, clip, sizeof clip));
-	for (size_t i = 0; i < 5; i++)
-		if (!json_object_get(in, keys[i]))
-			return err_set(e, E_FIELD_REQUIRED, keys[i], "缺少字段 %s", keys[i]);
+	if (campaign_body_keys(in, keys, sizeof keys / sizeof keys[0], 5, e) != 0)
+		return -1;
 	json_t *group = json_object_get(in, "group"), *org = json_object_get(in, "org");
 	if (!json_is_integer(group) || json_integer_value(group) < 1)
 		return err_set(e, E_FIELD_INVALID, "group", "group 须为检查组的 id");

@@ -435,6 +435,22 @@ int campaign_create(struct wctx *w, const struct actor *a, json_t *in, json_t **
 	return 0;
 }
 
+int campaign_body_keys(json_t *in, const char *const *keys, size_t n, size_t required,
+                       struct err *e)
+{
+	char clip[UTF8_CLIP_BUF];
+	if (!json_is_object(in))
+		return err_set(e, E_BAD_REQUEST, NULL, "请求体必须是 JSON 对象");
+	const char *bad = json_unknown_key(in, keys, n);
+	if (bad)
+		return err_set(e, E_FIELD_UNKNOWN, bad, "不认识的字段 %s",
+		               utf8_clip(bad, 64, clip, sizeof clip));
+	for (size_t i = 0; i < required; i++)
+		if (!json_object_get(in, keys[i]))
+			return err_set(e, E_FIELD_REQUIRED, keys[i], "缺少字段 %s", keys[i]);
+	return 0;
+}
+
 /* A write to campaign {id} (api.h api_campaign_write). */
 struct campaign_write {
 	int64_t id;
