@@ -99,6 +99,41 @@ enum handler_result api_public_task_list(struct req *r);
 enum handler_result api_inspection_plans(struct req *r);
 enum handler_result api_inspection_plan_set(struct req *r);
 enum handler_result api_inspection_generate(struct req *r);
+/* discipline supervision campaigns (campaigns.c, campaign_visits.c,
+ * campaign_reports.c, campaign_interviews.c; docs/campaign.md) */
+enum handler_result api_campaigns(struct req *r);
+enum handler_result api_campaign_create(struct req *r);
+enum handler_result api_campaign_get(struct req *r);
+enum handler_result api_campaign_figures(struct req *r);
+enum handler_result api_campaign_visits(struct req *r);
+enum handler_result api_campaign_visit_add(struct req *r);
+enum handler_result api_campaign_findings(struct req *r);
+enum handler_result api_campaign_reports(struct req *r);
+enum handler_result api_campaign_report_submit(struct req *r);
+enum handler_result api_campaign_interviews(struct req *r);
+enum handler_result api_campaign_interview_add(struct req *r);
+/* writer: the same writes for `civicloop demo` (each the route's body; 0,
+ * or -1 with e set) */
+int campaign_create(struct wctx *w, const struct actor *a, json_t *in, json_t **out, struct err *e);
+int campaign_visit_add(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                       json_t **out, struct err *e);
+int campaign_report_submit(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                           json_t **out, struct err *e);
+int campaign_interview_add(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                           json_t **out, struct err *e);
+/* A campaign body's keys: an object of `keys` only (400 field.unknown
+ * naming another), the first `required` of them present (400
+ * field.required). 0 or -1. */
+int campaign_body_keys(json_t *in, const char *const *keys, size_t n, size_t required,
+                       struct err *e);
+/* POST to campaign {id} (campaigns.c): the campaign readable (404) and the
+ * body's shape on the HTTP thread, then add(…, id, body) in the writer;
+ * 201 with its answer after the commit. */
+typedef int (*campaign_add_fn)(struct wctx *w, const struct actor *a, int64_t campaign, json_t *in,
+                               json_t **out, struct err *e);
+enum handler_result api_campaign_write(struct req *r, int (*shape)(json_t *in, struct err *e),
+                                       campaign_add_fn add);
+
 /* api/linkage.c */
 enum handler_result api_linkage_110(struct req *r);
 enum handler_result api_import(struct req *r); /* import.c */

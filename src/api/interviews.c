@@ -3,7 +3,10 @@
  * the 约谈 records (core/interviews.h) the caller may see — those of orgs
  * inside its case.read scopes — newest first. org= (an id or code) keeps
  * those of that org and the orgs below it; an org or case the caller may
- * not see is 404, as if it were not there.
+ * not see is 404, as if it were not there. A campaign's 约谈提醒 are left
+ * out unless the caller reads that campaign (campaign.visit or
+ * campaign.manage over its org): a township sees its enterprises' 约谈,
+ * never the discipline commission's warning talks.
  */
 #include "api/api.h"
 #include "core/app.h"
@@ -54,6 +57,13 @@ enum handler_result api_interviews(struct req *r)
 		sbind_int(s, 6, campaign);
 	sbind_int(s, 7, cursor ? cursor : INT64_MAX);
 	sbind_int(s, 8, limit + 1);
+	/* a campaign's 约谈提醒 are the commission's: only its campaign readers
+	 * see them here, however wide their case.read */
+	const char *camp[4] = {NULL, NULL, NULL, NULL};
+	actor_scopes(&r->actor, P_CAMPAIGN_VISIT, camp, 2);
+	actor_scopes(&r->actor, P_CAMPAIGN_MANAGE, camp + 2, 2);
+	for (int i = 0; i < 4; i++)
+		sbind_text(s, 9 + i, camp[i]);
 	json_t *items = json_array();
 	int64_t n = 0, last = 0;
 	int rc;

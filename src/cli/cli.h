@@ -2,6 +2,8 @@
 #ifndef CIVICLOOP_CLI_CLI_H
 #define CIVICLOOP_CLI_CLI_H
 
+#include <stdint.h>
+
 struct app;
 struct err;
 struct wctx;
@@ -41,6 +43,9 @@ int demo_actor_load(struct wctx *w, const char *login, struct actor *a, struct e
 int demo_inspection_plans_add(struct wctx *w, struct json_t *plans, struct err *e);
 int demo_inspection_generate(struct wctx *w, struct json_t *spec, long long *case_id,
                              struct err *e);
+/* demo_campaigns.c: the discipline supervision campaigns of the parts
+ * ("campaigns"), at times counted back from now. 0, or -1 after a message. */
+int demo_campaigns_add(struct app *app, struct json_t *campaigns, int64_t now);
 int cmd_routing(int argc, char **argv);     /* routing.c: routing eval */
 int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */

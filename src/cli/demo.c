@@ -308,9 +308,14 @@ static int demo_parts_load(json_t *doc, const char *dir)
 				        je.text);
 				rc = -1;
 			}
-			static const char *const keys[] = {
-			    "orgs",       "users",       "cases",           "topics",
-			    "task_lists", "enterprises", "inspection_plans"};
+			static const char *const keys[] = {"orgs",
+			                                   "users",
+			                                   "cases",
+			                                   "topics",
+			                                   "task_lists",
+			                                   "enterprises",
+			                                   "inspection_plans",
+			                                   "campaigns"};
 			for (size_t k = 0; part && k < sizeof keys / sizeof keys[0]; k++) {
 				json_t *add = json_object_get(part, keys[k]);
 				if (add && !json_object_get(doc, keys[k]))
@@ -420,6 +425,7 @@ static void demo_days(json_t *v, int64_t today)
 static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 {
 	demo_days(cases, time_day_of(time_now_ms()));
+	demo_days(json_object_get(d->doc, "campaigns"), time_day_of(time_now_ms()));
 	/* Demo accounts share one password, hashed once to keep start-up fast. */
 	if (password_hash(DEMO_PASSWORD, d->hash) != 0 ||
 	    writer_run(app->writer, directory_job, d) != 0) {
@@ -446,6 +452,9 @@ static int demo_populate(struct app *app, struct demo *d, json_t *cases)
 		if (i >= DEMO_MAX_CASES || run_case(app, d, i, item, now) != 0)
 			return -1;
 	}
+	/* the discipline commission's campaigns (demo_campaigns.c) */
+	if (cases && demo_campaigns_add(app, json_object_get(d->doc, "campaigns"), now) != 0)
+		return -1;
 	return 0;
 }
 

@@ -111,6 +111,16 @@ int attach_may(const struct actor *a, const struct case_full *cf, struct err *e)
 		if (cf->a[i].phase != ASG_CANCELLED &&
 		    actor_can(a, P_CASE_ATTACH, cf->a[i].org_path))
 			return 0;
+	/* the type's "attach_roles" over the case's org: those who act on its
+	 * cases without case.attach (the discipline inspectors, on the
+	 * findings of their campaigns: the photos of the visit) */
+	size_t i;
+	json_t *role;
+	json_array_foreach(json_object_get(cf->c.type->json, "attach_roles"), i, role)
+	{
+		if (actor_has_role_over(a, json_string_value(role), cf->c.org_path))
+			return 0;
+	}
 	return err_set(e, E_FORBIDDEN, NULL, "您的角色不能为此工单添加附件");
 }
 

@@ -31,7 +31,14 @@
  * task lists (为民办实事, 检视整改: core/tasklists.h) and their items are
  * kept by the publishing org's unit lead and by the administrator
  * (task.manage): the lead of the office that publishes a list answers for
- * it, and the administrator sets lists up for any org. */
+ * it, and the administrator sets lists up for any org. Discipline
+ * supervision campaigns (专项监督检查, docs/campaign.md) are run by the
+ * commission's lead (discipline_lead) and the administrator
+ * (campaign.manage); the commission's inspectors (discipline) record the
+ * visits of the groups they are members of (campaign.visit, plus the
+ * membership each visit is checked against) and verify the units'
+ * rectification of what they found: the supervision type names them,
+ * no other type does, so they still act on no other case. */
 static const struct {
 	const char *role;
 	unsigned perms; /* bit set of enum permission */
@@ -46,7 +53,7 @@ static const struct {
           * up by the county's administrators, like the catalogue */
          B(P_TOPIC_MANAGE) | B(P_TASK_MANAGE) |
          /* the enterprise registry (issue 13), with the inspectors */
-         B(P_ENTERPRISE_MANAGE),
+         B(P_ENTERPRISE_MANAGE) | B(P_CAMPAIGN_MANAGE),
      false},
     {"operator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |
@@ -78,7 +85,14 @@ static const struct {
     {"enterprise", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_CASE_ATTACH), false},
     {"leader", B(P_CASE_READ) | B(P_ORG_READ) | B(P_STATS_READ), false},
     {"discipline",
-     B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ), true},
+     B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ) |
+         B(P_CAMPAIGN_VISIT),
+     true},
+    /* the commission's lead: a discipline inspector who also runs campaigns */
+    {"discipline_lead",
+     B(P_CASE_READ) | B(P_PII_READ) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_AUDIT_READ) |
+         B(P_CAMPAIGN_VISIT) | B(P_CAMPAIGN_MANAGE),
+     true},
     /* the 110 system: hands incidents over with their own receipt time */
     {"linkage", B(P_CASE_CREATE) | B(P_CASE_IMPORT) | B(P_LINKAGE), false},
 #undef B

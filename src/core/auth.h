@@ -66,7 +66,9 @@ struct actor {
 	X(P_TOPIC_MANAGE, "topic.manage") \
 	X(P_CASE_RAISE, "case.raise") \
 	X(P_TASK_MANAGE, "task.manage") \
-	X(P_ENTERPRISE_MANAGE, "enterprise.manage")
+	X(P_ENTERPRISE_MANAGE, "enterprise.manage") \
+	X(P_CAMPAIGN_MANAGE, "campaign.manage") \
+	X(P_CAMPAIGN_VISIT, "campaign.visit")
 
 enum permission {
 #define X(name, str) name,

@@ -461,6 +461,16 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 		                       org_kind_known)) {
 			snprintf(where, sizeof where, "create_org_kinds");
 			f = "必须是单位类别（orgs.kind）的非空数组";
+		} else if (!strings_ok(json_object_get(t->json, "attach_roles"), role_known)) {
+			snprintf(where, sizeof where, "attach_roles");
+			f = "必须是已知角色的非空数组";
+		} else if (json_object_get(t->json, "due_field") &&
+		           (!type_field(t,
+		                        json_string_value(json_object_get(t->json, "due_field"))) ||
+		            type_field(t, json_string_value(json_object_get(t->json, "due_field")))
+		                    ->kind != FK_DATETIME)) {
+			snprintf(where, sizeof where, "due_field");
+			f = "必须是本类型 datetime 类的字段";
 		}
 		if (!f && (f = follows_parent_fault(t)))
 			snprintf(where, sizeof where, "follows_parent");

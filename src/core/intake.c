@@ -33,6 +33,7 @@ struct intake {
 	int64_t org_id;
 	char org_path[256], org_code[64];
 	int64_t received;
+	int64_t due_given;      /* the type's "due_field" as given, UTC ms; 0 if none */
 	json_t *loc;            /* owned; NULL if none */
 	struct placement place; /* where loc's point lies (intake_place) */
 	json_t *fields;         /* owned; an object once checked */
@@ -231,6 +232,12 @@ static int intake_details(struct wctx *w, json_t *body, struct intake *in, struc
 		return -1;
 	if (type_fields_confidential(in->t, in->fields))
 		in->confidential = true;
+	/* "due_field": a datetime field whose value, when given, is the case's
+	 * deadline instead of its class's (a finding to rectify by a date) */
+	const char *df = json_string_value(json_object_get(in->t->json, "due_field"));
+	const char *dv = df ? json_string_value(json_object_get(in->fields, df)) : NULL;
+	if (dv && (time_parse_iso(dv, &in->due_given) != 0 || in->due_given <= in->received))
+		return err_set(e, E_FIELD_INVALID, df, "%s 须为受理之后的时间", df);
 	return 0;
 }
 
@@ -381,12 +388,17 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	if (NEVER(!initial))
 		return err_set(e, E_INTERNAL, NULL, NULL);
 	const struct deadline_spec *dl = class_deadline(in->t, in->cls);
-	int64_t due = dl ? deadline_due(w->app->cal, *dl, in->received) : 0;
+	int64_t due = in->due_given ? in->due_given
+	              : dl          ? deadline_due(w->app->cal, *dl, in->received)
+	                            : 0;
 	if (next_case_no(w, in->t, in->received, in->no, sizeof in->no) != 0 ||
 	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 || search_add(w, in->id) != 0 ||
 	    duplicates_index(w, in->id) != 0 ||
 	    (in->parties && parties_store(w, in->id, in->parties) != 0) ||
-	    (dl && timer_start(w, in->t, in->id, 0, "case_due", dl, in->received, NULL) != 0) ||
+	    (in->due_given &&
+	     timer_at(w, in->t, in->id, 0, "case_due", DEADLINE_HOURS, due, in->received) != 0) ||
+	    (dl && !in->due_given &&
+	     timer_start(w, in->t, in->id, 0, "case_due", dl, in->received, NULL) != 0) ||
 	    intake_event(w, a, in, initial->code, ext_ref) != 0)
 		return store_fail(e);
 	return 0;

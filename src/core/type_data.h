@@ -41,6 +41,10 @@
  *                  checklists per industry the checklist field kind is
  *                  checked against (core/inspections.c, core/checklists.c;
  *                  type_data_inspection.c)
+ *   campaign       for findings of a discipline supervision campaign
+ *                  (专项监督检查): which fields hold the campaign, the visit
+ *                  and the group, which states count as solved (销号)
+ *                  (api/campaigns.c; type_data_campaign.c)
  *   parties        the people a case is between (disputes: 申请人,
  *                  被申请人), how many and in which roles; their names,
  *                  phones and ID numbers are sealed like a reporter's
@@ -182,6 +186,16 @@ struct type_inspection {
 	json_t *checklists;          /* industry → [{"code","text","category"?}] */
 };
 
+/* "campaign": {"campaign_field", "visit_field", "group_field",
+ * "solved_states"} (docs/campaign.md): a finding of a discipline supervision
+ * campaign. campaign_field NULL: the type is none. */
+struct type_campaign {
+	const char *campaign_field; /* kind "int": the campaign a finding is of */
+	const char *visit_field;    /* kind "int": the visit that found it */
+	const char *group_field;    /* kind "int": the group that found it */
+	json_t *solved_states;      /* states of a finding solved (销号) */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -215,6 +229,7 @@ struct type_data {
 	const char *field_roles_field;
 	json_t *field_roles;
 	struct type_inspection inspection;
+	struct type_campaign campaign;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -260,6 +275,8 @@ const char *type_field_roles_fault(const struct matter_type *t, const struct act
                                    json_t *fields, const char *org_path);
 /* The type with a "ledger" block, or NULL. */
 const struct matter_type *types_ledger(const struct type_registry *r);
+/* The type of campaign findings (campaign.campaign_field), or NULL. */
+const struct matter_type *types_campaign(const struct type_registry *r);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
 /* The type with an "inspection_plan" block, or NULL. */

@@ -79,5 +79,7 @@ int tdl_load_field_roles(struct tdl *L, json_t *o);
 int tdl_load_ledger(struct tdl *L, json_t *o);
 /* "confidential_reporter" (type_data_confidential.c) */
 int tdl_load_confidential(struct tdl *L, json_t *o);
+/* The "campaign" block (type_data_campaign.c); o NULL: none. */
+int tdl_load_campaign(struct tdl *L, json_t *o);
 
 #endif

@@ -570,6 +570,45 @@ static const char *const schema_migrations[] = {
      " NOT NULL, case_id INTEGER NOT NULL UNIQUE REFERENCES cases(id), due_at INTEGER NOT NULL,"
      " created_at INTEGER NOT NULL, PRIMARY KEY(org_id, period)) STRICT;"
      "CREATE INDEX inspection_periods_due ON inspection_periods(org_id, due_at);"),
+    /* migration 19 (issue 13, campaign): discipline supervision campaigns
+     * (专项监督检查; api/campaigns.c, docs/campaign.md). A campaign has a
+     * period (Asia/Shanghai dates, both days included), its focus points
+     * (a JSON array of short texts), the org that runs it (the
+     * commission), its target units and its groups; a group has a leader
+     * and members (accounts). A visit is one group's check of one target
+     * unit at a time (day: its local date, for the daily report); its
+     * findings are cases of the supervision type, which name the campaign,
+     * the visit and the group in their fields. A daily report (一日一报)
+     * is a group's day, submitted once by its leader: the counts and lines
+     * as compiled at submission (lines, JSON) and the leader's note. */
+    ("CREATE TABLE campaigns(id INTEGER PRIMARY KEY, title TEXT NOT NULL, starts_on TEXT NOT"
+     " NULL, ends_on TEXT NOT NULL, focus TEXT NOT NULL, org_id INTEGER NOT NULL REFERENCES"
+     " orgs(id), created_by INTEGER REFERENCES users(id), created_at INTEGER NOT NULL,"
+     " CHECK(starts_on <= ends_on)) STRICT;"
+     "CREATE INDEX campaigns_org ON campaigns(org_id);"
+     "CREATE TABLE campaign_targets(campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+     " org_id INTEGER NOT NULL REFERENCES orgs(id), seq INTEGER NOT NULL,"
+     " PRIMARY KEY(campaign_id, org_id)) WITHOUT ROWID, STRICT;"
+     "CREATE TABLE campaign_groups(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL"
+     " REFERENCES campaigns(id), name TEXT NOT NULL, leader_id INTEGER NOT NULL REFERENCES"
+     " users(id), UNIQUE(campaign_id, name)) STRICT;"
+     "CREATE TABLE campaign_members(group_id INTEGER NOT NULL REFERENCES campaign_groups(id),"
+     " user_id INTEGER NOT NULL REFERENCES users(id), PRIMARY KEY(group_id, user_id))"
+     " WITHOUT ROWID, STRICT;"
+     "CREATE INDEX campaign_members_user ON campaign_members(user_id);"
+     "CREATE TABLE campaign_visits(id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL"
+     " REFERENCES campaigns(id), group_id INTEGER NOT NULL REFERENCES campaign_groups(id),"
+     " org_id INTEGER NOT NULL REFERENCES orgs(id), visited_at INTEGER NOT NULL, day TEXT NOT"
+     " NULL, unannounced INTEGER NOT NULL CHECK(unannounced IN (0, 1)), checked TEXT NOT NULL,"
+     " note TEXT, actor_id INTEGER REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX campaign_visits_day ON campaign_visits(campaign_id, day, visited_at);"
+     "CREATE INDEX campaign_visits_group ON campaign_visits(group_id, day);"
+     "CREATE INDEX campaign_visits_org ON campaign_visits(org_id);"
+     "CREATE TABLE campaign_reports(group_id INTEGER NOT NULL REFERENCES campaign_groups(id),"
+     " day TEXT NOT NULL, note TEXT NOT NULL, visits INTEGER NOT NULL, unannounced INTEGER NOT"
+     " NULL, problems INTEGER NOT NULL, lines TEXT NOT NULL, submitted_by INTEGER NOT NULL"
+     " REFERENCES users(id), submitted_at INTEGER NOT NULL, PRIMARY KEY(group_id, day))"
+     " WITHOUT ROWID, STRICT;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -27,6 +27,7 @@
 #include "store/stmt_enterprise.h"
 #include "store/stmt_ledger.h"
 #include "store/stmt_inspection.h"
+#include "store/stmt_campaign.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -347,6 +348,7 @@
 	STATEMENTS_TASK(STMT) \
 	STATEMENTS_ENTERPRISE(STMT) \
 	STATEMENTS_LEDGER(STMT) \
-	STATEMENTS_INSPECTION(STMT)
+	STATEMENTS_INSPECTION(STMT) \
+	STATEMENTS_CAMPAIGN(STMT)
 
 #endif

@@ -391,6 +391,13 @@ test('the permission matrix: every route × every demo login × in scope / out o
       visible: (l, o) => scopes(l, 'enterprise.manage').some((s) => within(o.code, s)),
       home: () => false,
     },
+    // a discipline supervision campaign (the demo's, run by dept.jw): read
+    // with campaign.visit or campaign.manage over its org (campaigns.c)
+    campaign: {
+      all: [{ id: 1, org: 'dept.jw' }],
+      visible: (l, c) => [...scopes(l, 'campaign.visit'), ...scopes(l, 'campaign.manage')].some((s) => within(c.org, s)),
+      home: (l, c) => [...scopes(l, 'campaign.visit'), ...scopes(l, 'campaign.manage')].some((s) => within(c.org, s)),
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
@@ -474,7 +481,8 @@ test('the permission matrix: every route × every demo login × in scope / out o
           if (!holds(l, rt.perm)) want = 403;
           else if (side === 'out of scope') want = 404;
           else if (act) want = mayAct(l, act, obj) ? 'allowed' : 403;
-          else if (kind === 'case' && rt.perm === 'case.attach') want = mayAttach(l, obj) ? 'allowed' : 403;
+          // case.attach, or a type's attach_roles (none on the pool's hotline cases)
+          else if (kind === 'case' && rt.perm.split('|').includes('case.attach')) want = mayAttach(l, obj) ? 'allowed' : 403;
           else if (kind === 'enterprise' && rt.perm === 'enterprise.manage') want = scopes(l, 'enterprise.manage').some((s) => within(obj.code, s)) ? 'allowed' : 403;
           else if (kind === 'task-list' && rt.perm === 'task.manage') want = scopes(l, 'task.manage').some((s) => within(obj.org, s)) ? 'allowed' : 403;
           else if (kind === 'org' && !MARKERS.has(rt.perm)) {

@@ -72,6 +72,7 @@ export const ROLE_NAMES = {
   enterprise: '企业',
   leader: '领导',
   discipline: '纪委',
+  discipline_lead: '纪委负责人',
   linkage: '110联动',
 }
 
