@@ -66,15 +66,17 @@
 	 * case id, ?6 campaign id, before id ?7, ?8 rows, newest first; a \
 	 * campaign's 约谈提醒 only within the caller's campaign scopes ?9–?12 \
 	 * (campaign.visit or campaign.manage over the campaign's org) */ \
-	STMT(ST_INTERVIEW_LIST, \
-	     "SELECT " INTERVIEW_COLS " FROM interviews i JOIN orgs o ON o.id = i.org_id" \
-	     " LEFT JOIN cases c ON c.id = i.case_id" \
-	     " WHERE (o.path LIKE ?1 || '%' OR o.path LIKE ?2 || '%' OR o.path LIKE ?3 || '%')" \
-	     " AND (?4 IS NULL OR o.path LIKE ?4 || '%') AND (?5 IS NULL OR i.case_id = ?5)" \
-	     " AND (?6 IS NULL OR i.campaign_id = ?6) AND i.id < ?7" \
-	     " AND (i.campaign_id IS NULL OR EXISTS (SELECT 1 FROM campaigns k" \
-	     " JOIN orgs ko ON ko.id = k.org_id WHERE k.id = i.campaign_id AND (ko.path LIKE ?9 || '%'" \
-	     " OR ko.path LIKE ?10 || '%' OR ko.path LIKE ?11 || '%' OR ko.path LIKE ?12 || '%')))" \
-	     " ORDER BY i.id DESC LIMIT ?8")
+	STMT( \
+	    ST_INTERVIEW_LIST, \
+	    "SELECT " INTERVIEW_COLS " FROM interviews i JOIN orgs o ON o.id = i.org_id" \
+	    " LEFT JOIN cases c ON c.id = i.case_id" \
+	    " WHERE (o.path LIKE ?1 || '%' OR o.path LIKE ?2 || '%' OR o.path LIKE ?3 || '%')" \
+	    " AND (?4 IS NULL OR o.path LIKE ?4 || '%') AND (?5 IS NULL OR i.case_id = ?5)" \
+	    " AND (?6 IS NULL OR i.campaign_id = ?6) AND i.id < ?7" \
+	    " AND (i.campaign_id IS NULL OR EXISTS (SELECT 1 FROM campaigns k" \
+	    " JOIN orgs ko ON ko.id = k.org_id WHERE k.id = i.campaign_id AND (ko.path LIKE ?9 " \
+	    "|| '%'" \
+	    " OR ko.path LIKE ?10 || '%' OR ko.path LIKE ?11 || '%' OR ko.path LIKE ?12 || '%')))" \
+	    " ORDER BY i.id DESC LIMIT ?8")
 
 #endif
