@@ -290,6 +290,31 @@ struct learn {
 	int learnt;    /* learnt in this batch */
 };
 
+/* Whether the type has its cases' own org do the work (an assign effect
+ * with "case_org": an enterprise rectifying its own hazard): such a lead
+ * was not chosen by what the case is about, and live it labels nothing. */
+static bool effects_assign_own(const struct type_effect *fx, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(fx[i].name, "assign") &&
+		    json_is_true(json_object_get(fx[i].params, "case_org")))
+			return true;
+	return false;
+}
+
+static bool type_assigns_own_org(const struct matter_type *t)
+{
+	for (int i = 0; i < t->nactions; i++) {
+		const struct type_action *a = &t->actions[i];
+		if (effects_assign_own(a->effects, a->neffects))
+			return true;
+		for (int b = 0; b < a->nbranches; b++)
+			if (effects_assign_own(a->branches[b].effects, a->branches[b].neffects))
+				return true;
+	}
+	return false;
+}
+
 static int learn_job(struct wctx *w, struct write_job *job)
 {
 	struct learn *l = job->arg;
@@ -306,11 +331,13 @@ static int learn_job(struct wctx *w, struct write_job *job)
 	while (l->n < LEARN_BATCH && (rc = sstep(s)) == STORE_ROW) {
 		/* a level's lead (a dispute taken on where it arose, core/levels.c)
 		 * was chosen by place, not by what the case is about: no label, as
-		 * live (the assign effect labels, assign_level does not) */
+		 * live (the assign effect labels, assign_level does not); nor is
+		 * the case's own org at work on it (assign's case_org) */
 		const struct matter_type *t = types_find(w->app->types, scol_text(s, 5));
 		rows[l->n].title = rows[l->n].desc = NULL;
 		rows[l->n].asg = scol_int(s, 0);
-		if (t && t->data.nlevels > 0) {
+		if (t && (t->data.nlevels > 0 ||
+		          (scol_int(s, 2) == scol_int(s, 6) && type_assigns_own_org(t)))) {
 			rows[l->n].case_id = 0;
 			l->n++;
 			continue;

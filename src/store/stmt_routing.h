@@ -47,10 +47,11 @@
 	                    " ORDER BY r.org_id") \
 	STMT(ST_ROUTE_TOKEN_GET, "SELECT org_id, count FROM route_tokens WHERE token = ?1") \
 	/* the dispatches already made, for `civicloop routing learn`: each live \
-	 * lead assignment after id ?1, with its case's text and type, in id \
-	 * order (the primary key), at most ?2 */ \
+	 * lead assignment after id ?1, with its case's text, type and org, in \
+	 * id order (the primary key), at most ?2 */ \
 	STMT(ST_ROUTE_HISTORY, \
-	     "SELECT a.id, a.case_id, a.org_id, c.title, c.description, c.type FROM assignments a" \
+	     "SELECT a.id, a.case_id, a.org_id, c.title, c.description, c.type, c.org_id" \
+	     " FROM assignments a" \
 	     " JOIN cases c ON c.id = a.case_id WHERE a.id > ?1 AND a.kind = 'lead'" \
 	     " AND a.status <> 'cancelled' ORDER BY a.id LIMIT ?2") \
 	/* the evaluator starts each fold from an empty model */ \

@@ -378,10 +378,14 @@ test('f: a 约谈 recorded by a case action is listed to those who see the enter
   assert.equal((await (await srv.login('ent2')).get('/api/v1/interviews')).json.items.length, 1);
   assert.equal((await (await srv.login('town2')).get('/api/v1/interviews')).json.items.length, 1);
   const ent1 = await srv.login('ent1');
-  assert.deepEqual((await ent1.get('/api/v1/interviews')).json.items, []);
+  // (the demo's hazards gave ent1 a 约谈 of its own: only those)
+  const ent1Talks = (await ent1.get('/api/v1/interviews?limit=200')).json.items;
+  assert.ok(ent1Talks.length >= 1);
+  assert.deepEqual(ent1Talks.filter((x) => x.org.code !== 'ent.demo1'), []);
   assertError(await ent1.get(`/api/v1/interviews?org=${ent2Id}`), 404, 'not_found', 'org');
   assert.deepEqual((await ent1.get(`/api/v1/interviews?case=${id}`)).json.items, []);
-  assert.deepEqual((await (await srv.login('town1')).get('/api/v1/interviews')).json.items, []);
+  assert.deepEqual((await (await srv.login('town1')).get('/api/v1/interviews?limit=200')).json.items
+    .filter((x) => x.org.code === 'ent.demo2'), []);
   // nor ent2's case itself
   assertError(await ent1.get(`/api/v1/cases/${id}`), 404);
   assert.deepEqual((await ent1.get(`/api/v1/cases?type=talk`)).json.items, []);
