@@ -72,12 +72,19 @@ test('insp1: the registry, its filters, an enterprise\'s page with masked contac
   assert.match(await page.locator('[data-test=info-place]').innerText(), /濂江镇 \/ 新塘村第一网格/);
   assert.match(await page.locator('[data-test=contact-legal_rep]').innerText(), /李\*\*\s*181\*\*\*\*0483/);
   await page.locator('[data-test=contacts-masked]').waitFor();
-  // the hazard and inspection tabs: types not loaded here, an empty list, no error
-  await page.locator('[data-test=tab-hazard-empty]').waitFor();
+  // the hazard and inspection tabs: the enterprise's own cases of each type
+  // (the demo's 4 hazards and 1 inspection of 鑫盛), by the case's org
+  const tabRows = (code) => page.locator(`[data-test=tab-${code}] .el-table__body tr`);
+  await waitFor(async () => (await tabRows('hazard').count()) === 4, "鑫盛's four hazards");
+  assert.match((await tabRows('hazard').allInnerTexts()).join('\n'), /YH\d+/);
+  await page.locator('.el-tabs__item').filter({ hasText: '检查' }).first().click();
+  await waitFor(async () => (await tabRows('inspection').count()) === 1, "鑫盛's inspection");
   await page.locator('.el-tabs__item').filter({ hasText: '约谈记录' }).click();
-  const ivRow = page.locator('[data-test=interviews-table] .el-table__body tr').first();
-  await ivRow.waitFor();
-  assert.match(await ivRow.innerText(), /约谈[\s\S]*李俊峰（法定代表人）[\s\S]*县应急管理局 郭永红[\s\S]*氨制冷系统/);
+  const ivRows = page.locator('[data-test=interviews-table] .el-table__body tr');
+  await ivRows.first().waitFor();
+  const talks = (await ivRows.allInnerTexts()).join('\n');
+  assert.match(talks, /约谈[\s\S]*李俊峰（法定代表人）[\s\S]*县应急管理局 郭永红[\s\S]*氨制冷系统/);
+  assert.match(talks, /整改逾期/, "the overdue hazard's 约谈 too");
   await shot(page, 'enterprise-2-page-inspector');
   assertClean(page);
 });
