@@ -63,6 +63,12 @@ enum handler_result api_attachment_add(struct req *r);
 enum handler_result api_attachments_list(struct req *r);
 enum handler_result api_attachment_get(struct req *r);
 enum handler_result api_case_documents(struct req *r);
+/* api/documents.c (issue 14) */
+enum handler_result api_document_get(struct req *r);
+enum handler_result api_document_qr_svg(struct req *r);
+enum handler_result api_document_qr_png(struct req *r);
+enum handler_result api_document_revoke(struct req *r);
+enum handler_result api_public_verify(struct req *r);
 /* api/export.c */
 enum handler_result api_export_cases_xlsx(struct req *r);
 enum handler_result api_export_cases_csv(struct req *r);

@@ -1,6 +1,8 @@
 /* Health, metrics, OpenAPI, types, orgs (their settings and boundaries),
  * calendar and public keys. */
 #include "api/api.h"
+
+#include "core/documents.h"
 #include "core/app.h"
 #include "core/calendar.h"
 #include "core/types.h"
@@ -281,14 +283,15 @@ enum handler_result api_calendar(struct req *r)
 	return reply_json(r, 200, json_pack("{s:o}", "days", days));
 }
 
-/* GET /api/v1/keys: the instance's public signing key. */
+/* GET /api/v1/keys: the instance's public signing keys, the current one
+ * and every one a rotation retired (core/documents.h doc_keys_json), so
+ * that documents signed before a rotation still verify offline. */
 enum handler_result api_keys(struct req *r)
 {
-	char pk[HEX_LEN(crypto_sign_PUBLICKEYBYTES)];
-	hex_encode(r->app->keys.sign_pk, sizeof r->app->keys.sign_pk, pk);
-	return reply_json(r, 200,
-	                  json_pack("{s:[{s:s,s:s,s:s}]}", "items", "key_id", r->app->keys.key_id,
-	                            "alg", "Ed25519", "public_key", pk));
+	json_t *out = doc_keys_json(r->reader, &r->app->keys);
+	if (!out)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	return reply_json(r, 200, out);
 }
 
 struct org_update {

@@ -54,5 +54,7 @@ int cmd_backup(int argc, char **argv);      /* backup.c */
 int cmd_files(int argc, char **argv);       /* files.c */
 int cmd_geo(int argc, char **argv);         /* geo.c */
 int cmd_import(int argc, char **argv);      /* import.c */
+int cmd_doc(int argc, char **argv);         /* documents.c: doc verify, doc keys */
+int cmd_keys(int argc, char **argv);        /* documents.c: keys rotate */
 
 #endif

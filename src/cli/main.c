@@ -48,6 +48,9 @@ static const char usage[] =
     "  apikey revoke --db FILE --name NAME                 revoke an API key\n"
     "  backup --db FILE --to FILE [--force]                online copy of the database and its "
     "key\n"
+    "  doc verify CODE|URL (--keys KEYS.json | --db FILE)  check a signed document's code\n"
+    "  doc keys --db FILE                                  print the public signing keys\n"
+    "  keys rotate --db FILE                               new signing key (server stopped)\n"
     "\n"
     "Each command takes --help. Keys live beside the database in FILE.key.\n";
 
@@ -402,7 +405,9 @@ int main(int argc, char **argv)
 	                {"backup", cmd_backup},
 	                {"files", cmd_files},
 	                {"geo", cmd_geo},
-	                {"import", cmd_import}};
+	                {"import", cmd_import},
+	                {"doc", cmd_doc},
+	                {"keys", cmd_keys}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))

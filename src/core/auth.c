@@ -53,7 +53,9 @@ static const struct {
           * up by the county's administrators, like the catalogue */
          B(P_TOPIC_MANAGE) | B(P_TASK_MANAGE) |
          /* the enterprise registry (issue 13), with the inspectors */
-         B(P_ENTERPRISE_MANAGE) | B(P_CAMPAIGN_MANAGE),
+         B(P_ENTERPRISE_MANAGE) | B(P_CAMPAIGN_MANAGE) |
+         /* signed documents (issue 14): withdrawing one issued in scope */
+         B(P_DOCUMENT_REVOKE),
      false},
     {"operator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |
@@ -72,7 +74,7 @@ static const struct {
     {"handler", B(P_CASE_READ) | B(P_CASE_RAISE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"unit_lead",
      B(P_CASE_READ) | B(P_CASE_RAISE) | B(P_ORG_READ) | B(P_STATS_READ) | B(P_CASE_ATTACH) |
-         B(P_TASK_MANAGE),
+         B(P_TASK_MANAGE) | B(P_DOCUMENT_REVOKE),
      false},
     {"grid_worker", B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_ORG_READ) | B(P_CASE_ATTACH), false},
     {"mediator",

@@ -68,7 +68,8 @@ struct actor {
 	X(P_TASK_MANAGE, "task.manage") \
 	X(P_ENTERPRISE_MANAGE, "enterprise.manage") \
 	X(P_CAMPAIGN_MANAGE, "campaign.manage") \
-	X(P_CAMPAIGN_VISIT, "campaign.visit")
+	X(P_CAMPAIGN_VISIT, "campaign.visit") \
+	X(P_DOCUMENT_REVOKE, "document.revoke")
 
 enum permission {
 #define X(name, str) name,

@@ -184,10 +184,21 @@ static int event_verify(struct store_stmt *s, int64_t expect, unsigned char prev
 /* The checkpoint on cp's row, at or before event seq whose hash is h: it
  * names that event's hash and its signature verifies (against trusted_pk, or
  * the key it carries). 0, or 1 with rep set. */
-static int checkpoint_verify(struct store_stmt *cp, int64_t seq, const unsigned char h[HASH_LEN],
-                             const unsigned char *trusted_pk, struct chain_report *rep)
+static int checkpoint_verify(struct store_conn *c, struct store_stmt *cp, int64_t seq,
+                             const unsigned char h[HASH_LEN], const unsigned char *trusted_pk,
+                             struct chain_report *rep)
 {
 	int64_t cseq = scol_int(cp, 0);
+	/* a key that `civicloop keys rotate` retired stays trusted: it is
+	 * published in signing_keys (issue 14, core/documents.h) */
+	if (trusted_pk && scol_bytes(cp, 4) == crypto_sign_PUBLICKEYBYTES &&
+	    memcmp(trusted_pk, scol_blob(cp, 4), crypto_sign_PUBLICKEYBYTES) != 0) {
+		struct store_stmt *k = store_stmt(c, ST_KEY_PUBLISHED);
+		sbind_blob(k, 1, scol_blob(cp, 4), crypto_sign_PUBLICKEYBYTES);
+		if (sstep(k) == STORE_ROW)
+			trusted_pk = NULL;
+		sreset(k);
+	}
 	const unsigned char *pk = trusted_pk ? trusted_pk : scol_blob(cp, 4);
 	struct buf m;
 	buf_init(&m, 256);
@@ -227,7 +238,7 @@ int chain_verify(struct store_conn *c, const unsigned char *trusted_pk, struct c
 		rep->events++;
 		/* checkpoints at this seq */
 		for (; cprc == STORE_ROW && scol_int(cp, 0) <= seq; cprc = sstep(cp)) {
-			rc = checkpoint_verify(cp, seq, prev, trusted_pk, rep);
+			rc = checkpoint_verify(c, cp, seq, prev, trusted_pk, rep);
 			if (rc)
 				goto out;
 			rep->checkpoints++;

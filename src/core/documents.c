@@ -77,8 +77,7 @@ static json_t *iso_or_null(struct store_stmt *s, int col)
 	return json_string(at);
 }
 
-/* A row of DOC_COLS as the API shows it. */
-static json_t *doc_row_json(struct store_stmt *s)
+json_t *doc_row_json(struct store_stmt *s)
 {
 	const char *kind = scol_text(s, 1);
 	const struct doc_kind *k = doc_kind(kind);
@@ -290,4 +289,24 @@ int doc_list_case(struct store_conn *c, const struct app *app, const struct acto
 	}
 	*out = json_pack("{s:o}", "items", items);
 	return *out ? 0 : err_oom(e);
+}
+
+int doc_get(struct store_conn *c, int64_t id, struct doc_ref *out)
+{
+	memset(out, 0, sizeof *out);
+	struct store_stmt *s = store_stmt(c, ST_DOC_GET);
+	sbind_int(s, 1, id);
+	int rc = sstep(s);
+	if (rc == STORE_ROW) {
+		out->id = scol_int(s, 0);
+		out->case_id = scol_null(s, 3) ? 0 : scol_int(s, 3);
+		out->org_id = scol_int(s, 4);
+		out->revoked = !scol_null(s, 10);
+		snprintf(out->number, sizeof out->number, "%s", scol_text(s, 2));
+		out->json = doc_row_json(s);
+		if (!out->json)
+			rc = STORE_ERROR;
+	}
+	sreset(s);
+	return rc == STORE_ROW ? 0 : rc == STORE_DONE ? 1 : -1;
 }

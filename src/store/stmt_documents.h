@@ -35,6 +35,8 @@
 	     "UPDATE signing_keys SET retired_at = ?2 WHERE key_id <> ?1 AND retired_at IS NULL") \
 	STMT(ST_KEY_GET, "SELECT key_id, public_key, created_at, retired_at FROM signing_keys " \
 	                 "WHERE key_id = ?1") \
+	/* a checkpoint's key is trusted once published (audit verify after a rotation) */ \
+	STMT(ST_KEY_PUBLISHED, "SELECT 1 FROM signing_keys WHERE public_key = ?1") \
 	STMT(ST_KEY_LIST, "SELECT key_id, public_key, created_at, retired_at FROM signing_keys" \
 	                  " ORDER BY created_at, key_id")
 

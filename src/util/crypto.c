@@ -181,3 +181,44 @@ int keys_load(struct keys *k, const char *path, int create, char *err, size_t er
 	keys_derive_id(k);
 	return 0;
 }
+
+void keys_new_sign(struct keys *k)
+{
+	crypto_sign_keypair(k->sign_pk, k->sign_sk);
+	keys_derive_id(k);
+}
+
+int keys_save(const struct keys *k, const char *path, const char *note, char *err, size_t errcap)
+{
+	char tmp[1100];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errcap, "无法写入密钥文件 %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	char hs[HEX_LEN(sizeof k->seal)], hb[HEX_LEN(sizeof k->blind)],
+	    hk[HEX_LEN(sizeof k->sign_sk)];
+	hex_encode(k->seal, sizeof k->seal, hs);
+	hex_encode(k->blind, sizeof k->blind, hb);
+	hex_encode(k->sign_sk, sizeof k->sign_sk, hk);
+	fprintf(f, "# civicloop instance keys: keep secret, back up with the database\n");
+	if (note)
+		fprintf(f, "# %s\n", note);
+	fprintf(f, "seal %s\nblind %s\nsign %s\n", hs, hb, hk);
+	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	bad |= fclose(f) != 0;
+	sodium_memzero(hs, sizeof hs);
+	sodium_memzero(hb, sizeof hb);
+	sodium_memzero(hk, sizeof hk);
+	if (bad || rename(tmp, path) != 0) {
+		unlink(tmp);
+		snprintf(err, errcap, "写入密钥文件 %s 失败", path);
+		return -1;
+	}
+	return 0;
+}

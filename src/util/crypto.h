@@ -31,6 +31,13 @@ int crypto_init(void);
  * and it does not exist. Returns 0 or -1 with a reason in err. */
 int keys_load(struct keys *k, const char *path, int create, char *err, size_t errcap);
 
+/* A fresh Ed25519 signing key in k (seal and blind kept): the key
+ * rotation's (`civicloop keys rotate`). */
+void keys_new_sign(struct keys *k);
+/* Writes k to path atomically (a 0600 temporary file, fsync, rename), with
+ * the comment line `note` (may be NULL). 0, or -1 with a reason in err. */
+int keys_save(const struct keys *k, const char *path, const char *note, char *err, size_t errcap);
+
 void hash_blake2b(unsigned char out[HASH_LEN], const void *a, size_t alen, const void *b,
                   size_t blen);
 /* Keyed BLAKE2b-256 of s: the blind index of a personal value. */
