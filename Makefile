@@ -92,11 +92,17 @@ fuzzsmoke: fuzz
 
 # Creation and lists (bench/run.sh), then the exports on 100,000 cases
 # (bench/export.mjs; docs/bench.md). Neither is part of `make test`.
-.PHONY: benchexport benchsearch
+.PHONY: benchexport benchsearch benchdoc
 bench: build
 	bench/run.sh $(BUILD)
 	$(MAKE) benchexport
 	$(MAKE) benchsearch
+	$(MAKE) benchdoc
+
+# Signed documents' codes verified per second offline (bench/doc_verify.c,
+# docs/bench.md "Signed documents").
+benchdoc: build
+	$(BUILD)/doc_verify --seconds 3 --out bench/doc-verify-results.json
 
 benchexport: build
 	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node bench/export.mjs
