@@ -75,7 +75,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 100; i++, n++) {
 			const char *c = codes[n % NCODES];
 			struct doc_check k;
-			if (doc_check_code(c, strlen(c), doc_keyring_find, &ring, 0, &k) != DOC_VALID)
+			if (doc_check_code(c, strlen(c), doc_keyring_find, &ring, 0, &k) !=
+			    DOC_VALID)
 				bad++;
 			json_decref(k.payload);
 		}

@@ -69,8 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct doc_check k;
 	enum doc_verdict v = doc_check_code(code, size, any_kid, NULL, 0, &k);
 	check_shape(&k, v);
-	if (v == DOC_VALID &&
-	    (size < 88 || code[size - 87] != '.'))
+	if (v == DOC_VALID && (size < 88 || code[size - 87] != '.'))
 		fz_fail("valid, but not payload \".\" 86 characters of signature");
 	/* the same code with no key known is never valid */
 	struct doc_check u;
@@ -85,9 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *dot = memchr(code, '.', size);
 		unsigned char payload[DOC_PAYLOAD_MAX + 3];
 		size_t plen = 0;
-		if (!dot || sodium_base642bin(payload, sizeof payload, code, (size_t)(dot - code), NULL,
-		                              &plen, NULL,
-		                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		if (!dot ||
+		    sodium_base642bin(payload, sizeof payload, code, (size_t)(dot - code), NULL,
+		                      &plen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 			fz_fail("readable, but its payload does not decode again");
 		unsigned char sig[64];
 		crypto_sign_detached(sig, NULL, payload, plen, sk);
