@@ -132,6 +132,13 @@ enum handler_result api_document_qr_png(struct req *r)
 static int revoke_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
+	/* what the caller may not see is 404 whatever the body says */
+	struct doc_ref d;
+	char path[ORG_PATH_MAX];
+	if (doc_visible(w->conn, r->app, &r->actor, req_param_id(r, 0), &d, path, sizeof path,
+	                &r->err) != 0)
+		return -1;
+	json_decref(d.json);
 	static const char *const keys[] = {"reason"};
 	const char *bad = json_unknown_key(r->in, keys, 1);
 	if (bad)
@@ -142,12 +149,6 @@ static int revoke_job(struct wctx *w, struct write_job *job)
 	if (text_fault(reason, REVOKE_REASON_MAX, TEXT_NONEMPTY) != TEXT_OK)
 		return err_set(&r->err, E_FIELD_INVALID, "reason",
 		               "撤销理由须为 1–" TEXT_STR(REVOKE_REASON_MAX) " 字的单行文本");
-	struct doc_ref d;
-	char path[ORG_PATH_MAX];
-	if (doc_visible(w->conn, r->app, &r->actor, req_param_id(r, 0), &d, path, sizeof path,
-	                &r->err) != 0)
-		return -1;
-	json_decref(d.json);
 	if (!actor_can(&r->actor, P_DOCUMENT_REVOKE, path))
 		return err_set(&r->err, E_FORBIDDEN, NULL,
 		               "只有出具单位的负责人或管理员可以撤销文书");

@@ -245,16 +245,17 @@ test('migration 12 fills the index of case points for the cases before it', asyn
   // (migrations 13, the parties of disputes, 14, the ratings of a unit's
   // part, 15, the collection topics of suggestions, 16, task lists, and
   // issue 13's 17, the enterprise registry and its 约谈 records, 18,
-  // rolling inspection plans, and 19, discipline supervision campaigns,
-  // come after it: undone too and redone empty, which no test of this
-  // file reads)
+  // rolling inspection plans, 19, discipline supervision campaigns, and
+  // issue 14's 20, signed documents and their keys, come after it: undone
+  // too and redone empty, which no test of this file reads)
   const version = Number(await sql('PRAGMA user_version'));
-  assert.equal(version, 19, 'step back as far as migration 12');
+  assert.equal(version, 20, 'step back as far as migration 12');
   await sql(`DROP TABLE case_points; DROP TABLE case_parties; ALTER TABLE assignments DROP COLUMN ratings;
     DROP TABLE topics; DROP TABLE task_lists; DROP TABLE interviews; DROP TABLE enterprises;
     DROP TABLE inspection_periods; DROP TABLE inspection_plans;
     DROP TABLE campaign_reports; DROP TABLE campaign_visits; DROP TABLE campaign_members;
     DROP TABLE campaign_groups; DROP TABLE campaign_targets; DROP TABLE campaigns;
+    DROP TABLE documents; DROP TABLE signing_keys;
     PRAGMA user_version = 11;`, false);
   await srv.restart();
   await srv.stop();

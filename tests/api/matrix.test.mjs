@@ -398,6 +398,14 @@ test('the permission matrix: every route × every demo login × in scope / out o
       visible: (l, c) => [...scopes(l, 'campaign.visit'), ...scopes(l, 'campaign.manage')].some((s) => within(c.org, s)),
       home: (l, c) => [...scopes(l, 'campaign.visit'), ...scopes(l, 'campaign.manage')].some((s) => within(c.org, s)),
     },
+    // a signed document (issue 14): seen with its case (case.read over the
+    // case), revoked with document.revoke over its issuing org; the demo
+    // county issues none, so the matrix finds none and asks for id 1
+    document: {
+      all: [{ id: 1 }],
+      visible: () => false,
+      home: () => false,
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
