@@ -64,6 +64,12 @@ test('a: a bad body, the wrong role or an unseen case issue nothing', async () =
   assertError(await (await srv.login('town2')).act(id, 'issue', { purpose: '考察', people: 3, until }), 404);
   assertError(await (await srv.login('town2')).get(`/api/v1/cases/${id}/documents`), 404);
   assertError(await town1.get('/api/v1/cases/999999/documents'), 404);
+  // facts too long for a printable QR: the whole action fails, the case stays a draft
+  const long = await town1.act(id, 'issue', { purpose: '中'.repeat(500), people: 3, until });
+  assertError(long, 400);
+  assert.match(long.json.error.message, /文书内容过长/);
+  assert.equal((await town1.case(id)).status, 'draft');
+  assert.equal((await town1.case(id)).fields.e_letter_no, undefined);
   assert.deepEqual([await docCount(), await issueEvents()], before);
   assert.deepEqual((await town1.get(`/api/v1/cases/${id}/documents`)).json.items, []);
 });
