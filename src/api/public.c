@@ -160,6 +160,11 @@ static json_t *track_json(struct store_conn *conn, const struct case_full *cf)
 	return o;
 }
 
+json_t *public_track_json(struct store_conn *conn, const struct case_full *cf)
+{
+	return track_json(conn, cf);
+}
+
 /* Every miss answers the same. */
 static enum handler_result track_miss_reply(struct req *r, int64_t now)
 {
