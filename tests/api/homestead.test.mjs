@@ -115,7 +115,7 @@ test('a: registration refusals write nothing', async () => {
 
 let A; // the application approved in the end
 test('b: 一次性告知 lists every missing material at once and pauses the clock', async () => {
-  const { case: c } = await hs1.create(application('黄岭村钟建华申请宅基地建房'));
+  const { case: c } = await hs1.create(application('黄岭村四组一户申请宅基地建房'));
   A = c;
   assert.equal(c.status, 'hs_registered');
   assert.equal(c.no.slice(0, 2), 'ZD');
@@ -161,14 +161,14 @@ test('c: the departments review in parallel; answering twice and deciding early 
   assertError(await nync1.act(A.id, 'hs_agree', { opinion: '再次同意' }), 409, 'case.action_not_allowed');
   assertError(await nync1.act(A.id, 'hs_disagree', { opinion: '改为不同意', reason: '反悔' }), 409, 'case.action_not_allowed');
   // the township decides only once all have answered
-  assertError(await hs1.act(A.id, 'hs_approve', { approved_area: 120, decision: '同意' }), 409, 'case.action_not_allowed');
+  assertError(await hs1.act(A.id, 'hs_approve', { approved_area: 120, holder: '钟建华', decision: '同意' }), 409, 'case.action_not_allowed');
   assertError(await zj1.act(A.id, 'hs_agree_cond', { opinion: '同意' }), 400, 'field.required', 'conditions');
   await zj1.must(A.id, 'hs_agree_cond', { opinion: '选用县标准图集，同意。', conditions: '由具备资质的农村建筑工匠施工。' });
   const last = await zrzy1.must(A.id, 'hs_agree', { opinion: '符合村庄规划，不占永久基本农田，同意。' });
   assert.equal(last.status, 'hs_decide');
   assert.equal(partOf(last, 'dept.zj').opinion.conditions, '由具备资质的农村建筑工匠施工。');
   // the departments do not decide
-  assert.equal((await zj1.act(A.id, 'hs_approve', { approved_area: 120, decision: '同意' })).status, 403);
+  assert.equal((await zj1.act(A.id, 'hs_approve', { approved_area: 120, holder: '钟建华', decision: '同意' })).status, 403);
 });
 
 test('c: any 不同意 blocks the approval; the township refuses with the reasons', async () => {
@@ -179,7 +179,7 @@ test('c: any 不同意 blocks the approval; the township refuses with the reason
   const d = await zrzy1.must(c.id, 'hs_disagree', { opinion: '位于永久基本农田保护红线内。', reason: '占用永久基本农田，不得建房。' });
   assert.equal(d.status, 'hs_decide');
   assert.ok(!d.actions.some((a) => a.code === 'hs_approve'), 'approval not offered');
-  const r = await hs1.act(c.id, 'hs_approve', { approved_area: 100, decision: '同意' });
+  const r = await hs1.act(c.id, 'hs_approve', { approved_area: 100, holder: '钟建华', decision: '同意' });
   assertError(r, 409);
   assert.match(r.json.error.message, /不同意/);
   const f = await hs1.must(c.id, 'hs_refuse', { decision: '拟用地块位于永久基本农田保护红线内（县自然资源局不同意），不予批准。' });
@@ -188,10 +188,25 @@ test('c: any 不同意 blocks the approval; the township refuses with the reason
 });
 
 test('d: approval, then 放样 and 竣工验收 each need a new photo', async () => {
-  assertError(await hs1.act(A.id, 'hs_approve', { approved_area: 181, decision: '同意' }), 400, 'field.invalid', 'approved_area');
+  assertError(await hs1.act(A.id, 'hs_approve', { approved_area: 181, holder: '钟建华', decision: '同意' }), 400, 'field.invalid', 'approved_area');
   await srv.setClock('2026-03-09T15:00:00+08:00');
-  const a = await hs1.must(A.id, 'hs_approve', { approved_area: 120, decision: '经联审，同意批准钟建华户使用宅基地120平方米。' });
+  assertError(await hs1.act(A.id, 'hs_approve', { approved_area: 120, decision: '同意' }), 400, 'field.required', 'holder');
+  const a = await hs1.must(A.id, 'hs_approve', { approved_area: 120, holder: '钟建华', decision: '经联审，同意批准申请户使用宅基地120平方米。' });
   assert.equal(a.status, 'hs_approved');
+  // the 农村宅基地批准书, signed, names the holder and never an ID number
+  assert.match(a.fields.homestead_cert_no, /^ZJ\d{8}-\d{4}$/);
+  const docs = await hs1.get(`/api/v1/cases/${A.id}/documents`);
+  assert.equal(docs.status, 200, docs.text);
+  const items = docs.json.items || docs.json.documents || docs.json;
+  assert.equal(items.length, 1, docs.text);
+  assert.equal(items[0].kind, 'homestead_cert');
+  assert.equal(items[0].number, a.fields.homestead_cert_no);
+  const [payload] = items[0].code.split('.');
+  const signed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  assert.equal(signed.subject['户主'], '钟建华');
+  assert.equal(signed.facts['批准用地面积（平方米）'], 120);
+  assert.equal(signed.issuer.code, 'town.a');
+  assert.ok(!JSON.stringify(signed).includes(APPLICANT_ID.slice(6, 14)), 'no ID number');
   await srv.setClock('2026-03-09T16:00:00+08:00');
   assertError(await hs1.act(A.id, 'hs_site', { siting: '按四至放样' }), 409);
   assert.equal((await photo(hs1, A.id, '放样现场.png')).status, 201);
