@@ -6,12 +6,16 @@
  *   "guide": {"title": "…", "basis": ["…"], "where": "…", "fee": "…",
  *             "time_limit": "…", "conditions": ["…"],
  *             "steps": [{"name": "…", "limit": "…", "who": "…"}],
- *             "materials_field": "missing"}
+ *             "materials_field": "missing",
+ *             "atlas": [{"name": "…", "image": "/atlas/a1.svg", "note": "…"}]}
  *   "party_track": {"role": "applicant", "fields": ["guide_name", …]}
  *
  * The guide is data the public page shows as it is; its materials are the
  * values of an "enums" field of the type, so the checklist the clerk ticks
- * in a 一次性告知 and the list the public reads are one list. party_track
+ * in a 一次性告知 and the list the public reads are one list. "atlas" is the
+ * county's standard house designs (户型图集): each a name, an SVG the web
+ * UI serves under /atlas/ and a note; the window's picker and the public
+ * page show them. party_track
  * names the party role whose ID number's last four characters, with the
  * case number, let the person follow the case without signing in, and the
  * string, text, int, enum or enums fields shown to them (officials' names
@@ -70,10 +74,45 @@ static int guide_steps(struct tdl *L, json_t *a)
 	return 0;
 }
 
+/* A path under /atlas/ of [a-z0-9-] ending in .svg: the web UI's own file. */
+static bool atlas_image_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n < 12 || n > 100 || strncmp(s, "/atlas/", 7) != 0 || strcmp(s + n - 4, ".svg") != 0)
+		return false;
+	for (size_t i = 7; i < n - 4; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int guide_atlas(struct tdl *L, json_t *a)
+{
+	static const char *const keys[] = {"name", "image", "note"};
+	size_t i;
+	json_t *v;
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > GUIDE_LIST_MAX)
+		return tdl_bad(L, "guide.atlas", "须为 1–%d 种户型的数组", GUIDE_LIST_MAX);
+	json_array_foreach(a, i, v)
+	{
+		if (tdl_only_keys(L, v, "guide.atlas", keys, 3) != 0)
+			return -1;
+		if (!short_text(json_object_get(v, "name"), 100) ||
+		    !short_text(json_object_get(v, "note"), 500) ||
+		    !atlas_image_ok(json_string_value(json_object_get(v, "image"))))
+			return tdl_bad(L, "guide.atlas",
+			               "第 %zu 种须有 name、note 和 /atlas/…svg 的 image", i + 1);
+	}
+	return 0;
+}
+
 int tdl_load_guide(struct tdl *L, json_t *o)
 {
 	static const char *const keys[] = {"title",      "basis", "where",      "fee",
-	                                   "time_limit", "steps", "conditions", "materials_field"};
+	                                   "time_limit", "steps", "conditions", "materials_field",
+	                                   "atlas"};
 	static const char *const texts[] = {"where", "fee", "time_limit"};
 	if (!o)
 		return 0;
@@ -89,7 +128,8 @@ int tdl_load_guide(struct tdl *L, json_t *o)
 			               "须为 1–%d 字的文字", GUIDE_TEXT_MAX);
 	}
 	if (text_list(L, o, "basis") != 0 || text_list(L, o, "conditions") != 0 ||
-	    guide_steps(L, json_object_get(o, "steps")) != 0)
+	    guide_steps(L, json_object_get(o, "steps")) != 0 ||
+	    guide_atlas(L, json_object_get(o, "atlas")) != 0)
 		return -1;
 	const char *mf = json_string_value(json_object_get(o, "materials_field"));
 	const struct type_field *f = mf ? type_field(L->t, mf) : NULL;
