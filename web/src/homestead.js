@@ -28,7 +28,8 @@ export function statusTag(s) {
 export function verdictOf(a) {
   if (!a || a.status === 'cancelled') return { text: '已取消', cls: 'muted' }
   if (a.status !== 'hs_answered') return { text: a.signed_at ? '审查中' : '待签收', cls: 'muted' }
-  const o = a.opinion || {}
+  if (!a.opinion) return { text: '已答复', cls: 'yes' } // a list item: the opinion is on the case
+  const o = a.opinion
   if (o.reason) return { text: '不同意', cls: 'no', detail: o.reason }
   if (o.conditions) return { text: '附条件同意', cls: 'cond', detail: o.conditions }
   return { text: '同意', cls: 'yes', detail: o.opinion || '' }

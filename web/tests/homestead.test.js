@@ -28,6 +28,7 @@ describe('homestead helpers', () => {
     expect(verdictOf({ status: 'pending' }).text).toBe('待签收')
     expect(verdictOf({ status: 'hs_signed', signed_at: 'x' }).text).toBe('审查中')
     expect(verdictOf({ status: 'hs_answered', opinion: { opinion: '同意' } }).text).toBe('同意')
+    expect(verdictOf({ status: 'hs_answered' }).text).toBe('已答复')
     expect(verdictOf({ status: 'hs_answered', opinion: { opinion: '可', conditions: '不超过两层' } })).toMatchObject({ text: '附条件同意', detail: '不超过两层' })
     expect(verdictOf({ status: 'hs_answered', opinion: { opinion: '否', reason: '基本农田' } })).toMatchObject({ text: '不同意', cls: 'no' })
   })
