@@ -69,7 +69,8 @@ static bool tail_ok(const char *s, char out[PARTY_TAIL_LEN + 1])
 static enum handler_result party_miss(struct req *r, int64_t now)
 {
 	addr_limit_count(&party_misses, r->address, now);
-	return reply_err(r, E_NOT_FOUND, NULL, "未查到该申请，请核对申请编号和申请人身份证号后四位");
+	return reply_err(r, E_NOT_FOUND, NULL,
+	                 "未查到该申请，请核对申请编号和申请人身份证号后四位");
 }
 
 /* The fields party_track lists that the case holds, as {name, label, value}. */
@@ -82,9 +83,9 @@ static json_t *shown_fields(const struct matter_type *t, json_t *fields)
 		const struct type_field *f = type_field(t, json_string_value(v));
 		json_t *val = json_object_get(fields, f->name);
 		if (val)
-			json_array_append_new(out, json_pack("{s:s,s:s,s:O}", "name", f->name, "label",
-			                                     f->label ? f->label : f->name, "value",
-			                                     val));
+			json_array_append_new(out, json_pack("{s:s,s:s,s:O}", "name", f->name,
+			                                     "label", f->label ? f->label : f->name,
+			                                     "value", val));
 	}
 	return out;
 }
@@ -109,8 +110,9 @@ enum handler_result api_public_party_track(struct req *r)
 	struct case_full cf;
 	if (!id || case_load(r->reader, r->app, id, &cf) != 0)
 		return party_miss(r, now);
-	json_t *p = cf.c.type == t ? parties_first_of_role(r->reader, r->app, id, t->data.track_role)
-	                           : NULL;
+	json_t *p = cf.c.type == t
+	                ? parties_first_of_role(r->reader, r->app, id, t->data.track_role)
+	                : NULL;
 	const char *idno = json_string_value(json_object_get(p, "id_no"));
 	size_t n = idno ? strlen(idno) : 0;
 	if (n < PARTY_TAIL_LEN ||
@@ -135,10 +137,9 @@ static json_t *guide_classes(const struct matter_type *t)
 {
 	json_t *out = json_array(), *c;
 	size_t i;
-	json_array_foreach(json_object_get(t->json, "classes"), i, c)
-	    json_array_append_new(out, json_pack("{s:O,s:O,s:O}", "code", json_object_get(c, "code"),
-	                                         "name", json_object_get(c, "name"), "deadline",
-	                                         json_object_get(c, "deadline")));
+	json_array_foreach(json_object_get(t->json, "classes"), i, c) json_array_append_new(
+	    out, json_pack("{s:O,s:O,s:O}", "code", json_object_get(c, "code"), "name",
+	                   json_object_get(c, "name"), "deadline", json_object_get(c, "deadline")));
 	return out;
 }
 
@@ -153,8 +154,8 @@ enum handler_result api_public_guide(struct req *r)
 	json_object_set_new(out, "type", json_string(t->code));
 	json_object_set_new(out, "type_name", json_string(t->name));
 	json_object_set_new(out, "classes", guide_classes(t));
-	json_object_set_new(out, "materials", t->data.guide_materials
-	                                          ? json_incref(t->data.guide_materials)
-	                                          : json_array());
+	json_object_set_new(out, "materials",
+	                    t->data.guide_materials ? json_incref(t->data.guide_materials)
+	                                            : json_array());
 	return reply_json(r, 200, out);
 }

@@ -263,7 +263,8 @@ json_t *parties_first_of_role(struct store_conn *c, const struct app *app, int64
 		char *plain = NULL;
 		size_t len = 0;
 		if (strcmp(scol_text(s, 1), role) != 0 ||
-		    unseal(&app->keys, scol_blob(s, 2), (size_t)scol_bytes(s, 2), &plain, &len) != 0)
+		    unseal(&app->keys, scol_blob(s, 2), (size_t)scol_bytes(s, 2), &plain, &len) !=
+		        0)
 			continue;
 		found = json_loads(plain, 0, NULL);
 		sodium_memzero(plain, len);

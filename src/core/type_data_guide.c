@@ -110,9 +110,9 @@ static int guide_atlas(struct tdl *L, json_t *a)
 
 int tdl_load_guide(struct tdl *L, json_t *o)
 {
-	static const char *const keys[] = {"title",      "basis", "where",      "fee",
-	                                   "time_limit", "steps", "conditions", "materials_field",
-	                                   "atlas"};
+	static const char *const keys[] = {"title",      "basis",           "where",
+	                                   "fee",        "time_limit",      "steps",
+	                                   "conditions", "materials_field", "atlas"};
 	static const char *const texts[] = {"where", "fee", "time_limit"};
 	if (!o)
 		return 0;
@@ -155,16 +155,15 @@ int tdl_load_party_track(struct tdl *L, json_t *o)
 		return tdl_bad(L, "party_track.role", "必须是本类型 parties 中的角色");
 	json_t *fields = json_object_get(o, "fields");
 	if (!json_is_array(fields) || json_array_size(fields) > GUIDE_LIST_MAX)
-		return tdl_bad(L, "party_track.fields", "须为至多 %d 个字段的数组",
-		               GUIDE_LIST_MAX);
+		return tdl_bad(L, "party_track.fields", "须为至多 %d 个字段的数组", GUIDE_LIST_MAX);
 	json_array_foreach(fields, i, v)
 	{
 		const struct type_field *f = type_field(L->t, json_string_value(v));
 		if (!f || (f->kind != FK_STRING && f->kind != FK_TEXT && f->kind != FK_INT &&
 		           f->kind != FK_ENUM && f->kind != FK_ENUMS))
-			return tdl_bad(L, "party_track.fields",
-			               "第 %zu 项须为本类型的 string、text、int、enum 或 enums 字段",
-			               i + 1);
+			return tdl_bad(
+			    L, "party_track.fields",
+			    "第 %zu 项须为本类型的 string、text、int、enum 或 enums 字段", i + 1);
 	}
 	const struct matter_type *other = types_party_track(L->r);
 	if (other && other != L->t)
