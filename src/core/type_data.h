@@ -99,6 +99,10 @@ struct type_rates {
 	json_t *report_in_sides;      /* report_in.ratings: the rate_part sides the
 	                               * report-in figures tally; NULL: no such figures
 	                               * (core/stats_whistle.c) */
+	json_t *reviews_approved;     /* reviews.approved: states of an approved
+	                               * application; NULL: no joint-review figures
+	                               * (core/stats_reviews.c) */
+	json_t *reviews_refused;      /* reviews.refused */
 };
 
 struct type_linkage {

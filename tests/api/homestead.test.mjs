@@ -279,5 +279,14 @@ test('f: the figures', async () => {
   });
   assert.equal(r.json.counts.assignments, 6, 'three departments on each of two applications');
   assert.equal(r.json.satisfaction_rate, 1);
+  // the joint review: applications, approved, refused, days; each department's answers on time
+  const v = r.json.reviews;
+  assert.deepEqual([v.applications, v.approved, v.refused, v.closed], [3, 1, 1, 2]);
+  // A: 03-02 10:00 → 03-10 11:00 (8.04 days); the refused one the same day
+  assert.ok(Math.abs(v.avg_days_to_close - (8 + 1 / 24) / 2) < 1e-6, String(v.avg_days_to_close));
+  assert.deepEqual(v.units.map((u) => [u.code, u.parts, u.answered, u.on_time, u.late, u.on_time_rate]), [
+    ['dept.nync', 2, 2, 2, 0, 1], ['dept.zj', 2, 2, 2, 0, 1], ['dept.zrzy', 2, 2, 2, 0, 1],
+  ]);
+  assert.equal(v.units[0].avg_days_to_answer, 0);
   assert.equal((await hs1.get('/api/v1/stats/homestead')).status, 403);
 });
