@@ -49,7 +49,7 @@ static int cases_row(struct store_conn *c, const struct stats_query *q, json_t *
 			json_object_set_new(r, "applications", json_integer(scol_int(s, 0)));
 			json_object_set_new(r, "approved", json_integer(scol_int(s, 1)));
 			json_object_set_new(r, "refused", json_integer(scol_int(s, 2)));
-			json_object_set_new(r, "closed", json_integer(closed));
+			json_object_set_new(r, "finished", json_integer(closed));
 			json_object_set_new(r, "avg_days_to_close",
 			                    avg_days(scol_int(s, 4), closed));
 		}

@@ -281,7 +281,7 @@ test('f: the figures', async () => {
   assert.equal(r.json.satisfaction_rate, 1);
   // the joint review: applications, approved, refused, days; each department's answers on time
   const v = r.json.reviews;
-  assert.deepEqual([v.applications, v.approved, v.refused, v.closed], [3, 1, 1, 2]);
+  assert.deepEqual([v.applications, v.approved, v.refused, v.finished], [3, 1, 1, 2]);
   // A: 03-02 10:00 → 03-10 11:00 (8.04 days); the refused one the same day
   assert.ok(Math.abs(v.avg_days_to_close - (8 + 1 / 24) / 2) < 1e-6, String(v.avg_days_to_close));
   assert.deepEqual(v.units.map((u) => [u.code, u.parts, u.answered, u.on_time, u.late, u.on_time_rate]), [
