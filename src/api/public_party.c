@@ -29,24 +29,11 @@
 #include "util/text.h"
 #include "util/timeutil.h"
 
-#define PARTY_NO_MAX 32
 #define PARTY_TAIL_LEN 4
 #define PARTY_MISS_MAX 20
 #define PARTY_WINDOW_MS (15 * MS_PER_MINUTE)
 
 static struct addr_limit party_misses = ADDR_LIMIT_INIT(PARTY_MISS_MAX, PARTY_WINDOW_MS);
-
-static bool no_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > PARTY_NO_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-'))
-			return false;
-	return true;
-}
 
 /* Four characters of an ID number's end: digits, the last may be X (GB
  * 11643's check character); upper-cased into out. */
@@ -101,7 +88,7 @@ enum handler_result api_public_party_track(struct req *r)
 		return reply_err(r, E_THROTTLED, NULL, "查询失败次数过多，请 15 分钟后再试");
 	const char *no = req_query(r, "no");
 	char tail[PARTY_TAIL_LEN + 1];
-	if (!no_ok(no) || !tail_ok(req_query(r, "id_tail"), tail))
+	if (!public_no_ok(no) || !tail_ok(req_query(r, "id_tail"), tail))
 		return party_miss(r, now);
 	struct store_stmt *s = store_stmt(r->reader, ST_PUBLIC_CASE_BY_NO);
 	sbind_text(s, 1, no);
