@@ -23,12 +23,16 @@ export function statusTag(s) {
   }[s] || 'info'
 }
 
+// The states the application's time limit (the decision's) runs in: after
+// the decision, 放样 and 竣工 follow the building, not the limit.
+export const TIMED = ['hs_registered', 'hs_incomplete', 'hs_review', 'hs_decide']
+
 // A reviewing department's answer, from its part: the opinion the engine
 // keeps (lead_sets_fields) says which of the three it was.
 export function verdictOf(a) {
   if (!a || a.status === 'cancelled') return { text: '已取消', cls: 'muted' }
   if (a.status !== 'hs_answered') return { text: a.signed_at ? '审查中' : '待签收', cls: 'muted' }
-  if (!a.opinion) return { text: '已答复', cls: 'yes' } // a list item: the opinion is on the case
+  if (!a.opinion) return { text: '已答复', cls: 'done' } // a list item: the opinion is on the case
   const o = a.opinion
   if (o.reason) return { text: '不同意', cls: 'no', detail: o.reason }
   if (o.conditions) return { text: '附条件同意', cls: 'cond', detail: o.conditions }
