@@ -157,6 +157,14 @@ enum handler_result api_geo_regions(struct req *r);
 enum handler_result api_geo_cases(struct req *r);
 /* api/public.c */
 enum handler_result api_public_track(struct req *r);
+/* A case's public progress (number, status, public steps, reply) as
+ * public tracking shows it: api/public.c, reused by api/public_party.c. */
+json_t *public_track_json(struct store_conn *conn, const struct case_full *cf);
+/* Whether s may be a case number (1–32 of [A-Za-z0-9-]): public lookups. */
+bool public_no_ok(const char *s);
+/* issue 14, homestead: tracking by the applicant's ID tail, the 办事指南 */
+enum handler_result api_public_party_track(struct req *r);
+enum handler_result api_public_guide(struct req *r);
 /* people's suggestions (topics.c, suggest.c; docs/suggestion.md) */
 /* api/enterprises.c, api/interviews.c: the enterprise registry (issue 13) */
 enum handler_result api_enterprise_meta(struct req *r);

@@ -49,7 +49,7 @@ static struct addr_limit track_misses = ADDR_LIMIT_INIT(TRACK_MISS_MAX, TRACK_WI
 /* ------------------------------------------------------------------ */
 /* the lookup                                                          */
 
-static bool track_no_ok(const char *s)
+bool public_no_ok(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	if (n == 0 || n > TRACK_NO_MAX)
@@ -160,6 +160,11 @@ static json_t *track_json(struct store_conn *conn, const struct case_full *cf)
 	return o;
 }
 
+json_t *public_track_json(struct store_conn *conn, const struct case_full *cf)
+{
+	return track_json(conn, cf);
+}
+
 /* Every miss answers the same. */
 static enum handler_result track_miss_reply(struct req *r, int64_t now)
 {
@@ -174,7 +179,7 @@ enum handler_result api_public_track(struct req *r)
 	if (!addr_limit_allowed(&track_misses, r->address, now))
 		return reply_err(r, E_THROTTLED, NULL, "查询失败次数过多，请 15 分钟后再试");
 	const char *no = req_query(r, "no"), *tail = req_query(r, "phone_tail");
-	if (!track_no_ok(no) || !track_tail_ok(tail))
+	if (!public_no_ok(no) || !track_tail_ok(tail))
 		return track_miss_reply(r, now);
 	struct store_stmt *s = store_stmt(r->reader, ST_PUBLIC_CASE_BY_NO);
 	sbind_text(s, 1, no);

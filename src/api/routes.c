@@ -181,6 +181,11 @@ const struct route routes[] = {
      "约谈提醒记录（被约谈人、职务、单位、时间、约谈人、结果）", "campaign.visit|campaign.manage"},
     {"POST", "/api/v1/campaigns/{id}/interviews", api_campaign_interview_add, AUTH_USER,
      RF_IDEMPOTENT, "记录约谈提醒（检查的组织者、检查组成员）", "campaign.visit|campaign.manage"},
+    /* rural homestead approval (issue 14, docs/homestead.md) */
+    {"GET", "/api/v1/public/homestead", api_public_party_track, AUTH_NONE, RF_NONE,
+     "宅基地申请人查询审批进度（申请编号＋身份证号后四位，无需登录）", PERM_PUBLIC},
+    {"GET", "/api/v1/public/guides/{type}", api_public_guide, AUTH_NONE, RF_NONE,
+     "办事指南：办理流程、时限和申请材料（无需登录）", PERM_PUBLIC},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

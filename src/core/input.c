@@ -97,6 +97,29 @@ static bool enum_listed(const struct type_field *f, json_t *v)
 	return false;
 }
 
+/* FK_ENUMS: 1–max values of the field's list, each once (the materials an
+ * application lacks, all named in one notice). */
+static int field_enums_check(const struct type_field *f, json_t *v, struct err *e)
+{
+	size_t i, j;
+	json_t *x;
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return err_set(e, E_FIELD_INVALID, f->name, "%s 必须是非空的列表", f->name);
+	if (json_array_size(v) > (size_t)f->max)
+		return err_set(e, E_FIELD_TOO_LONG, f->name, "%s 最多 %d 项", f->name, f->max);
+	json_array_foreach(v, i, x)
+	{
+		if (!enum_listed(f, x))
+			return err_set(e, E_FIELD_INVALID, f->name, "%s 的第 %zu 项不在允许范围内",
+			               f->name, i + 1);
+		for (j = 0; j < i; j++)
+			if (json_equal(json_array_get(v, j), x))
+				return err_set(e, E_FIELD_INVALID, f->name, "%s 的第 %zu 项重复",
+				               f->name, i + 1);
+	}
+	return 0;
+}
+
 /* Checks one input value against its field definition. */
 static int field_check(struct store_conn *c, const struct type_field *f, json_t *v, struct err *e)
 {
@@ -139,6 +162,8 @@ static int field_check(struct store_conn *c, const struct type_field *f, json_t 
 		return field_milestones_check(f, v, e);
 	case FK_DATE:
 		return field_date_check(f, v, e);
+	case FK_ENUMS:
+		return field_enums_check(f, v, e);
 	case FK_CHECKLIST: /* answered on an action, against the case's enterprise */
 		return err_set(e, E_FIELD_INVALID, f->name, "%s 只能在记录检查结果时填写", f->name);
 	}

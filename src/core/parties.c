@@ -249,3 +249,27 @@ json_t *parties_json(struct store_conn *c, const struct app *app, const struct a
 		*pii_shown = true;
 	return list;
 }
+
+/* The first party of role `role` of the case, unsealed: a new
+ * {"role","name","phone"?,"id_no"?} for public tracking's check, never
+ * shown as it is (api/public_party.c masks it). NULL when there is none. */
+json_t *parties_first_of_role(struct store_conn *c, const struct app *app, int64_t case_id,
+                              const char *role)
+{
+	json_t *found = NULL;
+	struct store_stmt *s = store_stmt(c, ST_PARTIES_OF_CASE);
+	sbind_int(s, 1, case_id);
+	while (!found && sstep(s) == STORE_ROW) {
+		char *plain = NULL;
+		size_t len = 0;
+		if (strcmp(scol_text(s, 1), role) != 0 ||
+		    unseal(&app->keys, scol_blob(s, 2), (size_t)scol_bytes(s, 2), &plain, &len) !=
+		        0)
+			continue;
+		found = json_loads(plain, 0, NULL);
+		sodium_memzero(plain, len);
+		free(plain);
+	}
+	sreset(s);
+	return found;
+}

@@ -28,4 +28,10 @@ int parties_store(struct wctx *w, int64_t case_id, json_t *parties);
 json_t *parties_json(struct store_conn *c, const struct app *app, const struct actor *a,
                      const struct case_full *cf, bool *pii_shown);
 
+/* The first party of `role` of case case_id, unsealed (a new object the
+ * caller must not show as it is), or NULL: public tracking's check of the
+ * applicant's ID tail (api/public_party.c). */
+json_t *parties_first_of_role(struct store_conn *c, const struct app *app, int64_t case_id,
+                              const char *role);
+
 #endif

@@ -724,7 +724,7 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 		goto out;
 	if (sugg)
 		json_object_set_new(o, "suggestions", sugg);
-	if (stats_report_in(c, q, now, o, e) != 0)
+	if (stats_report_in(c, q, now, o, e) != 0 || stats_reviews(c, q, now, o, e) != 0)
 		goto out;
 	json_t *lists;
 	if (stats_task(c, q, &lists, e) != 0)

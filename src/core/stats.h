@@ -56,6 +56,10 @@ int stats_suggestion(struct store_conn *c, const struct stats_query *q, json_t *
  * with rates.report_in; nothing for any other. 0, or -1 with *e. */
 int stats_report_in(struct store_conn *c, const struct stats_query *q, int64_t now, json_t *o,
                     struct err *e);
+/* The joint-review figures (stats_reviews.c) as o's "reviews", for a type
+ * with rates.reviews; nothing for any other. 0, or -1 with *e. */
+int stats_reviews(struct store_conn *c, const struct stats_query *q, int64_t now, json_t *o,
+                  struct err *e);
 /* The per-list figures (stats_task.c) into *out, a new array, or NULL for
  * a type without a task_list block. 0, or -1 with *e. */
 int stats_task(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e);

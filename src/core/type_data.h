@@ -99,6 +99,10 @@ struct type_rates {
 	json_t *report_in_sides;      /* report_in.ratings: the rate_part sides the
 	                               * report-in figures tally; NULL: no such figures
 	                               * (core/stats_whistle.c) */
+	json_t *reviews_approved;     /* reviews.approved: states of an approved
+	                               * application; NULL: no joint-review figures
+	                               * (core/stats_reviews.c) */
+	json_t *reviews_refused;      /* reviews.refused */
 };
 
 struct type_linkage {
@@ -230,6 +234,13 @@ struct type_data {
 	json_t *field_roles;
 	struct type_inspection inspection;
 	struct type_campaign campaign;
+	/* "guide" (the published procedure, 办事指南) as it is, and the values
+	 * of its materials_field; "party_track": the party role whose ID tail
+	 * unlocks public tracking and the fields it shows (type_data_guide.c) */
+	json_t *guide;
+	json_t *guide_materials;
+	const char *track_role;
+	json_t *track_fields;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -283,6 +294,8 @@ const struct matter_type *types_task_list(const struct type_registry *r);
 const struct matter_type *types_inspection(const struct type_registry *r);
 /* The checklist of `industry` in t's "checklists" (an array), or NULL. */
 json_t *type_checklist(const struct matter_type *t, const char *industry);
+/* The type with a "party_track" block, or NULL. */
+const struct matter_type *types_party_track(const struct type_registry *r);
 /* Whether some type declares the org setting `code`. */
 bool types_org_setting(const struct type_registry *r, const char *code);
 

@@ -283,13 +283,29 @@ static int rates_report_in(struct tdl *L, json_t *v, struct type_rates *R)
 	return 0;
 }
 
+/* rates.reviews (联审联办: 宅基地审批) {"approved": [states], "refused":
+ * [states]}: what counts as approved and refused in the joint-review
+ * figures (core/stats_reviews.c). */
+static int rates_reviews(struct tdl *L, json_t *v, struct type_rates *R)
+{
+	static const char *const keys[] = {"approved", "refused"};
+	if (tdl_only_keys(L, v, "rates.reviews", keys, 2) != 0 ||
+	    tdl_get_list(L, v, "rates.reviews", "approved", TDL_STATES, &R->reviews_approved) !=
+	        0 ||
+	    tdl_get_list(L, v, "rates.reviews", "refused", TDL_STATES, &R->reviews_refused) != 0)
+		return -1;
+	if (!R->reviews_approved || !R->reviews_refused)
+		return tdl_bad(L, "rates.reviews", "须列出 approved 和 refused 的状态");
+	return 0;
+}
+
 /* The "rates" block, optional; when present, replies, completion and
  * follow_up are required, the rest optional, checked in this order. */
 int tdl_load_rates(struct tdl *L, json_t *o)
 {
-	static const char *const keys[] = {"replies",  "completion",       "follow_up",
-	                                   "returns",  "reopens",          "duplicates",
-	                                   "transfer", "local_resolution", "report_in"};
+	static const char *const keys[] = {
+	    "replies",    "completion", "follow_up",        "returns",   "reopens",
+	    "duplicates", "transfer",   "local_resolution", "report_in", "reviews"};
 	static const char *const merge_keys[] = {"state", "link"};
 	struct type_rates *R = &L->t->data.rates;
 	if (!o)
@@ -320,6 +336,8 @@ int tdl_load_rates(struct tdl *L, json_t *o)
 	if ((v = json_object_get(o, "local_resolution")) && rates_local_resolution(L, v, R) != 0)
 		return -1;
 	if ((v = json_object_get(o, "report_in")) && rates_report_in(L, v, R) != 0)
+		return -1;
+	if ((v = json_object_get(o, "reviews")) && rates_reviews(L, v, R) != 0)
 		return -1;
 	return 0;
 }

@@ -58,6 +58,8 @@ enum field_kind {
 	FK_DATE,       /* a calendar date "YYYY-MM-DD" (core/date_fields.c) */
 	FK_CHECKLIST,  /* [{"item","ok","note"?}] against the case's industry checklist
 	                * (core/checklists.c) */
+	FK_ENUMS,      /* 1–max distinct strings of values: a checklist of what is
+	                * missing, 一次性告知 (issue 14, homestead) */
 };
 
 struct type_field {

@@ -23,6 +23,7 @@ static const struct {
     {"datetime", FK_DATETIME, 0}, {"topic", FK_TOPIC, 0},
     {"list", FK_LIST, 0},         {"milestones", FK_MILESTONES, 12},
     {"date", FK_DATE, 0},         {"checklist", FK_CHECKLIST, 100},
+    {"enums", FK_ENUMS, 50},
 };
 
 static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
@@ -69,7 +70,7 @@ static int parse_field(struct loader *L, json_t *o, const struct matter_type *t,
 	json_t *values = json_object_get(o, "values");
 	if (values)
 		f->values = values;
-	if (f->kind == FK_ENUM) {
+	if (f->kind == FK_ENUM || f->kind == FK_ENUMS) {
 		if (!json_is_array(f->values) || json_array_size(f->values) == 0)
 			return tl_fail(L, "枚举字段 %s 缺少 values", f->name);
 		for (size_t i = 0; i < json_array_size(f->values); i++)

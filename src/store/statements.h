@@ -29,6 +29,7 @@
 #include "store/stmt_inspection.h"
 #include "store/stmt_campaign.h"
 #include "store/stmt_documents.h"
+#include "store/stmt_reviews.h" /* issue 14, homestead */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -351,6 +352,7 @@
 	STATEMENTS_LEDGER(STMT) \
 	STATEMENTS_INSPECTION(STMT) \
 	STATEMENTS_CAMPAIGN(STMT) \
-	STATEMENTS_DOCUMENTS(STMT)
+	STATEMENTS_DOCUMENTS(STMT) \
+	STATEMENTS_REVIEWS(STMT)
 
 #endif

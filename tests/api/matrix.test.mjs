@@ -428,10 +428,20 @@ test('the permission matrix: every route × every demo login × in scope / out o
   }
 
   const trackCase = pool[0];
+  // a homestead application for its public progress route (docs/homestead.md)
+  const hsMade = await users.get('town1').c.post('/api/v1/cases', {
+    type: 'homestead', class: 'new', channel: 'window', org: 'town.a', title: '矩阵宅基地申请', description: '矩阵：宅基地申请',
+    parties: [{ role: 'applicant', name: '矩阵', id_no: '360727196804120225' }],
+    fields: { village: '黄岭村', current_housing: '无', site_address: '黄岭村', land_kind: '村内空闲地', area: 100,
+      design: '标准图集 A1 一层三开间', guide_name: '廖海波', guide_phone: '0797-8721305' },
+  });
+  assert.equal(hsMade.status, 201, hsMade.text);
+  const hsCase = hsMade.json.case;
   let incident = 0;
   /** The request for route rt as login l (null: anonymous) on object obj. */
   function request(rt, l, obj, action) {
-    let path = rt.path.replace('{id}', obj ? obj.id : 1).replace('{type}', 'hotline');
+    let path = rt.path.replace('{id}', obj ? obj.id : 1)
+      .replace('{type}', rt.path.startsWith('/api/v1/public/guides/') ? 'homestead' : 'hotline');
     if (action) path = path.replace('{action}', action);
     const rest = path.match(/\{[^}]+\}/);
     if (rest) throw new Error(`${rt.path}: the matrix cannot fill ${rest[0]}; teach tests/api/matrix.test.mjs`);
@@ -448,6 +458,8 @@ test('the permission matrix: every route × every demo login × in scope / out o
       body = { version: 0 }; // never the case's version: allowed ends in 400 or 409, nothing changes
     } else if (key === 'GET /api/v1/callers') {
       path += `?phone=${freshPhone()}`;
+    } else if (key === 'GET /api/v1/public/homestead') {
+      path += `?no=${hsCase.no}&id_tail=0225`;
     } else if (key === 'GET /api/v1/public/track') {
       path += `?no=${trackCase.no}&phone_tail=${phones.get(trackCase.id).slice(-4)}`;
     } else if (rt.method !== 'GET' && rt.path !== '/api/v1/notices/{id}/read' && key !== 'POST /api/v1/auth/logout') {

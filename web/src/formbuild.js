@@ -7,7 +7,9 @@
 // answers a list of form fields:
 //   {name, label, type, widget, required, max, min, options, ...}
 // widget is one of input | textarea | select | radio | switch | number |
-// org | orgs | units | case | datetime | date (a calendar day, YYYY-MM-DD).
+// org | orgs | units | case | datetime | date (a calendar day, YYYY-MM-DD) |
+// checks (an enums field: several of its values, a checkbox each — the
+// materials a 一次性告知 lists).
 //   - enum: radio buttons when there are few values (≤ 4), else a select
 //   - bool: 是/否 radio buttons when required (a switch cannot say "not
 //     answered yet"), else a switch
@@ -50,6 +52,8 @@ function widgetFor(kind, required, values) {
       return 'textarea'
     case 'enum':
       return (values || []).length <= RADIO_MAX ? 'radio' : 'select'
+    case 'enums':
+      return 'checks'
     case 'bool':
       return required ? 'radio' : 'switch'
     case 'int':
@@ -102,7 +106,7 @@ function oneField(type, action, af) {
   const min = af.min !== undefined ? af.min : def.min
   if (max !== undefined && max !== null) f.max = max
   if (min !== undefined && min !== null) f.min = min
-  if (kind === 'enum') f.options = (values || []).map((v) => ({ value: v, label: String(v) }))
+  if (kind === 'enum' || kind === 'enums') f.options = (values || []).map((v) => ({ value: v, label: String(v) }))
   if (kind === 'bool') f.options = [{ value: true, label: '是' }, { value: false, label: '否' }]
   if (kind === 'org' || kind === 'orgs') Object.assign(f, orgSource(action, af.name))
   return f
@@ -150,7 +154,7 @@ export function initialValues(form) {
   const v = {}
   for (const f of form) {
     if (f.widget === 'units') v[f.name] = { orgs: [], lead: null }
-    else if (f.widget === 'orgs') v[f.name] = []
+    else if (f.widget === 'orgs' || f.widget === 'checks') v[f.name] = []
     else v[f.name] = null
     if (f.widget === 'input' || f.widget === 'textarea') v[f.name] = ''
   }
@@ -248,6 +252,10 @@ export function validate(form, values) {
       case 'bool':
         if (v !== true && v !== false) errs[f.name] = '请选择' + f.label
         break
+      case 'enums':
+        if (!Array.isArray(v) || v.some((x) => !(f.options || []).some((o) => o.value === x))) errs[f.name] = '请选择' + f.label
+        else if (f.max && v.length > f.max) errs[f.name] = f.label + '最多 ' + f.max + ' 项'
+        break
       case 'orgs':
         if (!Array.isArray(v)) errs[f.name] = '请选择' + f.label
         else if (f.max && v.length > f.max) errs[f.name] = f.label + '最多 ' + f.max + ' 个'
@@ -312,6 +320,9 @@ export function toBody(form, values) {
         break
       case 'orgs':
         body[f.name] = v.map(orgValue)
+        break
+      case 'enums':
+        body[f.name] = [...v]
         break
       case 'string':
       case 'text':

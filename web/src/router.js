@@ -14,6 +14,7 @@ export const routes = [
   { path: '/v/:code', component: () => import('./pages/VerifyPage.vue'), meta: { public: true, title: '电子文书查验' } },
   { path: '/verify', component: () => import('./pages/VerifyPage.vue'), meta: { public: true, title: '电子文书查验' } },
   { path: '/documents/:id/print', component: () => import('./pages/DocumentPrintPage.vue'), meta: { roles: STAFF, title: '电子文书' } },
+  { path: '/public/homestead', component: () => import('./pages/HomesteadPublicPage.vue'), meta: { public: true, title: '农村宅基地审批' } },
   { path: '/', component: () => import('./layout/AppShell.vue'), children: [
     { path: '', name: 'home', component: { render: () => null }, meta: { roles: STAFF } },
     { path: 'console', component: () => import('./pages/ConsolePage.vue'), meta: { roles: ['operator', 'dispatcher'], title: '话务登记', nav: true } },
@@ -42,6 +43,8 @@ export const routes = [
     { path: 'enterprises', component: () => import('./pages/EnterprisesPage.vue'), meta: { roles: ['inspector', 'admin', 'leader', 'discipline', 'handler', 'unit_lead', 'supervisor'], title: '企业台账', nav: true } },
     { path: 'enterprises/:id', component: () => import('./pages/EnterprisePage.vue'), meta: { roles: STAFF, title: '企业详情' } },
     { path: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { roles: ['admin', 'discipline'], title: '审计链', nav: true } },
+    { path: 'homestead', component: () => import('./pages/HomesteadPage.vue'), meta: { roles: ['handler', 'unit_lead'], title: '宅基地审批', nav: true } },
+    { path: 'homestead/:id/notice', component: () => import('./pages/HomesteadNoticePage.vue'), meta: { roles: ['handler', 'unit_lead'], title: '一次性告知书' } },
   ] },
   { path: '/:rest(.*)*', component: () => import('./pages/NotFoundPage.vue'), meta: { public: true, title: '页面不存在' } },
 ]
