@@ -344,6 +344,17 @@ test('the permission matrix: every route × every demo login × in scope / out o
     .filter((n) => n.case && caseById.has(n.case.id))
     .map((n) => ({ id: n.id, org: n.org.code, case: caseById.get(n.case.id) }));
   assert.ok(notices.length > 0, 'the 催办 left notices');
+  // the demo's signed documents, each with its case as the pool's cases are
+  const documents = [];
+  for (let id = 1; ; id++) {
+    const d = await admin.get(`/api/v1/documents/${id}`);
+    if (d.status === 404) break;
+    assert.equal(d.status, 200, d.text);
+    const c = await admin.case(d.json.document.case_id);
+    documents.push({ id, case: { id: c.id, org: c.org.code,
+      asg: c.assignments.filter((a) => a.status !== 'cancelled').map((a) => a.org.code) } });
+  }
+  assert.ok(documents.length > 0, 'the demo issues documents');
   // one attachment on each case (a 1×1 PNG, op1: operator over the county)
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
   const attachments = [];
@@ -399,12 +410,13 @@ test('the permission matrix: every route × every demo login × in scope / out o
       home: (l, c) => [...scopes(l, 'campaign.visit'), ...scopes(l, 'campaign.manage')].some((s) => within(c.org, s)),
     },
     // a signed document (issue 14): seen with its case (case.read over the
-    // case), revoked with document.revoke over its issuing org; the demo
-    // county issues none, so the matrix finds none and asks for id 1
+    // case or a live assignment's org); revoked with document.revoke, which
+    // a visible document answers with the body's fault (400) before the
+    // issuing org's check; the demo's documents (批准书, 公函, 接待证明)
     document: {
-      all: [{ id: 1 }],
-      visible: () => false,
-      home: () => false,
+      all: documents,
+      visible: (l, d) => caseVisible(l, d.case),
+      home: (l, d) => grants(l).some((g) => g.scope === d.case.org),
     },
     // an account: managed over its org's subtree (user.manage)
     user: {
