@@ -169,6 +169,8 @@ const struct route routes[] = {
      "约谈提醒记录（被约谈人、职务、单位、时间、约谈人、结果）", "campaign.visit|campaign.manage"},
     {"POST", "/api/v1/campaigns/{id}/interviews", api_campaign_interview_add, AUTH_USER,
      RF_IDEMPOTENT, "记录约谈提醒（检查的组织者、检查组成员）", "campaign.visit|campaign.manage"},
+    {"GET", "/api/v1/receptions/flags", api_reception_flags, AUTH_USER, RF_NONE,
+     "公务接待合规检查：无公函接待、超标陪餐、超标准、超出行日期，按单位和类别", "audit.read"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

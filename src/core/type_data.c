@@ -427,7 +427,8 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    tdl_load_field_roles(&L, json_object_get(root, "create_field_roles")) != 0 ||
 	    tdl_load_checklists(&L, json_object_get(root, "checklists")) != 0 ||
 	    tdl_load_inspection(&L, json_object_get(root, "inspection_plan")) != 0 ||
-	    tdl_load_campaign(&L, json_object_get(root, "campaign")) != 0) {
+	    tdl_load_campaign(&L, json_object_get(root, "campaign")) != 0 ||
+	    tdl_load_reception(&L, json_object_get(root, "reception_rules")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}

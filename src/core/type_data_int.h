@@ -81,5 +81,6 @@ int tdl_load_ledger(struct tdl *L, json_t *o);
 int tdl_load_confidential(struct tdl *L, json_t *o);
 /* The "campaign" block (type_data_campaign.c); o NULL: none. */
 int tdl_load_campaign(struct tdl *L, json_t *o);
+int tdl_load_reception(struct tdl *L, json_t *o);
 
 #endif

@@ -1,0 +1,24 @@
+/*
+ * SQL of official receptions (公务接待: core/receptions.c, docs/reception.md).
+ * See store/statements.h for the conventions. A reception is a case of the
+ * type with "reception_rules" (?1); the receiving unit is the org named in
+ * its unit field (path ?5, '$.dest_org' from the block), so no SQL here
+ * names a field or a state. The checks scan the type's cases in the scope
+ * (cases_type_status): a county records a few hundred receptions a year.
+ */
+#ifndef CIVICLOOP_STORE_STMT_RECEPTION_H
+#define CIVICLOOP_STORE_STMT_RECEPTION_H
+
+#define STATEMENTS_RECEPTION(STMT) \
+	/* the type's cases whose own org or receiving unit lies under ?2, \
+	 * received in [?3, ?4) (either NULL: open), oldest first */ \
+	STMT(ST_RECEPTION_CASES, \
+	     "SELECT c.id, c.no, c.title, c.status, c.channel, c.fields, o.code, o.name," \
+	     " u.code, u.name, c.received_at" \
+	     " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	     " LEFT JOIN orgs u ON u.code = json_extract(c.fields, ?5)" \
+	     " WHERE c.type = ?1 AND (o.path LIKE ?2 || '%' OR u.path LIKE ?2 || '%')" \
+	     " AND (?3 IS NULL OR c.received_at >= ?3) AND (?4 IS NULL OR c.received_at < ?4)" \
+	     " ORDER BY c.id")
+
+#endif
