@@ -62,6 +62,7 @@ enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const ch
 enum handler_result api_attachment_add(struct req *r);
 enum handler_result api_attachments_list(struct req *r);
 enum handler_result api_attachment_get(struct req *r);
+enum handler_result api_case_documents(struct req *r);
 /* api/export.c */
 enum handler_result api_export_cases_xlsx(struct req *r);
 enum handler_result api_export_cases_csv(struct req *r);

@@ -45,6 +45,8 @@ const struct route routes[] = {
      "工单的附件列表", "case.read"},
     {"GET", "/api/v1/attachments/{id}", api_attachment_get, AUTH_USER, RF_NONE, "下载附件",
      "case.read"},
+    {"GET", "/api/v1/cases/{id}/documents", api_case_documents, AUTH_USER, RF_NONE,
+     "工单出具的电子文书（公函、接待证明、批准书）及其验证码", "case.read"},
     {"GET", "/api/v1/callers", api_callers, AUTH_USER, RF_NONE, "来电人历史工单",
      "case.create+case.read"},
     {"GET", "/api/v1/notices", api_notices, AUTH_USER, RF_NONE, "本单位通知（催办、督办）",

@@ -249,6 +249,7 @@ static const struct {
     {"date_timer", effect_date_timer},
     {"record_actor", effect_record_actor},
     {"spawn_cases", effect_spawn_cases},
+    {"issue_document", effect_issue_document},
 };
 #define NEFFECTS ((int)(sizeof effect_table / sizeof effect_table[0]))
 
@@ -503,6 +504,15 @@ int effects_check_types(const struct type_registry *r, const char *dir, char *er
 					    effect_index("record_interview"))
 						f = record_interview_fault(
 						    a, a->branches[k].effects[m].params);
+			for (int k = 0; !f && k < a->neffects; k++)
+				if (a->effects[k].index == effect_index("issue_document"))
+					f = issue_document_fault(t, a, a->effects[k].params);
+			for (int k = 0; !f && k < a->nbranches; k++)
+				for (int m = 0; !f && m < a->branches[k].neffects; m++)
+					if (a->branches[k].effects[m].index ==
+					    effect_index("issue_document"))
+						f = issue_document_fault(
+						    t, a, a->branches[k].effects[m].params);
 			for (int k = 0; !f && k < a->neffects; k++)
 				if (a->effects[k].index == effect_index("spawn_cases"))
 					f = spawn_cases_fault(r, t, a, a->effects[k].params);

@@ -163,6 +163,11 @@ const char *rate_part_fault(const struct matter_type *t, const struct type_actio
  * the check of its parameters at load (NULL when fine) */
 int effect_record_interview(struct act_ctx *x, json_t *params);
 const char *record_interview_fault(const struct type_action *a, json_t *params);
+/* doc_effect.c: the effect issue_document (a signed document of the case,
+ * core/documents.h) and its check at type load */
+int effect_issue_document(struct act_ctx *x, json_t *params);
+const char *issue_document_fault(const struct matter_type *t, const struct type_action *a,
+                                 json_t *params);
 
 /* notify.c */
 int effect_notify(struct act_ctx *x, json_t *params);

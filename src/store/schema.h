@@ -609,6 +609,25 @@ static const char *const schema_migrations[] = {
      " NULL, problems INTEGER NOT NULL, lines TEXT NOT NULL, submitted_by INTEGER NOT NULL"
      " REFERENCES users(id), submitted_at INTEGER NOT NULL, PRIMARY KEY(group_id, day))"
      " WITHOUT ROWID, STRICT;"),
+    /* migration 20 (issue 14, documents): signed documents (DESIGN §7,
+     * core/documents.c, docs/documents.md). payload is the canonical JSON
+     * exactly as signed, signature its Ed25519 signature (64 bytes) by the
+     * key key_id; number is the kind's prefix, the issuing day and a
+     * sequence. signing_keys publishes every public key the instance has
+     * signed with, so documents signed before a rotation still verify; the
+     * secret keys stay in the key file, never here. retired_at: when the
+     * key stopped signing (NULL: the current one). */
+    ("CREATE TABLE documents(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, number TEXT NOT NULL"
+     " UNIQUE, case_id INTEGER REFERENCES cases(id), org_id INTEGER NOT NULL REFERENCES"
+     " orgs(id), payload TEXT NOT NULL, signature BLOB NOT NULL CHECK(length(signature) = 64),"
+     " key_id TEXT NOT NULL, issued_at INTEGER NOT NULL, valid_until INTEGER, issued_by INTEGER"
+     " REFERENCES users(id), revoked_at INTEGER, revoked_reason TEXT, revoked_by INTEGER"
+     " REFERENCES users(id)) STRICT;"
+     "CREATE INDEX documents_case ON documents(case_id) WHERE case_id IS NOT NULL;"
+     "CREATE INDEX documents_kind ON documents(kind, issued_at);"
+     "CREATE TABLE signing_keys(key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL"
+     " CHECK(length(public_key) = 32), created_at INTEGER NOT NULL, retired_at INTEGER)"
+     " STRICT;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

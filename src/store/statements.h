@@ -28,6 +28,7 @@
 #include "store/stmt_ledger.h"
 #include "store/stmt_inspection.h"
 #include "store/stmt_campaign.h"
+#include "store/stmt_documents.h"
 #include "store/stmt_reception.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
@@ -351,6 +352,7 @@
 	STATEMENTS_LEDGER(STMT) \
 	STATEMENTS_INSPECTION(STMT) \
 	STATEMENTS_CAMPAIGN(STMT) \
+	STATEMENTS_DOCUMENTS(STMT) \
 	STATEMENTS_RECEPTION(STMT)
 
 #endif
