@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "core/type_data.h"
+#include "util/timeutil.h"
 
-static const char *const kinds[] = {"no_letter", "too_many_hosts", "over_standard",
-                                    "outside_dates"};
+static const char *const kinds[] = {"no_letter", "revoked_letter", "too_many_hosts",
+                                    "over_standard", "outside_dates"};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 bool reception_kind_known(const char *kind)
@@ -45,13 +46,25 @@ static json_int_t hosts_allowed(const struct type_reception *R, json_int_t guest
 	return guests <= R->small_group ? R->max_hosts : guests / 3;
 }
 
-/* The rules one recorded reception breaks, each {"kind","reason"}, into out. */
-static void check_one(const struct type_reception *R, json_t *f, json_t *out)
+/* The rules one recorded reception breaks, each {"kind","reason"}, into
+ * out; revoked_at (0: not revoked) and why_revoked are its letter's. */
+static void check_one(const struct type_reception *R, json_t *f, int64_t revoked_at,
+                      const char *why_revoked, json_t *out)
 {
 	char why[256];
-	if (!str_of(f, R->letter_field) || !str_of(f, R->confirmed_field))
+	int64_t confirmed = 0;
+	const char *cat = str_of(f, R->confirmed_field);
+	if (!str_of(f, R->letter_field) || !cat || time_parse_iso(cat, &confirmed) != 0)
 		json_array_append_new(out, json_pack("{s:s,s:s}", "kind", "no_letter", "reason",
 		                                     "未持经接待单位确认的公函接待"));
+	else if (revoked_at && confirmed >= revoked_at) {
+		char when[ISO8601_MAX];
+		time_format_iso(revoked_at, when, sizeof when);
+		snprintf(why, sizeof why, "公函%s已于%.10s作废（%s）后仍被确认使用",
+		         str_of(f, R->letter_field), when, why_revoked ? why_revoked : "");
+		json_array_append_new(
+		    out, json_pack("{s:s,s:s}", "kind", "revoked_letter", "reason", why));
+	}
 	json_int_t guests = int_of(f, R->guests_field), hosts = int_of(f, R->hosts_field);
 	json_int_t meals = int_of(f, R->meals_field), cost = int_of(f, R->cost_field);
 	if (meals > 0 && hosts > hosts_allowed(R, guests)) {
@@ -126,7 +139,8 @@ static void scan_row(const struct reception_query *q, struct store_stmt *s, json
 	}
 	json_t *row = unit_row(json_object_get(fig, "by_unit"), ucode, uname);
 	json_t *broken = json_array();
-	check_one(R, f, broken);
+	check_one(R, f, scol_null(s, 11) ? 0 : scol_int(s, 11),
+	          scol_null(s, 12) ? NULL : scol_text(s, 12), broken);
 	bool lettered = true;
 	add_int(fig, "receptions", 1);
 	add_int(row, "receptions", 1);
@@ -134,7 +148,7 @@ static void scan_row(const struct reception_query *q, struct store_stmt *s, json
 	json_array_foreach(broken, i, b)
 	{
 		const char *kind = json_string_value(json_object_get(b, "kind"));
-		if (!strcmp(kind, "no_letter"))
+		if (!strcmp(kind, "no_letter") || !strcmp(kind, "revoked_letter"))
 			lettered = false;
 		if (q->kind && strcmp(q->kind, kind))
 			continue;
@@ -181,8 +195,9 @@ int receptions_scan(struct store_conn *c, const struct reception_query *q, json_
                     json_t **figures, struct err *e)
 {
 	const struct type_reception *R = &q->type->data.reception;
-	char upath[80];
+	char upath[80], lpath[80];
 	snprintf(upath, sizeof upath, "$.%s", R->unit_field);
+	snprintf(lpath, sizeof lpath, "$.%s", R->letter_field);
 	json_t *fl = flags ? json_array() : NULL, *fig = figures_new();
 	struct store_stmt *s = store_stmt(c, ST_RECEPTION_CASES);
 	sbind_text(s, 1, q->type->code);
@@ -190,6 +205,7 @@ int receptions_scan(struct store_conn *c, const struct reception_query *q, json_
 	sbind_opt_int(s, 3, q->from);
 	sbind_opt_int(s, 4, q->to);
 	sbind_text(s, 5, upath);
+	sbind_text(s, 6, lpath);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW)
 		scan_row(q, s, fl, fig);

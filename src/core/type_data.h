@@ -201,7 +201,7 @@ struct type_campaign {
  * recorded_states NULL: the type is none. */
 struct type_reception {
 	json_t *recorded_states; /* states of a recorded reception */
-	const char *letter_field, *confirmed_field, *unit_field; /* datetime, datetime, org */
+	const char *letter_field, *confirmed_field, *unit_field; /* string, datetime, org */
 	const char *guests_field, *hosts_field, *meals_field, *cost_field; /* int */
 	const char *date_field, *from_field, *to_field;                    /* date */
 	int max_hosts, small_group, cost_per_head; /* 陪餐 limit, group size, 元/人·餐 */

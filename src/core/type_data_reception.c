@@ -5,17 +5,19 @@
  * standard (元/人) and the host limits change without code.
  *
  *   "reception_rules": {"recorded_states": ["rc_recorded"],
- *     "letter_field": "approved_at", "confirmed_field": "confirmed_at",
+ *     "letter_field": "e_letter_no", "confirmed_field": "confirmed_at",
  *     "unit_field": "dest_org", "guests_field": "guests_present",
  *     "hosts_field": "hosts", "meals_field": "meals", "cost_field": "cost",
  *     "date_field": "held_on", "from_field": "date_from", "to_field": "date_to",
  *     "max_hosts": 3, "small_group": 10, "cost_per_head": 120}
  *
- * A reception breaks a rule (core/receptions.c) when it has no confirmed
- * letter; when more hosts sat at the meals than max_hosts (guests ≤
- * small_group) or a third of the guests (more guests); when its cost per
- * head and meal (cost ÷ (guests + hosts) ÷ meals) is above cost_per_head;
- * when its date lies outside the trip's dates.
+ * letter_field is the string field holding the e-letter's number (the
+ * issue_document effect's store_field). A reception breaks a rule
+ * (core/receptions.c) when it has no confirmed letter; when its letter was
+ * revoked before the receiving unit confirmed it; when more hosts sat at the meals than max_hosts
+ * (guests ≤ small_group) or a third of the guests (more guests); when its cost per head and meal
+ * (cost ÷ (guests + hosts) ÷ meals) is above cost_per_head; when its date lies outside the trip's
+ * dates.
  */
 #include "core/type_data.h"
 #include "core/type_data_int.h"
@@ -59,7 +61,7 @@ int tdl_load_reception(struct tdl *L, json_t *o)
 	if (tdl_only_keys(L, o, "reception_rules", keys, sizeof keys / sizeof keys[0]) != 0 ||
 	    tdl_get_list(L, o, "reception_rules", "recorded_states", TDL_STATES,
 	                 &R->recorded_states) != 0 ||
-	    field_of(L, o, "letter_field", FK_DATETIME, "datetime", &R->letter_field) != 0 ||
+	    field_of(L, o, "letter_field", FK_STRING, "string", &R->letter_field) != 0 ||
 	    field_of(L, o, "confirmed_field", FK_DATETIME, "datetime", &R->confirmed_field) != 0 ||
 	    field_of(L, o, "unit_field", FK_ORG, "org", &R->unit_field) != 0 ||
 	    field_of(L, o, "guests_field", FK_INT, "int", &R->guests_field) != 0 ||

@@ -11,11 +11,13 @@
 
 #define STATEMENTS_RECEPTION(STMT) \
 	/* the type's cases whose own org or receiving unit lies under ?2, \
-	 * received in [?3, ?4) (either NULL: open), oldest first */ \
+	 * received in [?3, ?4) (either NULL: open), oldest first, with the \
+	 * revocation of the letter whose number its letter field (path ?6) holds */ \
 	STMT(ST_RECEPTION_CASES, \
 	     "SELECT c.id, c.no, c.title, c.status, c.channel, c.fields, o.code, o.name," \
-	     " u.code, u.name, c.received_at" \
+	     " u.code, u.name, c.received_at, d.revoked_at, d.revoked_reason" \
 	     " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	     " LEFT JOIN documents d ON d.number = json_extract(c.fields, ?6)" \
 	     " LEFT JOIN orgs u ON u.code = json_extract(c.fields, ?5)" \
 	     " WHERE c.type = ?1 AND (o.path LIKE ?2 || '%' OR u.path LIKE ?2 || '%')" \
 	     " AND (?3 IS NULL OR c.received_at >= ?3) AND (?4 IS NULL OR c.received_at < ?4)" \

@@ -14,7 +14,7 @@
 //      unit and kind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError } from './helpers.mjs';
+import { startServer, assertError, sqlText } from './helpers.mjs';
 
 const srv = await startServer({ cases: false, testClock: true });
 await srv.setClock('2026-03-02T10:00:00+08:00');
@@ -115,6 +115,13 @@ test('b: the loop — request, returned, resubmitted, approved, confirmed, recor
   assert.equal(c.fields.guests, 2);
   c = await sllead.must(id, 'rc_approve', { opinion: '同意，按标准接待。' });
   assert.equal(c.status, 'rc_approved');
+  // the e-letter (电子公函) is issued, signed, on the case
+  assert.match(c.fields.e_letter_no, /^GH/);
+  let docs = await tr1.get(`/api/v1/cases/${id}/documents`);
+  assert.equal(docs.status, 200, docs.text);
+  const letter = docs.json.items.find((d) => d.kind === 'e_letter');
+  assert.equal(letter.number, c.fields.e_letter_no);
+  assert.ok(letter.code && letter.verify_url, 'the letter has its verification code and link');
   assert.equal(c.fields.approved_by, '邱国平');
   assert.ok(c.fields.approved_at);
   // the receiving unit has it in its confirmation queue
@@ -126,6 +133,11 @@ test('b: the loop — request, returned, resubmitted, approved, confirmed, recor
   assert.equal(c.fields.confirm_org, 'town.a');
   c = await host1.must(id, 'rc_record', record());
   assert.equal(c.status, 'rc_recorded');
+  // the reception certificate (电子接待证明) is issued, referencing the letter
+  assert.match(c.fields.reception_cert_no, /^JD/);
+  docs = await host1.get(`/api/v1/cases/${id}/documents`);
+  assert.equal(docs.status, 200, docs.text);
+  assert.deepEqual(docs.json.items.map((d) => d.kind).sort(), ['e_letter', 'reception_cert']);
   const flags = await (await srv.login('jw1')).get('/api/v1/receptions/flags');
   assert.equal(flags.status, 200, flags.text);
   assert.ok(!flags.json.items.some((f) => f.case_id === id), 'a compliant reception has no flag');
@@ -207,4 +219,23 @@ test('d: /stats/reception counts letters, receptions, the usage rate and the fla
   assert.equal(none.json.receptions.receptions, 0);
   assert.equal(none.json.receptions.usage_rate, null);
   assertError(await (await srv.login('tr1')).get('/api/v1/stats/reception'), 403);
+});
+
+test('e: a letter revoked before its confirmation is flagged as used while revoked', async () => {
+  const tr1 = await srv.login('tr1');
+  const id = (await tr1.create(trip('赴城东镇检查山塘除险'))).case.id;
+  const c = await (await srv.login('sllead')).must(id, 'rc_approve', { opinion: '同意。' });
+  // the letter is revoked (the documents' revoke route does this in the product)
+  await srv.stop();
+  await sqlText(srv.db, `UPDATE documents SET revoked_at = ${Date.parse('2026-03-02T09:00:00+08:00')}, revoked_reason = '行程取消' WHERE number = '${c.fields.e_letter_no}'`);
+  await srv.restart();
+  await srv.setClock('2026-03-02T10:00:00+08:00');
+  const host1 = await srv.login('host1');
+  await host1.must(id, 'rc_confirm');
+  await host1.must(id, 'rc_record', record());
+  const r = await (await srv.login('jw1')).get('/api/v1/receptions/flags?kind=revoked_letter');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.items.map((f) => f.case_id), [id]);
+  assert.match(r.json.items[0].reason, /已于2026-03-02作废（行程取消）后仍被确认使用/);
+  assert.equal(r.json.figures.by_kind.revoked_letter, 1);
 });
