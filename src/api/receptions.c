@@ -2,6 +2,7 @@
  * The compliance flags of official receptions (公务接待, docs/reception.md):
  *
  *   GET /api/v1/receptions/flags?org=&unit=&kind=&from=&to=
+ *   GET /api/v1/receptions/units   the units a trip may visit (the form's list)
  *
  * for the commission (audit.read): every recorded reception that breaks one
  * of the type's reception_rules, with the reason, and the totals by unit
@@ -87,4 +88,34 @@ enum handler_result api_reception_flags(struct req *r)
 		return reply_failed(r);
 	json_t *out = json_pack("{s:o,s:o}", "items", flags, "figures", fig);
 	return out ? reply_json(r, 200, out) : reply_err(r, E_UNAVAILABLE, NULL, NULL);
+}
+
+/* The departments and townships of the caller's county: a traveller names
+ * the receiving unit, which lies outside the scopes it may read. Codes and
+ * names only, as on the letter itself. */
+enum handler_result api_reception_units(struct req *r)
+{
+	if (!types_reception(r->app->types))
+		return reply_err(r, E_NOT_FOUND, NULL, "没有公务接待事项类型");
+	/* the county: the first two levels of the caller's own org path */
+	char root[ORG_PATH_MAX];
+	snprintf(root, sizeof root, "%s", r->actor.org_path);
+	char *p = root[0] == '/' ? strchr(root + 1, '/') : NULL;
+	if (!p)
+		return reply_err(r, E_FORBIDDEN, NULL, "没有所属单位");
+	p[1] = '\0';
+	json_t *items = json_array();
+	struct store_stmt *s = store_stmt(r->reader, ST_RECEPTION_UNITS);
+	sbind_text(s, 1, root);
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW)
+		json_array_append_new(items,
+		                      json_pack("{s:s,s:s,s:s}", "code", scol_text(s, 0), "name",
+		                                scol_text(s, 1), "kind", scol_text(s, 2)));
+	sreset(s);
+	if (rc != STORE_DONE) {
+		json_decref(items);
+		return reply_err(r, E_UNAVAILABLE, NULL, "单位查询失败");
+	}
+	return reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

@@ -173,6 +173,8 @@ const struct route routes[] = {
      RF_IDEMPOTENT, "记录约谈提醒（检查的组织者、检查组成员）", "campaign.visit|campaign.manage"},
     {"GET", "/api/v1/receptions/flags", api_reception_flags, AUTH_USER, RF_NONE,
      "公务接待合规检查：无公函接待、超标陪餐、超标准、超出行日期，按单位和类别", "audit.read"},
+    {"GET", "/api/v1/receptions/units", api_reception_units, AUTH_USER, RF_NONE,
+     "公务出行可选的接待单位（本县部门、乡镇：编码和名称）", "case.raise"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

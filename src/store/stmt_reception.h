@@ -21,6 +21,11 @@
 	     " LEFT JOIN orgs u ON u.code = json_extract(c.fields, ?5)" \
 	     " WHERE c.type = ?1 AND (o.path LIKE ?2 || '%' OR u.path LIKE ?2 || '%')" \
 	     " AND (?3 IS NULL OR c.received_at >= ?3) AND (?4 IS NULL OR c.received_at < ?4)" \
-	     " ORDER BY c.id")
+	     " ORDER BY c.id") \
+	/* the units a trip may visit: the departments and townships of the \
+	 * county whose path begins ?1 (names are public: the letter shows them) */ \
+	STMT(ST_RECEPTION_UNITS, \
+	     "SELECT o.code, o.name, o.kind FROM orgs o WHERE o.path LIKE ?1 || '%'" \
+	     " AND o.kind IN ('department', 'township') ORDER BY o.kind DESC, o.path LIMIT 500")
 
 #endif

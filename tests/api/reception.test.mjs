@@ -32,7 +32,7 @@ const trip = (title, extra = {}) => ({
   },
 });
 const record = (extra = {}) => ({
-  meals: 1, hosts: 2, guests_present: 2, cost: 200, place: '城东镇机关食堂', held_on: '2026-03-03', ...extra,
+  meals: 1, hosts: 2, guests_present: 2, cost: 200, place: '濂江镇机关食堂', held_on: '2026-03-03', ...extra,
 });
 
 async function caseCount(c) {
@@ -61,18 +61,18 @@ test('a: hostile requests, the wrong role, out of scope and the wrong state chan
     [{ guests: '2' }, 'guests'],
   ];
   for (const [extra, field] of bad) {
-    const r = await tr1.post('/api/v1/cases', trip('赴城东镇检查', extra));
+    const r = await tr1.post('/api/v1/cases', trip('赴濂江镇检查', extra));
     assert.equal(r.status, 400, `${JSON.stringify(extra)}: ${r.text}`);
     assert.equal(r.json.error.field, field, r.text);
   }
   const bytes = Buffer.concat([Buffer.from('{"type":"reception","title":"'), Buffer.from([0xe5, 0x8e]), Buffer.from('"}')]);
-  const nul = await tr1.post('/api/v1/cases', trip('赴城东镇检查', { people: '黄\u0000建华' }));
+  const nul = await tr1.post('/api/v1/cases', trip('赴濂江镇检查', { people: '黄\u0000建华' }));
   assertError(nul, 400);
   const cut = await srv.raw('POST', '/api/v1/cases', { headers: { Authorization: `Bearer ${tr1.token}`, 'Content-Type': 'application/json' }, body: bytes });
   assert.equal(cut.status, 400);
   assert.equal(await caseCount(tr1), before, 'nothing written');
 
-  const id = (await tr1.create(trip('赴城东镇核查防汛物资'))).case.id;
+  const id = (await tr1.create(trip('赴濂江镇核查防汛物资'))).case.id;
   // the traveller may not approve his own trip; another unit's lead may not
   assertError(await tr1.act(id, 'rc_approve', {}), 403);
   const cglead = await srv.login('cglead');
@@ -106,7 +106,7 @@ test('b: the loop — request, returned, resubmitted, approved, confirmed, recor
   const tr1 = await srv.login('tr1');
   const sllead = await srv.login('sllead');
   const host1 = await srv.login('host1');
-  const id = (await tr1.create(trip('赴城东镇座谈水利工作', { guests: 4 }))).case.id;
+  const id = (await tr1.create(trip('赴濂江镇座谈水利工作', { guests: 4 }))).case.id;
   assertError(await sllead.act(id, 'rc_return', {}), 400, undefined, 'reason');
   let c = await sllead.must(id, 'rc_return', { reason: '请压缩出行人数。' });
   assert.equal(c.status, 'rc_returned');
@@ -145,13 +145,13 @@ test('b: the loop — request, returned, resubmitted, approved, confirmed, recor
 
 test('c: every check flags its breach with the reason; the list filters; others may not read it', async () => {
   const host1 = await srv.login('host1');
-  const hosts = await confirmedTrip('赴城东镇调研饮水安全');
+  const hosts = await confirmedTrip('赴濂江镇调研饮水安全');
   await host1.must(hosts, 'rc_record', record({ hosts: 4 }));
-  const costly = await confirmedTrip('赴城东镇督导环境整治', { guests: 3 });
+  const costly = await confirmedTrip('赴濂江镇督导环境整治', { guests: 3 });
   await host1.must(costly, 'rc_record', record({ guests_present: 3, hosts: 2, cost: 720 }));
-  const late = await confirmedTrip('赴城东镇验收农田水利');
+  const late = await confirmedTrip('赴濂江镇验收农田水利');
   await host1.must(late, 'rc_record', record({ held_on: '2026-03-06' }));
-  const big = await confirmedTrip('赴城东镇现场会', { guests: 30 });
+  const big = await confirmedTrip('赴濂江镇现场会', { guests: 30 });
   await host1.must(big, 'rc_record', record({ guests_present: 30, hosts: 10, cost: 3000 }));
   const direct = (await host1.create({ ...trip('接待市检查组（无公函）'), channel: 'unlettered' })).case.id;
   // an unlettered visit needs no approval: the approval refuses it
@@ -223,7 +223,7 @@ test('d: /stats/reception counts letters, receptions, the usage rate and the fla
 
 test('e: a letter revoked before its confirmation is flagged as used while revoked', async () => {
   const tr1 = await srv.login('tr1');
-  const id = (await tr1.create(trip('赴城东镇检查山塘除险'))).case.id;
+  const id = (await tr1.create(trip('赴濂江镇检查山塘除险'))).case.id;
   const c = await (await srv.login('sllead')).must(id, 'rc_approve', { opinion: '同意。' });
   // the letter is revoked (the documents' revoke route does this in the product)
   await srv.stop();
