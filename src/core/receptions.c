@@ -7,13 +7,20 @@
 #include "core/receptions.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/app.h"
+#include "core/auth.h"
+#include "core/engine.h"
 #include "core/type_data.h"
+#include "core/writer.h"
 #include "util/timeutil.h"
 
-static const char *const kinds[] = {"no_letter", "revoked_letter", "too_many_hosts",
-                                    "over_standard", "outside_dates"};
+#define REFUSED_EVENT "reception.refused"
+
+static const char *const kinds[] = {"no_letter",     "revoked_letter", "too_many_hosts",
+                                    "over_standard", "outside_dates",  "confirmed_twice"};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 bool reception_kind_known(const char *kind)
@@ -174,6 +181,76 @@ static void scan_row(const struct reception_query *q, struct store_stmt *s, json
 	json_decref(f);
 }
 
+/* The refused attempts recorded on q's cases into the flags and figures. */
+static int scan_refusals(struct store_conn *c, const struct reception_query *q, const char *upath,
+                         json_t *flags, json_t *fig)
+{
+	struct store_stmt *s = store_stmt(c, ST_RECEPTION_REFUSALS);
+	sbind_text(s, 1, q->type->code);
+	sbind_text(s, 2, q->org_path);
+	sbind_opt_int(s, 3, q->from);
+	sbind_opt_int(s, 4, q->to);
+	sbind_text(s, 5, upath);
+	if (q->type->data.reception.refused)
+		sbind_int(s, 6, 1);
+	else
+		sbind_null(s, 6);
+	sbind_text(s, 7, REFUSED_EVENT);
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		json_t *p = json_loads(scol_text(s, 3), 0, NULL);
+		const char *kind = json_string_value(json_object_get(p, "kind"));
+		const char *ucode = scol_null(s, 6) ? scol_text(s, 4) : scol_text(s, 6);
+		const char *uname = scol_null(s, 6) ? scol_text(s, 5) : scol_text(s, 7);
+		if (!kind || !reception_kind_known(kind) || (q->kind && strcmp(q->kind, kind)) ||
+		    (q->unit && strcmp(q->unit, ucode))) {
+			json_decref(p);
+			continue;
+		}
+		json_t *row = unit_row(json_object_get(fig, "by_unit"), ucode, uname);
+		add_int(fig, "flags", 1);
+		add_int(row, "flags", 1);
+		add_int(json_object_get(fig, "by_kind"), kind, 1);
+		add_int(json_object_get(row, "by_kind"), kind, 1);
+		if (flags && json_array_size(flags) < RECEPTION_FLAGS_MAX)
+			json_array_append_new(
+			    flags, json_pack("{s:I,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:s,s:O}",
+			                     "case_id", (json_int_t)scol_int(s, 0), "number",
+			                     scol_text(s, 1), "title", scol_text(s, 2), "unit",
+			                     "code", ucode, "name", uname, "traveller", "code",
+			                     scol_text(s, 4), "name", scol_text(s, 5), "kind", kind,
+			                     "reason", json_object_get(p, "reason")));
+		json_decref(p);
+	}
+	sreset(s);
+	return rc == STORE_DONE ? 0 : -1;
+}
+
+int reception_refusal(struct wctx *w, const struct actor *a, int64_t id, const char *action)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_RECEPTION_CASE_TYPE);
+	sbind_int(s, 1, id);
+	int rc = sstep(s);
+	if (rc != STORE_ROW) {
+		sreset(s);
+		return rc == STORE_DONE ? 0 : -1;
+	}
+	const struct matter_type *t = types_find(w->app->types, scol_text(s, 0));
+	json_t *how = t ? json_object_get(t->data.reception.refused, action) : NULL;
+	json_t *p = how ? json_pack("{s:s,s:O,s:O,s:s}", "action", action, "kind",
+	                            json_object_get(how, "kind"), "reason",
+	                            json_object_get(how, "reason"), "status", scol_text(s, 1))
+	                : NULL;
+	sreset(s);
+	if (!how)
+		return 0;
+	char *text = p ? json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(p);
+	rc = text ? engine_record_read(w, a, id, REFUSED_EVENT, text) : -1;
+	free(text);
+	return rc == 0 ? 1 : -1;
+}
+
 /* by_unit {code: row} → [row…] by code, each with its usage rate. */
 static json_t *units_array(json_t *by_unit)
 {
@@ -210,6 +287,8 @@ int receptions_scan(struct store_conn *c, const struct reception_query *q, json_
 	while ((rc = sstep(s)) == STORE_ROW)
 		scan_row(q, s, fl, fig);
 	sreset(s);
+	if (rc == STORE_DONE && fig && scan_refusals(c, q, upath, fl, fig) != 0)
+		rc = STORE_ERROR;
 	if (rc != STORE_DONE || !fig) {
 		json_decref(fl);
 		json_decref(fig);

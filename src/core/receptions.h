@@ -36,4 +36,14 @@ bool reception_kind_known(const char *kind);
 int receptions_scan(struct store_conn *c, const struct reception_query *q, json_t **flags,
                     json_t **figures, struct err *e);
 
+/* After `action` on case `id` was refused for the case's state: when the
+ * case's type records such refusals (reception_rules.refused: a letter
+ * confirmed twice), writes a "reception.refused" event on the case
+ * {"action","kind","reason"} by the actor and returns 1; 0 when the type
+ * records none; -1 when the store failed. The caller runs it in a
+ * savepoint of its own, after rolling the refused action back. */
+struct wctx;
+struct actor;
+int reception_refusal(struct wctx *w, const struct actor *a, int64_t id, const char *action);
+
 #endif

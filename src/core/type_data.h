@@ -205,6 +205,7 @@ struct type_reception {
 	const char *guests_field, *hosts_field, *meals_field, *cost_field; /* int */
 	const char *date_field, *from_field, *to_field;                    /* date */
 	int max_hosts, small_group, cost_per_head; /* 陪餐 limit, group size, 元/人·餐 */
+	json_t *refused; /* action → {"kind", "reason"}: refusals recorded, or NULL */
 };
 
 struct type_data {

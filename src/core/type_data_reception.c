@@ -19,6 +19,7 @@
  * (cost ÷ (guests + hosts) ÷ meals) is above cost_per_head; when its date lies outside the trip's
  * dates.
  */
+#include "core/receptions.h"
 #include "core/type_data.h"
 #include "core/type_data_int.h"
 #include "core/types.h"
@@ -52,9 +53,9 @@ static int limit_of(struct tdl *L, json_t *o, const char *sub, int max, int *out
 int tdl_load_reception(struct tdl *L, json_t *o)
 {
 	static const char *const keys[] = {
-	    "recorded_states", "letter_field", "confirmed_field", "unit_field",   "guests_field",
-	    "hosts_field",     "meals_field",  "cost_field",      "date_field",   "from_field",
-	    "to_field",        "max_hosts",    "small_group",     "cost_per_head"};
+	    "recorded_states", "letter_field", "confirmed_field", "unit_field",    "guests_field",
+	    "hosts_field",     "meals_field",  "cost_field",      "date_field",    "from_field",
+	    "to_field",        "max_hosts",    "small_group",     "cost_per_head", "refused"};
 	struct type_reception *R = &L->t->data.reception;
 	if (!o)
 		return 0;
@@ -75,6 +76,25 @@ int tdl_load_reception(struct tdl *L, json_t *o)
 	    limit_of(L, o, "small_group", 200, &R->small_group) != 0 ||
 	    limit_of(L, o, "cost_per_head", 10000, &R->cost_per_head) != 0)
 		goto bad;
+	json_t *ref = json_object_get(o, "refused"), *v;
+	const char *act;
+	if (ref && !json_is_object(ref)) {
+		tdl_bad(L, "reception_rules.refused", "须为 {动作: {\"kind\", \"reason\"}}");
+		goto bad;
+	}
+	json_object_foreach(ref, act, v)
+	{
+		const char *kind = json_string_value(json_object_get(v, "kind"));
+		const char *why = json_string_value(json_object_get(v, "reason"));
+		if (!type_action(L->t, act) || !kind || !reception_kind_known(kind) || !why ||
+		    !*why || json_object_size(v) != 2) {
+			tdl_bad(L, "reception_rules.refused",
+			        "%s 须为本类型的动作，值为 {\"kind\": 检查类别, \"reason\": 文字}",
+			        act);
+			goto bad;
+		}
+	}
+	R->refused = ref;
 	if (!R->recorded_states) {
 		tdl_bad(L, "reception_rules.recorded_states", "须列出接待已登记的状态");
 		goto bad;

@@ -26,6 +26,18 @@
 	 * county whose path begins ?1 (names are public: the letter shows them) */ \
 	STMT(ST_RECEPTION_UNITS, \
 	     "SELECT o.code, o.name, o.kind FROM orgs o WHERE o.path LIKE ?1 || '%'" \
-	     " AND o.kind IN ('department', 'township') ORDER BY o.kind DESC, o.path LIMIT 500")
+	     " AND o.kind IN ('department', 'township') ORDER BY o.kind DESC, o.path LIMIT 500") \
+	/* a case's type and status (a refusal to record) */ \
+	STMT(ST_RECEPTION_CASE_TYPE, "SELECT type, status FROM cases WHERE id = ?1") \
+	/* the refused attempts recorded on the type's cases (events of action \
+	 * ?7), with the same scope and period as ST_RECEPTION_CASES */ \
+	STMT(ST_RECEPTION_REFUSALS, \
+	     "SELECT c.id, c.no, c.title, e.payload, o.code, o.name, u.code, u.name" \
+	     " FROM events e JOIN cases c ON c.id = e.case_id JOIN orgs o ON o.id = c.org_id" \
+	     " LEFT JOIN orgs u ON u.code = json_extract(c.fields, ?5)" \
+	     " WHERE e.action = ?7 AND c.type = ?1" \
+	     " AND (o.path LIKE ?2 || '%' OR u.path LIKE ?2 || '%')" \
+	     " AND (?3 IS NULL OR c.received_at >= ?3) AND (?4 IS NULL OR c.received_at < ?4)" \
+	     " AND ?6 IS NOT NULL ORDER BY e.seq")
 
 #endif

@@ -212,7 +212,8 @@ test('d: /stats/reception counts letters, receptions, the usage rate and the fla
   assert.equal(x.letters, 6, 'approved trips: a, b and c\'s four');
   const town = x.by_unit.find((u) => u.code === 'town.a');
   assert.equal(town.receptions, 6);
-  assert.equal(town.flags, 4);
+  assert.equal(town.flags, 5, "four breaches and a's letter confirmed twice");
+  assert.equal(town.by_kind.confirmed_twice, 1);
   assert.equal(town.by_kind.outside_dates, 1);
   // a period without receptions
   const none = await admin.get('/api/v1/stats/reception?from=2026-01-01&to=2026-01-31');
@@ -238,4 +239,31 @@ test('e: a letter revoked before its confirmation is flagged as used while revok
   assert.deepEqual(r.json.items.map((f) => f.case_id), [id]);
   assert.match(r.json.items[0].reason, /已于2026-03-02作废（行程取消）后仍被确认使用/);
   assert.equal(r.json.figures.by_kind.revoked_letter, 1);
+});
+
+test('f: a letter confirmed twice: the second is refused 409 and recorded as a flag, on its own', async () => {
+  const id = await confirmedTrip('赴濂江镇检查水文站');
+  const host1 = await srv.login('host1');
+  const hostlead = await srv.login('hostlead');
+  const before = (await host1.events(id)).length;
+  const r = await hostlead.act(id, 'rc_confirm', {});
+  assertError(r, 409, 'case.action_not_allowed');
+  const c = await host1.case(id);
+  assert.equal(c.status, 'rc_confirmed', 'the case did not move');
+  assert.equal(c.version, (await host1.case(id)).version);
+  const evs = await host1.events(id);
+  assert.equal(evs.length, before + 1, 'one event: the refusal');
+  const jw1 = await srv.login('jw1');
+  const f = await jw1.get('/api/v1/receptions/flags?kind=confirmed_twice');
+  assert.equal(f.status, 200, f.text);
+  const mine = f.json.items.filter((x) => x.case_id === id);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0].reason, /再次确认被拒绝/);
+  assert.equal(mine[0].unit.code, 'town.a');
+  assert.equal(f.json.figures.by_kind.confirmed_twice, 2, 'a\'s and this one');
+  // a version conflict or another refusal is not a flag
+  assertError(await host1.act(id, 'rc_record', { ...record(), version: 1 }), 409);
+  assertError(await (await srv.login('tr1')).act(id, 'rc_cancel', { reason: '取消' }), 409);
+  const g = await jw1.get('/api/v1/receptions/flags?kind=confirmed_twice');
+  assert.equal(g.json.items.length, 2);
 });

@@ -8,6 +8,7 @@ export const FLAG_KINDS = {
   too_many_hosts: '陪餐人数超标',
   over_standard: '超标准接待',
   outside_dates: '超出行日期接待',
+  confirmed_twice: '公函重复确认',
 }
 
 export const STATUS_TAG = {
