@@ -105,6 +105,7 @@ enum handler_result api_inspection_generate(struct req *r);
 enum handler_result api_campaigns(struct req *r);
 enum handler_result api_reception_flags(struct req *r);
 enum handler_result api_reception_units(struct req *r);
+enum handler_result api_reception_confirm(struct req *r);
 enum handler_result api_campaign_create(struct req *r);
 enum handler_result api_campaign_get(struct req *r);
 enum handler_result api_campaign_figures(struct req *r);

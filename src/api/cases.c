@@ -4,8 +4,6 @@
 #include "core/app.h"
 #include "core/engine.h"
 #include "core/receptions.h"
-#include "core/search.h"
-#include "core/chain.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -70,41 +68,21 @@ struct act_ctx_http {
 };
 
 /* An action refused for the case's state that the type records (a
- * reception's letter confirmed twice: core/receptions.h): the refused
- * action's writes are rolled back, the record is kept and committed, and
- * the answer is still the refusal. */
-static int act_refused(struct wctx *w, struct req *r, struct act_ctx_http *h)
-{
-	if (r->err.kind != E_STATE_CONFLICT)
-		return -1;
-	int rc = reception_refusal(w, &r->actor, h->id, h->action);
-	if (rc <= 0)
-		return -1;
-	r->status = 409;
-	r->out = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind), "message",
-	                   err_message(&r->err));
-	return r->out ? 0 : -1;
-}
-
+ * reception's letter confirmed twice: core/receptions.h reception_act) is
+ * still answered 409, but its record is kept and committed. */
 static int act_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
 	struct act_ctx_http *h = r->hctx;
-	struct chain_head before = *w->head;
-	int mark = w->search ? search_queue_mark(w->search) : 0;
-	if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK)
-		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
-	if (engine_act(w, &r->actor, h->id, h->action, r->in, &r->out, &r->err) != 0) {
-		store_exec(w->conn, ST_ROLLBACK_TO);
-		*w->head = before;
-		if (w->search)
-			search_queue_truncate(w->search, mark);
-		if (store_exec(w->conn, ST_RELEASE) != STORE_OK)
-			return -1;
-		return act_refused(w, r, h);
+	int rc = reception_act(w, &r->actor, h->id, h->action, r->in, &r->out, &r->err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		r->status = err_status(r->err.kind);
+		r->out = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind),
+		                   "message", err_message(&r->err));
+		return r->out ? 0 : -1;
 	}
-	if (store_exec(w->conn, ST_RELEASE) != STORE_OK)
-		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
 	r->status = 200;
 	return 0;
 }

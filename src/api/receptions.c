@@ -3,6 +3,8 @@
  *
  *   GET /api/v1/receptions/flags?org=&unit=&kind=&from=&to=
  *   GET /api/v1/receptions/units   the units a trip may visit (the form's list)
+ *   POST /api/v1/receptions/confirm {"code"}  the receiving unit confirms a
+ *        letter by its verification code (the QR / verify link it was shown)
  *
  * for the commission (audit.read): every recorded reception that breaks one
  * of the type's reception_rules, with the reason, and the totals by unit
@@ -13,9 +15,12 @@
 #include "api/api.h"
 #include "core/app.h"
 #include "core/directory.h"
+#include "core/documents.h"
+#include "core/writer.h"
 #include "core/receptions.h"
 #include "core/type_data.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,4 +123,88 @@ enum handler_result api_reception_units(struct req *r)
 		return reply_err(r, E_UNAVAILABLE, NULL, "单位查询失败");
 	}
 	return reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* The case of the e-letter whose verification code is `code`: the code's
+ * payload names the letter's number; the letter is ours only when the
+ * stored payload and signature give back exactly this code (nothing forged
+ * or altered is found). 0 with *case_id, or -1 with e (404 not ours). */
+static int letter_case(struct store_conn *c, const char *code, int64_t *case_id, struct err *e)
+{
+	const char *dot = strchr(code, '.');
+	unsigned char *bin = malloc(DOC_PAYLOAD_MAX + 1);
+	size_t n = 0;
+	if (!bin)
+		return err_oom(e);
+	if (!dot || sodium_base642bin(bin, DOC_PAYLOAD_MAX, code, (size_t)(dot - code), NULL, &n,
+	                              NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+		free(bin);
+		return err_set(e, E_FIELD_INVALID, "code", "不是有效的公函验证码");
+	}
+	json_t *p = json_loadb((const char *)bin, n, 0, NULL);
+	free(bin);
+	const char *no = json_string_value(json_object_get(p, "no"));
+	const char *kind = json_string_value(json_object_get(p, "kind"));
+	if (!no || !kind || strcmp(kind, "e_letter")) {
+		json_decref(p);
+		return err_set(e, E_FIELD_INVALID, "code", "不是电子公函的验证码");
+	}
+	struct store_stmt *s = store_stmt(c, ST_DOC_BY_NUMBER);
+	sbind_text(s, 1, no);
+	json_decref(p);
+	int rc = sstep(s);
+	char *mine = malloc(DOC_CODE_MAX + 1);
+	bool same = false;
+	if (rc == STORE_ROW && mine && !scol_null(s, 3) &&
+	    doc_code(scol_text(s, 5), strlen(scol_text(s, 5)), scol_blob(s, 6), mine,
+	             DOC_CODE_MAX + 1) == 0)
+		same = !strcmp(mine, code);
+	if (same)
+		*case_id = scol_int(s, 3);
+	free(mine);
+	sreset(s);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	return same ? 0 : err_set(e, E_NOT_FOUND, "code", "公函不存在或已被篡改");
+}
+
+static int confirm_job(struct wctx *w, struct write_job *job)
+{
+	struct req *r = job->arg;
+	const struct matter_type *t = types_reception(w->app->types);
+	int64_t id = 0;
+	const char *code = json_string_value(json_object_get(r->in, "code"));
+	if (letter_case(w->conn, code, &id, &r->err) != 0)
+		return -1;
+	json_t *body = json_object();
+	int rc = body ? reception_act(w, &r->actor, id, t->data.reception.confirm_action, body,
+	                              &r->out, &r->err)
+	              : err_oom(&r->err);
+	json_decref(body);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		r->status = err_status(r->err.kind);
+		r->out = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind),
+		                   "message", err_message(&r->err));
+		return r->out ? 0 : -1;
+	}
+	r->status = 200;
+	return 0;
+}
+
+enum handler_result api_reception_confirm(struct req *r)
+{
+	const struct matter_type *t = types_reception(r->app->types);
+	if (!t || !t->data.reception.confirm_action)
+		return reply_err(r, E_NOT_FOUND, NULL, "没有公务接待事项类型");
+	if (req_json(r) != 0)
+		return reply_failed(r);
+	json_t *code = json_object_get(r->in, "code");
+	if (!json_is_object(r->in) || json_object_size(r->in) != 1 || !json_is_string(code))
+		return reply_err(r, E_FIELD_INVALID, "code", "请求体须为 {\"code\": 公函验证码}");
+	size_t len = strlen(json_string_value(code));
+	if (len == 0 || len > DOC_CODE_MAX)
+		return reply_err(r, E_FIELD_INVALID, "code", "不是有效的公函验证码");
+	return reply_async(r, confirm_job);
 }

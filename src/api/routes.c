@@ -175,6 +175,8 @@ const struct route routes[] = {
      "公务接待合规检查：无公函接待、超标陪餐、超标准、超出行日期，按单位和类别", "audit.read"},
     {"GET", "/api/v1/receptions/units", api_reception_units, AUTH_USER, RF_NONE,
      "公务出行可选的接待单位（本县部门、乡镇：编码和名称）", "case.raise"},
+    {"POST", "/api/v1/receptions/confirm", api_reception_confirm, AUTH_USER, RF_IDEMPOTENT,
+     "接待单位凭电子公函验证码确认公函（重复确认被拒绝并记录）", "case.raise"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -12,7 +12,9 @@
 
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/chain.h"
 #include "core/engine.h"
+#include "core/search.h"
 #include "core/type_data.h"
 #include "core/writer.h"
 #include "util/timeutil.h"
@@ -249,6 +251,29 @@ int reception_refusal(struct wctx *w, const struct actor *a, int64_t id, const c
 	rc = text ? engine_record_read(w, a, id, REFUSED_EVENT, text) : -1;
 	free(text);
 	return rc == 0 ? 1 : -1;
+}
+
+int reception_act(struct wctx *w, const struct actor *a, int64_t id, const char *action,
+                  json_t *body, json_t **out, struct err *e)
+{
+	struct chain_head before = *w->head;
+	int mark = w->search ? search_queue_mark(w->search) : 0;
+	if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK)
+		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	if (engine_act(w, a, id, action, body, out, e) == 0)
+		return store_exec(w->conn, ST_RELEASE) == STORE_OK
+		           ? 0
+		           : err_set(e, E_UNAVAILABLE, NULL, NULL);
+	store_exec(w->conn, ST_ROLLBACK_TO);
+	*w->head = before;
+	if (w->search)
+		search_queue_truncate(w->search, mark);
+	if (store_exec(w->conn, ST_RELEASE) != STORE_OK || e->kind != E_STATE_CONFLICT)
+		return -1;
+	struct err saved = *e;
+	int rc = reception_refusal(w, a, id, action);
+	*e = saved;
+	return rc == 1 ? 1 : -1;
 }
 
 /* by_unit {code: row} → [row…] by code, each with its usage rate. */

@@ -45,5 +45,11 @@ int receptions_scan(struct store_conn *c, const struct reception_query *q, json_
 struct wctx;
 struct actor;
 int reception_refusal(struct wctx *w, const struct actor *a, int64_t id, const char *action);
+/* engine_act in a savepoint of its own: 0 when taken; when refused for the
+ * case's state and the type records it (reception_refusal), the action's
+ * writes rolled back, the record kept: 1 with e the refusal; else -1 with
+ * e set and nothing written. */
+int reception_act(struct wctx *w, const struct actor *a, int64_t id, const char *action,
+                  json_t *body, json_t **out, struct err *e);
 
 #endif

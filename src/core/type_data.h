@@ -205,7 +205,8 @@ struct type_reception {
 	const char *guests_field, *hosts_field, *meals_field, *cost_field; /* int */
 	const char *date_field, *from_field, *to_field;                    /* date */
 	int max_hosts, small_group, cost_per_head; /* 陪餐 limit, group size, 元/人·餐 */
-	json_t *refused; /* action → {"kind", "reason"}: refusals recorded, or NULL */
+	json_t *refused;            /* action → {"kind", "reason"}: refusals recorded, or NULL */
+	const char *confirm_action; /* taken by POST /receptions/confirm {"code"}, or NULL */
 };
 
 struct type_data {

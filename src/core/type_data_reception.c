@@ -53,9 +53,10 @@ static int limit_of(struct tdl *L, json_t *o, const char *sub, int max, int *out
 int tdl_load_reception(struct tdl *L, json_t *o)
 {
 	static const char *const keys[] = {
-	    "recorded_states", "letter_field", "confirmed_field", "unit_field",    "guests_field",
-	    "hosts_field",     "meals_field",  "cost_field",      "date_field",    "from_field",
-	    "to_field",        "max_hosts",    "small_group",     "cost_per_head", "refused"};
+	    "recorded_states", "letter_field",  "confirmed_field", "unit_field",
+	    "guests_field",    "hosts_field",   "meals_field",     "cost_field",
+	    "date_field",      "from_field",    "to_field",        "max_hosts",
+	    "small_group",     "cost_per_head", "refused",         "confirm_action"};
 	struct type_reception *R = &L->t->data.reception;
 	if (!o)
 		return 0;
@@ -95,6 +96,12 @@ int tdl_load_reception(struct tdl *L, json_t *o)
 		}
 	}
 	R->refused = ref;
+	json_t *ca = json_object_get(o, "confirm_action");
+	if (ca && !type_action(L->t, json_string_value(ca))) {
+		tdl_bad(L, "reception_rules.confirm_action", "须为本类型的动作");
+		goto bad;
+	}
+	R->confirm_action = json_string_value(ca);
 	if (!R->recorded_states) {
 		tdl_bad(L, "reception_rules.recorded_states", "须列出接待已登记的状态");
 		goto bad;

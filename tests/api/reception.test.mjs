@@ -267,3 +267,33 @@ test('f: a letter confirmed twice: the second is refused 409 and recorded as a f
   const g = await jw1.get('/api/v1/receptions/flags?kind=confirmed_twice');
   assert.equal(g.json.items.length, 2);
 });
+
+test('g: the receiving unit confirms a letter by its code; forged, foreign and repeated codes are refused', async () => {
+  const tr1 = await srv.login('tr1');
+  const id = (await tr1.create(trip('赴濂江镇检查灌区渠系'))).case.id;
+  await (await srv.login('sllead')).must(id, 'rc_approve', { opinion: '同意。' });
+  const docs = await tr1.get(`/api/v1/cases/${id}/documents`);
+  const code = docs.json.items.find((d) => d.kind === 'e_letter').code;
+  const host1 = await srv.login('host1');
+  const before = (await host1.events(id)).length;
+  // hostile and forged codes: nothing written
+  for (const body of [{}, { code: '' }, { code: 1 }, { code: 'x'.repeat(5000) }, { code: 'no-dot' }, { code: '%%%.%%%' }, { code, extra: 1 }]) {
+    assertError(await host1.post('/api/v1/receptions/confirm', body), 400, undefined, 'code');
+  }
+  const [p, sig] = code.split('.');
+  const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+  const forged = Buffer.from(JSON.stringify({ ...payload, facts: { ...payload.facts, 来访人数: 9 } })).toString('base64url') + '.' + sig;
+  assertError(await host1.post('/api/v1/receptions/confirm', { code: forged }), 404, undefined, 'code');
+  assert.equal((await host1.events(id)).length, before, 'nothing written');
+  // another township may not confirm it; the traveller may not either
+  assert.ok([403, 404].includes((await (await srv.login('town2')).post('/api/v1/receptions/confirm', { code })).status));
+  assert.ok([403, 404].includes((await tr1.post('/api/v1/receptions/confirm', { code })).status));
+  // the host confirms by the code
+  const ok = await host1.post('/api/v1/receptions/confirm', { code });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.case.status, 'rc_confirmed');
+  // again: 409, recorded as a flag
+  assertError(await host1.post('/api/v1/receptions/confirm', { code }), 409);
+  const f = await (await srv.login('jw1')).get('/api/v1/receptions/flags?kind=confirmed_twice');
+  assert.ok(f.json.items.some((x) => x.case_id === id), 'the second confirmation is a flag');
+});

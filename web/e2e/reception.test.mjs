@@ -86,7 +86,16 @@ test('host1 confirms the letter and records the reception (warned of the hosts);
   await page.goto(srv.base + '/receptions?tab=confirm');
   await waitFor(async () => (await rows(page)).some((r) => r.includes(TITLE)), 'to confirm');
   await shot(page, 'reception-4-confirm');
-  await page.locator('[data-test=trip-table] .el-table__body tr').filter({ hasText: TITLE }).locator('[data-test=confirm]').click();
+  // the letter's code, as the QR or the verify link gives it, pasted
+  const trip = await tripByTitle();
+  const docs = await srv.api('host1', 'GET', `/api/v1/cases/${trip.id}/documents`);
+  const letter = docs.json.items.find((d) => d.kind === 'e_letter');
+  await field(page, 'confirm-code').fill('x' + letter.code.slice(1));
+  await page.locator('[data-test=confirm-code-submit]').click();
+  await page.locator('.el-message--error').first().waitFor();
+  assert.equal((await tripByTitle()).status, 'rc_approved', 'a wrong code confirms nothing');
+  await field(page, 'confirm-code').fill(letter.verify_url);
+  await page.locator('[data-test=confirm-code-submit]').click();
   await waitFor(async () => (await tripByTitle()).status === 'rc_confirmed', 'confirmed');
   await openTab(page, 'record');
   await waitFor(async () => (await rows(page)).some((r) => r.includes(TITLE)), 'to record');
