@@ -109,6 +109,9 @@ enum handler_result api_inspection_generate(struct req *r);
 /* discipline supervision campaigns (campaigns.c, campaign_visits.c,
  * campaign_reports.c, campaign_interviews.c; docs/campaign.md) */
 enum handler_result api_campaigns(struct req *r);
+enum handler_result api_reception_flags(struct req *r);
+enum handler_result api_reception_units(struct req *r);
+enum handler_result api_reception_confirm(struct req *r);
 enum handler_result api_campaign_create(struct req *r);
 enum handler_result api_campaign_get(struct req *r);
 enum handler_result api_campaign_figures(struct req *r);

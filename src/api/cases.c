@@ -3,6 +3,7 @@
 #include "core/routing.h"
 #include "core/app.h"
 #include "core/engine.h"
+#include "core/receptions.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -66,12 +67,22 @@ struct act_ctx_http {
 	char action[128];
 };
 
+/* An action refused for the case's state that the type records (a
+ * reception's letter confirmed twice: core/receptions.h reception_act) is
+ * still answered 409, but its record is kept and committed. */
 static int act_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
 	struct act_ctx_http *h = r->hctx;
-	if (engine_act(w, &r->actor, h->id, h->action, r->in, &r->out, &r->err) != 0)
+	int rc = reception_act(w, &r->actor, h->id, h->action, r->in, &r->out, &r->err);
+	if (rc < 0)
 		return -1;
+	if (rc == 1) {
+		r->status = err_status(r->err.kind);
+		r->out = json_pack("{s:{s:s,s:s}}", "error", "code", err_code(r->err.kind),
+		                   "message", err_message(&r->err));
+		return r->out ? 0 : -1;
+	}
 	r->status = 200;
 	return 0;
 }

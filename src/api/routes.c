@@ -186,6 +186,12 @@ const struct route routes[] = {
      "宅基地申请人查询审批进度（申请编号＋身份证号后四位，无需登录）", PERM_PUBLIC},
     {"GET", "/api/v1/public/guides/{type}", api_public_guide, AUTH_NONE, RF_NONE,
      "办事指南：办理流程、时限和申请材料（无需登录）", PERM_PUBLIC},
+    {"GET", "/api/v1/receptions/flags", api_reception_flags, AUTH_USER, RF_NONE,
+     "公务接待合规检查：无公函接待、超标陪餐、超标准、超出行日期，按单位和类别", "audit.read"},
+    {"GET", "/api/v1/receptions/units", api_reception_units, AUTH_USER, RF_NONE,
+     "公务出行可选的接待单位（本县部门、乡镇：编码和名称）", "case.raise"},
+    {"POST", "/api/v1/receptions/confirm", api_reception_confirm, AUTH_USER, RF_IDEMPOTENT,
+     "接待单位凭电子公函验证码确认公函（重复确认被拒绝并记录）", "case.raise"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -152,7 +152,8 @@ static int unit_resolve(struct store_conn *c, json_t *v, struct unit *u)
 /* The units the body names: "org" (one), or "orgs" (several) with an
  * optional "lead" (*lead, with lead->id 0 if none); with params.field, the
  * one unit that body field names (发起联合调解's "partner"); with
- * params.case_org, the case's own org. A new array into *list. */
+ * params.case_org, the case's own org; with params.case_field, the unit in
+ * that org field of the case. A new array into *list. */
 static int assign_targets(struct act_ctx *x, json_t *params, json_t **list, struct unit *lead)
 {
 	const char *only = json_string_value(json_object_get(params, "field"));
@@ -164,6 +165,16 @@ static int assign_targets(struct act_ctx *x, json_t *params, json_t **list, stru
 	 * its own hazard), whatever the body says */
 	if (json_is_true(json_object_get(params, "case_org"))) {
 		*list = json_pack("[I]", (json_int_t)x->cf->c.org_id);
+		return *list ? 0 : err_oom(x->e);
+	}
+	/* "case_field": the unit named in the case's own org field (a trip's
+	 * receiving unit, given by the traveller, takes the approved letter) */
+	const char *cfield = json_string_value(json_object_get(params, "case_field"));
+	if (cfield) {
+		json_t *v = json_object_get(x->cf->c.fields, cfield);
+		if (!json_is_string(v))
+			return err_set(x->e, E_FIELD_REQUIRED, cfield, "工单未指定%s", cfield);
+		*list = json_pack("[O]", v);
 		return *list ? 0 : err_oom(x->e);
 	}
 	if (org && orgs)

@@ -357,6 +357,11 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 		const struct type_field *tf = type_field(t, json_string_value(fld));
 		if (fld && (!tf || tf->kind != FK_ORG))
 			return "assign 的 field 必须是本类型 org 类的字段";
+		json_t *cfld = json_object_get(p, "case_field");
+		const struct type_field *cf = type_field(t, json_string_value(cfld));
+		if (cfld && (!cf || cf->kind != FK_ORG || fld || own))
+			return "assign 的 case_field 必须是本类型 org 类的字段，且不与 "
+			       "field、case_org 同用";
 		const char *k;
 		json_t *v;
 		if (ex && !json_is_object(ex))

@@ -27,6 +27,7 @@
  */
 #include "core/stats.h"
 #include "core/ledger.h"
+#include "core/receptions.h"
 #include "core/engine.h" /* FOLLOW_PARENT_EVENT */
 
 #include <stdbool.h>
@@ -678,6 +679,22 @@ static int inspection_only(struct store_conn *c, const struct stats_query *q, js
 	return *out ? 0 : err_set(e, E_UNAVAILABLE, NULL, NULL);
 }
 
+/* A type whose figures are its receptions' (公务接待: letters, receptions,
+ * the usage rate, the flags by unit and kind; core/receptions.h). */
+static int stats_reception(struct store_conn *c, const struct stats_query *q, json_t **out,
+                           struct err *e)
+{
+	struct reception_query rq = {
+	    .type = q->type, .org_path = q->org_path, .from = q->from, .to = q->to};
+	json_t *fig;
+	if (receptions_scan(c, &rq, NULL, &fig, e) != 0)
+		return -1;
+	*out =
+	    json_pack("{s:s,s:o,s:s,s:s,s:o}", "type", q->type->code, "org", org_json(c, q->org_id),
+	              "from", q->from_label, "to", q->to_label, "receptions", fig);
+	return *out ? 0 : err_oom(e);
+}
+
 int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e)
 {
 	struct tally_set all = {0}, units = {0}, days = {0};
@@ -687,6 +704,8 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 	struct rate_binds b;
 	if (!q->type->data.rates.defined && q->type->data.ledger.source)
 		return stats_ledger(c, q, out, e);
+	if (!q->type->data.rates.defined && q->type->data.reception.recorded_states)
+		return stats_reception(c, q, out, e);
 	if (!q->type->data.rates.defined && q->type->data.inspection.by_risk)
 		return inspection_only(c, q, out, e);
 	if (!q->type->data.rates.defined)

@@ -429,7 +429,8 @@ int type_data_load(const struct type_registry *r, struct matter_type *t, const c
 	    tdl_load_inspection(&L, json_object_get(root, "inspection_plan")) != 0 ||
 	    tdl_load_campaign(&L, json_object_get(root, "campaign")) != 0 ||
 	    tdl_load_guide(&L, json_object_get(root, "guide")) != 0 ||
-	    tdl_load_party_track(&L, json_object_get(root, "party_track")) != 0) {
+	    tdl_load_party_track(&L, json_object_get(root, "party_track")) != 0 ||
+	    tdl_load_reception(&L, json_object_get(root, "reception_rules")) != 0) {
 		memset(&t->data, 0, sizeof t->data);
 		return -1;
 	}

@@ -200,6 +200,19 @@ struct type_campaign {
 	json_t *solved_states;      /* states of a finding solved (销号) */
 };
 
+/* "reception_rules" (type_data_reception.c, docs/reception.md): the fields
+ * of an official reception the compliance checks read and the standards.
+ * recorded_states NULL: the type is none. */
+struct type_reception {
+	json_t *recorded_states; /* states of a recorded reception */
+	const char *letter_field, *confirmed_field, *unit_field; /* string, datetime, org */
+	const char *guests_field, *hosts_field, *meals_field, *cost_field; /* int */
+	const char *date_field, *from_field, *to_field;                    /* date */
+	int max_hosts, small_group, cost_per_head; /* 陪餐 limit, group size, 元/人·餐 */
+	json_t *refused;            /* action → {"kind", "reason"}: refusals recorded, or NULL */
+	const char *confirm_action; /* taken by POST /receptions/confirm {"code"}, or NULL */
+};
+
 struct type_data {
 	struct type_rates rates;
 	json_t *queues; /* object: name → {"status": [...], "or_overdue"?, "assignment_status"?}; or
@@ -241,6 +254,7 @@ struct type_data {
 	json_t *guide_materials;
 	const char *track_role;
 	json_t *track_fields;
+	struct type_reception reception;
 };
 
 /* Loads and checks the blocks above for t, whose lifecycle types.c has just
@@ -288,6 +302,8 @@ const char *type_field_roles_fault(const struct matter_type *t, const struct act
 const struct matter_type *types_ledger(const struct type_registry *r);
 /* The type of campaign findings (campaign.campaign_field), or NULL. */
 const struct matter_type *types_campaign(const struct type_registry *r);
+/* The first type with reception_rules (official receptions), or NULL. */
+const struct matter_type *types_reception(const struct type_registry *r);
 /* The type whose items sit on published lists (task_list.list_field), or NULL. */
 const struct matter_type *types_task_list(const struct type_registry *r);
 /* The type with an "inspection_plan" block, or NULL. */

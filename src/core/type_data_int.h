@@ -84,5 +84,6 @@ int tdl_load_campaign(struct tdl *L, json_t *o);
 /* "guide" and "party_track" (type_data_guide.c); o NULL: none. */
 int tdl_load_guide(struct tdl *L, json_t *o);
 int tdl_load_party_track(struct tdl *L, json_t *o);
+int tdl_load_reception(struct tdl *L, json_t *o);
 
 #endif

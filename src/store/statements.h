@@ -30,6 +30,7 @@
 #include "store/stmt_campaign.h"
 #include "store/stmt_documents.h"
 #include "store/stmt_reviews.h" /* issue 14, homestead */
+#include "store/stmt_reception.h"
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -353,6 +354,7 @@
 	STATEMENTS_INSPECTION(STMT) \
 	STATEMENTS_CAMPAIGN(STMT) \
 	STATEMENTS_DOCUMENTS(STMT) \
-	STATEMENTS_REVIEWS(STMT)
+	STATEMENTS_REVIEWS(STMT) \
+	STATEMENTS_RECEPTION(STMT)
 
 #endif

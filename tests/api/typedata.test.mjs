@@ -64,7 +64,7 @@ test('the type loads beside the hotline and is served as data', async () => {
   const admin = await srv.login('admin');
   const list = await admin.get('/api/v1/types');
   assert.equal(list.status, 200);
-  assert.deepEqual(list.json.items.map((t) => t.code).sort(), ['dispute', 'grid_event', 'hazard', 'homestead', 'hotline', 'inspection', 'plain', 'repair', 'suggestion', 'supervision', 'task', 'whistle']);
+  assert.deepEqual(list.json.items.map((t) => t.code).sort(), ['dispute', 'grid_event', 'hazard', 'homestead', 'hotline', 'inspection', 'plain', 'reception', 'repair', 'suggestion', 'supervision', 'task', 'whistle']);
   const t = await admin.get('/api/v1/types/repair');
   assert.equal(t.status, 200);
   assert.equal(t.json.rates.follow_up.action, 'confirm');

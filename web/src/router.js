@@ -30,6 +30,7 @@ export const routes = [
     { path: 'inspections', component: () => import('./pages/InspectionsPage.vue'), meta: { roles: ['inspector', 'admin'], title: '滚动排查', nav: true } },
     { path: 'campaigns', component: () => import('./pages/CampaignsPage.vue'), meta: { roles: ['discipline', 'discipline_lead', 'admin'], title: '专项监督检查', nav: true } },
     { path: 'campaigns/:id', component: () => import('./pages/CampaignPage.vue'), meta: { roles: ['discipline', 'discipline_lead', 'admin'], title: '专项监督检查' } },
+    { path: 'receptions', component: () => import('./pages/ReceptionsPage.vue'), meta: { roles: ['handler', 'unit_lead', 'discipline', 'discipline_lead', 'admin'], title: '公务接待', nav: true } },
     { path: 'dashboard', component: () => import('./pages/DashboardPage.vue'), meta: { roles: ['leader', 'admin', 'supervisor', 'discipline', 'unit_lead'], title: '领导驾驶舱', nav: true } },
     { path: 'cases', component: () => import('./pages/CasesPage.vue'), meta: { roles: STAFF, title: '工单查询', nav: true } },
     { path: 'search', component: () => import('./pages/SearchPage.vue'), meta: { roles: STAFF, title: '全文搜索' } },
