@@ -214,6 +214,41 @@ static int assign_unit_check(struct act_ctx *x, json_t *params, const struct uni
 	return 0;
 }
 
+/* params.required / params.allowed (org codes): the units an action must
+ * name, and the only others it may (宅基地联审: 农业农村、自然资源、住建
+ * always; 林业、水利、交通 where the site needs them). A missing required
+ * unit or one outside both lists is 400 on `field`, named by its org name. */
+static int assign_roster(struct act_ctx *x, json_t *params, const struct unit *u, size_t n,
+                         const char *field)
+{
+	json_t *req = json_object_get(params, "required"), *ok = json_object_get(params, "allowed");
+	size_t i, j;
+	json_t *code;
+	json_array_foreach(req, i, code)
+	{
+		bool named = false;
+		for (j = 0; j < n && !named; j++)
+			named = !strcmp(u[j].code, json_string_value(code));
+		if (!named) {
+			char name[NAME_MAX_BYTES + 1] = "";
+			struct store_stmt *s = store_stmt(x->w->conn, ST_ORG_BY_CODE);
+			sbind_text(s, 1, json_string_value(code));
+			if (sstep(s) == STORE_ROW)
+				snprintf(name, sizeof name, "%s", scol_text(s, 2));
+			sreset(s);
+			return err_set(x->e, E_FIELD_INVALID, field, "须包括%s",
+			               *name ? name : json_string_value(code));
+		}
+	}
+	if (!ok)
+		return 0;
+	for (j = 0; j < n; j++)
+		if (!(req && status_listed(req, u[j].code)) && !status_listed(ok, u[j].code))
+			return err_set(x->e, E_FIELD_INVALID, field, "%s 不在可选的单位之中",
+			               u[j].code);
+	return 0;
+}
+
 /* Which of the n units leads: *at is its index, or -1 when none of them
  * does (the case already has its lead, or every unit has params.kind).
  * One unit alone leads; several need "lead" naming one of them; a case
@@ -336,7 +371,8 @@ int effect_assign(struct act_ctx *x, json_t *params)
 		if (assign_unit_check(x, params, u, i, field) != 0)
 			goto out;
 	}
-	if (assign_lead(x, kind_all, u, n, &lead, &at) != 0 ||
+	if (assign_roster(x, params, u, n, only ? only : "orgs") != 0 ||
+	    assign_lead(x, kind_all, u, n, &lead, &at) != 0 ||
 	    assign_exclusions(x, params, u, n, at, field) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {

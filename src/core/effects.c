@@ -351,6 +351,10 @@ static const char *effect_params_fault(const struct matter_type *t, const struct
 			return "assign 的 kind 只能是 lead、assist 或 review";
 		if (!strings_ok(json_object_get(p, "org_kinds"), org_kind_known))
 			return "assign 的 org_kinds 必须是单位类别（orgs.kind）的非空数组";
+		/* org codes are data of the instance, checked when the action runs */
+		if (!strings_ok(json_object_get(p, "required"), any_text) ||
+		    !strings_ok(json_object_get(p, "allowed"), any_text))
+			return "assign 的 required、allowed 必须是单位编码的非空数组";
 		json_t *fld = json_object_get(p, "field"), *own = json_object_get(p, "case_org");
 		if (own && (!json_is_true(own) || fld))
 			return "assign 的 case_org 只能是 true，且不与 field 同用";

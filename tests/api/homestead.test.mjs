@@ -145,6 +145,14 @@ test('b: 一次性告知 lists every missing material at once and pauses the clo
 });
 
 test('c: the departments review in parallel; answering twice and deciding early are refused', async () => {
+  // 农业农村、自然资源、住建 always review; 林业、水利、交通 may; no one else
+  const noZj = await hs1.act(A.id, 'hs_accept', { orgs: ['dept.nync', 'dept.zrzy', 'dept.sl'] });
+  assertError(noZj, 400, 'field.invalid', 'orgs');
+  assert.match(noZj.json.error.message, /须包括.*住房和城乡建设局/);
+  const withCg = await hs1.act(A.id, 'hs_accept', { orgs: [...REVIEW, 'dept.cg'] });
+  assertError(withCg, 400, 'field.invalid', 'orgs');
+  assert.match(withCg.json.error.message, /dept\.cg 不在可选的单位之中/);
+  assert.equal((await hs1.case(A.id)).status, 'hs_registered', 'nothing changed');
   const c = await hs1.must(A.id, 'hs_accept', { orgs: REVIEW });
   assert.equal(c.status, 'hs_review');
   assert.deepEqual(c.assignments.map((a) => [a.org.code, a.kind, a.status]),
