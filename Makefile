@@ -33,7 +33,7 @@ checksrc:
 unit: build
 	ctest --test-dir $(BUILD) --output-on-failure
 
-apitest: build
+apitest: build web/node_modules/.package-lock.json
 	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node --test --test-concurrency=2 tests/api/
 
 $(ASAN_BUILD)/build.ninja: | bootstrap
@@ -43,7 +43,7 @@ asan: bootstrap $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
 # The unit and API suites again under ASan + UBSan.
-asantest: asan
+asantest: asan web/node_modules/.package-lock.json
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 ctest --test-dir $(ASAN_BUILD) --output-on-failure
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 CIVICLOOP_BIN=$(abspath $(ASAN_BUILD)/civicloop) \
 		node --test --test-concurrency=2 tests/api/
