@@ -155,6 +155,7 @@ enum handler_result api_audit_events(struct req *r);
 enum handler_result api_apikeys(struct req *r);
 enum handler_result api_apikey_create(struct req *r);
 enum handler_result api_apikey_revoke(struct req *r);
+enum handler_result api_apikey_update(struct req *r);
 /* api/geo.c */
 enum handler_result api_geo_regions(struct req *r);
 enum handler_result api_geo_cases(struct req *r);

@@ -96,6 +96,8 @@ const struct route routes[] = {
      "user.manage"},
     {"POST", "/api/v1/apikeys/revoke", api_apikey_revoke, AUTH_USER, RF_NONE, "吊销 API 密钥",
      "user.manage"},
+    {"PATCH", "/api/v1/apikeys/{id}", api_apikey_update, AUTH_USER, RF_NONE,
+     "修改 API 密钥的权限范围或调用频率上限", "user.manage"},
     {"GET", "/api/v1/geo/regions", api_geo_regions, AUTH_USER, RF_NONE,
      "地图：可见单位的边界（GeoJSON）", PERM_USER},
     {"GET", "/api/v1/geo/cases", api_geo_cases, AUTH_USER, RF_NONE, "地图：未办结且有位置的工单",

@@ -45,8 +45,10 @@ static const char usage[] =
     "  geo import --db FILE BOUNDARIES.geojson             set org boundaries (all or nothing)\n"
     "  import --db FILE --source NAME --mapping MAP.json FILE.csv|FILE.json\n"
     "                                                      import another system's cases\n"
-    "  apikey add --db FILE --user LOGIN --name NAME       make an API key for a system\n"
-    "  apikey revoke --db FILE --name NAME                 revoke an API key\n"
+    "  apikey add --db FILE LOGIN NAME [--scope A,B] [--org CODE] [--rate N]\n"
+    "                                                      make an API key for a system\n"
+    "  apikey list --db FILE                               the API keys\n"
+    "  apikey revoke --db FILE NAME                        revoke an API key\n"
     "  backup --db FILE --to FILE [--force]                online copy of the database and its "
     "key\n"
     "  doc verify CODE|URL (--keys KEYS.json | --db FILE)  check a signed document's code\n"
@@ -322,64 +324,6 @@ static int cmd_audit(int argc, char **argv)
 	store_exec(c, ST_COMMIT);
 	store_close(c);
 	return rc;
-}
-
-struct apikey_args {
-	bool revoke;
-	const char *login, *name;
-	char key[APIKEY_LEN + 1];
-	struct err e;
-};
-
-/* Makes or revokes the key and records it on the audit chain (apikey.add /
- * apikey.revoke, actor the system, "via":"cli"); never the key itself. */
-static int apikey_job(struct wctx *w, struct write_job *job)
-{
-	struct apikey_args *a = job->arg;
-	static const struct account_actor cli = {0, 0, "cli"};
-	return a->revoke ? account_apikey_revoke(w, &cli, a->name, NULL, &a->e)
-	                 : account_apikey_add(w, &cli, a->login, a->name, a->key, NULL, &a->e);
-}
-
-/* apikey add: prints the new key alone on the first line (scripts read it),
- * then a note on stderr; the key is not stored and cannot be shown again. */
-static int cmd_apikey(int argc, char **argv)
-{
-	bool add = argc >= 2 && !strcmp(argv[1], "add");
-	bool revoke = argc >= 2 && !strcmp(argv[1], "revoke");
-	if ((!add && !revoke) || cli_flag(argc, argv, "--help")) {
-		puts("civicloop apikey add --db FILE --user LOGIN --name NAME\n"
-		     "civicloop apikey revoke --db FILE --name NAME\n"
-		     "Makes an API key for a system (the 110 linkage, an Open311 client) that\n"
-		     "acts as account LOGIN. The key is printed once, alone on the first line;\n"
-		     "only its hash is stored. Send it as `X-API-Key: KEY` (or as\n"
-		     "`Authorization: Bearer KEY`). A name labels one live key; revoke ends it.");
-		return add || revoke ? 0 : 2;
-	}
-	const char *db = cli_opt(argc, argv, "--db");
-	if (need_db(db, add ? "apikey add" : "apikey revoke"))
-		return 2;
-	struct apikey_args a = {.revoke = revoke,
-	                        .login = cli_opt(argc, argv, "--user"),
-	                        .name = cli_opt(argc, argv, "--name")};
-	if (!a.name || (add && !a.login)) {
-		fprintf(stderr, "civicloop apikey %s: 需要 %s\n", add ? "add" : "revoke",
-		        add ? "--user 和 --name" : "--name");
-		return 2;
-	}
-	if (cli_write(db, 0, apikey_job, &a, &a.e, add ? "apikey add" : "apikey revoke") != 0) {
-		sodium_memzero(a.key, sizeof a.key);
-		return 1;
-	}
-	if (add) {
-		printf("%s\n", a.key);
-		fprintf(stderr, "已为账号 %s 创建 API 密钥“%s”；密钥只显示这一次，请妥善保存\n",
-		        a.login, a.name);
-	} else {
-		printf("已吊销 API 密钥“%s”\n", a.name);
-	}
-	sodium_memzero(a.key, sizeof a.key);
-	return 0;
 }
 
 int main(int argc, char **argv)

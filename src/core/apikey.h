@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/auth.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -78,7 +80,50 @@ enum apikey_verdict apikey_authenticate(struct app *app, struct store_conn *c, c
 bool apikey_rate_take(int64_t id, int rate, int64_t now, int *retry_after_s);
 /* The last use of key `id` this process has seen (ms), or 0. */
 int64_t apikey_last_used(int64_t id);
-/* Forgets every key's counters (tests, and a key revoked or changed). */
+/* Forgets key id's counters (a key revoked). */
 void apikey_rate_forget(int64_t id);
+
+/* ------------------------------------------------------------------ */
+/* making and changing keys (core/apikey_admin.c)                      */
+
+struct account;
+struct account_actor;
+struct wctx;
+
+/* What the maker of a key asks for; anything not given takes its default. */
+struct apikey_spec {
+	bool has_scopes;
+	unsigned scopes; /* default: every scope the account's permissions allow */
+	json_t *org;     /* code (string) or id (integer); NULL: the account's org */
+	int rate;        /* calls a minute; 0: APIKEY_RATE_DEFAULT (a change: unchanged) */
+};
+
+/* A key's settings, resolved and checked. */
+struct apikey_opts {
+	unsigned scopes;
+	int64_t org_id;
+	char org_code[64];
+	char org_path[ORG_PATH_MAX];
+	int rate;
+};
+
+/* Checks sp against account u into *o: each scope asked for must be one
+ * the account's permissions allow (400 on "scopes"), the org the account's
+ * own or inside one of its grants' scopes (400 on "org"), the rate within
+ * APIKEY_RATE_MIN..MAX (400 on "rate_per_min"). 0, or -1 with *e set. */
+int apikey_opts_resolve(struct store_conn *c, const struct account *u, const struct apikey_spec *sp,
+                        struct apikey_opts *o, struct err *e);
+/* The scopes as a JSON array of names, in canonical order. */
+json_t *apikey_scopes_json(unsigned scopes);
+/* Parses a JSON array of scope names (at most 16, each known) into *out:
+ * 0, or -1 with *e set (400 on "scopes"). */
+int apikey_scopes_from_json(const json_t *v, unsigned *out, struct err *e);
+
+/* Changes live key `id`'s scopes and/or rate (sp's has_scopes, rate;
+ * sp->org must be NULL): event `apikey.change` {"id","name","user",
+ * "user_id","scopes","rate_per_min","from":{"scopes","rate_per_min"}}
+ * when anything changes (*changed). 404 for no live key `id`. 0, or -1. */
+int apikey_change(struct wctx *w, const struct account_actor *by, int64_t id,
+                  const struct apikey_spec *sp, bool *changed, struct err *e);
 
 #endif

@@ -1,5 +1,6 @@
 /* Orgs and accounts (directory.h). */
 #include "core/directory.h"
+#include "core/apikey.h"
 #include "core/app.h"
 #include "core/auth.h"
 #include "core/types.h"
@@ -259,19 +260,38 @@ int directory_event(struct wctx *w, const struct account_actor *by, int64_t org_
 }
 
 int account_apikey_add(struct wctx *w, const struct account_actor *by, const char *login,
-                       const char *name, char key_out[APIKEY_LEN + 1], struct account *u,
+                       const char *name, const struct apikey_spec *spec,
+                       char key_out[APIKEY_LEN + 1], struct account *u, struct apikey_opts *o,
                        struct err *e)
 {
 	struct account tmp;
+	struct apikey_opts otmp;
+	static const struct apikey_spec defaults = {0};
 	if (!u)
 		u = &tmp;
+	if (!o)
+		o = &otmp;
 	if (apikey_create(w->conn, login, name, w->now, key_out, e) != 0)
 		return -1;
 	if (account_find(w->conn, login, 0, u) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
+	/* issue 15: its scopes, org and rate (core/apikey_admin.c) */
+	if (apikey_opts_resolve(w->conn, u, spec ? spec : &defaults, o, e) != 0)
+		return -1;
+	char scopes[APIKEY_SCOPES_TEXT_MAX];
+	apikey_scopes_text(o->scopes, scopes, sizeof scopes);
+	struct store_stmt *s = store_stmt(w->conn, ST_APIKEY_SET_OPTS);
+	sbind_text(s, 1, name);
+	sbind_int(s, 2, o->org_id);
+	sbind_text(s, 3, scopes);
+	sbind_int(s, 4, o->rate);
+	if (sdone(s) != STORE_DONE)
+		return err_set(e, E_UNAVAILABLE, NULL, "写入密钥失败");
 	return directory_event(w, by, u->org_id, "apikey.add",
-	                       json_pack("{s:s,s:s,s:I}", "name", name, "user", u->login, "user_id",
-	                                 (json_int_t)u->id),
+	                       json_pack("{s:s,s:s,s:I,s:o,s:s,s:i}", "name", name, "user",
+	                                 u->login, "user_id", (json_int_t)u->id, "scopes",
+	                                 apikey_scopes_json(o->scopes), "org", o->org_code,
+	                                 "rate_per_min", o->rate),
 	                       e);
 }
 

@@ -156,10 +156,16 @@ int account_set_roles(struct wctx *w, const struct account *u, const struct role
 
 /* API keys with their event (apikey.add / apikey.revoke, never the key
  * itself): makes a key named `name` for account `login` into key_out (the
- * caller wipes it), or revokes the live key named `name`; *u (may be NULL)
- * gets the key's account. 0, or -1 with *e set. */
+ * caller wipes it) with spec's scopes, org and rate (NULL: the defaults;
+ * core/apikey.h, the settings resolved into *o, may be NULL), or revokes the
+ * live key named `name`; *u (may be NULL) gets the key's account. 0, or -1
+ * with *e set. apikey.add carries {"name","user","user_id","scopes","org",
+ * "rate_per_min"}. */
+struct apikey_spec;
+struct apikey_opts;
 int account_apikey_add(struct wctx *w, const struct account_actor *by, const char *login,
-                       const char *name, char key_out[APIKEY_LEN + 1], struct account *u,
+                       const char *name, const struct apikey_spec *spec,
+                       char key_out[APIKEY_LEN + 1], struct account *u, struct apikey_opts *o,
                        struct err *e);
 int account_apikey_revoke(struct wctx *w, const struct account_actor *by, const char *name,
                           struct account *u, struct err *e);

@@ -368,6 +368,16 @@ test('the permission matrix: every route × every demo login × in scope / out o
 
   const topics = (await admin.get('/api/v1/topics')).json.items.map((t) => ({ id: t.id, org: t.org.code }));
   assert.ok(topics.length > 0, 'the demo has collection topics');
+  // API keys (issue 15): one for a county account, one for a township's
+  const apikeys = [];
+  for (const [user, name] of [['link110', 'matrix-110'], ['town1', 'matrix-town1']]) {
+    const r = await admin.post('/api/v1/apikeys', { user, name });
+    assert.equal(r.status, 201, r.text);
+  }
+  for (const k of (await admin.get('/api/v1/apikeys')).json.items) {
+    if (k.name.startsWith('matrix-')) apikeys.push({ id: k.id, org: k.org.code, user_org: users.get(k.user.login).me.org });
+  }
+  assert.equal(apikeys.length, 2);
   // the objects of each kind, and which of them are in a login's scope
   const kinds = {
     case: { all: pool, visible: caseVisible, home: (l, c) => grants(l).some((g) => g.scope === c.org) },
@@ -417,6 +427,12 @@ test('the permission matrix: every route × every demo login × in scope / out o
       all: documents,
       visible: (l, d) => caseVisible(l, d.case),
       home: (l, d) => grants(l).some((g) => g.scope === d.case.org),
+    },
+    // an API key: managed with user.manage over its account's org and its own
+    apikey: {
+      all: apikeys,
+      visible: (l, k) => [k.org, k.user_org].every((o) => scopes(l, 'user.manage').some((s) => within(o, s))),
+      home: () => false,
     },
     // an account: managed over its org's subtree (user.manage)
     user: {
