@@ -3,6 +3,7 @@
 #include "harness.h"
 #include "api/api.h"
 #include "cli/cli.h"
+#include "core/apikey.h"
 #include "core/engine.h"
 #include "http/http.h"
 #include "util/crypto.h"
@@ -267,6 +268,16 @@ static void world_sessions(struct fz_world *W)
 	W->commit_jobs = false;
 }
 
+/* The keys of the harness may call every route (issue 15 gives a key only
+ * its scopes' routes: api/key_scopes.c, tested by tests/api/apikey_scopes):
+ * the fuzzer signs in by key to reach every handler as each account. */
+static int fz_key_route_any(const struct actor *a, const char *method, const char *pattern,
+                            struct err *e)
+{
+	(void)a, (void)method, (void)pattern, (void)e;
+	return 0;
+}
+
 struct fz_world *fz_world(void)
 {
 	struct fz_world *W = &world;
@@ -284,6 +295,7 @@ struct fz_world *fz_world(void)
 		fz_fail("writer_start: %s", err);
 	if (writer_run(W->app.writer, setup_job, W) != 0 || !W->conn)
 		fz_fail("the setup job failed");
+	W->app.key_route = fz_key_route_any;
 	W->srv = server_start(&W->app, routes, nroutes, "127.0.0.1", 0, 1, 60, err, sizeof err);
 	if (!W->srv)
 		fz_fail("server_start: %s", err);
@@ -755,8 +767,10 @@ bool fz_request_as(struct fz_request *q, const char *login)
 	const char *key = fz_apikey(login);
 	if (key)
 		fz_request_header(q, "X-API-Key", key);
+	apikey_rate_reset_all(); /* each input's answer its own, never 429 from earlier ones */
 	return key != NULL;
 }
+
 
 bool fz_request_session(struct fz_request *q, const char *login, bool cookie)
 {

@@ -198,6 +198,13 @@ void apikey_rate_forget(int64_t id)
 	pthread_mutex_unlock(&rate_mu);
 }
 
+void apikey_rate_reset_all(void)
+{
+	pthread_mutex_lock(&rate_mu);
+	memset(rate_tab, 0, sizeof rate_tab);
+	pthread_mutex_unlock(&rate_mu);
+}
+
 struct stamp_job {
 	struct write_job job;
 	int64_t id, at;

@@ -82,6 +82,9 @@ bool apikey_rate_take(int64_t id, int rate, int64_t now, int *retry_after_s);
 int64_t apikey_last_used(int64_t id);
 /* Forgets key id's counters (a key revoked). */
 void apikey_rate_forget(int64_t id);
+/* Forgets every key's counters (unit tests; the fuzz harness before each
+ * input, so that an input's answer does not depend on the ones before). */
+void apikey_rate_reset_all(void);
 
 /* ------------------------------------------------------------------ */
 /* making and changing keys (core/apikey_admin.c)                      */
