@@ -771,7 +771,6 @@ bool fz_request_as(struct fz_request *q, const char *login)
 	return key != NULL;
 }
 
-
 bool fz_request_session(struct fz_request *q, const char *login, bool cookie)
 {
 	for (int i = 0; i < FZ_SESSIONS; i++) {

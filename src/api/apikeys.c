@@ -145,10 +145,17 @@ static int apikey_job(struct wctx *w, struct write_job *job)
 		return err_set(&r->err, E_FIELD_INVALID, "org", "组织机构 %s 不在您的管理范围内",
 		               o.org_code);
 	}
+	struct store_stmt *s = store_stmt(w->conn, ST_ORG_BY_ID);
+	sbind_int(s, 1, o.org_id);
+	char org_name[256] = "";
+	if (sstep(s) == STORE_ROW)
+		snprintf(org_name, sizeof org_name, "%s", scol_text(s, 2));
+	sreset(s);
 	r->status = 201;
-	r->out = json_pack("{s:s,s:s,s:{s:s},s:o,s:{s:I,s:s},s:i}", "key", key, "name", k->name,
+	r->out = json_pack("{s:s,s:s,s:{s:s},s:o,s:{s:I,s:s,s:s},s:i}", "key", key, "name", k->name,
 	                   "user", "login", u.login, "scopes", apikey_scopes_json(o.scopes), "org",
-	                   "id", (json_int_t)o.org_id, "code", o.org_code, "rate_per_min", o.rate);
+	                   "id", (json_int_t)o.org_id, "code", o.org_code, "name", org_name,
+	                   "rate_per_min", o.rate);
 	sodium_memzero(key, sizeof key);
 	return 0;
 }
@@ -213,7 +220,7 @@ static enum handler_result apikey_submit(struct req *r, bool revoke)
 }
 
 /* POST /api/v1/apikeys {"user","name","scopes"?,"org"?,"rate_per_min"?} →
- * 201 {"key","name","user","scopes","org","rate_per_min"}: the key is shown
+ * 201 {"key","name","user","scopes","org":{"id","code","name"},"rate_per_min"}: the key is shown
  * this once; only its hash is stored. */
 enum handler_result api_apikey_create(struct req *r)
 {

@@ -102,6 +102,7 @@ test('a key bound to a township sees that township only: the county and a neighb
   const k = await make({ user: 'leader1', org: 'town.a' });
   assert.deepEqual(k.scopes, ['stats.read'], 'the default: the scopes the account\'s roles allow');
   assert.equal(k.org.code, 'town.a');
+  assert.equal(k.org.name, '濂江镇');
   assertError(await withKey(k.key, 'GET', '/api/v1/stats/hotline?org=county'), 403, 'permission.denied', 'org');
   assertError(await withKey(k.key, 'GET', '/api/v1/stats/hotline?org=town.b'), 403, 'permission.denied', 'org');
   const own = await withKey(k.key, 'GET', '/api/v1/stats/hotline?org=town.a');

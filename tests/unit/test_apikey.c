@@ -57,7 +57,7 @@ static void test_clip(void **state)
 {
 	(void)state;
 	struct actor a = {.org_id = 1};
-	grant(&a, "leader", 1, "/1/", "county");         /* contains the key's org: cut to it */
+	grant(&a, "leader", 1, "/1/", "county");          /* contains the key's org: cut to it */
 	grant(&a, "handler", 7, "/1/5/7/", "village.a1"); /* inside it: stays */
 	grant(&a, "handler", 6, "/1/6/", "town.b");       /* beside it: goes */
 	apikey_clip(&a, 5, "town.a", "/1/5/");
@@ -80,7 +80,7 @@ static void test_rate(void **state)
 	for (int i = 0; i < 5; i++)
 		assert_true(apikey_rate_take(11, 5, T0, &after));
 	assert_false(apikey_rate_take(11, 5, T0, &after));
-	assert_int_equal(after, 12); /* one call every 12 s */
+	assert_int_equal(after, 12);                      /* one call every 12 s */
 	assert_true(apikey_rate_take(12, 5, T0, &after)); /* another key */
 	assert_false(apikey_rate_take(11, 5, T0 + 10500, &after));
 	assert_int_equal(after, 2); /* 1.5 s, rounded up */
