@@ -295,6 +295,7 @@ test('PATCH /api/v1/apikeys/{id}: scopes and rate; bad bodies 400; revoked or un
   assertError(await imp(), 400);
   assertError(await imp(), 429, 'apikey.rate_limited');
   assert.equal((await admin.post('/api/v1/apikeys/revoke', { name: 'patched' })).status, 200);
+  assertError(await admin.post('/api/v1/apikeys/revoke', { name: 'patched' }), 404, 'not_found', 'name');
   assertError(await admin.req('PATCH', `/api/v1/apikeys/${id}`, { rate_per_min: 5 }), 404, 'not_found');
 });
 
