@@ -56,5 +56,6 @@ int cmd_geo(int argc, char **argv);         /* geo.c */
 int cmd_import(int argc, char **argv);      /* import.c */
 int cmd_doc(int argc, char **argv);         /* documents.c: doc verify, doc keys */
 int cmd_keys(int argc, char **argv);        /* documents.c: keys rotate */
+int cmd_openapi(int argc, char **argv);     /* openapi.c: openapi [--check] */
 
 #endif
