@@ -308,6 +308,30 @@ static json_t *response_ref(const char *name)
 	return json_pack("{s:s}", "$ref", ref);
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The members of o (taken) in key order: a response's statuses 200 … 503. */
+static json_t *sorted(json_t *o)
+{
+	size_t n = json_object_size(o), i = 0;
+	const char **keys = n ? malloc(n * sizeof *keys) : NULL;
+	if (!keys)
+		return o;
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v) keys[i++] = key;
+	qsort(keys, n, sizeof *keys, key_cmp);
+	json_t *out = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set(out, keys[i], json_object_get(o, keys[i]));
+	free(keys);
+	json_decref(o);
+	return out;
+}
+
 /* One operation: the route table's columns, then the fragment's entry. */
 static json_t *route_op(const struct route *rt, json_t *entry, json_t *components, json_t *problems)
 {
@@ -349,7 +373,7 @@ static json_t *route_op(const struct route *rt, json_t *entry, json_t *component
 	if (user || strcmp(rt->method, "GET"))
 		json_object_set_new(responses, "503", response_ref("Unavailable"));
 	if (json_object_size(responses))
-		json_object_set_new(op, "responses", responses);
+		json_object_set_new(op, "responses", sorted(responses));
 	else
 		json_decref(responses);
 	if (user)
