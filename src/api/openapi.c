@@ -24,6 +24,8 @@ static const char *const fragment_op_keys[] = {"description", "parameters", "req
 static const char *const component_sections[] = {"schemas",       "responses", "parameters",
                                                  "requestBodies", "headers",   "examples"};
 
+static void problem(json_t *problems, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void problem(json_t *problems, const char *fmt, ...)
 {
 	if (!problems)
