@@ -154,6 +154,28 @@ test('campaigns: list, one, figures, visits, findings, reports, interviews', asy
   conforms(await admin.get(`${P}/campaigns/${id}/interviews`), 'GET', `${P}/campaigns/{id}/interviews`);
 });
 
+test('campaigns: a visit with a finding, the day\'s report, an interview', async () => {
+  const jw1 = await srv.login('jw1');
+  const jw2 = await srv.login('jw2');
+  const c = (await jw1.get(`${P}/campaigns`)).json.items[0];
+  const group = (await jw1.get(`${P}/campaigns/${c.id}`)).json.campaign.groups.find((g) => g.leader.login === 'jw2');
+  // an hour ago (Asia/Shanghai), inside the demo campaign's period
+  const at = new Date(Date.now() - 3600e3 + 8 * 3600e3).toISOString().slice(0, 19) + '+08:00';
+  const visit = await jw2.post(`${P}/campaigns/${c.id}/visits`, {
+    group: group.id, org: 'town.a', visited_at: at, unannounced: true, checked: '检查值班值守',
+    findings: [{ title: '值班缺岗', description: '值班人员脱岗。' }],
+  });
+  conforms(visit, 'POST', `${P}/campaigns/{id}/visits`, 201);
+  const day = at.slice(0, 10);
+  conforms(await jw2.post(`${P}/campaigns/${c.id}/reports`, { group: group.id, day, note: '今日检查一次。' }),
+    'POST', `${P}/campaigns/{id}/reports`, 201);
+  conforms(await jw1.post(`${P}/campaigns/${c.id}/interviews`, {
+    person: '张某', position: '站长', org: 'town.a', held_at: at, interviewer: '罗文斌', outcome: '已提醒',
+    case: visit.json.visit.findings[0].id,
+  }), 'POST', `${P}/campaigns/{id}/interviews`, 201);
+  conforms(await jw1.get(`${P}/campaigns/${c.id}/visits?day=${day}`), 'GET', `${P}/campaigns/{id}/visits`);
+});
+
 test('public guide; reception flags and units', async () => {
   conforms(await srv.raw('GET', `${P}/public/guides/homestead`), 'GET', `${P}/public/guides/{type}`);
   conforms(await admin.get(`${P}/receptions/flags`), 'GET', `${P}/receptions/flags`);
