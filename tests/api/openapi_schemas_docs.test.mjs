@@ -176,6 +176,51 @@ test('campaigns: a visit with a finding, the day\'s report, an interview', async
   conforms(await jw1.get(`${P}/campaigns/${c.id}/visits?day=${day}`), 'GET', `${P}/campaigns/{id}/visits`);
 });
 
+test('a task on a new list; a homestead application tracked in public', async () => {
+  const list = await admin.post(`${P}/task-lists`, { title: '架构测试清单', year: 2026 });
+  conforms(await admin.post(`${P}/task-lists/${list.json.id}/items`, {
+    class: 'livelihood', title: '新建口袋公园', description: '新建口袋公园：列入2026年为民办实事项目。',
+    fields: {
+      leader_name: '刘建国', leader_level: '县级', leader_org: 'county', target: '年底前建成。',
+      milestones: [{ name: '完成选址', due: '2026-03-10' }],
+    },
+  }), 'POST', `${P}/task-lists/{id}/items`, 201);
+  // a resident ID with its check digit (GB 11643)
+  const first17 = '36072719850412033';
+  const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const id = first17 + '10X98765432'[[...first17].reduce((s, d, i) => s + Number(d) * W[i], 0) % 11];
+  const hs1 = await srv.login('hs1');
+  const { case: c } = await hs1.create({
+    type: 'homestead', class: 'new', channel: 'window', org: 'town.a', title: '新建住房申请',
+    description: '申请人一户三口，申请在村内空闲地新建住房。', location: { address: '濂江镇黄岭村四组' },
+    parties: [{ role: 'applicant', name: '钟建华', phone: '13979700451', id_no: id }],
+    fields: {
+      village: '黄岭村四组', current_housing: '与父母同住老屋。', site_address: '濂江镇黄岭村四组村内空闲地',
+      land_kind: '村内空闲地', area: 120, floors: 2, design: '标准图集 A2 二层三开间', guide_name: '刘慧敏', guide_phone: '0797-8721305',
+    },
+  });
+  const r = await srv.raw('GET', `${P}/public/homestead?no=${encodeURIComponent(c.no)}&id_tail=${id.slice(-4)}`);
+  assert.doesNotMatch(r.text, new RegExp(id), 'never the ID number');
+  conforms(r, 'GET', `${P}/public/homestead`);
+});
+
+test('files: the media types documented are the ones served', async () => {
+  const media = (route, method = 'get') => Object.keys(doc.paths[route][method].responses['200'].content);
+  const d = (await admin.get(`${P}/audit/events?action=document.issue&limit=1`)).json.items[0].payload.document_id;
+  for (const [url, route] of [[`${P}/documents/${d}/qr.png`, `${P}/documents/{id}/qr.png`],
+    [`${P}/documents/${d}/qr.svg`, `${P}/documents/{id}/qr.svg`],
+    [`${P}/export/catalogue.csv`, `${P}/export/catalogue.csv`],
+    [`${P}/hazards/ledger.xlsx`, `${P}/hazards/ledger.xlsx`]]) {
+    const r = await admin.get(url);
+    assert.equal(r.status, 200, url);
+    assert.deepEqual([r.headers.get('content-type').split(';')[0]], media(route), url);
+  }
+  // a CSV import (text/csv) is answered as the catalogue
+  const csv = 'org,category,keywords\r\n@township,农村人居环境,垃圾清运、村庄保洁\r\n';
+  conforms(await admin.post(`${P}/catalogue/import?note=${encodeURIComponent('CSV 导入')}`, csv, { 'Content-Type': 'text/csv' }),
+    'POST', `${P}/catalogue/import`);
+});
+
 test('public guide; reception flags and units', async () => {
   conforms(await srv.raw('GET', `${P}/public/guides/homestead`), 'GET', `${P}/public/guides/{type}`);
   conforms(await admin.get(`${P}/receptions/flags`), 'GET', `${P}/receptions/flags`);
