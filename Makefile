@@ -33,8 +33,14 @@ checksrc:
 unit: build
 	ctest --test-dir $(BUILD) --output-on-failure
 
+# The API suite, every server logging the statuses it answered; then each
+# status the OpenAPI description documents must have been seen, and each
+# one seen documented (tests/openapi/coverage.mjs, docs/api.md "OpenAPI").
 apitest: build web/node_modules/.package-lock.json
-	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node --test --test-concurrency=2 tests/api/
+	rm -rf $(BUILD)/status && mkdir -p $(BUILD)/status
+	CIVICLOOP_STATUS_DIR=$(abspath $(BUILD)/status) CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) \
+		node --test --test-concurrency=2 tests/api/
+	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node tests/openapi/coverage.mjs $(BUILD)/status
 
 $(ASAN_BUILD)/build.ninja: | bootstrap
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCIVICLOOP_SANITIZE=ON

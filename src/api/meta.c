@@ -1,6 +1,7 @@
 /* Health, metrics, OpenAPI, types, orgs (their settings and boundaries),
  * calendar and public keys. */
 #include "api/api.h"
+#include "api/openapi.h"
 
 #include "core/documents.h"
 #include "core/app.h"
@@ -34,71 +35,21 @@ enum handler_result api_metrics(struct req *r)
 	return H_DONE;
 }
 
-/* The request body of an RF_UPLOAD route: a file of one of the attachment
- * types, sent raw, at most HTTP_UPLOAD_MAX bytes. */
-static json_t *upload_body(void)
-{
-	static const char *const types[] = {"image/jpeg", "image/png", "image/webp",
-	                                    "application/pdf"};
-	json_t *content = json_object();
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		json_object_set_new(content, types[i],
-		                    json_pack("{s:{s:s,s:s,s:I}}", "schema", "type", "string",
-		                              "format", "binary", "maxLength",
-		                              (json_int_t)HTTP_UPLOAD_MAX));
-	return json_pack("{s:b,s:o}", "required", 1, "content", content);
-}
-
-/* GET /api/openapi.json: generated from the route table. */
+/* GET /api/openapi.json: the route table and the fragments (api/openapi.h),
+ * assembled once. */
 enum handler_result api_openapi(struct req *r)
 {
-	json_t *paths = json_object();
-	for (int i = 0; i < nroutes; i++) {
-		char path[256];
-		snprintf(path, sizeof path, "%s", routes[i].pattern);
-		json_t *item = json_object_get(paths, path);
-		if (!item) {
-			item = json_object();
-			json_object_set_new(paths, path, item);
-		}
-		char method[8];
-		size_t n = strlen(routes[i].method);
-		for (size_t k = 0; k < n && k < sizeof method - 1; k++)
-			method[k] = (char)(routes[i].method[k] | 0x20);
-		method[n < sizeof method - 1 ? n : sizeof method - 1] = '\0';
-		json_t *params = json_array();
-		for (const char *p = routes[i].pattern; (p = strchr(p, '{')); p++) {
-			const char *e = strchr(p, '}');
-			json_array_append_new(params,
-			                      json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
-			                                (size_t)(e - p - 1), "in", "path",
-			                                "required", 1, "schema", "type", "string"));
-		}
-		json_t *op = json_pack(
-		    "{s:s,s:o,s:{s:{s:s},s:{s:s,s:{s:{s:{s:s}}}}}}", "summary", routes[i].summary,
-		    "parameters", params, "responses", "200", "description", "成功", "default",
-		    "description", "错误 {\"error\":{\"code\",\"message\",\"field\"?}}", "content",
-		    "application/json", "schema", "$ref", "#/components/schemas/Error");
-		if (routes[i].auth == AUTH_USER)
-			json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
-		if (routes[i].flags & RF_UPLOAD) /* the body is the file itself */
-			json_object_set_new(op, "requestBody", upload_body());
-		/* the route table's columns, for clients and the permission matrix test */
-		json_object_set_new(op, "x-auth",
-		                    json_string(routes[i].auth == AUTH_USER ? "user" : "none"));
-		if (routes[i].perm)
-			json_object_set_new(op, "x-permission", json_string(routes[i].perm));
-		json_object_set_new(item, method, op);
-	}
-	json_t *doc = json_pack(
-	    "{s:s,s:{s:s,s:s},s:o,s:{s:{s:{s:s,s:s}},s:{s:{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s},"
-	    "s:{s:s}}}}}}}}",
-	    "openapi", "3.0.3", "info", "title", "civicloop 民情闭环 API", "version", "1", "paths",
-	    paths, "components", "securitySchemes", "bearer", "type", "http", "scheme", "bearer",
-	    "schemas", "Error", "type", "object", "properties", "error", "type", "object",
-	    "properties", "code", "type", "string", "message", "type", "string", "field", "type",
-	    "string");
-	return reply_json(r, 200, doc);
+	size_t len;
+	const char *doc = openapi_text(&len, NULL);
+	char *copy = doc ? malloc(len + 1) : NULL;
+	if (!copy)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	memcpy(copy, doc, len + 1);
+	r->raw = copy;
+	r->raw_len = len;
+	r->content_type = "application/json; charset=utf-8";
+	r->status = 200;
+	return H_DONE;
 }
 
 /* GET /api/v1/types */

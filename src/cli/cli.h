@@ -57,5 +57,6 @@ int cmd_import(int argc, char **argv);      /* import.c */
 int cmd_doc(int argc, char **argv);         /* documents.c: doc verify, doc keys */
 int cmd_keys(int argc, char **argv);        /* documents.c: keys rotate */
 int cmd_apikey(int argc, char **argv);      /* apikeys.c: apikey add | list | revoke */
+int cmd_openapi(int argc, char **argv);     /* openapi.c: openapi [--check] */
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "api/api.h"
 #include "api/apikey_auth.h"
+#include "api/openapi.h"
 #include "cli/cli.h"
 #include "core/app.h"
 #include "core/attachments.h"
@@ -33,7 +34,7 @@ static const char usage[] =
     "commands:\n"
     "  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
-    "        [--web DIR]\n"
+    "        [--web DIR] [--status-log FILE]\n"
     "  demo --db FILE                                      create the demo county\n"
     "  routing eval --set FILE [--catalogue FILE] [--folds N]  routing's top-1/top-3 accuracy\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
@@ -54,6 +55,8 @@ static const char usage[] =
     "  doc verify CODE|URL (--keys KEYS.json | --db FILE)  check a signed document's code\n"
     "  doc keys --db FILE                                  print the public signing keys\n"
     "  keys rotate --db FILE                               new signing key (server stopped)\n"
+    "  openapi [--check]                                   the OpenAPI 3.1 description; --check:\n"
+    "                                                      routes and fragments that disagree\n"
     "\n"
     "Each command takes --help. Keys live beside the database in FILE.key.\n";
 
@@ -173,7 +176,10 @@ static int cmd_serve(int argc, char **argv)
 		     "The web UI is served from / out of DIR (default: $CIVICLOOP_WEB, else\n"
 		     "web/dist beside the program's build directory); without it the API is\n"
 		     "served and the UI's pages say it is not built; --web none serves the API\n"
-		     "alone by choice (other paths are 404).");
+		     "alone by choice (other paths are 404).\n"
+		     "--status-log FILE (or $CIVICLOOP_STATUS_LOG) appends \"METHOD PATTERN "
+		     "STATUS\"\n"
+		     "for every answered API request (the API suite's status coverage).");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -206,10 +212,26 @@ static int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before any thread starts */
 	if (open_web(argc, argv) != 0)
 		return 1;
+	const char *slog = cli_opt(argc, argv, "--status-log");
+	if (!slog)
+		slog = getenv("CIVICLOOP_STATUS_LOG");
+	char err[512];
+	if (slog && *slog && statuslog_open(slog, err, sizeof err) != 0) {
+		fprintf(stderr, "civicloop serve: %s\n", err);
+		return 1;
+	}
+	size_t nproblems = 0;
+	if (!openapi_text(NULL, &nproblems))
+		return 1;
+	if (nproblems)
+		fprintf(
+		    stderr,
+		    "civicloop serve: OpenAPI 描述有 %zu 处与路由表不符（civicloop openapi --check "
+		    "列出）\n",
+		    nproblems);
 	struct app app;
 	if (cli_open(&app, db, 0) != 0)
 		return 1;
-	char err[512];
 	app.key_route = apikey_route_permit; /* which routes an API key may call */
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
 	struct server *srv =
@@ -353,7 +375,8 @@ int main(int argc, char **argv)
 	                {"geo", cmd_geo},
 	                {"import", cmd_import},
 	                {"doc", cmd_doc},
-	                {"keys", cmd_keys}};
+	                {"keys", cmd_keys},
+	                {"openapi", cmd_openapi}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))

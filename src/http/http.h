@@ -141,6 +141,12 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 void server_stop(struct server *s);
 int server_port(const struct server *s);
 
+/* The status log (http/statuslog.c), process-wide, off by default: from
+ * now on each answered API request appends "METHOD PATTERN STATUS\n" to
+ * path (created; appended to). For the API suite's status coverage
+ * (tests/openapi/coverage.mjs). 0, or -1 with a message in err. */
+int statuslog_open(const char *path, char *err, size_t errcap);
+
 /* The web UI's files (http/web.c), process-wide: every GET or HEAD outside
  * /api/, /open311/, /healthz and /metrics is a file of dir (the Vite build,
  * web/dist) or else dir/index.html. Until web_root_open succeeds those

@@ -55,4 +55,10 @@ void reaper_request_done(struct reaper *rp, struct MHD_Connection *conn);
  * than it has left (req_allow_time). */
 void reaper_extend(struct reaper *rp, struct MHD_Connection *conn, int64_t ms);
 
+/* statuslog.c: the routes statuslog_note names (server_start), and one
+ * line for an answered request of route index `route` (-1: none matched). */
+struct route;
+void statuslog_routes_set(const struct route *routes, int nroutes);
+void statuslog_note(int route, const char *method, int status);
+
 #endif

@@ -434,6 +434,7 @@ static enum MHD_Result send_response(struct req *r)
 	enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	metrics_observe(r->route, r->status, (time_real_ms() - r->t0) * 1000);
+	statuslog_note(r->route, r->method, r->status);
 	return ret;
 }
 
@@ -591,6 +592,7 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 		snprintf(err, errcap, "路由过多（至多 %d 条）", HTTP_MAX_ROUTES);
 		return NULL;
 	}
+	statuslog_routes_set(routes, nroutes);
 	struct server *s = calloc(1, sizeof *s);
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof sa);

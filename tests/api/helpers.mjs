@@ -8,7 +8,7 @@
 //
 // The binary is $CIVICLOOP_BIN, or build/civicloop under the repository root.
 import { spawn, execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,8 +145,21 @@ export async function startServer(opts = {}) {
   return srv;
 }
 
+// $CIVICLOOP_STATUS_DIR (make apitest): every server logs each answer's
+// "METHOD PATTERN STATUS" to a file of its own there, for the status
+// coverage of the OpenAPI description (tests/openapi/coverage.mjs)
+let statusLogs = 0;
+async function statusLog() {
+  const dir = process.env.CIVICLOOP_STATUS_DIR;
+  if (!dir) return null;
+  await mkdir(dir, { recursive: true });
+  return path.join(path.resolve(dir), `${process.pid}-${++statusLogs}.log`);
+}
+
 async function serve(srv) {
   const env = { ...process.env, ...srv.env };
+  const log = await statusLog();
+  if (log) env.CIVICLOOP_STATUS_LOG = log;
   if (srv.testClock) env.CIVICLOOP_TEST_CLOCK = '1';
   else delete env.CIVICLOOP_TEST_CLOCK;
   // the API alone unless a test names a UI build: whether web/dist exists
