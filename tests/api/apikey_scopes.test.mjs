@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, assertError, runBin, runCmd, sqlText } from './helpers.mjs';
+import { Ajv2020 } from './webdeps.mjs';
 
 const srv = await startServer({ cases: false });
 const admin = await srv.login('admin');
@@ -326,4 +327,25 @@ test('GET /api/v1/apikeys: scopes, org, rate, last_used_at (null until used, the
   assert.ok(Number(stored) > 0, 'last_used_at stored');
   const events = await sql("SELECT count(*) FROM events WHERE action NOT LIKE 'apikey.%' AND payload LIKE '%last_used%'");
   assert.equal(events, '0', 'no chain event per use');
+});
+
+test('the answers fit their OpenAPI description (src/api/openapi/apikeys.json, as /api/openapi.json serves it)', async () => {
+  const doc = (await srv.raw('GET', '/api/openapi.json')).json;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema({ ...doc, $id: 'https://civicloop.invalid/oa' });
+  const conforms = (r, method, route, status) => {
+    assert.equal(r.status, status, r.text);
+    const ptr = ['paths', route, method, 'responses', String(status), 'content', 'application/json', 'schema']
+      .map((x) => x.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+    const v = ajv.compile({ $ref: `https://civicloop.invalid/oa#/${ptr}` });
+    assert.ok(v(r.json), `${method} ${route}: ${JSON.stringify(v.errors).slice(0, 800)}\n${r.text.slice(0, 400)}`);
+  };
+  const made = await admin.post('/api/v1/apikeys', { user: 'leader1', name: 'schema', org: 'town.a', scopes: ['stats.read'], rate_per_min: 30 });
+  conforms(made, 'post', '/api/v1/apikeys', 201);
+  assert.equal((await withKey(made.json.key, 'GET', '/api/v1/stats/hotline')).status, 200);
+  conforms(await admin.get('/api/v1/apikeys'), 'get', '/api/v1/apikeys', 200);
+  const id = (await listed('schema')).id;
+  conforms(await admin.req('PATCH', `/api/v1/apikeys/${id}`, { rate_per_min: 31 }), 'patch', '/api/v1/apikeys/{id}', 200);
+  conforms(await admin.post('/api/v1/apikeys/revoke', { name: 'schema' }), 'post', '/api/v1/apikeys/revoke', 200);
+  conforms(await admin.get('/api/v1/apikeys'), 'get', '/api/v1/apikeys', 200);
 });
