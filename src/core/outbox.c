@@ -168,6 +168,13 @@ static bool sub_wants(const struct sub *s, const char *kind)
 
 /* --- writing messages --- */
 
+void outbox_note_put(struct wctx *w)
+{
+	struct outbox_cache *c = cache_of(w->app);
+	if (c)
+		c->put = true;
+}
+
 static bool ends_with(const char *s, const char *tail)
 {
 	size_t n = strlen(s), m = strlen(tail);
@@ -194,9 +201,7 @@ static int put_row(struct wctx *w, const char *channel, const char *kind, int64_
 	sbind_int(s, 8, w->now);
 	if (sdone(s) != STORE_DONE)
 		return -1;
-	struct outbox_cache *c = cache_of(w->app);
-	if (c)
-		c->put = true;
+	outbox_note_put(w);
 	return 0;
 }
 

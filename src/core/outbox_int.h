@@ -13,6 +13,8 @@ void outbox_wake(void);
 /* The live subscriptions changed in w's job: the writer's cache is reloaded
  * before the next event reads it (outbox.c). */
 void outbox_subscriptions_changed(struct wctx *w);
+/* w's batch made a message due: the workers are woken once it commits. */
+void outbox_note_put(struct wctx *w);
 /* The registered sender of `channel`, or NULL (outbox.c). */
 outbox_deliver_fn outbox_channel_sender(const char *channel);
 /* Sets the calling thread's delivery connection (outbox_reader()). */
