@@ -119,7 +119,8 @@ static int webhook_create_job(struct wctx *w, struct write_job *job)
 
 /* POST /api/v1/webhooks {"url","kinds":[…],"org"?} → 201 {"webhook","secret"}:
  * the org (code or id; default the caller's) inside the caller's
- * notify.manage scopes; the secret is shown this once. */
+ * notify.manage scopes (one outside them is 400 like an unknown one); the
+ * secret is shown this once. */
 enum handler_result api_webhook_create(struct req *r)
 {
 	if (req_json(r) != 0)
@@ -151,8 +152,9 @@ enum handler_result api_webhook_create(struct req *r)
 	} else if ((!json_is_string(org) && !json_is_integer(org)) ||
 	           org_resolve(r->reader, org, &n->org_id, path, sizeof path, NULL, 0) != 0)
 		return reply_err(r, E_FIELD_INVALID, "org", "没有这个单位");
+	/* one outside the caller's scopes answers like an unknown one */
 	if (!actor_can(&r->actor, P_NOTIFY_MANAGE, path))
-		return reply_err(r, E_FORBIDDEN, "org", "该单位不在你的管理范围内");
+		return reply_err(r, E_FIELD_INVALID, "org", "没有这个单位");
 	return reply_async(r, webhook_create_job);
 }
 

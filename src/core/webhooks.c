@@ -37,6 +37,10 @@ int webhook_url_check(const char *url, struct err *e)
 			               "编码），不能有空格和 #");
 	if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
 		return err_set(e, E_FIELD_INVALID, "url", "推送地址须以 http:// 或 https:// 开头");
+	/* a host right after "//" (curl would read "http:///x" as host x) */
+	const char *h = strstr(url, "//") + 2;
+	if (!*h || strchr("/?@:", *h))
+		return err_set(e, E_FIELD_INVALID, "url", "推送地址缺少主机名");
 	CURLU *u = curl_url();
 	if (!u)
 		return err_oom(e);
