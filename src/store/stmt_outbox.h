@@ -3,12 +3,11 @@
  * core/outbox.h); see store/statements.h for the conventions.
  *
  * The delivery workers' due query (ST_OUTBOX_DUE) and the next-due probe
- * walk the partial index outbox_due (pending rows only, by next_at), so a
- * worker never reads the delivered history: tests/unit/test_outbox.c checks
- * the plans. The admin list binds the caller's notify.manage scopes as
- * ?4..?6 (org paths; unused ones NULL); a row is the scope's when its org
- * (the subscription's, else the case's) lies inside one. A row without an
- * org is every notify.manage holder's.
+ * walk the index outbox_due (state, next_at) from the pending rows' start,
+ * in order, so a worker never reads the delivered history nor sorts:
+ * tests/unit/test_outbox.c checks the plans. The admin list binds the caller's notify.manage scopes
+ * as ?4..?6 (org paths; unused ones NULL); a row is the scope's when its org (the subscription's,
+ * else the case's) lies inside one. A row without an org is every notify.manage holder's.
  */
 #ifndef CIVICLOOP_STORE_STMT_OUTBOX_H
 #define CIVICLOOP_STORE_STMT_OUTBOX_H
