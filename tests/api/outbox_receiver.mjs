@@ -6,7 +6,8 @@
 //   rx.answer = (req) => 500;                  // a status, or {status, hold: true}
 //   await rx.until((got) => got.length >= 3);  // polls the recorded requests
 //
-// Each recorded request: {method, url, headers, body (text), json, at}. A
+// Each recorded request: {method, url, headers, body (text), json, at,
+// answered (the status given; null while held)}. A
 // held request gets no answer until rx.releaseHeld(status) (or the server
 // that sent it is killed). Not a test file itself (no .test. in the name).
 import http from 'node:http';
@@ -61,6 +62,7 @@ export async function startReceiver({ autoClose = true } = {}) {
       rx.got.push(rec);
       let a = rx.answer(rec);
       if (typeof a === 'number') a = { status: a };
+      rec.answered = a.hold ? null : a.status;
       if (a.hold) {
         rx.held.push(res);
         return;
