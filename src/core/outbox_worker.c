@@ -183,11 +183,15 @@ static void pick_send(struct app *app, const struct outbox_options *o, struct pi
 		p->state = "delivered";
 		return;
 	}
-	error_keep(p->err, why);
 	if (rc == -2 || attempts >= o->max_attempts) {
+		char dead[600];
+		snprintf(dead, sizeof dead, "%s（%s）", why[0] ? why : "发送失败",
+		         rc == -2 ? "不再重试" : "已达最多尝试次数，不再重试");
+		error_keep(p->err, dead);
 		p->state = "dead";
 		return;
 	}
+	error_keep(p->err, why);
 	int64_t d = outbox_backoff(o, attempts);
 	int64_t spread = d / 10 < UINT32_MAX ? d / 10 : UINT32_MAX;
 	int64_t jitter = spread > 0 ? randombytes_uniform((uint32_t)spread) : 0;

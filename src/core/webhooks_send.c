@@ -150,10 +150,10 @@ static int outcome(CURLcode cc, long status, char *err, size_t errcap)
 	if (status >= 200 && status < 300)
 		return 0;
 	if (status == 408 || status == 425 || status == 429 || status >= 500) {
-		snprintf(err, errcap, "接收方答 HTTP %ld，稍后重试", status);
+		snprintf(err, errcap, "接收方答 HTTP %ld", status);
 		return -1;
 	}
-	snprintf(err, errcap, "接收方答 HTTP %ld（拒收，不再重试）", status);
+	snprintf(err, errcap, "接收方答 HTTP %ld，拒收", status);
 	return -2;
 }
 
