@@ -187,4 +187,12 @@ enum handler_result api_topic_create(struct req *r);
 enum handler_result api_topic_update(struct req *r);
 enum handler_result api_public_topics(struct req *r);
 enum handler_result api_public_suggest(struct req *r);
+/* webhooks.c, outbox.c: webhook subscriptions and the delivery queue
+ * (issue 15, core/outbox.h) */
+enum handler_result api_webhooks(struct req *r);
+enum handler_result api_webhook_create(struct req *r);
+enum handler_result api_webhook_revoke(struct req *r);
+enum handler_result api_outbox(struct req *r);
+enum handler_result api_outbox_summary(struct req *r);
+enum handler_result api_outbox_redrive(struct req *r);
 #endif

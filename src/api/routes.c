@@ -192,6 +192,19 @@ const struct route routes[] = {
      "公务出行可选的接待单位（本县部门、乡镇：编码和名称）", "case.raise"},
     {"POST", "/api/v1/receptions/confirm", api_reception_confirm, AUTH_USER, RF_IDEMPOTENT,
      "接待单位凭电子公函验证码确认公函（重复确认被拒绝并记录）", "case.raise"},
+    /* webhooks and the outbox's delivery queue (issue 15, docs/notifications.md) */
+    {"GET", "/api/v1/webhooks", api_webhooks, AUTH_USER, RF_NONE, "推送订阅（webhook）列表",
+     "notify.manage"},
+    {"POST", "/api/v1/webhooks", api_webhook_create, AUTH_USER, RF_NONE,
+     "新建推送订阅：地址、事件类型、单位；签名密钥只显示这一次", "notify.manage"},
+    {"POST", "/api/v1/webhooks/{id}/revoke", api_webhook_revoke, AUTH_USER, RF_NONE, "撤销推送订阅",
+     "notify.manage"},
+    {"GET", "/api/v1/outbox", api_outbox, AUTH_USER, RF_NONE,
+     "投递队列：待投递、已投递、投递失败的消息（不含消息内容）", "notify.manage"},
+    {"GET", "/api/v1/outbox/summary", api_outbox_summary, AUTH_USER, RF_NONE,
+     "投递队列按通道和状态的计数", "notify.manage"},
+    {"POST", "/api/v1/outbox/{id}/redrive", api_outbox_redrive, AUTH_USER, RF_NONE,
+     "重新投递一条投递失败的消息", "notify.manage"},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

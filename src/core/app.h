@@ -16,6 +16,7 @@ struct calendar;
 struct type_registry;
 struct writer;
 struct compiled;
+struct outbox_cache;
 
 struct app {
 	char db_path[1024];
@@ -39,6 +40,9 @@ struct app {
 	/* The current dispatch catalogue compiled for routing (core/routing.c
 	 * owns it; NULL until a case is first ranked). */
 	struct compiled *route_cache;
+	/* The writer's cache of live webhook subscriptions (core/outbox.c owns
+	 * it; NULL until an event first needs it). */
+	struct outbox_cache *outbox_cache;
 };
 
 /* Loads calendar, types and keys for the database at db_path (config from

@@ -314,6 +314,10 @@ test('the permission matrix: every route × every demo login × in scope / out o
   const disp1 = users.get('disp1').c;
   const sup1 = users.get('sup1').c;
   const op1 = users.get('op1').c;
+  // a webhook subscription (issue 15): each case of the pool below leaves a
+  // message for it in the outbox (nothing listens there: they wait)
+  const hookMade = await admin.post('/api/v1/webhooks', { url: 'http://127.0.0.1:9/matrix', kinds: ['case.create'] });
+  assert.equal(hookMade.status, 201, hookMade.text);
 
   // One case per scope org of the logins (and town.a/town.b), owned by it and,
   // where it can take one, dispatched to it; then each 催办'd, which leaves a
@@ -418,6 +422,19 @@ test('the permission matrix: every route × every demo login × in scope / out o
       visible: (l, d) => caseVisible(l, d.case),
       home: (l, d) => grants(l).some((g) => g.scope === d.case.org),
     },
+    // a webhook subscription and an outbox message (issue 15): managed with
+    // notify.manage over their org (the subscription's)
+    webhook: {
+      all: (await admin.get('/api/v1/webhooks?limit=200')).json.items.map((w) => ({ id: w.id, org: w.org.code })),
+      visible: (l, w) => scopes(l, 'notify.manage').some((s) => within(w.org, s)),
+      home: () => true,
+    },
+    outbox: {
+      prefix: '/api/v1/outbox/{id}',
+      all: (await admin.get('/api/v1/outbox?limit=200')).json.items.map((m) => ({ id: m.id, org: m.org.code })),
+      visible: (l, m) => scopes(l, 'notify.manage').some((s) => within(m.org, s)),
+      home: () => true,
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
@@ -427,7 +444,7 @@ test('the permission matrix: every route × every demo login × in scope / out o
   };
   const objectKind = (path) => {
     if (!path.includes('{id}')) return null;
-    for (const k of Object.keys(kinds)) if (path.replace('/public/', '/').startsWith(`/api/v1/${k}s/{id}`)) return k;
+    for (const k of Object.keys(kinds)) if (path.replace('/public/', '/').startsWith(kinds[k].prefix || `/api/v1/${k}s/{id}`)) return k;
     throw new Error(`${path}: the matrix does not know what {id} names here; teach tests/api/matrix.test.mjs`);
   };
   /** [in-scope object | null, out-of-scope object | null] for login l. */
