@@ -13,6 +13,7 @@
 #include "core/chain.h"
 #include "core/directory.h"
 #include "core/scheduler.h"
+#include "core/sms.h"
 #include "core/writer.h"
 #include "http/http.h"
 
@@ -32,7 +33,7 @@ static const char usage[] =
     "commands:\n"
     "  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
-    "        [--web DIR]\n"
+    "        [--web DIR] [--sms-config FILE]\n"
     "  demo --db FILE                                      create the demo county\n"
     "  routing eval --set FILE [--catalogue FILE] [--folds N]  routing's top-1/top-3 accuracy\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
@@ -161,7 +162,7 @@ static int cmd_serve(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
 		puts("civicloop serve --db FILE [--port N] [--listen ADDR] [--threads N]\n"
-		     "                [--request-timeout S] [--web DIR]\n"
+		     "                [--request-timeout S] [--web DIR] [--sms-config FILE]\n"
 		     "Serves the API on ADDR:N (default 127.0.0.1, port $CIVICLOOP_PORT or 8080;\n"
 		     "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.\n"
 		     "A taken port, or a database another civicloop process is writing, makes it\n"
@@ -170,7 +171,10 @@ static int cmd_serve(int argc, char **argv)
 		     "The web UI is served from / out of DIR (default: $CIVICLOOP_WEB, else\n"
 		     "web/dist beside the program's build directory); without it the API is\n"
 		     "served and the UI's pages say it is not built; --web none serves the API\n"
-		     "alone by choice (other paths are 404).");
+		     "alone by choice (other paths are 404).\n"
+		     "SMS notices follow --sms-config FILE (none: off), else "
+		     "CONFIG/notify/sms.json\n"
+		     "when it exists (docs/notifications.md); a faulty file stops the start.");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -207,6 +211,12 @@ static int cmd_serve(int argc, char **argv)
 	if (cli_open(&app, db, 0) != 0)
 		return 1;
 	char err[512];
+	if (sms_setup(&app, cli_opt(argc, argv, "--sms-config"), err, sizeof err) != 0) {
+		fprintf(stderr, "civicloop serve: 短信配置加载失败 (SMS config): %s\n", err);
+		cli_close(&app);
+		return 1;
+	}
+	sms_channel_register();
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
 	struct server *srv =
 	    sched ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,

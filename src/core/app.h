@@ -16,6 +16,7 @@ struct calendar;
 struct type_registry;
 struct writer;
 struct compiled;
+struct sms_config;
 
 struct app {
 	char db_path[1024];
@@ -39,6 +40,9 @@ struct app {
 	/* The current dispatch catalogue compiled for routing (core/routing.c
 	 * owns it; NULL until a case is first ranked). */
 	struct compiled *route_cache;
+	/* SMS notices (core/sms.h): loaded by serve (sms_setup), NULL when off;
+	 * read-only once loaded. */
+	struct sms_config *sms;
 };
 
 /* Loads calendar, types and keys for the database at db_path (config from

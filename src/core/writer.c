@@ -2,6 +2,7 @@
 #include "core/writer.h"
 #include "core/app.h"
 #include "core/search.h"
+#include "core/sms.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,7 +34,10 @@ struct writer {
 
 int wctx_event(struct wctx *w, const struct event_rec *e)
 {
-	return chain_append(w->conn, w->head, e);
+	int rc = chain_append(w->conn, w->head, e);
+	if (rc == 0 && sms_on_event(w, e) != 0) /* the texts it calls for (core/sms.h) */
+		rc = STORE_ERROR;
+	return rc;
 }
 
 static int bucket_of(int n)
