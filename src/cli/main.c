@@ -12,6 +12,7 @@
 #include "core/auth.h"
 #include "core/chain.h"
 #include "core/directory.h"
+#include "core/outbox.h"
 #include "core/scheduler.h"
 #include "core/sms.h"
 #include "core/writer.h"
@@ -218,12 +219,16 @@ static int cmd_serve(int argc, char **argv)
 	}
 	sms_channel_register();
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
+	/* the outbox's delivery workers (core/outbox.h); channels other than
+	 * webhooks register their senders before this */
+	struct outbox_workers *outbox = sched ? outbox_start(&app, err, sizeof err) : NULL;
 	struct server *srv =
-	    sched ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,
-	                         (int)threads, (int)request_timeout, err, sizeof err)
-	          : NULL;
+	    outbox ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,
+	                          (int)threads, (int)request_timeout, err, sizeof err)
+	           : NULL;
 	if (!srv) {
 		fprintf(stderr, "civicloop serve: %s\n", err);
+		outbox_stop(outbox);
 		scheduler_stop(sched);
 		cli_close(&app);
 		return 1;
@@ -236,6 +241,7 @@ static int cmd_serve(int argc, char **argv)
 	while (sigwait(&stop, &sig) != 0)
 		;
 	server_stop(srv);
+	outbox_stop(outbox);
 	scheduler_stop(sched);
 	cli_close(&app);
 	return 0;

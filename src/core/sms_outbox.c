@@ -1,15 +1,12 @@
 /*
  * SMS on the transactional outbox (core/outbox.h): the trigger hook puts
- * each text in the event's transaction, the "sms" channel's delivery sends
- * it. Until the outbox is merged in, both are no-ops (the guard below goes
- * with the merge).
+ * each text in the event's transaction, and the "sms" channel's sender
+ * sends it from a delivery worker.
  */
 #include "core/sms_int.h"
 #include "core/app.h"
-#include "core/writer.h"
-
-#if __has_include("core/outbox.h")
 #include "core/outbox.h"
+#include "core/writer.h"
 
 static int put(struct wctx *w, const struct sms_msg *m, void *arg)
 {
@@ -31,15 +28,3 @@ void sms_channel_register(void)
 {
 	outbox_channel_register("sms", deliver);
 }
-#else
-int sms_on_event(struct wctx *w, const struct event_rec *e)
-{
-	(void)w;
-	(void)e;
-	return 0;
-}
-
-void sms_channel_register(void)
-{
-}
-#endif

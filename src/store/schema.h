@@ -633,7 +633,33 @@ static const char *const schema_migrations[] = {
      * replaces its slot; an unused slot stays a no-op. */
     "SELECT 21;",
     "SELECT 22;",
-    "SELECT 23;",
+    /* migration 23 (issue 15, outbox): the transactional outbox and the
+     * webhook subscriptions (core/outbox.h, docs/notifications.md). An
+     * outbox row is one message to send, inserted in the transaction of
+     * the event that causes it, so it exists exactly when that event does.
+     * channel: "webhook" (target: the subscription's id) or "sms" (target:
+     * a reference resolved at delivery, never a phone number); payload:
+     * JSON text without personal data; state: pending, delivered or dead;
+     * attempts: deliveries tried; next_at: when a pending row is due (real
+     * wall clock, UTC ms); org_id: whose row it is (the subscription's org,
+     * else the case's), for the admin list's scope. outbox_due is the
+     * delivery workers' "due" index (pending rows only, by next_at);
+     * outbox_state and outbox_channel serve the admin list's filters and
+     * the summary's counts. webhooks: a subscription to event kinds (JSON
+     * array) of the cases of an org subtree; secret is sealed
+     * (util/crypto.h seal: it is needed in clear to sign), shown once. */
+    ("CREATE TABLE outbox(id INTEGER PRIMARY KEY, channel TEXT NOT NULL, kind TEXT NOT NULL,"
+     " case_id INTEGER REFERENCES cases(id), org_id INTEGER REFERENCES orgs(id), target TEXT"
+     " NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT"
+     " 0, next_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL, updated_at"
+     " INTEGER, delivered_at INTEGER) STRICT;"
+     "CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'pending';"
+     "CREATE INDEX outbox_state ON outbox(state, id);"
+     "CREATE INDEX outbox_channel ON outbox(channel, state, id);"
+     "CREATE TABLE webhooks(id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES"
+     " orgs(id), url TEXT NOT NULL, kinds TEXT NOT NULL, secret BLOB NOT NULL, created_by"
+     " INTEGER REFERENCES users(id), created_at INTEGER NOT NULL, revoked_at INTEGER,"
+     " revoked_by INTEGER REFERENCES users(id)) STRICT;"),
     "SELECT 24;",
 };
 

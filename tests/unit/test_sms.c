@@ -549,6 +549,62 @@ static void test_send_file(void **state)
 	(void)id;
 }
 
+/* ---- the hook on the outbox: a rolled-back write queues nothing ---- */
+
+static int sms_due(struct unit_db *f)
+{
+	struct store_stmt *s = store_stmt(f->reader, ST_OUTBOX_DUE);
+	sbind_int(s, 1, INT64_MAX);
+	sbind_int(s, 2, 1000);
+	int n = 0;
+	while (sstep(s) == STORE_ROW)
+		n += !strcmp(scol_text(s, 1), "sms");
+	sreset(s);
+	return n;
+}
+
+struct create_then {
+	int rc; /* what the job returns after the create */
+	struct err e;
+};
+
+static int create_then_job(struct wctx *w, struct write_job *job)
+{
+	struct create_then *c = job->arg;
+	struct store_stmt *s = store_stmt(w->conn, ST_USER_BY_LOGIN);
+	sbind_text(s, 1, "op1");
+	int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	struct actor a;
+	assert_int_equal(actor_load(w->conn, uid, &a), 0);
+	json_t *body = unit_json("{\"type\":\"hotline\",\"description\":\"回滚\","
+	                         "\"reporter\":{\"phone\":\"13800138111\"}}");
+	json_t *out = NULL;
+	int rc = engine_create(w, &a, body, &out, &c->e);
+	json_decref(body);
+	json_decref(out);
+	assert_int_equal(rc, 0);
+	return c->rc;
+}
+
+static void test_rollback(void **state)
+{
+	struct unit_db *f = *state;
+	int before = sms_due(f);
+	struct create_then c = {.rc = -1};
+	assert_int_not_equal(writer_run(f->app.writer, create_then_job, &c), 0);
+	assert_int_equal(sms_due(f), before);
+	c.rc = 0;
+	assert_int_equal(writer_run(f->app.writer, create_then_job, &c), 0);
+	assert_int_equal(sms_due(f), before + 1);
+	/* SMS off (serve without a config): nothing queued */
+	struct sms_config *cfg = f->app.sms;
+	f->app.sms = NULL;
+	assert_int_equal(writer_run(f->app.writer, create_then_job, &c), 0);
+	f->app.sms = cfg;
+	assert_int_equal(sms_due(f), before + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest config[] = {
@@ -559,6 +615,7 @@ int main(void)
 	const struct CMUnitTest db[] = {
 	    cmocka_unit_test(test_triggers),
 	    cmocka_unit_test(test_send_file),
+	    cmocka_unit_test(test_rollback),
 	};
 	int fails = cmocka_run_group_tests_name("sms config", config, types_setup, types_teardown);
 	return fails + cmocka_run_group_tests_name("sms triggers", db, db_setup, db_teardown);
