@@ -201,9 +201,9 @@ static int check_types(struct loader *L, struct sms_trigger *g, const char *key)
 
 static int load_trigger(struct loader *L, size_t idx, json_t *o)
 {
-	static const char *const keys[] = {"template", "to",       "events",
-	                                   "to_state", "types",    "roles",
-	                                   "timers",   "outcomes", "outcome_default"};
+	static const char *const keys[] = {"template",        "to",    "events", "to_state",
+	                                   "types",           "roles", "timers", "outcomes",
+	                                   "outcome_default", "not_if"};
 	char key[64];
 	snprintf(key, sizeof key, "triggers[%zu]", idx);
 	if (only_keys(L, o, key, keys, sizeof keys / sizeof keys[0]) != 0)
@@ -229,7 +229,8 @@ static int load_trigger(struct loader *L, size_t idx, json_t *o)
 	    str_of(L, o, "to_state", key, 64, false, &g->to_state) != 0 ||
 	    names_of(L, o, "types", key, g->types, &g->ntypes) != 0 ||
 	    names_of(L, o, "roles", key, g->roles, &g->nroles) != 0 ||
-	    names_of(L, o, "timers", key, g->timers, &g->ntimers) != 0)
+	    names_of(L, o, "timers", key, g->timers, &g->ntimers) != 0 ||
+	    names_of(L, o, "not_if", key, g->not_if, &g->nnot_if) != 0)
 		return -1;
 	if (g->nevents == 0 && !g->to_state)
 		return bad(L, key, "须有 events 或 to_state");
@@ -477,6 +478,7 @@ void sms_config_free(struct sms_config *c)
 		free_list(g->types, g->ntypes);
 		free_list(g->roles, g->nroles);
 		free_list(g->timers, g->ntimers);
+		free_list(g->not_if, g->nnot_if);
 		free(g->to_state);
 		free(g->outcome_default);
 		for (int j = 0; j < g->noutcomes; j++) {

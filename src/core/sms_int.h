@@ -54,6 +54,8 @@ struct sms_trigger {
 	int nroles;
 	char *timers[SMS_MAX_LIST]; /* TO_OVERDUE_UNIT: the timer kinds; none: any */
 	int ntimers;
+	char *not_if[SMS_MAX_LIST]; /* event payload keys that rule it out ("ext_ref": an import) */
+	int nnot_if;
 	struct sms_outcome outcomes[SMS_MAX_OUTCOMES];
 	int noutcomes;
 	char *outcome_default;

@@ -72,7 +72,18 @@ static bool trigger_matches(const struct sms_trigger *g, const struct event_rec 
 		return false;
 	if (g->to_state && (!e->to || strcmp(e->to, g->to_state)))
 		return false;
-	return in_list(g->types, g->ntypes, c->type);
+	if (!in_list(g->types, g->ntypes, c->type))
+		return false;
+	if (!g->nnot_if)
+		return true;
+	/* an imported case's "create" carries its source's ext_ref: the
+	 * source's citizens were told by the source, long ago */
+	json_t *p = json_loads(e->payload, 0, NULL);
+	bool hit = false;
+	for (int i = 0; i < g->nnot_if && !hit; i++)
+		hit = json_object_get(p, g->not_if[i]) != NULL;
+	json_decref(p);
+	return !hit;
 }
 
 /* The reporter may be told: a phone, and no confidentiality or consent. */

@@ -165,6 +165,19 @@ test('a refused action queues nothing', async () => {
   assert.equal((await smsRows(r.id)).length, before);
 });
 
+test('imported cases text nobody: their source told its citizens long ago', async () => {
+  const admin = await srv.login('admin');
+  const dir = path.join(REPO, 'config', 'demo', 'import');
+  const mapping = JSON.parse(await readFile(path.join(dir, 'zz_system.mapping.json'), 'utf8'));
+  const rows = JSON.parse(await readFile(path.join(dir, 'zz_system.json'), 'utf8'));
+  assert.ok(rows.some((r) => r.phone), 'the rows carry reporter phones');
+  const r = await admin.post('/api/v1/import', { mapping, rows, file: 'zz_system.json' });
+  assert.equal(r.status, 200, r.text);
+  const imported = Number(await sqlText(srv.db, `SELECT count(*) FROM cases WHERE ext_ref IS NOT NULL`));
+  assert.ok(imported >= 10, `${imported} imported`);
+  assert.equal(await sqlText(srv.db, `SELECT count(*) FROM outbox o JOIN cases c ON c.id = o.case_id WHERE o.channel = 'sms' AND c.ext_ref IS NOT NULL`), '0');
+});
+
 // ---- an HTTP gateway shaped like a provider's (Aliyun dysmsapi's JSON) ----
 
 test('an HTTP gateway gets the provider-shaped body; a 500 is retried, then delivered', async () => {
