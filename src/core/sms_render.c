@@ -264,6 +264,7 @@ int sms_request_build(const struct sms_gateway *gw, const struct sms_gw_values *
                       struct sms_request *rq, char *why, size_t whycap)
 {
 	memset(rq, 0, sizeof *rq);
+	why[0] = '\0';
 	rq->url = fill_dup(gw->url, v, ESC_URL, why, whycap);
 	if (!rq->url)
 		goto fail;

@@ -13,7 +13,10 @@ import { startServer, caseBody, freshPhone, sqlText, REPO } from './helpers.mjs'
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const srv = await startServer({ cases: false, testClock: true, env: { CIVICLOOP_OUTBOX_BACKOFF_MS: '50' } });
+const SMS_CONFIG = path.join(REPO, 'config', 'notify', 'sms.json');
+const srv = await startServer({
+  cases: false, testClock: true, serveArgs: ['--sms-config', SMS_CONFIG], env: { CIVICLOOP_OUTBOX_BACKOFF_MS: '50' },
+});
 const sink = path.join(srv.dir, 'sms.jsonl');
 
 async function sinkLines() {

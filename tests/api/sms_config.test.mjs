@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, readFile, rm, mkdir, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, runBin, REPO } from './helpers.mjs';
+import { startServer, runBin, REPO, BIN } from './helpers.mjs';
 
 const srv = await startServer({ cases: false });
 await srv.stop(); // the database stays; each start below must refuse it
@@ -82,6 +82,48 @@ test('a faulty notify/sms.json in the config folder stops the start too', async 
   await rm(conf, { recursive: true, force: true });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /notify\/sms\.json: templates\.case_registered: 未知的占位符 \{name\}/);
+});
+
+test('serve without --sms-config finds the config folder\'s notify/sms.json', async () => {
+  const conf = await mkdtemp(path.join(tmpdir(), 'civicloop-smsconf-'));
+  for (const sub of ['calendar', 'demo', 'types', 'notify']) await cp(path.join(REPO, 'config', sub), path.join(conf, sub), { recursive: true });
+  const s = await startServer({ cases: false, env: { CIVICLOOP_CONFIG: conf } });
+  // helpers.mjs serves with --sms-config none unless told: run it bare
+  await s.stop();
+  const { spawn } = await import('node:child_process');
+  const p = spawn(BIN, ['serve', '--db', s.db, '--port', '0', '--web', 'none'], { env: { ...process.env, CIVICLOOP_CONFIG: conf } });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  const port = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no start')), 15000);
+    p.stdout.on('data', () => {
+      const m = out.match(/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(t); resolve(Number(m[1])); }
+    });
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const login = await (await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: 'op1', password: 'Demo#2024' }) })).json();
+    const phone = '13512345678';
+    const r = await fetch(base + '/api/v1/cases', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${login.token}` },
+      body: JSON.stringify({ type: 'hotline', class: '投诉', description: '默认配置的短信', reporter: { phone } }),
+    });
+    assert.equal(r.status, 201);
+    const no = (await r.json()).case.no;
+    let lines = [];
+    for (let i = 0; i < 100 && !lines.length; i++) {
+      try { lines = (await readFile(path.join(s.dir, 'sms.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l)); } catch { /* not yet */ }
+      if (!lines.length) await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(lines.length, 1, 'the text is in sms.jsonl beside the database');
+    assert.equal(lines[0].to, phone);
+    assert.ok(lines[0].text.includes(no));
+  } finally {
+    p.kill('SIGTERM');
+    await new Promise((res) => p.once('exit', res));
+    await rm(conf, { recursive: true, force: true });
+  }
 });
 
 test('--sms-config none serves without SMS; the repo\'s own config serves', async () => {
