@@ -55,6 +55,37 @@ async function untilSettled(caseId) {
   assert.fail(`sms rows of case ${caseId} never settled: ${JSON.stringify(await smsRows(caseId))}`);
 }
 
+test('a write whose commit fails answers 503 and texts nobody: no case, no outbox row, no line', async () => {
+  const s = await startServer({ cases: false, serveArgs: ['--sms-config', SMS_CONFIG] });
+  // a deferred foreign key the outbox insert breaks: checked only at COMMIT, which fails
+  await sqlText(s.db, 'CREATE TABLE commit_breaker(case_id INTEGER REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
+    'CREATE TRIGGER break_commit AFTER INSERT ON outbox BEGIN INSERT INTO commit_breaker VALUES(-1); END;');
+  const op1 = await s.login('op1');
+  const phone = freshPhone();
+  // plain fetch: the client helper refuses any 5xx
+  const res = await fetch(s.url('/api/v1/cases'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${op1.token}` },
+    body: JSON.stringify(caseBody({ reporter: { phone } })),
+  });
+  assert.equal(res.status, 503);
+  assert.equal((await res.json()).error.code, 'unavailable');
+  assert.equal(await sqlText(s.db, 'SELECT count(*) FROM cases'), '0');
+  assert.equal(await sqlText(s.db, 'SELECT count(*) FROM outbox'), '0');
+  await sqlText(s.db, 'DROP TRIGGER break_commit; DROP TABLE commit_breaker;');
+  // the next write goes through, and only its text arrives
+  const ok = (await op1.create(caseBody())).case;
+  let lines = [];
+  for (let i = 0; i < 100 && !lines.some((l) => l.text.includes(ok.no)); i++) {
+    await sleep(100);
+    try {
+      lines = (await readFile(path.join(s.dir, 'sms.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    } catch { /* not yet */ }
+  }
+  assert.ok(lines.some((l) => l.text.includes(ok.no)), 'the later text arrived');
+  assert.ok(!lines.some((l) => l.to === phone), 'the failed write texted nobody');
+});
+
 test('a confidential case texts its reporter nothing: no outbox row at all', async () => {
   const op1 = await srv.login('op1');
   const phone = freshPhone();
