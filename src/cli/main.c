@@ -15,6 +15,7 @@
 #include "core/directory.h"
 #include "core/outbox.h"
 #include "core/scheduler.h"
+#include "core/sms.h"
 #include "core/writer.h"
 #include "http/http.h"
 
@@ -34,7 +35,7 @@ static const char usage[] =
     "commands:\n"
     "  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
-    "        [--web DIR] [--status-log FILE]\n"
+    "        [--web DIR] [--status-log FILE] [--sms-config FILE]\n"
     "  demo --db FILE                                      create the demo county\n"
     "  routing eval --set FILE [--catalogue FILE] [--folds N]  routing's top-1/top-3 accuracy\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
@@ -165,7 +166,7 @@ static int cmd_serve(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
 		puts("civicloop serve --db FILE [--port N] [--listen ADDR] [--threads N]\n"
-		     "                [--request-timeout S] [--web DIR]\n"
+		     "                [--request-timeout S] [--web DIR] [--sms-config FILE]\n"
 		     "Serves the API on ADDR:N (default 127.0.0.1, port $CIVICLOOP_PORT or 8080;\n"
 		     "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.\n"
 		     "A taken port, or a database another civicloop process is writing, makes it\n"
@@ -177,7 +178,10 @@ static int cmd_serve(int argc, char **argv)
 		     "alone by choice (other paths are 404).\n"
 		     "--status-log FILE (or $CIVICLOOP_STATUS_LOG) appends \"METHOD PATTERN "
 		     "STATUS\"\n"
-		     "for every answered API request (the API suite's status coverage).");
+		     "for every answered API request (the API suite's status coverage).\n"
+		     "SMS notices follow --sms-config FILE (none: off), else "
+		     "CONFIG/notify/sms.json\n"
+		     "when it exists (docs/notifications.md); a faulty file stops the start.");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -230,6 +234,12 @@ static int cmd_serve(int argc, char **argv)
 	struct app app;
 	if (cli_open(&app, db, 0) != 0)
 		return 1;
+	if (sms_setup(&app, cli_opt(argc, argv, "--sms-config"), err, sizeof err) != 0) {
+		fprintf(stderr, "civicloop serve: 短信配置加载失败 (SMS config): %s\n", err);
+		cli_close(&app);
+		return 1;
+	}
+	sms_channel_register();
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
 	/* the outbox's delivery workers (core/outbox.h); channels other than
 	 * webhooks register their senders before this */

@@ -5,6 +5,7 @@
 #include "core/calendar.h"
 #include "core/effects.h"
 #include "core/outbox.h"
+#include "core/sms.h"
 #include "core/types.h"
 
 #include <stdio.h>
@@ -72,6 +73,8 @@ void app_release(struct app *a)
 {
 	routing_cache_release(a);
 	outbox_cache_release(a);
+	sms_config_free(a->sms);
+	a->sms = NULL;
 	calendar_free(a->cal);
 	types_free(a->types);
 	sodium_memzero(&a->keys, sizeof a->keys);

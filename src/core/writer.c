@@ -3,6 +3,7 @@
 #include "core/app.h"
 #include "core/outbox.h"
 #include "core/search.h"
+#include "core/sms.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ int wctx_event(struct wctx *w, const struct event_rec *e)
 	int rc = chain_append(w->conn, w->head, e);
 	if (rc == 0) /* the webhooks it causes, in its transaction (core/outbox.h) */
 		rc = outbox_on_event(w, e, w->head->seq);
+	if (rc == 0 && sms_on_event(w, e) != 0) /* the texts it calls for (core/sms.h) */
+		rc = STORE_ERROR;
 	return rc;
 }
 

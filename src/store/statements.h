@@ -32,6 +32,7 @@
 #include "store/stmt_reviews.h" /* issue 14, homestead */
 #include "store/stmt_reception.h"
 #include "store/stmt_outbox.h" /* issue 15, outbox */
+#include "store/stmt_sms.h"    /* issue 15, SMS */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -357,6 +358,7 @@
 	STATEMENTS_DOCUMENTS(STMT) \
 	STATEMENTS_REVIEWS(STMT) \
 	STATEMENTS_RECEPTION(STMT) \
-	STATEMENTS_OUTBOX(STMT)
+	STATEMENTS_OUTBOX(STMT) \
+	STATEMENTS_SMS(STMT)
 
 #endif
