@@ -6,9 +6,11 @@
  *
  * A citizen's update is an event "open311.update" on the case (on the
  * chain, through the writer) that leaves its state alone; the client's
- * update_id is kept as given, one per key: the same id again is the same
- * update and the same answer, and writes nothing. Ids beginning "cl-" are
- * ours (the case's own public events) and refused from clients.
+ * update_id is kept as given: the same id again from the same key is the
+ * same update and the same answer, and writes nothing; from another key it
+ * is refused (400), since every client reads the ids in one list where
+ * they must be unique. Ids beginning "cl-" are ours (the case's own public
+ * events) and refused from clients.
  */
 #include "api/open311.h"
 #include "core/app.h"
@@ -53,12 +55,14 @@ static int update_job(struct wctx *w, struct write_job *job)
 	struct req *r = job->arg;
 	struct o311_ctx *ctx = r->hctx;
 	struct store_stmt *s = store_stmt(w->conn, ST_O311_UPDATE_BY_CLIENT);
-	sbind_int(s, 1, ctx->key_id);
-	sbind_text(s, 2, ctx->client_id);
-	bool seen = sstep(s) == STORE_ROW;
+	sbind_text(s, 1, ctx->client_id);
+	int64_t owner = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
 	sreset(s);
-	if (seen)
-		return update_answer(r, ctx->client_id);
+	if (owner == ctx->key_id)
+		return update_answer(r, ctx->client_id); /* the same update again */
+	if (owner) /* update ids are unique in the lists every client reads */
+		return err_set(&r->err, E_FIELD_INVALID, "update_id",
+		               "update_id 已被其他客户端使用");
 	s = store_stmt(w->conn, ST_O311_REQ_BY_NO);
 	sbind_text(s, 1, ctx->no);
 	int64_t case_id = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;

@@ -635,16 +635,16 @@ static const char *const schema_migrations[] = {
     /* 22: Open311 GeoReport v2 (api/open311*.c, docs/open311.md). The
      * requests it took (their case, the token answered with, the client's
      * media_url, the key that posted it), the updates citizens posted (one
-     * per key and client update_id: the event it became), and the events'
-     * time index the updates window reads (no scan of the chain). */
+     * per client update_id, which is the key's that posted it first: the
+     * event it became), and the events' time index the updates window
+     * reads (no scan of the chain). */
     ("CREATE TABLE open311_requests(case_id INTEGER PRIMARY KEY REFERENCES cases(id),"
      " token TEXT NOT NULL UNIQUE, key_id INTEGER NOT NULL, media_url TEXT,"
      " created_at INTEGER NOT NULL) STRICT;"
      "CREATE INDEX open311_requests_created ON open311_requests(created_at);"
      "CREATE TABLE open311_updates(event_seq INTEGER PRIMARY KEY, case_id INTEGER NOT NULL"
-     " REFERENCES cases(id), key_id INTEGER NOT NULL, client_update_id TEXT NOT NULL,"
-     " status TEXT NOT NULL, media_url TEXT, at INTEGER NOT NULL,"
-     " UNIQUE(key_id, client_update_id)) STRICT;"
+     " REFERENCES cases(id), key_id INTEGER NOT NULL, client_update_id TEXT NOT NULL UNIQUE,"
+     " status TEXT NOT NULL, media_url TEXT, at INTEGER NOT NULL) STRICT;"
      "CREATE INDEX events_at ON events(at);"),
     "SELECT 23;",
     "SELECT 24;",

@@ -40,10 +40,8 @@
 	     " JOIN cases c ON c.id = e.case_id" \
 	     " LEFT JOIN open311_updates u ON u.event_seq = e.seq" \
 	     " WHERE e.at >= ?1 AND e.at < ?2 AND c.confidential = 0 ORDER BY e.at, e.seq") \
-	STMT(ST_O311_UPDATE_BY_CLIENT, \
-	     "SELECT u.event_seq, c.no FROM open311_updates u JOIN cases c" \
-	     " ON c.id = u.case_id WHERE u.key_id = ?1" \
-	     " AND u.client_update_id = ?2") \
+	STMT(ST_O311_UPDATE_BY_CLIENT, "SELECT key_id FROM open311_updates" \
+	                               " WHERE client_update_id = ?1") \
 	STMT(ST_O311_UPDATE_INSERT, "INSERT INTO open311_updates(event_seq, case_id, key_id," \
 	                            " client_update_id, status, media_url, at)" \
 	                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
