@@ -74,8 +74,8 @@ const char *o311_field(struct req *r, struct o311_ctx *ctx, const char *name);
 /* An optional text field: 0 (also when absent), or -1 with r->err set when
  * it has control characters or more than max characters. */
 int o311_text(struct req *r, const char *name, const char *v, size_t max, bool multiline);
-/* The api_key field, authorized for open311.submit into r->actor and
- * ctx->key_id: 0, or -1 with r->err (403, 429). */
+/* The api_key field, authorized for open311.submit (api/apikey_auth.h)
+ * into r->actor and ctx->key_id: 0, or -1 with r->err (403, 429). */
 int o311_key(struct req *r, struct o311_ctx *ctx);
 /* start_date/end_date into [*from, *to): default the last 90 days, at most
  * 90 days apart. 0, or -1 with r->err. */

@@ -2,13 +2,11 @@
  * Open311's input (docs/open311.md): the form-encoded POST bodies
  * (application/x-www-form-urlencoded, UTF-8, decoded with libmicrohttpd's
  * MHD_http_unescape, never by hand), the query of the GETs, field limits,
- * the api_key and the date window of the lists.
- *
- * apikey_authorize here is TEMP: the keys part (issue 15) brings the real
- * one, with scopes, org binding, last-used time and rate limits; until it
- * lands any live key whose user may register hotline cases is accepted.
+ * the api_key (api/apikey_auth.h: scope open311.submit, the key's org and
+ * rate) and the date window of the lists.
  */
 #include "api/open311.h"
+#include "api/apikey_auth.h"
 #include "core/app.h"
 
 #include <stdio.h>
@@ -16,24 +14,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util/crypto.h"
 #include "util/text.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 
 #define O311_FIELD_NAME_MAX 64
 #define FORM_TYPE "application/x-www-form-urlencoded"
-
-/* TEMP (until the keys part's apikey_authorize lands): 0 with r->actor the
- * key's user, or -1 with r->err 403 (unknown, revoked, malformed key). */
-int apikey_authorize(struct req *r, const char *key, const char *scope);
-int apikey_authorize(struct req *r, const char *key, const char *scope)
-{
-	(void)scope;
-	if (apikey_lookup(r->reader, key, &r->actor) != 0)
-		return err_set(&r->err, E_FORBIDDEN, "api_key", "api_key 无效或已吊销");
-	return 0;
-}
 
 /* One "name=value" piece, decoded in place: 0, or -1 with r->err. */
 static int form_piece(struct req *r, struct o311_ctx *ctx, char *piece)
@@ -123,14 +109,7 @@ int o311_key(struct req *r, struct o311_ctx *ctx)
 		return err_set(&r->err, E_FORBIDDEN, "api_key", "缺少 api_key");
 	if (apikey_authorize(r, key, "open311.submit") != 0)
 		return -1;
-	unsigned char hash[32];
-	apikey_hash(key, hash);
-	struct store_stmt *s = store_stmt(r->reader, ST_O311_KEY);
-	sbind_blob(s, 1, hash, sizeof hash);
-	ctx->key_id = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
-	sreset(s);
-	if (!ctx->key_id)
-		return err_set(&r->err, E_FORBIDDEN, "api_key", "api_key 无效或已吊销");
+	ctx->key_id = r->actor.apikey_id;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * usage mistakes and 1 for failures.
  */
 #include "api/api.h"
+#include "api/apikey_auth.h"
 #include "cli/cli.h"
 #include "core/app.h"
 #include "core/attachments.h"
@@ -207,6 +208,7 @@ static int cmd_serve(int argc, char **argv)
 	if (cli_open(&app, db, 0) != 0)
 		return 1;
 	char err[512];
+	app.key_route = apikey_route_permit; /* which routes an API key may call */
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
 	struct server *srv =
 	    sched ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,

@@ -93,6 +93,7 @@ struct req {
 	char address[64];
 	struct actor actor;
 	bool authed;
+	int retry_after;           /* seconds: a Retry-After header on the error answer (0: none) */
 	struct store_conn *reader; /* this thread's read connection */
 	struct reaper *reaper;     /* the server's request deadlines (req_allow_time) */
 

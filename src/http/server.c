@@ -1,5 +1,6 @@
 /* The libmicrohttpd server: request lifecycle, routing, auth, responses (http.h). */
 #include "http/http.h"
+#include "core/apikey.h"
 #include "core/app.h"
 #include "http/http_int.h"
 
@@ -241,10 +242,20 @@ static int authenticate(struct req *r)
 	if (!apikey && h && !strncasecmp(h, "Bearer " APIKEY_PREFIX, 7 + strlen(APIKEY_PREFIX)))
 		apikey = h + 7;
 	if (apikey) {
-		if (apikey_lookup(r->reader, apikey, &r->actor) != 0)
+		int retry = 0;
+		switch (apikey_authenticate(r->app, r->reader, apikey, time_real_ms(), &r->actor,
+		                            &retry)) {
+		case APIKEY_OK:
+			r->authed = true;
+			return 0;
+		case APIKEY_RATE:
+			r->retry_after = retry;
+			return err_set(&r->err, E_APIKEY_RATE, NULL, NULL);
+		case APIKEY_STORE:
+			return err_set(&r->err, E_UNAVAILABLE, NULL, "数据库暂不可用");
+		default:
 			return err_set(&r->err, E_UNAUTHENTICATED, NULL, "API 密钥无效或已吊销");
-		r->authed = true;
-		return 0;
+		}
 	}
 	if (h && !strncasecmp(h, "Bearer ", 7))
 		token = h + 7;
@@ -422,6 +433,11 @@ static enum MHD_Result send_response(struct req *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Authorization, Cookie");
 	}
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->failed && r->retry_after > 0) {
+		char after[16];
+		snprintf(after, sizeof after, "%d", r->retry_after);
+		MHD_add_response_header(resp, "Retry-After", after);
+	}
 	if (!r->failed && r->disposition[0])
 		MHD_add_response_header(resp, "Content-Disposition", r->disposition);
 	if (!r->failed && r->csp)

@@ -631,7 +631,18 @@ static const char *const schema_migrations[] = {
     /* 21–24 (issue 15) are reserved while its parts are built apart: 21 API
      * key scopes, 22 Open311, 23 the outbox and webhooks, 24 SMS. Each part
      * replaces its slot; an unused slot stays a no-op. */
-    "SELECT 21;",
+    /* migration 21 (issue 15, keys): API keys' scopes (space-separated, in
+     * core/apikey.h's order), the org a key acts for (NULL: its account's;
+     * the account's grants are clipped to it), its rate (calls a minute,
+     * counted in memory) and its last use (written at most once a minute).
+     * org_id names an org (checked when written; no REFERENCES, so that the
+     * column can be dropped again, as tests/api/duplicates.test.mjs does). */
+    ("ALTER TABLE api_keys ADD COLUMN org_id INTEGER;"
+     "ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL"
+     " DEFAULT 'open311.submit linkage.110 import stats.read';"
+     "ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;"
+     "ALTER TABLE api_keys ADD COLUMN rate_per_min INTEGER NOT NULL DEFAULT 600"
+     " CHECK(rate_per_min BETWEEN 1 AND 100000);"),
     /* 22: Open311 GeoReport v2 (api/open311*.c, docs/open311.md). The
      * requests it took (their case, the token answered with, the client's
      * media_url, the key that posted it), the updates citizens posted (one

@@ -31,6 +31,7 @@
 #include "store/stmt_documents.h"
 #include "store/stmt_reviews.h" /* issue 14, homestead */
 #include "store/stmt_reception.h"
+#include "store/stmt_apikeys.h" /* issue 15, keys */
 #include "store/stmt_open311.h" /* issue 15, Open311 */
 
 /* Columns of a case row, in the order case_row_read() expects. */
@@ -357,6 +358,7 @@
 	STATEMENTS_DOCUMENTS(STMT) \
 	STATEMENTS_REVIEWS(STMT) \
 	STATEMENTS_RECEPTION(STMT) \
+	STATEMENTS_APIKEYS(STMT) \
 	STATEMENTS_OPEN311(STMT)
 
 #endif

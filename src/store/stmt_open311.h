@@ -11,9 +11,6 @@
 	"e.seq, e.at, e.action, e.to_status, e.payload, u.client_update_id, u.status, u.media_url"
 
 #define STATEMENTS_OPEN311(STMT) \
-	/* TEMP until the keys part lands: the live key's id and user */ \
-	STMT(ST_O311_KEY, "SELECT id, user_id FROM api_keys WHERE key_hash = ?1" \
-	                  " AND revoked_at IS NULL") \
 	STMT(ST_O311_REQ_INSERT, "INSERT INTO open311_requests(case_id, token, key_id, media_url," \
 	                         " created_at) VALUES(?1, ?2, ?3, ?4, ?5)") \
 	/* a public request by its number: ?1 the case number */ \

@@ -74,6 +74,28 @@ test('unhappy: no key, wrong key, revoked key → 403 error list (XML and JSON),
   assert.ok(before2 === before + 1);
 });
 
+test('unhappy: a key without the open311.submit scope → 403 list; a key over its rate → 429 list with Retry-After; nothing written', async () => {
+  const noScope = await newKey('no open311 scope');
+  await sqlText(srv.db, "UPDATE api_keys SET scopes = 'linkage.110' WHERE name = 'no open311 scope'");
+  const slow = await newKey('slow client');
+  await sqlText(srv.db, "UPDATE api_keys SET rate_per_min = 2 WHERE name = 'slow client'");
+  const before = await dbCount('SELECT count(*) FROM cases');
+  for (const fmt of ['json', 'xml']) {
+    assertList(await form(`requests.${fmt}`, request({ api_key: noScope })), 403, fmt);
+    assertList(await form(`servicerequestupdates.${fmt}`, { api_key: noScope, service_request_id: 'X-1', update_id: 'ns', status: 'OPEN' }), 403, fmt);
+  }
+  // two calls a minute: refused ones (bad service) use them up, then 429 in both formats and routes
+  assertList(await form('requests.json', request({ api_key: slow, service_code: 'nope' })), 400, 'json');
+  assertList(await form('requests.json', request({ api_key: slow, service_code: 'nope' })), 400, 'json');
+  const over = await form('requests.xml', request({ api_key: slow }));
+  assertList(over, 429, 'xml');
+  assert.ok(Number(over.headers.get('retry-after')) >= 1, 'Retry-After');
+  assertList(await form('requests.json', request({ api_key: slow })), 429, 'json');
+  assertList(await form('servicerequestupdates.json', { api_key: slow, service_request_id: 'X-1', update_id: 'sl', status: 'OPEN' }), 429, 'json');
+  assertList(await form('servicerequestupdates.xml', { api_key: slow, service_request_id: 'X-1', update_id: 'sl', status: 'OPEN' }), 429, 'xml');
+  assert.equal(await dbCount('SELECT count(*) FROM cases'), before);
+});
+
 test('unhappy: unknown service, bad lat/long, missing location, oversize fields, bad media_url → 400 lists; unknown ones → 404', async () => {
   const before = await dbCount('SELECT count(*) FROM cases');
   for (const fmt of ['json', 'xml']) {
