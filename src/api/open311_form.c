@@ -105,6 +105,8 @@ int o311_text(struct req *r, const char *name, const char *v, size_t max, bool m
 int o311_key(struct req *r, struct o311_ctx *ctx)
 {
 	const char *key = o311_field(r, ctx, "api_key");
+	if (!key) /* the spec's form field, or the header other civicloop clients send */
+		key = req_header(r, "X-API-Key");
 	if (!key)
 		return err_set(&r->err, E_FORBIDDEN, "api_key", "缺少 api_key");
 	if (apikey_authorize(r, key, "open311.submit") != 0)

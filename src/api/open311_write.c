@@ -20,6 +20,9 @@
 
 #include "util/timeutil.h"
 
+/* libxml2 text of a C string (its BAD_CAST drops the const) */
+#define XC(s) ((const xmlChar *)(s))
+
 static const char *const o311_children[][2] = {
     {"attributes", "attribute"}, {"values", "value"}, {"endpoints", "endpoint"},
     {"formats", "format"},       {"errors", "error"},
@@ -51,7 +54,7 @@ static int xml_members(xmlTextWriterPtr w, json_t *obj)
 static int xml_value(xmlTextWriterPtr w, const char *name, json_t *v)
 {
 	char num[64];
-	if (xmlTextWriterStartElement(w, BAD_CAST name) < 0)
+	if (xmlTextWriterStartElement(w, XC(name)) < 0)
 		return -1;
 	int rc = 0;
 	size_t i;
@@ -68,21 +71,21 @@ static int xml_value(xmlTextWriterPtr w, const char *name, json_t *v)
 		}
 		break;
 	case JSON_STRING:
-		rc = xmlTextWriterWriteString(w, BAD_CAST json_string_value(v));
+		rc = xmlTextWriterWriteString(w, XC(json_string_value(v)));
 		break;
 	case JSON_INTEGER:
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-		rc = xmlTextWriterWriteString(w, BAD_CAST num);
+		rc = xmlTextWriterWriteString(w, XC(num));
 		break;
 	case JSON_REAL:
 		snprintf(num, sizeof num, "%.8f", json_real_value(v));
-		rc = xmlTextWriterWriteString(w, BAD_CAST num);
+		rc = xmlTextWriterWriteString(w, XC(num));
 		break;
 	case JSON_TRUE:
-		rc = xmlTextWriterWriteString(w, BAD_CAST "true");
+		rc = xmlTextWriterWriteString(w, XC("true"));
 		break;
 	case JSON_FALSE:
-		rc = xmlTextWriterWriteString(w, BAD_CAST "false");
+		rc = xmlTextWriterWriteString(w, XC("false"));
 		break;
 	case JSON_NULL:
 		break; /* an empty element */
@@ -101,7 +104,7 @@ char *o311_xml(const char *root, const char *item, json_t *doc, size_t *len)
 		goto out;
 	int rc = xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
 	if (rc >= 0)
-		rc = xmlTextWriterStartElement(w, BAD_CAST root);
+		rc = xmlTextWriterStartElement(w, XC(root));
 	if (rc >= 0 && json_is_array(doc)) {
 		size_t i;
 		json_t *x;
