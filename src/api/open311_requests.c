@@ -304,7 +304,7 @@ enum handler_result api_o311_requests(struct req *r)
 	const char *ids = req_query(r, "service_request_id");
 	if (ids && *ids)
 		return requests_by_ids(r, ids, extended);
-	int64_t from, to, page = 1, size = 50;
+	int64_t from, to, page = 1, size = O311_PAGE_SIZE_MAX;
 	if (o311_window(r, &from, &to) != 0 ||
 	    req_query_int(r, "page", 1, O311_PAGE_MAX, &page) != 0 ||
 	    req_query_int(r, "page_size", 1, O311_PAGE_SIZE_MAX, &size) != 0)
