@@ -7,10 +7,12 @@
  * parameters (service codes, request ids, tokens, formats), in both
  * formats; writes are rolled back after each input.
  *
- * Input: a first line "METHOD TAIL" (e.g. "POST requests.json", "GET
- * requests/%no[1]%.xml"; the path after /open311/v2/), then the form body
- * (POST) or the query string (GET). %key% stands for link110's API key
- * (scope open311.submit), %no[N]% for demo case N's number.
+ * Input: up to four requests separated by a line "=====", run in one
+ * transaction; each a first line "METHOD TAIL" (e.g. "POST requests.json",
+ * "GET requests/%last%.xml"; the path after /open311/v2/), then the form
+ * body (POST) or the query string (GET). %key% stands for link110's API
+ * key (scope open311.submit), %last% for the number the input's last
+ * successful POST requests answered, %no[N]% for demo case N's number.
  *
  * Checked beyond the harness: never a 5xx; an XML answer is a declared
  * UTF-8 document; a JSON error is the spec's list (harness.c).
@@ -31,7 +33,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* text[0..n) with %key% and %no[N]% replaced; the caller frees it. */
+/* The number of the request the input's last successful POST made ("":
+ * none yet), for %last%. */
+static char last_no[32];
+
+/* text[0..n) with %key%, %last% and %no[N]% replaced; the caller frees it. */
 static char *expand(const char *text, size_t n, size_t *len)
 {
 	const char *key = fz_apikey("link110");
@@ -52,6 +58,12 @@ static char *expand(const char *text, size_t n, size_t *len)
 			i += 5;
 			continue;
 		}
+		if (!strncmp(head, "%last%", 6)) {
+			memcpy(p, last_no, strlen(last_no));
+			p += strlen(last_no);
+			i += 6;
+			continue;
+		}
 		if (!strncmp(head, "%no[", 4) && sscanf(head, "%%no[%ld]%%%n", &id, &used) == 1 &&
 		    used > 0) {
 			char no[32] = "", tail[5];
@@ -69,7 +81,23 @@ static char *expand(const char *text, size_t n, size_t *len)
 	return out;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Remembers the number a successful POST requests.json answered. */
+static void note_created(const struct fz_request *q, unsigned status)
+{
+	const char *key = "\"service_request_id\":\"";
+	const char *at = status == 200 && q->resp_body ? strstr(q->resp_body, key) : NULL;
+	if (!at || strcmp(q->method, "POST"))
+		return;
+	at += strlen(key);
+	size_t n = strcspn(at, "\"");
+	if (n < sizeof last_no) {
+		memcpy(last_no, at, n);
+		last_no[n] = '\0';
+	}
+}
+
+/* One request: the block's first line "METHOD TAIL", then its body or query. */
+static void run_block(const uint8_t *data, size_t size)
 {
 	static unsigned serial;
 	char line[320], method[8] = "GET", tail[256] = "requests.json";
@@ -88,7 +116,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(target + n, rest, rlen);
 		n += (int)rlen;
 	}
-	fz_txn_begin();
 	struct fz_request q;
 	fz_request_init(&q, post ? "POST" : "GET");
 	fz_request_target(&q, target, (size_t)n);
@@ -103,14 +130,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (status >= 500 && status != 503)
 		fz_fail("%s %s: %u", q.method, q.uri, status);
 	if (!strncmp(q.content_type, "text/xml", 8) &&
-	    (q.resp_len < sizeof XML_DECL - 1 || memcmp(q.resp_body, XML_DECL, sizeof XML_DECL - 1)))
+	    (q.resp_len < sizeof XML_DECL - 1 ||
+	     memcmp(q.resp_body, XML_DECL, sizeof XML_DECL - 1)))
 		fz_fail("%s %s: an XML answer without its declaration: %.200s", q.method, q.uri,
 		        q.resp_body);
+	note_created(&q, status);
 	fz_request_release(&q);
-	fz_txn_end();
 out:
 	free(target);
 	free(t);
 	free(rest);
+}
+
+/* The first separator line in data[0..size), or NULL. */
+static const uint8_t *find_sep(const uint8_t *data, size_t size, const char *sep, size_t n)
+{
+	for (size_t i = 0; i + n <= size; i++)
+		if (!memcmp(data + i, sep, n))
+			return data + i;
+	return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char sep[] = "\n=====\n";
+	last_no[0] = '\0';
+	fz_txn_begin();
+	for (int i = 0; i < 4 && size; i++) {
+		const uint8_t *end = find_sep(data, size, sep, sizeof sep - 1);
+		size_t n = end ? (size_t)(end - data) : size;
+		run_block(data, n);
+		if (!end)
+			break;
+		size -= n + sizeof sep - 1;
+		data = end + sizeof sep - 1;
+	}
+	fz_txn_end();
 	return 0;
 }

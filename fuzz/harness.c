@@ -680,6 +680,17 @@ static char *unescape(const char *s, size_t n, bool plus, size_t *len)
 	return out;
 }
 
+/* The server's own call (Open311's form bodies): as libmicrohttpd's, in
+ * place, %XX decoded, '+' and anything else kept; the new length. */
+size_t MHD_http_unescape(char *val)
+{
+	size_t n = strlen(val), len;
+	char *out = unescape(val, n, false, &len);
+	memcpy(val, out, len + 1);
+	free(out);
+	return len;
+}
+
 static void add_value(struct fz_request *q, int kind, const char *key, size_t klen,
                       const char *value, size_t vlen, bool decode)
 {
@@ -794,8 +805,9 @@ static void check_answer(const struct fz_request *q)
 	if (!doc)
 		fz_fail("%s %s: %u answer is not JSON (%s): %.200s", q->method, q->uri, q->status,
 		        je.text, q->resp_body);
-	if (q->status >= 400 && !strncmp(q->uri, "/open311/", 9)) {
-		/* Open311's routes answer the GeoReport v2 list (docs/open311.md) */
+	if (q->status >= 400 && !strncmp(q->uri, "/open311/", 9) && json_is_array(doc)) {
+		/* Open311's routes answer the GeoReport v2 list (docs/open311.md);
+		 * a path no route matches, or a wrong method, API.md's shape */
 		json_t *e = json_array_get(doc, 0);
 		if (!json_is_integer(json_object_get(e, "code")) ||
 		    !json_is_string(json_object_get(e, "description")))
