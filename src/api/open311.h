@@ -77,6 +77,8 @@ int o311_text(struct req *r, const char *name, const char *v, size_t max, bool m
 /* The api_key field, authorized for open311.submit (api/apikey_auth.h)
  * into r->actor and ctx->key_id: 0, or -1 with r->err (403, 429). */
 int o311_key(struct req *r, struct o311_ctx *ctx);
+/* A media_url: http:// or https://, printable ASCII, at most O311_URL_MAX. */
+bool o311_url_ok(const char *u);
 /* start_date/end_date into [*from, *to): default the last 90 days, at most
  * 90 days apart. 0, or -1 with r->err. */
 int o311_window(struct req *r, int64_t *from, int64_t *to);

@@ -115,6 +115,17 @@ int o311_key(struct req *r, struct o311_ctx *ctx)
 	return 0;
 }
 
+bool o311_url_ok(const char *u)
+{
+	if (strlen(u) > O311_URL_MAX ||
+	    (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
+		return false;
+	for (; *u; u++)
+		if (*u < 0x21 || *u > 0x7e)
+			return false;
+	return true;
+}
+
 static int window_date(struct req *r, const char *name, int64_t *out)
 {
 	const char *v = req_query(r, name);

@@ -25,17 +25,6 @@
 #define O311_CATEGORY_MAX 64
 #define O311_IDS_MAX 100 /* service_request_id's comma list */
 
-static bool url_ok(const char *u)
-{
-	if (strlen(u) > O311_URL_MAX ||
-	    (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
-		return false;
-	for (; *u; u++)
-		if (*u < 0x21 || *u > 0x7e)
-			return false;
-	return true;
-}
-
 static bool email_ok(const char *s)
 {
 	const char *at = strchr(s, '@');
@@ -74,7 +63,7 @@ static int request_extras(struct req *r, struct o311_ctx *ctx, const char **cate
 	if (o311_text(r, "attribute[category]", *category, O311_CATEGORY_MAX, false) != 0)
 		return -1;
 	ctx->media_url = o311_field(r, ctx, "media_url");
-	if (ctx->media_url && !url_ok(ctx->media_url))
+	if (ctx->media_url && !o311_url_ok(ctx->media_url))
 		return err_set(&r->err, E_FIELD_INVALID, "media_url",
 		               "media_url 须为 http 或 https 网址（至多 %d 字节）", O311_URL_MAX);
 	return 0;

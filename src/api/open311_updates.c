@@ -141,10 +141,7 @@ enum handler_result api_o311_update_create(struct req *r)
 	    o311_text(r, "last_name", o311_field(r, ctx, "last_name"), O311_NAME_MAX, false) != 0 ||
 	    o311_text(r, "email", email, O311_EMAIL_MAX, false) != 0)
 		return reply_failed(r);
-	if (ctx->media_url &&
-	    (strlen(ctx->media_url) > O311_URL_MAX ||
-	     (strncmp(ctx->media_url, "http://", 7) && strncmp(ctx->media_url, "https://", 8)) ||
-	     strpbrk(ctx->media_url, " \t\r\n")))
+	if (ctx->media_url && !o311_url_ok(ctx->media_url))
 		return reply_err(r, E_FIELD_INVALID, "media_url",
 		                 "media_url 须为 http 或 https 网址");
 	r->after_commit = o311_finish;

@@ -235,6 +235,7 @@ test('round trip: POST a request, the hotline dispatches, the unit replies, the 
   assert.equal(await events(), 1, 'the same update_id twice is one event');
   assertList(await form('servicerequestupdates.json', { api_key: KEY, service_request_id: id, update_id: 'cl-1', status: 'OPEN' }), 400, 'json');
   assertList(await form('servicerequestupdates.json', { api_key: KEY, service_request_id: id, update_id: 'x', status: 'open' }), 400, 'json');
+  assertList(await form('servicerequestupdates.xml', { api_key: KEY, service_request_id: id, update_id: 'x', status: 'OPEN', media_url: 'https://a.example/照片.jpg' }), 400, 'xml');
   assertList(await form('servicerequestupdates.xml', { api_key: KEY, service_request_id: 'NO-SUCH-1', update_id: 'y', status: 'OPEN' }), 404, 'xml');
 
   // dispatch, sign, reply, approve, review, callback
