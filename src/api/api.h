@@ -155,6 +155,16 @@ enum handler_result api_audit_events(struct req *r);
 enum handler_result api_apikeys(struct req *r);
 enum handler_result api_apikey_create(struct req *r);
 enum handler_result api_apikey_revoke(struct req *r);
+/* api/open311*.c: Open311 GeoReport v2 (issue 15, docs/open311.md) */
+enum handler_result api_o311_discovery(struct req *r);
+enum handler_result api_o311_services(struct req *r);
+enum handler_result api_o311_service(struct req *r);
+enum handler_result api_o311_requests(struct req *r);
+enum handler_result api_o311_request_create(struct req *r);
+enum handler_result api_o311_request_get(struct req *r);
+enum handler_result api_o311_token(struct req *r);
+enum handler_result api_o311_updates(struct req *r);
+enum handler_result api_o311_update_create(struct req *r);
 /* api/geo.c */
 enum handler_result api_geo_regions(struct req *r);
 enum handler_result api_geo_cases(struct req *r);

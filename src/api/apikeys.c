@@ -40,7 +40,7 @@ static void set_time_ms(json_t *o, const char *key, struct store_stmt *s, int co
  * "created_at","revoked_at"}]}: keys of accounts in the caller's scope. */
 enum handler_result api_apikeys(struct req *r)
 {
-	struct store_stmt *s = store_stmt(r->reader, ST_APIKEY_LIST);
+	struct store_stmt *s = store_stmt(r->reader, ST_APIKEY_VIEW_LIST);
 	json_t *items = json_array();
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {

@@ -205,6 +205,26 @@ const struct route routes[] = {
      "投递队列按通道和状态的计数", "notify.manage"},
     {"POST", "/api/v1/outbox/{id}/redrive", api_outbox_redrive, AUTH_USER, RF_NONE,
      "重新投递一条投递失败的消息", "notify.manage"},
+    /* Open311 GeoReport v2 (issue 15, docs/open311.md): no sign-in; POSTs
+     * carry an api_key in the form, checked by the handler */
+    {"GET", "/open311/v2/discovery.{format}", api_o311_discovery, AUTH_NONE, RF_OWN_ERRORS,
+     "Open311：服务发现", PERM_PUBLIC},
+    {"GET", "/open311/v2/services.{format}", api_o311_services, AUTH_NONE, RF_OWN_ERRORS,
+     "Open311：服务列表（热线的诉求类别）", PERM_PUBLIC},
+    {"GET", "/open311/v2/services/{code}.{format}", api_o311_service, AUTH_NONE, RF_OWN_ERRORS,
+     "Open311：服务定义（属性）", PERM_PUBLIC},
+    {"GET", "/open311/v2/requests.{format}", api_o311_requests, AUTH_NONE, RF_OWN_ERRORS,
+     "Open311：公开的诉求列表（经 Open311 提交、非保密）", PERM_PUBLIC},
+    {"POST", "/open311/v2/requests.{format}", api_o311_request_create, AUTH_NONE, RF_OWN_ERRORS,
+     "Open311：提交诉求（表单，须 api_key），成为热线工单", PERM_PUBLIC},
+    {"GET", "/open311/v2/requests/{id}.{format}", api_o311_request_get, AUTH_NONE, RF_OWN_ERRORS,
+     "Open311：单个公开诉求", PERM_PUBLIC},
+    {"GET", "/open311/v2/tokens/{token}.{format}", api_o311_token, AUTH_NONE, RF_OWN_ERRORS,
+     "Open311：由 token 查诉求编号", PERM_PUBLIC},
+    {"GET", "/open311/v2/servicerequestupdates.{format}", api_o311_updates, AUTH_NONE,
+     RF_OWN_ERRORS, "Open311：时间窗内的公开进展", PERM_PUBLIC},
+    {"POST", "/open311/v2/servicerequestupdates.{format}", api_o311_update_create, AUTH_NONE,
+     RF_OWN_ERRORS, "Open311：群众补充进展（表单，须 api_key）", PERM_PUBLIC},
 };
 
 const int nroutes = (int)(sizeof routes / sizeof routes[0]);

@@ -7,6 +7,7 @@
  */
 #include "api/api.h"
 #include "api/openapi.h"
+#include "api/apikey_auth.h"
 #include "cli/cli.h"
 #include "core/app.h"
 #include "core/attachments.h"
@@ -240,6 +241,7 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	sms_channel_register();
+	app.key_route = apikey_route_permit; /* which routes an API key may call */
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
 	/* the outbox's delivery workers (core/outbox.h); channels other than
 	 * webhooks register their senders before this */

@@ -12,6 +12,7 @@
 #include "util/crypto.h"
 
 struct actor;
+struct err;
 struct calendar;
 struct type_registry;
 struct writer;
@@ -38,6 +39,11 @@ struct app {
 	 * the caller's scope stays with the handler. app_init sets it to
 	 * auth.c's actor_permitted. */
 	bool (*permit)(const struct actor *a, const char *perm);
+	/* For a caller signed in by API key, whether its scopes let it call the
+	 * route (api/key_scopes.c apikey_route_permit, set by serve): 0, or -1
+	 * with *e set. NULL: no key may call any route. */
+	int (*key_route)(const struct actor *a, const char *method, const char *pattern,
+	                 struct err *e);
 	/* The current dispatch catalogue compiled for routing (core/routing.c
 	 * owns it; NULL until a case is first ranked). */
 	struct compiled *route_cache;

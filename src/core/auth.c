@@ -334,7 +334,7 @@ void apikey_hash(const char *key, unsigned char out[32])
 	hash_blake2b(out, "civicloop.apikey", 16, key, strlen(key));
 }
 
-static bool apikey_wellformed(const char *key)
+bool apikey_wellformed(const char *key)
 {
 	size_t np = strlen(APIKEY_PREFIX);
 	if (strlen(key) != APIKEY_LEN || strncmp(key, APIKEY_PREFIX, np) != 0)

@@ -45,6 +45,10 @@ struct actor {
 	struct role_grant roles[ACTOR_MAX_ROLES];
 	bool via_cookie; /* authenticated by cookie: writes need CSRF */
 	char csrf[TOKEN_HEX_LEN + 1];
+	/* by an API key (core/apikey.h): its id (0: not by a key) and its
+	 * scopes (a bit set of enum apikey_scope) */
+	int64_t apikey_id;
+	unsigned key_scopes;
 };
 
 /* Permissions of the role table. */
@@ -194,6 +198,8 @@ void session_token_hash(const char *token_hex, unsigned char out[32]);
 #define APIKEY_NAME_MAX 64
 
 void apikey_hash(const char *key, unsigned char out[32]);
+/* True if key has the shape of a key ("ck_" and 40 lower-case hex). */
+bool apikey_wellformed(const char *key);
 /* Looks up a key. On success fills *a with the key's user and returns 0;
  * -1 if malformed, unknown, revoked, or its user is disabled. */
 int apikey_lookup(struct store_conn *c, const char *key, struct actor *a);

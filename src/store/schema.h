@@ -628,11 +628,32 @@ static const char *const schema_migrations[] = {
      "CREATE TABLE signing_keys(key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL"
      " CHECK(length(public_key) = 32), created_at INTEGER NOT NULL, retired_at INTEGER)"
      " STRICT;"),
-    /* 21–24 (issue 15) are reserved while its parts are built apart: 21 API
-     * key scopes, 22 Open311, 23 the outbox and webhooks, 24 SMS. Each part
-     * replaces its slot; an unused slot stays a no-op. */
-    "SELECT 21;",
-    "SELECT 22;",
+    /* migration 21 (issue 15, keys): API keys' scopes (space-separated, in
+     * core/apikey.h's order), the org a key acts for (NULL: its account's;
+     * the account's grants are clipped to it), its rate (calls a minute,
+     * counted in memory) and its last use (written at most once a minute).
+     * org_id names an org (checked when written; no REFERENCES, so that the
+     * column can be dropped again, as tests/api/duplicates.test.mjs does). */
+    ("ALTER TABLE api_keys ADD COLUMN org_id INTEGER;"
+     "ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL"
+     " DEFAULT 'open311.submit linkage.110 import stats.read';"
+     "ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;"
+     "ALTER TABLE api_keys ADD COLUMN rate_per_min INTEGER NOT NULL DEFAULT 600"
+     " CHECK(rate_per_min BETWEEN 1 AND 100000);"),
+    /* 22: Open311 GeoReport v2 (api/open311*.c, docs/open311.md). The
+     * requests it took (their case, the token answered with, the client's
+     * media_url, the key that posted it), the updates citizens posted (one
+     * per client update_id, which is the key's that posted it first: the
+     * event it became), and the events' time index the updates window
+     * reads (no scan of the chain). */
+    ("CREATE TABLE open311_requests(case_id INTEGER PRIMARY KEY REFERENCES cases(id),"
+     " token TEXT NOT NULL UNIQUE, key_id INTEGER NOT NULL, media_url TEXT,"
+     " created_at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX open311_requests_created ON open311_requests(created_at);"
+     "CREATE TABLE open311_updates(event_seq INTEGER PRIMARY KEY, case_id INTEGER NOT NULL"
+     " REFERENCES cases(id), key_id INTEGER NOT NULL, client_update_id TEXT NOT NULL UNIQUE,"
+     " status TEXT NOT NULL, media_url TEXT, at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX events_at ON events(at);"),
     /* migration 23 (issue 15, outbox): the transactional outbox and the
      * webhook subscriptions (core/outbox.h, docs/notifications.md). An
      * outbox row is one message to send, inserted in the transaction of
@@ -662,7 +683,6 @@ static const char *const schema_migrations[] = {
      " orgs(id), url TEXT NOT NULL, kinds TEXT NOT NULL, secret BLOB NOT NULL, created_by"
      " INTEGER REFERENCES users(id), created_at INTEGER NOT NULL, revoked_at INTEGER,"
      " revoked_by INTEGER REFERENCES users(id)) STRICT;"),
-    "SELECT 24;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

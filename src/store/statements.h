@@ -31,6 +31,8 @@
 #include "store/stmt_documents.h"
 #include "store/stmt_reviews.h" /* issue 14, homestead */
 #include "store/stmt_reception.h"
+#include "store/stmt_apikeys.h" /* issue 15, keys */
+#include "store/stmt_open311.h" /* issue 15, Open311 */
 #include "store/stmt_outbox.h" /* issue 15, outbox */
 #include "store/stmt_sms.h"    /* issue 15, SMS */
 
@@ -358,6 +360,8 @@
 	STATEMENTS_DOCUMENTS(STMT) \
 	STATEMENTS_REVIEWS(STMT) \
 	STATEMENTS_RECEPTION(STMT) \
+	STATEMENTS_APIKEYS(STMT) \
+	STATEMENTS_OPEN311(STMT) \
 	STATEMENTS_OUTBOX(STMT) \
 	STATEMENTS_SMS(STMT)
 

@@ -35,10 +35,6 @@
 	     " AND (?2 IS NULL OR o.path LIKE ?2 || '%')" \
 	     " AND (?3 IS NULL OR u.login LIKE '%' || ?3 || '%' ESCAPE '\\'" \
 	     "  OR u.name LIKE '%' || ?3 || '%' ESCAPE '\\')" \
-	     " AND (?4 IS NULL OR u.id > ?4) ORDER BY u.id LIMIT ?5") \
-	/* every key with its account's org path (admins see their subtree's) */ \
-	STMT(ST_APIKEY_LIST, "SELECT k.id, k.name, k.created_at, k.revoked_at, u.login, u.name," \
-	                     " o.path FROM api_keys k JOIN users u ON u.id = k.user_id" \
-	                     " JOIN orgs o ON o.id = u.org_id ORDER BY k.id")
+	     " AND (?4 IS NULL OR u.id > ?4) ORDER BY u.id LIMIT ?5")
 
 #endif

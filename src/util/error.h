@@ -55,6 +55,7 @@
 	X(E_MEDIA_TYPE, 415, "request.media_type", "请求体须为 application/json") \
 	X(E_ATTACH_TYPE, 415, "attachment.bad_type", "附件只能是 JPEG、PNG、WebP 图片或 PDF 文件") \
 	X(E_THROTTLED, 429, "auth.throttled", "尝试次数过多，请稍后再试") \
+	X(E_APIKEY_RATE, 429, "apikey.rate_limited", "API 密钥调用过于频繁，请稍后再试") \
 	X(E_HEADERS_TOO_LARGE, 431, "request.headers_too_large", "请求头过大") \
 	X(E_INTERNAL, 500, "internal", "服务器内部错误") \
 	X(E_UNAVAILABLE, 503, "unavailable", "服务暂不可用，请稍后重试")

@@ -443,7 +443,7 @@ test('the permission matrix: every route × every demo login × in scope / out o
     },
   };
   const objectKind = (path) => {
-    if (!path.includes('{id}')) return null;
+    if (!path.includes('{id}') || path.startsWith('/open311/')) return null; // Open311: public, filled below
     for (const k of Object.keys(kinds)) if (path.replace('/public/', '/').startsWith(kinds[k].prefix || `/api/v1/${k}s/{id}`)) return k;
     throw new Error(`${path}: the matrix does not know what {id} names here; teach tests/api/matrix.test.mjs`);
   };
@@ -466,10 +466,23 @@ test('the permission matrix: every route × every demo login × in scope / out o
   });
   assert.equal(hsMade.status, 201, hsMade.text);
   const hsCase = hsMade.json.case;
+  // an Open311 request (docs/open311.md) for its public routes: number and token
+  const o311Key = await users.get('admin').c.post('/api/v1/apikeys', { user: 'link110', name: '矩阵 Open311' });
+  assert.equal(o311Key.status, 201, o311Key.text);
+  const o311Made = await srv.raw('POST', '/open311/v2/requests.json', {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ api_key: o311Key.json.key, service_code: 'hotline-help', description: '矩阵：Open311 诉求', address_string: '濂江镇' }).toString(),
+  });
+  assert.equal(o311Made.status, 200, o311Made.text);
+  const o311 = o311Made.json[0];
   let incident = 0;
   /** The request for route rt as login l (null: anonymous) on object obj. */
   function request(rt, l, obj, action) {
-    let path = rt.path.replace('{id}', obj ? obj.id : 1)
+    let path = rt.path.startsWith('/open311/')
+      ? rt.path.replace('{format}', 'json').replace('{code}', 'hotline-help')
+        .replace('{id}', o311.service_request_id).replace('{token}', o311.token)
+      : rt.path;
+    path = path.replace('{id}', obj ? obj.id : 1)
       .replace('{type}', rt.path.startsWith('/api/v1/public/guides/') ? 'homestead' : 'hotline');
     if (action) path = path.replace('{action}', action);
     const rest = path.match(/\{[^}]+\}/);
