@@ -113,6 +113,13 @@ benchdoc: build
 benchexport: build
 	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node bench/export.mjs
 
+# Events through the outbox: N cases with a webhook subscription, delivered/s
+# end to end to a receiver on 127.0.0.1, and again with every other answer a
+# 500 (bench/outbox.mjs, docs/notifications.md "Figures", docs/bench.md).
+.PHONY: benchoutbox
+benchoutbox: build
+	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node bench/outbox.mjs
+
 # Full-text search at BENCH_SEARCH_CASES (1,000,000) cases (bench/search.c,
 # docs/bench.md "Search"); the database is kept in BENCH_SEARCH_DB and reused.
 BENCH_SEARCH_CASES ?= 1000000

@@ -692,6 +692,17 @@ static char *unescape(const char *s, size_t n, bool plus, size_t *len)
 	return out;
 }
 
+/* The server's own call (Open311's form bodies): as libmicrohttpd's, in
+ * place, %XX decoded, '+' and anything else kept; the new length. */
+size_t MHD_http_unescape(char *val)
+{
+	size_t n = strlen(val), len;
+	char *out = unescape(val, n, false, &len);
+	memcpy(val, out, len + 1);
+	free(out);
+	return len;
+}
+
 static void add_value(struct fz_request *q, int kind, const char *key, size_t klen,
                       const char *value, size_t vlen, bool decode)
 {
@@ -792,7 +803,8 @@ bool fz_request_session(struct fz_request *q, const char *login, bool cookie)
 }
 
 /* API.md: every answer is JSON unless the route serves something else, and
- * an error is {"error":{"code","message","field"?}} with strings. */
+ * an error is {"error":{"code","message","field"?}} with strings; Open311's
+ * JSON errors are the spec's [{"code","description"}]. */
 static void check_answer(const struct fz_request *q)
 {
 	if (q->queued != 1)
@@ -806,7 +818,15 @@ static void check_answer(const struct fz_request *q)
 	if (!doc)
 		fz_fail("%s %s: %u answer is not JSON (%s): %.200s", q->method, q->uri, q->status,
 		        je.text, q->resp_body);
-	if (q->status >= 400) {
+	if (q->status >= 400 && !strncmp(q->uri, "/open311/", 9) && json_is_array(doc)) {
+		/* Open311's routes answer the GeoReport v2 list (docs/open311.md);
+		 * a path no route matches, or a wrong method, API.md's shape */
+		json_t *e = json_array_get(doc, 0);
+		if (!json_is_integer(json_object_get(e, "code")) ||
+		    !json_is_string(json_object_get(e, "description")))
+			fz_fail("%s %s: %u answer is no GeoReport error list: %.200s", q->method,
+			        q->uri, q->status, q->resp_body);
+	} else if (q->status >= 400) {
 		json_t *e = json_object_get(doc, "error");
 		if (!json_is_string(json_object_get(e, "code")) ||
 		    !json_is_string(json_object_get(e, "message")))

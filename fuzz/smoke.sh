@@ -24,7 +24,7 @@ if [ "${1:-}" = "--one" ]; then
 	fi
 	nreg=$#
 	case $name in
-	case_create | case_action | query | http | utf8) d=fuzz/dict/api.dict ;;
+	case_create | case_action | query | http | utf8 | open311) d=fuzz/dict/api.dict ;;
 	*) d=fuzz/dict/$name.dict ;;
 	esac
 	dict=""

@@ -156,6 +156,16 @@ enum handler_result api_apikeys(struct req *r);
 enum handler_result api_apikey_create(struct req *r);
 enum handler_result api_apikey_revoke(struct req *r);
 enum handler_result api_apikey_update(struct req *r);
+/* api/open311*.c: Open311 GeoReport v2 (issue 15, docs/open311.md) */
+enum handler_result api_o311_discovery(struct req *r);
+enum handler_result api_o311_services(struct req *r);
+enum handler_result api_o311_service(struct req *r);
+enum handler_result api_o311_requests(struct req *r);
+enum handler_result api_o311_request_create(struct req *r);
+enum handler_result api_o311_request_get(struct req *r);
+enum handler_result api_o311_token(struct req *r);
+enum handler_result api_o311_updates(struct req *r);
+enum handler_result api_o311_update_create(struct req *r);
 /* api/geo.c */
 enum handler_result api_geo_regions(struct req *r);
 enum handler_result api_geo_cases(struct req *r);
@@ -188,4 +198,12 @@ enum handler_result api_topic_create(struct req *r);
 enum handler_result api_topic_update(struct req *r);
 enum handler_result api_public_topics(struct req *r);
 enum handler_result api_public_suggest(struct req *r);
+/* webhooks.c, outbox.c: webhook subscriptions and the delivery queue
+ * (issue 15, core/outbox.h) */
+enum handler_result api_webhooks(struct req *r);
+enum handler_result api_webhook_create(struct req *r);
+enum handler_result api_webhook_revoke(struct req *r);
+enum handler_result api_outbox(struct req *r);
+enum handler_result api_outbox_summary(struct req *r);
+enum handler_result api_outbox_redrive(struct req *r);
 #endif

@@ -6,15 +6,17 @@
  * usage mistakes and 1 for failures.
  */
 #include "api/api.h"
-#include "api/apikey_auth.h"
 #include "api/openapi.h"
+#include "api/apikey_auth.h"
 #include "cli/cli.h"
 #include "core/app.h"
 #include "core/attachments.h"
 #include "core/auth.h"
 #include "core/chain.h"
 #include "core/directory.h"
+#include "core/outbox.h"
 #include "core/scheduler.h"
+#include "core/sms.h"
 #include "core/writer.h"
 #include "http/http.h"
 
@@ -34,7 +36,7 @@ static const char usage[] =
     "commands:\n"
     "  init --db FILE [--name 名称] [--admin-password-stdin]  create an empty database\n"
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
-    "        [--web DIR] [--status-log FILE]\n"
+    "        [--web DIR] [--status-log FILE] [--sms-config FILE]\n"
     "  demo --db FILE                                      create the demo county\n"
     "  routing eval --set FILE [--catalogue FILE] [--folds N]  routing's top-1/top-3 accuracy\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
@@ -167,7 +169,7 @@ static int cmd_serve(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
 		puts("civicloop serve --db FILE [--port N] [--listen ADDR] [--threads N]\n"
-		     "                [--request-timeout S] [--web DIR]\n"
+		     "                [--request-timeout S] [--web DIR] [--sms-config FILE]\n"
 		     "Serves the API on ADDR:N (default 127.0.0.1, port $CIVICLOOP_PORT or 8080;\n"
 		     "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.\n"
 		     "A taken port, or a database another civicloop process is writing, makes it\n"
@@ -179,7 +181,10 @@ static int cmd_serve(int argc, char **argv)
 		     "alone by choice (other paths are 404).\n"
 		     "--status-log FILE (or $CIVICLOOP_STATUS_LOG) appends \"METHOD PATTERN "
 		     "STATUS\"\n"
-		     "for every answered API request (the API suite's status coverage).");
+		     "for every answered API request (the API suite's status coverage).\n"
+		     "SMS notices follow --sms-config FILE (none: off), else "
+		     "CONFIG/notify/sms.json\n"
+		     "when it exists (docs/notifications.md); a faulty file stops the start.");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -232,14 +237,24 @@ static int cmd_serve(int argc, char **argv)
 	struct app app;
 	if (cli_open(&app, db, 0) != 0)
 		return 1;
+	if (sms_setup(&app, cli_opt(argc, argv, "--sms-config"), err, sizeof err) != 0) {
+		fprintf(stderr, "civicloop serve: 短信配置加载失败 (SMS config): %s\n", err);
+		cli_close(&app);
+		return 1;
+	}
+	sms_channel_register();
 	app.key_route = apikey_route_permit; /* which routes an API key may call */
 	struct scheduler *sched = scheduler_start(&app, err, sizeof err);
+	/* the outbox's delivery workers (core/outbox.h); channels other than
+	 * webhooks register their senders before this */
+	struct outbox_workers *outbox = sched ? outbox_start(&app, err, sizeof err) : NULL;
 	struct server *srv =
-	    sched ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,
-	                         (int)threads, (int)request_timeout, err, sizeof err)
-	          : NULL;
+	    outbox ? server_start(&app, routes, nroutes, listen ? listen : "127.0.0.1", (int)port,
+	                          (int)threads, (int)request_timeout, err, sizeof err)
+	           : NULL;
 	if (!srv) {
 		fprintf(stderr, "civicloop serve: %s\n", err);
+		outbox_stop(outbox);
 		scheduler_stop(sched);
 		cli_close(&app);
 		return 1;
@@ -252,6 +267,7 @@ static int cmd_serve(int argc, char **argv)
 	while (sigwait(&stop, &sig) != 0)
 		;
 	server_stop(srv);
+	outbox_stop(outbox);
 	scheduler_stop(sched);
 	cli_close(&app);
 	return 0;

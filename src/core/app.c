@@ -4,6 +4,8 @@
 #include "core/auth.h"
 #include "core/calendar.h"
 #include "core/effects.h"
+#include "core/outbox.h"
+#include "core/sms.h"
 #include "core/types.h"
 
 #include <stdio.h>
@@ -70,6 +72,9 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 void app_release(struct app *a)
 {
 	routing_cache_release(a);
+	outbox_cache_release(a);
+	sms_config_free(a->sms);
+	a->sms = NULL;
 	calendar_free(a->cal);
 	types_free(a->types);
 	sodium_memzero(&a->keys, sizeof a->keys);

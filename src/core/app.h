@@ -17,6 +17,8 @@ struct calendar;
 struct type_registry;
 struct writer;
 struct compiled;
+struct outbox_cache;
+struct sms_config;
 
 struct app {
 	char db_path[1024];
@@ -45,6 +47,12 @@ struct app {
 	/* The current dispatch catalogue compiled for routing (core/routing.c
 	 * owns it; NULL until a case is first ranked). */
 	struct compiled *route_cache;
+	/* The writer's cache of live webhook subscriptions (core/outbox.c owns
+	 * it; NULL until an event first needs it). */
+	struct outbox_cache *outbox_cache;
+	/* SMS notices (core/sms.h): loaded by serve (sms_setup), NULL when off;
+	 * read-only once loaded. */
+	struct sms_config *sms;
 };
 
 /* Loads calendar, types and keys for the database at db_path (config from

@@ -38,7 +38,10 @@
  * visits of the groups they are members of (campaign.visit, plus the
  * membership each visit is checked against) and verify the units'
  * rectification of what they found: the supervision type names them,
- * no other type does, so they still act on no other case. */
+ * no other type does, so they still act on no other case. Webhook
+ * subscriptions and the outbox's delivery queue (notify.manage,
+ * docs/notifications.md) are the administrator's alone: a subscription
+ * sends case data to another system. */
 static const struct {
 	const char *role;
 	unsigned perms; /* bit set of enum permission */
@@ -55,7 +58,9 @@ static const struct {
          /* the enterprise registry (issue 13), with the inspectors */
          B(P_ENTERPRISE_MANAGE) | B(P_CAMPAIGN_MANAGE) |
          /* signed documents (issue 14): withdrawing one issued in scope */
-         B(P_DOCUMENT_REVOKE),
+         B(P_DOCUMENT_REVOKE) |
+         /* webhook subscriptions and the outbox's queue (issue 15) */
+         B(P_NOTIFY_MANAGE),
      false},
     {"operator",
      B(P_CASE_READ) | B(P_CASE_CREATE) | B(P_PII_READ) | B(P_ORG_READ) | B(P_CASE_ATTACH) |

@@ -73,7 +73,8 @@ struct actor {
 	X(P_ENTERPRISE_MANAGE, "enterprise.manage") \
 	X(P_CAMPAIGN_MANAGE, "campaign.manage") \
 	X(P_CAMPAIGN_VISIT, "campaign.visit") \
-	X(P_DOCUMENT_REVOKE, "document.revoke")
+	X(P_DOCUMENT_REVOKE, "document.revoke") \
+	X(P_NOTIFY_MANAGE, "notify.manage")
 
 enum permission {
 #define X(name, str) name,

@@ -1,7 +1,9 @@
 /* The group-commit writer thread, see writer.h. */
 #include "core/writer.h"
 #include "core/app.h"
+#include "core/outbox.h"
 #include "core/search.h"
+#include "core/sms.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,7 +35,12 @@ struct writer {
 
 int wctx_event(struct wctx *w, const struct event_rec *e)
 {
-	return chain_append(w->conn, w->head, e);
+	int rc = chain_append(w->conn, w->head, e);
+	if (rc == 0) /* the webhooks it causes, in its transaction (core/outbox.h) */
+		rc = outbox_on_event(w, e, w->head->seq);
+	if (rc == 0 && sms_on_event(w, e) != 0) /* the texts it calls for (core/sms.h) */
+		rc = STORE_ERROR;
+	return rc;
 }
 
 static int bucket_of(int n)
@@ -100,6 +107,7 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 			store_exec(w->conn, ST_ROLLBACK_TO);
 			w->chain = before;
 			search_queue_truncate(&sq, queued);
+			outbox_job_rolled_back(w->app);
 		}
 		store_exec(w->conn, ST_RELEASE);
 		/* an error may have ended the transaction behind our back */
@@ -129,6 +137,7 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 		if (chain_load_head(w->conn, &stored) == 0)
 			w->chain = stored;
 	}
+	outbox_batch_end(w->app, ok);
 	atomic_fetch_add(&w->batches[bucket_of(n)], 1);
 	atomic_fetch_add(&w->jobs, (uint64_t)n);
 	for (struct write_job *j = batch, *next; j; j = next) {

@@ -49,8 +49,12 @@ typedef enum handler_result (*handler_fn)(struct req *r);
 enum route_auth { AUTH_NONE, AUTH_USER };
 /* RF_IDEMPOTENT: Idempotency-Key honoured. RF_UPLOAD: the body is a file of
  * up to HTTP_UPLOAD_MAX bytes, kept only for a signed-in caller holding the
- * route's permission that gets an upload slot (see HTTP_UPLOAD_MAX). */
-enum route_flags { RF_NONE = 0, RF_IDEMPOTENT = 1, RF_UPLOAD = 2 };
+ * route's permission that gets an upload slot (see HTTP_UPLOAD_MAX).
+ * RF_OWN_ERRORS: the handler answers in a format of its own (Open311's error
+ * lists): the server leaves the query's encoding check (req_encoding_check)
+ * and the body's size (too_large) to it, so that it can set r->error_body
+ * first. */
+enum route_flags { RF_NONE = 0, RF_IDEMPOTENT = 1, RF_UPLOAD = 2, RF_OWN_ERRORS = 4 };
 
 /* A route's `perm` is what the caller needs before the handler runs, named
  * as data (an opaque string to this layer; core/auth.h PERM_* documents the
@@ -110,6 +114,10 @@ struct req {
 	char etag[40];             /* "" or the quoted entity tag of the body, sent as ETag */
 	struct err err;
 	bool failed; /* err holds the answer */
+	/* Renders a failed answer (err, status already err_status's) in the
+	 * handler's own format instead of API.md's: a malloc'd body of *len
+	 * bytes and its static *content_type, or NULL for API.md's. NULL: API.md's. */
+	char *(*error_body)(const struct req *r, size_t *len, const char **content_type);
 	char set_cookie[2][320];
 
 	/* asynchronous writes */
@@ -192,6 +200,10 @@ const char *req_header(struct req *r, const char *key);
 /* Query parameter `name` as an integer in lo..hi into *out (left alone when
  * absent). 0, or -1 with r->err set to a 400 naming the parameter. */
 int req_query_int(struct req *r, const char *name, int64_t lo, int64_t hi, int64_t *out);
+/* The query's and path's encoding (valid UTF-8, no NUL, not too many
+ * arguments): 0, or -1 with r->err set (400). The server checks it before
+ * routing, except for RF_OWN_ERRORS routes, whose handlers call it. */
+int req_encoding_check(struct req *r);
 /* Parses the JSON body into r->in; on failure sets the error and returns -1. */
 int req_json(struct req *r);
 /* The same for a body that may be any JSON value (null, an array, …), not

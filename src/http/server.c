@@ -187,6 +187,14 @@ static bool route_match(const char *pattern, const char *path, struct req *r)
 			const char *seg = path;
 			while (*path && *path != '/')
 				path++;
+			if (end[1] == '.') { /* "{code}.{format}": the value ends at the last '.' */
+				const char *dot = path;
+				while (dot > seg && dot[-1] != '.')
+					dot--;
+				if (dot == seg)
+					return false;
+				path = dot - 1;
+			}
 			size_t n = (size_t)(path - seg);
 			if (n == 0 || n >= sizeof r->params[0] || np >= HTTP_MAX_PARAMS)
 				return false;
@@ -273,12 +281,15 @@ static int authenticate(struct req *r)
 static enum handler_result dispatch(struct req *r, const struct server *s)
 {
 	bool mismatch;
-	if (req_encoding_check(r) != 0)
+	int ri = find_route(r, s, &mismatch);
+	/* an RF_OWN_ERRORS handler checks the encoding itself, in its format */
+	bool own = ri >= 0 && (s->routes[ri].flags & RF_OWN_ERRORS);
+	if (!own && req_encoding_check(r) != 0)
 		return reply_failed(r);
-	r->route = find_route(r, s, &mismatch);
+	r->route = ri;
 	if (r->route < 0)
 		return reply_err(r, mismatch ? E_METHOD : E_ROUTE_NOT_FOUND, NULL, NULL);
-	if (r->too_large)
+	if (r->too_large && !own)
 		return reply_err(r, E_TOO_LARGE, NULL,
 		                 r->body.cap > HTTP_BODY_MAX ? "文件超过 10 MiB"
 		                                             : "请求体超过 1 MiB");
@@ -377,9 +388,12 @@ static enum MHD_Result send_response(struct req *r)
 		if (r->err.kind == E_OK)
 			err_set(&r->err, E_INTERNAL, NULL, NULL);
 		r->status = err_status(r->err.kind);
-		body = http_error_body(&r->err); /* NULL: the fixed fallback below */
-		r->content_type = "application/json; charset=utf-8";
-		len = body ? strlen(body) : 0;
+		body = r->error_body ? r->error_body(r, &len, &r->content_type) : NULL;
+		if (!body) {
+			body = http_error_body(&r->err); /* NULL: the fixed fallback below */
+			r->content_type = "application/json; charset=utf-8";
+			len = body ? strlen(body) : 0;
+		}
 	} else if (r->has_file) {
 		/* sent by MHD (sendfile where it can), which closes it */
 	} else if (r->raw) {

@@ -628,9 +628,6 @@ static const char *const schema_migrations[] = {
      "CREATE TABLE signing_keys(key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL"
      " CHECK(length(public_key) = 32), created_at INTEGER NOT NULL, retired_at INTEGER)"
      " STRICT;"),
-    /* 21–24 (issue 15) are reserved while its parts are built apart: 21 API
-     * key scopes, 22 Open311, 23 the outbox and webhooks, 24 SMS. Each part
-     * replaces its slot; an unused slot stays a no-op. */
     /* migration 21 (issue 15, keys): API keys' scopes (space-separated, in
      * core/apikey.h's order), the org a key acts for (NULL: its account's;
      * the account's grants are clipped to it), its rate (calls a minute,
@@ -643,9 +640,49 @@ static const char *const schema_migrations[] = {
      "ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;"
      "ALTER TABLE api_keys ADD COLUMN rate_per_min INTEGER NOT NULL DEFAULT 600"
      " CHECK(rate_per_min BETWEEN 1 AND 100000);"),
-    "SELECT 22;",
-    "SELECT 23;",
-    "SELECT 24;",
+    /* 22: Open311 GeoReport v2 (api/open311*.c, docs/open311.md). The
+     * requests it took (their case, the token answered with, the client's
+     * media_url, the key that posted it), the updates citizens posted (one
+     * per client update_id, which is the key's that posted it first: the
+     * event it became), and the events' time index the updates window
+     * reads (no scan of the chain). */
+    ("CREATE TABLE open311_requests(case_id INTEGER PRIMARY KEY REFERENCES cases(id),"
+     " token TEXT NOT NULL UNIQUE, key_id INTEGER NOT NULL, media_url TEXT,"
+     " created_at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX open311_requests_created ON open311_requests(created_at);"
+     "CREATE TABLE open311_updates(event_seq INTEGER PRIMARY KEY, case_id INTEGER NOT NULL"
+     " REFERENCES cases(id), key_id INTEGER NOT NULL, client_update_id TEXT NOT NULL UNIQUE,"
+     " status TEXT NOT NULL, media_url TEXT, at INTEGER NOT NULL) STRICT;"
+     "CREATE INDEX events_at ON events(at);"),
+    /* migration 23 (issue 15, outbox): the transactional outbox and the
+     * webhook subscriptions (core/outbox.h, docs/notifications.md). An
+     * outbox row is one message to send, inserted in the transaction of
+     * the event that causes it, so it exists exactly when that event does.
+     * channel: "webhook" (target: the subscription's id) or "sms" (target:
+     * a reference resolved at delivery, never a phone number); payload:
+     * JSON text without personal data; state: pending, delivered or dead;
+     * attempts: deliveries tried; next_at: when a pending row is due (real
+     * wall clock, UTC ms); org_id: whose row it is (the subscription's org,
+     * else the case's), for the admin list's scope. outbox_due is the
+     * delivery workers' "due" index (the pending rows by next_at: SQLite
+     * plans without statistics and took the state index and a sort over a
+     * partial index on next_at);
+     * outbox_state and outbox_channel serve the admin list's filters and
+     * the summary's counts. webhooks: a subscription to event kinds (JSON
+     * array) of the cases of an org subtree; secret is sealed
+     * (util/crypto.h seal: it is needed in clear to sign), shown once. */
+    ("CREATE TABLE outbox(id INTEGER PRIMARY KEY, channel TEXT NOT NULL, kind TEXT NOT NULL,"
+     " case_id INTEGER REFERENCES cases(id), org_id INTEGER REFERENCES orgs(id), target TEXT"
+     " NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT"
+     " 0, next_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL, updated_at"
+     " INTEGER, delivered_at INTEGER) STRICT;"
+     "CREATE INDEX outbox_due ON outbox(state, next_at);"
+     "CREATE INDEX outbox_state ON outbox(state, id);"
+     "CREATE INDEX outbox_channel ON outbox(channel, state, id);"
+     "CREATE TABLE webhooks(id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES"
+     " orgs(id), url TEXT NOT NULL, kinds TEXT NOT NULL, secret BLOB NOT NULL, created_by"
+     " INTEGER REFERENCES users(id), created_at INTEGER NOT NULL, revoked_at INTEGER,"
+     " revoked_by INTEGER REFERENCES users(id)) STRICT;"),
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -32,6 +32,9 @@
 #include "store/stmt_reviews.h" /* issue 14, homestead */
 #include "store/stmt_reception.h"
 #include "store/stmt_apikeys.h" /* issue 15, keys */
+#include "store/stmt_open311.h" /* issue 15, Open311 */
+#include "store/stmt_outbox.h" /* issue 15, outbox */
+#include "store/stmt_sms.h"    /* issue 15, SMS */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -357,6 +360,9 @@
 	STATEMENTS_DOCUMENTS(STMT) \
 	STATEMENTS_REVIEWS(STMT) \
 	STATEMENTS_RECEPTION(STMT) \
-	STATEMENTS_APIKEYS(STMT)
+	STATEMENTS_APIKEYS(STMT) \
+	STATEMENTS_OPEN311(STMT) \
+	STATEMENTS_OUTBOX(STMT) \
+	STATEMENTS_SMS(STMT)
 
 #endif

@@ -166,7 +166,10 @@ async function serve(srv) {
   // must not change what the API tests see (tests/api/web.test.mjs has the UI)
   const args = srv.serveArgs || [];
   const web = args.includes('--web') ? [] : ['--web', 'none'];
-  const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0', ...web, ...args], {
+  // no SMS unless a test names a config (sms*.test.mjs): their deliveries
+  // are background writes, which would race the sqlite3 CLI of other tests
+  const sms = args.includes('--sms-config') ? [] : ['--sms-config', 'none'];
+  const proc = spawn(BIN, ['serve', '--db', srv.db, '--port', '0', ...web, ...sms, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

@@ -62,7 +62,7 @@ function parseCase(name, text) {
       case 'expect-code': c.expectCode = value.trim().split(/\s+/); break;
       case 'expect-field': c.expectField = value.trim(); break;
       case 'writes': c.writes = value.trim() === 'allowed'; break;
-      case 'shape': c.shape = value.trim() !== 'any'; break;
+      case 'shape': c.shape = value.trim() === 'any' ? false : value.trim() === 'open311' ? 'open311' : true; break;
       default: break;
     }
   }
@@ -92,6 +92,7 @@ function loginsOf(c) {
  *   %case% %case_no%       the received fixture case (op1's), and its number
  *   %case_dispatched%      the dispatched fixture case (lead dept.cg, assist town.a)
  *   %dispute%              a fixture dispute med1 accepted at village.a1 (mediating, its lead)
+ *   %apikey% %georeport_no%   an Open311 client's API key (link110's), and a request it posted
  * Anything else, URL escapes such as %ff included, is sent as written.
  */
 function expand(text, vars) {
@@ -278,6 +279,25 @@ function rawRequest(port, bytes) {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** An Open311 route's error (README: shape: open311): the GeoReport v2 list,
+ * [{"code": status, "description"}] or <errors><error><code/><description/>. */
+function open311Problems(res, text, isJson) {
+  if (isJson) {
+    let j;
+    try {
+      j = JSON.parse(text);
+    } catch {
+      return [`the ${res.status} body is not JSON: ${text.slice(0, 300)}`];
+    }
+    const ok = Array.isArray(j) && j.length > 0 && j.every((e) => e && typeof e === 'object' &&
+      Object.keys(e).sort().join() === 'code,description' && e.code === res.status &&
+      typeof e.description === 'string' && e.description.length > 0);
+    return ok ? [] : [`not a GeoReport v2 error list: ${text.slice(0, 300)}`];
+  }
+  const m = text.match(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<errors>(<error><code>(\d+)<\/code><description>[^<]+<\/description><\/error>)+<\/errors>\n?$/);
+  return m && Number(m[2]) === res.status ? [] : [`not a GeoReport v2 XML error list: ${text.slice(0, 300)}`];
+}
+
 /** Checks the response body; returns a list of problems. */
 function bodyProblems(c, res) {
   if (!c.shape) return []; // libmicrohttpd's own refusal (README: shape: any)
@@ -288,6 +308,7 @@ function bodyProblems(c, res) {
     return [`the body is not valid UTF-8: ${JSON.stringify(res.body.toString('latin1').slice(0, 300))}`];
   }
   const isJson = /json/i.test(res.headers['content-type'] || '');
+  if (c.shape === 'open311' && res.status >= 400) return open311Problems(res, text, isJson);
   if (res.status < 400) {
     try {
       if (isJson) JSON.parse(text);
@@ -389,7 +410,7 @@ async function healthy() {
 
 let baseline;
 before(async () => {
-  const logins = new Set(['op1', 'disp1', 'med1']);
+  const logins = new Set(['op1', 'disp1', 'med1', 'admin']);
   for (const c of cases) if (!c.parseError) for (const l of loginsOf(c)) logins.add(l);
   // one at a time: the sign-ins share a bounded Argon2 pool, and a burst of
   // all the fixtures' accounts at once is (rightly) answered 503
@@ -426,6 +447,17 @@ before(async () => {
   });
   await med1.must(d.case.id, 'accept');
   vars.plain.dispute = d.case.id;
+  // Open311 (docs/open311.md): a key for its POSTs and a request it took
+  const admin = srv.client(vars.sessions.get('admin').token);
+  const key = await admin.post('/api/v1/apikeys', { user: 'link110', name: '恶意输入 Open311' });
+  assert.equal(key.status, 201, key.text);
+  vars.plain.apikey = key.json.key;
+  const o311 = await srv.raw('POST', '/open311/v2/requests.json', {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ api_key: key.json.key, service_code: 'hotline-help', description: '恶意输入测试用的 Open311 诉求。', address_string: '濂江镇' }).toString(),
+  });
+  assert.equal(o311.status, 200, o311.text);
+  vars.plain.georeport_no = o311.json[0].service_request_id;
   baseline = await snapshot();
 });
 

@@ -314,6 +314,10 @@ test('the permission matrix: every route × every demo login × in scope / out o
   const disp1 = users.get('disp1').c;
   const sup1 = users.get('sup1').c;
   const op1 = users.get('op1').c;
+  // a webhook subscription (issue 15): each case of the pool below leaves a
+  // message for it in the outbox (nothing listens there: they wait)
+  const hookMade = await admin.post('/api/v1/webhooks', { url: 'http://127.0.0.1:9/matrix', kinds: ['case.create'] });
+  assert.equal(hookMade.status, 201, hookMade.text);
 
   // One case per scope org of the logins (and town.a/town.b), owned by it and,
   // where it can take one, dispatched to it; then each 催办'd, which leaves a
@@ -434,6 +438,19 @@ test('the permission matrix: every route × every demo login × in scope / out o
       visible: (l, k) => [k.org, k.user_org].every((o) => scopes(l, 'user.manage').some((s) => within(o, s))),
       home: () => false,
     },
+    // a webhook subscription and an outbox message (issue 15): managed with
+    // notify.manage over their org (the subscription's)
+    webhook: {
+      all: (await admin.get('/api/v1/webhooks?limit=200')).json.items.map((w) => ({ id: w.id, org: w.org.code })),
+      visible: (l, w) => scopes(l, 'notify.manage').some((s) => within(w.org, s)),
+      home: () => true,
+    },
+    outbox: {
+      prefix: '/api/v1/outbox/{id}',
+      all: (await admin.get('/api/v1/outbox?limit=200')).json.items.map((m) => ({ id: m.id, org: m.org.code })),
+      visible: (l, m) => scopes(l, 'notify.manage').some((s) => within(m.org, s)),
+      home: () => true,
+    },
     // an account: managed over its org's subtree (user.manage)
     user: {
       all: LOGINS.map((l) => ({ id: users.get(l).me.id, login: l, org: users.get(l).me.org })),
@@ -442,8 +459,8 @@ test('the permission matrix: every route × every demo login × in scope / out o
     },
   };
   const objectKind = (path) => {
-    if (!path.includes('{id}')) return null;
-    for (const k of Object.keys(kinds)) if (path.replace('/public/', '/').startsWith(`/api/v1/${k}s/{id}`)) return k;
+    if (!path.includes('{id}') || path.startsWith('/open311/')) return null; // Open311: public, filled below
+    for (const k of Object.keys(kinds)) if (path.replace('/public/', '/').startsWith(kinds[k].prefix || `/api/v1/${k}s/{id}`)) return k;
     throw new Error(`${path}: the matrix does not know what {id} names here; teach tests/api/matrix.test.mjs`);
   };
   /** [in-scope object | null, out-of-scope object | null] for login l. */
@@ -465,10 +482,23 @@ test('the permission matrix: every route × every demo login × in scope / out o
   });
   assert.equal(hsMade.status, 201, hsMade.text);
   const hsCase = hsMade.json.case;
+  // an Open311 request (docs/open311.md) for its public routes: number and token
+  const o311Key = await users.get('admin').c.post('/api/v1/apikeys', { user: 'link110', name: '矩阵 Open311' });
+  assert.equal(o311Key.status, 201, o311Key.text);
+  const o311Made = await srv.raw('POST', '/open311/v2/requests.json', {
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ api_key: o311Key.json.key, service_code: 'hotline-help', description: '矩阵：Open311 诉求', address_string: '濂江镇' }).toString(),
+  });
+  assert.equal(o311Made.status, 200, o311Made.text);
+  const o311 = o311Made.json[0];
   let incident = 0;
   /** The request for route rt as login l (null: anonymous) on object obj. */
   function request(rt, l, obj, action) {
-    let path = rt.path.replace('{id}', obj ? obj.id : 1)
+    let path = rt.path.startsWith('/open311/')
+      ? rt.path.replace('{format}', 'json').replace('{code}', 'hotline-help')
+        .replace('{id}', o311.service_request_id).replace('{token}', o311.token)
+      : rt.path;
+    path = path.replace('{id}', obj ? obj.id : 1)
       .replace('{type}', rt.path.startsWith('/api/v1/public/guides/') ? 'homestead' : 'hotline');
     if (action) path = path.replace('{action}', action);
     const rest = path.match(/\{[^}]+\}/);

@@ -76,6 +76,7 @@ export const CHANNEL_NAMES = {
   web: '网站',
   app: 'APP',
   wechat: '微信',
+  open311: '开放接口',
   letter: '来信',
   110: '110',
   email: '邮件',

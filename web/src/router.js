@@ -41,6 +41,7 @@ export const routes = [
     { path: 'admin/catalogue', component: () => import('./pages/AdminCataloguePage.vue'), meta: { roles: ['admin', 'dispatcher', 'operator'], title: '派单目录', nav: true, group: '系统管理' } },
     { path: 'admin/topics', component: () => import('./pages/AdminTopicsPage.vue'), meta: { roles: ['admin'], title: '征集主题', nav: true, group: '系统管理' } },
     { path: 'admin/types', component: () => import('./pages/AdminTypesPage.vue'), meta: { roles: ['admin'], title: '事项类型', nav: true, group: '系统管理' } },
+    { path: 'admin/notifications', component: () => import('./pages/NotificationsPage.vue'), meta: { roles: ['admin'], title: '通知与推送', nav: true, group: '系统管理' } },
     { path: 'enterprises', component: () => import('./pages/EnterprisesPage.vue'), meta: { roles: ['inspector', 'admin', 'leader', 'discipline', 'handler', 'unit_lead', 'supervisor'], title: '企业台账', nav: true } },
     { path: 'enterprises/:id', component: () => import('./pages/EnterprisePage.vue'), meta: { roles: STAFF, title: '企业详情' } },
     { path: 'audit', component: () => import('./pages/AuditPage.vue'), meta: { roles: ['admin', 'discipline'], title: '审计链', nav: true } },
