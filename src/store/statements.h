@@ -33,8 +33,8 @@
 #include "store/stmt_reception.h"
 #include "store/stmt_apikeys.h" /* issue 15, keys */
 #include "store/stmt_open311.h" /* issue 15, Open311 */
-#include "store/stmt_outbox.h" /* issue 15, outbox */
-#include "store/stmt_sms.h"    /* issue 15, SMS */
+#include "store/stmt_outbox.h"  /* issue 15, outbox */
+#include "store/stmt_sms.h"     /* issue 15, SMS */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
