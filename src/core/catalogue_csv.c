@@ -3,7 +3,8 @@
  * BOM skipped, CRLF or LF; the first record names the columns. Each later
  * record becomes an entry, and list cells are split at 、 ； or ;. What
  * the cells say is checked afterwards by catalogue_check, whose faults
- * catalogue_csv_fault renames to the record's line. */
+ * catalogue_csv_fault renames to the record's line. A cell the exports
+ * guarded against formulas ('@township) loses its quote. */
 #include "core/catalogue.h"
 
 #include <stdio.h>
@@ -111,6 +112,11 @@ static int csv_record(struct csv *c, struct buf *cell, const int *cols, int ncol
 			continue;
 		*blank = false;
 		const char *text = cell->data;
+		/* the exports' guard against spreadsheet formulas (util/sheet.c): a
+		 * cell starting = + - @ tab or CR is written after a ', taken off here
+		 * so that an exported catalogue ('@township) imports back */
+		if (text[0] == '\'' && text[1] && strchr("=+-@\t\r", text[1]))
+			text++;
 		json_t *v = (k == 3 || k == 4 || k == 6) ? csv_words(text) : json_string(text);
 		if (v)
 			json_object_set_new(*o, csv_heads[k], v);
