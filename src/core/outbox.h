@@ -104,6 +104,13 @@ void outbox_stop(struct outbox_workers *ow);
  * For tests and the workers. */
 int outbox_deliver_due(struct app *app, struct store_conn *reader, const struct outbox_options *o);
 
+/* What the delivery workers did since the start, for /metrics: attempts by
+ * channel ("webhook", "sms", anything else "other") and outcome. */
+enum outbox_outcome { OUTBOX_DELIVERED, OUTBOX_RETRY, OUTBOX_DEAD, OUTBOX_OUTCOMES };
+extern const char *const outbox_metric_channels[3];
+extern const char *const outbox_outcome_names[OUTBOX_OUTCOMES];
+uint64_t outbox_attempts_count(int channel, enum outbox_outcome outcome);
+
 /* Writer hooks (core/writer.c). After an event is on the chain, in its
  * job: the webhook messages it causes. 0, or -1 when the store failed. */
 int outbox_on_event(struct wctx *w, const struct event_rec *e, int64_t seq);

@@ -164,6 +164,24 @@ static void error_keep(char *dst, const char *why)
 	dst[utf8_cut(dst, strlen(dst), OUTBOX_ERROR_MAX)] = '\0';
 }
 
+const char *const outbox_metric_channels[3] = {"webhook", "sms", "other"};
+const char *const outbox_outcome_names[OUTBOX_OUTCOMES] = {"delivered", "retry", "dead"};
+static _Atomic uint64_t attempts_count[3][OUTBOX_OUTCOMES];
+
+uint64_t outbox_attempts_count(int channel, enum outbox_outcome outcome)
+{
+	return atomic_load(&attempts_count[channel][outcome]);
+}
+
+static void attempt_counted(const char *channel, enum outbox_outcome outcome)
+{
+	int c = 2;
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(channel, outbox_metric_channels[i]))
+			c = i;
+	atomic_fetch_add(&attempts_count[c][outcome], 1);
+}
+
 /* Sends one message and decides what becomes of it. */
 static void pick_send(struct app *app, const struct outbox_options *o, struct pick *p)
 {
@@ -181,6 +199,7 @@ static void pick_send(struct app *app, const struct outbox_options *o, struct pi
 	p->next_at = now;
 	if (rc == 0) {
 		p->state = "delivered";
+		attempt_counted(p->channel, OUTBOX_DELIVERED);
 		return;
 	}
 	if (rc == -2 || attempts >= o->max_attempts) {
@@ -189,9 +208,11 @@ static void pick_send(struct app *app, const struct outbox_options *o, struct pi
 		         rc == -2 ? "不再重试" : "已达最多尝试次数，不再重试");
 		error_keep(p->err, dead);
 		p->state = "dead";
+		attempt_counted(p->channel, OUTBOX_DEAD);
 		return;
 	}
 	error_keep(p->err, why);
+	attempt_counted(p->channel, OUTBOX_RETRY);
 	int64_t d = outbox_backoff(o, attempts);
 	int64_t spread = d / 10 < UINT32_MAX ? d / 10 : UINT32_MAX;
 	int64_t jitter = spread > 0 ? randombytes_uniform((uint32_t)spread) : 0;

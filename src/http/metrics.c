@@ -1,9 +1,12 @@
 /*
  * /metrics in Prometheus text format: requests by route and status, a
- * latency histogram, the writer's batch sizes, and cases by type and status.
+ * latency histogram, the writer's batch sizes, cases by type and status, and
+ * the outbox: messages waiting or dead, the oldest waiting one's age, and the
+ * delivery attempts by outcome.
  * Counters are lock-free atomics updated as each response is queued.
  */
 #include "core/app.h"
+#include "core/outbox.h"
 #include "core/writer.h"
 #include "http/http.h"
 
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/timeutil.h"
 
 #define MAX_ROUTES HTTP_MAX_ROUTES
 static const int status_codes[] = {200, 201, 204, 400, 401, 403, 404,
@@ -127,6 +131,38 @@ char *metrics_render(struct app *app, struct store_conn *reader, size_t *len)
 	while (sstep(s) == STORE_ROW)
 		buf_printf(&b, "civicloop_cases{type=\"%s\",status=\"%s\"} %lld\n", scol_text(s, 0),
 		           scol_text(s, 1), (long long)scol_int(s, 2));
+	sreset(s);
+
+	buf_puts(&b, "# HELP civicloop_outbox_messages Outbox messages waiting (pending) or given "
+	             "up on (dead).\n"
+	             "# TYPE civicloop_outbox_messages gauge\n");
+	int64_t oldest = 0;
+	s = store_stmt(reader, ST_OUTBOX_GAUGES);
+	while (sstep(s) == STORE_ROW) {
+		buf_printf(&b, "civicloop_outbox_messages{channel=\"%s\",state=\"%s\"} %lld\n",
+		           scol_text(s, 0), scol_text(s, 1), (long long)scol_int(s, 2));
+		if (!strcmp(scol_text(s, 1), "pending") && (!oldest || scol_int(s, 3) < oldest))
+			oldest = scol_int(s, 3);
+	}
+	sreset(s);
+	int64_t now = time_real_ms();
+	buf_printf(&b,
+	           "# HELP civicloop_outbox_oldest_pending_seconds Age of the oldest message "
+	           "still waiting (0: none).\n"
+	           "# TYPE civicloop_outbox_oldest_pending_seconds gauge\n"
+	           "civicloop_outbox_oldest_pending_seconds %.3f\n",
+	           oldest && now > oldest ? (double)(now - oldest) / 1000 : 0.0);
+	buf_puts(&b, "# HELP civicloop_outbox_attempts_total Delivery attempts since the start, by "
+	             "channel and outcome.\n"
+	             "# TYPE civicloop_outbox_attempts_total counter\n");
+	for (int c = 0; c < 3; c++)
+		for (int o = 0; o < OUTBOX_OUTCOMES; o++)
+			buf_printf(
+			    &b,
+			    "civicloop_outbox_attempts_total{channel=\"%s\",outcome=\"%s\"} "
+			    "%llu\n",
+			    outbox_metric_channels[c], outbox_outcome_names[o],
+			    (unsigned long long)outbox_attempts_count(c, (enum outbox_outcome)o));
 	sreset(s);
 	return buf_detach(&b, len);
 }

@@ -66,6 +66,10 @@
 	STMT(ST_OUTBOX_SUMMARY, \
 	     "SELECT o.channel, o.state, count(*)" OUTBOX_FROM " WHERE" OUTBOX_SCOPE \
 	     " GROUP BY o.channel, o.state ORDER BY o.channel, o.state") \
+	/* /metrics: the rows still waiting or given up on (each state on its \
+	 * index; the delivered ones, which only grow, are not counted) */ \
+	STMT(ST_OUTBOX_GAUGES, "SELECT channel, state, count(*), min(created_at) FROM outbox" \
+	                       " WHERE state IN ('pending', 'dead') GROUP BY channel, state") \
 	/* fan-out: the event's case, and the orgs of its units at work */ \
 	STMT(ST_OUTBOX_CASE, \
 	     "SELECT c.no, c.type, c.status, o.code, o.name, o.path, c.org_id, c.confidential" \

@@ -3,7 +3,8 @@
 // rolled back sends nothing; delivery with a valid signature; retry after a
 // 500 with the attempts visible; dead after N attempts, then re-driven;
 // a 4xx other than 408/429 dead at once; the queue's list, summary and
-// redrive refused to everyone but notify.manage.
+// redrive refused to everyone but notify.manage; /metrics' outbox gauges
+// and attempt counters.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, assertError, caseBody, runCmd, sqlText } from './helpers.mjs';
@@ -32,6 +33,15 @@ async function rowsOf(caseId, query = '') {
   assert.equal(r.status, 200, r.text);
   return r.json.items.filter((m) => m.case && m.case.id === caseId);
 }
+/** /metrics' value of the sample named exactly `series` (0 when absent). */
+async function metric(series) {
+  const r = await srv.raw('GET', '/metrics');
+  assert.equal(r.status, 200);
+  const line = r.text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+const DEAD = 'civicloop_outbox_messages{channel="webhook",state="dead"}';
+const TRIED = (outcome) => `civicloop_outbox_attempts_total{channel="webhook",outcome="${outcome}"}`;
 async function untilRow(caseId, pred, what) {
   for (let i = 0; i < 200; i++) {
     const rows = await rowsOf(caseId);
@@ -129,10 +139,16 @@ test('retry: a receiver that answers 500 twice gets the same bytes a third time;
 });
 
 test('dead after 3 attempts, counted, then re-driven by the admin and delivered', async () => {
+  const before = { dead: await metric(DEAD), retry: await metric(TRIED('retry')), gaveUp: await metric(TRIED('dead')) };
   rx.answer = () => 500;
   const c = await op1.create(caseBody({ title: '投递失败的工单' }));
   const dead = await untilRow(c.case.id, (m) => m.state === 'dead', 'dead');
   assert.equal(dead.attempts, 3);
+  // /metrics: one more dead message, two retries and one given up on
+  assert.equal(await metric(DEAD), before.dead + 1);
+  assert.equal(await metric(TRIED('retry')), before.retry + 2);
+  assert.equal(await metric(TRIED('dead')), before.gaveUp + 1);
+  assert.match((await srv.raw('GET', '/metrics')).text, /^civicloop_outbox_oldest_pending_seconds \d+(\.\d+)?$/m);
   assert.match(dead.last_error, /HTTP 500/);
   assert.equal(about(c.case.no).length, 3);
   rx.answer = () => 200;
@@ -161,6 +177,7 @@ test('dead after 3 attempts, counted, then re-driven by the admin and delivered'
   assert.equal(r.json.message.attempts, 0);
   const done = await untilRow(c.case.id, (m) => m.state === 'delivered', 'delivered after the redrive');
   assert.equal(done.attempts, 1);
+  assert.equal(await metric(DEAD), before.dead, 're-driven and delivered: no longer dead');
   assert.equal(about(c.case.no).length, 4);
   assert.equal(new Set(about(c.case.no).map((g) => g.json.id)).size, 1, 'one idempotency id throughout');
   // on the audit chain, by the admin, without the payload
