@@ -134,7 +134,10 @@ test('med1: the workbench lists the village disputes; register (a bad ID number 
   await field(page, 'input-participants').fill('张建国、李桂英、调解员邱德明');
   await field(page, 'input-summary').fill('双方同意由302室将空调外机移至侧墙，费用双方各半。');
   await page.locator('[data-test=action-submit]').click();
-  await act.waitFor({ state: 'hidden' });
+  // once (CI, 2026-12-02) the dialog stayed open 10 s and nothing said why: say what it shows
+  await act.waitFor({ state: 'hidden' }).catch(async (e) => {
+    throw new Error(`the session dialog stayed open: ${await act.innerText().catch(() => '?')}`, { cause: e });
+  });
   const sess = page.locator('[data-test=session-row]');
   await sess.first().waitFor();
   assert.equal(await sess.count(), 1);
