@@ -159,8 +159,13 @@ test('campaigns: a visit with a finding, the day\'s report, an interview', async
   const jw2 = await srv.login('jw2');
   const c = (await jw1.get(`${P}/campaigns`)).json.items[0];
   const group = (await jw1.get(`${P}/campaigns/${c.id}`)).json.campaign.groups.find((g) => g.leader.login === 'jw2');
-  // an hour ago (Asia/Shanghai), inside the demo campaign's period
-  const at = new Date(Date.now() - 3600e3 + 8 * 3600e3).toISOString().slice(0, 19) + '+08:00';
+  // an hour ago (Asia/Shanghai), inside the demo campaign's period, but today:
+  // the demo has already reported yesterday (between 00:00 and 01:00 an hour
+  // ago is yesterday, and the report below would be a second one, 409)
+  const shanghai = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 19);
+  const now = shanghai(Date.now());
+  const hourAgo = shanghai(Date.now() - 3600e3);
+  const at = (hourAgo.slice(0, 10) === now.slice(0, 10) ? hourAgo : now.slice(0, 10) + 'T00:00:00') + '+08:00';
   const visit = await jw2.post(`${P}/campaigns/${c.id}/visits`, {
     group: group.id, org: 'town.a', visited_at: at, unannounced: true, checked: '检查值班值守',
     findings: [{ title: '值班缺岗', description: '值班人员脱岗。' }],
