@@ -683,6 +683,12 @@ static const char *const schema_migrations[] = {
      " orgs(id), url TEXT NOT NULL, kinds TEXT NOT NULL, secret BLOB NOT NULL, created_by"
      " INTEGER REFERENCES users(id), created_at INTEGER NOT NULL, revoked_at INTEGER,"
      " revoked_by INTEGER REFERENCES users(id)) STRICT;"),
+    /* migration 24 (issue 16, lists): reserved */
+    "SELECT 24;",
+    /* migration 25 (issue 16, stats): reserved */
+    "SELECT 25;",
+    /* migration 26 (issue 16, spare): reserved */
+    "SELECT 26;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -114,7 +114,8 @@ test('zj1: a progress report with a photo and its second step done', async () =>
   await page.locator('[data-test=tab-handling]').click();
   const row = page.locator('[data-test=case-row]').filter({ hasText: '改造城镇老旧小区12个' });
   await row.waitFor();
-  assert.match(await row.innerText(), /为民办实事[\s\S]*推进中/);
+  // the class's name arrives with the type, a moment after the row
+  await waitFor(async () => /为民办实事[\s\S]*推进中/.test(await row.innerText()), 'the row with 为民办实事 and 推进中');
   await shot(page, 'task-3b-inbox');
   await row.locator('a').filter({ hasText: c.no }).first().click();
   await page.waitForURL((u) => u.pathname === `/cases/${c.id}`);
