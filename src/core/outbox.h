@@ -86,6 +86,7 @@ struct outbox_options {
 	int max_attempts;
 	int64_t backoff_ms;
 	int64_t backoff_cap_ms;
+	int64_t keep_ms; /* delivered rows older than this are deleted */
 };
 void outbox_options_from_env(struct outbox_options *o);
 /* The wait before the next attempt after `attempts` failed ones (≥ 1):
@@ -103,6 +104,11 @@ void outbox_stop(struct outbox_workers *ow);
  * message is sent and its result recorded. How many were handled, or -1.
  * For tests and the workers. */
 int outbox_deliver_due(struct app *app, struct store_conn *reader, const struct outbox_options *o);
+/* Deletes the delivered messages older than o->keep_ms, in writer jobs of
+ * OUTBOX_PRUNE_BATCH rows, at most `max_jobs` of them. Rows deleted, or -1
+ * when the store failed. Pending and dead rows are never deleted. */
+#define OUTBOX_PRUNE_BATCH 1000
+int64_t outbox_prune(struct app *app, const struct outbox_options *o, int max_jobs);
 
 /* What the delivery workers did since the start, for /metrics: attempts by
  * channel ("webhook", "sms", anything else "other") and outcome. */

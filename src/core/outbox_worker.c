@@ -24,6 +24,8 @@
 #define OUTBOX_BATCH 16     /* messages one worker claims at a time */
 #define OUTBOX_SCAN 64      /* due rows read to find unclaimed ones */
 #define OUTBOX_IDLE_MS 1000 /* the longest sleep: a row due later is seen by then */
+#define OUTBOX_PRUNE_EVERY_MS (10 * 60 * 1000) /* worker 0, when idle */
+#define OUTBOX_PRUNE_JOBS 20                   /* writer jobs per round at most */
 
 /* The wake-up and the claims, shared by every worker of the process. */
 static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -66,6 +68,7 @@ void outbox_options_from_env(struct outbox_options *o)
 	o->backoff_ms = app_env_int("CIVICLOOP_OUTBOX_BACKOFF_MS", 10, 3600 * 1000, 30 * 1000);
 	o->backoff_cap_ms = app_env_int("CIVICLOOP_OUTBOX_BACKOFF_CAP_MS", 10, 7 * 24 * 3600 * 1000,
 	                                6 * 3600 * 1000);
+	o->keep_ms = (int64_t)app_env_int("CIVICLOOP_OUTBOX_KEEP_DAYS", 0, 3650, 30) * 86400000;
 }
 
 int64_t outbox_backoff(const struct outbox_options *o, int attempts)
@@ -268,6 +271,39 @@ int outbox_deliver_due(struct app *app, struct store_conn *reader, const struct 
 	return total;
 }
 
+struct prune_arg {
+	int64_t before;
+	int deleted;
+};
+
+static int prune_job(struct wctx *w, struct write_job *job)
+{
+	struct prune_arg *a = job->arg;
+	struct store_stmt *s = store_stmt(w->conn, ST_OUTBOX_PRUNE);
+	sbind_int(s, 1, a->before);
+	sbind_int(s, 2, OUTBOX_PRUNE_BATCH);
+	if (sdone(s) != STORE_DONE)
+		return -1;
+	a->deleted = store_changes(w->conn);
+	return 0;
+}
+
+int64_t outbox_prune(struct app *app, const struct outbox_options *o, int max_jobs)
+{
+	/* delivered_at is the writer's clock (w->now), so the cut is too */
+	struct prune_arg a = {.before = time_now_ms() - o->keep_ms};
+	int64_t total = 0;
+	for (int i = 0; i < max_jobs && !outbox_stopping(); i++) {
+		a.deleted = 0;
+		if (writer_run(app->writer, prune_job, &a) != 0)
+			return -1;
+		total += a.deleted;
+		if (a.deleted < OUTBOX_PRUNE_BATCH)
+			break;
+	}
+	return total;
+}
+
 /* --- the threads --- */
 
 struct outbox_workers {
@@ -304,6 +340,7 @@ static void *worker_main(void *arg)
 	struct worker_arg *wa = arg;
 	struct outbox_workers *ow = wa->ow;
 	struct store_conn *reader = ow->readers[wa->i];
+	int64_t pruned_at = 0; /* worker 0 prunes at its first idle moment, then every so often */
 	for (;;) {
 		pthread_mutex_lock(&wake_mu);
 		uint64_t seen = wake_seq;
@@ -314,6 +351,15 @@ static void *worker_main(void *arg)
 		int n = outbox_deliver_due(ow->app, reader, &ow->opt);
 		if (n > 0)
 			continue;
+		int64_t mono = time_real_ms();
+		if (wa->i == 0 && n == 0 &&
+		    (!pruned_at || mono - pruned_at >= OUTBOX_PRUNE_EVERY_MS)) {
+			pruned_at = mono;
+			if (outbox_prune(ow->app, &ow->opt, OUTBOX_PRUNE_JOBS) ==
+			    OUTBOX_PRUNE_BATCH * OUTBOX_PRUNE_JOBS)
+				pruned_at -=
+				    OUTBOX_PRUNE_EVERY_MS; /* more to do: again at the next idle */
+		}
 		int64_t wait = n < 0 ? OUTBOX_IDLE_MS : idle_ms(reader);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

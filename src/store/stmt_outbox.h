@@ -50,6 +50,12 @@
 	     "?4," \
 	     " updated_at = ?5, delivered_at = CASE WHEN ?2 = 'delivered' THEN ?5 END" \
 	     " WHERE id = ?1 AND state = 'pending'") \
+	/* the retention: delivered rows older than ?1, oldest first, ?2 at a \
+	 * time, on outbox_state (state, id); never the newest row of all, so an \
+	 * id (a webhook's idempotency id) is never handed out twice */ \
+	STMT(ST_OUTBOX_PRUNE, \
+	     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state = 'delivered'" \
+	     " AND delivered_at < ?1 AND id < (SELECT max(id) FROM outbox) ORDER BY id LIMIT ?2)") \
 	STMT(ST_OUTBOX_REDRIVE, \
 	     "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?2, updated_at = ?3" \
 	     " WHERE id = ?1 AND state = 'dead'") \

@@ -91,3 +91,32 @@ test('every message at least once; the distinct ids are the events', async () =>
   }
   assert.equal(bySeq.size, want);
 });
+
+test('retention: delivered messages past CIVICLOOP_OUTBOX_KEEP_DAYS go, the rest stay, no id is handed out twice', async () => {
+  const count = async (where) => Number(await sqlText(srv.db, `SELECT count(*) FROM outbox WHERE ${where}`));
+  const delivered = await count("state = 'delivered'");
+  assert.ok(delivered >= 12, `delivered: ${delivered}`);
+  const top = Number(await sqlText(srv.db, 'SELECT max(id) FROM outbox'));
+  // a message given up on (the receiver refuses at once) is kept whatever its age
+  rx.answer = () => 410;
+  const op1 = await srv.login('op1');
+  await op1.create(caseBody({ title: '对方拒收' }));
+  for (let i = 0; i < 100 && (await count("state = 'dead'")) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await count("state = 'dead'"), 1);
+  rx.answer = () => 200;
+  // keep 0 days: the first idle moment after the start deletes every delivered one but the newest row of all
+  srv.env.CIVICLOOP_OUTBOX_KEEP_DAYS = '0';
+  await srv.restart();
+  for (let i = 0; i < 100 && (await count("state = 'delivered'")) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await count("state = 'delivered'"), 0, 'the delivered history is gone');
+  assert.equal(await count("state = 'dead'"), 1, 'the dead one stays for the admin');
+  const newest = Number(await sqlText(srv.db, 'SELECT max(id) FROM outbox'));
+  assert.ok(newest > top, `the newest row (${newest}) is the dead one, above ${top}`);
+  // the next message's id is above every id a receiver has seen
+  const n = rx.got.length;
+  await op1.create(caseBody({ title: '保留期之后' }));
+  await rx.until((g) => g.length > n, 'the next message');
+  const seen = Math.max(...rx.got.slice(0, n).map((x) => Number(x.json.id)));
+  assert.ok(Number(rx.got[n].json.id) > seen, `id ${rx.got[n].json.id} after ${seen}`);
+  delete srv.env.CIVICLOOP_OUTBOX_KEEP_DAYS;
+});

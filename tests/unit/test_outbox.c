@@ -50,6 +50,8 @@ static void queries_walk_their_index(void **state)
 	         "SEARCH o USING INDEX outbox_state (state=?)");
 	plan_has(f->reader, ST_OUTBOX_SUMMARY, "ST_OUTBOX_SUMMARY",
 	         "SCAN o USING INDEX outbox_channel");
+	plan_has(f->reader, ST_OUTBOX_PRUNE, "ST_OUTBOX_PRUNE",
+	         "SEARCH outbox USING INDEX outbox_state (state=? AND id<?)");
 	plan_has(f->reader, ST_OUTBOX_RESULT, "ST_OUTBOX_RESULT",
 	         "SEARCH outbox USING INTEGER PRIMARY KEY (rowid=?)");
 	unit_db_close(f);
