@@ -12,13 +12,38 @@
 
 #include "util/timeutil.h"
 
+/* The case's view is read back after the COMMIT when it records nothing
+ * (engine_create_later), except under an Idempotency-Key, whose stored
+ * answer is made in the job (http/server.c). */
 static int create_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
-	if (engine_create(w, &r->actor, r->in, &r->out, &r->err) != 0)
+	int64_t *later = r->hctx;
+	int rc = r->idem_key[0] ? engine_create(w, &r->actor, r->in, &r->out, &r->err)
+	                        : engine_create_later(w, &r->actor, r->in, &r->out, later, &r->err);
+	if (rc != 0)
 		return -1;
 	r->status = 201;
 	return 0;
+}
+
+/* The created case's view, read back on the HTTP thread's reader once the
+ * batch has committed. The case is stored: if it cannot be read back now,
+ * the answer still says so, with its id ("case":{"id":…}). */
+static void create_view(struct req *r, int64_t id)
+{
+	struct case_full cf;
+	json_t *cj = NULL;
+	if (case_load(r->reader, r->app, id, &cf) == 0) {
+		bool pii = false;
+		cj = case_to_json(r->reader, r->app, &r->actor, &cf, true, &pii);
+		case_full_release(&cf);
+		if (pii) { /* engine_create_later's rule broken: show nothing unrecorded */
+			json_decref(cj);
+			cj = NULL;
+		}
+	}
+	json_object_set_new(r->out, "case", cj ? cj : json_pack("{s:I}", "id", (json_int_t)id));
 }
 
 /* The created case's routing, once it is stored: ranking only reads, so it
@@ -27,6 +52,9 @@ static int create_job(struct wctx *w, struct write_job *job)
  * empty: the case is registered, and GET …/routing can ask again. */
 static void create_routing(struct req *r)
 {
+	int64_t *later = r->hctx;
+	if (*later > 0)
+		create_view(r, *later);
 	json_t *routing = NULL;
 	struct err e = {0};
 	if (routing_rank_case(r->reader, r->app, json_object_get(r->out, "case"), &routing, &e) !=
@@ -43,6 +71,9 @@ enum handler_result api_case_create(struct req *r)
 		return reply_err(r, E_FORBIDDEN, NULL, "没有登记工单的权限");
 	if (req_json(r) != 0)
 		return reply_failed(r);
+	r->hctx = calloc(1, sizeof(int64_t)); /* the case id to read back */
+	if (!r->hctx)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
 	r->after_commit = create_routing;
 	return reply_async(r, create_job);
 }

@@ -100,6 +100,12 @@ int engine_create(struct wctx *w, const struct actor *a, json_t *body, json_t **
  * first with ST_CASE_BY_EXT_REF; a duplicate here fails as a conflict. */
 int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const char *ext_ref,
                       json_t **out, struct err *e);
+/* writer: engine_create, leaving the case's view to be read back after the
+ * COMMIT, off the writer, when that view records nothing (the case is not
+ * confidential and its type has no parties): then *case_id > 0 and *out has
+ * only "possible_duplicates"; else *case_id = 0 and *out is engine_create's. */
+int engine_create_later(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
+                        int64_t *case_id, struct err *e);
 /* writer: engine_create_ext without the answer: *id is the stored case's.
  * For bulk intake (core/import.c), where the case view and its possible
  * duplicates (a search per row, growing with the cases near it) would cost

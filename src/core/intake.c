@@ -285,14 +285,9 @@ static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t rec
 	time_ymd_from_day(time_day_of(received), &y, &m, &d);
 	char name[48];
 	snprintf(name, sizeof name, "no:%s:%04d%02d%02d", t->prefix, y, m, d);
-	struct store_stmt *s = store_stmt(w->conn, ST_COUNTER_NEXT);
-	sbind_text(s, 1, name);
-	if (sstep(s) != STORE_ROW) {
-		sreset(s);
+	int64_t n;
+	if (wctx_counter_next(w, name, &n) != 0)
 		return -1;
-	}
-	int64_t n = scol_int(s, 0);
-	sreset(s);
 	snprintf(out, cap, "%s%04d%02d%02d%06lld", t->prefix, y, m, d, (long long)n);
 	return 0;
 }
@@ -404,6 +399,24 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	return 0;
 }
 
+/* {"possible_duplicates"} for the stored case, into *out. */
+static int intake_dups(struct wctx *w, const struct actor *a, const struct intake *in, json_t **out,
+                       struct err *e)
+{
+	struct dup_probe p = {.id = in->id,
+	                      .t = in->t,
+	                      .cls = in->cls,
+	                      .text = in->desc,
+	                      .loc = in->loc,
+	                      .received_at = in->received,
+	                      .idx = in->has_idx ? in->idx : NULL};
+	json_t *dups = duplicates_find(w, a, &p);
+	if (!dups)
+		return store_fail(e);
+	*out = json_pack("{s:o}", "possible_duplicates", dups);
+	return *out ? 0 : err_oom(e);
+}
+
 /* {"case","possible_duplicates"} for the stored case (the API adds
  * "routing" after the commit: api/cases.c). */
 static int intake_answer(struct wctx *w, const struct actor *a, const struct intake *in,
@@ -464,6 +477,24 @@ int engine_create_ext(struct wctx *w, const struct actor *a, json_t *body, const
 	    intake_stored(w, a, body, ext_ref, &in, e) == 0 && intake_answer(w, a, &in, out, e) == 0
 	        ? 0
 	        : -1;
+	intake_free(&in);
+	return rc;
+}
+
+int engine_create_later(struct wctx *w, const struct actor *a, json_t *body, json_t **out,
+                        int64_t *case_id, struct err *e)
+{
+	struct intake in = {0};
+	int rc = -1;
+	*case_id = 0;
+	if (intake_stored(w, a, body, NULL, &in, e) == 0) {
+		/* a view that records nothing: neither a confidential reporter nor
+		 * parties shown in full (core/caseview.c, pii_shown) */
+		if (in.confidential || in.t->data.parties.max)
+			rc = intake_answer(w, a, &in, out, e);
+		else if ((rc = intake_dups(w, a, &in, out, e)) == 0)
+			*case_id = in.id;
+	}
 	intake_free(&in);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* The group-commit writer thread, see writer.h. */
 #include "core/writer.h"
 #include "core/app.h"
+#include "core/counter_cache.h"
 #include "core/outbox.h"
 #include "core/search.h"
 #include "core/sms.h"
@@ -29,6 +30,7 @@ struct writer {
 	struct chain_head chain; /* only the writer thread touches it */
 	int64_t last_checkpoint_seq;
 	int64_t last_checkpoint_at;
+	struct counter_cache counters; /* only the writer thread touches it */
 	_Atomic uint64_t batches[WRITER_BATCH_BUCKETS];
 	_Atomic uint64_t jobs;
 };
@@ -41,6 +43,18 @@ int wctx_event(struct wctx *w, const struct event_rec *e)
 	if (rc == 0 && sms_on_event(w, e) != 0) /* the texts it calls for (core/sms.h) */
 		rc = STORE_ERROR;
 	return rc;
+}
+
+int wctx_counter_next(struct wctx *w, const char *name, int64_t *out)
+{
+	if (w->counters)
+		return counter_cache_next(w->counters, w->conn, name, out);
+	/* a wctx of no writer (engine_hints on a reader never counts) */
+	struct counter_cache once = {0};
+	return counter_cache_next(&once, w->conn, name, out) == 0 &&
+	               counter_cache_flush(&once, w->conn) == 0
+	           ? 0
+	           : -1;
 }
 
 static int bucket_of(int n)
@@ -95,8 +109,14 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 		}
 		struct chain_head before = w->chain;
 		int queued = search_queue_mark(&sq);
-		struct wctx ctx = {
-		    .conn = w->conn, .app = w->app, .head = &w->chain, .now = now, .search = &sq};
+		/* a job rolled back gives its numbers back */
+		struct counter_cache counters_before = w->counters;
+		struct wctx ctx = {.conn = w->conn,
+		                   .app = w->app,
+		                   .head = &w->chain,
+		                   .now = now,
+		                   .search = &sq,
+		                   .counters = &w->counters};
 		if (store_exec(w->conn, ST_SAVEPOINT) != STORE_OK) {
 			j->rc = -1;
 			ok = store_in_txn(w->conn);
@@ -106,6 +126,7 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 		if (j->rc != 0) {
 			store_exec(w->conn, ST_ROLLBACK_TO);
 			w->chain = before;
+			w->counters = counters_before;
 			search_queue_truncate(&sq, queued);
 			outbox_job_rolled_back(w->app);
 		}
@@ -118,6 +139,8 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 	 * out at each savepoint, so indexing in the jobs' own savepoints would
 	 * write a segment per case (core/search.h) */
 	if (ok && search_flush(w->conn, w->app, &sq) != 0)
+		ok = false;
+	if (ok && counter_cache_flush(&w->counters, w->conn) != 0)
 		ok = false;
 	search_queue_release(&sq);
 	if (ok) {
@@ -132,6 +155,7 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 		w->chain = start;
 		w->last_checkpoint_seq = cp_seq;
 		w->last_checkpoint_at = cp_at;
+		counter_cache_clear(&w->counters);
 		/* the stored head is the truth; keep the copy only if it can't be read */
 		struct chain_head stored;
 		if (chain_load_head(w->conn, &stored) == 0)

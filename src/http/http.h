@@ -218,6 +218,9 @@ int64_t req_param_id(struct req *r, int i);
 #define HTTP_MAX_ROUTES 128 /* the route table is ~70; room for the types to come */
 int metrics_routes_set(const struct route *routes, int nroutes);
 void metrics_observe(int route, int status, int64_t micros);
+/* A request begun on the calling HTTP thread (civicloop_http_thread_requests:
+ * whether connections are spread over the threads). */
+void metrics_thread_request(void);
 char *metrics_render(struct app *app, struct store_conn *reader, size_t *len);
 
 #endif

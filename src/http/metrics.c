@@ -30,6 +30,12 @@ static _Atomic uint64_t lat_bucket[NBOUNDS + 1];
 static _Atomic uint64_t lat_sum_us;
 static _Atomic uint64_t lat_count;
 
+/* requests begun per HTTP thread, numbered in the order they first serve */
+#define METRIC_THREADS 64
+static _Atomic uint64_t thread_requests[METRIC_THREADS];
+static _Atomic int thread_count;
+static _Thread_local int thread_slot = -1;
+
 static const struct route *metric_routes; /* set once at start, read only afterwards */
 static int metric_nroutes;
 
@@ -40,6 +46,14 @@ int metrics_routes_set(const struct route *routes, int nroutes)
 	metric_routes = routes;
 	metric_nroutes = nroutes;
 	return 0;
+}
+
+void metrics_thread_request(void)
+{
+	if (thread_slot < 0)
+		thread_slot = atomic_fetch_add(&thread_count, 1);
+	if (thread_slot < METRIC_THREADS)
+		atomic_fetch_add(&thread_requests[thread_slot], 1);
 }
 
 void metrics_observe(int route, int status, int64_t micros)
@@ -106,6 +120,12 @@ char *metrics_render(struct app *app, struct store_conn *reader, size_t *len)
 	           (double)atomic_load(&lat_sum_us) / 1e6);
 	buf_printf(&b, "civicloop_http_request_duration_seconds_count %llu\n",
 	           (unsigned long long)atomic_load(&lat_count));
+	buf_puts(&b, "# HELP civicloop_http_thread_requests_total Requests begun per HTTP thread.\n"
+	             "# TYPE civicloop_http_thread_requests_total counter\n");
+	int nthreads = atomic_load(&thread_count);
+	for (int i = 0; i < nthreads && i < METRIC_THREADS; i++)
+		buf_printf(&b, "civicloop_http_thread_requests_total{thread=\"%d\"} %llu\n", i,
+		           (unsigned long long)atomic_load(&thread_requests[i]));
 
 	uint64_t batches[WRITER_BATCH_BUCKETS], jobs;
 	writer_batch_stats(app->writer, batches, &jobs);

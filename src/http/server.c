@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,19 @@
 
 #include "util/timeutil.h"
 
+/* At most this many HTTP threads (serve --threads caps it at 64 too). */
+#define SERVER_MAX_THREADS 64
+
+/*
+ * One libmicrohttpd daemon per HTTP thread, each with its own listening
+ * socket on the same address and port (SO_REUSEPORT): the kernel spreads
+ * new connections over them. MHD's own thread pool shares one listening
+ * socket, and the first thread to wake accepts every connection of a burst
+ * (16 clients all on one thread: docs/bench.md, writer section).
+ */
 struct server {
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d[SERVER_MAX_THREADS]; /* d[0..nd-1] are running */
+	int nd;
 	struct app *app;
 	const struct route *routes; /* borrowed from the caller of server_start */
 	int nroutes;
@@ -530,6 +542,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->route = -1;
 		r->status = 500; /* until a handler sets its success, last */
 		r->t0 = time_real_ms();
+		metrics_thread_request();
 		body_limit(r, s);
 		const union MHD_ConnectionInfo *ci =
 		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -598,6 +611,74 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Fails (-1, errno set) when addr:port is taken, by anyone: a socket without
+ * SO_REUSEPORT binds it first. The listeners' sockets, which share the port
+ * among themselves, would otherwise also share it with another server of
+ * the same user. Port 0 needs no probe: the kernel picks a free one. */
+static int server_port_probe(const struct sockaddr_in *sa)
+{
+	if (sa->sin_port == 0)
+		return 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	int rc = bind(fd, (const struct sockaddr *)sa, sizeof *sa);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* A listening socket on *sa with SO_REUSEPORT; when sa's port is 0 it is set
+ * to the port the kernel picked. The fd, or -1 with errno set. */
+static int server_listen_socket(struct sockaddr_in *sa)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	socklen_t len = sizeof *sa;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)sa, sizeof *sa) != 0 || listen(fd, 1024) != 0 ||
+	    (sa->sin_port == 0 && getsockname(fd, (struct sockaddr *)sa, &len) != 0)) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* One daemon with one internal thread on listening socket fd (MHD owns it
+ * from here, also when it fails to start). */
+static struct MHD_Daemon *server_daemon(struct server *s, int fd, int threads,
+                                        int request_timeout_s)
+{
+	unsigned limit = 4096u / (unsigned)threads;
+	struct MHD_Daemon *d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME |
+	        MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+	    limit < 16 ? 16u : limit, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)request_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, reaper_on_connection, s->reaper,
+	    MHD_OPTION_UNESCAPE_CALLBACK, req_unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK,
+	    req_on_uri, NULL, MHD_OPTION_END);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+static void server_daemons_stop(struct server *s)
+{
+	for (int i = 0; i < s->nd; i++)
+		MHD_stop_daemon(s->d[i]); /* closes every connection, removing its watch */
+	s->nd = 0;
+}
+
 struct server *server_start(struct app *app, const struct route *routes, int nroutes,
                             const char *listen_addr, int port, int threads, int request_timeout_s,
                             char *err, size_t errcap)
@@ -627,28 +708,25 @@ struct server *server_start(struct app *app, const struct route *routes, int nro
 		free(s);
 		return NULL;
 	}
-	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: a taken port must fail here,
-	 * not be shared with another server that the kernel then splits
-	 * connections with. */
-	s->d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_ALLOW_SUSPEND_RESUME |
-	        MHD_USE_ERROR_LOG,
-	    (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)request_timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, reaper_on_connection, s->reaper,
-	    MHD_OPTION_UNESCAPE_CALLBACK, req_unescape, NULL, MHD_OPTION_URI_LOG_CALLBACK,
-	    req_on_uri, NULL, MHD_OPTION_END);
-	if (!s->d) {
-		snprintf(err, errcap, "无法在 %s:%d 上监听: %s", listen_addr, port,
-		         strerror(errno));
-		goto fail;
+	/* A taken port must fail here, not be shared with another server that
+	 * the kernel then splits connections with: the probe binds it alone
+	 * first. The listeners then share it among themselves only. */
+	if (threads < 1 || threads > SERVER_MAX_THREADS || server_port_probe(&sa) != 0)
+		goto fail_listen;
+	for (int i = 0; i < threads; i++) {
+		int fd = server_listen_socket(&sa); /* the first one fixes a port 0 */
+		if (fd < 0)
+			goto fail_listen;
+		s->d[s->nd] = server_daemon(s, fd, threads, request_timeout_s);
+		if (!s->d[s->nd])
+			goto fail_listen;
+		s->nd++;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = di ? di->port : port;
+	s->port = ntohs(sa.sin_port);
 	return s;
-fail:
+fail_listen:
+	snprintf(err, errcap, "无法在 %s:%d 上监听: %s", listen_addr, port, strerror(errno));
+	server_daemons_stop(s);
 	reaper_stop(s->reaper);
 	free(s);
 	return NULL;
@@ -670,7 +748,7 @@ void server_stop(struct server *s)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	if (atomic_load(&inflight) > 0)
 		fprintf(stderr, "civicloop: 停止时仍有 %d 个请求未完成\n", atomic_load(&inflight));
-	MHD_stop_daemon(s->d); /* closes every connection, removing its watch */
+	server_daemons_stop(s);
 	reaper_stop(s->reaper);
 	free(s);
 }

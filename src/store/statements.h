@@ -122,9 +122,14 @@
 	STMT(ST_META_GET, "SELECT value FROM meta WHERE key = ?1") \
 	STMT(ST_META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)" \
 	                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value") \
+	/* the writer keeps the counters it hands out in memory (core/writer.h); \
+	 * COUNTER_NEXT is the raw baseline's (bench/sqlite_raw.c) */ \
 	STMT(ST_COUNTER_NEXT, \
 	     "INSERT INTO counters(name, value) VALUES(?1, 1)" \
 	     " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value") \
+	STMT(ST_COUNTER_GET, "SELECT value FROM counters WHERE name = ?1") \
+	STMT(ST_COUNTER_SET, "INSERT INTO counters(name, value) VALUES(?1, ?2)" \
+	                     " ON CONFLICT(name) DO UPDATE SET value = excluded.value") \
 	/* orgs */ \
 	STMT(ST_ORG_INSERT, \
 	     "INSERT INTO orgs(code, name, kind, parent_id, path, region_code, settings)" \
