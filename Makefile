@@ -99,11 +99,18 @@ fuzzsmoke: fuzz
 # Creation and lists (bench/run.sh), then the exports on 100,000 cases
 # (bench/export.mjs; docs/bench.md). Neither is part of `make test`.
 .PHONY: benchexport benchsearch benchdoc
+# `make bench`: creations, lists, stats, the mixed day and the baselines on
+# a generated 1 M-case database, the exports on it, and the signed documents
+# (about 5 minutes on 2 cores). benchsearch has its own target.
 bench: build
-	bench/run.sh $(BUILD)
-	$(MAKE) benchexport
-	$(MAKE) benchsearch
+	BENCH_EXPORT=1 bench/run.sh $(BUILD)
 	$(MAKE) benchdoc
+
+# The growth curve at 100 k, 1 M and 10 M cases (bench/curve.sh; about an
+# hour and 10+ GB of disk at 10 M): bench/results-<size>.json, bench/curve.md.
+.PHONY: bench-10m
+bench-10m: build
+	BENCH_SIZES="100000 1000000 10000000" bench/curve.sh $(BUILD)
 
 # Signed documents' codes verified per second offline (bench/doc_verify.c,
 # docs/bench.md "Signed documents").

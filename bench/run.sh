@@ -1,35 +1,47 @@
 #!/bin/sh
 # civicloop's benchmark (docs/bench.md): `make bench`, or bench/run.sh BUILD_DIR.
 #
-#  1. sqlite_raw: this machine's raw SQLite rate for the same inserts
-#     (one transaction; batches; one commit per row).
-#  2. For each client count (1 and 64): a fresh demo database, a server on a
-#     free port of 127.0.0.1, a login as op1, then loadgen sending
-#     POST /api/v1/cases back-to-back, bounded by a request count and time;
-#     /metrics before and after gives the writer's batch sizes.
-#  3. Lists, on the last create run's database (topped up to
-#     BENCH_LIST_CASES cases first if it has fewer): a server again, then for
-#     each user (a dispatcher who sees the whole county, a township handler
-#     who sees his town) each list query of GET /api/v1/cases with 1 and 16
-#     clients, and GET /api/v1/stats/hotline (the current month) as a
-#     supervisor if it answers 200. Then, with the server stopped,
-#     sqlite_raw --read runs the same list SQL on the same database: the
-#     read baseline.
+#  0. A generated database of BENCH_CASES (1,000,000) cases (`civicloop gen`,
+#     a realistic county; until gen exists: the demo topped up through the
+#     API): its time is reported apart, with its bytes per case.
+#  1. Baselines: sqlite_raw, this machine's raw SQLite rate for the same
+#     inserts (one transaction; batches; one commit per row); mhd_fixed,
+#     libmicrohttpd with the server's options answering a fixed 201, loaded
+#     with each creation run's client count.
+#  2. One server on the generated database (start-up time: exec to the first
+#     200 on /healthz), a login as op1, then loadgen sending POST
+#     /api/v1/cases back-to-back with 1 and 64 clients, bounded by a request
+#     count and time; /metrics before and after gives the writer's batches.
+#  3. Lists, on the same server: each list shape (BENCH_LIST_SHAPES, a user
+#     and a query each: the township's first page and inbox, the county by
+#     status, type, class, overdue, due soon, search, …) with 1 and 16
+#     clients, then GET /api/v1/stats/hotline for a month and a year, county
+#     and township (BENCH_STATS_SHAPES).
+#  4. The mixed day: loadgen --mix bench/mix-day.txt (intake, actions on
+#     hot cases, lists, the dashboard), each class reported on its own. Then
+#     the server's peak RSS (VmHWM) and it is stopped.
+#  5. sqlite_raw --read runs the list SQL it knows directly on the same
+#     database: the read baseline. With BENCH_EXPORT=1, bench/export.mjs
+#     exports BENCH_EXPORT_QUERY's cases of the same database.
 #
 # Prints summary tables and writes bench/results.json. Knobs (environment):
+#   BENCH_CASES=1000000 BENCH_GEN=auto (gen | api | auto: gen when the
+#   binary has it) BENCH_SEED=16 BENCH_DAYS=365
 #   BENCH_RAW_ROWS=20000 BENCH_RAW_SINGLE=500 BENCH_RAW_BATCH=64
 #   BENCH_CLIENTS="1 64" BENCH_REQUESTS_1=3000 BENCH_REQUESTS_N=20000
-#   BENCH_SECONDS=30 BENCH_THREADS=4 BENCH_TMPDIR=<BUILD_DIR>
-#   BENCH_RESULTS=bench/results.json
-#   BENCH_LIST=1 (0: no list runs) BENCH_LIST_CASES=20000
-#   BENCH_LIST_USERS="disp1:county town1:town.a" (login:org code of its read scope)
-#   BENCH_LIST_QUERIES="first=limit=50 status=status=handling,dispatched&limit=50
-#     dispatch=queue=dispatch&limit=50 search=q=%E8%B7%AF%E7%81%AF&limit=50
-#     deep=cursor=HALF&limit=50" (name=query string, separated by spaces;
-#     HALF becomes half the number of cases: a page in the middle)
-#   BENCH_LIST_CLIENTS="1 16" BENCH_LIST_REQUESTS=3000 BENCH_LIST_SECONDS=5
-#   BENCH_STATS_USER=sup1 (empty: no statistics run)
-#   BENCH_READ_ITERATIONS=2000 BENCH_READ_SECONDS=2 (each sqlite_raw --read variant)
+#   BENCH_SECONDS=20 BENCH_THREADS=4 BENCH_TMPDIR=<BUILD_DIR>
+#   BENCH_RESULTS=bench/results.json BENCH_MHD=1 (0: no mhd_fixed baseline)
+#   BENCH_LIST=1 (0: no list, statistics or mix runs)
+#   BENCH_LIST_SHAPES="user:name:query-string …" (see below; HALF becomes
+#     half the number of cases: a page in the middle)
+#   BENCH_LIST_SCOPES="disp1:county town1:town.a" (the read scope sqlite_raw
+#     binds for a user) BENCH_LIST_CLIENTS="1 16" BENCH_LIST_REQUESTS=2000
+#   BENCH_LIST_SECONDS=2
+#   BENCH_STATS_SHAPES="user:name:query-string …" (empty: none)
+#   BENCH_MIX=bench/mix-day.txt (empty: no mixed day) BENCH_MIX_CLIENTS=32
+#   BENCH_MIX_SECONDS=15 BENCH_MIX_HOT=32
+#   BENCH_READ_ITERATIONS=1000 BENCH_READ_SECONDS=1 (each sqlite_raw --read variant)
+#   BENCH_EXPORT=0 BENCH_EXPORT_QUERY= (with 1: export.mjs on the database)
 set -eu
 
 usage() { echo "usage: bench/run.sh BUILD_DIR" >&2; exit 2; }
@@ -39,29 +51,57 @@ BUILD=$(cd "$1" && pwd) || usage
 BIN=$BUILD/civicloop
 LOADGEN=$BUILD/loadgen
 RAW=$BUILD/sqlite_raw
-for b in "$BIN" "$LOADGEN" "$RAW"; do
+MHDFIX=$BUILD/mhd_fixed
+for b in "$BIN" "$LOADGEN" "$RAW" "$MHDFIX"; do
 	[ -x "$b" ] || { echo "bench: $b is missing (make build)" >&2; exit 1; }
 done
 
+GEN_CASES=${BENCH_CASES:-1000000}
+GEN_MODE=${BENCH_GEN:-auto}
+GEN_SEED=${BENCH_SEED:-16}
+GEN_DAYS=${BENCH_DAYS:-365}
 RAW_ROWS=${BENCH_RAW_ROWS:-20000}
 RAW_SINGLE=${BENCH_RAW_SINGLE:-500}
 RAW_BATCH=${BENCH_RAW_BATCH:-64}
 CLIENTS=${BENCH_CLIENTS:-"1 64"}
 REQ_1=${BENCH_REQUESTS_1:-3000}
 REQ_N=${BENCH_REQUESTS_N:-20000}
-SECONDS_MAX=${BENCH_SECONDS:-30}
+SECONDS_MAX=${BENCH_SECONDS:-20}
 THREADS=${BENCH_THREADS:-4}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results.json}
+MHD=${BENCH_MHD:-1}
 LIST=${BENCH_LIST:-1}
-LIST_CASES=${BENCH_LIST_CASES:-20000}
-LIST_USERS=${BENCH_LIST_USERS:-"disp1:county town1:town.a"}
-LIST_QUERIES=${BENCH_LIST_QUERIES:-"first=limit=50 status=status=handling,dispatched&limit=50 dispatch=queue=dispatch&limit=50 search=q=%E8%B7%AF%E7%81%AF&limit=50 deep=cursor=HALF&limit=50"}
+TODAY=$(TZ=Asia/Shanghai date +%Y-%m-%d)
+YEAR_AGO=$(TZ=Asia/Shanghai date -d '364 days ago' +%Y-%m-%d)
+LIST_SHAPES=${BENCH_LIST_SHAPES:-"town1:first:limit=50 \
+town1:inbox:mine=1&part=pending&sort=due&limit=50 \
+town1:signed:mine=1&part=signed&sort=due&limit=50 \
+disp1:first:limit=50 \
+disp1:status:status=handling,dispatched&limit=50 \
+disp1:type:type=grid_event&limit=50 \
+disp1:class:type=hotline&class=%E6%8A%95%E8%AF%89&limit=50 \
+disp1:overdue:overdue=1&limit=50 \
+disp1:due_soon:due_soon=24&sort=due&limit=50 \
+disp1:dispatch:queue=dispatch&limit=50 \
+disp1:search:q=%E8%B7%AF%E7%81%AF&limit=50 \
+disp1:deep:cursor=HALF&limit=50"}
+LIST_SCOPES=${BENCH_LIST_SCOPES:-"disp1:county town1:town.a"}
 LIST_CLIENTS=${BENCH_LIST_CLIENTS:-"1 16"}
-LIST_REQUESTS=${BENCH_LIST_REQUESTS:-3000}
-LIST_SECONDS=${BENCH_LIST_SECONDS:-5}
-STATS_USER=${BENCH_STATS_USER-sup1}
-READ_ITERATIONS=${BENCH_READ_ITERATIONS:-2000}
-READ_SECONDS=${BENCH_READ_SECONDS:-2}
+LIST_REQUESTS=${BENCH_LIST_REQUESTS:-2000}
+LIST_SECONDS=${BENCH_LIST_SECONDS:-2}
+STATS_SHAPES=${BENCH_STATS_SHAPES-"sup1:month_county:org=county \
+sup1:year_county:org=county&from=$YEAR_AGO&to=$TODAY \
+sup1:month_town:org=town.a \
+sup1:year_town:org=town.a&from=$YEAR_AGO&to=$TODAY"}
+MIX=${BENCH_MIX-$ROOT/bench/mix-day.txt}
+MIX_CLIENTS=${BENCH_MIX_CLIENTS:-32}
+MIX_SECONDS=${BENCH_MIX_SECONDS:-15}
+MIX_HOT=${BENCH_MIX_HOT:-32}
+READ_ITERATIONS=${BENCH_READ_ITERATIONS:-1000}
+READ_SECONDS=${BENCH_READ_SECONDS:-1}
+EXPORT=${BENCH_EXPORT:-0}
+# about 100,000 of 1 M cases spread over a year: the last 36 days
+EXPORT_FROM=$(TZ=Asia/Shanghai date -d '36 days ago' +%Y-%m-%d)
 CORES=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
 # The databases live on the same file system as the build (and var/), so the
@@ -131,24 +171,72 @@ noisy() {
 # NOISY: the disturbed steps, as the items of a JSON array.
 NOISY=
 
-# server_start DB LOG: serves DB on a free port; sets SERVER_PID and PORT.
+# now_ms: a wall clock in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# server_start DB LOG [PROGRAM ARGS...]: serves DB (or runs PROGRAM ARGS,
+# which must print the same "http://127.0.0.1:PORT/" line) on a free port;
+# sets SERVER_PID, PORT and STARTUP_MS (exec to the first 200 on /healthz;
+# for PROGRAM, to the port line).
 server_start() {
-	"$BIN" serve --db "$1" --port 0 --threads "$THREADS" >"$2" 2>&1 &
+	sdb=$1
+	slog=$2
+	shift 2
+	t0=$(now_ms)
+	if [ $# -eq 0 ]; then
+		"$BIN" serve --db "$sdb" --port 0 --threads "$THREADS" >"$slog" 2>&1 &
+	else
+		"$@" >"$slog" 2>&1 &
+	fi
 	SERVER_PID=$!
 	PORT=
 	i=0
-	while [ $i -lt 100 ]; do
-		PORT=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' "$2" | head -n 1)
+	while [ $i -lt 3000 ]; do
+		PORT=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9][0-9]*\)/.*|\1|p' "$slog" | head -n 1)
 		[ -n "$PORT" ] && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
+		sleep 0.01
 		i=$((i + 1))
 	done
 	if [ -z "$PORT" ]; then
 		log "bench: the server did not start:"
-		cat "$2" >&2
+		cat "$slog" >&2
 		exit 1
 	fi
+	if [ $# -eq 0 ]; then
+		i=0
+		until "$LOADGEN" --port "$PORT" --get /healthz >/dev/null 2>&1; do
+			i=$((i + 1))
+			[ $i -lt 3000 ] || { log "bench: /healthz never answered 200"; exit 1; }
+			sleep 0.01
+		done
+	fi
+	STARTUP_MS=$(($(now_ms) - t0))
+}
+
+# server_hwm_kb: the server's peak resident set so far (VmHWM).
+server_hwm_kb() {
+	awk '$1 == "VmHWM:" { print $2 }' /proc/"$SERVER_PID"/status
+}
+
+# gen_db DB N: a database of N cases. `civicloop gen` (a realistic county,
+# seeded like the demo) when the binary has it; else the demo, topped up
+# through the API by loadgen (64 clients; slow, and every case alike).
+gen_db() {
+	mode=$GEN_MODE
+	if [ "$mode" = auto ]; then
+		if "$BIN" gen --help 2>&1 | grep -q -- '--cases'; then mode=gen; else mode=api; fi
+	fi
+	GEN_METHOD=$mode
+	if [ "$mode" = gen ]; then
+		"$BIN" gen --db "$1" --cases "$2" --seed "$GEN_SEED" --days "$GEN_DAYS" --force >&2
+		return
+	fi
+	"$BIN" demo --db "$1" >/dev/null
+	server_start "$1" "$WORK/gen.log"
+	"$LOADGEN" --port "$PORT" --login op1 --password 'Demo#2024' --clients 64 \
+		--requests "$2" --seconds 600 >/dev/null || { log "bench: loadgen top-up failed"; exit 1; }
+	server_stop
 }
 
 server_stop() {
@@ -175,7 +263,16 @@ measure() {
 	OTHER=$(other_cpu "$WORK/p0.txt" "$WORK/p1.txt")
 }
 
-# ---- 1. the raw SQLite write baseline ----
+# ---- 0. the generated database ----
+db=$WORK/bench.db
+log "bench: generating $GEN_CASES cases (not part of any figure below)"
+t0=$(now_ms)
+gen_db "$db" "$GEN_CASES"
+GEN_SECONDS=$(awk -v ms=$(($(now_ms) - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')
+DB_BYTES=$(cat "$db" "$db-wal" 2>/dev/null | wc -c)
+log "bench: generated by $GEN_METHOD in ${GEN_SECONDS}s, $DB_BYTES bytes"
+
+# ---- 1. baselines: raw SQLite writes, a fixed libmicrohttpd answer ----
 procs_cpu "$WORK/p0.txt"
 t0=$(date +%s.%N)
 RAW_JSON=$("$RAW" --dir "$WORK" --rows "$RAW_ROWS" --single "$RAW_SINGLE" --batch "$RAW_BATCH")
@@ -189,21 +286,44 @@ if [ "$(noisy "$other" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")" 
 	NOISY="\"raw\""
 fi
 
-# ---- 2. creations over HTTP, one fresh database per client count ----
+MHD_JSON=
+MHD_ROWS=
+if [ "$MHD" = 1 ]; then
+	server_start "" "$WORK/mhd.log" "$MHDFIX" --port 0 --threads "$THREADS" --bytes 1600
+	for n in $CLIENTS; do
+		if [ "$n" -eq 1 ]; then req=$REQ_1; else req=$REQ_N; fi
+		measure --token x --clients "$n" --requests "$req" --seconds "$SECONDS_MAX"
+		log "  mhd_fixed, $n client(s): $OUT"
+		MHD_JSON="${MHD_JSON:+$MHD_JSON,
+    }${OUT%\}},\"server_cpu_s\":$CPU,\"other_cpu_s\":$OTHER}"
+		MHD_ROWS="$MHD_ROWS$n $(jget "$OUT" rate) $(jget "$OUT" p99_ms)
+"
+	done
+	server_stop
+fi
+# mhd_rate N: the fixed answer's rate with N clients, or 0.
+mhd_rate() {
+	printf '%s' "$MHD_ROWS" | awk -v n="$1" '$1 == n { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
+# ---- 2. creations over HTTP on the generated database ----
+server_start "$db" "$WORK/serve.log"
+log "bench: server up in ${STARTUP_MS} ms (exec to the first 200 on /healthz)"
+"$LOADGEN" --port "$PORT" --get /metrics >"$WORK/m0.txt"
+read -r CASES HOTLINE <<EOF2
+$(cases_in "$WORK/m0.txt")
+EOF2
+BYTES_PER_CASE=$(awk -v b="$DB_BYTES" -v n="$CASES" 'BEGIN { printf "%.0f", n ? b / n : 0 }')
+HWM_START=$(server_hwm_kb)
 HTTP_JSON=
 ROWS=
-db=
+token=$("$LOADGEN" --port "$PORT" --login op1 --password 'Demo#2024' --print-token)
 for n in $CLIENTS; do
 	if [ "$n" -eq 1 ]; then req=$REQ_1; else req=$REQ_N; fi
-	db=$WORK/c$n.db
 	log "bench: $n client(s), up to $req creations or ${SECONDS_MAX}s"
-	"$BIN" demo --db "$db" >/dev/null
-	server_start "$db" "$WORK/serve$n.log"
-	token=$("$LOADGEN" --port "$PORT" --login op1 --password 'Demo#2024' --print-token)
 	"$LOADGEN" --port "$PORT" --get /metrics >"$WORK/m0.txt"
 	measure --token "$token" --clients "$n" --requests "$req" --seconds "$SECONDS_MAX"
 	"$LOADGEN" --port "$PORT" --get /metrics >"$WORK/m1.txt"
-	server_stop
 	out=$OUT
 	log "  $out"
 
@@ -214,12 +334,14 @@ for n in $CLIENTS; do
 	batches=$((b1 - b0))
 	jobs=$((j1 - j0))
 	avg=$(awk -v j="$jobs" -v b="$batches" 'BEGIN { printf "%.1f", b ? j / b : 0 }')
+	mr=$(mhd_rate "$n")
+	xm=$(awk -v a="$(jget "$out" rate)" -v b="$mr" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
 	log "  writer: $jobs jobs in $batches transactions, average batch $avg; CPU: server ${CPU}s (busiest thread ${BUSIEST}s), other processes ${OTHER}s"
-	ext="${out%\}},\"writer_batches\":$batches,\"writer_jobs\":$jobs,\"writer_avg_batch\":$avg,\"server_cpu_s\":$CPU,\"server_busiest_thread_cpu_s\":$BUSIEST,\"other_cpu_s\":$OTHER}"
+	ext="${out%\}},\"writer_batches\":$batches,\"writer_jobs\":$jobs,\"writer_avg_batch\":$avg,\"server_cpu_s\":$CPU,\"server_busiest_thread_cpu_s\":$BUSIEST,\"other_cpu_s\":$OTHER,\"mhd_fixed_rate\":$mr,\"ratio_over_mhd_fixed\":$xm}"
 	HTTP_JSON="${HTTP_JSON:+$HTTP_JSON,
     }$ext"
 	per_job=$(awk -v c="$BUSIEST" -v j="$jobs" 'BEGIN { printf "%.0f", j ? c * 1e6 / j : 0 }')
-	ROWS="$ROWS$n $(jget "$out" rate) $(jget "$out" p50_ms) $(jget "$out" p99_ms) $(jget "$out" errors) $avg $per_job
+	ROWS="$ROWS$n $(jget "$out" rate) $(jget "$out" p50_ms) $(jget "$out" p99_ms) $(jget "$out" errors) $avg $per_job $mr $xm
 "
 	if [ "$(noisy "$OTHER" "$(jget "$out" seconds)")" -eq 1 ]; then
 		log "  WARNING: other processes used ${OTHER}s of CPU during this ${n}-client run: the machine was not quiet, numbers are disturbed"
@@ -227,24 +349,36 @@ for n in $CLIENTS; do
 	fi
 done
 
-# ---- 3. lists, on the last create run's database ----
+# ---- 3. lists and statistics, on the same server ----
 LIST_JSON=
 LIST_ROWS=
 READ_JSON=
+MIX_JSON=null
 STATS_NOTE="not run"
-CASES=0
-HOTLINE=0
 : >"$WORK/raw-read.txt"
 
-# list_queries: "name query_string" per line, HALF replaced.
-list_queries() {
-	printf '%s\n' "$LIST_QUERIES" | tr ' ' '\n' | sed -n "s/^\([^=][^=]*\)=\(..*\)\$/\1 \2/p" |
+# shapes SHAPES: "user name query_string" per line, HALF replaced.
+shapes() {
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n 's/^\([^:][^:]*\):\([^:][^:]*\):\(..*\)$/\1 \2 \3/p' |
 		sed "s/HALF/$((CASES / 2))/g"
 }
 
-# list_run USER NAME PATH: GET PATH as USER (token in $token) with each
-# client count; appends to LIST_JSON and LIST_ROWS.
+# token_of USER: a bearer token for USER (one login per user and run).
+token_of() {
+	f=$WORK/token.$1
+	[ -s "$f" ] || "$LOADGEN" --port "$PORT" --login "$1" --password 'Demo#2024' --print-token >"$f"
+	cat "$f"
+}
+
+# list_run USER NAME PATH: GET PATH as USER with each client count; appends
+# to LIST_JSON and LIST_ROWS.
 list_run() {
+	token=$(token_of "$1")
+	if ! "$LOADGEN" --port "$PORT" --token "$token" --get "$3" >"$WORK/probe.json" 2>&1; then
+		log "bench: $1 $2: $3 did not answer 200: $(head -c 200 "$WORK/probe.json")"
+		NOISY="${NOISY:+$NOISY,}\"failed $1 $2\""
+		return 0
+	fi
 	for n in $LIST_CLIENTS; do
 		measure --token "$token" --method GET --path "$3" --clients "$n" \
 			--requests "$LIST_REQUESTS" --seconds "$LIST_SECONDS"
@@ -263,71 +397,77 @@ list_run() {
 	done
 }
 
-if [ "$LIST" = 1 ] && [ -n "$db" ]; then
-	server_start "$db" "$WORK/serve-list.log"
-	"$LOADGEN" --port "$PORT" --get /metrics >"$WORK/m0.txt"
-	read -r CASES HOTLINE <<EOF
-$(cases_in "$WORK/m0.txt")
-EOF
-	if [ "$CASES" -lt "$LIST_CASES" ]; then
-		log "bench: lists: $CASES cases, creating $((LIST_CASES - CASES)) more first (not measured)"
-		out=$("$LOADGEN" --port "$PORT" --login op1 --password 'Demo#2024' --clients 64 \
-			--requests $((LIST_CASES - CASES)) --seconds 600) || { log "bench: loadgen failed: $out"; exit 1; }
-		"$LOADGEN" --port "$PORT" --get /metrics >"$WORK/m0.txt"
-		read -r CASES HOTLINE <<EOF
-$(cases_in "$WORK/m0.txt")
-EOF
-	fi
+if [ "$LIST" = 1 ]; then
 	log "bench: lists on $CASES cases ($HOTLINE hotline), clients: $LIST_CLIENTS"
-	list_queries >"$WORK/queries.txt"
+	shapes "$LIST_SHAPES" >"$WORK/queries.txt"
+	while read -r user name qs <&3; do
+		list_run "$user" "$name" "/api/v1/cases?$qs"
+	done 3<"$WORK/queries.txt"
+	if [ -n "$STATS_SHAPES" ]; then
+		STATS_NOTE="measured"
+		shapes "$STATS_SHAPES" >"$WORK/stats.txt"
+		while read -r user name qs <&3; do
+			list_run "$user" "stats_$name" "/api/v1/stats/hotline?$qs"
+		done 3<"$WORK/stats.txt"
+	fi
 
-	for entry in $LIST_USERS; do
-		user=${entry%%:*}
-		token=$("$LOADGEN" --port "$PORT" --login "$user" --password 'Demo#2024' --print-token)
-		while read -r name qs <&3; do
-			list_run "$user" "$name" "/api/v1/cases?$qs"
-		done 3<"$WORK/queries.txt"
-	done
-
-	if [ -n "$STATS_USER" ]; then
-		spath=/api/v1/stats/hotline
-		if "$LOADGEN" --port "$PORT" --login "$STATS_USER" --password 'Demo#2024' \
-			--get "$spath" >"$WORK/stats.json" 2>&1; then
-			STATS_NOTE="measured"
-			token=$("$LOADGEN" --port "$PORT" --login "$STATS_USER" --password 'Demo#2024' --print-token)
-			list_run "$STATS_USER" stats "$spath"
-		else
-			STATS_NOTE="left out: $(head -c 200 "$WORK/stats.json" | tr -d '"\\\n')"
-			log "bench: $spath did not answer 200, $STATS_NOTE"
+	# ---- 4. the mixed day ----
+	if [ -n "$MIX" ]; then
+		log "bench: the mixed day ($MIX), $MIX_CLIENTS clients, ${MIX_SECONDS}s"
+		measure --password 'Demo#2024' --mix "$MIX" --hot "$MIX_HOT" --clients "$MIX_CLIENTS" \
+			--requests 10000000 --seconds "$MIX_SECONDS"
+		log "  $OUT"
+		MIX_JSON="${OUT%\}},\"server_cpu_s\":$CPU,\"server_busiest_thread_cpu_s\":$BUSIEST,\"other_cpu_s\":$OTHER}"
+		if [ "$(noisy "$OTHER" "$(jget "$OUT" seconds)")" -eq 1 ]; then
+			NOISY="${NOISY:+$NOISY,}\"mix\""
 		fi
 	fi
-	server_stop
+fi
+HWM_KB=$(server_hwm_kb)
+"$LOADGEN" --port "$PORT" --get /metrics >"$WORK/m1.txt"
+read -r CASES_END HOTLINE_END <<EOF2
+$(cases_in "$WORK/m1.txt")
+EOF2
+server_stop
 
-	# the read baseline: the same list SQL, directly, on the same database
-	for entry in $LIST_USERS; do
-		user=${entry%%:*}
-		scope=${entry#*:}
-		while read -r name qs <&3; do
-			procs_cpu "$WORK/p0.txt"
-			t0=$(date +%s.%N)
-			rj=$("$RAW" --read "$db" --scope "$scope" --query "$qs" \
-				--iterations "$READ_ITERATIONS" --seconds "$READ_SECONDS")
-			t1=$(date +%s.%N)
-			procs_cpu "$WORK/p1.txt"
-			other=$(other_cpu "$WORK/p0.txt" "$WORK/p1.txt")
-			log "  raw read $user $name: $rj"
-			READ_JSON="${READ_JSON:+$READ_JSON,
-      }{\"user\":\"$user\",\"scope\":\"$scope\",\"query\":\"$name\",\"query_string\":\"$qs\",${rj#\{}"
-			READ_JSON="${READ_JSON%\}},\"other_cpu_s\":$other}"
-			printf '%s %s %s %s %s\n' "$user/$name" "$(jget "$rj" full_rate)" \
-				"$(jget "$rj" sql_rate)" "$(jget "$rj" items)" "$(jget "$rj" scan_steps)" \
-				>>"$WORK/raw-read.txt"
-			if [ "$(noisy "$other" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")" -eq 1 ]; then
-				log "  WARNING: other processes used ${other}s of CPU during the raw read $user $name"
-				NOISY="${NOISY:+$NOISY,}\"raw read $user $name\""
-			fi
-		done 3<"$WORK/queries.txt"
+# ---- 5. the read baseline: the list SQL sqlite_raw knows, on the same database ----
+scope_of() {
+	for e in $LIST_SCOPES; do
+		[ "${e%%:*}" = "$1" ] && { echo "${e#*:}"; return; }
 	done
+}
+if [ "$LIST" = 1 ]; then
+	while read -r user name qs <&3; do
+		scope=$(scope_of "$user")
+		[ -n "$scope" ] || continue
+		procs_cpu "$WORK/p0.txt"
+		t0=$(date +%s.%N)
+		if ! rj=$("$RAW" --read "$db" --scope "$scope" --query "$qs" \
+			--iterations "$READ_ITERATIONS" --seconds "$READ_SECONDS" 2>&1); then
+			log "  raw read $user $name: not a query sqlite_raw runs ($rj)"
+			continue
+		fi
+		t1=$(date +%s.%N)
+		procs_cpu "$WORK/p1.txt"
+		other=$(other_cpu "$WORK/p0.txt" "$WORK/p1.txt")
+		log "  raw read $user $name: $rj"
+		READ_JSON="${READ_JSON:+$READ_JSON,
+      }{\"user\":\"$user\",\"scope\":\"$scope\",\"query\":\"$name\",\"query_string\":\"$qs\",${rj#\{}"
+		READ_JSON="${READ_JSON%\}},\"other_cpu_s\":$other}"
+		printf '%s %s %s %s %s\n' "$user/$name" "$(jget "$rj" full_rate)" \
+			"$(jget "$rj" sql_rate)" "$(jget "$rj" items)" "$(jget "$rj" scan_steps)" \
+			>>"$WORK/raw-read.txt"
+		if [ "$(noisy "$other" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")" -eq 1 ]; then
+			NOISY="${NOISY:+$NOISY,}\"raw read $user $name\""
+		fi
+	done 3<"$WORK/queries.txt"
+fi
+
+if [ "$EXPORT" = 1 ]; then
+	log "bench: exports on the generated database"
+	BENCH_EXPORT_DB=$db BENCH_EXPORT_CASES=0 BENCH_THREADS=$THREADS \
+		BENCH_EXPORT_RUNS=${BENCH_EXPORT_RUNS:-1} BENCH_EXPORT_QUERY=${BENCH_EXPORT_QUERY-from=$EXPORT_FROM} \
+		CIVICLOOP_BIN=$BIN node "$ROOT/bench/export.mjs" >&2 || log "bench: export.mjs failed"
 fi
 
 # raw_full KEY: the raw read baseline's full_rate for "user/query", or "".
@@ -354,26 +494,35 @@ last=$(printf '%s' "$ROWS" | tail -n 1)
 last_rate=$(printf '%s' "$last" | awk '{ print $2 }')
 last_clients=$(printf '%s' "$last" | awk '{ print $1 }')
 ratio=$(awk -v a="$last_rate" -v b="$one" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+ratio_mhd=$(printf '%s' "$last" | awk '{ print $9 }')
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1 | sed 's/["\\]//g')
+mem_gb=$(awk '$1 == "MemTotal:" { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
+disk=$(df -h "$WORK" | awk 'NR == 2 { print $1 " " $2 }')
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain -- src 2>/dev/null | head -n 1)
+dirty=$(git -C "$ROOT" status --porcelain -- src bench 2>/dev/null | head -n 1)
 [ -n "$dirty" ] && commit="$commit+dirty"
 when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 
-cat >"$RESULTS" <<EOF
+cat >"$RESULTS" <<EOF2
 {
   "date": "$when",
   "commit": "$commit",
-  "machine": {"cores": $CORES, "cpu": "$cpu_model", "kernel": "$(uname -r)"},
+  "machine": {"cores": $CORES, "cpu": "$cpu_model", "kernel": "$(uname -r)", "memory_gb": $mem_gb, "disk": "$disk"},
   "load_average_at_end": "$loadavg",
   "server_threads": $THREADS,
+  "generation": {"method": "$GEN_METHOD", "cases_asked": $GEN_CASES, "seed": $GEN_SEED, "days": $GEN_DAYS, "seconds": $GEN_SECONDS, "db_bytes": $DB_BYTES},
+  "server": {"cases": $CASES, "cases_at_end": $CASES_END, "startup_ms": $STARTUP_MS, "rss_hwm_kb_after_start": $HWM_START, "rss_hwm_kb": $HWM_KB, "db_bytes_per_case": $BYTES_PER_CASE},
   "raw": $RAW_JSON,
+  "mhd_fixed": [
+    $MHD_JSON
+  ],
   "http": [
     $HTTP_JSON
   ],
   "ratio_http${last_clients}_over_raw_one_tx": $ratio,
+  "ratio_http${last_clients}_over_mhd_fixed": ${ratio_mhd:-0},
   "list": {
     "cases": $CASES,
     "hotline_cases": $HOTLINE,
@@ -385,12 +534,16 @@ cat >"$RESULTS" <<EOF
       $READ_JSON
     ]
   },
+  "mix": $MIX_JSON,
   "disturbed_runs": [$NOISY]
 }
-EOF
+EOF2
 
 echo
-echo "civicloop bench — $when, $commit, $CORES cores, $cpu_model"
+echo "civicloop bench — $when, $commit, $CORES cores, $cpu_model, ${mem_gb} GB"
+echo
+echo "database: $CASES cases by $GEN_METHOD in ${GEN_SECONDS}s; $DB_BYTES bytes, $BYTES_PER_CASE bytes/case"
+echo "server: start-up ${STARTUP_MS} ms (exec to the first 200 on /healthz); peak RSS $((HWM_KB / 1024)) MB (after start $((HWM_START / 1024)) MB)"
 echo
 printf '%-34s %12s\n' "raw SQLite (case+event rows)" "rows/s"
 printf '%-34s %12s\n' "  one transaction ($RAW_ROWS rows)" "$one"
@@ -400,38 +553,43 @@ printf '%-34s %12s\n' "  + counter, timer (one tx)" "$(jget "$RAW_JSON" extra_ra
 printf '%-34s %12s\n' "  + savepoint per row (one tx)" "$(jget "$RAW_JSON" shape_rate)"
 printf '%-34s %12s\n' "    same, temp_store=MEMORY" "$(jget "$RAW_JSON" shape_temp_memory_rate)"
 echo
-printf '%-8s %12s %9s %9s %7s %10s %14s\n' "clients" "creations/s" "p50 ms" "p99 ms" "errors" \
-	"avg batch" "writer us/job"
-printf '%s' "$ROWS" | while read -r c r p50 p99 e a w; do
-	printf '%-8s %12s %9s %9s %7s %10s %14s\n' "$c" "$r" "$p50" "$p99" "$e" "$a" "$w"
+printf '%-8s %12s %9s %9s %7s %10s %14s %11s %9s\n' "clients" "creations/s" "p50 ms" "p99 ms" "errors" \
+	"avg batch" "writer us/job" "mhd fixed/s" "HTTP/mhd"
+printf '%s' "$ROWS" | while read -r c r p50 p99 e a w m x; do
+	printf '%-8s %12s %9s %9s %7s %10s %14s %11s %9s\n' "$c" "$r" "$p50" "$p99" "$e" "$a" "$w" "$m" "$x"
 done
 echo
-echo "HTTP ($last_clients clients) / raw one-tx: $ratio"
+echo "HTTP ($last_clients clients) / raw one-tx: $ratio; / mhd_fixed: ${ratio_mhd:-0}"
 echo "goal: >= 10000 durable creations/s with p99 <= 20 ms"
 if [ -n "$LIST_ROWS" ]; then
 	echo
-	echo "GET on $CASES cases ($HOTLINE hotline); GET /api/v1/stats/hotline: $STATS_NOTE"
-	printf '%-6s %-9s %7s %8s %8s %8s %6s %7s %8s %8s %10s %8s\n' "user" "query" "clients" \
+	echo "GET on $CASES cases ($HOTLINE hotline); goal: lists p99 <= 10 ms, stats <= 50 ms"
+	printf '%-6s %-18s %7s %8s %8s %8s %6s %7s %8s %8s %10s %8s\n' "user" "query" "clients" \
 		"req/s" "p50 ms" "p99 ms" "errors" "KB/resp" "srv us" "top thr%" "raw full/s" "HTTP/raw"
 	printf '%s' "$LIST_ROWS" | while read -r u q c r p50 p99 e b us top; do
 		raw=$(raw_full "$u/$q")
 		x=$(awk -v a="$r" -v b="${raw:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 		kb=$(awk -v b="$b" 'BEGIN { printf "%.1f", b / 1024 }')
-		printf '%-6s %-9s %7s %8s %8s %8s %6s %7s %8s %8s %10s %8s\n' "$u" "$q" "$c" "$r" "$p50" \
+		printf '%-6s %-18s %7s %8s %8s %8s %6s %7s %8s %8s %10s %8s\n' "$u" "$q" "$c" "$r" "$p50" \
 			"$p99" "$e" "$kb" "$us" "$top" "${raw:--}" "$x"
 	done
+	echo "srv us: server CPU per request (both cores); top thr%: the busiest server thread's share;"
+	echo "HTTP/raw: req/s over sqlite_raw --read full runs/s (one thread)"
+fi
+if [ "$MIX_JSON" != null ]; then
 	echo
-	echo "raw list SQL (sqlite_raw --read, one thread): runs/s of the request's SQL and of"
-	echo "the list statement alone; items returned; rows stepped in full scans per run"
-	printf '%-16s %12s %12s %6s %11s\n' "user/query" "full runs/s" "sql runs/s" "items" "scan steps"
-	while read -r k f q it sc; do
-		printf '%-16s %12s %12s %6s %11s\n' "$k" "$f" "$q" "$it" "$sc"
-	done <"$WORK/raw-read.txt"
-	echo "srv us: server CPU per request (both cores); top thr%: the busiest server thread's share"
-	echo "of the server's CPU (near 100 with 16 clients: all connections on one HTTP thread);"
-	echo "HTTP/raw: req/s over raw full runs/s"
+	echo "the mixed day: $(jget "$MIX_JSON" clients) clients, $(jget "$MIX_JSON" seconds) s, $(jget "$MIX_JSON" rate) ok/s, $(jget "$MIX_JSON" conflicts) conflicts on $MIX_HOT hot cases"
+	printf '%-14s %-7s %8s %8s %8s %8s %6s\n' "class" "kind" "ok/s" "p50 ms" "p99 ms" "max ms" "errors"
+	printf '%s\n' "$MIX_JSON" | sed 's/.*"classes":{//; s/}}.*$//' | tr '}' '\n' | sed 's/^,//' |
+		while IFS= read -r c; do
+			[ -n "$c" ] || continue
+			name=$(printf '%s' "$c" | sed -n 's/^"\([^"]*\)":{.*/\1/p')
+			body=${c#*\{}
+			printf '%-14s %-7s %8s %8s %8s %8s %6s\n' "$name" "$(jget "$body" kind)" "$(jget "$body" rate)" \
+				"$(jget "$body" p50_ms)" "$(jget "$body" p99_ms)" "$(jget "$body" max_ms)" "$(jget "$body" errors)"
+		done
 fi
 echo
 echo "load average at the end: $loadavg"
-[ -n "$NOISY" ] && echo "WARNING: other processes were busy during: $NOISY (see other_cpu_s in $RESULTS)"
+[ -n "$NOISY" ] && echo "WARNING: disturbed or failed: $NOISY (see other_cpu_s in $RESULTS)"
 echo "results: $RESULTS"
