@@ -51,6 +51,7 @@ int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */
 int cmd_permissions(int argc, char **argv); /* permissions.c */
 int cmd_backup(int argc, char **argv);      /* backup.c */
+int cmd_stats(int argc, char **argv);       /* stats.c */
 int cmd_files(int argc, char **argv);       /* files.c */
 int cmd_geo(int argc, char **argv);         /* geo.c */
 int cmd_import(int argc, char **argv);      /* import.c */

@@ -57,6 +57,8 @@ static const char usage[] =
     "  doc verify CODE|URL (--keys KEYS.json | --db FILE)  check a signed document's code\n"
     "  doc keys --db FILE                                  print the public signing keys\n"
     "  keys rotate --db FILE                               new signing key (server stopped)\n"
+    "  stats --check|--rebuild --db FILE [--org CODE]      the stats aggregates: compare with\n"
+    "                                                      the live count (exit 1) / rewrite\n"
     "  openapi [--check]                                   the OpenAPI 3.1 description; --check:\n"
     "                                                      routes and fragments that disagree\n"
     "\n"
@@ -392,7 +394,8 @@ int main(int argc, char **argv)
 	                {"import", cmd_import},
 	                {"doc", cmd_doc},
 	                {"keys", cmd_keys},
-	                {"openapi", cmd_openapi}};
+	                {"openapi", cmd_openapi},
+	                {"stats", cmd_stats}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))

@@ -4,13 +4,13 @@
 
 #include <stdio.h>
 
+#include "core/stats.h"
 #include "store/store.h"
 
 int derived_rebuild(struct store_conn *c, const struct app *app, char *err, size_t errcap)
 {
-	(void)c;
-	(void)app;
-	(void)err;
-	(void)errcap;
+	/* the stats aggregates (core/stats_agg.c) */
+	if (stats_agg_rebuild(c, app, err, errcap) != 0)
+		return -1;
 	return 0;
 }

@@ -13,6 +13,13 @@
  * units (for the ranking, always), and the days when group=day. This file
  * only divides, names the groups and sorts the ranking.
  *
+ * For a period of whole Shanghai days the same tallies are read from the
+ * daily aggregates instead (agg_load: ST_STATS_AGG_ALL / _DAY / _UNIT, the
+ * cells of the period summed per group; counts.overdue from stats_due),
+ * kept by the writer (stats_agg.c); the live statements stay the
+ * definition, for other periods, while a change waits to be folded in, and
+ * for `civicloop stats --check` (stats_check.c).
+ *
  * One count is not of the period: counts.overdue, the open cases in scope
  * past their deadline now (ST_STATS_OVERDUE, from the index of open cases
  * by deadline), and with group=org each unit's open parts past their due_at
@@ -26,6 +33,7 @@
  * no event or assignment row reaches C.
  */
 #include "core/stats.h"
+#include "core/stats_int.h"
 #include "core/ledger.h"
 #include "core/receptions.h"
 #include "core/engine.h" /* FOLLOW_PARENT_EVENT */
@@ -157,6 +165,9 @@ static void set_release(struct tally_set *set)
 
 /* A new zero tally for key, appended (keys arrive ascending). Every class,
  * channel and state of the type starts at 0, so the answer names them all. */
+static struct tally *set_push(struct tally_set *set, const struct matter_type *t, int64_t key,
+                              struct err *e);
+
 static struct tally *set_add(struct tally_set *set, const struct matter_type *t, int64_t key,
                              struct err *e)
 {
@@ -164,6 +175,13 @@ static struct tally *set_add(struct tally_set *set, const struct matter_type *t,
 		err_set(e, E_BAD_REQUEST, NULL, "分组超过 %d 个，请缩小统计范围", STATS_MAX_GROUPS);
 		return NULL;
 	}
+	return set_push(set, t, key, e);
+}
+
+/* set_add without the cap on groups (the aggregates drop groups after). */
+static struct tally *set_push(struct tally_set *set, const struct matter_type *t, int64_t key,
+                              struct err *e)
+{
 	if (set->n == set->cap) {
 		int cap = set->cap ? set->cap * 2 : 16;
 		struct tally *a = realloc(set->a, (size_t)cap * sizeof *a);
@@ -205,18 +223,7 @@ static struct tally *set_find(struct tally_set *set, int64_t key)
 	return NULL;
 }
 
-/* The type's rates block as the parameters of store/stmt_stats.h: names as
- * they are, lists as JSON array texts, payload fields as JSON paths. Owns
- * its texts (rate_binds_release). */
-struct rate_binds {
-	const struct type_rates *r;
-	char *actions; /* every action whose events are read */
-	char *reopen_actions, *reopen_to, *resolved_in, *satisfied_in, *close_states, *escalate;
-	char resolved_path[TYPE_DATA_NAME_MAX + 8];
-	char satisfied_path[TYPE_DATA_NAME_MAX + 8];
-};
-
-static void rate_binds_release(struct rate_binds *b)
+void rate_binds_release(struct rate_binds *b)
 {
 	free(b->actions);
 	free(b->reopen_actions);
@@ -241,7 +248,7 @@ static char *list_text(json_t *arr, bool *ok)
 
 /* 0, or -1 out of memory (b released). The names were checked at load
  * (type_data.c), so a field name needs no quoting inside the path. */
-static int rate_binds_init(struct rate_binds *b, const struct type_rates *r)
+int rate_binds_init(struct rate_binds *b, const struct type_rates *r)
 {
 	memset(b, 0, sizeof *b);
 	b->r = r;
@@ -293,13 +300,9 @@ static struct store_stmt *stats_stmt(struct store_conn *c, enum stmt_id id,
 	return s;
 }
 
-/* Creates one tally per group that has cases (STATS_CASE_COLS). */
-static int read_cases(struct store_conn *c, const struct stats_query *q, const struct rate_binds *b,
-                      enum stats_mode mode, struct tally_set *set, struct err *e)
+/* The rates parameters of ST_STATS_CASES (and ST_STATS_ONE_CASE) into s. */
+void stats_bind_case_rates(struct store_stmt *s, const struct rate_binds *b)
 {
-	struct store_stmt *s = stats_stmt(c, ST_STATS_CASES, q, mode);
-	if (!s)
-		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
 	const struct type_rates *r = b->r;
 	sbind_text(s, STATS_P_ACTIONS, b->actions);
 	sbind_text(s, STATS_P_REPLY_STATE, r->reply_state);
@@ -318,6 +321,16 @@ static int read_cases(struct store_conn *c, const struct stats_query *q, const s
 	sbind_text(s, STATS_P_ESCALATE_ACTIONS, b->escalate);
 	sbind_text(s, STATS_P_MERGE_LINK, r->merge_link);
 	sbind_text(s, STATS_P_FOLLOW_EVENT, FOLLOW_PARENT_EVENT);
+}
+
+/* Creates one tally per group that has cases (STATS_CASE_COLS). */
+static int read_cases(struct store_conn *c, const struct stats_query *q, const struct rate_binds *b,
+                      enum stats_mode mode, struct tally_set *set, struct err *e)
+{
+	struct store_stmt *s = stats_stmt(c, ST_STATS_CASES, q, mode);
+	if (!s)
+		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	stats_bind_case_rates(s, b);
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW) {
 		struct tally *t = set_add(set, q->type, scol_int(s, 0), e);
@@ -391,12 +404,19 @@ static int read_assignments(struct store_conn *c, const struct stats_query *q,
 }
 
 /* The open cases in scope past their deadline at `now` into t->overdue. */
-static int read_overdue(struct store_conn *c, const struct stats_query *q, int64_t now,
+static int read_overdue(struct store_conn *c, const struct stats_query *q, int64_t now, bool agg,
                         struct tally *t, struct err *e)
 {
-	struct store_stmt *s = store_stmt(c, ST_STATS_OVERDUE);
-	sbind_text(s, 1, q->type->code);
-	sbind_text(s, 2, q->org_path);
+	struct store_stmt *s;
+	if (agg) { /* stats_due, kept with the aggregates */
+		s = store_stmt(c, ST_STATS_AGG_OVERDUE);
+		sbind_int(s, 1, q->org_id);
+		sbind_text(s, 2, q->type->code);
+	} else {
+		s = store_stmt(c, ST_STATS_OVERDUE);
+		sbind_text(s, 1, q->type->code);
+		sbind_text(s, 2, q->org_path);
+	}
 	sbind_int(s, 3, now);
 	int rc = sstep(s);
 	if (rc == STORE_ROW) {
@@ -489,6 +509,180 @@ static int set_load(struct store_conn *c, const struct stats_query *q, const str
 fail:
 	set_release(set);
 	return -1;
+}
+
+/* ---- the answer from the daily aggregates (stats_agg.c) ---- */
+
+/* Codes met in one dimension while summing cells, set into the tally's
+ * object after, in code order (as ST_STATS_DIMS's ORDER BY sets them). */
+static int dim_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int dims_flush(json_t *acc, json_t *into)
+{
+	size_t n = json_object_size(acc), i = 0;
+	if (n == 0)
+		return 0;
+	const char **keys = malloc(n * sizeof *keys);
+	if (!keys)
+		return -1;
+	const char *k;
+	json_t *v;
+	json_object_foreach(acc, k, v) keys[i++] = k;
+	qsort(keys, n, sizeof *keys, dim_cmp);
+	for (i = 0; i < n; i++) {
+		json_int_t x = json_integer_value(json_object_get(acc, keys[i]));
+		if (x > 0)
+			json_object_set_new(into, keys[i], json_integer(x));
+	}
+	free(keys);
+	json_object_clear(acc);
+	return 0;
+}
+
+static void dim_add(json_t *acc, const char *code, int64_t n)
+{
+	if (!code || !*code || n == 0)
+		return;
+	json_t *v = json_object_get(acc, code);
+	json_object_set_new(acc, code, json_integer((v ? json_integer_value(v) : 0) + n));
+}
+
+/* Adds the 20 counters of an aggregate row (columns 4..23) to t. */
+static void tally_add_row(struct tally *t, struct store_stmt *s)
+{
+	int64_t *f[STATS_AGG_N] = {
+	    &t->received,          &t->closed,      &t->merged,         &t->transferred,
+	    &t->from_110,          &t->problem,     &t->to_110,         &t->replied,
+	    &t->replied_on_time,   &t->reopened,    &t->callbacks,      &t->resolved,
+	    &t->satisfied,         &t->escalated,   &t->closed_locally, &t->duplicates,
+	    &t->closed_duplicates, &t->assignments, &t->signed_on_time, &t->returned};
+	for (int i = 0; i < STATS_AGG_N; i++)
+		*f[i] += col_count(s, 4 + i);
+}
+
+/* Drops the groups without cases (a unit counted only for its assignments
+ * on cases it does not lead; a day whose cases all moved away). */
+static void set_compact(struct tally_set *set, bool keep_first)
+{
+	int n = 0;
+	for (int i = 0; i < set->n; i++) {
+		struct tally *t = &set->a[i];
+		if (t->received > 0 || (keep_first && i == 0)) {
+			if (n != i)
+				set->a[n] = *t;
+			n++;
+		} else {
+			json_decref(t->by_class);
+			json_decref(t->by_channel);
+			json_decref(t->by_status);
+		}
+	}
+	set->n = n;
+}
+
+/* The groups of one mode from the aggregates, as set_load makes them from
+ * the live statements. */
+static int agg_load(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
+                    struct tally_set *set, struct err *e)
+{
+	memset(set, 0, sizeof *set);
+	enum stmt_id id = mode == MODE_ALL   ? ST_STATS_AGG_ALL
+	                  : mode == MODE_DAY ? ST_STATS_AGG_DAY
+	                                     : ST_STATS_AGG_UNIT;
+	struct store_stmt *s = store_stmt(c, id);
+	if (!s)
+		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	sbind_int(s, 1, q->org_id);
+	sbind_text(s, 2, q->type->code);
+	sbind_int(s, 3, time_day_of(q->from));
+	sbind_int(s, 4, time_day_of(q->to));
+	json_t *acc[3] = {json_object(), json_object(), json_object()};
+	struct tally *t = NULL;
+	int rc = STORE_DONE;
+	bool oom = false;
+	if (mode == MODE_ALL && !(t = set_push(set, q->type, 0, e)))
+		oom = true;
+	while (!oom) {
+		rc = sstep(s);
+		if (rc != STORE_ROW)
+			break;
+		int64_t key = scol_int(s, 0);
+		if (!t || t->key != key) {
+			if (t &&
+			    (dims_flush(acc[0], t->by_class) || dims_flush(acc[1], t->by_channel) ||
+			     dims_flush(acc[2], t->by_status)))
+				oom = true;
+			if (!(t = set_push(set, q->type, key, e))) {
+				oom = true;
+				break;
+			}
+		}
+		int64_t received_before = t->received;
+		tally_add_row(t, s);
+		int64_t n = t->received - received_before;
+		dim_add(acc[0], scol_text(s, 1), n);
+		dim_add(acc[1], scol_text(s, 2), n);
+		dim_add(acc[2], scol_text(s, 3), n);
+	}
+	sreset(s);
+	if (rc != STORE_DONE)
+		oom = true;
+	if (t && (dims_flush(acc[0], t->by_class) || dims_flush(acc[1], t->by_channel) ||
+	          dims_flush(acc[2], t->by_status)))
+		oom = true;
+	for (int i = 0; i < 3; i++)
+		json_decref(acc[i]);
+	if (oom) {
+		set_release(set);
+		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+	}
+	set_compact(set, mode == MODE_ALL);
+	if (mode == MODE_ALL && set->a[0].received == 0) {
+		struct tally *z = &set->a[0]; /* nothing in scope: all zero, as live */
+		json_t *bc = z->by_class, *bh = z->by_channel, *bs = z->by_status;
+		int64_t k = z->key;
+		bool local = z->local;
+		memset(z, 0, sizeof *z);
+		z->key = k;
+		z->local = local;
+		z->by_class = bc;
+		z->by_channel = bh;
+		z->by_status = bs;
+	}
+	if (set->n > STATS_MAX_GROUPS) {
+		set_release(set);
+		return err_set(e, E_BAD_REQUEST, NULL, "分组超过 %d 个，请缩小统计范围",
+		               STATS_MAX_GROUPS);
+	}
+	if (mode == MODE_UNIT) {
+		for (int i = 0; i < set->n; i++) {
+			if (unit_name(c, &set->a[i]) != 0) {
+				set_release(set);
+				return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
+			}
+			tally_score(&set->a[i]);
+		}
+	}
+	return 0;
+}
+
+/* The aggregates answer when the period is whole Shanghai days and no
+ * change waits to be folded in; else the live statements do. */
+static bool agg_usable(struct store_conn *c, const struct stats_query *q)
+{
+	return q->from == time_day_start(time_day_of(q->from)) &&
+	       q->to == time_day_start(time_day_of(q->to)) && stats_agg_ready(c);
+}
+
+/* set_load from the aggregates or the live statements. */
+static int group_load(struct store_conn *c, const struct stats_query *q, const struct rate_binds *b,
+                      enum stats_mode mode, bool dims, bool agg, struct tally_set *set,
+                      struct err *e)
+{
+	return agg ? agg_load(c, q, mode, set, e) : set_load(c, q, b, mode, dims, set, e);
 }
 
 /* Adds the eight rates of t to o, in answer order, and the ninth when the
@@ -695,7 +889,8 @@ static int stats_reception(struct store_conn *c, const struct stats_query *q, js
 	return *out ? 0 : err_oom(e);
 }
 
-int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e)
+static int compute(struct store_conn *c, const struct stats_query *q, bool live, json_t **out,
+                   struct err *e)
 {
 	struct tally_set all = {0}, units = {0}, days = {0};
 	const struct tally **by_rank = NULL, **by_code = NULL;
@@ -714,12 +909,13 @@ int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **ou
 	if (rate_binds_init(&b, &q->type->data.rates) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	int64_t now = time_now_ms();
-	if (set_load(c, q, &b, MODE_ALL, true, &all, e) != 0 ||
-	    set_load(c, q, &b, MODE_UNIT, q->group == STATS_GROUP_ORG, &units, e) != 0 ||
-	    read_overdue(c, q, now, &all.a[0], e) != 0 ||
+	bool agg = !live && agg_usable(c, q);
+	if (group_load(c, q, &b, MODE_ALL, true, agg, &all, e) != 0 ||
+	    group_load(c, q, &b, MODE_UNIT, q->group == STATS_GROUP_ORG, agg, &units, e) != 0 ||
+	    read_overdue(c, q, now, agg, &all.a[0], e) != 0 ||
 	    (q->group == STATS_GROUP_ORG && read_unit_overdue(c, q, now, &units, e) != 0))
 		goto out;
-	if (q->group == STATS_GROUP_DAY && set_load(c, q, &b, MODE_DAY, true, &days, e) != 0)
+	if (q->group == STATS_GROUP_DAY && group_load(c, q, &b, MODE_DAY, true, agg, &days, e) != 0)
 		goto out;
 	if (units_sorted(&units, unit_rank_cmp, &by_rank) != 0 ||
 	    units_sorted(&units, unit_code_cmp, &by_code) != 0) {
@@ -772,4 +968,15 @@ out:
 	set_release(&days);
 	rate_binds_release(&b);
 	return rc;
+}
+
+int stats_compute(struct store_conn *c, const struct stats_query *q, json_t **out, struct err *e)
+{
+	return compute(c, q, false, out, e);
+}
+
+int stats_compute_live(struct store_conn *c, const struct stats_query *q, json_t **out,
+                       struct err *e)
+{
+	return compute(c, q, true, out, e);
 }

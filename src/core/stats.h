@@ -14,7 +14,9 @@
 #define CIVICLOOP_CORE_STATS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/types.h"
 #include "store/store.h"
@@ -68,5 +70,31 @@ int stats_task(struct store_conn *c, const struct stats_query *q, json_t **out, 
  * with *e. */
 int stats_inspection(struct store_conn *c, const struct stats_query *q, int64_t now, json_t **out,
                      struct err *e);
+
+/* The daily aggregates (stats_agg.c, docs/rates.md "How the figures are
+ * kept"). */
+struct app;
+/* Folds every case marked changed in the current transaction into the
+ * aggregates; the writer calls it before COMMIT. 0, or -1 (store fault). */
+int stats_agg_flush(struct store_conn *c, const struct app *app);
+/* True when no case waits to be folded in (the aggregates are current). */
+bool stats_agg_ready(struct store_conn *c);
+/* At start: folds in the cases marked by migration 25 (or left by a
+ * writer outside the server), in transactions of 20,000. */
+int stats_backfill(struct store_conn *c, const struct app *app, char *err, size_t errcap);
+/* Rewrites the aggregates from the base rows, in the caller's transaction. */
+int stats_agg_rebuild(struct store_conn *c, const struct app *app, char *err, size_t errcap);
+/* Recomputes every case's contribution from the base rows and compares
+ * it with the one the aggregates hold; each difference printed to out.
+ * The number of differences, or -1 when it could not check. */
+int stats_agg_verify_cases(struct store_conn *c, const struct app *app, FILE *out);
+/* compute with the live statements only (the check command's reference) */
+int stats_compute_live(struct store_conn *c, const struct stats_query *q, json_t **out,
+                       struct err *e);
+/* Recomputes the answers with the live statements for every org, rates
+ * type and month with cases, and group none/day/org, and compares them with
+ * the answers from the aggregates; each difference is printed to out.
+ * Returns the number of differences, or -1 when it could not check. */
+int stats_check(struct store_conn *c, const struct app *app, const char *only_org, FILE *out);
 
 #endif

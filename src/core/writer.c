@@ -4,6 +4,7 @@
 #include "core/counter_cache.h"
 #include "core/outbox.h"
 #include "core/search.h"
+#include "core/stats.h"
 #include "core/sms.h"
 
 #include <stdatomic.h>
@@ -142,6 +143,9 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 		ok = false;
 	if (ok && counter_cache_flush(&w->counters, w->conn) != 0)
 		ok = false;
+	/* the stats aggregates of the cases the jobs changed (core/stats_agg.c) */
+	if (ok && stats_agg_flush(w->conn, w->app) != 0)
+		ok = false;
 	search_queue_release(&sq);
 	if (ok) {
 		writer_maybe_checkpoint(w, now);
@@ -219,7 +223,8 @@ struct writer *writer_start(struct app *app, char *err, size_t errcap)
 	if (!w->conn)
 		goto fail;
 	if (store_migrate(w->conn, err, errcap) != 0 ||
-	    search_backfill(w->conn, app, err, errcap) != 0)
+	    search_backfill(w->conn, app, err, errcap) != 0 ||
+	    stats_backfill(w->conn, app, err, errcap) != 0)
 		goto fail;
 	if (chain_load_head(w->conn, &w->chain) != 0) {
 		snprintf(err, errcap, "无法读取审计链: %s", store_errmsg(w->conn));

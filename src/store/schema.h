@@ -685,8 +685,78 @@ static const char *const schema_migrations[] = {
      " revoked_by INTEGER REFERENCES users(id)) STRICT;"),
     /* migration 24 (issue 16, lists): reserved */
     "SELECT 24;",
-    /* migration 25 (issue 16, stats): reserved */
-    "SELECT 25;",
+    /* migration 25 (issue 16, stats): the daily aggregates of GET /stats
+     * (core/stats_agg.c, docs/rates.md "How the figures are kept").
+     * stats_cell: per scope org (every org whose subtree holds the case),
+     * type, Shanghai day of receipt and cell (class, channel, status; ''
+     * for none), the 20 counters of a group's tally. stats_unit_cell: the
+     * same per lead unit inside the scope (the ranking, group=org).
+     * stats_case: each case's current contribution (a varint blob), what
+     * an update subtracts. stats_due: the open cases with a deadline, per
+     * scope (counts.overdue, "now", by a range of its key). stats_dirty: the cases changed since
+     * the last upkeep, marked by the triggers below in the same transaction; the writer folds them
+     * in before COMMIT. Backfill: every case is marked, and the writer folds them in at start
+     * (stats_backfill). */
+    ("CREATE TABLE stats_dirty(case_id INTEGER PRIMARY KEY) STRICT;"
+     "CREATE TABLE stats_case(case_id INTEGER PRIMARY KEY, type TEXT NOT NULL, day INTEGER NOT"
+     " NULL, class TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, due INTEGER,"
+     " v BLOB NOT NULL) STRICT;"
+     "CREATE TABLE stats_due(scope INTEGER NOT NULL, type TEXT NOT NULL, due_at INTEGER NOT NULL,"
+     " case_id INTEGER NOT NULL, PRIMARY KEY(scope, type, due_at, case_id)) STRICT, WITHOUT ROWID;"
+     "CREATE TABLE stats_cell(scope INTEGER NOT NULL, type TEXT NOT NULL, day INTEGER NOT NULL,"
+     " class TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL,"
+     " received INTEGER NOT NULL, closed INTEGER NOT NULL, merged INTEGER NOT NULL, transferred "
+     "INTEGER NOT NULL,"
+     " from_110 INTEGER NOT NULL, problem INTEGER NOT NULL, to_110 INTEGER NOT NULL, replied "
+     "INTEGER NOT NULL,"
+     " replied_on_time INTEGER NOT NULL, reopened INTEGER NOT NULL, callbacks INTEGER NOT NULL, "
+     "resolved INTEGER NOT NULL,"
+     " satisfied INTEGER NOT NULL, escalated INTEGER NOT NULL, closed_locally INTEGER NOT NULL,"
+     " duplicates INTEGER NOT NULL, closed_duplicates INTEGER NOT NULL, assignments INTEGER NOT "
+     "NULL,"
+     " signed_on_time INTEGER NOT NULL, returned INTEGER NOT NULL,"
+     " PRIMARY KEY(scope, type, day, class, channel, status)) STRICT, WITHOUT ROWID;"
+     "CREATE TABLE stats_unit_cell(scope INTEGER NOT NULL, type TEXT NOT NULL, day INTEGER NOT"
+     " NULL, unit INTEGER NOT NULL, class TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT"
+     " NULL,"
+     " received INTEGER NOT NULL, closed INTEGER NOT NULL, merged INTEGER NOT NULL, transferred "
+     "INTEGER NOT NULL,"
+     " from_110 INTEGER NOT NULL, problem INTEGER NOT NULL, to_110 INTEGER NOT NULL, replied "
+     "INTEGER NOT NULL,"
+     " replied_on_time INTEGER NOT NULL, reopened INTEGER NOT NULL, callbacks INTEGER NOT NULL, "
+     "resolved INTEGER NOT NULL,"
+     " satisfied INTEGER NOT NULL, escalated INTEGER NOT NULL, closed_locally INTEGER NOT NULL,"
+     " duplicates INTEGER NOT NULL, closed_duplicates INTEGER NOT NULL, assignments INTEGER NOT "
+     "NULL,"
+     " signed_on_time INTEGER NOT NULL, returned INTEGER NOT NULL,"
+     " PRIMARY KEY(scope, type, day, unit, class, channel, status)) STRICT, WITHOUT ROWID;"
+     "CREATE TRIGGER stats_t_case_ins AFTER INSERT ON cases BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(NEW.id); END;"
+     "CREATE TRIGGER stats_t_case_upd AFTER UPDATE ON cases BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(NEW.id); END;"
+     "CREATE TRIGGER stats_t_case_del AFTER DELETE ON cases BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(OLD.id); END;"
+     "CREATE TRIGGER stats_t_event_ins AFTER INSERT ON events WHEN NEW.case_id IS NOT NULL BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(NEW.case_id); END;"
+     "CREATE TRIGGER stats_t_asg_ins AFTER INSERT ON assignments BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(NEW.case_id); END;"
+     "CREATE TRIGGER stats_t_asg_upd AFTER UPDATE ON assignments BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(NEW.case_id);"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(OLD.case_id); END;"
+     "CREATE TRIGGER stats_t_asg_del AFTER DELETE ON assignments BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(OLD.case_id); END;"
+     "CREATE TRIGGER stats_t_link_ins AFTER INSERT ON links BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(NEW.case_id); END;"
+     "CREATE TRIGGER stats_t_link_upd AFTER UPDATE ON links BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(NEW.case_id); END;"
+     "CREATE TRIGGER stats_t_link_del AFTER DELETE ON links BEGIN"
+     " INSERT OR IGNORE INTO stats_dirty VALUES(OLD.case_id); END;"
+     "CREATE TRIGGER stats_t_org_path AFTER UPDATE OF path ON orgs WHEN OLD.path <> NEW.path"
+     " BEGIN INSERT OR IGNORE INTO stats_dirty SELECT c.id FROM cases c JOIN orgs o ON"
+     " o.id = c.org_id WHERE o.path LIKE NEW.path || '%';"
+     " INSERT OR IGNORE INTO stats_dirty SELECT a.case_id FROM assignments a JOIN orgs o ON"
+     " o.id = a.org_id WHERE o.path LIKE NEW.path || '%'; END;"
+     "INSERT INTO stats_dirty SELECT id FROM cases;"),
     /* migration 26 (issue 16, spare): reserved */
     "SELECT 26;",
 };

@@ -222,4 +222,118 @@ enum {
 	     " sum(signed_at IS NOT NULL AND (sign_due_at IS NULL OR signed_at <= sign_due_at))," \
 	     " sum(id IN (SELECT id FROM ret)) FROM ak GROUP BY k ORDER BY k")
 
+/*
+ * The daily aggregates (migration 25, core/stats_agg.c). The 20 counters of
+ * a tally, in this order everywhere: received, closed, merged, transferred,
+ * from_110, problem, to_110, replied, replied_on_time, reopened, callbacks,
+ * resolved, satisfied, escalated, closed_locally, duplicates,
+ * closed_duplicates (the columns of STATS_CASE_COLS after the key),
+ * assignments, signed_on_time, returned.
+ */
+#define STATS_AGG_COLS \
+	"received, closed, merged, transferred, from_110, problem, to_110, " \
+	"replied, replied_on_time, reopened, callbacks, resolved, satisfied, " \
+	"escalated, closed_locally, duplicates, closed_duplicates, assignments, " \
+	"signed_on_time, returned"
+#define STATS_AGG_SUMS \
+	"sum(received), sum(closed), sum(merged), sum(transferred), " \
+	"sum(from_110), sum(problem), sum(to_110), sum(replied), " \
+	"sum(replied_on_time), sum(reopened), sum(callbacks), sum(resolved), " \
+	"sum(satisfied), sum(escalated), sum(closed_locally), sum(duplicates), " \
+	"sum(closed_duplicates), sum(assignments), sum(signed_on_time), " \
+	"sum(returned)"
+#define STATS_AGG_UPD \
+	"received = received + excluded.received, closed = closed + " \
+	"excluded.closed, merged = merged + excluded.merged, transferred = " \
+	"transferred + excluded.transferred, from_110 = from_110 + " \
+	"excluded.from_110, problem = problem + excluded.problem, to_110 = " \
+	"to_110 + excluded.to_110, replied = replied + excluded.replied, " \
+	"replied_on_time = replied_on_time + excluded.replied_on_time, reopened " \
+	"= reopened + excluded.reopened, callbacks = callbacks + " \
+	"excluded.callbacks, resolved = resolved + excluded.resolved, satisfied " \
+	"= satisfied + excluded.satisfied, escalated = escalated + " \
+	"excluded.escalated, closed_locally = closed_locally + " \
+	"excluded.closed_locally, duplicates = duplicates + " \
+	"excluded.duplicates, closed_duplicates = closed_duplicates + " \
+	"excluded.closed_duplicates, assignments = assignments + " \
+	"excluded.assignments, signed_on_time = signed_on_time + " \
+	"excluded.signed_on_time, returned = returned + excluded.returned"
+
+/* One case's own tallies (STATS_CASE_COLS) with the rates parameters of
+ * ST_STATS_CASES: ?1 the case id. A missing case gives count 0. */
+#define STATS_ONE_CASE \
+	"WITH sc AS (SELECT c.id, c.class, c.channel, c.status, c.fields, c.received_at" \
+	" FROM cases c WHERE c.id = ?1), sk AS (SELECT 0 AS k, id, class, channel, status," \
+	" fields, 1 AS owned FROM sc)" STATS_EVENTS " SELECT " STATS_CASE_COLS " FROM sk" \
+	" LEFT JOIN ev ON ev.case_id = sk.id LEFT JOIN fr ON fr.case_id = sk.id"
+
+#define STATEMENTS_STATS_AGG(STMT) \
+	STMT(ST_STATS_ONE_CASE, STATS_ONE_CASE) \
+	STMT(ST_STATS_CASE_ROW, "SELECT c.type, c.received_at, coalesce(c.class, '')," \
+	                        " coalesce(c.channel, ''), coalesce(c.status, ''), o.path," \
+	                        " CASE WHEN c.closed_at IS NULL THEN c.due_at END FROM cases c" \
+	                        " JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
+	/* a case's assignments: org, its path, live lead, live, signed in time, \
+	 * cancelled by an approved return (?2 rates.returns.action) */ \
+	STMT(ST_STATS_CASE_ASG, \
+	     "SELECT a.org_id, o.path, a.kind = 'lead' AND a.status <> 'cancelled'," \
+	     " a.status <> 'cancelled', a.signed_at IS NOT NULL AND (a.sign_due_at IS NULL" \
+	     " OR a.signed_at <= a.sign_due_at), a.id IN (SELECT j.value FROM events e," \
+	     " json_each(e.payload, '$.cancelled_assignments') j WHERE e.case_id = ?1" \
+	     " AND e.action = ?2) FROM assignments a JOIN orgs o ON o.id = a.org_id" \
+	     " WHERE a.case_id = ?1") \
+	STMT(ST_STATS_CONTRIB_GET, \
+	     "SELECT type, day, class, channel, status, v, due FROM stats_case" \
+	     " WHERE case_id = ?1") \
+	STMT(ST_STATS_CONTRIB_PUT, \
+	     "INSERT OR REPLACE INTO stats_case(case_id, type, day, class," \
+	     " channel, status, v, due) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
+	STMT(ST_STATS_DUE_ADD, "INSERT INTO stats_due(scope, type, due_at, case_id)" \
+	                       " VALUES(?1, ?2, ?3, ?4)") \
+	STMT(ST_STATS_DUE_DEL, "DELETE FROM stats_due WHERE scope = ?1 AND type = ?2" \
+	                       " AND due_at = ?3 AND case_id = ?4") \
+	STMT(ST_STATS_DUE_CLEAR, "DELETE FROM stats_due") \
+	/* counts.overdue from stats_due: ?1 scope org, ?2 type, ?3 now */ \
+	STMT(ST_STATS_AGG_OVERDUE, "SELECT count(*) FROM stats_due WHERE scope = ?1 AND type = ?2" \
+	                           " AND due_at < ?3") \
+	STMT(ST_STATS_CONTRIB_DEL, "DELETE FROM stats_case WHERE case_id = ?1") \
+	STMT(ST_STATS_DIRTY_NEXT, "SELECT case_id FROM stats_dirty ORDER BY case_id LIMIT ?1") \
+	STMT(ST_STATS_DIRTY_DEL, "DELETE FROM stats_dirty WHERE case_id = ?1") \
+	STMT(ST_STATS_DIRTY_ANY, "SELECT EXISTS (SELECT 1 FROM stats_dirty)") \
+	/* the check command (core/stats_check.c) */ \
+	STMT(ST_STATS_CHECK_ORGS, \
+	     "SELECT id, path, code FROM orgs WHERE id > ?1 ORDER BY id LIMIT 1") \
+	STMT(ST_STATS_CHECK_SPAN, "SELECT min(received_at), max(received_at) FROM cases" \
+	                          " WHERE type = ?1") \
+	STMT(ST_STATS_CHECK_CASES, "SELECT id FROM cases WHERE id > ?1 ORDER BY id LIMIT 1000") \
+	STMT(ST_STATS_DIRTY_COUNT, "SELECT count(*) FROM stats_dirty") \
+	STMT(ST_STATS_DIRTY_ALL, "INSERT OR IGNORE INTO stats_dirty SELECT id FROM cases") \
+	STMT(ST_STATS_AGG_CLEAR_CELL, "DELETE FROM stats_cell") \
+	STMT(ST_STATS_AGG_CLEAR_UNIT, "DELETE FROM stats_unit_cell") \
+	STMT(ST_STATS_AGG_CLEAR_CASE, "DELETE FROM stats_case") \
+	STMT(ST_STATS_CELL_ADD, \
+	     "INSERT INTO stats_cell(scope, type, day, class, channel, status, " STATS_AGG_COLS \
+	     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13," \
+	     " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)" \
+	     " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	STMT(ST_STATS_UNIT_CELL_ADD, \
+	     "INSERT INTO stats_unit_cell(scope, type, day, unit, class," \
+	     " channel, status, " STATS_AGG_COLS \
+	     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14," \
+	     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)" \
+	     " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	/* a scope's cells over days [?3, ?4): one group (key 0), by day, by unit */ \
+	STMT(ST_STATS_AGG_ALL, \
+	     "SELECT 0, class, channel, status, " STATS_AGG_SUMS \
+	     " FROM stats_cell WHERE scope = ?1 AND type = ?2 AND day >= ?3 AND day < ?4" \
+	     " GROUP BY class, channel, status") \
+	STMT(ST_STATS_AGG_DAY, \
+	     "SELECT day, class, channel, status, " STATS_AGG_SUMS \
+	     " FROM stats_cell WHERE scope = ?1 AND type = ?2 AND day >= ?3 AND day < ?4" \
+	     " GROUP BY day, class, channel, status ORDER BY day") \
+	STMT(ST_STATS_AGG_UNIT, \
+	     "SELECT unit, class, channel, status, " STATS_AGG_SUMS \
+	     " FROM stats_unit_cell WHERE scope = ?1 AND type = ?2 AND day >= ?3 AND day < ?4" \
+	     " GROUP BY unit, class, channel, status ORDER BY unit")
+
 #endif
