@@ -263,6 +263,7 @@ test('migration 12 fills the index of case points for the cases before it', asyn
     ALTER TABLE api_keys DROP COLUMN last_used_at; ALTER TABLE api_keys DROP COLUMN rate_per_min;
     DROP TABLE open311_requests; DROP TABLE open311_updates; DROP INDEX events_at;
     DROP TABLE outbox; DROP TABLE webhooks;
+    DROP TABLE case_scope; DROP INDEX cases_status; DROP INDEX cases_open;
     PRAGMA user_version = 11;`, false);
   await srv.restart();
   await srv.stop();
