@@ -12,6 +12,7 @@
  * the type marks "routing_label": "wrong_unit" takes it out. Runs in
  * writer jobs.
  */
+#include "core/case_scope.h"
 #include "core/engine_int.h"
 #include "core/routing.h"
 
@@ -59,7 +60,10 @@ int asg_write(struct act_ctx *x, struct asg_rec *g)
 	sbind_opt_int(s, 5, g->due_at);
 	sbind_int(s, 6, x->w->now);
 	sbind_opt_int(s, 7, g->sign_due_at);
-	return sdone(s) == STORE_DONE ? 0 : store_fail(x->e);
+	if (sdone(s) != STORE_DONE ||
+	    case_scope_part(x->w->conn, g->org_id, x->cf->c.id, g->status) != 0)
+		return store_fail(x->e);
+	return 0;
 }
 
 int asg_take_action(struct act_ctx *x)
@@ -336,6 +340,8 @@ int asg_insert(struct act_ctx *x, int64_t org_id, const char *kind,
 	if (sdone(s) != STORE_DONE)
 		return store_fail(x->e);
 	*asg = store_last_id(w->conn);
+	if (case_scope_add(w->conn, org_id, x->cf->c.id) != 0) /* the lists' visibility */
+		return store_fail(x->e);
 	if ((sign && timer_at(w, x->t, x->cf->c.id, *asg, "sign", sign->unit, sign_due, w->now)) ||
 	    (handle && timer_at(w, x->t, x->cf->c.id, *asg, "handle", handle->unit, due, w->now)))
 		return store_fail(x->e);

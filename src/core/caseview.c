@@ -371,7 +371,8 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 	return 0;
 }
 
-#define LIST_CODE_MAX 64 /* bytes of one code of a status=, class= or channel= list */
+#define LIST_CODE_MAX 64   /* bytes of one code of a status=, class= or channel= list */
+#define CASE_STATUS_ARMS 4 /* status codes ST_CASE_LIST_STATUS merges (?31..?34) */
 
 /* The comma-list filters: each names codes of the type given with type=, or,
  * without one, of some loaded type. */
@@ -482,6 +483,10 @@ struct case_filters {
 	char *parts;                  /* with mine: ?part= or the unfinished statuses, owned */
 	char match[SEARCH_MATCH_CAP]; /* ?q= as a full-text query, "" = none */
 	char like[512];               /* ?q= with no word in it, LIKE-escaped, "" = none */
+	int nscopes;                  /* scopes used, 1..3 */
+	/* ?status= of at most CASE_STATUS_ARMS codes, one each (ST_CASE_LIST_STATUS) */
+	char status_code[CASE_STATUS_ARMS][LIST_CODE_MAX + 1];
+	int nstatus; /* 0: none given, or more than CASE_STATUS_ARMS */
 };
 
 static void case_filters_release(struct case_filters *f)
@@ -496,12 +501,30 @@ static void case_filters_release(struct case_filters *f)
 	f->queue.statuses = f->queue.asg_statuses = NULL;
 }
 
+/* ?status= (already checked) into f->status_code when it has at most
+ * CASE_STATUS_ARMS codes. */
+static void status_codes_split(const char *list, struct case_filters *f)
+{
+	f->nstatus = 0;
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (f->nstatus == CASE_STATUS_ARMS || n > LIST_CODE_MAX) {
+			f->nstatus = 0;
+			return;
+		}
+		memcpy(f->status_code[f->nstatus], p, n);
+		f->status_code[f->nstatus++][n] = '\0';
+		p = end ? end + 1 : p + n;
+	}
+}
+
 /* Checks q and resolves it into *f (released on failure). 0, or -1 with *e set. */
 static int case_filters_init(struct store_conn *c, const struct app *app, const struct actor *a,
                              const struct case_query *q, struct case_filters *f, struct err *e)
 {
 	memset(f, 0, sizeof *f);
-	if (actor_scopes(a, P_CASE_READ, f->scopes, 3) == 0)
+	if ((f->nscopes = actor_scopes(a, P_CASE_READ, f->scopes, 3)) == 0)
 		return err_set(e, E_FORBIDDEN, NULL, "没有查看工单的权限");
 	if (q->due_soon < 0 || q->due_soon > CASE_QUERY_DUE_SOON_MAX)
 		return err_set(e, E_FIELD_INVALID, "due_soon", "参数 due_soon 须为 1–%d 小时",
@@ -556,6 +579,7 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 		case_filters_release(f);
 		return -1;
 	}
+	status_codes_split(q->status, f);
 	return 0;
 }
 
@@ -609,6 +633,8 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		sbind_int(s, 19, q->problem > 0);
 	sbind_text(s, 26, q->placement);
 	sbind_text(s, 28, q->part_kind);
+	for (int i = 0; i < f->nstatus; i++) /* ST_CASE_LIST_STATUS's arms */
+		sbind_text(s, 31 + i, f->status_code[i]);
 }
 
 /* sort=due's cursors: a kind letter, the last row's key (its deadline in
@@ -717,14 +743,36 @@ static void case_list_render(struct store_conn *c, const struct app *app, const 
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);
 }
 
-/* The statement of q's order (and of a full-text q, f). */
+/* Whether the scope path is a root's ("/1/": a whole county). */
+static bool scope_is_root(const char *path)
+{
+	const char *second = strchr(path + 1, '/');
+	return second && !second[1];
+}
+
+/* The statement of q's shape (docs/lists.md): the index that drives it is
+ * the narrowest the query names; the other filters are residual. */
 static enum stmt_id case_list_stmt(const struct case_query *q, const struct case_filters *f)
 {
-	if (q->sort != CASE_SORT_NEWEST)
-		return q->mine ? ST_CASE_LIST_PART_DUE : ST_CASE_LIST_DUE;
+	bool open_only = q->overdue || q->due_soon; /* only open cases with a deadline match */
+	if (q->sort != CASE_SORT_NEWEST) {
+		if (q->mine)
+			return ST_CASE_LIST_PART_DUE;
+		return open_only ? ST_CASE_LIST_OPEN_DUE : ST_CASE_LIST_DUE;
+	}
 	if (f->match[0])
 		return ST_CASE_LIST_TEXT;
-	return q->placement ? ST_CASE_LIST_PLACE : ST_CASE_LIST;
+	if (q->placement)
+		return ST_CASE_LIST_PLACE;
+	if (f->nscopes == 1 && scope_is_root(f->scopes[0])) { /* a whole county */
+		if (f->nstatus)
+			return ST_CASE_LIST_STATUS;
+		if (open_only)
+			return ST_CASE_LIST_OPEN;
+	}
+	/* the reader's own cases, one range per scope (a county's too: the
+	 * database may hold another county's cases) */
+	return ST_CASE_LIST_SCOPE;
 }
 
 int case_list_ids(struct store_conn *c, const struct app *app, const struct actor *a,

@@ -1,6 +1,7 @@
 /* Rebuilding the derived tables (derived.h): each derived table's owner
  * adds its rebuild here, in dependency order. */
 #include "core/derived.h"
+#include "core/case_scope.h"
 
 #include <stdio.h>
 
@@ -9,6 +10,10 @@
 
 int derived_rebuild(struct store_conn *c, const struct app *app, char *err, size_t errcap)
 {
+	if (case_scope_rebuild(c) != 0) { /* the lists' visibility index */
+		snprintf(err, errcap, "重建工单可见范围索引失败：%s", store_errmsg(c));
+		return -1;
+	}
 	/* the stats aggregates (core/stats_agg.c) */
 	if (stats_agg_rebuild(c, app, err, errcap) != 0)
 		return -1;

@@ -10,6 +10,7 @@
  * (core/routing.h). Runs in a writer job; any failure leaves nothing
  * written.
  */
+#include "core/case_scope.h"
 #include "core/duplicates.h"
 #include "core/engine_int.h"
 #include "core/placement.h"
@@ -337,7 +338,7 @@ static int case_insert(struct wctx *w, const struct actor *a, struct intake *in,
 	if (!ok)
 		return -1;
 	in->id = store_last_id(w->conn);
-	return 0;
+	return case_scope_add(w->conn, in->org_id, in->id); /* the lists' visibility */
 }
 
 /* The "create" event on the chain. */

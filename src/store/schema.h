@@ -143,7 +143,8 @@
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
 
-#include "store/stmt_geo.h" /* ORG_BBOX_SELECT */
+#include "store/stmt_geo.h"   /* ORG_BBOX_SELECT */
+#include "store/stmt_lists.h" /* CASE_SCOPE_FILL_* (migration 24) */
 
 static const char *const schema_migrations[] = {
     /* 1: the spine */
@@ -683,8 +684,19 @@ static const char *const schema_migrations[] = {
      " orgs(id), url TEXT NOT NULL, kinds TEXT NOT NULL, secret BLOB NOT NULL, created_by"
      " INTEGER REFERENCES users(id), created_at INTEGER NOT NULL, revoked_at INTEGER,"
      " revoked_by INTEGER REFERENCES users(id)) STRICT;"),
-    /* migration 24 (issue 16, lists): reserved */
-    "SELECT 24;",
+    /* migration 24 (issue 16, lists; docs/lists.md): case_scope, the
+     * visibility index (store/stmt_lists.h): one row (org, case) for each
+     * org that sees the case (its owner org, a live part's org, and their
+     * ancestors), so a scoped list is one range read newest first; kept by
+     * the writer (core/case_scope.c), filled here from the existing rows.
+     * cases_status: status= as ranges of (status, rowid), newest first.
+     * cases_open: the open cases with a deadline, newest first (overdue=,
+     * due_soon=). */
+    ("CREATE TABLE case_scope(org_id INTEGER NOT NULL, case_id INTEGER NOT NULL,"
+     " PRIMARY KEY(org_id, case_id)) WITHOUT ROWID, STRICT;" CASE_SCOPE_FILL_OWNERS
+     " ORDER BY 1, 2;" CASE_SCOPE_FILL_PARTS ";"
+     "CREATE INDEX cases_status ON cases(status);"
+     "CREATE INDEX cases_open ON cases(id) WHERE closed_at IS NULL AND due_at IS NOT NULL;"),
     /* migration 25 (issue 16, stats): the daily aggregates of GET /stats
      * (core/stats_agg.c, docs/rates.md "How the figures are kept").
      * stats_cell: per scope org (every org whose subtree holds the case),

@@ -35,6 +35,7 @@
 #include "store/stmt_open311.h" /* issue 15, Open311 */
 #include "store/stmt_outbox.h"  /* issue 15, outbox */
 #include "store/stmt_sms.h"     /* issue 15, SMS */
+#include "store/stmt_lists.h"   /* issue 16, lists */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -66,9 +67,10 @@
  * filters are JSON arrays, each read once per run into a LIST SUBQUERY and
  * probed per row; unbound, a filter costs one NULL test and leaves the plan
  * as it is. */
-#define CASE_LIST_FILTERS \
-	VISIBLE("?1", "?2", "?3") \
-	" AND (?4 IS NULL OR c.type = ?4)" \
+#define CASE_LIST_FILTERS VISIBLE("?1", "?2", "?3") " AND " CASE_FILTERS_REST
+/* The filters but visibility (store/stmt_lists.h: case_scope decides it). */
+#define CASE_FILTERS_REST \
+	"(?4 IS NULL OR c.type = ?4)" \
 	" AND (?5 IS NULL OR c.status IN (SELECT value FROM json_each(?5)))" \
 	" AND (?21 IS NULL OR c.class IN (SELECT value FROM json_each(?21)))" \
 	" AND (?22 IS NULL OR c.channel IN (SELECT value FROM json_each(?22)))" \
@@ -369,6 +371,7 @@
 	STATEMENTS_APIKEYS(STMT) \
 	STATEMENTS_OPEN311(STMT) \
 	STATEMENTS_OUTBOX(STMT) \
-	STATEMENTS_SMS(STMT)
+	STATEMENTS_SMS(STMT) \
+	STATEMENTS_LISTS(STMT)
 
 #endif

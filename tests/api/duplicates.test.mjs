@@ -269,6 +269,7 @@ test('migration 12 fills the index of case points for the cases before it', asyn
     DROP TRIGGER stats_t_link_del; DROP TRIGGER stats_t_org_path;
     DROP TABLE stats_dirty; DROP TABLE stats_case; DROP TABLE stats_cell; DROP TABLE stats_unit_cell;
     DROP TABLE stats_due;
+    DROP TABLE case_scope; DROP INDEX cases_status; DROP INDEX cases_open;
     PRAGMA user_version = 11;`, false);
   await srv.restart();
   await srv.stop();

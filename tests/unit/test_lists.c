@@ -1,9 +1,10 @@
 /*
- * Unit tests of the unit inbox's queries (GET /api/v1/cases?mine=1&part=,
- * sort=due; the timeline; counts.overdue of the stats): the query plan of
- * each statement on a fresh schema, so a change that makes one read every
- * case or every assignment fails here, and the list cursors' text
- * (core/caseview.c case_cursor_parse).
+ * Unit tests of the lists' queries (GET /api/v1/cases in each of its shapes,
+ * docs/lists.md; the timeline; counts.overdue of the stats): the query plan
+ * of each statement on a fresh schema, so a change that makes one read every
+ * case or every assignment fails here; the list cursors' text
+ * (core/caseview.c case_cursor_parse); and the visibility index case_scope
+ * kept by the writer equal to its rebuild after random writes.
  *
  * SQLite plans without statistics here (the server never runs ANALYZE), so
  * the plan on an empty database is the plan at any size.
@@ -19,8 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/app.h"
+#include "core/auth.h"
+#include "core/case_scope.h"
+#include "core/directory.h"
 #include "core/engine.h"
+#include "core/writer.h"
 #include "store/store.h"
+
+#include "unit_db.h"
 
 struct plan_db {
 	char dir[32];
@@ -97,7 +105,8 @@ static void plan_is(struct store_conn *c, enum stmt_id id, const char *name,
 	}
 }
 
-/* The default order stays a rowid range from the cursor. */
+/* The old default plan (bench/sqlite_raw's read baseline) stays a rowid
+ * range from the cursor. */
 static void newest_first_is_a_rowid_range(void **state)
 {
 	struct plan_db *p = *state;
@@ -154,6 +163,55 @@ static void part_due_reads_the_units_parts(void **state)
 	                            "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
 	const char *const scans[] = {"mp", NULL};
 	plan_is(p->c, ST_CASE_LIST_PART_DUE, "ST_CASE_LIST_PART_DUE", want, true, scans);
+}
+
+/* The plan of statement id has `step` exactly n times. */
+static void plan_has_n(struct store_conn *c, enum stmt_id id, const char *name, const char *step,
+                       int n)
+{
+	char plan[16384];
+	assert_int_equal(store_query_plan(c, id, plan, sizeof plan), 0);
+	int k = 0;
+	for (const char *p = plan; (p = strstr(p, step)); p++)
+		k++;
+	if (k != n)
+		fail_msg("%s: step \"%s\" %d times, not %d:\n%s", name, step, k, n, plan);
+}
+
+/* A reader scoped below the county: each of its up to 3 scopes one range of
+ * case_scope newest first from the cursor, merged without a sort, each
+ * case by rowid: the reader's cases only, never every case. */
+static void scope_list_reads_its_ranges(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const want[] = {"MERGE (UNION)",
+	                            "SEARCH cs USING PRIMARY KEY (org_id=? AND case_id<?)",
+	                            "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_SCOPE, "ST_CASE_LIST_SCOPE", want, false, NULL);
+	plan_has_n(p->c, ST_CASE_LIST_SCOPE, "ST_CASE_LIST_SCOPE",
+	           "SEARCH cs USING PRIMARY KEY (org_id=? AND case_id<?)", 3);
+}
+
+/* status= county-wide: one range of cases_status per code, merged. */
+static void status_list_merges_its_ranges(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const want[] = {
+	    "MERGE (UNION ALL)", "SEARCH c USING INDEX cases_status (status=? AND rowid<?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_STATUS, "ST_CASE_LIST_STATUS", want, false, NULL);
+	plan_has_n(p->c, ST_CASE_LIST_STATUS, "ST_CASE_LIST_STATUS",
+	           "SEARCH c USING INDEX cases_status (status=? AND rowid<?)", 4);
+}
+
+/* overdue= and due_soon=: the open cases only, newest first (cases_open)
+ * or by deadline within the window (cases_due), unsorted. */
+static void open_lists_read_open_cases(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const newest[] = {"SEARCH c USING INDEX cases_open (id<?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_OPEN, "ST_CASE_LIST_OPEN", newest, false, NULL);
+	const char *const due[] = {"SEARCH c USING INDEX cases_due (due_at>? AND due_at<?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_OPEN_DUE, "ST_CASE_LIST_OPEN_DUE", due, false, NULL);
 }
 
 /* counts.overdue reads the open cases past due from cases_due; a unit's,
@@ -249,6 +307,152 @@ static void ledger_walks_the_type(void **state)
 	plan_is(p->c, ST_LEDGER_MAP, "ST_LEDGER_MAP", want, true, NULL);
 }
 
+/* ---- case_scope kept by the writer equals its rebuild ---- */
+
+static int scope_setup_job(struct wctx *w, struct write_job *job)
+{
+	struct err *e = job->arg;
+	static const struct role_spec disp = {"dispatcher", "county"};
+	static const struct role_spec op = {"operator", "county"};
+	static const struct role_spec h = {"handler", NULL};
+	if (org_add(w, "county", "测试县", "county", NULL, NULL, e) < 0 ||
+	    org_add(w, "county.12345", "热线中心", "centre", "county", NULL, e) < 0 ||
+	    org_add(w, "dept.cg", "城管局", "department", "county", NULL, e) < 0 ||
+	    org_add(w, "town.a", "甲镇", "township", "county", NULL, e) < 0 ||
+	    org_add(w, "town.b", "乙乡", "township", "county", NULL, e) < 0 ||
+	    org_add(w, "village.a1", "甲一村", "village", "town.a", NULL, e) < 0)
+		return -1;
+	const char *hash = "$argon2id$v=19$m=65536,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+	                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	if (user_add(w, "disp1", "派单员", "county.12345", hash, NULL, &disp, 1, e) < 0 ||
+	    user_add(w, "op1", "话务员", "county.12345", hash, NULL, &op, 1, e) < 0 ||
+	    user_add(w, "cg1", "城管", "dept.cg", hash, NULL, &h, 1, e) < 0 ||
+	    user_add(w, "town1", "甲镇", "town.a", hash, NULL, &h, 1, e) < 0 ||
+	    user_add(w, "town2", "乙乡", "town.b", hash, NULL, &h, 1, e) < 0 ||
+	    user_add(w, "vil1", "甲一村", "village.a1", hash, NULL, &h, 1, e) < 0)
+		return -1;
+	return 0;
+}
+
+struct scope_call {
+	const char *login, *action; /* action NULL = create */
+	int64_t id;
+	json_t *body, *out;
+	struct err e;
+};
+
+static int scope_call_job(struct wctx *w, struct write_job *job)
+{
+	struct scope_call *c = job->arg;
+	struct store_stmt *s = store_stmt(w->conn, ST_USER_BY_LOGIN);
+	sbind_text(s, 1, c->login);
+	int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	struct actor a;
+	if (actor_load(w->conn, uid, &a) != 0)
+		return err_set(&c->e, E_UNAUTHENTICATED, NULL, NULL);
+	return c->action ? engine_act(w, &a, c->id, c->action, c->body, &c->out, &c->e)
+	                 : engine_create(w, &a, c->body, &c->out, &c->e);
+}
+
+/* One engine call; the new case's id for a create that worked, else 0. */
+static int64_t scope_call(struct unit_db *f, const char *login, const char *action, int64_t id,
+                          const char *body)
+{
+	struct scope_call c = {.login = login, .action = action, .id = id};
+	c.body = json_loads(body, 0, NULL);
+	assert_non_null(c.body);
+	int rc = writer_run(f->app.writer, scope_call_job, &c);
+	int64_t made =
+	    rc == 0 && !action
+	        ? json_integer_value(json_object_get(json_object_get(c.out, "case"), "id"))
+	        : 0;
+	json_decref(c.body);
+	json_decref(c.out);
+	return made;
+}
+
+struct scope_sum {
+	int64_t rows, sum;
+	bool rebuild;
+};
+
+static int scope_sum_job(struct wctx *w, struct write_job *job)
+{
+	struct scope_sum *r = job->arg;
+	if (r->rebuild && case_scope_rebuild(w->conn) != 0)
+		return -1;
+	struct store_stmt *s = store_stmt(w->conn, ST_CASE_SCOPE_COUNT);
+	int rc = sstep(s);
+	if (rc == STORE_ROW) {
+		r->rows = scol_int(s, 0);
+		r->sum = scol_null(s, 1) ? 0 : scol_int(s, 1);
+	}
+	sreset(s);
+	return rc == STORE_ROW ? 0 : -1;
+}
+
+/* Random creations, dispatches to one or several units, signs, returns
+ * (which cancel a part) and redispatches: case_scope as the writer kept it
+ * is the table its rebuild makes from the base rows. */
+static void scope_index_equals_its_rebuild(void **state)
+{
+	(void)state;
+	struct err e = {0};
+	struct unit_db *f = unit_db_open("cl-scope", scope_setup_job, &e);
+	static const char *const dispatch[] = {
+	    "{\"org\":\"town.a\"}", "{\"org\":\"town.b\"}", "{\"org\":\"village.a1\"}",
+	    "{\"orgs\":[\"dept.cg\",\"town.a\"],\"lead\":\"dept.cg\"}",
+	    "{\"orgs\":[\"town.b\",\"village.a1\"],\"lead\":\"town.b\"}"};
+	static const char *const handler[] = {"town1", "town2", "vil1", "cg1"};
+	int64_t ids[64];
+	int n = 0;
+	srand(16);
+	for (int step = 0; step < 400; step++) {
+		int r = rand() % 8;
+		if (n == 0 || (r == 0 && n < 64)) {
+			int64_t id = scope_call(f, "op1", NULL, 0,
+			                        "{\"type\":\"hotline\",\"class\":\"求助\","
+			                        "\"description\":\"路灯不亮\"}");
+			if (id)
+				ids[n++] = id;
+			continue;
+		}
+		int64_t id = ids[rand() % n];
+		const char *who = handler[rand() % 4];
+		switch (r) {
+		case 1:
+		case 2:
+			scope_call(f, "disp1", "dispatch", id, dispatch[rand() % 5]);
+			break;
+		case 3:
+			scope_call(f, who, "sign", id, "{}");
+			break;
+		case 4:
+			scope_call(f, who, "return", id, "{\"reason\":\"不属本单位管辖\"}");
+			break;
+		case 5:
+			scope_call(f, "disp1", "approve_return", id, "{}");
+			break;
+		case 6:
+			scope_call(f, who, "reply", id, "{\"reply\":\"已处理\"}");
+			break;
+		default:
+			scope_call(f, "disp1", "dispatch", id, dispatch[rand() % 5]);
+		}
+	}
+	struct scope_sum kept = {0}, rebuilt = {.rebuild = true};
+	assert_int_equal(writer_run(f->app.writer, scope_sum_job, &kept), 0);
+	assert_int_equal(writer_run(f->app.writer, scope_sum_job, &rebuilt), 0);
+	if (kept.rows != rebuilt.rows || kept.sum != rebuilt.sum)
+		fail_msg("case_scope kept: %lld rows (sum %lld); rebuilt: %lld rows (sum %lld)",
+		         (long long)kept.rows, (long long)kept.sum, (long long)rebuilt.rows,
+		         (long long)rebuilt.sum);
+	assert_true(kept.rows > 2 * n); /* the county and the owner, at least */
+	print_message("# case_scope: %d cases, %lld rows\n", n, (long long)kept.rows);
+	unit_db_close(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,10 +461,14 @@ int main(void)
 	    cmocka_unit_test(text_walks_the_index),
 	    cmocka_unit_test(due_walks_its_index),
 	    cmocka_unit_test(part_due_reads_the_units_parts),
+	    cmocka_unit_test(scope_list_reads_its_ranges),
+	    cmocka_unit_test(status_list_merges_its_ranges),
+	    cmocka_unit_test(open_lists_read_open_cases),
 	    cmocka_unit_test(overdue_counts_use_indexes),
 	    cmocka_unit_test(timeline_pages_by_seq),
 	    cmocka_unit_test(cursors_of_each_order),
 	    cmocka_unit_test(ledger_walks_the_type),
+	    cmocka_unit_test(scope_index_equals_its_rebuild),
 	};
 	return cmocka_run_group_tests(tests, plan_db_open, plan_db_close);
 }

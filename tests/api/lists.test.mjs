@@ -1,0 +1,133 @@
+// GET /api/v1/cases through the visibility index (issue 16, docs/lists.md):
+// a reader below the county reads its own cases from case_scope, which the
+// writer keeps in step: a case returned and sent elsewhere leaves the
+// township's list, a reader in a village sees its subtree only, a reader
+// with two scopes sees both once each, and the cursor pages across them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, caseBody } from './helpers.mjs';
+
+const TWO_PW = 'Lists#Scope-2024';
+
+const srv = await startServer();
+const op1 = await srv.login('op1');
+const disp1 = await srv.login('disp1');
+
+/** The ids of every case `who` lists with `query` (all pages). */
+async function listed(who, query = '') {
+  const c = typeof who === 'string' ? await srv.login(who) : who;
+  return (await c.listAll(query)).map((x) => x.id);
+}
+
+/** A new case the hotline centre owns (no township sees it until dispatched). */
+async function centreCase(title) {
+  return (await op1.create(caseBody({ title, org: 'county.12345' }))).case;
+}
+
+test('a case returned by a township and sent to another leaves the first one\'s list', async () => {
+  const c = await centreCase('列表范围：退回改派');
+  assert.ok(!(await listed('town1')).includes(c.id), 'not yet dispatched: town.a does not see it');
+  await disp1.must(c.id, 'dispatch', { org: 'town.a' });
+  assert.ok((await listed('town1')).includes(c.id), 'dispatched to town.a');
+  assert.ok(!(await listed('town2')).includes(c.id));
+  const town1 = await srv.login('town1');
+  await town1.must(c.id, 'return', { reason: '不属本镇管辖' });
+  await disp1.must(c.id, 'approve_return');
+  assert.ok(!(await listed('town1')).includes(c.id), 'its part cancelled: town.a no longer sees it');
+  await disp1.must(c.id, 'dispatch', { org: 'town.b' });
+  assert.ok(!(await listed('town1')).includes(c.id));
+  assert.ok((await listed('town2')).includes(c.id), 'town.b sees it now');
+  // the county sees it throughout, once
+  assert.equal((await listed('disp1')).filter((id) => id === c.id).length, 1);
+});
+
+test('a reader in a village sees its subtree only', async () => {
+  const mine = (await op1.create(caseBody({ title: '列表范围：本村', org: 'village.a1' }))).case;
+  const town = (await op1.create(caseBody({ title: '列表范围：镇里', org: 'town.a' }))).case;
+  const other = (await op1.create(caseBody({ title: '列表范围：邻村', org: 'village.a2' }))).case;
+  const sent = await centreCase('列表范围：派到本村');
+  await disp1.must(sent.id, 'dispatch', { org: 'village.a1' });
+  const ids = await listed('dongmen1');
+  assert.ok(ids.includes(mine.id) && ids.includes(sent.id));
+  assert.ok(!ids.includes(town.id) && !ids.includes(other.id));
+  // the township above sees all three of its own
+  const t = await listed('town1');
+  for (const c of [mine, town, other, sent]) assert.ok(t.includes(c.id), `town.a sees ${c.title}`);
+  // every item the village lists is one the detail view lets it read
+  const dongmen1 = await srv.login('dongmen1');
+  for (const id of ids.slice(0, 20)) assert.equal((await dongmen1.get(`/api/v1/cases/${id}`)).status, 200);
+});
+
+test('a reader with two scopes sees the cases of both, each once, and pages across them', async () => {
+  const admin = await srv.login('admin');
+  const r = await admin.post('/api/v1/users', {
+    login: 'twotowns', name: '两镇承办人', org: 'town.a', roles: ['handler', 'handler@town.b'], password: TWO_PW,
+  });
+  assert.equal(r.status, 201, r.text);
+  const login = await srv.loginRaw('twotowns', TWO_PW);
+  assert.equal(login.status, 200, login.text);
+  const two = srv.client(login.json.token);
+  const a = (await op1.create(caseBody({ title: '两镇：甲', org: 'town.a' }))).case;
+  const b = (await op1.create(caseBody({ title: '两镇：乙', org: 'town.b' }))).case;
+  // a case of town.a with a part for town.b: seen by both scopes, listed once
+  const both = (await op1.create(caseBody({ title: '两镇：都管', org: 'town.a' }))).case;
+  await disp1.must(both.id, 'dispatch', { org: 'town.b' });
+  const ids = await listed(two);
+  for (const c of [a, b, both]) assert.equal(ids.filter((id) => id === c.id).length, 1, c.title);
+  const expected = new Set([...(await listed('town1')), ...(await listed('town2'))]);
+  assert.deepEqual([...ids].sort((x, y) => x - y), [...expected].sort((x, y) => x - y));
+  assert.deepEqual(ids, [...ids].sort((x, y) => y - x), 'newest first');
+  // page by page with limit=1 across the two ranges: the same cases, in order
+  const paged = [];
+  let cursor = null;
+  for (let i = 0; i < 10; i++) {
+    const q = `/api/v1/cases?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+    const p = await two.get(q);
+    assert.equal(p.status, 200, p.text);
+    paged.push(...p.json.items.map((x) => x.id));
+    cursor = p.json.next_cursor;
+    if (!cursor) break;
+  }
+  assert.deepEqual(paged, ids.slice(0, paged.length));
+});
+
+test('a township\'s list pages with the cursor and applies the other filters', async () => {
+  const made = [];
+  for (let i = 0; i < 5; i++) made.push((await op1.create(caseBody({ title: `翻页 ${i}`, org: 'town.a' }))).case.id);
+  const town1 = await srv.login('town1');
+  const first = await town1.get('/api/v1/cases?limit=2');
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual(first.json.items.map((x) => x.id), [made[4], made[3]]);
+  assert.equal(first.json.next_cursor, String(made[3]));
+  const second = await town1.get(`/api/v1/cases?limit=2&cursor=${first.json.next_cursor}`);
+  assert.deepEqual(second.json.items.map((x) => x.id), [made[2], made[1]]);
+  // residual filters on the scope's range: status and type
+  const st = await town1.get('/api/v1/cases?status=received&type=hotline&limit=200');
+  assert.equal(st.status, 200, st.text);
+  assert.ok(st.json.items.length > 0);
+  for (const it of st.json.items) assert.equal(it.status, 'received');
+});
+
+test('the county filtered by status merges its statuses newest first, and overdue reads open cases', async () => {
+  const c = await centreCase('县级状态筛选');
+  await disp1.must(c.id, 'dispatch', { org: 'dept.cg' });
+  const ids = await listed('disp1', 'status=received,dispatched');
+  assert.ok(ids.includes(c.id));
+  assert.deepEqual(ids, [...ids].sort((x, y) => y - x), 'newest first, no duplicate');
+  assert.equal(new Set(ids).size, ids.length);
+  const all = await srv.login('disp1');
+  const items = await all.listAll('status=received,dispatched');
+  for (const it of items) assert.ok(['received', 'dispatched'].includes(it.status));
+  // the same through the fallback of more than four statuses
+  const five = await listed('disp1', 'status=received,dispatched,handling,replied,closed');
+  for (const id of ids) assert.ok(five.includes(id));
+  // overdue and due soon: open cases only, each listed once
+  for (const q of ['overdue=1', 'due_soon=720', 'overdue=1&sort=due', 'due_soon=720&sort=due']) {
+    const r = await all.listAll(q);
+    for (const it of r) assert.equal(it.closed_at, null, q);
+    assert.equal(new Set(r.map((x) => x.id)).size, r.length, q);
+  }
+  const soon = await all.listAll('due_soon=720&sort=due');
+  const dues = soon.map((x) => Date.parse(x.due_at));
+  assert.deepEqual(dues, [...dues].sort((x, y) => x - y), 'by deadline');
+});
