@@ -38,6 +38,8 @@ static const char usage[] =
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
     "        [--web DIR] [--status-log FILE] [--sms-config FILE]\n"
     "  demo --db FILE                                      create the demo county\n"
+    "  gen --db FILE --cases N [--seed S] [--days D] [--force]\n"
+    "                                                      a county-sized database of N cases\n"
     "  routing eval --set FILE [--catalogue FILE] [--folds N]  routing's top-1/top-3 accuracy\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
     "  user passwd|disable|enable --db FILE --login L    new password (asked for) / sign-in off, "
@@ -378,21 +380,13 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*run)(int argc, char **argv);
-	} commands[] = {{"init", cmd_init},
-	                {"serve", cmd_serve},
-	                {"demo", cmd_demo},
-	                {"routing", cmd_routing},
-	                {"permissions", cmd_permissions},
-	                {"user", cmd_user},
-	                {"audit", cmd_audit},
-	                {"apikey", cmd_apikey},
-	                {"backup", cmd_backup},
-	                {"files", cmd_files},
-	                {"geo", cmd_geo},
-	                {"import", cmd_import},
-	                {"doc", cmd_doc},
-	                {"keys", cmd_keys},
-	                {"openapi", cmd_openapi}};
+	} commands[] = {
+	    {"init", cmd_init},      {"serve", cmd_serve},     {"demo", cmd_demo},
+	    {"gen", cmd_gen},        {"routing", cmd_routing}, {"permissions", cmd_permissions},
+	    {"user", cmd_user},      {"audit", cmd_audit},     {"apikey", cmd_apikey},
+	    {"backup", cmd_backup},  {"files", cmd_files},     {"geo", cmd_geo},
+	    {"import", cmd_import},  {"doc", cmd_doc},         {"keys", cmd_keys},
+	    {"openapi", cmd_openapi}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))
