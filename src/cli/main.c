@@ -380,13 +380,23 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*run)(int argc, char **argv);
-	} commands[] = {
-	    {"init", cmd_init},      {"serve", cmd_serve},     {"demo", cmd_demo},
-	    {"gen", cmd_gen},        {"routing", cmd_routing}, {"permissions", cmd_permissions},
-	    {"user", cmd_user},      {"audit", cmd_audit},     {"apikey", cmd_apikey},
-	    {"backup", cmd_backup},  {"files", cmd_files},     {"geo", cmd_geo},
-	    {"import", cmd_import},  {"doc", cmd_doc},         {"keys", cmd_keys},
-	    {"openapi", cmd_openapi}};
+	} commands[] = {{"init", cmd_init},
+	                {"serve", cmd_serve},
+	                {"demo", cmd_demo},
+	                {"routing", cmd_routing},
+	                {"permissions", cmd_permissions},
+	                {"user", cmd_user},
+	                {"audit", cmd_audit},
+	                {"apikey", cmd_apikey},
+	                {"backup", cmd_backup},
+	                {"files", cmd_files},
+	                {"geo", cmd_geo},
+	                {"import", cmd_import},
+	                {"doc", cmd_doc},
+	                {"keys", cmd_keys},
+	                {"openapi", cmd_openapi}};
+	if (!strcmp(argv[1], "gen")) /* gen.c: a county-sized database */
+		return cmd_gen(argc - 1, argv + 1);
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))
