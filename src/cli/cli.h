@@ -46,6 +46,17 @@ int demo_inspection_generate(struct wctx *w, struct json_t *spec, long long *cas
 /* demo_campaigns.c: the discipline supervision campaigns of the parts
  * ("campaigns"), at times counted back from now. 0, or -1 after a message. */
 int demo_campaigns_add(struct app *app, struct json_t *campaigns, int64_t now);
+/* demo.c, for gen.c: the demo county without its cases (orgs, accounts,
+ * catalogue, topics, task lists, inspection plans, campaigns); *doc is the
+ * county document with its parts (the caller's: json_decref). 0, or -1
+ * after a message. */
+int demo_county_write(struct app *app, struct json_t **doc);
+/* demo.c: stores the demo photo (a 2×2 PNG) in the file store; its SHA-256
+ * (hex) into sha, which holds FILESTORE_HEX (65) bytes. 0 or -1. */
+int demo_photo_store(struct app *app, char *sha);
+/* demo.c: "@day±N" anywhere in v becomes the date N days from `today`. */
+void demo_days(struct json_t *v, int64_t today);
+int cmd_gen(int argc, char **argv);         /* gen.c: gen --db FILE --cases N */
 int cmd_routing(int argc, char **argv);     /* routing.c: routing eval */
 int cmd_user(int argc, char **argv);        /* users.c */
 int cmd_init(int argc, char **argv);        /* users.c */

@@ -400,7 +400,7 @@ static int inspection_plans_job(struct wctx *w, struct write_job *job)
 /* "@day+N" / "@day-N" anywhere in v (a task's dated steps) becomes the
  * date N days after / before `today` (YYYY-MM-DD, Asia/Shanghai), so the
  * demo reads the same whichever day it is built. */
-static void demo_days(json_t *v, int64_t today)
+void demo_days(json_t *v, int64_t today)
 {
 	size_t i;
 	const char *k;
@@ -475,6 +475,31 @@ static void demo_report(const char *db, const struct demo *d, json_t *cases)
 		       json_string_value(json_object_get(u, "org")),
 		       json_string_value(json_object_get(u, "name")));
 	}
+}
+
+int demo_photo_store(struct app *app, char *sha)
+{
+	return filestore_put(app->files_dir, demo_photo, sizeof demo_photo, sha);
+}
+
+int demo_county_write(struct app *app, json_t **doc)
+{
+	struct demo *d = calloc(1, sizeof *d);
+	json_t *none = json_array();
+	int rc = -1;
+	if (d && none && demo_doc_load(d, 0, NULL) == 0 && demo_populate(app, d, none) == 0) {
+		*doc = d->doc;
+		d->doc = NULL;
+		rc = 0;
+	}
+	time_set_fake(0);
+	if (d && d->reader)
+		store_close(d->reader);
+	if (d)
+		json_decref(d->doc);
+	json_decref(none);
+	free(d);
+	return rc;
 }
 
 /* Removes a half-built database with its key file and SQLite's side files. */

@@ -38,6 +38,8 @@ static const char usage[] =
     "  serve --db FILE [--port N] [--listen ADDR] [--threads N] [--request-timeout S]\n"
     "        [--web DIR] [--status-log FILE] [--sms-config FILE]\n"
     "  demo --db FILE                                      create the demo county\n"
+    "  gen --db FILE --cases N [--seed S] [--days D] [--force]\n"
+    "                                                      a county-sized database of N cases\n"
     "  routing eval --set FILE [--catalogue FILE] [--folds N]  routing's top-1/top-3 accuracy\n"
     "  user add --db FILE --login L --name N --org CODE --role ROLE[@SCOPE]... [--password-stdin]\n"
     "  user passwd|disable|enable --db FILE --login L    new password (asked for) / sign-in off, "
@@ -395,7 +397,8 @@ int main(int argc, char **argv)
 	                {"doc", cmd_doc},
 	                {"keys", cmd_keys},
 	                {"openapi", cmd_openapi},
-	                {"stats", cmd_stats}};
+	                {"stats", cmd_stats},
+	                {"gen", cmd_gen}};
 	const char *cmd = argv[1];
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))

@@ -294,8 +294,9 @@ int engine_act_auto(struct wctx *w, int64_t id, int64_t asg, const char *action,
 	return rc;
 }
 
-int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
-               json_t **out, struct err *e)
+/* engine_act, with the case's answer into *out unless out is NULL. */
+static int act_run(struct wctx *w, const struct actor *a, int64_t id, const char *action,
+                   json_t *body, json_t **out, struct err *e)
 {
 	struct case_full cf;
 	if (case_load(w->conn, w->app, id, &cf) != 0)
@@ -308,12 +309,27 @@ int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *ac
 	else if (NEVER(!x.t))
 		err_set(e, E_INTERNAL, NULL, NULL);
 	else if (act_authorize(&x, action) == 0 && action_body_check(&x) == 0 &&
-	         act_admit(&x) == 0 && act_apply(&x) == 0 && act_index(w, id, e) == 0 &&
-	         case_view_record(w, a, id, &cj, e) == 0) {
-		*out = json_pack("{s:o}", "case", cj);
-		rc = *out ? 0 : err_oom(e);
+	         act_admit(&x) == 0 && act_apply(&x) == 0 && act_index(w, id, e) == 0) {
+		if (!out)
+			rc = 0;
+		else if (case_view_record(w, a, id, &cj, e) == 0) {
+			*out = json_pack("{s:o}", "case", cj);
+			rc = *out ? 0 : err_oom(e);
+		}
 	}
 	json_decref(x.payload);
 	case_full_release(&cf);
 	return rc;
+}
+
+int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
+               json_t **out, struct err *e)
+{
+	return act_run(w, a, id, action, body, out, e);
+}
+
+int engine_act_plain(struct wctx *w, const struct actor *a, int64_t id, const char *action,
+                     json_t *body, struct err *e)
+{
+	return act_run(w, a, id, action, body, NULL, e);
 }

@@ -124,6 +124,10 @@ int engine_hints(struct store_conn *c, struct app *app, const struct actor *a, j
 /* writer: applies `action` to case `id`. *out = {"case":…}. */
 int engine_act(struct wctx *w, const struct actor *a, int64_t id, const char *action, json_t *body,
                json_t **out, struct err *e);
+/* writer: engine_act without the answer (no case view, no PII view
+ * recorded): for bulk loads (civicloop gen). */
+int engine_act_plain(struct wctx *w, const struct actor *a, int64_t id, const char *action,
+                     json_t *body, struct err *e);
 /* writer: the system takes `action` on assignment `asg` of case `id`
  * (an overdue unit's part, the type's auto_urge with "run": true), or with
  * asg 0 a system action on the case itself (core/inspections.c): the

@@ -64,8 +64,10 @@ export async function startServer(opts = {}) {
   // opts.dir: an existing directory to hold the database (e.g. a small tmpfs)
   const dir = opts.dir || (await mkdtemp(path.join(tmpdir(), 'civicloop-api-')));
   const db = path.join(dir, 'demo.db');
-  const demo = await runBin(['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])],
-    opts.env ? { env: { ...process.env, ...opts.env } } : {});
+  // opts.gen: N — a generated county of N cases (civicloop gen) instead of the demo
+  const args = opts.gen ? ['gen', '--db', db, '--cases', String(opts.gen), '--seed', '7']
+    : ['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])];
+  const demo = await runBin(args, { timeout: 300000, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
 
   const srv = {

@@ -1,0 +1,91 @@
+/*
+ * `civicloop gen`: what its files share (gen.c the command, gen_county.c
+ * the county grown to a real one's size, gen_cases.c the cases replayed
+ * through the engine, gen_words.c the random source and the texts).
+ * Nothing outside src/cli/gen*.c includes it.
+ */
+#ifndef CIVICLOOP_CLI_GEN_H
+#define CIVICLOOP_CLI_GEN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct app;
+struct wctx;
+struct err;
+
+#define GEN_TOWNS 20
+#define GEN_VILLAGES 300
+#define GEN_GRIDS 2000
+#define GEN_DEPTS 40
+#define GEN_CODE_MAX 32
+#define GEN_LOGIN_MAX 48
+#define GEN_NAME_MAX 96
+
+/* A deterministic random source (splitmix64): the same seed, the same
+ * county and cases. */
+struct gen_rng {
+	uint64_t s;
+};
+uint64_t gen_next(struct gen_rng *r);
+/* A number in [0, n); n > 0. */
+uint32_t gen_below(struct gen_rng *r, uint32_t n);
+/* A number in [0, 1). */
+double gen_unit(struct gen_rng *r);
+
+/* One org of the grown county, with the account that acts for it in the
+ * generated cases ("" when it has none). */
+struct gen_org {
+	char code[GEN_CODE_MAX];
+	char name[GEN_NAME_MAX];
+	char handler[GEN_LOGIN_MAX]; /* handler (grid_worker for a grid) */
+	char lead[GEN_LOGIN_MAX];    /* a township's leader, else "" */
+	int town;                    /* index in towns of its township, -1 for a department */
+	int parent;                  /* index of its village (grid) or township (village) */
+	double lat, lng;             /* a point inside it, for the cases' locations */
+	bool demo;                   /* one of the demo county's own orgs */
+};
+
+struct gen_county {
+	struct gen_org towns[GEN_TOWNS];
+	struct gen_org villages[GEN_VILLAGES];
+	struct gen_org grids[GEN_GRIDS];
+	struct gen_org depts[GEN_DEPTS];
+	int ntowns, nvillages, ngrids, ndepts;
+	int ndemo_depts; /* depts[0..ndemo_depts) are the demo's own */
+	int first_grid[GEN_VILLAGES], ngrid_of[GEN_VILLAGES];
+	int first_village[GEN_TOWNS], nvillage_of[GEN_TOWNS];
+};
+
+/* gen_county.c: grows the demo county (doc, already written) to 20
+ * townships, 300 villages, 2,000 grids and 40 departments with an account
+ * for each, in one writer job; fills *cty. 0, or -1 after a message. */
+int gen_county_grow(struct app *app, json_t *doc, struct gen_rng *r, struct gen_county *cty);
+/* The org of cty with this code, or NULL. */
+const struct gen_org *gen_county_find(const struct gen_county *cty, const char *code);
+
+/* gen_words.c: texts from word lists. Each writes a NUL-terminated string
+ * of at most cap bytes. */
+void gen_village_name(struct gen_rng *r, int idx, char *out, size_t cap);
+void gen_road_name(struct gen_rng *r, char *out, size_t cap);
+/* A hotline or grid event's title and description about a place. */
+void gen_case_text(struct gen_rng *r, bool grid, const char *town, const char *village, char *title,
+                   size_t tcap, char *desc, size_t dcap);
+void gen_person(struct gen_rng *r, char *name, size_t ncap, char *phone, size_t pcap);
+/* The i-th generated township's and department's names (NULL past the list). */
+const char *gen_town_name(int i);
+const char *gen_dept_name(int i, const char **code);
+
+/* gen_cases.c: the replay of the demo's cases as templates. */
+struct gen_run;
+struct gen_run *gen_run_new(struct app *app, json_t *doc, const struct gen_county *cty,
+                            uint64_t seed, int64_t n, int64_t start, int64_t end);
+/* Generates cases [from, to) in one writer job. 0, or -1 after a message. */
+int gen_run_chunk(struct gen_run *g, int64_t from, int64_t to);
+/* Steps that the engine refused (the case stays where it was): printed. */
+void gen_run_report(const struct gen_run *g);
+void gen_run_free(struct gen_run *g);
+
+#endif
