@@ -247,7 +247,18 @@ export async function selectOption(page, select, text, { exact = false, multiple
       await page.waitForTimeout(150);
     }
   }
-  await opt.waitFor({ state: 'hidden' });
+  // on a busy machine a click can land while the list is still settling
+  // and take no effect (seen in a full run: the option stayed open, hovered):
+  // click again, at most twice, before giving up
+  for (let i = 0; ; i++) {
+    try {
+      await opt.waitFor({ state: 'hidden', timeout: i < 2 ? 3000 : 10000 });
+      return;
+    } catch (e) {
+      if (i >= 2 || multiple) throw e;
+      await opt.click().catch(() => {});
+    }
+  }
 }
 
 /** A real 8×8 PNG of one colour, so a browser can draw it (a photo to upload). */
