@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 #define DEMO_PASSWORD "Demo#2024"
 #define HEX_RADIUS 0.016 /* degrees: a generated township's boundary */
 
@@ -112,6 +114,18 @@ static bool demo_has_org(json_t *doc, const char *code)
 
 /* Lays out the county in memory: which orgs exist (demo's first), their
  * points and accounts. 0, or -1 if the demo county is not the expected one. */
+/* An org's generated handler login, PREFIX + its code, where the demo has
+ * none (through a copy: gcc's -Wrestrict takes two fields of one struct
+ * for overlapping objects). */
+static void login_default(struct gen_org *o, const char *prefix)
+{
+	if (o->handler[0])
+		return;
+	char login[GEN_LOGIN_MAX];
+	snprintf(login, sizeof login, "%s%s", prefix, o->code);
+	memcpy(o->handler, login, sizeof login);
+}
+
 static int county_plan(struct grow *gw)
 {
 	struct gen_county *c = gw->cty;
@@ -193,7 +207,9 @@ static int county_plan(struct grow *gw)
 				go->demo = true;
 			} else {
 				char gc[GEN_CODE_MAX], gn[GEN_NAME_MAX], vshort[GEN_NAME_MAX - 32];
-				snprintf(vshort, sizeof vshort, "%s", vo->name);
+				size_t vn = utf8_cut(vo->name, strlen(vo->name), sizeof vshort - 1);
+				memcpy(vshort, vo->name, vn);
+				vshort[vn] = '\0';
 				char *cut = strstr(vshort, "居民委员会");
 				if (!cut)
 					cut = strstr(vshort, "村民委员会");
@@ -214,8 +230,7 @@ static int county_plan(struct grow *gw)
 	for (int i = 0; i < c->ndepts; i++) {
 		demo_account(gw->doc, c->depts[i].code, "handler", c->depts[i].handler,
 		             GEN_LOGIN_MAX);
-		if (!c->depts[i].handler[0])
-			snprintf(c->depts[i].handler, GEN_LOGIN_MAX, "h.%s", c->depts[i].code);
+		login_default(&c->depts[i], "h.");
 	}
 	for (int i = 0; i < c->ntowns; i++) {
 		struct gen_org *o = &c->towns[i];
@@ -229,15 +244,12 @@ static int county_plan(struct grow *gw)
 	for (int i = 0; i < c->nvillages; i++) {
 		demo_account(gw->doc, c->villages[i].code, "handler", c->villages[i].handler,
 		             GEN_LOGIN_MAX);
-		if (!c->villages[i].handler[0])
-			snprintf(c->villages[i].handler, GEN_LOGIN_MAX, "h.%s",
-			         c->villages[i].code);
+		login_default(&c->villages[i], "h.");
 	}
 	for (int i = 0; i < c->ngrids; i++) {
 		demo_account(gw->doc, c->grids[i].code, "grid_worker", c->grids[i].handler,
 		             GEN_LOGIN_MAX);
-		if (!c->grids[i].handler[0])
-			snprintf(c->grids[i].handler, GEN_LOGIN_MAX, "w.%s", c->grids[i].code);
+		login_default(&c->grids[i], "w.");
 	}
 	return 0;
 }
