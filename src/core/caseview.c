@@ -373,6 +373,7 @@ static int queue_pick(const struct app *app, const char *name, const char *type,
 
 #define LIST_CODE_MAX 64   /* bytes of one code of a status=, class= or channel= list */
 #define CASE_STATUS_ARMS 4 /* status codes ST_CASE_LIST_STATUS merges (?31..?34) */
+#define INBOX_ARMS 6       /* part statuses ST_CASE_LIST_INBOX merges (?41..?46) */
 
 /* The comma-list filters: each names codes of the type given with type=, or,
  * without one, of some loaded type. */
@@ -487,6 +488,10 @@ struct case_filters {
 	/* ?status= of at most CASE_STATUS_ARMS codes, one each (ST_CASE_LIST_STATUS) */
 	char status_code[CASE_STATUS_ARMS][LIST_CODE_MAX + 1];
 	int nstatus; /* 0: none given, or more than CASE_STATUS_ARMS */
+	/* mine=1: the part statuses as ST_CASE_LIST_INBOX's arms ("" = every
+	 * unfinished one); 0 when it cannot answer (part_arms_pick) */
+	char part_code[INBOX_ARMS][LIST_CODE_MAX + 1];
+	int nparts;
 };
 
 static void case_filters_release(struct case_filters *f)
@@ -515,6 +520,63 @@ static void status_codes_split(const char *list, struct case_filters *f)
 		}
 		memcpy(f->status_code[f->nstatus], p, n);
 		f->status_code[f->nstatus++][n] = '\0';
+		p = end ? end + 1 : p + n;
+	}
+}
+
+/* Whether part status `code` is unfinished (open or signed) in some
+ * loaded type: part_due's part_unfinished (core/part_due.c). */
+static bool part_unfinished_anywhere(const struct app *app, const char *code)
+{
+	for (int i = 0; i < app->types->ntypes; i++) {
+		const struct matter_type *t = &app->types->types[i];
+		for (int k = 0; k < t->nasg_statuses; k++)
+			if ((t->asg_statuses[k].phase == ASG_OPEN ||
+			     t->asg_statuses[k].phase == ASG_SIGNED) &&
+			    !strcmp(t->asg_statuses[k].code, code))
+				return true;
+	}
+	return false;
+}
+
+/* mine=1: the arms of ST_CASE_LIST_INBOX (part_due) when it answers the
+ * query exactly. part= of at most INBOX_ARMS statuses, each unfinished in
+ * some type (part_due holds no other); without part=, the arm "" when the
+ * unfinished statuses it holds are, for the type= asked (or every type),
+ * exactly the default's. Else none: the older statement answers. */
+static void part_arms_pick(const struct app *app, const struct matter_type *type, const char *part,
+                           struct case_filters *f)
+{
+	f->nparts = 0;
+	if (!part) {
+		for (int k = 0; type && k < type->nasg_statuses; k++) {
+			const struct asg_status *st = &type->asg_statuses[k];
+			if ((st->phase == ASG_OPEN || st->phase == ASG_SIGNED) !=
+			    part_unfinished_anywhere(app, st->code))
+				return;
+		}
+		f->part_code[0][0] = '\0';
+		f->nparts = 1;
+		return;
+	}
+	for (const char *p = part; *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (f->nparts == INBOX_ARMS || n == 0 || n > LIST_CODE_MAX) {
+			f->nparts = 0;
+			return;
+		}
+		memcpy(f->part_code[f->nparts], p, n);
+		f->part_code[f->nparts][n] = '\0';
+		if (!part_unfinished_anywhere(app, f->part_code[f->nparts])) {
+			f->nparts = 0;
+			return;
+		}
+		bool again = false; /* part=signed,signed: one arm */
+		for (int i = 0; i < f->nparts; i++)
+			again = again || !strcmp(f->part_code[i], f->part_code[f->nparts]);
+		if (!again)
+			f->nparts++;
 		p = end ? end + 1 : p + n;
 	}
 }
@@ -580,6 +642,8 @@ static int case_filters_init(struct store_conn *c, const struct app *app, const 
 		return -1;
 	}
 	status_codes_split(q->status, f);
+	if (q->mine)
+		part_arms_pick(app, type, q->part, f);
 	return 0;
 }
 
@@ -635,6 +699,8 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 	sbind_text(s, 28, q->part_kind);
 	for (int i = 0; i < f->nstatus; i++) /* ST_CASE_LIST_STATUS's arms */
 		sbind_text(s, 31 + i, f->status_code[i]);
+	for (int i = 0; i < f->nparts; i++) /* ST_CASE_LIST_INBOX's arms */
+		sbind_text(s, 41 + i, f->part_code[i]);
 }
 
 /* sort=due's cursors: a kind letter, the last row's key (its deadline in
@@ -757,7 +823,7 @@ static enum stmt_id case_list_stmt(const struct case_query *q, const struct case
 	bool open_only = q->overdue || q->due_soon; /* only open cases with a deadline match */
 	if (q->sort != CASE_SORT_NEWEST) {
 		if (q->mine)
-			return ST_CASE_LIST_PART_DUE;
+			return f->nparts ? ST_CASE_LIST_INBOX : ST_CASE_LIST_PART_DUE;
 		return open_only ? ST_CASE_LIST_OPEN_DUE : ST_CASE_LIST_DUE;
 	}
 	if (f->match[0])

@@ -2,6 +2,7 @@
  * adds its rebuild here, in dependency order. */
 #include "core/derived.h"
 #include "core/case_scope.h"
+#include "core/part_due.h"
 
 #include <stdio.h>
 
@@ -14,6 +15,9 @@ int derived_rebuild(struct store_conn *c, const struct app *app, char *err, size
 		snprintf(err, errcap, "重建工单可见范围索引失败：%s", store_errmsg(c));
 		return -1;
 	}
+	/* the inbox's deadline index (core/part_due.c) */
+	if (part_due_rebuild(c, app, err, errcap) != 0)
+		return -1;
 	/* the stats aggregates (core/stats_agg.c) */
 	if (stats_agg_rebuild(c, app, err, errcap) != 0)
 		return -1;

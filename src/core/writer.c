@@ -3,6 +3,7 @@
 #include "core/app.h"
 #include "core/counter_cache.h"
 #include "core/outbox.h"
+#include "core/part_due.h"
 #include "core/search.h"
 #include "core/stats.h"
 #include "core/sms.h"
@@ -224,7 +225,8 @@ struct writer *writer_start(struct app *app, char *err, size_t errcap)
 		goto fail;
 	if (store_migrate(w->conn, err, errcap) != 0 ||
 	    search_backfill(w->conn, app, err, errcap) != 0 ||
-	    stats_backfill(w->conn, app, err, errcap) != 0)
+	    stats_backfill(w->conn, app, err, errcap) != 0 ||
+	    part_due_sync(w->conn, app, err, errcap) != 0)
 		goto fail;
 	if (chain_load_head(w->conn, &w->chain) != 0) {
 		snprintf(err, errcap, "无法读取审计链: %s", store_errmsg(w->conn));

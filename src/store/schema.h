@@ -145,6 +145,7 @@
 
 #include "store/stmt_geo.h"   /* ORG_BBOX_SELECT */
 #include "store/stmt_lists.h" /* CASE_SCOPE_FILL_* (migration 24) */
+#include "store/stmt_inbox.h" /* PART_DUE_SCHEMA (migration 26) */
 
 static const char *const schema_migrations[] = {
     /* 1: the spine */
@@ -769,8 +770,14 @@ static const char *const schema_migrations[] = {
      " INSERT OR IGNORE INTO stats_dirty SELECT a.case_id FROM assignments a JOIN orgs o ON"
      " o.id = a.org_id WHERE o.path LIKE NEW.path || '%'; END;"
      "INSERT INTO stats_dirty SELECT id FROM cases;"),
-    /* migration 26 (issue 16, spare): reserved */
-    "SELECT 26;",
+    /* migration 26 (issue 16, the inbox by deadline; docs/lists.md):
+     * part_due, each org's cases with unfinished parts under it by the
+     * parts' earliest deadline, per part status and over all of them (st
+     * ''), kept by triggers on assignments; part_unfinished, the statuses
+     * that count as unfinished, written at the writer's start from the
+     * types (core/part_due.c), which then fills part_due: empty here, as
+     * the types are not known to a migration. */
+    PART_DUE_SCHEMA,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

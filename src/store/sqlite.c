@@ -285,12 +285,15 @@ static struct store_stmt *sqlite_stmt(struct store_conn *c, enum stmt_id id)
 /* store.h: EXPLAIN QUERY PLAN of statement id, its steps one per line. */
 int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t cap)
 {
-	char sql[8192];
-	if (cap == 0 || (size_t)snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s",
-	                                 sqlite_sql[id]) >= sizeof sql)
+	size_t len = strlen(sqlite_sql[id]) + sizeof "EXPLAIN QUERY PLAN ";
+	char *sql = cap ? malloc(len) : NULL;
+	if (!sql)
 		return -1;
+	snprintf(sql, len, "EXPLAIN QUERY PLAN %s", sqlite_sql[id]);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+	int prc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	free(sql);
+	if (prc != SQLITE_OK)
 		return -1;
 	size_t k = 0;
 	out[0] = '\0';

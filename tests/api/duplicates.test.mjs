@@ -249,7 +249,8 @@ test('migration 12 fills the index of case points for the cases before it', asyn
   // issue 14's 20, signed documents and their keys, and issue 15's 21, API
   // keys' scopes, org, last use and rate, 22, Open311's requests, updates
   // and the events' time index, and 23, the outbox and its webhook
-  // subscriptions, and issue 16's 24–26 (25: the stats aggregates, their triggers), come after it: undone too and
+  // subscriptions, and issue 16's 24–26 (the lists' scope index, the stats'
+  // aggregates and their triggers, the inbox's deadline index), come after it: undone too and
   // redone empty, which no test of this file reads)
   const version = Number(await sql('PRAGMA user_version'));
   assert.equal(version, 26, 'step back as far as migration 12');
@@ -270,6 +271,7 @@ test('migration 12 fills the index of case points for the cases before it', asyn
     DROP TABLE stats_dirty; DROP TABLE stats_case; DROP TABLE stats_cell; DROP TABLE stats_unit_cell;
     DROP TABLE stats_due;
     DROP TABLE case_scope; DROP INDEX cases_status; DROP INDEX cases_open;
+    DROP TRIGGER part_due_ins; DROP TRIGGER part_due_upd; DROP TABLE part_due; DROP TABLE part_unfinished;
     PRAGMA user_version = 11;`, false);
   await srv.restart();
   await srv.stop();

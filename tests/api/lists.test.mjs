@@ -131,3 +131,66 @@ test('the county filtered by status merges its statuses newest first, and overdu
   const dues = soon.map((x) => Date.parse(x.due_at));
   assert.deepEqual(dues, [...dues].sort((x, y) => x - y), 'by deadline');
 });
+
+/** Every page of `query` for `c`, `limit` at a time, following the cursor. */
+async function pages(c, query, limit) {
+  const items = [];
+  let cursor = null;
+  for (let i = 0; i < 500; i++) {
+    const r = await c.get(`/api/v1/cases?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    assert.equal(r.status, 200, r.text);
+    items.push(...r.json.items);
+    cursor = r.json.next_cursor;
+    if (!cursor) return items;
+  }
+  throw new Error('list never ended');
+}
+
+test('the inbox by deadline (part_due): each case once at its earliest part, by page or whole, every status arm', async () => {
+  const town1 = await srv.login('town1');
+  // c1: two parts inside town.a's subtree (the town itself and its village), then in two statuses
+  const c1 = await centreCase('待办时限：两个部分');
+  await disp1.must(c1.id, 'dispatch', { orgs: ['town.a', 'village.a1'], lead: 'town.a' });
+  await town1.must(c1.id, 'sign');
+  const c2 = await centreCase('待办时限：已签收');
+  await disp1.must(c2.id, 'dispatch', { org: 'town.a' });
+  await town1.must(c2.id, 'sign');
+  const c3 = await centreCase('待办时限：待签收');
+  await disp1.must(c3.id, 'dispatch', { org: 'town.a' });
+  const byDue = await pages(town1, 'mine=1&sort=due', 200);
+  const ids = byDue.map((x) => x.id);
+  assert.equal(new Set(ids).size, ids.length, 'no case twice');
+  for (const c of [c1, c2, c3]) assert.ok(ids.includes(c.id), `case ${c.no} in the inbox`);
+  // the same cases as the newest-first inbox (the other statement), and the same order page by page
+  const newest = (await pages(town1, 'mine=1', 200)).map((x) => x.id);
+  assert.deepEqual([...ids].sort((a, b) => a - b), [...newest].sort((a, b) => a - b));
+  assert.deepEqual((await pages(town1, 'mine=1&sort=due', 1)).map((x) => x.id), ids, 'one at a time, by the cursor');
+  // in the order of each case's earliest part deadline under town.a (sign-for until signed, then handling)
+  const key = async (c) => {
+    const full = (await town1.get(`/api/v1/cases/${c.id}`)).json.case;
+    const mine = full.assignments.filter((a) => ['town.a', 'village.a1'].includes(a.org.code) && a.status !== 'cancelled' && a.status !== 'done');
+    return Math.min(...mine.map((a) => Date.parse(!a.signed_at && a.sign_due_at ? a.sign_due_at : a.due_at)));
+  };
+  const mineKeys = await Promise.all([c1, c2, c3].map(key));
+  const order = [c1, c2, c3].map((c, i) => [ids.indexOf(c.id), mineKeys[i], c.id]).sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < order.length; i++) {
+    assert.ok(order[i - 1][1] < order[i][1] || (order[i - 1][1] === order[i][1] && order[i - 1][2] < order[i][2]),
+      `by deadline: ${JSON.stringify(order)}`);
+  }
+  // the status arms: pending and signed together are the two apart, c1 (in both) once
+  const pend = (await pages(town1, 'mine=1&sort=due&part=pending', 200)).map((x) => x.id);
+  const signed = (await pages(town1, 'mine=1&sort=due&part=signed', 200)).map((x) => x.id);
+  const both = (await pages(town1, 'mine=1&sort=due&part=pending,signed,pending', 200)).map((x) => x.id);
+  assert.ok(pend.includes(c1.id) && signed.includes(c1.id), 'c1: its village part pending, its town part signed');
+  assert.ok(pend.includes(c3.id) && !signed.includes(c3.id));
+  assert.ok(signed.includes(c2.id) && !pend.includes(c2.id));
+  assert.equal(new Set(both).size, both.length, 'no case twice across the arms');
+  assert.deepEqual([...both].sort((a, b) => a - b), [...new Set([...pend, ...signed])].sort((a, b) => a - b));
+  // a village handler's inbox holds the village's part only
+  const vil = (await pages(await srv.login('dongmen1'), 'mine=1&sort=due', 200)).map((x) => x.id);
+  assert.ok(vil.includes(c1.id) && !vil.includes(c2.id) && !vil.includes(c3.id), JSON.stringify(vil));
+  // done: c2 replied leaves the inbox (and the signed arm)
+  await town1.must(c2.id, 'reply', { reply: '已处理完毕' });
+  assert.ok(!(await pages(town1, 'mine=1&sort=due', 200)).map((x) => x.id).includes(c2.id));
+  assert.ok(!(await pages(town1, 'mine=1&sort=due&part=signed', 200)).map((x) => x.id).includes(c2.id));
+});

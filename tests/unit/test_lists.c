@@ -23,6 +23,7 @@
 #include "core/app.h"
 #include "core/auth.h"
 #include "core/case_scope.h"
+#include "core/part_due.h"
 #include "core/directory.h"
 #include "core/engine.h"
 #include "core/writer.h"
@@ -176,6 +177,22 @@ static void plan_has_n(struct store_conn *c, enum stmt_id id, const char *name, 
 		k++;
 	if (k != n)
 		fail_msg("%s: step \"%s\" %d times, not %d:\n%s", name, step, k, n, plan);
+}
+
+/* mine=1&sort=due by part_due: one range of its key per part status (the
+ * unit's org, the status, from the keyset), merged by deadline without a
+ * sort; each row's duplicate check a probe of part_due_case; each case by
+ * rowid. */
+static void inbox_merges_its_ranges(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const want[] = {
+	    "MERGE (UNION ALL)", "SEARCH p USING PRIMARY KEY (org_id=? AND st=? AND k>?)",
+	    "SEARCH p2 USING COVERING INDEX part_due_case (case_id=? AND org_id=? AND st=?)",
+	    "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_INBOX, "ST_CASE_LIST_INBOX", want, false, NULL);
+	plan_has_n(p->c, ST_CASE_LIST_INBOX, "ST_CASE_LIST_INBOX",
+	           "SEARCH p USING PRIMARY KEY (org_id=? AND st=? AND k>?)", 6);
 }
 
 /* A reader scoped below the county: each of its up to 3 scopes one range of
@@ -374,13 +391,16 @@ static int64_t scope_call(struct unit_db *f, const char *login, const char *acti
 
 struct scope_sum {
 	int64_t rows, sum;
+	int64_t due_rows, due_sum; /* part_due, the inbox's deadline index */
 	bool rebuild;
 };
 
 static int scope_sum_job(struct wctx *w, struct write_job *job)
 {
 	struct scope_sum *r = job->arg;
-	if (r->rebuild && case_scope_rebuild(w->conn) != 0)
+	char err[256];
+	if (r->rebuild && (case_scope_rebuild(w->conn) != 0 ||
+	                   part_due_rebuild(w->conn, w->app, err, sizeof err) != 0))
 		return -1;
 	struct store_stmt *s = store_stmt(w->conn, ST_CASE_SCOPE_COUNT);
 	int rc = sstep(s);
@@ -389,7 +409,14 @@ static int scope_sum_job(struct wctx *w, struct write_job *job)
 		r->sum = scol_null(s, 1) ? 0 : scol_int(s, 1);
 	}
 	sreset(s);
-	return rc == STORE_ROW ? 0 : -1;
+	s = store_stmt(w->conn, ST_PART_DUE_COUNT);
+	int rc2 = sstep(s);
+	if (rc2 == STORE_ROW) {
+		r->due_rows = scol_int(s, 0);
+		r->due_sum = scol_null(s, 1) ? 0 : scol_int(s, 1);
+	}
+	sreset(s);
+	return rc == STORE_ROW && rc2 == STORE_ROW ? 0 : -1;
 }
 
 /* Random creations, dispatches to one or several units, signs, returns
@@ -448,8 +475,14 @@ static void scope_index_equals_its_rebuild(void **state)
 		fail_msg("case_scope kept: %lld rows (sum %lld); rebuilt: %lld rows (sum %lld)",
 		         (long long)kept.rows, (long long)kept.sum, (long long)rebuilt.rows,
 		         (long long)rebuilt.sum);
+	if (kept.due_rows != rebuilt.due_rows || kept.due_sum != rebuilt.due_sum)
+		fail_msg("part_due kept: %lld rows (sum %lld); rebuilt: %lld rows (sum %lld)",
+		         (long long)kept.due_rows, (long long)kept.due_sum,
+		         (long long)rebuilt.due_rows, (long long)rebuilt.due_sum);
+	assert_true(kept.due_rows > 0);
 	assert_true(kept.rows > 2 * n); /* the county and the owner, at least */
-	print_message("# case_scope: %d cases, %lld rows\n", n, (long long)kept.rows);
+	print_message("# case_scope: %d cases, %lld rows; part_due %lld rows\n", n,
+	              (long long)kept.rows, (long long)kept.due_rows);
 	unit_db_close(f);
 }
 
@@ -461,6 +494,7 @@ int main(void)
 	    cmocka_unit_test(text_walks_the_index),
 	    cmocka_unit_test(due_walks_its_index),
 	    cmocka_unit_test(part_due_reads_the_units_parts),
+	    cmocka_unit_test(inbox_merges_its_ranges),
 	    cmocka_unit_test(scope_list_reads_its_ranges),
 	    cmocka_unit_test(status_list_merges_its_ranges),
 	    cmocka_unit_test(open_lists_read_open_cases),
