@@ -36,6 +36,7 @@
 #include "store/stmt_outbox.h"  /* issue 15, outbox */
 #include "store/stmt_sms.h"     /* issue 15, SMS */
 #include "store/stmt_lists.h"   /* issue 16, lists */
+#include "store/stmt_gen.h"     /* issue 16, gen's bulk path */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -372,6 +373,7 @@
 	STATEMENTS_OPEN311(STMT) \
 	STATEMENTS_OUTBOX(STMT) \
 	STATEMENTS_SMS(STMT) \
-	STATEMENTS_LISTS(STMT)
+	STATEMENTS_LISTS(STMT) \
+	STATEMENTS_GEN(STMT)
 
 #endif
