@@ -391,7 +391,10 @@ struct gen_clone *gen_clone_new(struct app *app, const char *db, const struct ge
 	g->end = end;
 	search_queue_init(&g->search);
 	g->conn = store_open(db, false, g->err, sizeof g->err);
-	if (!g->conn || chain_load_head(g->conn, &g->head) != 0 || seeds_read(g) != 0) {
+	if (!g->conn || store_exec(g->conn, ST_GEN_FK_OFF) != STORE_OK ||
+	    store_exec(g->conn, ST_GEN_SYNC_OFF) != STORE_OK ||
+	    store_exec(g->conn, ST_GEN_CACHE) != STORE_OK ||
+	    chain_load_head(g->conn, &g->head) != 0 || seeds_read(g) != 0) {
 		fprintf(stderr, "civicloop gen: %s\n", g->err[0] ? g->err : "读取种子工单失败");
 		gen_clone_free(g);
 		return NULL;

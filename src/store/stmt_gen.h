@@ -59,6 +59,13 @@
 	STMT(ST_GEN_USER_ID, "SELECT id FROM users WHERE login = ?1") \
 	STMT(ST_GEN_ORG_ID, "SELECT id FROM orgs WHERE code = ?1") \
 	/* the bulk load's marks are dropped: derived_rebuild() recounts every case */ \
-	STMT(ST_GEN_STATS_UNMARK, "DELETE FROM stats_dirty")
+	STMT(ST_GEN_STATS_UNMARK, "DELETE FROM stats_dirty") \
+	/* the bulk load's connection, before its first transaction: the rows \
+	 * it copies name orgs, users and cases that exist (no checks), a \
+	 * crash leaves a half-made database that gen discards anyway (no sync), \
+	 * and its indexes want a larger page cache */ \
+	STMT(ST_GEN_FK_OFF, "PRAGMA foreign_keys=OFF") \
+	STMT(ST_GEN_SYNC_OFF, "PRAGMA synchronous=OFF") \
+	STMT(ST_GEN_CACHE, "PRAGMA cache_size=-131072")
 
 #endif
