@@ -3,8 +3,9 @@
  * realistic database for benchmarks and trials (issue 16, docs/bench.md
  * "Generated databases"). It is the demo county (demo.c: the same orgs,
  * accounts and password) grown to a real county's size (gen_county.c),
- * then N cases over the last D days driven through the engine
- * (gen_cases.c) in large writer jobs, then derived_rebuild() once. The
+ * then N cases over the last D days: up to 4,000 driven through the engine
+ * (gen_cases.c) in large writer jobs, the rest cloned from those on the
+ * bulk load's own connection (gen_clone.c), then derived_rebuild() once. The
  * database is at the latest schema and in WAL mode like a served one;
  * the audit chain is the writer's, checkpoints signed. The same seed gives
  * the same county and the same cases (their times count back from now).
@@ -35,8 +36,9 @@ static void gen_usage(void)
 	     "Creates a new database: the demo county (same orgs, accounts and password\n"
 	     "Demo#2024) grown to 20 townships, 300 villages, 2,000 grids and 40\n"
 	     "departments, with N cases (1–20,000,000) of every matter type over the\n"
-	     "last D days (default 365), each driven through the engine: events, audit\n"
-	     "chain, deadlines and search index as live use writes them. --seed S\n"
+	     "last D days (default 365): up to 4,000 driven through the engine (events,\n"
+	     "audit chain, deadlines and search index as live use writes them), the rest\n"
+	     "cloned from those in bulk (docs/gen.md). --seed S\n"
 	     "(default 1): the same seed, the same county and cases. --force replaces\n"
 	     "an existing FILE. Progress goes to stderr.");
 }
