@@ -3,8 +3,9 @@
  * realistic database for benchmarks and trials (issue 16, docs/bench.md
  * "Generated databases"). It is the demo county (demo.c: the same orgs,
  * accounts and password) grown to a real county's size (gen_county.c),
- * then N cases over the last D days driven through the engine
- * (gen_cases.c) in large writer jobs, then derived_rebuild() once. The
+ * then N cases over the last D days: up to 4,000 driven through the engine
+ * (gen_cases.c) in large writer jobs, the rest cloned from those on the
+ * bulk load's own connection (gen_clone.c), then derived_rebuild() once. The
  * database is at the latest schema and in WAL mode like a served one;
  * the audit chain is the writer's, checkpoints signed. The same seed gives
  * the same county and the same cases (their times count back from now).
@@ -24,7 +25,9 @@
 #include "util/timeutil.h"
 
 #define GEN_MAX_CASES 20000000LL
-#define GEN_CHUNK 2000 /* cases a writer job (one transaction) */
+#define GEN_CHUNK 2000        /* cases a writer job (one transaction) */
+#define GEN_CLONE_CHUNK 10000 /* clones a transaction of the bulk path */
+#define GEN_POOL 4000         /* seed cases made through the engine, at most */
 #define GEN_PROGRESS_MS 3000
 
 static void gen_usage(void)
@@ -33,8 +36,9 @@ static void gen_usage(void)
 	     "Creates a new database: the demo county (same orgs, accounts and password\n"
 	     "Demo#2024) grown to 20 townships, 300 villages, 2,000 grids and 40\n"
 	     "departments, with N cases (1–20,000,000) of every matter type over the\n"
-	     "last D days (default 365), each driven through the engine: events, audit\n"
-	     "chain, deadlines and search index as live use writes them. --seed S\n"
+	     "last D days (default 365): up to 4,000 driven through the engine (events,\n"
+	     "audit chain, deadlines and search index as live use writes them), the rest\n"
+	     "cloned from those in bulk (docs/gen.md). --seed S\n"
 	     "(default 1): the same seed, the same county and cases. --force replaces\n"
 	     "an existing FILE. Progress goes to stderr.");
 }
@@ -70,9 +74,8 @@ static int rebuild_job(struct wctx *w, struct write_job *job)
 
 /* Generates the cases in chunks, with progress every few seconds. */
 static int gen_cases(struct app *app, json_t *doc, const struct gen_county *cty, uint64_t seed,
-                     int64_t n, int64_t days)
+                     int64_t n, int64_t days, int64_t end)
 {
-	int64_t end = time_now_ms();
 	struct gen_run *g = gen_run_new(app, doc, cty, seed, n, end - days * MS_PER_DAY, end);
 	if (!g)
 		return -1;
@@ -99,6 +102,43 @@ static int gen_cases(struct app *app, json_t *doc, const struct gen_county *cty,
 	return rc;
 }
 
+/* The bulk path: m clones of the pool's seeds in chunks, on a connection
+ * of its own (gen_clone.c), then derived_rebuild() there; *clone_ms and
+ * *rebuild_ms the two phases' times. */
+static int gen_clones(struct app *app, const char *db, const struct gen_county *cty, uint64_t seed,
+                      int64_t m, int64_t days, int64_t end, int64_t *clone_ms, int64_t *rebuild_ms)
+{
+	struct gen_clone *g = gen_clone_new(app, db, cty, seed, m, end - days * MS_PER_DAY, end);
+	if (!g)
+		return -1;
+	int64_t t0 = time_real_ms(), shown = t0;
+	int rc = 0;
+	for (int64_t i = 0; i < m && rc == 0; i += GEN_CLONE_CHUNK) {
+		int64_t to = i + GEN_CLONE_CHUNK < m ? i + GEN_CLONE_CHUNK : m;
+		rc = gen_clone_chunk(g, i, to);
+		int64_t now = time_real_ms();
+		if (now - shown >= GEN_PROGRESS_MS) {
+			fprintf(stderr, "civicloop gen: 复制 %lld / %lld 个工单，%.0f 个/秒\n",
+			        (long long)to, (long long)m,
+			        (double)to * 1000.0 / (double)(now - t0 ? now - t0 : 1));
+			shown = now;
+		}
+	}
+	*clone_ms = time_real_ms() - t0;
+	if (rc == 0)
+		fprintf(
+		    stderr,
+		    "civicloop gen: 复制 %lld 个工单（%d 个种子，%lld 个事件），用时 %.1f 秒，%.0f "
+		    "个/秒\n",
+		    (long long)m, gen_clone_seeds(g), (long long)gen_clone_events(g),
+		    (double)*clone_ms / 1000.0,
+		    (double)m * 1000.0 / (double)(*clone_ms ? *clone_ms : 1));
+	if (rc == 0)
+		rc = gen_clone_finish(g, rebuild_ms);
+	gen_clone_free(g);
+	return rc;
+}
+
 int cmd_gen(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
@@ -122,6 +162,13 @@ int cmd_gen(int argc, char **argv)
 		fprintf(stderr, "civicloop gen: --seed 须为非负整数，--days 须为 1–3650\n");
 		return 2;
 	}
+	/* hidden: the pool's size (tests make the bulk path run at a small N) */
+	long long pool = n < GEN_POOL ? n : GEN_POOL;
+	if (cli_opt(argc, argv, "--pool") &&
+	    parse_ll(cli_opt(argc, argv, "--pool"), 1, n, &pool) != 0) {
+		fprintf(stderr, "civicloop gen: --pool 须为 1–N 的整数\n");
+		return 2;
+	}
 	if (access(db, F_OK) == 0) {
 		if (!cli_flag(argc, argv, "--force")) {
 			fprintf(stderr, "civicloop gen: %s 已存在，不会覆盖（--force 替换）\n", db);
@@ -140,12 +187,33 @@ int cmd_gen(int argc, char **argv)
 		return 1;
 	}
 	char err[256] = "";
+	int64_t end = time_now_ms(), t1 = 0, t2 = 0, clone_ms = 0, rebuild_ms = 0;
 	if (demo_county_write(&app, &doc) == 0 && gen_county_grow(&app, doc, &r, cty) == 0 &&
-	    gen_cases(&app, doc, cty, (uint64_t)seed, n, days) == 0) {
-		if (writer_run(app.writer, rebuild_job, err) == 0)
+	    (t1 = time_real_ms(), gen_cases(&app, doc, cty, (uint64_t)seed, pool, days, end)) ==
+	        0) {
+		t2 = time_real_ms();
+		if (n > pool) {
+			/* the bulk load is the database's one writer now: the writer
+			 * stops (its head signed) and the clones' connection takes
+			 * the writer's lock */
+			writer_stop(app.writer);
+			app.writer = NULL;
+			rc = gen_clones(&app, db, cty, (uint64_t)seed, n - pool, days, end,
+			                &clone_ms, &rebuild_ms) == 0
+			         ? 0
+			         : 1;
+		} else if (writer_run(app.writer, rebuild_job, err) == 0) {
+			rebuild_ms = time_real_ms() - t2;
 			rc = 0;
-		else
+		} else {
 			fprintf(stderr, "civicloop gen: 派生表重建失败: %s\n", err);
+		}
+		if (rc == 0)
+			fprintf(stderr,
+			        "civicloop gen: 各阶段用时：县域 %.1f 秒，种子（引擎）%lld 个 %.1f "
+			        "秒，复制 %lld 个 %.1f 秒，派生表重建 %.1f 秒\n",
+			        (double)(t1 - t0) / 1000.0, pool, (double)(t2 - t1) / 1000.0,
+			        n - pool, (double)clone_ms / 1000.0, (double)rebuild_ms / 1000.0);
 	}
 	cli_close(&app);
 	if (rc != 0) {

@@ -88,4 +88,18 @@ int gen_run_chunk(struct gen_run *g, int64_t from, int64_t to);
 void gen_run_report(const struct gen_run *g);
 void gen_run_free(struct gen_run *g);
 
+/* gen_clone.c: the bulk path, clones of the seed cases already made (the
+ * pool). m clones spread over [start, end). */
+struct gen_clone;
+struct gen_clone *gen_clone_new(struct app *app, const char *db, const struct gen_county *cty,
+                                uint64_t seed, int64_t m, int64_t start, int64_t end);
+/* Clones [from, to) of m in one transaction. 0, or -1 after a message. */
+int gen_clone_chunk(struct gen_clone *g, int64_t from, int64_t to);
+/* Signs the chain's head and runs derived_rebuild() (*rebuild_ms: its
+ * time). 0, or -1 after a message. */
+int gen_clone_finish(struct gen_clone *g, int64_t *rebuild_ms);
+int64_t gen_clone_events(const struct gen_clone *g);
+int gen_clone_seeds(const struct gen_clone *g);
+void gen_clone_free(struct gen_clone *g);
+
 #endif

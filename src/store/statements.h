@@ -37,6 +37,7 @@
 #include "store/stmt_sms.h"     /* issue 15, SMS */
 #include "store/stmt_lists.h"   /* issue 16, lists */
 #include "store/stmt_inbox.h"   /* issue 16, the inbox by deadline */
+#include "store/stmt_gen.h"     /* issue 16, gen's bulk path */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -374,6 +375,7 @@
 	STATEMENTS_OUTBOX(STMT) \
 	STATEMENTS_SMS(STMT) \
 	STATEMENTS_LISTS(STMT) \
-	STATEMENTS_INBOX(STMT)
+	STATEMENTS_INBOX(STMT) \
+	STATEMENTS_GEN(STMT)
 
 #endif

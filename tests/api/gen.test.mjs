@@ -5,14 +5,17 @@
 // figures; a word of a generated title is found by search; a closed
 // hotline case's timeline reads create → dispatch → sign → reply → … →
 // closed. The command refuses an existing file (unless --force) and a bad
-// number of cases.
+// number of cases. The database is made by the bulk path (docs/gen.md): 300
+// seed cases through the engine (--pool 300), 1,700 clones; an open clone
+// is acted on through the API; a second small one passes `stats --check`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startServer, runBin, sqlText } from './helpers.mjs';
 
 const N = 2000;
-const srv = await startServer({ gen: N });
+const POOL = 300;
+const srv = await startServer({ gen: N, genPool: POOL });
 
 test('the generated county: 20 townships, 300 villages, 2,000 grids, 40 departments, N cases of every type', async () => {
   const orgs = await sqlText(srv.db,
@@ -93,6 +96,41 @@ test("a closed hotline case's timeline reads the whole loop in time order", asyn
   assert.deepEqual([...ats].sort((a, b) => a - b), ats, 'events in time order');
   const c = await disp1.case(id);
   assert.ok(Date.parse(c.received_at) < Date.now() - 3600000, 'received in the past');
+});
+
+test('an open clone awaiting its sign-off is signed for and replied to through the API', async () => {
+  const firstClone = Number(await sqlText(srv.db, `SELECT id FROM cases ORDER BY id LIMIT 1 OFFSET ${POOL}`));
+  const row = await sqlText(srv.db,
+    `SELECT c.id, u.login FROM cases c JOIN assignments a ON a.case_id = c.id
+       AND a.kind = 'lead' AND a.status = 'pending' JOIN users u ON u.org_id = a.org_id
+       JOIN user_roles r ON r.user_id = u.id AND r.role = 'handler'
+     WHERE c.type = 'hotline' AND c.id >= ${firstClone} ORDER BY c.received_at DESC LIMIT 1`);
+  assert.ok(row, 'an open clone awaiting its sign-off');
+  const [id, login] = row.split('|');
+  // its deadlines run (or have fired, the server's scheduler being ahead)
+  const timers = Number(await sqlText(srv.db, `SELECT count(*) FROM timers WHERE case_id = ${id} AND state IN ('running', 'fired')`));
+  assert.ok(timers > 0, 'its deadlines run');
+  const h = await srv.login(login);
+  let r = await h.act(Number(id), 'sign');
+  assert.equal(r.status, 200, r.text);
+  r = await h.act(Number(id), 'reply', { reply: '已现场核查处理完毕，特此答复。' });
+  assert.equal(r.status, 200, r.text);
+  const ev = await h.events(Number(id));
+  assert.deepEqual(ev.slice(-2).map((e) => e.action), ['sign', 'reply']);
+  const seqs = await sqlText(srv.db, `SELECT count(*) FROM cases WHERE no IN (SELECT no FROM cases GROUP BY no HAVING count(*) > 1)`);
+  assert.equal(Number(seqs), 0, 'case numbers unique');
+});
+
+test('a bulk-made database passes audit verify and stats --check', async () => {
+  const other = path.join(srv.dir, 'bulk.db');
+  let r = await runBin(['gen', '--db', other, '--cases', '600', '--pool', '120', '--seed', '3'], { timeout: 120000 });
+  assert.equal(r.code, 0, r.stderr);
+  r = await runBin(['audit', 'verify', '--db', other, '--skip-files']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  r = await runBin(['stats', '--check', '--db', other, '--org', 'county']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  r = await runBin(['stats', '--check', '--db', other, '--org', 'town.c']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
 });
 
 test('gen refuses an existing file, a bad number of cases and a missing --db', async () => {

@@ -65,7 +65,9 @@ export async function startServer(opts = {}) {
   const dir = opts.dir || (await mkdtemp(path.join(tmpdir(), 'civicloop-api-')));
   const db = path.join(dir, 'demo.db');
   // opts.gen: N — a generated county of N cases (civicloop gen) instead of the demo
-  const args = opts.gen ? ['gen', '--db', db, '--cases', String(opts.gen), '--seed', '7']
+  // opts.genPool: the engine-made seeds of gen's bulk path (its hidden --pool)
+  const args = opts.gen ? ['gen', '--db', db, '--cases', String(opts.gen), '--seed', '7',
+    ...(opts.genPool ? ['--pool', String(opts.genPool)] : [])]
     : ['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])];
   const demo = await runBin(args, { timeout: 300000, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
