@@ -145,6 +145,22 @@ struct model_org {
 	double logp;
 };
 
+/* The org of id among o[0..n), which ST_ROUTE_ORGS gives by id; NULL if
+ * not there (an org past MODEL_ORGS_MAX). A real county's 2,000 grids
+ * made the linear search of every token's rows a fifth of a create. */
+static struct model_org *org_find(struct model_org *o, int n, int64_t id)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (o[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && o[lo].id == id ? &o[lo] : NULL;
+}
+
 static int score_cmp(const void *a, const void *b)
 {
 	const struct route_model_score *x = a, *y = b;
@@ -196,9 +212,9 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 			o[i].cnt = 0;
 		while ((st = sstep(s)) == STORE_ROW) {
 			int64_t id = scol_int(s, 0), cnt = scol_int(s, 1);
-			for (int i = 0; i < no; i++)
-				if (o[i].id == id)
-					o[i].cnt = cnt;
+			struct model_org *hit = org_find(o, no, id);
+			if (hit)
+				hit->cnt = cnt;
 			tot += cnt;
 			seen = true;
 		}

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,17 @@ static int sqlite_create_private(const char *dsn, char *err, size_t errcap)
 	return -1;
 }
 
+/* Once, before the first connection: no memory statistics. With them
+ * (SQLite's default) every allocation of every connection takes one
+ * process-wide mutex; under 64 clients it was a fifth of the server's
+ * time, waiting on it (docs/bench.md "Writer"). */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+static void sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static struct store_conn *sqlite_open(const char *dsn, bool readonly, char *err, size_t errcap)
 {
 	struct store_conn *c = calloc(1, sizeof *c);
@@ -166,6 +178,7 @@ static struct store_conn *sqlite_open(const char *dsn, bool readonly, char *err,
 			return NULL;
 		}
 	}
+	pthread_once(&sqlite_configured, sqlite_configure);
 	int flags =
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (readonly ? 0 : SQLITE_OPEN_CREATE);
 	if (sqlite3_open_v2(dsn, &c->db, flags, NULL) != SQLITE_OK) {
