@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/routing_cache.h"
 #include "store/statements.h"
 #include "util/tokenize.h"
 
@@ -94,6 +95,7 @@ static struct features *features_of(const char *text)
 
 int routing_model_count(struct store_conn *c, const char *tok, int64_t org_id, int sign)
 {
+	routing_cache_touch(tok, strlen(tok));
 	struct store_stmt *s = store_stmt(c, ST_ROUTE_TOKEN_ADD);
 	sbind_text(s, 1, tok);
 	sbind_int(s, 2, org_id);
@@ -121,6 +123,7 @@ int routing_model_learn(struct store_conn *c, int64_t org_id, const char *text, 
 		rc = routing_model_count(c, tok, org_id, sign);
 	}
 	if (rc == 0) {
+		routing_cache_touch(ROUTING_CACHE_ORGS, 0);
 		struct store_stmt *s = store_stmt(c, ST_ROUTE_ORG_ADD);
 		sbind_int(s, 1, org_id);
 		sbind_int(s, 2, sign);
@@ -133,6 +136,7 @@ int routing_model_learn(struct store_conn *c, int64_t org_id, const char *text, 
 
 int routing_forget_all(struct store_conn *c)
 {
+	routing_cache_touch_all();
 	return store_exec(c, ST_ROUTE_CLEAR_TOKENS) == 0 && store_exec(c, ST_ROUTE_CLEAR_ORGS) == 0
 	           ? 0
 	           : -1;
@@ -140,9 +144,19 @@ int routing_forget_all(struct store_conn *c)
 
 #define MODEL_ORGS_MAX 512
 
+/* One org's sums (route_orgs) and, while scoring, the part of its score
+ * that comes from the tokens it has rows for. */
 struct model_org {
-	int64_t id, docs, tokens, cnt;
-	double logp;
+	int64_t id, docs, tokens;
+	double adj, logp;
+};
+
+struct org_row {
+	int64_t id, docs, tokens;
+};
+
+struct tok_row {
+	int64_t org, cnt;
 };
 
 /* The org of id among o[0..n), which ST_ROUTE_ORGS gives by id; NULL if
@@ -167,6 +181,85 @@ static int score_cmp(const void *a, const void *b)
 	return x->p < y->p ? 1 : x->p > y->p ? -1 : 0;
 }
 
+/* A growing array of rows read for one key (routing_cache.h). */
+struct rows {
+	void *v;
+	size_t size, n, cap; /* size of one row; rows held; rows room */
+};
+
+/* Room for want rows. */
+static int rows_room(struct rows *r, size_t want)
+{
+	if (want <= r->cap)
+		return 0;
+	size_t cap = r->cap ? r->cap : 1024;
+	while (cap < want)
+		cap *= 2;
+	void *v = realloc(r->v, cap * r->size);
+	if (!v)
+		return -1;
+	r->v = v;
+	r->cap = cap;
+	return 0;
+}
+
+/* The rows of key, from the cache or else from statement s (bound, not
+ * yet stepped) through take, then kept: 0, or -1. */
+static int rows_read(struct store_conn *c, struct store_stmt *s, const char *key, struct rows *r,
+                     void (*take)(struct store_stmt *, void *))
+{
+	size_t got;
+	r->n = 0;
+	if (rows_room(r, 1) != 0)
+		return -1;
+	bool hit = routing_cache_get(key, strlen(key), r->v, r->cap * r->size, &got);
+	if (!hit && got > 0 && rows_room(r, got / r->size) == 0) /* more rows than room */
+		hit = routing_cache_get(key, strlen(key), r->v, r->cap * r->size, &got);
+	if (hit) {
+		sreset(s);
+		r->n = got / r->size;
+		return 0;
+	}
+	/* only an autocommit statement's snapshot is known to be newer than
+	 * the generation taken here */
+	bool fill = !store_in_txn(c);
+	uint64_t gen = routing_cache_gen();
+	int st;
+	while ((st = sstep(s)) == STORE_ROW) {
+		if (rows_room(r, r->n + 1) != 0) {
+			st = STORE_ERROR;
+			break;
+		}
+		take(s, (char *)r->v + r->n * r->size);
+		r->n++;
+	}
+	sreset(s);
+	if (st != STORE_DONE)
+		return -1;
+	if (fill)
+		routing_cache_put(key, strlen(key), r->v, r->n * r->size, gen);
+	return 0;
+}
+
+static void take_org(struct store_stmt *s, void *out)
+{
+	*(struct org_row *)out = (struct org_row){scol_int(s, 0), scol_int(s, 1), scol_int(s, 2)};
+}
+
+static void take_token(struct store_stmt *s, void *out)
+{
+	*(struct tok_row *)out = (struct tok_row){scol_int(s, 0), scol_int(s, 1)};
+}
+
+/*
+ * Each org's log score over the case's tokens that some label had (the
+ * others say nothing). Complement naive Bayes takes, per token,
+ * -log((rest + a) / D) with rest = tot - cnt, D = the other orgs' tokens
+ * + a*V; plain naive Bayes log((cnt + a) / E) with E = the org's tokens +
+ * a*V. Both are summed as the value for cnt = 0, the same for every org
+ * but for D or E, plus a correction for the orgs the token's rows name:
+ * one pass over the rows each token has, not over every org.
+ */
 int routing_model_score(struct store_conn *c, const char *text, struct route_model_score *out,
                         int cap, int *n, int64_t *labels)
 {
@@ -174,65 +267,65 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 	*labels = 0;
 	struct model_org *o = calloc(MODEL_ORGS_MAX, sizeof *o);
 	struct features *f = o ? features_of(text) : NULL;
+	struct rows orgs = {.size = sizeof(struct org_row)},
+	            toks = {.size = sizeof(struct tok_row)};
 	int no = 0, rc = -1;
-	if (!f)
+	if (!f ||
+	    rows_read(c, store_stmt(c, ST_ROUTE_ORGS), ROUTING_CACHE_ORGS, &orgs, take_org) != 0)
 		goto out;
-	struct store_stmt *s = store_stmt(c, ST_ROUTE_ORGS);
-	int st;
-	while ((st = sstep(s)) == STORE_ROW && no < MODEL_ORGS_MAX) {
-		o[no].id = scol_int(s, 0);
-		o[no].docs = scol_int(s, 1);
-		o[no].tokens = scol_int(s, 2);
-		*labels += o[no].docs;
-		no++;
+	for (size_t i = 0; i < orgs.n && no < MODEL_ORGS_MAX; i++, no++) {
+		const struct org_row *w = (const struct org_row *)orgs.v + i;
+		o[no] = (struct model_org){.id = w->id, .docs = w->docs, .tokens = w->tokens};
+		*labels += w->docs;
 	}
-	sreset(s);
-	if (st != STORE_ROW && st != STORE_DONE)
-		goto out;
 	if (no == 0) {
 		rc = 0;
 		goto out;
 	}
 	bool complement = routing_tuning()->complement;
 	int64_t all_tokens = 0;
-	for (int i = 0; i < no; i++) {
-		/* complement NB leaves out the prior: it would favour the busy units */
-		o[i].logp = complement ? 0 : log((double)o[i].docs / (double)*labels);
+	for (int i = 0; i < no; i++)
 		all_tokens += o[i].tokens;
-	}
+	double base = 0; /* the tokens' value for an org without their rows */
+	int seen = 0;
 	for (int t = 0; t < f->n; t++) {
 		char tok[TOKEN_MAX + 1];
 		memcpy(tok, f->tok[t], f->len[t]);
 		tok[f->len[t]] = '\0';
-		s = store_stmt(c, ST_ROUTE_TOKEN_GET);
+		struct store_stmt *s = store_stmt(c, ST_ROUTE_TOKEN_GET);
 		sbind_text(s, 1, tok);
-		bool seen = false;
-		int64_t tot = 0;
-		for (int i = 0; i < no; i++)
-			o[i].cnt = 0;
-		while ((st = sstep(s)) == STORE_ROW) {
-			int64_t id = scol_int(s, 0), cnt = scol_int(s, 1);
-			struct model_org *hit = org_find(o, no, id);
-			if (hit)
-				hit->cnt = cnt;
-			tot += cnt;
-			seen = true;
-		}
-		sreset(s);
-		if (st != STORE_DONE)
+		if (rows_read(c, s, tok, &toks, take_token) != 0)
 			goto out;
-		if (!seen) /* a token no label had says nothing */
+		if (toks.n == 0) /* a token no label had says nothing */
 			continue;
-		for (int i = 0; i < no; i++) {
-			double own = (double)o[i].cnt, rest = (double)(tot - o[i].cnt);
+		const struct tok_row *w = toks.v;
+		int64_t tot = 0;
+		for (size_t i = 0; i < toks.n; i++)
+			tot += w[i].cnt;
+		seen++;
+		double none = log((double)tot + NB_ALPHA);
+		if (complement)
+			base -= none;
+		for (size_t i = 0; i < toks.n; i++) {
+			struct model_org *hit = org_find(o, no, w[i].org);
+			if (!hit)
+				continue;
+			double cnt = (double)w[i].cnt;
 			if (complement) /* the less the others use it, the more it is i's */
-				o[i].logp -=
-				    log((rest + NB_ALPHA) /
-				        ((double)(all_tokens - o[i].tokens) + NB_ALPHA * NB_VOCAB));
+				hit->adj += none - log((double)tot - cnt + NB_ALPHA);
 			else
-				o[i].logp += log((own + NB_ALPHA) /
-				                 ((double)o[i].tokens + NB_ALPHA * NB_VOCAB));
+				hit->adj += log(cnt + NB_ALPHA) - log(NB_ALPHA);
 		}
+	}
+	for (int i = 0; i < no; i++) {
+		if (complement) /* it leaves out the prior: that would favour the busy units */
+			o[i].logp =
+			    base + o[i].adj +
+			    seen * log((double)(all_tokens - o[i].tokens) + NB_ALPHA * NB_VOCAB);
+		else
+			o[i].logp =
+			    log((double)o[i].docs / (double)*labels) + o[i].adj +
+			    seen * (log(NB_ALPHA) - log((double)o[i].tokens + NB_ALPHA * NB_VOCAB));
 	}
 	double top = -INFINITY, z = 0, temp = routing_tuning()->nb_temp;
 	for (int i = 0; i < no; i++)
@@ -252,6 +345,8 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 	free(all);
 	rc = 0;
 out:
+	free(orgs.v);
+	free(toks.v);
 	free(f);
 	free(o);
 	return rc;

@@ -2,6 +2,7 @@
 #include "core/writer.h"
 #include "core/app.h"
 #include "core/counter_cache.h"
+#include "core/routing_cache.h"
 #include "core/outbox.h"
 #include "core/part_due.h"
 #include "core/search.h"
@@ -167,6 +168,7 @@ static void writer_batch(struct writer *w, struct write_job *batch)
 			w->chain = stored;
 	}
 	outbox_batch_end(w->app, ok);
+	routing_cache_batch_end(); /* the labels it taught are final (or gone) */
 	atomic_fetch_add(&w->batches[bucket_of(n)], 1);
 	atomic_fetch_add(&w->jobs, (uint64_t)n);
 	for (struct write_job *j = batch, *next; j; j = next) {

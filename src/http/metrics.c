@@ -7,6 +7,7 @@
  */
 #include "core/app.h"
 #include "core/outbox.h"
+#include "core/routing_cache.h"
 #include "core/writer.h"
 #include "http/http.h"
 
@@ -126,6 +127,16 @@ char *metrics_render(struct app *app, struct store_conn *reader, size_t *len)
 	for (int i = 0; i < nthreads && i < METRIC_THREADS; i++)
 		buf_printf(&b, "civicloop_http_thread_requests_total{thread=\"%d\"} %llu\n", i,
 		           (unsigned long long)atomic_load(&thread_requests[i]));
+
+	uint64_t rc_hits, rc_misses;
+	routing_cache_counts(&rc_hits, &rc_misses);
+	buf_printf(&b,
+	           "# HELP civicloop_routing_cache_lookups_total Routing model rows looked up in "
+	           "memory (core/routing_cache.h), by outcome.\n"
+	           "# TYPE civicloop_routing_cache_lookups_total counter\n"
+	           "civicloop_routing_cache_lookups_total{outcome=\"hit\"} %llu\n"
+	           "civicloop_routing_cache_lookups_total{outcome=\"miss\"} %llu\n",
+	           (unsigned long long)rc_hits, (unsigned long long)rc_misses);
 
 	uint64_t batches[WRITER_BATCH_BUCKETS], jobs;
 	writer_batch_stats(app->writer, batches, &jobs);

@@ -22,6 +22,7 @@
 #include "core/catalogue.h"
 #include "core/directory.h"
 #include "core/routing.h"
+#include "core/routing_cache.h"
 #include "core/writer.h"
 
 #include "unit_db.h"
@@ -230,6 +231,83 @@ static void test_model_learns_and_forgets(void **state)
 	json_decref(out);
 }
 
+/* The ranking as an HTTP thread makes it: on the read connection, outside
+ * any transaction, so the model's rows are read through the cache. */
+static json_t *rank_read(struct unit_db *f, const char *desc)
+{
+	struct route_case rc = {NULL, desc, "投诉", NULL, NULL};
+	json_t *out = NULL;
+	struct err e = {0};
+	assert_int_equal(routing_rank(f->reader, &f->app, &rc, &out, &e), 0);
+	return out;
+}
+
+static int learn_then_fail(struct wctx *w, struct write_job *job)
+{
+	struct rank *r = job->arg;
+	struct route_org o;
+	if (routing_org(w->conn, 0, r->label_org, &o) != 0 ||
+	    routing_learn(w->conn, w->app, o.id, r->rc.desc, r->sign) != 0)
+		return 0; /* not what the test is after: it would see the job succeed */
+	return -1;        /* the job fails: its savepoint is rolled back */
+}
+
+/* core/routing_cache.h: scoring read twice answers the same from memory; a
+ * committed label is seen at once; a rolled-back one never; a put after a
+ * touch is refused. */
+static void test_model_cache_is_exact(void **state)
+{
+	struct unit_db *f = *state;
+	const char *text = "快递驿站的包裹堆满了消防通道";
+	struct rank r = {
+	    .f = f, .rc = {NULL, text, "投诉", NULL, NULL}, .label_org = "dept.sc", .sign = 1};
+	assert_int_equal(writer_run(f->app.writer, rank_job, &r), 0);
+	json_decref(r.out);
+	uint64_t h0, m0, h1, m1;
+	routing_cache_counts(&h0, &m0);
+	json_t *a = rank_read(f, "驿站包裹堆在消防通道"), *b = rank_read(f, "驿站包裹堆在消防通道");
+	routing_cache_counts(&h1, &m1);
+	assert_true(m1 > m0);            /* the first read the store */
+	assert_true(h1 - h0 >= m1 - m0); /* the second, every row from memory */
+	assert_true(json_equal(a, b));
+	assert_string_equal(top(a, 0), "dept.sc");
+	json_decref(a);
+	json_decref(b);
+	/* a label that rolls back teaches nothing, cached or not */
+	struct rank bad = {.f = f,
+	                   .rc = {NULL, "驿站包裹堆在消防通道", "投诉", NULL, NULL},
+	                   .label_org = "dept.cg",
+	                   .sign = 5};
+	assert_int_not_equal(writer_run(f->app.writer, learn_then_fail, &bad), 0);
+	a = rank_read(f, "驿站包裹堆在消防通道");
+	assert_string_equal(top(a, 0), "dept.sc");
+	json_decref(a);
+	/* a committed one is seen by the very next read */
+	r.sign = -1;
+	assert_int_equal(writer_run(f->app.writer, rank_job, &r), 0);
+	json_decref(r.out);
+	a = rank_read(f, "驿站包裹堆在消防通道");
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+	/* rows read before a touch are not kept */
+	uint64_t gen = routing_cache_gen();
+	routing_cache_touch("驿站", strlen("驿站"));
+	routing_cache_put("驿站", strlen("驿站"), "x", 1, gen);
+	char buf[8];
+	size_t len;
+	assert_false(routing_cache_get("驿站", strlen("驿站"), buf, sizeof buf, &len));
+	routing_cache_batch_end();
+	gen = routing_cache_gen();
+	routing_cache_put("驿站", strlen("驿站"), "xyz", 3, gen);
+	assert_false(routing_cache_get("驿站", strlen("驿站"), buf, 2, &len)); /* too small */
+	assert_int_equal(len, 3);
+	assert_true(routing_cache_get("驿站", strlen("驿站"), buf, sizeof buf, &len));
+	assert_memory_equal(buf, "xyz", 3);
+	routing_cache_touch_all();
+	routing_cache_batch_end();
+	assert_false(routing_cache_get("驿站", strlen("驿站"), buf, sizeof buf, &len));
+}
+
 static void test_village_never_above_department(void **state)
 {
 	struct unit_db *f = *state;
@@ -252,6 +330,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_keywords_rank, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_township, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_model_learns_and_forgets, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_model_cache_is_exact, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_village_never_above_department, fx_setup,
 	                                    fx_teardown),
 	};
