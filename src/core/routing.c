@@ -120,7 +120,9 @@ static int score_model(struct store_conn *c, const char *text, const struct rout
 	int n = 0;
 	if (routing_model_score(c, text, m, 64, &n, labels) != 0)
 		return -1;
-	for (int i = 0; i < n; i++) {
+	/* m is best first; the tail's shares are too small to move a score
+	 * shown (three decimals) even summed, and each would cost a read */
+	for (int i = 0; i < n && m[i].p >= ROUTING_MODEL_P_MIN; i++) {
 		struct route_org o;
 		int rc = routing_org(c, m[i].org_id, NULL, &o);
 		if (rc < 0)

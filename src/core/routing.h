@@ -33,6 +33,7 @@
 
 #define ROUTING_MAX 5            /* candidates answered */
 #define ROUTING_FEATURES_MAX 256 /* distinct tokens of one case in the model */
+#define ROUTING_MODEL_P_MIN 1e-6 /* a model share below this is not looked at */
 #define ROUTING_GAP 3            /* characters a keyword may be spread over, beyond its own */
 #define ROUTING_GAP_WEIGHT 0.5   /* of a keyword found spread out */
 
