@@ -78,6 +78,27 @@ bool routing_cache_get(const char *key, size_t klen, void *buf, size_t cap, size
 	return hit;
 }
 
+static _Thread_local uint64_t snapshot_gen;
+static _Thread_local bool snapshot_marked;
+
+void routing_cache_snapshot_begins(void)
+{
+	snapshot_gen = routing_cache_gen();
+	snapshot_marked = true;
+}
+
+bool routing_cache_fill_gen(bool in_txn, uint64_t *g)
+{
+	if (!in_txn) {
+		*g = routing_cache_gen();
+		return true;
+	}
+	/* taken before this transaction began, however long ago: a put is
+	 * refused if anything was touched since, which is safe */
+	*g = snapshot_gen;
+	return snapshot_marked;
+}
+
 void routing_cache_put(const char *key, size_t klen, const void *val, size_t len, uint64_t g)
 {
 	if (klen + len > ROUTING_CACHE_BYTES / 16)

@@ -13,8 +13,10 @@
  * from the store is put only when no touch happened since the reader took
  * the generation (routing_cache_gen), before its statement began — so an
  * entry never holds rows older than the last commit that changed them.
- * Only a connection in autocommit may fill it (an open read transaction's
- * snapshot may be older than the generation it took). A change made by
+ * A statement in autocommit may fill it, and one in a read transaction
+ * begun after routing_cache_snapshot_begins (with the generation taken
+ * there); no other transaction (the writer's sees its own uncommitted
+ * rows; a snapshot may be older than any generation taken inside it). A change made by
  * another process (civicloop routing learn while the server runs) is seen
  * once the entry is ROUTING_CACHE_TTL_MS old.
  *
@@ -39,6 +41,15 @@
 /* The generation to pass to routing_cache_put: take it before the
  * statement whose rows are put begins. */
 uint64_t routing_cache_gen(void);
+
+/* This thread is about to begin a read transaction (an HTTP thread's
+ * reader, http/server.c): rows read in it, or in a later one of this
+ * thread's, may be kept with the generation taken now. */
+void routing_cache_snapshot_begins(void);
+
+/* Whether rows read now on a connection in_txn (or not) may be kept, and
+ * with which generation. */
+bool routing_cache_fill_gen(bool in_txn, uint64_t *gen);
 
 /* A copy of key's value into buf (at most cap bytes), its length in *len:
  * true on a hit; false when absent or expired (*len 0) or bigger than cap

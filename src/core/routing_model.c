@@ -220,10 +220,8 @@ static int rows_read(struct store_conn *c, struct store_stmt *s, const char *key
 		r->n = got / r->size;
 		return 0;
 	}
-	/* only an autocommit statement's snapshot is known to be newer than
-	 * the generation taken here */
-	bool fill = !store_in_txn(c);
-	uint64_t gen = routing_cache_gen();
+	uint64_t gen;
+	bool fill = routing_cache_fill_gen(store_in_txn(c), &gen);
 	int st;
 	while ((st = sstep(s)) == STORE_ROW) {
 		if (rows_room(r, r->n + 1) != 0) {

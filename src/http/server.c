@@ -2,6 +2,7 @@
 #include "http/http.h"
 #include "core/apikey.h"
 #include "core/app.h"
+#include "core/routing_cache.h"
 #include "http/http_int.h"
 
 #include <arpa/inet.h>
@@ -311,6 +312,7 @@ static enum handler_result dispatch(struct req *r, const struct server *s)
 	r->reader = thread_reader(r->app);
 	if (!r->reader)
 		return reply_err(r, E_UNAVAILABLE, NULL, "数据库暂不可用");
+	routing_cache_snapshot_begins();
 	if (store_exec(r->reader, ST_BEGIN_READ) != STORE_OK)
 		return reply_err(r, E_UNAVAILABLE, NULL, "数据库暂不可用");
 	enum handler_result hr;
@@ -565,8 +567,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (r->resumed) {
 		if (r->after_commit && r->committed && !r->failed && r->out) {
+			/* one snapshot for all it reads, not a read transaction a
+			 * statement (a create's answer and routing read ~100) */
 			r->reader = thread_reader(r->app);
+			routing_cache_snapshot_begins();
+			bool txn = r->reader && store_exec(r->reader, ST_BEGIN_READ) == STORE_OK;
 			r->after_commit(r);
+			if (txn)
+				store_exec(r->reader, ST_COMMIT);
 		}
 		return send_response(r);
 	}
