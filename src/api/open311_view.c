@@ -84,15 +84,23 @@ json_t *o311_update_json(struct store_stmt *s, const struct matter_type *t, cons
 	                 "media_url", "");
 }
 
-/* The time of the case's latest public update. */
+/* The time of the case's latest public change: its latest public update,
+ * or the latest event that moved it to another state. status_notes names
+ * the state, so an internal step that moves it (退单, 延期, 审签答复 …)
+ * changes what the request shows without being an update. */
 static int64_t request_updated(struct store_conn *c, const struct case_full *cf)
 {
 	int64_t last = cf->c.received_at;
+	char state[64] = ""; /* the state after the events read so far */
 	struct store_stmt *s = store_stmt(c, ST_O311_EVENTS_CASE);
 	sbind_int(s, 1, cf->c.id);
 	while (sstep(s) == STORE_ROW) {
+		const char *to = scol_null(s, 3) ? NULL : scol_text(s, 3);
+		bool moved = to && strcmp(to, state);
+		if (moved)
+			snprintf(state, sizeof state, "%s", to);
 		json_t *u = o311_update_json(s, cf->c.type, cf->c.no);
-		if (u && scol_int(s, 1) > last)
+		if ((u || moved) && scol_int(s, 1) > last)
 			last = scol_int(s, 1);
 		json_decref(u);
 	}
@@ -140,9 +148,9 @@ json_t *o311_request_json(struct store_conn *c, const struct app *app, const str
 	if (extended) {
 		const char *cat = json_string_value(json_object_get(k->fields, "category"));
 		json_object_set_new(o, "extended_attributes",
-		                    json_pack("{s:s,s:s,s:s?}", "status_code", k->status,
+		                    json_pack("{s:s,s:s,s:s}", "status_code", k->status,
 		                              "status_name", st ? st->name : k->status, "category",
-		                              cat));
+		                              cat ? cat : "")); /* an absent string is "" */
 	}
 	return o;
 }
