@@ -369,10 +369,12 @@ static json_t *route_op(const struct route *rt, json_t *entry, json_t *component
 	if (entry && (!json_is_object(responses) || json_object_size(responses) == 0))
 		problem(problems, "%s：片段没有列出 responses", where);
 	responses = json_is_object(responses) ? json_deep_copy(responses) : json_object();
+	/* the automatic statuses, unless the fragment gives its own shape
+	 * (Open311's routes answer the spec's error list) */
 	bool user = rt->auth == AUTH_USER;
-	if (user)
+	if (user && !json_object_get(responses, "401"))
 		json_object_set_new(responses, "401", response_ref("Unauthorized"));
-	if (user || strcmp(rt->method, "GET"))
+	if ((user || strcmp(rt->method, "GET")) && !json_object_get(responses, "503"))
 		json_object_set_new(responses, "503", response_ref("Unavailable"));
 	if (json_object_size(responses))
 		json_object_set_new(op, "responses", sorted(responses));

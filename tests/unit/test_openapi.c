@@ -1,9 +1,10 @@
 /*
  * Unit tests of the OpenAPI assembly (api/openapi.c): the route table's
  * columns and the compiled-in fragments make one operation; the automatic
- * 401 and 503; and every disagreement between table and fragments is a
- * problem (what `civicloop openapi --check` fails on), tried with route
- * tables of our own against the build's real fragments.
+ * 401 and 503, unless a fragment gives its own; and every disagreement
+ * between table and fragments is a problem (what `civicloop openapi
+ * --check` fails on), tried with route tables of our own against the
+ * build's real fragments.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,12 +108,39 @@ static void test_fragment_without_route(void **state)
 	json_decref(problems);
 }
 
+static const char *response_ref_of(json_t *doc, const char *path, const char *method,
+                                   const char *status)
+{
+	json_t *r = json_object_get(json_object_get(op_of(doc, path, method), "responses"), status);
+	return json_string_value(json_object_get(r, "$ref"));
+}
+
+/* A fragment's own 503 is kept: Open311's writes answer the spec's error
+ * list, not the Error object of the automatic Unavailable. */
+static void test_fragment_keeps_its_503(void **state)
+{
+	(void)state;
+	json_t *problems = json_array();
+	json_t *doc = openapi_build(routes, nroutes, problems);
+	assert_non_null(doc);
+	assert_string_equal(response_ref_of(doc, "/open311/v2/requests.{format}", "post", "503"),
+	                    "#/components/responses/Open311Error503");
+	assert_string_equal(
+	    response_ref_of(doc, "/open311/v2/servicerequestupdates.{format}", "post", "503"),
+	    "#/components/responses/Open311Error503");
+	assert_string_equal(response_ref_of(doc, "/api/v1/cases", "post", "503"),
+	                    "#/components/responses/Unavailable");
+	json_decref(doc);
+	json_decref(problems);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_real_table),
 	    cmocka_unit_test(test_route_without_fragment),
 	    cmocka_unit_test(test_fragment_without_route),
+	    cmocka_unit_test(test_fragment_keeps_its_503),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
