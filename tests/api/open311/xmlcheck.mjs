@@ -48,4 +48,31 @@ export function fields(el) {
   return o;
 }
 
+/**
+ * Asserts that an XML element says what the same answer's JSON value says
+ * (open311_write.c writes both from one document): an object's members as
+ * child elements of the same names, none missing and none more; an array's
+ * items as repeated children; a string as its text; a number as its value;
+ * "" and null as an empty element (no text, no children), never a missing
+ * element or the text "null". No element carries attributes.
+ */
+export function mirrors(el, value, where = el.nodeName) {
+  const kids = elements(el);
+  assert.equal(el.attributes.length, 0, `${where} has no attributes`);
+  if (value === null || value === '') {
+    assert.equal(kids.length, 0, `${where} is empty`);
+    assert.equal(el.textContent, '', `${where} is an empty element for ${JSON.stringify(value)}`);
+  } else if (Array.isArray(value)) {
+    assert.equal(kids.length, value.length, `${where}: one element per item`);
+    kids.forEach((k, i) => mirrors(k, value[i], `${where}/${k.nodeName}[${i}]`));
+  } else if (typeof value === 'object') {
+    assert.deepEqual(kids.map((k) => k.nodeName).sort(), Object.keys(value).sort(), `${where}: the same members`);
+    for (const k of kids) mirrors(k, value[k.nodeName], `${where}/${k.nodeName}`);
+  } else {
+    assert.equal(kids.length, 0, `${where} is plain text`);
+    if (typeof value === 'number') assert.ok(el.textContent !== '' && Math.abs(Number(el.textContent) - value) < 1e-7, `${where}: ${el.textContent} is ${value}`);
+    else assert.equal(el.textContent, String(value), where);
+  }
+}
+
 export { elements };
