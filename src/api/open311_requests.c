@@ -109,9 +109,13 @@ static int request_reporter(struct req *r, struct o311_ctx *ctx, json_t *body)
 	if (phone && !phone_valid(phone))
 		return err_set(&r->err, E_FIELD_INVALID, "phone",
 		               "电话号码不正确（手机 11 位，座机含区号）");
+	/* a Chinese surname sent apart in last_name goes first, with no space
+	 * (李 + 小明 is 李小明); a Latin one goes last, after a space */
 	char name[2 * 4 * O311_NAME_MAX + 2];
-	snprintf(name, sizeof name, "%s%s%s", first ? first : "",
-	         first && last && (unsigned char)*last < 0x80 ? " " : "", last ? last : "");
+	bool latin = !last || (unsigned char)*last < 0x80;
+	const char *a = latin ? first : last, *b = latin ? last : first;
+	snprintf(name, sizeof name, "%s%s%s", a ? a : "", latin && a && *a && b && *b ? " " : "",
+	         b ? b : "");
 	json_t *rep = json_object();
 	if (*name)
 		json_object_set_new(rep, "name", json_string(name));

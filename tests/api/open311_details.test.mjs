@@ -359,6 +359,8 @@ test('a Chinese name arrives whole in first_name and is the case\'s reporter; a 
     [{ first_name: '欧阳明远', phone }, '欧阳明远', 'json'],
     [{ first_name: '司马静', last_name: '' }, '司马静', 'xml'],
     [{ first_name: 'Mingyuan', last_name: 'Ouyang' }, 'Mingyuan Ouyang', 'json'],
+    // a Chinese surname sent apart goes first, with no space
+    [{ first_name: '小明', last_name: '诸葛' }, '诸葛小明', 'xml'],
   ];
   const made = [];
   for (const [extra, name, fmt] of cases) {
@@ -384,7 +386,7 @@ test('a Chinese name arrives whole in first_name and is the case\'s reporter; a 
     first_name: '欧阳明远', last_name: '', email: 'oy@example.cn' } });
   assert.equal(u.status, 200, u.text);
   // no public answer names them, in either format
-  const secrets = ['欧阳', '明远', '司马', 'Mingyuan', 'Ouyang', phone, 'oy@example.cn'];
+  const secrets = ['欧阳', '明远', '司马', '诸葛', 'Mingyuan', 'Ouyang', phone, 'oy@example.cn'];
   const ids = made.map(([no]) => no).join(',');
   for (const fmt of ['json', 'xml']) {
     const answers = [
