@@ -38,6 +38,7 @@
 #include "store/stmt_lists.h"   /* issue 16, lists */
 #include "store/stmt_inbox.h"   /* issue 16, the inbox by deadline */
 #include "store/stmt_gen.h"     /* issue 16, gen's bulk path */
+#include "store/stmt_export.h"  /* issue 16, exports */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -376,6 +377,7 @@
 	STATEMENTS_SMS(STMT) \
 	STATEMENTS_LISTS(STMT) \
 	STATEMENTS_INBOX(STMT) \
-	STATEMENTS_GEN(STMT)
+	STATEMENTS_GEN(STMT) \
+	STATEMENTS_EXPORT(STMT)
 
 #endif

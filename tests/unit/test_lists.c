@@ -243,6 +243,23 @@ static void overdue_counts_use_indexes(void **state)
 	plan_is(p->c, ST_STATS_UNIT_OVERDUE, "ST_STATS_UNIT_OVERDUE", parts, false, NULL);
 }
 
+/* An export's page read back (store/stmt_export.h): the page's ids drive
+ * (json_each), each case by rowid and its parts through assignments_case;
+ * only the page's own rows are sorted into its order. */
+static void export_pages_read_their_ids(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const ids[] = {"j VIRTUAL TABLE INDEX 1:", NULL};
+	const char *const cases[] = {
+	    "SCAN j VIRTUAL TABLE INDEX 1:", "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)",
+	    "SEARCH o USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_EXPORT_CASES, "ST_EXPORT_CASES", cases, true, ids);
+	const char *const parts[] = {
+	    "SCAN j VIRTUAL TABLE INDEX 1:", "SEARCH a USING INDEX assignments_case (case_id=?)",
+	    "SEARCH o USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	plan_is(p->c, ST_EXPORT_PARTS, "ST_EXPORT_PARTS", parts, true, ids);
+}
+
 /* The timeline, filtered or not, pages through events_case from the seq. */
 static void timeline_pages_by_seq(void **state)
 {
@@ -499,6 +516,7 @@ int main(void)
 	    cmocka_unit_test(status_list_merges_its_ranges),
 	    cmocka_unit_test(open_lists_read_open_cases),
 	    cmocka_unit_test(overdue_counts_use_indexes),
+	    cmocka_unit_test(export_pages_read_their_ids),
 	    cmocka_unit_test(timeline_pages_by_seq),
 	    cmocka_unit_test(cursors_of_each_order),
 	    cmocka_unit_test(ledger_walks_the_type),
