@@ -23,12 +23,17 @@
 //     rows counted.
 //
 // Prints a table and writes BENCH_EXPORT_RESULTS (bench/export-results.json).
+//
+// bench/run.sh uses it for its export shapes on its generated database:
+// `export.mjs --shape USER FORMAT QUERY` against the running server named by
+// BENCH_EXPORT_PORT and BENCH_EXPORT_PID exports once and prints one JSON
+// line (shapeMain below); nothing else is done then.
 // Knobs: BENCH_EXPORT_CASES=100000 BENCH_EXPORT_CLIENTS=32 BENCH_EXPORT_RUNS=3
 // BENCH_EXPORT_USER=disp1 BENCH_EXPORT_QUERY= (a query string) BENCH_THREADS=4
 // BENCH_EXPORT_DB= BENCH_EXPORT_RESULTS=bench/export-results.json; the binary
 // is $CIVICLOOP_BIN or build/civicloop.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -222,6 +227,94 @@ async function exportOnce(s, token, fmt, keep) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ------------------------------------------------------------------ one shape
+
+/** CPU ticks of every process but `skip` and kernel threads, by pid
+ * (utime + stime + waited-for children, as bench/run.sh's procs_cpu). */
+function procsTicks(skip) {
+  const out = new Map();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || skip.has(Number(pid))) continue;
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Math.floor(Number(f[6]) / 2097152) % 2 === 1) continue; // PF_KTHREAD
+      out.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * bench/run.sh's export shapes: `export.mjs --shape USER FORMAT QUERY` with
+ * BENCH_EXPORT_PORT and BENCH_EXPORT_PID naming a running server. One
+ * export as USER; prints one JSON line: the answer's status (and error code),
+ * seconds to the headers and to the last byte, bytes, rows (the file parsed
+ * by tests/api/sheets.mjs), the server's CPU seconds, its RSS before, at its
+ * peak (sampled every 20 ms) and after, its VmHWM before and after, and the
+ * CPU seconds of other processes meanwhile (this one's parsing excluded).
+ */
+async function shapeMain([user, fmt, query = '']) {
+  const port = Number(process.env.BENCH_EXPORT_PORT);
+  const pid = Number(process.env.BENCH_EXPORT_PID);
+  const s = { base: `http://127.0.0.1:${port}` };
+  const token = await login(s, user);
+  const skip = new Set([pid, process.pid]);
+  const before = procInfo(pid);
+  const o0 = procsTicks(skip);
+  let peak = before.rss;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, procInfo(pid).rss);
+    } catch {
+      // the server is gone: the request fails below
+    }
+  }, 20);
+  const t0 = process.hrtime.bigint();
+  const res = await new Promise((resolve, reject) => {
+    const req = http.get({
+      host: '127.0.0.1', port, path: `/api/v1/export/cases.${fmt}${query ? `?${query}` : ''}`,
+      headers: { Authorization: `Bearer ${token}` }, agent: false,
+    }, (r) => {
+      const head = Number(process.hrtime.bigint() - t0) / 1e9;
+      const chunks = [];
+      r.on('data', (d) => chunks.push(d));
+      r.on('end', () => resolve({ status: r.statusCode, head, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+  });
+  const total = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(sampler);
+  const after = procInfo(pid);
+  const o1 = procsTicks(skip);
+  let other = 0;
+  for (const [p, t] of o1) other += Math.max(0, t - (o0.get(p) ?? t));
+  const out = {
+    status: res.status, seconds_to_headers: +res.head.toFixed(3), seconds: +total.toFixed(3),
+    bytes: res.body.length, server_cpu_s: +(after.cpu - before.cpu).toFixed(2),
+    rss_before_kb: before.rss, rss_peak_kb: Math.max(peak, after.rss), rss_after_kb: after.rss,
+    hwm_before_kb: before.hwm, hwm_after_kb: after.hwm, other_cpu_s: +(other / HZ).toFixed(2),
+  };
+  if (res.status === 200) {
+    out.rows = (fmt === 'xlsx' ? xlsxRows(res.body) : csvRows(res.body)).length - 1;
+  } else {
+    out.code = (() => {
+      try {
+        return JSON.parse(res.body.toString('utf8')).error.code;
+      } catch {
+        return 'unknown';
+      }
+    })();
+  }
+  console.log(JSON.stringify(out));
+}
+
+if (process.argv[2] === '--shape') {
+  await shapeMain(process.argv.slice(3));
+  process.exit(0);
+}
 
 // ------------------------------------------------------------------ main
 

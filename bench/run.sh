@@ -18,11 +18,14 @@
 #     clients, then GET /api/v1/stats/hotline for a month and a year, county
 #     and township (BENCH_STATS_SHAPES).
 #  4. The mixed day: loadgen --mix bench/mix-day.txt (intake, actions on
-#     hot cases, lists, the dashboard), each class reported on its own. Then
-#     the server's peak RSS (VmHWM) and it is stopped.
+#     hot cases, lists, the dashboard), each class reported on its own.
+#     Then the exports (BENCH_EXPORT_SHAPES, each as XLSX and CSV: about
+#     100,000 of the generated cases, received in the last EXPORT_DAYS
+#     days), one at a time on the same server: seconds, rows, bytes, the
+#     server's CPU and RSS before, at its peak and after. Then the server's
+#     peak RSS (VmHWM) and it is stopped.
 #  5. sqlite_raw --read runs the list SQL it knows directly on the same
-#     database: the read baseline. With BENCH_EXPORT=1, bench/export.mjs
-#     exports BENCH_EXPORT_QUERY's cases of the same database.
+#     database: the read baseline.
 #
 # Prints summary tables and writes bench/results.json. Knobs (environment):
 #   BENCH_CASES=1000000 BENCH_GEN=auto (gen | api | auto: gen when the
@@ -41,7 +44,9 @@
 #   BENCH_MIX=bench/mix-day.txt (empty: no mixed day) BENCH_MIX_CLIENTS=32
 #   BENCH_MIX_SECONDS=15 BENCH_MIX_HOT=32
 #   BENCH_READ_ITERATIONS=1000 BENCH_READ_SECONDS=1 (each sqlite_raw --read variant)
-#   BENCH_EXPORT=0 BENCH_EXPORT_QUERY= (with 1: export.mjs on the database)
+#   BENCH_EXPORT=1 (0: no exports) BENCH_EXPORT_SHAPES="user:name:query-string …"
+#     (FROM becomes the first day of the last EXPORT_DAYS: about 100,000 of
+#     BENCH_CASES spread over BENCH_DAYS) BENCH_EXPORT_FORMATS="xlsx csv"
 set -eu
 
 usage() { echo "usage: bench/run.sh BUILD_DIR" >&2; exit 2; }
@@ -99,9 +104,14 @@ MIX_SECONDS=${BENCH_MIX_SECONDS:-15}
 MIX_HOT=${BENCH_MIX_HOT:-32}
 READ_ITERATIONS=${BENCH_READ_ITERATIONS:-1000}
 READ_SECONDS=${BENCH_READ_SECONDS:-1}
-EXPORT=${BENCH_EXPORT:-0}
-# about 100,000 of 1 M cases spread over a year: the last 36 days
-EXPORT_FROM=$(TZ=Asia/Shanghai date -d '36 days ago' +%Y-%m-%d)
+EXPORT=${BENCH_EXPORT:-1}
+# about 100,000 of the cases, spread over GEN_DAYS: the last EXPORT_DAYS
+# days (36 of 365 at 1 M, 4 at 10 M; all of them at 100 k)
+EXPORT_DAYS=$(((GEN_DAYS * 100000 + GEN_CASES - 1) / GEN_CASES))
+[ "$EXPORT_DAYS" -le "$GEN_DAYS" ] || EXPORT_DAYS=$GEN_DAYS
+EXPORT_FROM=$(TZ=Asia/Shanghai date -d "$((EXPORT_DAYS - 1)) days ago" +%Y-%m-%d)
+EXPORT_SHAPES=${BENCH_EXPORT_SHAPES-"disp1:county_recent:from=FROM town1:town_recent:from=FROM"}
+EXPORT_FORMATS=${BENCH_EXPORT_FORMATS:-"xlsx csv"}
 CORES=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
 # The databases live on the same file system as the build (and var/), so the
@@ -421,6 +431,30 @@ list_run() {
 	done
 }
 
+# export_run USER NAME FORMAT QUERY: one GET /api/v1/export/cases.FORMAT?QUERY
+# as USER (bench/export.mjs --shape: seconds, bytes, rows, the server's CPU
+# and its RSS before, at its peak and after); appends to EXPORT_JSON and
+# EXPORT_ROWS.
+export_run() {
+	if ! ej=$(BENCH_EXPORT_PORT=$PORT BENCH_EXPORT_PID=$SERVER_PID \
+		node "$ROOT/bench/export.mjs" --shape "$1" "$3" "$4" 2>"$WORK/export.err"); then
+		log "bench: export $1 $2 $3 failed: $(head -c 300 "$WORK/export.err")"
+		NOISY="${NOISY:+$NOISY,}\"failed export $1 $2 $3\""
+		return 0
+	fi
+	log "  export $1 $2 $3: $ej"
+	EXPORT_JSON="${EXPORT_JSON:+$EXPORT_JSON,
+      }{\"user\":\"$1\",\"name\":\"$2\",\"format\":\"$3\",\"query\":\"$4\",${ej#\{}"
+	EXPORT_ROWS="$EXPORT_ROWS$1 $2 $3 $(jget "$ej" status) $(jget "$ej" rows) $(jget "$ej" seconds) $(jget "$ej" server_cpu_s) $(jget "$ej" bytes) $(jget "$ej" rss_before_kb) $(jget "$ej" rss_peak_kb) $(jget "$ej" rss_after_kb)
+"
+	if [ "$(noisy "$(jget "$ej" other_cpu_s)" "$(jget "$ej" seconds)")" -eq 1 ]; then
+		log "  WARNING: other processes used $(jget "$ej" other_cpu_s)s of CPU during this export: numbers are disturbed"
+		NOISY="${NOISY:+$NOISY,}\"export $1 $2 $3\""
+	fi
+}
+EXPORT_JSON=
+EXPORT_ROWS=
+
 if [ "$LIST" = 1 ]; then
 	log "bench: lists on $CASES cases ($HOTLINE hotline), clients: $LIST_CLIENTS"
 	shapes "$LIST_SHAPES" >"$WORK/queries.txt"
@@ -446,6 +480,19 @@ if [ "$LIST" = 1 ]; then
 			NOISY="${NOISY:+$NOISY,}\"mix\""
 		fi
 	fi
+fi
+
+# ---- the exports, on the same server ----
+if [ "$EXPORT" = 1 ] && [ -n "$EXPORT_SHAPES" ]; then
+	log "bench: exports of the cases received since $EXPORT_FROM ($EXPORT_DAYS days)"
+	printf '%s\n' "$EXPORT_SHAPES" | tr ' ' '\n' |
+		sed -n 's/^\([^:][^:]*\):\([^:][^:]*\):\(..*\)$/\1 \2 \3/p' |
+		sed "s/FROM/$EXPORT_FROM/g" >"$WORK/exports.txt"
+	while read -r user name qs <&3; do
+		for f in $EXPORT_FORMATS; do
+			export_run "$user" "$name" "$f" "$qs"
+		done
+	done 3<"$WORK/exports.txt"
 fi
 HWM_KB=$(server_hwm_kb)
 "$LOADGEN" --port "$PORT" --get /metrics >"$WORK/m1.txt"
@@ -487,12 +534,6 @@ if [ "$LIST" = 1 ]; then
 	done 3<"$WORK/queries.txt"
 fi
 
-if [ "$EXPORT" = 1 ]; then
-	log "bench: exports on the generated database"
-	BENCH_EXPORT_DB=$db BENCH_EXPORT_CASES=0 BENCH_THREADS=$THREADS \
-		BENCH_EXPORT_RUNS=${BENCH_EXPORT_RUNS:-1} BENCH_EXPORT_QUERY=${BENCH_EXPORT_QUERY-from=$EXPORT_FROM} \
-		CIVICLOOP_BIN=$BIN node "$ROOT/bench/export.mjs" >&2 || log "bench: export.mjs failed"
-fi
 
 # raw_full KEY: the raw read baseline's full_rate for "user/query", or "".
 raw_full() {
@@ -559,6 +600,13 @@ cat >"$RESULTS" <<EOF2
     ]
   },
   "mix": $MIX_JSON,
+  "export": {
+    "from": "$EXPORT_FROM",
+    "days": $EXPORT_DAYS,
+    "runs": [
+      $EXPORT_JSON
+    ]
+  },
   "disturbed_runs": [$NOISY]
 }
 EOF2
@@ -613,6 +661,17 @@ if [ "$MIX_JSON" != null ]; then
 			printf '%-14s %-7s %8s %8s %8s %8s %6s\n' "$name" "$(jget "$body" kind)" "$(jget "$body" rate)" \
 				"$(jget "$body" p50_ms)" "$(jget "$body" p99_ms)" "$(jget "$body" max_ms)" "$(jget "$body" errors)"
 		done
+fi
+if [ -n "$EXPORT_ROWS" ]; then
+	echo
+	echo "exports of the cases received since $EXPORT_FROM ($EXPORT_DAYS days); goal: 100,000 rows <= 5 s"
+	printf '%-6s %-14s %-5s %6s %8s %8s %8s %8s %10s %10s %10s\n' "user" "shape" "fmt" "status" "rows" \
+		"seconds" "srv CPU" "MB" "RSS before" "RSS peak" "RSS after"
+	printf '%s' "$EXPORT_ROWS" | while read -r u n f st r sec cpu b r0 rp r1; do
+		printf '%-6s %-14s %-5s %6s %8s %8s %8s %8s %10s %10s %10s\n' "$u" "$n" "$f" "$st" "${r:--}" "$sec" \
+			"$cpu" "$(awk -v b="$b" 'BEGIN { printf "%.1f", b / 1048576 }')" "$((r0 / 1024)) MB" \
+			"$((rp / 1024)) MB" "$((r1 / 1024)) MB"
+	done
 fi
 echo
 echo "load average at the end: $loadavg"

@@ -295,19 +295,25 @@ int case_export_write(struct store_conn *c, const struct app *app, const struct 
 	run->sh = sheet_new(fmt, dir, "工单", case_export_cols, CASE_EXPORT_NCOLS, e);
 	if (!run->sh)
 		goto out;
+	/* the count said how many rows there are: each page asks for no more
+	 * than remain, so the last one stops at the last row instead of reading
+	 * every case after it (at 1 M cases, a second of a 100,000-row export
+	 * of the last month) */
 	int64_t ids[CASE_EXPORT_PAGE], last_key = 0;
-	int n;
+	int n, remain = x->cases;
 	bool more;
-	q.limit = CASE_EXPORT_PAGE;
-	do {
+	q.exact = true;
+	while (remain > 0) {
+		q.limit = remain < CASE_EXPORT_PAGE ? remain : CASE_EXPORT_PAGE;
 		if (case_list_ids(c, app, a, &q, x->now, ids, &n, &more, &last_key, e) != 0 ||
 		    (n && export_page(run, ids, n, e) != 0))
 			goto out;
-		if (n) { /* the next page continues after this one's last row */
-			q.cursor = ids[n - 1];
-			q.cursor_key = last_key;
-		}
-	} while (more && n);
+		if (n == 0) /* cannot be: the same snapshot as the count */
+			break;
+		remain -= n;
+		q.cursor = ids[n - 1]; /* the next page continues after this one's last row */
+		q.cursor_key = last_key;
+	}
 	if (sheet_finish(run->sh, &out->fd, &out->size, e) != 0)
 		goto out;
 	out->rows = run->rows;

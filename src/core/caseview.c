@@ -681,7 +681,7 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		sbind_text(s, 12, a->org_path);
 		sbind_text(s, 23, f->parts);
 	}
-	sbind_int(s, 13, q->limit + 1);
+	sbind_int(s, 13, q->limit + !q->exact); /* one more row tells whether more follow */
 	if (f->queue.statuses) {
 		sbind_text(s, 15, f->queue.statuses);
 		if (f->queue.or_overdue)

@@ -213,6 +213,11 @@ struct case_query {
 	int64_t cursor_key; /* CASE_SORT_DUE: the last row's key (ms, or CASE_KEY_NONE) */
 	bool with_actions;  /* case_list: each item's "actions", as the detail's */
 	int limit;          /* 1..200 for case_list; case_list_ids takes any from 1 */
+	/* case_list_ids: the caller knows that at most `limit` rows follow (an
+	 * export, after its count): no row past them is looked for, so the
+	 * statement stops at the last one instead of reading every case after
+	 * it to tell that none matches (*more is then false) */
+	bool exact;
 };
 #define CASE_QUERY_LIST_MAX 10
 /* Reads the list cursor `text` (NULL or "" = the first page) for q's order
