@@ -673,6 +673,7 @@ static void case_list_bind(struct store_stmt *s, const struct actor *a, const st
 		sbind_text(s, 14, q->q);
 	if (q->sort == CASE_SORT_NEWEST) {
 		sbind_int(s, 11, q->cursor ? q->cursor : INT64_MAX); /* always: a rowid range */
+		sbind_int(s, 29, q->id_min);                         /* and its lower end */
 	} else { /* the keyset: after (key, id); the first page after everything */
 		sbind_int(s, 24, q->cursor ? q->cursor_key : INT64_MIN);
 		sbind_int(s, 25, q->cursor);

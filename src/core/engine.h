@@ -211,8 +211,13 @@ struct case_query {
 	 * below this id; CASE_SORT_DUE after the row (cursor_key, cursor) */
 	int64_t cursor;
 	int64_t cursor_key; /* CASE_SORT_DUE: the last row's key (ms, or CASE_KEY_NONE) */
-	bool with_actions;  /* case_list: each item's "actions", as the detail's */
-	int limit;          /* 1..200 for case_list; case_list_ids takes any from 1 */
+	/* CASE_SORT_NEWEST: only ids from this one on, 0 = any: the lower end
+	 * of the rowid range the list walks. The exports set it (with the
+	 * cursor as the upper end) from the ids received in from..to
+	 * (caseexport.c); GET /api/v1/cases leaves it 0. */
+	int64_t id_min;
+	bool with_actions; /* case_list: each item's "actions", as the detail's */
+	int limit;         /* 1..200 for case_list; case_list_ids takes any from 1 */
 	/* case_list_ids: the caller knows that at most `limit` rows follow (an
 	 * export, after its count): no row past them is looked for, so the
 	 * statement stops at the last one instead of reading every case after

@@ -188,12 +188,16 @@
 	     " updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \
 	/* GET /api/v1/cases and the exports (core/caseview.c case_list_bind): the \
 	 * default order, newest first. The cursor ?11 is always bound (INT64_MAX \
-	 * for the first page), so the plan is a rowid range, "SEARCH c USING \
-	 * INTEGER PRIMARY KEY (rowid<?)", and a deep page starts where the last \
-	 * one ended instead of scanning past it. */ \
-	STMT(ST_CASE_LIST, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
-	                   " WHERE " CASE_LIST_FILTERS " AND c.id < ?11" CASE_LIST_MINE \
-	                   " ORDER BY c.id DESC LIMIT ?13") \
+	 * for the first page), and ?29 the lowest id (0 but for an export, \
+	 * case_query.id_min), so the plan is a rowid range, "SEARCH c USING \
+	 * INTEGER PRIMARY KEY (rowid>? AND rowid<?)": a deep page starts where \
+	 * the last one ended instead of scanning past it, and an export of a \
+	 * from..to stops where the ids received then end. The other newest-first \
+	 * shapes below and in stmt_lists.h take the same two bounds. */ \
+	STMT(ST_CASE_LIST, \
+	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	     " WHERE " CASE_LIST_FILTERS " AND c.id < ?11 AND c.id >= ?29" CASE_LIST_MINE \
+	     " ORDER BY c.id DESC LIMIT ?13") \
 	/* The default order with q= that has words (?10, the full-text query): \
 	 * the index drives, its hits walked newest first from the cursor ?11 \
 	 * ("SCAN case_fts VIRTUAL TABLE INDEX 0:MD", then each case by rowid), so \
@@ -203,10 +207,11 @@
 	STMT(ST_CASE_LIST_TEXT, \
 	     "SELECT " CASE_COLS " FROM case_fts JOIN cases c ON c.id = case_fts.rowid" \
 	     " JOIN orgs o ON o.id = c.org_id WHERE case_fts MATCH ?10 AND case_fts.rowid < ?11" \
+	     " AND case_fts.rowid >= ?29" \
 	     " AND " CASE_LIST_FILTERS CASE_LIST_MINE " ORDER BY case_fts.rowid DESC LIMIT ?13") \
 	/* the default order with placement= (?26 bound): the same rows, driven \
 	 * by migration 10's cases_place through a second cursor pc, "SEARCH pc \
-	 * USING COVERING INDEX cases_place (place_status=? AND rowid<?)", then \
+	 * USING COVERING INDEX cases_place (place_status=? AND rowid>? AND rowid<?)", then \
 	 * each case by rowid; so finding the few cases placed outside every \
 	 * boundary reads those cases, not every case. (With the index on c \
 	 * itself, SQLite 3.40 sorts the rows once the filters' OR terms are this \
@@ -214,6 +219,7 @@
 	STMT(ST_CASE_LIST_PLACE, \
 	     "SELECT " CASE_COLS " FROM cases pc JOIN cases c ON c.id = pc.id" \
 	     " JOIN orgs o ON o.id = c.org_id WHERE pc.place_status = ?26 AND pc.id < ?11" \
+	     " AND pc.id >= ?29" \
 	     " AND " CASE_LIST_FILTERS " AND c.id < ?11" CASE_LIST_MINE \
 	     " ORDER BY pc.id DESC LIMIT ?13") \
 	/* sort=due without mine=1: by the case's deadline, none last (migration 7's \

@@ -14,6 +14,11 @@
 #define CIVICLOOP_STORE_STMT_EXPORT_H
 
 #define STATEMENTS_EXPORT(STMT) \
+	/* the lowest and highest id of the cases received in [?1, ?2): they \
+	 * bound the newest-first walk of an export of from..to (one range of \
+	 * the covering index cases_received, its entries in the range only) */ \
+	STMT(ST_EXPORT_ID_RANGE, \
+	     "SELECT min(id), max(id) FROM cases WHERE received_at >= ?1 AND received_at < ?2") \
 	/* the cases of the page, in its order: what a row shows (fields' \
 	 * category only when it is a string, as the list's JSON holds it) */ \
 	STMT(ST_EXPORT_CASES, \

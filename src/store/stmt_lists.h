@@ -31,13 +31,13 @@
 #define CASE_SCOPE_ARM(s) \
 	"SELECT cs.case_id FROM case_scope cs JOIN cases c ON c.id = cs.case_id" \
 	" JOIN orgs o ON o.id = c.org_id WHERE cs.org_id = (SELECT id FROM orgs WHERE path = " s \
-	") AND cs.case_id < ?11 AND " CASE_FILTERS_REST CASE_LIST_MINE
+	") AND cs.case_id < ?11 AND cs.case_id >= ?29 AND " CASE_FILTERS_REST CASE_LIST_MINE
 
 /* One arm of ST_CASE_LIST_STATUS: the cases in status s (cases_status),
  * newest first below the cursor ?11, with every filter as residual. */
 #define CASE_STATUS_ARM(s) \
 	"SELECT c.id FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.status = " s \
-	" AND c.id < ?11 AND " CASE_LIST_FILTERS CASE_LIST_MINE
+	" AND c.id < ?11 AND c.id >= ?29 AND " CASE_LIST_FILTERS CASE_LIST_MINE
 
 /* The orgs that see a row of org o (o and its ancestors), as j.value. */
 #define O_PATH_IDS ORG_PATH_IDS("o.path")
@@ -77,23 +77,23 @@
 	/* GET /api/v1/cases, newest first, for a reader not scoped to the whole \
 	 * county: the read scopes ?1..?3 (paths; unused ones NULL) each one \
 	 * range of case_scope, "SEARCH cs USING PRIMARY KEY (org_id=? AND \
-	 * case_id<?)", merged newest first without a sort ("MERGE (UNION)": a \
-	 * case two scopes see is listed once); the other filters are residual. \
-	 * The cursor ?11 is always bound. */ \
+	 * case_id>? AND case_id<?)", merged newest first without a sort ("MERGE \
+	 * (UNION)": a case two scopes see is listed once); the other filters are \
+	 * residual. The cursor ?11 and the lowest id ?29 are always bound. */ \
 	STMT(ST_CASE_LIST_SCOPE, CASE_LIST_SCOPE_SQL) \
 	/* newest first with status= of at most four codes (?31..?34, unused \
 	 * ones NULL), for a county-wide reader: each status one range of \
 	 * cases_status (status, rowid), "SEARCH c USING INDEX cases_status \
-	 * (status=? AND rowid<?)", merged newest first without a sort ("MERGE \
+	 * (status=? AND rowid>? AND rowid<?)", merged newest first without a sort ("MERGE \
 	 * (UNION ALL)": a case has one status). */ \
 	STMT(ST_CASE_LIST_STATUS, CASE_LIST_STATUS_SQL) \
 	/* newest first with overdue=1 or due_soon= (only open cases with a \
 	 * deadline match), for a county-wide reader: those cases only, through \
 	 * migration 24's partial index cases_open, "SEARCH c USING INDEX \
-	 * cases_open (id<?)". */ \
+	 * cases_open (id>? AND id<?)". */ \
 	STMT(ST_CASE_LIST_OPEN, \
 	     "SELECT c.id FROM cases c JOIN orgs o ON o.id = c.org_id" \
-	     " WHERE c.closed_at IS NULL AND c.due_at IS NOT NULL AND c.id < ?11" \
+	     " WHERE c.closed_at IS NULL AND c.due_at IS NOT NULL AND c.id < ?11 AND c.id >= ?29" \
 	     " AND " CASE_LIST_FILTERS CASE_LIST_MINE " ORDER BY c.id DESC LIMIT ?13") \
 	/* sort=due with overdue=1 or due_soon= (only open cases with a \
 	 * deadline match): the open cases by deadline through cases_due \

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, open, readdir, readlink, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, assertError, caseBody, freshPhone, runCmd, sqlText, PASSWORD } from './helpers.mjs';
+import { startServer, assertError, caseBody, freshPhone, runCmd, sqlText, addDays, PASSWORD } from './helpers.mjs';
 import { csvRows, xlsxRows } from './sheets.mjs';
 
 const srv = await startServer();
@@ -507,6 +507,16 @@ test('more rows than one export page (500): every case once, in the list\'s orde
   const mine = await matchesList(town1, q, { min: 1 });
   assert.ok(mine.length < N && mine.every((x) => x.org.code !== 'town.b' && x.org.code !== 'dept.cg'));
   await matchesList(admin, `${q}&class=${encodeURIComponent('举报')}&channel=web,app`, { min: 1 });
+  // from..to: the walk is bounded by the ids received then (caseexport.c);
+  // these cases were entered last with January's times of receipt, among
+  // the demo's older ones: every one of them, and nothing else
+  const jan = await matchesList(admin, 'from=2026-01-05&to=2026-01-07', { min: N });
+  assert.ok(list.every((x) => jan.some((y) => y.id === x.id)), 'every case received then');
+  await matchesList(admin, 'to=2026-01-06', { min: 1 });
+  await matchesList(town1, 'from=2026-01-05&to=2026-01-07&sort=due', { min: 1 });
+  for (const f of FORMATS) {
+    assert.deepEqual((await exportRows(srv, admin, f, 'from=2020-01-01&to=2020-01-02')).rows, [], 'none received then');
+  }
 });
 
 test('a generated county (civicloop gen, 3,000 cases): every case once, in the list\'s order and as the list shows it, across the export\'s pages', async () => {
@@ -544,6 +554,10 @@ test('a generated county (civicloop gen, 3,000 cases): every case once, in the l
   const mid = all[Math.floor(all.length / 2)].received_at.slice(0, 10);
   const since = await matchesList(disp1, `from=${mid}`, { min: 100, s: g });
   assert.ok(since.length < all.length);
+  const until = await matchesList(disp1, `to=${addDays(mid, -1)}`, { min: 100, s: g });
+  assert.equal(since.length + until.length, all.length, 'to= the day before from= (dates inclusive): the county split');
+  const first = all.map((x) => x.received_at).sort()[0].slice(0, 10);
+  await matchesList(disp1, `from=${first}&to=${mid}&status=closed`, { min: 1, s: g });
   await matchesList(disp1, 'status=closed,handling', { min: 100, s: g });
   const mine = await matchesList(town1, '', { min: 50, s: g });
   assert.ok(mine.length < all.length / 4, `town1 sees its township: ${mine.length}`);

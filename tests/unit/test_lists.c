@@ -111,7 +111,8 @@ static void plan_is(struct store_conn *c, enum stmt_id id, const char *name,
 static void newest_first_is_a_rowid_range(void **state)
 {
 	struct plan_db *p = *state;
-	const char *const want[] = {"SEARCH c USING INTEGER PRIMARY KEY (rowid<?)", NULL};
+	const char *const want[] = {"SEARCH c USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+	                            NULL};
 	plan_is(p->c, ST_CASE_LIST, "ST_CASE_LIST", want, false, NULL);
 }
 
@@ -122,7 +123,7 @@ static void placement_walks_its_index(void **state)
 {
 	struct plan_db *p = *state;
 	const char *const want[] = {
-	    "SEARCH pc USING COVERING INDEX cases_place (place_status=? AND rowid<?)",
+	    "SEARCH pc USING COVERING INDEX cases_place (place_status=? AND rowid>? AND rowid<?)",
 	    "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
 	plan_is(p->c, ST_CASE_LIST_PLACE, "ST_CASE_LIST_PLACE", want, false, NULL);
 }
@@ -201,12 +202,12 @@ static void inbox_merges_its_ranges(void **state)
 static void scope_list_reads_its_ranges(void **state)
 {
 	struct plan_db *p = *state;
-	const char *const want[] = {"MERGE (UNION)",
-	                            "SEARCH cs USING PRIMARY KEY (org_id=? AND case_id<?)",
-	                            "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	const char *const want[] = {
+	    "MERGE (UNION)", "SEARCH cs USING PRIMARY KEY (org_id=? AND case_id>? AND case_id<?)",
+	    "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
 	plan_is(p->c, ST_CASE_LIST_SCOPE, "ST_CASE_LIST_SCOPE", want, false, NULL);
 	plan_has_n(p->c, ST_CASE_LIST_SCOPE, "ST_CASE_LIST_SCOPE",
-	           "SEARCH cs USING PRIMARY KEY (org_id=? AND case_id<?)", 3);
+	           "SEARCH cs USING PRIMARY KEY (org_id=? AND case_id>? AND case_id<?)", 3);
 }
 
 /* status= county-wide: one range of cases_status per code, merged. */
@@ -214,10 +215,11 @@ static void status_list_merges_its_ranges(void **state)
 {
 	struct plan_db *p = *state;
 	const char *const want[] = {
-	    "MERGE (UNION ALL)", "SEARCH c USING INDEX cases_status (status=? AND rowid<?)", NULL};
+	    "MERGE (UNION ALL)",
+	    "SEARCH c USING INDEX cases_status (status=? AND rowid>? AND rowid<?)", NULL};
 	plan_is(p->c, ST_CASE_LIST_STATUS, "ST_CASE_LIST_STATUS", want, false, NULL);
 	plan_has_n(p->c, ST_CASE_LIST_STATUS, "ST_CASE_LIST_STATUS",
-	           "SEARCH c USING INDEX cases_status (status=? AND rowid<?)", 4);
+	           "SEARCH c USING INDEX cases_status (status=? AND rowid>? AND rowid<?)", 4);
 }
 
 /* overdue= and due_soon=: the open cases only, newest first (cases_open)
@@ -225,7 +227,7 @@ static void status_list_merges_its_ranges(void **state)
 static void open_lists_read_open_cases(void **state)
 {
 	struct plan_db *p = *state;
-	const char *const newest[] = {"SEARCH c USING INDEX cases_open (id<?)", NULL};
+	const char *const newest[] = {"SEARCH c USING INDEX cases_open (id>? AND id<?)", NULL};
 	plan_is(p->c, ST_CASE_LIST_OPEN, "ST_CASE_LIST_OPEN", newest, false, NULL);
 	const char *const due[] = {"SEARCH c USING INDEX cases_due (due_at>? AND due_at<?)", NULL};
 	plan_is(p->c, ST_CASE_LIST_OPEN_DUE, "ST_CASE_LIST_OPEN_DUE", due, false, NULL);
@@ -245,7 +247,8 @@ static void overdue_counts_use_indexes(void **state)
 
 /* An export's page read back (store/stmt_export.h): the page's ids drive
  * (json_each), each case by rowid and its parts through assignments_case;
- * only the page's own rows are sorted into its order. */
+ * only the page's own rows are sorted into its order. The ids received in
+ * from..to come from cases_received alone. */
 static void export_pages_read_their_ids(void **state)
 {
 	struct plan_db *p = *state;
@@ -258,6 +261,11 @@ static void export_pages_read_their_ids(void **state)
 	    "SCAN j VIRTUAL TABLE INDEX 1:", "SEARCH a USING INDEX assignments_case (case_id=?)",
 	    "SEARCH o USING INTEGER PRIMARY KEY (rowid=?)", NULL};
 	plan_is(p->c, ST_EXPORT_PARTS, "ST_EXPORT_PARTS", parts, true, ids);
+	/* from..to's ids: the range of the index alone, never the cases */
+	const char *const range[] = {
+	    "SEARCH cases USING COVERING INDEX cases_received (received_at>? AND received_at<?)",
+	    NULL};
+	plan_is(p->c, ST_EXPORT_ID_RANGE, "ST_EXPORT_ID_RANGE", range, false, NULL);
 }
 
 /* The timeline, filtered or not, pages through events_case from the seq. */
