@@ -14,8 +14,9 @@
  * only divides, names the groups and sorts the ranking.
  *
  * For a period of whole Shanghai days the same tallies are read from the
- * daily aggregates instead (agg_load: ST_STATS_AGG_ALL / _DAY / _UNIT, the
- * cells of the period summed per group; counts.overdue from stats_due),
+ * aggregates instead (agg_load: the rows of the period, its whole months
+ * from the monthly rollups, stats_month.c, summed per group here;
+ * counts.overdue from stats_due),
  * kept by the writer (stats_agg.c); the live statements stay the
  * definition, for other periods, while a change waits to be folded in, and
  * for `civicloop stats --check` (stats_check.c).
@@ -300,8 +301,8 @@ static struct store_stmt *stats_stmt(struct store_conn *c, enum stmt_id id,
 	return s;
 }
 
-/* The rates parameters of ST_STATS_CASES (and ST_STATS_ONE_CASE) into s. */
-void stats_bind_case_rates(struct store_stmt *s, const struct rate_binds *b)
+/* The rates parameters of ST_STATS_CASES into s. */
+static void stats_bind_case_rates(struct store_stmt *s, const struct rate_binds *b)
 {
 	const struct type_rates *r = b->r;
 	sbind_text(s, STATS_P_ACTIONS, b->actions);
@@ -408,16 +409,19 @@ static int read_overdue(struct store_conn *c, const struct stats_query *q, int64
                         struct tally *t, struct err *e)
 {
 	struct store_stmt *s;
-	if (agg) { /* stats_due, kept with the aggregates */
+	if (agg) { /* stats_due and its count per day, kept with the aggregates */
 		s = store_stmt(c, ST_STATS_AGG_OVERDUE);
 		sbind_int(s, 1, q->org_id);
 		sbind_text(s, 2, q->type->code);
+		sbind_int(s, 3, time_day_start(time_day_of(now)));
+		sbind_int(s, 4, now);
+		sbind_int(s, 5, time_day_of(now));
 	} else {
 		s = store_stmt(c, ST_STATS_OVERDUE);
 		sbind_text(s, 1, q->type->code);
 		sbind_text(s, 2, q->org_path);
+		sbind_int(s, 3, now);
 	}
-	sbind_int(s, 3, now);
 	int rc = sstep(s);
 	if (rc == STORE_ROW) {
 		t->overdue = col_count(s, 0);
@@ -440,21 +444,30 @@ static char *open_part_statuses(const struct matter_type *t)
 	return text;
 }
 
-/* Each unit's open parts past their due_at at `now` into its overdue. */
+/* Each unit's open parts past their due_at at `now` into its overdue:
+ * from stats_part_due when agg, else live. */
 static int read_unit_overdue(struct store_conn *c, const struct stats_query *q, int64_t now,
-                             struct tally_set *units, struct err *e)
+                             bool agg, struct tally_set *units, struct err *e)
 {
-	char *open = open_part_statuses(q->type);
-	if (!open)
+	char *open = agg ? NULL : open_part_statuses(q->type);
+	if (!agg && !open)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
 	int rc = STORE_ROW;
 	for (int i = 0; i < units->n && rc == STORE_ROW; i++) {
 		struct tally *t = &units->a[i];
-		struct store_stmt *s = store_stmt(c, ST_STATS_UNIT_OVERDUE);
+		struct store_stmt *s =
+		    store_stmt(c, agg ? ST_STATS_AGG_UNIT_OVERDUE : ST_STATS_UNIT_OVERDUE);
 		sbind_int(s, 1, t->key);
-		sbind_text(s, 2, open);
-		sbind_int(s, 3, now);
-		sbind_text(s, 4, q->type->code);
+		if (agg) {
+			sbind_text(s, 2, q->type->code);
+			sbind_int(s, 3, time_day_start(time_day_of(now)));
+			sbind_int(s, 4, now);
+			sbind_int(s, 5, time_day_of(now));
+		} else {
+			sbind_text(s, 2, open);
+			sbind_int(s, 3, now);
+			sbind_text(s, 4, q->type->code);
+		}
 		if ((rc = sstep(s)) == STORE_ROW) {
 			t->overdue = col_count(s, 0);
 			t->has_overdue = true;
@@ -547,10 +560,14 @@ static void dim_add(json_t *acc, const char *code, int64_t n)
 	if (!code || !*code || n == 0)
 		return;
 	json_t *v = json_object_get(acc, code);
-	json_object_set_new(acc, code, json_integer((v ? json_integer_value(v) : 0) + n));
+	if (v)
+		json_integer_set(v, json_integer_value(v) + n);
+	else
+		json_object_set_new(acc, code, json_integer(n));
 }
 
-/* Adds the 20 counters of an aggregate row (columns 4..23) to t. */
+/* Adds the 20 counters of an aggregate row (columns 4..23, never NULL) to
+ * t. */
 static void tally_add_row(struct tally *t, struct store_stmt *s)
 {
 	int64_t *f[STATS_AGG_N] = {
@@ -560,7 +577,7 @@ static void tally_add_row(struct tally *t, struct store_stmt *s)
 	    &t->satisfied,         &t->escalated,   &t->closed_locally, &t->duplicates,
 	    &t->closed_duplicates, &t->assignments, &t->signed_on_time, &t->returned};
 	for (int i = 0; i < STATS_AGG_N; i++)
-		*f[i] += col_count(s, 4 + i);
+		*f[i] += scol_int(s, 4 + i);
 }
 
 /* Drops the groups without cases (a unit counted only for its assignments
@@ -583,62 +600,134 @@ static void set_compact(struct tally_set *set, bool keep_first)
 	set->n = n;
 }
 
+/* Summing the rows of the aggregates into the groups of one mode: the
+ * tallies, a map from a unit's key to its tally (the units' rows come in
+ * no unit order), and each tally's codes met per dimension. */
+struct agg_sum {
+	struct tally_set *set;
+	const struct matter_type *type;
+	enum stats_mode mode;
+	bool dims;
+	json_t **acc; /* 3 per tally: class, channel, status */
+	int acc_cap;
+	int *slots; /* MODE_UNIT: tally index + 1 by key, open addressing */
+	int slot_cap;
+	struct err *e;
+};
+
+static size_t key_slot(int64_t key, int cap)
+{
+	return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ULL) >> 32) & (size_t)(cap - 1);
+}
+
+static int unit_map_grow(struct agg_sum *g)
+{
+	int cap = g->slot_cap ? g->slot_cap * 2 : 256;
+	int *s = calloc((size_t)cap, sizeof *s);
+	if (!s)
+		return -1;
+	for (int i = 0; i < g->set->n; i++) {
+		size_t j = key_slot(g->set->a[i].key, cap);
+		while (s[j])
+			j = (j + 1) & (size_t)(cap - 1);
+		s[j] = i + 1;
+	}
+	free(g->slots);
+	g->slots = s;
+	g->slot_cap = cap;
+	return 0;
+}
+
+/* The index of key's tally, a new one when it has none; -1 out of memory. */
+static int agg_group(struct agg_sum *g, int64_t key)
+{
+	struct tally_set *set = g->set;
+	if (g->mode != MODE_UNIT) { /* one group, or days in order */
+		if (set->n > 0 && set->a[set->n - 1].key == key)
+			return set->n - 1;
+	} else {
+		if ((set->n + 1) * 2 > g->slot_cap && unit_map_grow(g) != 0)
+			return -1;
+		size_t j = key_slot(key, g->slot_cap);
+		for (; g->slots[j]; j = (j + 1) & (size_t)(g->slot_cap - 1))
+			if (set->a[g->slots[j] - 1].key == key)
+				return g->slots[j] - 1;
+		g->slots[j] = set->n + 1;
+	}
+	if (!set_push(set, g->type, key, g->e))
+		return -1;
+	if (g->dims && set->n > g->acc_cap) {
+		int cap = g->acc_cap ? g->acc_cap * 2 : 16;
+		json_t **acc = realloc(g->acc, (size_t)cap * 3 * sizeof *acc);
+		if (!acc)
+			return -1;
+		memset(acc + g->acc_cap * 3, 0, (size_t)(cap - g->acc_cap) * 3 * sizeof *acc);
+		g->acc = acc;
+		g->acc_cap = cap;
+	}
+	if (g->dims) {
+		json_t **a = &g->acc[(set->n - 1) * 3];
+		for (int d = 0; d < 3; d++)
+			if (!(a[d] = json_object()))
+				return -1;
+	}
+	return set->n - 1;
+}
+
+static int agg_row(void *arg, struct store_stmt *s)
+{
+	struct agg_sum *g = arg;
+	int i = agg_group(g, g->mode == MODE_ALL ? 0 : scol_int(s, 0));
+	if (i < 0)
+		return -1;
+	struct tally *t = &g->set->a[i];
+	int64_t received_before = t->received;
+	tally_add_row(t, s);
+	if (g->dims) {
+		int64_t n = t->received - received_before;
+		for (int d = 0; d < 3; d++)
+			dim_add(g->acc[i * 3 + d], scol_text(s, 1 + d), n);
+	}
+	return 0;
+}
+
+static int tally_key_cmp(const void *pa, const void *pb)
+{
+	const struct tally *a = pa, *b = pb;
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
 /* The groups of one mode from the aggregates, as set_load makes them from
- * the live statements. */
+ * the live statements (dims: by_class, by_channel, by_status too). */
 static int agg_load(struct store_conn *c, const struct stats_query *q, enum stats_mode mode,
-                    struct tally_set *set, struct err *e)
+                    bool dims, struct tally_set *set, struct err *e)
 {
 	memset(set, 0, sizeof *set);
-	enum stmt_id id = mode == MODE_ALL   ? ST_STATS_AGG_ALL
-	                  : mode == MODE_DAY ? ST_STATS_AGG_DAY
-	                                     : ST_STATS_AGG_UNIT;
-	struct store_stmt *s = store_stmt(c, id);
-	if (!s)
-		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
-	sbind_int(s, 1, q->org_id);
-	sbind_text(s, 2, q->type->code);
-	sbind_int(s, 3, time_day_of(q->from));
-	sbind_int(s, 4, time_day_of(q->to));
-	json_t *acc[3] = {json_object(), json_object(), json_object()};
-	struct tally *t = NULL;
-	int rc = STORE_DONE;
-	bool oom = false;
-	if (mode == MODE_ALL && !(t = set_push(set, q->type, 0, e)))
-		oom = true;
-	while (!oom) {
-		rc = sstep(s);
-		if (rc != STORE_ROW)
-			break;
-		int64_t key = scol_int(s, 0);
-		if (!t || t->key != key) {
-			if (t &&
-			    (dims_flush(acc[0], t->by_class) || dims_flush(acc[1], t->by_channel) ||
-			     dims_flush(acc[2], t->by_status)))
-				oom = true;
-			if (!(t = set_push(set, q->type, key, e))) {
-				oom = true;
-				break;
-			}
-		}
-		int64_t received_before = t->received;
-		tally_add_row(t, s);
-		int64_t n = t->received - received_before;
-		dim_add(acc[0], scol_text(s, 1), n);
-		dim_add(acc[1], scol_text(s, 2), n);
-		dim_add(acc[2], scol_text(s, 3), n);
+	struct agg_sum g = {.set = set, .type = q->type, .mode = mode, .dims = dims, .e = e};
+	bool fail = mode == MODE_ALL && agg_group(&g, 0) != 0;
+	enum stats_agg_view view = mode == MODE_ALL   ? STATS_VIEW_CELLS
+	                           : mode == MODE_DAY ? STATS_VIEW_DAYS
+	                                              : STATS_VIEW_UNITS;
+	if (!fail)
+		fail = stats_agg_rows(c, view, q->org_id, q->type->code, time_day_of(q->from),
+		                      time_day_of(q->to), agg_row, &g) != 0;
+	for (int i = 0; g.dims && i < set->n && i < g.acc_cap; i++) {
+		json_t **a = &g.acc[i * 3];
+		struct tally *t = &set->a[i];
+		if (!fail && (dims_flush(a[0], t->by_class) || dims_flush(a[1], t->by_channel) ||
+		              dims_flush(a[2], t->by_status)))
+			fail = true;
+		for (int d = 0; d < 3; d++)
+			json_decref(a[d]);
 	}
-	sreset(s);
-	if (rc != STORE_DONE)
-		oom = true;
-	if (t && (dims_flush(acc[0], t->by_class) || dims_flush(acc[1], t->by_channel) ||
-	          dims_flush(acc[2], t->by_status)))
-		oom = true;
-	for (int i = 0; i < 3; i++)
-		json_decref(acc[i]);
-	if (oom) {
+	free(g.acc);
+	free(g.slots);
+	if (fail) {
 		set_release(set);
 		return err_set(e, E_UNAVAILABLE, NULL, "统计查询失败");
 	}
+	if (mode == MODE_UNIT && set->n > 1)
+		qsort(set->a, (size_t)set->n, sizeof *set->a, tally_key_cmp);
 	set_compact(set, mode == MODE_ALL);
 	if (mode == MODE_ALL && set->a[0].received == 0) {
 		struct tally *z = &set->a[0]; /* nothing in scope: all zero, as live */
@@ -682,7 +771,7 @@ static int group_load(struct store_conn *c, const struct stats_query *q, const s
                       enum stats_mode mode, bool dims, bool agg, struct tally_set *set,
                       struct err *e)
 {
-	return agg ? agg_load(c, q, mode, set, e) : set_load(c, q, b, mode, dims, set, e);
+	return agg ? agg_load(c, q, mode, dims, set, e) : set_load(c, q, b, mode, dims, set, e);
 }
 
 /* Adds the eight rates of t to o, in answer order, and the ninth when the
@@ -865,7 +954,7 @@ static int inspection_only(struct store_conn *c, const struct stats_query *q, js
                            struct err *e)
 {
 	json_t *insp;
-	if (stats_inspection(c, q, time_now_ms(), &insp, e) != 0)
+	if (stats_inspection(c, q, q->now ? q->now : time_now_ms(), &insp, e) != 0)
 		return -1;
 	*out =
 	    json_pack("{s:s,s:o,s:s,s:s,s:o}", "type", q->type->code, "org", org_json(c, q->org_id),
@@ -908,12 +997,12 @@ static int compute(struct store_conn *c, const struct stats_query *q, bool live,
 		               q->type->code);
 	if (rate_binds_init(&b, &q->type->data.rates) != 0)
 		return err_set(e, E_UNAVAILABLE, NULL, NULL);
-	int64_t now = time_now_ms();
+	int64_t now = q->now ? q->now : time_now_ms();
 	bool agg = !live && agg_usable(c, q);
 	if (group_load(c, q, &b, MODE_ALL, true, agg, &all, e) != 0 ||
 	    group_load(c, q, &b, MODE_UNIT, q->group == STATS_GROUP_ORG, agg, &units, e) != 0 ||
 	    read_overdue(c, q, now, agg, &all.a[0], e) != 0 ||
-	    (q->group == STATS_GROUP_ORG && read_unit_overdue(c, q, now, &units, e) != 0))
+	    (q->group == STATS_GROUP_ORG && read_unit_overdue(c, q, now, agg, &units, e) != 0))
 		goto out;
 	if (q->group == STATS_GROUP_DAY && group_load(c, q, &b, MODE_DAY, true, agg, &days, e) != 0)
 		goto out;

@@ -39,6 +39,7 @@ struct stats_query {
 	const char *from_label; /* echoed as "from" and "to" */
 	const char *to_label;
 	enum stats_group group;
+	int64_t now; /* the clock of counts.overdue, UTC ms; 0: time_now_ms() */
 };
 
 /* Computes the answer of GET /api/v1/stats/{type} for q. On success returns

@@ -1,25 +1,19 @@
 /*
- * The upkeep of the daily aggregates of GET /stats (migration 25,
- * docs/rates.md "How the figures are kept").
- *
- * A case counts, in each scope org whose subtree holds it (every
- * ancestor-or-self of its own org and of the orgs of its live
- * assignments), for the cell (scope, type, Shanghai day of receipt,
- * class, channel, status) of stats_cell: its own 17 counters, computed by
- * ST_STATS_ONE_CASE (the very columns of ST_STATS_CASES, for one case),
- * and the assignment counters of the assignments that scope counts (all of
- * them when its own org is inside, else those made to an org inside). Per
- * lead unit U (a live lead assignment) and each scope holding U it counts
- * in stats_unit_cell; and every assignment of an org U counts in
- * (scope, U) for the scopes that hold both U and the case (a unit's
- * assignments on the cases it does not lead: the ranking's response and
- * return rates). The reader keeps a unit only when it has cases.
+ * The upkeep of the aggregates of GET /stats (migrations 25 and 27,
+ * docs/rates.md "How the figures are kept"): per scope org, type, Shanghai
+ * day of receipt and cell (class, channel, status) the 20 counters of a
+ * tally (stats_cell), the same per lead unit (stats_unit_cell), and both
+ * again per month (stats_month, stats_unit_month), so that a long period
+ * is read in few rows. What one case adds, its share, and where it counts
+ * are stats_fold.c's.
  *
  * Triggers mark every case whose rows change (stats_dirty); the writer
- * calls stats_agg_flush before COMMIT, which for each marked case reads
- * the contribution it last added (stats_case), computes the current one,
- * and adds the difference (a cell whose difference is zero is not
- * touched). A job that rolls back takes its marks with it.
+ * calls stats_agg_flush before COMMIT, which for each marked case reads the
+ * share it last added and its current one in one statement (the events
+ * added since only), and adds the difference to each of the four rollups.
+ * The differences of all the cases of a flush are summed per row first
+ * (stats_acc.c): a row that many of them move is written once. A job that
+ * rolls back takes its marks with it.
  */
 #include "core/stats.h"
 #include "core/stats_int.h"
@@ -30,334 +24,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AGG_N STATS_AGG_N
-#define CASE_N 17    /* the case's own counters, first in the vector */
-#define MAX_ROWS 512 /* (scope, unit) pairs of one case */
-#define MAX_ASG 256  /* assignments of one case read */
-#define MAX_DEPTH 16 /* org levels in a path */
-#define CODE_MAX 128 /* type, class, channel, status */
-#define BLOB_MAX (CASE_N * 10 + 10 + MAX_ROWS * 6 * 10)
+#include "util/timeutil.h"
 
-struct row {
-	int64_t scope, unit;
-	bool cases;   /* the case's own counters count here */
-	int64_t a[3]; /* assignments, signed in time, returned */
-};
+/* Rows of the rollups held before they are written (~200 bytes each). */
+#define ACC_MAX 16384
 
-/* What one case adds to the aggregates. */
-struct contrib {
-	bool present;
-	char type[CODE_MAX], class_[CODE_MAX], channel[CODE_MAX], status[CODE_MAX];
-	int64_t day;
-	bool has_due; /* open with a deadline: in stats_due at due */
-	int64_t due;
-	int64_t v[CASE_N];
-	int n;
-	struct row rows[MAX_ROWS];
-};
-
-/* A cache of the rates parameters, one per type met in a flush. */
-struct binds_cache {
-	const struct matter_type *type[32];
-	struct rate_binds b[32];
-	int n;
-};
-
-static void cache_release(struct binds_cache *bc)
+int64_t stats_month_of(int64_t day)
 {
-	for (int i = 0; i < bc->n; i++)
-		rate_binds_release(&bc->b[i]);
-	bc->n = 0;
-}
-
-static const struct rate_binds *cache_get(struct binds_cache *bc, const struct matter_type *t)
-{
-	for (int i = 0; i < bc->n; i++)
-		if (bc->type[i] == t)
-			return &bc->b[i];
-	if (bc->n == 32 || rate_binds_init(&bc->b[bc->n], &t->data.rates) != 0)
-		return NULL;
-	bc->type[bc->n] = t;
-	return &bc->b[bc->n++];
-}
-
-static int copy_code(char *dst, const char *src)
-{
-	size_t n = strlen(src ? src : "");
-	if (n >= CODE_MAX)
-		return -1;
-	memcpy(dst, src ? src : "", n + 1);
-	return 0;
-}
-
-/* The org ids of a path "/1/4/9/" (ancestors and self), up to MAX_DEPTH. */
-static int path_ids(const char *path, int64_t ids[MAX_DEPTH])
-{
-	int n = 0;
-	const char *p = path;
-	while (p && *p && n < MAX_DEPTH) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		char *end;
-		long long v = strtoll(p, &end, 10);
-		if (end == p)
-			break;
-		ids[n++] = v;
-		p = end;
-	}
-	return n;
-}
-
-static bool has_id(const int64_t *ids, int n, int64_t id)
-{
-	for (int i = 0; i < n; i++)
-		if (ids[i] == id)
-			return true;
-	return false;
-}
-
-static struct row *row_get(struct contrib *k, int64_t scope, int64_t unit)
-{
-	for (int i = 0; i < k->n; i++)
-		if (k->rows[i].scope == scope && k->rows[i].unit == unit)
-			return &k->rows[i];
-	if (k->n == MAX_ROWS)
-		return NULL;
-	struct row *r = &k->rows[k->n++];
-	memset(r, 0, sizeof *r);
-	r->scope = scope;
-	r->unit = unit;
-	return r;
-}
-
-struct asg {
-	int64_t org;
-	int64_t anc[MAX_DEPTH];
-	int nanc;
-	bool lead, live;
-	int64_t signed_ok, returned;
-};
-
-/* The current contribution of case id into *k (k->present false when the
- * case is gone or its type has no rates). 0, or -1 on a store fault or a
- * case beyond the limits. */
-static int contrib_compute(struct store_conn *c, const struct app *app, struct binds_cache *bc,
-                           int64_t id, struct contrib *k)
-{
-	k->present = false;
-	k->n = 0;
-	struct store_stmt *s = store_stmt(c, ST_STATS_CASE_ROW);
-	sbind_int(s, 1, id);
-	int rc = sstep(s);
-	if (rc != STORE_ROW) {
-		sreset(s);
-		return rc == STORE_DONE ? 0 : -1;
-	}
-	const struct matter_type *t = types_find(app->types, scol_text(s, 0));
-	int64_t owner[MAX_DEPTH];
-	int nowner = path_ids(scol_text(s, 5), owner);
-	int64_t received = scol_int(s, 1);
-	k->has_due = !scol_null(s, 6);
-	k->due = k->has_due ? scol_int(s, 6) : 0;
-	bool bad = copy_code(k->type, scol_text(s, 0)) || copy_code(k->class_, scol_text(s, 2)) ||
-	           copy_code(k->channel, scol_text(s, 3)) || copy_code(k->status, scol_text(s, 4));
-	sreset(s);
-	if (bad)
-		return -1;
-	if (!t || !t->data.rates.defined)
-		return 0;
-	const struct rate_binds *b = cache_get(bc, t);
-	if (!b)
-		return -1;
-	k->day = (received + 28800000) / 86400000; /* as STATS_SCOPE's day key */
-	s = store_stmt(c, ST_STATS_ONE_CASE);
-	sbind_int(s, 1, id);
-	stats_bind_case_rates(s, b);
-	if (sstep(s) != STORE_ROW) {
-		sreset(s);
-		return -1;
-	}
-	for (int i = 0; i < CASE_N; i++)
-		k->v[i] = scol_null(s, i + 1) ? 0 : scol_int(s, i + 1);
-	sreset(s);
-
-	static _Thread_local struct asg as[MAX_ASG];
-	int na = 0;
-	s = store_stmt(c, ST_STATS_CASE_ASG);
-	sbind_int(s, 1, id);
-	sbind_text(s, 2, t->data.rates.return_action);
-	while ((rc = sstep(s)) == STORE_ROW) {
-		if (na == MAX_ASG) {
-			sreset(s);
-			return -1;
-		}
-		struct asg *a = &as[na++];
-		a->org = scol_int(s, 0);
-		a->nanc = path_ids(scol_text(s, 1), a->anc);
-		a->lead = scol_int(s, 2) != 0;
-		a->live = scol_int(s, 3) != 0;
-		a->signed_ok = scol_null(s, 4) ? 0 : scol_int(s, 4);
-		a->returned = scol_null(s, 5) ? 0 : scol_int(s, 5);
-	}
-	sreset(s);
-	if (rc != STORE_DONE)
-		return -1;
-
-	/* the scopes holding the case: its org's and its live parts' */
-	int64_t scopes[MAX_ROWS];
-	int ns = 0;
-	for (int i = 0; i < nowner; i++)
-		if (!has_id(scopes, ns, owner[i]))
-			scopes[ns++] = owner[i];
-	for (int j = 0; j < na; j++)
-		for (int i = 0; as[j].live && i < as[j].nanc; i++)
-			if (!has_id(scopes, ns, as[j].anc[i])) {
-				if (ns == MAX_ROWS)
-					return -1;
-				scopes[ns++] = as[j].anc[i];
-			}
-	for (int i = 0; i < ns; i++) {
-		struct row *r = row_get(k, scopes[i], 0);
-		if (!r)
-			return -1;
-		r->cases = true;
-		bool owned = has_id(owner, nowner, scopes[i]);
-		for (int j = 0; j < na; j++)
-			if (owned || has_id(as[j].anc, as[j].nanc, scopes[i])) {
-				r->a[0]++;
-				r->a[1] += as[j].signed_ok;
-				r->a[2] += as[j].returned;
-			}
-	}
-	for (int j = 0; j < na; j++) {
-		for (int i = 0; i < as[j].nanc; i++) {
-			int64_t sc = as[j].anc[i];
-			if (!has_id(scopes, ns, sc))
-				continue;
-			struct row *r = row_get(k, sc, as[j].org);
-			if (!r)
-				return -1;
-			if (as[j].lead)
-				r->cases = true;
-			r->a[0]++;
-			r->a[1] += as[j].signed_ok;
-			r->a[2] += as[j].returned;
-		}
-	}
-	k->present = true;
-	return 0;
-}
-
-/* Varints of the blob (unsigned LEB128; every value is >= 0). */
-static size_t put_var(unsigned char *p, int64_t v)
-{
-	uint64_t u = (uint64_t)v;
-	size_t n = 0;
-	do {
-		unsigned char b = u & 0x7f;
-		u >>= 7;
-		p[n++] = b | (u ? 0x80 : 0);
-	} while (u);
-	return n;
-}
-
-static int get_var(const unsigned char *p, size_t len, size_t *at, int64_t *v)
-{
-	uint64_t u = 0;
-	for (int sh = 0; sh < 64 && *at < len; sh += 7) {
-		unsigned char b = p[(*at)++];
-		u |= (uint64_t)(b & 0x7f) << sh;
-		if (!(b & 0x80)) {
-			*v = (int64_t)u;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static size_t contrib_encode(const struct contrib *k, unsigned char *p)
-{
-	size_t n = 0;
-	for (int i = 0; i < CASE_N; i++)
-		n += put_var(p + n, k->v[i]);
-	n += put_var(p + n, k->n);
-	for (int i = 0; i < k->n; i++) {
-		const struct row *r = &k->rows[i];
-		n += put_var(p + n, r->scope);
-		n += put_var(p + n, r->unit);
-		n += put_var(p + n, r->cases);
-		for (int j = 0; j < 3; j++)
-			n += put_var(p + n, r->a[j]);
-	}
-	return n;
-}
-
-static int contrib_decode(struct contrib *k, const unsigned char *p, size_t len)
-{
-	size_t at = 0;
-	int64_t n, x;
-	for (int i = 0; i < CASE_N; i++)
-		if (get_var(p, len, &at, &k->v[i]) != 0)
-			return -1;
-	if (get_var(p, len, &at, &n) != 0 || n > MAX_ROWS)
-		return -1;
-	k->n = (int)n;
-	for (int i = 0; i < k->n; i++) {
-		struct row *r = &k->rows[i];
-		if (get_var(p, len, &at, &r->scope) || get_var(p, len, &at, &r->unit) ||
-		    get_var(p, len, &at, &x))
-			return -1;
-		r->cases = x != 0;
-		for (int j = 0; j < 3; j++)
-			if (get_var(p, len, &at, &r->a[j]))
-				return -1;
-	}
-	return 0;
-}
-
-/* The contribution last added for case id into *k, and its blob. */
-static int contrib_load(struct store_conn *c, int64_t id, struct contrib *k, unsigned char *blob,
-                        size_t *blen)
-{
-	k->present = false;
-	k->n = 0;
-	*blen = 0;
-	struct store_stmt *s = store_stmt(c, ST_STATS_CONTRIB_GET);
-	sbind_int(s, 1, id);
-	int rc = sstep(s);
-	if (rc == STORE_ROW) {
-		size_t n = scol_bytes(s, 5);
-		const void *p = scol_blob(s, 5);
-		if (n > BLOB_MAX || copy_code(k->type, scol_text(s, 0)) ||
-		    copy_code(k->class_, scol_text(s, 2)) ||
-		    copy_code(k->channel, scol_text(s, 3)) ||
-		    copy_code(k->status, scol_text(s, 4))) {
-			sreset(s);
-			return -1;
-		}
-		k->day = scol_int(s, 1);
-		k->has_due = !scol_null(s, 6);
-		k->due = k->has_due ? scol_int(s, 6) : 0;
-		memcpy(blob, p, n);
-		*blen = n;
-		rc = contrib_decode(k, blob, n) == 0 ? STORE_DONE : STORE_ERROR;
-		k->present = true;
-	}
-	sreset(s);
-	return rc == STORE_DONE ? 0 : -1;
-}
-
-static bool same_cell(const struct contrib *a, const struct contrib *b)
-{
-	return a->day == b->day && !strcmp(a->type, b->type) && !strcmp(a->class_, b->class_) &&
-	       !strcmp(a->channel, b->channel) && !strcmp(a->status, b->status) &&
-	       a->has_due == b->has_due && a->due == b->due;
+	int d;
+	time_ymd_from_day(day, NULL, NULL, &d);
+	return day - (d - 1);
 }
 
 /* Whether a and b put the case in stats_due under the same keys. */
-static bool same_due(const struct contrib *a, const struct contrib *b)
+static bool same_due(const struct stats_share *a, const struct stats_share *b)
 {
 	bool ia = a->present && a->has_due, ib = b->present && b->has_due;
 	if (ia != ib)
@@ -379,130 +59,126 @@ static bool same_due(const struct contrib *a, const struct contrib *b)
 	}
 }
 
-/* Removes (sign -1) or adds (+1) k's rows of stats_due. */
-static int due_apply(struct store_conn *c, const struct contrib *k, int64_t id, int sign)
+/* One row of stats_due or stats_part_due added (sign 1) or removed (-1),
+ * and its day's count moved in acc. */
+static int due_row(struct store_conn *c, struct stats_acc *acc, bool part, int64_t org,
+                   const char *type, int64_t due, int64_t id, int sign)
 {
-	if (!k->present || !k->has_due)
-		return 0;
-	for (int i = 0; i < k->n; i++) {
-		if (k->rows[i].unit)
-			continue;
-		struct store_stmt *s =
-		    store_stmt(c, sign > 0 ? ST_STATS_DUE_ADD : ST_STATS_DUE_DEL);
-		sbind_int(s, 1, k->rows[i].scope);
-		sbind_text(s, 2, k->type);
-		sbind_int(s, 3, k->due);
-		sbind_int(s, 4, id);
-		int rc = sstep(s);
-		sreset(s);
-		if (rc != STORE_DONE)
-			return -1;
-	}
-	return 0;
-}
-
-/* Adds sign * (k's counters of row r) to r's cell. */
-static int cell_add(struct store_conn *c, const struct contrib *k, const int64_t v[AGG_N],
-                    int64_t scope, int64_t unit)
-{
-	struct store_stmt *s = store_stmt(c, unit ? ST_STATS_UNIT_CELL_ADD : ST_STATS_CELL_ADD);
-	int p = 1;
-	sbind_int(s, p++, scope);
-	sbind_text(s, p++, k->type);
-	sbind_int(s, p++, k->day);
-	if (unit)
-		sbind_int(s, p++, unit);
-	sbind_text(s, p++, k->class_);
-	sbind_text(s, p++, k->channel);
-	sbind_text(s, p++, k->status);
-	for (int i = 0; i < AGG_N; i++)
-		sbind_int(s, p++, v[i]);
+	static const int64_t one[STATS_AGG_N] = {1};
+	int cell = stats_acc_cell(acc, type, "", "", "");
+	if (cell < 0 || stats_acc_add(acc, part ? STATS_ACC_PART_DUE_DAY : STATS_ACC_DUE_DAY, org,
+	                              time_day_of(due), 0, cell, sign, one) != 0)
+		return -1;
+	enum stmt_id st = part ? (sign > 0 ? ST_STATS_PART_DUE_ADD : ST_STATS_PART_DUE_DEL)
+	                       : (sign > 0 ? ST_STATS_DUE_ADD : ST_STATS_DUE_DEL);
+	struct store_stmt *s = store_stmt(c, st);
+	sbind_int(s, 1, org);
+	sbind_text(s, 2, type);
+	sbind_int(s, 3, due);
+	sbind_int(s, 4, id);
 	int rc = sstep(s);
 	sreset(s);
 	return rc == STORE_DONE ? 0 : -1;
 }
 
-static void row_vector(const struct contrib *k, const struct row *r, int64_t sign, int64_t v[AGG_N])
+/* Removes (sign -1) or adds (+1) k's rows of stats_due. */
+static int due_apply(struct store_conn *c, struct stats_acc *acc, const struct stats_share *k,
+                     int64_t id, int sign)
 {
-	for (int i = 0; i < CASE_N; i++)
-		v[i] = r->cases ? sign * k->v[i] : 0;
-	for (int j = 0; j < 3; j++)
-		v[CASE_N + j] = sign * r->a[j];
+	if (!k->present || !k->has_due)
+		return 0;
+	for (int i = 0; i < k->n; i++)
+		if (!k->rows[i].unit &&
+		    due_row(c, acc, false, k->rows[i].scope, k->type, k->due, id, sign) != 0)
+			return -1;
+	return 0;
 }
 
-static bool all_zero(const int64_t v[AGG_N])
+static bool same_part(const struct stats_part *a, const struct stats_part *b)
 {
-	for (int i = 0; i < AGG_N; i++)
-		if (v[i])
-			return false;
-	return true;
+	return a->id == b->id && a->unit == b->unit && a->due == b->due;
 }
 
-/* Applies new - old to the aggregates. */
-static int contrib_apply(struct store_conn *c, const struct contrib *old, const struct contrib *nw)
+/* stats_part_due from old's parts to now's (both by assignment id). */
+static int parts_apply(struct store_conn *c, struct stats_acc *acc, const struct stats_share *old,
+                       const struct stats_share *now)
 {
-	bool same = old->present && nw->present && same_cell(old, nw);
-	int64_t v[AGG_N], w[AGG_N];
-	if (old->present) {
-		for (int i = 0; i < old->n; i++) {
-			const struct row *r = &old->rows[i];
-			row_vector(old, r, -1, v);
-			if (same) { /* net of the new row of the same key, added below */
-				for (int j = 0; j < nw->n; j++)
-					if (nw->rows[j].scope == r->scope &&
-					    nw->rows[j].unit == r->unit) {
-						row_vector(nw, &nw->rows[j], 1, w);
-						for (int x = 0; x < AGG_N; x++)
-							v[x] += w[x];
-						break;
-					}
-			}
-			if (!all_zero(v) && cell_add(c, old, v, r->scope, r->unit) != 0)
-				return -1;
-		}
+	int no = old->present ? old->nparts : 0, nn = now->present ? now->nparts : 0;
+	for (int i = 0; i < no; i++) {
+		const struct stats_part *p = &old->parts[i];
+		bool kept = false;
+		for (int j = 0; j < nn && !kept; j++)
+			kept = same_part(p, &now->parts[j]) && !strcmp(old->type, now->type);
+		if (!kept && due_row(c, acc, true, p->unit, old->type, p->due, p->id, -1) != 0)
+			return -1;
 	}
-	if (nw->present) {
-		for (int j = 0; j < nw->n; j++) {
-			const struct row *r = &nw->rows[j];
-			bool done = false;
-			for (int i = 0; same && i < old->n && !done; i++)
-				done =
-				    old->rows[i].scope == r->scope && old->rows[i].unit == r->unit;
-			if (done)
-				continue;
-			row_vector(nw, r, 1, v);
-			if (!all_zero(v) && cell_add(c, nw, v, r->scope, r->unit) != 0)
-				return -1;
-		}
+	for (int j = 0; j < nn; j++) {
+		const struct stats_part *p = &now->parts[j];
+		bool kept = false;
+		for (int i = 0; i < no && !kept; i++)
+			kept = same_part(p, &old->parts[i]) && !strcmp(old->type, now->type);
+		if (!kept && due_row(c, acc, true, p->unit, now->type, p->due, p->id, 1) != 0)
+			return -1;
 	}
 	return 0;
 }
 
-static _Thread_local struct contrib old_k, new_k;
-static _Thread_local unsigned char old_blob[BLOB_MAX], new_blob[BLOB_MAX];
-
-/* Folds one marked case in. */
-static int case_update(struct store_conn *c, const struct app *app, struct binds_cache *bc,
-                       int64_t id)
+/* sign * k's counters of row r, in the rollups' order. */
+static void row_vector(const struct stats_share *k, const struct stats_row *r,
+                       int64_t v[STATS_AGG_N])
 {
-	size_t olen, nlen = 0;
-	if (contrib_load(c, id, &old_k, old_blob, &olen) != 0 ||
-	    contrib_compute(c, app, bc, id, &new_k) != 0 || contrib_apply(c, &old_k, &new_k) != 0)
+	for (int i = 0; i < STATS_CASE_N; i++)
+		v[i] = r->cases ? k->v[i] : 0;
+	for (int j = 0; j < 3; j++)
+		v[STATS_CASE_N + j] = r->a[j];
+}
+
+/* Adds sign * k to the four rollups, by day and by month. */
+static int share_add(struct stats_acc *acc, const struct stats_share *k, int sign)
+{
+	if (!k->present)
+		return 0;
+	int cell = stats_acc_cell(acc, k->type, k->class_, k->channel, k->status);
+	if (cell < 0)
+		return -1;
+	int64_t month = stats_month_of(k->day), v[STATS_AGG_N];
+	for (int i = 0; i < k->n; i++) {
+		const struct stats_row *r = &k->rows[i];
+		bool unit = r->unit != 0;
+		row_vector(k, r, v);
+		if (stats_acc_add(acc, unit ? STATS_ACC_UNIT_DAY : STATS_ACC_CELL_DAY, r->scope,
+		                  k->day, r->unit, cell, sign, v) != 0 ||
+		    stats_acc_add(acc, unit ? STATS_ACC_UNIT_MONTH : STATS_ACC_CELL_MONTH, r->scope,
+		                  month, r->unit, cell, sign, v) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static _Thread_local struct stats_share old_k, new_k;
+
+/* Folds one marked case in: its rollup differences into acc, its
+ * stats_due rows and its stored share written at once. */
+static int case_update(struct store_conn *c, struct stats_fold_cache *fc, struct stats_acc *acc,
+                       int64_t id, const struct matter_type *t)
+{
+	if (stats_fold_read(c, fc, id, t, true, &old_k, &new_k) != 0)
+		return -1;
+	/* nothing moved: the events read (if any) changed no counter, and
+	 * reading them again later adds nothing either, so seq may stay */
+	if (stats_share_same(&old_k, &new_k))
+		return 0;
+	if (share_add(acc, &old_k, -1) != 0 || share_add(acc, &new_k, 1) != 0)
 		return -1;
 	if (!same_due(&old_k, &new_k) &&
-	    (due_apply(c, &old_k, id, -1) != 0 || due_apply(c, &new_k, id, 1) != 0))
+	    (due_apply(c, acc, &old_k, id, -1) != 0 || due_apply(c, acc, &new_k, id, 1) != 0))
 		return -1;
-	if (new_k.present)
-		nlen = contrib_encode(&new_k, new_blob);
+	if (parts_apply(c, acc, &old_k, &new_k) != 0)
+		return -1;
 	struct store_stmt *s;
 	if (!new_k.present) {
-		if (!old_k.present)
-			return 0;
 		s = store_stmt(c, ST_STATS_CONTRIB_DEL);
 		sbind_int(s, 1, id);
-	} else if (old_k.present && same_cell(&old_k, &new_k) && olen == nlen &&
-	           !memcmp(old_blob, new_blob, nlen)) {
-		return 0;
 	} else {
 		s = store_stmt(c, ST_STATS_CONTRIB_PUT);
 		sbind_int(s, 1, id);
@@ -511,11 +187,12 @@ static int case_update(struct store_conn *c, const struct app *app, struct binds
 		sbind_text(s, 4, new_k.class_);
 		sbind_text(s, 5, new_k.channel);
 		sbind_text(s, 6, new_k.status);
-		sbind_blob(s, 7, new_blob, nlen);
+		sbind_blob(s, 7, new_k.blob, new_k.blen);
 		if (new_k.has_due)
 			sbind_int(s, 8, new_k.due);
 		else
 			sbind_null(s, 8);
+		sbind_int(s, 9, new_k.seq);
 	}
 	int rc = sstep(s);
 	sreset(s);
@@ -527,15 +204,20 @@ static int flush_some(struct store_conn *c, const struct app *app, int max, int 
 {
 	enum { CHUNK = 256 };
 	int64_t ids[CHUNK];
-	struct binds_cache bc = {0};
-	int rc = 0;
+	const struct matter_type *types[CHUNK];
+	struct stats_fold_cache fc = {0};
+	struct stats_acc *acc = stats_acc_new();
+	int rc = acc ? 0 : -1;
 	*done = 0;
 	while (rc == 0 && *done < max) {
 		int n = 0, step;
 		struct store_stmt *s = store_stmt(c, ST_STATS_DIRTY_NEXT);
 		sbind_int(s, 1, CHUNK);
-		while ((step = sstep(s)) == STORE_ROW && n < CHUNK)
-			ids[n++] = scol_int(s, 0);
+		while ((step = sstep(s)) == STORE_ROW && n < CHUNK) {
+			ids[n] = scol_int(s, 0);
+			types[n++] =
+			    scol_null(s, 1) ? NULL : types_find(app->types, scol_text(s, 1));
+		}
 		sreset(s);
 		if (step != STORE_DONE && step != STORE_ROW) {
 			rc = -1;
@@ -543,20 +225,23 @@ static int flush_some(struct store_conn *c, const struct app *app, int max, int 
 		}
 		if (n == 0)
 			break;
-		for (int i = 0; i < n && rc == 0; i++) {
-			if (case_update(c, app, &bc, ids[i]) != 0) {
-				rc = -1;
-				break;
-			}
-			s = store_stmt(c, ST_STATS_DIRTY_DEL);
-			sbind_int(s, 1, ids[i]);
+		for (int i = 0; i < n && rc == 0; i++)
+			rc = case_update(c, &fc, acc, ids[i], types[i]);
+		if (rc == 0 && stats_acc_count(acc) > ACC_MAX)
+			rc = stats_acc_write(acc, c);
+		if (rc == 0) { /* the chunk is the n smallest marks */
+			s = store_stmt(c, ST_STATS_DIRTY_DONE);
+			sbind_int(s, 1, ids[n - 1]);
 			if (sstep(s) != STORE_DONE)
 				rc = -1;
 			sreset(s);
 		}
 		*done += n;
 	}
-	cache_release(&bc);
+	if (rc == 0)
+		rc = stats_acc_write(acc, c);
+	stats_acc_free(acc);
+	stats_fold_cache_release(&fc);
 	return rc;
 }
 
@@ -603,8 +288,13 @@ int stats_agg_rebuild(struct store_conn *c, const struct app *app, char *err, si
 {
 	if (store_exec(c, ST_STATS_AGG_CLEAR_CELL) != STORE_OK ||
 	    store_exec(c, ST_STATS_AGG_CLEAR_UNIT) != STORE_OK ||
+	    store_exec(c, ST_STATS_AGG_CLEAR_MONTH) != STORE_OK ||
+	    store_exec(c, ST_STATS_AGG_CLEAR_UNIT_MONTH) != STORE_OK ||
 	    store_exec(c, ST_STATS_AGG_CLEAR_CASE) != STORE_OK ||
 	    store_exec(c, ST_STATS_DUE_CLEAR) != STORE_OK ||
+	    store_exec(c, ST_STATS_DUE_DAY_CLEAR) != STORE_OK ||
+	    store_exec(c, ST_STATS_PART_DUE_CLEAR) != STORE_OK ||
+	    store_exec(c, ST_STATS_PART_DUE_DAY_CLEAR) != STORE_OK ||
 	    store_exec(c, ST_STATS_DIRTY_ALL) != STORE_OK || stats_agg_flush(c, app) != 0) {
 		snprintf(err, errcap, "统计汇总重建失败: %s", store_errmsg(c));
 		return -1;
@@ -614,32 +304,29 @@ int stats_agg_rebuild(struct store_conn *c, const struct app *app, char *err, si
 
 int stats_agg_verify_cases(struct store_conn *c, const struct app *app, FILE *out)
 {
-	struct binds_cache bc = {0};
+	struct stats_fold_cache fc = {0};
 	int64_t last = 0;
 	int bad = 0;
 	for (;;) {
 		int64_t ids[1000];
+		const struct matter_type *types[1000];
 		int n = 0, rc;
 		struct store_stmt *s = store_stmt(c, ST_STATS_CHECK_CASES);
 		sbind_int(s, 1, last);
-		while ((rc = sstep(s)) == STORE_ROW && n < 1000)
-			ids[n++] = scol_int(s, 0);
+		while ((rc = sstep(s)) == STORE_ROW && n < 1000) {
+			ids[n] = scol_int(s, 0);
+			types[n++] = types_find(app->types, scol_text(s, 1));
+		}
 		sreset(s);
 		if (rc != STORE_DONE && rc != STORE_ROW)
 			goto fail;
 		if (n == 0)
 			break;
 		for (int i = 0; i < n; i++) {
-			size_t olen, nlen = 0;
-			if (contrib_load(c, ids[i], &old_k, old_blob, &olen) != 0 ||
-			    contrib_compute(c, app, &bc, ids[i], &new_k) != 0)
+			/* every event counted again, against the share kept */
+			if (stats_fold_read(c, &fc, ids[i], types[i], false, &old_k, &new_k) != 0)
 				goto fail;
-			if (new_k.present)
-				nlen = contrib_encode(&new_k, new_blob);
-			bool same = old_k.present == new_k.present &&
-			            (!new_k.present || (same_cell(&old_k, &new_k) && olen == nlen &&
-			                                !memcmp(old_blob, new_blob, nlen)));
-			if (!same) {
+			if (!stats_share_same(&old_k, &new_k)) {
 				fprintf(out, "案件 %lld：汇总中的贡献与由基础数据重算的不同\n",
 				        (long long)ids[i]);
 				bad++;
@@ -647,9 +334,9 @@ int stats_agg_verify_cases(struct store_conn *c, const struct app *app, FILE *ou
 		}
 		last = ids[n - 1];
 	}
-	cache_release(&bc);
+	stats_fold_cache_release(&fc);
 	return bad;
 fail:
-	cache_release(&bc);
+	stats_fold_cache_release(&fc);
 	return -1;
 }

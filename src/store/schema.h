@@ -146,6 +146,7 @@
 #include "store/stmt_geo.h"   /* ORG_BBOX_SELECT */
 #include "store/stmt_lists.h" /* CASE_SCOPE_FILL_* (migration 24) */
 #include "store/stmt_inbox.h" /* PART_DUE_SCHEMA (migration 26) */
+#include "store/stmt_stats.h" /* STATS_MONTH_SCHEMA (migration 27) */
 
 static const char *const schema_migrations[] = {
     /* 1: the spine */
@@ -778,6 +779,16 @@ static const char *const schema_migrations[] = {
      * types (core/part_due.c), which then fills part_due: empty here, as
      * the types are not known to a migration. */
     PART_DUE_SCHEMA,
+    /* migration 27 (issue 16, stats: a long period in few rows;
+     * docs/rates.md "How the figures are kept"): stats_month and
+     * stats_unit_month, the monthly rollups of stats_cell and
+     * stats_unit_cell that the writer keeps beside them (a period's whole
+     * months are read from them, its partial months at the ends from the
+     * days), filled here from the daily rows; stats_case.seq, the last
+     * event a case's stored share has folded in, so the upkeep reads only
+     * the events added since (NULL here: the next upkeep of the case
+     * folds all of its events again). */
+    STATS_MONTH_SCHEMA,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -259,81 +259,256 @@ enum {
 	"excluded.assignments, signed_on_time = signed_on_time + " \
 	"excluded.signed_on_time, returned = returned + excluded.returned"
 
-/* One case's own tallies (STATS_CASE_COLS) with the rates parameters of
- * ST_STATS_CASES: ?1 the case id. A missing case gives count 0. */
-#define STATS_ONE_CASE \
-	"WITH sc AS (SELECT c.id, c.class, c.channel, c.status, c.fields, c.received_at" \
-	" FROM cases c WHERE c.id = ?1), sk AS (SELECT 0 AS k, id, class, channel, status," \
-	" fields, 1 AS owned FROM sc)" STATS_EVENTS " SELECT " STATS_CASE_COLS " FROM sk" \
-	" LEFT JOIN ev ON ev.case_id = sk.id LEFT JOIN fr ON fr.case_id = sk.id"
+/* The DDL of the 20 counters (migration 27's rollups; migration 25 spells
+ * them out itself). */
+#define STATS_AGG_DDL \
+	"received INTEGER NOT NULL, closed INTEGER NOT NULL, merged INTEGER NOT NULL," \
+	" transferred INTEGER NOT NULL, from_110 INTEGER NOT NULL, problem INTEGER NOT NULL," \
+	" to_110 INTEGER NOT NULL, replied INTEGER NOT NULL, replied_on_time INTEGER NOT NULL," \
+	" reopened INTEGER NOT NULL, callbacks INTEGER NOT NULL, resolved INTEGER NOT NULL," \
+	" satisfied INTEGER NOT NULL, escalated INTEGER NOT NULL," \
+	" closed_locally INTEGER NOT NULL, duplicates INTEGER NOT NULL," \
+	" closed_duplicates INTEGER NOT NULL, assignments INTEGER NOT NULL," \
+	" signed_on_time INTEGER NOT NULL, returned INTEGER NOT NULL"
+
+/* The day number of the first of the month of day number `day` (the key
+ * of the monthly rollups), in SQL: migration 27's backfill;
+ * core/stats_agg.c's stats_month_of() is the same in C. */
+#define STATS_MONTH_OF_DAY \
+	"(CAST(strftime('%s', day * 86400, 'unixepoch', 'start of month') AS INTEGER) / 86400)"
+
+#define STATS_MONTH_TABLES \
+	"CREATE TABLE stats_month(scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	" month INTEGER NOT NULL, class TEXT NOT NULL, channel TEXT NOT NULL," \
+	" status TEXT NOT NULL, " STATS_AGG_DDL ", PRIMARY KEY(scope, type, month, class," \
+	" channel, status)) STRICT, WITHOUT ROWID;" \
+	"CREATE TABLE stats_unit_month(scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	" month INTEGER NOT NULL, unit INTEGER NOT NULL, class TEXT NOT NULL," \
+	" channel TEXT NOT NULL, status TEXT NOT NULL, " STATS_AGG_DDL ", PRIMARY KEY(scope," \
+	" type, month, unit, class, channel, status)) STRICT, WITHOUT ROWID;" \
+	"INSERT INTO stats_month SELECT scope, type, " STATS_MONTH_OF_DAY ", class, channel," \
+	" status, " STATS_AGG_SUMS " FROM stats_cell GROUP BY 1, 2, 3, 4, 5, 6;" \
+	"INSERT INTO stats_unit_month SELECT scope, type, " STATS_MONTH_OF_DAY ", unit, class," \
+	" channel, status, " STATS_AGG_SUMS " FROM stats_unit_cell GROUP BY 1, 2, 3, 4, 5, 6, 7;"
+
+#define STATS_DUE_TABLES \
+	"CREATE TABLE stats_due_day(scope INTEGER NOT NULL, type TEXT NOT NULL, day INTEGER" \
+	" NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(scope, type, day)) STRICT, WITHOUT ROWID;" \
+	"INSERT INTO stats_due_day SELECT scope, type, (due_at + 28800000) / 86400000," \
+	" count(*) FROM stats_due GROUP BY 1, 2, 3;" \
+	"CREATE TABLE stats_part_due(unit INTEGER NOT NULL, type TEXT NOT NULL, due_at INTEGER" \
+	" NOT NULL, asg_id INTEGER NOT NULL, PRIMARY KEY(unit, type, due_at, asg_id)) STRICT," \
+	" WITHOUT ROWID;" \
+	"CREATE TABLE stats_part_due_day(unit INTEGER NOT NULL, type TEXT NOT NULL, day INTEGER" \
+	" NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(unit, type, day)) STRICT, WITHOUT ROWID;"
+
+/* Migration 27 (issue 16, stats; core/stats_agg.c): the monthly rollups
+ * of stats_cell and stats_unit_cell, keyed by the day number of the
+ * month's first day (`month`), filled from the daily rows; stats_due_day,
+ * stats_due counted per Shanghai day of the deadline, filled from it;
+ * stats_part_due (+ _day), each unit's open parts of open cases by their
+ * deadline, and stats_case.seq, the last event a case's stored share has
+ * folded in (NULL: fold them all again): the open cases are marked, so
+ * the writer folds them in again at start (their parts are not known to a
+ * migration: which part statuses are open is the types' data). */
+#define STATS_MONTH_SCHEMA \
+	"ALTER TABLE stats_case ADD COLUMN seq INTEGER;" STATS_MONTH_TABLES STATS_DUE_TABLES \
+	"INSERT OR IGNORE INTO stats_dirty SELECT id FROM cases WHERE closed_at IS NULL;"
+
+/* Everything the upkeep reads of one case, in one statement
+ * (core/stats_fold.c): ?1 the case id; the type's rates: ?2
+ * rates.replies.state, ?3 rates.follow_up.action, ?4 / ?5 the JSON path of
+ * rates.follow_up.resolved.field and its "in" (JSON), ?6 / ?7 the same of
+ * satisfied, ?8 the action of a merged child's follow events
+ * (FOLLOW_PARENT_EVENT), ?9 rates.duplicates.link, ?10 rates.returns.action;
+ * ?11 1 = read the assignments and events (a type with rates), ?12 1 =
+ * only the events after stats_case.seq (the share folded in so far), 0 =
+ * all of them. Rows of 21 columns (NULL-padded), in this order:
+ *   0  the case (NULLs when it is gone): present, type, received_at,
+ *      class, channel, status, its owner org's path, due_at when open,
+ *      fields.problem is true, holds a live ?9 link; then its stored share
+ *      (stats_case): present, type, day, class, channel, status, due, seq,
+ *      v; then whether the case is open (closed_at unset)
+ *   1  per assignment: org, the org's path, a live lead, live, signed in
+ *      time, cancelled by an approved return (listed in a ?10 event's
+ *      payload.cancelled_assignments: "SEARCH re USING INDEX events_action
+ *      (action=? AND case_id=?)", no row for most cases), id, status,
+ *      due_at
+ *   2  per event (after seq when ?12): seq, action, to_status; for a
+ *      follow-up (?3) whether it is resolved and satisfied (its payload
+ *      parsed); for an event into the reply state (?2) whether it came by
+ *      the case deadline written in its payload (as STATS_EVENTS' fr)
+ * The counting itself, the same as STATS_CASE_COLS', is done by the
+ * caller on these rows: no JSON list, no temporary table. */
+#define STATS_FOLD_CASE \
+	"SELECT 0, c.id IS NOT NULL, c.type, c.received_at, c.class, c.channel, c.status," \
+	" o.path, CASE WHEN c.closed_at IS NULL THEN c.due_at END," \
+	" json_type(c.fields, '$.problem') = 'true', EXISTS (SELECT 1 FROM links dl" \
+	" WHERE dl.case_id = k.id AND dl.kind = ?9 AND dl.removed_at IS NULL)," \
+	" s.case_id IS NOT NULL, s.type, s.day, s.class, s.channel, s.status, s.due, s.seq," \
+	" s.v, c.closed_at IS NULL FROM (SELECT ?1 AS id) k LEFT JOIN cases c ON c.id = k.id" \
+	" LEFT JOIN orgs o ON o.id = c.org_id LEFT JOIN stats_case s ON s.case_id = k.id"
+#define STATS_FOLD_ASG \
+	" UNION ALL SELECT 1, a.org_id, ao.path, a.kind = 'lead' AND a.status <> 'cancelled'," \
+	" a.status <> 'cancelled', a.signed_at IS NOT NULL AND (a.sign_due_at IS NULL" \
+	" OR a.signed_at <= a.sign_due_at), EXISTS (SELECT 1 FROM events re," \
+	" json_each(re.payload, '$.cancelled_assignments') j WHERE re.action = ?10" \
+	" AND re.case_id = ?1 AND j.value = a.id), a.id, a.status, a.due_at, NULL, NULL, NULL," \
+	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM assignments a" \
+	" JOIN orgs ao ON ao.id = a.org_id WHERE a.case_id = ?1 AND ?11"
+#define STATS_FOLD_ON_TIME \
+	"e.at <= coalesce(" STATS_ISO_MS("json_extract(e.payload, '$.due_at')") ", e.at)"
+#define STATS_FOLD_EVENTS \
+	" UNION ALL SELECT 2, e.seq, e.action, e.to_status, CASE WHEN e.action = ?3" \
+	" THEN json_extract(e.payload, ?4) IN (SELECT value FROM json_each(?5)) END," \
+	" CASE WHEN e.action = ?3 THEN json_extract(e.payload, ?6)" \
+	" IN (SELECT value FROM json_each(?7)) END, CASE WHEN e.to_status = ?2" \
+	" THEN " STATS_FOLD_ON_TIME " END, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL," \
+	" NULL, NULL, NULL, NULL, NULL, NULL FROM events e WHERE e.case_id = ?1 AND ?11" \
+	" AND e.seq > CASE WHEN ?12 THEN coalesce((SELECT seq FROM stats_case" \
+	" WHERE case_id = ?1), 0) ELSE 0 END"
+#define STATS_FOLD STATS_FOLD_CASE STATS_FOLD_ASG STATS_FOLD_EVENTS
+
+/* The values of a rollup's upsert: ?1 scope, ?2 type, ?3 day or month,
+ * then (unit tables) ?4 unit; then class, channel, status and the 20
+ * counters to add. */
+#define STATS_CELL_VALUES \
+	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18," \
+	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
+#define STATS_UNIT_VALUES \
+	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18," \
+	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
+
+/* The rows of one rollup for a scope over keys [?3, ?4) (days, or months'
+ * first days), as core/stats_month.c reads them: key (the day or month,
+ * or the unit), class, channel, status, the 20 counters. */
+#define STATS_AGG_READ(key, table, col) \
+	"SELECT " key ", class, channel, status, " STATS_AGG_COLS " FROM " table \
+	" WHERE scope = ?1 AND type = ?2 AND " col " >= ?3 AND " col " < ?4"
+
+/* Every row of the aggregates as one text (the tests: a job rolled back
+ * leaves it as it was; what the writer keeps equals a rebuild). Rows whose
+ * counters are all zero, which subtraction leaves behind and a rebuild
+ * does not make, are left out. */
+#define STATS_AGG_DUMP_CELLS(table, key) \
+	"coalesce((SELECT group_concat(r, ';') FROM (SELECT scope || ',' || type || ',' || " key \
+	" || ',' || class || ',' || channel || ',' || status || ':' || " STATS_AGG_CAT \
+	" AS r FROM " table " WHERE " STATS_AGG_NONZERO " ORDER BY 1)), '')"
+#define STATS_AGG_CAT \
+	"received || ',' || closed || ',' || merged || ',' || transferred || ',' ||" \
+	" from_110 || ',' || problem || ',' || to_110 || ',' || replied || ',' ||" \
+	" replied_on_time || ',' || reopened || ',' || callbacks || ',' || resolved || ','" \
+	" || satisfied || ',' || escalated || ',' || closed_locally || ',' || duplicates" \
+	" || ',' || closed_duplicates || ',' || assignments || ',' || signed_on_time ||" \
+	" ',' || returned"
+#define STATS_AGG_NONZERO \
+	"received + closed + merged + transferred + from_110 + problem + to_110 + replied" \
+	" + replied_on_time + reopened + callbacks + resolved + satisfied + escalated +" \
+	" closed_locally + duplicates + closed_duplicates + assignments + signed_on_time +" \
+	" returned <> 0"
+#define STATS_DUMP_CELL STATS_AGG_DUMP_CELLS("stats_cell", "day")
+#define STATS_DUMP_MONTH STATS_AGG_DUMP_CELLS("stats_month", "month")
+#define STATS_DUMP_UNIT STATS_AGG_DUMP_CELLS("stats_unit_cell", "day || ',' || unit")
+#define STATS_DUMP_UNIT_MONTH STATS_AGG_DUMP_CELLS("stats_unit_month", "month || ',' || unit")
+#define STATS_DUMP_DUES \
+	"coalesce((SELECT group_concat(r, ';') FROM (SELECT scope || ',' || type || ','" \
+	" || due_at || ',' || case_id AS r FROM stats_due ORDER BY 1)), '') || '|' ||" \
+	" coalesce((SELECT group_concat(r, ';') FROM (SELECT scope || ',' || type || ',' || day" \
+	" || ':' || n AS r FROM stats_due_day WHERE n <> 0 ORDER BY 1)), '') || '|' ||" \
+	" coalesce((SELECT group_concat(r, ';') FROM (SELECT unit || ',' || type || ',' || due_at" \
+	" || ',' || asg_id AS r FROM stats_part_due ORDER BY 1)), '') || '|' ||" \
+	" coalesce((SELECT group_concat(r, ';') FROM (SELECT unit || ',' || type || ',' || day" \
+	" || ':' || n AS r FROM stats_part_due_day WHERE n <> 0 ORDER BY 1)), '') || '|' ||" \
+	" coalesce((SELECT group_concat(r, ';') FROM (SELECT case_id || ',' || type || ',' || day" \
+	" || ',' || class || ',' || channel || ',' || status || ',' || coalesce(due, '-')" \
+	" || ',' || hex(v) AS r FROM stats_case ORDER BY case_id)), '')"
+#define STATS_AGG_DUMP \
+	"SELECT " STATS_DUMP_CELL " || '|' || " STATS_DUMP_MONTH " || '|' || " STATS_DUMP_UNIT \
+	" || '|' || " STATS_DUMP_UNIT_MONTH " || '|' || " STATS_DUMP_DUES
 
 #define STATEMENTS_STATS_AGG(STMT) \
-	STMT(ST_STATS_ONE_CASE, STATS_ONE_CASE) \
-	STMT(ST_STATS_CASE_ROW, "SELECT c.type, c.received_at, coalesce(c.class, '')," \
-	                        " coalesce(c.channel, ''), coalesce(c.status, ''), o.path," \
-	                        " CASE WHEN c.closed_at IS NULL THEN c.due_at END FROM cases c" \
-	                        " JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
-	/* a case's assignments: org, its path, live lead, live, signed in time, \
-	 * cancelled by an approved return (?2 rates.returns.action) */ \
-	STMT(ST_STATS_CASE_ASG, \
-	     "SELECT a.org_id, o.path, a.kind = 'lead' AND a.status <> 'cancelled'," \
-	     " a.status <> 'cancelled', a.signed_at IS NOT NULL AND (a.sign_due_at IS NULL" \
-	     " OR a.signed_at <= a.sign_due_at), a.id IN (SELECT j.value FROM events e," \
-	     " json_each(e.payload, '$.cancelled_assignments') j WHERE e.case_id = ?1" \
-	     " AND e.action = ?2) FROM assignments a JOIN orgs o ON o.id = a.org_id" \
-	     " WHERE a.case_id = ?1") \
-	STMT(ST_STATS_CONTRIB_GET, \
-	     "SELECT type, day, class, channel, status, v, due FROM stats_case" \
-	     " WHERE case_id = ?1") \
+	STMT(ST_STATS_FOLD, STATS_FOLD) \
 	STMT(ST_STATS_CONTRIB_PUT, \
 	     "INSERT OR REPLACE INTO stats_case(case_id, type, day, class," \
-	     " channel, status, v, due) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
+	     " channel, status, v, due, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
 	STMT(ST_STATS_DUE_ADD, "INSERT INTO stats_due(scope, type, due_at, case_id)" \
 	                       " VALUES(?1, ?2, ?3, ?4)") \
 	STMT(ST_STATS_DUE_DEL, "DELETE FROM stats_due WHERE scope = ?1 AND type = ?2" \
 	                       " AND due_at = ?3 AND case_id = ?4") \
 	STMT(ST_STATS_DUE_CLEAR, "DELETE FROM stats_due") \
-	/* counts.overdue from stats_due: ?1 scope org, ?2 type, ?3 now */ \
-	STMT(ST_STATS_AGG_OVERDUE, "SELECT count(*) FROM stats_due WHERE scope = ?1 AND type = ?2" \
-	                           " AND due_at < ?3") \
+	STMT(ST_STATS_PART_DUE_ADD, "INSERT INTO stats_part_due(unit, type, due_at, asg_id)" \
+	                            " VALUES(?1, ?2, ?3, ?4)") \
+	STMT(ST_STATS_PART_DUE_DEL, "DELETE FROM stats_part_due WHERE unit = ?1 AND type = ?2" \
+	                            " AND due_at = ?3 AND asg_id = ?4") \
+	STMT(ST_STATS_DUE_DAY_CLEAR, "DELETE FROM stats_due_day") \
+	STMT(ST_STATS_PART_DUE_CLEAR, "DELETE FROM stats_part_due") \
+	STMT(ST_STATS_PART_DUE_DAY_CLEAR, "DELETE FROM stats_part_due_day") \
+	/* the per-day counts of stats_due and stats_part_due (core/stats_acc.c): \
+	 * ?1 scope or unit, ?2 type, ?3 the Shanghai day of the deadlines, ?4 \
+	 * the number to add */ \
+	STMT(ST_STATS_DUE_DAY_ADD, "INSERT INTO stats_due_day(scope, type, day, n)" \
+	                           " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET n = n + " \
+	                           "excluded.n") \
+	STMT(ST_STATS_PART_DUE_DAY_ADD, "INSERT INTO stats_part_due_day(unit, type, day, n)" \
+	                                " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET" \
+	                                " n = n + excluded.n") \
+	/* counts.overdue of a scope (?1 org, ?2 type) at ?4 (now); ?5 now's \
+	 * Shanghai day, ?3 its start: the deadlines of the days before it \
+	 * counted per day, those of its own day before now one by one (never \
+	 * more rows than the days with deadlines and one day's deadlines) */ \
+	STMT(ST_STATS_AGG_OVERDUE, \
+	     "SELECT coalesce((SELECT sum(n) FROM stats_due_day WHERE scope = ?1 AND type = ?2" \
+	     " AND day < ?5), 0) + (SELECT count(*) FROM stats_due" \
+	     " WHERE scope = ?1 AND type = ?2 AND due_at >= ?3 AND due_at < ?4)") \
+	/* a unit's counts.overdue (group=org) from stats_part_due, the same way */ \
+	STMT(ST_STATS_AGG_UNIT_OVERDUE, \
+	     "SELECT coalesce((SELECT sum(n) FROM stats_part_due_day WHERE unit = ?1" \
+	     " AND type = ?2 AND day < ?5), 0) + (SELECT count(*)" \
+	     " FROM stats_part_due WHERE unit = ?1 AND type = ?2 AND due_at >= ?3" \
+	     " AND due_at < ?4)") \
 	STMT(ST_STATS_CONTRIB_DEL, "DELETE FROM stats_case WHERE case_id = ?1") \
-	STMT(ST_STATS_DIRTY_NEXT, "SELECT case_id FROM stats_dirty ORDER BY case_id LIMIT ?1") \
-	STMT(ST_STATS_DIRTY_DEL, "DELETE FROM stats_dirty WHERE case_id = ?1") \
+	/* the next marked cases and their type (NULL: the case is gone) */ \
+	STMT(ST_STATS_DIRTY_NEXT, "SELECT d.case_id, c.type FROM stats_dirty d" \
+	                          " LEFT JOIN cases c ON c.id = d.case_id" \
+	                          " ORDER BY d.case_id LIMIT ?1") \
+	/* the marks of the cases folded in: every id up to ?1 */ \
+	STMT(ST_STATS_DIRTY_DONE, "DELETE FROM stats_dirty WHERE case_id <= ?1") \
 	STMT(ST_STATS_DIRTY_ANY, "SELECT EXISTS (SELECT 1 FROM stats_dirty)") \
+	STMT(ST_STATS_AGG_DUMP, STATS_AGG_DUMP) \
 	/* the check command (core/stats_check.c) */ \
 	STMT(ST_STATS_CHECK_ORGS, \
 	     "SELECT id, path, code FROM orgs WHERE id > ?1 ORDER BY id LIMIT 1") \
 	STMT(ST_STATS_CHECK_SPAN, "SELECT min(received_at), max(received_at) FROM cases" \
 	                          " WHERE type = ?1") \
-	STMT(ST_STATS_CHECK_CASES, "SELECT id FROM cases WHERE id > ?1 ORDER BY id LIMIT 1000") \
+	STMT(ST_STATS_CHECK_CASES, "SELECT id, type FROM cases WHERE id > ?1 ORDER BY id" \
+	                           " LIMIT 1000") \
 	STMT(ST_STATS_DIRTY_COUNT, "SELECT count(*) FROM stats_dirty") \
 	STMT(ST_STATS_DIRTY_ALL, "INSERT OR IGNORE INTO stats_dirty SELECT id FROM cases") \
 	STMT(ST_STATS_AGG_CLEAR_CELL, "DELETE FROM stats_cell") \
 	STMT(ST_STATS_AGG_CLEAR_UNIT, "DELETE FROM stats_unit_cell") \
+	STMT(ST_STATS_AGG_CLEAR_MONTH, "DELETE FROM stats_month") \
+	STMT(ST_STATS_AGG_CLEAR_UNIT_MONTH, "DELETE FROM stats_unit_month") \
 	STMT(ST_STATS_AGG_CLEAR_CASE, "DELETE FROM stats_case") \
+	/* the upserts of the rollups (core/stats_acc.c) */ \
 	STMT(ST_STATS_CELL_ADD, \
 	     "INSERT INTO stats_cell(scope, type, day, class, channel, status, " STATS_AGG_COLS \
-	     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13," \
-	     " ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)" \
+	     ") " STATS_CELL_VALUES " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	STMT(ST_STATS_MONTH_ADD, \
+	     "INSERT INTO stats_month(scope, type, month, class, channel, status, " STATS_AGG_COLS \
+	     ") " STATS_CELL_VALUES " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	STMT(ST_STATS_UNIT_CELL_ADD, "INSERT INTO stats_unit_cell(scope, type, day, unit, class, " \
+	                             "channel, status, " STATS_AGG_COLS ") " STATS_UNIT_VALUES \
+	                             " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	STMT(ST_STATS_UNIT_MONTH_ADD, \
+	     "INSERT INTO stats_unit_month(scope, type, month, unit, class, channel, " \
+	     "status, " STATS_AGG_COLS ") " STATS_UNIT_VALUES \
 	     " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
-	STMT(ST_STATS_UNIT_CELL_ADD, \
-	     "INSERT INTO stats_unit_cell(scope, type, day, unit, class," \
-	     " channel, status, " STATS_AGG_COLS \
-	     ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14," \
-	     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)" \
-	     " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
-	/* a scope's cells over days [?3, ?4): one group (key 0), by day, by unit */ \
-	STMT(ST_STATS_AGG_ALL, \
-	     "SELECT 0, class, channel, status, " STATS_AGG_SUMS \
-	     " FROM stats_cell WHERE scope = ?1 AND type = ?2 AND day >= ?3 AND day < ?4" \
-	     " GROUP BY class, channel, status") \
-	STMT(ST_STATS_AGG_DAY, \
-	     "SELECT day, class, channel, status, " STATS_AGG_SUMS \
-	     " FROM stats_cell WHERE scope = ?1 AND type = ?2 AND day >= ?3 AND day < ?4" \
-	     " GROUP BY day, class, channel, status ORDER BY day") \
-	STMT(ST_STATS_AGG_UNIT, \
-	     "SELECT unit, class, channel, status, " STATS_AGG_SUMS \
-	     " FROM stats_unit_cell WHERE scope = ?1 AND type = ?2 AND day >= ?3 AND day < ?4" \
-	     " GROUP BY unit, class, channel, status ORDER BY unit")
+	/* a scope's rows over [?3, ?4) (core/stats_month.c): its cells by day \
+	 * (in day order: group=day streams them) and by month, its units' \
+	 * cells by day and by month */ \
+	STMT(ST_STATS_AGG_DAYS, STATS_AGG_READ("day", "stats_cell", "day") " ORDER BY day") \
+	STMT(ST_STATS_AGG_MONTHS, STATS_AGG_READ("month", "stats_month", "month")) \
+	STMT(ST_STATS_AGG_UNIT_DAYS, STATS_AGG_READ("unit", "stats_unit_cell", "day")) \
+	STMT(ST_STATS_AGG_UNIT_MONTHS, STATS_AGG_READ("unit", "stats_unit_month", "month"))
 
 #endif

@@ -7,7 +7,11 @@
 // sign, return and approve it, merge, transfer to 110, reply, review,
 // callback (closing and reopening), reopen, answer; on top of the demo's
 // cases of every type. A request refused inside its job leaves the
-// aggregates as they were.
+// aggregates as they were. Across a year's end, a period that starts and
+// ends mid-month (its whole months read from the monthly rollups, the rest
+// from the days) answers as the live count does (an instant bound is
+// counted live), also after tools moved a case's receipt into the previous
+// month and year and an org under another (the marks folded in at start).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, caseBody, runBin, sqlText } from './helpers.mjs';
@@ -77,6 +81,48 @@ test('a workload through the API, then the check finds no difference', async () 
   assert.equal(s.received, 10);
   assert.equal(s.counts.merged, 1);
   assert.equal(s.counts.callbacks, 3);
+
+  // across a year's end: the aggregates (dates) against the live count
+  // (an instant bound one second after midnight: no case is received then)
+  await srv.setClock('2025-12-31T22:00:00+08:00');
+  for (const n of ['K', 'L']) await create(n);
+  await srv.setClock('2026-01-02T09:00:00+08:00');
+  for (const n of ['M', 'N']) await create(n);
+  await u.disp1.must(ids.K, 'dispatch', { org: 'dept.cg' });
+  await u.disp1.must(ids.M, 'dispatch', { org: 'dept.sl' });
+  await u.disp1.must(ids.N, 'dispatch', { orgs: ['dept.sl', 'town.a'], lead: 'dept.sl' });
+  await u.cg1.must(ids.K, 'sign');
+  await u.cg1.must(ids.K, 'reply', { reply: '已处理。' });
+  await srv.setClock('2026-02-20T09:00:00+08:00');
+  await u.sup1.must(ids.K, 'review');
+  await u.sup1.must(ids.K, 'callback', { resolved: true, satisfaction: '满意' });
+  const same = async (org, from, to) => {
+    const leader = await srv.login('leader1');
+    for (const group of ['', '&group=org', '&group=day']) {
+      const agg = (await leader.get(`/api/v1/stats/hotline?org=${org}&from=${from}&to=${to}${group}`)).json;
+      const next = new Date(Date.parse(`${to}T00:00:00+08:00`) + 86400000).toISOString();
+      const live = (await leader.get(`/api/v1/stats/hotline?org=${org}&from=${from}T00:00:01%2B08:00&to=${encodeURIComponent(next)}${group}`)).json;
+      assert.ok(agg.received > 0, `${org} ${from}..${to}: cases in it`);
+      for (const o of [agg, live]) { delete o.from; delete o.to; }
+      assert.deepEqual(agg, live, `${org} ${from}..${to}${group}: the aggregates answer as the live count`);
+    }
+  };
+  for (const org of ['county', 'dept.cg', 'dept.sl', 'town.a']) {
+    await same(org, '2025-12-15', '2026-01-20');
+    await same(org, '2025-11-20', '2026-02-10');
+  }
+
+  // tools write behind the server's back: M's receipt moves from January
+  // into December of the year before; dept.sl moves under town.a
+  await srv.stop();
+  assert.equal(await sqlText(srv.db, 'SELECT count(*) FROM stats_dirty'), '0', 'nothing left to fold in');
+  const monthsBefore = await sqlText(srv.db, 'SELECT * FROM stats_month ORDER BY 1,2,3,4,5,6');
+  await sqlText(srv.db, `UPDATE cases SET received_at = received_at - 5 * 86400000 WHERE id = ${ids.M}`);
+  await sqlText(srv.db, "UPDATE orgs SET path = (SELECT path FROM orgs WHERE code = 'town.a') || id || '/' WHERE code = 'dept.sl'");
+  assert.notEqual(await sqlText(srv.db, 'SELECT count(*) FROM stats_dirty'), '0', 'the tools marked the cases they moved');
+  await srv.restart(); // folds the marks in before it serves
+  assert.notEqual(await sqlText(srv.db, 'SELECT * FROM stats_month ORDER BY 1,2,3,4,5,6'), monthsBefore, 'the months moved');
+  for (const org of ['county', 'dept.sl', 'town.a']) await same(org, '2025-12-15', '2026-01-20');
 
   await srv.stop();
   assert.equal(await sqlText(srv.db, 'SELECT count(*) FROM stats_dirty'), '0', 'nothing left to fold in');
