@@ -52,8 +52,9 @@ int demo_campaigns_add(struct app *app, struct json_t *campaigns, int64_t now);
  * after a message. */
 int demo_county_write(struct app *app, struct json_t **doc);
 /* demo.c: stores the demo photo (a 2×2 PNG) in the file store; its SHA-256
- * (hex) into sha, which holds FILESTORE_HEX (65) bytes. 0 or -1. */
-int demo_photo_store(struct app *app, char *sha);
+ * (hex) into sha, which holds FILESTORE_HEX (65) bytes, its size in bytes
+ * into *size (what an attachment row of it says). 0 or -1. */
+int demo_photo_store(struct app *app, char *sha, int64_t *size);
 /* demo.c: "@day±N" anywhere in v becomes the date N days from `today`. */
 void demo_days(struct json_t *v, int64_t today);
 int cmd_gen(int argc, char **argv);         /* gen.c: gen --db FILE --cases N */

@@ -477,8 +477,9 @@ static void demo_report(const char *db, const struct demo *d, json_t *cases)
 	}
 }
 
-int demo_photo_store(struct app *app, char *sha)
+int demo_photo_store(struct app *app, char *sha, int64_t *size)
 {
+	*size = (int64_t)sizeof demo_photo;
 	return filestore_put(app->files_dir, demo_photo, sizeof demo_photo, sha);
 }
 

@@ -72,6 +72,7 @@ struct gen_run {
 	int ntypes;
 	unsigned total_weight;
 	char photo_sha[FILESTORE_HEX];
+	int64_t photo_size; /* its bytes, as the attachment rows say */
 	/* the running chunk */
 	int64_t from, to;
 	struct err e;
@@ -145,7 +146,7 @@ struct gen_run *gen_run_new(struct app *app, json_t *doc, const struct gen_count
 			g->ntypes++;
 		}
 	}
-	if (!g->ntypes || demo_photo_store(app, g->photo_sha) != 0) {
+	if (!g->ntypes || demo_photo_store(app, g->photo_sha, &g->photo_size) != 0) {
 		fprintf(stderr, "civicloop gen: 演示工单模板缺失或照片无法写入\n");
 		free(g);
 		return NULL;
@@ -363,8 +364,10 @@ static int one_step(struct gen_run *g, struct wctx *w, json_t *st, int64_t id, i
 	if (demo_actor_load(w, as, &a, e) != 0) {
 		rc = -1;
 	} else if (attach) {
-		struct attach_new n = {
-		    .case_id = id, .kind = attach_kind_of("image/png"), .name = attach, .size = 75};
+		struct attach_new n = {.case_id = id,
+		                       .kind = attach_kind_of("image/png"),
+		                       .name = attach,
+		                       .size = g->photo_size};
 		memcpy(n.sha256, g->photo_sha, sizeof n.sha256);
 		json_t *out = NULL;
 		rc = attach_add(w, &a, &n, &out, e);
