@@ -445,7 +445,8 @@ export_run() {
 	log "  export $1 $2 $3: $ej"
 	EXPORT_JSON="${EXPORT_JSON:+$EXPORT_JSON,
       }{\"user\":\"$1\",\"name\":\"$2\",\"format\":\"$3\",\"query\":\"$4\",${ej#\{}"
-	EXPORT_ROWS="$EXPORT_ROWS$1 $2 $3 $(jget "$ej" status) $(jget "$ej" rows) $(jget "$ej" seconds) $(jget "$ej" server_cpu_s) $(jget "$ej" bytes) $(jget "$ej" rss_before_kb) $(jget "$ej" rss_peak_kb) $(jget "$ej" rss_after_kb)
+	rows=$(jget "$ej" rows)
+	EXPORT_ROWS="$EXPORT_ROWS$1 $2 $3 $(jget "$ej" status) ${rows:--} $(jget "$ej" seconds) $(jget "$ej" server_cpu_s) $(jget "$ej" bytes) $(jget "$ej" rss_before_kb) $(jget "$ej" rss_peak_kb) $(jget "$ej" rss_after_kb)
 "
 	if [ "$(noisy "$(jget "$ej" other_cpu_s)" "$(jget "$ej" seconds)")" -eq 1 ]; then
 		log "  WARNING: other processes used $(jget "$ej" other_cpu_s)s of CPU during this export: numbers are disturbed"
@@ -668,7 +669,7 @@ if [ -n "$EXPORT_ROWS" ]; then
 	printf '%-6s %-14s %-5s %6s %8s %8s %8s %8s %10s %10s %10s\n' "user" "shape" "fmt" "status" "rows" \
 		"seconds" "srv CPU" "MB" "RSS before" "RSS peak" "RSS after"
 	printf '%s' "$EXPORT_ROWS" | while read -r u n f st r sec cpu b r0 rp r1; do
-		printf '%-6s %-14s %-5s %6s %8s %8s %8s %8s %10s %10s %10s\n' "$u" "$n" "$f" "$st" "${r:--}" "$sec" \
+		printf '%-6s %-14s %-5s %6s %8s %8s %8s %8s %10s %10s %10s\n' "$u" "$n" "$f" "$st" "$r" "$sec" \
 			"$cpu" "$(awk -v b="$b" 'BEGIN { printf "%.1f", b / 1048576 }')" "$((r0 / 1024)) MB" \
 			"$((rp / 1024)) MB" "$((r1 / 1024)) MB"
 	done

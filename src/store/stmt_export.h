@@ -20,11 +20,12 @@
 	STMT(ST_EXPORT_ID_RANGE, \
 	     "SELECT min(id), max(id) FROM cases WHERE received_at >= ?1 AND received_at < ?2") \
 	/* the cases of the page, in its order: what a row shows (fields' \
-	 * category only when it is a string, as the list's JSON holds it) */ \
+	 * category only when it is a string, as the list's JSON holds it; \
+	 * fields that are not JSON are no fields, as case_load reads them) */ \
 	STMT(ST_EXPORT_CASES, \
 	     "SELECT j.key, c.id, c.no, c.type, c.class, c.channel, c.status, c.title," \
-	     " CASE json_type(c.fields, '$.category') WHEN 'text'" \
-	     " THEN json_extract(c.fields, '$.category') END," \
+	     " CASE WHEN json_valid(c.fields) THEN CASE json_type(c.fields, '$.category')" \
+	     " WHEN 'text' THEN json_extract(c.fields, '$.category') END END," \
 	     " o.name, c.reporter_enc, c.confidential, c.received_at, c.due_at, c.closed_at" \
 	     " FROM json_each(?1) j JOIN cases c ON c.id = j.value" \
 	     " JOIN orgs o ON o.id = c.org_id ORDER BY j.key") \
