@@ -174,20 +174,44 @@ static int fire_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-int scheduler_run_once(struct app *app, struct store_conn *reader, int64_t now)
+static bool stop_asked(struct scheduler *sch)
+{
+	if (!sch)
+		return false;
+	pthread_mutex_lock(&sch->mu);
+	bool stop = sch->stopping;
+	pthread_mutex_unlock(&sch->mu);
+	return stop;
+}
+
+static bool batch_has(const struct fire_batch *b, int64_t id)
+{
+	for (int i = 0; i < b->n; i++)
+		if (b->ids[i] == id)
+			return true;
+	return false;
+}
+
+/* Fires what is due, a batch a writer job, until nothing is or sch (when
+ * given) is asked to stop: a backlog of days (a server down, a generated
+ * database) must not hold a SIGTERM up. */
+static int run_due(struct app *app, struct store_conn *reader, int64_t now, struct scheduler *sch)
 {
 	struct fire_batch *b = calloc(1, sizeof *b);
 	if (!b)
 		return -1;
 	int total = 0;
-	for (;;) {
+	while (!stop_asked(sch)) {
 		b->n = 0;
 		b->now = now;
 		struct store_stmt *s = store_stmt(reader, ST_TIMERS_DUE);
 		sbind_int(s, 1, now);
 		sbind_int(s, 2, SCHEDULER_BATCH);
-		while (sstep(s) == STORE_ROW && b->n < SCHEDULER_BATCH)
-			b->ids[b->n++] = scol_int(s, 0);
+		while (sstep(s) == STORE_ROW && b->n < SCHEDULER_BATCH) {
+			int64_t id = scol_int(s, 0);
+			if (!batch_has(b, id)) /* due and warned at once: both arms */
+				b->ids[b->n++] = id;
+		}
 		sreset(s);
 		if (b->n == 0)
 			break;
@@ -203,13 +227,18 @@ int scheduler_run_once(struct app *app, struct store_conn *reader, int64_t now)
 	return total;
 }
 
+int scheduler_run_once(struct app *app, struct store_conn *reader, int64_t now)
+{
+	return run_due(app, reader, now, NULL);
+}
+
 static void *scheduler_main(void *arg)
 {
 	struct scheduler *s = arg;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->mu);
-		scheduler_run_once(s->app, s->reader, time_now_ms());
+		run_due(s->app, s->reader, time_now_ms(), s);
 		/* the day's due inspections (core/inspections.h); under a test
 		 * clock the tests generate them through the route instead */
 		if (!s->app->test_clock)

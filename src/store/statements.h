@@ -312,10 +312,15 @@
 	STMT(ST_TIMER_STOP_ASG, \
 	     "UPDATE timers SET state = 'stopped' WHERE assignment_id = ?1" \
 	     " AND (?2 IS NULL OR kind = ?2) AND state IN ('running','paused')") \
-	STMT(ST_TIMERS_DUE, "SELECT id FROM timers WHERE state = 'running' AND due_at <= ?1" \
-	                    " UNION SELECT id FROM timers WHERE state = 'running' AND warned = 0 " \
-	                    "AND warn_at <= ?1" \
-	                    " LIMIT ?2") \
+	/* the due deadlines, then the due warnings, each a range of its index \
+	 * read no further than the limit (UNION ALL: a UNION built a temporary \
+	 * table of every due timer for each batch; a timer in both arms is \
+	 * taken once by the scheduler) */ \
+	STMT(ST_TIMERS_DUE, \
+	     "SELECT id FROM timers WHERE state = 'running' AND due_at <= ?1" \
+	     " UNION ALL SELECT id FROM timers WHERE state = 'running' AND warned = 0 " \
+	     "AND warn_at <= ?1" \
+	     " LIMIT ?2") \
 	STMT(ST_TIMER_GET, \
 	     "SELECT t.id, t.case_id, t.assignment_id, t.kind, t.unit, t.due_at, t.warn_at," \
 	     " t.warned, t.state FROM timers t WHERE t.id = ?1") \
