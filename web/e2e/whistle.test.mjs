@@ -151,8 +151,17 @@ test('rs1 reports in from its inbox, feeds back and rates the summons; zrzy1 see
   await page.locator('[data-test=action-wh_feed_back]').click();
   await field(page, 'input-measures').fill('约谈企业负责人，下达劳动保障监察责令改正指令书。');
   await field(page, 'input-result').fill('企业承诺本周五前补发全部加班费，员工已复工。');
-  await page.locator('[data-test=action-dialog] [data-test=action-submit]').click();
-  await mine.getByText('结果：企业承诺本周五前补发全部加班费，员工已复工。').waitFor();
+  const submit = page.locator('[data-test=action-dialog] [data-test=action-submit]');
+  await submit.click();
+  const fed = mine.getByText('结果：企业承诺本周五前补发全部加班费，员工已复工。');
+  try {
+    await fed.waitFor({ timeout: 10000 });
+  } catch {
+    // on a loaded CI machine the first click once took no effect (the row
+    // stayed 未反馈): click again if the dialog is still open
+    if (await submit.isVisible()) await submit.click();
+    await fed.waitFor({ timeout: 20000 });
+  }
   await page.locator('[data-test=action-wh_rate_summons]').click();
   await page.locator('[data-test=opt-duty-true]').click();
   await field(page, 'input-note').fill('欠薪属劳动保障监察职责');
