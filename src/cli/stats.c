@@ -1,8 +1,9 @@
 /*
- * civicloop stats --check | --rebuild --db FILE [--org CODE]: the daily
- * aggregates of GET /stats (core/stats_agg.c). --check compares them with
- * today's live statements (core/stats_check.c), exit 1 on any difference;
- * --rebuild rewrites them from the base rows in one transaction.
+ * civicloop stats --check | --rebuild --db FILE [--org CODE]: the
+ * aggregates of GET /stats, daily and monthly (core/stats_agg.c). --check
+ * compares them with today's live statements (core/stats_check.c), exit 1
+ * on any difference; --rebuild rewrites them from the base rows in one
+ * transaction.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,9 +19,10 @@ static void stats_usage(void)
 	puts("civicloop stats --check --db FILE [--org CODE]\n"
 	     "civicloop stats --rebuild --db FILE\n"
 	     "--check: recomputes GET /stats answers with the live statements (every org, or the\n"
-	     "org CODE; every type with rates; each month with cases and the whole span; no\n"
-	     "grouping, group=day, group=org) and every case's share of the daily aggregates,\n"
-	     "and compares them with the aggregates. Exit 0: equal; 1: a difference (printed);\n"
+	     "org CODE; every type with rates; each month with cases, the whole span, the span\n"
+	     "less two weeks at each end, and 11-20..02-10 across each new year; no grouping,\n"
+	     "group=day, group=org) and every case's share of the aggregates, and compares them\n"
+	     "with the aggregates (daily and monthly). Exit 0: equal; 1: a difference (printed);\n"
 	     "2: could not check. --rebuild: rewrites the aggregates from the base rows.");
 }
 

@@ -15,16 +15,17 @@
  *
  * For a period of whole Shanghai days the same tallies are read from the
  * aggregates instead (agg_load: the rows of the period, its whole months
- * from the monthly rollups, stats_month.c, summed per group here;
- * counts.overdue from stats_due),
- * kept by the writer (stats_agg.c); the live statements stay the
- * definition, for other periods, while a change waits to be folded in, and
- * for `civicloop stats --check` (stats_check.c).
+ * from the monthly rollups, stats_month.c, summed per group here), kept by
+ * the writer (stats_agg.c); the live statements stay the definition, for
+ * other periods, while a change waits to be folded in, and for `civicloop
+ * stats --check` (stats_check.c).
  *
  * One count is not of the period: counts.overdue, the open cases in scope
- * past their deadline now (ST_STATS_OVERDUE, from the index of open cases
- * by deadline), and with group=org each unit's open parts past their due_at
- * (ST_STATS_UNIT_OVERDUE, one indexed probe per unit).
+ * past their deadline now (live: ST_STATS_OVERDUE, from the index of open
+ * cases by deadline; from the aggregates: ST_STATS_AGG_OVERDUE, the
+ * deadlines counted per day), and with group=org each unit's open parts
+ * past their due_at (ST_STATS_UNIT_OVERDUE, one indexed probe per unit, or
+ * ST_STATS_AGG_UNIT_OVERDUE).
  *
  * Cost, for C cases of all types received in the period (a range of the
  * cases_received index), with E events and A assignments on the in-scope

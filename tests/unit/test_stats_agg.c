@@ -400,6 +400,18 @@ static void test_plans(void **state)
 		enum stmt_id id;
 		const char *want;
 	} plans[] = {
+	    {ST_STATS_AGG_OVERDUE,
+	     "SEARCH stats_due_day USING PRIMARY KEY (scope=? AND type=? AND day<?)"},
+	    {ST_STATS_AGG_OVERDUE,
+	     "SEARCH stats_due USING PRIMARY KEY (scope=? AND type=? AND due_at>? AND due_at<?)"},
+	    {ST_STATS_AGG_UNIT_OVERDUE,
+	     "SEARCH stats_part_due_day USING PRIMARY KEY (unit=? AND type=? AND day<?)"},
+	    {ST_STATS_AGG_UNIT_OVERDUE, "SEARCH stats_part_due USING PRIMARY KEY (unit=? AND "
+	                                "type=? AND due_at>? AND due_at<?)"},
+	    {ST_STATS_PART_DUE_DEL, "SEARCH stats_part_due USING PRIMARY KEY (unit=? AND type=? "
+	                            "AND due_at=? AND asg_id=?)"},
+	    {ST_STATS_DUE_DEL, "SEARCH stats_due USING PRIMARY KEY (scope=? AND type=? AND "
+	                       "due_at=? AND case_id=?)"},
 	    {ST_STATS_FOLD, "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)"},
 	    {ST_STATS_FOLD, "SEARCH s USING INTEGER PRIMARY KEY (rowid=?)"},
 	    {ST_STATS_FOLD, "SEARCH dl USING INDEX links_case (case_id=?)"},
@@ -424,6 +436,15 @@ static void test_plans(void **state)
 		if (!strstr(plan, plans[i].want))
 			fail_msg("plan of statement %d:\n%s\nwants: %s", (int)plans[i].id, plan,
 			         plans[i].want);
+	}
+	/* read in key order: no sort, no temporary table */
+	static const enum stmt_id sorted[] = {ST_STATS_AGG_DAYS, ST_STATS_DIRTY_NEXT,
+	                                      ST_STATS_FOLD};
+	for (size_t i = 0; i < sizeof sorted / sizeof sorted[0]; i++) {
+		char plan[2048];
+		assert_int_equal(store_query_plan(f->reader, sorted[i], plan, sizeof plan), 0);
+		if (strstr(plan, "TEMP B-TREE") || strstr(plan, "SCAN stats_"))
+			fail_msg("plan of statement %d sorts or scans:\n%s", (int)sorted[i], plan);
 	}
 }
 
