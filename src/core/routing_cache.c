@@ -18,8 +18,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct slot slots[ROUTING_CACHE_SLOTS];
 static size_t bytes;                                   /* values and keys held */
 static unsigned char touched[ROUTING_CACHE_SLOTS / 8]; /* slots the writer changed */
-static uint64_t gen;                                   /* moves on every touch; under mu */
-static bool dirty;                                     /* touched in this batch */
+static atomic_uint_fast64_t gen; /* moves on every touch (under mu); read without it */
+static bool dirty;               /* touched in this batch */
 static atomic_uint_fast64_t hits, misses;
 
 static int64_t mono_ms(void)
@@ -50,10 +50,7 @@ static void slot_free(struct slot *s)
 
 uint64_t routing_cache_gen(void)
 {
-	pthread_mutex_lock(&mu);
-	uint64_t g = gen;
-	pthread_mutex_unlock(&mu);
-	return g;
+	return atomic_load(&gen); /* every request takes it: no lock */
 }
 
 bool routing_cache_get(const char *key, size_t klen, void *buf, size_t cap, size_t *len)
@@ -110,7 +107,7 @@ void routing_cache_put(const char *key, size_t klen, const void *val, size_t len
 	memcpy(data + klen, val, len);
 	uint64_t h = hash_of(key, klen);
 	pthread_mutex_lock(&mu);
-	if (g != gen) { /* touched since the rows were read: they may be old */
+	if (g != atomic_load(&gen)) { /* touched since the rows were read: they may be old */
 		pthread_mutex_unlock(&mu);
 		free(data);
 		return;
@@ -132,7 +129,7 @@ void routing_cache_touch(const char *key, size_t klen)
 	slot_free(&slots[i]);
 	touched[i / 8] |= (unsigned char)(1u << (i % 8));
 	dirty = true;
-	gen++;
+	atomic_fetch_add(&gen, 1);
 	pthread_mutex_unlock(&mu);
 }
 
@@ -143,7 +140,7 @@ void routing_cache_touch_all(void)
 		slot_free(&slots[i]);
 	memset(touched, 0xff, sizeof touched);
 	dirty = true;
-	gen++;
+	atomic_fetch_add(&gen, 1);
 	pthread_mutex_unlock(&mu);
 }
 
@@ -163,7 +160,7 @@ void routing_cache_batch_end(void)
 		touched[b] = 0;
 	}
 	dirty = false;
-	gen++;
+	atomic_fetch_add(&gen, 1);
 	pthread_mutex_unlock(&mu);
 }
 

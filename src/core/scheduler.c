@@ -207,8 +207,10 @@ static int run_due(struct app *app, struct store_conn *reader, int64_t now, stru
 		struct store_stmt *s = store_stmt(reader, ST_TIMERS_DUE);
 		sbind_int(s, 1, now);
 		sbind_int(s, 2, SCHEDULER_BATCH);
+		int rows = 0; /* as read: a timer in both arms is one id, not a short batch */
 		while (sstep(s) == STORE_ROW && b->n < SCHEDULER_BATCH) {
 			int64_t id = scol_int(s, 0);
+			rows++;
 			if (!batch_has(b, id)) /* due and warned at once: both arms */
 				b->ids[b->n++] = id;
 		}
@@ -220,7 +222,7 @@ static int run_due(struct app *app, struct store_conn *reader, int64_t now, stru
 			break;
 		}
 		total += b->fired;
-		if (b->n < SCHEDULER_BATCH || b->fired == 0)
+		if (rows < SCHEDULER_BATCH || b->fired == 0)
 			break;
 	}
 	free(b);
