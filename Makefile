@@ -36,10 +36,14 @@ unit: build
 # The API suite, every server logging the statuses it answered; then each
 # status the OpenAPI description documents must have been seen, and each
 # one seen documented (tests/openapi/coverage.mjs, docs/api.md "OpenAPI").
+# NODE_TEST: TAP as it goes, then the failed tests listed once more at the
+# end (tests/failures-reporter.mjs), where a CI log's last lines show them.
+NODE_TEST = node --test --test-reporter=tap --test-reporter-destination=stdout \
+	--test-reporter=./tests/failures-reporter.mjs --test-reporter-destination=stderr
 apitest: build web/node_modules/.package-lock.json
 	rm -rf $(BUILD)/status && mkdir -p $(BUILD)/status
 	CIVICLOOP_STATUS_DIR=$(abspath $(BUILD)/status) CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) \
-		node --test --test-concurrency=2 tests/api/
+		$(NODE_TEST) --test-concurrency=2 tests/api/
 	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node tests/openapi/coverage.mjs $(BUILD)/status
 
 $(ASAN_BUILD)/build.ninja: | bootstrap
@@ -52,7 +56,7 @@ asan: bootstrap $(ASAN_BUILD)/build.ninja
 asantest: asan web/node_modules/.package-lock.json
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 ctest --test-dir $(ASAN_BUILD) --output-on-failure
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 CIVICLOOP_BIN=$(abspath $(ASAN_BUILD)/civicloop) \
-		node --test --test-concurrency=2 tests/api/
+		$(NODE_TEST) --test-concurrency=2 tests/api/
 
 test: checksrc unit webtest apitest e2e asantest fuzzsmoke
 
@@ -78,7 +82,7 @@ webtest: web/node_modules/.package-lock.json
 
 # End to end in Debian's Chromium against a real server (web/e2e/).
 e2e: build web
-	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) node --test --test-concurrency=1 web/e2e/
+	CIVICLOOP_BIN=$(abspath $(BUILD)/civicloop) $(NODE_TEST) --test-concurrency=1 web/e2e/
 
 # libFuzzer targets of fuzz/ (docs/fuzzing.md), built with clang in their own tree.
 FUZZ_BUILD   ?= build-fuzz
