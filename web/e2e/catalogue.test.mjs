@@ -66,6 +66,13 @@ test('filtering by 路灯 and adding a keyword, saved as a new version with a no
   await row.waitFor();
   assert.ok(await row.locator('[data-test=entry-keyword]', { hasText: '路灯' }).count() > 0);
 
+  // Typing while the dialog still opens: its animation slowed tenfold
+  // (300 ms → 3 s), the keyword goes in before the dialog has opened, and
+  // the end of the opening must not move the focus away from it (it once
+  // sent the rest of a fill into 事项类别 on a loaded machine).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Animation.enable');
+  await cdp.send('Animation.setPlaybackRate', { playbackRate: 0.1 });
   await row.locator('[data-test=entry-edit]').click();
   const dlg = page.locator('.el-dialog[data-test=entry-dialog]');
   await dlg.waitFor();
@@ -73,6 +80,11 @@ test('filtering by 路灯 and adding a keyword, saved as a new version with a no
   await kw.fill('路灯闪烁');
   await kw.press('Enter');
   await dlg.locator('[data-test=entry-keywords-tag]', { hasText: '路灯闪烁' }).waitFor();
+  await new Promise((r) => setTimeout(r, 4000));
+  await cdp.send('Animation.setPlaybackRate', { playbackRate: 1 });
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'ed-keywords',
+    'the focus stays where the user typed');
+  assert.equal(await field(page, 'entry-category').inputValue(), '市政设施-路灯');
   await shot(page, 'catalogue-edit-dialog');
   await dlg.locator('[data-test=entry-ok]').click();
   await dlg.waitFor({ state: 'hidden' });

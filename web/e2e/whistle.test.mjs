@@ -148,20 +148,23 @@ test('rs1 reports in from its inbox, feeds back and rates the summons; zrzy1 see
   const mine = page.locator('[data-test=whistle-panel] tr').filter({ hasText: '人力资源和社会保障局' });
   await mine.getByText(/按时报到/).waitFor();
   assert.match(await mine.innerText(), /报到人员：劳动保障监察大队 黄志坚 13907971234/);
+  // Both fields typed while the dialog still opens (its animation slowed
+  // tenfold): the end of the opening must not move the focus into 措施 (on
+  // a loaded CI machine it once did, mid-fill, and the result went there).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Animation.enable');
+  await cdp.send('Animation.setPlaybackRate', { playbackRate: 0.1 });
   await page.locator('[data-test=action-wh_feed_back]').click();
   await field(page, 'input-measures').fill('约谈企业负责人，下达劳动保障监察责令改正指令书。');
   await field(page, 'input-result').fill('企业承诺本周五前补发全部加班费，员工已复工。');
-  const submit = page.locator('[data-test=action-dialog] [data-test=action-submit]');
-  await submit.click();
-  const fed = mine.getByText('结果：企业承诺本周五前补发全部加班费，员工已复工。');
-  try {
-    await fed.waitFor({ timeout: 10000 });
-  } catch {
-    // on a loaded CI machine the first click once took no effect (the row
-    // stayed 未反馈): click again if the dialog is still open
-    if (await submit.isVisible()) await submit.click();
-    await fed.waitFor({ timeout: 20000 });
-  }
+  await new Promise((r) => setTimeout(r, 4000));
+  await cdp.send('Animation.setPlaybackRate', { playbackRate: 1 });
+  assert.equal(await field(page, 'input-result').evaluate((el) => el === document.activeElement), true,
+    'the focus stays in the field typed last');
+  assert.equal(await field(page, 'input-measures').inputValue(), '约谈企业负责人，下达劳动保障监察责令改正指令书。');
+  assert.equal(await field(page, 'input-result').inputValue(), '企业承诺本周五前补发全部加班费，员工已复工。');
+  await page.locator('[data-test=action-dialog] [data-test=action-submit]').click();
+  await mine.getByText('结果：企业承诺本周五前补发全部加班费，员工已复工。').waitFor();
   await page.locator('[data-test=action-wh_rate_summons]').click();
   await page.locator('[data-test=opt-duty-true]').click();
   await field(page, 'input-note').fill('欠薪属劳动保障监察职责');
