@@ -34,3 +34,11 @@ echo "$OUT" | sed 's/.*"classes":{//; s/}}$//' | tr '}' '\n' | sed 's/^,//' | wh
 	*'"kind":"action"'*'"step_'[a-z]*'":0,'*'"step_'*'":0,'*'"step_'*'":0'*) echo "mix smoke: no action took: $c"; exit 1 ;;
 	esac
 done
+# the read baseline (sqlite_raw --read) reads a full page of the demo's
+# county: once an unbound parameter left it at 0 items, a baseline of nothing
+RAW=$("$BUILD/sqlite_raw" --read "$WORK/d.db" --scope county --query 'limit=50' --iterations 20 --seconds 1)
+echo "$RAW"
+case "$RAW" in
+*'"items":50,'*) ;;
+*) echo "mix smoke: sqlite_raw --read did not read a page of 50"; exit 1 ;;
+esac

@@ -458,6 +458,7 @@ static sqlite3_stmt *list_bind(struct db *d, const struct list_query *lq, const 
 		sqlite3_bind_text(s, 14, lq->q, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int64(s, 11, lq->cursor ? lq->cursor : INT64_MAX);
+	sqlite3_bind_int64(s, 29, 0); /* the ids' lower end (an export's from..to) */
 	sqlite3_bind_int64(s, 13, lq->limit + 1);
 	if (lq->queue) {
 		sqlite3_bind_text(s, 15, dispatch_statuses, -1, SQLITE_STATIC);
