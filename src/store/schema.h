@@ -143,10 +143,11 @@
 #ifndef CIVICLOOP_STORE_SCHEMA_H
 #define CIVICLOOP_STORE_SCHEMA_H
 
-#include "store/stmt_geo.h"   /* ORG_BBOX_SELECT */
-#include "store/stmt_lists.h" /* CASE_SCOPE_FILL_* (migration 24) */
-#include "store/stmt_inbox.h" /* PART_DUE_SCHEMA (migration 26) */
-#include "store/stmt_stats.h" /* STATS_MONTH_SCHEMA (migration 27) */
+#include "store/stmt_geo.h"     /* ORG_BBOX_SELECT */
+#include "store/stmt_lists.h"   /* CASE_SCOPE_FILL_* (migration 24) */
+#include "store/stmt_inbox.h"   /* PART_DUE_SCHEMA (migration 26) */
+#include "store/stmt_stats.h"   /* STATS_MONTH_SCHEMA (migration 27) */
+#include "store/stmt_orgmove.h" /* ORG_MOVE_SCHEMA (migration 28) */
 
 static const char *const schema_migrations[] = {
     /* 1: the spine */
@@ -789,6 +790,11 @@ static const char *const schema_migrations[] = {
      * the events added since (NULL here: the next upkeep of the case
      * folds all of its events again). */
     STATS_MONTH_SCHEMA,
+    /* migration 28 (issue 16; docs/lists.md "When an org moves"): a
+     * trigger that moves case_scope's and part_due's rows with an org whose
+     * path changes (an enterprise that changes township). Rows written by
+     * a move before this migration are not redone here. */
+    ORG_MOVE_SCHEMA,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

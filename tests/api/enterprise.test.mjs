@@ -249,11 +249,37 @@ test('d: changing an enterprise: version, 409 when stale, the risk level on the 
   assert.equal(same.json.changed, false);
   assert.equal(same.json.enterprise.version, 2);
   assert.equal(await countEvents('enterprise.update'), updates);
+  // a hazard of this enterprise, confirmed: the enterprise owns the case
+  // and holds its part, both under 城关镇 (town.a) until the move below
+  const hz = (await insp1.create({
+    type: 'hazard', title: '仓库灭火器过期未更换', description: '仓库灭火器过期未更换，需整改。', org: e.code,
+    fields: { source: '部门检查', category: '工贸', place: '仓库' },
+  })).case;
+  const hzFixing = await insp1.must(hz.id, 'hz_confirm', { level: '一般', opinion: '属一般隐患，限期整改' });
+  assert.equal(hzFixing.status, 'hz_fixing');
+  const orgId = async (code) => Number(await sqlText(srv.db, `SELECT id FROM orgs WHERE code = '${code}'`));
+  const [townA, townB] = [await orgId('town.a'), await orgId('town.b')];
+  const scopeOf = async (t) => Number(await sqlText(srv.db, `SELECT count(*) FROM case_scope WHERE case_id = ${hz.id} AND org_id = ${t}`));
+  const dueOf = async (t) => Number(await sqlText(srv.db, `SELECT count(*) FROM part_due WHERE case_id = ${hz.id} AND org_id = ${t}`));
+  assert.deepEqual([await scopeOf(townA), await scopeOf(townB), (await dueOf(townA)) > 0, await dueOf(townB)], [1, 0, true, 0]);
   // a move to another township by naming it; the org follows
   const moved = await insp1.req('PATCH', `/api/v1/enterprises/${e.id}`, { township: 'town.b', location: { address: '长岭乡长岭村' }, version: 2 });
   assert.equal(moved.status, 200, moved.text);
   assert.equal(moved.json.enterprise.township.code, 'town.b');
   assert.equal(moved.json.enterprise.grid, null);
+  // ... and so do its case's visibility rows and its part's inbox rows:
+  // 长岭乡 (town.b) sees the case, 城关镇 no longer; each table equals what
+  // its rebuild would write from the new paths (docs/lists.md "When an org moves")
+  assert.deepEqual([await scopeOf(townA), await scopeOf(townB), await dueOf(townA), (await dueOf(townB)) > 0], [0, 1, 0, true]);
+  const rebuiltScope = `SELECT DISTINCT j.value FROM cases c JOIN orgs o ON o.id = c.org_id,
+    json_each('[' || replace(trim(o.path, '/'), '/', ',') || ']') j WHERE c.id = ${hz.id}
+    UNION SELECT j.value FROM assignments a JOIN orgs o ON o.id = a.org_id,
+    json_each('[' || replace(trim(o.path, '/'), '/', ',') || ']') j WHERE a.case_id = ${hz.id} AND a.status <> 'cancelled'`;
+  assert.equal(await sqlText(srv.db, `SELECT group_concat(org_id) FROM (SELECT org_id FROM case_scope WHERE case_id = ${hz.id} ORDER BY 1)`),
+    await sqlText(srv.db, `SELECT group_concat(value) FROM (${rebuiltScope} ORDER BY 1)`));
+  assert.equal(await sqlText(srv.db, `SELECT group_concat(org_id) FROM (SELECT DISTINCT org_id FROM part_due WHERE case_id = ${hz.id} ORDER BY 1)`),
+    await sqlText(srv.db, `SELECT group_concat(value) FROM (SELECT DISTINCT j.value FROM assignments a JOIN orgs o ON o.id = a.org_id,
+      json_each('[' || replace(trim(o.path, '/'), '/', ',') || ']') j WHERE a.case_id = ${hz.id} AND a.status IN (SELECT status FROM part_unfinished) ORDER BY 1)`));
   assert.equal((await (await srv.login('town2')).get(`/api/v1/enterprises/${e.id}`)).status, 200);
   assertError(await (await srv.login('town1')).get(`/api/v1/enterprises/${e.id}`), 404, 'not_found');
   // hostile changes: 400, nothing written
