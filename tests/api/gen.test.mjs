@@ -7,11 +7,16 @@
 // closed. The command refuses an existing file (unless --force) and a bad
 // number of cases. The database is made by the bulk path (docs/gen.md): 300
 // seed cases through the engine (--pool 300), 1,700 clones; an open clone
-// is acted on through the API; a second small one passes `stats --check`.
+// is acted on through the API, a new case is created and listed; the
+// indexes and triggers the load dropped are back as the schema has them,
+// the search and point indexes hold every case as the writer would index
+// it, the photos' files match their rows; a second small one passes
+// `stats --check` (its stats rebuilt from the rows at the load's end).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, runBin, sqlText } from './helpers.mjs';
+import { startServer, runBin, sqlText, caseBody } from './helpers.mjs';
 
 const N = 2000;
 const POOL = 300;
@@ -37,10 +42,66 @@ test('the generated county: 20 townships, 300 villages, 2,000 grids, 40 departme
   assert.equal(fts, cases, 'every case in the search index');
 });
 
-test('the audit chain verifies', async () => {
-  const r = await runBin(['audit', 'verify', '--db', srv.db, '--skip-files']);
+test('the audit chain verifies, and every attachment row names a file of its size and hash', async () => {
+  const r = await runBin(['audit', 'verify', '--db', srv.db]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /审计链完好/);
+  assert.match(r.stdout, /附件完好：[1-9]\d* 个附件/);
+});
+
+test('the bulk load leaves the schema as migrations made it, in WAL mode, with no side file', async () => {
+  // a small county made through the engine alone (no bulk path) has the same indexes and triggers
+  const plain = path.join(srv.dir, 'plain.db');
+  const r = await runBin(['gen', '--db', plain, '--cases', '20'], { timeout: 120000 });
+  assert.equal(r.code, 0, r.stderr);
+  const objects = "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name";
+  const want = await sqlText(plain, objects);
+  assert.ok(want.includes('index events_at events'), 'the reference has the indexes');
+  assert.equal(await sqlText(srv.db, objects), want);
+  assert.equal(await sqlText(srv.db, 'PRAGMA journal_mode'), 'wal');
+  assert.equal(await sqlText(srv.db, 'PRAGMA integrity_check'), 'ok');
+  assert.equal(fs.existsSync(`${srv.db}-genside`), false, 'the side database is removed');
+});
+
+test('the search and point indexes hold every case as the writer writes them', async () => {
+  // case_fts's own content table: one row a case with its number, title, body and address
+  const off = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM cases c LEFT JOIN case_fts_content f ON f.id = c.id
+      WHERE f.id IS NULL OR f.c0 IS NOT c.no OR f.c1 IS NOT c.title OR f.c2 IS NOT c.description
+         OR f.c3 IS NOT json_extract(c.location, '$.address')`));
+  assert.equal(off, 0, 'search rows that differ from their case');
+  const located = Number(await sqlText(srv.db, "SELECT count(*) FROM cases WHERE json_type(location, '$.lat') IN ('real', 'integer')"));
+  assert.ok(located > N / 2, `located cases: ${located}`);
+  assert.equal(Number(await sqlText(srv.db, 'SELECT count(*) FROM case_points')), located);
+  const outside = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM cases c JOIN case_points p ON p.id = c.id
+      WHERE NOT (p.lat0 <= json_extract(c.location, '$.lat') AND p.lat1 >= json_extract(c.location, '$.lat')
+        AND p.lng0 <= json_extract(c.location, '$.lng') AND p.lng1 >= json_extract(c.location, '$.lng')
+        AND p.h0 <= c.received_at / 3600000.0 AND p.h1 >= c.received_at / 3600000.0 AND p.lat1 - p.lat0 < 1e-4)`));
+  assert.equal(outside, 0, 'points whose box does not hold their case');
+  assert.equal(await sqlText(srv.db, "SELECT rtreecheck('case_points')"), 'ok');
+  // the derived tables were rebuilt, the stats kept: nothing left to fold in
+  assert.equal(Number(await sqlText(srv.db, 'SELECT count(*) FROM stats_dirty')), 0);
+  const scoped = Number(await sqlText(srv.db, 'SELECT count(DISTINCT case_id) FROM case_scope'));
+  assert.equal(scoped, Number(await sqlText(srv.db, 'SELECT count(*) FROM cases')));
+});
+
+test('after gen a new case is created, listed and found', async () => {
+  const op1 = await srv.login('op1');
+  const before = Number(await sqlText(srv.db, 'SELECT max(id) FROM cases'));
+  const c = (await op1.create(caseBody({ org: 'town.c', title: '生成库中新建的工单' }))).case;
+  assert.ok(c.id > before, `a new id after the generated ones: ${c.id} > ${before}`);
+  assert.equal(await sqlText(srv.db, `SELECT count(*) FROM cases WHERE no = '${c.no}'`), '1', 'its number is new');
+  const disp1 = await srv.login('disp1');
+  const list = await disp1.get('/api/v1/cases?status=received&limit=50');
+  assert.equal(list.status, 200, list.text);
+  assert.ok(list.json.items.some((x) => x.id === c.id), 'the new case is listed');
+  const found = await disp1.get(`/api/v1/search?q=${encodeURIComponent('生成库中新建')}&limit=20`);
+  assert.equal(found.status, 200, found.text);
+  assert.ok(found.json.items.some((x) => x.id === c.id), 'and found by search');
+  const town3 = await srv.login('town3');
+  const theirs = await town3.listAll();
+  assert.ok(theirs.some((x) => x.id === c.id), "town.c's handler sees it");
 });
 
 test('disp1 lists the county; town1 sees only cases of its township', async () => {
@@ -121,11 +182,12 @@ test('an open clone awaiting its sign-off is signed for and replied to through t
   assert.equal(Number(seqs), 0, 'case numbers unique');
 });
 
-test('a bulk-made database passes audit verify and stats --check', async () => {
+test('a bulk-made database passes audit verify and stats --check (the derived tables rebuilt from the rows)', async () => {
   const other = path.join(srv.dir, 'bulk.db');
   let r = await runBin(['gen', '--db', other, '--cases', '600', '--pool', '120', '--seed', '3'], { timeout: 120000 });
   assert.equal(r.code, 0, r.stderr);
-  r = await runBin(['audit', 'verify', '--db', other, '--skip-files']);
+  assert.match(r.stderr, /派生表（含统计汇总）重建/);
+  r = await runBin(['audit', 'verify', '--db', other]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   r = await runBin(['stats', '--check', '--db', other, '--org', 'county']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -133,10 +195,14 @@ test('a bulk-made database passes audit verify and stats --check', async () => {
   assert.equal(r.code, 0, r.stdout + r.stderr);
 });
 
-test('gen refuses an existing file, a bad number of cases and a missing --db', async () => {
+test('gen refuses an existing file (left as it was), a bad number of cases and a missing --db', async () => {
+  const count = await sqlText(srv.db, 'SELECT count(*), max(id) FROM cases');
+  const size = fs.statSync(srv.db).size;
   let r = await runBin(['gen', '--db', srv.db, '--cases', '10']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /已存在/);
+  assert.equal(await sqlText(srv.db, 'SELECT count(*), max(id) FROM cases'), count);
+  assert.equal(fs.statSync(srv.db).size, size);
   const fresh = path.join(srv.dir, 'other.db');
   for (const n of ['0', '-5', '20000001', 'abc', '']) {
     r = await runBin(['gen', '--db', fresh, '--cases', n]);
