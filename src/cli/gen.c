@@ -14,6 +14,7 @@
 #include "cli/gen.h"
 #include "core/app.h"
 #include "core/derived.h"
+#include "core/scheduler.h"
 #include "core/writer.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "util/timeutil.h"
 
 #define GEN_MAX_CASES 20000000LL
@@ -68,6 +70,26 @@ static void gen_discard(const char *db)
 	}
 }
 
+/* cli_open's, with a writer that commits without a sync: the database is
+ * new and removed when gen fails (the pool's timers commit a transaction
+ * per moment: gen_fire_due). */
+static int gen_open(struct app *app, const char *db)
+{
+	char err[512];
+	if (app_init(app, db, NULL, 1, err, sizeof err) != 0) {
+		fprintf(stderr, "civicloop: %s\n", err);
+		return -1;
+	}
+	app->writer_unsynced = true;
+	app->writer = writer_start(app, err, sizeof err);
+	if (!app->writer) {
+		fprintf(stderr, "civicloop: %s\n", err);
+		app_release(app);
+		return -1;
+	}
+	return 0;
+}
+
 /* CPU time, ms, of the process (every thread) or of the calling thread:
  * on a shared machine the phases' wall times say little alone. */
 static int64_t clock_ms(clockid_t id)
@@ -86,6 +108,50 @@ static int rebuild_job(struct wctx *w, struct write_job *job)
 {
 	char *err = job->arg;
 	return derived_rebuild(w->conn, w->app, err, 256);
+}
+
+/* The pool's timers the scheduler would have acted on before the end: a
+ * warning at its warning time, the deadline passed at its deadline, with
+ * what the scheduler does then (an overdue event, the type's automatic
+ * 催办 and its notice, a dispute climbing a level and its new deadlines),
+ * by the scheduler itself at each of those moments in turn (the clock
+ * set to it), so that a server started on the database finds none due
+ * (docs/gen.md "Timers"). *fired: the timers fired or warned. 0, or -1. */
+static int gen_fire_due(struct app *app, int64_t end, int64_t *fired)
+{
+	char err[256];
+	struct store_conn *rd = store_open(app->db_path, true, err, sizeof err);
+	if (!rd) {
+		fprintf(stderr, "civicloop gen: %s\n", err);
+		return -1;
+	}
+	int rc = 0;
+	*fired = 0;
+	for (;;) {
+		struct store_stmt *s = store_stmt(rd, ST_GEN_TIMER_NEXT);
+		int step = sstep(s);
+		bool has = step == STORE_ROW && !scol_null(s, 0);
+		int64_t m = has ? scol_int(s, 0) : 0;
+		sreset(s);
+		if (step != STORE_ROW) {
+			rc = -1;
+			break;
+		}
+		if (!has || m > end)
+			break;
+		time_set_fake(m); /* the writer's clock: the events' time */
+		int n = scheduler_run_once(app, rd, m);
+		if (n <= 0) { /* -1, or a moment that fires nothing: no progress */
+			rc = -1;
+			break;
+		}
+		*fired += n;
+	}
+	time_set_fake(0);
+	store_close(rd);
+	if (rc != 0)
+		fprintf(stderr, "civicloop gen: 到期计时器处理失败\n");
+	return rc;
 }
 
 /* Generates the cases in chunks, with progress every few seconds. */
@@ -145,14 +211,15 @@ static int gen_clones(struct app *app, const char *db, const struct gen_county *
 	}
 	*clone_ms = time_real_ms() - t0;
 	*clone_cpu = cpu_ms() - c0;
-	int64_t m1 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+	int64_t m1 = clock_ms(CLOCK_THREAD_CPUTIME_ID), moved_back = 0;
+	int64_t due = gen_clone_timers_due(g, &moved_back);
 	if (rc == 0)
 		fprintf(
 		    stderr,
-		    "civicloop gen: 复制 %lld 个工单（%d 个种子，%lld 个事件），用时 %.1f 秒，%.0f "
-		    "个/秒\n",
+		    "civicloop gen: 复制 %lld 个工单（%d 个种子，%lld 个事件；%lld 个移离其时刻，"
+		    "%lld 个留有已到期的计时器），用时 %.1f 秒，%.0f 个/秒\n",
 		    (long long)m, gen_clone_seeds(g), (long long)gen_clone_events(g),
-		    (double)*clone_ms / 1000.0,
+		    (long long)moved_back, (long long)due, (double)*clone_ms / 1000.0,
 		    (double)m * 1000.0 / (double)(*clone_ms ? *clone_ms : 1));
 	int64_t ms[5] = {0, 0, 0, 0, 0};
 	if (rc == 0)
@@ -216,16 +283,19 @@ int cmd_gen(int argc, char **argv)
 	struct app app;
 	int rc = 1;
 	int64_t t0 = time_real_ms(), c0 = cpu_ms(), c1 = 0, c2 = 0, clone_cpu = 0;
-	if (!cty || cli_open(&app, db, 1) != 0) {
+	if (!cty || gen_open(&app, db) != 0) {
 		free(cty);
 		return 1;
 	}
 	char err[256] = "";
-	int64_t end = time_now_ms(), t1 = 0, t2 = 0, clone_ms = 0, rebuild_ms = 0;
+	int64_t end = time_now_ms(), t1 = 0, t2 = 0, clone_ms = 0, rebuild_ms = 0, fired = 0;
 	if (demo_county_write(&app, &doc) == 0 && gen_county_grow(&app, doc, &r, cty) == 0 &&
 	    (t1 = time_real_ms(), c1 = cpu_ms(),
-	     gen_cases(&app, doc, cty, (uint64_t)seed, pool, days, end)) == 0) {
+	     gen_cases(&app, doc, cty, (uint64_t)seed, pool, days, end)) == 0 &&
+	    gen_fire_due(&app, end, &fired) == 0) {
 		t2 = time_real_ms();
+		fprintf(stderr, "civicloop gen: 已到期的计时器 %lld 个（预警与超期）\n",
+		        (long long)fired);
 		c2 = cpu_ms();
 		if (n > pool) {
 			/* the bulk load is the database's one writer now: the writer

@@ -143,6 +143,10 @@ int gen_clone_chunk(struct gen_clone *g, int64_t from, int64_t to);
  * commit, waiting, copying). 0, or -1 after a message. */
 int gen_clone_finish(struct gen_clone *g, int64_t ms[5]);
 int64_t gen_clone_events(const struct gen_clone *g);
+/* The clones whose seed's running timers could not be kept after the end
+ * (their last event too close to it): a server fires them at its start;
+ * *moved_back the clones moved from their moment (no seed fitted it). */
+int64_t gen_clone_timers_due(const struct gen_clone *g, int64_t *moved_back);
 int gen_clone_seeds(const struct gen_clone *g);
 /* The side indexes' thread's CPU time, ms, after gen_clone_finish. */
 int64_t gen_clone_side_cpu_ms(const struct gen_clone *g);

@@ -55,7 +55,8 @@
 #include "util/timeutil.h"
 
 #define CLONE_CHECKPOINT_EVERY 1000
-#define SEED_NEAR 8 /* a clone's seed is one of the 2 × 8 received nearest to it */
+#define SEED_NEAR 8  /* a clone's seed is one of the 2 × 8 received nearest to it */
+#define SEED_TRIES 8 /* draws of a seed that fits a clone's moment */
 #define TEXT_CAP (4u << 20)
 
 /* The tables the clones write, whose indexes and triggers wait for the end. */
@@ -75,7 +76,9 @@ struct gen_clone {
 	struct counter_cache counters;
 	struct gen_side *side; /* the search rows and points, indexed on the other core */
 	int64_t since_checkpoint, events;
-	struct buf text; /* a filled template */
+	int64_t moved_back; /* clones whose seed did not fit: moved back from the end */
+	int64_t timers_due; /* clones left with a timer due at the end (none expected) */
+	struct buf text;    /* a filled template */
 	char err[256];
 };
 
@@ -204,6 +207,15 @@ static int64_t map_org(const struct gen_clone *g, const struct place *p, int64_t
 static int64_t map_user(const struct gen_clone *g, const struct place *p, int64_t u)
 {
 	return gen_map_user(&g->pl, p->sd, p->t, p->v, p->gr, u);
+}
+
+/* Whether sd's history moved to t ends a minute before the end and its
+ * running timers' first warning or deadline comes a minute after it. */
+static bool seed_fits(const struct gen_clone *g, const struct seed *sd, int64_t t)
+{
+	int64_t delta = t - sd->received;
+	return sd->last + delta <= g->end - MS_PER_MINUTE &&
+	       (!sd->pending || sd->pending + delta >= g->end + MS_PER_MINUTE);
 }
 
 /* A seed received near t (the clone's moment). */
@@ -507,12 +519,25 @@ static int clone_one(struct gen_clone *g, struct wctx *w, int64_t k)
 	    (int64_t)gen_below(&g->r, 3600) * 1000;
 	if (t >= g->end - MS_PER_HOUR)
 		t = g->end - MS_PER_HOUR - (int64_t)gen_below(&g->r, 3600) * 1000;
-	const struct seed *sd = seed_near(g, t);
+	/* a seed near t whose history, moved to t, ends before the end and
+	 * leaves its running timers ahead of it (the pool's past ones were
+	 * fired: gen.c); when none of a few draws does, the last is moved back
+	 * (its running timers' warnings or deadlines then wait for a server) */
 	static _Thread_local struct place p;
+	const struct seed *sd = NULL;
+	for (int tries = 0; tries < SEED_TRIES && (!sd || !seed_fits(g, sd, t)); tries++)
+		sd = seed_near(g, t);
 	p.sd = sd;
 	p.delta = t - sd->received;
-	if (sd->last + p.delta > g->end - MS_PER_MINUTE)
-		p.delta = g->end - MS_PER_MINUTE - sd->last;
+	if (!seed_fits(g, sd, t)) {
+		g->moved_back++;
+		if (sd->pending && sd->pending + p.delta < g->end + MS_PER_MINUTE)
+			p.delta = g->end + MS_PER_MINUTE - sd->pending;
+		if (sd->last + p.delta > g->end - MS_PER_MINUTE)
+			p.delta = g->end - MS_PER_MINUTE - sd->last;
+		if (sd->pending && sd->pending + p.delta <= g->end)
+			g->timers_due++;
+	}
 	p.t = (int)gen_below(&g->r, (uint32_t)cty->ntowns);
 	p.v = cty->first_village[p.t] + (int)gen_below(&g->r, (uint32_t)cty->nvillage_of[p.t]);
 	p.gr = cty->first_grid[p.v] + (int)gen_below(&g->r, (uint32_t)cty->ngrid_of[p.v]);
@@ -601,6 +626,12 @@ int gen_clone_finish(struct gen_clone *g, int64_t ms[5])
 int64_t gen_clone_events(const struct gen_clone *g)
 {
 	return g->events;
+}
+
+int64_t gen_clone_timers_due(const struct gen_clone *g, int64_t *moved_back)
+{
+	*moved_back = g->moved_back;
+	return g->timers_due;
 }
 
 int gen_clone_seeds(const struct gen_clone *g)

@@ -81,7 +81,8 @@ struct seed {
 	char *notes; /* the search notes when the fields have no holes, else NULL */
 	char *place_status;
 	int64_t org, created_by, place_org, version, confidential;
-	int64_t at[5]; /* received, due, closed, created, updated (0: NULL) */
+	int64_t at[5];   /* received, due, closed, created, updated (0: NULL) */
+	int64_t pending; /* its running timers' first warning or deadline (0: none) */
 	bool has_reporter;
 	int town, village, grid;     /* its place in cty, -1 when none */
 	const char *from[SUB_N];     /* its places' strings (NULL: none) */

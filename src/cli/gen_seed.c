@@ -274,6 +274,14 @@ static int rows_read(struct store_conn *c, struct seed *sd)
 		t->state = dup_col(s, 6);
 		t->has_paused = !scol_null(s, 7);
 		t->paused = opt_col(s, 7);
+		/* the first moment the scheduler would act on it (gen.c fired the
+		 * pool's timers up to the end: this one is later) */
+		if (!strcmp(t->state, "running")) {
+			int64_t m =
+			    t->has_warn && !t->warned && t->warn < t->due ? t->warn : t->due;
+			if (!sd->pending || m < sd->pending)
+				sd->pending = m;
+		}
 	}
 	sreset(s);
 	s = store_stmt(c, ST_GEN_SEED_ATTACH);

@@ -55,6 +55,11 @@
 	     " WHERE case_id = ?1 ORDER BY id") \
 	STMT(ST_GEN_SEED_PARTIES, \
 	     "SELECT seq, role, enc, id_index FROM case_parties WHERE case_id = ?1 ORDER BY seq") \
+	/* the next moment the scheduler acts at: the first deadline or \
+	 * warning of a running timer (the pool's, fired up to the end) */ \
+	STMT(ST_GEN_TIMER_NEXT, \
+	     "SELECT min(m) FROM (SELECT min(due_at) AS m FROM timers WHERE state = 'running'" \
+	     " UNION ALL SELECT min(warn_at) FROM timers WHERE state = 'running' AND warned = 0)") \
 	/* users of the county's orgs: which account acts for which org */ \
 	STMT(ST_GEN_USER_ID, "SELECT id FROM users WHERE login = ?1") \
 	STMT(ST_GEN_ORG_ID, "SELECT id FROM orgs WHERE code = ?1") \

@@ -20,6 +20,7 @@ import { startServer, runBin, sqlText, caseBody } from './helpers.mjs';
 
 const N = 2000;
 const POOL = 300;
+const before = Date.now(); // gen's events are all at or before its start
 const srv = await startServer({ gen: N, genPool: POOL });
 
 test('the generated county: 20 townships, 300 villages, 2,000 grids, 40 departments, N cases of every type', async () => {
@@ -187,12 +188,46 @@ test('a bulk-made database passes audit verify and stats --check (the derived ta
   let r = await runBin(['gen', '--db', other, '--cases', '600', '--pool', '120', '--seed', '3'], { timeout: 120000 });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /派生表（含统计汇总）重建/);
+  assert.match(r.stderr, /0 个留有已到期的计时器/);
+  assert.ok(Number(await dueTimers(other)) <= 2, 'timers due right after gen');
   r = await runBin(['audit', 'verify', '--db', other]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   r = await runBin(['stats', '--check', '--db', other, '--org', 'county']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   r = await runBin(['stats', '--check', '--db', other, '--org', 'town.c']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
+});
+
+// bench/run.sh's timers_due_at_start: deadlines and warnings a server would fire at once
+const dueTimers = (db) => sqlText(db,
+  `SELECT (SELECT count(*) FROM timers WHERE state = 'running' AND due_at < ${Date.now()})
+        + (SELECT count(*) FROM timers WHERE state = 'running' AND warned = 0 AND warn_at < ${Date.now()})`);
+
+test('timers past due were fired in the generated history: the server found none due at its start', async () => {
+  // the scheduler of the server started on the database fired (next to) nothing
+  const late = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM events WHERE action IN ('timer.overdue', 'timer.warning') AND at > ${before}`));
+  assert.ok(late <= 2, `timers the server fired at its start: ${late}`);
+  assert.ok(Number(await dueTimers(srv.db)) <= 2, 'timers due now');
+  // what the scheduler would have written, at the deadline: fired timers with their overdue events
+  const fired = Number(await sqlText(srv.db, "SELECT count(*) FROM timers WHERE state = 'fired'"));
+  assert.ok(fired > N / 20, `fired timers: ${fired}`);
+  const lost = await sqlText(srv.db,
+    `SELECT count(*) FROM timers t WHERE state = 'fired' AND NOT EXISTS (SELECT 1 FROM events e
+       WHERE e.case_id = t.case_id AND e.action = 'timer.overdue' AND json_extract(e.payload, '$.timer') = t.kind
+         AND e.at = t.due_at)`);
+  assert.equal(Number(lost), 0, 'a fired timer without its overdue event at its deadline');
+  const warned = await sqlText(srv.db,
+    `SELECT count(*) FROM timers t WHERE warned = 1 AND warn_at < due_at AND NOT EXISTS (SELECT 1 FROM events e
+       WHERE e.case_id = t.case_id AND e.action = 'timer.warning' AND json_extract(e.payload, '$.timer') = t.kind
+         AND e.at = t.warn_at)`);
+  assert.equal(Number(warned), 0, 'a warned timer without its warning at its time');
+  // the hotline's automatic 催办 of an overdue unit, in clones too
+  const firstClone = Number(await sqlText(srv.db, `SELECT id FROM cases ORDER BY id LIMIT 1 OFFSET ${POOL}`));
+  const urged = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM events e JOIN cases c ON c.id = e.case_id WHERE c.type = 'hotline'
+       AND e.action = 'urge' AND json_extract(e.payload, '$.auto') AND c.id >= ${firstClone}`));
+  assert.ok(urged > 0, 'automatic urges in the clones');
 });
 
 test('gen refuses an existing file (left as it was), a bad number of cases and a missing --db', async () => {
