@@ -131,18 +131,24 @@ int64_t gen_side_cpu_ms(const struct gen_side *f);
 void gen_side_free(struct gen_side *f);
 
 /* gen_clone.c: the bulk path, clones of the seed cases already made (the
- * pool). m clones spread over [start, end). */
+ * pool). m clones spread over [start, end); recount: every clone's stats
+ * counted from its rows at the end, none moved from its seed's (the
+ * hidden --stats-recount, for tests). */
 struct gen_clone;
 struct gen_clone *gen_clone_new(struct app *app, const char *db, const struct gen_county *cty,
-                                uint64_t seed, int64_t m, int64_t start, int64_t end);
+                                uint64_t seed, int64_t m, int64_t start, int64_t end, bool recount);
 /* Clones [from, to) of m in one transaction. 0, or -1 after a message. */
 int gen_clone_chunk(struct gen_clone *g, int64_t from, int64_t to);
-/* Signs the chain's head, makes the indexes and triggers again, rebuilds
- * the derived tables (derived_rebuild), waits for the search index and
- * copies it in; ms[0..4]: the five steps' times (indexes, derived tables,
- * commit, waiting, copying). 0, or -1 after a message. */
+/* Signs the chain's head, makes the indexes and triggers again, folds the
+ * clones whose stats it could not move from their seeds into the stats,
+ * rebuilds the other derived tables, waits for the search index and
+ * copies it in; ms[0..4]: the five steps' times (indexes, marked clones'
+ * stats, other derived tables, waiting, copying). 0, or -1 after a
+ * message. */
 int gen_clone_finish(struct gen_clone *g, int64_t ms[5]);
 int64_t gen_clone_events(const struct gen_clone *g);
+/* The clones whose stats were counted from their rows, not moved. */
+int64_t gen_clone_stats_marked(const struct gen_clone *g);
 /* The clones whose seed's running timers could not be kept after the end
  * (their last event too close to it): a server fires them at its start;
  * *moved_back the clones moved from their moment (no seed fitted it). */

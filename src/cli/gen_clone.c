@@ -21,17 +21,18 @@
  * - its search row (search_notes, as search_add would write it) and its
  *   point go to the side thread (gen_side.c), which indexes them on the
  *   other core in a database of its own, copied in at the end;
- * - no stats: the end rebuilds every derived table from the base rows
- *   (derived_rebuild: the lists' visibility index, the inbox's deadlines,
- *   the stats' shares and rollups), as `stats --rebuild` would.
+ * - its stats: the seed's share moved to the clone's places, day and
+ *   assignments (stats_copy_add), or, when the swap would not keep the
+ *   org tree's shape, a mark that stats_agg_flush counts at the end.
  *
  * The load runs without the secondary indexes and triggers of the tables
  * it writes (store_bulk_drop: a B-tree insert per row and index becomes
  * one sort per index at the end; the triggers' work is what the end
  * rebuilds), without CHECK constraints (the seeds passed them), a journal
  * or sync: a failure discards the file. The end makes the indexes and
- * triggers again, rebuilds the derived tables, copies the side indexes in
- * and puts the database back in WAL mode.
+ * triggers again, folds the marked clones into the stats, rebuilds the
+ * other derived tables, copies the side indexes in and puts the database
+ * back in WAL mode.
  *
  * Seeds with rows elsewhere (merges' links, documents, interviews,
  * inspection periods, Open311) are not cloned: their types stay at the
@@ -43,6 +44,7 @@
 #include "core/counter_cache.h"
 #include "core/derived.h"
 #include "core/search.h"
+#include "core/stats.h"
 #include "core/types.h"
 #include "core/writer.h"
 
@@ -74,8 +76,10 @@ struct gen_clone {
 	struct store_conn *conn;
 	struct chain_head head;
 	struct counter_cache counters;
+	struct stats_copy *stats;
+	bool recount;          /* every clone's stats counted from its rows (tests) */
 	struct gen_side *side; /* the search rows and points, indexed on the other core */
-	int64_t since_checkpoint, events;
+	int64_t since_checkpoint, events, stats_marked;
 	int64_t moved_back; /* clones whose seed did not fit: moved back from the end */
 	int64_t timers_due; /* clones left with a timer due at the end (none expected) */
 	struct buf text;    /* a filled template */
@@ -100,7 +104,8 @@ static int seeds_read(struct gen_clone *g)
 			         (long long)g->seeds[i].id);
 			return -1;
 		}
-	return 0;
+	g->stats = stats_copy_new();
+	return g->stats ? 0 : -1;
 }
 
 /* The side indexes start with the pool's rows. */
@@ -134,11 +139,12 @@ static int side_start(struct gen_clone *g, const char *db)
 }
 
 struct gen_clone *gen_clone_new(struct app *app, const char *db, const struct gen_county *cty,
-                                uint64_t seed, int64_t m, int64_t start, int64_t end)
+                                uint64_t seed, int64_t m, int64_t start, int64_t end, bool recount)
 {
 	struct gen_clone *g = calloc(1, sizeof *g);
 	if (!g)
 		return NULL;
+	g->recount = recount;
 	g->app = app;
 	g->pl.cty = cty;
 	g->r.s = seed ^ 0xc10e;
@@ -171,6 +177,7 @@ void gen_clone_free(struct gen_clone *g)
 	for (int i = 0; i < g->nseeds; i++)
 		gen_seed_release(&g->seeds[i]);
 	free(g->seeds);
+	stats_copy_free(g->stats);
 	gen_side_free(g->side);
 	gen_places_release(&g->pl);
 	buf_release(&g->text);
@@ -489,6 +496,69 @@ static int clone_rows(struct gen_clone *g, struct wctx *w, struct place *p, int6
 	return 0;
 }
 
+static bool seed_names(const struct seed *sd, int64_t org)
+{
+	for (int i = 0; i < sd->norgs; i++)
+		if (sd->orgs[i] == org)
+			return true;
+	return false;
+}
+
+struct org_map {
+	const struct gen_clone *g;
+	const struct place *p;
+};
+
+static int64_t org_mapped(void *arg, int64_t org)
+{
+	const struct org_map *m = arg;
+	return map_org(m->g, m->p, org);
+}
+
+/* The clone's stats: its seed's share moved (when the swap keeps the
+ * tree's shape for this clone too: no new place is an org the seed
+ * already names), else a mark for stats_agg_flush. */
+static int clone_stats(struct gen_clone *g, const struct place *p, int64_t id)
+{
+	const struct seed *sd = p->sd;
+	const struct gen_places *pl = &g->pl;
+	int64_t from[3], to[3], asg_from[SEED_ROWS_MAX];
+	int n = 0;
+	bool moved = sd->stats_moved && !g->recount;
+	if (sd->town >= 0) {
+		from[n] = pl->town_id[sd->town];
+		to[n++] = pl->town_id[p->t];
+	}
+	if (sd->village >= 0) {
+		from[n] = pl->village_id[sd->village];
+		to[n++] = pl->village_id[p->v];
+	}
+	if (sd->grid >= 0) {
+		from[n] = pl->grid_id[sd->grid];
+		to[n++] = pl->grid_id[p->gr];
+	}
+	for (int i = 0; i < n && moved; i++)
+		moved = from[i] == to[i] || !seed_names(sd, from[i]) || !seed_names(sd, to[i]);
+	for (int i = 0; i < sd->nasg; i++)
+		asg_from[i] = sd->asg[i].id;
+	struct org_map om = {g, p};
+	struct stats_copy_map m = {.org = org_mapped,
+	                           .arg = &om,
+	                           .received = shift(p, sd->at[0]),
+	                           .shift = p->delta,
+	                           .seq = g->head.seq,
+	                           .asg_from = asg_from,
+	                           .asg_to = p->asg_to,
+	                           .nasg = sd->nasg};
+	int rc = moved ? stats_copy_add(g->stats, g->conn, sd->id, id, &m) : 1;
+	if (rc != 1)
+		return rc;
+	g->stats_marked++;
+	struct store_stmt *s = store_stmt(g->conn, ST_GEN_STATS_MARK);
+	sbind_int(s, 1, id);
+	return done(s);
+}
+
 /* The clone's places: the strings that replace the seed's. */
 static void place_strings(const struct gen_county *cty, struct place *p)
 {
@@ -548,7 +618,7 @@ static int clone_one(struct gen_clone *g, struct wctx *w, int64_t k)
 	w->now = t;
 	int rc = case_text_make(g, &p, &x) == 0 && clone_case_row(g, w, &p, &x, &id) == 0 &&
 	                 clone_parts(g, w, &p, id) == 0 && clone_rows(g, w, &p, id) == 0 &&
-	                 clone_search_point(g, &p, &x, id) == 0
+	                 clone_search_point(g, &p, &x, id) == 0 && clone_stats(g, &p, id) == 0
 	             ? 0
 	             : -1;
 	free(x.loc);
@@ -566,8 +636,9 @@ int gen_clone_chunk(struct gen_clone *g, int64_t from, int64_t to)
 	int rc = store_exec(g->conn, ST_BEGIN) == STORE_OK ? 0 : -1;
 	for (int64_t k = from; k < to && rc == 0; k++)
 		rc = clone_one(g, &w, k);
-	/* the numbers handed out */
+	/* the numbers handed out and the stats' sums */
 	if (rc == 0 && (counter_cache_flush(&g->counters, g->conn) != 0 ||
+	                stats_copy_flush(g->stats, g->conn) != 0 ||
 	                store_exec(g->conn, ST_COMMIT) != STORE_OK))
 		rc = -1;
 	if (rc != 0) {
@@ -582,9 +653,10 @@ int gen_clone_chunk(struct gen_clone *g, int64_t from, int64_t to)
 }
 
 /* The end of the bulk load: the head signed; the indexes and triggers
- * made again; the derived tables rebuilt from the base rows; the search
- * index waited for and copied in; WAL again. ms: the times of the five
- * steps (indexes, derived tables, commit, waiting, copying). */
+ * made again; the marked clones folded into the stats; the other derived
+ * tables rebuilt from the base rows; the search index waited for and
+ * copied in; WAL again. ms: the times of the five steps (indexes, marked
+ * clones' stats, other derived tables, waiting, copying). */
 int gen_clone_finish(struct gen_clone *g, int64_t ms[5])
 {
 	char err[256] = "";
@@ -596,9 +668,11 @@ int gen_clone_finish(struct gen_clone *g, int64_t ms[5])
 	if (rc == 0 && store_bulk_restore(g->conn) != 0)
 		rc = -1;
 	t1 = time_real_ms();
-	if (rc == 0 && derived_rebuild(g->conn, g->app, err, sizeof err) != 0)
+	if (rc == 0 && stats_agg_flush(g->conn, g->app) != 0)
 		rc = -1;
 	t2 = time_real_ms();
+	if (rc == 0 && derived_rebuild_but_stats(g->conn, g->app, err, sizeof err) != 0)
+		rc = -1;
 	if (rc == 0 && store_exec(g->conn, ST_COMMIT) != STORE_OK)
 		rc = -1;
 	if (rc != 0)
@@ -621,6 +695,11 @@ int gen_clone_finish(struct gen_clone *g, int64_t ms[5])
 		fprintf(stderr, "civicloop gen: 索引或派生表重建失败: %s\n",
 		        err[0] ? err : store_errmsg(g->conn));
 	return rc;
+}
+
+int64_t gen_clone_stats_marked(const struct gen_clone *g)
+{
+	return g->stats_marked;
 }
 
 int64_t gen_clone_events(const struct gen_clone *g)

@@ -69,6 +69,9 @@
 	 * (each range one value), a pool case's as its R*Tree holds it */ \
 	STMT(ST_GEN_POINT, "INSERT INTO case_points(id, lat0, lat1, lng0, lng1, h0, h1)" \
 	                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	/* a seed's stored stats share (core/stats_copy.c) */ \
+	STMT(ST_GEN_STATS_SHARE, \
+	     "SELECT type, class, channel, status, due, v FROM stats_case WHERE case_id = ?1") \
 	/* a clone whose stats are not its seed's, moved: stats_agg_flush counts it */ \
 	STMT(ST_GEN_STATS_MARK, "INSERT OR IGNORE INTO stats_dirty(case_id) VALUES(?1)") \
 	/* the bulk load's connection, before its first transaction: the rows \
