@@ -158,6 +158,7 @@ struct gen_clone *gen_clone_new(struct app *app, const char *db, const struct ge
 	    store_exec(g->conn, ST_GEN_SYNC_OFF) != STORE_OK ||
 	    store_exec(g->conn, ST_GEN_JOURNAL_OFF) != STORE_OK ||
 	    store_exec(g->conn, ST_GEN_CACHE) != STORE_OK ||
+	    store_exec(g->conn, ST_GEN_TEMP_FILE) != STORE_OK ||
 	    chain_load_head(g->conn, &g->head) != 0 || seeds_read(g) != 0 ||
 	    side_start(g, db) != 0 || store_bulk_drop(g->conn, bulk_tables) != 0) {
 		fprintf(stderr, "civicloop gen: %s\n",
