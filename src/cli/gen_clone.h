@@ -88,7 +88,7 @@ struct seed {
 	const char *from[SUB_N];     /* its places' strings (NULL: none) */
 	int64_t orgs[SEED_ORGS_MAX]; /* the orgs it names, with their ancestors */
 	int norgs;
-	bool stats_moved; /* a clone's stats are its own, moved (stats_bulk_copy) */
+	bool stats_moved; /* a clone's stats are its own, moved (stats_copy_add) */
 	struct seed_asg *asg;
 	struct seed_event *ev;
 	struct seed_timer *tm;

@@ -4,7 +4,7 @@
  * they are read by; their JSON texts made into templates (gen_tmpl.c);
  * which of the grown county's places each names, so that a clone swaps
  * them for its own; and whether a clone's stats are the seed's, moved
- * (stats_bulk_copy: the orgs the seed names keep the tree's shape when
+ * (stats_copy_add: the orgs the seed names keep the tree's shape when
  * its township, village and grid are swapped).
  */
 #include "cli/gen_clone.h"
