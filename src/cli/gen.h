@@ -88,18 +88,74 @@ int gen_run_chunk(struct gen_run *g, int64_t from, int64_t to);
 void gen_run_report(const struct gen_run *g);
 void gen_run_free(struct gen_run *g);
 
+/* gen_tmpl.c: a seed's JSON text (a payload, fields, ratings) with the
+ * places a clone changes marked, filled for each clone: a string equal to
+ * from[i] becomes to[i], an ISO time or a date moves by delta, an
+ * assignment id asg[i] becomes asg_to[i] (the keys "assignment",
+ * "cancelled_assignments" and "assignments"[].id). */
+struct buf;
+struct gen_tmpl;
+struct gen_fill {
+	const char *const *to;
+	int64_t delta;
+	const int64_t *asg_to;
+};
+/* NULL for a NULL json, or out of memory (the caller tells them apart). */
+struct gen_tmpl *gen_tmpl_new(const char *json, const char *const *from, int nfrom,
+                              const int64_t *asg, int nasg);
+void gen_tmpl_free(struct gen_tmpl *t);
+/* The number of places a clone changes (0: every clone's text is the same). */
+int gen_tmpl_holes(const struct gen_tmpl *t);
+/* The clone's text, in b (emptied first; b's own cap): NULL for a NULL
+ * template, or past b's cap. */
+const char *gen_tmpl_fill(const struct gen_tmpl *t, const struct gen_fill *f, struct buf *b);
+
+/* gen_side.c: the clones' search rows and points, indexed by a thread in
+ * a database beside FILE (gen_side_path) and copied into FILE's indexes
+ * at the end. gen_side_search queues a search row (s: no, title, body,
+ * address, notes; NULL for NULL), gen_side_point a point (v: its ranges
+ * of latitude, longitude and received time in hours), each waiting while the queue is full: 0, or
+ * -1 when the thread failed. gen_side_finish waits for the thread to write them all (0, or -1 with
+ * err); gen_side_merge then replaces FILE's two indexes with the side's, on c outside a transaction
+ * (0 or -1); gen_side_free removes the side file. */
+struct gen_side;
+struct store_conn;
+void gen_side_path(const char *db, char *out, size_t cap);
+struct gen_side *gen_side_start(const char *db, char *err, size_t errcap);
+int gen_side_search(struct gen_side *f, int64_t id, const char *const s[5]);
+int gen_side_point(struct gen_side *f, int64_t id, const double v[6]);
+int gen_side_finish(struct gen_side *f, char *err, size_t errcap);
+int gen_side_merge(struct gen_side *f, struct store_conn *c);
+/* The thread's CPU time, ms, once gen_side_finish returned. */
+int64_t gen_side_cpu_ms(const struct gen_side *f);
+void gen_side_free(struct gen_side *f);
+
 /* gen_clone.c: the bulk path, clones of the seed cases already made (the
- * pool). m clones spread over [start, end). */
+ * pool). m clones spread over [start, end); recount: every clone's stats
+ * counted from its rows at the end, none moved from its seed's (the
+ * hidden --stats-recount, for tests). */
 struct gen_clone;
 struct gen_clone *gen_clone_new(struct app *app, const char *db, const struct gen_county *cty,
-                                uint64_t seed, int64_t m, int64_t start, int64_t end);
+                                uint64_t seed, int64_t m, int64_t start, int64_t end, bool recount);
 /* Clones [from, to) of m in one transaction. 0, or -1 after a message. */
 int gen_clone_chunk(struct gen_clone *g, int64_t from, int64_t to);
-/* Signs the chain's head and runs derived_rebuild() (*rebuild_ms: its
- * time). 0, or -1 after a message. */
-int gen_clone_finish(struct gen_clone *g, int64_t *rebuild_ms);
+/* Signs the chain's head, makes the indexes and triggers again, folds the
+ * clones whose stats it could not move from their seeds into the stats,
+ * rebuilds the other derived tables, waits for the search index and
+ * copies it in; ms[0..4]: the five steps' times (indexes, marked clones'
+ * stats, other derived tables, waiting, copying). 0, or -1 after a
+ * message. */
+int gen_clone_finish(struct gen_clone *g, int64_t ms[5]);
 int64_t gen_clone_events(const struct gen_clone *g);
+/* The clones whose stats were counted from their rows, not moved. */
+int64_t gen_clone_stats_marked(const struct gen_clone *g);
+/* The clones whose seed's running timers could not be kept after the end
+ * (their last event too close to it): a server fires them at its start;
+ * *moved_back the clones moved from their moment (no seed fitted it). */
+int64_t gen_clone_timers_due(const struct gen_clone *g, int64_t *moved_back);
 int gen_clone_seeds(const struct gen_clone *g);
+/* The side indexes' thread's CPU time, ms, after gen_clone_finish. */
+int64_t gen_clone_side_cpu_ms(const struct gen_clone *g);
 void gen_clone_free(struct gen_clone *g);
 
 #endif

@@ -33,6 +33,10 @@ struct app {
 	/* CIVICLOOP_TEST_CLOCK=1 at start: PUT /api/v1/test/clock may move the
 	 * business clock (time_set_fake). Never set in production. */
 	bool test_clock;
+	/* The writer commits without a sync (synchronous=OFF): only a database
+	 * that is discarded when its maker fails (civicloop gen), set before
+	 * writer_start. */
+	bool writer_unsynced;
 	/* The route permission check the HTTP layer calls once a caller is
 	 * signed in: may the actor use a route needing `perm` (the route
 	 * table's entry, auth.h PERM_*) at all? Whether the object is inside

@@ -16,5 +16,10 @@ struct app;
 /* Recomputes every derived table from the base rows, inside the caller's
  * transaction. 0, or -1 with a Chinese message in err. */
 int derived_rebuild(struct store_conn *c, const struct app *app, char *err, size_t errcap);
+/* The same but the stats aggregates, which a bulk load kept as it wrote
+ * (civicloop gen's clones: stats_copy_add, then stats_agg_flush for the
+ * cases it marked). */
+int derived_rebuild_but_stats(struct store_conn *c, const struct app *app, char *err,
+                              size_t errcap);
 
 #endif

@@ -32,34 +32,42 @@ static void notes_strings(struct buf *b, json_t *o)
 	}
 }
 
-/* The case's notes: its type's free-text fields (text and one-line
- * strings: the reply, the direct answer, a reason, a category, a 110
- * number) and its units' opinions, a line each; NULL when it has none. */
-static char *case_notes(struct store_conn *c, const struct case_full *cf)
+char *search_notes(const struct matter_type *t, json_t *fields, json_t *const *opinions, int n)
 {
 	struct buf b;
 	buf_init(&b, NOTES_MAX);
-	const struct matter_type *t = cf->c.type;
 	for (int i = 0; t && i < t->nfields; i++) {
 		const struct type_field *f = &t->fields[i];
-		json_t *v = json_object_get(cf->c.fields, f->name);
+		json_t *v = json_object_get(fields, f->name);
 		if ((f->kind != FK_TEXT && f->kind != FK_STRING) || !json_is_string(v))
 			continue;
 		if (b.len)
 			buf_puts(&b, "\n");
 		buf_puts(&b, json_string_value(v));
 	}
-	for (int i = 0; i < cf->na; i++) {
-		json_t *op = assignment_opinion_json(c, cf->a[i].id);
-		if (json_is_object(op))
-			notes_strings(&b, op);
-		json_decref(op);
-	}
+	for (int i = 0; i < n; i++)
+		if (json_is_object(opinions[i]))
+			notes_strings(&b, opinions[i]);
 	if (!b.len) { /* a cut at NOTES_MAX keeps what fitted */
 		buf_release(&b);
 		return NULL;
 	}
 	return buf_detach(&b, NULL);
+}
+
+/* The case's notes (search_notes) as stored now. */
+static char *case_notes(struct store_conn *c, const struct case_full *cf)
+{
+	json_t **op = cf->na ? calloc((size_t)cf->na, sizeof *op) : NULL;
+	if (cf->na && !op)
+		return NULL;
+	for (int i = 0; i < cf->na; i++)
+		op[i] = assignment_opinion_json(c, cf->a[i].id);
+	char *notes = search_notes(cf->c.type, cf->c.fields, op, cf->na);
+	for (int i = 0; i < cf->na; i++)
+		json_decref(op[i]);
+	free(op);
+	return notes;
 }
 
 /* Brings an indexed case's notes up to date (a row is rewritten only when

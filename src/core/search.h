@@ -51,6 +51,14 @@ void search_queue_release(struct search_queue *q);
  * when the store failed or an id was lost (the batch must not commit). */
 int search_flush(struct store_conn *c, const struct app *app, struct search_queue *q);
 
+/* A case's notes in the index: its type's free-text fields (text and
+ * one-line strings: the reply, the direct answer, a reason, a category, a
+ * 110 number) from fields, then each string of its units' opinions (but
+ * their "at"), in order, a line each; NULL when it has none, else the
+ * caller frees it. For a bulk load that writes the index rows itself
+ * (civicloop gen, with ST_SEARCH_INSERT) as search_add would. */
+char *search_notes(const struct matter_type *t, json_t *fields, json_t *const *opinions, int n);
+
 /* writer: indexes a new case (queued when w->search is set, else at once). */
 int search_add(struct wctx *w, int64_t id);
 /* writer: after an action, brings the case's notes (its type's text fields,

@@ -89,6 +89,29 @@ int stats_agg_rebuild(struct store_conn *c, const struct app *app, char *err, si
  * it with the one the aggregates hold; each difference printed to out.
  * The number of differences, or -1 when it could not check. */
 int stats_agg_verify_cases(struct store_conn *c, const struct app *app, FILE *out);
+/* A bulk load's copies (civicloop gen's clones; core/stats_copy.c): case
+ * id written as a copy of counted case src, its orgs mapped by org(arg, x)
+ * (one to one, keeping the org tree's shape for every org src's stats
+ * name: the caller checks it), received at `received`, every time shifted
+ * by `shift` ms, src's assignments asg_from[i] become asg_to[i], its last
+ * event is seq. stats_copy_add adds src's stored share so moved: 0; 1 when
+ * it would not be a mere copy (two rows would become one, a part not
+ * mapped; nothing written: the caller marks id in stats_dirty for
+ * stats_agg_flush); -1 on a fault. stats_copy_flush writes the rollups'
+ * sums held, in the caller's transaction (before its COMMIT). */
+struct stats_copy;
+struct stats_copy_map {
+	int64_t (*org)(void *arg, int64_t org);
+	void *arg;
+	int64_t received, shift, seq;
+	const int64_t *asg_from, *asg_to;
+	int nasg;
+};
+struct stats_copy *stats_copy_new(void);
+void stats_copy_free(struct stats_copy *sc);
+int stats_copy_add(struct stats_copy *sc, struct store_conn *c, int64_t src, int64_t id,
+                   const struct stats_copy_map *m);
+int stats_copy_flush(struct stats_copy *sc, struct store_conn *c);
 /* compute with the live statements only (the check command's reference) */
 int stats_compute_live(struct store_conn *c, const struct stats_query *q, json_t **out,
                        struct err *e);

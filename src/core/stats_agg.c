@@ -157,6 +157,33 @@ static int share_add(struct stats_acc *acc, const struct stats_share *k, int sig
 
 static _Thread_local struct stats_share old_k, new_k;
 
+/* stats_case's row of case id: k, or none when k is absent. */
+static int share_store(struct store_conn *c, int64_t id, const struct stats_share *k)
+{
+	struct store_stmt *s;
+	if (!k->present) {
+		s = store_stmt(c, ST_STATS_CONTRIB_DEL);
+		sbind_int(s, 1, id);
+	} else {
+		s = store_stmt(c, ST_STATS_CONTRIB_PUT);
+		sbind_int(s, 1, id);
+		sbind_text(s, 2, k->type);
+		sbind_int(s, 3, k->day);
+		sbind_text(s, 4, k->class_);
+		sbind_text(s, 5, k->channel);
+		sbind_text(s, 6, k->status);
+		sbind_blob(s, 7, k->blob, k->blen);
+		if (k->has_due)
+			sbind_int(s, 8, k->due);
+		else
+			sbind_null(s, 8);
+		sbind_int(s, 9, k->seq);
+	}
+	int rc = sstep(s);
+	sreset(s);
+	return rc == STORE_DONE ? 0 : -1;
+}
+
 /* Folds one marked case in: its rollup differences into acc, its
  * stats_due rows and its stored share written at once. */
 static int case_update(struct store_conn *c, struct stats_fold_cache *fc, struct stats_acc *acc,
@@ -175,28 +202,17 @@ static int case_update(struct store_conn *c, struct stats_fold_cache *fc, struct
 		return -1;
 	if (parts_apply(c, acc, &old_k, &new_k) != 0)
 		return -1;
-	struct store_stmt *s;
-	if (!new_k.present) {
-		s = store_stmt(c, ST_STATS_CONTRIB_DEL);
-		sbind_int(s, 1, id);
-	} else {
-		s = store_stmt(c, ST_STATS_CONTRIB_PUT);
-		sbind_int(s, 1, id);
-		sbind_text(s, 2, new_k.type);
-		sbind_int(s, 3, new_k.day);
-		sbind_text(s, 4, new_k.class_);
-		sbind_text(s, 5, new_k.channel);
-		sbind_text(s, 6, new_k.status);
-		sbind_blob(s, 7, new_k.blob, new_k.blen);
-		if (new_k.has_due)
-			sbind_int(s, 8, new_k.due);
-		else
-			sbind_null(s, 8);
-		sbind_int(s, 9, new_k.seq);
-	}
-	int rc = sstep(s);
-	sreset(s);
-	return rc == STORE_DONE ? 0 : -1;
+	return share_store(c, id, &new_k);
+}
+
+int stats_agg_put(struct store_conn *c, struct stats_acc *acc, int64_t id,
+                  const struct stats_share *now)
+{
+	static const struct stats_share none;
+	if (share_add(acc, now, 1) != 0 || due_apply(c, acc, now, id, 1) != 0 ||
+	    parts_apply(c, acc, &none, now) != 0)
+		return -1;
+	return share_store(c, id, now);
 }
 
 /* Folds in up to max marked cases; *done the number. 0, or -1. */

@@ -199,7 +199,7 @@ static int get_var(const unsigned char *p, size_t len, size_t *at, int64_t *v)
  * cases and three assignment counters; then, when there are any, the
  * number of open parts with a deadline and each one's unit, due_at and
  * assignment id. */
-static void share_encode(struct stats_share *k)
+void stats_share_encode(struct stats_share *k)
 {
 	unsigned char *p = k->blob;
 	size_t n = 0;
@@ -225,7 +225,7 @@ static void share_encode(struct stats_share *k)
 	k->blen = n;
 }
 
-static int share_decode(struct stats_share *k)
+int stats_share_decode(struct stats_share *k)
 {
 	size_t at = 0, len = k->blen;
 	const unsigned char *p = k->blob;
@@ -294,7 +294,7 @@ static int old_load(struct store_stmt *s, struct stats_share *old)
 	if (n)
 		memcpy(old->blob, scol_blob(s, 19), n);
 	old->blen = n;
-	return share_decode(old);
+	return stats_share_decode(old);
 }
 
 /* What a case's events say (STATS_EVENTS' ev and fr, for one case). */
@@ -515,6 +515,6 @@ int stats_fold_read(struct store_conn *c, struct stats_fold_cache *fc, int64_t i
 	counters_set(now, r, status, channel, problem, linked, &e);
 	if (rows_make(now, owner, nowner, as, na) != 0)
 		return -1;
-	share_encode(now);
+	stats_share_encode(now);
 	return 0;
 }

@@ -91,6 +91,16 @@ void stats_fold_cache_release(struct stats_fold_cache *fc);
 int stats_fold_read(struct store_conn *c, struct stats_fold_cache *fc, int64_t id,
                     const struct matter_type *t, bool incremental, struct stats_share *old,
                     struct stats_share *now);
+/* The blob of k's counters, rows and parts (k->blob, k->blen), and back
+ * (0, or -1 for a blob that does not read). */
+void stats_share_encode(struct stats_share *k);
+int stats_share_decode(struct stats_share *k);
+struct stats_acc;
+/* Adds share now of case id, which had none, to the aggregates: its rows
+ * into acc, its stats_due, stats_part_due and stats_case rows written (a
+ * bulk load's copy: stats_copy.c). 0, or -1. */
+int stats_agg_put(struct store_conn *c, struct stats_acc *acc, int64_t id,
+                  const struct stats_share *now);
 /* Whether a and b are the same share (cell, day, deadline and blob). */
 bool stats_share_same(const struct stats_share *a, const struct stats_share *b);
 

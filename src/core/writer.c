@@ -225,6 +225,10 @@ struct writer *writer_start(struct app *app, char *err, size_t errcap)
 	w->conn = store_open(app->db_path, false, err, errcap);
 	if (!w->conn)
 		goto fail;
+	if (app->writer_unsynced && store_exec(w->conn, ST_GEN_SYNC_OFF) != STORE_OK) {
+		snprintf(err, errcap, "%s", store_errmsg(w->conn));
+		goto fail;
+	}
 	if (store_migrate(w->conn, err, errcap) != 0 ||
 	    search_backfill(w->conn, app, err, errcap) != 0 ||
 	    stats_backfill(w->conn, app, err, errcap) != 0 ||

@@ -35,6 +35,8 @@ struct store_conn {
 	sqlite3 *db;
 	int lock_fd; /* the writer's lock on DSN.lock, held while open; -1 for readers */
 	struct store_stmt stmts[STMT__COUNT];
+	char **bulk_sql; /* store_bulk_drop's definitions, to make again */
+	int nbulk;
 };
 
 static int sqlite_rc(int rc)
@@ -200,8 +202,18 @@ fail:
 	return NULL;
 }
 
+static void bulk_forget(struct store_conn *c)
+{
+	for (int i = 0; i < c->nbulk; i++)
+		sqlite3_free(c->bulk_sql[i]);
+	free(c->bulk_sql);
+	c->bulk_sql = NULL;
+	c->nbulk = 0;
+}
+
 static void sqlite_close(struct store_conn *c)
 {
+	bulk_forget(c);
 	for (int i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(c->stmts[i].st);
 	sqlite3_close(c->db);
@@ -319,6 +331,61 @@ int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t ca
 	}
 	sqlite3_finalize(st);
 	return 0;
+}
+
+/* store.h: the secondary indexes and triggers of the tables (SQLite's
+ * own constraint indexes stay: they have no definition), their
+ * definitions kept in creation order, then dropped. */
+int store_bulk_drop(struct store_conn *c, const char *const *tables)
+{
+	sqlite3_stmt *st = NULL;
+	char **drops = NULL;
+	int ndrops = 0;
+	int rc = sqlite3_prepare_v2(c->db,
+	                            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?1"
+	                            " AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+	                            " ORDER BY rowid",
+	                            -1, &st, NULL);
+	for (int t = 0; rc == SQLITE_OK && tables[t]; t++) {
+		sqlite3_bind_text(st, 1, tables[t], -1, SQLITE_STATIC);
+		while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+			bool index = !strcmp((const char *)sqlite3_column_text(st, 0), "index");
+			char **d = realloc(drops, (size_t)(ndrops + 1) * sizeof *d);
+			char **k = realloc(c->bulk_sql, (size_t)(c->nbulk + 1) * sizeof *k);
+			drops = d ? d : drops;
+			c->bulk_sql = k ? k : c->bulk_sql;
+			char *drop = sqlite3_mprintf("DROP %s \"%w\"", index ? "INDEX" : "TRIGGER",
+			                             (const char *)sqlite3_column_text(st, 1));
+			char *def = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 2));
+			if (!d || !k || !drop || !def) {
+				sqlite3_free(drop);
+				sqlite3_free(def);
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			drops[ndrops++] = drop;
+			c->bulk_sql[c->nbulk++] = def;
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	for (int i = 0; i < ndrops; i++) {
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db, drops[i], NULL, NULL, NULL);
+		sqlite3_free(drops[i]);
+	}
+	free(drops);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* store.h: makes what store_bulk_drop dropped, in its order. */
+int store_bulk_restore(struct store_conn *c)
+{
+	int rc = SQLITE_OK;
+	for (int i = 0; i < c->nbulk && rc == SQLITE_OK; i++)
+		rc = sqlite3_exec(c->db, c->bulk_sql[i], NULL, NULL, NULL);
+	bulk_forget(c);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 static int sqlite_exec(struct store_conn *c, enum stmt_id id)

@@ -168,6 +168,16 @@ int sdone(struct store_stmt *s);
  * statement uses its index instead of reading a whole table. 0, or -1. */
 int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t cap);
 
+/* A bulk load into the tables (a NULL-terminated list; civicloop gen's
+ * clones): store_bulk_drop drops their secondary indexes and triggers,
+ * keeping the definitions on the connection, and store_bulk_restore makes
+ * them again from those definitions, in their order, after the load (an
+ * index built by one sort instead of a B-tree insert per row; no trigger
+ * fires for the rows loaded). The caller's transaction, or each its own.
+ * 0, or -1. */
+int store_bulk_drop(struct store_conn *c, const char *const *tables);
+int store_bulk_restore(struct store_conn *c);
+
 /* An online backup of the SQLite database at src into the new file dst: a
  * consistent snapshot taken in one read transaction (a running server keeps
  * writing meanwhile), written to a temporary file in dst's folder (mode

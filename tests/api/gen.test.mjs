@@ -7,14 +7,22 @@
 // closed. The command refuses an existing file (unless --force) and a bad
 // number of cases. The database is made by the bulk path (docs/gen.md): 300
 // seed cases through the engine (--pool 300), 1,700 clones; an open clone
-// is acted on through the API; a second small one passes `stats --check`.
+// is acted on through the API, a new case is created and listed; the
+// indexes and triggers the load dropped are back as the schema has them,
+// the search and point indexes hold every case as the writer would index
+// it, the photos' files match their rows; a second small one passes
+// `stats --check` with its clones' stats moved from their seeds and, a
+// third, with them counted from their rows (--stats-recount); timers past
+// due were fired in the generated history, none is left for a server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, runBin, sqlText } from './helpers.mjs';
+import { startServer, runBin, sqlText, caseBody } from './helpers.mjs';
 
 const N = 2000;
 const POOL = 300;
+const before = Date.now(); // gen's events are all at or before its start
 const srv = await startServer({ gen: N, genPool: POOL });
 
 test('the generated county: 20 townships, 300 villages, 2,000 grids, 40 departments, N cases of every type', async () => {
@@ -37,10 +45,66 @@ test('the generated county: 20 townships, 300 villages, 2,000 grids, 40 departme
   assert.equal(fts, cases, 'every case in the search index');
 });
 
-test('the audit chain verifies', async () => {
-  const r = await runBin(['audit', 'verify', '--db', srv.db, '--skip-files']);
+test('the audit chain verifies, and every attachment row names a file of its size and hash', async () => {
+  const r = await runBin(['audit', 'verify', '--db', srv.db]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /审计链完好/);
+  assert.match(r.stdout, /附件完好：[1-9]\d* 个附件/);
+});
+
+test('the bulk load leaves the schema as migrations made it, in WAL mode, with no side file', async () => {
+  // a small county made through the engine alone (no bulk path) has the same indexes and triggers
+  const plain = path.join(srv.dir, 'plain.db');
+  const r = await runBin(['gen', '--db', plain, '--cases', '20'], { timeout: 120000 });
+  assert.equal(r.code, 0, r.stderr);
+  const objects = "SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM sqlite_master ORDER BY type, name";
+  const want = await sqlText(plain, objects);
+  assert.ok(want.includes('index events_at events'), 'the reference has the indexes');
+  assert.equal(await sqlText(srv.db, objects), want);
+  assert.equal(await sqlText(srv.db, 'PRAGMA journal_mode'), 'wal');
+  assert.equal(await sqlText(srv.db, 'PRAGMA integrity_check'), 'ok');
+  assert.equal(fs.existsSync(`${srv.db}-genside`), false, 'the side database is removed');
+});
+
+test('the search and point indexes hold every case as the writer writes them', async () => {
+  // case_fts's own content table: one row a case with its number, title, body and address
+  const off = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM cases c LEFT JOIN case_fts_content f ON f.id = c.id
+      WHERE f.id IS NULL OR f.c0 IS NOT c.no OR f.c1 IS NOT c.title OR f.c2 IS NOT c.description
+         OR f.c3 IS NOT json_extract(c.location, '$.address')`));
+  assert.equal(off, 0, 'search rows that differ from their case');
+  const located = Number(await sqlText(srv.db, "SELECT count(*) FROM cases WHERE json_type(location, '$.lat') IN ('real', 'integer')"));
+  assert.ok(located > N / 2, `located cases: ${located}`);
+  assert.equal(Number(await sqlText(srv.db, 'SELECT count(*) FROM case_points')), located);
+  const outside = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM cases c JOIN case_points p ON p.id = c.id
+      WHERE NOT (p.lat0 <= json_extract(c.location, '$.lat') AND p.lat1 >= json_extract(c.location, '$.lat')
+        AND p.lng0 <= json_extract(c.location, '$.lng') AND p.lng1 >= json_extract(c.location, '$.lng')
+        AND p.h0 <= c.received_at / 3600000.0 AND p.h1 >= c.received_at / 3600000.0 AND p.lat1 - p.lat0 < 1e-4)`));
+  assert.equal(outside, 0, 'points whose box does not hold their case');
+  assert.equal(await sqlText(srv.db, "SELECT rtreecheck('case_points')"), 'ok');
+  // the derived tables were rebuilt, the stats kept: nothing left to fold in
+  assert.equal(Number(await sqlText(srv.db, 'SELECT count(*) FROM stats_dirty')), 0);
+  const scoped = Number(await sqlText(srv.db, 'SELECT count(DISTINCT case_id) FROM case_scope'));
+  assert.equal(scoped, Number(await sqlText(srv.db, 'SELECT count(*) FROM cases')));
+});
+
+test('after gen a new case is created, listed and found', async () => {
+  const op1 = await srv.login('op1');
+  const before = Number(await sqlText(srv.db, 'SELECT max(id) FROM cases'));
+  const c = (await op1.create(caseBody({ org: 'town.c', title: '生成库中新建的工单' }))).case;
+  assert.ok(c.id > before, `a new id after the generated ones: ${c.id} > ${before}`);
+  assert.equal(await sqlText(srv.db, `SELECT count(*) FROM cases WHERE no = '${c.no}'`), '1', 'its number is new');
+  const disp1 = await srv.login('disp1');
+  const list = await disp1.get('/api/v1/cases?status=received&limit=50');
+  assert.equal(list.status, 200, list.text);
+  assert.ok(list.json.items.some((x) => x.id === c.id), 'the new case is listed');
+  const found = await disp1.get(`/api/v1/search?q=${encodeURIComponent('生成库中新建')}&limit=20`);
+  assert.equal(found.status, 200, found.text);
+  assert.ok(found.json.items.some((x) => x.id === c.id), 'and found by search');
+  const town3 = await srv.login('town3');
+  const theirs = await town3.listAll();
+  assert.ok(theirs.some((x) => x.id === c.id), "town.c's handler sees it");
 });
 
 test('disp1 lists the county; town1 sees only cases of its township', async () => {
@@ -121,22 +185,68 @@ test('an open clone awaiting its sign-off is signed for and replied to through t
   assert.equal(Number(seqs), 0, 'case numbers unique');
 });
 
-test('a bulk-made database passes audit verify and stats --check', async () => {
-  const other = path.join(srv.dir, 'bulk.db');
-  let r = await runBin(['gen', '--db', other, '--cases', '600', '--pool', '120', '--seed', '3'], { timeout: 120000 });
-  assert.equal(r.code, 0, r.stderr);
-  r = await runBin(['audit', 'verify', '--db', other, '--skip-files']);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  r = await runBin(['stats', '--check', '--db', other, '--org', 'county']);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  r = await runBin(['stats', '--check', '--db', other, '--org', 'town.c']);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
+for (const recount of [false, true]) {
+  test(`a bulk-made database passes audit verify and stats --check (clones' stats ${recount ? 'counted from their rows' : 'moved from their seeds'})`, async () => {
+    const other = path.join(srv.dir, recount ? 'recount.db' : 'bulk.db');
+    let r = await runBin(['gen', '--db', other, '--cases', '600', '--pool', '120', '--seed', '3',
+      ...(recount ? ['--stats-recount'] : [])], { timeout: 120000 });
+    assert.equal(r.code, 0, r.stderr);
+    // how many clones' stats were counted from their rows rather than moved
+    const m = /(\d+) 个复制工单的统计由基础数据计算/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    if (recount) assert.equal(Number(m[1]), 480);
+    else assert.ok(Number(m[1]) < 48, `moved from their seeds, nearly all: ${m[1]} of 480 counted`);
+    assert.match(r.stderr, /0 个留有已到期的计时器/);
+    assert.ok(Number(await dueTimers(other)) <= 2, 'timers due right after gen');
+    r = await runBin(['audit', 'verify', '--db', other]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    r = await runBin(['stats', '--check', '--db', other, '--org', 'county']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    r = await runBin(['stats', '--check', '--db', other, '--org', 'town.c']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+}
+
+// bench/run.sh's timers_due_at_start: deadlines and warnings a server would fire at once
+const dueTimers = (db) => sqlText(db,
+  `SELECT (SELECT count(*) FROM timers WHERE state = 'running' AND due_at < ${Date.now()})
+        + (SELECT count(*) FROM timers WHERE state = 'running' AND warned = 0 AND warn_at < ${Date.now()})`);
+
+test('timers past due were fired in the generated history: the server found none due at its start', async () => {
+  // the scheduler of the server started on the database fired (next to) nothing
+  const late = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM events WHERE action IN ('timer.overdue', 'timer.warning') AND at > ${before}`));
+  assert.ok(late <= 2, `timers the server fired at its start: ${late}`);
+  assert.ok(Number(await dueTimers(srv.db)) <= 2, 'timers due now');
+  // what the scheduler would have written, at the deadline: fired timers with their overdue events
+  const fired = Number(await sqlText(srv.db, "SELECT count(*) FROM timers WHERE state = 'fired'"));
+  assert.ok(fired > N / 20, `fired timers: ${fired}`);
+  const lost = await sqlText(srv.db,
+    `SELECT count(*) FROM timers t WHERE state = 'fired' AND NOT EXISTS (SELECT 1 FROM events e
+       WHERE e.case_id = t.case_id AND e.action = 'timer.overdue' AND json_extract(e.payload, '$.timer') = t.kind
+         AND e.at = t.due_at)`);
+  assert.equal(Number(lost), 0, 'a fired timer without its overdue event at its deadline');
+  const warned = await sqlText(srv.db,
+    `SELECT count(*) FROM timers t WHERE warned = 1 AND warn_at < due_at AND NOT EXISTS (SELECT 1 FROM events e
+       WHERE e.case_id = t.case_id AND e.action = 'timer.warning' AND json_extract(e.payload, '$.timer') = t.kind
+         AND e.at = t.warn_at)`);
+  assert.equal(Number(warned), 0, 'a warned timer without its warning at its time');
+  // the hotline's automatic 催办 of an overdue unit, in clones too
+  const firstClone = Number(await sqlText(srv.db, `SELECT id FROM cases ORDER BY id LIMIT 1 OFFSET ${POOL}`));
+  const urged = Number(await sqlText(srv.db,
+    `SELECT count(*) FROM events e JOIN cases c ON c.id = e.case_id WHERE c.type = 'hotline'
+       AND e.action = 'urge' AND json_extract(e.payload, '$.auto') AND c.id >= ${firstClone}`));
+  assert.ok(urged > 0, 'automatic urges in the clones');
 });
 
-test('gen refuses an existing file, a bad number of cases and a missing --db', async () => {
+test('gen refuses an existing file (left as it was), a bad number of cases and a missing --db', async () => {
+  const count = await sqlText(srv.db, 'SELECT count(*), max(id) FROM cases');
+  const size = fs.statSync(srv.db).size;
   let r = await runBin(['gen', '--db', srv.db, '--cases', '10']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /已存在/);
+  assert.equal(await sqlText(srv.db, 'SELECT count(*), max(id) FROM cases'), count);
+  assert.equal(fs.statSync(srv.db).size, size);
   const fresh = path.join(srv.dir, 'other.db');
   for (const n of ['0', '-5', '20000001', 'abc', '']) {
     r = await runBin(['gen', '--db', fresh, '--cases', n]);
