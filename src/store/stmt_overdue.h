@@ -89,12 +89,12 @@
 	"CREATE INDEX cases_type ON cases(type);"
 
 /* One arm of ST_CASE_LIST_OVERDUE: the kept overdue cases of the scope
- * whose path is s, newest first below the cursor ?11. */
+ * whose path is s, newest first below the cursor ?11 (CASE_FILTERS_REST
+ * tests due_at < now, ?9, on each: a clock set back before T). */
 #define OVERDUE_KEPT_ARM(s) \
 	"SELECT k.case_id FROM case_overdue k JOIN cases c ON c.id = k.case_id" \
 	" JOIN orgs o ON o.id = c.org_id WHERE k.org_id = (SELECT id FROM orgs WHERE path = " s \
-	") AND k.case_id < ?11 AND k.case_id >= ?29 AND c.closed_at IS NULL AND c.due_at < ?9" \
-	" AND " CASE_FILTERS_REST CASE_LIST_MINE
+	") AND k.case_id < ?11 AND k.case_id >= ?29 AND " CASE_FILTERS_REST CASE_LIST_MINE
 /* Its last arm: the open cases due in [T, now), any scope, read from
  * cases_due (named: by id through cases_open would avoid this arm's sort
  * by walking every open case, the very walk the set is there to spare). */

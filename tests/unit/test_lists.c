@@ -532,6 +532,73 @@ static int scope_sum_job(struct wctx *w, struct write_job *job)
 	return rc == STORE_ROW && rc2 == STORE_ROW ? 0 : -1;
 }
 
+/* The ids `login` lists with q at now, newest first, into ids (at most
+ * 256); how many. */
+static int list_at(struct unit_db *f, const char *login, struct case_query *q, int64_t now,
+                   int64_t *ids)
+{
+	struct store_stmt *s = store_stmt(f->reader, ST_USER_BY_LOGIN);
+	sbind_text(s, 1, login);
+	int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	struct actor a;
+	assert_int_equal(actor_load(f->reader, uid, &a), 0);
+	struct err e = {0};
+	int n = 0;
+	bool more = false;
+	q->limit = 256;
+	assert_int_equal(case_list_ids(f->reader, &f->app, &a, q, now, ids, &n, &more, NULL, &e),
+	                 0);
+	assert_false(more);
+	return n;
+}
+
+/* overdue=1 as login lists it at now is, in order, the cases the detail
+ * view lets login read that are open with a deadline before now: through
+ * the kept set up to its mark, through cases_due after it (a now the
+ * scheduler has not swept to), and leaving out kept rows a clock set back
+ * before the mark has not reached. type= and type=&status= likewise. */
+static int lists_equal_their_definition(struct unit_db *f, const char *login, int64_t now,
+                                        int64_t ncases)
+{
+	static int64_t got[256], want[256], typed[256], both[256];
+	struct case_query q = {.overdue = true};
+	int n = list_at(f, login, &q, now, got);
+	struct case_query qt = {.type = "hotline"};
+	int nt = list_at(f, login, &qt, now, typed);
+	struct case_query qb = {.type = "hotline", .status = "received,closed"};
+	int nb = list_at(f, login, &qb, now, both);
+	struct case_query all = {0};
+	int64_t every[256];
+	int nall = list_at(f, login, &all, now, every);
+	assert_int_equal(nt, nall); /* every case here is a hotline case */
+	assert_memory_equal(typed, every, (size_t)nall * sizeof *every);
+	int k = 0, kb = 0;
+	for (int64_t id = ncases; id >= 1; id--) {
+		struct case_full cf;
+		if (case_load(f->reader, &f->app, id, &cf) != 0)
+			continue;
+		struct store_stmt *s = store_stmt(f->reader, ST_USER_BY_LOGIN);
+		sbind_text(s, 1, login);
+		int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+		sreset(s);
+		struct actor a;
+		assert_int_equal(actor_load(f->reader, uid, &a), 0);
+		bool seen = case_visible(&a, &cf);
+		if (seen && !cf.c.closed_at && cf.c.due_at && cf.c.due_at < now)
+			want[k++] = id;
+		if (seen && (!strcmp(cf.c.status, "received") || !strcmp(cf.c.status, "closed")))
+			kb++;
+		case_full_release(&cf);
+	}
+	if (n != k || memcmp(got, want, (size_t)n * sizeof *got))
+		fail_msg("%s: overdue=1 lists %d cases, %d are overdue at now", login, n, k);
+	assert_int_equal(nb, kb);
+	for (int i = 1; i < nb; i++)
+		assert_true(both[i] < both[i - 1]);
+	return n;
+}
+
 /* The scheduler at the fake clock's now after moving it on by up to three
  * days: timers fire, and the overdue mark follows now. */
 static void scope_tick(struct unit_db *f, int64_t *now)
@@ -626,6 +693,32 @@ static void scope_index_equals_its_rebuild(void **state)
 			scope_call(f, "disp1", "dispatch", id, dispatch[rand() % 5]);
 		}
 	}
+	/* two cases due after the mark (one of them town.a's) */
+	for (int i = 0; i < 2 && n < 64; i++) {
+		int64_t id = scope_call(f, "op1", NULL, 0,
+		                        "{\"type\":\"hotline\",\"class\":\"求助\","
+		                        "\"description\":\"井盖缺失\"}");
+		assert_true(id > 0);
+		ids[n++] = id;
+	}
+	scope_call(f, "disp1", "dispatch", ids[n - 1], dispatch[0]);
+	/* the lists at the mark, past it unswept, before it, and at now */
+	int64_t mark = 0;
+	struct store_stmt *m = store_stmt(f->reader, ST_OVERDUE_MARK);
+	assert_int_equal(sstep(m), STORE_ROW);
+	mark = scol_int(m, 0);
+	sreset(m);
+	const int64_t at[] = {mark, mark + 30 * 24 * MS_PER_HOUR, mark - 2 * 24 * MS_PER_HOUR, now};
+	static const char *const readers[] = {"disp1", "town1", "town2", "vil1", "cg1"};
+	int county[4];
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+		for (size_t r = 0; r < sizeof readers / sizeof readers[0]; r++) {
+			int k = lists_equal_their_definition(f, readers[r], at[i], ids[n - 1]);
+			if (r == 0)
+				county[i] = k;
+		}
+	/* each arm did its part: cases due after the mark, kept rows not yet due */
+	assert_true(county[1] > county[0] && county[2] < county[0]);
 	struct scope_sum kept = {0}, rebuilt = {.rebuild = true};
 	assert_int_equal(writer_run(f->app.writer, scope_sum_job, &kept), 0);
 	assert_int_equal(writer_run(f->app.writer, scope_sum_job, &rebuilt), 0);
