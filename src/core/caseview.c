@@ -831,11 +831,16 @@ static enum stmt_id case_list_stmt(const struct case_query *q, const struct case
 		return ST_CASE_LIST_TEXT;
 	if (q->placement)
 		return ST_CASE_LIST_PLACE;
+	if (q->overdue) /* the kept set's ranges, any reader */
+		return ST_CASE_LIST_OVERDUE;
 	if (f->nscopes == 1 && scope_is_root(f->scopes[0])) { /* a whole county */
+		bool typed = q->type || f->queue.type;        /* ?4 bound */
 		if (f->nstatus)
-			return ST_CASE_LIST_STATUS;
+			return typed ? ST_CASE_LIST_TYPE_STATUS : ST_CASE_LIST_STATUS;
 		if (open_only)
 			return ST_CASE_LIST_OPEN;
+		if (typed)
+			return ST_CASE_LIST_TYPE;
 	}
 	/* the reader's own cases, one range per scope (a county's too: the
 	 * database may hold another county's cases) */

@@ -1,6 +1,7 @@
 /* Rebuilding the derived tables (derived.h): each derived table's owner
  * adds its rebuild here, in dependency order. */
 #include "core/derived.h"
+#include "core/case_overdue.h"
 #include "core/case_scope.h"
 #include "core/part_due.h"
 
@@ -15,6 +16,11 @@ static int rebuild(struct store_conn *c, const struct app *app, bool stats, char
 {
 	if (case_scope_rebuild(c) != 0) { /* the lists' visibility index */
 		snprintf(err, errcap, "重建工单可见范围索引失败：%s", store_errmsg(c));
+		return -1;
+	}
+	/* the overdue list's kept set (core/case_overdue.c), at its stored mark */
+	if (case_overdue_rebuild(c) != 0) {
+		snprintf(err, errcap, "重建超期工单索引失败：%s", store_errmsg(c));
 		return -1;
 	}
 	/* the inbox's deadline index (core/part_due.c) */

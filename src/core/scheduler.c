@@ -1,6 +1,7 @@
 /* Timers into events (scheduler.h). */
 #include "core/scheduler.h"
 #include "core/app.h"
+#include "core/case_overdue.h"
 #include "core/engine.h"
 #include "core/inspections.h"
 #include "core/search.h"
@@ -184,6 +185,12 @@ static bool stop_asked(struct scheduler *sch)
 	return stop;
 }
 
+/* stop_asked() for case_overdue_sweep */
+static bool sweep_stop(void *sch)
+{
+	return stop_asked(sch);
+}
+
 static bool batch_has(const struct fire_batch *b, int64_t id)
 {
 	for (int i = 0; i < b->n; i++)
@@ -231,7 +238,10 @@ static int run_due(struct app *app, struct store_conn *reader, int64_t now, stru
 
 int scheduler_run_once(struct app *app, struct store_conn *reader, int64_t now)
 {
-	return run_due(app, reader, now, NULL);
+	int fired = run_due(app, reader, now, NULL);
+	if (fired >= 0 && case_overdue_sweep(app, reader, now, NULL, NULL) < 0)
+		return -1;
+	return fired;
 }
 
 static void *scheduler_main(void *arg)
@@ -241,6 +251,8 @@ static void *scheduler_main(void *arg)
 	while (!s->stopping) {
 		pthread_mutex_unlock(&s->mu);
 		run_due(s->app, s->reader, time_now_ms(), s);
+		/* the overdue list's mark (core/case_overdue.h) */
+		case_overdue_sweep(s->app, s->reader, time_now_ms(), sweep_stop, s);
 		/* the day's due inspections (core/inspections.h); under a test
 		 * clock the tests generate them through the route instead */
 		if (!s->app->test_clock)

@@ -148,6 +148,7 @@
 #include "store/stmt_inbox.h"   /* PART_DUE_SCHEMA (migration 26) */
 #include "store/stmt_stats.h"   /* STATS_MONTH_SCHEMA (migration 27) */
 #include "store/stmt_orgmove.h" /* ORG_MOVE_SCHEMA (migration 28) */
+#include "store/stmt_overdue.h" /* CASE_OVERDUE_SCHEMA (migration 29) */
 
 static const char *const schema_migrations[] = {
     /* 1: the spine */
@@ -795,6 +796,13 @@ static const char *const schema_migrations[] = {
      * path changes (an enterprise that changes township). Rows written by
      * a move before this migration are not redone here. */
     ORG_MOVE_SCHEMA,
+    /* migration 29 (issue 16, lists; docs/lists.md "Overdue, kept by the
+     * writer"): case_overdue, the case_scope rows of the open cases due
+     * before the mark case_overdue_mark.t (store/stmt_overdue.h), filled
+     * here for the migration's time and kept by its triggers (which also
+     * follow migration 28's moves of case_scope) and the scheduler's sweep
+     * (core/case_overdue.c); cases_type, type= newest first. */
+    CASE_OVERDUE_SCHEMA,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -39,6 +39,7 @@
 #include "store/stmt_inbox.h"   /* issue 16, the inbox by deadline */
 #include "store/stmt_gen.h"     /* issue 16, gen's bulk path */
 #include "store/stmt_export.h"  /* issue 16, exports */
+#include "store/stmt_overdue.h" /* issue 16, lists: overdue, type= */
 
 /* Columns of a case row, in the order case_row_read() expects. */
 #define CASE_COLS \
@@ -389,6 +390,7 @@
 	STATEMENTS_LISTS(STMT) \
 	STATEMENTS_INBOX(STMT) \
 	STATEMENTS_GEN(STMT) \
-	STATEMENTS_EXPORT(STMT)
+	STATEMENTS_EXPORT(STMT) \
+	STATEMENTS_OVERDUE(STMT)
 
 #endif

@@ -249,13 +249,14 @@ test('migration 12 fills the index of case points for the cases before it', asyn
   // issue 14's 20, signed documents and their keys, and issue 15's 21, API
   // keys' scopes, org, last use and rate, 22, Open311's requests, updates
   // and the events' time index, and 23, the outbox and its webhook
-  // subscriptions, and issue 16's 24–28 (the lists' scope index, the stats'
+  // subscriptions, and issue 16's 24–29 (the lists' scope index, the stats'
   // aggregates and their triggers, the inbox's deadline index, the stats'
   // monthly rollups and deadline counts, the trigger that moves the first
-  // and third with an org), come after it: undone too and
-  // redone empty, which no test of this file reads)
+  // and third with an org, 29: the overdue list's kept set and the type
+  // index), come after it: undone too and redone empty, which no test of
+  // this file reads)
   const version = Number(await sql('PRAGMA user_version'));
-  assert.equal(version, 28, 'step back as far as migration 12');
+  assert.equal(version, 29, 'step back as far as migration 12');
   await sql(`DROP TABLE case_points; DROP TABLE case_parties; ALTER TABLE assignments DROP COLUMN ratings;
     DROP TABLE topics; DROP TABLE task_lists; DROP TABLE interviews; DROP TABLE enterprises;
     DROP TABLE inspection_periods; DROP TABLE inspection_plans;
@@ -276,6 +277,8 @@ test('migration 12 fills the index of case points for the cases before it', asyn
     DROP TABLE case_scope; DROP INDEX cases_status; DROP INDEX cases_open;
     DROP TRIGGER part_due_ins; DROP TRIGGER part_due_upd; DROP TABLE part_due; DROP TABLE part_unfinished;
     DROP TRIGGER scope_t_org_path;
+    DROP TRIGGER case_overdue_enter; DROP TRIGGER case_overdue_leave;
+    DROP TABLE case_overdue; DROP TABLE case_overdue_mark; DROP INDEX cases_type;
     PRAGMA user_version = 11;`, false);
   await srv.restart();
   await srv.stop();

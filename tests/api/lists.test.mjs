@@ -3,9 +3,12 @@
 // writer keeps in step: a case returned and sent elsewhere leaves the
 // township's list, a reader in a village sees its subtree only, a reader
 // with two scopes sees both once each, and the cursor pages across them.
+// overdue=1 reads the kept set case_overdue and type= the index cases_type
+// (migration 29): the same cases in the same order as the filters' own
+// definition, exact at the request's clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, caseBody } from './helpers.mjs';
+import { startServer, caseBody, assertError, sqlText } from './helpers.mjs';
 
 const TWO_PW = 'Lists#Scope-2024';
 
@@ -193,4 +196,166 @@ test('the inbox by deadline (part_due): each case once at its earliest part, by 
   await town1.must(c2.id, 'reply', { reply: '已处理完毕' });
   assert.ok(!(await pages(town1, 'mine=1&sort=due', 200)).map((x) => x.id).includes(c2.id));
   assert.ok(!(await pages(town1, 'mine=1&sort=due&part=signed', 200)).map((x) => x.id).includes(c2.id));
+});
+
+// ---- overdue=1 from the kept set, type= from its index (migration 29) ----
+
+const clk = await startServer({ testClock: true });
+
+/** What the filters mean, from the reader's unfiltered list (the scope
+ * statement): the cases `pred` keeps, newest first. */
+async function defined(c, pred) {
+  return (await c.listAll('')).filter(pred).map((x) => x.id);
+}
+const overdueAt = (now) => (x) => x.closed_at === null && x.due_at !== null && Date.parse(x.due_at) < now;
+
+/** The mark the scheduler has swept to (case_overdue_mark.t). */
+async function mark() {
+  return Number(await sqlText(clk.db, 'SELECT t FROM case_overdue_mark'));
+}
+
+/** Waits until the scheduler's sweep has moved the mark to at least t. */
+async function swept(t) {
+  for (let i = 0; i < 100; i++) {
+    if ((await mark()) >= t) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`the mark never reached ${t}: ${await mark()}`);
+}
+
+/** Waits until no running timer is due at t (the scheduler fired them). */
+async function settled(t) {
+  for (let i = 0; i < 100; i++) {
+    if ((await sqlText(clk.db, `SELECT count(*) FROM timers WHERE state = 'running' AND (due_at <= ${t} OR (warned = 0 AND warn_at <= ${t}))`)) === '0') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timers due at ${t} never fired`);
+}
+
+const READERS = ['disp1', 'leader1', 'town1', 'town2', 'dongmen1', 'cg1', 'ent1'];
+
+/** For each reader: overdue=1, type= and type=&status= as listed (page by
+ * page, `limit` at a time) equal their definition at the clock `now`. */
+async function listsAsDefined(now, limit) {
+  let county = 0;
+  for (const who of READERS) {
+    const c = await clk.login(who);
+    const od = (await pages(c, 'overdue=1', limit)).map((x) => x.id);
+    assert.deepEqual(od, await defined(c, overdueAt(now)), `${who}: overdue=1 at ${new Date(now).toISOString()}`);
+    if (who === 'disp1') county = od.length;
+    for (const [q, pred] of [
+      ['type=hotline', (x) => x.type === 'hotline'],
+      ['type=dispute', (x) => x.type === 'dispute'],
+      ['type=hotline&status=handling,dispatched', (x) => x.type === 'hotline' && ['handling', 'dispatched'].includes(x.status)],
+      ['type=hotline&overdue=1', (x) => x.type === 'hotline' && overdueAt(now)(x)],
+    ]) {
+      assert.deepEqual((await pages(c, q, limit)).map((x) => x.id), await defined(c, pred), `${who}: ${q}`);
+    }
+  }
+  return county;
+}
+
+test('overdue=1 and type= list exactly what their filters define, for every reader, page by page, before and after the sweep', async () => {
+  const now = Date.now();
+  await clk.setClock(new Date(now).toISOString());
+  const before = await listsAsDefined(now, 7);
+  // ten days on: many more overdue, once the mark has caught up and the
+  // timers that fell due have fired (their automatic actions change cases)
+  const later = now + 10 * 86400000;
+  await clk.setClock(new Date(later).toISOString());
+  await swept(later);
+  await settled(later);
+  const moved = await listsAsDefined(later, 50);
+  assert.ok(moved > before, `more overdue ten days on: ${before} → ${moved}`);
+  const kept = Number(await sqlText(clk.db, "SELECT count(*) FROM case_overdue WHERE org_id = (SELECT id FROM orgs WHERE code = 'county')"));
+  assert.equal(kept, moved, 'the county\'s range of the kept set is its overdue list');
+  // the clock set back behind the mark: kept rows not yet due are left out
+  await clk.setClock(new Date(now).toISOString());
+  assert.equal(await listsAsDefined(now, 200), before);
+  await clk.setClock(null);
+});
+
+test('a case overdue one second before the request is listed; its deadline extended, it leaves; a reader who may not see it never gets it', async () => {
+  const op = await clk.login('op1');
+  const disp = await clk.login('disp1');
+  const town1 = await clk.login('town1');
+  const c = (await op.create(caseBody({ title: '超期：差一秒', org: 'county.12345' }))).case;
+  await disp.must(c.id, 'dispatch', { org: 'town.a' });
+  await town1.must(c.id, 'sign');
+  const due = Date.parse((await town1.get(`/api/v1/cases/${c.id}`)).json.case.due_at);
+  const ids = async (who, q = 'overdue=1&limit=200') => (await (await clk.login(who)).get(`/api/v1/cases?${q}`)).json.items.map((x) => x.id);
+  await clk.setClock(new Date(due - 1000).toISOString());
+  for (const who of ['disp1', 'town1']) assert.ok(!(await ids(who)).includes(c.id), `${who}: not yet overdue`);
+  // an extension asked for in time (its clock paused), not yet approved
+  await town1.must(c.id, 'extend', { days: 5, reason: '需要时间。' });
+  await clk.setClock(new Date(due + 1000).toISOString());
+  // at once, before or after the scheduler's next sweep: first, the newest overdue case
+  for (const who of ['disp1', 'town1']) assert.equal((await ids(who))[0], c.id, `${who}: overdue a second ago`);
+  for (const who of ['town2', 'cg1', 'dongmen1', 'ent1']) assert.ok(!(await ids(who)).includes(c.id), `${who} may not see it`);
+  await swept(due + 1000);
+  assert.equal((await ids('town1'))[0], c.id, 'from the kept set');
+  assert.ok(!(await ids('town2')).includes(c.id));
+  // a role without case.read: refused, as before
+  const admin = await clk.login('admin');
+  const u = await admin.post('/api/v1/users', { login: 'link9', name: '联动接口', org: 'county', roles: ['linkage'], password: 'Lists#Link-2024' });
+  assert.equal(u.status, 201, u.text);
+  const link = await clk.loginRaw('link9', 'Lists#Link-2024');
+  assert.equal(link.status, 200, link.text);
+  assertError(await clk.client(link.json.token).get('/api/v1/cases?overdue=1'), 403);
+  // extended by five working days: no longer overdue, gone from every list at once
+  await disp.must(c.id, 'approve_extension');
+  assert.ok(Date.parse((await town1.get(`/api/v1/cases/${c.id}`)).json.case.due_at) > due + 1000);
+  for (const who of ['disp1', 'town1']) assert.ok(!(await ids(who)).includes(c.id), `${who}: extended`);
+  assert.equal(await sqlText(clk.db, `SELECT count(*) FROM case_overdue WHERE case_id = ${c.id}`), '0');
+  await clk.setClock(null);
+});
+
+test('hostile values keep their answers: overdue other than 1 filters nothing, an unknown type or status is refused', async () => {
+  const disp = await clk.login('disp1');
+  const all = (await pages(disp, '', 50)).map((x) => x.id);
+  for (const v of ['2', 'abc', '0', '', '%EF%BC%91', '1.0', '-1']) {
+    const r = await disp.get(`/api/v1/cases?overdue=${v}&limit=50`);
+    assert.equal(r.status, 200, `overdue=${v}: ${r.text}`);
+    assert.deepEqual(r.json.items.map((x) => x.id), all.slice(0, 50), `overdue=${v} is no filter`);
+  }
+  assertError(await disp.get('/api/v1/cases?overdue=1%00'), 400, 'request.bad_encoding');
+  assertError(await disp.get('/api/v1/cases?type=nope&overdue=1'), 400, 'field.invalid', 'type');
+  assertError(await disp.get(`/api/v1/cases?type=${encodeURIComponent("hotline' OR 1=1 --")}`), 400, 'field.invalid', 'type');
+  assertError(await disp.get('/api/v1/cases?type=hotline&status=nope'), 400, 'field.invalid', 'status');
+  assertError(await disp.get('/api/v1/cases?overdue=1&cursor=abc'), 400, 'field.invalid', 'cursor');
+  assertError(await disp.get('/api/v1/cases?type=hotline&cursor=d.1.2'), 400, 'field.invalid', 'cursor');
+  // a cursor past every case, or before the first: an empty page, no error
+  for (const q of ['overdue=1&cursor=1', 'type=hotline&cursor=1', 'type=hotline&status=handling&cursor=1']) {
+    const r = await disp.get(`/api/v1/cases?${q}`);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.items, [], q);
+  }
+});
+
+test('migration 29 fills the kept set of an existing database', async () => {
+  await clk.setClock(new Date(Date.now() + 20 * 86400000).toISOString());
+  const disp = await clk.login('disp1');
+  const before = (await pages(disp, 'overdue=1', 200)).map((x) => x.id);
+  await clk.setClock(null);
+  await clk.stop();
+  const rows = await sqlText(clk.db, 'SELECT count(*) FROM case_overdue');
+  assert.ok(Number(rows) > 0);
+  // back to 28: the set, its mark, its triggers and the type index gone
+  await sqlText(clk.db, `DROP TRIGGER case_overdue_scope_ins; DROP TRIGGER case_overdue_scope_del;
+    DROP TRIGGER case_overdue_enter; DROP TRIGGER case_overdue_leave; DROP TABLE case_overdue;
+    DROP TABLE case_overdue_mark; DROP INDEX cases_type; PRAGMA user_version = 28;`);
+  await clk.restart();
+  assert.equal(await sqlText(clk.db, 'PRAGMA user_version'), '29');
+  // filled for the migration's (real) time: the open cases due before it
+  const t = await mark();
+  assert.ok(Math.abs(t - Date.now()) < 60000, `the mark is the migration's time: ${t}`);
+  assert.equal(await sqlText(clk.db, `SELECT count(*) FROM case_overdue k JOIN cases c ON c.id = k.case_id
+    WHERE c.closed_at IS NOT NULL OR c.due_at >= ${t}`), '0', 'only open cases due before the mark');
+  assert.equal(await sqlText(clk.db, `SELECT count(*) FROM cases c WHERE c.closed_at IS NULL AND c.due_at < ${t}
+    AND NOT EXISTS (SELECT 1 FROM case_overdue k WHERE k.case_id = c.id AND k.org_id = (SELECT id FROM orgs WHERE code = 'county'))`),
+  '0', 'every one of them in the county\'s range');
+  const d = await clk.login('disp1');
+  await clk.setClock(new Date(Date.now() + 20 * 86400000).toISOString());
+  assert.deepEqual((await pages(d, 'overdue=1', 200)).map((x) => x.id).filter((id) => before.includes(id)), before);
+  await clk.setClock(null);
 });

@@ -22,12 +22,15 @@
 
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/case_overdue.h"
 #include "core/case_scope.h"
 #include "core/part_due.h"
 #include "core/directory.h"
 #include "core/engine.h"
+#include "core/scheduler.h"
 #include "core/writer.h"
 #include "store/store.h"
+#include "util/timeutil.h"
 
 #include "unit_db.h"
 
@@ -250,6 +253,61 @@ static void open_lists_read_open_cases(void **state)
 	plan_is(p->c, ST_CASE_LIST_OPEN_DUE, "ST_CASE_LIST_OPEN_DUE", due, false, NULL);
 }
 
+/* overdue=1 newest first, any reader: each read scope one range of the kept
+ * set case_overdue, and the cases due since its mark from cases_due, merged
+ * newest first; only that last arm (the seconds since the scheduler's last
+ * sweep) is sorted, never a walk of the open cases by id (cases_open). */
+static void overdue_list_reads_the_kept_set(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const kept =
+	    "SEARCH k USING PRIMARY KEY (org_id=? AND case_id>? AND case_id<?)";
+	const char *const fresh = "SEARCH c USING INDEX cases_due (due_at>? AND due_at<?)";
+	const char *const want[] = {"MERGE (UNION)", kept, fresh,
+	                            "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)", NULL};
+	const char *const scans[] = {"case_overdue_mark", NULL};
+	plan_is(p->c, ST_CASE_LIST_OVERDUE, "ST_CASE_LIST_OVERDUE", want, true, scans);
+	plan_has_n(p->c, ST_CASE_LIST_OVERDUE, "ST_CASE_LIST_OVERDUE", kept, 3);
+	plan_has_n(p->c, ST_CASE_LIST_OVERDUE, "ST_CASE_LIST_OVERDUE", fresh, 1);
+	plan_has_n(p->c, ST_CASE_LIST_OVERDUE, "ST_CASE_LIST_OVERDUE",
+	           "USE TEMP B-TREE FOR ORDER BY", 1);
+	plan_has_n(p->c, ST_CASE_LIST_OVERDUE, "ST_CASE_LIST_OVERDUE", "cases_open", 0);
+	char plan[16384];
+	assert_int_equal(store_query_plan(p->c, ST_CASE_LIST_OVERDUE, plan, sizeof plan), 0);
+	const char *sort = strstr(plan, "USE TEMP B-TREE FOR ORDER BY");
+	if (!sort || strstr(plan, fresh) > sort || strstr(sort, kept))
+		fail_msg("ST_CASE_LIST_OVERDUE sorts more than its last arm:\n%s", plan);
+}
+
+/* The scheduler's sweep, the rebuild and the migration's fill read the
+ * open cases due in a range of cases_due, and their parts by case. */
+static void overdue_sweep_reads_its_range(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const want[] = {"SEARCH c USING INDEX cases_due (due_at>? AND due_at<?)",
+	                            "SEARCH a USING INDEX assignments_case (case_id=?)", NULL};
+	const char *const scans[] = {"case_overdue_mark", "j VIRTUAL TABLE INDEX 1:", NULL};
+	plan_is(p->c, ST_OVERDUE_SWEEP, "ST_OVERDUE_SWEEP", want, false, scans);
+	plan_is(p->c, ST_OVERDUE_FILL, "ST_OVERDUE_FILL", want, false, scans);
+	const char *const end[] = {"SEARCH c USING INDEX cases_due (due_at>? AND due_at<?)", NULL};
+	plan_is(p->c, ST_OVERDUE_BATCH_END, "ST_OVERDUE_BATCH_END", end, false, scans);
+}
+
+/* type= county-wide: one range of cases_type newest first; with status=,
+ * one range of cases_type_status per code, merged. */
+static void type_lists_walk_their_indexes(void **state)
+{
+	struct plan_db *p = *state;
+	const char *const type[] = {
+	    "SEARCH c USING INDEX cases_type (type=? AND rowid>? AND rowid<?)", NULL};
+	plan_is(p->c, ST_CASE_LIST_TYPE, "ST_CASE_LIST_TYPE", type, false, NULL);
+	const char *const arm =
+	    "SEARCH c USING INDEX cases_type_status (type=? AND status=? AND rowid>? AND rowid<?)";
+	const char *const both[] = {"MERGE (UNION ALL)", arm, NULL};
+	plan_is(p->c, ST_CASE_LIST_TYPE_STATUS, "ST_CASE_LIST_TYPE_STATUS", both, false, NULL);
+	plan_has_n(p->c, ST_CASE_LIST_TYPE_STATUS, "ST_CASE_LIST_TYPE_STATUS", arm, 4);
+}
+
 /* counts.overdue reads the open cases past due from cases_due; a unit's,
  * its parts from assignments_org. */
 static void overdue_counts_use_indexes(void **state)
@@ -355,11 +413,13 @@ static void cursors_of_each_order(void **state)
 }
 
 /* The hazard ledger, its summary and its map (core/ledger.c) start from
- * the type's index and join by primary key: never a scan of every case. */
+ * the type's index (cases_type since migration 28: the type's cases in id
+ * order, so the ledger's newest-first pages are no longer sorted) and join
+ * by primary key: never a scan of every case. */
 static void ledger_walks_the_type(void **state)
 {
 	struct plan_db *p = *state;
-	const char *const want[] = {"SEARCH c USING INDEX cases_type_status (type=?)",
+	const char *const want[] = {"SEARCH c USING INDEX cases_type (type=?)",
 	                            "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)", NULL};
 	plan_is(p->c, ST_LEDGER_LIST, "ST_LEDGER_LIST", want, true, NULL);
 	plan_is(p->c, ST_LEDGER_SUMMARY, "ST_LEDGER_SUMMARY", want, true, NULL);
@@ -434,6 +494,7 @@ static int64_t scope_call(struct unit_db *f, const char *login, const char *acti
 struct scope_sum {
 	int64_t rows, sum;
 	int64_t due_rows, due_sum; /* part_due, the inbox's deadline index */
+	int64_t od_rows, od_sum;   /* case_overdue, the overdue list's kept set */
 	bool rebuild;
 };
 
@@ -442,8 +503,18 @@ static int scope_sum_job(struct wctx *w, struct write_job *job)
 	struct scope_sum *r = job->arg;
 	char err[256];
 	if (r->rebuild && (case_scope_rebuild(w->conn) != 0 ||
-	                   part_due_rebuild(w->conn, w->app, err, sizeof err) != 0))
+	                   part_due_rebuild(w->conn, w->app, err, sizeof err) != 0 ||
+	                   case_overdue_rebuild(w->conn) != 0))
 		return -1;
+	/* first (the kept one), emptied and filled by the rebuild */
+	struct store_stmt *o = store_stmt(w->conn, ST_OVERDUE_COUNT);
+	if (sstep(o) != STORE_ROW) {
+		sreset(o);
+		return -1;
+	}
+	r->od_rows = scol_int(o, 0);
+	r->od_sum = scol_null(o, 1) ? 0 : scol_int(o, 1);
+	sreset(o);
 	struct store_stmt *s = store_stmt(w->conn, ST_CASE_SCOPE_COUNT);
 	int rc = sstep(s);
 	if (rc == STORE_ROW) {
@@ -461,9 +532,89 @@ static int scope_sum_job(struct wctx *w, struct write_job *job)
 	return rc == STORE_ROW && rc2 == STORE_ROW ? 0 : -1;
 }
 
+/* The ids `login` lists with q at now, newest first, into ids (at most
+ * 256); how many. */
+static int list_at(struct unit_db *f, const char *login, struct case_query *q, int64_t now,
+                   int64_t *ids)
+{
+	struct store_stmt *s = store_stmt(f->reader, ST_USER_BY_LOGIN);
+	sbind_text(s, 1, login);
+	int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+	sreset(s);
+	struct actor a;
+	assert_int_equal(actor_load(f->reader, uid, &a), 0);
+	struct err e = {0};
+	int n = 0;
+	bool more = false;
+	q->limit = 256;
+	assert_int_equal(case_list_ids(f->reader, &f->app, &a, q, now, ids, &n, &more, NULL, &e),
+	                 0);
+	assert_false(more);
+	return n;
+}
+
+/* overdue=1 as login lists it at now is, in order, the cases the detail
+ * view lets login read that are open with a deadline before now: through
+ * the kept set up to its mark, through cases_due after it (a now the
+ * scheduler has not swept to), and leaving out kept rows a clock set back
+ * before the mark has not reached. type= and type=&status= likewise. */
+static int lists_equal_their_definition(struct unit_db *f, const char *login, int64_t now,
+                                        int64_t ncases)
+{
+	static int64_t got[256], want[256], typed[256], both[256];
+	struct case_query q = {.overdue = true};
+	int n = list_at(f, login, &q, now, got);
+	struct case_query qt = {.type = "hotline"};
+	int nt = list_at(f, login, &qt, now, typed);
+	struct case_query qb = {.type = "hotline", .status = "received,closed"};
+	int nb = list_at(f, login, &qb, now, both);
+	struct case_query all = {0};
+	int64_t every[256];
+	int nall = list_at(f, login, &all, now, every);
+	assert_int_equal(nt, nall); /* every case here is a hotline case */
+	assert_memory_equal(typed, every, (size_t)nall * sizeof *every);
+	int k = 0, kb = 0;
+	for (int64_t id = ncases; id >= 1; id--) {
+		struct case_full cf;
+		if (case_load(f->reader, &f->app, id, &cf) != 0)
+			continue;
+		struct store_stmt *s = store_stmt(f->reader, ST_USER_BY_LOGIN);
+		sbind_text(s, 1, login);
+		int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
+		sreset(s);
+		struct actor a;
+		assert_int_equal(actor_load(f->reader, uid, &a), 0);
+		bool seen = case_visible(&a, &cf);
+		if (seen && !cf.c.closed_at && cf.c.due_at && cf.c.due_at < now)
+			want[k++] = id;
+		if (seen && (!strcmp(cf.c.status, "received") || !strcmp(cf.c.status, "closed")))
+			kb++;
+		case_full_release(&cf);
+	}
+	if (n != k || memcmp(got, want, (size_t)n * sizeof *got))
+		fail_msg("%s: overdue=1 lists %d cases, %d are overdue at now", login, n, k);
+	assert_int_equal(nb, kb);
+	for (int i = 1; i < nb; i++)
+		assert_true(both[i] < both[i - 1]);
+	return n;
+}
+
+/* The scheduler at the fake clock's now after moving it on by up to three
+ * days: timers fire, and the overdue mark follows now. */
+static void scope_tick(struct unit_db *f, int64_t *now)
+{
+	*now += (int64_t)(rand() % 72) * MS_PER_HOUR + rand() % 1000;
+	time_set_fake(*now);
+	assert_true(scheduler_run_once(&f->app, f->reader, *now) >= 0);
+}
+
 /* Random creations, dispatches to one or several units, signs, returns
- * (which cancel a part) and redispatches: case_scope as the writer kept it
- * is the table its rebuild makes from the base rows. */
+ * (which cancel a part), redispatches, answers, callbacks and merges
+ * (which close a case), unmerges (open again, past due), extensions (a
+ * deadline moved), reopenings and scheduler ticks
+ * on a clock that moves days on: case_scope, part_due and case_overdue as
+ * the writer and the scheduler kept them are the tables their rebuild
+ * makes from the base rows. */
 static void scope_index_equals_its_rebuild(void **state)
 {
 	(void)state;
@@ -475,10 +626,12 @@ static void scope_index_equals_its_rebuild(void **state)
 	    "{\"orgs\":[\"town.b\",\"village.a1\"],\"lead\":\"town.b\"}"};
 	static const char *const handler[] = {"town1", "town2", "vil1", "cg1"};
 	int64_t ids[64];
-	int n = 0;
+	int n = 0, ticks = 0;
+	int64_t now = time_real_ms();
+	time_set_fake(now);
 	srand(16);
-	for (int step = 0; step < 400; step++) {
-		int r = rand() % 8;
+	for (int step = 0; step < 600; step++) {
+		int r = rand() % 16;
 		if (n == 0 || (r == 0 && n < 64)) {
 			int64_t id = scope_call(f, "op1", NULL, 0,
 			                        "{\"type\":\"hotline\",\"class\":\"求助\","
@@ -506,10 +659,66 @@ static void scope_index_equals_its_rebuild(void **state)
 		case 6:
 			scope_call(f, who, "reply", id, "{\"reply\":\"已处理\"}");
 			break;
+		case 8:
+			scope_call(f, "op1", "answer", id, "{\"answer\":\"已当场答复。\"}");
+			break;
+		case 9:
+			scope_call(f, who, "extend", id, "{\"days\":5,\"reason\":\"需要时间。\"}");
+			scope_call(f, "disp1", "approve_extension", id, "{}");
+			break;
+		case 10:
+			scope_call(f, "disp1", "review", id, "{}");
+			scope_call(f, "op1", "callback", id,
+			           rand() % 2 ? "{\"resolved\":true,\"satisfaction\":\"满意\"}"
+			                      : "{}");
+			break;
+		case 11:
+			scope_call(f, "disp1", "reopen", id, "{\"reason\":\"群众不满意\"}");
+			break;
+		case 14: { /* merged: closed, until unmerged (back open, its old deadline) */
+			char into[48];
+			snprintf(into, sizeof into, "{\"into\":%lld}", (long long)ids[rand() % n]);
+			scope_call(f, "op1", "merge", id, into);
+			break;
+		}
+		case 15:
+			scope_call(f, "op1", "unmerge", id, "{}");
+			break;
+		case 12:
+		case 13:
+			scope_tick(f, &now);
+			ticks++;
+			break;
 		default:
 			scope_call(f, "disp1", "dispatch", id, dispatch[rand() % 5]);
 		}
 	}
+	/* two cases due after the mark (one of them town.a's) */
+	for (int i = 0; i < 2 && n < 64; i++) {
+		int64_t id = scope_call(f, "op1", NULL, 0,
+		                        "{\"type\":\"hotline\",\"class\":\"求助\","
+		                        "\"description\":\"井盖缺失\"}");
+		assert_true(id > 0);
+		ids[n++] = id;
+	}
+	scope_call(f, "disp1", "dispatch", ids[n - 1], dispatch[0]);
+	/* the lists at the mark, past it unswept, before it, and at now */
+	int64_t mark = 0;
+	struct store_stmt *m = store_stmt(f->reader, ST_OVERDUE_MARK);
+	assert_int_equal(sstep(m), STORE_ROW);
+	mark = scol_int(m, 0);
+	sreset(m);
+	const int64_t at[] = {mark, mark + 30 * 24 * MS_PER_HOUR, mark - 2 * 24 * MS_PER_HOUR, now};
+	static const char *const readers[] = {"disp1", "town1", "town2", "vil1", "cg1"};
+	int county[4];
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+		for (size_t r = 0; r < sizeof readers / sizeof readers[0]; r++) {
+			int k = lists_equal_their_definition(f, readers[r], at[i], ids[n - 1]);
+			if (r == 0)
+				county[i] = k;
+		}
+	/* each arm did its part: cases due after the mark, kept rows not yet due */
+	assert_true(county[1] > county[0] && county[2] < county[0]);
 	struct scope_sum kept = {0}, rebuilt = {.rebuild = true};
 	assert_int_equal(writer_run(f->app.writer, scope_sum_job, &kept), 0);
 	assert_int_equal(writer_run(f->app.writer, scope_sum_job, &rebuilt), 0);
@@ -517,14 +726,23 @@ static void scope_index_equals_its_rebuild(void **state)
 		fail_msg("case_scope kept: %lld rows (sum %lld); rebuilt: %lld rows (sum %lld)",
 		         (long long)kept.rows, (long long)kept.sum, (long long)rebuilt.rows,
 		         (long long)rebuilt.sum);
+	time_set_fake(0);
+	if (kept.od_rows != rebuilt.od_rows || kept.od_sum != rebuilt.od_sum)
+		fail_msg("case_overdue kept: %lld rows (sum %lld); rebuilt: %lld rows (sum %lld)",
+		         (long long)kept.od_rows, (long long)kept.od_sum,
+		         (long long)rebuilt.od_rows, (long long)rebuilt.od_sum);
 	if (kept.due_rows != rebuilt.due_rows || kept.due_sum != rebuilt.due_sum)
 		fail_msg("part_due kept: %lld rows (sum %lld); rebuilt: %lld rows (sum %lld)",
 		         (long long)kept.due_rows, (long long)kept.due_sum,
 		         (long long)rebuilt.due_rows, (long long)rebuilt.due_sum);
 	assert_true(kept.due_rows > 0);
-	assert_true(kept.rows > 2 * n); /* the county and the owner, at least */
-	print_message("# case_scope: %d cases, %lld rows; part_due %lld rows\n", n,
-	              (long long)kept.rows, (long long)kept.due_rows);
+	/* the county at least (a case handed back is the county's own) */
+	assert_true(kept.rows > n);
+	assert_true(kept.od_rows > 0 && kept.od_rows < kept.rows); /* some overdue, not all */
+	print_message("# case_scope: %d cases, %lld rows; part_due %lld rows; case_overdue %lld"
+	              " rows after %d ticks\n",
+	              n, (long long)kept.rows, (long long)kept.due_rows, (long long)kept.od_rows,
+	              ticks);
 	unit_db_close(f);
 }
 
@@ -541,6 +759,9 @@ int main(void)
 	    cmocka_unit_test(scope_list_reads_its_ranges),
 	    cmocka_unit_test(status_list_merges_its_ranges),
 	    cmocka_unit_test(open_lists_read_open_cases),
+	    cmocka_unit_test(overdue_list_reads_the_kept_set),
+	    cmocka_unit_test(overdue_sweep_reads_its_range),
+	    cmocka_unit_test(type_lists_walk_their_indexes),
 	    cmocka_unit_test(overdue_counts_use_indexes),
 	    cmocka_unit_test(export_pages_read_their_ids),
 	    cmocka_unit_test(timeline_pages_by_seq),
