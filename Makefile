@@ -111,8 +111,9 @@ bench: build
 	bench/run.sh $(BUILD)
 	$(MAKE) benchdoc
 
-# The growth curve at 100 k, 1 M and 10 M cases (bench/curve.sh; about an
-# hour and 10+ GB of disk at 10 M): bench/results-<size>.json, bench/curve.md.
+# The growth curve at 100 k, 1 M and 10 M cases (bench/curve.sh; over an
+# hour, and about 80 GB of free disk at 10 M while gen runs: docs/gen.md
+# "Disk at 10 M"): bench/results-<size>.json, bench/curve.md.
 .PHONY: bench-10m
 bench-10m: build
 	BENCH_SIZES="100000 1000000 10000000" bench/curve.sh $(BUILD)

@@ -25,9 +25,11 @@
  *
  * With --read it instead measures one list query of GET /api/v1/cases on an
  * existing database (the benchmark's, after the create runs), with the
- * server's reader pragmas, the project's own SQL (ST_CASE_LIST) and the
- * bindings core/caseview.c's case_list() makes for that query string and a
- * reader whose case.read scope is the org --scope:
+ * server's reader pragmas, the project's own SQL and the bindings
+ * core/caseview.c's case_list() makes for that query string and a reader
+ * whose case.read scope is the org --scope: the statement of the query's
+ * shape (case_list_stmt: ST_CASE_LIST_SCOPE, _STATUS, _TYPE, _OVERDUE,
+ * _TEXT …, docs/lists.md), with the same parameters bound:
  *
  *   sql         the list statement alone, stepped to limit + 1 rows.
  *   full        what a list request runs in SQL: BEGIN, the list statement,
@@ -70,6 +72,7 @@ static const char *opt_dir;
 
 #define READ_MAX_LIMIT 200
 #define READ_QS_MAX 512
+#define LIST_STATUS_ARMS 4 /* core/caseview.c CASE_STATUS_ARMS: ST_CASE_LIST_STATUS's ?31..?34 */
 
 static double now_s(void)
 {
@@ -346,6 +349,10 @@ struct list_query {
 	int64_t cursor;
 	bool overdue;
 	char statuses[READ_QS_MAX * 2]; /* status=a,b as a JSON array, or "" */
+	/* status=a,b one code an arm (?31..), as case_list() splits it; 0 codes
+	 * when there are more than LIST_STATUS_ARMS (then residual) */
+	char status_code[LIST_STATUS_ARMS][READ_QS_MAX];
+	int nstatus;
 	char match[SEARCH_MATCH_CAP];   /* q as the full-text query (core/search.h) */
 };
 
@@ -430,40 +437,83 @@ static void list_query_parse(struct list_query *lq, const char *qs)
 		lq->statuses[k++] = '"';
 		lq->statuses[k++] = ']';
 		lq->statuses[k] = '\0';
+		for (const char *p = lq->status; *p;) { /* status_codes_split */
+			size_t n = strcspn(p, ",");
+			if (lq->nstatus == LIST_STATUS_ARMS) {
+				lq->nstatus = 0;
+				break;
+			}
+			memcpy(lq->status_code[lq->nstatus], p, n);
+			lq->status_code[lq->nstatus++][n] = '\0';
+			p += n + (p[n] == ',');
+		}
 	}
 	struct err e;
 	if (lq->q && search_match(lq->q, lq->match, &e) != 0)
 		read_usage(err_message(&e));
+	if (lq->q && !lq->match[0]) /* the server's literal LIKE (?27) is not mirrored */
+		read_usage("q has no word for the search index");
 }
 
-/* The work queues of core/caseview.c (case_queues), mirrored: the statuses
- * of queue=dispatch; every open overdue case joins it too. */
+/* The work queue of config/types/hotline.json, mirrored: queue=dispatch is
+ * the hotline's (the one type declaring it, so the list is that type's), its
+ * statuses and parts' statuses; every open overdue case joins it too. */
+static const char dispatch_type[] = "hotline";
 static const char dispatch_statuses[] =
     "[\"received\",\"return_requested\",\"extension_requested\"]";
+static const char dispatch_asg_statuses[] = "[\"return_requested\",\"extension_requested\"]";
 
-/* Binds ST_CASE_LIST as case_list() does for one reader scope. */
+/* Whether the scope path is a root's ("/1/": a whole county). */
+static bool scope_is_root(const char *path)
+{
+	const char *second = strchr(path + 1, '/');
+	return second && !second[1];
+}
+
+/* The statement of the query's shape, as case_list_stmt() in
+ * core/caseview.c picks it for the parameters sqlite_raw takes (newest
+ * first, one reader scope). */
+static enum stmt_id list_stmt(const struct list_query *lq, const char *scope)
+{
+	if (lq->q && lq->match[0])
+		return ST_CASE_LIST_TEXT;
+	if (lq->overdue)
+		return ST_CASE_LIST_OVERDUE;
+	if (scope_is_root(scope)) {
+		bool typed = lq->type || lq->queue;
+		if (lq->nstatus)
+			return typed ? ST_CASE_LIST_TYPE_STATUS : ST_CASE_LIST_STATUS;
+		if (typed)
+			return ST_CASE_LIST_TYPE;
+	}
+	return ST_CASE_LIST_SCOPE;
+}
+
+/* Binds the query's statement as case_list() does for one reader scope
+ * (case_list_bind: the same numbers in every shape's statement). */
 static sqlite3_stmt *list_bind(struct db *d, const struct list_query *lq, const char *scope)
 {
 	int64_t now = wall_ms();
-	sqlite3_stmt *s = stmt(d, ST_CASE_LIST);
+	sqlite3_stmt *s = stmt(d, list_stmt(lq, scope));
 	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
-	if (lq->type)
-		sqlite3_bind_text(s, 4, lq->type, -1, SQLITE_STATIC);
+	if (lq->type || lq->queue)
+		sqlite3_bind_text(s, 4, lq->type ? lq->type : dispatch_type, -1, SQLITE_STATIC);
 	if (lq->status)
 		sqlite3_bind_text(s, 5, lq->statuses, -1, SQLITE_STATIC);
 	if (lq->overdue)
 		sqlite3_bind_int64(s, 9, now);
-	if (lq->q) {
+	if (lq->q) /* a word for the index (list_query_parse); ?14 is for sort=due only */
 		sqlite3_bind_text(s, 10, lq->match, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 14, lq->q, -1, SQLITE_STATIC);
-	}
 	sqlite3_bind_int64(s, 11, lq->cursor ? lq->cursor : INT64_MAX);
 	sqlite3_bind_int64(s, 29, 0); /* the ids' lower end (an export's from..to) */
 	sqlite3_bind_int64(s, 13, lq->limit + 1);
 	if (lq->queue) {
 		sqlite3_bind_text(s, 15, dispatch_statuses, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 16, now);
+		sqlite3_bind_text(s, 20, dispatch_asg_statuses, -1, SQLITE_STATIC);
 	}
+	for (int i = 0; i < lq->nstatus; i++)
+		sqlite3_bind_text(s, 31 + i, lq->status_code[i], -1, SQLITE_STATIC);
 	return s;
 }
 
@@ -577,7 +627,7 @@ static int read_main(const char *path, const char *scope_code, const char *qs, l
 	}
 	/* rows stepped through in full scans, and VM steps, of one execution */
 	bool more;
-	sqlite3_stmt *ls = stmt(&d, ST_CASE_LIST);
+	sqlite3_stmt *ls = stmt(&d, list_stmt(&lq, scope));
 	(void)sqlite3_stmt_status(ls, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
 	(void)sqlite3_stmt_status(ls, SQLITE_STMTSTATUS_VM_STEP, 1);
 	int items = list_run(&d, &lq, scope, false, &more);
