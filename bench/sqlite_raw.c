@@ -353,7 +353,7 @@ struct list_query {
 	 * when there are more than LIST_STATUS_ARMS (then residual) */
 	char status_code[LIST_STATUS_ARMS][READ_QS_MAX];
 	int nstatus;
-	char match[SEARCH_MATCH_CAP];   /* q as the full-text query (core/search.h) */
+	char match[SEARCH_MATCH_CAP]; /* q as the full-text query (core/search.h) */
 };
 
 /* Decodes %XX and '+' in place. */

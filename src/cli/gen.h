@@ -115,15 +115,20 @@ const char *gen_tmpl_fill(const struct gen_tmpl *t, const struct gen_fill *f, st
  * at the end. gen_side_search queues a search row (s: no, title, body,
  * address, notes; NULL for NULL), gen_side_point a point (v: its ranges
  * of latitude, longitude and received time in hours), each waiting while the queue is full: 0, or
- * -1 when the thread failed. gen_side_finish waits for the thread to write them all (0, or -1 with
- * err); gen_side_merge then replaces FILE's two indexes with the side's, on c outside a transaction
- * (0 or -1); gen_side_free removes the side file. */
+ * -1 when the thread failed; gen_side_cut ends the side index's segment after the rows queued
+ * so far (the thread commits there). gen_side_close says no more rows come: the thread writes those
+ * queued and merges the search index into one segment while the caller goes on. gen_side_finish
+ * (which closes too) waits for the thread to end (0, or -1 with err); gen_side_merge then replaces
+ * FILE's two indexes with the side's, on c outside a transaction (0 or -1); gen_side_free removes
+ * the side file. */
 struct gen_side;
 struct store_conn;
 void gen_side_path(const char *db, char *out, size_t cap);
 struct gen_side *gen_side_start(const char *db, char *err, size_t errcap);
 int gen_side_search(struct gen_side *f, int64_t id, const char *const s[5]);
 int gen_side_point(struct gen_side *f, int64_t id, const double v[6]);
+int gen_side_cut(struct gen_side *f);
+void gen_side_close(struct gen_side *f);
 int gen_side_finish(struct gen_side *f, char *err, size_t errcap);
 int gen_side_merge(struct gen_side *f, struct store_conn *c);
 /* The thread's CPU time, ms, once gen_side_finish returned. */

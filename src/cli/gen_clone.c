@@ -135,7 +135,10 @@ static int side_start(struct gen_clone *g, const char *db)
 			break;
 	}
 	sreset(s);
-	return rc == STORE_DONE ? 0 : -1;
+	/* the pool's rows a segment of their own: the clones' make at least
+	 * one more, so the merge at the end moves the one they become off
+	 * FTS5's level 0 (ST_GEN_FTS_OPTIMIZE) */
+	return rc == STORE_DONE && gen_side_cut(g->side) == 0 ? 0 : -1;
 }
 
 struct gen_clone *gen_clone_new(struct app *app, const char *db, const struct gen_county *cty,
@@ -662,6 +665,7 @@ int gen_clone_finish(struct gen_clone *g, int64_t ms[5])
 {
 	char err[256] = "";
 	int64_t t0 = time_real_ms(), t1 = t0, t2 = t0;
+	gen_side_close(g->side); /* every row is queued: its index's last steps run beside these */
 	int rc = store_exec(g->conn, ST_BEGIN) == STORE_OK ? 0 : -1;
 	if (rc == 0 && g->since_checkpoint &&
 	    chain_checkpoint(g->conn, &g->head, &g->app->keys, time_now_ms()) != 0)

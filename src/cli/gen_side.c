@@ -33,6 +33,7 @@
 struct side_row {
 	int64_t id;
 	bool point;              /* a point, else a search row */
+	bool cut;                /* no row: the rows before it are committed (gen_side_cut) */
 	double v[6];             /* the point's ranges: lat, lng, received hours */
 	char *block;             /* the search row's strings, one allocation */
 	const char *s[FTS_COLS]; /* into block; NULL for NULL */
@@ -94,8 +95,17 @@ static size_t take(struct gen_side *f, bool ok, bool *last)
 	return n;
 }
 
+/* Commits the side database's transaction and begins the next: 0 or -1. */
+static int txn_restart(struct gen_side *f)
+{
+	return store_exec(f->conn, ST_COMMIT) == STORE_OK &&
+	               store_exec(f->conn, ST_BEGIN) == STORE_OK
+	           ? 0
+	           : -1;
+}
+
 /* The thread: takes the rows in order and writes them, in transactions of
- * SIDE_TXN rows. */
+ * SIDE_TXN rows (and one ending at each cut). */
 static void *side_main(void *arg)
 {
 	struct gen_side *f = arg;
@@ -105,22 +115,30 @@ static void *side_main(void *arg)
 	while (!last) {
 		size_t n = take(f, rc == 0, &last);
 		for (size_t i = 0; i < n; i++) {
-			if (rc == 0 && row_write(f, &f->batch[i]) != 0)
-				rc = -1;
-			row_free(&f->batch[i]);
+			struct side_row *r = &f->batch[i];
+			if (r->cut) { /* a segment ends here */
+				if (rc == 0 && in_txn > 0)
+					rc = txn_restart(f);
+				in_txn = 0;
+			} else {
+				if (rc == 0 && row_write(f, r) != 0)
+					rc = -1;
+				in_txn++;
+			}
+			row_free(r);
 		}
 		if (n)
 			last = false; /* until the queue is seen empty */
-		in_txn += (int64_t)n;
 		if (rc == 0 && in_txn >= SIDE_TXN) {
-			rc = store_exec(f->conn, ST_COMMIT) == STORE_OK &&
-			             store_exec(f->conn, ST_BEGIN) == STORE_OK
-			         ? 0
-			         : -1;
+			rc = txn_restart(f);
 			in_txn = 0;
 		}
 	}
 	if (rc == 0 && store_exec(f->conn, ST_COMMIT) != STORE_OK)
+		rc = -1;
+	/* one segment (ST_GEN_FTS_OPTIMIZE), while the load makes its indexes
+	 * again: the side file grows by the index's size until it is removed */
+	if (rc == 0 && store_exec(f->conn, ST_GEN_FTS_OPTIMIZE) != STORE_OK)
 		rc = -1;
 	if (rc != 0) {
 		snprintf(f->err, sizeof f->err, "检索与查重索引写入失败: %s",
@@ -226,14 +244,25 @@ int gen_side_point(struct gen_side *f, int64_t id, const double v[6])
 	return put(f, &r);
 }
 
-int gen_side_finish(struct gen_side *f, char *err, size_t errcap)
+int gen_side_cut(struct gen_side *f)
 {
-	if (!f->started)
-		return -1;
+	struct side_row r = {.cut = true};
+	return put(f, &r);
+}
+
+void gen_side_close(struct gen_side *f)
+{
 	pthread_mutex_lock(&f->mu);
 	f->closing = true;
 	pthread_cond_signal(&f->can_take);
 	pthread_mutex_unlock(&f->mu);
+}
+
+int gen_side_finish(struct gen_side *f, char *err, size_t errcap)
+{
+	if (!f->started)
+		return -1;
+	gen_side_close(f);
 	pthread_join(f->thread, NULL);
 	f->started = false;
 	store_close(f->conn);

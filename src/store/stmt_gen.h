@@ -101,6 +101,13 @@
 	 * (FTS5's default: 1 MB), so it merges fewer; not copied back */ \
 	STMT(ST_GEN_FTS_HASHSIZE, \
 	     "INSERT INTO case_fts(case_fts, rank) VALUES('hashsize', 67108864)") \
+	/* the whole search index merged into one segment before it is copied: \
+	 * the load's commits leave segments of ~5,000 pages each on FTS5's \
+	 * level 0, and the server's 16th small commit on top of them set off \
+	 * a crisis merge of the whole index inside one COMMIT (seconds at \
+	 * 100 k cases, minutes at 10 M: docs/bench.md "The search index's \
+	 * merges") */ \
+	STMT(ST_GEN_FTS_OPTIMIZE, "INSERT INTO case_fts(case_fts) VALUES('optimize')") \
 	STMT(ST_GEN_SIDE_ATTACH, "ATTACH DATABASE ?1 AS gen_side") \
 	STMT(ST_GEN_SIDE_DETACH, "DETACH DATABASE gen_side") \
 	STMT(ST_GEN_FTS_CLEAR_DATA, "DELETE FROM main.case_fts_data") \

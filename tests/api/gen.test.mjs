@@ -89,6 +89,53 @@ test('the search and point indexes hold every case as the writer writes them', a
   assert.equal(scoped, Number(await sqlText(srv.db, 'SELECT count(*) FROM cases')));
 });
 
+// FTS5's structure record (case_fts_data row 10): its levels, each with
+// the page counts of its segments (varints, as fts5_index.c writes them).
+function ftsLevels(hex) {
+  const b = Buffer.from(hex, 'hex');
+  let i = 4; // the cookie
+  const varint = () => {
+    let v = 0;
+    for (let k = 0; k < 9; k++) {
+      const c = b[i++];
+      if (k === 8) return v * 256 + c;
+      v = v * 128 + (c & 0x7f);
+      if (!(c & 0x80)) return v;
+    }
+    return v;
+  };
+  const nLevel = varint();
+  varint(); // segments in all
+  varint(); // the write counter
+  const levels = [];
+  for (let l = 0; l < nLevel; l++) {
+    varint(); // segments being merged
+    const n = varint();
+    const pages = [];
+    for (let k = 0; k < n; k++) {
+      varint(); // the segment's id
+      const first = varint();
+      pages.push(varint() - first + 1);
+    }
+    levels.push(pages);
+  }
+  return levels;
+}
+
+test('the search index is one segment off level 0, and a level merges whole only at 64 segments (migration 30)', async () => {
+  // the load's segments left on level 0 were merged whole in one of the
+  // server's first COMMITs (seconds at 100 k cases: docs/bench.md "The
+  // search index's merges"); gen merges them into one segment of the
+  // search index above it (the server's own small commits since add theirs)
+  const levels = ftsLevels(await sqlText(srv.db, 'SELECT hex(block) FROM case_fts_data WHERE id = 10'));
+  const shown = `segments' pages by level: ${JSON.stringify(levels)}`;
+  const big = Math.max(...levels.flat());
+  assert.ok(big > 100, shown);
+  assert.equal(levels.flat().filter((p) => p > big / 10).length, 1, `the load's index is one segment: ${shown}`);
+  assert.ok(!levels[0].includes(big), `it is not on level 0: ${shown}`);
+  assert.equal(await sqlText(srv.db, "SELECT v FROM case_fts_config WHERE k = 'crisismerge'"), '64');
+});
+
 test('after gen a new case is created, listed and found', async () => {
   const op1 = await srv.login('op1');
   const before = Number(await sqlText(srv.db, 'SELECT max(id) FROM cases'));
