@@ -13,8 +13,10 @@
  * only once a case.export event (the filters and the row count) is on the
  * audit chain.
  *
- * An export holds its HTTP thread, and the connections that thread already
- * serves, while it builds (docs/bench.md gives the seconds for 100,000
+ * An export holds its HTTP thread, the connections that thread already
+ * serves and the new ones the kernel hands to its listening socket
+ * (SO_REUSEPORT: one socket a thread), while it builds (docs/bench.md gives
+ * the seconds for 100,000
  * rows), so at most EXPORTS_AT_ONCE big ones (more than
  * CIVICLOOP_EXPORT_SLOT_ROWS cases, default 10,000: about 0.3 s) build at
  * a time; one more is 503 at once. Smaller ones take a fraction of a
