@@ -332,8 +332,8 @@ int cmd_gen(int argc, char **argv)
 	}
 	cli_close(&app);
 	/* the load wrote without syncing: the file goes to the disk now, not
-	 * in the server's first checkpoint (its fsync wrote gen's pages back:
-	 * the 81st create on a fresh 100 k database took 0.8 s) */
+	 * in a server's first checkpoint (its fsync writes such pages back:
+	 * 0.8 s in the 81st create on an unsynced copy of a 100 k database) */
 	if (rc == 0 && fsync_path(db, O_RDONLY) != 0) {
 		fprintf(stderr, "civicloop gen: %s 写入磁盘失败: %s\n", db, strerror(errno));
 		rc = 1;
