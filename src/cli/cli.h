@@ -19,6 +19,9 @@ int cli_flag(int argc, char **argv, const char *name);
 int cli_new_db(int argc, char **argv, const char *cmd, const char **db);
 /* Opens the app and its writer for the database; prints errors. 0 or -1. */
 int cli_open(struct app *app, const char *db, int create);
+/* cli_open for a new database (created) whose writer commits without a
+ * sync: for a file that is removed when the command fails (gen). */
+int cli_open_unsynced(struct app *app, const char *db);
 void cli_close(struct app *app);
 /* Opens the database (creating it when create is set), runs job(arg) on its
  * writer and closes it. 0 when written; 1 after printing "civicloop CMD: "

@@ -72,26 +72,6 @@ static void gen_discard(const char *db)
 	}
 }
 
-/* cli_open's, with a writer that commits without a sync: the database is
- * new and removed when gen fails (the pool's timers commit a transaction
- * per moment: gen_fire_due). */
-static int gen_open(struct app *app, const char *db)
-{
-	char err[512];
-	if (app_init(app, db, NULL, 1, err, sizeof err) != 0) {
-		fprintf(stderr, "civicloop: %s\n", err);
-		return -1;
-	}
-	app->writer_unsynced = true;
-	app->writer = writer_start(app, err, sizeof err);
-	if (!app->writer) {
-		fprintf(stderr, "civicloop: %s\n", err);
-		app_release(app);
-		return -1;
-	}
-	return 0;
-}
-
 /* CPU time, ms, of the process (every thread) or of the calling thread:
  * on a shared machine the phases' wall times say little alone. */
 static int64_t clock_ms(clockid_t id)
@@ -286,7 +266,9 @@ int cmd_gen(int argc, char **argv)
 	struct app app;
 	int rc = 1;
 	int64_t t0 = time_real_ms(), c0 = cpu_ms(), c1 = 0, c2 = 0, clone_cpu = 0;
-	if (!cty || gen_open(&app, db) != 0) {
+	/* no sync at each commit: the file is new and removed when gen fails
+	 * (the pool's timers commit a transaction per moment: gen_fire_due) */
+	if (!cty || cli_open_unsynced(&app, db) != 0) {
 		free(cty);
 		return 1;
 	}

@@ -66,7 +66,8 @@ static const char usage[] =
     "\n"
     "Each command takes --help. Keys live beside the database in FILE.key.\n";
 
-int cli_open(struct app *app, const char *db, int create)
+/* cli_open, and cli_open_unsynced's writer that commits without a sync */
+static int open_app(struct app *app, const char *db, int create, bool unsynced)
 {
 	char err[512];
 	if (!create && access(db, F_OK) != 0) {
@@ -78,6 +79,7 @@ int cli_open(struct app *app, const char *db, int create)
 		fprintf(stderr, "civicloop: %s\n", err);
 		return -1;
 	}
+	app->writer_unsynced = unsynced;
 	app->writer = writer_start(app, err, sizeof err);
 	if (!app->writer) {
 		fprintf(stderr, "civicloop: %s\n", err);
@@ -85,6 +87,16 @@ int cli_open(struct app *app, const char *db, int create)
 		return -1;
 	}
 	return 0;
+}
+
+int cli_open(struct app *app, const char *db, int create)
+{
+	return open_app(app, db, create, false);
+}
+
+int cli_open_unsynced(struct app *app, const char *db)
+{
+	return open_app(app, db, 1, true);
 }
 
 void cli_close(struct app *app)

@@ -532,17 +532,23 @@ static int scope_sum_job(struct wctx *w, struct write_job *job)
 	return rc == STORE_ROW && rc2 == STORE_ROW ? 0 : -1;
 }
 
-/* The ids `login` lists with q at now, newest first, into ids (at most
- * 256); how many. */
-static int list_at(struct unit_db *f, const char *login, struct case_query *q, int64_t now,
-                   int64_t *ids)
+/* The actor `login` reads as, into a. */
+static void reader_actor(struct unit_db *f, const char *login, struct actor *a)
 {
 	struct store_stmt *s = store_stmt(f->reader, ST_USER_BY_LOGIN);
 	sbind_text(s, 1, login);
 	int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
 	sreset(s);
+	assert_int_equal(actor_load(f->reader, uid, a), 0);
+}
+
+/* The ids `login` lists with q at now, newest first, into ids (at most
+ * 256); how many. */
+static int list_at(struct unit_db *f, const char *login, struct case_query *q, int64_t now,
+                   int64_t *ids)
+{
 	struct actor a;
-	assert_int_equal(actor_load(f->reader, uid, &a), 0);
+	reader_actor(f, login, &a);
 	struct err e = {0};
 	int n = 0;
 	bool more = false;
@@ -574,16 +580,12 @@ static int lists_equal_their_definition(struct unit_db *f, const char *login, in
 	assert_int_equal(nt, nall); /* every case here is a hotline case */
 	assert_memory_equal(typed, every, (size_t)nall * sizeof *every);
 	int k = 0, kb = 0;
+	struct actor a;
+	reader_actor(f, login, &a);
 	for (int64_t id = ncases; id >= 1; id--) {
 		struct case_full cf;
 		if (case_load(f->reader, &f->app, id, &cf) != 0)
 			continue;
-		struct store_stmt *s = store_stmt(f->reader, ST_USER_BY_LOGIN);
-		sbind_text(s, 1, login);
-		int64_t uid = sstep(s) == STORE_ROW ? scol_int(s, 0) : 0;
-		sreset(s);
-		struct actor a;
-		assert_int_equal(actor_load(f->reader, uid, &a), 0);
 		bool seen = case_visible(&a, &cf);
 		if (seen && !cf.c.closed_at && cf.c.due_at && cf.c.due_at < now)
 			want[k++] = id;
