@@ -58,6 +58,13 @@ json_t *api_case_filters_json(struct req *r);
  * made: a failed one is 503. */
 enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
                                    json_t *payload);
+/* api_reply_read in two steps, for an answer made off the HTTP thread (an
+ * export, api/export.c): api_read_record_set keeps what is to be recorded
+ * in r->hctx (freeing what was there) and returns 1, or 0 when there is
+ * nothing to record (r->hctx untouched), or -1 with r->err 503; payload is
+ * stolen. api_read_record_job, as the writer job that follows, records it. */
+int api_read_record_set(struct req *r, int64_t id, bool pii, const char *action, json_t *payload);
+int api_read_record_job(struct wctx *w, struct write_job *job);
 /* api/attachments.c */
 enum handler_result api_attachment_add(struct req *r);
 enum handler_result api_attachments_list(struct req *r);

@@ -149,7 +149,7 @@ struct read_record {
 	char payload[];     /* its canonical JSON */
 };
 
-static int read_record_job(struct wctx *w, struct write_job *job)
+int api_read_record_job(struct wctx *w, struct write_job *job)
 {
 	struct req *r = job->arg;
 	struct read_record *rr = r->hctx;
@@ -163,32 +163,44 @@ static int read_record_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
-enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
-                                   json_t *payload)
+int api_read_record_set(struct req *r, int64_t id, bool pii, const char *action, json_t *payload)
 {
 	if (!actor_reads_recorded(&r->actor))
 		action = NULL;
 	char *text = action ? json_canonical(payload) : NULL;
 	json_decref(payload);
-	r->status = 200;
 	if (!pii && !action)
-		return H_DONE;
+		return 0;
 	size_t len = text ? strlen(text) : 0;
 	struct read_record *rr = action && !text ? NULL : malloc(sizeof *rr + len + 1);
 	if (!rr) {
 		free(text);
-		json_decref(r->out);
-		r->out = NULL;
-		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
 	}
 	rr->case_id = id;
 	rr->pii = pii;
 	rr->action = action;
 	memcpy(rr->payload, text ? text : "", len + 1);
 	free(text);
+	free(r->hctx);
 	r->hctx = rr;
+	return 1;
+}
+
+enum handler_result api_reply_read(struct req *r, int64_t id, bool pii, const char *action,
+                                   json_t *payload)
+{
+	int rc = api_read_record_set(r, id, pii, action, payload);
+	r->status = 200;
+	if (rc == 0)
+		return H_DONE;
+	if (rc < 0) {
+		json_decref(r->out);
+		r->out = NULL;
+		return reply_failed(r);
+	}
 	r->idem_key[0] = '\0';
-	return reply_async(r, read_record_job);
+	return reply_async(r, api_read_record_job);
 }
 
 /* GET /api/v1/cases/{id}: a confidential reporter shown to a pii.read

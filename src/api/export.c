@@ -4,34 +4,34 @@
  * core/caseexport.c's, the file util/sheet.c's).
  *
  * The filters are the list's, read by the list's own function
- * (api_case_filters); limit and cursor are refused, since an export is
- * every matching case, up to CIVICLOOP_EXPORT_MAX_ROWS (more is 413
- * export.too_large, before anything is written). The file is built whole in
- * a temporary file on this HTTP thread, inside the request's one read
- * transaction, and only then answered: a file that could not be written is
- * 503, never a short 200. A reader whose reads are recorded gets the file
- * only once a case.export event (the filters and the row count) is on the
- * audit chain.
+ * (api_case_filters) on the HTTP thread; limit and cursor are refused,
+ * since an export is every matching case, up to CIVICLOOP_EXPORT_MAX_ROWS
+ * (more is 413 export.too_large, before anything is written). The rest runs
+ * on the export pool (http/offload.h req_offload_export) with the
+ * connection suspended, so the HTTP thread goes on serving its other
+ * connections: the count and the file, in one read transaction of the pool
+ * thread's own connection, built whole in a temporary file and only then
+ * answered (a file that could not be written is 503, never a short 200). A
+ * reader whose reads are recorded gets the file only once a case.export
+ * event (the filters and the row count) is on the audit chain.
  *
- * An export holds its HTTP thread, the connections that thread already
- * serves and the new ones the kernel hands to its listening socket
- * (SO_REUSEPORT: one socket a thread), while it builds (docs/bench.md gives
- * the seconds for 100,000
- * rows), so at most EXPORTS_AT_ONCE big ones (more than
- * CIVICLOOP_EXPORT_SLOT_ROWS cases, default 10,000: about 0.3 s) build at
- * a time; one more is 503 at once. Smaller ones take a fraction of a
- * second and are never refused for that. Building and sending may take
- * EXPORT_SECONDS in all, instead of the server's request timeout
- * (req_allow_time). With CIVICLOOP_TEST_CLOCK=1,
+ * At most EXPORTS_AT_ONCE big ones (more than CIVICLOOP_EXPORT_SLOT_ROWS
+ * cases, default 10,000: about 0.3 s) build at a time; one more is 503 at
+ * once, as is an export when the pool's queue is full. Smaller ones take a
+ * fraction of a second and are never refused for the slots. Building and
+ * sending may take EXPORT_SECONDS in all, instead of the server's request
+ * timeout (req_allow_time). With CIVICLOOP_TEST_CLOCK=1,
  * CIVICLOOP_TEST_EXPORT_DELAY_MS makes each export that much slower, for
  * the tests of those two limits.
  */
 #include "api/api.h"
 #include "core/app.h"
 #include "core/engine.h"
+#include "http/offload.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -95,50 +95,110 @@ static void test_delay(int ms)
 		;
 }
 
+/* What the pool thread needs of the request (r->hctx). */
+struct export_job {
+	const struct export_format *f;
+	struct case_query q; /* strings borrowed from the request */
+	char dir[1024];      /* where the temporary file goes */
+	int max_rows;
+};
+
+/* The pool thread's own read connection to path (opened on first use, and
+ * again when a server on another database uses the pool). */
+static struct store_conn *export_reader(const char *path)
+{
+	static _Thread_local struct store_conn *conn;
+	static _Thread_local char conn_path[1024];
+	if (conn && strcmp(conn_path, path) != 0) {
+		store_close(conn);
+		conn = NULL;
+	}
+	if (!conn) {
+		char err[256];
+		conn = store_open(path, true, err, sizeof err);
+		if (!conn) {
+			fprintf(stderr, "civicloop: %s\n", err);
+			return NULL;
+		}
+		snprintf(conn_path, sizeof conn_path, "%s", path);
+	}
+	return conn;
+}
+
+/* The count and the file in one read transaction; big ones take a slot. */
+static int export_build(struct req *r, struct store_conn *c, const struct export_job *j,
+                        struct case_export_file *file)
+{
+	struct case_export x;
+	if (case_export_count(c, r->app, &r->actor, &j->q, j->max_rows, &x, &r->err) != 0)
+		return -1;
+	/* a big one takes a slot; a small one costs what a list page costs */
+	bool big = x.cases > app_env_int("CIVICLOOP_EXPORT_SLOT_ROWS", 0, EXPORT_MAX_ROWS_LIMIT,
+	                                 EXPORT_SLOT_ROWS_DEFAULT);
+	if (big && atomic_fetch_add(&exports_running, 1) >= EXPORTS_AT_ONCE) {
+		atomic_fetch_sub(&exports_running, 1);
+		return err_set(&r->err, E_UNAVAILABLE, NULL,
+		               "正在生成的大批量导出较多，请稍后再试");
+	}
+	int rc = case_export_write(c, r->app, &r->actor, &x, j->f->fmt, j->dir, file, &r->err);
+	if (r->app->test_clock) /* tests only: a slow export, to see the limits above */
+		test_delay(app_env_int("CIVICLOOP_TEST_EXPORT_DELAY_MS", 0, 60000, 0));
+	if (big)
+		atomic_fetch_sub(&exports_running, 1);
+	return rc;
+}
+
+/* On the export pool (offload_fn): the file as the answer, and what a
+ * recorded reader's export records for api_read_record_job. */
+static int export_work(struct req *r)
+{
+	struct export_job *j = r->hctx;
+	struct store_conn *c = export_reader(r->app->db_path);
+	if (!c || store_exec(c, ST_BEGIN_READ) != STORE_OK)
+		return err_set(&r->err, E_UNAVAILABLE, NULL, "数据库暂不可用");
+	struct case_export_file file;
+	int rc = export_build(r, c, j, &file);
+	store_exec(c, ST_COMMIT);
+	if (rc != 0)
+		return -1;
+	char disp[400];
+	disposition(j->f->ext, disp, sizeof disp);
+	req_reply_file(r, file.fd, file.size, j->f->content_type, disp);
+	r->status = 200;
+	/* the filters and how many rows, not the ids of every row */
+	if (api_read_record_set(r, 0, false, "case.export",
+	                        json_pack("{s:s,s:o,s:I}", "format", j->f->ext, "query",
+	                                  api_case_filters_json(r), "rows",
+	                                  (json_int_t)file.rows)) < 0)
+		return -1;
+	return 0;
+}
+
 static enum handler_result export_cases(struct req *r, const struct export_format *f)
 {
-	struct case_query q = {0};
 	const char *paging = req_query(r, "limit")    ? "limit"
 	                     : req_query(r, "cursor") ? "cursor"
 	                                              : NULL;
 	if (paging)
 		return reply_err(r, E_FIELD_INVALID, paging,
 		                 "导出包含全部符合条件的工单，不分页：请去掉 limit 和 cursor");
-	if (api_case_filters(r, &q) != 0)
-		return reply_failed(r);
-	req_allow_time(r, EXPORT_SECONDS);
-	char dir[1024];
-	if (path_dir(r->app->db_path, dir, sizeof dir) != 0)
+	struct export_job *j = calloc(1, sizeof *j);
+	if (!j)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
-	int max_rows = app_env_int("CIVICLOOP_EXPORT_MAX_ROWS", 1, EXPORT_MAX_ROWS_LIMIT,
-	                           EXPORT_MAX_ROWS_DEFAULT);
-	struct case_export x;
-	if (case_export_count(r->reader, r->app, &r->actor, &q, max_rows, &x, &r->err) != 0)
+	r->hctx = j;
+	j->f = f;
+	if (api_case_filters(r, &j->q) != 0)
 		return reply_failed(r);
-	/* a big one takes a slot; a small one costs what a list page costs */
-	bool big = x.cases > app_env_int("CIVICLOOP_EXPORT_SLOT_ROWS", 0, EXPORT_MAX_ROWS_LIMIT,
-	                                 EXPORT_SLOT_ROWS_DEFAULT);
-	if (big && atomic_fetch_add(&exports_running, 1) >= EXPORTS_AT_ONCE) {
-		atomic_fetch_sub(&exports_running, 1);
-		return reply_err(r, E_UNAVAILABLE, NULL, "正在生成的大批量导出较多，请稍后再试");
-	}
-	struct case_export_file file;
-	int rc = case_export_write(r->reader, r->app, &r->actor, &x, f->fmt, dir, &file, &r->err);
-	if (r->app->test_clock) /* tests only: a slow export, to see the limits above */
-		test_delay(app_env_int("CIVICLOOP_TEST_EXPORT_DELAY_MS", 0, 60000, 0));
-	if (big)
-		atomic_fetch_sub(&exports_running, 1);
-	if (rc != 0)
-		return reply_failed(r);
-	char disp[400];
-	disposition(f->ext, disp, sizeof disp);
-	req_reply_file(r, file.fd, file.size, f->content_type, disp);
-	if (!actor_reads_recorded(&r->actor))
-		return api_reply_read(r, 0, false, NULL, NULL);
-	/* the filters and how many rows, not the ids of every row */
-	return api_reply_read(r, 0, false, "case.export",
-	                      json_pack("{s:s,s:o,s:I}", "format", f->ext, "query",
-	                                api_case_filters_json(r), "rows", (json_int_t)file.rows));
+	if (path_dir(r->app->db_path, j->dir, sizeof j->dir) != 0)
+		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
+	j->max_rows = app_env_int("CIVICLOOP_EXPORT_MAX_ROWS", 1, EXPORT_MAX_ROWS_LIMIT,
+	                          EXPORT_MAX_ROWS_DEFAULT);
+	req_allow_time(r, EXPORT_SECONDS);
+	r->idem_key[0] = '\0';
+	if (req_offload_export(r, export_work,
+	                       actor_reads_recorded(&r->actor) ? api_read_record_job : NULL) != 0)
+		return reply_err(r, E_UNAVAILABLE, NULL, "正在生成的导出较多，请稍后再试");
+	return H_ASYNC;
 }
 
 /* GET /api/v1/export/cases.xlsx */

@@ -27,8 +27,10 @@ struct pool {
 
 static struct pool cpu = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 static struct pool io = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+static struct pool exports = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
 static pthread_once_t io_once = PTHREAD_ONCE_INIT;
+static pthread_once_t exports_once = PTHREAD_ONCE_INIT;
 
 static void *offload_main(void *arg)
 {
@@ -54,6 +56,8 @@ static void *offload_main(void *arg)
 		}
 		if (rc != 0)
 			r->failed = true;
+		else /* nothing to write: the work's answer is the answer */
+			r->committed = true;
 		r->resumed = true;
 		MHD_resume_connection(r->conn);
 	}
@@ -95,6 +99,14 @@ static void io_start(void)
 	           app_env_int("CIVICLOOP_FILE_QUEUE", 1, 4096, OFFLOAD_FILE_QUEUE_DEFAULT));
 }
 
+static void exports_start(void)
+{
+	pool_start(&exports,
+	           app_env_int("CIVICLOOP_EXPORT_WORKERS", 1, OFFLOAD_WORKERS_MAX,
+	                       OFFLOAD_EXPORT_WORKERS_DEFAULT),
+	           app_env_int("CIVICLOOP_EXPORT_QUEUE", 1, 4096, OFFLOAD_EXPORT_QUEUE_DEFAULT));
+}
+
 static int pool_queue(struct pool *pool, struct req *r, offload_fn work, write_fn then)
 {
 	struct offload_item *it = malloc(sizeof *it);
@@ -134,4 +146,10 @@ int req_offload_io(struct req *r, offload_fn work, write_fn then)
 {
 	pthread_once(&io_once, io_start);
 	return pool_queue(&io, r, work, then);
+}
+
+int req_offload_export(struct req *r, offload_fn work, write_fn then)
+{
+	pthread_once(&exports_once, exports_start);
+	return pool_queue(&exports, r, work, then);
 }

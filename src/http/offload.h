@@ -20,6 +20,13 @@
  * an upload: CIVICLOOP_FILE_WORKERS threads (default 2) and
  * CIVICLOOP_FILE_QUEUE waiting items (default 64; the server's upload slots,
  * HTTP_UPLOAD_SLOTS_DEFAULT, bound them first).
+ *
+ * Exports (api/export.c: a spreadsheet of up to 200,000 cases, seconds of
+ * reading and writing) go to a third: CIVICLOOP_EXPORT_WORKERS threads
+ * (default 3: the two big exports that may build at once and one more, so
+ * a small export never waits behind them) and CIVICLOOP_EXPORT_QUEUE
+ * waiting items (default 16). An export's work reads through a connection
+ * of its pool thread's own, not the HTTP thread's.
  */
 #ifndef CIVICLOOP_HTTP_OFFLOAD_H
 #define CIVICLOOP_HTTP_OFFLOAD_H
@@ -35,16 +42,21 @@ typedef int (*offload_fn)(struct req *r);
 #define OFFLOAD_QUEUE_DEFAULT 16
 #define OFFLOAD_FILE_WORKERS_DEFAULT 2
 #define OFFLOAD_FILE_QUEUE_DEFAULT 64
+#define OFFLOAD_EXPORT_WORKERS_DEFAULT 3
+#define OFFLOAD_EXPORT_QUEUE_DEFAULT 16
 
 /* Queues work(r) on the pool. When it succeeds and `then` is not NULL, `then`
  * runs next as a writer job exactly as reply_async's would (an
  * Idempotency-Key on an RF_IDEMPOTENT route included) and answers the
- * request.
+ * request; without `then` the work's r->out (or file) and r->status are the
+ * answer.
  * Returns 0 (queued; the handler returns H_ASYNC), or -1 when the queue is
  * full or the pool could not start: nothing was queued, the connection was
  * not suspended, and the handler answers (503). */
 int req_offload(struct req *r, offload_fn work, write_fn then);
 /* The same on the file pool: for work that waits on the disk. */
 int req_offload_io(struct req *r, offload_fn work, write_fn then);
+/* The same on the export pool. */
+int req_offload_export(struct req *r, offload_fn work, write_fn then);
 
 #endif

@@ -372,6 +372,44 @@ test('a slow export: it may outlast the request timeout, and a third big one at 
   assert.equal((await getAlone(s, disp1.token, '/api/v1/export/cases.xlsx')).status, 200);
 });
 
+test('an export builds off the HTTP thread: with one thread, other requests on it are answered while a slow export builds', async () => {
+  // one HTTP thread: until the export pool, every connection waited for the file
+  const s = await startServer({ testClock: true, env: { CIVICLOOP_TEST_EXPORT_DELAY_MS: '3000' }, serveArgs: ['--threads', '1'] });
+  const disp1 = await s.login('disp1');
+  const jw1 = await s.login('jw1');
+  const t0 = Date.now();
+  const exports = [getAlone(s, disp1.token, '/api/v1/export/cases.xlsx'), getAlone(s, jw1.token, '/api/v1/export/cases.csv')];
+  await new Promise((r) => setTimeout(r, 300));
+  const t1 = Date.now();
+  const [health, list, again] = await Promise.all([
+    fetch(s.url('/healthz')), disp1.get('/api/v1/cases?limit=5'), getAlone(s, disp1.token, '/api/v1/cases?limit=5'),
+  ]);
+  const waited = Date.now() - t1;
+  assert.equal(health.status, 200);
+  assert.equal(list.status, 200, list.text);
+  assert.equal(again.status, 200);
+  assert.ok(waited < 1500, `answered while the exports build, not after them: ${waited} ms`);
+  const [x, c] = await Promise.all(exports);
+  assert.ok(Date.now() - t0 >= 3000, 'the exports did take their 3 s');
+  assert.equal(x.status, 200);
+  assert.equal(x.bytes, x.length);
+  assert.equal(c.status, 200, 'a recorded reader\'s export goes out once its event is written');
+  assert.equal(c.bytes, c.length);
+  const admin = await s.login('admin');
+  const events = [];
+  for (let cursor = 0; ;) {
+    const r = await admin.get(`/api/v1/audit/events?limit=500&cursor=${cursor}`);
+    assert.equal(r.status, 200, r.text);
+    events.push(...r.json.items);
+    if (!r.json.next_cursor) break;
+    cursor = r.json.next_cursor;
+  }
+  const ev = events.filter((e) => e.action === 'case.export');
+  assert.equal(ev.length, 1, 'jw1\'s export, not disp1\'s');
+  assert.equal(ev[0].actor.login, 'jw1');
+  assert.equal(ev[0].payload.format, 'csv');
+});
+
 const isRoot = process.getuid && process.getuid() === 0;
 
 test('a full disk: 503 unavailable, never a short file; no temporary file is left; exports work again once space returns',
@@ -385,7 +423,9 @@ test('a full disk: 503 unavailable, never a short file; no temporary file is lef
     });
     const dir = path.join(mnt, 'db');
     await mkdir(dir);
-    const s = await startServer({ dir, autoStop: false });
+    // one export worker: its read connection's descriptors are there from
+    // the first export on, so any more later are a leak
+    const s = await startServer({ dir, autoStop: false, env: { CIVICLOOP_EXPORT_WORKERS: '1' } });
     try {
       const disp1 = await s.login('disp1');
       const jw1 = await s.login('jw1');
