@@ -3,6 +3,7 @@
 #include "core/apikey.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/routing.h"
 #include "core/types.h"
 
 #include <stdio.h>
@@ -90,6 +91,7 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 	char path[256];
 	if ((size_t)snprintf(path, sizeof path, "%s%lld/", ppath, (long long)id) >= 200)
 		return err_set(e, E_FIELD_INVALID, "parent", "组织层级过深");
+	routing_org_touch(id);
 	s = store_stmt(w->conn, ST_ORG_SET_PATH);
 	sbind_int(s, 1, id);
 	sbind_text(s, 2, path);

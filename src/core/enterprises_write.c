@@ -6,6 +6,7 @@
 #include "core/directory.h"
 #include "core/enterprises.h"
 #include "core/app.h"
+#include "core/routing.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -205,6 +206,7 @@ int enterprise_update(struct wctx *w, const struct enterprise *old, const struct
 		json_decref(ch);
 		return err_set(e, E_FIELD_INVALID, "township", "组织层级过深");
 	}
+	routing_org_touch(old->org_id);
 	s = store_stmt(w->conn, ST_ENT_ORG_SET);
 	sbind_int(s, 1, old->org_id);
 	sbind_text(s, 2, n->name);

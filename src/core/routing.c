@@ -174,12 +174,14 @@ static void mix(struct ranking *r, int64_t labels, const struct routing_tuning *
 	qsort(r->c, (size_t)r->n, sizeof r->c[0], cand_cmp);
 }
 
-/* The matched keywords of e in text, as a JSON array. */
-static json_t *matched_keywords(const struct centry *e, const char *text, const json_t *doc_kws)
+/* The matched keywords of e in text (whose textset is set), as a JSON
+ * array. */
+static json_t *matched_keywords(const struct centry *e, const char *text, const struct textset *set,
+                                const json_t *doc_kws)
 {
 	json_t *arr = json_array();
 	for (int j = 0; arr && j < e->nkw; j++)
-		if (kw_match(text, NULL, &e->kw[j]))
+		if (kw_match(text, set, &e->kw[j]))
 			json_array_append(arr, json_array_get(doc_kws, (size_t)j));
 	return arr;
 }
@@ -192,15 +194,15 @@ static const json_t *entry_doc_keywords(const struct compiled *k, const struct c
 }
 
 static json_t *cand_json(const struct cand *k, const struct compiled *cat, const char *text,
-                         const struct route_org *town)
+                         const struct textset *set, const struct route_org *town)
 {
 	json_t *reasons = json_array();
 	if (k->best && k->cat > 0)
 		json_array_append_new(
-		    reasons,
-		    json_pack("{s:s,s:s,s:o}", "kind", "catalogue", "category", k->best->category,
-		              "keywords",
-		              matched_keywords(k->best, text, entry_doc_keywords(cat, k->best))));
+		    reasons, json_pack("{s:s,s:s,s:o}", "kind", "catalogue", "category",
+		                       k->best->category, "keywords",
+		                       matched_keywords(k->best, text, set,
+		                                        entry_doc_keywords(cat, k->best))));
 	if (k->model > 0)
 		json_array_append_new(reasons, json_pack("{s:s,s:f}", "kind", "learned", "weight",
 		                                         round(k->model * 1000) / 1000));
@@ -255,7 +257,7 @@ int routing_rank(struct store_conn *c, struct app *app, const struct route_case 
 	for (int i = 0; *out && i < r->n && i < ROUTING_MAX; i++)
 		if (r->c[i].score > 0.001)
 			json_array_append_new(
-			    *out, cand_json(&r->c[i], k, text, trc == 0 ? &town : NULL));
+			    *out, cand_json(&r->c[i], k, text, &set, trc == 0 ? &town : NULL));
 	rc_ = *out ? 0 : err_oom(e);
 out:
 	compiled_drop(k);

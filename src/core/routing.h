@@ -112,7 +112,11 @@ const struct routing_tuning *routing_tuning(void);
 /* Frees app's compiled catalogue (app_release). */
 void routing_cache_release(struct app *app);
 
-/* An org by id or code (code NULL): 0 with *o, 1 if none, -1 store. */
+/* An org by id or code (code NULL): 0 with *o, 1 if none, -1 store. By
+ * id it is kept in the routing cache (core/routing_cache.h), so the
+ * writer calls routing_org_touch(id) in the transaction that changes an
+ * org's code, name, kind or path. */
 int routing_org(struct store_conn *c, int64_t id, const char *code, struct route_org *o);
+void routing_org_touch(int64_t id);
 
 #endif

@@ -85,9 +85,10 @@ static int feature_add(void *ctx, const char *tok, size_t len, size_t start, siz
 
 static struct features *features_of(const char *text)
 {
-	struct features *f = calloc(1, sizeof *f);
+	struct features *f = malloc(sizeof *f); /* 16 KiB of tokens: only n of them are set */
 	if (!f)
 		return NULL;
+	f->n = 0;
 	f->unigrams = routing_tuning()->unigrams;
 	tokenize(text, strlen(text), TOKENIZE_DOCUMENT, feature_add, f);
 	return f;
@@ -155,8 +156,12 @@ struct org_row {
 	int64_t id, docs, tokens;
 };
 
+/* A token's rows as scoring uses them: the first row (org 0) holds the
+ * token's value for an org without a row (v), the others each org's
+ * correction (v) beside its count. */
 struct tok_row {
 	int64_t org, cnt;
+	double v;
 };
 
 /* The org of id among o[0..n), which ST_ROUTE_ORGS gives by id; NULL if
@@ -204,9 +209,10 @@ static int rows_room(struct rows *r, size_t want)
 }
 
 /* The rows of key, from the cache or else from statement s (bound, not
- * yet stepped) through take, then kept: 0, or -1. */
+ * yet stepped) through take and then finish (if any: 0, or -1 when memory
+ * failed), then kept: 0, or -1. */
 static int rows_read(struct store_conn *c, struct store_stmt *s, const char *key, struct rows *r,
-                     void (*take)(struct store_stmt *, void *))
+                     void (*take)(struct store_stmt *, void *), int (*finish)(struct rows *))
 {
 	size_t got;
 	r->n = 0;
@@ -232,7 +238,7 @@ static int rows_read(struct store_conn *c, struct store_stmt *s, const char *key
 		r->n++;
 	}
 	sreset(s);
-	if (st != STORE_DONE)
+	if (st != STORE_DONE || (finish && finish(r) != 0))
 		return -1;
 	if (fill)
 		routing_cache_put(key, strlen(key), r->v, r->n * r->size, gen);
@@ -246,30 +252,59 @@ static void take_org(struct store_stmt *s, void *out)
 
 static void take_token(struct store_stmt *s, void *out)
 {
-	*(struct tok_row *)out = (struct tok_row){scol_int(s, 0), scol_int(s, 1)};
+	*(struct tok_row *)out = (struct tok_row){scol_int(s, 0), scol_int(s, 1), 0};
+}
+
+/*
+ * A token's values, worked out once when its rows are read (they are kept
+ * so in the cache): complement naive Bayes takes, per token,
+ * -log((rest + a) / D) with rest = tot - cnt, D = the other orgs' tokens +
+ * a*V; plain naive Bayes log((cnt + a) / E) with E = the org's tokens +
+ * a*V. Both are summed as the value for cnt = 0, the same for every org
+ * but for D or E (the first row's v: log(tot + a)), plus a correction for
+ * each org the token's rows name (their v). No rows: none added.
+ */
+static int token_values(struct rows *r)
+{
+	if (r->n == 0 || rows_room(r, r->n + 1) != 0)
+		return r->n == 0 ? 0 : -1;
+	struct tok_row *w = r->v;
+	memmove(w + 1, w, r->n * sizeof *w);
+	r->n++;
+	int64_t tot = 0;
+	for (size_t i = 1; i < r->n; i++)
+		tot += w[i].cnt;
+	double none = log((double)tot + NB_ALPHA);
+	w[0] = (struct tok_row){0, tot, none};
+	bool complement = routing_tuning()->complement;
+	for (size_t i = 1; i < r->n; i++) {
+		double cnt = (double)w[i].cnt;
+		/* complement: the less the others use it, the more it is i's */
+		w[i].v = complement ? none - log((double)tot - cnt + NB_ALPHA)
+		                    : log(cnt + NB_ALPHA) - log(NB_ALPHA);
+	}
+	return 0;
 }
 
 /*
  * Each org's log score over the case's tokens that some label had (the
- * others say nothing). Complement naive Bayes takes, per token,
- * -log((rest + a) / D) with rest = tot - cnt, D = the other orgs' tokens
- * + a*V; plain naive Bayes log((cnt + a) / E) with E = the org's tokens +
- * a*V. Both are summed as the value for cnt = 0, the same for every org
- * but for D or E, plus a correction for the orgs the token's rows name:
- * one pass over the rows each token has, not over every org.
+ * others say nothing): the tokens' values (token_values), one pass over
+ * the rows each token has, not over every org.
  */
 int routing_model_score(struct store_conn *c, const char *text, struct route_model_score *out,
                         int cap, int *n, int64_t *labels)
 {
 	*n = 0;
 	*labels = 0;
-	struct model_org *o = calloc(MODEL_ORGS_MAX, sizeof *o);
-	struct features *f = o ? features_of(text) : NULL;
+	struct model_org *o = NULL;
+	struct features *f = features_of(text);
 	struct rows orgs = {.size = sizeof(struct org_row)},
 	            toks = {.size = sizeof(struct tok_row)};
 	int no = 0, rc = -1;
 	if (!f ||
-	    rows_read(c, store_stmt(c, ST_ROUTE_ORGS), ROUTING_CACHE_ORGS, &orgs, take_org) != 0)
+	    rows_read(c, store_stmt(c, ST_ROUTE_ORGS), ROUTING_CACHE_ORGS, &orgs, take_org, NULL) !=
+	        0 ||
+	    !(o = calloc(orgs.n < MODEL_ORGS_MAX ? orgs.n + 1 : MODEL_ORGS_MAX, sizeof *o)))
 		goto out;
 	for (size_t i = 0; i < orgs.n && no < MODEL_ORGS_MAX; i++, no++) {
 		const struct org_row *w = (const struct org_row *)orgs.v + i;
@@ -292,27 +327,18 @@ int routing_model_score(struct store_conn *c, const char *text, struct route_mod
 		tok[f->len[t]] = '\0';
 		struct store_stmt *s = store_stmt(c, ST_ROUTE_TOKEN_GET);
 		sbind_text(s, 1, tok);
-		if (rows_read(c, s, tok, &toks, take_token) != 0)
+		if (rows_read(c, s, tok, &toks, take_token, token_values) != 0)
 			goto out;
 		if (toks.n == 0) /* a token no label had says nothing */
 			continue;
 		const struct tok_row *w = toks.v;
-		int64_t tot = 0;
-		for (size_t i = 0; i < toks.n; i++)
-			tot += w[i].cnt;
 		seen++;
-		double none = log((double)tot + NB_ALPHA);
 		if (complement)
-			base -= none;
-		for (size_t i = 0; i < toks.n; i++) {
+			base -= w[0].v;
+		for (size_t i = 1; i < toks.n; i++) {
 			struct model_org *hit = org_find(o, no, w[i].org);
-			if (!hit)
-				continue;
-			double cnt = (double)w[i].cnt;
-			if (complement) /* the less the others use it, the more it is i's */
-				hit->adj += none - log((double)tot - cnt + NB_ALPHA);
-			else
-				hit->adj += log(cnt + NB_ALPHA) - log(NB_ALPHA);
+			if (hit)
+				hit->adj += w[i].v;
 		}
 	}
 	for (int i = 0; i < no; i++) {

@@ -4,8 +4,9 @@
  * unit, a longer/rarer keyword outweighs a generic one, a negative word and
  * a class rule an entry out; "@township" resolves to the case's township
  * (by its owning org, by its point, by its address); the naive Bayes model
- * learns a label and forgets it when it is taken out; a village is never
- * proposed above the department.
+ * learns a label and forgets it when it is taken out; the model's rows and
+ * the orgs are kept in memory exactly; a village is never proposed above
+ * the department.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include "core/routing.h"
 #include "core/routing_cache.h"
 #include "core/writer.h"
+#include "store/statements.h"
 
 #include "unit_db.h"
 
@@ -308,6 +310,82 @@ static void test_model_cache_is_exact(void **state)
 	assert_false(routing_cache_get("驿站", strlen("驿站"), buf, sizeof buf, &len));
 }
 
+/* An org renamed by a writer job (enterprise_update's ST_ENT_ORG_SET). */
+struct rename {
+	int64_t id;
+	const char *name;
+	bool touch; /* as the writers of org rows do (routing_org_touch) */
+	bool fail;  /* the job fails after reading the new name: rolled back */
+	char seen[128];
+};
+
+static int rename_job(struct wctx *w, struct write_job *job)
+{
+	struct rename *n = job->arg;
+	struct route_org o;
+	if (routing_org(w->conn, n->id, NULL, &o) != 0)
+		return -1;
+	struct store_stmt *s = store_stmt(w->conn, ST_ORG_BY_ID);
+	sbind_int(s, 1, n->id);
+	int64_t parent = sstep(s) == STORE_ROW ? scol_int(s, 4) : 0;
+	sreset(s);
+	if (n->touch)
+		routing_org_touch(n->id);
+	s = store_stmt(w->conn, ST_ENT_ORG_SET);
+	sbind_int(s, 1, n->id);
+	sbind_text(s, 2, n->name);
+	sbind_int(s, 3, parent);
+	sbind_text(s, 4, o.path);
+	if (sdone(s) != STORE_DONE || routing_org(w->conn, n->id, NULL, &o) != 0)
+		return -1;
+	snprintf(n->seen, sizeof n->seen, "%s", o.name); /* in the transaction: not kept */
+	return n->fail ? -1 : 0;
+}
+
+/* routing_org by id is kept in the routing cache (a ranking reads up to 64
+ * candidates): the reader's second read is from memory, a change made with
+ * routing_org_touch is seen by the very next read, one rolled back never. */
+static void test_org_cache_follows_changes(void **state)
+{
+	struct unit_db *f = *state;
+	struct route_org o, a;
+	assert_int_equal(routing_org(f->reader, 0, "ent.power", &o), 0);
+	assert_int_equal(routing_org(f->reader, o.id, NULL, &a), 0); /* read and kept */
+	assert_string_equal(a.name, "供电公司");
+	uint64_t h0, m0, h1, m1;
+	routing_cache_counts(&h0, &m0);
+	assert_int_equal(routing_org(f->reader, o.id, NULL, &a), 0);
+	routing_cache_counts(&h1, &m1);
+	assert_int_equal(h1 - h0, 1);
+	assert_int_equal(m1 - m0, 0);
+	assert_string_equal(a.name, "供电公司");
+	assert_string_equal(a.code, "ent.power");
+	assert_string_equal(a.kind, "enterprise");
+	assert_string_equal(a.path, o.path);
+	/* a change without the touch: the reader still has the kept row */
+	struct rename n = {.id = o.id, .name = "供电公司（未通知）"};
+	assert_int_equal(writer_run(f->app.writer, rename_job, &n), 0);
+	assert_int_equal(routing_org(f->reader, o.id, NULL, &a), 0);
+	assert_string_equal(a.name, "供电公司");
+	/* with it, as directory.c and enterprises_write.c do: seen at once */
+	n = (struct rename){.id = o.id, .name = "国网甲县供电公司", .touch = true};
+	assert_int_equal(writer_run(f->app.writer, rename_job, &n), 0);
+	assert_string_equal(n.seen, "国网甲县供电公司");
+	assert_int_equal(routing_org(f->reader, o.id, NULL, &a), 0);
+	assert_string_equal(a.name, "国网甲县供电公司");
+	/* one rolled back: read inside its transaction, never kept */
+	n = (struct rename){.id = o.id, .name = "回滚的名字", .touch = true, .fail = true};
+	assert_int_not_equal(writer_run(f->app.writer, rename_job, &n), 0);
+	assert_string_equal(n.seen, "回滚的名字");
+	assert_int_equal(routing_org(f->reader, o.id, NULL, &a), 0);
+	assert_string_equal(a.name, "国网甲县供电公司");
+	assert_int_equal(routing_org(f->reader, o.id, NULL, &a), 0); /* and again, kept */
+	assert_string_equal(a.name, "国网甲县供电公司");
+	/* an id no org has: 1, and not kept as anything */
+	assert_int_equal(routing_org(f->reader, 999999, NULL, &a), 1);
+	assert_int_equal(routing_org(f->reader, 999999, NULL, &a), 1);
+}
+
 static void test_village_never_above_department(void **state)
 {
 	struct unit_db *f = *state;
@@ -331,6 +409,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_township, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_model_learns_and_forgets, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_model_cache_is_exact, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_org_cache_follows_changes, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_village_never_above_department, fx_setup,
 	                                    fx_teardown),
 	};
