@@ -138,6 +138,22 @@ test('the search index is one segment off level 0, and a level merges whole only
   assert.equal(await sqlText(srv.db, "SELECT v FROM case_fts_config WHERE k = 'crisismerge'"), '64');
 });
 
+test('the scheduler\'s timer indexes hold the running timers only, and they still drive it (migration 31)', async () => {
+  // one statement: the server may fire or add timers between two reads
+  const [running, all, due, warn, unwarned] = (await sqlText(srv.db,
+    "SELECT (SELECT count(*) FROM timers WHERE state = 'running'), (SELECT count(*) FROM timers),"
+    + " (SELECT sum(ncell) FROM dbstat WHERE name = 'timers_due' AND pagetype = 'leaf'),"
+    + " (SELECT sum(ncell) FROM dbstat WHERE name = 'timers_warn' AND pagetype = 'leaf'),"
+    + " (SELECT count(*) FROM timers WHERE state = 'running' AND warned = 0)")).split('|').map(Number);
+  assert.ok(all > 3 * running, `most timers are stopped, fired or paused: ${running} of ${all} running`);
+  assert.equal(due, running, 'timers_due: one entry a running timer, none for the others');
+  assert.equal(warn, unwarned, 'timers_warn: the running timers not yet warned');
+  const plan = await sqlText(srv.db, "EXPLAIN QUERY PLAN SELECT id FROM timers WHERE state = 'running' AND due_at <= 1"
+    + " UNION ALL SELECT id FROM timers WHERE state = 'running' AND warned = 0 AND warn_at <= 1");
+  assert.match(plan, /COVERING INDEX timers_due/);
+  assert.match(plan, /COVERING INDEX timers_warn/);
+});
+
 test('after gen a new case is created, listed and found', async () => {
   const op1 = await srv.login('op1');
   const before = Number(await sqlText(srv.db, 'SELECT max(id) FROM cases'));
