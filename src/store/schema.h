@@ -811,7 +811,7 @@ static const char *const schema_migrations[] = {
      * of a stalled writer at 100 k cases and minutes at 10 M. At most 64
      * a level keeps the index far below FTS5's 2,000 segments. */
     "INSERT INTO case_fts(case_fts, rank) VALUES('crisismerge', 64);",
-    /* migration 31 (issue 16; docs/bench.md "Bytes a case"): the
+    /* migration 31 (issue 16; docs/gen.md "Bytes a case"): the
      * scheduler's two timer indexes hold the running timers only. A case
      * keeps its stopped, fired and paused timers (four a case in a
      * generated county, one in a hundred running), and each was in both
