@@ -94,4 +94,20 @@ struct search_query {
 int search_cases(struct store_conn *c, const struct app *app, const struct actor *a,
                  const struct search_query *q, json_t **out, struct err *e);
 
+/* The search index's segments by level, from FTS5's structure record
+ * (core/search_segments.c): FTS5 merges a level step by step as it writes,
+ * but one that reaches `crisismerge` segments (64, migration 30) is merged
+ * whole inside the COMMIT that makes it (docs/bench.md "The search
+ * index's merges"): /metrics shows how near each level is. */
+#define SEARCH_LEVELS_MAX 64
+struct search_segments {
+	int nlevels;                     /* 0 for an empty index */
+	int segments[SEARCH_LEVELS_MAX]; /* on each level */
+	int merging[SEARCH_LEVELS_MAX];  /* of them, in a merge under way */
+	int crisismerge;                 /* the setting: FTS5's 16 when none */
+};
+/* 0 with *out, or -1 when the store failed or the record is not one FTS5
+ * writes (cut short, or more than SEARCH_LEVELS_MAX levels). */
+int search_segments(struct store_conn *c, struct search_segments *out);
+
 #endif

@@ -8,6 +8,7 @@
 #include "core/app.h"
 #include "core/outbox.h"
 #include "core/routing_cache.h"
+#include "core/search.h"
 #include "core/writer.h"
 #include "http/http.h"
 
@@ -155,6 +156,30 @@ char *metrics_render(struct app *app, struct store_conn *reader, size_t *len)
 	           (unsigned long long)total);
 	buf_printf(&b, "civicloop_writer_batch_size_sum %llu\n", (unsigned long long)jobs);
 	buf_printf(&b, "civicloop_writer_batch_size_count %llu\n", (unsigned long long)total);
+
+	struct search_segments seg;
+	if (search_segments(reader, &seg) == 0) {
+		buf_printf(&b,
+		           "# HELP civicloop_search_segments Segments of the search index on each "
+		           "level (FTS5); a level that reaches civicloop_search_crisismerge is "
+		           "merged whole inside a COMMIT.\n"
+		           "# TYPE civicloop_search_segments gauge\n");
+		for (int l = 0; l < seg.nlevels; l++)
+			buf_printf(&b, "civicloop_search_segments{level=\"%d\"} %d\n", l,
+			           seg.segments[l]);
+		buf_puts(&b, "# HELP civicloop_search_segments_merging Of them, the segments in "
+		             "a merge under way.\n"
+		             "# TYPE civicloop_search_segments_merging gauge\n");
+		for (int l = 0; l < seg.nlevels; l++)
+			buf_printf(&b, "civicloop_search_segments_merging{level=\"%d\"} %d\n", l,
+			           seg.merging[l]);
+		buf_printf(&b,
+		           "# HELP civicloop_search_crisismerge Segments at which a level is "
+		           "merged whole.\n"
+		           "# TYPE civicloop_search_crisismerge gauge\n"
+		           "civicloop_search_crisismerge %d\n",
+		           seg.crisismerge);
+	}
 
 	buf_puts(&b, "# HELP civicloop_cases Cases by type and status.\n"
 	             "# TYPE civicloop_cases gauge\n");

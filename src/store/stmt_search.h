@@ -24,6 +24,10 @@
 	/* the cases in id order from ?1 on, for a rebuild of the index */ \
 	STMT(ST_SEARCH_SOURCE, "SELECT id FROM cases WHERE id >= ?1 ORDER BY id LIMIT ?2") \
 	STMT(ST_SEARCH_COUNT, "SELECT count(*) FROM case_fts") \
+	/* FTS5's structure record (its levels and segments; core/search_segments.c) \
+	 * and the crisismerge setting migration 30 made */ \
+	STMT(ST_SEARCH_STRUCTURE, "SELECT block FROM case_fts_data WHERE id = 10") \
+	STMT(ST_SEARCH_CRISISMERGE, "SELECT v FROM case_fts_config WHERE k = 'crisismerge'") \
 	/* GET /api/v1/search: the newest ?5 hits of the query ?4 visible to \
 	 * the scopes ?1..?3 (of type ?6 when bound), walked in rowid order \
 	 * from the index (no sort of every hit), then ranked by bm25: at most \

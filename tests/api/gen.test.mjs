@@ -138,6 +138,35 @@ test('the search index is one segment off level 0, and a level merges whole only
   assert.equal(await sqlText(srv.db, "SELECT v FROM case_fts_config WHERE k = 'crisismerge'"), '64');
 });
 
+test('/metrics shows the search index\'s segments by level as FTS5\'s structure record holds them', async () => {
+  const shown = async () => {
+    const text = await (await fetch(srv.url('/metrics'))).text();
+    const seg = [...text.matchAll(/^civicloop_search_segments\{level="(\d+)"\} (\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    const merging = [...text.matchAll(/^civicloop_search_segments_merging\{level="(\d+)"\} (\d+)$/gm)].map((m) => Number(m[2]));
+    const crisis = text.match(/^civicloop_search_crisismerge (\d+)$/m);
+    return { levels: seg.map(([l]) => l), counts: seg.map(([, n]) => n), merging, crisis: crisis && Number(crisis[1]) };
+  };
+  // the server may commit (and FTS5 merge) between two reads: the same
+  // answer before and after the record's read is compared with it
+  let ok = false;
+  let last;
+  for (let k = 0; k < 5 && !ok; k++) {
+    const a = await shown();
+    const levels = ftsLevels(await sqlText(srv.db, 'SELECT hex(block) FROM case_fts_data WHERE id = 10'));
+    const b = await shown();
+    last = { a, levels };
+    if (JSON.stringify(a) !== JSON.stringify(b)) continue;
+    assert.deepEqual(a.levels, levels.map((_, i) => i), JSON.stringify(last));
+    assert.deepEqual(a.counts, levels.map((l) => l.length), JSON.stringify(last));
+    assert.equal(a.merging.length, levels.length);
+    assert.ok(a.merging.every((m, i) => m <= a.counts[i]));
+    assert.equal(a.crisis, 64);
+    assert.ok(a.counts.reduce((x, y) => x + y, 0) >= 1, 'the load\'s segment at least');
+    ok = true;
+  }
+  assert.ok(ok, `the metrics held still for one read: ${JSON.stringify(last)}`);
+});
+
 test('the scheduler\'s timer indexes hold the running timers only, and they still drive it (migration 31)', async () => {
   // one statement: the server may fire or add timers between two reads
   const [running, all, due, warn, unwarned] = (await sqlText(srv.db,
