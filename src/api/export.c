@@ -103,28 +103,6 @@ struct export_job {
 	int max_rows;
 };
 
-/* The pool thread's own read connection to path (opened on first use, and
- * again when a server on another database uses the pool). */
-static struct store_conn *export_reader(const char *path)
-{
-	static _Thread_local struct store_conn *conn;
-	static _Thread_local char conn_path[1024];
-	if (conn && strcmp(conn_path, path) != 0) {
-		store_close(conn);
-		conn = NULL;
-	}
-	if (!conn) {
-		char err[256];
-		conn = store_open(path, true, err, sizeof err);
-		if (!conn) {
-			fprintf(stderr, "civicloop: %s\n", err);
-			return NULL;
-		}
-		snprintf(conn_path, sizeof conn_path, "%s", path);
-	}
-	return conn;
-}
-
 /* The count and the file in one read transaction; big ones take a slot. */
 static int export_build(struct req *r, struct store_conn *c, const struct export_job *j,
                         struct case_export_file *file)
@@ -153,7 +131,7 @@ static int export_build(struct req *r, struct store_conn *c, const struct export
 static int export_work(struct req *r)
 {
 	struct export_job *j = r->hctx;
-	struct store_conn *c = export_reader(r->app->db_path);
+	struct store_conn *c = http_thread_reader(r->app); /* the pool thread's own */
 	if (!c || store_exec(c, ST_BEGIN_READ) != STORE_OK)
 		return err_set(&r->err, E_UNAVAILABLE, NULL, "数据库暂不可用");
 	struct case_export_file file;

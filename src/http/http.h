@@ -168,6 +168,12 @@ const char *web_root(void); /* the directory opened, or NULL */
  * -1 with r->err set to 403 permission.denied. Routes without sign-in pass. */
 int route_permit(struct req *r, const struct route *rt);
 
+/* The calling thread's read connection to app's database, opened on its
+ * first use and closed when the thread ends: an HTTP thread's r->reader,
+ * and the connection work on an offload pool reads through (an export).
+ * NULL when it could not be opened (the reason is on stderr). */
+struct store_conn *http_thread_reader(struct app *app);
+
 /* Handler helpers */
 enum handler_result reply_json(struct req *r, int status, json_t *body); /* steals body */
 enum handler_result reply_err(struct req *r, enum err_kind kind, const char *field,

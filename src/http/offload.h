@@ -25,8 +25,8 @@
  * reading and writing) go to a third: CIVICLOOP_EXPORT_WORKERS threads
  * (default 3: the two big exports that may build at once and one more, so
  * a small export never waits behind them) and CIVICLOOP_EXPORT_QUEUE
- * waiting items (default 16). An export's work reads through a connection
- * of its pool thread's own, not the HTTP thread's.
+ * waiting items (default 16). An export's work reads through its pool
+ * thread's own connection (http_thread_reader), not the HTTP thread's.
  */
 #ifndef CIVICLOOP_HTTP_OFFLOAD_H
 #define CIVICLOOP_HTTP_OFFLOAD_H

@@ -58,8 +58,7 @@ static void reader_key_init(void)
 	pthread_key_create(&reader_key, reader_close);
 }
 
-/* This thread's read connection, opened on first use. */
-static struct store_conn *thread_reader(struct app *app)
+struct store_conn *http_thread_reader(struct app *app)
 {
 	pthread_once(&reader_once, reader_key_init);
 	struct store_conn *c = pthread_getspecific(reader_key);
@@ -309,7 +308,7 @@ static enum handler_result dispatch(struct req *r, const struct server *s)
 	if (r->upload_busy)
 		return reply_err(r, E_UNAVAILABLE, NULL, "正在上传的文件较多，请稍后重试");
 	const struct route *rt = &s->routes[r->route];
-	r->reader = thread_reader(r->app);
+	r->reader = http_thread_reader(r->app);
 	if (!r->reader)
 		return reply_err(r, E_UNAVAILABLE, NULL, "数据库暂不可用");
 	routing_cache_snapshot_begins();
@@ -472,7 +471,7 @@ static enum MHD_Result send_response(struct req *r)
  * routed, and answer it (401, 403) when they fail. */
 static bool upload_caller_ok(struct req *r, const struct route *rt)
 {
-	r->reader = thread_reader(r->app);
+	r->reader = http_thread_reader(r->app);
 	if (!r->reader || store_exec(r->reader, ST_BEGIN_READ) != STORE_OK)
 		return false;
 	bool ok = authenticate(r) == 0 && route_permit(r, rt) == 0;
@@ -569,7 +568,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (r->after_commit && r->committed && !r->failed && r->out) {
 			/* one snapshot for all it reads, not a read transaction a
 			 * statement (a create's answer and routing read ~100) */
-			r->reader = thread_reader(r->app);
+			r->reader = http_thread_reader(r->app);
 			routing_cache_snapshot_begins();
 			bool txn = r->reader && store_exec(r->reader, ST_BEGIN_READ) == STORE_OK;
 			r->after_commit(r);
