@@ -310,6 +310,8 @@ static struct store_stmt *sqlite_stmt(struct store_conn *c, enum stmt_id id)
 /* store.h: EXPLAIN QUERY PLAN of statement id, its steps one per line. */
 int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t cap)
 {
+	if (!store_is_sqlite())
+		return -1;
 	size_t len = strlen(sqlite_sql[id]) + sizeof "EXPLAIN QUERY PLAN ";
 	char *sql = cap ? malloc(len) : NULL;
 	if (!sql)
@@ -338,6 +340,8 @@ int store_query_plan(struct store_conn *c, enum stmt_id id, char *out, size_t ca
  * definitions kept in creation order, then dropped. */
 int store_bulk_drop(struct store_conn *c, const char *const *tables)
 {
+	if (!store_is_sqlite())
+		return -1;
 	sqlite3_stmt *st = NULL;
 	char **drops = NULL;
 	int ndrops = 0;
@@ -381,6 +385,8 @@ int store_bulk_drop(struct store_conn *c, const char *const *tables)
 /* store.h: makes what store_bulk_drop dropped, in its order. */
 int store_bulk_restore(struct store_conn *c)
 {
+	if (!store_is_sqlite())
+		return -1;
 	int rc = SQLITE_OK;
 	for (int i = 0; i < c->nbulk && rc == SQLITE_OK; i++)
 		rc = sqlite3_exec(c->db, c->bulk_sql[i], NULL, NULL, NULL);

@@ -198,6 +198,12 @@ fail:
 int store_backup(const char *src, const char *dst, bool overwrite, int64_t *pages, int64_t *bytes,
                  char *err, size_t errcap)
 {
+	if (store_dsn_is_pg(src)) {
+		snprintf(err, errcap,
+		         "PostgreSQL 数据库请用 pg_dump / pg_basebackup 备份"
+		         "（docs/postgresql.md）");
+		return -1;
+	}
 	struct stat sst, dstst;
 	if (stat(src, &sst) != 0) {
 		snprintf(err, errcap, "数据库 %s 不存在或无法访问: %s", src, strerror(errno));

@@ -124,6 +124,12 @@
 	STMT(ST_RELEASE, "RELEASE cmd") \
 	STMT(ST_ROLLBACK_TO, "ROLLBACK TO cmd") \
 	STMT(ST_CHECKPOINT_WAL, "PRAGMA wal_checkpoint(PASSIVE)") \
+	/* a batch's turn among the writers of several servers on one \
+	 * PostgreSQL database (core/writer.c writer_take_turn); SQLite's \
+	 * BEGIN IMMEDIATE is the turn already, and this is not run there */ \
+	STMT(ST_WRITER_TURN, "SELECT 1") \
+	/* store_last_id on PostgreSQL (pg.c; SQLite asks its C API) */ \
+	STMT(ST_PG_LASTVAL, "SELECT last_insert_rowid()") \
 	/* meta and counters */ \
 	STMT(ST_META_GET, "SELECT value FROM meta WHERE key = ?1") \
 	STMT(ST_META_SET, "INSERT INTO meta(key, value) VALUES(?1, ?2)" \

@@ -1,8 +1,32 @@
 /* Backend-independent wrappers of store.h. */
 #include "store/store.h"
+#include "store/pg.h"
+
+#include <string.h>
+#include <unistd.h>
 
 const struct store_backend *store_be = &store_sqlite;
 
+bool store_dsn_is_pg(const char *dsn)
+{
+	return dsn && (!strncmp(dsn, "postgres://", 11) || !strncmp(dsn, "postgresql://", 13) ||
+	               strchr(dsn, '=') != NULL);
+}
+
+void store_select(const char *dsn)
+{
+	store_be = store_dsn_is_pg(dsn) ? &store_pg : &store_sqlite;
+}
+
+bool store_exists(const char *dsn)
+{
+	return store_dsn_is_pg(dsn) ? pg_database_used(dsn) == 1 : access(dsn, F_OK) == 0;
+}
+
+bool store_is_sqlite(void)
+{
+	return store_be == &store_sqlite;
+}
 struct store_conn *store_open(const char *dsn, bool readonly, char *err, size_t errcap)
 {
 	return store_be->open(dsn, readonly, err, errcap);

@@ -74,8 +74,21 @@ struct store_backend {
 
 extern const struct store_backend store_sqlite;
 
-/* The process-wide backend; set once at start. */
+/* The process-wide backend; set once at start, by store_select. */
 extern const struct store_backend *store_be;
+
+/* A postgres:// or postgresql:// URL, or a libpq connection string
+ * ("host=… dbname=…"): PostgreSQL (store/pg.c). Anything else is the path
+ * of a SQLite database. */
+bool store_dsn_is_pg(const char *dsn);
+/* Sets store_be for the database dsn names; before any store_open. */
+void store_select(const char *dsn);
+/* Whether the database dsn exists: the SQLite file, or a PostgreSQL
+ * database that holds civicloop's schema (a server that cannot be reached
+ * counts as none; opening it then says why). */
+bool store_exists(const char *dsn);
+/* True on SQLite: the SQLite-only functions below work only then. */
+bool store_is_sqlite(void);
 
 struct store_conn *store_open(const char *dsn, bool readonly, char *err, size_t errcap);
 void store_close(struct store_conn *c);
