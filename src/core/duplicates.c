@@ -118,14 +118,21 @@ static int by_point(const struct dupq *q, const struct dup_probe *p, double lat,
 #define ADDRESS_TERMS_MAX 12
 #define TEXT_TERMS_MAX 24
 
-/* The FTS5 query "COLUMN : (…)" for text: its CJK bigrams (not its
+/* The full-text query "COLUMN : (…)" for text: its CJK bigrams (not its
  * letter-digit words), any of the first max of them. False when it has
- * none. */
+ * none. On PostgreSQL the same as a tsquery, the column as its weight in
+ * case_fts.tsv (core/search_pg.h: address C, body D — which the notes
+ * share, so a candidate may also come from an earlier case's notes; the
+ * score reads the description itself). */
 static bool bigram_query(const char *column, const char *norm, int max, struct buf *q)
 {
+	bool pg = !store_is_sqlite();
+	const char *weight = !strcmp(column, "address") ? ":C" : ":D";
 	int terms = 0;
-	buf_puts(q, column);
-	buf_puts(q, " : (");
+	if (!pg) {
+		buf_puts(q, column);
+		buf_puts(q, " : (");
+	}
 	const unsigned char *u = (const unsigned char *)norm;
 	for (size_t i = 0; u[i] && terms < max;) {
 		size_t l1 = u[i] >= 0xF0 ? 4 : u[i] >= 0xE0 ? 3 : u[i] >= 0xC0 ? 2 : 1;
@@ -135,15 +142,21 @@ static bool bigram_query(const char *column, const char *norm, int max, struct b
 			continue;
 		}
 		size_t l2 = u[j] >= 0xF0 ? 4 : u[j] >= 0xE0 ? 3 : u[j] >= 0xC0 ? 2 : 1;
-		if (l2 >= 3) {
-			buf_puts(q, terms ? " OR \"" : "\"");
+		if (l2 >= 3) { /* two CJK characters: no quote or backslash to escape */
+			if (pg)
+				buf_puts(q, terms ? " | '" : "'");
+			else
+				buf_puts(q, terms ? " OR \"" : "\"");
 			buf_append(q, norm + i, l1 + l2);
-			buf_puts(q, "\"");
+			buf_puts(q, pg ? "'" : "\"");
+			if (pg)
+				buf_puts(q, weight);
 			terms++;
 		}
 		i = j;
 	}
-	buf_puts(q, ")");
+	if (!pg)
+		buf_puts(q, ")");
 	return terms > 0;
 }
 

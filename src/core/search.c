@@ -1,6 +1,7 @@
 /* Full-text search over cases (search.h). */
 #include "core/engine_int.h"
 #include "core/search.h"
+#include "core/search_pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,20 @@ static char *case_notes(struct store_conn *c, const struct case_full *cf)
 	return notes;
 }
 
+/* The address the index holds of a case. */
+static const char *case_address(const struct case_full *cf)
+{
+	return json_string_value(json_object_get(cf->c.location, "address"));
+}
+
+/* On PostgreSQL, the case's index row's tsv (search_pg.h) with notes; a new
+ * string, or NULL when out of memory. */
+static char *case_tsvector(const struct case_full *cf, const char *notes)
+{
+	return search_pg_tsvector(cf->c.no, cf->c.title, cf->c.description, case_address(cf),
+	                          notes);
+}
+
 /* Brings an indexed case's notes up to date (a row is rewritten only when
  * they changed: most actions change no text). */
 static int notes_refresh(struct store_conn *c, const struct app *app, int64_t id)
@@ -78,23 +93,29 @@ static int notes_refresh(struct store_conn *c, const struct app *app, int64_t id
 	if (case_load(c, app, id, &cf) != 0)
 		return -1;
 	char *notes = case_notes(c, &cf);
-	case_full_release(&cf);
 	struct store_stmt *s = store_stmt(c, ST_SEARCH_NOTES);
 	sbind_int(s, 1, id);
 	int rc = sstep(s);
 	bool same = rc == STORE_ROW &&
 	            (scol_null(s, 0) ? !notes : notes && !strcmp(scol_text(s, 0), notes));
 	sreset(s);
-	if (rc != STORE_ROW || same) {
-		free(notes);
-		return rc == STORE_ROW ? 0 : -1;
+	char *tsv = NULL;
+	if (rc == STORE_ROW && !same) {
+		s = store_stmt(c, ST_SEARCH_SET_NOTES);
+		sbind_int(s, 1, id);
+		sbind_text(s, 2, notes);
+		/* PostgreSQL's lexemes are the application's: all of them again */
+		if (!store_is_sqlite() && !(tsv = case_tsvector(&cf, notes)))
+			rc = STORE_ERROR;
+		else if (tsv)
+			sbind_text(s, 3, tsv);
+		if (rc == STORE_ROW)
+			rc = sdone(s) == STORE_DONE ? STORE_ROW : STORE_ERROR;
 	}
-	s = store_stmt(c, ST_SEARCH_SET_NOTES);
-	sbind_int(s, 1, id);
-	sbind_text(s, 2, notes);
-	rc = sdone(s) == STORE_DONE ? 0 : -1;
+	free(tsv);
 	free(notes);
-	return rc;
+	case_full_release(&cf);
+	return rc == STORE_ROW ? 0 : -1;
 }
 
 /* Indexes case id whole: a new case's row, or (replace) a rebuild's, whose
@@ -111,16 +132,22 @@ static int search_index_case(struct store_conn *c, const struct app *app, int64_
 		sbind_int(s, 1, id);
 		rc = sdone(s) == STORE_DONE ? 0 : -1;
 	}
+	char *tsv = NULL;
+	if (rc == 0 && !store_is_sqlite() && !(tsv = case_tsvector(&cf, notes)))
+		rc = -1;
 	if (rc == 0) {
 		s = store_stmt(c, ST_SEARCH_INSERT);
 		sbind_int(s, 1, id);
 		sbind_text(s, 2, cf.c.no);
 		sbind_text(s, 3, cf.c.title);
 		sbind_text(s, 4, cf.c.description);
-		sbind_text(s, 5, json_string_value(json_object_get(cf.c.location, "address")));
+		sbind_text(s, 5, case_address(&cf));
 		sbind_text(s, 6, notes);
+		if (tsv) /* PostgreSQL: the lexemes, made here (search_pg.h) */
+			sbind_text(s, 7, tsv);
 		rc = sdone(s) == STORE_DONE ? 0 : -1;
 	}
+	free(tsv);
 	free(notes);
 	case_full_release(&cf);
 	return rc;
@@ -306,12 +333,42 @@ static const char *next_term(const char **p)
 	return *p == start ? NULL : start;
 }
 
-int search_match(const char *q, char *out, struct err *e)
+/* Appends term[0..len) to the FTS5 query at out[*n]: a quoted phrase, '"'
+ * doubled inside. 0, or -1 when it does not fit SEARCH_MATCH_CAP (the cap
+ * holds the longest q, SEARCH_Q_MAX_BYTES, doubled, with quotes and
+ * spaces). */
+static int fts5_phrase(const char *term, size_t len, char *out, size_t *n)
 {
+	size_t k = *n;
+	if (k + 2 * len + 4 > SEARCH_MATCH_CAP)
+		return -1;
+	if (k)
+		out[k++] = ' ';
+	out[k++] = '"';
+	for (size_t i = 0; i < len; i++) {
+		if (term[i] == '"')
+			out[k++] = '"';
+		out[k++] = term[i];
+	}
+	out[k++] = '"';
+	*n = k;
+	return 0;
+}
+
+_Static_assert(SEARCH_PG_PHRASES_MAX >= SEARCH_TERMS_MAX && SEARCH_PG_TOKENS_MAX >= SEARCH_Q_MAX,
+               "search_pg_query holds the longest query");
+
+/* search_match, with the query's phrases also in *pq (on PostgreSQL, where
+ * the highlights are made in C from them; empty on SQLite). */
+static int match_build(const char *q, char *out, struct search_pg_query *pq, struct err *e)
+{
+	search_pg_query_init(pq);
+	out[0] = '\0';
 	if (!q || !utf8_valid(q, strlen(q)))
 		return err_set(e, E_FIELD_INVALID, "q", "参数 q 须为 UTF-8 文本");
 	if (utf8_chars(q) > SEARCH_Q_MAX || strlen(q) > SEARCH_Q_MAX_BYTES)
 		return err_set(e, E_FIELD_INVALID, "q", "搜索内容最多 %d 字", SEARCH_Q_MAX);
+	bool sqlite = store_is_sqlite();
 	size_t n = 0;
 	int terms = 0;
 	const char *start, *p = q;
@@ -323,26 +380,25 @@ int search_match(const char *q, char *out, struct err *e)
 		if (++terms > SEARCH_TERMS_MAX)
 			return err_set(e, E_FIELD_INVALID, "q", "搜索词最多 %d 个（以空格分开）",
 			               SEARCH_TERMS_MAX);
-		/* a quoted phrase, '"' doubled inside: the cap holds the longest q
-		 * (SEARCH_Q_MAX_BYTES) doubled, with quotes and spaces */
-		if (n + 2 * (size_t)(p - start) + 4 > SEARCH_MATCH_CAP)
+		if (sqlite ? fts5_phrase(start, (size_t)(p - start), out, &n) != 0
+		           : search_pg_query_add(pq, start, (size_t)(p - start)) != 0)
 			return err_set(e, E_FIELD_INVALID, "q", "搜索内容过长");
-		if (n)
-			out[n++] = ' ';
-		out[n++] = '"';
-		for (const char *c = start; c < p; c++) {
-			if (*c == '"')
-				out[n++] = '"';
-			out[n++] = *c;
-		}
-		out[n++] = '"';
 	}
 	out[n] = '\0';
 	if (!terms) {
 		err_set(e, E_FIELD_INVALID, "q", "请输入要搜索的文字、编号或地址");
 		return SEARCH_NO_TERMS;
 	}
+	/* PostgreSQL: the same phrases as a tsquery (search_pg.h) */
+	if (!sqlite && search_pg_tsquery(pq, out, SEARCH_MATCH_CAP) != 0)
+		return err_set(e, E_FIELD_INVALID, "q", "搜索内容过长");
 	return 0;
+}
+
+int search_match(const char *q, char *out, struct err *e)
+{
+	struct search_pg_query pq;
+	return match_build(q, out, &pq, e);
 }
 
 /* Appends {"text": p[0..len), "hit"?} to arr. */
@@ -408,24 +464,51 @@ static bool query_lone(const char *q)
 	return any;
 }
 
+/* The words FTS5's snippet() keeps around a hit (ST_SEARCH_SNIPPET). */
+#define SNIPPET_TOKENS 24
+#define SNIPPET_ELLIPSIS "…"
+
+/* ST_SEARCH_SNIPPET's five results of the row s is on, highlighted: as
+ * SQLite gives them, or on PostgreSQL (pq set) made from the texts it gives
+ * as FTS5 would make them (search_pg.h), into own[], which the caller
+ * frees. */
+static void snippet_texts(struct store_stmt *s, const struct search_pg_query *pq, const char *t[5],
+                          char *own[5])
+{
+	for (int i = 0; i < 5; i++) {
+		own[i] = NULL;
+		t[i] = scol_text(s, i);
+		if (pq && i == 0)
+			t[i] = own[i] = search_pg_highlight(pq, t[i]);
+		else if (pq)
+			t[i] = own[i] =
+			    search_pg_snippet(pq, t[i], SNIPPET_TOKENS, SNIPPET_ELLIPSIS);
+	}
+}
+
 /* The hit's highlight: {"title", "text"}, the text being the first of the
  * description's, the notes', the address's and the number's fragments that
- * holds a hit, else the description's beginning. */
-static json_t *search_highlight(struct store_conn *c, const char *match, bool lone, int64_t id)
+ * holds a hit, else the description's beginning. pq: the query's phrases on
+ * PostgreSQL, NULL on SQLite. */
+static json_t *search_highlight(struct store_conn *c, const char *match,
+                                const struct search_pg_query *pq, bool lone, int64_t id)
 {
 	struct store_stmt *s = store_stmt(c, ST_SEARCH_SNIPPET);
 	sbind_text(s, 1, match);
 	sbind_int(s, 2, id);
 	json_t *h = NULL;
 	if (sstep(s) == STORE_ROW) {
+		const char *t[5];
+		char *own[5];
+		snippet_texts(s, pq, t, own);
 		int col = 1;
-		for (int i = 4; i >= 1; i--) { /* the first with a hit wins */
-			const char *t = scol_text(s, i);
-			if (t && strchr(t, '\x01'))
+		for (int i = 4; i >= 1; i--) /* the first with a hit wins */
+			if (t[i] && strchr(t[i], '\x01'))
 				col = i;
-		}
-		h = json_pack("{s:o,s:o}", "title", highlight_json(scol_text(s, 0), lone), "text",
-		              highlight_json(scol_text(s, col), lone));
+		h = json_pack("{s:o,s:o}", "title", highlight_json(t[0], lone), "text",
+		              highlight_json(t[col], lone));
+		for (int i = 0; i < 5; i++)
+			free(own[i]);
 	}
 	sreset(s);
 	return h ? h : json_object();
@@ -442,7 +525,8 @@ int search_cases(struct store_conn *c, const struct app *app, const struct actor
 		return err_set(e, E_FIELD_INVALID, "type", "不认识的事项类型 %s",
 		               utf8_clip(q->type, 32, clip, sizeof clip));
 	char match[SEARCH_MATCH_CAP];
-	if (search_match(q->q, match, e) != 0)
+	struct search_pg_query pq;
+	if (match_build(q->q, match, &pq, e) != 0)
 		return -1; /* SEARCH_NO_TERMS too: nothing to look up */
 	int64_t ids[SEARCH_LIMIT_MAX];
 	double scores[SEARCH_LIMIT_MAX];
@@ -459,7 +543,7 @@ int search_cases(struct store_conn *c, const struct app *app, const struct actor
 	int rc;
 	while ((rc = sstep(s)) == STORE_ROW && n < q->limit) {
 		ids[n] = scol_int(s, 0);
-		scores[n] = -scol_real(s, 1); /* bm25 is "smaller is better" */
+		scores[n] = -scol_real(s, 1); /* bm25 (and -ts_rank_cd) is "smaller is better" */
 		total = scol_int(s, 2);
 		n++;
 	}
@@ -477,7 +561,9 @@ int search_cases(struct store_conn *c, const struct app *app, const struct actor
 		if (!item)
 			continue;
 		json_object_set_new(item, "score", json_real(scores[i]));
-		json_object_set_new(item, "highlight", search_highlight(c, match, lone, ids[i]));
+		json_object_set_new(
+		    item, "highlight",
+		    search_highlight(c, match, store_is_sqlite() ? NULL : &pq, lone, ids[i]));
 		json_array_append_new(items, item);
 	}
 	*out = json_pack("{s:o,s:I,s:b}", "items", items, "total", (json_int_t)total,

@@ -3,6 +3,8 @@
  * util/tokenize.h): the writer keeps a case's row in step in the same
  * transaction as the case, so nothing acknowledged is missing from search;
  * readers answer GET /api/v1/search and the q= filter of every case list.
+ * On PostgreSQL the same tokens fill case_fts.tsv, and the query and the
+ * highlights keep FTS5's behaviour (core/search_pg.h).
  */
 #ifndef CIVICLOOP_CORE_SEARCH_H
 #define CIVICLOOP_CORE_SEARCH_H
@@ -15,12 +17,15 @@
 #define SEARCH_Q_MAX 200       /* characters of a query */
 #define SEARCH_Q_MAX_BYTES 400 /* and bytes */
 #define SEARCH_TERMS_MAX 8     /* space-separated terms, all of which must match */
-#define SEARCH_MATCH_CAP 1024
+/* search_match's text: FTS5's (q's bytes, quotes doubled) or PostgreSQL's
+ * tsquery (a bigram of q's three bytes is written in 13: '路灯' <-> …) */
+#define SEARCH_MATCH_CAP 2048
 #define SEARCH_WINDOW 2000  /* newest visible hits ranked per query */
 #define SEARCH_LIMIT_MAX 50 /* results per page */
 #define SEARCH_OFFSET_MAX 500
-/* What the index holds, and how it is tokenized: a change to either bumps
- * it, and the writer's start rebuilds the index. */
+/* What the index holds, and how it is tokenized (on PostgreSQL also the
+ * tsvector's layout, search_pg.h): a change to any bumps it, and the
+ * writer's start rebuilds the index. */
 #define SEARCH_VERSION "1"
 
 /* The index writes of one writer batch. FTS5 writes its pending rows out as
@@ -73,11 +78,13 @@ int search_replace(struct wctx *w, int64_t id);
  * 0, or -1 with a reason in err. */
 int search_backfill(struct store_conn *c, const struct app *app, char *err, size_t errcap);
 
-/* The FTS5 query for the user's text q into out[SEARCH_MATCH_CAP]: each
- * space-separated term a phrase, all required. 0; SEARCH_NO_TERMS (with e
- * set, 400) when q holds nothing the index has (punctuation, symbols, emoji:
- * the case lists then match it literally); -1 with e (400) when q is too
- * long or has too many terms. */
+/* The full-text query for the user's text q into out[SEARCH_MATCH_CAP]:
+ * each space-separated term a phrase, all required. On SQLite FTS5's MATCH
+ * text ("路灯" "解放路"); on PostgreSQL a tsquery of the same meaning
+ * (core/search_pg.h: '路灯' & '解放' <-> '放路'), for `tsv @@ ?::tsquery`.
+ * 0; SEARCH_NO_TERMS (with e set, 400) when q holds nothing the index has
+ * (punctuation, symbols, emoji: the case lists then match it literally); -1
+ * with e (400) when q is too long or has too many terms. */
 #define SEARCH_NO_TERMS 1
 int search_match(const char *q, char *out, struct err *e);
 
@@ -107,7 +114,8 @@ struct search_segments {
 	int crisismerge;                 /* the setting: FTS5's 16 when none */
 };
 /* 0 with *out, or -1 when the store failed or the record is not one FTS5
- * writes (cut short, or more than SEARCH_LEVELS_MAX levels). */
+ * writes (cut short, or more than SEARCH_LEVELS_MAX levels), and always on
+ * PostgreSQL, whose index has no segments. */
 int search_segments(struct store_conn *c, struct search_segments *out);
 
 #endif

@@ -57,6 +57,8 @@ static int structure_read(const unsigned char *b, size_t n, struct search_segmen
 int search_segments(struct store_conn *c, struct search_segments *out)
 {
 	memset(out, 0, sizeof *out);
+	if (!store_is_sqlite())
+		return -1;     /* a GIN index: no segments, no such records */
 	out->crisismerge = 16; /* FTS5's default */
 	struct store_stmt *s = store_stmt(c, ST_SEARCH_CRISISMERGE);
 	int rc = sstep(s);
