@@ -87,7 +87,10 @@ static int update_job(struct wctx *w, struct write_job *job)
 	if (rc != 0)
 		return err_set(&r->err, E_UNAVAILABLE, NULL, NULL);
 	s = store_stmt(w->conn, ST_O311_UPDATE_INSERT);
-	sbind_int(s, 1, store_last_id(w->conn));
+	/* the event's seq is the chain head's now: not the last insert's id,
+	 * which is an outbox row's when the event was sent on, and on
+	 * PostgreSQL whatever identity lastval() saw last */
+	sbind_int(s, 1, w->head->seq);
 	sbind_int(s, 2, case_id);
 	sbind_int(s, 3, ctx->key_id);
 	sbind_text(s, 4, ctx->client_id);

@@ -26,6 +26,12 @@
 #define OUTBOX_IDLE_MS 1000 /* the longest sleep: a row due later is seen by then */
 #define OUTBOX_PRUNE_EVERY_MS (10 * 60 * 1000) /* worker 0, when idle */
 #define OUTBOX_PRUNE_JOBS 20                   /* writer jobs per round at most */
+/* Several servers on one PostgreSQL database: a message a worker claims is
+ * its server's for this long (next_at moved past it; outbox_claim_job). A
+ * server that dies holding it leaves it due again after the lease, as a
+ * crash before the result's record does on one server. Longer than any
+ * channel's send takes (a webhook's request times out in seconds). */
+#define OUTBOX_LEASE_MS (2 * 60 * 1000)
 
 /* The wake-up and the claims, shared by every worker of the process. */
 static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -86,6 +92,9 @@ struct pick {
 	char kind[OUTBOX_KIND_MAX];
 	char target[OUTBOX_TARGET_MAX + 1];
 	char *payload;
+	int64_t due_at;   /* next_at as read: the claim's compare-and-set */
+	int64_t lease_at; /* next_at once claimed (PostgreSQL), 0 before */
+	bool lost;        /* another server claimed it first */
 	/* the result */
 	bool skip; /* cut off by a stop: left pending, not counted */
 	const char *state;
@@ -133,6 +142,7 @@ static int batch_pick(struct store_conn *reader, struct batch *b)
 		                           .target = p->target,
 		                           .payload = p->payload,
 		                           .attempts = (int)scol_int(s, 6)};
+		p->due_at = scol_int(s, 7);
 		claimed[nclaimed++] = id;
 		b->n++;
 	}
@@ -228,6 +238,16 @@ static int record_job(struct wctx *w, struct write_job *job)
 	struct batch *b = job->arg;
 	for (int i = 0; i < b->n; i++) {
 		struct pick *p = &b->p[i];
+		if (p->skip && p->lease_at) {
+			/* cut off by a stop: the claim goes back, so the next start
+			 * sends it at once, not after the lease */
+			struct store_stmt *s = store_stmt(w->conn, ST_OUTBOX_CLAIM);
+			sbind_int(s, 1, p->m.id);
+			sbind_int(s, 2, p->lease_at);
+			sbind_int(s, 3, p->due_at);
+			if (sdone(s) != STORE_DONE)
+				return -1;
+		}
 		if (p->skip)
 			continue;
 		struct store_stmt *s = store_stmt(w->conn, ST_OUTBOX_RESULT);
@@ -242,6 +262,28 @@ static int record_job(struct wctx *w, struct write_job *job)
 	return 0;
 }
 
+/* The picks' claims among servers (PostgreSQL; one SQLite database has one
+ * server, whose claims in memory are enough): each pick's next_at moves to
+ * the lease's end if it is still what this worker read, so of two servers
+ * that read the same due row one claims it and the other finds it moved
+ * (ST_OUTBOX_CLAIM changes no row) and leaves it. */
+static int claim_job(struct wctx *w, struct write_job *job)
+{
+	struct batch *b = job->arg;
+	for (int i = 0; i < b->n; i++) {
+		struct store_stmt *s = store_stmt(w->conn, ST_OUTBOX_CLAIM);
+		sbind_int(s, 1, b->p[i].m.id);
+		sbind_int(s, 2, b->p[i].due_at);
+		int64_t lease = time_real_ms() + OUTBOX_LEASE_MS;
+		sbind_int(s, 3, lease);
+		if (sdone(s) != STORE_DONE)
+			return -1;
+		b->p[i].lost = store_changes(w->conn) == 0;
+		b->p[i].lease_at = b->p[i].lost ? 0 : lease;
+	}
+	return 0;
+}
+
 int outbox_deliver_due(struct app *app, struct store_conn *reader, const struct outbox_options *o)
 {
 	struct batch *b = calloc(1, sizeof *b);
@@ -251,8 +293,13 @@ int outbox_deliver_due(struct app *app, struct store_conn *reader, const struct 
 	tl_reader = reader;
 	int total = 0;
 	while (!outbox_stopping() && batch_pick(reader, b) > 0) {
+		if (!store_is_sqlite() && writer_run(app->writer, claim_job, b) != 0) {
+			batch_release(b); /* not claimed: nothing sent, due again */
+			total = -1;
+			break;
+		}
 		for (int i = 0; i < b->n; i++) {
-			if (outbox_stopping())
+			if (b->p[i].lost || outbox_stopping())
 				b->p[i].skip = true;
 			else
 				pick_send(app, o, &b->p[i]);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/thread.h"
 #include "util/timeutil.h"
@@ -36,6 +37,7 @@ struct writer {
 	struct counter_cache counters; /* only the writer thread touches it */
 	_Atomic uint64_t batches[WRITER_BATCH_BUCKETS];
 	_Atomic uint64_t jobs;
+	_Atomic uint64_t turns, turn_wait_ns; /* writer_take_turn (PostgreSQL) */
 };
 
 int wctx_event(struct wctx *w, const struct event_rec *e)
@@ -96,12 +98,48 @@ static void writer_maybe_checkpoint(struct writer *w, int64_t now)
  * was, and the writer re-reads its chain head from the database so the next
  * batch continues the stored chain. Nothing needs a restart: once space
  * returns, the next batch commits. */
+/* Several servers on one PostgreSQL database (docs/postgresql.md "Several
+ * servers") each run a writer. They take turns, a batch each, on a lock
+ * the batch's transaction holds until it ends (ST_WRITER_TURN), and a
+ * batch starts from what the database holds, not from what this writer
+ * kept from its last batch: the chain head, the last checkpoint, the
+ * counters and the outbox's subscriptions, any of which another server may
+ * have moved since. So every batch sees the rows of the one before it,
+ * whichever server wrote them: the one-writer order SQLite's BEGIN
+ * IMMEDIATE gives, and with it one chain, case numbers handed out once and
+ * versions, idempotency keys and timers checked against committed rows.
+ * SQLite needs none of it (one writer per file, held by a lock). */
+static bool writer_take_turn(struct writer *w)
+{
+	if (store_is_sqlite())
+		return true;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int turn = store_exec(w->conn, ST_WRITER_TURN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	atomic_fetch_add(&w->turns, 1);
+	atomic_fetch_add(&w->turn_wait_ns, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+	                                              (t1.tv_nsec - t0.tv_nsec)));
+	if (turn != STORE_OK || chain_load_head(w->conn, &w->chain) != 0)
+		return false;
+	struct store_stmt *s = store_stmt(w->conn, ST_CHECKPOINT_LAST);
+	int rc = sstep(s);
+	if (rc == STORE_ROW) {
+		w->last_checkpoint_seq = scol_int(s, 0);
+		w->last_checkpoint_at = scol_int(s, 1);
+	}
+	sreset(s);
+	counter_cache_clear(&w->counters);
+	outbox_cache_release(w->app);
+	return rc == STORE_ROW || rc == STORE_DONE;
+}
+
 static void writer_batch(struct writer *w, struct write_job *batch)
 {
 	struct chain_head start = w->chain;
 	int64_t cp_seq = w->last_checkpoint_seq, cp_at = w->last_checkpoint_at;
 	int64_t now = time_now_ms();
-	bool ok = store_exec(w->conn, ST_BEGIN) == STORE_OK;
+	bool ok = store_exec(w->conn, ST_BEGIN) == STORE_OK && writer_take_turn(w);
 	int n = 0;
 	struct search_queue sq;
 	search_queue_init(&sq);
@@ -264,7 +302,8 @@ void writer_stop(struct writer *w)
 	thread_stop(w->thread, &w->mu, &w->cv, &w->stopping);
 	/* a final checkpoint so a clean shutdown leaves the head signed */
 	if (w->chain.seq != w->last_checkpoint_seq && store_exec(w->conn, ST_BEGIN) == STORE_OK) {
-		if (chain_checkpoint(w->conn, &w->chain, &w->app->keys, time_now_ms()) == 0)
+		if (writer_take_turn(w) && w->chain.seq != w->last_checkpoint_seq &&
+		    chain_checkpoint(w->conn, &w->chain, &w->app->keys, time_now_ms()) == 0)
 			store_exec(w->conn, ST_COMMIT);
 		else
 			store_exec(w->conn, ST_ROLLBACK);
@@ -302,6 +341,12 @@ int writer_run(struct writer *w, write_fn run, void *arg)
 	pthread_mutex_destroy(&mu);
 	pthread_cond_destroy(&cv);
 	return job.committed ? job.rc : -1;
+}
+
+void writer_turn_stats(struct writer *w, uint64_t *turns, uint64_t *wait_ns)
+{
+	*turns = atomic_load(&w->turns);
+	*wait_ns = atomic_load(&w->turn_wait_ns);
 }
 
 void writer_batch_stats(struct writer *w, uint64_t out[WRITER_BATCH_BUCKETS], uint64_t *jobs)

@@ -76,6 +76,9 @@ int wctx_counter_next(struct wctx *w, const char *name, int64_t *out);
 /* Batch-size histogram for /metrics: counts of batches with size in
  * [1], [2-3], [4-7], ... [128-255], [256]. */
 #define WRITER_BATCH_BUCKETS 9
+/* Batches that took their turn among several servers' writers (PostgreSQL;
+ * core/writer.c writer_take_turn) and the time they waited for it. */
+void writer_turn_stats(struct writer *w, uint64_t *turns, uint64_t *wait_ns);
 void writer_batch_stats(struct writer *w, uint64_t out[WRITER_BATCH_BUCKETS], uint64_t *jobs);
 
 #endif

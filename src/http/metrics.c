@@ -157,8 +157,24 @@ char *metrics_render(struct app *app, struct store_conn *reader, size_t *len)
 	buf_printf(&b, "civicloop_writer_batch_size_sum %llu\n", (unsigned long long)jobs);
 	buf_printf(&b, "civicloop_writer_batch_size_count %llu\n", (unsigned long long)total);
 
-	struct search_segments seg;
-	if (search_segments(reader, &seg) == 0) {
+	if (!store_is_sqlite()) {
+		uint64_t turns, wait_ns;
+		writer_turn_stats(app->writer, &turns, &wait_ns);
+		buf_printf(
+		    &b,
+		    "# HELP civicloop_writer_turns_total Writer batches that took their turn"
+		    " among the servers of the database (docs/postgresql.md).\n"
+		    "# TYPE civicloop_writer_turns_total counter\n"
+		    "civicloop_writer_turns_total %llu\n"
+		    "# HELP civicloop_writer_turn_wait_seconds_total Time those batches waited"
+		    " for their turn.\n"
+		    "# TYPE civicloop_writer_turn_wait_seconds_total counter\n"
+		    "civicloop_writer_turn_wait_seconds_total %.6f\n",
+		    (unsigned long long)turns, (double)wait_ns / 1e9);
+	}
+
+	struct search_segments seg; /* FTS5's: on PostgreSQL, none to show */
+	if (store_is_sqlite() && search_segments(reader, &seg) == 0) {
 		buf_printf(&b,
 		           "# HELP civicloop_search_segments Segments of the search index on each "
 		           "level (FTS5); a level that reaches civicloop_search_crisismerge is "

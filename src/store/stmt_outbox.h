@@ -41,9 +41,14 @@
 	    " next_at, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8)") \
 	/* the workers: due messages, oldest due first (outbox_due) */ \
 	STMT(ST_OUTBOX_DUE, \
-	     "SELECT id, channel, kind, case_id, target, payload, attempts FROM outbox" \
+	     "SELECT id, channel, kind, case_id, target, payload, attempts, next_at FROM outbox" \
 	     " WHERE state = 'pending' AND next_at <= ?1 ORDER BY next_at LIMIT ?2") \
 	STMT(ST_OUTBOX_NEXT_DUE, "SELECT min(next_at) FROM outbox WHERE state = 'pending'") \
+	/* a worker's claim of due message ?1 among several servers (PostgreSQL: \
+	 * core/outbox_worker.c claim_job): its next_at moves from ?2, as read, \
+	 * to ?3, the lease's end; no row changes when another server moved it */ \
+	STMT(ST_OUTBOX_CLAIM, "UPDATE outbox SET next_at = ?3 WHERE id = ?1 AND state = 'pending'" \
+	                      " AND next_at = ?2") \
 	/* a delivery's result: ?2 the new state, ?3 next_at, ?4 the error, ?5 now */ \
 	STMT(ST_OUTBOX_RESULT, \
 	     "UPDATE outbox SET state = ?2, attempts = attempts + 1, next_at = ?3, last_error = " \
