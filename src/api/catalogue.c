@@ -211,7 +211,7 @@ enum handler_result api_export_catalogue_csv(struct req *r)
 	char dir[1024], disp[256];
 	int fd;
 	int64_t size, version = catalogue_head(r->reader);
-	if (version < 0 || path_dir(r->app->db_path, dir, sizeof dir) != 0)
+	if (version < 0 || app_data_dir(r->app, dir, sizeof dir) != 0)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
 	if (catalogue_sheet(r->reader, SHEET_CSV, dir, &fd, &size, &r->err) != 0)
 		return reply_failed(r);

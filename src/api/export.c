@@ -167,7 +167,7 @@ static enum handler_result export_cases(struct req *r, const struct export_forma
 	j->f = f;
 	if (api_case_filters(r, &j->q) != 0)
 		return reply_failed(r);
-	if (path_dir(r->app->db_path, j->dir, sizeof j->dir) != 0)
+	if (app_data_dir(r->app, j->dir, sizeof j->dir) != 0)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
 	j->max_rows = app_env_int("CIVICLOOP_EXPORT_MAX_ROWS", 1, EXPORT_MAX_ROWS_LIMIT,
 	                          EXPORT_MAX_ROWS_DEFAULT);

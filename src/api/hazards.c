@@ -114,7 +114,7 @@ enum handler_result api_hazard_ledger_xlsx(struct req *r)
 		return reply_failed(r);
 	req_allow_time(r, LEDGER_EXPORT_SECONDS);
 	char dir[1024];
-	if (path_dir(r->app->db_path, dir, sizeof dir) != 0)
+	if (app_data_dir(r->app, dir, sizeof dir) != 0)
 		return reply_err(r, E_UNAVAILABLE, NULL, NULL);
 	int fd;
 	int64_t size, rows;

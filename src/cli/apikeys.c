@@ -8,6 +8,7 @@
  * "via":"cli"); never the key itself.
  */
 #include "cli/cli.h"
+#include "store/store.h"
 #include "core/apikey.h"
 #include "core/app.h"
 #include "core/directory.h"
@@ -119,7 +120,7 @@ static void print_time(struct store_stmt *s, int col)
 static int apikey_list(const char *db)
 {
 	char err[512];
-	if (access(db, F_OK) != 0) {
+	if (!store_exists(db)) {
 		fprintf(stderr, "civicloop apikey list: 数据库 %s 不存在\n", db);
 		return 1;
 	}

@@ -145,6 +145,11 @@ static int backup_prepare(struct backup_job *b, int argc, char **argv)
 		return 2;
 	}
 	b->force = cli_flag(argc, argv, "--force");
+	if (store_dsn_is_pg(b->db)) {
+		fprintf(stderr, "civicloop backup: 只能备份 SQLite 数据库；PostgreSQL 数据库请用 "
+		                "pg_basebackup 或 pg_dump（docs/deploy.md）\n");
+		return 2;
+	}
 	struct stat st;
 	if (stat(b->db, &st) != 0 || !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "civicloop backup: 数据库 %s 不存在\n", b->db);

@@ -130,7 +130,7 @@ static int doc_verify_cmd(int argc, char **argv)
 	json_t *res = NULL;
 	if (db) {
 		char err[512];
-		if (access(db, F_OK) != 0) {
+		if (!store_exists(db)) {
 			fprintf(stderr, "civicloop doc verify: 数据库 %s 不存在\n", db);
 			return 2;
 		}
@@ -173,14 +173,11 @@ static int doc_verify_cmd(int argc, char **argv)
 	return valid ? 0 : 1;
 }
 
-/* The key file beside db (or $CIVICLOOP_KEY_FILE) into path. */
+/* The key file of db (app_state_paths) into path. */
 static void key_path(const char *db, char *path, size_t cap)
 {
-	const char *env = getenv("CIVICLOOP_KEY_FILE");
-	if (env && *env)
-		snprintf(path, cap, "%s", env);
-	else
-		snprintf(path, cap, "%s.key", db);
+	if (app_state_paths(db, path, cap, NULL, 0) != 0)
+		path[0] = 0;
 }
 
 static int doc_keys_cmd(int argc, char **argv)
@@ -196,7 +193,7 @@ static int doc_keys_cmd(int argc, char **argv)
 	char err[512], kp[1100];
 	if (crypto_init() != 0)
 		return 2;
-	if (access(db, F_OK) != 0) {
+	if (!store_exists(db)) {
 		fprintf(stderr, "civicloop doc keys: 数据库 %s 不存在\n", db);
 		return 2;
 	}
@@ -287,7 +284,7 @@ int cmd_keys(int argc, char **argv)
 	char err[512], kp[1100];
 	key_path(db, kp, sizeof kp);
 	struct keys old, next;
-	if (access(db, F_OK) != 0) {
+	if (!store_exists(db)) {
 		fprintf(stderr, "civicloop keys rotate: 数据库 %s 不存在\n", db);
 		return 2;
 	}

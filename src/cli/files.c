@@ -11,6 +11,7 @@
  * does not recognise are left alone.
  */
 #include "cli/cli.h"
+#include "store/store.h"
 #include "core/app.h"
 #include "core/attachments.h"
 
@@ -108,7 +109,7 @@ int cmd_files(int argc, char **argv)
 		fprintf(stderr, "civicloop files prune: 缺少 --db FILE\n");
 		return 2;
 	}
-	if (access(db, F_OK) != 0) {
+	if (!store_exists(db)) {
 		fprintf(stderr, "civicloop files prune: 数据库 %s 不存在\n", db);
 		return 1;
 	}

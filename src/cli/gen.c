@@ -253,6 +253,13 @@ int cmd_gen(int argc, char **argv)
 		fprintf(stderr, "civicloop gen: --pool 须为 1–N 的整数\n");
 		return 2;
 	}
+	if (store_dsn_is_pg(db)) {
+		/* its bulk path is SQLite's: a side file attached, indexes dropped
+		 * and rebuilt, FTS5's and the R*Trees' own tables copied */
+		fprintf(stderr, "civicloop gen: 只能生成 SQLite 数据库（--db 文件路径），"
+		                "不支持 PostgreSQL\n");
+		return 2;
+	}
 	if (access(db, F_OK) == 0) {
 		if (!cli_flag(argc, argv, "--force")) {
 			fprintf(stderr, "civicloop gen: %s 已存在，不会覆盖（--force 替换）\n", db);

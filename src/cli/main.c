@@ -70,7 +70,7 @@ static const char usage[] =
 static int open_app(struct app *app, const char *db, int create, bool unsynced)
 {
 	char err[512];
-	if (!create && access(db, F_OK) != 0) {
+	if (!create && !store_exists(db)) {
 		fprintf(stderr, "civicloop: 数据库 %s 不存在（先运行 civicloop init 或 demo）\n",
 		        db);
 		return -1;
@@ -302,10 +302,10 @@ static void report_attachment(void *arg, int64_t id, int64_t case_id, const char
  * hashed. 0 whole, 1 not, 2 could not check. */
 static int verify_attachments(struct store_conn *c, const char *db)
 {
-	char dir[1100];
+	char dir[1100], key[1100];
 	struct attach_report rep;
 	int64_t shown = 0;
-	if (filestore_dir_of(db, dir, sizeof dir) != 0)
+	if (app_state_paths(db, key, sizeof key, dir, sizeof dir) != 0)
 		return 2;
 	int rc = attach_verify(c, dir, report_attachment, &shown, &rep);
 	if (rc < 0) {
@@ -341,7 +341,7 @@ static int cmd_audit(int argc, char **argv)
 	const char *db = cli_opt(argc, argv, "--db");
 	if (need_db(db, "audit verify"))
 		return 2;
-	if (access(db, F_OK) != 0) {
+	if (!store_exists(db)) {
 		fprintf(stderr, "civicloop audit verify: 数据库 %s 不存在\n", db);
 		return 2;
 	}
@@ -355,9 +355,8 @@ static int cmd_audit(int argc, char **argv)
 	}
 	struct keys k;
 	char kp[1100];
-	snprintf(kp, sizeof kp, "%s.key", db);
-	const char *env = getenv("CIVICLOOP_KEY_FILE");
-	bool have_key = keys_load(&k, env && *env ? env : kp, 0, err, sizeof err) == 0;
+	bool have_key = app_state_paths(db, kp, sizeof kp, NULL, 0) == 0 &&
+	                keys_load(&k, kp, 0, err, sizeof err) == 0;
 	struct chain_report rep;
 	store_exec(c, ST_BEGIN_READ);
 	int rc = chain_verify(c, have_key ? k.sign_pk : NULL, &rep);
@@ -412,6 +411,14 @@ int main(int argc, char **argv)
 	                {"stats", cmd_stats},
 	                {"gen", cmd_gen}};
 	const char *cmd = argv[1];
+	/* The backend follows --db (store_select): a postgres:// URL or a
+	 * libpq connection string is PostgreSQL, anything else SQLite. */
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--db") && i + 1 < argc)
+			store_select(argv[i + 1]);
+		else if (!strncmp(argv[i], "--db=", 5))
+			store_select(argv[i] + 5);
+	}
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(cmd, commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

@@ -1,6 +1,7 @@
 /* Option parsing shared by every subcommand (cli.h); its own file so the
  * fuzz harness can link src/cli/demo.c with it and without main.c. */
 #include "cli/cli.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,7 @@ int cli_new_db(int argc, char **argv, const char *cmd, const char **db)
 		fprintf(stderr, "civicloop %s: 缺少 --db FILE\n", cmd);
 		return 2;
 	}
-	if (access(*db, F_OK) == 0) {
+	if (store_exists(*db)) {
 		fprintf(stderr, "civicloop %s: %s 已存在，不会覆盖\n", cmd, *db);
 		return 1;
 	}

@@ -246,7 +246,10 @@ int cmd_init(int argc, char **argv)
 	}
 	if (cli_write(db, 1, init_job, &a, &a.admin.e, "init") != 0)
 		return 1;
-	printf("已创建数据库 %s（密钥文件 %s.key）\n管理员账号 admin，密码 %s\n", db, db,
+	char key[1100];
+	if (app_state_paths(db, key, sizeof key, NULL, 0) != 0)
+		snprintf(key, sizeof key, "?");
+	printf("已创建数据库 %s（密钥文件 %s）\n管理员账号 admin，密码 %s\n", db, key,
 	       gen[0] ? gen : "（已从标准输入设置）");
 	sodium_memzero(gen, sizeof gen);
 	return 0;

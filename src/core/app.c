@@ -12,12 +12,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/store.h"
+#include "util/files.h"
 #include "util/filestore.h"
 
 const char *app_default_config_dir(void)
 {
 	const char *env = getenv("CIVICLOOP_CONFIG");
 	return env && *env ? env : CIVICLOOP_SOURCE_DIR "/config";
+}
+
+const char *app_state_dir(void)
+{
+	const char *state = getenv("CIVICLOOP_STATE_DIR");
+	return state && *state ? state : "/var/lib/civicloop";
+}
+
+int app_data_dir(const struct app *a, char *out, size_t cap)
+{
+	if (store_dsn_is_pg(a->db_path))
+		return (size_t)snprintf(out, cap, "%s", app_state_dir()) < cap ? 0 : -1;
+	return path_dir(a->db_path, out, cap);
+}
+
+int app_state_paths(const char *db, char *key, size_t keycap, char *files, size_t filescap)
+{
+	/* On SQLite the key and the attachments' files sit beside the
+	 * database (FILE.key, FILE.files); a PostgreSQL database has no
+	 * folder, so they are in the state folder CIVICLOOP_STATE_DIR (by
+	 * default /var/lib/civicloop; docs/postgresql.md): civicloop.key and
+	 * civicloop.files/, the same for every server of the database. */
+	char beside[1024];
+	const char *state = app_state_dir();
+	bool pg = store_dsn_is_pg(db);
+	const char *kp = getenv("CIVICLOOP_KEY_FILE");
+	if ((size_t)snprintf(beside, sizeof beside, "%s%s", pg ? state : db,
+	                     pg ? "/civicloop" : "") >= sizeof beside ||
+	    (size_t)snprintf(key, keycap, "%s%s", kp && *kp ? kp : beside,
+	                     kp && *kp ? "" : ".key") >= keycap)
+		return -1;
+	return files ? filestore_dir_of(beside, files, filescap) : 0;
 }
 
 int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys, char *err,
@@ -31,17 +65,13 @@ int app_init(struct app *a, const char *db_path, const char *config_dir, int cre
 	if (!config_dir)
 		config_dir = app_default_config_dir();
 	if ((size_t)snprintf(a->db_path, sizeof a->db_path, "%s", db_path) >= sizeof a->db_path ||
-	    (size_t)snprintf(a->key_path, sizeof a->key_path, "%s.key", db_path) >=
-	        sizeof a->key_path ||
 	    (size_t)snprintf(a->config_dir, sizeof a->config_dir, "%s", config_dir) >=
 	        sizeof a->config_dir ||
-	    filestore_dir_of(db_path, a->files_dir, sizeof a->files_dir) != 0) {
+	    app_state_paths(db_path, a->key_path, sizeof a->key_path, a->files_dir,
+	                    sizeof a->files_dir) != 0) {
 		snprintf(err, errcap, "路径过长");
 		return -1;
 	}
-	const char *kp = getenv("CIVICLOOP_KEY_FILE");
-	if (kp && *kp)
-		snprintf(a->key_path, sizeof a->key_path, "%s", kp);
 	a->session_ttl_ms = 12LL * 3600 * 1000;
 	a->permit = actor_permitted;
 	const char *tc = getenv("CIVICLOOP_TEST_CLOCK");

@@ -62,6 +62,18 @@ struct app {
 /* Loads calendar, types and keys for the database at db_path (config from
  * config_dir, or the built-in default). create_keys creates the key file when
  * missing (init/demo). Returns 0 or -1 with a reason printed into err. */
+/* $CIVICLOOP_STATE_DIR, or /var/lib/civicloop: a PostgreSQL database's
+ * local state (its key, its files, the files being built). */
+const char *app_state_dir(void);
+/* The folder where a's files that are not in the database are made (an
+ * export being built, a catalogue's CSV, the SMS file sink): the SQLite
+ * file's folder, or the state folder on PostgreSQL. 0, or -1. */
+int app_data_dir(const struct app *a, char *out, size_t cap);
+/* The key file and the attachments' folder of database db: beside a SQLite
+ * file (FILE.key, FILE.files), in $CIVICLOOP_STATE_DIR for PostgreSQL
+ * (civicloop.key, civicloop.files); $CIVICLOOP_KEY_FILE overrides the key.
+ * files may be NULL. 0, or -1 when a path is too long. */
+int app_state_paths(const char *db, char *key, size_t keycap, char *files, size_t filescap);
 int app_init(struct app *a, const char *db_path, const char *config_dir, int create_keys, char *err,
              size_t errcap);
 void app_release(struct app *a);

@@ -246,11 +246,7 @@ int sms_setup(struct app *app, const char *file, char *err, size_t errcap)
 			return 0; /* a config folder without SMS: off */
 	}
 	char base[1024];
-	snprintf(base, sizeof base, "%s", app->db_path);
-	char *slash = strrchr(base, '/');
-	if (slash)
-		*slash = '\0';
-	else
+	if (app_data_dir(app, base, sizeof base) != 0)
 		snprintf(base, sizeof base, ".");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	app->sms = sms_config_load(path, app->types, base, err, errcap);
