@@ -7,14 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, assertError, runBin, runCmd, BIN, PASSWORD } from './helpers.mjs';
+import { startServer, assertError, runCli, sqlText, cliEnv, newDatabase, databaseMade, jsonText, BIN, PASSWORD } from './helpers.mjs';
 
 const srv = await startServer({ cases: false });
 
-/** Runs the binary with `input` on its standard input (a pipe, not a tty). */
-function runWithInput(args, input) {
+/** Runs the binary on h's database (srv unless given) with `input` on its standard input (a pipe, not a tty). */
+function runWithInput(args, input, h = srv) {
   return new Promise((resolve, reject) => {
-    const p = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'], env: cliEnv(h) });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -30,11 +30,7 @@ function runWithInput(args, input) {
   });
 }
 
-async function sql(stmt) {
-  const r = await runCmd('sqlite3', [srv.db, stmt]);
-  assert.equal(r.code, 0, `sqlite3 ${stmt}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const sql = (stmt) => sqlText(srv.db, stmt);
 
 const count = async (where) => Number(await sql(`SELECT count(*) FROM ${where}`));
 const adminEvents = () =>
@@ -70,7 +66,7 @@ test('user add: --password is refused; each policy rule refuses with a Chinese m
   await offline(async () => {
     const users = await count('users');
     const events = await count('events');
-    const arg = await runBin([...addArgs('newuser1'), '--password', 'Strong#Pass2024']);
+    const arg = await runCli(srv, [...addArgs('newuser1'), '--password', 'Strong#Pass2024']);
     assert.equal(arg.code, 2, arg.stderr);
     assert.match(arg.stderr, /不再接受 --password/);
     assert.match(arg.stderr, /--password-stdin/);
@@ -158,7 +154,7 @@ test('PATCH /api/v1/users/{id}: disabling ends sessions and revokes API keys; en
   const town1 = await srv.login('town1', { fresh: true });
   const id = town1.user.id;
   const key = await offline(async () => {
-    const add = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'town1', '--name', 'town1-sys']);
+    const add = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--user', 'town1', '--name', 'town1-sys']);
     assert.equal(add.code, 0, add.stderr);
     return add.stdout.split('\n')[0].trim();
   });
@@ -230,7 +226,7 @@ test('civicloop user passwd / disable / enable: policy checked, sessions end, ev
     const bad = await runWithInput(['user', 'passwd', '--db', srv.db, '--login', 'sl1'], 'short\n');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /至少需要 10 个字符/);
-    const arg = await runBin(['user', 'passwd', '--db', srv.db, '--login', 'sl1', '--password', 'Strong#Pass2024']);
+    const arg = await runCli(srv, ['user', 'passwd', '--db', srv.db, '--login', 'sl1', '--password', 'Strong#Pass2024']);
     assert.equal(arg.code, 2);
     assert.match(arg.stderr, /不再接受 --password/);
     const none = await runWithInput(['user', 'passwd', '--db', srv.db, '--login', 'nobody', '--password-stdin'], 'Strong#Pass2024\n');
@@ -239,7 +235,7 @@ test('civicloop user passwd / disable / enable: policy checked, sessions end, ev
     const ok = await runWithInput(['user', 'passwd', '--db', srv.db, '--login', 'sl1', '--password-stdin'], 'Water#Bureau-2025\n');
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /结束了它的 1 个登录/);
-    const off = await runBin(['user', 'disable', '--db', srv.db, '--login', 'zj1']);
+    const off = await runCli(srv, ['user', 'disable', '--db', srv.db, '--login', 'zj1']);
     assert.equal(off.code, 0, off.stderr);
     assert.match(off.stdout, /已停用账号 zj1/);
   });
@@ -249,7 +245,7 @@ test('civicloop user passwd / disable / enable: policy checked, sessions end, ev
   assertError(await z.get('/api/v1/auth/me'), 401);
   assertError(await srv.loginRaw('zj1'), 401);
   await offline(async () => {
-    const on = await runBin(['user', 'enable', '--db', srv.db, '--login', 'zj1']);
+    const on = await runCli(srv, ['user', 'enable', '--db', srv.db, '--login', 'zj1']);
     assert.equal(on.code, 0, on.stderr);
   });
   assert.equal((await srv.loginRaw('zj1')).status, 200);
@@ -268,9 +264,9 @@ test('every admin action is an event on the chain, and `civicloop audit verify` 
   const r = await admin.req('PATCH', `/api/v1/orgs/${org.id}`, { settings: { reply_approval: true } });
   assert.equal(r.status, 200, r.text);
   await offline(async () => {
-    const add = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'audit-key']);
+    const add = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'audit-key']);
     assert.equal(add.code, 0, add.stderr);
-    const rev = await runBin(['apikey', 'revoke', '--db', srv.db, '--name', 'audit-key']);
+    const rev = await runCli(srv, ['apikey', 'revoke', '--db', srv.db, '--name', 'audit-key']);
     assert.equal(rev.code, 0, rev.stderr);
   });
   const ev = await adminEvents();
@@ -281,35 +277,35 @@ test('every admin action is an event on the chain, and `civicloop audit verify` 
   if (org) assert.ok(actions.has('org.settings'));
   assert.ok(ev.some((e) => e.startsWith('apikey.revoke ') && e.includes('"name":"audit-key"') && e.includes('"user":"link110"')));
   assert.ok(ev.every((e) => !/ck_[0-9a-f]{40}/.test(e)), 'no key in any event');
-  const v = await runBin(['audit', 'verify', '--db', srv.db]);
+  const v = await runCli(srv, ['audit', 'verify', '--db', srv.db]);
   assert.equal(v.code, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /审计链完好/);
 });
 
 test('init: the admin password is never an argument; from stdin it must pass the policy; admin is a user.add event', async () => {
-  const { mkdtemp, rm, access } = await import('node:fs/promises');
+  const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const path = await import('node:path');
   const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-init-'));
   try {
-    const db = path.join(dir, 'new.db');
-    const arg = await runWithInput(['init', '--db', db, '--admin-password', 'Strong#Pass2024'], '');
+    // an empty database (on PostgreSQL one with no table yet: a database is made by its server's admin)
+    const h = await newDatabase(dir, 'new');
+    const arg = await runWithInput(['init', '--db', h.db, '--admin-password', 'Strong#Pass2024'], '', h);
     assert.equal(arg.code, 2);
     assert.match(arg.stderr, /--admin-password-stdin/);
-    await assert.rejects(access(db), 'nothing created');
-    const weak = await runWithInput(['init', '--db', db, '--admin-password-stdin'], '12345678\n');
+    assert.equal(await databaseMade(h), false, 'nothing created');
+    const weak = await runWithInput(['init', '--db', h.db, '--admin-password-stdin'], '12345678\n', h);
     assert.equal(weak.code, 2, weak.stderr);
-    await assert.rejects(access(db), 'nothing created for a weak password');
-    const ok = await runWithInput(['init', '--db', db, '--admin-password-stdin'], 'Strong#Pass2024\n');
+    assert.equal(await databaseMade(h), false, 'nothing created for a weak password');
+    const ok = await runWithInput(['init', '--db', h.db, '--admin-password-stdin'], 'Strong#Pass2024\n', h);
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(!ok.stdout.includes('Strong#Pass2024'), 'the password is not echoed');
-    const ev = await runCmd('sqlite3', [db, "SELECT action, json_extract(payload, '$.user') FROM events"]);
-    assert.equal(ev.stdout.trim(), 'user.add|admin');
-    const v = await runBin(['audit', 'verify', '--db', db]);
+    assert.equal(await sqlText(h.db, `SELECT action, ${jsonText('payload', 'user')} FROM events`), 'user.add|admin');
+    const v = await runCli(h, ['audit', 'verify', '--db', h.db]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
     // without --admin-password-stdin a random password is printed once
-    const db2 = path.join(dir, 'random.db');
-    const rnd = await runWithInput(['init', '--db', db2], '');
+    const h2 = await newDatabase(dir, 'random');
+    const rnd = await runWithInput(['init', '--db', h2.db], '', h2);
     assert.equal(rnd.code, 0, rnd.stderr);
     assert.match(rnd.stdout, /密码 [0-9a-f]{32}/);
   } finally {

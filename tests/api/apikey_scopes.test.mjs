@@ -8,7 +8,7 @@
 // list's new fields, last_used_at after a use, PATCH.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, runBin, runCmd, sqlText } from './helpers.mjs';
+import { startServer, assertError, runCli, sqlText, failingTrigger, sqlHex, BACKEND } from './helpers.mjs';
 import { Ajv2020 } from './webdeps.mjs';
 
 const srv = await startServer({ cases: false });
@@ -182,19 +182,19 @@ test('a failed write answers 503 and makes no key and no event', async () => {
   const count = async () => [await sql('SELECT count(*) FROM api_keys'), await sql("SELECT count(*) FROM events WHERE action LIKE 'apikey.%'")];
   const before = await count();
   // the store refuses the row (a trigger stands in for a full disk)
-  assert.equal((await runCmd('sqlite3', [srv.db, "CREATE TRIGGER keys_fail BEFORE INSERT ON api_keys BEGIN SELECT RAISE(ABORT, 'disk full'); END;"])).code, 0);
+  const unfail = await failingTrigger(srv.db, 'api_keys');
   try {
     assertError(await makeRaw({ user: 'leader1', name: 'fails-1' }), 503, 'unavailable');
   } finally {
-    assert.equal((await runCmd('sqlite3', [srv.db, 'DROP TRIGGER keys_fail;'])).code, 0);
+    await unfail();
   }
   assert.deepEqual(await count(), before);
   // the row goes in but its settings do not: the row goes too
-  assert.equal((await runCmd('sqlite3', [srv.db, "CREATE TRIGGER keys_fail2 BEFORE UPDATE OF scopes ON api_keys BEGIN SELECT RAISE(ABORT, 'disk full'); END;"])).code, 0);
+  const unfail2 = await failingTrigger(srv.db, 'api_keys', { on: 'BEFORE UPDATE OF scopes' });
   try {
     assertError(await makeRaw({ user: 'leader1', name: 'fails-2', scopes: ['stats.read'] }), 503, 'unavailable');
   } finally {
-    assert.equal((await runCmd('sqlite3', [srv.db, 'DROP TRIGGER keys_fail2;'])).code, 0);
+    await unfail2();
   }
   assert.deepEqual(await count(), before);
   assert.equal(await sql("SELECT count(*) FROM api_keys WHERE name LIKE 'fails-%'"), '0');
@@ -207,7 +207,9 @@ test('every key event is on the chain with scopes, org and rate, and none holds 
   const ch = await admin.req('PATCH', `/api/v1/apikeys/${(await listed('audited')).id}`, { rate_per_min: 43 });
   assert.equal(ch.status, 200, ch.text);
   assert.equal((await admin.post('/api/v1/apikeys/revoke', { name: 'audited' })).status, 200);
-  const rows = JSON.parse(await sql("SELECT json_group_array(json_object('action', action, 'payload', json(payload))) FROM events WHERE action LIKE 'apikey.%'"));
+  const rows = JSON.parse(await sql(BACKEND === 'postgres'
+    ? "SELECT coalesce(json_agg(json_build_object('action', action, 'payload', payload::json) ORDER BY seq), '[]') FROM events WHERE action LIKE 'apikey.%'"
+    : "SELECT json_group_array(json_object('action', action, 'payload', json(payload))) FROM events WHERE action LIKE 'apikey.%'"));
   const mine = rows.filter((e) => e.payload.name === 'audited');
   assert.deepEqual(mine.map((e) => e.action), ['apikey.add', 'apikey.change', 'apikey.revoke']);
   const add = mine[0].payload;
@@ -215,21 +217,30 @@ test('every key event is on the chain with scopes, org and rate, and none holds 
     { scopes: ['stats.read'], org: 'town.a', rate: 42, user: 'leader1', via: 'api' });
   assert.deepEqual(mine[1].payload.from, { scopes: ['stats.read'], rate_per_min: 42 });
   assert.equal(mine[1].payload.rate_per_min, 43);
-  const hashes = (await sql('SELECT lower(hex(key_hash)) FROM api_keys')).split('\n');
+  const hashes = (await sql(`SELECT lower(${sqlHex('key_hash')}) FROM api_keys`)).split('\n');
   const all = JSON.stringify(rows);
   assert.ok(!all.includes(k.key) && !all.includes(k.key.slice(3)), 'no event holds the key');
   for (const h of hashes) assert.ok(!all.toLowerCase().includes(h), 'no event holds a key\'s hash');
   // the chain still verifies (after the server lets go of it)
   await srv.stop();
-  const v = await runBin(['audit', 'verify', '--db', srv.db, '--skip-files']);
+  const v = await runCli(srv, ['audit', 'verify', '--db', srv.db, '--skip-files']);
   assert.equal(v.code, 0, v.stdout + v.stderr);
   await srv.restart();
 });
 
-test('the CLI is a second process: refused while the server runs; with it stopped, add, list and revoke with the same checks', async () => {
-  const running = await runBin(['apikey', 'add', '--db', srv.db, 'leader1', 'cli-1']);
+// SQLite's one writer process (its writer lock); on PostgreSQL several
+// civicloop processes write one database (docs/postgresql.md)
+const ONE_WRITER = BACKEND === 'postgres' && 'one writer process is SQLite\'s: on PostgreSQL several servers and commands write one database';
+
+test('the CLI is a second process: refused while the server runs', { skip: ONE_WRITER }, async () => {
+  const running = await runCli(srv, ['apikey', 'add', '--db', srv.db, 'leader1', 'cli-1']);
   assert.equal(running.code, 1);
   assert.match(running.stderr, /正被另一个 civicloop 进程/);
+  assert.equal(running.stdout, '', 'no key printed');
+  assert.equal(await sql("SELECT count(*) FROM api_keys WHERE name = 'cli-1'"), '0');
+});
+
+test('the CLI with the server stopped: add, list and revoke with the same checks', async () => {
   await srv.stop();
   try {
     const bad = [
@@ -242,20 +253,20 @@ test('the CLI is a second process: refused while the server runs; with it stoppe
       [['apikey', 'add', '--db', srv.db, 'leader1'], 2, /LOGIN 和 NAME/],
     ];
     for (const [args, code, re] of bad) {
-      const r = await runBin(args);
+      const r = await runCli(srv, args);
       assert.equal(r.code, code, `${args.slice(3).join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, re);
       assert.equal(r.stdout, '', 'no key printed');
     }
     assert.equal(await sql("SELECT count(*) FROM api_keys WHERE name = 'cli-x'"), '0');
-    const add = await runBin(['apikey', 'add', '--db', srv.db, 'leader1', 'cli-1', '--scope', 'stats.read', '--org', 'town.a', '--rate', '7']);
+    const add = await runCli(srv, ['apikey', 'add', '--db', srv.db, 'leader1', 'cli-1', '--scope', 'stats.read', '--org', 'town.a', '--rate', '7']);
     assert.equal(add.code, 0, add.stderr);
     const key = add.stdout.split('\n')[0].trim();
     assert.match(key, /^ck_[0-9a-f]{40}$/);
     // the older spelling still works
-    const old = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'cli-2']);
+    const old = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'cli-2']);
     assert.equal(old.code, 0, old.stderr);
-    const list = await runBin(['apikey', 'list', '--db', srv.db]);
+    const list = await runCli(srv, ['apikey', 'list', '--db', srv.db]);
     assert.equal(list.code, 0, list.stderr);
     const line = list.stdout.split('\n').find((l) => l.split('\t')[1] === 'cli-1');
     assert.ok(line, list.stdout);
@@ -264,7 +275,7 @@ test('the CLI is a second process: refused while the server runs; with it stoppe
     assert.ok(!list.stdout.includes(key), 'list never shows a key');
     const ev = JSON.parse(await sql("SELECT payload FROM events WHERE action = 'apikey.add' ORDER BY seq DESC LIMIT 1 OFFSET 1"));
     assert.deepEqual({ name: ev.name, via: ev.via, org: ev.org, rate: ev.rate_per_min }, { name: 'cli-1', via: 'cli', org: 'town.a', rate: 7 });
-    const rv = await runBin(['apikey', 'revoke', '--db', srv.db, 'cli-2']);
+    const rv = await runCli(srv, ['apikey', 'revoke', '--db', srv.db, 'cli-2']);
     assert.equal(rv.code, 0, rv.stderr);
     await srv.restart();
     assert.equal((await withKey(key, 'GET', '/api/v1/stats/hotline?org=town.a')).status, 200);
@@ -321,7 +332,7 @@ test('GET /api/v1/apikeys: scopes, org, rate, last_used_at (null until used, the
   // written through the writer, once a minute at most
   let stored = '';
   for (let i = 0; i < 50 && !stored; i++) {
-    stored = await sql("SELECT coalesce(last_used_at, '') FROM api_keys WHERE name = 'used'");
+    stored = await sql("SELECT coalesce(CAST(last_used_at AS text), '') FROM api_keys WHERE name = 'used'");
     if (!stored) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(Number(stored) > 0, 'last_used_at stored');

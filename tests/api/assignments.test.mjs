@@ -15,7 +15,7 @@
 //     and every read is on the audit chain.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody, freshPhone, runCmd } from './helpers.mjs';
+import { startServer, assertError, caseBody, freshPhone, dbCmd, jsonText } from './helpers.mjs';
 
 const srv = await startServer();
 
@@ -37,8 +37,8 @@ const asgOf = (c, org) => c.assignments.find((a) => a.org.code === org && a.stat
 const codes = (c) => c.actions.map((a) => a.code).sort();
 
 async function sql(stmt) {
-  const r = await runCmd('sqlite3', ['-json', srv.db, stmt]);
-  assert.equal(r.code, 0, `sqlite3 ${stmt}: ${r.stderr}`);
+  const r = await dbCmd(srv.db, stmt, { json: true });
+  assert.equal(r.code, 0, `${stmt}: ${r.stderr}`);
   return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
 
@@ -373,7 +373,7 @@ test('jw1 (纪委) reads cases county-wide, cannot act, and every read is on the
   assert.ok(hist.some((e) => e.action === 'urge'), 'supervision records are in the history');
 
   // each read is an event by jw1, before the answer went out
-  const reads = await sql(`SELECT e.case_id, e.action, json_extract(e.payload, '$.view') AS view FROM events e
+  const reads = await sql(`SELECT e.case_id, e.action, ${jsonText('e.payload', 'view')} AS view FROM events e
     JOIN users u ON u.id = e.actor_id WHERE u.login = 'jw1' AND e.seq > ${seqBefore} ORDER BY e.seq`);
   assert.deepEqual(reads.map((r) => [r.case_id, r.action, r.view]), [
     [c.id, 'pii.view', null],

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, runBin, runCmd, assertError, caseBody } from './helpers.mjs';
+import { startServer, runBin, runCli, runCmd, sqlText, failingTrigger, filesDir, assertError, caseBody, BACKEND } from './helpers.mjs';
 import { sqlRows, auditVerify } from './crashkit.mjs';
 
 // a real 1×1 PNG, a small real PDF, the start of a JPEG and of a WebP
@@ -35,7 +35,7 @@ const op1 = await srv.login('op1');
 const disp1 = await srv.login('disp1');
 const town1 = await srv.login('town1');
 const town2 = await srv.login('town2');
-const FILES = `${srv.db}.files`;
+const FILES = filesDir(srv);
 
 /** Every stored file under a file store folder: [{sha, size, mode}]. */
 async function storedFiles(dir = FILES) {
@@ -336,7 +336,7 @@ test('the happy path: a PNG and a PDF uploaded, listed, downloaded byte for byte
   for (const r of stored) assert.ok(r.payload.length < 400, 'the payload holds no bytes');
   // the case's version is its state's: an attachment changes neither
   assert.equal((await op1.case(c.id)).version, v0);
-  const v = await auditVerify(srv.db);
+  const v = await auditVerify(srv.db, srv.env);
   assert.ok(v.ok, v.text);
   assert.match(v.text, /附件完好：\d+ 个附件/);
 });
@@ -385,14 +385,14 @@ test('a commit that fails answers 503: no row, no event, no file served; the orp
     const d1 = await s.login('disp1');
     const c = (await o1.create(caseBody({ org: 'town.a' }))).case;
     await d1.must(c.id, 'dispatch', { org: 'town.a' });
-    const sql = async (q) => {
-      const r = await runCmd('sqlite3', [s.db, q]);
-      assert.equal(r.code, 0, r.stderr);
-      return r.stdout.trim();
-    };
+    const sql = (q) => sqlText(s.db, q);
     // a deferred foreign key the insert breaks: checked only at COMMIT, which fails
-    await sql('CREATE TABLE commit_breaker(case_id INTEGER REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
-      'CREATE TRIGGER break_commit AFTER INSERT ON attachments BEGIN INSERT INTO commit_breaker VALUES(-1); END;');
+    await sql(BACKEND === 'postgres'
+      ? 'CREATE TABLE commit_breaker(case_id bigint REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
+        ' CREATE FUNCTION break_commit_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO commit_breaker VALUES(-1); RETURN NULL; END$$;' +
+        ' CREATE TRIGGER break_commit AFTER INSERT ON attachments FOR EACH ROW EXECUTE FUNCTION break_commit_fn();'
+      : 'CREATE TABLE commit_breaker(case_id INTEGER REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
+        'CREATE TRIGGER break_commit AFTER INSERT ON attachments BEGIN INSERT INTO commit_breaker VALUES(-1); END;');
     const events = await sql("SELECT count(*) FROM events WHERE action = 'attachment.add'");
     const orphan = Buffer.concat([PNG, Buffer.from('orphan')]);
     const key = 'fails-once';
@@ -406,38 +406,44 @@ test('a commit that fails answers 503: no row, no event, no file served; the orp
     for (const id of [1, 2]) assert.equal((await t1.get(`/api/v1/attachments/${id}`)).status, 404);
     assert.equal((await t1.case(c.id)).attachments, 0);
     // the file did land before the commit: an orphan nobody can reach
-    const files = await storedFiles(`${s.db}.files`);
+    const files = await storedFiles(filesDir(s));
     assert.deepEqual(files.map((f) => f.sha), [sha256(orphan)]);
-    await sql('DROP TRIGGER break_commit; DROP TABLE commit_breaker;');
+    await sql(BACKEND === 'postgres'
+      ? 'DROP TRIGGER break_commit ON attachments; DROP FUNCTION break_commit_fn(); DROP TABLE commit_breaker;'
+      : 'DROP TRIGGER break_commit; DROP TABLE commit_breaker;');
     // the same key again runs afresh (the first never landed) and reuses the file
     const again = await uploadFetch(s.base, t1.token, c.id, orphan, 'image/png', '失败.png', { 'Idempotency-Key': key });
     assert.equal(again.status, 201, again.text);
-    assert.equal((await storedFiles(`${s.db}.files`)).length, 1);
+    assert.equal((await storedFiles(filesDir(s))).length, 1);
     // a second failure leaves an orphan for good
-    await sql('CREATE TRIGGER break_insert BEFORE INSERT ON attachments BEGIN SELECT RAISE(ABORT, \'test: refused\'); END;');
+    const unbreak = await failingTrigger(s.db, 'attachments', { message: 'test: refused' });
     const lost = Buffer.concat([PNG, Buffer.from('lost')]);
     const r2 = await uploadFetch(s.base, t1.token, c.id, lost, 'image/png', '丢失.png');
     assert.equal(r2.status, 503, r2.text);
-    await sql('DROP TRIGGER break_insert;');
+    await unbreak();
     await s.stop();
-    const v = await auditVerify(s.db);
+    const v = await auditVerify(s.db, s.env);
     assert.ok(v.ok, v.text);
     assert.match(v.text, /另有 1 个没有附件引用的文件/);
-    const p = await runBin(['files', 'prune', '--db', s.db]);
+    const p = await runCli(s, ['files', 'prune', '--db', s.db]);
     assert.equal(p.code, 0, p.stderr);
     assert.match(p.stdout, /删除 1 个没有附件引用的文件/);
-    assert.deepEqual((await storedFiles(`${s.db}.files`)).map((f) => f.sha), [sha256(orphan)]);
-    const v2 = await auditVerify(s.db);
+    assert.deepEqual((await storedFiles(filesDir(s))).map((f) => f.sha), [sha256(orphan)]);
+    const v2 = await auditVerify(s.db, s.env);
     assert.ok(v2.ok && !/另有/.test(v2.text), v2.text);
-    // prune needs the server stopped
-    await s.restart();
-    const busy = await runBin(['files', 'prune', '--db', s.db]);
-    assert.equal(busy.code, 1);
-    assert.match(busy.stderr, /正被另一个 civicloop 进程/);
   } finally {
     await s.cleanup();
   }
 });
+
+test('files prune needs the server stopped (it holds the writer lock)',
+  { skip: BACKEND === 'postgres' && 'the writer lock is SQLite\'s one writer process: on PostgreSQL several processes write one database' }, async () => {
+    const files = await storedFiles();
+    const busy = await runCli(srv, ['files', 'prune', '--db', srv.db]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /正被另一个 civicloop 进程/);
+    assert.deepEqual(await storedFiles(), files, 'nothing pruned');
+  });
 
 test('a full disk: the file cannot be written, 503, nothing kept; uploads resume when space returns',
   { skip: !(process.getuid && process.getuid() === 0) && !process.env.CI ? 'needs root to mount a tmpfs' : false }, async () => {
@@ -470,13 +476,13 @@ test('a full disk: the file cannot be written, 503, nothing kept; uploads resume
       assert.match(full.json.error.message, /附件未能保存/);
       const list = await t1.get(`/api/v1/cases/${c.id}/attachments`);
       assert.equal(list.json.items.length, 1);
-      const files = await storedFiles(`${s.db}.files`);
+      const files = await storedFiles(filesDir(s));
       assert.deepEqual(files.map((f) => f.sha), [sha256(photo(1))], 'no file, no temporary file left');
       await rm(filler);
       const back = await uploadFetch(s.base, t1.token, c.id, photo(2), 'image/png', '满盘.png');
       assert.equal(back.status, 201, back.text);
       await s.stop();
-      const v = await auditVerify(s.db);
+      const v = await auditVerify(s.db, s.env);
       assert.ok(v.ok && !/另有/.test(v.text), v.text);
     } finally {
       await s.cleanup();
@@ -502,7 +508,7 @@ test('a missing or damaged file is 503 on download and reported by audit verify'
       assert.equal(res.status, 503);
       assert.equal((await res.json()).error.code, 'unavailable');
     }
-    const v = await auditVerify(srv.db);
+    const v = await auditVerify(srv.db, srv.env);
     assert.equal(v.code, 1, v.text);
     assert.match(v.text, new RegExp(`附件 ${a.id}（工单 ${c.id}）的文件 ${a.sha256} 缺失`));
     assert.match(v.text, new RegExp(`附件 ${b.id}（工单 ${c.id}）的文件 ${b.sha256} 大小或 SHA-256 不符`));
@@ -514,7 +520,7 @@ test('a missing or damaged file is 503 on download and reported by audit verify'
   const fix = await upload(town1, c.id, hurt, 'image/jpeg', { name: '修复.jpg' });
   assert.equal(fix.status, 201, fix.text);
   assert.equal((await download(town1, b.id)).status, 200);
-  assert.ok((await auditVerify(srv.db)).ok);
+  assert.ok((await auditVerify(srv.db, srv.env)).ok);
 });
 
 test('an upload may take 5 minutes over a slow link; other requests keep the request timeout', async () => {
@@ -589,48 +595,49 @@ test('uploads past the slots are 503 at once, their bodies not kept', async () =
 });
 
 // last: it restores the database under the server of every test above
-test('backup copies the files, verified by hash; a restore puts them back and serves them', async () => {
-  const c = await townCase('备份附件');
-  const a = (await upload(town1, c.id, PDF, 'application/pdf', { name: '备份.pdf' })).json.attachment;
-  const dir = path.join(srv.dir, 'bk');
-  await mkdir(dir);
-  const to = path.join(dir, 'county.db');
-  const b = await runBin(['backup', '--db', srv.db, '--to', to]);
-  assert.equal(b.code, 0, b.stderr);
-  assert.match(b.stdout, /已复制附件文件 .* 个文件/);
-  const want = (await sqlRows(srv.db, 'SELECT DISTINCT sha256 AS sha FROM attachments')).map((r) => r.sha).sort();
-  const got = await storedFiles(`${to}.files`);
-  assert.deepEqual(got.map((f) => f.sha).sort(), want, 'every file the copy names, and no other');
-  for (const f of got) {
-    assert.equal(f.mode, 0o600);
-    assert.equal(sha256(await readFile(path.join(`${to}.files`, f.sub, f.sha))), f.sha);
-  }
-  assert.deepEqual((await readdir(dir)).sort(), ['county.db', 'county.db.files', 'county.db.key'], 'no temporary folder left');
-  const v = await auditVerify(to);
-  assert.ok(v.ok, v.text);
-  // an existing TO.files is refused without --force
-  await rm(to);
-  await rm(`${to}.key`);
-  const again = await runBin(['backup', '--db', srv.db, '--to', to]);
-  assert.equal(again.code, 1);
-  assert.match(again.stderr, /附件目录 .* 已存在/);
-  assert.equal((await runBin(['backup', '--db', srv.db, '--to', to, '--force'])).code, 0);
+test('backup copies the files, verified by hash; a restore puts them back and serves them',
+  { skip: BACKEND === 'postgres' && 'civicloop backup copies a SQLite file (PostgreSQL: pg_dump / pg_basebackup and the state folder)' }, async () => {
+    const c = await townCase('备份附件');
+    const a = (await upload(town1, c.id, PDF, 'application/pdf', { name: '备份.pdf' })).json.attachment;
+    const dir = path.join(srv.dir, 'bk');
+    await mkdir(dir);
+    const to = path.join(dir, 'county.db');
+    const b = await runBin(['backup', '--db', srv.db, '--to', to]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stdout, /已复制附件文件 .* 个文件/);
+    const want = (await sqlRows(srv.db, 'SELECT DISTINCT sha256 AS sha FROM attachments')).map((r) => r.sha).sort();
+    const got = await storedFiles(`${to}.files`);
+    assert.deepEqual(got.map((f) => f.sha).sort(), want, 'every file the copy names, and no other');
+    for (const f of got) {
+      assert.equal(f.mode, 0o600);
+      assert.equal(sha256(await readFile(path.join(`${to}.files`, f.sub, f.sha))), f.sha);
+    }
+    assert.deepEqual((await readdir(dir)).sort(), ['county.db', 'county.db.files', 'county.db.key'], 'no temporary folder left');
+    const v = await auditVerify(to);
+    assert.ok(v.ok, v.text);
+    // an existing TO.files is refused without --force
+    await rm(to);
+    await rm(`${to}.key`);
+    const again = await runBin(['backup', '--db', srv.db, '--to', to]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /附件目录 .* 已存在/);
+    assert.equal((await runBin(['backup', '--db', srv.db, '--to', to, '--force'])).code, 0);
 
-  // restore as docs/operations.md says: stop, move the current files aside, copy the backup in
-  await srv.stop();
-  const old = path.join(srv.dir, 'old');
-  await mkdir(old);
-  for (const f of ['demo.db', 'demo.db-wal', 'demo.db-shm', 'demo.db.key', 'demo.db.files']) {
-    await rename(path.join(srv.dir, f), path.join(old, f)).catch(() => {});
-  }
-  assert.equal((await runCmd('install', ['-m', '600', to, srv.db])).code, 0);
-  assert.equal((await runCmd('install', ['-m', '600', `${to}.key`, `${srv.db}.key`])).code, 0);
-  await cp(`${to}.files`, FILES, { recursive: true, preserveTimestamps: true });
-  const rv = await auditVerify(srv.db);
-  assert.ok(rv.ok, rv.text);
-  await srv.restart();
-  const t = await srv.login('town1');
-  const d = await download(t, a.id);
-  assert.equal(d.status, 200);
-  assert.deepEqual(d.body, PDF);
-});
+    // restore as docs/operations.md says: stop, move the current files aside, copy the backup in
+    await srv.stop();
+    const old = path.join(srv.dir, 'old');
+    await mkdir(old);
+    for (const f of ['demo.db', 'demo.db-wal', 'demo.db-shm', 'demo.db.key', 'demo.db.files']) {
+      await rename(path.join(srv.dir, f), path.join(old, f)).catch(() => {});
+    }
+    assert.equal((await runCmd('install', ['-m', '600', to, srv.db])).code, 0);
+    assert.equal((await runCmd('install', ['-m', '600', `${to}.key`, `${srv.db}.key`])).code, 0);
+    await cp(`${to}.files`, FILES, { recursive: true, preserveTimestamps: true });
+    const rv = await auditVerify(srv.db);
+    assert.ok(rv.ok, rv.text);
+    await srv.restart();
+    const t = await srv.login('town1');
+    const d = await download(t, a.id);
+    assert.equal(d.status, 200);
+    assert.deepEqual(d.body, PDF);
+  });

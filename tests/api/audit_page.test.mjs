@@ -1,19 +1,15 @@
 // The audit page: GET /api/v1/audit/events?order=desc (newest first, the
 // cursor counting down) and the filters case_id=, action= and actor= (a
-// login), each walking an index in seq order (migration 6; EXPLAIN QUERY
-// PLAN checked below). A discipline reader's page is still an audit.read
+// login), each walking an index in seq order (migration 6; the plans
+// checked below). A discipline reader's page is still an audit.read
 // event. Unhappy paths first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody, runCmd } from './helpers.mjs';
+import { startServer, assertError, caseBody, sqlText, BACKEND } from './helpers.mjs';
 
 const srv = await startServer();
 
-async function sql(q) {
-  const r = await runCmd('sqlite3', [srv.db, q]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.trim();
-}
+const sql = (q) => sqlText(srv.db, q);
 const seqsOf = async (where) => (await sql(`SELECT seq FROM events WHERE ${where} ORDER BY seq`))
   .split('\n').filter(Boolean).map(Number);
 
@@ -199,19 +195,26 @@ test('actor= filters by login, both ways; an unknown login is an empty page, rec
   for (const e of reads) assert.deepEqual([e.actor.login, e.action, e.case_id], ['jw1', 'audit.read', null]);
 });
 
-test('every filter walks an index in seq order (EXPLAIN QUERY PLAN), never a sort or a scan', async () => {
+test('every filter walks an index in seq order (EXPLAIN), never a sort or a scan', async () => {
   const cols = 'SELECT e.seq FROM events e LEFT JOIN users u ON u.id = e.actor_id LEFT JOIN orgs o ON o.id = e.org_id';
   const cases = [
     ['e.case_id = 1 AND (NULL IS NULL OR e.action = NULL) AND (NULL IS NULL OR e.actor_id = NULL)', /events_case/],
     ["e.action = 'dispatch' AND (NULL IS NULL OR e.actor_id = NULL)", /events_action_seq/],
     ['e.actor_id = 3', /events_actor/],
   ];
+  // PostgreSQL's planner prices a scan of a table this small below any
+  // index: with scans and sorts priced out, its plan shows whether an
+  // index gives the order (a sort or a scan is then the only other way)
+  const [explain, bad] = BACKEND === 'postgres'
+    ? ['SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off; EXPLAIN (COSTS OFF)', /Sort|Seq Scan on events/]
+    : ['EXPLAIN QUERY PLAN', /TEMP B-TREE|SCAN e\b/];
   for (const [where, index] of cases) {
     for (const order of ['AND e.seq > 0 ORDER BY e.seq', 'AND e.seq < 1000000 ORDER BY e.seq DESC']) {
-      const plan = await sql(`EXPLAIN QUERY PLAN ${cols} WHERE ${where} ${order} LIMIT 10`);
+      const plan = await sql(`${explain} ${cols} WHERE ${where} ${order} LIMIT 10`);
       assert.match(plan, index, plan);
-      assert.doesNotMatch(plan, /TEMP B-TREE|SCAN e\b/, plan);
+      assert.doesNotMatch(plan, bad, plan);
     }
   }
-  assert.ok(Number(await sql('PRAGMA user_version')) >= 6, 'migration 6');
+  const version = BACKEND === 'postgres' ? 'SELECT max(version) FROM civicloop_schema' : 'PRAGMA user_version';
+  assert.ok(Number(await sql(version)) >= 6, 'migration 6');
 });

@@ -4,14 +4,13 @@
 // an `audit.read` event.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, runCmd } from './helpers.mjs';
+import { startServer, assertError, sqlText } from './helpers.mjs';
 
 const srv = await startServer();
 const HEX64 = /^[0-9a-f]{64}$/;
 
 async function count(action) {
-  const r = await runCmd('sqlite3', [srv.db, `SELECT count(*) FROM events WHERE action = '${action}'`]);
-  return Number(r.stdout.trim());
+  return Number(await sqlText(srv.db, `SELECT count(*) FROM events WHERE action = '${action}'`));
 }
 
 test('jw1 reads the chain page by page; links join; each page it reads is an audit.read event', async () => {

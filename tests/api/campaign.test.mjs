@@ -19,7 +19,7 @@
 //   i  a write the store refuses: 503, nothing behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, sqlText, runCmd } from './helpers.mjs';
+import { startServer, assertError, sqlText, failingTrigger } from './helpers.mjs';
 
 const MONDAY = '2026-03-02T10:00:00+08:00';
 const srv = await startServer({ cases: false, testClock: true });
@@ -344,24 +344,23 @@ test('i: a write that fails in the store answers 503 and leaves nothing behind',
   await srv.setClock(MONDAY);
   // the store refuses a visit's row (a trigger stands in for a full disk);
   // fetch itself, as the helpers' client takes any 5xx for a bug
-  const sql = (q) => runCmd('sqlite3', [srv.db, q]);
   const post = async (c, p, body) => {
     const res = await fetch(srv.base + p, { method: 'POST', headers: { Authorization: `Bearer ${c.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, text, json: JSON.parse(text) };
   };
-  assert.equal((await sql("CREATE TRIGGER visits_fail BEFORE INSERT ON campaign_visits BEGIN SELECT RAISE(ABORT, 'disk full'); END;")).code, 0);
+  const visitsOk = await failingTrigger(srv.db, 'campaign_visits');
   const before = await written();
   const r = await post(u.jw2, `/api/v1/campaigns/${id}/visits`, VISIT());
   assertError(r, 503, 'unavailable');
   assert.deepEqual(await written(), before, 'no visit, no finding, no event');
-  assert.equal((await sql('DROP TRIGGER visits_fail;')).code, 0);
+  await visitsOk();
   // a report: the same
-  assert.equal((await sql("CREATE TRIGGER reports_fail BEFORE INSERT ON campaign_reports BEGIN SELECT RAISE(ABORT, 'disk full'); END;")).code, 0);
+  const reportsOk = await failingTrigger(srv.db, 'campaign_reports');
   await srv.setClock('2026-03-04T09:00:00+08:00');
   assertError(await post(u.jw2, `/api/v1/campaigns/${id}/reports`, { group: g1, day: '2026-03-03', note: '今日无检查。' }), 503, 'unavailable');
   assert.deepEqual(await written(), before);
-  assert.equal((await sql('DROP TRIGGER reports_fail;')).code, 0);
+  await reportsOk();
   assert.equal((await u.jw2.post(`/api/v1/campaigns/${id}/reports`, { group: g1, day: '2026-03-03', note: '今日无检查。' })).status, 201);
   await srv.setClock(MONDAY);
 });

@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeRng, serveDb, workerTokens, newLedger, killRound, demoDb, call, checkDb, auditVerify, caseBodyForCrash, schedulerKillRound } from './crashkit.mjs';
+import { makeRng, serveDb, workerTokens, newLedger, killRound, call, checkDb, auditVerify, caseBodyForCrash, schedulerKillRound } from './crashkit.mjs';
+import { newDatabase, BACKEND } from './helpers.mjs';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 4);
 
@@ -24,16 +25,16 @@ test(`kill -9 under load, ${ROUNDS} rounds: nothing acknowledged is lost or doub
     if (server) await server.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  const db = path.join(dir, 'crash.db');
-  await demoDb(db);
+  const h = await newDatabase(dir, 'crash', { demo: true, cases: false });
+  const db = h.db;
   const seed = Number(process.env.CRASH_SEED || Math.floor(Math.random() * 2 ** 31));
   const rng = makeRng(seed);
   const ledger = newLedger();
-  server = await serveDb(db);
+  server = await serveDb(db, { env: h.env });
   const tokens = await workerTokens(server.base);
   const all = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const r = await killRound({ server, db, tokens, ledger, rng, clients: 8, minMs: 200, maxMs: 2000 });
+    const r = await killRound({ server, db, env: h.env, tokens, ledger, rng, clients: 8, minMs: 200, maxMs: 2000 });
     server = r.server;
     const f = r.figures;
     console.log(
@@ -53,7 +54,7 @@ test(`kill -9 under load, ${ROUNDS} rounds: nothing acknowledged is lost or doub
   assert.equal(san, null, 'no sanitizer report');
   const final = await checkDb(db, ledger);
   all.push(...final.problems);
-  const audit = await auditVerify(db);
+  const audit = await auditVerify(db, h.env);
   assert.ok(audit.ok, audit.text);
   const lost = all.filter((p) => /LOST/.test(p)).length;
   console.log(
@@ -65,14 +66,18 @@ test(`kill -9 under load, ${ROUNDS} rounds: nothing acknowledged is lost or doub
   assert.ok(ledger.acked > 0, 'some writes were acknowledged');
 });
 
-test('kill -9 while the scheduler fires overdue timers: each fires exactly once', { timeout: 60000 }, async () => {
+// a load long enough for 300 cases, so that firing their timers takes several
+// of the scheduler's batches: over the wire to PostgreSQL the writes go slower
+const SCHED_LOAD_MS = BACKEND === 'postgres' ? 15000 : 2500;
+
+test('kill -9 while the scheduler fires overdue timers: each fires exactly once', { timeout: 120000 }, async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-crash-'));
   after(() => rm(dir, { recursive: true, force: true }));
   const seed = Number(process.env.CRASH_SEED || Math.floor(Math.random() * 2 ** 31));
   const rng = makeRng(seed);
   const all = [];
   for (let round = 1; round <= 2; round++) {
-    const r = await schedulerKillRound({ dir, rng, name: `sched${round}` });
+    const r = await schedulerKillRound({ dir, rng, name: `sched${round}`, maxLoadMs: SCHED_LOAD_MS });
     const f = r.figures;
     console.log(
       `scheduler round ${round}: ${f.running} running timers made due, killed with ${f.firedAtKill} fired, ` +

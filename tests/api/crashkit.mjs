@@ -7,14 +7,15 @@
 // request answered 2xx: the case id, the action, the version in the answer.
 // Only a 2xx the client actually read counts as acknowledged; a request cut
 // off by the kill is "in flight" and may or may not have landed.
-// checkDb() then compares the ledger with the database (read with sqlite3).
+// checkDb() then compares the ledger with the database (read with sqlite3, or
+// psql on PostgreSQL: helpers.mjs dbCmd).
 //
 // Not a test file itself (no .test. in the name): node --test skips it.
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { BIN, PASSWORD, runBin, freshPhone } from './helpers.mjs';
+import { BIN, PASSWORD, BACKEND, runBin, freshPhone, dbCmd, newDatabase, psqlText } from './helpers.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -246,15 +247,11 @@ export function runLoad({ base, tokens, ledger, clients = 8, rng = Math.random, 
   };
 }
 
-/** sqlite3 -json query → rows. */
+/** One query on db → its rows, as `sqlite3 -json` gives them (on PostgreSQL psql's: helpers.mjs dbCmd). */
 export async function sqlRows(db, q) {
-  const stdout = await new Promise((resolve, reject) => {
-    execFile('sqlite3', ['-json', db, q], { encoding: 'utf8', timeout: 60000, maxBuffer: 512 << 20 }, (err, out, errout) => {
-      if (err) reject(new Error(`sqlite3 ${q}: ${err.message} ${errout}`));
-      else resolve(out);
-    });
-  });
-  return stdout.trim() ? JSON.parse(stdout) : [];
+  const r = await dbCmd(db, q, { json: true });
+  if (r.code !== 0) throw new Error(`${q}: ${r.stderr}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
 
 /**
@@ -342,18 +339,19 @@ export async function checkDb(db, ledger) {
   return { problems, cases: cases.size, events: seq.n, timers: timers.length };
 }
 
-/** civicloop audit verify --db db → {ok, text}. */
-export async function auditVerify(db) {
-  const r = await runBin(['audit', 'verify', '--db', db]);
+/** civicloop audit verify --db db → {ok, text}; env: the database's (on PostgreSQL its CIVICLOOP_STATE_DIR). */
+export async function auditVerify(db, env = {}) {
+  const r = await runBin(['audit', 'verify', '--db', db], { env: { ...process.env, ...env } });
   return { ok: r.code === 0, text: (r.stdout + r.stderr).trim(), code: r.code };
 }
 
 /**
  * One kill -9 round on a running server: load until a random moment in
- * [minMs, maxMs], SIGKILL, restart on the same database, check.
+ * [minMs, maxMs], SIGKILL, restart on the same database, check. env: the
+ * database's environment (serveDb, auditVerify).
  * Returns {server (the restarted one), figures, problems}.
  */
-export async function killRound({ server, db, tokens, ledger, rng, clients = 8, minMs = 200, maxMs = 2500 }) {
+export async function killRound({ server, db, env = {}, tokens, ledger, rng, clients = 8, minMs = 200, maxMs = 2500 }) {
   const before = ledger.acked;
   const load = runLoad({ base: server.base, tokens, ledger, clients, rng });
   const killAfter = Math.round(minMs + rng() * (maxMs - minMs));
@@ -363,7 +361,7 @@ export async function killRound({ server, db, tokens, ledger, rng, clients = 8, 
   const st = await load.done;
   const san = server.sanitizer();
   const t0 = performance.now();
-  const next = await serveDb(db);
+  const next = await serveDb(db, { env });
   const restartMs = Math.round(performance.now() - t0);
   // first what the restart recovered, before any client retries anything
   const problems = (await checkDb(db, ledger)).problems.map((p) => `before retries: ${p}`);
@@ -381,7 +379,7 @@ export async function killRound({ server, db, tokens, ledger, rng, clients = 8, 
     else problems.push(`retry of the in-flight ${q.step.action} ${q.id ?? ''} after restart: ${r.status} ${r.text.slice(0, 200)}`);
   }
   const chk = await checkDb(db, ledger);
-  const audit = await auditVerify(db);
+  const audit = await auditVerify(db, env);
   problems.push(...chk.problems);
   if (exit.signal !== 'SIGKILL') problems.push(`the server was not killed by SIGKILL: ${JSON.stringify(exit)}`);
   if (san) problems.push(`the server reported a sanitizer error:\n${san}`);
@@ -428,6 +426,45 @@ export async function demoDb(db) {
 }
 
 /**
+ * A member of the events' payload (JSON text), as SQL, typed: SQLite's
+ * json_extract gives a number or 1/0 as they are; PostgreSQL reads the
+ * text as jsonb and casts the member's text to `type`.
+ */
+function payloadOf(key, type) {
+  if (BACKEND !== 'postgres') return `json_extract(payload, '$.${key}')`;
+  return type ? `(payload::jsonb->>'${key}')::${type}` : `(payload::jsonb->>'${key}')`;
+}
+
+/**
+ * Watches db for the scheduler's first commit after now: resolves to a
+ * function that waits for it (5 s at most). SQLite: the WAL's mtime moves
+ * (a stat, far quicker than asking sqlite3). PostgreSQL: a session of its
+ * own polls for a timer fired since, every millisecond, in one statement
+ * (a PL/pgSQL loop sees each commit as it lands).
+ */
+async function commitWatch(db) {
+  if (BACKEND !== 'postgres') {
+    const wal = `${db}-wal`;
+    const m0 = statSync(wal, { bigint: true }).mtimeNs;
+    return async () => {
+      const t0 = performance.now();
+      while (statSync(wal, { bigint: true }).mtimeNs === m0 && performance.now() - t0 < 5000)
+        await new Promise((r) => setImmediate(r));
+    };
+  }
+  const fired = Number(await psqlText(db, "SELECT count(*) FROM timers WHERE state = 'fired'"));
+  const watch = new Promise((resolve) => {
+    const p = spawn('psql', ['-X', '-q', '-d', db, '-c',
+      `DO $$ BEGIN FOR i IN 1..5000 LOOP EXIT WHEN (SELECT count(*) FROM timers WHERE state = 'fired') > ${fired};` +
+      ' PERFORM pg_sleep(0.001); END LOOP; END $$'], { stdio: 'ignore' });
+    p.once('exit', resolve);
+    p.once('error', resolve);
+  });
+  await sleep(200); // connected and polling before the clock moves
+  return () => watch;
+}
+
+/**
  * kill -9 while the scheduler turns overdue timers into events: a fresh
  * database served with the test clock, a load of cases in every state, the
  * business clock moved 40 days on (every running timer falls due), SIGKILL as
@@ -439,9 +476,9 @@ export async function demoDb(db) {
  * audit chain intact. Returns {problems, figures}.
  */
 export async function schedulerKillRound({ dir, rng, name = 'sched', minCases = 300, maxLoadMs = 2500 }) {
-  const db = `${dir}/${name}.db`;
-  await demoDb(db);
-  const env = { CIVICLOOP_TEST_CLOCK: '1' };
+  const h = await newDatabase(dir, name, { demo: true, cases: false });
+  const db = h.db;
+  const env = { ...h.env, CIVICLOOP_TEST_CLOCK: '1' };
   let server = await serveDb(db, { env });
   const problems = [];
   try {
@@ -458,15 +495,11 @@ export async function schedulerKillRound({ dir, rng, name = 'sched', minCases = 
     const admin = await loginToken(server.base, 'admin');
     await sleep(50);
     // The scheduler ticks once a second and then fires everything in a few
-    // ms: watch the WAL's mtime (a stat, far quicker than asking sqlite3) for
-    // its first commit, then kill a random few ms later.
-    const wal = `${db}-wal`;
-    const m0 = statSync(wal, { bigint: true }).mtimeNs;
+    // ms: watch for its first commit, then kill a random few ms later.
+    const firstCommit = await commitWatch(db);
     const set = await call(server.base, admin, 'PUT', '/api/v1/test/clock', { now: later });
     assert.equal(set.status, 200, set.text);
-    const t0 = performance.now();
-    while (statSync(wal, { bigint: true }).mtimeNs === m0 && performance.now() - t0 < 5000)
-      await new Promise((r) => setImmediate(r));
+    await firstCommit();
     const delay = Math.floor(rng() * 4);
     if (delay) await sleep(delay);
     const exit = await server.kill9();
@@ -493,7 +526,7 @@ export async function schedulerKillRound({ dir, rng, name = 'sched', minCases = 
     const overdue = new Map();
     for (const e of await sqlRows(
       db,
-      "SELECT case_id, json_extract(payload, '$.assignment') AS asg, json_extract(payload, '$.timer') AS kind, count(*) AS n" +
+      `SELECT case_id, ${payloadOf('assignment', 'bigint')} AS asg, ${payloadOf('timer')} AS kind, count(*) AS n` +
         " FROM events WHERE action = 'timer.overdue' GROUP BY 1, 2, 3",
     ))
       overdue.set(`${e.case_id}|${e.asg ?? '-'}|${e.kind}`, e.n);
@@ -508,8 +541,8 @@ export async function schedulerKillRound({ dir, rng, name = 'sched', minCases = 
     // one automatic 催办 per overdue handle timer of a unit still working
     const urges = await sqlRows(
       db,
-      "SELECT json_extract(payload, '$.assignment') AS asg, count(*) AS n FROM events WHERE action = 'urge'" +
-        " AND json_extract(payload, '$.auto') GROUP BY 1",
+      `SELECT ${payloadOf('assignment', 'bigint')} AS asg, count(*) AS n FROM events WHERE action = 'urge'` +
+        ` AND ${payloadOf('auto', 'boolean')} GROUP BY 1`,
     );
     const wantUrge = await sqlRows(
       db,
@@ -528,7 +561,7 @@ export async function schedulerKillRound({ dir, rng, name = 'sched', minCases = 
     if (stop.code !== 0 || stop.signal) problems.push(`the restarted server did not stop cleanly: ${JSON.stringify(stop)}`);
     if (server.sanitizer()) problems.push(`the server reported a sanitizer error:\n${server.sanitizer()}`);
     server = null;
-    const audit = await auditVerify(db);
+    const audit = await auditVerify(db, h.env);
     if (!audit.ok) problems.push(`audit verify failed (${audit.code}): ${audit.text}`);
     const totalFired = [...fired.values()].reduce((a, n) => a + n, 0);
     return {

@@ -17,7 +17,7 @@
 //   g  (its own server) the per-level figures of /stats/dispute.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, runBin, runCmd } from './helpers.mjs';
+import { startServer, assertError, runCli, sqlText } from './helpers.mjs';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const MONDAY = '2026-03-02T10:00:00+08:00';
@@ -484,7 +484,7 @@ test('e: the scheduler hands a case up when its level\'s deadline passes, pendin
   assert.equal((await med3e.must(top.id, 'session', SESSION)).fields.sessions, 1);
   // the audit chain holds after all that
   await srvE.stop();
-  const v = await runBin(['audit', 'verify', '--db', srvE.db]);
+  const v = await runCli(srvE, ['audit', 'verify', '--db', srvE.db]);
   assert.equal(v.code, 0, v.stdout + v.stderr);
 });
 
@@ -547,10 +547,9 @@ test('f: 长岭乡 mediates with 界首镇 of the other county: each side sees i
     assert.equal(tl[2].org.region.name, '郴州市湘岭县');
   }
   // and on the chain as stored
-  const q = await runCmd('sqlite3', [srvF.db, 'SELECT e.action, u.login, o.code FROM events e JOIN users u ON u.id = e.actor_id'
-    + ` JOIN orgs o ON o.id = e.org_id WHERE e.case_id = ${id} AND e.action IN ('take', 'session', 'accept', 'invite_joint') ORDER BY e.seq`]);
-  assert.equal(q.code, 0, q.stderr);
-  assert.deepEqual(q.stdout.trim().split('\n'), [
+  const q = await sqlText(srvF.db, 'SELECT e.action, u.login, o.code FROM events e JOIN users u ON u.id = e.actor_id'
+    + ` JOIN orgs o ON o.id = e.org_id WHERE e.case_id = ${id} AND e.action IN ('take', 'session', 'accept', 'invite_joint') ORDER BY e.seq`);
+  assert.deepEqual(q.split('\n'), [
     'accept|medb|town.b', 'invite_joint|medb|town.b', 'take|medx|town.x', 'session|medx|town.x', 'session|medb|town.b']);
   const chain = (await admin.get(`/api/v1/audit/events?order=desc&case_id=${id}`)).json.items;
   assert.ok(chain.some((e) => e.action === 'session' && e.actor.login === 'medb'), 'the county\'s admin audits its own side');

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, open, readdir, readlink, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, assertError, caseBody, freshPhone, runCmd, sqlText, addDays, PASSWORD } from './helpers.mjs';
+import { startServer, assertError, caseBody, freshPhone, runCmd, sqlText, addDays, PASSWORD, BACKEND } from './helpers.mjs';
 import { csvRows, xlsxRows } from './sheets.mjs';
 
 const srv = await startServer();
@@ -275,10 +275,9 @@ test('more rows than CIVICLOOP_EXPORT_MAX_ROWS → 413 export.too_large before a
   }
   // jw1's refused export leaves no event
   const jw1 = await s.login('jw1');
-  const before = await runCmd('sqlite3', [s.db, "SELECT count(*) FROM events WHERE action = 'case.export'"]);
+  const before = await sqlText(s.db, "SELECT count(*) FROM events WHERE action = 'case.export'");
   assertError(await download(s, jw1.token, '/api/v1/export/cases.xlsx'), 413, 'export.too_large');
-  const after1 = await runCmd('sqlite3', [s.db, "SELECT count(*) FROM events WHERE action = 'case.export'"]);
-  assert.equal(after1.stdout, before.stdout);
+  assert.equal(await sqlText(s.db, "SELECT count(*) FROM events WHERE action = 'case.export'"), before);
 });
 
 /** POST /api/v1/auth/login on a connection of its own: the token. */
@@ -568,48 +567,49 @@ test('more rows than one export page (500): every case once, in the list\'s orde
   }
 });
 
-test('a generated county (civicloop gen, 3,000 cases): every case once, in the list\'s order and as the list shows it, across the export\'s pages', async () => {
-  // the test clock: no inspections generated meanwhile (the list and the
-  // export must see the same cases); then the timers due in the generated
-  // past are fired before anything is compared: the writer's job count
-  // stays the same over two scheduler ticks
-  const g = await startServer({ gen: 3000, genPool: 300, testClock: true });
-  const jobs = async () => {
-    const m = (await (await fetch(g.url('/metrics'))).text()).match(/^civicloop_writer_batch_size_sum (\d+)/m);
-    assert.ok(m, 'the writer\'s job count in /metrics');
-    return Number(m[1]);
-  };
-  for (let last = -1, now = await jobs(), i = 0; now !== last; i++) {
-    assert.ok(i < 60, 'the scheduler settles');
-    await new Promise((r) => setTimeout(r, 2100));
-    [last, now] = [now, await jobs()];
-  }
-  const disp1 = await g.login('disp1');
-  const town1 = await g.login('town1');
-  // the county: seven export pages of 500, newest first
-  const all = await matchesList(disp1, '', { min: 3000, s: g });
-  assert.equal(new Set(all.map((x) => x.no)).size, all.length, 'each case once');
-  const ids = all.map((x) => x.id);
-  assert.ok(ids.every((id, i) => i === 0 || ids[i - 1] > id), 'newest first');
-  const cases = Number(await sqlText(g.db, 'SELECT count(*) FROM cases'));
-  assert.ok(all.length <= cases && all.length > cases * 0.95, `the county's ${all.length} of ${cases} cases`);
-  // by deadline: sort=due's keyset across pages, the cases without one last
-  const due = await matchesList(disp1, 'sort=due', { min: 3000, s: g });
-  assert.deepEqual(new Set(due.map((x) => x.id)), new Set(ids), 'the same cases, in another order');
-  const keys = due.map((x) => (x.due_at ? Date.parse(x.due_at) : Infinity));
-  assert.ok(keys.every((k, i) => i === 0 || keys[i - 1] <= k), 'by deadline');
-  // a received-since filter, statuses (their own index), a township's
-  // scope, an org's subtree, a unit's inbox
-  const mid = all[Math.floor(all.length / 2)].received_at.slice(0, 10);
-  const since = await matchesList(disp1, `from=${mid}`, { min: 100, s: g });
-  assert.ok(since.length < all.length);
-  const until = await matchesList(disp1, `to=${addDays(mid, -1)}`, { min: 100, s: g });
-  assert.equal(since.length + until.length, all.length, 'to= the day before from= (dates inclusive): the county split');
-  const first = all.map((x) => x.received_at).sort()[0].slice(0, 10);
-  await matchesList(disp1, `from=${first}&to=${mid}&status=closed`, { min: 1, s: g });
-  await matchesList(disp1, 'status=closed,handling', { min: 100, s: g });
-  const mine = await matchesList(town1, '', { min: 50, s: g });
-  assert.ok(mine.length < all.length / 4, `town1 sees its township: ${mine.length}`);
-  await matchesList(disp1, 'org=town.a', { min: 50, s: g });
-  await matchesList(town1, 'mine=1&sort=due', { min: 0, s: g });
-});
+test('a generated county (civicloop gen, 3,000 cases): every case once, in the list\'s order and as the list shows it, across the export\'s pages',
+  { skip: BACKEND === 'postgres' && 'its county is made by civicloop gen, whose bulk loader is SQLite\'s (it refuses PostgreSQL)' }, async () => {
+    // the test clock: no inspections generated meanwhile (the list and the
+    // export must see the same cases); then the timers due in the generated
+    // past are fired before anything is compared: the writer's job count
+    // stays the same over two scheduler ticks
+    const g = await startServer({ gen: 3000, genPool: 300, testClock: true });
+    const jobs = async () => {
+      const m = (await (await fetch(g.url('/metrics'))).text()).match(/^civicloop_writer_batch_size_sum (\d+)/m);
+      assert.ok(m, 'the writer\'s job count in /metrics');
+      return Number(m[1]);
+    };
+    for (let last = -1, now = await jobs(), i = 0; now !== last; i++) {
+      assert.ok(i < 60, 'the scheduler settles');
+      await new Promise((r) => setTimeout(r, 2100));
+      [last, now] = [now, await jobs()];
+    }
+    const disp1 = await g.login('disp1');
+    const town1 = await g.login('town1');
+    // the county: seven export pages of 500, newest first
+    const all = await matchesList(disp1, '', { min: 3000, s: g });
+    assert.equal(new Set(all.map((x) => x.no)).size, all.length, 'each case once');
+    const ids = all.map((x) => x.id);
+    assert.ok(ids.every((id, i) => i === 0 || ids[i - 1] > id), 'newest first');
+    const cases = Number(await sqlText(g.db, 'SELECT count(*) FROM cases'));
+    assert.ok(all.length <= cases && all.length > cases * 0.95, `the county's ${all.length} of ${cases} cases`);
+    // by deadline: sort=due's keyset across pages, the cases without one last
+    const due = await matchesList(disp1, 'sort=due', { min: 3000, s: g });
+    assert.deepEqual(new Set(due.map((x) => x.id)), new Set(ids), 'the same cases, in another order');
+    const keys = due.map((x) => (x.due_at ? Date.parse(x.due_at) : Infinity));
+    assert.ok(keys.every((k, i) => i === 0 || keys[i - 1] <= k), 'by deadline');
+    // a received-since filter, statuses (their own index), a township's
+    // scope, an org's subtree, a unit's inbox
+    const mid = all[Math.floor(all.length / 2)].received_at.slice(0, 10);
+    const since = await matchesList(disp1, `from=${mid}`, { min: 100, s: g });
+    assert.ok(since.length < all.length);
+    const until = await matchesList(disp1, `to=${addDays(mid, -1)}`, { min: 100, s: g });
+    assert.equal(since.length + until.length, all.length, 'to= the day before from= (dates inclusive): the county split');
+    const first = all.map((x) => x.received_at).sort()[0].slice(0, 10);
+    await matchesList(disp1, `from=${first}&to=${mid}&status=closed`, { min: 1, s: g });
+    await matchesList(disp1, 'status=closed,handling', { min: 100, s: g });
+    const mine = await matchesList(town1, '', { min: 50, s: g });
+    assert.ok(mine.length < all.length / 4, `town1 sees its township: ${mine.length}`);
+    await matchesList(disp1, 'org=town.a', { min: 50, s: g });
+    await matchesList(town1, 'mine=1&sort=due', { min: 0, s: g });
+  });

@@ -1,22 +1,23 @@
 // Faults (issue 7): a full disk answers 503 and loses nothing acknowledged,
 // writes resume by themselves when space returns; a second server on the same
-// database or port is refused at start.
+// database (SQLite's one writer) or port is refused at start.
 //
-// The disk-full test mounts a small tmpfs, so it needs root (CI runs as root).
+// The disk-full test mounts a small tmpfs, so it needs root (CI runs as root);
+// it fills the disk under a SQLite file, so it runs on SQLite alone.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, PASSWORD, startServer, runBin, runCmd, caseBody } from './helpers.mjs';
+import { BIN, PASSWORD, BACKEND, startServer, runCli, runCmd, sqlText, keyPath, newDatabase, caseBody } from './helpers.mjs';
 
 const isRoot = process.getuid && process.getuid() === 0;
 
-/** Runs `civicloop serve` expecting it to exit; resolves {code, stderr}. */
-function serveExpectingExit(args, ms = 10000) {
+/** Runs `civicloop serve` expecting it to exit; resolves {code, stderr}. env: the database's. */
+function serveExpectingExit(args, ms = 10000, env = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn(BIN, ['serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(BIN, ['serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     p.stderr.setEncoding('utf8');
     p.stderr.on('data', (d) => (stderr += d));
@@ -31,46 +32,47 @@ function serveExpectingExit(args, ms = 10000) {
   });
 }
 
-test('a second server on the same database is refused at start, naming the running one', async () => {
-  const srv = await startServer({ cases: false });
-  const r = await serveExpectingExit(['--db', srv.db, '--port', '0']);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /正被另一个 civicloop 进程（pid \d+）写入/);
-  // the first one still serves and writes
-  const op1 = await srv.login('op1');
-  await op1.create(caseBody());
-  // a CLI command that writes is refused too, and changes nothing
-  const before = await runCmd('sqlite3', [srv.db, 'SELECT count(*) FROM api_keys']);
-  const key = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'x']);
-  assert.equal(key.code, 1, key.stderr);
-  assert.match(key.stderr, /正被另一个 civicloop 进程/);
-  const after1 = await runCmd('sqlite3', [srv.db, 'SELECT count(*) FROM api_keys']);
-  assert.equal(after1.stdout, before.stdout);
-  // once the server stops, the lock is gone
-  await srv.stop();
-  const ok = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'x']);
-  assert.equal(ok.code, 0, ok.stderr);
-});
+test('a second server on the same database is refused at start, naming the running one',
+  { skip: BACKEND === 'postgres' && 'one writer process is SQLite\'s: on PostgreSQL several servers share a database (multiserver.test.mjs)' }, async () => {
+    const srv = await startServer({ cases: false });
+    const r = await serveExpectingExit(['--db', srv.db, '--port', '0'], 10000, srv.env);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /正被另一个 civicloop 进程（pid \d+）写入/);
+    // the first one still serves and writes
+    const op1 = await srv.login('op1');
+    await op1.create(caseBody());
+    // a CLI command that writes is refused too, and changes nothing
+    const before = await sqlText(srv.db, 'SELECT count(*) FROM api_keys');
+    const key = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'x']);
+    assert.equal(key.code, 1, key.stderr);
+    assert.match(key.stderr, /正被另一个 civicloop 进程/);
+    assert.equal(await sqlText(srv.db, 'SELECT count(*) FROM api_keys'), before);
+    // once the server stops, the lock is gone
+    await srv.stop();
+    const ok = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'x']);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
 
 test('a taken port makes serve exit non-zero with a clear message', async () => {
   const srv = await startServer({ cases: false });
   const port = new URL(srv.base).port;
   const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-port-'));
   after(() => rm(dir, { recursive: true, force: true }));
-  const db = path.join(dir, 'other.db');
-  assert.equal((await runBin(['demo', '--db', db, '--no-cases'])).code, 0);
-  const r = await serveExpectingExit(['--db', db, '--port', port]);
+  const other = await newDatabase(dir, 'other', { demo: true, cases: false });
+  const r = await serveExpectingExit(['--db', other.db, '--port', port], 10000, other.env);
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`无法在 127\\.0\\.0\\.1:${port} 上监听`));
   const h = await fetch(srv.url('/healthz'));
   assert.equal(h.status, 200);
 });
 
-test('files are private: database, -wal, -shm, key and lock are 0600', async () => {
+test('files are private: the key, and a SQLite database, its -wal, -shm and lock, are 0600', async () => {
   const srv = await startServer({ cases: false });
   const op1 = await srv.login('op1');
   await op1.create(caseBody());
-  for (const f of [srv.db, `${srv.db}-wal`, `${srv.db}-shm`, `${srv.db}.key`, `${srv.db}.lock`]) {
+  // a PostgreSQL database's files are the cluster's; the key is in the state folder
+  const sqlite = BACKEND === 'postgres' ? [] : [srv.db, `${srv.db}-wal`, `${srv.db}-shm`, `${srv.db}.lock`];
+  for (const f of [keyPath(srv), ...sqlite]) {
     const st = await stat(f);
     assert.equal(st.mode & 0o777, 0o600, `${path.basename(f)} is ${(st.mode & 0o777).toString(8)}`);
   }
@@ -79,7 +81,7 @@ test('files are private: database, -wal, -shm, key and lock are 0600', async () 
 test('a world-readable key file is warned about at start', async () => {
   const srv = await startServer({ cases: false, autoStop: false });
   await srv.stop();
-  await runCmd('chmod', ['644', `${srv.db}.key`]);
+  await runCmd('chmod', ['644', keyPath(srv)]);
   await srv.restart();
   try {
     assert.match(srv.stderr, /密钥文件 .* 的权限为 644/);
@@ -113,7 +115,8 @@ async function createRaw(srv, token, i) {
 }
 
 test('disk full: failed commits answer 503, nothing acknowledged is lost, writes resume without a restart',
-  { skip: !isRoot && !process.env.CI ? 'needs root to mount a tmpfs' : false }, async () => {
+  { skip: BACKEND === 'postgres' ? 'it fills the disk under the SQLite file (a PostgreSQL database is on the cluster\'s disk)'
+    : !isRoot && !process.env.CI ? 'needs root to mount a tmpfs' : false }, async () => {
     const mnt = await mkdtemp(path.join(tmpdir(), 'civicloop-full-'));
     const mounted = await runCmd('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
     assert.equal(mounted.code, 0, `mount tmpfs: ${mounted.stderr}`);
@@ -180,9 +183,9 @@ test('disk full: failed commits answer 503, nothing acknowledged is lost, writes
       await srv.stop();
       // every acknowledged case is stored, and the chain verifies
       const ids = acked.map((c) => c.id).join(',');
-      const q = await runCmd('sqlite3', [srv.db, `SELECT count(*) FROM cases WHERE id IN (${ids})`]);
-      assert.equal(Number(q.stdout.trim()), acked.length, 'every acknowledged case is stored');
-      const v = await runBin(['audit', 'verify', '--db', srv.db]);
+      const q = await sqlText(srv.db, `SELECT count(*) FROM cases WHERE id IN (${ids})`);
+      assert.equal(Number(q), acked.length, 'every acknowledged case is stored');
+      const v = await runCli(srv, ['audit', 'verify', '--db', srv.db]);
       assert.equal(v.code, 0, v.stdout + v.stderr);
     } finally {
       await srv.cleanup();

@@ -5,7 +5,7 @@
 // cases, reporter data; then the demo county's regions and the leader's map.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, runCmd, caseBody } from './helpers.mjs';
+import { startServer, assertError, sqlText, caseBody } from './helpers.mjs';
 
 const srv = await startServer();
 
@@ -21,11 +21,7 @@ const TOWN_B = new Set(['town.b', 'village.b1', 'grid.b1', 'village.b2', 'grid.b
   'ent.demo2', 'ent.demo3', 'ent.demo7', 'ent.demo10', 'ent.demo12', 'ent.demo14', 'ent.demo15']);
 const ITEM_KEYS = ['class', 'id', 'lat', 'lng', 'no', 'org', 'overdue', 'status', 'status_name', 'title'];
 
-async function sql(stmt) {
-  const r = await runCmd('sqlite3', [srv.db, stmt]);
-  assert.equal(r.code, 0, `sqlite3 ${stmt}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const sql = (stmt) => sqlText(srv.db, stmt);
 
 /** The map of login l: asserts 200 and the shape, returns the body. */
 async function mapOf(l, query = '') {

@@ -31,21 +31,286 @@ export function runBin(args, opts = {}) {
   });
 }
 
-/** Runs a command (e.g. sqlite3); resolves {code, stdout, stderr}. */
-export function runCmd(cmd, args) {
+/** Runs a command (e.g. sqlite3); resolves {code, stdout, stderr}. opts: execFile's (e.g. maxBuffer). */
+export function runCmd(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: 'utf8', timeout: 30000 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: 30000, ...opts }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: err ? err.code : 0, stdout, stderr });
     });
   });
 }
 
-/** One sqlite3 query on db (asserted to succeed): its output, trimmed. */
+/*
+ * The backend under test (docs/postgresql.md "Tests"): SQLite, or with
+ * CIVICLOOP_TEST_BACKEND=postgres (make apitest-pg, under scripts/with-pg)
+ * PostgreSQL: each server then gets a fresh database of its own on the
+ * private cluster CIVICLOOP_TEST_PG names, with its key and attachments in
+ * its temp dir (CIVICLOOP_STATE_DIR), and srv.db is its connection string.
+ */
+export const PG = process.env.CIVICLOOP_TEST_BACKEND === 'postgres' ? process.env.CIVICLOOP_TEST_PG : null;
+if (process.env.CIVICLOOP_TEST_BACKEND === 'postgres' && !PG) {
+  throw new Error('CIVICLOOP_TEST_BACKEND=postgres needs CIVICLOOP_TEST_PG (run under scripts/with-pg)');
+}
+export const BACKEND = PG ? 'postgres' : 'sqlite';
+
+/** One psql command on the test cluster's database dsn (asserted to succeed): its output, trimmed. */
+export async function psqlText(dsn, q) {
+  const r = await runCmd('psql', ['-X', '-q', '-t', '-A', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', dsn, '-c', q]);
+  assert.equal(r.code, 0, `psql ${q}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+let pgDatabases = 0;
+/** A fresh database on the test cluster: {name, dsn}. */
+export async function pgDatabase() {
+  const name = `api_${process.pid}_${++pgDatabases}`;
+  await psqlText(PG, `CREATE DATABASE ${name}`);
+  return { name, dsn: `${PG} dbname=${name}` };
+}
+
+/*
+ * On PostgreSQL a demo county is built once per run for each set of demo
+ * arguments and environment, as a template database with its key and
+ * files beside it, and each server's database is a copy of it (CREATE
+ * DATABASE … TEMPLATE: a file copy, a fraction of a second, where building
+ * the demo over the wire takes several seconds). The template is made by
+ * the first test file that needs it (a lock directory keeps the others
+ * waiting) and is rebuilt when it is older than TEMPLATE_MAX_AGE_MS, so a
+ * county's "now" stays close to the test's.
+ */
+const TEMPLATE_MAX_AGE_MS = 10 * 60 * 1000;
+async function pgFromTemplate(args, env, pg, dir) {
+  const { createHash } = await import('node:crypto');
+  const { readFile, writeFile, stat } = await import('node:fs/promises');
+  // the state folder is the copy's own, not part of what the county is
+  const { CIVICLOOP_STATE_DIR: _state, ...county } = env || {};
+  const key = JSON.stringify([args.slice(0, 1), args.slice(3), county]);
+  const hash = createHash('sha256').update(PG + key).digest('hex').slice(0, 16);
+  const home = path.join(tmpdir(), `civicloop-pg-templates-${createHash('sha256').update(PG).digest('hex').slice(0, 8)}`);
+  await mkdir(home, { recursive: true });
+  const lock = path.join(home, `${hash}.lock`);
+  const doneFile = path.join(home, `${hash}.done`);
+  for (let i = 0; ; i++) {
+    let done = null;
+    try {
+      done = JSON.parse(await readFile(doneFile, 'utf8'));
+    } catch {
+      /* none yet */
+    }
+    if (done && Date.now() - done.at < TEMPLATE_MAX_AGE_MS) {
+      await psqlText(PG, `DROP DATABASE ${pg.name}`);
+      await psqlText(PG, `CREATE DATABASE ${pg.name} TEMPLATE ${done.db}`);
+      await cp(path.join(done.state, 'civicloop.key'), path.join(dir, 'civicloop.key'));
+      try {
+        await stat(path.join(done.state, 'civicloop.files'));
+        await cp(path.join(done.state, 'civicloop.files'), path.join(dir, 'civicloop.files'), { recursive: true });
+      } catch {
+        /* a county without files */
+      }
+      return;
+    }
+    let mine = false;
+    try {
+      await mkdir(lock);
+      mine = true;
+    } catch {
+      /* another test file is building it */
+    }
+    if (mine) {
+      try {
+        const tpl = await pgDatabase();
+        const state = await mkdtemp(path.join(home, 'state-'));
+        const demoArgs = [...args];
+        demoArgs[2] = tpl.dsn;
+        const demo = await runBin(demoArgs, {
+          timeout: 300000,
+          env: { ...process.env, ...(env || {}), CIVICLOOP_STATE_DIR: state },
+        });
+        if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
+        await writeFile(doneFile, JSON.stringify({ db: tpl.name, state, at: Date.now() }));
+      } finally {
+        await rm(lock, { recursive: true, force: true });
+      }
+      continue;
+    }
+    if (i > 6000) throw new Error(`the template ${hash} was never built`);
+    await sleep(50);
+  }
+}
+
+/** Drops a database pgDatabase made (its servers stopped or not). */
+export async function pgDrop(name) {
+  await psqlText(PG, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/**
+ * Runs SQL q on database db as the sqlite3 CLI would, on either backend:
+ * resolves {code, stdout, stderr}, never rejects on an SQL error. db is a
+ * SQLite file (sqlite3) or a connection string (psql: rows a line, columns
+ * split by "|", NULL empty, booleans t/f). opts.json: the rows as a JSON
+ * array of objects, as `sqlite3 -json` prints them (nothing for no rows);
+ * on PostgreSQL q must then be one SELECT. opts.readonly: a connection that
+ * cannot write.
+ */
+export async function dbCmd(db, q, { json = false, readonly = false } = {}) {
+  const big = { maxBuffer: 512 << 20, timeout: 60000 }; // a whole table's rows (crashkit.mjs)
+  if (!db.includes('=')) {
+    return runCmd('sqlite3', [...(readonly ? ['-readonly'] : []), ...(json ? ['-json'] : []), db, q], big);
+  }
+  const sql = json ? `SELECT coalesce(json_agg(t), '[]') FROM (${q.replace(/;\s*$/, '')}) t` : q;
+  const r = await runCmd('psql', ['-X', '-q', '-t', '-A', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', db,
+    ...(readonly ? ['-c', 'SET default_transaction_read_only = on'] : []), '-c', sql], big);
+  if (json && r.code === 0 && r.stdout.trim() === '[]') r.stdout = '';
+  return r;
+}
+
+/**
+ * One query on db (asserted to succeed): its output, trimmed, rows a line
+ * each and columns split by "|". db is a SQLite file (sqlite3) or, on
+ * PostgreSQL, a connection string (psql): a query both engines read alike
+ * serves both.
+ */
 export async function sqlText(db, q) {
+  if (db.includes('=')) return psqlText(db, q);
   const r = await runCmd('sqlite3', [db, q]);
   assert.equal(r.code, 0, `sqlite3 ${q}: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/*
+ * SQL whose spelling differs between the engines, for a test's own queries:
+ * sqlHex(x), the hex of a blob in upper case (SQLite's hex(x); bytea on
+ * PostgreSQL); jsonText(x, key), a top-level member of the JSON text x, as
+ * text (json_extract; on PostgreSQL JSON is stored as text, read as jsonb).
+ */
+export const sqlHex = (x) => (PG ? `upper(encode(${x}, 'hex'))` : `hex(${x})`);
+export const jsonText = (x, key) => (PG ? `((${x})::jsonb->>'${key}')` : `json_extract(${x}, '$.${key}')`);
+
+/*
+ * Where a database's key file and attachments' files are: beside a SQLite
+ * file (FILE.key, FILE.files/), or for PostgreSQL in the state folder
+ * (CIVICLOOP_STATE_DIR: civicloop.key, civicloop.files/). h is a server of
+ * startServer or any {db, dir, env} (newDatabase, copyDatabase): dir holds
+ * its files, env is what a civicloop command on it needs (cliEnv).
+ */
+export const keyPath = (h) => (h.db.includes('=') ? path.join(h.dir, 'civicloop.key') : `${h.db}.key`);
+export const filesDir = (h) => (h.db.includes('=') ? path.join(h.dir, 'civicloop.files') : `${h.db}.files`);
+/** The environment of a civicloop command on h's database (on PostgreSQL the state folder, where its key is). */
+export const cliEnv = (h, extra = {}) => ({ ...process.env, ...(h.env || {}), ...extra });
+/** runBin with h's environment (cliEnv): a CLI command on h's database. */
+export const runCli = (h, args, opts = {}) => runBin(args, { ...opts, env: cliEnv(h, opts.env) });
+
+/**
+ * A database of a test's own in dir: {db, dir, env} (see keyPath). On
+ * SQLite the file dir/NAME.db; on PostgreSQL a new database on the test
+ * cluster with the state folder dir/NAME, dropped after the test (or file).
+ * demo: a demo county in it (cases: false, without its cases), built as
+ * `civicloop demo` builds it; else it is empty (no file yet on SQLite, no
+ * table on PostgreSQL), for `civicloop init` or `demo` to make.
+ */
+export async function newDatabase(dir, name, { demo = false, cases = true } = {}) {
+  if (!PG) {
+    const db = path.join(dir, `${name}.db`);
+    if (demo) {
+      const r = await runBin(['demo', '--db', db, ...(cases ? [] : ['--no-cases'])], { timeout: 300000 });
+      if (r.code !== 0) throw new Error(`civicloop demo failed (${r.code}): ${r.stderr}`);
+    }
+    return { db, dir, env: {} };
+  }
+  const pg = await pgDatabase();
+  after(() => pgDrop(pg.name));
+  const state = path.join(dir, name);
+  await mkdir(state, { recursive: true });
+  const env = { CIVICLOOP_STATE_DIR: state };
+  if (demo) await pgFromTemplate(['demo', '--db', pg.dsn, ...(cases ? [] : ['--no-cases'])], env, pg, state);
+  return { db: pg.dsn, dir: state, env };
+}
+
+/**
+ * Whether h's database holds anything yet: on SQLite whether its file
+ * exists, on PostgreSQL whether it has a table (a refused `init` makes
+ * neither).
+ */
+export async function databaseMade(h) {
+  if (!h.db.includes('=')) {
+    const { access } = await import('node:fs/promises');
+    return access(h.db).then(() => true, () => false);
+  }
+  return Number(await psqlText(h.db, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")) > 0;
+}
+
+let dbCopies = 0;
+/**
+ * A copy of a stopped server's database with its key and files, for one
+ * experiment behind the server's back: {db, dir, env} (see keyPath). On
+ * SQLite srv.dir/copyN.db; on PostgreSQL a database made from it as a
+ * template (no session may be on it), dropped after the file.
+ */
+export async function copyDatabase(srv) {
+  const n = ++dbCopies;
+  if (!PG) {
+    const db = path.join(srv.dir, `copy${n}.db`);
+    await cp(srv.db, db);
+    const h = { db, dir: srv.dir, env: {} };
+    await cp(keyPath(srv), keyPath(h));
+    await cp(filesDir(srv), filesDir(h), { recursive: true }).catch((e) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    return h;
+  }
+  const from = srv.db.match(/dbname=(\w+)$/)[1];
+  const name = `${from}_copy${n}`;
+  await psqlText(PG, `CREATE DATABASE ${name} TEMPLATE ${from}`);
+  after(() => pgDrop(name));
+  const dir = path.join(srv.dir, `copy${n}`);
+  await mkdir(dir);
+  const h = { db: `${PG} dbname=${name}`, dir, env: { CIVICLOOP_STATE_DIR: dir } };
+  await cp(keyPath(srv), keyPath(h));
+  await cp(filesDir(srv), filesDir(h), { recursive: true }).catch((e) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+  return h;
+}
+
+/**
+ * Whether the text `secret` is stored in plaintext in h's database (the
+ * personal data and keys the server must keep encrypted or hashed): on
+ * SQLite anywhere in its file or WAL, on PostgreSQL in any row of any table
+ * (pg_dump's data), as text or as the bytes of a blob.
+ */
+export async function storedInPlaintext(h, secret) {
+  if (!h.db.includes('=')) {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = Buffer.concat([await readFile(h.db), await readFile(`${h.db}-wal`).catch(() => Buffer.alloc(0))]);
+    return bytes.includes(Buffer.from(secret));
+  }
+  const r = await runCmd('pg_dump', ['--data-only', '--no-owner', '-d', h.db], { maxBuffer: 512 << 20 });
+  assert.equal(r.code, 0, `pg_dump: ${r.stderr}`);
+  return r.stdout.includes(secret) || r.stdout.includes(Buffer.from(secret).toString('hex'));
+}
+
+let failingTriggers = 0;
+/**
+ * Makes the store refuse a write, as a full disk would (the server must
+ * answer 503 and keep nothing of the request): a trigger on `table` that
+ * raises `message` for each row of `on` ('BEFORE INSERT', 'AFTER INSERT',
+ * 'BEFORE UPDATE OF col'; on PostgreSQL also 'BEFORE INSERT OR UPDATE'), only where `when`
+ * holds if given (a condition on NEW that both engines read alike). On
+ * SQLite a trigger that does RAISE(ABORT); on PostgreSQL a PL/pgSQL
+ * function that raises an exception, run FOR EACH ROW. Resolves to a
+ * function that removes it (trigger and function).
+ */
+export async function failingTrigger(db, table, { on = 'BEFORE INSERT', when = null, message = 'disk full' } = {}) {
+  const name = `test_fail_${process.pid}_${++failingTriggers}`;
+  const msg = message.replace(/'/g, "''");
+  if (db.includes('=')) {
+    await psqlText(db, `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION '${msg}'; END$$;` +
+      ` CREATE TRIGGER ${name} ${on} ON ${table} FOR EACH ROW ${when ? `WHEN (${when}) ` : ''}EXECUTE FUNCTION ${name}_fn();`);
+    return () => psqlText(db, `DROP TRIGGER ${name} ON ${table}; DROP FUNCTION ${name}_fn();`);
+  }
+  await sqlText(db, `CREATE TRIGGER ${name} ${on} ON ${table} ${when ? `WHEN ${when} ` : ''}BEGIN SELECT RAISE(ABORT, '${msg}'); END;`);
+  return () => sqlText(db, `DROP TRIGGER ${name};`);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -63,14 +328,20 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function startServer(opts = {}) {
   // opts.dir: an existing directory to hold the database (e.g. a small tmpfs)
   const dir = opts.dir || (await mkdtemp(path.join(tmpdir(), 'civicloop-api-')));
-  const db = path.join(dir, 'demo.db');
+  const pg = PG ? await pgDatabase() : null;
+  const db = pg ? pg.dsn : path.join(dir, 'demo.db');
+  if (pg) opts = { ...opts, env: { ...(opts.env || {}), CIVICLOOP_STATE_DIR: dir } };
   // opts.gen: N — a generated county of N cases (civicloop gen) instead of the demo
   // opts.genPool: the engine-made seeds of gen's bulk path (its hidden --pool)
   const args = opts.gen ? ['gen', '--db', db, '--cases', String(opts.gen), '--seed', '7',
     ...(opts.genPool ? ['--pool', String(opts.genPool)] : [])]
     : ['demo', '--db', db, ...(opts.cases === false ? ['--no-cases'] : [])];
-  const demo = await runBin(args, { timeout: 300000, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
-  if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
+  if (pg) {
+    await pgFromTemplate(args, opts.env, pg, dir);
+  } else {
+    const demo = await runBin(args, { timeout: 300000, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
+    if (demo.code !== 0) throw new Error(`civicloop demo failed (${demo.code}): ${demo.stderr}`);
+  }
 
   const srv = {
     dir,
@@ -88,6 +359,7 @@ export async function startServer(opts = {}) {
     async cleanup() {
       await stopProc(this);
       await rm(dir, { recursive: true, force: true });
+      if (pg) await pgDrop(pg.name);
       // under ASan/UBSan (make asantest) a memory error or leak fails the file
       const m = this.stderr.match(/(AddressSanitizer|LeakSanitizer|runtime error:)[\s\S]{0,2000}/);
       if (m) throw new Error(`the server reported a sanitizer error:\n${m[0]}`);

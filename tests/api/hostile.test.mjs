@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, runCmd, REPO } from './helpers.mjs';
+import { startServer, dbCmd, filesDir, REPO } from './helpers.mjs';
 
 const DIR = path.join(REPO, 'tests', 'data', 'hostile');
 const FILE_RE = /^\d{4,5}-[A-Za-z0-9._-]+$/;
@@ -365,15 +365,15 @@ const srv = await startServer();
 const vars = { plain: {}, orgs: {}, users: {}, sessions: new Map() };
 
 async function sql(q) {
-  const r = await runCmd('sqlite3', ['-readonly', srv.db, q]);
-  if (r.code !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+  const r = await dbCmd(srv.db, q, { readonly: true });
+  if (r.code !== 0) throw new Error(`${q}: ${r.stderr}`);
   return r.stdout.trim();
 }
 
-/** The files of the attachments' store beside the database (FILE.files/ab/…). */
+/** The files of the attachments' store (FILE.files/ab/…, or the state folder's civicloop.files/ab/…). */
 async function storedFiles() {
   let n = 0;
-  const dir = `${srv.db}.files`;
+  const dir = filesDir(srv);
   let subs = [];
   try {
     subs = await readdir(dir);

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, assertError, sqlText, REPO } from './helpers.mjs';
+import { startServer, assertError, sqlText, jsonText, REPO } from './helpers.mjs';
 
 const srv = await startServer();
 const DEMO = path.join(REPO, 'config', 'demo', 'import');
@@ -74,7 +74,7 @@ test('the 城管 CSV through the API: history as events with the source times, t
   const open = await admin.case(await caseId('cg_system:CG202601204'));
   assert.equal(open.closed_at ?? null, null);
   assert.equal(await sql(`SELECT count(*) FROM events WHERE action = 'import.history' AND case_id = ${open.id}`), '0');
-  assert.equal(await sql("SELECT json_extract(payload, '$.file') FROM events WHERE action = 'import.run' ORDER BY seq DESC LIMIT 1"), 'cg_system.csv');
+  assert.equal(await sql(`SELECT ${jsonText('payload', 'file')} FROM events WHERE action = 'import.run' ORDER BY seq DESC LIMIT 1`), 'cg_system.csv');
   // a re-post writes no history again: only its run event
   const before = await counts();
   const again = await postCsv(admin, cgMap, cgCsv);

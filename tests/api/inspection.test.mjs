@@ -17,13 +17,15 @@
 //      late; a changed frequency takes effect with the next period;
 //   e  the figures: GET /api/v1/stats/inspection, exact;
 //   f  a failed write (a full disk): generation answers 503 and writes
-//      nothing, then makes them all once space returns.
+//      nothing, then makes them all once space returns (on SQLite a full
+//      tmpfs under the database file; on PostgreSQL the error the server
+//      gets from a full disk there).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, assertError, runCmd, untilCase } from './helpers.mjs';
+import { startServer, assertError, runCmd, untilCase, psqlText, BACKEND } from './helpers.mjs';
 
 const MONDAY = '2026-03-02T10:00:00+08:00';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -297,18 +299,56 @@ test('e: the figures by due date: planned, on time, late, missed, hazards; by in
   assertError(await leader.get('/api/v1/stats/inspection?from=昨天'), 400, 'field.invalid', 'from');
 });
 
+/**
+ * A server whose disk can be filled up and freed: {srv, fill, free}. On
+ * SQLite its database lies on a 4 MB tmpfs (root mounts it), filled with a
+ * file until the kernel says ENOSPC. A PostgreSQL database lies in the
+ * cluster's folder, which the test does not own; there the store fails as a
+ * full disk fails it — SQLSTATE 53100 (disk_full, "could not extend file")
+ * on each new row of cases — until the space "returns" (the trigger goes).
+ */
+async function fillableServer() {
+  if (BACKEND === 'postgres') {
+    const full = await startServer({ cases: false, autoStop: false });
+    const fn = `test_disk_full_${process.pid}`;
+    return {
+      full,
+      fill: () => psqlText(full.db, `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN
+        RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END$$;
+        CREATE TRIGGER ${fn} BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION ${fn}();`),
+      free: () => psqlText(full.db, `DROP TRIGGER ${fn} ON cases; DROP FUNCTION ${fn}();`),
+    };
+  }
+  const mnt = await mkdtemp(path.join(tmpdir(), 'civicloop-insp-full-'));
+  const mounted = await runCmd('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+  assert.equal(mounted.code, 0, `mount tmpfs: ${mounted.stderr}`);
+  after(async () => {
+    await runCmd('umount', ['-l', mnt]);
+    await rm(mnt, { recursive: true, force: true });
+  });
+  const dir = path.join(mnt, 'db');
+  await mkdir(dir);
+  const full = await startServer({ cases: false, dir, autoStop: false });
+  const filler = path.join(mnt, 'filler');
+  return {
+    full,
+    async fill() {
+      const fh = await open(filler, 'w');
+      try {
+        for (;;) await fh.write(Buffer.alloc(64 * 1024, 7));
+      } catch (e) {
+        assert.equal(e.code, 'ENOSPC', String(e));
+      } finally {
+        await fh.close().catch(() => {});
+      }
+    },
+    free: () => rm(filler),
+  };
+}
+
 test('f: a full disk: generation answers 503 and writes nothing; once space returns it makes them all',
-  { skip: !(process.getuid && process.getuid() === 0) && !process.env.CI ? 'needs root to mount a tmpfs' : false }, async () => {
-    const mnt = await mkdtemp(path.join(tmpdir(), 'civicloop-insp-full-'));
-    const mounted = await runCmd('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
-    assert.equal(mounted.code, 0, `mount tmpfs: ${mounted.stderr}`);
-    after(async () => {
-      await runCmd('umount', ['-l', mnt]);
-      await rm(mnt, { recursive: true, force: true });
-    });
-    const dir = path.join(mnt, 'db');
-    await mkdir(dir);
-    const full = await startServer({ cases: false, dir, autoStop: false });
+  { skip: BACKEND === 'sqlite' && !(process.getuid && process.getuid() === 0) && !process.env.CI ? 'needs root to mount a tmpfs' : false }, async () => {
+    const { full, fill, free } = await fillableServer();
     try {
       const i1 = await full.login('insp1');
       // the helper's client refuses every 5xx: the 503 is this test's point
@@ -318,20 +358,12 @@ test('f: a full disk: generation answers 503 and writes nothing; once space retu
         });
         return { status: res.status, json: await res.json() };
       };
-      const filler = path.join(mnt, 'filler');
-      const fh = await open(filler, 'w');
-      try {
-        for (;;) await fh.write(Buffer.alloc(64 * 1024, 7));
-      } catch (e) {
-        assert.equal(e.code, 'ENOSPC', String(e));
-      } finally {
-        await fh.close().catch(() => {});
-      }
+      await fill();
       const r = await generate();
       assert.equal(r.status, 503, JSON.stringify(r.json));
       assert.equal(r.json.error.code, 'unavailable');
       assert.equal((await i1.get('/api/v1/cases?type=inspection&limit=50')).json.items.length, 0, 'nothing written');
-      await rm(filler);
+      await free();
       let ok = null;
       for (let i = 0; i < 50 && !ok; i++) {
         const g = await generate();

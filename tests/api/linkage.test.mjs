@@ -4,7 +4,7 @@
 // keys may post; bad bodies create nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, freshPhone, runBin, runCmd } from './helpers.mjs';
+import { startServer, assertError, freshPhone, runCli, sqlText, storedInPlaintext, BACKEND } from './helpers.mjs';
 
 const srv = await startServer();
 
@@ -207,19 +207,12 @@ test('API keys: an admin makes a key (API or, server stopped, CLI) that acts as 
   assert.ok(listed, 'listed');
   assert.equal(listed.user.login, 'link110');
   assert.ok(!list.text.includes(key), 'the key itself is never listed');
-  // the CLI is refused while the server holds the writer lock, and says why
-  const busy = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'cli']);
-  assert.equal(busy.code, 1);
-  assert.match(busy.stderr, /正被另一个 civicloop 进程/);
-  const usage = await runBin(['apikey', 'add', '--db', srv.db, '--name', 'x']);
+  // the CLI says how it is used (the writer lock: the test after this one)
+  const usage = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--name', 'x']);
   assert.equal(usage.code, 2);
 
-  // the key is stored hashed: its text is nowhere in the database or its WAL
-  const { readFile } = await import('node:fs/promises');
-  for (const f of [srv.db, `${srv.db}-wal`]) {
-    const raw = await readFile(f).catch(() => Buffer.alloc(0));
-    assert.equal(raw.includes(Buffer.from(key)), false, `the key is not stored in clear in ${f}`);
-  }
+  // the key is stored hashed: its text is nowhere in the database (or its WAL)
+  assert.equal(await storedInPlaintext(srv, key), false, 'the key is not stored in clear');
 
   const body = incident();
   const r = await postWithKey(key, body);
@@ -255,18 +248,28 @@ test('API keys: an admin makes a key (API or, server stopped, CLI) that acts as 
   assertError(await postWithKey(key, incident(), 'Authorization'), 401, 'auth.required');
   assertError(await admin.post('/api/v1/apikeys/revoke', { name: '110指挥中心' }), 404, 'not_found');
   // both are events on the chain, without the key
-  const kev = await runCmd('sqlite3', [srv.db, "SELECT action, payload FROM events WHERE action LIKE 'apikey.%' ORDER BY seq"]);
-  assert.match(kev.stdout, /apikey\.add\|.*110指挥中心.*"via":"api"/);
-  assert.match(kev.stdout, /apikey\.revoke\|.*110指挥中心/);
-  assert.ok(!kev.stdout.includes(key));
+  const kev = await sqlText(srv.db, "SELECT action, payload FROM events WHERE action LIKE 'apikey.%' ORDER BY seq");
+  assert.match(kev, /apikey\.add\|.*110指挥中心.*"via":"api"/);
+  assert.match(kev, /apikey\.revoke\|.*110指挥中心/);
+  assert.ok(!kev.includes(key));
 
   // with the server stopped, the CLI makes keys; the name is free again
   await srv.stop();
-  const fresh = await runBin(['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', '110指挥中心']);
+  const fresh = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', '110指挥中心']);
   assert.equal(fresh.code, 0, fresh.stderr);
-  const again = await runBin(['apikey', 'revoke', '--db', srv.db, '--name', 'op1-key']);
+  const again = await runCli(srv, ['apikey', 'revoke', '--db', srv.db, '--name', 'op1-key']);
   assert.equal(again.code, 0, again.stderr);
   await srv.restart();
   const r3 = await postWithKey(fresh.stdout.split('\n')[0], incident());
   assert.equal(r3.status, 201, r3.text);
 });
+
+test('API keys: the CLI is refused while the server holds the writer lock, and says why',
+  { skip: BACKEND === 'postgres' && 'the writer lock is SQLite\'s one writer process: on PostgreSQL several processes write one database' }, async () => {
+    const before = await sqlText(srv.db, 'SELECT count(*) FROM api_keys');
+    const busy = await runCli(srv, ['apikey', 'add', '--db', srv.db, '--user', 'link110', '--name', 'cli']);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /正被另一个 civicloop 进程/);
+    assert.equal(busy.stdout, '', 'no key printed');
+    assert.equal(await sqlText(srv.db, 'SELECT count(*) FROM api_keys'), before);
+  });

@@ -8,7 +8,7 @@
 // definition, exact at the request's clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, caseBody, assertError, sqlText } from './helpers.mjs';
+import { startServer, caseBody, assertError, sqlText, BACKEND } from './helpers.mjs';
 
 const TWO_PW = 'Lists#Scope-2024';
 
@@ -332,40 +332,44 @@ test('hostile values keep their answers: overdue other than 1 filters nothing, a
   }
 });
 
-test('migration 29 fills the kept set of an existing database', async () => {
-  // 20 days on, once the scheduler has fired what fell due (a dispute that
-  // climbs a level gets new deadlines: listed as overdue only until then;
-  // two cases did so between the two lists in one clean-clone run)
-  const later = Date.now() + 20 * 86400000;
-  await clk.setClock(new Date(later).toISOString());
-  await settled(later);
-  const disp = await clk.login('disp1');
-  const before = (await pages(disp, 'overdue=1', 200)).map((x) => x.id);
-  await clk.setClock(null);
-  await clk.stop();
-  const rows = await sqlText(clk.db, 'SELECT count(*) FROM case_overdue');
-  assert.ok(Number(rows) > 0);
-  // back to 28: the set, its mark, its triggers and the type index gone
-  await sqlText(clk.db, `DROP TRIGGER case_overdue_scope_ins; DROP TRIGGER case_overdue_scope_del;
-    DROP TRIGGER case_overdue_enter; DROP TRIGGER case_overdue_leave; DROP TABLE case_overdue;
-    DROP TABLE case_overdue_mark; DROP INDEX cases_type; PRAGMA user_version = 28;`);
-  await clk.restart();
-  assert.equal(await sqlText(clk.db, 'PRAGMA user_version'), '31'); // 29, 30 (search merges) and 31 (timer indexes) again
-  // filled for the migration's (real) time: the open cases due before it
-  const t = await mark();
-  assert.ok(Math.abs(t - Date.now()) < 60000, `the mark is the migration's time: ${t}`);
-  // each count reads the mark in its own statement: the scheduler moves it
-  // (and adds the cases due meanwhile) once a second from the restart on
-  const T = '(SELECT t FROM case_overdue_mark)';
-  assert.equal(await sqlText(clk.db, `SELECT count(*) FROM case_overdue k JOIN cases c ON c.id = k.case_id
-    WHERE c.closed_at IS NOT NULL OR c.due_at >= ${T}`), '0', 'only open cases due before the mark');
-  assert.equal(await sqlText(clk.db, `SELECT count(*) FROM cases c WHERE c.closed_at IS NULL AND c.due_at < ${T}
-    AND NOT EXISTS (SELECT 1 FROM case_overdue k WHERE k.case_id = c.id AND k.org_id = (SELECT id FROM orgs WHERE code = 'county'))`),
-  '0', 'every one of them in the county\'s range');
-  const d = await clk.login('disp1');
-  const again = Date.now() + 20 * 86400000;
-  await clk.setClock(new Date(again).toISOString());
-  await settled(again);
-  assert.deepEqual((await pages(d, 'overdue=1', 200)).map((x) => x.id).filter((id) => before.includes(id)), before);
-  await clk.setClock(null);
-});
+// a replay of SQLite's migration 29 on a database taken back to version 28
+// (PRAGMA user_version); a PostgreSQL database is made at version 31, with
+// no older migrations to replay
+test('migration 29 fills the kept set of an existing database',
+  { skip: BACKEND === 'postgres' && 'SQLite\'s migrations: a PostgreSQL database starts at version 31' }, async () => {
+    // 20 days on, once the scheduler has fired what fell due (a dispute that
+    // climbs a level gets new deadlines: listed as overdue only until then;
+    // two cases did so between the two lists in one clean-clone run)
+    const later = Date.now() + 20 * 86400000;
+    await clk.setClock(new Date(later).toISOString());
+    await settled(later);
+    const disp = await clk.login('disp1');
+    const before = (await pages(disp, 'overdue=1', 200)).map((x) => x.id);
+    await clk.setClock(null);
+    await clk.stop();
+    const rows = await sqlText(clk.db, 'SELECT count(*) FROM case_overdue');
+    assert.ok(Number(rows) > 0);
+    // back to 28: the set, its mark, its triggers and the type index gone
+    await sqlText(clk.db, `DROP TRIGGER case_overdue_scope_ins; DROP TRIGGER case_overdue_scope_del;
+      DROP TRIGGER case_overdue_enter; DROP TRIGGER case_overdue_leave; DROP TABLE case_overdue;
+      DROP TABLE case_overdue_mark; DROP INDEX cases_type; PRAGMA user_version = 28;`);
+    await clk.restart();
+    assert.equal(await sqlText(clk.db, 'PRAGMA user_version'), '31'); // 29, 30 (search merges) and 31 (timer indexes) again
+    // filled for the migration's (real) time: the open cases due before it
+    const t = await mark();
+    assert.ok(Math.abs(t - Date.now()) < 60000, `the mark is the migration's time: ${t}`);
+    // each count reads the mark in its own statement: the scheduler moves it
+    // (and adds the cases due meanwhile) once a second from the restart on
+    const T = '(SELECT t FROM case_overdue_mark)';
+    assert.equal(await sqlText(clk.db, `SELECT count(*) FROM case_overdue k JOIN cases c ON c.id = k.case_id
+      WHERE c.closed_at IS NOT NULL OR c.due_at >= ${T}`), '0', 'only open cases due before the mark');
+    assert.equal(await sqlText(clk.db, `SELECT count(*) FROM cases c WHERE c.closed_at IS NULL AND c.due_at < ${T}
+      AND NOT EXISTS (SELECT 1 FROM case_overdue k WHERE k.case_id = c.id AND k.org_id = (SELECT id FROM orgs WHERE code = 'county'))`),
+    '0', 'every one of them in the county\'s range');
+    const d = await clk.login('disp1');
+    const again = Date.now() + 20 * 86400000;
+    await clk.setClock(new Date(again).toISOString());
+    await settled(again);
+    assert.deepEqual((await pages(d, 'overdue=1', 200)).map((x) => x.id).filter((id) => before.includes(id)), before);
+    await clk.setClock(null);
+  });

@@ -6,13 +6,12 @@
 // that has no coordinates. Unhappy paths first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody, freshPhone, runCmd } from './helpers.mjs';
+import { startServer, assertError, caseBody, freshPhone, sqlText } from './helpers.mjs';
 
 const srv = await startServer();
 
 async function caseCount() {
-  const r = await runCmd('sqlite3', [srv.db, 'SELECT count(*) FROM cases']);
-  return Number(r.stdout.trim());
+  return Number(await sqlText(srv.db, 'SELECT count(*) FROM cases'));
 }
 
 /** POST /api/v1/cases as op1 with a raw body. */
@@ -90,8 +89,8 @@ test('address alone → 201, stored and read back as location {address} with no 
   assert.equal(r.status, 201, r.text);
   const c = r.json.case;
   assert.deepEqual(c.location, { address });
-  const stored = await runCmd('sqlite3', [srv.db, `SELECT location FROM cases WHERE id = ${c.id}`]);
-  assert.deepEqual(JSON.parse(stored.stdout), { address });
+  const stored = await sqlText(srv.db, `SELECT location FROM cases WHERE id = ${c.id}`);
+  assert.deepEqual(JSON.parse(stored), { address });
 
   // the case JSON
   const got = await op1.case(c.id);

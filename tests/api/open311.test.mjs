@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, freshPhone, sqlText } from './helpers.mjs';
+import { startServer, freshPhone, sqlText, failingTrigger, BACKEND } from './helpers.mjs';
 import { Ajv2020, addFormats } from './webdeps.mjs';
 import { checkXml, fields, elements } from './open311/xmlcheck.mjs';
 
@@ -151,7 +151,7 @@ test('unhappy: invalid UTF-8, cut UTF-8, NUL, a field twice in the form or query
 });
 
 test('a failed store answers 503 as an error list and writes nothing', async () => {
-  await sqlText(srv.db, "CREATE TRIGGER o311_fail BEFORE INSERT ON open311_requests BEGIN SELECT RAISE(ABORT, 'simulated store failure'); END;");
+  const drop = await failingTrigger(srv.db, 'open311_requests', { message: 'simulated store failure' });
   try {
     const before = await dbCount('SELECT count(*) FROM cases');
     for (const fmt of ['json', 'xml']) {
@@ -163,7 +163,7 @@ test('a failed store answers 503 as an error list and writes nothing', async () 
     }
     assert.equal(await dbCount('SELECT count(*) FROM cases'), before, 'the case rolled back with it');
   } finally {
-    await sqlText(srv.db, 'DROP TRIGGER o311_fail;');
+    await drop();
   }
 });
 
@@ -310,11 +310,14 @@ test('a second client racing the same update_id: one event, the same answer for 
   assert.equal(ups.length, 1);
 });
 
-test('the updates window reads the events by time (no scan)', async () => {
-  const plan = await sqlText(srv.db, `EXPLAIN QUERY PLAN SELECT e.seq FROM events e INDEXED BY events_at CROSS JOIN open311_requests o ON o.case_id = e.case_id JOIN cases c ON c.id = e.case_id LEFT JOIN open311_updates u ON u.event_seq = e.seq WHERE e.at >= 1 AND e.at < 2 AND c.confidential = 0 ORDER BY e.at, e.seq`);
-  assert.match(plan, /SEARCH e USING INDEX events_at/);
-  assert.doesNotMatch(plan, /SCAN e\b/);
-});
+// SQLite's planner: its plan names the index (a PostgreSQL database has the
+// same index, and its planner picks by cost, not by INDEXED BY)
+test('the updates window reads the events by time (no scan)',
+  { skip: BACKEND === 'postgres' && 'EXPLAIN QUERY PLAN and INDEXED BY are SQLite\'s' }, async () => {
+    const plan = await sqlText(srv.db, `EXPLAIN QUERY PLAN SELECT e.seq FROM events e INDEXED BY events_at CROSS JOIN open311_requests o ON o.case_id = e.case_id JOIN cases c ON c.id = e.case_id LEFT JOIN open311_updates u ON u.event_seq = e.seq WHERE e.at >= 1 AND e.at < 2 AND c.confidential = 0 ORDER BY e.at, e.seq`);
+    assert.match(plan, /SEARCH e USING INDEX events_at/);
+    assert.doesNotMatch(plan, /SCAN e\b/);
+  });
 
 test('a body over 1 MiB → 413 as an error list in the request\'s format, nothing written', async () => {
   const before = await dbCount('SELECT count(*) FROM cases');

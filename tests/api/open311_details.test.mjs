@@ -19,7 +19,7 @@
 // step, so each step has a time of its own (Open311 times are whole seconds).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, freshPhone, sqlText } from './helpers.mjs';
+import { startServer, freshPhone, sqlText, failingTrigger, BACKEND } from './helpers.mjs';
 import { Ajv2020, addFormats } from './webdeps.mjs';
 import { checkXml, fields, elements, mirrors } from './open311/xmlcheck.mjs';
 
@@ -112,6 +112,10 @@ async function post(extra, fmt = 'json') {
   return fmt === 'json' ? r.json[0].service_request_id : fields(elements(r.root)[0]).service_request_id;
 }
 const count = async (q) => Number(await sqlText(srv.db, q));
+/** SQL: whether blob column col holds the UTF-8 bytes of the text t (bytea on PostgreSQL). */
+const blobHas = (col, t) => (BACKEND === 'postgres'
+  ? `position(convert_to('${t}', 'UTF8') in ${col}) > 0`
+  : `instr(${col}, CAST('${t}' AS BLOB)) > 0`);
 const caseId = async (no) => {
   assert.match(no, /^[A-Z0-9]+$/);
   const id = await count(`SELECT id FROM cases WHERE no = '${no}'`);
@@ -204,12 +208,12 @@ test('updated_datetime moves to the second of each public change, and not for an
   });
   await nothingPublic('an update whose write rolled back (503)', async () => {
     const n = await events();
-    await sqlText(srv.db, "CREATE TRIGGER o311_upd_fail BEFORE INSERT ON open311_updates BEGIN SELECT RAISE(ABORT, 'simulated store failure'); END;");
+    const drop = await failingTrigger(srv.db, 'open311_updates', { message: 'simulated store failure' });
     try {
       const u = await call('POST', 'servicerequestupdates.json', { form: citizen('det-3'), allow5xx: true });
       assert.equal(u.status, 503, u.text);
     } finally {
-      await sqlText(srv.db, 'DROP TRIGGER o311_upd_fail;');
+      await drop();
     }
     assert.equal(await events(), n, 'its event rolled back with it');
   });
@@ -376,8 +380,8 @@ test('a Chinese name arrives whole in first_name and is the case\'s reporter; a 
     assert.equal(c.channel, 'open311');
     // sealed: neither the case row nor its events hold it in clear
     assert.equal(await count(`SELECT count(*) FROM cases WHERE id = ${id} AND reporter_enc IS NOT NULL`), 1);
-    assert.equal(await count(`SELECT count(*) FROM cases WHERE id = ${id} AND instr(reporter_enc, CAST('${name}' AS BLOB)) > 0`), 0);
-    assert.equal(await count(`SELECT count(*) FROM events WHERE case_id = ${id} AND instr(payload, '${name.split(' ')[0]}') > 0`), 0);
+    assert.equal(await count(`SELECT count(*) FROM cases WHERE id = ${id} AND ${blobHas('reporter_enc', name)}`), 0);
+    assert.equal(await count(`SELECT count(*) FROM events WHERE case_id = ${id} AND payload LIKE '%${name.split(' ')[0]}%'`), 0);
   }
   assert.equal((await disp1.case(made[0][1])).reporter.phone, phone);
   // a citizen's update with names: neither kept in the public update
@@ -474,13 +478,14 @@ test('every documented (route, status) of Open311 is answered in JSON here, vali
   // the store failing: 503 as the spec's list, nothing written
   const cases = await count('SELECT count(*) FROM cases');
   const events = await count('SELECT count(*) FROM events');
-  await sqlText(srv.db, "CREATE TRIGGER o311_cov_req BEFORE INSERT ON open311_requests BEGIN SELECT RAISE(ABORT, 'simulated'); END;"
-    + " CREATE TRIGGER o311_cov_upd BEFORE INSERT ON open311_updates BEGIN SELECT RAISE(ABORT, 'simulated'); END;");
+  const dropReq = await failingTrigger(srv.db, 'open311_requests', { message: 'simulated' });
+  const dropUpd = await failingTrigger(srv.db, 'open311_updates', { message: 'simulated' });
   try {
     await expect(503, 'POST', 'requests.json', { form: request(), allow5xx: true });
     await expect(503, 'POST', 'servicerequestupdates.json', { form: upd(), allow5xx: true });
   } finally {
-    await sqlText(srv.db, 'DROP TRIGGER o311_cov_req; DROP TRIGGER o311_cov_upd;');
+    await dropReq();
+    await dropUpd();
   }
   assert.equal(await count('SELECT count(*) FROM cases'), cases);
   assert.equal(await count('SELECT count(*) FROM events'), events);

@@ -9,16 +9,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, assertError, runCmd, runBin, caseBody } from './helpers.mjs';
+import { startServer, assertError, runCli, sqlText, caseBody } from './helpers.mjs';
 
 const srv = await startServer();
 const enc = encodeURIComponent;
 
-async function sql(q) {
-  const r = await runCmd('sqlite3', [srv.db, q]);
-  assert.equal(r.code, 0, `sqlite3 ${q}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const sql = (q) => sqlText(srv.db, q);
 
 // points of the demo county (config/demo/county.json), WGS-84
 const IN_GRID_A1 = { lat: 25.787, lng: 114.872 }; // 解放路, grid.a1 / village.a1 / town.a
@@ -356,7 +352,7 @@ test('PUT boundary: a new boundary places the next case; clearing it flags the p
   assert.equal(cleared.status, 200, cleared.text);
   assert.equal(cleared.json.boundary, null);
   assert.equal(await sql(`SELECT count(*) FROM org_bbox WHERE id = ${orgIds.get('grid.b3')}`), '0');
-  assert.equal(await sql(`SELECT boundary IS NULL FROM orgs WHERE id = ${orgIds.get('grid.b3')}`), '1');
+  assert.equal(await sql(`SELECT count(*) FROM orgs WHERE id = ${orgIds.get('grid.b3')} AND boundary IS NULL`), '1');
   const ev2 = JSON.parse(await sql("SELECT payload FROM events WHERE action = 'org.boundary' ORDER BY seq DESC LIMIT 1"));
   assert.deepEqual(ev2, { org: 'grid.b3', boundary: null, via: 'api' });
   assert.deepEqual((await op1.create(located(OUTSIDE))).case.placement, { status: 'outside' });
@@ -387,7 +383,7 @@ test('civicloop geo import: all or nothing, naming the bad feature; exit 2', asy
     ];
     for (const [features, where, why] of bad) {
       await write({ type: 'FeatureCollection', features });
-      const r = await runBin(['geo', 'import', '--db', srv.db, file]);
+      const r = await runCli(srv, ['geo', 'import', '--db', srv.db, file]);
       assert.equal(r.code, 2, `${where}: ${r.stdout} ${r.stderr}`);
       assert.ok(r.stderr.includes(where) && r.stderr.includes(why), r.stderr);
       assert.deepEqual(await boundaryState('grid.a4'), a4, 'nothing written');
@@ -396,24 +392,24 @@ test('civicloop geo import: all or nothing, naming the bad feature; exit 2', asy
     for (const content of ['{"type":"FeatureCollection"', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]),
       '{"type":"Feature","features":[]}', '{"type":"FeatureCollection","features":[]}', '[]']) {
       await write(content);
-      const r = await runBin(['geo', 'import', '--db', srv.db, file]);
+      const r = await runCli(srv, ['geo', 'import', '--db', srv.db, file]);
       assert.equal(r.code, 2, `${content}: ${r.stderr}`);
       assert.ok(r.stderr.length > 0);
     }
-    assert.equal((await runBin(['geo', 'import', '--db', srv.db, path.join(srv.dir, 'nosuch.geojson')])).code, 2);
-    assert.equal((await runBin(['geo', 'import', '--db', srv.db])).code, 2);
-    assert.equal((await runBin(['geo', 'import', file])).code, 2);
+    assert.equal((await runCli(srv, ['geo', 'import', '--db', srv.db, path.join(srv.dir, 'nosuch.geojson')])).code, 2);
+    assert.equal((await runCli(srv, ['geo', 'import', '--db', srv.db])).code, 2);
+    assert.equal((await runCli(srv, ['geo', 'import', file])).code, 2);
     assert.deepEqual(await boundaryState('grid.a4'), a4);
 
     await write({ type: 'FeatureCollection', features: [feature('grid.a4', newA4), feature('grid.b2', newB2)] });
-    const ok = await runBin(['geo', 'import', '--db', srv.db, file]);
+    const ok = await runCli(srv, ['geo', 'import', '--db', srv.db, file]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(Number((await boundaryState('grid.a4')).events), Number(a4.events) + 2);
     assert.equal(await sql("SELECT count(*) FROM events WHERE action = 'org.boundary' AND payload LIKE '%\"via\":\"cli\"%'"),
       '2');
     sameGeometry(JSON.parse((await boundaryState('grid.a4')).boundary), newA4, 'grid.a4');
     sameGeometry(JSON.parse((await boundaryState('grid.b2')).boundary), newB2, 'grid.b2');
-    const audit = await runBin(['audit', 'verify', '--db', srv.db, '--skip-files']);
+    const audit = await runCli(srv, ['audit', 'verify', '--db', srv.db, '--skip-files']);
     assert.equal(audit.code, 0, audit.stderr);
   } finally {
     await srv.restart();

@@ -8,7 +8,7 @@
 // makes the unit rank higher for a similar new complaint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, assertError, caseBody, runBin, runCmd } from './helpers.mjs';
+import { startServer, assertError, caseBody, runCli, sqlText } from './helpers.mjs';
 
 const srv = await startServer({ cases: false });
 const admin = await srv.login('admin');
@@ -219,11 +219,7 @@ test('a class no type has is refused: the entry would never apply', async () => 
 test('civicloop routing learn: a model emptied (or from before routing) learns the dispatches already made, once', async () => {
   const s = await startServer(); // the demo's cases, dispatched through the engine
   await s.stop();
-  const sql = async (q) => {
-    const r = await runCmd('sqlite3', [s.db, q]);
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdout.trim();
-  };
+  const sql = (q) => sqlText(s.db, q);
   // a dispute's level (docs/dispute.md) is chosen by place: never a routing label
   // nor is the case's own org at work on it (a hazard's enterprise, assign's case_org)
   const leads = Number(await sql("SELECT count(*) FROM assignments a JOIN cases c ON c.id = a.case_id WHERE a.kind = 'lead' AND a.status <> 'cancelled' AND c.type <> 'dispute' AND NOT (c.type = 'hazard' AND a.org_id = c.org_id)"));
@@ -232,13 +228,13 @@ test('civicloop routing learn: a model emptied (or from before routing) learns t
   assert.ok(leads > 10);
   assert.equal(Number(await sql('SELECT count(*) FROM route_labels')), leads, 'the demo dispatches taught it');
   await sql('DELETE FROM route_tokens; DELETE FROM route_orgs; DELETE FROM route_labels;');
-  const r = await runBin(['routing', 'learn', '--db', s.db]);
+  const r = await runCli(s, ['routing', 'learn', '--db', s.db]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`${leads} 次派单`));
   assert.equal(Number(await sql('SELECT count(*) FROM route_labels')), leads);
   const docs = await sql('SELECT sum(docs) FROM route_orgs');
-  const again = await runBin(['routing', 'learn', '--db', s.db]);
+  const again = await runCli(s, ['routing', 'learn', '--db', s.db]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(await sql('SELECT sum(docs) FROM route_orgs'), docs, 'a label already held counts once');
-  assert.equal((await runBin(['routing', 'learn'])).code, 2);
+  assert.equal((await runCli(s, ['routing', 'learn'])).code, 2);
 });

@@ -8,7 +8,7 @@
 // a reply found as soon as it is acknowledged, and highlight pieces.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCmd, startServer, assertError, caseBody } from './helpers.mjs';
+import { sqlText, failingTrigger, startServer, assertError, caseBody, BACKEND } from './helpers.mjs';
 import { sqlRows } from './crashkit.mjs';
 
 const srv = await startServer({ cases: false });
@@ -20,10 +20,6 @@ const cg1 = await srv.login('cg1');
 
 const search = (c, q, extra = '') => c.get(`/api/v1/search?q=${encodeURIComponent(q)}${extra}`);
 const nos = (r) => r.json.items.map((i) => i.no);
-const sqlite = async (q) => {
-  const r = await runCmd('sqlite3', [srv.db, q]);
-  assert.equal(r.code, 0, r.stderr);
-};
 const count = async (q) => Number((await sqlRows(srv.db, q))[0].n);
 
 /** A write that must fail: fetched directly (srv.raw refuses any 5xx). */
@@ -219,11 +215,17 @@ test('no session is 401', async () => {
   assert.equal(r.status, 401);
 });
 
+let indexOk; // removes the failing trigger of the test below
 test('an index write that fails answers 503 and keeps nothing', async () => {
   await srv.stop();
   // the index's content table refuses a row that mentions 坏盘 (as a full
-  // disk would refuse it): the case's own row is in the same transaction
-  await sqlite("CREATE TRIGGER fail_index BEFORE INSERT ON case_fts_content WHEN NEW.c2 LIKE '%坏盘%' OR NEW.c4 LIKE '%坏盘%' BEGIN SELECT RAISE(ABORT, 'disk'); END;");
+  // disk would refuse it): the case's own row is in the same transaction.
+  // FTS5 keeps the body and notes in case_fts_content's c2 and c4 and
+  // writes a changed row anew; PostgreSQL's case_fts has them as columns
+  // and updates a case's notes in place
+  indexOk = BACKEND === 'postgres'
+    ? await failingTrigger(srv.db, 'case_fts', { on: 'BEFORE INSERT OR UPDATE', when: "NEW.body LIKE '%坏盘%' OR NEW.notes LIKE '%坏盘%'", message: 'disk' })
+    : await failingTrigger(srv.db, 'case_fts_content', { when: "NEW.c2 LIKE '%坏盘%' OR NEW.c4 LIKE '%坏盘%'", message: 'disk' });
   await srv.restart();
   const op = await srv.login('op1');
   const cases = await count('SELECT count(*) AS n FROM cases');
@@ -252,8 +254,8 @@ test('cases the index lacks are indexed when the writer starts (a database from 
   // a case written straight into the table, as cases of a database from
   // before migration 9 are: not in the index; and the index not marked
   // current, as such a database's is not
-  await sqlite('DROP TRIGGER fail_index;' +
-    ' INSERT INTO cases(no, type, class, channel, status, title, description, location, org_id,' +
+  await indexOk();
+  await sqlText(srv.db, 'INSERT INTO cases(no, type, class, channel, status, title, description, location, org_id,' +
     ' confidential, fields, received_at, due_at, created_by, created_at, updated_at)' +
     " SELECT 'OLD0000000001', type, class, channel, status, '旧库里的排水沟堵塞', '旧库：排水沟堵塞多日'," +
     ` location, org_id, 0, '{}', received_at, due_at, created_by, created_at, updated_at FROM cases WHERE id = ${water.id};` +
@@ -264,7 +266,8 @@ test('cases the index lacks are indexed when the writer starts (a database from 
   // the others are still found once each, their notes too
   assert.deepEqual(nos(await search(d, '停水')), [water.no]);
   assert.equal(nos(await search(d, '铸铁井盖')).length, 1);
-  assert.equal(await count('SELECT count(*) AS n FROM case_fts_docsize'), await count('SELECT count(*) AS n FROM cases'));
+  const indexed = BACKEND === 'postgres' ? 'case_fts' : 'case_fts_docsize';
+  assert.equal(await count(`SELECT count(*) AS n FROM ${indexed}`), await count('SELECT count(*) AS n FROM cases'));
   const [v] = await sqlRows(srv.db, "SELECT value FROM meta WHERE key = 'search.version'");
   assert.equal(v.value, '1');
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, caseBody, freshPhone, sqlText, REPO } from './helpers.mjs';
+import { startServer, caseBody, freshPhone, sqlText, dbCmd, BACKEND, REPO } from './helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,8 +41,15 @@ async function untilSms(pred, what) {
 
 /** The outbox rows of channel sms for a case. */
 async function smsRows(caseId) {
-  const out = await sqlText(srv.db, `SELECT json_group_array(json_object('kind', kind, 'target', target, 'payload', payload, 'state', state, 'attempts', attempts, 'last_error', last_error)) FROM (SELECT * FROM outbox WHERE channel = 'sms' AND case_id = ${Number(caseId)} ORDER BY id)`);
-  return JSON.parse(out).map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
+  return (await outboxRows(srv.db, `SELECT kind, target, payload, state, attempts, last_error FROM outbox
+    WHERE channel = 'sms' AND case_id = ${Number(caseId)} ORDER BY id`)).map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
+}
+
+/** The rows of one SELECT on db as objects (dbCmd's JSON, either engine). */
+async function outboxRows(db, q) {
+  const r = await dbCmd(db, q, { json: true });
+  assert.equal(r.code, 0, `${q}: ${r.stderr}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
 
 /** Waits until every sms row of the case has left pending. */
@@ -58,8 +65,13 @@ async function untilSettled(caseId) {
 test('a write whose commit fails answers 503 and texts nobody: no case, no outbox row, no line', async () => {
   const s = await startServer({ cases: false, serveArgs: ['--sms-config', SMS_CONFIG] });
   // a deferred foreign key the outbox insert breaks: checked only at COMMIT, which fails
-  await sqlText(s.db, 'CREATE TABLE commit_breaker(case_id INTEGER REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
-    'CREATE TRIGGER break_commit AFTER INSERT ON outbox BEGIN INSERT INTO commit_breaker VALUES(-1); END;');
+  // (on PostgreSQL the trigger's body is a PL/pgSQL function)
+  await sqlText(s.db, BACKEND === 'postgres'
+    ? 'CREATE TABLE commit_breaker(case_id bigint REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
+      ' CREATE FUNCTION break_commit_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO commit_breaker VALUES(-1); RETURN NULL; END$$;' +
+      ' CREATE TRIGGER break_commit AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION break_commit_fn();'
+    : 'CREATE TABLE commit_breaker(case_id INTEGER REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
+      'CREATE TRIGGER break_commit AFTER INSERT ON outbox BEGIN INSERT INTO commit_breaker VALUES(-1); END;');
   const op1 = await s.login('op1');
   const phone = freshPhone();
   // plain fetch: the client helper refuses any 5xx
@@ -72,7 +84,9 @@ test('a write whose commit fails answers 503 and texts nobody: no case, no outbo
   assert.equal((await res.json()).error.code, 'unavailable');
   assert.equal(await sqlText(s.db, 'SELECT count(*) FROM cases'), '0');
   assert.equal(await sqlText(s.db, 'SELECT count(*) FROM outbox'), '0');
-  await sqlText(s.db, 'DROP TRIGGER break_commit; DROP TABLE commit_breaker;');
+  await sqlText(s.db, BACKEND === 'postgres'
+    ? 'DROP TRIGGER break_commit ON outbox; DROP FUNCTION break_commit_fn(); DROP TABLE commit_breaker;'
+    : 'DROP TRIGGER break_commit; DROP TABLE commit_breaker;');
   // the next write goes through, and only its text arrives
   const ok = (await op1.create(caseBody())).case;
   let lines = [];
@@ -136,7 +150,7 @@ test('registration: the reporter gets the case number; the outbox holds a refere
   assert.equal(rows[0].target, `case:${r.id}:reporter`);
   assert.equal(rows[0].state, 'delivered');
   assert.deepEqual(rows[0].payload, { template: 'case_registered', vars: { no: r.no } });
-  const all = await sqlText(srv.db, `SELECT group_concat(target || payload, '|') FROM outbox WHERE channel = 'sms'`);
+  const all = await sqlText(srv.db, `SELECT target || payload FROM outbox WHERE channel = 'sms'`);
   assert.ok(!all.includes(phone) && !all.includes('张三丰'), 'no phone or name in the outbox');
 });
 
@@ -273,7 +287,7 @@ test('an HTTP gateway gets the provider-shaped body; a 500 is retried, then deli
   assert.equal(got[0].url, got[1].url, 'the retry carries the same id');
   let rows;
   for (let i = 0; i < 50; i++) {
-    rows = JSON.parse(await sqlText(g.db, `SELECT json_group_array(json_object('state', state, 'attempts', attempts)) FROM outbox WHERE channel = 'sms' AND case_id = ${r.id}`));
+    rows = await outboxRows(g.db, `SELECT state, attempts FROM outbox WHERE channel = 'sms' AND case_id = ${r.id}`);
     if (rows[0] && rows[0].state === 'delivered') break;
     await sleep(100);
   }
@@ -281,5 +295,5 @@ test('an HTTP gateway gets the provider-shaped body; a 500 is retried, then deli
   assert.ok(rows[0].attempts >= 1, JSON.stringify(rows));
   // the access key is in no log and no row
   assert.ok(!g.stderr.includes('LTAI-test-key'));
-  assert.ok(!(await sqlText(g.db, `SELECT group_concat(coalesce(last_error, '') || payload) FROM outbox`)).includes('LTAI-test-key'));
+  assert.ok(!(await sqlText(g.db, `SELECT coalesce(last_error, '') || payload FROM outbox`)).includes('LTAI-test-key'));
 });

@@ -14,7 +14,7 @@
 // month and year and an org under another (the marks folded in at start).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, caseBody, runBin, sqlText } from './helpers.mjs';
+import { startServer, caseBody, runCli, sqlText } from './helpers.mjs';
 
 const srv = await startServer({ testClock: true });
 
@@ -126,13 +126,13 @@ test('a workload through the API, then the check finds no difference', async () 
 
   await srv.stop();
   assert.equal(await sqlText(srv.db, 'SELECT count(*) FROM stats_dirty'), '0', 'nothing left to fold in');
-  const chk = await runBin(['stats', '--check', '--db', srv.db], { timeout: 120000 });
+  const chk = await runCli(srv, ['stats', '--check', '--db', srv.db], { timeout: 120000 });
   assert.equal(chk.code, 0, chk.stdout + chk.stderr);
   // a wrong aggregate is found
   await sqlText(srv.db, "UPDATE stats_cell SET replied = replied + 1 WHERE (scope, type, day, class, channel, status) = (SELECT scope, type, day, class, channel, status FROM stats_cell WHERE type = 'hotline' AND received > 0 LIMIT 1)");
-  const wrong = await runBin(['stats', '--check', '--db', srv.db], { timeout: 120000 });
+  const wrong = await runCli(srv, ['stats', '--check', '--db', srv.db], { timeout: 120000 });
   assert.equal(wrong.code, 1, wrong.stdout + wrong.stderr);
   // --rebuild rewrites them from the base rows
-  const rb = await runBin(['stats', '--rebuild', '--check', '--db', srv.db], { timeout: 120000 });
+  const rb = await runCli(srv, ['stats', '--rebuild', '--check', '--db', srv.db], { timeout: 120000 });
   assert.equal(rb.code, 0, rb.stdout + rb.stderr);
 });
