@@ -59,9 +59,14 @@ struct store_stmt {
 	PGresult *res;
 	int row, nrows;
 	bool ran;
-	unsigned char *blob; /* col_blob's decoded bytea of (blob_row, blob_col) */
-	size_t blob_len;
-	int blob_row, blob_col;
+	/* col_blob's decoded bytea of the current row, a slot a column: valid
+	 * until the next step or reset, as SQLite's column pointers are */
+	struct pg_blob {
+		unsigned char *p;
+		size_t n;
+		bool pq; /* PQunescapeBytea's: PQfreemem, else free */
+	} * blobs;
+	int nblobs, blob_row;
 };
 
 struct store_conn {
@@ -161,6 +166,20 @@ static struct store_conn *pg_open(const char *dsn, bool readonly, char *err, siz
 	return c;
 }
 
+static void blobs_clear(struct store_stmt *s)
+{
+	for (int i = 0; i < s->nblobs; i++) {
+		if (s->blobs[i].pq)
+			PQfreemem(s->blobs[i].p);
+		else
+			free(s->blobs[i].p);
+	}
+	free(s->blobs);
+	s->blobs = NULL;
+	s->nblobs = 0;
+	s->blob_row = -1;
+}
+
 static void stmt_clear_result(struct store_stmt *s)
 {
 	PQclear(s->res);
@@ -168,9 +187,7 @@ static void stmt_clear_result(struct store_stmt *s)
 	s->ran = false;
 	s->row = -1;
 	s->nrows = 0;
-	free(s->blob);
-	s->blob = NULL;
-	s->blob_row = s->blob_col = -1;
+	blobs_clear(s);
 }
 
 static void stmt_clear_binds(struct store_stmt *s)
@@ -473,46 +490,49 @@ static const char *pg_col_text(struct store_stmt *s, int i)
 	return cell(s, i);
 }
 
-/* A bytea column decoded (text results carry it as \x hex), kept until the
- * next row or reset. */
-static int decode_blob(struct store_stmt *s, int i)
+/* Column i of the current row as bytes: a bytea decoded (text results
+ * carry it as \x hex), else the text itself; kept until the next row. */
+static struct pg_blob *decode_blob(struct store_stmt *s, int i)
 {
-	if (s->blob_row == s->row && s->blob_col == i)
-		return 0;
-	free(s->blob);
-	s->blob = NULL;
-	s->blob_len = 0;
-	s->blob_row = s->blob_col = -1;
 	const char *v = cell(s, i);
 	if (!v)
-		return -1;
+		return NULL;
+	if (s->blob_row != s->row) {
+		blobs_clear(s);
+		int n = PQnfields(s->res);
+		s->blobs = calloc((size_t)n, sizeof *s->blobs);
+		if (!s->blobs)
+			return NULL;
+		s->nblobs = n;
+		s->blob_row = s->row;
+	}
+	struct pg_blob *b = &s->blobs[i];
+	if (b->p)
+		return b;
 	if (PQftype(s->res, i) == PG_OID_BYTEA) {
-		size_t n = 0;
-		s->blob = PQunescapeBytea((const unsigned char *)v, &n);
-		if (!s->blob)
-			return -1;
-		s->blob_len = n;
+		b->p = PQunescapeBytea((const unsigned char *)v, &b->n);
+		b->pq = true;
 	} else {
 		size_t n = (size_t)PQgetlength(s->res, s->row, i);
-		s->blob = malloc(n + 1);
-		if (!s->blob)
-			return -1;
-		memcpy(s->blob, v, n + 1);
-		s->blob_len = n;
+		b->p = malloc(n + 1);
+		if (b->p) {
+			memcpy(b->p, v, n + 1);
+			b->n = n;
+		}
 	}
-	s->blob_row = s->row;
-	s->blob_col = i;
-	return 0;
+	return b->p ? b : NULL;
 }
 
 static const void *pg_col_blob(struct store_stmt *s, int i)
 {
-	return decode_blob(s, i) == 0 ? s->blob : NULL;
+	struct pg_blob *b = decode_blob(s, i);
+	return b ? b->p : NULL;
 }
 
 static size_t pg_col_bytes(struct store_stmt *s, int i)
 {
-	return decode_blob(s, i) == 0 ? s->blob_len : 0;
+	struct pg_blob *b = decode_blob(s, i);
+	return b ? b->n : 0;
 }
 
 static bool pg_col_null(struct store_stmt *s, int i)

@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { writeFile, readFile } from 'node:fs/promises';
-import { startServer, assertError, makeConfig, sqlText, shanghaiDate, addDays, runBin, runCmd, REPO } from './helpers.mjs';
+import { startServer, assertError, makeConfig, sqlText, shanghaiDate, addDays, runBin, runCli, runCmd, REPO } from './helpers.mjs';
 
 const config = await makeConfig([path.join(REPO, 'tests', 'data', 'types', 'letter.json')]);
 const srv = await startServer({ env: { CIVICLOOP_CONFIG: config }, testClock: true });
@@ -292,7 +292,7 @@ test('f: offline verification with only the keys file; rotation keeps old codes 
   const town1 = await srv.login('town1');
   const old = await issued(town1);
   const keysFile = `${srv.dir}/keys.json`;
-  const k = await runBin(['doc', 'keys', '--db', srv.db]);
+  const k = await runCli(srv, ['doc', 'keys', '--db', srv.db]);
   assert.equal(k.code, 0, k.stderr);
   await writeFile(keysFile, k.stdout);
   assert.equal(JSON.parse(k.stdout).items.length, 1);
@@ -320,7 +320,7 @@ test('f: offline verification with only the keys file; rotation keeps old codes 
 
   // rotation, with the server stopped
   await srv.stop();
-  const rot = await runBin(['keys', 'rotate', '--db', srv.db]);
+  const rot = await runCli(srv, ['keys', 'rotate', '--db', srv.db]);
   assert.equal(rot.code, 0, rot.stderr);
   await srv.restart();
   const keys = (await srv.raw('GET', '/api/v1/keys')).json.items;
@@ -333,7 +333,7 @@ test('f: offline verification with only the keys file; rotation keeps old codes 
   assert.equal(cur.retired_at, null);
   // old codes still verify, online and offline (with the new export)
   assert.equal((await verify(old.code)).json.verdict, 'valid');
-  const k2 = await runBin(['doc', 'keys', '--db', srv.db]);
+  const k2 = await runCli(srv, ['doc', 'keys', '--db', srv.db]);
   await writeFile(keysFile, k2.stdout);
   assert.equal((await runBin(['doc', 'verify', old.code, '--keys', keysFile])).code, 0);
   // new documents use the new key
@@ -342,7 +342,7 @@ test('f: offline verification with only the keys file; rotation keeps old codes 
   assert.equal(fresh.key_id, cur.key_id);
   assert.equal((await verify(fresh.code)).json.verdict, 'valid');
   assert.equal((await runBin(['doc', 'verify', fresh.code, '--keys', keysFile])).code, 0);
-  assert.equal((await runBin(['doc', 'verify', fresh.code, '--db', srv.db])).code, 0);
+  assert.equal((await runCli(srv, ['doc', 'verify', fresh.code, '--db', srv.db])).code, 0);
   // the old keys file alone does not know the new key
   await writeFile(`${srv.dir}/old-keys.json`, k.stdout);
   const unk = await runBin(['doc', 'verify', fresh.code, '--keys', `${srv.dir}/old-keys.json`]);
@@ -350,7 +350,7 @@ test('f: offline verification with only the keys file; rotation keeps old codes 
   assert.match(unk.stdout, /无法识别/);
   // the rotation is on the chain, and the chain (checkpoints by both keys) verifies
   assert.equal(await sqlText(srv.db, "SELECT count(*) FROM events WHERE action = 'keys.rotate'"), '1');
-  const audit = await runBin(['audit', 'verify', '--db', srv.db, '--skip-files']);
+  const audit = await runCli(srv, ['audit', 'verify', '--db', srv.db, '--skip-files']);
   assert.equal(audit.code, 0, audit.stdout + audit.stderr);
   void readFile;
 });
@@ -364,6 +364,6 @@ test('g: past its valid_until a document verifies as 已过期', async () => {
   assert.equal(v.json.verdict, 'expired');
   assert.equal(v.json.label, '已过期');
   assert.equal(v.json.signature_valid, true);
-  const off = await runBin(['doc', 'verify', d.code, '--db', srv.db, '--json']);
+  const off = await runCli(srv, ['doc', 'verify', d.code, '--db', srv.db, '--json']);
   void off; // the CLI reads the real clock: not faked here
 });

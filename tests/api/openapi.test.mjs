@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, runBin, assertError } from './helpers.mjs';
+import { startServer, runBin, assertError, cliEnv } from './helpers.mjs';
 import { Ajv2020, addFormats, OpenApiValidator } from './webdeps.mjs';
 
 const srv = await startServer();
@@ -169,7 +169,7 @@ test('serve --status-log appends METHOD PATTERN STATUS per answer, by route patt
 });
 
 test('a status log that cannot be opened stops serve with a message', async () => {
-  const r = await runBin(['serve', '--db', srv.db, '--port', '0', '--web', 'none', '--status-log', '/nonexistent-dir/x.log']);
+  const r = await runBin(['serve', '--db', srv.db, '--port', '0', '--web', 'none', '--status-log', '/nonexistent-dir/x.log'], { env: cliEnv(srv) });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /无法打开状态日志/);
 });

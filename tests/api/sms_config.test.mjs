@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, readFile, rm, mkdir, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, runBin, REPO, BIN } from './helpers.mjs';
+import { startServer, runBin, cliEnv, REPO, BIN } from './helpers.mjs';
 
 const srv = await startServer({ cases: false });
 await srv.stop(); // the database stays; each start below must refuse it
@@ -17,7 +17,7 @@ const good = JSON.parse(await readFile(path.join(REPO, 'config/notify/sms.json')
 
 async function serveWith(file, env = {}) {
   return runBin(['serve', '--db', srv.db, '--port', '0', '--web', 'none', '--sms-config', file],
-    { timeout: 15000, env: { ...process.env, ...env } });
+    { timeout: 15000, env: cliEnv(srv, env) });
 }
 
 /** Writes text (a string or Buffer) as a config and expects the start refused. */
@@ -78,7 +78,7 @@ test('a faulty notify/sms.json in the config folder stops the start too', async 
   await mkdir(path.join(conf, 'notify'));
   await writeFile(path.join(conf, 'notify', 'sms.json'), withTemplate('{name}您好'));
   const r = await runBin(['serve', '--db', srv.db, '--port', '0', '--web', 'none'],
-    { timeout: 15000, env: { ...process.env, CIVICLOOP_CONFIG: conf } });
+    { timeout: 15000, env: cliEnv(srv, { CIVICLOOP_CONFIG: conf }) });
   await rm(conf, { recursive: true, force: true });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /notify\/sms\.json: templates\.case_registered: 未知的占位符 \{name\}/);
@@ -91,7 +91,7 @@ test('serve without --sms-config finds the config folder\'s notify/sms.json', as
   // helpers.mjs serves with --sms-config none unless told: run it bare
   await s.stop();
   const { spawn } = await import('node:child_process');
-  const p = spawn(BIN, ['serve', '--db', s.db, '--port', '0', '--web', 'none'], { env: { ...process.env, CIVICLOOP_CONFIG: conf } });
+  const p = spawn(BIN, ['serve', '--db', s.db, '--port', '0', '--web', 'none'], { env: cliEnv(s, { CIVICLOOP_CONFIG: conf }) });
   let out = '';
   p.stdout.on('data', (d) => (out += d));
   const port = await new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, runBin, BIN } from './helpers.mjs';
+import { startServer, runBin, BIN, cliEnv } from './helpers.mjs';
 
 const INDEX = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/index-abc123.js"></script></body></html>';
 const APPJS = 'console.log("民情闭环");'.repeat(100);
@@ -173,7 +173,7 @@ test('--web naming a directory without index.html, or none at all, stops serve w
   const empty = await mkdtemp(path.join(tmpdir(), 'civicloop-web-empty-'));
   try {
     for (const dir of [empty, path.join(empty, 'missing')]) {
-      const r = await runBin(['serve', '--db', srv.db, '--port', '0', '--web', dir]);
+      const r = await runBin(['serve', '--db', srv.db, '--port', '0', '--web', dir], { env: cliEnv(srv) });
       assert.equal(r.code, 1, `serve --web ${dir} must fail: ${r.stdout}`);
       assert.match(r.stderr, /网页界面目录|无法打开网页界面目录/);
     }
