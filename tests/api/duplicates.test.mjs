@@ -231,6 +231,10 @@ test('重复件率 counts merged cases, those still merged and those that follow
   assert.equal(s2.json.counts.merged, 2, 'counts.merged: the duplicate rate\'s numerator');
 });
 
+// a case's hour as case_points holds it, in double precision on both
+// (PostgreSQL's 3600000.0 alone is an exact numeric)
+const hours = BACKEND === 'postgres' ? 'c.received_at / 3600000.0::float8' : 'c.received_at / 3600000.0';
+
 test('each located case is in the index of case points from its create, its box around its point and time', async () => {
   // SQLite's R*Tree keeps 32-bit floats rounded outwards; PostgreSQL's table the values as given
   const at = (key) => (BACKEND === 'postgres' ? `(c.location::jsonb->>'${key}')::double precision` : `json_extract(c.location, '$.${key}')`);
@@ -240,7 +244,7 @@ test('each located case is in the index of case points from its create, its box 
   assert.equal(await sqlText(srv.db, 'SELECT count(*) FROM case_points'), located, 'each new case indexed at create');
   assert.equal(await sqlText(srv.db, `SELECT count(*) FROM case_points p JOIN cases c ON c.id = p.id
     WHERE p.lat0 <= ${at('lat')} AND p.lat1 >= ${at('lat')} AND p.lng0 <= ${at('lng')} AND p.lng1 >= ${at('lng')}
-    AND p.h0 <= c.received_at / 3600000.0 AND p.h1 >= c.received_at / 3600000.0
+    AND p.h0 <= ${hours} AND p.h1 >= ${hours}
     AND p.lat1 - p.lat0 < 1e-5 AND p.lng1 - p.lng0 < 1e-4 AND p.h1 - p.h0 < 0.1`), located, 'each point is its case\'s');
 });
 
@@ -303,7 +307,7 @@ test('migration 12 fills the index of case points for the cases before it',
     assert.equal(await sql(`SELECT count(*) FROM case_points p JOIN cases c ON c.id = p.id
       WHERE p.lat0 <= json_extract(c.location, '$.lat') AND p.lat1 >= json_extract(c.location, '$.lat')
       AND p.lng0 <= json_extract(c.location, '$.lng') AND p.lng1 >= json_extract(c.location, '$.lng')
-      AND p.h0 <= c.received_at / 3600000.0 AND p.h1 >= c.received_at / 3600000.0
+      AND p.h0 <= ${hours} AND p.h1 >= ${hours}
       AND p.lat1 - p.lat0 < 1e-5 AND p.lng1 - p.lng0 < 1e-4 AND p.h1 - p.h0 < 0.1`), located, 'each point is its case\'s');
     await srv.restart();
   });
