@@ -233,6 +233,19 @@ static void pick_send(struct app *app, const struct outbox_options *o, struct pi
 	p->next_at = now + d + jitter;
 }
 
+/* Moves message id's next_at from `from` to `to` if it still is `from`:
+ * 1 moved, 0 not (another server moved it), -1 the store failed. */
+static int next_at_move(struct wctx *w, int64_t id, int64_t from, int64_t to)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_OUTBOX_CLAIM);
+	sbind_int(s, 1, id);
+	sbind_int(s, 2, from);
+	sbind_int(s, 3, to);
+	if (sdone(s) != STORE_DONE)
+		return -1;
+	return store_changes(w->conn) > 0;
+}
+
 static int record_job(struct wctx *w, struct write_job *job)
 {
 	struct batch *b = job->arg;
@@ -241,11 +254,7 @@ static int record_job(struct wctx *w, struct write_job *job)
 		if (p->skip && p->lease_at) {
 			/* cut off by a stop: the claim goes back, so the next start
 			 * sends it at once, not after the lease */
-			struct store_stmt *s = store_stmt(w->conn, ST_OUTBOX_CLAIM);
-			sbind_int(s, 1, p->m.id);
-			sbind_int(s, 2, p->lease_at);
-			sbind_int(s, 3, p->due_at);
-			if (sdone(s) != STORE_DONE)
+			if (next_at_move(w, p->m.id, p->lease_at, p->due_at) < 0)
 				return -1;
 		}
 		if (p->skip)
@@ -271,14 +280,11 @@ static int claim_job(struct wctx *w, struct write_job *job)
 {
 	struct batch *b = job->arg;
 	for (int i = 0; i < b->n; i++) {
-		struct store_stmt *s = store_stmt(w->conn, ST_OUTBOX_CLAIM);
-		sbind_int(s, 1, b->p[i].m.id);
-		sbind_int(s, 2, b->p[i].due_at);
 		int64_t lease = time_real_ms() + OUTBOX_LEASE_MS;
-		sbind_int(s, 3, lease);
-		if (sdone(s) != STORE_DONE)
+		int moved = next_at_move(w, b->p[i].m.id, b->p[i].due_at, lease);
+		if (moved < 0)
 			return -1;
-		b->p[i].lost = store_changes(w->conn) == 0;
+		b->p[i].lost = !moved;
 		b->p[i].lease_at = b->p[i].lost ? 0 : lease;
 	}
 	return 0;

@@ -98,6 +98,19 @@ static void writer_maybe_checkpoint(struct writer *w, int64_t now)
  * was, and the writer re-reads its chain head from the database so the next
  * batch continues the stored chain. Nothing needs a restart: once space
  * returns, the next batch commits. */
+/* The last signed checkpoint's seq and time, from the store: 0, or -1. */
+static int checkpoint_load(struct writer *w)
+{
+	struct store_stmt *s = store_stmt(w->conn, ST_CHECKPOINT_LAST);
+	int rc = sstep(s);
+	if (rc == STORE_ROW) {
+		w->last_checkpoint_seq = scol_int(s, 0);
+		w->last_checkpoint_at = scol_int(s, 1);
+	}
+	sreset(s);
+	return rc == STORE_ROW || rc == STORE_DONE ? 0 : -1;
+}
+
 /* Several servers on one PostgreSQL database (docs/postgresql.md "Several
  * servers") each run a writer. They take turns, a batch each, on a lock
  * the batch's transaction holds until it ends (ST_WRITER_TURN), and a
@@ -122,16 +135,9 @@ static bool writer_take_turn(struct writer *w)
 	                                              (t1.tv_nsec - t0.tv_nsec)));
 	if (turn != STORE_OK || chain_load_head(w->conn, &w->chain) != 0)
 		return false;
-	struct store_stmt *s = store_stmt(w->conn, ST_CHECKPOINT_LAST);
-	int rc = sstep(s);
-	if (rc == STORE_ROW) {
-		w->last_checkpoint_seq = scol_int(s, 0);
-		w->last_checkpoint_at = scol_int(s, 1);
-	}
-	sreset(s);
 	counter_cache_clear(&w->counters);
 	outbox_cache_release(w->app);
-	return rc == STORE_ROW || rc == STORE_DONE;
+	return checkpoint_load(w) == 0;
 }
 
 static void writer_batch(struct writer *w, struct write_job *batch)
@@ -276,12 +282,7 @@ struct writer *writer_start(struct app *app, char *err, size_t errcap)
 		snprintf(err, errcap, "无法读取审计链: %s", store_errmsg(w->conn));
 		goto fail;
 	}
-	struct store_stmt *s = store_stmt(w->conn, ST_CHECKPOINT_LAST);
-	if (sstep(s) == STORE_ROW) {
-		w->last_checkpoint_seq = scol_int(s, 0);
-		w->last_checkpoint_at = scol_int(s, 1);
-	}
-	sreset(s);
+	checkpoint_load(w); /* none yet, or unreadable: the first batch signs one */
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

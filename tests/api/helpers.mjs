@@ -301,11 +301,13 @@ let failingTriggers = 0;
  * function that raises an exception, run FOR EACH ROW. Resolves to a
  * function that removes it (trigger and function).
  */
-export async function failingTrigger(db, table, { on = 'BEFORE INSERT', when = null, message = 'disk full' } = {}) {
+export async function failingTrigger(db, table, { on = 'BEFORE INSERT', when = null, message = 'disk full', errcode = null } = {}) {
   const name = `test_fail_${process.pid}_${++failingTriggers}`;
   const msg = message.replace(/'/g, "''");
   if (db.includes('=')) {
-    await psqlText(db, `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION '${msg}'; END$$;` +
+    // errcode (PostgreSQL): the SQLSTATE's name, e.g. 'disk_full' (53100)
+    const using = errcode ? ` USING ERRCODE = '${errcode}'` : '';
+    await psqlText(db, `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION '${msg}'${using}; END$$;` +
       ` CREATE TRIGGER ${name} ${on} ON ${table} FOR EACH ROW ${when ? `WHEN (${when}) ` : ''}EXECUTE FUNCTION ${name}_fn();`);
     return () => psqlText(db, `DROP TRIGGER ${name} ON ${table}; DROP FUNCTION ${name}_fn();`);
   }

@@ -25,7 +25,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, assertError, runCmd, untilCase, psqlText, BACKEND } from './helpers.mjs';
+import { startServer, assertError, runCmd, untilCase, failingTrigger, BACKEND } from './helpers.mjs';
 
 const MONDAY = '2026-03-02T10:00:00+08:00';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -310,13 +310,13 @@ test('e: the figures by due date: planned, on time, late, missed, hazards; by in
 async function fillableServer() {
   if (BACKEND === 'postgres') {
     const full = await startServer({ cases: false, autoStop: false });
-    const fn = `test_disk_full_${process.pid}`;
+    let drop = null;
     return {
       full,
-      fill: () => psqlText(full.db, `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN
-        RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END$$;
-        CREATE TRIGGER ${fn} BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION ${fn}();`),
-      free: () => psqlText(full.db, `DROP TRIGGER ${fn} ON cases; DROP FUNCTION ${fn}();`),
+      fill: async () => {
+        drop = await failingTrigger(full.db, 'cases', { message: 'could not extend file: No space left on device', errcode: 'disk_full' });
+      },
+      free: () => drop(),
     };
   }
   const mnt = await mkdtemp(path.join(tmpdir(), 'civicloop-insp-full-'));
