@@ -19,6 +19,7 @@
 #include "core/sms.h"
 #include "core/writer.h"
 #include "http/http.h"
+#include "http/proxies.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -184,23 +185,28 @@ static int open_web(int argc, char **argv)
 static int cmd_serve(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
-		puts("civicloop serve --db FILE [--port N] [--listen ADDR] [--threads N]\n"
-		     "                [--request-timeout S] [--web DIR] [--sms-config FILE]\n"
-		     "Serves the API on ADDR:N (default 127.0.0.1, port $CIVICLOOP_PORT or 8080;\n"
-		     "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.\n"
-		     "A taken port, or a database another civicloop process is writing, makes it\n"
-		     "exit with status 1. Each request gets S seconds in all (default 30), so a\n"
-		     "client that trickles bytes cannot hold a connection.\n"
-		     "The web UI is served from / out of DIR (default: $CIVICLOOP_WEB, else\n"
-		     "web/dist beside the program's build directory); without it the API is\n"
-		     "served and the UI's pages say it is not built; --web none serves the API\n"
-		     "alone by choice (other paths are 404).\n"
-		     "--status-log FILE (or $CIVICLOOP_STATUS_LOG) appends \"METHOD PATTERN "
-		     "STATUS\"\n"
-		     "for every answered API request (the API suite's status coverage).\n"
-		     "SMS notices follow --sms-config FILE (none: off), else "
-		     "CONFIG/notify/sms.json\n"
-		     "when it exists (docs/notifications.md); a faulty file stops the start.");
+		puts(
+		    "civicloop serve --db FILE [--port N] [--listen ADDR] [--threads N]\n"
+		    "                [--request-timeout S] [--web DIR] [--sms-config FILE]\n"
+		    "                [--trusted-proxies LIST]\n"
+		    "Serves the API on ADDR:N (default 127.0.0.1, port $CIVICLOOP_PORT or 8080;\n"
+		    "port 0 picks a free one). Stops cleanly on SIGINT/SIGTERM.\n"
+		    "A taken port, or a database another civicloop process is writing, makes it\n"
+		    "exit with status 1. Each request gets S seconds in all (default 30), so a\n"
+		    "client that trickles bytes cannot hold a connection.\n"
+		    "The web UI is served from / out of DIR (default: $CIVICLOOP_WEB, else\n"
+		    "web/dist beside the program's build directory); without it the API is\n"
+		    "served and the UI's pages say it is not built; --web none serves the API\n"
+		    "alone by choice (other paths are 404).\n"
+		    "--status-log FILE (or $CIVICLOOP_STATUS_LOG) appends \"METHOD PATTERN "
+		    "STATUS\"\n"
+		    "for every answered API request (the API suite's status coverage).\n"
+		    "SMS notices follow --sms-config FILE (none: off), else "
+		    "CONFIG/notify/sms.json\n"
+		    "when it exists (docs/notifications.md); a faulty file stops the start.\n"
+		    "--trusted-proxies LIST (or $CIVICLOOP_TRUSTED_PROXIES): the reverse proxies\n"
+		    "(addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the\n"
+		    "client; its address then counts for the per-address limits (docs/deploy.md).");
 		return 0;
 	}
 	const char *db = cli_opt(argc, argv, "--db");
@@ -228,6 +234,14 @@ static int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	const char *listen = cli_opt(argc, argv, "--listen");
+	const char *proxies = cli_opt(argc, argv, "--trusted-proxies");
+	if (!proxies)
+		proxies = getenv("CIVICLOOP_TRUSTED_PROXIES");
+	char perr[160];
+	if (proxies_set(proxies, perr, sizeof perr) != 0) {
+		fprintf(stderr, "civicloop serve: --trusted-proxies: %s\n", perr);
+		return 2;
+	}
 	sigset_t stop;
 	stop_signals(&stop);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before any thread starts */

@@ -4,6 +4,7 @@
 #include "core/app.h"
 #include "core/routing_cache.h"
 #include "http/http_int.h"
+#include "http/proxies.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -524,6 +526,59 @@ static void body_limit(struct req *r, const struct server *s)
 	}
 }
 
+/* X-Forwarded-For's values, joined by commas in the order received, into
+ * x->text; when longer than XFF_MAX - 1 bytes, the last ones from an
+ * entry's start (the walk reads from the right). */
+#define XFF_MAX 2048
+struct xff {
+	char text[XFF_MAX];
+	size_t len;
+	bool cut; /* the head was dropped: the first entry may be partial */
+};
+
+static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+	(void)kind;
+	struct xff *x = cls;
+	if (!key || !value || strcasecmp(key, "X-Forwarded-For"))
+		return MHD_YES;
+	size_t vlen = strlen(value);
+	if (vlen > XFF_MAX - 2) {
+		value += vlen - (XFF_MAX - 2);
+		vlen = XFF_MAX - 2;
+		x->len = 0;
+		x->cut = true;
+	} else if (x->len + 1 + vlen > XFF_MAX - 1) {
+		size_t keep = XFF_MAX - 2 - vlen;
+		memmove(x->text, x->text + x->len - keep, keep);
+		x->len = keep;
+		x->cut = true;
+	}
+	if (x->len)
+		x->text[x->len++] = ',';
+	memcpy(x->text + x->len, value, vlen);
+	x->len += vlen;
+	x->text[x->len] = '\0';
+	return MHD_YES;
+}
+
+/* r->address from the connection's address: the client X-Forwarded-For
+ * names when the connection is a trusted proxy's (proxies.h). */
+static void client_behind_proxy(struct req *r)
+{
+	struct xff xb = {.len = 0}, *x = &xb;
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, xff_collect, x);
+	const char *text = x->len ? x->text : NULL;
+	if (text && x->cut) { /* drop the partial first entry */
+		const char *comma = strchr(text, ',');
+		text = comma ? comma + 1 : "";
+	}
+	char client[PROXIES_ADDR_MAX];
+	proxies_client(r->address, text, client);
+	snprintf(r->address, sizeof r->address, "%s", client);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -554,6 +609,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			inet_ntop(AF_INET6,
 			          &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
 			          r->address, sizeof r->address);
+		if (proxies_any())
+			client_behind_proxy(r);
 		*con_cls = r;
 		return MHD_YES;
 	}
