@@ -1,0 +1,357 @@
+/*
+ * The schema keeps the Citus plan (docs/citus.md): deploy/citus/distribute.sql
+ * names every table of the PostgreSQL schema once, as a reference table or
+ * as distributed by region_code co-located with cases, and the schema made
+ * by store_migrate obeys the rules that plan needs:
+ *  - no foreign key from a reference table to a distributed one;
+ *  - a distributed table is "keyed" when region_code is a NOT NULL column,
+ *    the first of its primary key, in every unique key, and in each of its
+ *    foreign keys to a distributed table at the same place on both sides.
+ * Every distributed table must be keyed, but those of not_yet_keyed below,
+ * which must NOT be: a table keyed is taken off the list (docs/citus.md
+ * "What is left"), and one cannot slip back.
+ *
+ * Runs under scripts/with-pg (CIVICLOOP_TEST_PG); fails without it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_db.h"
+#include "store/store.h"
+
+#define PLAN_FILE "deploy/citus/distribute.sql"
+#define TABLES_MAX 128
+
+/* The distributed tables whose keys do not hold region_code yet. */
+static const char *const not_yet_keyed[] = {
+    "cases",           "assignments",        "timers",
+    "links",           "attachments",        "case_parties",
+    "case_points",     "case_fts",           "route_labels",
+    "interviews",      "inspection_periods", "documents",
+    "notices",         "open311_requests",   "open311_updates",
+    "outbox",          "idempotency",        "counters",
+    "events",          "checkpoints",        "case_scope",
+    "part_due",        "case_overdue",       "stats_dirty",
+    "stats_case",      "stats_due",          "stats_due_day",
+    "stats_part_due",  "stats_part_due_day", "stats_cell",
+    "stats_unit_cell", "stats_month",        "stats_unit_month",
+};
+
+struct plan {
+	char name[TABLES_MAX][64];
+	bool distributed[TABLES_MAX];
+	int n;
+};
+
+static struct plan plan;
+static PGconn *pg;
+
+/* Reads PLAN_FILE's create_reference_table / create_distributed_table lines. */
+static void plan_read(void)
+{
+	FILE *f = fopen(PLAN_FILE, "r");
+	if (!f)
+		fail_msg("cannot open %s", PLAN_FILE);
+	char line[512];
+	int lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (!strncmp(line, "--", 2) || !strstr(line, "create_"))
+			continue;
+		char name[64];
+		bool dist = false;
+		if (sscanf(line, "SELECT create_reference_table('%63[a-z0-9_]');", name) == 1) {
+			dist = false;
+		} else if (sscanf(line,
+		                  "SELECT create_distributed_table('%63[a-z0-9_]', 'region_code'",
+		                  name) == 1) {
+			dist = true;
+			if (strcmp(name, "cases") && !strstr(line, "colocate_with => 'cases')"))
+				fail_msg("%s:%d: %s is not co-located with cases", PLAN_FILE,
+				         lineno, name);
+		} else {
+			fail_msg("%s:%d: not a table's line: %s", PLAN_FILE, lineno, line);
+		}
+		for (int i = 0; i < plan.n; i++)
+			if (!strcmp(plan.name[i], name))
+				fail_msg("%s:%d: %s is named twice", PLAN_FILE, lineno, name);
+		assert_true(plan.n < TABLES_MAX);
+		snprintf(plan.name[plan.n], sizeof plan.name[0], "%s", name);
+		plan.distributed[plan.n++] = dist;
+	}
+	fclose(f);
+}
+
+/* -1 when table is not in the plan, else whether it is distributed. */
+static int plan_distributed(const char *table)
+{
+	for (int i = 0; i < plan.n; i++)
+		if (!strcmp(plan.name[i], table))
+			return plan.distributed[i];
+	return -1;
+}
+
+static bool listed_unkeyed(const char *table)
+{
+	for (size_t i = 0; i < sizeof not_yet_keyed / sizeof *not_yet_keyed; i++)
+		if (!strcmp(not_yet_keyed[i], table))
+			return true;
+	return false;
+}
+
+static PGresult *query(const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+	return r;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	char dsn[512], err[512];
+	pg_test_database("shard", dsn, sizeof dsn);
+	store_select(dsn);
+	struct store_conn *c = store_open(dsn, false, err, sizeof err);
+	if (!c)
+		fail_msg("%s", err);
+	if (store_migrate(c, err, sizeof err) != 0)
+		fail_msg("migrate: %s", err);
+	store_close(c);
+	pg = PQconnectdb(dsn);
+	if (PQstatus(pg) != CONNECTION_OK)
+		fail_msg("%s", PQerrorMessage(pg));
+	plan_read();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	PQfinish(pg);
+	return 0;
+}
+
+/* The public tables of the schema, as rows (relname). */
+#define SCHEMA_TABLES \
+	"SELECT relname FROM pg_class WHERE relkind = 'r'" \
+	" AND relnamespace = 'public'::regnamespace ORDER BY 1"
+
+static void plan_names_every_table_once(void **state)
+{
+	(void)state;
+	PGresult *r = query(SCHEMA_TABLES);
+	int bad = 0;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (plan_distributed(PQgetvalue(r, i, 0)) < 0) {
+			print_error("%s: not in %s\n", PQgetvalue(r, i, 0), PLAN_FILE);
+			bad++;
+		}
+	for (int i = 0; i < plan.n; i++) {
+		bool found = false;
+		for (int j = 0; j < PQntuples(r) && !found; j++)
+			found = !strcmp(PQgetvalue(r, j, 0), plan.name[i]);
+		if (!found) {
+			print_error("%s: in %s, not a table of the schema\n", plan.name[i],
+			            PLAN_FILE);
+			bad++;
+		}
+	}
+	print_message("%d tables, %d in the plan\n", PQntuples(r), plan.n);
+	assert_true(PQntuples(r) > 50);
+	PQclear(r);
+	assert_int_equal(bad, 0);
+}
+
+/* Foreign keys: the referencing and referenced tables, and whether each
+ * side holds region_code and at which place (0 when not). */
+#define FOREIGN_KEYS \
+	"SELECT f.conname, f.conrelid::regclass::text, f.confrelid::regclass::text," \
+	" coalesce(array_position(f.conkey, (SELECT attnum FROM pg_attribute" \
+	"  WHERE attrelid = f.conrelid AND attname = 'region_code')), 0)," \
+	" coalesce(array_position(f.confkey, (SELECT attnum FROM pg_attribute" \
+	"  WHERE attrelid = f.confrelid AND attname = 'region_code')), 0)" \
+	" FROM pg_constraint f WHERE f.contype = 'f' ORDER BY 1"
+
+static void no_reference_table_refers_to_a_distributed_one(void **state)
+{
+	(void)state;
+	PGresult *r = query(FOREIGN_KEYS);
+	int bad = 0;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (plan_distributed(PQgetvalue(r, i, 1)) == 0 &&
+		    plan_distributed(PQgetvalue(r, i, 2)) == 1) {
+			print_error("%s: reference table %s refers to distributed %s\n",
+			            PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+			bad++;
+		}
+	assert_true(PQntuples(r) > 40);
+	PQclear(r);
+	assert_int_equal(bad, 0);
+}
+
+/* Why table is not keyed, into why[cap]; false when it is. */
+static bool unkeyed(const char *table, char *why, size_t cap)
+{
+	const char *p[1] = {table};
+	PGresult *r = PQexecParams(
+	    pg,
+	    "SELECT a.attnotnull, (SELECT k.attname FROM pg_constraint c JOIN pg_attribute k"
+	    "  ON k.attrelid = c.conrelid AND k.attnum = c.conkey[1]"
+	    "  WHERE c.conrelid = a.attrelid AND c.contype = 'p')"
+	    " FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = 'region_code'",
+	    1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", table, PQresultErrorMessage(r));
+	bool bad = true;
+	if (PQntuples(r) == 0)
+		snprintf(why, cap, "no region_code column");
+	else if (strcmp(PQgetvalue(r, 0, 0), "t"))
+		snprintf(why, cap, "region_code may be NULL");
+	else if (strcmp(PQgetvalue(r, 0, 1), "region_code"))
+		snprintf(why, cap, "primary key starts with %s", PQgetvalue(r, 0, 1));
+	else
+		bad = false;
+	PQclear(r);
+	if (bad)
+		return true;
+
+	r = PQexecParams(
+	    pg,
+	    "SELECT i.indexrelid::regclass::text FROM pg_index i WHERE i.indisunique"
+	    " AND i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_attribute a"
+	    "  WHERE a.attrelid = i.indrelid AND a.attname = 'region_code'"
+	    "  AND a.attnum = ANY (i.indkey))",
+	    1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", table, PQresultErrorMessage(r));
+	if (PQntuples(r) > 0) {
+		snprintf(why, cap, "unique key %s without region_code", PQgetvalue(r, 0, 0));
+		PQclear(r);
+		return true;
+	}
+	PQclear(r);
+
+	r = query(FOREIGN_KEYS);
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 1), table) ||
+		    plan_distributed(PQgetvalue(r, i, 2)) != 1)
+			continue;
+		long here = strtol(PQgetvalue(r, i, 3), NULL, 10),
+		     there = strtol(PQgetvalue(r, i, 4), NULL, 10);
+		if (!here || here != there) {
+			snprintf(why, cap, "foreign key %s to %s without region_code on both sides",
+			         PQgetvalue(r, i, 0), PQgetvalue(r, i, 2));
+			PQclear(r);
+			return true;
+		}
+	}
+	PQclear(r);
+	return false;
+}
+
+static void distributed_tables_are_keyed_by_region(void **state)
+{
+	(void)state;
+	int bad = 0, keyed = 0, distributed = 0;
+	char why[256];
+	for (int i = 0; i < plan.n; i++) {
+		const char *t = plan.name[i];
+		if (!plan.distributed[i]) {
+			if (listed_unkeyed(t)) {
+				print_error("%s: a reference table in not_yet_keyed\n", t);
+				bad++;
+			}
+			continue;
+		}
+		distributed++;
+		bool un = unkeyed(t, why, sizeof why);
+		if (un && !listed_unkeyed(t)) {
+			print_error("%s: %s\n", t, why);
+			bad++;
+		} else if (!un && listed_unkeyed(t)) {
+			print_error("%s: keyed by region now: take it off not_yet_keyed\n", t);
+			bad++;
+		}
+		keyed += !un;
+	}
+	for (size_t i = 0; i < sizeof not_yet_keyed / sizeof *not_yet_keyed; i++)
+		if (plan_distributed(not_yet_keyed[i]) != 1) {
+			print_error("%s: in not_yet_keyed, not a distributed table\n",
+			            not_yet_keyed[i]);
+			bad++;
+		}
+	print_message("%d distributed tables, %d keyed by region_code\n", distributed, keyed);
+	assert_int_equal(bad, 0);
+}
+
+static void exec(const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
+}
+
+/* The rule itself, on tables made for it (added to the plan as
+ * distributed): a keyed pair passes, each way of breaking it fails. */
+static void the_rule_tells_keyed_from_unkeyed(void **state)
+{
+	(void)state;
+	static const char *const probes[] = {"probe_parent", "probe_child"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(plan.name[plan.n], sizeof plan.name[0], "%s", probes[i]);
+		plan.distributed[plan.n++] = true;
+	}
+	char why[256];
+	exec("CREATE TABLE probe_parent(region_code text NOT NULL, id bigint NOT NULL,"
+	     " no text NOT NULL, PRIMARY KEY(region_code, id), UNIQUE(region_code, no))");
+	exec("CREATE TABLE probe_child(region_code text NOT NULL, id bigint NOT NULL,"
+	     " parent_id bigint, PRIMARY KEY(region_code, id), FOREIGN KEY(region_code, parent_id)"
+	     " REFERENCES probe_parent(region_code, id))");
+	assert_false(unkeyed("probe_parent", why, sizeof why));
+	assert_false(unkeyed("probe_child", why, sizeof why));
+
+	exec("CREATE UNIQUE INDEX probe_parent_no ON probe_parent(no)");
+	assert_true(unkeyed("probe_parent", why, sizeof why));
+	assert_non_null(strstr(why, "probe_parent_no"));
+	exec("DROP INDEX probe_parent_no");
+
+	exec("ALTER TABLE probe_parent ADD UNIQUE(id)");
+	exec("ALTER TABLE probe_child ADD FOREIGN KEY(parent_id) REFERENCES probe_parent(id)");
+	assert_true(unkeyed("probe_child", why, sizeof why));
+	assert_non_null(strstr(why, "foreign key"));
+	exec("DROP TABLE probe_child");
+
+	exec("ALTER TABLE probe_parent DROP CONSTRAINT probe_parent_pkey CASCADE");
+	exec("ALTER TABLE probe_parent ADD PRIMARY KEY(id, region_code)");
+	assert_true(unkeyed("probe_parent", why, sizeof why));
+	assert_string_equal(why, "primary key starts with id");
+	exec("DROP TABLE probe_parent");
+	exec("CREATE TABLE probe_parent(region_code text, id bigint PRIMARY KEY)");
+	assert_true(unkeyed("probe_parent", why, sizeof why));
+	assert_string_equal(why, "region_code may be NULL");
+	exec("DROP TABLE probe_parent");
+	plan.n -= 2;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(plan_names_every_table_once),
+	    cmocka_unit_test(no_reference_table_refers_to_a_distributed_one),
+	    cmocka_unit_test(distributed_tables_are_keyed_by_region),
+	    cmocka_unit_test(the_rule_tells_keyed_from_unkeyed),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
