@@ -151,6 +151,15 @@ benchoutbox: build
 benchpg: build
 	WITH_PG_DURABLE=1 scripts/with-pg node bench/pg.mjs $(BUILD)
 
+# Lists at 1 M on PostgreSQL beside SQLite: a gen county (kept in
+# BENCH_PG_LIST_DB) copied into PostgreSQL (bench/pg-copy.sh), each list
+# shape at 1 and 16 clients on both (about 25 minutes the first time):
+# bench/pg-lists-results.json.
+.PHONY: benchpg-lists
+benchpg-lists: build
+	BENCH_PG_LISTS=1 WITH_PG_DURABLE=1 WITH_PG_SHARED_BUFFERS=2GB \
+		scripts/with-pg node bench/pg.mjs $(BUILD)
+
 # Full-text search at BENCH_SEARCH_CASES (1,000,000) cases (bench/search.c,
 # docs/bench.md "Search"); the database is kept in BENCH_SEARCH_DB and reused.
 BENCH_SEARCH_CASES ?= 1000000

@@ -8,11 +8,17 @@
 // time they waited for the turn (civicloop_writer_turn_wait_seconds_total)
 // per batch and per create. Writes bench/pg-results.json.
 //
+// Lists at 1 M (BENCH_PG_LISTS=1, `make benchpg-lists`): a county made by
+// `civicloop gen` (BENCH_PG_LIST_CASES, 1,000,000; kept in
+// BENCH_PG_LIST_DB and reused) served from its SQLite file, then copied
+// into PostgreSQL (bench/pg-copy.sh) and served from there; each list
+// shape of bench/run.sh at 1 and 16 clients on both, side by side.
+//
 // Run by `make benchpg` under scripts/with-pg with WITH_PG_DURABLE=1: the
 // cluster fsyncs its commits (synchronous_commit on), as SQLite's
 // synchronous=FULL does, so the two are compared durable against durable.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -24,7 +30,28 @@ const CLIENTS = Number(process.env.BENCH_PG_CLIENTS || 64);
 const REQUESTS = Number(process.env.BENCH_PG_REQUESTS || 20000);
 const SECONDS = Number(process.env.BENCH_PG_SECONDS || 15);
 const THREADS = process.env.BENCH_PG_THREADS || '4';
-const OUT = process.env.BENCH_PG_RESULTS || path.resolve('bench/pg-results.json');
+const LISTS = process.env.BENCH_PG_LISTS === '1';
+const LIST_CASES = Number(process.env.BENCH_PG_LIST_CASES || 1000000);
+const LIST_DB = path.resolve(process.env.BENCH_PG_LIST_DB || path.join(BUILD, 'bench-pg-lists.db'));
+const LIST_CLIENTS = [1, 16];
+const LIST_SECONDS = String(process.env.BENCH_PG_LIST_SECONDS || 3);
+// bench/run.sh's LIST_SHAPES: user, name, query string (HALF: the middle id).
+const LIST_SHAPES = [
+  ['town1', 'first', 'limit=50'],
+  ['town1', 'inbox', 'mine=1&part=pending&sort=due&limit=50'],
+  ['town1', 'signed', 'mine=1&part=signed&sort=due&limit=50'],
+  ['disp1', 'first', 'limit=50'],
+  ['disp1', 'status', 'status=handling,dispatched&limit=50'],
+  ['disp1', 'type', 'type=grid_event&limit=50'],
+  ['disp1', 'class', 'type=hotline&class=%E6%8A%95%E8%AF%89&limit=50'],
+  ['disp1', 'overdue', 'overdue=1&limit=50'],
+  ['disp1', 'due_soon', 'due_soon=24&sort=due&limit=50'],
+  ['disp1', 'dispatch', 'queue=dispatch&limit=50'],
+  ['disp1', 'search', 'q=%E8%B7%AF%E7%81%AF&limit=50'],
+  ['disp1', 'deep', 'cursor=HALF&limit=50'],
+];
+const OUT = process.env.BENCH_PG_RESULTS ||
+  path.resolve(LISTS ? 'bench/pg-lists-results.json' : 'bench/pg-results.json');
 if (!PG) throw new Error('bench/pg.mjs runs under scripts/with-pg (CIVICLOOP_TEST_PG)');
 
 const run = (cmd, args, env = {}) => new Promise((resolve, reject) => {
@@ -83,7 +110,73 @@ async function creations(ports) {
   };
 }
 
+/** Each list shape at each client count through the server on port. */
+async function lists(port) {
+  const out = [];
+  const tokens = {};
+  for (const [user, name, qs] of LIST_SHAPES) {
+    tokens[user] ??= (await run(LOADGEN, ['--port', String(port), '--login', user, '--password', 'Demo#2024', '--print-token'])).trim();
+    const p = `/api/v1/cases?${qs.replace('HALF', String(Math.floor(LIST_CASES / 2)))}`;
+    await run(LOADGEN, ['--port', String(port), '--token', tokens[user], '--get', p]); // warm, and a 200
+    for (const c of LIST_CLIENTS) {
+      const r = JSON.parse(await run(LOADGEN, ['--port', String(port), '--token', tokens[user], '--method', 'GET',
+        '--path', p, '--clients', String(c), '--requests', '2000', '--seconds', LIST_SECONDS]));
+      out.push({ user, name, clients: c, rate: r.rate, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors + r.transport_errors });
+    }
+  }
+  return out;
+}
+
+async function listsRun(dir) {
+  const res = { cases: LIST_CASES, db: LIST_DB, runs: [] };
+  try {
+    await stat(LIST_DB);
+  } catch {
+    const t0 = Date.now();
+    await run(BIN, ['gen', '--db', LIST_DB, '--cases', String(LIST_CASES), '--seed', '1', '--force']);
+    res.gen_s = (Date.now() - t0) / 1000;
+  }
+  const s = await serve(LIST_DB, {});
+  res.runs.push({ backend: 'sqlite', lists: await lists(s.port) });
+  await s.stop();
+  const name = `benchpg_lists_${process.pid}`;
+  await run('psql', ['-X', '-q', '-d', PG, '-c', `CREATE DATABASE ${name}`]);
+  const db = `${PG} dbname=${name}`;
+  const state = await mkdtemp(path.join(dir, 'state-'));
+  await copyFile(`${LIST_DB}.key`, path.join(state, 'civicloop.key'));
+  const env = { CIVICLOOP_STATE_DIR: state };
+  let t0 = Date.now();
+  await run(path.resolve('bench/pg-copy.sh'), [LIST_DB, db], { CIVICLOOP_BIN: BIN, ...env });
+  res.copy_s = (Date.now() - t0) / 1000;
+  t0 = Date.now();
+  const p = await serve(db, env); // its start indexes every case for search
+  res.pg_first_start_s = (Date.now() - t0) / 1000;
+  res.runs.push({ backend: 'postgresql', lists: await lists(p.port) });
+  await p.stop();
+  res.pg_database_bytes = Number((await run('psql', ['-X', '-At', '-d', db, '-c', 'SELECT pg_database_size(current_database())'])).trim());
+  res.sqlite_bytes = (await stat(LIST_DB)).size;
+  await run('psql', ['-X', '-q', '-d', PG, '-c', `DROP DATABASE ${name} WITH (FORCE)`]);
+  return res;
+}
+
 const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-benchpg-'));
+if (LISTS) {
+  let res;
+  try {
+    res = { at: new Date().toISOString(), ...(await listsRun(dir)) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await writeFile(OUT, JSON.stringify(res, null, 2) + '\n');
+  console.log(`lists at ${LIST_CASES} cases; copy ${res.copy_s} s, first start on PostgreSQL ${res.pg_first_start_s} s`);
+  console.log('shape               clients   SQLite p50/p99 ms   PostgreSQL p50/p99 ms');
+  const [sq, pg] = res.runs;
+  sq.lists.forEach((a, i) => {
+    const b = pg.lists[i];
+    console.log(`${(a.user + ' ' + a.name).padEnd(20)} ${String(a.clients).padStart(6)} ${`${a.p50_ms}/${a.p99_ms}`.padStart(19)} ${`${b.p50_ms}/${b.p99_ms}`.padStart(23)}`);
+  });
+  process.exit(0);
+}
 const results = { at: new Date().toISOString(), clients: CLIENTS, requests: REQUESTS, seconds: SECONDS, threads: Number(THREADS), runs: [] };
 try {
   // SQLite: the demo county in a file, one server
