@@ -72,6 +72,8 @@ struct store_stmt {
 struct store_conn {
 	PGconn *pg;
 	bool readonly;
+	bool txn;  /* a BEGIN ran, and no COMMIT or ROLLBACK since */
+	bool lost; /* the session holding that transaction went away */
 	int changes;
 	char err[512];
 	struct store_stmt stmts[STMT__COUNT];
@@ -276,7 +278,12 @@ static struct store_stmt *pg_stmt(struct store_conn *c, enum stmt_id id)
 	stmt_clear_binds(s);
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
 		/* The server went away (a restart, a failover): a new session
-		 * has none of the old one's prepared statements. */
+		 * has none of the old one's prepared statements. A transaction
+		 * of the old one is gone with it: until ROLLBACK or the next
+		 * BEGIN, no statement runs, or it would commit on its own in
+		 * the new session (after the batch's first part was lost). */
+		c->lost = c->lost || c->txn;
+		c->txn = false;
 		PQreset(c->pg);
 		if (PQstatus(c->pg) != CONNECTION_OK) {
 			pg_set_err(c, NULL);
@@ -286,6 +293,17 @@ static struct store_stmt *pg_stmt(struct store_conn *c, enum stmt_id id)
 			c->stmts[i].prepared = false;
 		if (pg_run(c, c->readonly ? PG_SETUP_READER : PG_SETUP_WRITER) != 0)
 			return NULL;
+	}
+	if (c->lost) {
+		/* ROLLBACK and BEGIN run; COMMIT fails, and like them ends it */
+		bool ends = id == ST_ROLLBACK || id == ST_BEGIN || id == ST_BEGIN_READ;
+		if (!ends) {
+			snprintf(c->err, sizeof c->err, "%s: 数据库连接已重建，原事务已丢失",
+			         pg_statement_name(id));
+			c->lost = id != ST_COMMIT;
+			return NULL;
+		}
+		c->lost = false;
 	}
 	if (s->prepared)
 		return s;
@@ -395,6 +413,10 @@ static int pg_exec_stmt(struct store_stmt *s)
 	s->res =
 	    PQexecPrepared(c->pg, name, s->nparams, (const char *const *)s->val, s->len, s->fmt, 0);
 	s->ran = true;
+	if (s->id == ST_BEGIN || s->id == ST_BEGIN_READ)
+		c->txn = PQresultStatus(s->res) == PGRES_COMMAND_OK;
+	else if (s->id == ST_COMMIT || s->id == ST_ROLLBACK)
+		c->txn = false;
 	switch (PQresultStatus(s->res)) {
 	case PGRES_COMMAND_OK:
 		/* COMMIT of a transaction an error aborted answers ROLLBACK */
@@ -568,9 +590,12 @@ static const char *pg_errmsg(struct store_conn *c)
  * batch 503 instead of committing a part of it. */
 static bool pg_in_txn(struct store_conn *c)
 {
+	if (c->lost)
+		return false;
 	PGTransactionStatusType t = PQtransactionStatus(c->pg);
 	if (t == PQTRANS_INERROR) {
 		PQclear(PQexec(c->pg, "ROLLBACK"));
+		c->txn = false;
 		return false;
 	}
 	return t == PQTRANS_INTRANS || t == PQTRANS_ACTIVE;

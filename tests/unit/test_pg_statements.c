@@ -230,12 +230,68 @@ static void contract_holds(void **state)
 	store_close(c);
 }
 
+static bool meta_has(struct store_conn *c, const char *key)
+{
+	struct store_stmt *s = store_stmt(c, ST_META_GET);
+	sbind_text(s, 1, key);
+	bool has = sstep(s) == STORE_ROW;
+	sreset(s);
+	return has;
+}
+
+/* The session holding a transaction is killed (a failover, a restart):
+ * the next statement must not run on the new session, where it would
+ * commit on its own after the transaction's first part was lost; the
+ * COMMIT fails; ROLLBACK or the next BEGIN go on as usual. */
+static void a_lost_session_commits_nothing_half(void **state)
+{
+	struct store_conn *c = writer_conn();
+	char err[512];
+	if (store_migrate(c, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(store_exec(c, ST_BEGIN), STORE_OK);
+		assert_int_equal(run(c, ST_META_SET, "lost-1", "一"), STORE_DONE);
+		assert_int_equal(store_exec(c, ST_SAVEPOINT), STORE_OK);
+		PGconn *admin = PQconnectdb(dsn);
+		assert_int_equal(PQstatus(admin), CONNECTION_OK);
+		PGresult *res =
+		    PQexec(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+		                  " WHERE datname = current_database()"
+		                  " AND pid <> pg_backend_pid()");
+		assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+		assert_string_equal(PQgetvalue(res, 0, 0), "1");
+		PQclear(res);
+		PQfinish(admin);
+		/* the dead session's statement fails; the next one, after the
+		 * reconnect, is refused, not committed on its own */
+		assert_int_not_equal(run(c, ST_META_SET, "lost-2", "二"), STORE_DONE);
+		assert_int_not_equal(run(c, ST_META_SET, "lost-3", "三"), STORE_DONE);
+		assert_non_null(strstr(store_errmsg(c), "原事务已丢失"));
+		assert_false(store_in_txn(c));
+		/* the writer's COMMIT (round 0) fails; a ROLLBACK (1) is fine */
+		enum stmt_id end = round ? ST_ROLLBACK : ST_COMMIT;
+		assert_int_equal(store_exec(c, end), round ? STORE_OK : STORE_ERROR);
+		const char *after = round ? "after-1" : "after-0";
+		assert_false(meta_has(c, after));
+		assert_int_equal(store_exec(c, ST_BEGIN), STORE_OK);
+		assert_int_equal(run(c, ST_META_SET, after, "后"), STORE_DONE);
+		assert_int_equal(store_exec(c, ST_COMMIT), STORE_OK);
+		assert_false(meta_has(c, "lost-1"));
+		assert_false(meta_has(c, "lost-2"));
+		assert_false(meta_has(c, "lost-3"));
+		assert_true(meta_has(c, after));
+	}
+	store_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(migrates_twice),
 	    cmocka_unit_test(every_statement_prepares),
 	    cmocka_unit_test(contract_holds),
+	    cmocka_unit_test(a_lost_session_commits_nothing_half),
 	};
 	return cmocka_run_group_tests(tests, make_database, NULL);
 }
