@@ -295,6 +295,7 @@ int cmd_keys(int argc, char **argv)
 	next = old;
 	keys_new_sign(&next);
 	struct rotate_args a = {.old = &old, .next = &next};
+	store_writer_alone(); /* server stopped: servers hold the old key */
 	int rc = cli_write(db, 0, rotate_job, &a, &a.e, "keys rotate");
 	char note[160], when[ISO8601_MAX];
 	time_format_iso(time_now_ms(), when, sizeof when);

@@ -59,6 +59,7 @@ static int prune_one(void *arg, const char *name, const char *path, bool temp)
 static int files_prune(const char *db)
 {
 	struct app app;
+	store_writer_alone();           /* no server may run: see the top of this file */
 	if (cli_open(&app, db, 0) != 0) /* the writer's lock: no server is running */
 		return 1;
 	char err[512];

@@ -142,6 +142,7 @@ static int geo_import(int argc, char **argv)
 	struct geo_import g = {0};
 	int rc = geo_read(file, &g);
 	struct app app;
+	store_writer_alone(); /* server stopped */
 	if (rc == 0 && cli_open(&app, db, 0) != 0)
 		rc = 1;
 	else if (rc == 0) {

@@ -268,6 +268,7 @@ int cmd_import(int argc, char **argv)
 		im->as = "admin";
 	im->file = file;
 	int rc = 1;
+	store_writer_alone(); /* server stopped */
 	if (cli_open(&im->app, db, 0) == 0) {
 		rc = run(im, mapping, source);
 		cli_close(&im->app);

@@ -375,6 +375,7 @@ static int routing_learn_cmd(int argc, char **argv)
 		return 2;
 	}
 	struct app app;
+	store_writer_alone(); /* server stopped */
 	if (cli_open(&app, db, 0) != 0)
 		return 1;
 	struct learn l = {0};

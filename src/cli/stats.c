@@ -41,6 +41,8 @@ int cmd_stats(int argc, char **argv)
 		return cli_flag(argc, argv, "--help") ? 0 : 2;
 	}
 	struct app app;
+	if (rebuild)
+		store_writer_alone(); /* server stopped */
 	if (cli_open(&app, db, 0) != 0)
 		return 2;
 	int rc = 0;

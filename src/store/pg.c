@@ -72,8 +72,9 @@ struct store_stmt {
 struct store_conn {
 	PGconn *pg;
 	bool readonly;
-	bool txn;  /* a BEGIN ran, and no COMMIT or ROLLBACK since */
-	bool lost; /* the session holding that transaction went away */
+	bool txn;   /* a BEGIN ran, and no COMMIT or ROLLBACK since */
+	bool lost;  /* the session holding that transaction went away */
+	bool setup; /* the session's settings and lock are in place */
 	int changes;
 	char err[512];
 	struct store_stmt stmts[STMT__COUNT];
@@ -133,6 +134,57 @@ static void pg_notice(void *arg, const char *msg)
 	"SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET lock_timeout = '5s';"
 #define PG_SETUP_READER PG_SETUP_WRITER " SET default_transaction_read_only = on;"
 
+/*
+ * The writer processes of one database: each writer connection holds the
+ * session lock PG_WRITERS_KEY shared (several servers, a CLI command that
+ * writes through its writer's turns), or alone when the process is a
+ * maintenance command (store_writer_alone): so such a command does not
+ * start while a server runs, nor a server while it runs, as SQLite's lock
+ * file keeps one writer process (e.g. files prune would otherwise remove
+ * the file of an upload a server is about to commit). The lock goes with
+ * the session: a reconnect takes it again, or its statements fail.
+ */
+#define PG_WRITERS_KEY "4242003"
+
+static int pg_writers_lock(struct store_conn *c)
+{
+	bool alone = store_writer_is_alone();
+	PGresult *res =
+	    PQexec(c->pg, alone ? "SELECT pg_try_advisory_lock(" PG_WRITERS_KEY ")"
+	                        : "SELECT pg_try_advisory_lock_shared(" PG_WRITERS_KEY ")");
+	int rc = -1;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		pg_set_err(c, res);
+	else if (!strcmp(PQgetvalue(res, 0, 0), "t"))
+		rc = 0;
+	else if (alone)
+		snprintf(c->err, sizeof c->err,
+		         "数据库正被另一个 civicloop 进程（服务或写入命令）使用；"
+		         "此命令需要独占数据库，请先停止它们");
+	else
+		snprintf(c->err, sizeof c->err,
+		         "数据库正被另一个 civicloop 进程独占维护（如 files prune、"
+		         "stats --rebuild）；请等它结束");
+	PQclear(res);
+	return rc;
+}
+
+/* The session's settings (and a writer's lock): at the start, and again
+ * before the first statement after a reset. */
+static int pg_session_setup(struct store_conn *c)
+{
+	if (pg_run(c, c->readonly ? PG_SETUP_READER : PG_SETUP_WRITER) != 0) {
+		char why[sizeof c->err];
+		memcpy(why, c->err, sizeof why);
+		snprintf(c->err, sizeof c->err, "无法设置数据库连接: %.400s", why);
+		return -1;
+	}
+	if (!c->readonly && pg_writers_lock(c) != 0)
+		return -1;
+	c->setup = true;
+	return 0;
+}
+
 static struct store_conn *pg_open(const char *dsn, bool readonly, char *err, size_t errcap)
 {
 	struct store_conn *c = calloc(1, sizeof *c);
@@ -155,8 +207,8 @@ static struct store_conn *pg_open(const char *dsn, bool readonly, char *err, siz
 		return NULL;
 	}
 	PQsetNoticeProcessor(c->pg, pg_notice, NULL);
-	if (pg_run(c, readonly ? PG_SETUP_READER : PG_SETUP_WRITER) != 0) {
-		snprintf(err, errcap, "无法设置数据库连接: %s", c->err);
+	if (pg_session_setup(c) != 0) {
+		snprintf(err, errcap, "%s", c->err);
 		PQfinish(c->pg);
 		free(c);
 		return NULL;
@@ -291,9 +343,10 @@ static struct store_stmt *pg_stmt(struct store_conn *c, enum stmt_id id)
 		}
 		for (int i = 0; i < STMT__COUNT; i++)
 			c->stmts[i].prepared = false;
-		if (pg_run(c, c->readonly ? PG_SETUP_READER : PG_SETUP_WRITER) != 0)
-			return NULL;
+		c->setup = false;
 	}
+	if (!c->setup && pg_session_setup(c) != 0)
+		return NULL;
 	if (c->lost) {
 		/* ROLLBACK and BEGIN run; COMMIT fails, and like them ends it */
 		bool ends = id == ST_ROLLBACK || id == ST_BEGIN || id == ST_BEGIN_READ;

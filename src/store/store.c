@@ -27,6 +27,19 @@ bool store_is_sqlite(void)
 {
 	return store_be == &store_sqlite;
 }
+
+static bool writer_alone;
+
+void store_writer_alone(void)
+{
+	writer_alone = true;
+}
+
+bool store_writer_is_alone(void)
+{
+	return writer_alone;
+}
+
 struct store_conn *store_open(const char *dsn, bool readonly, char *err, size_t errcap)
 {
 	return store_be->open(dsn, readonly, err, errcap);

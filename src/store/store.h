@@ -90,6 +90,16 @@ bool store_exists(const char *dsn);
 /* True on SQLite: the SQLite-only functions below work only then. */
 bool store_is_sqlite(void);
 
+/* Makes this process's writer the database's only writer process, for a
+ * command that needs every server stopped (files prune, stats --rebuild,
+ * routing learn, geo import, import, keys rotate); before store_open.
+ * SQLite's writer always is (its lock file). On PostgreSQL every writer
+ * process holds one session lock shared, a server beside other servers,
+ * and such a command holds it alone: neither starts while the other runs
+ * (pg.c "writer processes"). */
+void store_writer_alone(void);
+bool store_writer_is_alone(void);
+
 struct store_conn *store_open(const char *dsn, bool readonly, char *err, size_t errcap);
 void store_close(struct store_conn *c);
 int store_migrate(struct store_conn *c, char *err, size_t errcap);
