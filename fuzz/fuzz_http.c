@@ -14,9 +14,12 @@
  * Pseudo-headers sign in as a demo account: "As: LOGIN" with its API key,
  * "Session: LOGIN" with a session token (Authorization: Bearer), and
  * "Cookie-As: LOGIN" with the session cookie and its X-CSRF-Token; sessions
- * exist for admin, op1, disp1 and cg1.
+ * exist for admin, op1, disp1 and cg1. The connection comes from
+ * 127.0.0.1, a trusted proxy here, so X-Forwarded-For headers take the
+ * server's walk (http/proxies.h).
  */
 #include "harness.h"
+#include "http/proxies.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +29,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fz_world();
+	char err[160];
+	if (proxies_set("127.0.0.1, 10.0.0.0/8, fd00::/8", err, sizeof err) != 0)
+		fz_fail("proxies_set: %s", err);
 	return 0;
 }
 

@@ -63,6 +63,9 @@ static void case_row_read(struct store_stmt *s, const struct app *app, struct ca
 	if (!scol_null(s, 21))
 		snprintf(c->place_status, sizeof c->place_status, "%s", scol_text(s, 21));
 	c->place_org_id = scol_null(s, 22) ? 0 : scol_int(s, 22);
+	snprintf(c->org_code, sizeof c->org_code, "%s", scol_text(s, 23));
+	snprintf(c->org_name, sizeof c->org_name, "%s", scol_text(s, 24));
+	snprintf(c->org_kind, sizeof c->org_kind, "%s", scol_text(s, 25));
 }
 
 static void case_rec_release(struct case_rec *c)
@@ -83,6 +86,28 @@ static int64_t col_opt(struct store_stmt *s, int i)
 	return scol_null(s, i) ? 0 : scol_int(s, i);
 }
 
+/* Adds the assignment row s (ASG_COLS) to cf, up to CASE_MAX_ASSIGNMENTS. */
+static void asg_row_add(struct store_stmt *s, struct case_full *cf)
+{
+	if (cf->na >= CASE_MAX_ASSIGNMENTS)
+		return;
+	struct asg_rec *g = &cf->a[cf->na++];
+	g->id = scol_int(s, 0);
+	g->case_id = scol_int(s, 1);
+	g->org_id = scol_int(s, 2);
+	snprintf(g->kind, sizeof g->kind, "%s", scol_text(s, 3));
+	snprintf(g->status, sizeof g->status, "%s", scol_text(s, 4));
+	g->phase = type_asg_phase(cf->c.type, g->status);
+	g->dispatched_at = scol_int(s, 5);
+	g->sign_due_at = col_opt(s, 6);
+	g->due_at = col_opt(s, 7);
+	g->signed_at = col_opt(s, 8);
+	g->done_at = col_opt(s, 9);
+	snprintf(g->org_code, sizeof g->org_code, "%s", scol_text(s, 10));
+	snprintf(g->org_name, sizeof g->org_name, "%s", scol_text(s, 11));
+	snprintf(g->org_path, sizeof g->org_path, "%s", scol_text(s, 12));
+}
+
 int case_load(struct store_conn *c, const struct app *app, int64_t id, struct case_full *cf)
 {
 	memset(cf, 0, sizeof *cf);
@@ -100,25 +125,63 @@ int case_load(struct store_conn *c, const struct app *app, int64_t id, struct ca
 	}
 	s = store_stmt(c, ST_ASG_OF_CASE);
 	sbind_int(s, 1, id);
-	while (sstep(s) == STORE_ROW && cf->na < CASE_MAX_ASSIGNMENTS) {
-		struct asg_rec *g = &cf->a[cf->na++];
-		g->id = scol_int(s, 0);
-		g->case_id = scol_int(s, 1);
-		g->org_id = scol_int(s, 2);
-		snprintf(g->kind, sizeof g->kind, "%s", scol_text(s, 3));
-		snprintf(g->status, sizeof g->status, "%s", scol_text(s, 4));
-		g->phase = type_asg_phase(cf->c.type, g->status);
-		g->dispatched_at = scol_int(s, 5);
-		g->sign_due_at = col_opt(s, 6);
-		g->due_at = col_opt(s, 7);
-		g->signed_at = col_opt(s, 8);
-		g->done_at = col_opt(s, 9);
-		snprintf(g->org_code, sizeof g->org_code, "%s", scol_text(s, 10));
-		snprintf(g->org_name, sizeof g->org_name, "%s", scol_text(s, 11));
-		snprintf(g->org_path, sizeof g->org_path, "%s", scol_text(s, 12));
-	}
+	while (sstep(s) == STORE_ROW)
+		asg_row_add(s, cf);
 	sreset(s);
 	return 0;
+}
+
+int case_load_many(struct store_conn *c, const struct app *app, const int64_t *ids, int n,
+                   struct case_full *cf, bool *found)
+{
+	if (NEVER(n < 0 || n > CASE_LOAD_MANY_MAX))
+		return -1;
+	char list[CASE_LOAD_MANY_MAX * 21 + 3];
+	size_t len = 0;
+	list[len++] = '[';
+	for (int i = 0; i < n; i++) {
+		memset(&cf[i], 0, sizeof cf[i]);
+		found[i] = false;
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%lld", i ? "," : "",
+		                        (long long)ids[i]);
+	}
+	snprintf(list + len, sizeof list - len, "]");
+	struct store_stmt *s = store_stmt(c, ST_CASE_GET_MANY);
+	sbind_text(s, 1, list);
+	int rc;
+	while ((rc = sstep(s)) == STORE_ROW) {
+		int64_t id = scol_int(s, 0);
+		for (int i = 0; i < n; i++) {
+			if (ids[i] != id || found[i])
+				continue;
+			case_row_read(s, app, &cf[i].c);
+			/* a row of an unknown type loads as missing, as case_load's */
+			found[i] = cf[i].c.type != NULL;
+			if (!found[i])
+				case_rec_release(&cf[i].c);
+			break;
+		}
+	}
+	sreset(s);
+	if (rc == STORE_DONE) {
+		s = store_stmt(c, ST_ASG_OF_CASES);
+		sbind_text(s, 1, list);
+		while ((rc = sstep(s)) == STORE_ROW) {
+			int64_t case_id = scol_int(s, 1);
+			for (int i = 0; i < n; i++)
+				if (found[i] && ids[i] == case_id) {
+					asg_row_add(s, &cf[i]);
+					break;
+				}
+		}
+		sreset(s);
+	}
+	if (rc == STORE_DONE)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (found[i])
+			case_full_release(&cf[i]);
+	return -1;
 }
 
 void case_full_release(struct case_full *cf)
@@ -261,7 +324,11 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	if (detail)
 		json_object_set_new(o, "description", json_string(r->description));
 	json_object_set_new(o, "location", r->location ? json_deep_copy(r->location) : json_null());
-	json_object_set_new(o, "org", org_json(c, r->org_id));
+	json_object_set_new(o, "org",
+	                    r->org_code[0] ? json_pack("{s:I,s:s,s:s,s:s}", "id",
+	                                               (json_int_t)r->org_id, "code", r->org_code,
+	                                               "name", r->org_name, "kind", r->org_kind)
+	                                   : org_json(c, r->org_id));
 	json_object_set_new(
 	    o, "placement",
 	    placement_json(c, r->place_status[0] ? r->place_status : NULL, r->place_org_id));
@@ -795,16 +862,24 @@ static void case_list_render(struct store_conn *c, const struct app *app, const 
                              int64_t last_key, json_t **out)
 {
 	json_t *items = json_array();
-	for (int i = 0; i < n; i++) {
-		struct case_full cf;
-		if (case_load(c, app, ids[i], &cf) != 0)
+	/* a chunk's cases loaded at once (two statements, not two a case) */
+	struct case_full *cf = malloc(sizeof *cf * CASE_LOAD_MANY_MAX);
+	for (int at = 0; cf && at < n; at += CASE_LOAD_MANY_MAX) {
+		int k = n - at < CASE_LOAD_MANY_MAX ? n - at : CASE_LOAD_MANY_MAX;
+		bool found[CASE_LOAD_MANY_MAX];
+		if (case_load_many(c, app, ids + at, k, cf, found) != 0)
 			continue;
-		json_t *item = case_to_json(c, app, a, &cf, false, NULL);
-		if (item && q->with_actions)
-			json_object_set_new(item, "actions", case_actions_json(a, &cf));
-		json_array_append_new(items, item);
-		case_full_release(&cf);
+		for (int i = 0; i < k; i++) {
+			if (!found[i])
+				continue;
+			json_t *item = case_to_json(c, app, a, &cf[i], false, NULL);
+			if (item && q->with_actions)
+				json_object_set_new(item, "actions", case_actions_json(a, &cf[i]));
+			json_array_append_new(items, item);
+			case_full_release(&cf[i]);
+		}
 	}
+	free(cf);
 	char cur[64];
 	cursor_format(q, last_key, n ? ids[n - 1] : 0, cur, sizeof cur);
 	*out = json_pack("{s:o,s:s?}", "items", items, "next_cursor", more ? cur : NULL);

@@ -67,6 +67,9 @@ struct case_rec {
 	 * when it has none; place_org_id the deepest org holding it, 0 if none */
 	char place_status[8];
 	int64_t place_org_id;
+	/* the owner org's code, name and kind as read with the row ("" when
+	 * the record was not read from one) */
+	char org_code[64], org_name[128], org_kind[16];
 };
 
 struct asg_rec {
@@ -164,6 +167,12 @@ json_t *assignment_ratings_json(struct store_conn *c, int64_t asg_id);
 
 /* Loads a case with its assignments. Returns 0, or -1 if there is no such case. */
 int case_load(struct store_conn *c, const struct app *app, int64_t id, struct case_full *cf);
+/* case_load for n cases at once (n <= CASE_LOAD_MANY_MAX), in two
+ * statements: cf[i] is ids[i]'s, found[i] whether it loaded. -1 when the
+ * statements failed (nothing loaded). */
+#define CASE_LOAD_MANY_MAX 50
+int case_load_many(struct store_conn *c, const struct app *app, const int64_t *ids, int n,
+                   struct case_full *cf, bool *found);
 void case_full_release(struct case_full *cf);
 bool case_visible(const struct actor *a, const struct case_full *cf);
 /* Case as API JSON. detail: full reporter where allowed (sets *pii_shown when

@@ -77,24 +77,18 @@ json_t *placement_json(struct store_conn *c, const char *status, int64_t org_id)
 	json_t *o = json_pack("{s:s}", "status", status ? status : "none");
 	if (!o || !status || !org_id)
 		return o;
-	/* the placed org, then its parents: the first of each kind named (the
-	 * tree is a few levels deep; the bound only guards a damaged one) */
-	int64_t id = org_id;
-	for (int hops = 0; id && hops < 32; hops++) {
-		struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
-		sbind_int(s, 1, id);
-		id = 0;
-		if (sstep(s) == STORE_ROW) {
-			const char *kind = scol_text(s, 3);
-			if (kind_rank(kind) && !json_object_get(o, kind))
-				json_object_set_new(
-				    o, kind,
-				    json_pack("{s:I,s:s,s:s}", "id", (json_int_t)scol_int(s, 0),
-				              "code", scol_text(s, 1), "name", scol_text(s, 2)));
-			if (!scol_null(s, 4))
-				id = scol_int(s, 4); /* the parent */
-		}
-		sreset(s);
+	/* the placed org, then its ancestors, the deepest first: the first of
+	 * each kind named */
+	struct store_stmt *s = store_stmt(c, ST_ORG_LINEAGE);
+	sbind_int(s, 1, org_id);
+	while (sstep(s) == STORE_ROW) {
+		const char *kind = scol_text(s, 3);
+		if (kind_rank(kind) && !json_object_get(o, kind))
+			json_object_set_new(o, kind,
+			                    json_pack("{s:I,s:s,s:s}", "id",
+			                              (json_int_t)scol_int(s, 0), "code",
+			                              scol_text(s, 1), "name", scol_text(s, 2)));
 	}
+	sreset(s);
 	return o;
 }

@@ -537,13 +537,13 @@ struct xff {
 };
 
 static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
+                                   size_t key_size, const char *value, size_t value_size)
 {
-	(void)kind;
+	(void)kind, (void)key_size;
 	struct xff *x = cls;
 	if (!key || !value || strcasecmp(key, "X-Forwarded-For"))
 		return MHD_YES;
-	size_t vlen = strlen(value);
+	size_t vlen = strnlen(value, value_size);
 	if (vlen > XFF_MAX - 2) {
 		value += vlen - (XFF_MAX - 2);
 		vlen = XFF_MAX - 2;
@@ -568,7 +568,7 @@ static enum MHD_Result xff_collect(void *cls, enum MHD_ValueKind kind, const cha
 static void client_behind_proxy(struct req *r)
 {
 	struct xff xb = {.len = 0}, *x = &xb;
-	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, xff_collect, x);
+	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, xff_collect, x);
 	const char *text = x->len ? x->text : NULL;
 	if (text && x->cut) { /* drop the partial first entry */
 		const char *comma = strchr(text, ',');

@@ -85,6 +85,14 @@
     [ST_ROLES_OF] = "SELECT r.role, r.scope_org_id, o.path, o.code FROM user_roles r"
                     " JOIN orgs o ON o.id = r.scope_org_id WHERE r.user_id = $1"
                     " ORDER BY r.role, r.scope_org_id",
+    /* a list page's ids as a JSON array */
+    [ST_CASE_GET_MANY] =
+        "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id"
+        " WHERE c.id IN (SELECT j::bigint FROM json_array_elements_text($1::json) j)",
+    [ST_ASG_OF_CASES] = "SELECT " ASG_COLS " FROM assignments a JOIN orgs o ON o.id = a.org_id"
+                        " WHERE a.case_id IN"
+                        " (SELECT j::bigint FROM json_array_elements_text($1::json) j)"
+                        " ORDER BY a.case_id, a.id",
     /* the lists with the filters' PostgreSQL forms */
     [ST_CASE_LIST] =
         "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id"

@@ -8,14 +8,20 @@
 	"jsonb_path_query(o.boundary::jsonb -> 'coordinates'," \
 	" 'strict $.** ? (@.type() == \"array\")') p(v)"
 
-/* ORG_BBOX_SELECT: json_tree's numbers of key 0 and 1 under "coordinates"
- * are elements 0 and 1 of its arrays (the positions). */
-[ST_ORG_BBOX_INSERT] =
-    "INSERT INTO org_bbox(id, min_lng, max_lng, min_lat, max_lat)"
-    " SELECT o.id, min(" PG_GEO_LNG "), max(" PG_GEO_LNG "), min(" PG_GEO_LAT "), max(" PG_GEO_LAT
-    ") FROM orgs o, " PG_GEO_ARRAYS " WHERE o.boundary IS NOT NULL AND o.id = $1"
-    " AND (jsonb_typeof(p.v -> 0) = 'number'"
-    "  OR jsonb_typeof(p.v -> 1) = 'number') GROUP BY o.id",
+/* ORG_PATH_IDS's ids as unnest's */
+[ST_ORG_LINEAGE] = "SELECT a.id, a.code, a.name, a.kind FROM orgs p"
+                   " CROSS JOIN LATERAL unnest(string_to_array(btrim(p.path, '/'), '/')::bigint[])"
+                   " j(value) JOIN orgs a ON a.id = j.value WHERE p.id = $1"
+                   " ORDER BY length(a.path) DESC",
+
+    /* ORG_BBOX_SELECT: json_tree's numbers of key 0 and 1 under "coordinates"
+     * are elements 0 and 1 of its arrays (the positions). */
+    [ST_ORG_BBOX_INSERT] = "INSERT INTO org_bbox(id, min_lng, max_lng, min_lat, max_lat)"
+                           " SELECT o.id, min(" PG_GEO_LNG "), max(" PG_GEO_LNG "), min(" PG_GEO_LAT
+                           "), max(" PG_GEO_LAT ") FROM orgs o, " PG_GEO_ARRAYS
+                           " WHERE o.boundary IS NOT NULL AND o.id = $1"
+                           " AND (jsonb_typeof(p.v -> 0) = 'number'"
+                           "  OR jsonb_typeof(p.v -> 1) = 'number') GROUP BY o.id",
     /* The R*Tree's box query is the GiST index's && (which allows 1e-6 more),
      * then the exact bounds. */
     [ST_PLACE_CANDIDATES] =

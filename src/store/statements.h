@@ -46,7 +46,7 @@
 	"c.id, c.no, c.type, c.class, c.channel, c.status, c.title, c.description, c.location," \
 	" c.org_id, c.reporter_enc, c.confidential, c.fields, c.received_at, c.due_at," \
 	" c.closed_at, c.created_by, c.created_at, c.updated_at, c.version, o.path," \
-	" c.place_status, c.place_org_id"
+	" c.place_status, c.place_org_id, o.code, o.name, o.kind"
 
 #define ASG_COLS \
 	"a.id, a.case_id, a.org_id, a.kind, a.status, a.dispatched_at, a.sign_due_at, a.due_at," \
@@ -190,6 +190,13 @@
 	     " version = version + 1 WHERE id = ?1") \
 	STMT(ST_CASE_GET, \
 	     "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.id = ?1") \
+	/* a list page's cases and their parts, by ids ?1 (a JSON array), in \
+	 * two statements instead of two a case (core/caseview.c case_load_many) */ \
+	STMT(ST_CASE_GET_MANY, "SELECT " CASE_COLS " FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	                       " WHERE c.id IN (SELECT value FROM json_each(?1))") \
+	STMT(ST_ASG_OF_CASES, \
+	     "SELECT " ASG_COLS " FROM assignments a JOIN orgs o ON o.id = a.org_id" \
+	     " WHERE a.case_id IN (SELECT value FROM json_each(?1)) ORDER BY a.case_id, a.id") \
 	STMT(ST_CASE_UPDATE, \
 	     "UPDATE cases SET status = ?2, fields = ?3, due_at = ?4, closed_at = ?5," \
 	     " updated_at = ?6, version = version + 1 WHERE id = ?1 AND version = ?7") \

@@ -20,8 +20,18 @@
 	" FROM orgs o, json_tree(o.boundary, '$.coordinates') j" \
 	" WHERE o.boundary IS NOT NULL AND j.type IN ('integer', 'real')"
 
+/* ST_ORG_LINEAGE's text: org p's path's ids (ORG_PATH_IDS, stmt_lists.h) */
+#define ORG_LINEAGE_IDS ORG_PATH_IDS("p.path")
+#define ORG_LINEAGE_SQL \
+	"SELECT a.id, a.code, a.name, a.kind FROM orgs p, " ORG_LINEAGE_IDS " j" \
+	" JOIN orgs a ON a.id = j.value WHERE p.id = ?1 ORDER BY length(a.path) DESC"
+
 #define STATEMENTS_GEO(STMT) \
 	STMT(ST_ORG_SET_BOUNDARY, "UPDATE orgs SET boundary = ?2 WHERE id = ?1") \
+	/* a case's placement (core/placement.c placement_json): org ?1 and its \
+	 * ancestors by its path, the deepest first; one statement, not a walk \
+	 * up the parents (a list page shows fifty) */ \
+	STMT(ST_ORG_LINEAGE, ORG_LINEAGE_SQL) \
 	/* the R*Tree org_bbox kept in step with org ?1's boundary (migration 10): \
 	 * its box removed, then added again from the boundary when it has one */ \
 	STMT(ST_ORG_BBOX_DELETE, "DELETE FROM org_bbox WHERE id = ?1") \

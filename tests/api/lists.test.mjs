@@ -373,3 +373,36 @@ test('migration 29 fills the kept set of an existing database',
     assert.deepEqual((await pages(d, 'overdue=1', 200)).map((x) => x.id).filter((id) => before.includes(id)), before);
     await clk.setClock(null);
   });
+
+test('a list page\'s items (their cases and parts loaded at once) are the cases as GET /cases/{id} shows them', async () => {
+  const own = await startServer(); // the demo's cases; srv is stopped once its tests end
+  const o1 = await own.login('op1');
+  const d1 = await own.login('disp1');
+  // a case in a township and one with a part, beside the demo's others
+  const placed = (await o1.create(caseBody({ title: '列表逐项：乡镇', org: 'town.a' }))).case;
+  const two = (await o1.create(caseBody({ title: '列表逐项：派单', org: 'county.12345' }))).case;
+  await d1.must(two.id, 'dispatch', { org: 'town.a' });
+  const r = await d1.get('/api/v1/cases?limit=200');
+  assert.equal(r.status, 200, r.text);
+  const page = r.json.items;
+  assert.ok(page.length >= 60, `a page of more than one load (50): ${page.length}`);
+  assert.ok(page.some((x) => x.id === placed.id) && page.some((x) => x.id === two.id));
+  const ids = page.map((x) => x.id);
+  assert.deepEqual([...ids].sort((a, b) => b - a), ids, 'newest first, each once');
+  assert.ok(page.some((x) => x.placement.status === 'placed'), 'a placed case among them');
+  let parts = 0;
+  for (const item of page) {
+    const full = await d1.case(item.id);
+    // every key but the reporter, whom the detail view shows more of; the
+    // parts key by key (the detail adds their opinions and ratings)
+    for (const k of Object.keys(item).filter((x) => x !== 'reporter' && x !== 'assignments')) {
+      assert.deepEqual(item[k], full[k], `case ${item.id}: ${k}`);
+    }
+    assert.equal(item.assignments.length, full.assignments.length, `case ${item.id}: parts`);
+    item.assignments.forEach((part, i) => {
+      for (const k of Object.keys(part)) assert.deepEqual(part[k], full.assignments[i][k], `case ${item.id}: part ${i} ${k}`);
+    });
+    parts += item.assignments.length;
+  }
+  assert.ok(parts >= 20, `parts compared: ${parts}`);
+});
