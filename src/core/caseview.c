@@ -224,18 +224,6 @@ static void set_time(json_t *o, const char *key, int64_t ms)
 	json_object_set_new(o, key, json_string(buf));
 }
 
-static json_t *org_json(struct store_conn *c, int64_t id)
-{
-	struct store_stmt *s = store_stmt(c, ST_ORG_BY_ID);
-	sbind_int(s, 1, id);
-	json_t *o = json_null();
-	if (sstep(s) == STORE_ROW)
-		o = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)scol_int(s, 0), "code",
-		              scol_text(s, 1), "name", scol_text(s, 2), "kind", scol_text(s, 3));
-	sreset(s);
-	return o;
-}
-
 static json_t *reporter_json(const struct app *app, const struct actor *a,
                              const struct case_full *cf, bool detail, bool *pii_shown)
 {
@@ -325,10 +313,8 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 		json_object_set_new(o, "description", json_string(r->description));
 	json_object_set_new(o, "location", r->location ? json_deep_copy(r->location) : json_null());
 	json_object_set_new(o, "org",
-	                    r->org_code[0] ? json_pack("{s:I,s:s,s:s,s:s}", "id",
-	                                               (json_int_t)r->org_id, "code", r->org_code,
-	                                               "name", r->org_name, "kind", r->org_kind)
-	                                   : org_json(c, r->org_id));
+	                    json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)r->org_id, "code",
+	                              r->org_code, "name", r->org_name, "kind", r->org_kind));
 	json_object_set_new(
 	    o, "placement",
 	    placement_json(c, r->place_status[0] ? r->place_status : NULL, r->place_org_id));

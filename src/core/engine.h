@@ -67,8 +67,8 @@ struct case_rec {
 	 * when it has none; place_org_id the deepest org holding it, 0 if none */
 	char place_status[8];
 	int64_t place_org_id;
-	/* the owner org's code, name and kind as read with the row ("" when
-	 * the record was not read from one) */
+	/* the owner org's code, name and kind, read with the row (every
+	 * record comes from case_load or case_load_many) */
 	char org_code[64], org_name[128], org_kind[16];
 };
 

@@ -21,6 +21,7 @@
 #include "store/schema.h"
 #include "store/store.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -174,9 +175,10 @@ static int pg_writers_lock(struct store_conn *c)
 static int pg_session_setup(struct store_conn *c)
 {
 	if (pg_run(c, c->readonly ? PG_SETUP_READER : PG_SETUP_WRITER) != 0) {
-		char why[sizeof c->err];
+		char why[sizeof c->err], cut[401];
 		memcpy(why, c->err, sizeof why);
-		snprintf(c->err, sizeof c->err, "无法设置数据库连接: %.400s", why);
+		snprintf(c->err, sizeof c->err, "无法设置数据库连接: %s",
+		         utf8_clip(why, sizeof cut - 1, cut, sizeof cut));
 		return -1;
 	}
 	if (!c->readonly && pg_writers_lock(c) != 0)
