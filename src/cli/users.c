@@ -13,6 +13,7 @@
 #include "core/app.h"
 #include "core/auth.h"
 #include "core/directory.h"
+#include "core/region.h"
 #include "core/writer.h"
 
 #include <signal.h>
@@ -190,13 +191,14 @@ static int useradd_job(struct wctx *w, struct write_job *job)
 
 struct init_args {
 	const char *name;
+	const char *region; /* the root's division code, or NULL */
 	struct useradd_args admin;
 };
 
 static int init_job(struct wctx *w, struct write_job *job)
 {
 	struct init_args *a = job->arg;
-	if (org_add(w, "county", a->name, "county", NULL, NULL, &a->admin.e) < 0)
+	if (org_add(w, "county", a->name, "county", NULL, a->region, &a->admin.e) < 0)
 		return -1;
 	return useradd_run(w, &a->admin);
 }
@@ -207,11 +209,15 @@ static int init_job(struct wctx *w, struct write_job *job)
 int cmd_init(int argc, char **argv)
 {
 	if (cli_flag(argc, argv, "--help")) {
-		puts("civicloop init --db FILE [--name 名称] [--admin-password-stdin]\n"
+		puts("civicloop init --db FILE [--name 名称] [--region CODE] "
+		     "[--admin-password-stdin]\n"
 		     "Creates the database, the key file FILE.key, a root org `county` and the\n"
 		     "account `admin`. With --admin-password-stdin the admin password is the\n"
 		     "first line of standard input (the password policy applies); without it a\n"
-		     "random password is generated and printed once.");
+		     "random password is generated and printed once. --region gives the root\n"
+		     "its administrative division code (6, 9 or 12 digits, e.g. 431121): its\n"
+		     "city is the region of every case (docs/citus.md); without it the region\n"
+		     "is 000000, none.");
 		return 0;
 	}
 	if (cli_opt(argc, argv, "--admin-password")) {
@@ -220,11 +226,17 @@ int cmd_init(int argc, char **argv)
 		        "请用 --admin-password-stdin 从标准输入读取\n");
 		return 2;
 	}
+	struct init_args a = {.name = cli_opt(argc, argv, "--name"),
+	                      .region = cli_opt(argc, argv, "--region")};
+	if (a.region && !region_code_ok(a.region)) {
+		fprintf(stderr, "civicloop init: --region 须为 6、9 或 12 位数字的行政区划代码"
+		                "（统计用区划代码，如 431121）\n");
+		return 2;
+	}
 	const char *db;
 	int bad = cli_new_db(argc, argv, "init", &db);
 	if (bad)
 		return bad;
-	struct init_args a = {.name = cli_opt(argc, argv, "--name")};
 	if (!a.name)
 		a.name = "本级";
 	a.admin = (struct useradd_args){.login = "admin",

@@ -66,6 +66,7 @@ static void case_row_read(struct store_stmt *s, const struct app *app, struct ca
 	snprintf(c->org_code, sizeof c->org_code, "%s", scol_text(s, 23));
 	snprintf(c->org_name, sizeof c->org_name, "%s", scol_text(s, 24));
 	snprintf(c->org_kind, sizeof c->org_kind, "%s", scol_text(s, 25));
+	snprintf(c->region, sizeof c->region, "%s", scol_text(s, 26));
 }
 
 static void case_rec_release(struct case_rec *c)
@@ -315,6 +316,7 @@ json_t *case_to_json(struct store_conn *c, const struct app *app, const struct a
 	json_object_set_new(o, "org",
 	                    json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)r->org_id, "code",
 	                              r->org_code, "name", r->org_name, "kind", r->org_kind));
+	json_object_set_new(o, "region", json_string(r->region));
 	json_object_set_new(
 	    o, "placement",
 	    placement_json(c, r->place_status[0] ? r->place_status : NULL, r->place_org_id));

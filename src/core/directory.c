@@ -3,6 +3,7 @@
 #include "core/apikey.h"
 #include "core/app.h"
 #include "core/auth.h"
+#include "core/region.h"
 #include "core/routing.h"
 #include "core/types.h"
 
@@ -65,6 +66,12 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 		return err_set(e, E_FIELD_INVALID, "name", "单位名称须为 1–100 字");
 	if (!kind || !str_in(kind, org_kinds, 7))
 		return err_set(e, E_FIELD_INVALID, "kind", "单位类别不正确");
+	if (region_code && !region_code_ok(region_code))
+		return err_set(e, E_FIELD_INVALID, "region_code",
+		               "行政区划代码须为 6、9 或 12 位数字（统计用区划代码）");
+	char city[REGION_LEN + 1];
+	if (region_code)
+		region_city(region_code, city);
 	int64_t parent = 0;
 	char ppath[256] = "/";
 	if (parent_code) {
@@ -82,6 +89,7 @@ int64_t org_add(struct wctx *w, const char *code, const char *name, const char *
 	sbind_opt_int(s, 4, parent);
 	sbind_text(s, 5, region_code);
 	sbind_null(s, 6);
+	sbind_text(s, 7, region_code ? city : NULL); /* else the parent's region */
 	int rc = sdone(s);
 	if (rc == STORE_CONSTRAINT)
 		return err_set(e, E_CONFLICT, "code", "单位代码 %s 已存在", code);

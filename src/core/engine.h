@@ -70,6 +70,8 @@ struct case_rec {
 	/* the owner org's code, name and kind, read with the row (every
 	 * record comes from case_load or case_load_many) */
 	char org_code[64], org_name[128], org_kind[16];
+	/* its region (core/region.h): the owner org's at intake, kept */
+	char region[8];
 };
 
 struct asg_rec {

@@ -86,8 +86,123 @@
 #define PG_SCHEMA_BASE 31
 
 /* The PostgreSQL forms of the migrations after 31, in order, each as
- * M("SQL"); none yet. */
-#define PG_SCHEMA_MIGRATIONS(M)
+ * M("SQL"). */
+#define PG_SCHEMA_MIGRATIONS(M) M(PG_SCHEMA_32)
+
+/* Migration 32 (schema.h; docs/citus.md "Keys"): the region of a row, and
+ * the keys of a case and of the rows of a case hold it. orgs.city_code
+ * and each table's region_code are filled as SQLite's (the stats triggers
+ * off meanwhile: no case changed); region_code has no default, so an
+ * INSERT that does not give it fails. Then the keys: each primary key and
+ * unique key gains region_code after its columns (the id alone still finds
+ * its row through the key: Citus needs the column in the key, not first),
+ * and each foreign key to cases or assignments becomes (…, region_code) on
+ * both sides — but links.other_id's, which goes: a link may name a case of
+ * another region (a case handed to another city), and Citus cannot check a
+ * key across nodes; the writer checks that the other case exists. */
+#define PG_SCHEMA_REGION_OF(t, expr) \
+	"ALTER TABLE " t " ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
+	"UPDATE " t " x SET region_code = " expr " WHERE " expr " <> '000000';" \
+	"ALTER TABLE " t " ALTER region_code DROP DEFAULT;"
+#define PG_SCHEMA_OF_ORG "(SELECT city_code FROM orgs WHERE id = x.org_id)"
+#define PG_SCHEMA_OF_CASE "(SELECT region_code FROM cases WHERE id = x.case_id)"
+#define PG_SCHEMA_OF_CASE_OR_ORG "coalesce(" PG_SCHEMA_OF_CASE ", " PG_SCHEMA_OF_ORG ", '000000')"
+#define PG_SCHEMA_REKEY(t, old, cols) \
+	"ALTER TABLE " t " DROP CONSTRAINT " old ", ADD PRIMARY KEY(" cols ", region_code);"
+#define PG_SCHEMA_REUNIQUE(t, old, cols) \
+	"ALTER TABLE " t " DROP CONSTRAINT " old ", ADD UNIQUE(" cols ", region_code);"
+#define PG_SCHEMA_UNREF(t, col) "ALTER TABLE " t " DROP CONSTRAINT " t "_" col "_fkey;"
+#define PG_SCHEMA_TO_CASE(t) \
+	"ALTER TABLE " t " ADD FOREIGN KEY(case_id, region_code)" \
+	" REFERENCES cases(id, region_code);"
+/* (one step a line: clang-format would flow the macros into one another) */
+/* clang-format off */
+#define PG_SCHEMA_32 \
+	"ALTER TABLE orgs ADD COLUMN city_code text NOT NULL DEFAULT '000000';" \
+	"UPDATE orgs o SET city_code = coalesce((SELECT CASE WHEN substr(a.region_code, 1, 2)" \
+	" IN ('11', '12', '31', '50') THEN substr(a.region_code, 1, 2) || '0000'" \
+	" ELSE substr(a.region_code, 1, 4) || '00' END FROM " PG_SCHEMA_O_IDS \
+	" JOIN orgs a ON a.id = j.value WHERE a.region_code ~ '^[0-9]{6}([0-9]{3}){0,2}$'" \
+	" AND substr(a.region_code, 1, 2) BETWEEN '11' AND '82'" \
+	" ORDER BY length(a.path) DESC LIMIT 1), '000000');" \
+	"ALTER TABLE cases DISABLE TRIGGER USER;" \
+	"ALTER TABLE assignments DISABLE TRIGGER USER;" \
+	"ALTER TABLE links DISABLE TRIGGER USER;" \
+	PG_SCHEMA_REGION_OF("cases", PG_SCHEMA_OF_ORG) \
+	PG_SCHEMA_REGION_OF("assignments", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("timers", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("links", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("attachments", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("route_labels", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("case_parties", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("inspection_periods", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("open311_requests", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("open311_updates", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("events", PG_SCHEMA_OF_CASE_OR_ORG) \
+	PG_SCHEMA_REGION_OF("notices", PG_SCHEMA_OF_CASE_OR_ORG) \
+	PG_SCHEMA_REGION_OF("interviews", PG_SCHEMA_OF_CASE_OR_ORG) \
+	PG_SCHEMA_REGION_OF("documents", PG_SCHEMA_OF_CASE_OR_ORG) \
+	PG_SCHEMA_REGION_OF("outbox", PG_SCHEMA_OF_CASE_OR_ORG) \
+	"ALTER TABLE cases ENABLE TRIGGER USER;" \
+	"ALTER TABLE assignments ENABLE TRIGGER USER;" \
+	"ALTER TABLE links ENABLE TRIGGER USER;" \
+	PG_SCHEMA_UNREF("assignments", "case_id") \
+	PG_SCHEMA_UNREF("events", "case_id") \
+	PG_SCHEMA_UNREF("timers", "case_id") \
+	PG_SCHEMA_UNREF("timers", "assignment_id") \
+	PG_SCHEMA_UNREF("links", "case_id") \
+	PG_SCHEMA_UNREF("links", "other_id") \
+	PG_SCHEMA_UNREF("notices", "case_id") \
+	PG_SCHEMA_UNREF("attachments", "case_id") \
+	PG_SCHEMA_UNREF("route_labels", "case_id") \
+	PG_SCHEMA_UNREF("case_parties", "case_id") \
+	PG_SCHEMA_UNREF("interviews", "case_id") \
+	PG_SCHEMA_UNREF("inspection_periods", "case_id") \
+	PG_SCHEMA_UNREF("documents", "case_id") \
+	PG_SCHEMA_UNREF("open311_requests", "case_id") \
+	PG_SCHEMA_UNREF("open311_updates", "case_id") \
+	PG_SCHEMA_UNREF("outbox", "case_id") \
+	PG_SCHEMA_REKEY("cases", "cases_pkey", "id") \
+	PG_SCHEMA_REUNIQUE("cases", "cases_no_key", "no") \
+	"DROP INDEX cases_ext_ref;" \
+	"CREATE UNIQUE INDEX cases_ext_ref ON cases(type, ext_ref, region_code)" \
+	" WHERE ext_ref IS NOT NULL;" \
+	PG_SCHEMA_REKEY("assignments", "assignments_pkey", "id") \
+	PG_SCHEMA_REKEY("events", "events_pkey", "seq") \
+	PG_SCHEMA_REKEY("timers", "timers_pkey", "id") \
+	PG_SCHEMA_REKEY("links", "links_pkey", "id") \
+	PG_SCHEMA_REKEY("notices", "notices_pkey", "id") \
+	PG_SCHEMA_REKEY("attachments", "attachments_pkey", "id") \
+	PG_SCHEMA_REKEY("route_labels", "route_labels_pkey", "case_id, org_id") \
+	PG_SCHEMA_REKEY("case_parties", "case_parties_pkey", "id") \
+	PG_SCHEMA_REUNIQUE("case_parties", "case_parties_case_id_seq_key", "case_id, seq") \
+	PG_SCHEMA_REKEY("interviews", "interviews_pkey", "id") \
+	PG_SCHEMA_REKEY("inspection_periods", "inspection_periods_pkey", "org_id, period") \
+	PG_SCHEMA_REUNIQUE("inspection_periods", "inspection_periods_case_id_key", "case_id") \
+	PG_SCHEMA_REKEY("documents", "documents_pkey", "id") \
+	PG_SCHEMA_REUNIQUE("documents", "documents_number_key", "number") \
+	PG_SCHEMA_REKEY("open311_requests", "open311_requests_pkey", "case_id") \
+	PG_SCHEMA_REUNIQUE("open311_requests", "open311_requests_token_key", "token") \
+	PG_SCHEMA_REKEY("open311_updates", "open311_updates_pkey", "event_seq") \
+	PG_SCHEMA_REUNIQUE("open311_updates", "open311_updates_client_update_id_key", "client_update_id") \
+	PG_SCHEMA_REKEY("outbox", "outbox_pkey", "id") \
+	PG_SCHEMA_TO_CASE("assignments") \
+	PG_SCHEMA_TO_CASE("events") \
+	PG_SCHEMA_TO_CASE("timers") \
+	"ALTER TABLE timers ADD FOREIGN KEY(assignment_id, region_code)" \
+	" REFERENCES assignments(id, region_code);" \
+	PG_SCHEMA_TO_CASE("links") \
+	PG_SCHEMA_TO_CASE("notices") \
+	PG_SCHEMA_TO_CASE("attachments") \
+	PG_SCHEMA_TO_CASE("route_labels") \
+	PG_SCHEMA_TO_CASE("case_parties") \
+	PG_SCHEMA_TO_CASE("interviews") \
+	PG_SCHEMA_TO_CASE("inspection_periods") \
+	PG_SCHEMA_TO_CASE("documents") \
+	PG_SCHEMA_TO_CASE("open311_requests") \
+	PG_SCHEMA_TO_CASE("open311_updates") \
+	PG_SCHEMA_TO_CASE("outbox")
+/* clang-format on */
 
 /* The 20 counters of the stats rollups (stmt_stats.h STATS_AGG_DDL). */
 #define PG_SCHEMA_STATS_COUNTERS \

@@ -150,6 +150,51 @@
 #include "store/stmt_orgmove.h" /* ORG_MOVE_SCHEMA (migration 28) */
 #include "store/stmt_overdue.h" /* CASE_OVERDUE_SCHEMA (migration 29) */
 
+/* Migration 32: table t gains region_code, its case's (case column col),
+ * or its case's else its org's (org_id). */
+#define SCHEMA_REGION_OF_CASE(t, col) \
+	" ALTER TABLE " t " ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
+	" UPDATE " t " SET region_code = (SELECT region_code FROM cases WHERE id = " t "." col ")" \
+	" WHERE (SELECT region_code FROM cases WHERE id = " t "." col ") <> '000000';"
+#define SCHEMA_REGION_OF_CASE_OR_ORG(t) \
+	" ALTER TABLE " t " ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
+	" UPDATE " t " SET region_code = coalesce((SELECT region_code FROM cases WHERE id = " t \
+	".case_id), (SELECT city_code FROM orgs WHERE id = " t ".org_id), '000000')" \
+	" WHERE coalesce((SELECT region_code FROM cases WHERE id = " t ".case_id)," \
+	" (SELECT city_code FROM orgs WHERE id = " t ".org_id), '000000') <> '000000';"
+/* (one table a line: clang-format would flow the macros into one another) */
+/* clang-format off */
+#define SCHEMA_32 \
+	"ALTER TABLE orgs ADD COLUMN city_code TEXT NOT NULL DEFAULT '000000';" \
+	" UPDATE orgs SET city_code = coalesce((SELECT CASE WHEN substr(a.region_code, 1, 2)" \
+	"  IN ('11', '12', '31', '50') THEN substr(a.region_code, 1, 2) || '0000'" \
+	"  ELSE substr(a.region_code, 1, 4) || '00' END" \
+	"  FROM " ORG_PATH_IDS("orgs.path") " j JOIN orgs a ON a.id = j.value" \
+	"  WHERE length(a.region_code) IN (6, 9, 12) AND a.region_code NOT GLOB '*[^0-9]*'" \
+	"  AND substr(a.region_code, 1, 2) BETWEEN '11' AND '82'" \
+	"  ORDER BY length(a.path) DESC LIMIT 1), '000000');" \
+	" CREATE TEMP TABLE m32_dirty AS SELECT case_id FROM stats_dirty;" \
+	" ALTER TABLE cases ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
+	" UPDATE cases SET region_code = (SELECT city_code FROM orgs WHERE id = cases.org_id)" \
+	" WHERE (SELECT city_code FROM orgs WHERE id = cases.org_id) <> '000000';" \
+	SCHEMA_REGION_OF_CASE("assignments", "case_id") \
+	SCHEMA_REGION_OF_CASE("timers", "case_id") \
+	SCHEMA_REGION_OF_CASE("links", "case_id") \
+	SCHEMA_REGION_OF_CASE("attachments", "case_id") \
+	SCHEMA_REGION_OF_CASE("route_labels", "case_id") \
+	SCHEMA_REGION_OF_CASE("case_parties", "case_id") \
+	SCHEMA_REGION_OF_CASE("inspection_periods", "case_id") \
+	SCHEMA_REGION_OF_CASE("open311_requests", "case_id") \
+	SCHEMA_REGION_OF_CASE("open311_updates", "case_id") \
+	SCHEMA_REGION_OF_CASE_OR_ORG("events") \
+	SCHEMA_REGION_OF_CASE_OR_ORG("notices") \
+	SCHEMA_REGION_OF_CASE_OR_ORG("interviews") \
+	SCHEMA_REGION_OF_CASE_OR_ORG("documents") \
+	SCHEMA_REGION_OF_CASE_OR_ORG("outbox") \
+	" DELETE FROM stats_dirty WHERE case_id NOT IN (SELECT case_id FROM m32_dirty);" \
+	" DROP TABLE m32_dirty;"
+/* clang-format on */
+
 static const char *const schema_migrations[] = {
     /* 1: the spine */
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -824,6 +869,17 @@ static const char *const schema_migrations[] = {
     " CREATE INDEX timers_due ON timers(state, due_at) WHERE state = 'running';"
     " CREATE INDEX timers_warn ON timers(state, warned, warn_at)"
     " WHERE state = 'running' AND warned = 0;",
+    /* migration 32 (issue 17; docs/citus.md "The region of a row"): the
+     * region a row is to be distributed by (core/region.h). orgs.city_code,
+     * the city of the nearest division code on the org's path; region_code
+     * on a case (its owner org's) and on every row of a case (the case's;
+     * a row that may have no case, its org's). The columns only: SQLite's
+     * keys are unchanged (PostgreSQL's hold the region, pg_schema.h). Only
+     * rows of a place with a code are written (the default is the "no
+     * region" of a deployment that never named its place), and the stats
+     * upkeep is not told of a change that is not one (stats_dirty as it
+     * was). */
+    SCHEMA_32,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

@@ -7,6 +7,8 @@
 #ifndef CIVICLOOP_STORE_STATEMENTS_H
 #define CIVICLOOP_STORE_STATEMENTS_H
 
+#include "store/stmt_region.h"
+
 /* Statements of one area each, appended to STATEMENT_LIST below. */
 #include "store/stmt_orgs.h"
 #include "store/stmt_audit.h"
@@ -46,7 +48,7 @@
 	"c.id, c.no, c.type, c.class, c.channel, c.status, c.title, c.description, c.location," \
 	" c.org_id, c.reporter_enc, c.confidential, c.fields, c.received_at, c.due_at," \
 	" c.closed_at, c.created_by, c.created_at, c.updated_at, c.version, o.path," \
-	" c.place_status, c.place_org_id, o.code, o.name, o.kind"
+	" c.place_status, c.place_org_id, o.code, o.name, o.kind, c.region_code"
 
 #define ASG_COLS \
 	"a.id, a.case_id, a.org_id, a.kind, a.status, a.dispatched_at, a.sign_due_at, a.due_at," \
@@ -143,9 +145,10 @@
 	STMT(ST_COUNTER_SET, "INSERT INTO counters(name, value) VALUES(?1, ?2)" \
 	                     " ON CONFLICT(name) DO UPDATE SET value = excluded.value") \
 	/* orgs */ \
-	STMT(ST_ORG_INSERT, \
-	     "INSERT INTO orgs(code, name, kind, parent_id, path, region_code, settings)" \
-	     " VALUES(?1, ?2, ?3, ?4, '', ?5, COALESCE(?6, '{}'))") \
+	STMT(ST_ORG_INSERT, "INSERT INTO orgs(code, name, kind, parent_id, path, region_code, " \
+	                    "settings, city_code)" \
+	                    " VALUES(?1, ?2, ?3, ?4, '', ?5, COALESCE(?6, '{}')," \
+	                    " coalesce(?7, " REGION_OF_ORG("?4") ", '000000'))") \
 	STMT(ST_ORG_SET_PATH, "UPDATE orgs SET path = ?2 WHERE id = ?1") \
 	STMT(ST_ORG_BY_ID, "SELECT id, code, name, kind, parent_id, path, region_code, settings " \
 	                   "FROM orgs WHERE id = ?1") \
@@ -179,9 +182,10 @@
 	     "INSERT INTO cases(no, type, class, channel, status, title, description," \
 	     " location, org_id, reporter_enc, phone_index, confidential, fields, received_at, " \
 	     "due_at," \
-	     " created_by, created_at, updated_at, ext_ref, place_status, place_org_id)" \
+	     " created_by, created_at, updated_at, ext_ref, place_status, place_org_id," \
+	     " region_code)" \
 	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17," \
-	     " ?17, ?18, ?19, ?20)") \
+	     " ?17, ?18, ?19, ?20, coalesce(" REGION_OF_ORG("?9") ", '000000'))") \
 	STMT(ST_CASE_BY_EXT_REF, "SELECT id FROM cases WHERE type = ?1 AND ext_ref = ?2") \
 	/* civicloop import's sync (core/import.c): the text a source may update */ \
 	STMT(ST_CASE_TEXT_GET, "SELECT title, description FROM cases WHERE id = ?1") \
@@ -269,7 +273,8 @@
 	/* assignments */ \
 	STMT(ST_ASG_INSERT, \
 	     "INSERT INTO assignments(case_id, org_id, kind, status, dispatched_at," \
-	     " sign_due_at, due_at, updated_at) VALUES(?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4)") \
+	     " sign_due_at, due_at, updated_at, region_code)" \
+	     " VALUES(?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?4, " REGION_OF_CASE("?1") ")") \
 	STMT(ST_ASG_OF_CASE, \
 	     "SELECT " ASG_COLS " FROM assignments a JOIN orgs o ON o.id = a.org_id" \
 	     " WHERE a.case_id = ?1 ORDER BY a.id") \
@@ -284,8 +289,8 @@
 	/* events and the chain */ \
 	STMT(ST_EVENT_INSERT, \
 	     "INSERT INTO events(seq, case_id, at, actor_id, org_id, action, from_status," \
-	     " to_status, payload, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, " \
-	     "?10, ?11)") \
+	     " to_status, payload, prev_hash, hash, region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6," \
+	     " ?7, ?8, ?9, ?10, ?11, " REGION_OF_CASE_OR_ORG("?2", "?5") ")") \
 	STMT(ST_EVENT_HEAD, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") \
 	/* a case's history; with each event its actor's org and that org's \
 	 * region (the root of its tree: "/39/40/" → the org whose path is \
@@ -316,8 +321,8 @@
 	STMT(ST_CHECKPOINT_LAST, "SELECT seq, at FROM checkpoints ORDER BY seq DESC LIMIT 1") \
 	/* timers */ \
 	STMT(ST_TIMER_INSERT, \
-	     "INSERT INTO timers(case_id, assignment_id, kind, unit, due_at, warn_at, state)" \
-	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'running')") \
+	     "INSERT INTO timers(case_id, assignment_id, kind, unit, due_at, warn_at, state," \
+	     " region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'running', " REGION_OF_CASE("?1") ")") \
 	STMT(ST_TIMER_STOP_CASE, "UPDATE timers SET state = 'stopped' WHERE case_id = ?1" \
 	                         " AND state IN ('running','paused')") \
 	STMT(ST_TIMER_STOP_KIND, \
@@ -352,8 +357,8 @@
 	STMT(ST_TIMER_NEXT, "SELECT min(CASE WHEN warned = 0 AND warn_at < due_at THEN warn_at" \
 	                    " ELSE due_at END) FROM timers WHERE state = 'running'") \
 	/* links */ \
-	STMT(ST_LINK_INSERT, \
-	     "INSERT INTO links(case_id, other_id, kind, created_at) VALUES(?1, ?2, ?3, ?4)") \
+	STMT(ST_LINK_INSERT, "INSERT INTO links(case_id, other_id, kind, created_at, region_code)" \
+	                     " VALUES(?1, ?2, ?3, ?4, " REGION_OF_CASE("?1") ")") \
 	STMT(ST_LINK_REMOVE, "UPDATE links SET removed_at = ?3 WHERE case_id = ?1 AND kind = ?2" \
 	                     " AND removed_at IS NULL") \
 	/* a parent's children by link kind ?2, at most ?3: "SEARCH l USING \

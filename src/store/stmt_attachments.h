@@ -10,7 +10,8 @@
 #define STATEMENTS_ATTACHMENTS(STMT) \
 	STMT(ST_ATTACHMENT_INSERT, \
 	     "INSERT INTO attachments(case_id, sha256, name, content_type, size, uploaded_by," \
-	     " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	     " created_at, region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, " REGION_OF_CASE( \
+	         "?1") ")") \
 	STMT(ST_ATTACHMENT_COUNT, "SELECT count(*) FROM attachments WHERE case_id = ?1") \
 	/* those attached at or after ?2 (the case's last action): the \
 	 * new_attachments condition; attachments_case, then a filter */ \

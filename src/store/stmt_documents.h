@@ -11,10 +11,10 @@
 	" d.issued_at, d.valid_until, d.revoked_at, d.revoked_reason, d.revoked_by"
 
 #define STATEMENTS_DOCUMENTS(STMT) \
-	STMT( \
-	    ST_DOC_INSERT, \
-	    "INSERT INTO documents(kind, number, case_id, org_id, payload, signature, key_id," \
-	    " issued_at, valid_until, issued_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") \
+	STMT(ST_DOC_INSERT, \
+	     "INSERT INTO documents(kind, number, case_id, org_id, payload, signature, key_id," \
+	     " issued_at, valid_until, issued_by, region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7," \
+	     " ?8, ?9, ?10, " REGION_OF_CASE_OR_ORG("?3", "?4") ")") \
 	/* documents of a kind issued in [?2, ?3): the day's sequence */ \
 	STMT(ST_DOC_COUNT_KIND_SINCE, "SELECT count(*) FROM documents WHERE kind = ?1 AND " \
 	                              "issued_at >= ?2 AND issued_at < ?3") \

@@ -37,7 +37,13 @@
 	     " contacts_enc = ?10, updated_at = ?11, version = version + 1" \
 	     " WHERE org_id = ?1 AND version = ?12") \
 	/* an enterprise's org follows its name and township */ \
-	STMT(ST_ENT_ORG_SET, "UPDATE orgs SET name = ?2, parent_id = ?3, path = ?4 WHERE id = ?1") \
+	/* the enterprise's region follows its new township when it has no \
+	 * code of its own (core/region.h); its cases keep theirs */ \
+	STMT(ST_ENT_ORG_SET, \
+	     "UPDATE orgs SET name = ?2, parent_id = ?3, path = ?4," \
+	     " city_code = CASE WHEN region_code IS NULL" \
+	     " THEN coalesce(" REGION_OF_ORG("?3") ", '000000') ELSE city_code END" \
+	                                           " WHERE id = ?1") \
 	/* the township holding the org at path ?1 (a placed grid's or village's) */ \
 	STMT(ST_ENT_TOWNSHIP_OF, "SELECT id, code, path FROM orgs WHERE kind = 'township'" \
 	                         " AND ?1 LIKE path || '%' ORDER BY length(path) DESC LIMIT 1") \
@@ -58,10 +64,12 @@
 	STMT(ST_ENT_TOWNSHIP_BY_NAME, \
 	     "SELECT code FROM orgs WHERE kind = 'township' AND name = ?1" \
 	     " ORDER BY id LIMIT 1") \
-	STMT(ST_INTERVIEW_INSERT, "INSERT INTO interviews(case_id, campaign_id, org_id, kind, " \
-	                          "person, position, held_at," \
-	                          " interviewer, outcome, actor_id, created_at)" \
-	                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") \
+	STMT(ST_INTERVIEW_INSERT, \
+	     "INSERT INTO interviews(case_id, campaign_id, org_id, kind, " \
+	     "person, position, held_at," \
+	     " interviewer, outcome, actor_id, created_at, region_code)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, " REGION_OF_CASE_OR_ORG( \
+	         "?1", "?3") ")") \
 	/* GET /api/v1/interviews: ?4 org id (its subtree: ?4 is its path), ?5 \
 	 * case id, ?6 campaign id, before id ?7, ?8 rows, newest first; a \
 	 * campaign's 约谈提醒 only within the caller's campaign scopes ?9–?12 \

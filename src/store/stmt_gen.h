@@ -30,17 +30,19 @@
 	    ST_GEN_CLONE_CASE, \
 	    "INSERT INTO cases(no, type, class, channel, status, title, description, location," \
 	    " org_id, reporter_enc, phone_index, confidential, fields, received_at, due_at," \
-	    " closed_at, created_by, created_at, updated_at, version, place_status, place_org_id)" \
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17," \
-	    " ?18, ?19, ?20, ?21, ?22)") \
+	    " closed_at, created_by, created_at, updated_at, version, place_status, place_org_id," \
+	    " region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " \
+	    "?15," \
+	    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, coalesce(" REGION_OF_ORG("?9") ", '000000'))") \
 	STMT(ST_GEN_SEED_ASG, \
 	     "SELECT id, org_id, kind, status, dispatched_at, sign_due_at, due_at, signed_at," \
 	     " done_at, updated_at, opinion, ratings FROM assignments WHERE case_id = ?1" \
 	     " ORDER BY id") \
 	STMT(ST_GEN_CLONE_ASG, \
 	     "INSERT INTO assignments(case_id, org_id, kind, status, dispatched_at, sign_due_at," \
-	     " due_at, signed_at, done_at, updated_at, opinion, ratings)" \
-	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") \
+	     " due_at, signed_at, done_at, updated_at, opinion, ratings, region_code)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, " REGION_OF_CASE( \
+	         "?1") ")") \
 	STMT(ST_GEN_SEED_EVENTS, \
 	     "SELECT at, actor_id, org_id, action, from_status, to_status, payload FROM events" \
 	     " WHERE case_id = ?1 ORDER BY seq") \
@@ -49,7 +51,8 @@
 	     " FROM timers WHERE case_id = ?1 ORDER BY id") \
 	STMT(ST_GEN_CLONE_TIMER, \
 	     "INSERT INTO timers(case_id, assignment_id, kind, unit, due_at, warn_at, warned," \
-	     " state, paused_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
+	     " state, paused_at, region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " \
+	     "?9, " REGION_OF_CASE("?1") ")") \
 	STMT(ST_GEN_SEED_ATTACH, \
 	     "SELECT sha256, name, content_type, size, uploaded_by, created_at FROM attachments" \
 	     " WHERE case_id = ?1 ORDER BY id") \

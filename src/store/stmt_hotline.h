@@ -8,8 +8,8 @@
 	STMT(ST_ORG_PARENT, "SELECT parent_id FROM orgs WHERE id = ?1") \
 	STMT(ST_ORG_CODE, "SELECT code FROM orgs WHERE id = ?1") \
 	STMT(ST_NOTICE_INSERT, \
-	     "INSERT INTO notices(org_id, case_id, kind, text, actor_id, created_at)" \
-	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	     "INSERT INTO notices(org_id, case_id, kind, text, actor_id, created_at, region_code)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, " REGION_OF_CASE_OR_ORG("?2", "?1") ")") \
 	STMT(ST_ASG_DISTINCT_ORGS, \
 	     "SELECT count(DISTINCT org_id) FROM assignments WHERE case_id = ?1") \
 	STMT(ST_ASG_CASE_INFO, \

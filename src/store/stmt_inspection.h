@@ -56,8 +56,8 @@
 	STMT(ST_INSPECTION_PERIOD_GET, \
 	     "SELECT case_id FROM inspection_periods WHERE org_id = ?1 AND period = ?2") \
 	STMT(ST_INSPECTION_PERIOD_INSERT, \
-	     "INSERT INTO inspection_periods(org_id, period, case_id, due_at, created_at)" \
-	     " VALUES(?1, ?2, ?3, ?4, ?5)") \
+	     "INSERT INTO inspection_periods(org_id, period, case_id, due_at, created_at," \
+	     " region_code) VALUES(?1, ?2, ?3, ?4, ?5, " REGION_OF_CASE("?3") ")") \
 	STMT(ST_INSPECTION_PLAN_SET, \
 	     "INSERT INTO inspection_plans(org_id, frequency, inspecting_org_id, updated_by," \
 	     " updated_at, version) VALUES(?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(org_id) DO UPDATE" \

@@ -11,8 +11,9 @@
 	"e.seq, e.at, e.action, e.to_status, e.payload, u.client_update_id, u.status, u.media_url"
 
 #define STATEMENTS_OPEN311(STMT) \
-	STMT(ST_O311_REQ_INSERT, "INSERT INTO open311_requests(case_id, token, key_id, media_url," \
-	                         " created_at) VALUES(?1, ?2, ?3, ?4, ?5)") \
+	STMT(ST_O311_REQ_INSERT, \
+	     "INSERT INTO open311_requests(case_id, token, key_id, media_url," \
+	     " created_at, region_code) VALUES(?1, ?2, ?3, ?4, ?5, " REGION_OF_CASE("?1") ")") \
 	/* a public request by its number: ?1 the case number */ \
 	STMT(ST_O311_REQ_BY_NO, "SELECT c.id, o.media_url FROM cases c JOIN open311_requests o" \
 	                        " ON o.case_id = c.id WHERE c.no = ?1 AND c.confidential = 0") \
@@ -39,8 +40,9 @@
 	     " WHERE e.at >= ?1 AND e.at < ?2 AND c.confidential = 0 ORDER BY e.at, e.seq") \
 	STMT(ST_O311_UPDATE_BY_CLIENT, "SELECT key_id FROM open311_updates" \
 	                               " WHERE client_update_id = ?1") \
-	STMT(ST_O311_UPDATE_INSERT, "INSERT INTO open311_updates(event_seq, case_id, key_id," \
-	                            " client_update_id, status, media_url, at)" \
-	                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+	STMT(ST_O311_UPDATE_INSERT, \
+	     "INSERT INTO open311_updates(event_seq, case_id, key_id," \
+	     " client_update_id, status, media_url, at, region_code)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, " REGION_OF_CASE("?2") ")")
 
 #endif

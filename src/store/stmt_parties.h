@@ -6,8 +6,9 @@
 #define CIVICLOOP_STORE_STMT_PARTIES_H
 
 #define STATEMENTS_PARTIES(STMT) \
-	STMT(ST_PARTY_INSERT, "INSERT INTO case_parties(case_id, seq, role, enc, id_index) " \
-	                      "VALUES(?1, ?2, ?3, ?4, ?5)") \
+	STMT(ST_PARTY_INSERT, \
+	     "INSERT INTO case_parties(case_id, seq, role, enc, id_index," \
+	     " region_code) VALUES(?1, ?2, ?3, ?4, ?5, " REGION_OF_CASE("?1") ")") \
 	STMT(ST_PARTIES_OF_CASE, \
 	     "SELECT seq, role, enc, id_index FROM case_parties WHERE case_id = ?1 ORDER BY seq") \
 	/* the newest other cases of one person (the ID number's blind index ?1) \

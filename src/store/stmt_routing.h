@@ -30,8 +30,10 @@
 	     "INSERT INTO catalogue_versions(version, body, note, created_by," \
 	     " created_at) VALUES(?1, ?2, ?3, ?4, ?5)") \
 	/* a label (case ?1, org ?2) counted once: a row back when it is new */ \
-	STMT(ST_ROUTE_LABEL_ADD, "INSERT INTO route_labels(case_id, org_id) VALUES(?1, ?2)" \
-	                         " ON CONFLICT DO NOTHING RETURNING 1") \
+	STMT(ST_ROUTE_LABEL_ADD, \
+	     "INSERT INTO route_labels(case_id, org_id, region_code)" \
+	     " VALUES(?1, ?2, " REGION_OF_CASE("?1") ")" \
+	                                             " ON CONFLICT DO NOTHING RETURNING 1") \
 	STMT(ST_ROUTE_LABEL_DEL, \
 	     "DELETE FROM route_labels WHERE case_id = ?1 AND org_id = ?2 RETURNING 1") \
 	STMT(ST_ROUTE_TOKEN_ADD, \

@@ -388,7 +388,7 @@ test('a commit that fails answers 503: no row, no event, no file served; the orp
     const sql = (q) => sqlText(s.db, q);
     // a deferred foreign key the insert breaks: checked only at COMMIT, which fails
     await sql(BACKEND === 'postgres'
-      ? 'CREATE TABLE commit_breaker(case_id bigint REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
+      ? 'CREATE TABLE commit_breaker(case_id bigint REFERENCES orgs(id) DEFERRABLE INITIALLY DEFERRED);' +
         ' CREATE FUNCTION break_commit_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO commit_breaker VALUES(-1); RETURN NULL; END$$;' +
         ' CREATE TRIGGER break_commit AFTER INSERT ON attachments FOR EACH ROW EXECUTE FUNCTION break_commit_fn();'
       : 'CREATE TABLE commit_breaker(case_id INTEGER REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +

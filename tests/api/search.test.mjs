@@ -256,9 +256,10 @@ test('cases the index lacks are indexed when the writer starts (a database from 
   // current, as such a database's is not
   await indexOk();
   await sqlText(srv.db, 'INSERT INTO cases(no, type, class, channel, status, title, description, location, org_id,' +
-    ' confidential, fields, received_at, due_at, created_by, created_at, updated_at)' +
+    ' confidential, fields, received_at, due_at, created_by, created_at, updated_at, region_code)' +
     " SELECT 'OLD0000000001', type, class, channel, status, '旧库里的排水沟堵塞', '旧库：排水沟堵塞多日'," +
-    ` location, org_id, 0, '{}', received_at, due_at, created_by, created_at, updated_at FROM cases WHERE id = ${water.id};` +
+    ` location, org_id, 0, '{}', received_at, due_at, created_by, created_at, updated_at, region_code` +
+    ` FROM cases WHERE id = ${water.id};` +
     " DELETE FROM meta WHERE key = 'search.version';");
   await srv.restart();
   const d = await srv.login('disp1');

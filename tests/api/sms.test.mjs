@@ -67,7 +67,7 @@ test('a write whose commit fails answers 503 and texts nobody: no case, no outbo
   // a deferred foreign key the outbox insert breaks: checked only at COMMIT, which fails
   // (on PostgreSQL the trigger's body is a PL/pgSQL function)
   await sqlText(s.db, BACKEND === 'postgres'
-    ? 'CREATE TABLE commit_breaker(case_id bigint REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +
+    ? 'CREATE TABLE commit_breaker(case_id bigint REFERENCES orgs(id) DEFERRABLE INITIALLY DEFERRED);' +
       ' CREATE FUNCTION break_commit_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO commit_breaker VALUES(-1); RETURN NULL; END$$;' +
       ' CREATE TRIGGER break_commit AFTER INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION break_commit_fn();'
     : 'CREATE TABLE commit_breaker(case_id INTEGER REFERENCES cases(id) DEFERRABLE INITIALLY DEFERRED);' +

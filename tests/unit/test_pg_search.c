@@ -497,13 +497,13 @@ static void make_cases(void)
 	for (int i = 1; i <= NCORPUS; i++) {
 		snprintf(sql, sizeof sql,
 		         "INSERT INTO cases(id, no, type, status, title, description, org_id,"
-		         " received_at, created_at, updated_at)"
-		         " VALUES(%d, 'N%d', '%s', 'open', 't', 'd', %d, 0, 0, 0)",
+		         " received_at, created_at, updated_at, region_code)"
+		         " VALUES(%d, 'N%d', '%s', 'open', 't', 'd', %d, 0, 0, 0, '000000')",
 		         i, i, i == 6 ? "other" : "complaint", 2 - i % 2);
 		run_sql(sql);
 	}
-	run_sql("INSERT INTO assignments(case_id, org_id, kind, status, dispatched_at, updated_at)"
-	        " VALUES(4, 1, 'lead', 'open', 0, 0)");
+	run_sql("INSERT INTO assignments(case_id, org_id, kind, status, dispatched_at, updated_at,"
+	        " region_code) VALUES(4, 1, 'lead', 'open', 0, 0, '000000')");
 }
 
 /* ST_SEARCH_QUERY's rows for q in the scope: ids into out, the window's

@@ -4,9 +4,10 @@
  * as distributed by region_code co-located with cases, and the schema made
  * by store_migrate obeys the rules that plan needs:
  *  - no foreign key from a reference table to a distributed one;
- *  - a distributed table is "keyed" when region_code is a NOT NULL column,
- *    the first of its primary key, in every unique key, and in each of its
- *    foreign keys to a distributed table at the same place on both sides.
+ *  - a distributed table is "keyed" when region_code is a NOT NULL column
+ *    without a default (an INSERT must say its region), in its primary key,
+ *    in every unique key, and in each of its foreign keys to a distributed
+ *    table at the same place on both sides.
  * Every distributed table must be keyed, but those of not_yet_keyed below,
  * which must NOT be: a table keyed is taken off the list (docs/citus.md
  * "What is left"), and one cannot slip back.
@@ -33,17 +34,10 @@
 
 /* The distributed tables whose keys do not hold region_code yet. */
 static const char *const not_yet_keyed[] = {
-    "cases",           "assignments",        "timers",
-    "links",           "attachments",        "case_parties",
-    "case_points",     "case_fts",           "route_labels",
-    "interviews",      "inspection_periods", "documents",
-    "notices",         "open311_requests",   "open311_updates",
-    "outbox",          "idempotency",        "counters",
-    "events",          "checkpoints",        "case_scope",
-    "part_due",        "case_overdue",       "stats_dirty",
-    "stats_case",      "stats_due",          "stats_due_day",
-    "stats_part_due",  "stats_part_due_day", "stats_cell",
-    "stats_unit_cell", "stats_month",        "stats_unit_month",
+    "case_points",     "case_fts",      "idempotency",      "counters",           "checkpoints",
+    "case_scope",      "part_due",      "case_overdue",     "stats_dirty",        "stats_case",
+    "stats_due",       "stats_due_day", "stats_part_due",   "stats_part_due_day", "stats_cell",
+    "stats_unit_cell", "stats_month",   "stats_unit_month",
 };
 
 struct plan {
@@ -206,9 +200,8 @@ static bool unkeyed(const char *table, char *why, size_t cap)
 	const char *p[1] = {table};
 	PGresult *r = PQexecParams(
 	    pg,
-	    "SELECT a.attnotnull, (SELECT k.attname FROM pg_constraint c JOIN pg_attribute k"
-	    "  ON k.attrelid = c.conrelid AND k.attnum = c.conkey[1]"
-	    "  WHERE c.conrelid = a.attrelid AND c.contype = 'p')"
+	    "SELECT a.attnotnull, a.atthasdef, EXISTS (SELECT 1 FROM pg_constraint c"
+	    "  WHERE c.conrelid = a.attrelid AND c.contype = 'p' AND a.attnum = ANY (c.conkey))"
 	    " FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = 'region_code'",
 	    1, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
@@ -218,8 +211,10 @@ static bool unkeyed(const char *table, char *why, size_t cap)
 		snprintf(why, cap, "no region_code column");
 	else if (strcmp(PQgetvalue(r, 0, 0), "t"))
 		snprintf(why, cap, "region_code may be NULL");
-	else if (strcmp(PQgetvalue(r, 0, 1), "region_code"))
-		snprintf(why, cap, "primary key starts with %s", PQgetvalue(r, 0, 1));
+	else if (!strcmp(PQgetvalue(r, 0, 1), "t"))
+		snprintf(why, cap, "region_code has a default");
+	else if (strcmp(PQgetvalue(r, 0, 2), "t"))
+		snprintf(why, cap, "region_code not in the primary key");
 	else
 		bad = false;
 	PQclear(r);
@@ -333,10 +328,18 @@ static void the_rule_tells_keyed_from_unkeyed(void **state)
 	assert_non_null(strstr(why, "foreign key"));
 	exec("DROP TABLE probe_child");
 
-	exec("ALTER TABLE probe_parent DROP CONSTRAINT probe_parent_pkey CASCADE");
+	exec("ALTER TABLE probe_parent DROP CONSTRAINT probe_parent_id_key");
+	exec("ALTER TABLE probe_parent DROP CONSTRAINT probe_parent_pkey");
 	exec("ALTER TABLE probe_parent ADD PRIMARY KEY(id, region_code)");
+	assert_false(unkeyed("probe_parent", why, sizeof why));
+	exec("ALTER TABLE probe_parent ALTER region_code SET DEFAULT '000000'");
 	assert_true(unkeyed("probe_parent", why, sizeof why));
-	assert_string_equal(why, "primary key starts with id");
+	assert_string_equal(why, "region_code has a default");
+	exec("ALTER TABLE probe_parent ALTER region_code DROP DEFAULT");
+	exec("ALTER TABLE probe_parent DROP CONSTRAINT probe_parent_pkey");
+	exec("ALTER TABLE probe_parent ADD PRIMARY KEY(id)");
+	assert_true(unkeyed("probe_parent", why, sizeof why));
+	assert_string_equal(why, "region_code not in the primary key");
 	exec("DROP TABLE probe_parent");
 	exec("CREATE TABLE probe_parent(region_code text, id bigint PRIMARY KEY)");
 	assert_true(unkeyed("probe_parent", why, sizeof why));

@@ -1,0 +1,26 @@
+/*
+ * The region of a new row (core/region.h, docs/citus.md): the SQL that an
+ * INSERT into a table distributed by region_code gives that column.
+ *
+ * A case takes its owner org's region (orgs.city_code); a row of a case
+ * takes the case's, so the two always agree (on PostgreSQL the foreign
+ * key (case_id, region_code) holds them together); a row that may have no
+ * case (an event, a notice, an interview, a document, a message) takes its
+ * org's when it has none.
+ *
+ * The subquery keeps every caller as it was; on Citus, whose INSERT …
+ * VALUES takes no subquery, the writer will bind the region it knows
+ * (docs/citus.md "What is left").
+ */
+#ifndef CIVICLOOP_STORE_STMT_REGION_H
+#define CIVICLOOP_STORE_STMT_REGION_H
+
+/* The region of org ?org / of case ?c (NULL when there is none). */
+#define REGION_OF_ORG(org) "(SELECT city_code FROM orgs WHERE id = " org ")"
+#define REGION_OF_CASE(c) "(SELECT region_code FROM cases WHERE id = " c ")"
+
+/* Case ?c's region, else org ?org's, else none (core/region.h REGION_NONE). */
+#define REGION_OF_CASE_OR_ORG(c, org) \
+	"coalesce(" REGION_OF_CASE(c) ", " REGION_OF_ORG(org) ", '000000')"
+
+#endif

@@ -1,0 +1,199 @@
+// The region of a row (docs/citus.md, core/region.h): an org's region is the
+// city of its own division code, else its parent's; a case takes its owner
+// org's at intake, shows it, and keeps it; every row of a case carries the
+// case's, a row without a case its org's. Migration 32 fills all of it in a
+// database made before it. On PostgreSQL the keys hold it: a row whose
+// region is not its case's, or an INSERT that names none, is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  startServer, sqlText, caseBody, runCmd, runCli, newDatabase, databaseMade, BACKEND, PG,
+} from './helpers.mjs';
+
+const srv = await startServer();
+const sql = (q) => sqlText(srv.db, q);
+
+// the tables whose rows belong to a case, and whether a row may have no
+// case (then its org_id says its region)
+const OF_CASE = ['assignments', 'timers', 'links', 'attachments', 'route_labels', 'case_parties',
+  'inspection_periods', 'open311_requests', 'open311_updates'];
+const OF_CASE_OR_ORG = ['events', 'notices', 'interviews', 'documents', 'outbox'];
+
+/** Rows of every region table whose region is not the one they should have. */
+async function misplaced() {
+  const wrong = {};
+  for (const t of OF_CASE) {
+    wrong[t] = Number(await sql(`SELECT count(*) FROM ${t} x JOIN cases c ON c.id = x.case_id
+      WHERE x.region_code <> c.region_code`));
+  }
+  for (const t of OF_CASE_OR_ORG) {
+    wrong[t] = Number(await sql(`SELECT count(*) FROM ${t} x WHERE x.region_code <> coalesce(
+      (SELECT region_code FROM cases WHERE id = x.case_id), (SELECT city_code FROM orgs WHERE id = x.org_id), '000000')`));
+  }
+  wrong.cases = Number(await sql(`SELECT count(*) FROM cases c JOIN orgs o ON o.id = c.org_id
+    WHERE c.region_code <> o.city_code`));
+  return wrong;
+}
+
+const none = (w) => Object.fromEntries(Object.keys(w).map((k) => [k, 0]));
+
+/** The demo's joint dispute owned by 湘岭县界首镇 (config/demo/county.json). */
+async function jointDispute() {
+  return Number(await sql(`SELECT c.id FROM cases c JOIN orgs o ON o.id = c.org_id
+    WHERE o.code = 'town.x' AND c.type = 'dispute' ORDER BY c.id LIMIT 1`));
+}
+
+test('orgs: the city of their own code, else their parent\'s region', async () => {
+  const rows = await sql(`SELECT code, city_code FROM orgs WHERE code IN ('county', 'dept.cg', 'town.a',
+    'village.a1', 'county.x', 'town.x', 'village.x1', 'ent.demo1') ORDER BY code`);
+  assert.deepEqual(rows.split('\n'), ['county|360700', 'county.x|431000', 'dept.cg|360700',
+    'ent.demo1|360700', 'town.a|360700', 'town.x|431000', 'village.a1|360700', 'village.x1|431000']);
+});
+
+test('a case takes its owner org\'s region at intake and shows it; the other county\'s case its own', async () => {
+  const op1 = await srv.login('op1');
+  const r = await op1.post('/api/v1/cases', caseBody());
+  assert.equal(r.status, 201, r.text);
+  const disp = await srv.login('disp1');
+  const got = await disp.get(`/api/v1/cases/${r.json.case.id}`);
+  assert.equal(got.status, 200, got.text);
+  assert.equal(got.json.case.region, '360700');
+  assert.equal(await sql(`SELECT region_code FROM cases WHERE id = ${r.json.case.id}`), '360700');
+
+  const id = await jointDispute();
+  assert.ok(id > 0, 'the demo has the joint dispute');
+  const leaderx = await srv.login('leaderx');
+  const d = await leaderx.get(`/api/v1/cases/${id}`);
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.case.org.code, 'town.x');
+  assert.equal(d.json.case.region, '431000');
+  // in the lists too (case_load_many)
+  for (const who of ['leaderx', 'leader1']) {
+    const l = await (await srv.login(who)).get('/api/v1/cases?type=dispute&limit=200');
+    assert.equal(l.status, 200, l.text);
+    assert.equal(l.json.items.find((x) => x.id === id)?.region, '431000', who);
+    assert.ok(l.json.items.length > 1, who);
+    for (const x of l.json.items) assert.equal(x.region, x.org.code.endsWith('.x') ? '431000' : '360700', x.no);
+  }
+});
+
+test('every row of a case carries the case\'s region, whoever acted; a row without a case its org\'s', async () => {
+  const wrong = await misplaced();
+  assert.deepEqual(wrong, none(wrong));
+  // the joint dispute: 长岭乡 (赣州) acted on it, its rows are still 郴州's
+  const id = await jointDispute();
+  assert.equal(await sql(`SELECT DISTINCT e.region_code FROM events e JOIN orgs o ON o.id = e.org_id
+    WHERE e.case_id = ${id} AND o.code = 'town.b'`), '431000');
+  assert.equal(await sql(`SELECT DISTINCT region_code FROM assignments WHERE case_id = ${id}`), '431000');
+  // rows of both regions exist in the tables a case always has
+  for (const t of ['events', 'assignments', 'timers']) {
+    assert.equal(await sql(`SELECT string_agg(r, ',') FROM (SELECT DISTINCT region_code r FROM ${t}
+      WHERE case_id IS NOT NULL ORDER BY 1) x`.replace('string_agg(r, \',\')', BACKEND === 'postgres'
+      ? 'string_agg(r, \',\')' : 'group_concat(r, \',\')')), '360700,431000', t);
+  }
+  // events of no case (sign-ins, keys, orgs) take their org's region
+  assert.ok(Number(await sql('SELECT count(*) FROM events WHERE case_id IS NULL AND org_id IS NOT NULL')) > 0);
+});
+
+test('PostgreSQL: the keys refuse a row out of its case\'s region and an INSERT that names none',
+  { skip: BACKEND !== 'postgres' && 'the keys hold the region on PostgreSQL only (SQLite\'s keys are unchanged)' }, async () => {
+    const id = await jointDispute();
+    const psqlFails = async (q) => {
+      const r = await runCmd('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', srv.db, '-c', q]);
+      assert.notEqual(r.code, 0, q);
+      return r.stderr;
+    };
+    assert.match(await psqlFails(`UPDATE assignments SET region_code = '360700' WHERE case_id = ${id}`),
+      /foreign key/);
+    assert.match(await psqlFails(`UPDATE cases SET region_code = '360700' WHERE id = ${id}`), /foreign key/);
+    assert.match(await psqlFails(`INSERT INTO notices(org_id, kind, text, created_at)
+      VALUES(1, 'x', 'x', 0)`), /region_code/);
+    // the keys hold it (the plan's rule, docs/citus.md)
+    assert.equal(await sql(`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'cases_pkey'`),
+      'PRIMARY KEY (id, region_code)');
+    assert.equal(await sql(`SELECT region_code FROM assignments WHERE case_id = ${id} LIMIT 1`), '431000');
+  });
+
+test('init --region names the root\'s place: its city is the region; a code that is not one creates nothing', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-region-'));
+  try {
+    for (const bad of ['4311', '43112x', '000000', '431121000000000', '４３１１２１', '431121\n', '\xe4\xb8', '']) {
+      const h = await newDatabase(dir, `bad${bad.length}${Math.random().toString(36).slice(2, 6)}`);
+      const r = await runCli(h, ['init', '--db', h.db, '--region', bad]);
+      assert.equal(r.code, 2, `${JSON.stringify(bad)}: ${r.stderr}`);
+      assert.match(r.stderr, /行政区划代码/);
+      assert.equal(await databaseMade(h), false, `nothing created for ${JSON.stringify(bad)}`);
+    }
+    const h = await newDatabase(dir, 'good');
+    const r = await runCli(h, ['init', '--db', h.db, '--name', '祁阳市', '--region', '431121']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await sqlText(h.db, 'SELECT region_code, city_code FROM orgs'), '431121|431100');
+    const none = await newDatabase(dir, 'none');
+    assert.equal((await runCli(none, ['init', '--db', none.db])).code, 0);
+    assert.equal(await sqlText(none.db, 'SELECT coalesce(region_code, \'-\'), city_code FROM orgs'), '-|000000');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+// migration 32 on a database made before it: the columns (and on
+// PostgreSQL the keys) taken back to version 31, then the server started
+const REGION_TABLES = ['cases', ...OF_CASE, ...OF_CASE_OR_ORG];
+const PG_KEYS_31 = {
+  pk: { cases: 'id', assignments: 'id', timers: 'id', links: 'id', attachments: 'id', route_labels: 'case_id, org_id',
+    case_parties: 'id', inspection_periods: 'org_id, period', open311_requests: 'case_id', open311_updates: 'event_seq',
+    events: 'seq', notices: 'id', interviews: 'id', documents: 'id', outbox: 'id' },
+  unique: [['cases', 'no'], ['case_parties', 'case_id, seq'], ['inspection_periods', 'case_id'],
+    ['documents', 'number'], ['open311_requests', 'token'], ['open311_updates', 'client_update_id']],
+};
+
+function undo32() {
+  if (!PG) {
+    return REGION_TABLES.map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')
+      + ' ALTER TABLE orgs DROP COLUMN city_code; PRAGMA user_version = 31;';
+  }
+  const drop = REGION_TABLES.map((t) => `ALTER TABLE ${t} DROP COLUMN region_code CASCADE;`).join(' ');
+  const pk = Object.entries(PG_KEYS_31.pk).map(([t, k]) => `ALTER TABLE ${t} ADD PRIMARY KEY(${k});`).join(' ');
+  const uq = PG_KEYS_31.unique.map(([t, k]) => `ALTER TABLE ${t} ADD UNIQUE(${k});`).join(' ');
+  const fk = [...OF_CASE, ...OF_CASE_OR_ORG].map((t) => `ALTER TABLE ${t} ADD FOREIGN KEY(case_id) REFERENCES cases(id);`)
+    .join(' ');
+  return `${drop} ${pk} ${uq} ${fk}
+    ALTER TABLE links ADD FOREIGN KEY(other_id) REFERENCES cases(id);
+    ALTER TABLE timers ADD FOREIGN KEY(assignment_id) REFERENCES assignments(id);
+    CREATE UNIQUE INDEX cases_ext_ref ON cases(type, ext_ref) WHERE ext_ref IS NOT NULL;
+    ALTER TABLE orgs DROP COLUMN city_code; UPDATE civicloop_schema SET version = 31;`;
+}
+
+test('migration 32 fills the regions of a database made before it, and tells the stats of no change', async () => {
+  await srv.stop();
+  const version = PG ? 'SELECT max(version) FROM civicloop_schema' : 'PRAGMA user_version';
+  assert.equal(await sql(version), '32');
+  const dirty = await sql('SELECT count(*) FROM stats_dirty');
+  await sql(undo32());
+  assert.equal(await sql(version), '31');
+  assert.equal(await sql(`SELECT count(*) FROM ${PG ? 'information_schema.columns' : 'pragma_table_info(\'cases\')'}
+    WHERE ${PG ? 'table_name = \'cases\' AND column_name' : 'name'} = 'region_code'`), '0', 'undone');
+  await srv.restart();
+  assert.equal(await sql(version), '32');
+  const wrong = await misplaced();
+  assert.deepEqual(wrong, none(wrong));
+  const id = await jointDispute();
+  assert.equal(await sql(`SELECT region_code FROM cases WHERE id = ${id}`), '431000');
+  assert.equal(await sql(`SELECT DISTINCT region_code FROM events WHERE case_id = ${id}`), '431000');
+  assert.equal(await sql('SELECT count(*) FROM cases WHERE region_code = \'000000\''), '0');
+  assert.equal(await sql('SELECT count(*) FROM stats_dirty'), dirty, 'no case made dirty');
+  if (PG) {
+    assert.equal(await sql(`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'cases_pkey'`),
+      'PRIMARY KEY (id, region_code)');
+  }
+  // and the server goes on: a new case, its rows in its region
+  const op1 = await srv.login('op1');
+  const r = await op1.post('/api/v1/cases', caseBody());
+  assert.equal(r.status, 201, r.text);
+  assert.equal((await (await srv.login('disp1')).get(`/api/v1/cases/${r.json.case.id}`)).json.case.region, '360700');
+  const after = await misplaced();
+  assert.deepEqual(after, none(after));
+});
