@@ -9,7 +9,9 @@
 #  - The schema comes from `civicloop init --db DSN`; init's own rows are
 #    deleted first, so the copy holds exactly the SQLite database's rows.
 #  - The columns copied are those both sides have; one PostgreSQL has
-#    alone keeps its default. BLOBs go as '\x' hex (bytea's input), REALs
+#    alone keeps its default, but region_code, which has none: the R*Tree
+#    case_points has no such column, so its rows take their case's.
+#    BLOBs go as '\x' hex (bytea's input), REALs
 #    with 17 digits (a double exactly).
 #  - Triggers and foreign keys are off during the copy
 #    (session_replication_role = replica): the derived tables are copied
@@ -45,7 +47,13 @@ for t in $tables; do
 	for ct in $(psql_q -F: -c "SELECT column_name, data_type FROM information_schema.columns
 		WHERE table_schema = 'public' AND table_name = '$t' ORDER BY ordinal_position" | tr ' ' '_'); do
 		c=${ct%%:*}
-		printf '%s\n' "$sqlite_cols" | grep -qx "$c" || continue
+		if ! printf '%s\n' "$sqlite_cols" | grep -qx "$c"; then
+			# SQLite's R*Tree case_points has no region: its case's
+			[ "$c" = region_code ] || continue
+			cols="${cols:+$cols, }$c"
+			sel="${sel:+$sel, }(SELECT region_code FROM cases WHERE id = $t.id)"
+			continue
+		fi
 		case ${ct#*:} in
 		bytea) e="CASE WHEN $c IS NULL THEN NULL ELSE '\\x' || lower(hex($c)) END" ;;
 		double_precision) e="CASE WHEN $c IS NULL THEN NULL ELSE printf('%.17g', $c) END" ;;

@@ -99,13 +99,19 @@
  * and each foreign key to cases or assignments becomes (…, region_code) on
  * both sides — but links.other_id's, which goes: a link may name a case of
  * another region (a case handed to another city), and Citus cannot check a
- * key across nodes; the writer checks that the other case exists. */
+ * key across nodes; the writer checks that the other case exists. The
+ * case's search row (case_fts) and point (case_points) take its region,
+ * an idempotency key its user's org's. */
 #define PG_SCHEMA_REGION_OF(t, expr) \
 	"ALTER TABLE " t " ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
 	"UPDATE " t " x SET region_code = " expr " WHERE " expr " <> '000000';" \
 	"ALTER TABLE " t " ALTER region_code DROP DEFAULT;"
 #define PG_SCHEMA_OF_ORG "(SELECT city_code FROM orgs WHERE id = x.org_id)"
 #define PG_SCHEMA_OF_CASE "(SELECT region_code FROM cases WHERE id = x.case_id)"
+#define PG_SCHEMA_OF_ID "coalesce((SELECT region_code FROM cases WHERE id = x.id), '000000')"
+#define PG_SCHEMA_OF_USER \
+	"coalesce((SELECT o.city_code FROM users u JOIN orgs o ON o.id = u.org_id" \
+	" WHERE u.id = x.user_id), '000000')"
 #define PG_SCHEMA_OF_CASE_OR_ORG "coalesce(" PG_SCHEMA_OF_CASE ", " PG_SCHEMA_OF_ORG ", '000000')"
 #define PG_SCHEMA_REKEY(t, old, cols) \
 	"ALTER TABLE " t " DROP CONSTRAINT " old ", ADD PRIMARY KEY(" cols ", region_code);"
@@ -143,6 +149,9 @@
 	PG_SCHEMA_REGION_OF("interviews", PG_SCHEMA_OF_CASE_OR_ORG) \
 	PG_SCHEMA_REGION_OF("documents", PG_SCHEMA_OF_CASE_OR_ORG) \
 	PG_SCHEMA_REGION_OF("outbox", PG_SCHEMA_OF_CASE_OR_ORG) \
+	PG_SCHEMA_REGION_OF("case_points", PG_SCHEMA_OF_ID) \
+	PG_SCHEMA_REGION_OF("case_fts", PG_SCHEMA_OF_ID) \
+	PG_SCHEMA_REGION_OF("idempotency", PG_SCHEMA_OF_USER) \
 	"ALTER TABLE cases ENABLE TRIGGER USER;" \
 	"ALTER TABLE assignments ENABLE TRIGGER USER;" \
 	"ALTER TABLE links ENABLE TRIGGER USER;" \
@@ -186,6 +195,9 @@
 	PG_SCHEMA_REKEY("open311_updates", "open311_updates_pkey", "event_seq") \
 	PG_SCHEMA_REUNIQUE("open311_updates", "open311_updates_client_update_id_key", "client_update_id") \
 	PG_SCHEMA_REKEY("outbox", "outbox_pkey", "id") \
+	PG_SCHEMA_REKEY("case_points", "case_points_pkey", "id") \
+	PG_SCHEMA_REKEY("case_fts", "case_fts_pkey", "id") \
+	PG_SCHEMA_REKEY("idempotency", "idempotency_pkey", "user_id, key") \
 	PG_SCHEMA_TO_CASE("assignments") \
 	PG_SCHEMA_TO_CASE("events") \
 	PG_SCHEMA_TO_CASE("timers") \

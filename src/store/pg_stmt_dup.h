@@ -12,10 +12,11 @@
 #define PG_DUP_LNG1 "$4::float8 * 1e-6"
 
 /* json_extract and json_type. */
-[ST_DUP_POINT_ADD] = "INSERT INTO case_points(id, lat0, lat1, lng0, lng1, h0, h1)"
-                     " SELECT id, " PG_DUP_LOC_LAT ", " PG_DUP_LOC_LAT ", " PG_DUP_LOC_LNG
-                     ", " PG_DUP_LOC_LNG ", " PG_DUP_HOURS ", " PG_DUP_HOURS " FROM cases"
-                     " WHERE id = $1 AND jsonb_typeof(location::jsonb -> 'lat') = 'number'",
+[ST_DUP_POINT_ADD] =
+    "INSERT INTO case_points(id, lat0, lat1, lng0, lng1, h0, h1, region_code)"
+    " SELECT id, " PG_DUP_LOC_LAT ", " PG_DUP_LOC_LAT ", " PG_DUP_LOC_LNG ", " PG_DUP_LOC_LNG
+    ", " PG_DUP_HOURS ", " PG_DUP_HOURS ", region_code FROM cases"
+    " WHERE id = $1 AND jsonb_typeof(location::jsonb -> 'lat') = 'number'",
     /* The R*Tree's box query is the GiST index's && (which allows 1e-6 more),
      * then the exact bounds. */
     [ST_DUP_NEAR] = "SELECT p.id FROM case_points p"

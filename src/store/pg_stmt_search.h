@@ -14,8 +14,8 @@
 #define PG_SEARCH_VISIBLE PG_VISIBLE("$1", "$2", "$3")
 
 /* ?7: the row's tsv (search_pg_tsvector of ?2..?6) */
-[ST_SEARCH_INSERT] = "INSERT INTO case_fts(id, no, title, body, address, notes, tsv)"
-                     " VALUES($1, $2, $3, $4, $5, $6, $7::tsvector)",
+[ST_SEARCH_INSERT] = "INSERT INTO case_fts(id, no, title, body, address, notes, tsv, region_code)"
+                     " VALUES($1, $2, $3, $4, $5, $6, $7::tsvector, " REGION_OF_CASE("$1") ")",
     [ST_SEARCH_NOTES] = "SELECT notes FROM case_fts WHERE id = $1",
     /* ?3: the row's tsv again, from its other columns as stored and the notes ?2 */
     [ST_SEARCH_SET_NOTES] = "UPDATE case_fts SET notes = $2, tsv = $3::tsvector WHERE id = $1",

@@ -191,6 +191,11 @@
 	SCHEMA_REGION_OF_CASE_OR_ORG("interviews") \
 	SCHEMA_REGION_OF_CASE_OR_ORG("documents") \
 	SCHEMA_REGION_OF_CASE_OR_ORG("outbox") \
+	" ALTER TABLE idempotency ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
+	" UPDATE idempotency SET region_code = (SELECT o.city_code FROM users u" \
+	"  JOIN orgs o ON o.id = u.org_id WHERE u.id = idempotency.user_id)" \
+	" WHERE (SELECT o.city_code FROM users u JOIN orgs o ON o.id = u.org_id" \
+	"  WHERE u.id = idempotency.user_id) <> '000000';" \
 	" DELETE FROM stats_dirty WHERE case_id NOT IN (SELECT case_id FROM m32_dirty);" \
 	" DROP TABLE m32_dirty;"
 /* clang-format on */
@@ -873,7 +878,9 @@ static const char *const schema_migrations[] = {
      * region a row is to be distributed by (core/region.h). orgs.city_code,
      * the city of the nearest division code on the org's path; region_code
      * on a case (its owner org's) and on every row of a case (the case's;
-     * a row that may have no case, its org's). The columns only: SQLite's
+     * a row that may have no case, its org's; an idempotency key its user's
+     * org's). FTS5's case_fts and the R*Tree case_points take no column:
+     * PostgreSQL's have it, the case's. The columns only: SQLite's
      * keys are unchanged (PostgreSQL's hold the region, pg_schema.h). Only
      * rows of a place with a code are written (the default is the "no
      * region" of a deployment that never named its place), and the stats

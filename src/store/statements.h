@@ -375,8 +375,8 @@
 	    ST_IDEM_GET, \
 	    "SELECT body_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2") \
 	STMT(ST_IDEM_PUT, \
-	     "INSERT INTO idempotency(user_id, key, body_hash, status, response, created_at)" \
-	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	     "INSERT INTO idempotency(user_id, key, body_hash, status, response, created_at," \
+	     " region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, " REGION_OF_USER("?1") ")") \
 	STATEMENTS_ORGS(STMT) \
 	STATEMENTS_AUDIT(STMT) \
 	STATEMENTS_HOTLINE(STMT) \

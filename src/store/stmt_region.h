@@ -6,7 +6,7 @@
  * takes the case's, so the two always agree (on PostgreSQL the foreign
  * key (case_id, region_code) holds them together); a row that may have no
  * case (an event, a notice, an interview, a document, a message) takes its
- * org's when it has none.
+ * org's when it has none; an idempotency key its user's org's.
  *
  * The subquery keeps every caller as it was; on Citus, whose INSERT …
  * VALUES takes no subquery, the writer will bind the region it knows
@@ -18,6 +18,11 @@
 /* The region of org ?org / of case ?c (NULL when there is none). */
 #define REGION_OF_ORG(org) "(SELECT city_code FROM orgs WHERE id = " org ")"
 #define REGION_OF_CASE(c) "(SELECT region_code FROM cases WHERE id = " c ")"
+
+/* The region of user ?u's org, else none: an idempotency key's. */
+#define REGION_OF_USER(u) \
+	"coalesce((SELECT o.city_code FROM users u JOIN orgs o ON o.id = u.org_id" \
+	" WHERE u.id = " u "), '000000')"
 
 /* Case ?c's region, else org ?org's, else none (core/region.h REGION_NONE). */
 #define REGION_OF_CASE_OR_ORG(c, org) \

@@ -277,7 +277,8 @@ test('migration 12 fills the index of case points for the cases before it',
     // and 32, the regions: the columns it adds to the tables kept)
     const version = Number(await sql('PRAGMA user_version'));
     assert.equal(version, 32, 'step back as far as migration 12');
-    await sql(`${['cases', 'assignments', 'timers', 'links', 'attachments', 'route_labels', 'events', 'notices']
+    await sql(`${['cases', 'assignments', 'timers', 'links', 'attachments', 'route_labels', 'events', 'notices',
+      'idempotency']
       .map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')}
       ALTER TABLE orgs DROP COLUMN city_code;
       DROP TABLE case_points; DROP TABLE case_parties; ALTER TABLE assignments DROP COLUMN ratings;

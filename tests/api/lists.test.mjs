@@ -336,7 +336,7 @@ test('hostile values keep their answers: overdue other than 1 filters nothing, a
 // from an older version adds them again)
 const UNDO_MIGRATION_32 = ['cases', 'assignments', 'timers', 'links', 'attachments', 'route_labels',
   'case_parties', 'inspection_periods', 'open311_requests', 'open311_updates', 'events', 'notices',
-  'interviews', 'documents', 'outbox'].map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')
+  'interviews', 'documents', 'outbox', 'idempotency'].map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')
   + ' ALTER TABLE orgs DROP COLUMN city_code;';
 
 // a replay of SQLite's migration 29 on a database taken back to version 28

@@ -35,6 +35,13 @@ async function misplaced() {
   }
   wrong.cases = Number(await sql(`SELECT count(*) FROM cases c JOIN orgs o ON o.id = c.org_id
     WHERE c.region_code <> o.city_code`));
+  wrong.idempotency = Number(await sql(`SELECT count(*) FROM idempotency x WHERE x.region_code <> coalesce(
+    (SELECT o.city_code FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = x.user_id), '000000')`));
+  // the search index and the points are virtual tables on SQLite, with no column
+  for (const t of PG ? ['case_points', 'case_fts'] : []) {
+    wrong[t] = Number(await sql(`SELECT count(*) FROM ${t} x JOIN cases c ON c.id = x.id
+      WHERE x.region_code <> c.region_code`));
+  }
   return wrong;
 }
 
@@ -141,11 +148,12 @@ test('init --region names the root\'s place: its city is the region; a code that
 
 // migration 32 on a database made before it: the columns (and on
 // PostgreSQL the keys) taken back to version 31, then the server started
-const REGION_TABLES = ['cases', ...OF_CASE, ...OF_CASE_OR_ORG];
+const REGION_TABLES = ['cases', ...OF_CASE, ...OF_CASE_OR_ORG, 'idempotency'];
 const PG_KEYS_31 = {
   pk: { cases: 'id', assignments: 'id', timers: 'id', links: 'id', attachments: 'id', route_labels: 'case_id, org_id',
     case_parties: 'id', inspection_periods: 'org_id, period', open311_requests: 'case_id', open311_updates: 'event_seq',
-    events: 'seq', notices: 'id', interviews: 'id', documents: 'id', outbox: 'id' },
+    events: 'seq', notices: 'id', interviews: 'id', documents: 'id', outbox: 'id', idempotency: 'user_id, key',
+    case_points: 'id', case_fts: 'id' },
   unique: [['cases', 'no'], ['case_parties', 'case_id, seq'], ['inspection_periods', 'case_id'],
     ['documents', 'number'], ['open311_requests', 'token'], ['open311_updates', 'client_update_id']],
 };
@@ -155,7 +163,8 @@ function undo32() {
     return REGION_TABLES.map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')
       + ' ALTER TABLE orgs DROP COLUMN city_code; PRAGMA user_version = 31;';
   }
-  const drop = REGION_TABLES.map((t) => `ALTER TABLE ${t} DROP COLUMN region_code CASCADE;`).join(' ');
+  const drop = [...REGION_TABLES, 'case_points', 'case_fts']
+    .map((t) => `ALTER TABLE ${t} DROP COLUMN region_code CASCADE;`).join(' ');
   const pk = Object.entries(PG_KEYS_31.pk).map(([t, k]) => `ALTER TABLE ${t} ADD PRIMARY KEY(${k});`).join(' ');
   const uq = PG_KEYS_31.unique.map(([t, k]) => `ALTER TABLE ${t} ADD UNIQUE(${k});`).join(' ');
   const fk = [...OF_CASE, ...OF_CASE_OR_ORG].map((t) => `ALTER TABLE ${t} ADD FOREIGN KEY(case_id) REFERENCES cases(id);`)

@@ -249,6 +249,9 @@ static void lite_bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+static void run_sql(const char *sql);
+static void make_case(int64_t id);
+
 /* Indexes case id in both: SQLite through ST_SEARCH_INSERT's SQLite text,
  * PostgreSQL through its PostgreSQL form with the tsvector built here. */
 static void index_both(int64_t id, const struct doc *d)
@@ -265,6 +268,7 @@ static void index_both(int64_t id, const struct doc *d)
 
 	char *tsv = search_pg_tsvector(d->no, d->title, d->body, d->address, d->notes);
 	assert_non_null(tsv);
+	make_case(id); /* the search row takes its case's region */
 	struct store_stmt *s = store_stmt(pgc, ST_SEARCH_INSERT);
 	sbind_int(s, 1, id);
 	sbind_text(s, 2, d->no);
@@ -487,21 +491,28 @@ static void run_sql(const char *sql)
 	PQclear(res);
 }
 
-/* Cases behind the corpus: odd ids in org /1/, even ones in /2/; case 4
- * (in /2/) has a part for /1/; case 6 is of another type. */
-static void make_cases(void)
+/* The case behind search row id (made once, by index_both): odd ids in org
+ * /1/, even ones in /2/; case 6 is of another type. */
+static void make_case(int64_t id)
 {
 	run_sql("INSERT INTO orgs(id, code, name, kind, path) VALUES"
-	        " (1, 'o1', '一', 'county', '/1/'), (2, 'o2', '二', 'county', '/2/')");
+	        " (1, 'o1', '一', 'county', '/1/'), (2, 'o2', '二', 'county', '/2/')"
+	        " ON CONFLICT DO NOTHING");
 	char sql[512];
-	for (int i = 1; i <= NCORPUS; i++) {
-		snprintf(sql, sizeof sql,
-		         "INSERT INTO cases(id, no, type, status, title, description, org_id,"
-		         " received_at, created_at, updated_at, region_code)"
-		         " VALUES(%d, 'N%d', '%s', 'open', 't', 'd', %d, 0, 0, 0, '000000')",
-		         i, i, i == 6 ? "other" : "complaint", 2 - i % 2);
-		run_sql(sql);
-	}
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO cases(id, no, type, status, title, description, org_id,"
+	         " received_at, created_at, updated_at, region_code)"
+	         " VALUES(%lld, 'N%lld', '%s', 'open', 't', 'd', %lld, 0, 0, 0, '000000')"
+	         " ON CONFLICT DO NOTHING",
+	         (long long)id, (long long)id, id == 6 ? "other" : "complaint",
+	         (long long)(2 - id % 2));
+	run_sql(sql);
+}
+
+/* Cases behind the corpus (index_both made them): case 4 (in /2/) gets a
+ * part for /1/. */
+static void make_cases(void)
+{
 	run_sql("INSERT INTO assignments(case_id, org_id, kind, status, dispatched_at, updated_at,"
 	        " region_code) VALUES(4, 1, 'lead', 'open', 0, 0, '000000')");
 }
