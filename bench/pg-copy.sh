@@ -9,8 +9,9 @@
 #  - The schema comes from `civicloop init --db DSN`; init's own rows are
 #    deleted first, so the copy holds exactly the SQLite database's rows.
 #  - The columns copied are those both sides have; one PostgreSQL has
-#    alone keeps its default, but region_code, which has none: the R*Tree
-#    case_points has no such column, so its rows take their case's.
+#    alone keeps its default, but region_code, which has none: SQLite's
+#    R*Tree case_points and derived indexes (case_scope, part_due,
+#    case_overdue) have no such column, so their rows take their case's.
 #    BLOBs go as '\x' hex (bytea's input), REALs
 #    with 17 digits (a double exactly).
 #  - Triggers and foreign keys are off during the copy
@@ -48,10 +49,13 @@ for t in $tables; do
 		WHERE table_schema = 'public' AND table_name = '$t' ORDER BY ordinal_position" | tr ' ' '_'); do
 		c=${ct%%:*}
 		if ! printf '%s\n' "$sqlite_cols" | grep -qx "$c"; then
-			# SQLite's R*Tree case_points has no region: its case's
+			# SQLite's R*Tree case_points and the derived indexes have
+			# no region: their case's
 			[ "$c" = region_code ] || continue
+			k=id
+			printf '%s\n' "$sqlite_cols" | grep -qx case_id && k=case_id
 			cols="${cols:+$cols, }$c"
-			sel="${sel:+$sel, }(SELECT region_code FROM cases WHERE id = $t.id)"
+			sel="${sel:+$sel, }(SELECT region_code FROM cases WHERE id = $t.$k)"
 			continue
 		fi
 		case ${ct#*:} in

@@ -101,7 +101,10 @@
  * another region (a case handed to another city), and Citus cannot check a
  * key across nodes; the writer checks that the other case exists. The
  * case's search row (case_fts) and point (case_points) take its region,
- * an idempotency key its user's org's. */
+ * an idempotency key its user's org's, and so do the rows of the derived
+ * indexes case_scope, part_due and case_overdue, whose triggers are made
+ * again to write it (SQLite's tables take no column: derived, never
+ * copied between engines but by bench/pg-copy.sh, which fills it). */
 #define PG_SCHEMA_REGION_OF(t, expr) \
 	"ALTER TABLE " t " ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
 	"UPDATE " t " x SET region_code = " expr " WHERE " expr " <> '000000';" \
@@ -152,6 +155,9 @@
 	PG_SCHEMA_REGION_OF("case_points", PG_SCHEMA_OF_ID) \
 	PG_SCHEMA_REGION_OF("case_fts", PG_SCHEMA_OF_ID) \
 	PG_SCHEMA_REGION_OF("idempotency", PG_SCHEMA_OF_USER) \
+	PG_SCHEMA_REGION_OF("case_scope", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("part_due", PG_SCHEMA_OF_CASE) \
+	PG_SCHEMA_REGION_OF("case_overdue", PG_SCHEMA_OF_CASE) \
 	"ALTER TABLE cases ENABLE TRIGGER USER;" \
 	"ALTER TABLE assignments ENABLE TRIGGER USER;" \
 	"ALTER TABLE links ENABLE TRIGGER USER;" \
@@ -198,6 +204,22 @@
 	PG_SCHEMA_REKEY("case_points", "case_points_pkey", "id") \
 	PG_SCHEMA_REKEY("case_fts", "case_fts_pkey", "id") \
 	PG_SCHEMA_REKEY("idempotency", "idempotency_pkey", "user_id, key") \
+	PG_SCHEMA_REKEY("case_scope", "case_scope_pkey", "org_id, case_id") \
+	PG_SCHEMA_REKEY("part_due", "part_due_pkey", "org_id, st, k, case_id") \
+	PG_SCHEMA_REKEY("case_overdue", "case_overdue_pkey", "org_id, case_id") \
+	"CREATE OR REPLACE FUNCTION part_due_ins_fn() RETURNS trigger LANGUAGE plpgsql AS" \
+	" $$BEGIN " PG_SCHEMA_PART_DUE_OF(", region_code", ", a.region_code") " RETURN NULL; END$$;" \
+	"CREATE OR REPLACE FUNCTION part_due_upd_fn() RETURNS trigger LANGUAGE plpgsql AS" \
+	" $$BEGIN " PG_SCHEMA_PART_DUE_OF(", region_code", ", a.region_code") " RETURN NULL; END$$;" \
+	"CREATE OR REPLACE FUNCTION scope_t_org_path_fn() RETURNS trigger LANGUAGE plpgsql AS" \
+	" $$BEGIN " PG_SCHEMA_SCOPE_MOVE_OF(", region_code", ", c.region_code", ", a.region_code") \
+	" RETURN NULL; END$$;" \
+	"CREATE OR REPLACE FUNCTION case_overdue_scope_ins_fn() RETURNS trigger LANGUAGE plpgsql" \
+	" AS $$BEGIN " PG_SCHEMA_OVERDUE_SCOPE_OF(", region_code", ", NEW.region_code") \
+	" RETURN NULL; END$$;" \
+	"CREATE OR REPLACE FUNCTION case_overdue_enter_fn() RETURNS trigger LANGUAGE plpgsql AS" \
+	" $$BEGIN " PG_SCHEMA_OVERDUE_ENTER_OF(", region_code", ", c.region_code") \
+	" RETURN NULL; END$$;" \
 	PG_SCHEMA_TO_CASE("assignments") \
 	PG_SCHEMA_TO_CASE("events") \
 	PG_SCHEMA_TO_CASE("timers") \
@@ -240,18 +262,21 @@
 
 /* part_due_ins's and part_due_upd's body (migration 26): the case's rows
  * recomputed from its unfinished parts. */
-#define PG_SCHEMA_PART_DUE_BODY \
+#define PG_SCHEMA_PART_DUE_BODY PG_SCHEMA_PART_DUE_OF("", "")
+/* … with column r and its value ra (", region_code", ", a.region_code"
+ * from migration 32 on, "" before) */
+#define PG_SCHEMA_PART_DUE_OF(r, ra) \
 	"DELETE FROM part_due WHERE case_id = NEW.case_id;" \
-	" INSERT INTO part_due(org_id, st, k, case_id)" \
-	" SELECT j.value, a.status, min(" PG_SCHEMA_PART_KEY "), a.case_id" \
+	" INSERT INTO part_due(org_id, st, k, case_id" r ")" \
+	" SELECT j.value, a.status, min(" PG_SCHEMA_PART_KEY "), a.case_id" ra \
 	" FROM assignments a JOIN orgs o ON o.id = a.org_id, " PG_SCHEMA_O_IDS \
 	" WHERE a.case_id = NEW.case_id AND a.status IN (SELECT status FROM part_unfinished)" \
-	" GROUP BY a.case_id, j.value, a.status;" \
-	" INSERT INTO part_due(org_id, st, k, case_id)" \
-	" SELECT j.value, '', min(" PG_SCHEMA_PART_KEY "), a.case_id" \
+	" GROUP BY a.case_id, j.value, a.status" ra ";" \
+	" INSERT INTO part_due(org_id, st, k, case_id" r ")" \
+	" SELECT j.value, '', min(" PG_SCHEMA_PART_KEY "), a.case_id" ra \
 	" FROM assignments a JOIN orgs o ON o.id = a.org_id, " PG_SCHEMA_O_IDS \
 	" WHERE a.case_id = NEW.case_id AND a.status IN (SELECT status FROM part_unfinished)" \
-	" GROUP BY a.case_id, j.value;"
+	" GROUP BY a.case_id, j.value" ra ";"
 
 /* scope_t_org_path's sets (migration 28, stmt_orgmove.h): the orgs of the
  * moved subtree, and the cases one of them owns or holds a live part of. */
@@ -270,6 +295,40 @@
 	"(NEW.closed_at IS NULL AND NEW.due_at IS NOT NULL AND NEW.due_at < " PG_SCHEMA_MARK ")"
 #define PG_SCHEMA_OVERDUE_OLD \
 	"(OLD.closed_at IS NULL AND OLD.due_at IS NOT NULL AND OLD.due_at < " PG_SCHEMA_MARK ")"
+
+/* The bodies of scope_t_org_path (migration 28), case_overdue_scope_ins and
+ * case_overdue_enter (29), with the region column r and its values from
+ * cases c (rc), assignments a (ra) or the case_scope row NEW (rn): each ""
+ * before migration 32, ", region_code", ", c.region_code", … from it on. */
+#define PG_SCHEMA_SCOPE_MOVE PG_SCHEMA_SCOPE_MOVE_OF("", "", "")
+#define PG_SCHEMA_OVERDUE_SCOPE PG_SCHEMA_OVERDUE_SCOPE_OF("", "")
+#define PG_SCHEMA_OVERDUE_ENTER PG_SCHEMA_OVERDUE_ENTER_OF("", "")
+#define PG_SCHEMA_SCOPE_MOVE_OF(r, rc, ra) \
+	"DELETE FROM case_scope WHERE org_id IN (SELECT j.value FROM " PG_SCHEMA_OLD_IDS \
+	") AND case_id IN " PG_SCHEMA_MOVED_CASES ";" \
+	" INSERT INTO case_scope(org_id, case_id" r ")" \
+	" SELECT j.value, c.id" rc \
+	" FROM cases c JOIN orgs o ON o.id = c.org_id, " PG_SCHEMA_O_IDS \
+	" WHERE c.id IN " PG_SCHEMA_MOVED_CASES " UNION SELECT j.value, a.case_id" ra \
+	" FROM assignments a JOIN orgs o ON o.id = a.org_id, " PG_SCHEMA_O_IDS \
+	" WHERE a.case_id IN " PG_SCHEMA_MOVED_CASES " AND a.status <> 'cancelled'" \
+	" ON CONFLICT DO NOTHING;" \
+	" UPDATE assignments SET org_id = org_id WHERE org_id IN " PG_SCHEMA_MOVED ";"
+#define PG_SCHEMA_OVERDUE_SCOPE_OF(r, rn) \
+	"IF EXISTS (SELECT 1 FROM cases c WHERE c.id = NEW.case_id" \
+	" AND " PG_SCHEMA_OVERDUE_C ") THEN" \
+	" INSERT INTO case_overdue(org_id, case_id" r ") VALUES(NEW.org_id, NEW.case_id" rn ")" \
+	" ON CONFLICT DO NOTHING;" \
+	" END IF;"
+#define PG_SCHEMA_OVERDUE_ENTER_OF(r, rc) \
+	"IF " PG_SCHEMA_OVERDUE_NEW " AND NOT " PG_SCHEMA_OVERDUE_OLD " THEN" \
+	" INSERT INTO case_overdue(org_id, case_id" r ")" \
+	" SELECT j.value, c.id" rc \
+	" FROM cases c JOIN orgs o ON o.id = c.org_id, " PG_SCHEMA_O_IDS " WHERE c.id = NEW.id" \
+	" UNION SELECT j.value, c.id" rc " FROM cases c JOIN assignments a ON a.case_id = c.id" \
+	" JOIN orgs o ON o.id = a.org_id, " PG_SCHEMA_O_IDS \
+	" WHERE c.id = NEW.id AND a.status <> 'cancelled' ON CONFLICT DO NOTHING;" \
+	" END IF;"
 
 static const char *const pg_schema_baseline =
     /* migration 1, the spine, with the columns added later */
@@ -637,25 +696,13 @@ static const char *const pg_schema_baseline =
 
     /* 28: case_scope and part_due follow an org that moves */
     "CREATE FUNCTION scope_t_org_path_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
-    " DELETE FROM case_scope WHERE org_id IN (SELECT j.value FROM " PG_SCHEMA_OLD_IDS
-    ") AND case_id IN " PG_SCHEMA_MOVED_CASES ";"
-    " INSERT INTO case_scope(org_id, case_id)"
-    " SELECT j.value, c.id FROM cases c JOIN orgs o ON o.id = c.org_id, " PG_SCHEMA_O_IDS
-    " WHERE c.id IN " PG_SCHEMA_MOVED_CASES " UNION SELECT j.value, a.case_id FROM assignments a"
-    " JOIN orgs o ON o.id = a.org_id, " PG_SCHEMA_O_IDS " WHERE a.case_id IN " PG_SCHEMA_MOVED_CASES
-    " AND a.status <> 'cancelled' ON CONFLICT DO NOTHING;"
-    " UPDATE assignments SET org_id = org_id WHERE org_id IN " PG_SCHEMA_MOVED ";"
-    " RETURN NULL; END$$;"
+    " " PG_SCHEMA_SCOPE_MOVE " RETURN NULL; END$$;"
     "CREATE TRIGGER scope_t_org_path AFTER UPDATE OF path ON orgs"
     " FOR EACH ROW WHEN (OLD.path <> NEW.path) EXECUTE FUNCTION scope_t_org_path_fn();"
 
     /* 29: case_overdue follows case_scope and the cases' deadlines */
     "CREATE FUNCTION case_overdue_scope_ins_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
-    " IF EXISTS (SELECT 1 FROM cases c WHERE c.id = NEW.case_id"
-    " AND " PG_SCHEMA_OVERDUE_C ") THEN"
-    " INSERT INTO case_overdue(org_id, case_id) VALUES(NEW.org_id, NEW.case_id)"
-    " ON CONFLICT DO NOTHING;"
-    " END IF; RETURN NULL; END$$;"
+    " " PG_SCHEMA_OVERDUE_SCOPE " RETURN NULL; END$$;"
     "CREATE TRIGGER case_overdue_scope_ins AFTER INSERT ON case_scope"
     " FOR EACH ROW EXECUTE FUNCTION case_overdue_scope_ins_fn();"
     "CREATE FUNCTION case_overdue_scope_del_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
@@ -664,14 +711,7 @@ static const char *const pg_schema_baseline =
     "CREATE TRIGGER case_overdue_scope_del AFTER DELETE ON case_scope"
     " FOR EACH ROW EXECUTE FUNCTION case_overdue_scope_del_fn();"
     "CREATE FUNCTION case_overdue_enter_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
-    " IF " PG_SCHEMA_OVERDUE_NEW " AND NOT " PG_SCHEMA_OVERDUE_OLD " THEN"
-    " INSERT INTO case_overdue(org_id, case_id)"
-    " SELECT j.value, c.id FROM cases c JOIN orgs o ON o.id = c.org_id, " PG_SCHEMA_O_IDS
-    " WHERE c.id = NEW.id"
-    " UNION SELECT j.value, c.id FROM cases c JOIN assignments a ON a.case_id = c.id"
-    " JOIN orgs o ON o.id = a.org_id, " PG_SCHEMA_O_IDS
-    " WHERE c.id = NEW.id AND a.status <> 'cancelled' ON CONFLICT DO NOTHING;"
-    " END IF; RETURN NULL; END$$;"
+    " " PG_SCHEMA_OVERDUE_ENTER " RETURN NULL; END$$;"
     "CREATE TRIGGER case_overdue_enter AFTER UPDATE OF due_at, closed_at ON cases"
     " FOR EACH ROW WHEN (NEW.closed_at IS NULL AND NEW.due_at IS NOT NULL"
     " AND (OLD.closed_at IS NOT NULL OR OLD.due_at IS NULL OR OLD.due_at <> NEW.due_at))"

@@ -7,9 +7,11 @@
  * 1 is no boolean here): the parts' rows by (case, org or ancestor), with
  * the status st; `by` adds the status to the grouping. */
 #define PG_INBOX_FILL(st, by) \
-	"INSERT INTO part_due(org_id, st, k, case_id) SELECT j.value, " st ", min(" PG_INBOX_KEY \
-	"), a.case_id FROM assignments a JOIN orgs o ON o.id = a.org_id, " PG_O_PATH_IDS \
-	" WHERE a.status IN (SELECT status FROM part_unfinished) GROUP BY a.case_id, j.value" by
+	"INSERT INTO part_due(org_id, st, k, case_id, region_code) SELECT j.value, " st \
+	", min(" PG_INBOX_KEY "), a.case_id, a.region_code FROM assignments a" \
+	" JOIN orgs o ON o.id = a.org_id, " PG_O_PATH_IDS \
+	" WHERE a.status IN (SELECT status FROM part_unfinished)" \
+	" GROUP BY a.case_id, a.region_code, j.value" by
 /* stmt_inbox.h INBOX_ARM, each arm its own page: PostgreSQL 15 does not
  * merge the arms' index orders (pg_stmt_core.h PG_ARM_NEWEST). */
 #define PG_INBOX_ARM(s) \

@@ -26,21 +26,24 @@
 
 /* ?2, only in the select list, is the case id */
 [ST_CASE_SCOPE_ADD] =
-    "INSERT INTO case_scope(org_id, case_id) SELECT j.value, $2::bigint FROM orgs o, " PG_O_PATH_IDS
-    " WHERE o.id = $1" PG_LISTS_IGNORE,
+    "INSERT INTO case_scope(org_id, case_id, region_code) SELECT j.value, "
+    "$2::bigint, " REGION_OF_CASE("$2::bigint") " FROM orgs o, " PG_O_PATH_IDS
+                                                " WHERE o.id = $1" PG_LISTS_IGNORE,
     [ST_CASE_SCOPE_DROP] = "DELETE FROM case_scope WHERE case_id = $2 AND org_id IN"
                            " (SELECT j.value FROM orgs o, " PG_O_PATH_IDS " WHERE o.id = $1)",
-    [ST_CASE_SCOPE_REFILL] = "INSERT INTO case_scope(org_id, case_id) SELECT j.value, c.id FROM "
+    [ST_CASE_SCOPE_REFILL] = "INSERT INTO case_scope(org_id, case_id, region_code)"
+                             " SELECT j.value, c.id, c.region_code FROM "
                              "cases c JOIN orgs o ON o.id = c.org_id, " PG_O_PATH_IDS
-                             " WHERE c.id = $1 UNION SELECT j.value, a.case_id FROM assignments a"
+                             " WHERE c.id = $1 UNION SELECT j.value, a.case_id, a.region_code"
+                             " FROM assignments a"
                              " JOIN orgs o ON o.id = a.org_id, " PG_O_PATH_IDS
                              " WHERE a.case_id = $1 AND a.status <> 'cancelled'" PG_LISTS_IGNORE,
     [ST_CASE_SCOPE_FILL_OWNERS] =
-        "INSERT INTO case_scope(org_id, case_id) SELECT j.value, c.id FROM cases c"
-        " JOIN orgs o ON o.id = c.org_id, " PG_O_PATH_IDS PG_LISTS_IGNORE,
+        "INSERT INTO case_scope(org_id, case_id, region_code) SELECT j.value, c.id, c.region_code"
+        " FROM cases c JOIN orgs o ON o.id = c.org_id, " PG_O_PATH_IDS PG_LISTS_IGNORE,
     [ST_CASE_SCOPE_FILL_PARTS] =
-        "INSERT INTO case_scope(org_id, case_id) SELECT j.value, a.case_id FROM assignments a"
-        " JOIN orgs o ON o.id = a.org_id, " PG_O_PATH_IDS
+        "INSERT INTO case_scope(org_id, case_id, region_code) SELECT j.value, a.case_id,"
+        " a.region_code FROM assignments a JOIN orgs o ON o.id = a.org_id, " PG_O_PATH_IDS
         " WHERE a.status <> 'cancelled'" PG_LISTS_IGNORE,
     /* each arm a page (PG_ARM_NEWEST) */
     [ST_CASE_LIST_SCOPE] = PG_LISTS_SCOPE_SQL,

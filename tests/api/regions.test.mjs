@@ -21,6 +21,9 @@ const sql = (q) => sqlText(srv.db, q);
 const OF_CASE = ['assignments', 'timers', 'links', 'attachments', 'route_labels', 'case_parties',
   'inspection_periods', 'open311_requests', 'open311_updates'];
 const OF_CASE_OR_ORG = ['events', 'notices', 'interviews', 'documents', 'outbox'];
+// the tables with the column on PostgreSQL only, and their case's column
+const PG_ONLY = [['case_points', 'id'], ['case_fts', 'id'], ['case_scope', 'case_id'], ['part_due', 'case_id'],
+  ['case_overdue', 'case_id']];
 
 /** Rows of every region table whose region is not the one they should have. */
 async function misplaced() {
@@ -37,10 +40,12 @@ async function misplaced() {
     WHERE c.region_code <> o.city_code`));
   wrong.idempotency = Number(await sql(`SELECT count(*) FROM idempotency x WHERE x.region_code <> coalesce(
     (SELECT o.city_code FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = x.user_id), '000000')`));
-  // the search index and the points are virtual tables on SQLite, with no column
-  for (const t of PG ? ['case_points', 'case_fts'] : []) {
-    wrong[t] = Number(await sql(`SELECT count(*) FROM ${t} x JOIN cases c ON c.id = x.id
+  // the search index and the points are virtual tables on SQLite, with no
+  // column; the derived indexes have none there either
+  for (const [t, k] of PG ? PG_ONLY : []) {
+    wrong[t] = Number(await sql(`SELECT count(*) FROM ${t} x JOIN cases c ON c.id = x.${k}
       WHERE x.region_code <> c.region_code`));
+    assert.ok(Number(await sql(`SELECT count(*) FROM ${t}`)) > 0, `${t} has rows`);
   }
   return wrong;
 }
@@ -153,7 +158,8 @@ const PG_KEYS_31 = {
   pk: { cases: 'id', assignments: 'id', timers: 'id', links: 'id', attachments: 'id', route_labels: 'case_id, org_id',
     case_parties: 'id', inspection_periods: 'org_id, period', open311_requests: 'case_id', open311_updates: 'event_seq',
     events: 'seq', notices: 'id', interviews: 'id', documents: 'id', outbox: 'id', idempotency: 'user_id, key',
-    case_points: 'id', case_fts: 'id' },
+    case_points: 'id', case_fts: 'id', case_scope: 'org_id, case_id', part_due: 'org_id, st, k, case_id',
+    case_overdue: 'org_id, case_id' },
   unique: [['cases', 'no'], ['case_parties', 'case_id, seq'], ['inspection_periods', 'case_id'],
     ['documents', 'number'], ['open311_requests', 'token'], ['open311_updates', 'client_update_id']],
 };
@@ -163,7 +169,7 @@ function undo32() {
     return REGION_TABLES.map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')
       + ' ALTER TABLE orgs DROP COLUMN city_code; PRAGMA user_version = 31;';
   }
-  const drop = [...REGION_TABLES, 'case_points', 'case_fts']
+  const drop = [...REGION_TABLES, ...PG_ONLY.map(([t]) => t)]
     .map((t) => `ALTER TABLE ${t} DROP COLUMN region_code CASCADE;`).join(' ');
   const pk = Object.entries(PG_KEYS_31.pk).map(([t, k]) => `ALTER TABLE ${t} ADD PRIMARY KEY(${k});`).join(' ');
   const uq = PG_KEYS_31.unique.map(([t, k]) => `ALTER TABLE ${t} ADD UNIQUE(${k});`).join(' ');
