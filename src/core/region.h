@@ -7,7 +7,7 @@
  * 6 digits for a county, 9 for a township, 12 for a village); its region
  * (orgs.city_code) is the city of that code, or else its parent's region,
  * or else REGION_NONE. A case takes its owner org's region at intake and
- * keeps it; the rows of a case take the case's (store/statements.h).
+ * keeps it; the rows of a case take the case's (store/stmt_region.h).
  */
 #ifndef CIVICLOOP_CORE_REGION_H
 #define CIVICLOOP_CORE_REGION_H

@@ -24,11 +24,13 @@
 	" UNION ALL " PG_LISTS_STATUS_ARM("$32") " UNION ALL " PG_LISTS_STATUS_ARM( \
 	    "$33") " UNION ALL " PG_LISTS_STATUS_ARM("$34") " ORDER BY 1 DESC LIMIT $13"
 
+/* ST_CASE_SCOPE_ADD's region: case ?2's */
+#define PG_LISTS_REGION_2 REGION_OF_CASE("$2::bigint")
+
 /* ?2, only in the select list, is the case id */
-[ST_CASE_SCOPE_ADD] =
-    "INSERT INTO case_scope(org_id, case_id, region_code) SELECT j.value, "
-    "$2::bigint, " REGION_OF_CASE("$2::bigint") " FROM orgs o, " PG_O_PATH_IDS
-                                                " WHERE o.id = $1" PG_LISTS_IGNORE,
+[ST_CASE_SCOPE_ADD] = "INSERT INTO case_scope(org_id, case_id, region_code)"
+                      " SELECT j.value, $2::bigint, " PG_LISTS_REGION_2
+                      " FROM orgs o, " PG_O_PATH_IDS " WHERE o.id = $1" PG_LISTS_IGNORE,
     [ST_CASE_SCOPE_DROP] = "DELETE FROM case_scope WHERE case_id = $2 AND org_id IN"
                            " (SELECT j.value FROM orgs o, " PG_O_PATH_IDS " WHERE o.id = $1)",
     [ST_CASE_SCOPE_REFILL] = "INSERT INTO case_scope(org_id, case_id, region_code)"

@@ -5,11 +5,11 @@
  * OVERDUE_RANGE): their orgs (OVERDUE_ORGS), INSERT OR IGNORE as ON
  * CONFLICT DO NOTHING. */
 #define PG_OVERDUE_FILL(range) \
-	"INSERT INTO case_overdue(org_id, case_id, region_code) SELECT j.value, c.id, " \
-	"c.region_code" \
+	"INSERT INTO case_overdue(org_id, case_id, region_code)" \
+	" SELECT j.value, c.id, c.region_code" \
 	" FROM cases c JOIN orgs o ON o.id = c.org_id, " PG_O_PATH_IDS " WHERE " range \
-	" UNION SELECT j.value, c.id, c.region_code FROM cases c JOIN assignments a ON a.case_id " \
-	"= c.id" \
+	" UNION SELECT j.value, c.id, c.region_code" \
+	" FROM cases c JOIN assignments a ON a.case_id = c.id" \
 	" JOIN orgs o ON o.id = a.org_id, " PG_O_PATH_IDS " WHERE " range \
 	" AND a.status <> 'cancelled' ON CONFLICT DO NOTHING"
 #define PG_OVERDUE_SWEEP_RANGE OVERDUE_RANGE(OVERDUE_T, "$1")

@@ -22,6 +22,9 @@
 	"i.id, i.case_id, c.no, i.campaign_id, i.org_id, o.code, o.name, i.kind, i.person," \
 	" i.position, i.held_at, i.interviewer, i.outcome, i.actor_id, i.created_at"
 
+/* ST_ENT_ORG_SET: the region of the new parent ?3 */
+#define ENT_PARENT_REGION "coalesce(" REGION_OF_ORG("?3") ", '000000')"
+
 #define STATEMENTS_ENTERPRISE(STMT) \
 	STMT(ST_ENT_INSERT, "INSERT INTO enterprises(org_id, credit_code, industry, risk_level, " \
 	                    "address, lng, lat," \
@@ -39,11 +42,9 @@
 	/* an enterprise's org follows its name and township */ \
 	/* the enterprise's region follows its new township when it has no \
 	 * code of its own (core/region.h); its cases keep theirs */ \
-	STMT(ST_ENT_ORG_SET, \
-	     "UPDATE orgs SET name = ?2, parent_id = ?3, path = ?4," \
-	     " city_code = CASE WHEN region_code IS NULL" \
-	     " THEN coalesce(" REGION_OF_ORG("?3") ", '000000') ELSE city_code END" \
-	                                           " WHERE id = ?1") \
+	STMT(ST_ENT_ORG_SET, "UPDATE orgs SET name = ?2, parent_id = ?3, path = ?4," \
+	                     " city_code = CASE WHEN region_code IS NULL" \
+	                     " THEN " ENT_PARENT_REGION " ELSE city_code END WHERE id = ?1") \
 	/* the township holding the org at path ?1 (a placed grid's or village's) */ \
 	STMT(ST_ENT_TOWNSHIP_OF, "SELECT id, code, path FROM orgs WHERE kind = 'township'" \
 	                         " AND ?1 LIKE path || '%' ORDER BY length(path) DESC LIMIT 1") \

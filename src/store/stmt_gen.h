@@ -31,9 +31,9 @@
 	    "INSERT INTO cases(no, type, class, channel, status, title, description, location," \
 	    " org_id, reporter_enc, phone_index, confidential, fields, received_at, due_at," \
 	    " closed_at, created_by, created_at, updated_at, version, place_status, place_org_id," \
-	    " region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, " \
-	    "?15," \
-	    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, coalesce(" REGION_OF_ORG("?9") ", '000000'))") \
+	    " region_code)" \
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16," \
+	    " ?17, ?18, ?19, ?20, ?21, ?22, coalesce(" REGION_OF_ORG("?9") ", '000000'))") \
 	STMT(ST_GEN_SEED_ASG, \
 	     "SELECT id, org_id, kind, status, dispatched_at, sign_due_at, due_at, signed_at," \
 	     " done_at, updated_at, opinion, ratings FROM assignments WHERE case_id = ?1" \

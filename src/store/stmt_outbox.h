@@ -38,8 +38,8 @@
 	STMT( \
 	    ST_OUTBOX_INSERT, \
 	    "INSERT INTO outbox(channel, kind, case_id, org_id, target, payload, state, attempts," \
-	    " next_at, created_at, region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, " \
-	    "?8," \
+	    " next_at, created_at, region_code)" \
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?8," \
 	    " " REGION_OF_CASE_OR_ORG("?3", "?4") ")") \
 	/* the workers: due messages, oldest due first (outbox_due) */ \
 	STMT(ST_OUTBOX_DUE, \

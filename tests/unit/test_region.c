@@ -2,7 +2,8 @@
  * Regions (core/region.h): which codes are division codes, the city of
  * each, and the region an org takes (orgs.city_code: its own code's city,
  * else its parent's, else none); a code that is not one is refused and
- * adds no org.
+ * adds no org; an enterprise moved under another city takes that city's
+ * region unless it has a code of its own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include "core/directory.h"
 #include "core/region.h"
+#include "store/statements.h"
 #include "util/error.h"
 
 #include "unit_db.h"
@@ -66,6 +68,40 @@ static int orgs_job(struct wctx *w, struct write_job *job)
 	           : 0;
 }
 
+/* ST_ENT_ORG_SET (an enterprise's move) of org code under org parent. */
+static int move(struct wctx *w, const char *code, const char *parent)
+{
+	int64_t id = 0, pid = 0;
+	char path[256] = "", ppath[200] = "";
+	struct store_stmt *s = store_stmt(w->conn, ST_ORG_BY_CODE);
+	sbind_text(s, 1, parent);
+	if (sstep(s) == STORE_ROW) {
+		pid = scol_int(s, 0);
+		snprintf(ppath, sizeof ppath, "%s", scol_text(s, 5));
+	}
+	sreset(s);
+	s = store_stmt(w->conn, ST_ORG_BY_CODE);
+	sbind_text(s, 1, code);
+	if (sstep(s) == STORE_ROW)
+		id = scol_int(s, 0);
+	sreset(s);
+	if (!id || !pid)
+		return -1;
+	snprintf(path, sizeof path, "%s%lld/", ppath, (long long)id);
+	s = store_stmt(w->conn, ST_ENT_ORG_SET);
+	sbind_int(s, 1, id);
+	sbind_text(s, 2, code);
+	sbind_int(s, 3, pid);
+	sbind_text(s, 4, path);
+	return sdone(s) == STORE_DONE ? 0 : -1;
+}
+
+static int move_job(struct wctx *w, struct write_job *job)
+{
+	(void)job;
+	return move(w, "ent", "bj") || move(w, "town", "bj") ? -1 : 0;
+}
+
 struct bad_org {
 	const char *code;
 	struct err e;
@@ -113,6 +149,21 @@ static void the_region_of_an_org(void **state)
 	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(s, 0), 7);
+	sqlite3_finalize(s);
+
+	/* moved under 北京: the enterprise takes its region, the township
+	 * with a code of its own keeps its */
+	assert_int_equal(writer_run(f->app.writer, move_job, NULL), 0);
+	static const char *const moved[][2] = {{"ent", "110000"}, {"town", "431100"}};
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT city_code FROM orgs WHERE code = ?1", -1, &s, NULL),
+	    SQLITE_OK);
+	for (size_t i = 0; i < sizeof moved / sizeof *moved; i++) {
+		sqlite3_bind_text(s, 1, moved[i][0], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), moved[i][1]);
+		sqlite3_reset(s);
+	}
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	unit_db_close(f);
