@@ -113,6 +113,22 @@ static int bad_job(struct wctx *w, struct write_job *job)
 	return org_add(w, "bad", "错", "township", "county", b->code, &b->e) < 0 ? -1 : 0;
 }
 
+/* The region (orgs.city_code) of each org code want[i][0] is want[i][1]. */
+static void regions_are(sqlite3 *db, const char *const want[][2], size_t n)
+{
+	sqlite3_stmt *s;
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT city_code FROM orgs WHERE code = ?1", -1, &s, NULL),
+	    SQLITE_OK);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(s, 1, want[i][0], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(s, 0), want[i][1]);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+}
+
 static void the_region_of_an_org(void **state)
 {
 	(void)state;
@@ -124,17 +140,8 @@ static void the_region_of_an_org(void **state)
 	static const char *const want[][2] = {
 	    {"root", "000000"}, {"city", "431100"}, {"county", "431100"}, {"dept", "431100"},
 	    {"town", "431100"}, {"ent", "431100"},  {"bj", "110000"}};
+	regions_are(db, want, sizeof want / sizeof *want);
 	sqlite3_stmt *s;
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT city_code FROM orgs WHERE code = ?1", -1, &s, NULL),
-	    SQLITE_OK);
-	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-		sqlite3_bind_text(s, 1, want[i][0], -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(s, 0), want[i][1]);
-		sqlite3_reset(s);
-	}
-	sqlite3_finalize(s);
 
 	/* a code that is not one: refused by name, no org added */
 	static const char *const bad[] = {"4311", "43112x", "000000", "431121\xe4\xb8"};
@@ -155,16 +162,7 @@ static void the_region_of_an_org(void **state)
 	 * with a code of its own keeps its */
 	assert_int_equal(writer_run(f->app.writer, move_job, NULL), 0);
 	static const char *const moved[][2] = {{"ent", "110000"}, {"town", "431100"}};
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT city_code FROM orgs WHERE code = ?1", -1, &s, NULL),
-	    SQLITE_OK);
-	for (size_t i = 0; i < sizeof moved / sizeof *moved; i++) {
-		sqlite3_bind_text(s, 1, moved[i][0], -1, SQLITE_STATIC);
-		assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(s, 0), moved[i][1]);
-		sqlite3_reset(s);
-	}
-	sqlite3_finalize(s);
+	regions_are(db, moved, sizeof moved / sizeof *moved);
 	sqlite3_close(db);
 	unit_db_close(f);
 }
