@@ -82,6 +82,8 @@
 #ifndef CIVICLOOP_STORE_PG_SCHEMA_H
 #define CIVICLOOP_STORE_PG_SCHEMA_H
 
+#include "store/stmt_region.h" /* migration 32 */
+
 /* The schema version the baseline creates: SQLite's migration 31. */
 #define PG_SCHEMA_BASE 31
 
@@ -106,16 +108,14 @@
  * again to write it (SQLite's tables take no column: derived, never
  * copied between engines but by bench/pg-copy.sh, which fills it). */
 #define PG_SCHEMA_REGION_OF(t, expr) \
-	"ALTER TABLE " t " ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
-	"UPDATE " t " x SET region_code = " expr " WHERE " expr " <> '000000';" \
-	"ALTER TABLE " t " ALTER region_code DROP DEFAULT;"
-#define PG_SCHEMA_OF_ORG "(SELECT city_code FROM orgs WHERE id = x.org_id)"
-#define PG_SCHEMA_OF_CASE "(SELECT region_code FROM cases WHERE id = x.case_id)"
-#define PG_SCHEMA_OF_ID "coalesce((SELECT region_code FROM cases WHERE id = x.id), '000000')"
-#define PG_SCHEMA_OF_USER \
-	"coalesce((SELECT o.city_code FROM users u JOIN orgs o ON o.id = u.org_id" \
-	" WHERE u.id = x.user_id), '000000')"
-#define PG_SCHEMA_OF_CASE_OR_ORG "coalesce(" PG_SCHEMA_OF_CASE ", " PG_SCHEMA_OF_ORG ", '000000')"
+	REGION_FILL(t, expr) "ALTER TABLE " t " ALTER region_code DROP DEFAULT;"
+/* each row x's region (store/stmt_region.h): its org's, its case's (by
+ * case_id or, for a case's own row, id), its user's org's */
+#define PG_SCHEMA_OF_ORG REGION_OF_ORG("x.org_id")
+#define PG_SCHEMA_OF_CASE REGION_OF_CASE("x.case_id")
+#define PG_SCHEMA_OF_ID REGION_OF_CASE("x.id")
+#define PG_SCHEMA_OF_USER REGION_OF_USER("x.user_id")
+#define PG_SCHEMA_OF_CASE_OR_ORG REGION_OF_CASE_OR_ORG("x.case_id", "x.org_id")
 #define PG_SCHEMA_REKEY(t, old, cols) \
 	"ALTER TABLE " t " DROP CONSTRAINT " old ", ADD PRIMARY KEY(" cols ", region_code);"
 #define PG_SCHEMA_REUNIQUE(t, old, cols) \
@@ -128,9 +128,8 @@
 /* clang-format off */
 #define PG_SCHEMA_32 \
 	"ALTER TABLE orgs ADD COLUMN city_code text NOT NULL DEFAULT '000000';" \
-	"UPDATE orgs o SET city_code = coalesce((SELECT CASE WHEN substr(a.region_code, 1, 2)" \
-	" IN ('11', '12', '31', '50') THEN substr(a.region_code, 1, 2) || '0000'" \
-	" ELSE substr(a.region_code, 1, 4) || '00' END FROM " PG_SCHEMA_O_IDS \
+	"UPDATE orgs o SET city_code = coalesce((SELECT " REGION_CITY_SQL("a.region_code") \
+	" FROM " PG_SCHEMA_O_IDS \
 	" JOIN orgs a ON a.id = j.value WHERE a.region_code ~ '^[0-9]{6}([0-9]{3}){0,2}$'" \
 	" AND substr(a.region_code, 1, 2) BETWEEN '11' AND '82'" \
 	" ORDER BY length(a.path) DESC LIMIT 1), '000000');" \

@@ -149,53 +149,34 @@
 #include "store/stmt_stats.h"   /* STATS_MONTH_SCHEMA (migration 27) */
 #include "store/stmt_orgmove.h" /* ORG_MOVE_SCHEMA (migration 28) */
 #include "store/stmt_overdue.h" /* CASE_OVERDUE_SCHEMA (migration 29) */
+#include "store/stmt_region.h"  /* REGION_FILL (migration 32) */
 
-/* Migration 32: table t gains region_code, its case's (case column col),
- * or its case's else its org's (org_id). */
-#define SCHEMA_REGION_OF_CASE(t, col) \
-	" ALTER TABLE " t " ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
-	" UPDATE " t " SET region_code = (SELECT region_code FROM cases WHERE id = " t "." col ")" \
-	" WHERE (SELECT region_code FROM cases WHERE id = " t "." col ") <> '000000';"
-#define SCHEMA_REGION_OF_CASE_OR_ORG(t) \
-	" ALTER TABLE " t " ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
-	" UPDATE " t " SET region_code = coalesce((SELECT region_code FROM cases WHERE id = " t \
-	".case_id), (SELECT city_code FROM orgs WHERE id = " t ".org_id), '000000')" \
-	" WHERE coalesce((SELECT region_code FROM cases WHERE id = " t ".case_id)," \
-	" (SELECT city_code FROM orgs WHERE id = " t ".org_id), '000000') <> '000000';"
 /* (one table a line: clang-format would flow the macros into one another) */
 /* clang-format off */
 #define SCHEMA_32 \
 	"ALTER TABLE orgs ADD COLUMN city_code TEXT NOT NULL DEFAULT '000000';" \
-	" UPDATE orgs SET city_code = coalesce((SELECT CASE WHEN substr(a.region_code, 1, 2)" \
-	"  IN ('11', '12', '31', '50') THEN substr(a.region_code, 1, 2) || '0000'" \
-	"  ELSE substr(a.region_code, 1, 4) || '00' END" \
+	" UPDATE orgs SET city_code = coalesce((SELECT " REGION_CITY_SQL("a.region_code") \
 	"  FROM " ORG_PATH_IDS("orgs.path") " j JOIN orgs a ON a.id = j.value" \
 	"  WHERE length(a.region_code) IN (6, 9, 12) AND a.region_code NOT GLOB '*[^0-9]*'" \
 	"  AND substr(a.region_code, 1, 2) BETWEEN '11' AND '82'" \
 	"  ORDER BY length(a.path) DESC LIMIT 1), '000000');" \
 	" CREATE TEMP TABLE m32_dirty AS SELECT case_id FROM stats_dirty;" \
-	" ALTER TABLE cases ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
-	" UPDATE cases SET region_code = (SELECT city_code FROM orgs WHERE id = cases.org_id)" \
-	" WHERE (SELECT city_code FROM orgs WHERE id = cases.org_id) <> '000000';" \
-	SCHEMA_REGION_OF_CASE("assignments", "case_id") \
-	SCHEMA_REGION_OF_CASE("timers", "case_id") \
-	SCHEMA_REGION_OF_CASE("links", "case_id") \
-	SCHEMA_REGION_OF_CASE("attachments", "case_id") \
-	SCHEMA_REGION_OF_CASE("route_labels", "case_id") \
-	SCHEMA_REGION_OF_CASE("case_parties", "case_id") \
-	SCHEMA_REGION_OF_CASE("inspection_periods", "case_id") \
-	SCHEMA_REGION_OF_CASE("open311_requests", "case_id") \
-	SCHEMA_REGION_OF_CASE("open311_updates", "case_id") \
-	SCHEMA_REGION_OF_CASE_OR_ORG("events") \
-	SCHEMA_REGION_OF_CASE_OR_ORG("notices") \
-	SCHEMA_REGION_OF_CASE_OR_ORG("interviews") \
-	SCHEMA_REGION_OF_CASE_OR_ORG("documents") \
-	SCHEMA_REGION_OF_CASE_OR_ORG("outbox") \
-	" ALTER TABLE idempotency ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
-	" UPDATE idempotency SET region_code = (SELECT o.city_code FROM users u" \
-	"  JOIN orgs o ON o.id = u.org_id WHERE u.id = idempotency.user_id)" \
-	" WHERE (SELECT o.city_code FROM users u JOIN orgs o ON o.id = u.org_id" \
-	"  WHERE u.id = idempotency.user_id) <> '000000';" \
+	REGION_FILL("cases", REGION_OF_ORG("x.org_id")) \
+	REGION_FILL("assignments", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("timers", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("links", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("attachments", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("route_labels", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("case_parties", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("inspection_periods", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("open311_requests", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("open311_updates", REGION_OF_CASE("x.case_id")) \
+	REGION_FILL("events", REGION_OF_CASE_OR_ORG("x.case_id", "x.org_id")) \
+	REGION_FILL("notices", REGION_OF_CASE_OR_ORG("x.case_id", "x.org_id")) \
+	REGION_FILL("interviews", REGION_OF_CASE_OR_ORG("x.case_id", "x.org_id")) \
+	REGION_FILL("documents", REGION_OF_CASE_OR_ORG("x.case_id", "x.org_id")) \
+	REGION_FILL("outbox", REGION_OF_CASE_OR_ORG("x.case_id", "x.org_id")) \
+	REGION_FILL("idempotency", REGION_OF_USER("x.user_id")) \
 	" DELETE FROM stats_dirty WHERE case_id NOT IN (SELECT case_id FROM m32_dirty);" \
 	" DROP TABLE m32_dirty;"
 /* clang-format on */

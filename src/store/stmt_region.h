@@ -28,4 +28,17 @@
 #define REGION_OF_CASE_OR_ORG(c, org) \
 	"coalesce(" REGION_OF_CASE(c) ", " REGION_OF_ORG(org) ", '000000')"
 
+/* The city of division code `code` (core/region.c region_city): XX0000 for
+ * the four municipalities, else the first four digits and 00. */
+#define REGION_CITY_SQL(code) \
+	"CASE WHEN substr(" code ", 1, 2) IN ('11', '12', '31', '50')" \
+	" THEN substr(" code ", 1, 2) || '0000' ELSE substr(" code ", 1, 4) || '00' END"
+
+/* Migration 32 on either engine (schema.h, pg_schema.h): table t gains
+ * region_code, each row x given expr (one of the above, on x's columns);
+ * only rows of a region are written, the others keep the default, none. */
+#define REGION_FILL(t, expr) \
+	" ALTER TABLE " t " ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
+	" UPDATE " t " AS x SET region_code = " expr " WHERE " expr " <> '000000';"
+
 #endif
