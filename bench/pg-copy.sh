@@ -10,8 +10,9 @@
 #    deleted first, so the copy holds exactly the SQLite database's rows.
 #  - The columns copied are those both sides have; one PostgreSQL has
 #    alone keeps its default, but region_code, which has none: SQLite's
-#    R*Tree case_points and derived indexes (case_scope, part_due,
-#    case_overdue) have no such column, so their rows take their case's.
+#    R*Tree case_points, derived indexes (case_scope, part_due,
+#    case_overdue) and stats_dirty have no such column, so their rows take
+#    their case's.
 #    BLOBs go as '\x' hex (bytea's input), REALs
 #    with 17 digits (a double exactly).
 #  - Triggers and foreign keys are off during the copy
@@ -49,8 +50,8 @@ for t in $tables; do
 		WHERE table_schema = 'public' AND table_name = '$t' ORDER BY ordinal_position" | tr ' ' '_'); do
 		c=${ct%%:*}
 		if ! printf '%s\n' "$sqlite_cols" | grep -qx "$c"; then
-			# SQLite's R*Tree case_points and the derived indexes have
-			# no region: their case's
+			# SQLite's R*Tree case_points, the derived indexes and
+			# stats_dirty have no region: their case's
 			[ "$c" = region_code ] || continue
 			k=id
 			printf '%s\n' "$sqlite_cols" | grep -qx case_id && k=case_id

@@ -94,7 +94,8 @@ int stats_agg_verify_cases(struct store_conn *c, const struct app *app, FILE *ou
  * (one to one, keeping the org tree's shape for every org src's stats
  * name: the caller checks it), received at `received`, every time shifted
  * by `shift` ms, src's assignments asg_from[i] become asg_to[i], its last
- * event is seq. stats_copy_add adds src's stored share so moved: 0; 1 when
+ * event is seq. stats_copy_add adds src's stored share so moved, in id's
+ * region (its case row's, read; src's may differ): 0; 1 when
  * it would not be a mere copy (two rows would become one, a part not
  * mapped; nothing written: the caller marks id in stats_dirty for
  * stats_agg_flush); -1 on a fault. stats_copy_flush writes the rollups'

@@ -19,7 +19,7 @@
 #include <string.h>
 
 struct cell {
-	char *type, *class_, *channel, *status; /* one allocation, type first */
+	char *type, *class_, *channel, *status, *region; /* one allocation, type first */
 	uint64_t hash;
 };
 
@@ -95,16 +95,17 @@ static int cell_rehash(struct stats_acc *a, int cap)
 }
 
 int stats_acc_cell(struct stats_acc *a, const char *type, const char *class_, const char *channel,
-                   const char *status)
+                   const char *status, const char *region)
 {
-	uint64_t h = str_hash(
-	    str_hash(str_hash(str_hash(0xcbf29ce484222325ULL, type), class_), channel), status);
+	uint64_t h = str_hash(0xcbf29ce484222325ULL, type);
+	h = str_hash(str_hash(str_hash(str_hash(h, class_), channel), status), region);
 	if (a->cell_slot_cap) {
 		size_t j = h & (size_t)(a->cell_slot_cap - 1);
 		for (; a->cell_slots[j]; j = (j + 1) & (size_t)(a->cell_slot_cap - 1)) {
 			const struct cell *x = &a->cells[a->cell_slots[j] - 1];
 			if (x->hash == h && !strcmp(x->type, type) && !strcmp(x->class_, class_) &&
-			    !strcmp(x->channel, channel) && !strcmp(x->status, status))
+			    !strcmp(x->channel, channel) && !strcmp(x->status, status) &&
+			    !strcmp(x->region, region))
 				return a->cell_slots[j] - 1;
 		}
 	}
@@ -117,8 +118,8 @@ int stats_acc_cell(struct stats_acc *a, const char *type, const char *class_, co
 		a->capcells = cap;
 	}
 	size_t lt = strlen(type) + 1, lc = strlen(class_) + 1, lh = strlen(channel) + 1,
-	       ls = strlen(status) + 1;
-	char *p = malloc(lt + lc + lh + ls);
+	       ls = strlen(status) + 1, lr = strlen(region) + 1;
+	char *p = malloc(lt + lc + lh + ls + lr);
 	if (!p)
 		return -1;
 	struct cell *x = &a->cells[a->ncells];
@@ -126,6 +127,7 @@ int stats_acc_cell(struct stats_acc *a, const char *type, const char *class_, co
 	x->class_ = memcpy(p + lt, class_, lc);
 	x->channel = memcpy(p + lt + lc, channel, lh);
 	x->status = memcpy(p + lt + lc + lh, status, ls);
+	x->region = memcpy(p + lt + lc + lh + ls, region, lr);
 	x->hash = h;
 	a->ncells++;
 	if (a->ncells * 2 > a->cell_slot_cap) { /* places them all, the new one too */
@@ -216,7 +218,8 @@ static int cmp_i64(int64_t x, int64_t y)
 	return x < y ? -1 : x > y;
 }
 
-/* The primary keys' order: (scope, type, day, [unit,] class, channel, status). */
+/* The primary keys' order: (scope, type, day, [unit,] class, channel, status,
+ * region). */
 static int entry_cmp(const void *pa, const void *pb)
 {
 	const struct entry *x = &sorting->e[*(const int *)pa], *y = &sorting->e[*(const int *)pb];
@@ -225,9 +228,9 @@ static int entry_cmp(const void *pa, const void *pb)
 	if ((r = x->table - y->table) || (r = cmp_i64(x->scope, y->scope)) ||
 	    (r = strcmp(cx->type, cy->type)) || (r = cmp_i64(x->key, y->key)) ||
 	    (r = cmp_i64(x->unit, y->unit)) || (r = strcmp(cx->class_, cy->class_)) ||
-	    (r = strcmp(cx->channel, cy->channel)))
+	    (r = strcmp(cx->channel, cy->channel)) || (r = strcmp(cx->status, cy->status)))
 		return r;
-	return strcmp(cx->status, cy->status);
+	return strcmp(cx->region, cy->region);
 }
 
 static bool all_zero(const int64_t v[STATS_AGG_N])
@@ -250,6 +253,7 @@ static int entry_write(struct store_conn *c, const struct entry *x, const struct
 		sbind_text(s, 2, cl->type);
 		sbind_int(s, 3, x->key);
 		sbind_int(s, 4, x->v[0]);
+		sbind_text(s, 5, cl->region);
 		int rc = sstep(s);
 		sreset(s);
 		return rc == STORE_DONE ? 0 : -1;
@@ -274,6 +278,7 @@ static int entry_write(struct store_conn *c, const struct entry *x, const struct
 	sbind_text(s, p++, cl->status);
 	for (int i = 0; i < STATS_AGG_N; i++)
 		sbind_int(s, p++, x->v[i]);
+	sbind_text(s, p, cl->region);
 	int rc = sstep(s);
 	sreset(s);
 	return rc == STORE_DONE ? 0 : -1;

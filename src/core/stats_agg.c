@@ -44,7 +44,7 @@ static bool same_due(const struct stats_share *a, const struct stats_share *b)
 		return false;
 	if (!ia)
 		return true;
-	if (a->due != b->due || strcmp(a->type, b->type))
+	if (a->due != b->due || strcmp(a->type, b->type) || strcmp(a->region, b->region))
 		return false;
 	int i = 0, j = 0;
 	for (;;) {
@@ -59,13 +59,14 @@ static bool same_due(const struct stats_share *a, const struct stats_share *b)
 	}
 }
 
-/* One row of stats_due or stats_part_due added (sign 1) or removed (-1),
- * and its day's count moved in acc. */
+/* One row of stats_due or stats_part_due of share k (its type and
+ * region) added (sign 1) or removed (-1), and its day's count moved in
+ * acc. */
 static int due_row(struct store_conn *c, struct stats_acc *acc, bool part, int64_t org,
-                   const char *type, int64_t due, int64_t id, int sign)
+                   const struct stats_share *k, int64_t due, int64_t id, int sign)
 {
 	static const int64_t one[STATS_AGG_N] = {1};
-	int cell = stats_acc_cell(acc, type, "", "", "");
+	int cell = stats_acc_cell(acc, k->type, "", "", "", k->region);
 	if (cell < 0 || stats_acc_add(acc, part ? STATS_ACC_PART_DUE_DAY : STATS_ACC_DUE_DAY, org,
 	                              time_day_of(due), 0, cell, sign, one) != 0)
 		return -1;
@@ -73,9 +74,10 @@ static int due_row(struct store_conn *c, struct stats_acc *acc, bool part, int64
 	                       : (sign > 0 ? ST_STATS_DUE_ADD : ST_STATS_DUE_DEL);
 	struct store_stmt *s = store_stmt(c, st);
 	sbind_int(s, 1, org);
-	sbind_text(s, 2, type);
+	sbind_text(s, 2, k->type);
 	sbind_int(s, 3, due);
 	sbind_int(s, 4, id);
+	sbind_text(s, 5, k->region);
 	int rc = sstep(s);
 	sreset(s);
 	return rc == STORE_DONE ? 0 : -1;
@@ -89,7 +91,7 @@ static int due_apply(struct store_conn *c, struct stats_acc *acc, const struct s
 		return 0;
 	for (int i = 0; i < k->n; i++)
 		if (!k->rows[i].unit &&
-		    due_row(c, acc, false, k->rows[i].scope, k->type, k->due, id, sign) != 0)
+		    due_row(c, acc, false, k->rows[i].scope, k, k->due, id, sign) != 0)
 			return -1;
 	return 0;
 }
@@ -97,6 +99,12 @@ static int due_apply(struct store_conn *c, struct stats_acc *acc, const struct s
 static bool same_part(const struct stats_part *a, const struct stats_part *b)
 {
 	return a->id == b->id && a->unit == b->unit && a->due == b->due;
+}
+
+/* Whether two shares' parts are in the same rows of stats_part_due. */
+static bool same_part_key(const struct stats_share *a, const struct stats_share *b)
+{
+	return !strcmp(a->type, b->type) && !strcmp(a->region, b->region);
 }
 
 /* stats_part_due from old's parts to now's (both by assignment id). */
@@ -108,16 +116,16 @@ static int parts_apply(struct store_conn *c, struct stats_acc *acc, const struct
 		const struct stats_part *p = &old->parts[i];
 		bool kept = false;
 		for (int j = 0; j < nn && !kept; j++)
-			kept = same_part(p, &now->parts[j]) && !strcmp(old->type, now->type);
-		if (!kept && due_row(c, acc, true, p->unit, old->type, p->due, p->id, -1) != 0)
+			kept = same_part(p, &now->parts[j]) && same_part_key(old, now);
+		if (!kept && due_row(c, acc, true, p->unit, old, p->due, p->id, -1) != 0)
 			return -1;
 	}
 	for (int j = 0; j < nn; j++) {
 		const struct stats_part *p = &now->parts[j];
 		bool kept = false;
 		for (int i = 0; i < no && !kept; i++)
-			kept = same_part(p, &old->parts[i]) && !strcmp(old->type, now->type);
-		if (!kept && due_row(c, acc, true, p->unit, now->type, p->due, p->id, 1) != 0)
+			kept = same_part(p, &old->parts[i]) && same_part_key(old, now);
+		if (!kept && due_row(c, acc, true, p->unit, now, p->due, p->id, 1) != 0)
 			return -1;
 	}
 	return 0;
@@ -138,7 +146,7 @@ static int share_add(struct stats_acc *acc, const struct stats_share *k, int sig
 {
 	if (!k->present)
 		return 0;
-	int cell = stats_acc_cell(acc, k->type, k->class_, k->channel, k->status);
+	int cell = stats_acc_cell(acc, k->type, k->class_, k->channel, k->status, k->region);
 	if (cell < 0)
 		return -1;
 	int64_t month = stats_month_of(k->day), v[STATS_AGG_N];
@@ -178,6 +186,7 @@ static int share_store(struct store_conn *c, int64_t id, const struct stats_shar
 		else
 			sbind_null(s, 8);
 		sbind_int(s, 9, k->seq);
+		sbind_text(s, 10, k->region);
 	}
 	int rc = sstep(s);
 	sreset(s);

@@ -144,6 +144,20 @@ static int copy_code(char *dst, const char *src)
 	return 0;
 }
 
+/* Case id's region (the copy's, which may not be its source's) into out. */
+static int case_region(struct store_conn *c, int64_t id, char out[REGION_LEN + 1])
+{
+	struct store_stmt *s = store_stmt(c, ST_GEN_CASE_REGION);
+	sbind_int(s, 1, id);
+	int rc = sstep(s);
+	const char *r = rc == STORE_ROW ? scol_text(s, 0) : NULL;
+	bool ok = r && strlen(r) == REGION_LEN;
+	if (ok)
+		memcpy(out, r, REGION_LEN + 1);
+	sreset(s);
+	return ok ? 0 : -1;
+}
+
 int stats_copy_add(struct stats_copy *sc, struct store_conn *c, int64_t src, int64_t id,
                    const struct stats_copy_map *m)
 {
@@ -159,6 +173,8 @@ int stats_copy_add(struct stats_copy *sc, struct store_conn *c, int64_t src, int
 	    copy_code(k.status, s->codes[3]))
 		return -1;
 	k.present = true;
+	if (case_region(c, id, k.region) != 0)
+		return -1;
 	k.day = (m->received + 28800000) / 86400000; /* stats_fold_read's day key */
 	k.has_due = s->has_due;
 	k.due = s->has_due ? s->due + m->shift : 0;

@@ -79,6 +79,15 @@ static int copy_code(char *dst, const char *src)
 	return 0;
 }
 
+/* A region code (six digits) into dst; -1 for anything else. */
+static int copy_region(char dst[REGION_LEN + 1], const char *src)
+{
+	if (!src || strlen(src) != REGION_LEN)
+		return -1;
+	memcpy(dst, src, REGION_LEN + 1);
+	return 0;
+}
+
 /* s = name, as SQL's = (NULL matches nothing). */
 static bool eq(const char *s, const char *name)
 {
@@ -269,11 +278,11 @@ bool stats_share_same(const struct stats_share *a, const struct stats_share *b)
 		return true;
 	return a->day == b->day && !strcmp(a->type, b->type) && !strcmp(a->class_, b->class_) &&
 	       !strcmp(a->channel, b->channel) && !strcmp(a->status, b->status) &&
-	       a->has_due == b->has_due && a->due == b->due && a->blen == b->blen &&
-	       !memcmp(a->blob, b->blob, a->blen);
+	       !strcmp(a->region, b->region) && a->has_due == b->has_due && a->due == b->due &&
+	       a->blen == b->blen && !memcmp(a->blob, b->blob, a->blen);
 }
 
-/* The stored share from row 0's columns 11..19 into *old. */
+/* The stored share from row 0's columns 11..19 and 22 into *old. */
 static int old_load(struct store_stmt *s, struct stats_share *old)
 {
 	old->present = scol_int(s, 11) != 0;
@@ -284,7 +293,7 @@ static int old_load(struct store_stmt *s, struct stats_share *old)
 	size_t n = scol_bytes(s, 19);
 	if (n > STATS_BLOB_MAX || copy_code(old->type, scol_text(s, 12)) ||
 	    copy_code(old->class_, scol_text(s, 14)) || copy_code(old->channel, scol_text(s, 15)) ||
-	    copy_code(old->status, scol_text(s, 16)))
+	    copy_code(old->status, scol_text(s, 16)) || copy_region(old->region, scol_text(s, 22)))
 		return -1;
 	old->day = scol_int(s, 13);
 	old->has_due = !scol_null(s, 17);
@@ -466,7 +475,8 @@ int stats_fold_read(struct store_conn *c, struct stats_fold_cache *fc, int64_t i
 			bad = copy_code(now->type, scol_text(s, 2)) ||
 			      copy_code(now->class_, scol_text(s, 4)) ||
 			      copy_code(now->channel, scol_text(s, 5)) ||
-			      copy_code(now->status, scol_text(s, 6));
+			      copy_code(now->status, scol_text(s, 6)) ||
+			      copy_region(now->region, scol_text(s, 21));
 			/* the raw values: NULL compares to nothing */
 			status = scol_null(s, 6) ? NULL : now->status;
 			channel = scol_null(s, 5) ? NULL : now->channel;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/region.h"
 #include "core/types.h"
 #include "store/store.h"
 
@@ -61,6 +62,7 @@ struct stats_share {
 	bool present;
 	char type[STATS_CODE_MAX], class_[STATS_CODE_MAX], channel[STATS_CODE_MAX],
 	    status[STATS_CODE_MAX];
+	char region[REGION_LEN + 1]; /* the case's (migration 33): every row's */
 	int64_t day;
 	bool has_due; /* open with a deadline: in stats_due at due */
 	int64_t due;
@@ -101,7 +103,8 @@ struct stats_acc;
  * bulk load's copy: stats_copy.c). 0, or -1. */
 int stats_agg_put(struct store_conn *c, struct stats_acc *acc, int64_t id,
                   const struct stats_share *now);
-/* Whether a and b are the same share (cell, day, deadline and blob). */
+/* Whether a and b are the same share (cell, region, day, deadline and
+ * blob). */
 bool stats_share_same(const struct stats_share *a, const struct stats_share *b);
 
 /* The day number of the first of day's month. */
@@ -120,9 +123,10 @@ enum {
 struct stats_acc;
 struct stats_acc *stats_acc_new(void);
 void stats_acc_free(struct stats_acc *a);
-/* The id of the cell (type, class, channel, status), or -1 out of memory. */
+/* The id of the cell (type, class, channel, status) of the cases of
+ * region, or -1 out of memory. */
 int stats_acc_cell(struct stats_acc *a, const char *type, const char *class_, const char *channel,
-                   const char *status);
+                   const char *status, const char *region);
 /* Adds sign * v to the row (table, scope, day or month, unit, cell). 0, or
  * -1 out of memory. */
 int stats_acc_add(struct stats_acc *a, int table, int64_t scope, int64_t key, int64_t unit,

@@ -83,13 +83,14 @@
 #define CIVICLOOP_STORE_PG_SCHEMA_H
 
 #include "store/stmt_region.h" /* migration 32 */
+#include "store/stmt_stats.h"  /* migration 33 */
 
 /* The schema version the baseline creates: SQLite's migration 31. */
 #define PG_SCHEMA_BASE 31
 
 /* The PostgreSQL forms of the migrations after 31, in order, each as
  * M("SQL"). */
-#define PG_SCHEMA_MIGRATIONS(M) M(PG_SCHEMA_32)
+#define PG_SCHEMA_MIGRATIONS(M) M(PG_SCHEMA_32) M(PG_SCHEMA_33)
 
 /* Migration 32 (schema.h; docs/citus.md "Keys"): the region of a row, and
  * the keys of a case and of the rows of a case hold it. orgs.city_code
@@ -235,6 +236,74 @@
 	PG_SCHEMA_TO_CASE("open311_requests") \
 	PG_SCHEMA_TO_CASE("open311_updates") \
 	PG_SCHEMA_TO_CASE("outbox")
+/* clang-format on */
+
+/* Migration 33 (stmt_stats.h STATS_REGION_SCHEMA; docs/citus.md "The
+ * statistics"): the stats aggregates' rows carry their case's region, in
+ * every key (rule 1), stats_dirty and stats_case too. Filled as SQLite's:
+ * the one region of all the cases (m33_one), else the aggregates emptied
+ * and every case marked for the writer to count again; a mark already
+ * there takes its case's region. The triggers that mark a case are made
+ * again to write its region (the row's own: a case's, or its assignment's,
+ * event's or link's, which is the case's). */
+#define PG_SCHEMA_STATS_REGION(t, key) \
+	"ALTER TABLE " t " ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
+	"UPDATE " t " SET region_code = m.r FROM m33_one m;" \
+	"DELETE FROM " t " WHERE NOT " STATS_REGION_IS_ONE ";" \
+	"ALTER TABLE " t " ALTER region_code DROP DEFAULT;" PG_SCHEMA_REKEY(t, t "_pkey", key)
+/* a trigger function marking the case of row r (NEW or OLD) of a table
+ * with case_id */
+#define PG_SCHEMA_STATS_MARK(fn, r) \
+	"CREATE OR REPLACE FUNCTION " fn "() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
+	" INSERT INTO stats_dirty VALUES(" r ".case_id, " r ".region_code)" \
+	" ON CONFLICT DO NOTHING;" \
+	" RETURN NULL; END$$;"
+/* clang-format off */
+#define PG_SCHEMA_33 \
+	STATS_REGION_ONE \
+	"ALTER TABLE stats_dirty ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
+	"UPDATE stats_dirty d SET region_code = c.region_code FROM cases c" \
+	" WHERE c.id = d.case_id AND c.region_code <> '000000';" \
+	PG_SCHEMA_STATS_REGION("stats_case", "case_id") \
+	PG_SCHEMA_STATS_REGION("stats_due", "scope, type, due_at, case_id") \
+	PG_SCHEMA_STATS_REGION("stats_part_due", "unit, type, due_at, asg_id") \
+	PG_SCHEMA_STATS_REGION("stats_due_day", "scope, type, day") \
+	PG_SCHEMA_STATS_REGION("stats_part_due_day", "unit, type, day") \
+	PG_SCHEMA_STATS_REGION("stats_cell", "scope, type, day, class, channel, status") \
+	PG_SCHEMA_STATS_REGION("stats_unit_cell", "scope, type, day, unit, class, channel, status") \
+	PG_SCHEMA_STATS_REGION("stats_month", "scope, type, month, class, channel, status") \
+	PG_SCHEMA_STATS_REGION("stats_unit_month", "scope, type, month, unit, class, channel, status") \
+	"INSERT INTO stats_dirty SELECT id, region_code FROM cases" \
+	" WHERE NOT " STATS_REGION_IS_ONE " ON CONFLICT DO NOTHING;" \
+	"ALTER TABLE stats_dirty ALTER region_code DROP DEFAULT;" \
+	PG_SCHEMA_REKEY("stats_dirty", "stats_dirty_pkey", "case_id") \
+	"DROP TABLE m33_one;" \
+	"CREATE OR REPLACE FUNCTION stats_t_case_ins_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
+	" INSERT INTO stats_dirty VALUES(NEW.id, NEW.region_code) ON CONFLICT DO NOTHING;" \
+	" RETURN NULL; END$$;" \
+	"CREATE OR REPLACE FUNCTION stats_t_case_upd_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
+	" INSERT INTO stats_dirty VALUES(NEW.id, NEW.region_code) ON CONFLICT DO NOTHING;" \
+	" RETURN NULL; END$$;" \
+	"CREATE OR REPLACE FUNCTION stats_t_case_del_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
+	" INSERT INTO stats_dirty VALUES(OLD.id, OLD.region_code) ON CONFLICT DO NOTHING;" \
+	" RETURN NULL; END$$;" \
+	PG_SCHEMA_STATS_MARK("stats_t_event_ins_fn", "NEW") \
+	PG_SCHEMA_STATS_MARK("stats_t_asg_ins_fn", "NEW") \
+	"CREATE OR REPLACE FUNCTION stats_t_asg_upd_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
+	" INSERT INTO stats_dirty VALUES(NEW.case_id, NEW.region_code) ON CONFLICT DO NOTHING;" \
+	" INSERT INTO stats_dirty VALUES(OLD.case_id, OLD.region_code) ON CONFLICT DO NOTHING;" \
+	" RETURN NULL; END$$;" \
+	PG_SCHEMA_STATS_MARK("stats_t_asg_del_fn", "OLD") \
+	PG_SCHEMA_STATS_MARK("stats_t_link_ins_fn", "NEW") \
+	PG_SCHEMA_STATS_MARK("stats_t_link_upd_fn", "NEW") \
+	PG_SCHEMA_STATS_MARK("stats_t_link_del_fn", "OLD") \
+	"CREATE OR REPLACE FUNCTION stats_t_org_path_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
+	" INSERT INTO stats_dirty SELECT c.id, c.region_code FROM cases c JOIN orgs o ON o.id = c.org_id" \
+	" WHERE o.path LIKE NEW.path || '%' ON CONFLICT DO NOTHING;" \
+	" INSERT INTO stats_dirty SELECT a.case_id, a.region_code FROM assignments a" \
+	" JOIN orgs o ON o.id = a.org_id WHERE o.path LIKE NEW.path || '%'" \
+	" ON CONFLICT DO NOTHING;" \
+	" RETURN NULL; END$$;"
 /* clang-format on */
 
 /* The 20 counters of the stats rollups (stmt_stats.h STATS_AGG_DDL). */

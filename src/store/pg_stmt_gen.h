@@ -8,7 +8,9 @@
     [ST_GEN_TIMER_NEXT] =
         "SELECT min(t.m) FROM (SELECT min(due_at) AS m FROM timers WHERE state = 'running'"
         " UNION ALL SELECT min(warn_at) FROM timers WHERE state = 'running' AND warned = 0) t",
-    [ST_GEN_STATS_MARK] = "INSERT INTO stats_dirty(case_id) VALUES($1) ON CONFLICT DO NOTHING",
+    /* stats_dirty holds the case's region (migration 33) */
+    [ST_GEN_STATS_MARK] = "INSERT INTO stats_dirty(case_id, region_code)"
+                          " VALUES($1, " REGION_OF_CASE("$1") ") ON CONFLICT DO NOTHING",
     /* case_fts's rowid is its id. */
     [ST_GEN_FTS_ROWS] = "SELECT id, no, title, body, address, notes FROM case_fts ORDER BY id",
     /* gen's bulk load (cli/gen_clone.c, cli/gen_side.c) is SQLite's: its

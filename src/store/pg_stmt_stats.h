@@ -105,7 +105,7 @@
 
 /* ST_STATS_FOLD: the three kinds of row must agree in each column's type
  * (a UNION), so a column holding an int in one kind and a text in another
- * is text, and the truths read as ints are ints. A 22nd column orders the
+ * is text, and the truths read as ints are ints. A 24th column orders the
  * rows as SQLite's plan does: the case, its assignments by id, its events
  * by seq (the share's blob lists them in that order). */
 #define PG_STATS_FOLD_CASE \
@@ -114,7 +114,8 @@
 	" ((c.fields::jsonb -> 'problem') = 'true'::jsonb)::int, EXISTS (SELECT 1 FROM links dl" \
 	" WHERE dl.case_id = k.id AND dl.kind = $9 AND dl.removed_at IS NULL)," \
 	" s.case_id IS NOT NULL, s.type, s.day, s.class, s.channel, s.status, s.due, s.seq," \
-	" s.v, c.closed_at IS NULL, 0::bigint FROM (SELECT $1::bigint AS id) k" \
+	" s.v, c.closed_at IS NULL, c.region_code, s.region_code, 0::bigint" \
+	" FROM (SELECT $1::bigint AS id) k" \
 	" LEFT JOIN cases c ON c.id = k.id LEFT JOIN orgs o ON o.id = c.org_id" \
 	" LEFT JOIN stats_case s ON s.case_id = k.id"
 #define PG_STATS_FOLD_ASG \
@@ -126,7 +127,7 @@
 	" jsonb_array_elements_text(re.payload::jsonb -> 'cancelled_assignments') j(id)" \
 	" WHERE re.action = $10 AND re.case_id = $1 AND j.id = a.id::text))::int::text," \
 	" a.id::text, a.status, a.due_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL," \
-	" NULL, NULL, NULL, a.id FROM assignments a JOIN orgs ao ON ao.id = a.org_id" \
+	" NULL, NULL, NULL, NULL, NULL, a.id FROM assignments a JOIN orgs ao ON ao.id = a.org_id" \
 	" WHERE a.case_id = $1 AND $11 <> 0"
 #define PG_STATS_FOLD_RESOLVED PG_STATS_FIELD("e.payload", "$4") " IN " PG_STATS_VALUES("$5")
 #define PG_STATS_FOLD_SATISFIED PG_STATS_FIELD("e.payload", "$6") " IN " PG_STATS_VALUES("$7")
@@ -136,9 +137,9 @@
 	" (CASE WHEN e.action = $3 THEN " PG_STATS_FOLD_SATISFIED " END)::int::text," \
 	" (CASE WHEN e.to_status = $2 THEN e.at <= coalesce(" PG_STATS_DUE_E ", e.at)" \
 	" END)::int::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL," \
-	" NULL, NULL, NULL, e.seq FROM events e WHERE e.case_id = $1 AND $11 <> 0" \
+	" NULL, NULL, NULL, NULL, NULL, e.seq FROM events e WHERE e.case_id = $1 AND $11 <> 0" \
 	" AND e.seq > CASE WHEN $12 <> 0 THEN coalesce((SELECT seq FROM stats_case" \
-	" WHERE case_id = $1), 0) ELSE 0 END ORDER BY 1, 22"
+	" WHERE case_id = $1), 0) ELSE 0 END ORDER BY 1, 24"
 
 /* STATS_AGG_UPD: PostgreSQL's ON CONFLICT names the key, and the stored
  * row's counters are named by their table (t, a string literal). */
@@ -176,26 +177,31 @@
 	") d), '')"
 #define PG_STATS_DUMP_CELLS(table, key) \
 	PG_STATS_DUMP("scope || ',' || type || ',' || " key " || ',' || class || ',' || channel" \
-	              " || ',' || status || ':' || " STATS_AGG_CAT, \
+	              " || ',' || status || ',' || region_code || ':' || " STATS_AGG_CAT, \
 	              table " WHERE " STATS_AGG_NONZERO)
 #define PG_STATS_DUMP_CELL PG_STATS_DUMP_CELLS("stats_cell", "day")
 #define PG_STATS_DUMP_MONTH PG_STATS_DUMP_CELLS("stats_month", "month")
 #define PG_STATS_DUMP_UNIT PG_STATS_DUMP_CELLS("stats_unit_cell", "day || ',' || unit")
 #define PG_STATS_DUMP_UNIT_MONTH PG_STATS_DUMP_CELLS("stats_unit_month", "month || ',' || unit")
 #define PG_STATS_DUMP_DUE \
-	PG_STATS_DUMP("scope || ',' || type || ',' || due_at || ',' || case_id", "stats_due")
+	PG_STATS_DUMP( \
+	    "scope || ',' || type || ',' || due_at || ',' || case_id || ',' || region_code", \
+	    "stats_due")
 #define PG_STATS_DUMP_DUE_DAY \
-	PG_STATS_DUMP("scope || ',' || type || ',' || day || ':' || n", \
+	PG_STATS_DUMP("scope || ',' || type || ',' || day || ',' || region_code || ':' || n", \
 	              "stats_due_day WHERE n <> 0")
 #define PG_STATS_DUMP_PART \
-	PG_STATS_DUMP("unit || ',' || type || ',' || due_at || ',' || asg_id", "stats_part_due")
+	PG_STATS_DUMP( \
+	    "unit || ',' || type || ',' || due_at || ',' || asg_id || ',' || region_code", \
+	    "stats_part_due")
 #define PG_STATS_DUMP_PART_DAY \
-	PG_STATS_DUMP("unit || ',' || type || ',' || day || ':' || n", \
+	PG_STATS_DUMP("unit || ',' || type || ',' || day || ',' || region_code || ':' || n", \
 	              "stats_part_due_day WHERE n <> 0")
 #define PG_STATS_DUMP_CASES \
 	"coalesce((SELECT string_agg(case_id || ',' || type || ',' || day || ',' || class" \
 	" || ',' || channel || ',' || status || ',' || coalesce(due::text, '-')" \
-	" || ',' || upper(encode(v, 'hex')), ';' ORDER BY case_id) FROM stats_case), '')"
+	" || ',' || upper(encode(v, 'hex')) || ',' || region_code, ';' ORDER BY case_id)" \
+	" FROM stats_case), '')"
 
 /* json_extract and json_each; the truths counted as 0/1. */
 [ST_STATS_LEVELS] = PG_STATS_SCOPE
@@ -238,17 +244,20 @@
     [ST_STATS_FOLD] = PG_STATS_FOLD_CASE PG_STATS_FOLD_ASG PG_STATS_FOLD_EVENTS,
     /* INSERT OR REPLACE: every column is given */
     [ST_STATS_CONTRIB_PUT] =
-        "INSERT INTO stats_case(case_id, type, day, class, channel, status, v,"
-        " due, seq) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (case_id) DO UPDATE"
+        "INSERT INTO stats_case(case_id, type, day, class, channel, status, v, due, seq,"
+        " region_code) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " ON CONFLICT (case_id, region_code) DO UPDATE"
         " SET type = excluded.type, day = excluded.day, class = excluded.class,"
         " channel = excluded.channel, status = excluded.status, v = excluded.v,"
         " due = excluded.due, seq = excluded.seq",
     /* ON CONFLICT names the key; n alone would be ambiguous */
     [ST_STATS_DUE_DAY_ADD] =
-        "INSERT INTO stats_due_day(scope, type, day, n) VALUES($1, $2, $3, $4)"
-        " ON CONFLICT (scope, type, day) DO UPDATE SET n = stats_due_day.n + excluded.n",
-    [ST_STATS_PART_DUE_DAY_ADD] = "INSERT INTO stats_part_due_day(unit, type, day, n)"
-                                  " VALUES($1, $2, $3, $4) ON CONFLICT (unit, type, day)"
+        "INSERT INTO stats_due_day(scope, type, day, n, region_code) VALUES($1, $2, $3, $4, $5)"
+        " ON CONFLICT (scope, type, day, region_code)"
+        " DO UPDATE SET n = stats_due_day.n + excluded.n",
+    [ST_STATS_PART_DUE_DAY_ADD] = "INSERT INTO stats_part_due_day(unit, type, day, n,"
+                                  " region_code) VALUES($1, $2, $3, $4, $5)"
+                                  " ON CONFLICT (unit, type, day, region_code)"
                                   " DO UPDATE SET n = stats_part_due_day.n + excluded.n",
     /* PG_STATS_DUMP */
     [ST_STATS_AGG_DUMP] = "SELECT " PG_STATS_DUMP_CELL " || '|' || " PG_STATS_DUMP_MONTH
@@ -257,21 +266,23 @@
                           " || '|' || " PG_STATS_DUMP_PART " || '|' || " PG_STATS_DUMP_PART_DAY
                           " || '|' || " PG_STATS_DUMP_CASES,
     /* INSERT OR IGNORE */
-    [ST_STATS_DIRTY_ALL] = "INSERT INTO stats_dirty SELECT id FROM cases ON CONFLICT DO NOTHING",
+    [ST_STATS_DIRTY_ALL] = "INSERT INTO stats_dirty SELECT id, region_code FROM cases"
+                           " ON CONFLICT DO NOTHING",
     /* PG_STATS_AGG_UPD */
     [ST_STATS_CELL_ADD] =
         "INSERT INTO stats_cell(scope, type, day, class, channel, status, " STATS_AGG_COLS
-        ") " STATS_CELL_VALUES
-        " ON CONFLICT (scope, type, day, class, channel, status)" PG_STATS_CELL_UPD,
+        ", region_code) " STATS_CELL_VALUES
+        " ON CONFLICT (scope, type, day, class, channel, status, region_code)" PG_STATS_CELL_UPD,
     [ST_STATS_MONTH_ADD] =
         "INSERT INTO stats_month(scope, type, month, class, channel, status, " STATS_AGG_COLS
-        ") " STATS_CELL_VALUES
-        " ON CONFLICT (scope, type, month, class, channel, status)" PG_STATS_MONTH_UPD,
-    [ST_STATS_UNIT_CELL_ADD] =
-        "INSERT INTO stats_unit_cell(scope, type, day, unit, class, channel,"
-        " status, " STATS_AGG_COLS ") " STATS_UNIT_VALUES
-        " ON CONFLICT (scope, type, day, unit, class, channel, status)" PG_STATS_UNIT_CELL_UPD,
+        ", region_code) " STATS_CELL_VALUES
+        " ON CONFLICT (scope, type, month, class, channel, status, region_code)" PG_STATS_MONTH_UPD,
+    [ST_STATS_UNIT_CELL_ADD] = "INSERT INTO stats_unit_cell(scope, type, day, unit, class, channel,"
+                               " status, " STATS_AGG_COLS ", region_code) " STATS_UNIT_VALUES
+                               " ON CONFLICT (scope, type, day, unit, class, channel, status,"
+                               " region_code)" PG_STATS_UNIT_CELL_UPD,
     [ST_STATS_UNIT_MONTH_ADD] =
         "INSERT INTO stats_unit_month(scope, type, month, unit, class,"
-        " channel, status, " STATS_AGG_COLS ") " STATS_UNIT_VALUES
-        " ON CONFLICT (scope, type, month, unit, class, channel, status)" PG_STATS_UNIT_MONTH_UPD,
+        " channel, status, " STATS_AGG_COLS ", region_code) " STATS_UNIT_VALUES
+        " ON CONFLICT (scope, type, month, unit, class, channel, status,"
+        " region_code)" PG_STATS_UNIT_MONTH_UPD,

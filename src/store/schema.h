@@ -146,7 +146,7 @@
 #include "store/stmt_geo.h"     /* ORG_BBOX_SELECT */
 #include "store/stmt_lists.h"   /* CASE_SCOPE_FILL_* (migration 24) */
 #include "store/stmt_inbox.h"   /* PART_DUE_SCHEMA (migration 26) */
-#include "store/stmt_stats.h"   /* STATS_MONTH_SCHEMA (migration 27) */
+#include "store/stmt_stats.h"   /* STATS_MONTH_SCHEMA (27), STATS_REGION_SCHEMA (33) */
 #include "store/stmt_orgmove.h" /* ORG_MOVE_SCHEMA (migration 28) */
 #include "store/stmt_overdue.h" /* CASE_OVERDUE_SCHEMA (migration 29) */
 #include "store/stmt_region.h"  /* REGION_FILL (migration 32) */
@@ -868,6 +868,10 @@ static const char *const schema_migrations[] = {
      * upkeep is not told of a change that is not one (stats_dirty as it
      * was). */
     SCHEMA_32,
+    /* migration 33 (issue 17; docs/citus.md "The statistics"): the rows of
+     * the stats aggregates carry their case's region, in the keys of the
+     * rollups and the deadlines (stmt_stats.h STATS_REGION_SCHEMA). */
+    STATS_REGION_SCHEMA,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

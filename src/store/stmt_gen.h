@@ -75,6 +75,8 @@
 	/* a seed's stored stats share (core/stats_copy.c) */ \
 	STMT(ST_GEN_STATS_SHARE, \
 	     "SELECT type, class, channel, status, due, v FROM stats_case WHERE case_id = ?1") \
+	/* a clone's region, which its share's rows take (core/stats_copy.c) */ \
+	STMT(ST_GEN_CASE_REGION, "SELECT region_code FROM cases WHERE id = ?1") \
 	/* a clone whose stats are not its seed's, moved: stats_agg_flush counts it */ \
 	STMT(ST_GEN_STATS_MARK, "INSERT OR IGNORE INTO stats_dirty(case_id) VALUES(?1)") \
 	/* the bulk load's connection, before its first transaction: the rows \

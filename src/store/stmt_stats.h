@@ -315,6 +315,75 @@ enum {
 	"ALTER TABLE stats_case ADD COLUMN seq INTEGER;" STATS_MONTH_TABLES STATS_DUE_TABLES \
 	"INSERT OR IGNORE INTO stats_dirty SELECT id FROM cases WHERE closed_at IS NULL;"
 
+/* Migration 33 (issue 17; docs/citus.md "The statistics"): every row of
+ * the stats aggregates carries the region of the case it counts, the
+ * rollups' and the deadlines' in their primary key (last, so a scope's
+ * range reads walk it as before): a cell holds the cases of one region,
+ * and a scope's figure is the sum of its rows over the regions (what the
+ * reads already do, stats_month.c). The rows as they were counted do not
+ * say their cases' regions; when the cases are all of one region
+ * (m33_one, the common deployment: one county), every row is that
+ * region's, else the aggregates are emptied and every case marked, so
+ * the writer counts them again at start (stats_backfill). SQLite's
+ * stats_dirty takes no column (PostgreSQL's has it, pg_schema.h), nor
+ * stats_case in its key (case_id is its rowid). */
+#define STATS_REGION_ONE \
+	"CREATE TEMP TABLE m33_one AS SELECT min(region_code) AS r FROM cases" \
+	" HAVING count(DISTINCT region_code) = 1;"
+#define STATS_REGION_IS_ONE "EXISTS (SELECT 1 FROM m33_one)"
+/* table t made again with region_code after its key's columns (keycols,
+ * their DDL keyddl; the others, rest, theirs restddl), its rows kept when
+ * the cases are of one region. The region comes before the other columns:
+ * SQLite 3.40's integrity_check reads a WITHOUT ROWID table's columns
+ * wrongly when a key column follows one that is not in the key ("NULL
+ * value in t.x" for a value that is there). */
+#define STATS_REGION_REKEY(t, keyddl, keycols, restddl, rest) \
+	"CREATE TABLE " t "_m33(" keyddl ", region_code TEXT NOT NULL" restddl \
+	", PRIMARY KEY(" keycols ", region_code)) STRICT, WITHOUT ROWID;" \
+	"INSERT INTO " t "_m33(" keycols ", region_code" rest ") SELECT " keycols \
+	", (SELECT r FROM m33_one)" rest " FROM " t " WHERE " STATS_REGION_IS_ONE ";" \
+	"DROP TABLE " t ";" \
+	"ALTER TABLE " t "_m33 RENAME TO " t ";"
+#define STATS_REGION_COUNTERS ", " STATS_AGG_COLS
+#define STATS_REGION_COUNTERS_DDL ", " STATS_AGG_DDL
+/* clang-format off */
+#define STATS_REGION_SCHEMA \
+	STATS_REGION_ONE \
+	"ALTER TABLE stats_case ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';" \
+	"UPDATE stats_case SET region_code = (SELECT r FROM m33_one) WHERE " STATS_REGION_IS_ONE ";" \
+	"DELETE FROM stats_case WHERE NOT " STATS_REGION_IS_ONE ";" \
+	STATS_REGION_REKEY("stats_due", "scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " due_at INTEGER NOT NULL, case_id INTEGER NOT NULL", \
+	                   "scope, type, due_at, case_id", "", "") \
+	STATS_REGION_REKEY("stats_part_due", "unit INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " due_at INTEGER NOT NULL, asg_id INTEGER NOT NULL", \
+	                   "unit, type, due_at, asg_id", "", "") \
+	STATS_REGION_REKEY("stats_due_day", "scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " day INTEGER NOT NULL", "scope, type, day", ", n INTEGER NOT NULL", ", n") \
+	STATS_REGION_REKEY("stats_part_due_day", "unit INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " day INTEGER NOT NULL", "unit, type, day", ", n INTEGER NOT NULL", ", n") \
+	STATS_REGION_REKEY("stats_cell", "scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " day INTEGER NOT NULL, class TEXT NOT NULL, channel TEXT NOT NULL," \
+	                   " status TEXT NOT NULL", "scope, type, day, class, channel, status", \
+	                   STATS_REGION_COUNTERS_DDL, STATS_REGION_COUNTERS) \
+	STATS_REGION_REKEY("stats_unit_cell", "scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " day INTEGER NOT NULL, unit INTEGER NOT NULL, class TEXT NOT NULL," \
+	                   " channel TEXT NOT NULL, status TEXT NOT NULL", \
+	                   "scope, type, day, unit, class, channel, status", \
+	                   STATS_REGION_COUNTERS_DDL, STATS_REGION_COUNTERS) \
+	STATS_REGION_REKEY("stats_month", "scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " month INTEGER NOT NULL, class TEXT NOT NULL, channel TEXT NOT NULL," \
+	                   " status TEXT NOT NULL", "scope, type, month, class, channel, status", \
+	                   STATS_REGION_COUNTERS_DDL, STATS_REGION_COUNTERS) \
+	STATS_REGION_REKEY("stats_unit_month", "scope INTEGER NOT NULL, type TEXT NOT NULL," \
+	                   " month INTEGER NOT NULL, unit INTEGER NOT NULL, class TEXT NOT NULL," \
+	                   " channel TEXT NOT NULL, status TEXT NOT NULL", \
+	                   "scope, type, month, unit, class, channel, status", \
+	                   STATS_REGION_COUNTERS_DDL, STATS_REGION_COUNTERS) \
+	"INSERT OR IGNORE INTO stats_dirty SELECT id FROM cases WHERE NOT " STATS_REGION_IS_ONE ";" \
+	"DROP TABLE m33_one;"
+/* clang-format on */
+
 /* Everything the upkeep reads of one case, in one statement
  * (core/stats_fold.c): ?1 the case id; the type's rates: ?2
  * rates.replies.state, ?3 rates.follow_up.action, ?4 / ?5 the JSON path of
@@ -323,12 +392,13 @@ enum {
  * (FOLLOW_PARENT_EVENT), ?9 rates.duplicates.link, ?10 rates.returns.action;
  * ?11 1 = read the assignments and events (a type with rates), ?12 1 =
  * only the events after stats_case.seq (the share folded in so far), 0 =
- * all of them. Rows of 21 columns (NULL-padded), in this order:
+ * all of them. Rows of 23 columns (NULL-padded), in this order:
  *   0  the case (NULLs when it is gone): present, type, received_at,
  *      class, channel, status, its owner org's path, due_at when open,
  *      fields.problem is true, holds a live ?9 link; then its stored share
  *      (stats_case): present, type, day, class, channel, status, due, seq,
- *      v; then whether the case is open (closed_at unset)
+ *      v; then whether the case is open (closed_at unset); the case's
+ *      region and the stored share's (migration 33)
  *   1  per assignment: org, the org's path, a live lead, live, signed in
  *      time, cancelled by an approved return (listed in a ?10 event's
  *      payload.cancelled_assignments: "SEARCH re USING INDEX events_action
@@ -346,7 +416,8 @@ enum {
 	" json_type(c.fields, '$.problem') = 'true', EXISTS (SELECT 1 FROM links dl" \
 	" WHERE dl.case_id = k.id AND dl.kind = ?9 AND dl.removed_at IS NULL)," \
 	" s.case_id IS NOT NULL, s.type, s.day, s.class, s.channel, s.status, s.due, s.seq," \
-	" s.v, c.closed_at IS NULL FROM (SELECT ?1 AS id) k LEFT JOIN cases c ON c.id = k.id" \
+	" s.v, c.closed_at IS NULL, c.region_code, s.region_code FROM (SELECT ?1 AS id) k" \
+	" LEFT JOIN cases c ON c.id = k.id" \
 	" LEFT JOIN orgs o ON o.id = c.org_id LEFT JOIN stats_case s ON s.case_id = k.id"
 #define STATS_FOLD_ASG \
 	" UNION ALL SELECT 1, a.org_id, ao.path, a.kind = 'lead' AND a.status <> 'cancelled'," \
@@ -354,7 +425,7 @@ enum {
 	" OR a.signed_at <= a.sign_due_at), EXISTS (SELECT 1 FROM events re," \
 	" json_each(re.payload, '$.cancelled_assignments') j WHERE re.action = ?10" \
 	" AND re.case_id = ?1 AND j.value = a.id), a.id, a.status, a.due_at, NULL, NULL, NULL," \
-	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM assignments a" \
+	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM assignments a" \
 	" JOIN orgs ao ON ao.id = a.org_id WHERE a.case_id = ?1 AND ?11"
 #define STATS_FOLD_ON_TIME \
 	"e.at <= coalesce(" STATS_ISO_MS("json_extract(e.payload, '$.due_at')") ", e.at)"
@@ -364,20 +435,21 @@ enum {
 	" CASE WHEN e.action = ?3 THEN json_extract(e.payload, ?6)" \
 	" IN (SELECT value FROM json_each(?7)) END, CASE WHEN e.to_status = ?2" \
 	" THEN " STATS_FOLD_ON_TIME " END, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL," \
-	" NULL, NULL, NULL, NULL, NULL, NULL FROM events e WHERE e.case_id = ?1 AND ?11" \
+	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM events e WHERE e.case_id = ?1" \
+	" AND ?11" \
 	" AND e.seq > CASE WHEN ?12 THEN coalesce((SELECT seq FROM stats_case" \
 	" WHERE case_id = ?1), 0) ELSE 0 END"
 #define STATS_FOLD STATS_FOLD_CASE STATS_FOLD_ASG STATS_FOLD_EVENTS
 
 /* The values of a rollup's upsert: ?1 scope, ?2 type, ?3 day or month,
- * then (unit tables) ?4 unit; then class, channel, status and the 20
- * counters to add. */
+ * then (unit tables) ?4 unit; then class, channel, status, the 20
+ * counters to add and the region of the cases counted. */
 #define STATS_CELL_VALUES \
 	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18," \
-	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
+	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
 #define STATS_UNIT_VALUES \
 	"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18," \
-	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
+	" ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
 
 /* The rows of one rollup for a scope over keys [?3, ?4) (days, or months'
  * first days), as core/stats_month.c reads them: key (the day or month,
@@ -392,8 +464,8 @@ enum {
  * does not make, are left out. */
 #define STATS_AGG_DUMP_CELLS(table, key) \
 	"coalesce((SELECT group_concat(r, ';') FROM (SELECT scope || ',' || type || ',' || " key \
-	" || ',' || class || ',' || channel || ',' || status || ':' || " STATS_AGG_CAT \
-	" AS r FROM " table " WHERE " STATS_AGG_NONZERO " ORDER BY 1)), '')"
+	" || ',' || class || ',' || channel || ',' || status || ',' || region_code || ':' ||" \
+	" " STATS_AGG_CAT " AS r FROM " table " WHERE " STATS_AGG_NONZERO " ORDER BY 1)), '')"
 #define STATS_AGG_CAT \
 	"received || ',' || closed || ',' || merged || ',' || transferred || ',' ||" \
 	" from_110 || ',' || problem || ',' || to_110 || ',' || replied || ',' ||" \
@@ -412,16 +484,18 @@ enum {
 #define STATS_DUMP_UNIT_MONTH STATS_AGG_DUMP_CELLS("stats_unit_month", "month || ',' || unit")
 #define STATS_DUMP_DUES \
 	"coalesce((SELECT group_concat(r, ';') FROM (SELECT scope || ',' || type || ','" \
-	" || due_at || ',' || case_id AS r FROM stats_due ORDER BY 1)), '') || '|' ||" \
-	" coalesce((SELECT group_concat(r, ';') FROM (SELECT scope || ',' || type || ',' || day" \
-	" || ':' || n AS r FROM stats_due_day WHERE n <> 0 ORDER BY 1)), '') || '|' ||" \
-	" coalesce((SELECT group_concat(r, ';') FROM (SELECT unit || ',' || type || ',' || due_at" \
-	" || ',' || asg_id AS r FROM stats_part_due ORDER BY 1)), '') || '|' ||" \
-	" coalesce((SELECT group_concat(r, ';') FROM (SELECT unit || ',' || type || ',' || day" \
-	" || ':' || n AS r FROM stats_part_due_day WHERE n <> 0 ORDER BY 1)), '') || '|' ||" \
+	" || due_at || ',' || case_id || ',' || region_code AS r FROM stats_due" \
+	" ORDER BY 1)), '') || '|' || coalesce((SELECT group_concat(r, ';') FROM" \
+	" (SELECT scope || ',' || type || ',' || day || ',' || region_code || ':' || n AS r" \
+	" FROM stats_due_day WHERE n <> 0 ORDER BY 1)), '') || '|' ||" \
+	" coalesce((SELECT group_concat(r, ';') FROM (SELECT unit || ',' || type || ','" \
+	" || due_at || ',' || asg_id || ',' || region_code AS r FROM stats_part_due" \
+	" ORDER BY 1)), '') || '|' || coalesce((SELECT group_concat(r, ';') FROM" \
+	" (SELECT unit || ',' || type || ',' || day || ',' || region_code || ':' || n AS r" \
+	" FROM stats_part_due_day WHERE n <> 0 ORDER BY 1)), '') || '|' ||" \
 	" coalesce((SELECT group_concat(r, ';') FROM (SELECT case_id || ',' || type || ',' || day" \
 	" || ',' || class || ',' || channel || ',' || status || ',' || coalesce(due, '-')" \
-	" || ',' || hex(v) AS r FROM stats_case ORDER BY case_id)), '')"
+	" || ',' || hex(v) || ',' || region_code AS r FROM stats_case ORDER BY case_id)), '')"
 #define STATS_AGG_DUMP \
 	"SELECT " STATS_DUMP_CELL " || '|' || " STATS_DUMP_MONTH " || '|' || " STATS_DUMP_UNIT \
 	" || '|' || " STATS_DUMP_UNIT_MONTH " || '|' || " STATS_DUMP_DUES
@@ -429,29 +503,29 @@ enum {
 #define STATEMENTS_STATS_AGG(STMT) \
 	STMT(ST_STATS_FOLD, STATS_FOLD) \
 	STMT(ST_STATS_CONTRIB_PUT, \
-	     "INSERT OR REPLACE INTO stats_case(case_id, type, day, class," \
-	     " channel, status, v, due, seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
-	STMT(ST_STATS_DUE_ADD, "INSERT INTO stats_due(scope, type, due_at, case_id)" \
-	                       " VALUES(?1, ?2, ?3, ?4)") \
+	     "INSERT OR REPLACE INTO stats_case(case_id, type, day, class, channel, status, v," \
+	     " due, seq, region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)") \
+	STMT(ST_STATS_DUE_ADD, "INSERT INTO stats_due(scope, type, due_at, case_id, region_code)" \
+	                       " VALUES(?1, ?2, ?3, ?4, ?5)") \
 	STMT(ST_STATS_DUE_DEL, "DELETE FROM stats_due WHERE scope = ?1 AND type = ?2" \
-	                       " AND due_at = ?3 AND case_id = ?4") \
+	                       " AND due_at = ?3 AND case_id = ?4 AND region_code = ?5") \
 	STMT(ST_STATS_DUE_CLEAR, "DELETE FROM stats_due") \
-	STMT(ST_STATS_PART_DUE_ADD, "INSERT INTO stats_part_due(unit, type, due_at, asg_id)" \
-	                            " VALUES(?1, ?2, ?3, ?4)") \
+	STMT(ST_STATS_PART_DUE_ADD, "INSERT INTO stats_part_due(unit, type, due_at, asg_id," \
+	                            " region_code) VALUES(?1, ?2, ?3, ?4, ?5)") \
 	STMT(ST_STATS_PART_DUE_DEL, "DELETE FROM stats_part_due WHERE unit = ?1 AND type = ?2" \
-	                            " AND due_at = ?3 AND asg_id = ?4") \
+	                            " AND due_at = ?3 AND asg_id = ?4 AND region_code = ?5") \
 	STMT(ST_STATS_DUE_DAY_CLEAR, "DELETE FROM stats_due_day") \
 	STMT(ST_STATS_PART_DUE_CLEAR, "DELETE FROM stats_part_due") \
 	STMT(ST_STATS_PART_DUE_DAY_CLEAR, "DELETE FROM stats_part_due_day") \
 	/* the per-day counts of stats_due and stats_part_due (core/stats_acc.c): \
 	 * ?1 scope or unit, ?2 type, ?3 the Shanghai day of the deadlines, ?4 \
-	 * the number to add */ \
-	STMT(ST_STATS_DUE_DAY_ADD, "INSERT INTO stats_due_day(scope, type, day, n)" \
-	                           " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET n = n + " \
-	                           "excluded.n") \
-	STMT(ST_STATS_PART_DUE_DAY_ADD, "INSERT INTO stats_part_due_day(unit, type, day, n)" \
-	                                " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET" \
-	                                " n = n + excluded.n") \
+	 * the number to add, ?5 the region of their cases */ \
+	STMT(ST_STATS_DUE_DAY_ADD, \
+	     "INSERT INTO stats_due_day(scope, type, day, n, region_code)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET n = n + excluded.n") \
+	STMT(ST_STATS_PART_DUE_DAY_ADD, \
+	     "INSERT INTO stats_part_due_day(unit, type, day, n, region_code)" \
+	     " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET n = n + excluded.n") \
 	/* counts.overdue of a scope (?1 org, ?2 type) at ?4 (now); ?5 now's \
 	 * Shanghai day, ?3 its start: the deadlines of the days before it \
 	 * counted per day, those of its own day before now one by one (never \
@@ -492,16 +566,17 @@ enum {
 	/* the upserts of the rollups (core/stats_acc.c) */ \
 	STMT(ST_STATS_CELL_ADD, \
 	     "INSERT INTO stats_cell(scope, type, day, class, channel, status, " STATS_AGG_COLS \
-	     ") " STATS_CELL_VALUES " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	     ", region_code) " STATS_CELL_VALUES " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
 	STMT(ST_STATS_MONTH_ADD, \
 	     "INSERT INTO stats_month(scope, type, month, class, channel, status, " STATS_AGG_COLS \
-	     ") " STATS_CELL_VALUES " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
-	STMT(ST_STATS_UNIT_CELL_ADD, "INSERT INTO stats_unit_cell(scope, type, day, unit, class, " \
-	                             "channel, status, " STATS_AGG_COLS ") " STATS_UNIT_VALUES \
-	                             " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	     ", region_code) " STATS_CELL_VALUES " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
+	STMT(ST_STATS_UNIT_CELL_ADD, \
+	     "INSERT INTO stats_unit_cell(scope, type, day, unit, class, channel, " \
+	     "status, " STATS_AGG_COLS ", region_code) " STATS_UNIT_VALUES \
+	     " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
 	STMT(ST_STATS_UNIT_MONTH_ADD, \
 	     "INSERT INTO stats_unit_month(scope, type, month, unit, class, channel, " \
-	     "status, " STATS_AGG_COLS ") " STATS_UNIT_VALUES \
+	     "status, " STATS_AGG_COLS ", region_code) " STATS_UNIT_VALUES \
 	     " ON CONFLICT DO UPDATE SET " STATS_AGG_UPD) \
 	/* a scope's rows over [?3, ?4) (core/stats_month.c): its cells by day \
 	 * (in day order: group=day streams them) and by month, its units' \

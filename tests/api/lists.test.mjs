@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, caseBody, assertError, sqlText, BACKEND } from './helpers.mjs';
+import { undo32, undo33 } from './undo_migrations.mjs';
 
 const TWO_PW = 'Lists#Scope-2024';
 
@@ -332,13 +333,6 @@ test('hostile values keep their answers: overdue other than 1 filters nothing, a
   }
 });
 
-// SQLite's migration 32 undone: the region columns it adds (so a replay
-// from an older version adds them again)
-const UNDO_MIGRATION_32 = ['cases', 'assignments', 'timers', 'links', 'attachments', 'route_labels',
-  'case_parties', 'inspection_periods', 'open311_requests', 'open311_updates', 'events', 'notices',
-  'interviews', 'documents', 'outbox', 'idempotency'].map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')
-  + ' ALTER TABLE orgs DROP COLUMN city_code;';
-
 // a replay of SQLite's migration 29 on a database taken back to version 28
 // (PRAGMA user_version); a PostgreSQL database is made at version 31, with
 // no older migrations to replay
@@ -359,10 +353,12 @@ test('migration 29 fills the kept set of an existing database',
     // back to 28: the set, its mark, its triggers and the type index gone
     await sqlText(clk.db, `DROP TRIGGER case_overdue_scope_ins; DROP TRIGGER case_overdue_scope_del;
       DROP TRIGGER case_overdue_enter; DROP TRIGGER case_overdue_leave; DROP TABLE case_overdue;
-      DROP TABLE case_overdue_mark; DROP INDEX cases_type; ${UNDO_MIGRATION_32} PRAGMA user_version = 28;`);
+      DROP TABLE case_overdue_mark; DROP INDEX cases_type;`);
+    await sqlText(clk.db, `${undo33()} ${undo32()} PRAGMA user_version = 28;`);
     await clk.restart();
-    // 29, 30 (search merges), 31 (timer indexes) and 32 (regions) again
-    assert.equal(await sqlText(clk.db, 'PRAGMA user_version'), '32');
+    // 29, 30 (search merges), 31 (timer indexes), 32 (regions) and 33 (the
+    // stats' regions) again
+    assert.equal(await sqlText(clk.db, 'PRAGMA user_version'), '33');
     // filled for the migration's (real) time: the open cases due before it
     const t = await mark();
     assert.ok(Math.abs(t - Date.now()) < 60000, `the mark is the migration's time: ${t}`);

@@ -10,20 +10,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  startServer, sqlText, caseBody, runCmd, runCli, newDatabase, databaseMade, BACKEND, PG,
+  startServer, sqlText, caseBody, runCmd, runCli, newDatabase, databaseMade, shanghaiDate, addDays, BACKEND, PG,
 } from './helpers.mjs';
+import {
+  OF_CASE, OF_CASE_OR_ORG, PG_ONLY, STATS_KEYED, undo32, undo33,
+} from './undo_migrations.mjs';
 
 const srv = await startServer();
 const sql = (q) => sqlText(srv.db, q);
 
-// the tables whose rows belong to a case, and whether a row may have no
-// case (then its org_id says its region)
-const OF_CASE = ['assignments', 'timers', 'links', 'attachments', 'route_labels', 'case_parties',
-  'inspection_periods', 'open311_requests', 'open311_updates'];
-const OF_CASE_OR_ORG = ['events', 'notices', 'interviews', 'documents', 'outbox'];
-// the tables with the column on PostgreSQL only, and their case's column
-const PG_ONLY = [['case_points', 'id'], ['case_fts', 'id'], ['case_scope', 'case_id'], ['part_due', 'case_id'],
-  ['case_overdue', 'case_id']];
 
 /** Rows of every region table whose region is not the one they should have. */
 async function misplaced() {
@@ -152,54 +147,27 @@ test('init --region names the root\'s place: its city is the region; a code that
 });
 
 // migration 32 on a database made before it: the columns (and on
-// PostgreSQL the keys) taken back to version 31, then the server started
-const REGION_TABLES = ['cases', ...OF_CASE, ...OF_CASE_OR_ORG, 'idempotency'];
-const PG_KEYS_31 = {
-  pk: { cases: 'id', assignments: 'id', timers: 'id', links: 'id', attachments: 'id', route_labels: 'case_id, org_id',
-    case_parties: 'id', inspection_periods: 'org_id, period', open311_requests: 'case_id', open311_updates: 'event_seq',
-    events: 'seq', notices: 'id', interviews: 'id', documents: 'id', outbox: 'id', idempotency: 'user_id, key',
-    case_points: 'id', case_fts: 'id', case_scope: 'org_id, case_id', part_due: 'org_id, st, k, case_id',
-    case_overdue: 'org_id, case_id' },
-  unique: [['cases', 'no'], ['case_parties', 'case_id, seq'], ['inspection_periods', 'case_id'],
-    ['documents', 'number'], ['open311_requests', 'token'], ['open311_updates', 'client_update_id']],
-};
+// PostgreSQL the keys) taken back to version 31 (undo_migrations.mjs),
+// then the server started
+const VERSION = PG ? 'SELECT max(version) FROM civicloop_schema' : 'PRAGMA user_version';
 
-function undo32() {
-  if (!PG) {
-    return REGION_TABLES.map((t) => `ALTER TABLE ${t} DROP COLUMN region_code;`).join(' ')
-      + ' ALTER TABLE orgs DROP COLUMN city_code; PRAGMA user_version = 31;';
-  }
-  const drop = [...REGION_TABLES, ...PG_ONLY.map(([t]) => t)]
-    .map((t) => `ALTER TABLE ${t} DROP COLUMN region_code CASCADE;`).join(' ');
-  const pk = Object.entries(PG_KEYS_31.pk).map(([t, k]) => `ALTER TABLE ${t} ADD PRIMARY KEY(${k});`).join(' ');
-  const uq = PG_KEYS_31.unique.map(([t, k]) => `ALTER TABLE ${t} ADD UNIQUE(${k});`).join(' ');
-  const fk = [...OF_CASE, ...OF_CASE_OR_ORG].map((t) => `ALTER TABLE ${t} ADD FOREIGN KEY(case_id) REFERENCES cases(id);`)
-    .join(' ');
-  return `${drop} ${pk} ${uq} ${fk}
-    ALTER TABLE links ADD FOREIGN KEY(other_id) REFERENCES cases(id);
-    ALTER TABLE timers ADD FOREIGN KEY(assignment_id) REFERENCES assignments(id);
-    CREATE UNIQUE INDEX cases_ext_ref ON cases(type, ext_ref) WHERE ext_ref IS NOT NULL;
-    ALTER TABLE orgs DROP COLUMN city_code; UPDATE civicloop_schema SET version = 31;`;
-}
-
-test('migration 32 fills the regions of a database made before it, and tells the stats of no change', async () => {
+test('migration 32 fills the regions of a database made before it', async () => {
   await srv.stop();
-  const version = PG ? 'SELECT max(version) FROM civicloop_schema' : 'PRAGMA user_version';
-  assert.equal(await sql(version), '32');
-  const dirty = await sql('SELECT count(*) FROM stats_dirty');
+  const version = VERSION;
+  assert.equal(await sql(version), '33');
+  await sql(undo33());
   await sql(undo32());
   assert.equal(await sql(version), '31');
   assert.equal(await sql(`SELECT count(*) FROM ${PG ? 'information_schema.columns' : 'pragma_table_info(\'cases\')'}
     WHERE ${PG ? 'table_name = \'cases\' AND column_name' : 'name'} = 'region_code'`), '0', 'undone');
   await srv.restart();
-  assert.equal(await sql(version), '32');
+  assert.equal(await sql(version), '33');
   const wrong = await misplaced();
   assert.deepEqual(wrong, none(wrong));
   const id = await jointDispute();
   assert.equal(await sql(`SELECT region_code FROM cases WHERE id = ${id}`), '431000');
   assert.equal(await sql(`SELECT DISTINCT region_code FROM events WHERE case_id = ${id}`), '431000');
   assert.equal(await sql('SELECT count(*) FROM cases WHERE region_code = \'000000\''), '0');
-  assert.equal(await sql('SELECT count(*) FROM stats_dirty'), dirty, 'no case made dirty');
   if (PG) {
     assert.equal(await sql(`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'cases_pkey'`),
       'PRIMARY KEY (id, region_code)');
@@ -211,4 +179,125 @@ test('migration 32 fills the regions of a database made before it, and tells the
   assert.equal((await (await srv.login('disp1')).get(`/api/v1/cases/${r.json.case.id}`)).json.case.region, '360700');
   const after = await misplaced();
   assert.deepEqual(after, none(after));
+});
+
+// migration 33: the stats aggregates' rows carry the region of the cases
+// they count. A database taken back to 32 (undo_migrations.mjs: the rows
+// of one key in two regions summed into one) and one row of it made wrong
+// on purpose, which tells whether the migration kept the rows (the wrong
+// one stays: `stats --check` finds it) or counted them again (it is gone).
+
+/** The rows of the stats tables whose region is not their case's. */
+async function statsMisplaced(q = sql) {
+  const wrong = {};
+  for (const [t, k] of [['stats_case', 'case_id'], ['stats_due', 'case_id']]) {
+    wrong[t] = Number(await q(`SELECT count(*) FROM ${t} x JOIN cases c ON c.id = x.${k}
+      WHERE x.region_code <> c.region_code`));
+  }
+  wrong.stats_part_due = Number(await q(`SELECT count(*) FROM stats_part_due x
+    JOIN assignments a ON a.id = x.asg_id WHERE x.region_code <> a.region_code`));
+  return wrong;
+}
+
+/** Makes one hotline cell of the county wrong by one reply; its key. */
+async function plantWrong(q) {
+  const key = await q(`SELECT scope || ',' || day || ',' || class || ',' || channel || ',' || status
+    FROM stats_cell WHERE type = 'hotline' AND received > 0 ORDER BY scope, day, class, channel, status LIMIT 1`);
+  const [scope, day, klass, channel, status] = key.split(',');
+  await q(`UPDATE stats_cell SET replied = replied + 1 WHERE type = 'hotline' AND scope = ${scope} AND day = ${day}
+    AND class = '${klass}' AND channel = '${channel}' AND status = '${status}'`);
+  return `type = 'hotline' AND scope = ${scope} AND day = ${day} AND class = '${klass}' AND channel = '${channel}'
+    AND status = '${status}'`;
+}
+
+/** The answers of GET /stats a leader reads, on whole days (the aggregates'). */
+async function statsAnswers(s) {
+  const from = addDays(shanghaiDate(), -300), to = addDays(shanghaiDate(), 1);
+  const out = {};
+  for (const [who, type, org] of [['leader1', 'hotline', 'county'], ['leader1', 'dispute', 'town.b'],
+    ['leaderx', 'dispute', 'county.x'], ['leader1', 'dispute', 'county']]) {
+    const c = await s.login(who);
+    for (const group of ['', '&group=org', '&group=day']) {
+      const r = await c.get(`/api/v1/stats/${type}?org=${org}&from=${from}&to=${to}${group}`);
+      assert.equal(r.status, 200, r.text);
+      out[`${who} ${type} ${org}${group}`] = r.json;
+    }
+  }
+  return out;
+}
+
+test('migration 33: cases of two regions — the stats are counted again, each row in its case\'s region, the answers unchanged', async () => {
+  const before = await statsAnswers(srv);
+  assert.ok(before['leader1 dispute town.b'].received > 0, '长岭乡 holds disputes');
+  await srv.stop();
+  assert.equal(await sql(VERSION), '33');
+  // keyed: a scope of 赣州 (长岭乡) holds rows of 郴州's joint dispute, in 郴州's region
+  assert.equal(await sql(`SELECT count(DISTINCT region_code) FROM stats_cell
+    WHERE scope = (SELECT id FROM orgs WHERE code = 'town.b') AND type = 'dispute'`), '2');
+  assert.equal(await sql(`SELECT count(*) FROM stats_case s JOIN cases c ON c.id = s.case_id
+    WHERE c.region_code = '431000' AND s.region_code = '431000'`), await sql(`SELECT count(*) FROM stats_case s
+    JOIN cases c ON c.id = s.case_id WHERE c.region_code = '431000'`));
+  await sql(undo33());
+  assert.equal(await sql(VERSION), '32');
+  assert.equal(await sql(`SELECT count(*) FROM ${PG ? 'information_schema.columns' : 'pragma_table_info(\'stats_cell\')'}
+    WHERE ${PG ? 'table_name = \'stats_cell\' AND column_name' : 'name'} = 'region_code'`), '0', 'undone');
+  const planted = await plantWrong(sql);
+  const wrongValue = await sql(`SELECT replied FROM stats_cell WHERE ${planted}`);
+  await srv.restart(); // migrates, then folds every case in before it serves
+  assert.equal(await sql(VERSION), '33');
+  assert.equal(await sql('SELECT count(*) FROM stats_dirty'), '0', 'every case counted again');
+  assert.equal(Number(await sql(`SELECT sum(replied) FROM stats_cell WHERE ${planted}`)), Number(wrongValue) - 1,
+    'the wrong row counted again');
+  const wrong = await statsMisplaced();
+  assert.deepEqual(wrong, none(wrong));
+  assert.equal(await sql(`SELECT count(DISTINCT region_code) FROM stats_cell
+    WHERE scope = (SELECT id FROM orgs WHERE code = 'town.b') AND type = 'dispute'`), '2');
+  for (const t of Object.keys(STATS_KEYED)) {
+    assert.equal(await sql(`SELECT count(*) FROM ${t} WHERE region_code NOT IN ('360700', '431000')`), '0', t);
+  }
+  assert.deepEqual(await statsAnswers(srv), before, 'the answers as before');
+  if (PG) {
+    assert.equal(await sql(`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'stats_cell_pkey'`),
+      'PRIMARY KEY (scope, type, day, class, channel, status, region_code)');
+  }
+  await srv.stop();
+  const chk = await runCli(srv, ['stats', '--check', '--db', srv.db], { timeout: 120000 });
+  assert.equal(chk.code, 0, chk.stdout + chk.stderr);
+  await srv.restart();
+});
+
+test('migration 33: cases of one region — the stats rows are kept, in that region, nothing counted again', async () => {
+  const one = await startServer({ cases: false });
+  const q = (x) => sqlText(one.db, x);
+  const op1 = await one.login('op1');
+  for (let i = 0; i < 3; i++) {
+    const r = await op1.post('/api/v1/cases', caseBody());
+    assert.equal(r.status, 201, r.text);
+  }
+  await one.stop();
+  assert.equal(await q('SELECT DISTINCT region_code FROM cases'), '360700');
+  const rows = Number(await q('SELECT count(*) FROM stats_cell'));
+  assert.ok(rows > 0 && Number(await q('SELECT count(*) FROM stats_due')) > 0, 'rows to keep');
+  await q(undo33());
+  const planted = await plantWrong(q);
+  const wrongValue = await q(`SELECT replied FROM stats_cell WHERE ${planted}`);
+  await one.restart();
+  assert.equal(await q(VERSION), '33');
+  assert.equal(await q(`SELECT replied FROM stats_cell WHERE ${planted}`), wrongValue, 'the rows kept as they were');
+  assert.equal(Number(await q('SELECT count(*) FROM stats_cell')), rows);
+  for (const t of [...Object.keys(STATS_KEYED), 'stats_case', ...(PG ? ['stats_dirty'] : [])]) {
+    assert.equal(await q(`SELECT count(*) FROM ${t} WHERE region_code <> '360700'`), '0', t);
+  }
+  const wrong = await statsMisplaced(q);
+  assert.deepEqual(wrong, none(wrong));
+  // a new case is counted in its region beside the kept rows
+  const r = await (await one.login('op1')).post('/api/v1/cases', caseBody());
+  assert.equal(r.status, 201, r.text);
+  await one.stop();
+  assert.equal(await q(`SELECT region_code FROM stats_case WHERE case_id = ${r.json.case.id}`), '360700');
+  // the planted row is still wrong, and the check finds it: nothing else
+  const chk = await runCli(one, ['stats', '--check', '--db', one.db], { timeout: 120000 });
+  assert.equal(chk.code, 1, chk.stdout + chk.stderr);
+  const rb = await runCli(one, ['stats', '--rebuild', '--check', '--db', one.db], { timeout: 120000 });
+  assert.equal(rb.code, 0, rb.stdout + rb.stderr);
 });

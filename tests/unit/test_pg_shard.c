@@ -34,9 +34,8 @@
 
 /* The distributed tables whose keys do not hold region_code yet. */
 static const char *const not_yet_keyed[] = {
-    "counters",   "checkpoints",     "stats_dirty",    "stats_case",
-    "stats_due",  "stats_due_day",   "stats_part_due", "stats_part_due_day",
-    "stats_cell", "stats_unit_cell", "stats_month",    "stats_unit_month",
+    "counters",
+    "checkpoints",
 };
 
 struct plan {

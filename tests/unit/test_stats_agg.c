@@ -409,9 +409,9 @@ static void test_plans(void **state)
 	    {ST_STATS_AGG_UNIT_OVERDUE, "SEARCH stats_part_due USING PRIMARY KEY (unit=? AND "
 	                                "type=? AND due_at>? AND due_at<?)"},
 	    {ST_STATS_PART_DUE_DEL, "SEARCH stats_part_due USING PRIMARY KEY (unit=? AND type=? "
-	                            "AND due_at=? AND asg_id=?)"},
+	                            "AND due_at=? AND asg_id=? AND region_code=?)"},
 	    {ST_STATS_DUE_DEL, "SEARCH stats_due USING PRIMARY KEY (scope=? AND type=? AND "
-	                       "due_at=? AND case_id=?)"},
+	                       "due_at=? AND case_id=? AND region_code=?)"},
 	    {ST_STATS_FOLD, "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)"},
 	    {ST_STATS_FOLD, "SEARCH s USING INTEGER PRIMARY KEY (rowid=?)"},
 	    {ST_STATS_FOLD, "SEARCH dl USING INDEX links_case (case_id=?)"},
