@@ -43,7 +43,8 @@
  * cases_received by cost. */
 #define PG_STATS_HELD \
 	"(o.path LIKE $2 || '%' OR EXISTS (SELECT 1 FROM assignments xa" \
-	" JOIN orgs xo ON xo.id = xa.org_id WHERE xa.case_id = c.id AND xa.status <> 'cancelled'" \
+	" JOIN orgs xo ON xo.id = xa.org_id WHERE xa.region_code = c.region_code" \
+	" AND xa.case_id = c.id AND xa.status <> 'cancelled'" \
 	" AND xo.path LIKE $2 || '%'))"
 #define PG_STATS_IN_SCOPE \
 	" FROM cases c JOIN orgs o ON o.id = c.org_id WHERE c.type = $1" \
@@ -221,7 +222,8 @@
         " WHERE c.closed_at IS NULL AND c.due_at < $3 AND c.type = $1 AND " PG_STATS_HELD,
     /* json_each, as an array: assignments_org's (org_id, status) probes */
     [ST_STATS_UNIT_OVERDUE] =
-        "SELECT count(*) FROM assignments a JOIN cases c ON c.id = a.case_id WHERE a.org_id = $1"
+        "SELECT count(*) FROM assignments a JOIN cases c ON c.region_code = a.region_code"
+        " AND c.id = a.case_id WHERE a.org_id = $1"
         " AND a.status = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))"
         " AND a.due_at < $3 AND c.closed_at IS NULL AND c.type = $4",
     /* JSON, truths counted as 0/1 */

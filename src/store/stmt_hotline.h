@@ -14,6 +14,7 @@
 	     "SELECT count(DISTINCT org_id) FROM assignments WHERE case_id = ?1") \
 	STMT(ST_ASG_CASE_INFO, \
 	     "SELECT a.org_id, c.id, c.no, c.title, c.type, a.status FROM assignments a" \
-	     " JOIN cases c ON c.id = a.case_id WHERE a.id = ?1")
+	     " JOIN cases c ON c.region_code = a.region_code AND c.id = a.case_id" \
+	     " WHERE a.id = ?1")
 
 #endif

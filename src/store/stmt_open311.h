@@ -16,13 +16,16 @@
 	     " created_at, region_code) VALUES(?1, ?2, ?3, ?4, ?5, " REGION_OF_CASE("?1") ")") \
 	/* a public request by its number: ?1 the case number */ \
 	STMT(ST_O311_REQ_BY_NO, "SELECT c.id, o.media_url FROM cases c JOIN open311_requests o" \
-	                        " ON o.case_id = c.id WHERE c.no = ?1 AND c.confidential = 0") \
+	                        " ON o.region_code = c.region_code AND o.case_id = c.id" \
+	                        " WHERE c.no = ?1 AND c.confidential = 0") \
 	STMT(ST_O311_REQ_BY_TOKEN, "SELECT c.no FROM open311_requests o JOIN cases c" \
-	                           " ON c.id = o.case_id WHERE o.token = ?1") \
+	                           " ON c.region_code = o.region_code AND c.id = o.case_id" \
+	                           " WHERE o.token = ?1") \
 	/* the public list: ?1/?2 the window on the request's time, ?3 class, \
 	 * ?4 "open" or "closed", ?5 limit, ?6 offset; newest first */ \
 	STMT(ST_O311_REQ_LIST, \
-	     "SELECT c.id, o.media_url FROM open311_requests o JOIN cases c ON c.id = o.case_id" \
+	     "SELECT c.id, o.media_url FROM open311_requests o JOIN cases c" \
+	     " ON c.region_code = o.region_code AND c.id = o.case_id" \
 	     " WHERE o.created_at >= ?1 AND o.created_at < ?2 AND c.confidential = 0" \
 	     " AND (?3 IS NULL OR c.class = ?3)" \
 	     " AND (?4 IS NULL OR (?4 = 'open') = (c.closed_at IS NULL))" \

@@ -18,8 +18,8 @@
 	" o.last_error, o.created_at, o.updated_at, o.delivered_at, c.no, og.code, og.name"
 
 #define OUTBOX_FROM \
-	" FROM outbox o LEFT JOIN cases c ON c.id = o.case_id LEFT JOIN orgs og ON og.id = " \
-	"o.org_id"
+	" FROM outbox o LEFT JOIN cases c ON c.region_code = o.region_code AND c.id = o.case_id" \
+	" LEFT JOIN orgs og ON og.id = o.org_id"
 
 #define OUTBOX_SCOPE \
 	" (o.org_id IS NULL OR og.path LIKE ?4 || '%' OR og.path LIKE ?5 || '%'" \

@@ -16,12 +16,14 @@
 	/* the parts of case ?1 dispatched by the event at ?2 (the batch's clock) */ \
 	STMT(ST_SMS_NEW_PARTS, \
 	     "SELECT a.org_id, o.name, coalesce(a.due_at, c.due_at) FROM assignments a" \
-	     " JOIN orgs o ON o.id = a.org_id JOIN cases c ON c.id = a.case_id" \
+	     " JOIN orgs o ON o.id = a.org_id JOIN cases c ON c.region_code = a.region_code" \
+	     " AND c.id = a.case_id" \
 	     " WHERE a.case_id = ?1 AND a.dispatched_at = ?2 ORDER BY a.id LIMIT 20") \
 	/* one part: its unit, and the deadline that passed */ \
 	STMT(ST_SMS_PART, \
 	     "SELECT a.org_id, o.name, coalesce(a.due_at, c.due_at) FROM assignments a" \
-	     " JOIN orgs o ON o.id = a.org_id JOIN cases c ON c.id = a.case_id" \
+	     " JOIN orgs o ON o.id = a.org_id JOIN cases c ON c.region_code = a.region_code" \
+	     " AND c.id = a.case_id" \
 	     " WHERE a.id = ?1 AND a.case_id = ?2") \
 	/* the enabled accounts of unit ?1 with a phone and one of the roles ?2 \
 	 * (a JSON array) */ \
