@@ -15,7 +15,7 @@
     /* A parameter whose first use is IS NULL is given its type there. */
     [ST_INTERVIEW_LIST] =
         "SELECT " INTERVIEW_COLS " FROM interviews i JOIN orgs o ON o.id = i.org_id"
-        " LEFT JOIN cases c ON c.id = i.case_id"
+        " LEFT JOIN cases c ON c.region_code = i.region_code AND c.id = i.case_id"
         " WHERE (o.path LIKE $1 || '%' OR o.path LIKE $2 || '%' OR o.path LIKE $3 || '%')"
         " AND ($4::text IS NULL OR o.path LIKE $4 || '%')"
         " AND ($5::bigint IS NULL OR i.case_id = $5)"

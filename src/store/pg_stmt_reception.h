@@ -15,7 +15,8 @@
     /* json_extract; ?6 is only tested for NULL: its type is said */
     [ST_RECEPTION_REFUSALS] =
         "SELECT c.id, c.no, c.title, e.payload, o.code, o.name, u.code, u.name"
-        " FROM events e JOIN cases c ON c.id = e.case_id JOIN orgs o ON o.id = c.org_id"
+        " FROM events e JOIN cases c ON c.region_code = e.region_code AND c.id = e.case_id"
+        " JOIN orgs o ON o.id = c.org_id"
         " LEFT JOIN orgs u ON u.code = (c.fields::jsonb ->> substr($5, 3))"
         " WHERE e.action = $7 AND c.type = $1"
         " AND (o.path LIKE $2 || '%' OR u.path LIKE $2 || '%')"

@@ -267,6 +267,10 @@
                           " || '|' || " PG_STATS_DUMP_DUE " || '|' || " PG_STATS_DUMP_DUE_DAY
                           " || '|' || " PG_STATS_DUMP_PART " || '|' || " PG_STATS_DUMP_PART_DAY
                           " || '|' || " PG_STATS_DUMP_CASES,
+    /* a mark holds its case's region (migration 33) */
+    [ST_STATS_DIRTY_NEXT] = "SELECT d.case_id, c.type FROM stats_dirty d LEFT JOIN cases c"
+                            " ON c.region_code = d.region_code AND c.id = d.case_id"
+                            " ORDER BY d.case_id LIMIT $1",
     /* INSERT OR IGNORE */
     [ST_STATS_DIRTY_ALL] = "INSERT INTO stats_dirty SELECT id, region_code FROM cases"
                            " ON CONFLICT DO NOTHING",

@@ -126,7 +126,8 @@
 	                               " WHERE campaign_id = ?1 AND kind = ?2 GROUP BY org_id") \
 	STMT(ST_CAMPAIGN_INTERVIEWS, \
 	     "SELECT " INTERVIEW_COLS " FROM interviews i JOIN orgs o ON o.id = i.org_id" \
-	     " LEFT JOIN cases c ON c.id = i.case_id WHERE i.campaign_id = ?1 AND i.kind = ?2" \
+	     " LEFT JOIN cases c ON c.region_code = i.region_code AND c.id = i.case_id" \
+	     " WHERE i.campaign_id = ?1 AND i.kind = ?2" \
 	     " ORDER BY i.held_at DESC, i.id DESC LIMIT ?3") \
 	/* whether case ?4 is a finding (type ?1, campaign path ?2) of campaign ?3 \
 	 * at unit ?5 */ \

@@ -78,7 +78,7 @@
 	STMT( \
 	    ST_INTERVIEW_LIST, \
 	    "SELECT " INTERVIEW_COLS " FROM interviews i JOIN orgs o ON o.id = i.org_id" \
-	    " LEFT JOIN cases c ON c.id = i.case_id" \
+	    " LEFT JOIN cases c ON c.region_code = i.region_code AND c.id = i.case_id" \
 	    " WHERE (o.path LIKE ?1 || '%' OR o.path LIKE ?2 || '%' OR o.path LIKE ?3 || '%')" \
 	    " AND (?4 IS NULL OR o.path LIKE ?4 || '%') AND (?5 IS NULL OR i.case_id = ?5)" \
 	    " AND (?6 IS NULL OR i.campaign_id = ?6) AND i.id < ?7" \

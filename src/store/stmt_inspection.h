@@ -50,7 +50,8 @@
 	 * status, fields */ \
 	STMT(ST_INSPECTION_LATEST, \
 	     "SELECT p.period, p.case_id, p.due_at, c.no, c.status, c.fields" \
-	     " FROM inspection_periods p JOIN cases c ON c.id = p.case_id" \
+	     " FROM inspection_periods p JOIN cases c ON c.region_code = p.region_code" \
+	     " AND c.id = p.case_id" \
 	     " WHERE p.org_id = ?1 ORDER BY p.due_at DESC LIMIT 1") \
 	STMT(ST_INSPECTION_STARTED, "SELECT 1 FROM inspection_periods LIMIT 1") \
 	STMT(ST_INSPECTION_PERIOD_GET, \

@@ -32,7 +32,8 @@
 	     " ORDER BY o.created_at DESC, o.case_id DESC LIMIT ?5 OFFSET ?6") \
 	/* a case's events, with the citizen's update each may be */ \
 	STMT(ST_O311_EVENTS_CASE, "SELECT " O311_EVENT_COLS " FROM events e" \
-	                          " LEFT JOIN open311_updates u ON u.event_seq = e.seq" \
+	                          " LEFT JOIN open311_updates u ON u.region_code = e.region_code" \
+	                          " AND u.event_seq = e.seq" \
 	                          " WHERE e.case_id = ?1 ORDER BY e.seq") \
 	/* the events of public requests in [?1, ?2), by time (events_at) */ \
 	STMT(ST_O311_EVENTS_WINDOW, \

@@ -33,7 +33,8 @@
 	 * ?7), with the same scope and period as ST_RECEPTION_CASES */ \
 	STMT(ST_RECEPTION_REFUSALS, \
 	     "SELECT c.id, c.no, c.title, e.payload, o.code, o.name, u.code, u.name" \
-	     " FROM events e JOIN cases c ON c.id = e.case_id JOIN orgs o ON o.id = c.org_id" \
+	     " FROM events e JOIN cases c ON c.region_code = e.region_code AND c.id = e.case_id" \
+	     " JOIN orgs o ON o.id = c.org_id" \
 	     " LEFT JOIN orgs u ON u.code = json_extract(c.fields, ?5)" \
 	     " WHERE e.action = ?7 AND c.type = ?1" \
 	     " AND (o.path LIKE ?2 || '%' OR u.path LIKE ?2 || '%')" \

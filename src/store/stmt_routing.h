@@ -54,7 +54,8 @@
 	STMT(ST_ROUTE_HISTORY, \
 	     "SELECT a.id, a.case_id, a.org_id, c.title, c.description, c.type, c.org_id" \
 	     " FROM assignments a" \
-	     " JOIN cases c ON c.id = a.case_id WHERE a.id > ?1 AND a.kind = 'lead'" \
+	     " JOIN cases c ON c.region_code = a.region_code AND c.id = a.case_id" \
+	     " WHERE a.id > ?1 AND a.kind = 'lead'" \
 	     " AND a.status <> 'cancelled' ORDER BY a.id LIMIT ?2") \
 	/* the evaluator starts each fold from an empty model */ \
 	STMT(ST_ROUTE_CLEAR_TOKENS, "DELETE FROM route_tokens") \
