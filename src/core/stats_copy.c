@@ -150,12 +150,9 @@ static int case_region(struct store_conn *c, int64_t id, char out[REGION_LEN + 1
 	struct store_stmt *s = store_stmt(c, ST_GEN_CASE_REGION);
 	sbind_int(s, 1, id);
 	int rc = sstep(s);
-	const char *r = rc == STORE_ROW ? scol_text(s, 0) : NULL;
-	bool ok = r && strlen(r) == REGION_LEN;
-	if (ok)
-		memcpy(out, r, REGION_LEN + 1);
+	int copied = stats_region_copy(out, rc == STORE_ROW ? scol_text(s, 0) : NULL);
 	sreset(s);
-	return ok ? 0 : -1;
+	return copied;
 }
 
 int stats_copy_add(struct stats_copy *sc, struct store_conn *c, int64_t src, int64_t id,

@@ -79,8 +79,7 @@ static int copy_code(char *dst, const char *src)
 	return 0;
 }
 
-/* A region code (six digits) into dst; -1 for anything else. */
-static int copy_region(char dst[REGION_LEN + 1], const char *src)
+int stats_region_copy(char dst[REGION_LEN + 1], const char *src)
 {
 	if (!src || strlen(src) != REGION_LEN)
 		return -1;
@@ -293,7 +292,8 @@ static int old_load(struct store_stmt *s, struct stats_share *old)
 	size_t n = scol_bytes(s, 19);
 	if (n > STATS_BLOB_MAX || copy_code(old->type, scol_text(s, 12)) ||
 	    copy_code(old->class_, scol_text(s, 14)) || copy_code(old->channel, scol_text(s, 15)) ||
-	    copy_code(old->status, scol_text(s, 16)) || copy_region(old->region, scol_text(s, 22)))
+	    copy_code(old->status, scol_text(s, 16)) ||
+	    stats_region_copy(old->region, scol_text(s, 22)))
 		return -1;
 	old->day = scol_int(s, 13);
 	old->has_due = !scol_null(s, 17);
@@ -476,7 +476,7 @@ int stats_fold_read(struct store_conn *c, struct stats_fold_cache *fc, int64_t i
 			      copy_code(now->class_, scol_text(s, 4)) ||
 			      copy_code(now->channel, scol_text(s, 5)) ||
 			      copy_code(now->status, scol_text(s, 6)) ||
-			      copy_region(now->region, scol_text(s, 21));
+			      stats_region_copy(now->region, scol_text(s, 21));
 			/* the raw values: NULL compares to nothing */
 			status = scol_null(s, 6) ? NULL : now->status;
 			channel = scol_null(s, 5) ? NULL : now->channel;

@@ -106,6 +106,9 @@ int stats_agg_put(struct store_conn *c, struct stats_acc *acc, int64_t id,
 /* Whether a and b are the same share (cell, region, day, deadline and
  * blob). */
 bool stats_share_same(const struct stats_share *a, const struct stats_share *b);
+/* A region code as a share holds it (REGION_LEN characters) into dst: 0,
+ * or -1 for NULL or any other length. */
+int stats_region_copy(char dst[REGION_LEN + 1], const char *src);
 
 /* The day number of the first of day's month. */
 int64_t stats_month_of(int64_t day);

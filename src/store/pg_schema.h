@@ -251,11 +251,11 @@
 	"UPDATE " t " SET region_code = m.r FROM m33_one m;" \
 	"DELETE FROM " t " WHERE NOT " STATS_REGION_IS_ONE ";" \
 	"ALTER TABLE " t " ALTER region_code DROP DEFAULT;" PG_SCHEMA_REKEY(t, t "_pkey", key)
-/* a trigger function marking the case of row r (NEW or OLD) of a table
- * with case_id */
-#define PG_SCHEMA_STATS_MARK(fn, r) \
+/* a trigger function marking the case of row r (NEW or OLD), its column
+ * id (a case's own id, or case_id) */
+#define PG_SCHEMA_STATS_MARK(fn, r, id) \
 	"CREATE OR REPLACE FUNCTION " fn "() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
-	" INSERT INTO stats_dirty VALUES(" r ".case_id, " r ".region_code)" \
+	" INSERT INTO stats_dirty VALUES(" r "." id ", " r ".region_code)" \
 	" ON CONFLICT DO NOTHING;" \
 	" RETURN NULL; END$$;"
 /* clang-format off */
@@ -278,25 +278,19 @@
 	"ALTER TABLE stats_dirty ALTER region_code DROP DEFAULT;" \
 	PG_SCHEMA_REKEY("stats_dirty", "stats_dirty_pkey", "case_id") \
 	"DROP TABLE m33_one;" \
-	"CREATE OR REPLACE FUNCTION stats_t_case_ins_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
-	" INSERT INTO stats_dirty VALUES(NEW.id, NEW.region_code) ON CONFLICT DO NOTHING;" \
-	" RETURN NULL; END$$;" \
-	"CREATE OR REPLACE FUNCTION stats_t_case_upd_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
-	" INSERT INTO stats_dirty VALUES(NEW.id, NEW.region_code) ON CONFLICT DO NOTHING;" \
-	" RETURN NULL; END$$;" \
-	"CREATE OR REPLACE FUNCTION stats_t_case_del_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
-	" INSERT INTO stats_dirty VALUES(OLD.id, OLD.region_code) ON CONFLICT DO NOTHING;" \
-	" RETURN NULL; END$$;" \
-	PG_SCHEMA_STATS_MARK("stats_t_event_ins_fn", "NEW") \
-	PG_SCHEMA_STATS_MARK("stats_t_asg_ins_fn", "NEW") \
+	PG_SCHEMA_STATS_MARK("stats_t_case_ins_fn", "NEW", "id") \
+	PG_SCHEMA_STATS_MARK("stats_t_case_upd_fn", "NEW", "id") \
+	PG_SCHEMA_STATS_MARK("stats_t_case_del_fn", "OLD", "id") \
+	PG_SCHEMA_STATS_MARK("stats_t_event_ins_fn", "NEW", "case_id") \
+	PG_SCHEMA_STATS_MARK("stats_t_asg_ins_fn", "NEW", "case_id") \
 	"CREATE OR REPLACE FUNCTION stats_t_asg_upd_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
 	" INSERT INTO stats_dirty VALUES(NEW.case_id, NEW.region_code) ON CONFLICT DO NOTHING;" \
 	" INSERT INTO stats_dirty VALUES(OLD.case_id, OLD.region_code) ON CONFLICT DO NOTHING;" \
 	" RETURN NULL; END$$;" \
-	PG_SCHEMA_STATS_MARK("stats_t_asg_del_fn", "OLD") \
-	PG_SCHEMA_STATS_MARK("stats_t_link_ins_fn", "NEW") \
-	PG_SCHEMA_STATS_MARK("stats_t_link_upd_fn", "NEW") \
-	PG_SCHEMA_STATS_MARK("stats_t_link_del_fn", "OLD") \
+	PG_SCHEMA_STATS_MARK("stats_t_asg_del_fn", "OLD", "case_id") \
+	PG_SCHEMA_STATS_MARK("stats_t_link_ins_fn", "NEW", "case_id") \
+	PG_SCHEMA_STATS_MARK("stats_t_link_upd_fn", "NEW", "case_id") \
+	PG_SCHEMA_STATS_MARK("stats_t_link_del_fn", "OLD", "case_id") \
 	"CREATE OR REPLACE FUNCTION stats_t_org_path_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN" \
 	" INSERT INTO stats_dirty SELECT c.id, c.region_code FROM cases c JOIN orgs o ON o.id = c.org_id" \
 	" WHERE o.path LIKE NEW.path || '%' ON CONFLICT DO NOTHING;" \

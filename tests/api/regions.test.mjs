@@ -19,7 +19,6 @@ import {
 const srv = await startServer();
 const sql = (q) => sqlText(srv.db, q);
 
-
 /** Rows of every region table whose region is not the one they should have. */
 async function misplaced() {
   const wrong = {};
@@ -150,18 +149,19 @@ test('init --region names the root\'s place: its city is the region; a code that
 // PostgreSQL the keys) taken back to version 31 (undo_migrations.mjs),
 // then the server started
 const VERSION = PG ? 'SELECT max(version) FROM civicloop_schema' : 'PRAGMA user_version';
+/** Whether table t has a region_code column ('1' or '0'). */
+const hasRegion = (t) => sql(`SELECT count(*) FROM ${PG ? 'information_schema.columns' : `pragma_table_info('${t}')`}
+  WHERE ${PG ? `table_name = '${t}' AND column_name` : 'name'} = 'region_code'`);
 
 test('migration 32 fills the regions of a database made before it', async () => {
   await srv.stop();
-  const version = VERSION;
-  assert.equal(await sql(version), '33');
+  assert.equal(await sql(VERSION), '33');
   await sql(undo33());
   await sql(undo32());
-  assert.equal(await sql(version), '31');
-  assert.equal(await sql(`SELECT count(*) FROM ${PG ? 'information_schema.columns' : 'pragma_table_info(\'cases\')'}
-    WHERE ${PG ? 'table_name = \'cases\' AND column_name' : 'name'} = 'region_code'`), '0', 'undone');
+  assert.equal(await sql(VERSION), '31');
+  assert.equal(await hasRegion('cases'), '0', 'undone');
   await srv.restart();
-  assert.equal(await sql(version), '33');
+  assert.equal(await sql(VERSION), '33');
   const wrong = await misplaced();
   assert.deepEqual(wrong, none(wrong));
   const id = await jointDispute();
@@ -239,8 +239,7 @@ test('migration 33: cases of two regions — the stats are counted again, each r
     JOIN cases c ON c.id = s.case_id WHERE c.region_code = '431000'`));
   await sql(undo33());
   assert.equal(await sql(VERSION), '32');
-  assert.equal(await sql(`SELECT count(*) FROM ${PG ? 'information_schema.columns' : 'pragma_table_info(\'stats_cell\')'}
-    WHERE ${PG ? 'table_name = \'stats_cell\' AND column_name' : 'name'} = 'region_code'`), '0', 'undone');
+  assert.equal(await hasRegion('stats_cell'), '0', 'undone');
   const planted = await plantWrong(sql);
   const wrongValue = await sql(`SELECT replied FROM stats_cell WHERE ${planted}`);
   await srv.restart(); // migrates, then folds every case in before it serves

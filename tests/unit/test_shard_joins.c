@@ -27,10 +27,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "citus_plan.h"
 #include "store/pg.h"
 #include "store/store.h"
 
-#define PLAN_FILE "deploy/citus/distribute.sql"
 #define NAME_MAX_ 64
 #define ALIASES_MAX 96
 
@@ -67,33 +67,10 @@ static const char *const not_yet_joined[] = {
     "ST_OVERDUE_FILL",
 };
 
-static char dist[128][NAME_MAX_];
-static int ndist;
-
-static void plan_read(void)
-{
-	FILE *f = fopen(PLAN_FILE, "r");
-	if (!f)
-		fail_msg("cannot open %s", PLAN_FILE);
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		char name[NAME_MAX_];
-		if (strncmp(line, "--", 2) &&
-		    sscanf(line, "SELECT create_distributed_table('%63[a-z0-9_]'", name) == 1) {
-			assert_true(ndist < 128);
-			snprintf(dist[ndist++], NAME_MAX_, "%s", name);
-		}
-	}
-	fclose(f);
-	assert_true(ndist > 20);
-}
-
+/* Whether t is distributed in the plan. */
 static bool distributed(const char *t)
 {
-	for (int i = 0; i < ndist; i++)
-		if (!strcmp(dist[i], t))
-			return true;
-	return false;
+	return plan_distributed(t) == 1;
 }
 
 static bool keyword(const char *w)
@@ -234,7 +211,6 @@ static bool listed(const char *name)
 static void joins_between_distributed_tables_hold_the_region(void **state)
 {
 	(void)state;
-	plan_read();
 	int bad = 0, joining = 0, held = 0;
 	for (int i = 0; i < STMT__COUNT; i++) {
 		struct pg_sql q;
@@ -265,8 +241,6 @@ static void joins_between_distributed_tables_hold_the_region(void **state)
 static void the_check_tells_a_join_without_the_region(void **state)
 {
 	(void)state;
-	if (!ndist)
-		plan_read();
 	char why[512];
 	assert_true(breaks_rule("SELECT 1 FROM cases c JOIN assignments a ON a.case_id = c.id", why,
 	                        sizeof why));
@@ -290,11 +264,23 @@ static void the_check_tells_a_join_without_the_region(void **state)
 	                        why, sizeof why));
 }
 
+/* The plan, read once: it has the case's family distributed. */
+static int plan_setup(void **state)
+{
+	(void)state;
+	plan_read();
+	int n = 0;
+	for (int i = 0; i < plan.n; i++)
+		n += plan.distributed[i];
+	assert_true(n > 20);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(the_check_tells_a_join_without_the_region),
 	    cmocka_unit_test(joins_between_distributed_tables_hold_the_region),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, plan_setup, NULL);
 }
