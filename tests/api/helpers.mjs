@@ -3,7 +3,7 @@
 // database in a temporary directory:
 //
 //   import { startServer } from './helpers.mjs';
-//   const srv = await startServer();      // registers an `after` hook that stops it
+//   const srv = await startServer();      // stopped when the file is done (atEnd)
 //   const op1 = await srv.login('op1');   // client with get/post/act helpers
 //
 // The binary is $CIVICLOOP_BIN, or build/civicloop under the repository root.
@@ -20,6 +20,41 @@ export const BIN = process.env.CIVICLOOP_BIN
   ? path.resolve(process.env.CIVICLOOP_BIN)
   : path.join(REPO, 'build', 'civicloop');
 export const PASSWORD = 'Demo#2024';
+
+/*
+ * atEnd(fn): node:test's after(fn), safe at a file's top level. Within a
+ * test (or describe) fn runs when that test ends, as after's does. At the
+ * top level node 20 runs an after() hook as soon as the tests queued so far
+ * have finished, and a file that awaits between its tests
+ * (`const s = await startServer(); test(…)`) empties that queue while it is
+ * still on its way to the next test: the hook then stopped a server, or
+ * dropped a database, that the later tests needed (dispute.test.mjs on a
+ * slow CI machine: 503s from a draining server, then "fetch failed"). So a
+ * top-level fn runs when the file's event loop has nothing left to do
+ * (beforeExit), after every test; one that throws fails the file (its
+ * message on stderr, exit code 1). The servers' processes and pipes are
+ * unref'd (serve) so that they do not keep that loop alive.
+ */
+const fileEnd = [];
+let fileEnding = false;
+process.on('beforeExit', async () => {
+  if (fileEnding) return;
+  fileEnding = true;
+  for (const fn of fileEnd) {
+    try {
+      await fn();
+    } catch (e) {
+      console.error(`a clean-up at the end of the file failed: ${e?.stack || e}`);
+      process.exitCode = 1;
+    }
+  }
+});
+export function atEnd(fn) {
+  after((t) => {
+    if (t?.name !== '<root>') return fn();
+    fileEnd.push(fn);
+  });
+}
 
 /** Runs the binary with args; resolves {code, stdout, stderr} (never rejects on exit code). */
 export function runBin(args, opts = {}) {
@@ -219,7 +254,7 @@ export async function newDatabase(dir, name, { demo = false, cases = true } = {}
     return { db, dir, env: {} };
   }
   const pg = await pgDatabase();
-  after(() => pgDrop(pg.name));
+  atEnd(() => pgDrop(pg.name));
   const state = path.join(dir, name);
   await mkdir(state, { recursive: true });
   const env = { CIVICLOOP_STATE_DIR: state };
@@ -262,7 +297,7 @@ export async function copyDatabase(srv) {
   const from = srv.db.match(/dbname=(\w+)$/)[1];
   const name = `${from}_copy${n}`;
   await psqlText(PG, `CREATE DATABASE ${name} TEMPLATE ${from}`);
-  after(() => pgDrop(name));
+  atEnd(() => pgDrop(name));
   const dir = path.join(srv.dir, `copy${n}`);
   await mkdir(dir);
   const h = { db: `${PG} dbname=${name}`, dir, env: { CIVICLOOP_STATE_DIR: dir } };
@@ -319,7 +354,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Creates a demo database in a new temp dir, serves it on a free port and
- * waits for /healthz. Registers an `after` hook (unless opts.autoStop is
+ * waits for /healthz. Registers an atEnd clean-up (unless opts.autoStop is
  * false) that stops the server and removes the directory.
  * opts.cases === false: the demo county without its cases (clean rates).
  * opts.testClock: serve with CIVICLOOP_TEST_CLOCK=1, so srv.setClock(iso)
@@ -419,7 +454,7 @@ export async function startServer(opts = {}) {
     },
   };
   await serve(srv);
-  if (opts.autoStop !== false) after(() => srv.cleanup());
+  if (opts.autoStop !== false) atEnd(() => srv.cleanup());
   return srv;
 }
 
@@ -452,7 +487,22 @@ async function serve(srv) {
     env,
   });
   srv.proc = proc;
-  srv.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  // A server left for the file's end (atEnd) must not keep its loop alive,
+  // so its process and pipes are unref'd; whoever awaits srv.exited holds
+  // the loop open again until the server has gone. 'close': exited, and its
+  // stderr read to the end (a sanitizer's report).
+  proc.unref();
+  proc.stdout.unref();
+  proc.stderr.unref();
+  const closed = new Promise((resolve) => proc.once('close', (code, signal) => resolve({ code, signal })));
+  srv.exited = {
+    then(resolve, reject) {
+      proc.ref();
+      proc.stdout.ref();
+      proc.stderr.ref();
+      return closed.then(resolve, reject);
+    },
+  };
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (d) => {
     srv.stderr += d;
@@ -626,13 +676,13 @@ export const HEX64 = /^[0-9a-f]{64}$/;
 /**
  * A config folder for startServer({env: {CIVICLOOP_CONFIG: dir}}): the
  * repository's calendar, demo county and matter types, plus the given type
- * files (paths). Registers an `after` hook that removes it.
+ * files (paths). Registers an atEnd clean-up that removes it.
  */
 export async function makeConfig(typeFiles = []) {
   const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-config-'));
   for (const sub of ['calendar', 'demo', 'types']) await cp(path.join(REPO, 'config', sub), path.join(dir, sub), { recursive: true });
   for (const f of typeFiles) await cp(f, path.join(dir, 'types', path.basename(f)));
-  after(() => rm(dir, { recursive: true, force: true }));
+  atEnd(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 

@@ -61,8 +61,6 @@ const sl1 = await srv.login('sl1');
 const op1 = await srv.login('op1');
 const leader = await srv.login('leader1');
 
-test.after(() => srv.cleanup());
-
 function photo(c, id, name = '现场照片.png') {
   return srv.raw('POST', `/api/v1/cases/${id}/attachments?name=${encodeURIComponent(name)}`, {
     // distinct bytes per photo: the store keeps one row per file content

@@ -5,16 +5,16 @@
 // without case.import is refused before any row. The importer takes the
 // writer lock, so this runs on a database with no server (on PostgreSQL a
 // database of its own, its key in its state folder: newDatabase).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO, BACKEND, runBin, runCli, sqlText, newDatabase } from './helpers.mjs';
+import { REPO, BACKEND, runBin, runCli, sqlText, newDatabase, atEnd } from './helpers.mjs';
 import { rows } from './import_rows.mjs';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-import-'));
-after(() => rm(dir, { recursive: true, force: true }));
+atEnd(() => rm(dir, { recursive: true, force: true }));
 const h = await newDatabase(dir, 'demo', { demo: true });
 const { db } = h;
 const DEMO = path.join(REPO, 'config', 'demo', 'import');

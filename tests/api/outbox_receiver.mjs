@@ -2,7 +2,7 @@
 // webhooks*.test.mjs, bench/outbox.mjs): a node http server on 127.0.0.1
 // that records every request and answers as the test programs it.
 //
-//   const rx = await startReceiver();          // registers an `after` hook that closes it
+//   const rx = await startReceiver();          // closed when the file is done (atEnd)
 //   rx.answer = (req) => 500;                  // a status, or {status, hold: true}
 //   await rx.until((got) => got.length >= 3);  // polls the recorded requests
 //
@@ -12,8 +12,8 @@
 // that sent it is killed). Not a test file itself (no .test. in the name).
 import http from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { after } from 'node:test';
 import assert from 'node:assert/strict';
+import { atEnd } from './helpers.mjs';
 
 export async function startReceiver({ autoClose = true } = {}) {
   const rx = {
@@ -72,7 +72,11 @@ export async function startReceiver({ autoClose = true } = {}) {
   });
   await new Promise((r) => rx.server.listen(0, '127.0.0.1', r));
   rx.url = `http://127.0.0.1:${rx.server.address().port}/hook`;
-  if (autoClose) after(() => rx.close());
+  // left for the file's end (atEnd), it must not keep the loop alive:
+  // neither its socket nor the servers' connections to it
+  rx.server.unref();
+  rx.server.on('connection', (socket) => socket.unref());
+  if (autoClose) atEnd(() => rx.close());
   return rx;
 }
 

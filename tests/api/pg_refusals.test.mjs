@@ -7,15 +7,15 @@
 // are on port 1, where nothing listens (a command that tried to connect
 // would fail otherwise), and nothing may appear in the working folder (a
 // connection string taken for a file name would).
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runBin } from './helpers.mjs';
+import { runBin, atEnd } from './helpers.mjs';
 
 const dir = await mkdtemp(path.join(tmpdir(), 'civicloop-pgrefuse-'));
-after(() => rm(dir, { recursive: true, force: true }));
+atEnd(() => rm(dir, { recursive: true, force: true }));
 
 // a libpq connection string and a URL
 const PG_DBS = ['host=127.0.0.1 port=1 user=civicloop dbname=nowhere', 'postgres://civicloop@127.0.0.1:1/nowhere'];

@@ -2,14 +2,14 @@
 // headers, caching, the history-mode fallback, no way out of the root, and
 // a clear page when the UI is not built. Uses a fake build in a temp dir, so
 // it does not depend on whether web/dist exists.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile, rm, symlink, copyFile, chmod } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, runBin, BIN, cliEnv } from './helpers.mjs';
+import { startServer, runBin, BIN, cliEnv, atEnd } from './helpers.mjs';
 
 const INDEX = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/index-abc123.js"></script></body></html>';
 const APPJS = 'console.log("民情闭环");'.repeat(100);
@@ -27,11 +27,7 @@ const srv = await startServer({ serveArgs: ['--web', web] });
 // a second county served with --web none (the API tests' default)
 const bare = await startServer({ cases: false });
 
-after(async () => {
-  await srv.cleanup();
-  await bare.cleanup();
-  await rm(web, { recursive: true, force: true });
-});
+atEnd(() => rm(web, { recursive: true, force: true }));
 
 async function get(p, headers = {}, method = 'GET') {
   let res;

@@ -45,8 +45,6 @@ const cg1 = await srv.login('cg1');
 const leader = await srv.login('leader1');
 const sup1 = await srv.login('sup1');
 
-test.after(() => srv.cleanup());
-
 test('a: who blows the whistle on whom; refusals write nothing', async () => {
   const op1 = await srv.login('op1');
   assertError(await op1.post('/api/v1/cases', whistle('运营人员不能吹哨')), 403, 'permission.denied');
