@@ -12,7 +12,11 @@
 // `civicloop gen` (BENCH_PG_LIST_CASES, 1,000,000; kept in
 // BENCH_PG_LIST_DB and reused) served from its SQLite file, then copied
 // into PostgreSQL (bench/pg-copy.sh) and served from there; each list
-// shape of bench/run.sh at 1 and 16 clients on both, side by side.
+// shape of bench/run.sh at 1 and 16 clients on both, side by side. With
+// BENCH_PG_BASE_BIN (another build's civicloop, the same schema version),
+// each backend's lists are run by it and by this build in turn, twice
+// each (base, this, base, this) on the same database: a change to the
+// lists' SQL measured against its baseline in the same go.
 //
 // Run by `make benchpg` under scripts/with-pg with WITH_PG_DURABLE=1: the
 // cluster fsyncs its commits (synchronous_commit on), as SQLite's
@@ -35,6 +39,7 @@ const LIST_CASES = Number(process.env.BENCH_PG_LIST_CASES || 1000000);
 const LIST_DB = path.resolve(process.env.BENCH_PG_LIST_DB || path.join(BUILD, 'bench-pg-lists.db'));
 const LIST_CLIENTS = [1, 16];
 const LIST_SECONDS = String(process.env.BENCH_PG_LIST_SECONDS || 3);
+const BASE_BIN = process.env.BENCH_PG_BASE_BIN ? path.resolve(process.env.BENCH_PG_BASE_BIN) : null;
 // bench/run.sh's LIST_SHAPES: user, name, query string (HALF: the middle id).
 const LIST_SHAPES = [
   ['town1', 'first', 'limit=50'],
@@ -59,8 +64,8 @@ const run = (cmd, args, env = {}) => new Promise((resolve, reject) => {
     (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout)));
 });
 
-async function serve(db, env) {
-  const p = spawn(BIN, ['serve', '--db', db, '--port', '0', '--threads', THREADS, '--web', 'none', '--sms-config', 'none'],
+async function serve(db, env, bin = BIN) {
+  const p = spawn(bin, ['serve', '--db', db, '--port', '0', '--threads', THREADS, '--web', 'none', '--sms-config', 'none'],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   p.stderr.on('data', (d) => { err += d; });
@@ -127,6 +132,17 @@ async function lists(port) {
   return out;
 }
 
+/** The lists of one backend's database db into runs: this build's, or
+ * with BASE_BIN the base's and this build's in turn, twice. */
+async function listsOf(backend, db, env, runs) {
+  const order = BASE_BIN ? [['base', BASE_BIN], ['this', BIN], ['base', BASE_BIN], ['this', BIN]] : [['this', BIN]];
+  for (const [build, bin] of order) {
+    const s = await serve(db, env, bin);
+    runs.push({ backend, build, bin, lists: await lists(s.port) });
+    await s.stop();
+  }
+}
+
 async function listsRun(dir) {
   const res = { cases: LIST_CASES, db: LIST_DB, runs: [] };
   try {
@@ -136,9 +152,7 @@ async function listsRun(dir) {
     await run(BIN, ['gen', '--db', LIST_DB, '--cases', String(LIST_CASES), '--seed', '1', '--force']);
     res.gen_s = (Date.now() - t0) / 1000;
   }
-  const s = await serve(LIST_DB, {});
-  res.runs.push({ backend: 'sqlite', lists: await lists(s.port) });
-  await s.stop();
+  await listsOf('sqlite', LIST_DB, {}, res.runs);
   const name = `benchpg_lists_${process.pid}`;
   await run('psql', ['-X', '-q', '-d', PG, '-c', `CREATE DATABASE ${name}`]);
   const db = `${PG} dbname=${name}`;
@@ -151,8 +165,8 @@ async function listsRun(dir) {
   t0 = Date.now();
   const p = await serve(db, env); // its start indexes every case for search
   res.pg_first_start_s = (Date.now() - t0) / 1000;
-  res.runs.push({ backend: 'postgresql', lists: await lists(p.port) });
   await p.stop();
+  await listsOf('postgresql', db, env, res.runs);
   res.pg_database_bytes = Number((await run('psql', ['-X', '-At', '-d', db, '-c', 'SELECT pg_database_size(current_database())'])).trim());
   res.sqlite_bytes = (await stat(LIST_DB)).size;
   await run('psql', ['-X', '-q', '-d', PG, '-c', `DROP DATABASE ${name} WITH (FORCE)`]);
@@ -169,11 +183,12 @@ if (LISTS) {
   }
   await writeFile(OUT, JSON.stringify(res, null, 2) + '\n');
   console.log(`lists at ${LIST_CASES} cases; copy ${res.copy_s} s, first start on PostgreSQL ${res.pg_first_start_s} s`);
-  console.log('shape               clients   SQLite p50/p99 ms   PostgreSQL p50/p99 ms');
-  const [sq, pg] = res.runs;
-  sq.lists.forEach((a, i) => {
-    const b = pg.lists[i];
-    console.log(`${(a.user + ' ' + a.name).padEnd(20)} ${String(a.clients).padStart(6)} ${`${a.p50_ms}/${a.p99_ms}`.padStart(19)} ${`${b.p50_ms}/${b.p99_ms}`.padStart(23)}`);
+  // one column a run: backend, and with a base which build
+  const cols = res.runs.map((r) => (BASE_BIN ? `${r.backend === 'sqlite' ? 'SQLite' : 'PG'} ${r.build}` : r.backend));
+  console.log(`${'shape'.padEnd(20)} ${'clients'.padStart(7)} ${cols.map((c) => c.padStart(13)).join(' ')}   (p50/p99 ms)`);
+  res.runs[0].lists.forEach((a, i) => {
+    const cells = res.runs.map((r) => `${r.lists[i].p50_ms}/${r.lists[i].p99_ms}`.padStart(13));
+    console.log(`${(a.user + ' ' + a.name).padEnd(20)} ${String(a.clients).padStart(7)} ${cells.join(' ')}`);
   });
   process.exit(0);
 }

@@ -18,7 +18,8 @@
 #define PG_VISIBLE(s1, s2, s3) \
 	"(o.path LIKE " s1 " || '%' OR o.path LIKE " s2 " || '%' OR o.path LIKE " s3 " || '%'" \
 	" OR EXISTS (SELECT 1 FROM assignments va JOIN orgs vo ON vo.id = va.org_id" \
-	"  WHERE va.case_id = c.id AND va.status <> 'cancelled' AND (vo.path LIKE " s1 " || '%'" \
+	"  WHERE va.case_id = c.id AND va.region_code = c.region_code" \
+	"  AND va.status <> 'cancelled' AND (vo.path LIKE " s1 " || '%'" \
 	"  OR vo.path LIKE " s2 " || '%' OR vo.path LIKE " s3 " || '%') OFFSET 0))"
 /* CASE_FILTERS_REST: the full-text query ?10 is a tsquery's text
  * (core/search.c) matched by case_fts.tsv; the literal q ?27 matched
@@ -34,7 +35,8 @@
 	" AND ($22::jsonb IS NULL" \
 	"  OR c.channel IN (SELECT value FROM jsonb_array_elements_text($22)))" \
 	" AND ($6::text IS NULL OR o.path LIKE $6 || '%' OR EXISTS (SELECT 1 FROM assignments fa" \
-	"  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND fa.status <> 'cancelled'" \
+	"  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id" \
+	"  AND fa.region_code = c.region_code AND fa.status <> 'cancelled'" \
 	"  AND fo.path LIKE $6 || '%' OFFSET 0))" \
 	" AND ($7::bigint IS NULL OR c.received_at >= $7)" \
 	" AND ($8::bigint IS NULL OR c.received_at < $8)" \
@@ -47,6 +49,7 @@
 	"  OR c.status IN (SELECT value FROM jsonb_array_elements_text($15))" \
 	"  OR (c.closed_at IS NULL AND c.due_at < $16)" \
 	"  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \
+	"  AND qa.region_code = c.region_code" \
 	"  AND qa.status IN (SELECT value FROM jsonb_array_elements_text($20::jsonb)) OFFSET 0))" \
 	" AND ($17::bigint IS NULL" \
 	"  OR (c.closed_at IS NULL AND c.due_at >= $17 AND c.due_at < $18))" \
@@ -54,12 +57,14 @@
 	"  OR coalesce((c.fields::jsonb -> 'problem') IN ('true', '1'), false)::int = $19)" \
 	" AND ($26::text IS NULL OR c.place_status = $26)" \
 	" AND ($28::text IS NULL OR EXISTS (SELECT 1 FROM assignments ka WHERE ka.case_id = c.id" \
-	"  AND ka.kind = $28 AND ka.status <> 'cancelled' OFFSET 0))"
+	"  AND ka.region_code = c.region_code AND ka.kind = $28" \
+	"  AND ka.status <> 'cancelled' OFFSET 0))"
 #define PG_CASE_LIST_FILTERS PG_VISIBLE("$1", "$2", "$3") " AND " PG_CASE_FILTERS_REST
 /* CASE_LIST_MINE, the part statuses ?23 a JSON list. */
 #define PG_CASE_LIST_MINE \
 	" AND ($12::text IS NULL OR EXISTS (SELECT 1 FROM assignments ma" \
 	"  JOIN orgs mo ON mo.id = ma.org_id WHERE ma.case_id = c.id" \
+	"  AND ma.region_code = c.region_code" \
 	"  AND ma.status IN (SELECT value FROM jsonb_array_elements_text($23::jsonb))" \
 	"  AND mo.path LIKE $12 || '%' OFFSET 0))"
 /* The end of one arm of a newest-first UNION (ST_CASE_LIST_SCOPE and its
@@ -100,11 +105,13 @@
         " ORDER BY c.id DESC LIMIT $13",
     /* case_fts's id is FTS5's rowid, its tsv the index */
     [ST_CASE_LIST_TEXT] =
-        "SELECT " CASE_COLS " FROM case_fts JOIN cases c ON c.id = case_fts.id"
+        "SELECT " CASE_COLS " FROM case_fts"
+        " JOIN cases c ON c.id = case_fts.id AND c.region_code = case_fts.region_code"
         " JOIN orgs o ON o.id = c.org_id WHERE case_fts.tsv @@ $10::tsquery"
         " AND case_fts.id < $11 AND case_fts.id >= $29"
         " AND " PG_CASE_LIST_FILTERS PG_CASE_LIST_MINE " ORDER BY case_fts.id DESC LIMIT $13",
-    [ST_CASE_LIST_PLACE] = "SELECT " CASE_COLS " FROM cases pc JOIN cases c ON c.id = pc.id"
+    [ST_CASE_LIST_PLACE] = "SELECT " CASE_COLS " FROM cases pc"
+                           " JOIN cases c ON c.id = pc.id AND c.region_code = pc.region_code"
                            " JOIN orgs o ON o.id = c.org_id WHERE pc.place_status = $26"
                            " AND pc.id < $11 AND pc.id >= $29"
                            " AND " PG_CASE_LIST_FILTERS " AND c.id < $11" PG_CASE_LIST_MINE

@@ -15,10 +15,12 @@
 /* stmt_inbox.h INBOX_ARM, each arm its own page: PostgreSQL 15 does not
  * merge the arms' index orders (pg_stmt_core.h PG_ARM_NEWEST). */
 #define PG_INBOX_ARM(s) \
-	"(SELECT p.case_id, p.k FROM part_due p JOIN cases c ON c.id = p.case_id" \
+	"(SELECT p.case_id, p.k FROM part_due p" \
+	" JOIN cases c ON c.id = p.case_id AND c.region_code = p.region_code" \
 	" JOIN orgs o ON o.id = c.org_id WHERE p.org_id = (SELECT id FROM orgs WHERE path = $12)" \
 	" AND p.st = " s " AND p.k >= $24 AND (p.k > $24 OR p.case_id > $25)" \
 	" AND NOT EXISTS (SELECT 1 FROM part_due p2 WHERE p2.case_id = p.case_id" \
+	" AND p2.region_code = p.region_code" \
 	" AND p2.org_id = p.org_id AND p2.st IN ($41, $42, $43, $44, $45, $46) AND p2.st <> p.st" \
 	" AND (p2.k < p.k OR (p2.k = p.k AND p2.st < p.st))) AND " PG_CASE_LIST_FILTERS \
 	" ORDER BY 2, 1 LIMIT $13)"

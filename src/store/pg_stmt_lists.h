@@ -7,7 +7,8 @@
 /* stmt_lists.h CASE_SCOPE_ARM and CASE_STATUS_ARM, each arm its own page
  * (pg_stmt_core.h PG_ARM_NEWEST). */
 #define PG_LISTS_SCOPE_ARM(s) \
-	"(SELECT cs.case_id FROM case_scope cs JOIN cases c ON c.id = cs.case_id" \
+	"(SELECT cs.case_id FROM case_scope cs" \
+	" JOIN cases c ON c.id = cs.case_id AND c.region_code = cs.region_code" \
 	" JOIN orgs o ON o.id = c.org_id WHERE cs.org_id = (SELECT id FROM orgs WHERE path = " s \
 	") AND cs.case_id < $11 AND cs.case_id >= $29 AND " PG_CASE_FILTERS_REST PG_CASE_LIST_MINE \
 	    PG_ARM_NEWEST

@@ -10,7 +10,9 @@
     /* Without SQLite's plan hints (INDEXED BY, CROSS JOIN's order). */
     [ST_O311_EVENTS_WINDOW] = "SELECT " O311_EVENT_COLS ", c.no, c.id FROM events e"
                               " JOIN open311_requests o ON o.case_id = e.case_id"
-                              " JOIN cases c ON c.id = e.case_id"
+                              " AND o.region_code = e.region_code"
+                              " JOIN cases c ON c.id = e.case_id AND c.region_code = e.region_code"
                               " LEFT JOIN open311_updates u ON u.event_seq = e.seq"
+                              " AND u.region_code = e.region_code"
                               " WHERE e.at >= $1 AND e.at < $2 AND c.confidential = 0"
                               " ORDER BY e.at, e.seq",

@@ -9,7 +9,7 @@
 	" SELECT j.value, c.id, c.region_code" \
 	" FROM cases c JOIN orgs o ON o.id = c.org_id, " PG_O_PATH_IDS " WHERE " range \
 	" UNION SELECT j.value, c.id, c.region_code" \
-	" FROM cases c JOIN assignments a ON a.case_id = c.id" \
+	" FROM cases c JOIN assignments a ON a.case_id = c.id AND a.region_code = c.region_code" \
 	" JOIN orgs o ON o.id = a.org_id, " PG_O_PATH_IDS " WHERE " range \
 	" AND a.status <> 'cancelled' ON CONFLICT DO NOTHING"
 #define PG_OVERDUE_SWEEP_RANGE OVERDUE_RANGE(OVERDUE_T, "$1")
@@ -18,7 +18,8 @@
 /* The arms of ST_CASE_LIST_OVERDUE and ST_CASE_LIST_TYPE_STATUS, each its
  * own page (pg_stmt_core.h PG_ARM_NEWEST). */
 #define PG_OVERDUE_KEPT_ARM(s) \
-	"(SELECT k.case_id FROM case_overdue k JOIN cases c ON c.id = k.case_id" \
+	"(SELECT k.case_id FROM case_overdue k" \
+	" JOIN cases c ON c.id = k.case_id AND c.region_code = k.region_code" \
 	" JOIN orgs o ON o.id = c.org_id WHERE k.org_id = (SELECT id FROM orgs WHERE path = " s \
 	") AND k.case_id < $11 AND k.case_id >= $29 AND " PG_CASE_FILTERS_REST PG_CASE_LIST_MINE \
 	    PG_ARM_NEWEST

@@ -35,7 +35,8 @@
     [ST_SEARCH_QUERY] =
         "WITH hits AS MATERIALIZED (SELECT c.id AS id,"
         "  -ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', f.tsv, $4::tsquery, 2) AS score"
-        "  FROM case_fts f JOIN cases c ON c.id = f.id JOIN orgs o ON o.id = c.org_id"
+        "  FROM case_fts f JOIN cases c ON c.id = f.id AND c.region_code = f.region_code"
+        "  JOIN orgs o ON o.id = c.org_id"
         "  WHERE f.tsv @@ $4::tsquery AND ($6::text IS NULL OR c.type = $6)"
         "  AND " PG_SEARCH_VISIBLE " ORDER BY f.id DESC LIMIT $5)"
         " SELECT id, score, (SELECT count(*) FROM hits) FROM hits"

@@ -21,7 +21,8 @@
  * (by id). */
 #define PG_TASK_ITEM_UNITS(KIND) \
 	"(SELECT string_agg(o.name, '、' ORDER BY a.id) FROM assignments a" \
-	" JOIN orgs o ON o.id = a.org_id WHERE a.case_id = c.id AND a.kind = '" KIND "'" \
+	" JOIN orgs o ON o.id = a.org_id WHERE a.case_id = c.id AND a.region_code = c.region_code" \
+	" AND a.kind = '" KIND "'" \
 	" AND a.status <> 'cancelled')"
 #define PG_TASK_LEADS PG_TASK_ITEM_UNITS("lead")
 #define PG_TASK_ASSISTS PG_TASK_ITEM_UNITS("assist")

@@ -59,7 +59,8 @@
 #define VISIBLE(s1, s2, s3) \
 	"(o.path LIKE " s1 " || '%' OR o.path LIKE " s2 " || '%' OR o.path LIKE " s3 " || '%'" \
 	" OR EXISTS (SELECT 1 FROM assignments va JOIN orgs vo ON vo.id = va.org_id" \
-	"  WHERE va.case_id = c.id AND va.status <> 'cancelled' AND (vo.path LIKE " s1 " || '%'" \
+	"  WHERE va.case_id = c.id AND va.region_code = c.region_code" \
+	"  AND va.status <> 'cancelled' AND (vo.path LIKE " s1 " || '%'" \
 	"  OR vo.path LIKE " s2 " || '%' OR vo.path LIKE " s3 " || '%')))"
 
 /* The filters of GET /api/v1/cases and the exports, shared by the list's
@@ -81,7 +82,8 @@
 	" AND (?21 IS NULL OR c.class IN (SELECT value FROM json_each(?21)))" \
 	" AND (?22 IS NULL OR c.channel IN (SELECT value FROM json_each(?22)))" \
 	" AND (?6 IS NULL OR o.path LIKE ?6 || '%' OR EXISTS (SELECT 1 FROM assignments fa" \
-	"  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id AND fa.status <> 'cancelled'" \
+	"  JOIN orgs fo ON fo.id = fa.org_id WHERE fa.case_id = c.id" \
+	"  AND fa.region_code = c.region_code AND fa.status <> 'cancelled'" \
 	"  AND fo.path LIKE ?6 || '%'))" \
 	" AND (?7 IS NULL OR c.received_at >= ?7) AND (?8 IS NULL OR c.received_at < ?8)" \
 	" AND (?9 IS NULL OR (c.closed_at IS NULL AND c.due_at < ?9))" \
@@ -92,12 +94,13 @@
 	" AND (?15 IS NULL OR c.status IN (SELECT value FROM json_each(?15))" \
 	"  OR (c.closed_at IS NULL AND c.due_at < ?16)" \
 	"  OR EXISTS (SELECT 1 FROM assignments qa WHERE qa.case_id = c.id" \
+	"  AND qa.region_code = c.region_code" \
 	"  AND qa.status IN (SELECT value FROM json_each(?20))))" \
 	" AND (?17 IS NULL OR (c.closed_at IS NULL AND c.due_at >= ?17 AND c.due_at < ?18))" \
 	" AND (?19 IS NULL OR (json_extract(c.fields, '$.problem') IS 1) = ?19)" \
 	" AND (?26 IS NULL OR c.place_status = ?26)" \
 	" AND (?28 IS NULL OR EXISTS (SELECT 1 FROM assignments ka WHERE ka.case_id = c.id" \
-	"  AND ka.kind = ?28 AND ka.status <> 'cancelled'))"
+	"  AND ka.region_code = c.region_code AND ka.kind = ?28 AND ka.status <> 'cancelled'))"
 
 /* mine=1 (?12, the caller's org path): the unit (its org subtree) holds a
  * part of the case in one of the statuses ?23 (a JSON array: part=, or by
@@ -105,7 +108,8 @@
 #define CASE_LIST_MINE \
 	" AND (?12 IS NULL OR EXISTS (SELECT 1 FROM assignments ma JOIN orgs mo ON mo.id = " \
 	"ma.org_id" \
-	"  WHERE ma.case_id = c.id AND ma.status IN (SELECT value FROM json_each(?23))" \
+	"  WHERE ma.case_id = c.id AND ma.region_code = c.region_code" \
+	"  AND ma.status IN (SELECT value FROM json_each(?23))" \
 	"  AND mo.path LIKE ?12 || '%'))"
 
 /* sort=due's key of a case: its deadline, none after every deadline. The

@@ -9,18 +9,23 @@
  * names it: no links (merges), documents, interviews, inspection periods,
  * Open311 requests. */
 #define GEN_SEED_CLONABLE \
-	" NOT EXISTS (SELECT 1 FROM links l WHERE l.case_id = c.id OR l.other_id = c.id)" \
-	" AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.case_id = c.id)" \
-	" AND NOT EXISTS (SELECT 1 FROM interviews i WHERE i.case_id = c.id)" \
-	" AND NOT EXISTS (SELECT 1 FROM inspection_periods p WHERE p.case_id = c.id)" \
-	" AND NOT EXISTS (SELECT 1 FROM open311_requests r WHERE r.case_id = c.id)"
+	" NOT EXISTS (SELECT 1 FROM links l" \
+	"  WHERE (l.case_id = c.id AND l.region_code = c.region_code) OR l.other_id = c.id)" \
+	" AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.case_id = c.id" \
+	"  AND d.region_code = c.region_code)" \
+	" AND NOT EXISTS (SELECT 1 FROM interviews i WHERE i.case_id = c.id" \
+	"  AND i.region_code = c.region_code)" \
+	" AND NOT EXISTS (SELECT 1 FROM inspection_periods p WHERE p.case_id = c.id" \
+	"  AND p.region_code = c.region_code)" \
+	" AND NOT EXISTS (SELECT 1 FROM open311_requests r WHERE r.case_id = c.id" \
+	"  AND r.region_code = c.region_code)"
 
 #define STATEMENTS_GEN(STMT) \
 	/* the seeds in order of receipt: id, received, its last event's time */ \
 	STMT(ST_GEN_SEEDS, \
 	     "SELECT c.id, c.received_at, coalesce((SELECT max(e.at) FROM events e" \
-	     " WHERE e.case_id = c.id), c.received_at) FROM cases c WHERE" GEN_SEED_CLONABLE \
-	     " ORDER BY c.received_at, c.id") \
+	     " WHERE e.case_id = c.id AND e.region_code = c.region_code), c.received_at)" \
+	     " FROM cases c WHERE" GEN_SEED_CLONABLE " ORDER BY c.received_at, c.id") \
 	STMT(ST_GEN_SEED_CASE, \
 	     "SELECT type, class, channel, status, title, description, location, org_id," \
 	     " reporter_enc, phone_index, confidential, fields, received_at, due_at, closed_at," \

@@ -25,7 +25,8 @@
 
 #define NOTICE_FROM \
 	" FROM notices n JOIN orgs uo ON uo.id = n.org_id" \
-	" LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN orgs o ON o.id = c.org_id" \
+	" LEFT JOIN cases c ON c.id = n.case_id AND c.region_code = n.region_code" \
+	" LEFT JOIN orgs o ON o.id = c.org_id" \
 	" LEFT JOIN users au ON au.id = n.actor_id LEFT JOIN users ru ON ru.id = n.read_by" \
 	" WHERE uo.path LIKE ?4 || '%' AND (n.case_id IS NULL OR " VISIBLE("?1", "?2", "?3") ")"
 

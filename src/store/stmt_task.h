@@ -22,7 +22,8 @@
 
 #define TASK_ITEM_UNITS(KIND) \
 	"(SELECT group_concat(o.name, '、') FROM assignments a JOIN orgs o ON o.id = a.org_id" \
-	" WHERE a.case_id = c.id AND a.kind = '" KIND "' AND a.status <> 'cancelled')"
+	" WHERE a.case_id = c.id AND a.region_code = c.region_code AND a.kind = '" KIND "'" \
+	" AND a.status <> 'cancelled')"
 
 #define STATEMENTS_TASK(STMT) \
 	STMT(ST_TASK_LIST_EXISTS, "SELECT 1 FROM task_lists WHERE id = ?1") \
