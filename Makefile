@@ -154,7 +154,8 @@ benchpg: build
 # Lists at 1 M on PostgreSQL beside SQLite: a gen county (kept in
 # BENCH_PG_LIST_DB) copied into PostgreSQL (bench/pg-copy.sh), each list
 # shape at 1 and 16 clients on both (about 25 minutes the first time):
-# bench/pg-lists-results.json.
+# bench/pg-lists-results.json. BENCH_PG_BASE_BIN=OTHER/civicloop: each
+# backend's lists by that build and this one in turn (a baseline, same go).
 .PHONY: benchpg-lists
 benchpg-lists: build
 	BENCH_PG_LISTS=1 WITH_PG_DURABLE=1 WITH_PG_SHARED_BUFFERS=2GB \

@@ -138,13 +138,14 @@ async function listsOf(backend, db, env, runs) {
   const order = BASE_BIN ? [['base', BASE_BIN], ['this', BIN], ['base', BASE_BIN], ['this', BIN]] : [['this', BIN]];
   for (const [build, bin] of order) {
     const s = await serve(db, env, bin);
-    runs.push({ backend, build, bin, lists: await lists(s.port) });
+    runs.push({ backend, build, lists: await lists(s.port) });
     await s.stop();
   }
 }
 
 async function listsRun(dir) {
-  const res = { cases: LIST_CASES, db: LIST_DB, runs: [] };
+  // the file's name only: no path of the machine goes into the results
+  const res = { cases: LIST_CASES, db: path.basename(LIST_DB), runs: [] };
   try {
     await stat(LIST_DB);
   } catch {
