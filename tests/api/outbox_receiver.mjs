@@ -72,11 +72,13 @@ export async function startReceiver({ autoClose = true } = {}) {
   });
   await new Promise((r) => rx.server.listen(0, '127.0.0.1', r));
   rx.url = `http://127.0.0.1:${rx.server.address().port}/hook`;
-  // left for the file's end (atEnd), it must not keep the loop alive:
-  // neither its socket nor the servers' connections to it
-  rx.server.unref();
-  rx.server.on('connection', (socket) => socket.unref());
-  if (autoClose) atEnd(() => rx.close());
+  if (autoClose) {
+    // left for the file's end (atEnd), it must not keep the loop alive:
+    // neither its socket nor the servers' connections to it
+    rx.server.unref();
+    rx.server.on('connection', (socket) => socket.unref());
+    atEnd(() => rx.close());
+  }
   return rx;
 }
 
