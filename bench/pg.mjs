@@ -16,7 +16,10 @@
 // BENCH_PG_BASE_BIN (another build's civicloop, the same schema version),
 // each backend's lists are run by it and by this build in turn, twice
 // each (base, this, base, this) on the same database: a change to the
-// lists' SQL measured against its baseline in the same go.
+// lists' SQL measured against its baseline in the same go. Without
+// BENCH_PG_LISTS, BENCH_PG_BASE_BIN runs the creations on SQLite and on
+// PostgreSQL with one server by each build in turn, twice (each on a demo
+// county its own build made, so the two may differ in schema version).
 //
 // Run by `make benchpg` under scripts/with-pg with WITH_PG_DURABLE=1: the
 // cluster fsyncs its commits (synchronous_commit on), as SQLite's
@@ -193,33 +196,53 @@ if (LISTS) {
   });
   process.exit(0);
 }
+/** Creations through one server on SQLite: the demo county made by bin. */
+async function sqliteCreations(bin) {
+  const sdb = path.join(dir, `demo-${process.hrtime.bigint()}.db`);
+  await run(bin, ['demo', '--db', sdb]);
+  const s = await serve(sdb, {}, bin);
+  const r = await creations([s.port]);
+  await s.stop();
+  for (const x of ['', '-wal', '-shm']) await rm(sdb + x, { force: true });
+  return r;
+}
+
+/** Creations through n servers on one PostgreSQL database made by bin. */
+async function pgCreations(n, bin) {
+  const name = `benchpg_${process.pid}_${n}_${results.runs.length}`;
+  await run('psql', ['-X', '-q', '-d', PG, '-c', `CREATE DATABASE ${name}`]);
+  const db = `${PG} dbname=${name}`;
+  const state = await mkdtemp(path.join(dir, 'state-'));
+  const env = { CIVICLOOP_STATE_DIR: state };
+  await run(bin, ['demo', '--db', db], env);
+  const servers = [];
+  for (let i = 0; i < n; i++) servers.push(await serve(db, env, bin));
+  const r = await creations(servers.map((x) => x.port));
+  for (const x of servers) await x.stop();
+  await run('psql', ['-X', '-q', '-d', PG, '-c', `DROP DATABASE ${name} WITH (FORCE)`]);
+  return r;
+}
+
 const results = { at: new Date().toISOString(), clients: CLIENTS, requests: REQUESTS, seconds: SECONDS, threads: Number(THREADS), runs: [] };
 try {
-  // SQLite: the demo county in a file, one server
-  const sdb = path.join(dir, 'demo.db');
-  await run(BIN, ['demo', '--db', sdb]);
-  const s = await serve(sdb, {});
-  results.runs.push({ backend: 'sqlite', ...(await creations([s.port])) });
-  await s.stop();
-  // PostgreSQL: the demo county in a fresh database, then 1, 2, 3 servers
-  for (const n of [1, 2, 3]) {
-    const name = `benchpg_${process.pid}_${n}`;
-    await run('psql', ['-X', '-q', '-d', PG, '-c', `CREATE DATABASE ${name}`]);
-    const db = `${PG} dbname=${name}`;
-    const state = await mkdtemp(path.join(dir, 'state-'));
-    const env = { CIVICLOOP_STATE_DIR: state };
-    await run(BIN, ['demo', '--db', db], env);
-    const servers = [];
-    for (let i = 0; i < n; i++) servers.push(await serve(db, env));
-    results.runs.push({ backend: 'postgresql', ...(await creations(servers.map((x) => x.port))) });
-    for (const x of servers) await x.stop();
-    await run('psql', ['-X', '-q', '-d', PG, '-c', `DROP DATABASE ${name} WITH (FORCE)`]);
+  if (BASE_BIN) {
+    // a change measured against its baseline in the same go: SQLite and
+    // PostgreSQL with one server, by the base and by this build in turn
+    for (const [build, bin] of [['base', BASE_BIN], ['this', BIN], ['base', BASE_BIN], ['this', BIN]]) {
+      results.runs.push({ backend: 'sqlite', build, ...(await sqliteCreations(bin)) });
+      results.runs.push({ backend: 'postgresql', build, ...(await pgCreations(1, bin)) });
+    }
+  } else {
+    // SQLite: the demo county in a file, one server; PostgreSQL: the demo
+    // county in a fresh database, then 1, 2, 3 servers
+    results.runs.push({ backend: 'sqlite', ...(await sqliteCreations(BIN)) });
+    for (const n of [1, 2, 3]) results.runs.push({ backend: 'postgresql', ...(await pgCreations(n, BIN)) });
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
 await writeFile(OUT, JSON.stringify(results, null, 2) + '\n');
-console.log('backend     servers  creations/s  p50 ms  p99 ms  errors  turn wait ms/batch  ms/create');
+console.log('backend     build servers  creations/s  p50 ms  p99 ms  errors  turn wait ms/batch  ms/create');
 for (const r of results.runs) {
-  console.log(`${r.backend.padEnd(11)} ${String(r.servers).padStart(7)} ${String(r.rate).padStart(12)} ${String(r.p50_ms).padStart(7)} ${String(r.p99_ms).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.turn_wait_ms_per_batch ?? '-').padStart(19)} ${String(r.turn_wait_ms_per_create ?? '-').padStart(10)}`);
+  console.log(`${r.backend.padEnd(11)} ${(r.build || '').padEnd(5)} ${String(r.servers).padStart(7)} ${String(r.rate).padStart(12)} ${String(r.p50_ms).padStart(7)} ${String(r.p99_ms).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.turn_wait_ms_per_batch ?? '-').padStart(19)} ${String(r.turn_wait_ms_per_create ?? '-').padStart(10)}`);
 }
