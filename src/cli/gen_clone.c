@@ -40,6 +40,7 @@
  */
 #include "cli/gen_clone.h"
 #include "core/app.h"
+#include "core/case_no.h"
 #include "core/chain.h"
 #include "core/counter_cache.h"
 #include "core/derived.h"
@@ -325,15 +326,9 @@ static int clone_case_row(struct gen_clone *g, struct wctx *w, struct place *p,
 	if (!ty)
 		return -1;
 	int64_t received = shift(p, sd->at[0]);
-	int y, mo, d;
-	time_ymd_from_day(time_day_of(received), &y, &mo, &d);
-	char cname[48];
-	snprintf(cname, sizeof cname, "no:%s:%04d%02d%02d", ty->prefix, y, mo, d);
-	int64_t n;
-	if (wctx_counter_next(w, cname, &n) != 0)
+	if (case_no_next(w, ty->prefix, map_org(g, p, sd->org), received, p->new_no,
+	                 sizeof p->new_no) != 0)
 		return -1;
-	snprintf(p->new_no, sizeof p->new_no, "%s%04d%02d%02d%06lld", ty->prefix, y, mo, d,
-	         (long long)n);
 	unsigned char *enc = NULL, idx[HASH_LEN];
 	size_t enclen = 0;
 	if (sd->has_reporter && reporter_new(g, &enc, &enclen, idx) != 0)

@@ -10,6 +10,7 @@
  * (core/routing.h). Runs in a writer job; any failure leaves nothing
  * written.
  */
+#include "core/case_no.h"
 #include "core/case_scope.h"
 #include "core/duplicates.h"
 #include "core/engine_int.h"
@@ -278,21 +279,6 @@ static int intake_place(struct wctx *w, const struct actor *a, json_t *body, str
 	return 0;
 }
 
-/* The next number of the type on the received day: prefix, date, sequence. */
-static int next_case_no(struct wctx *w, const struct matter_type *t, int64_t received, char *out,
-                        size_t cap)
-{
-	int y, m, d;
-	time_ymd_from_day(time_day_of(received), &y, &m, &d);
-	char name[48];
-	snprintf(name, sizeof name, "no:%s:%04d%02d%02d", t->prefix, y, m, d);
-	int64_t n;
-	if (wctx_counter_next(w, name, &n) != 0)
-		return -1;
-	snprintf(out, cap, "%s%04d%02d%02d%06lld", t->prefix, y, m, d, (long long)n);
-	return 0;
-}
-
 static const struct type_state *initial_state(const struct matter_type *t)
 {
 	const struct type_state *initial = NULL;
@@ -387,7 +373,7 @@ static int intake_store(struct wctx *w, const struct actor *a, struct intake *in
 	int64_t due = in->due_given ? in->due_given
 	              : dl          ? deadline_due(w->app->cal, *dl, in->received)
 	                            : 0;
-	if (next_case_no(w, in->t, in->received, in->no, sizeof in->no) != 0 ||
+	if (case_no_next(w, in->t->prefix, in->org_id, in->received, in->no, sizeof in->no) != 0 ||
 	    case_insert(w, a, in, initial->code, due, ext_ref) != 0 || search_add(w, in->id) != 0 ||
 	    duplicates_index(w, in->id) != 0 ||
 	    (in->parties && parties_store(w, in->id, in->parties) != 0) ||

@@ -50,13 +50,13 @@ int wctx_event(struct wctx *w, const struct event_rec *e)
 	return rc;
 }
 
-int wctx_counter_next(struct wctx *w, const char *name, int64_t *out)
+int wctx_counter_next(struct wctx *w, const char *name, const char *region, int64_t *out)
 {
 	if (w->counters)
-		return counter_cache_next(w->counters, w->conn, name, out);
+		return counter_cache_next(w->counters, w->conn, name, region, out);
 	/* a wctx of no writer (engine_hints on a reader never counts) */
 	struct counter_cache once = {0};
-	return counter_cache_next(&once, w->conn, name, out) == 0 &&
+	return counter_cache_next(&once, w->conn, name, region, out) == 0 &&
 	               counter_cache_flush(&once, w->conn) == 0
 	           ? 0
 	           : -1;

@@ -67,11 +67,12 @@ int writer_run(struct writer *w, write_fn run, void *arg);
 /* Appends an event to the audit chain within the running job. */
 int wctx_event(struct wctx *w, const struct event_rec *e);
 
-/* The next value of counter name (1 for a new one) into *out: 0, or -1 (the
- * store failed). The writer keeps the counters it hands out in memory and
- * writes each one once per batch, in the batch's transaction; a job rolled
- * back gives its numbers back, a batch that does not commit forgets them. */
-int wctx_counter_next(struct wctx *w, const char *name, int64_t *out);
+/* The next value of the counter (name, region) (core/region.h; the row's
+ * region_code; 1 for a new one) into *out: 0, or -1 (the store failed).
+ * The writer keeps the counters it hands out in memory and writes each
+ * one once per batch, in the batch's transaction; a job rolled back gives
+ * its numbers back, a batch that does not commit forgets them. */
+int wctx_counter_next(struct wctx *w, const char *name, const char *region, int64_t *out);
 
 /* Batch-size histogram for /metrics: counts of batches with size in
  * [1], [2-3], [4-7], ... [128-255], [256]. */

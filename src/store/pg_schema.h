@@ -90,7 +90,7 @@
 
 /* The PostgreSQL forms of the migrations after 31, in order, each as
  * M("SQL"). */
-#define PG_SCHEMA_MIGRATIONS(M) M(PG_SCHEMA_32) M(PG_SCHEMA_33)
+#define PG_SCHEMA_MIGRATIONS(M) M(PG_SCHEMA_32) M(PG_SCHEMA_33) M(PG_SCHEMA_34)
 
 /* Migration 32 (schema.h; docs/citus.md "Keys"): the region of a row, and
  * the keys of a case and of the rows of a case hold it. orgs.city_code
@@ -790,5 +790,23 @@ static const char *const pg_schema_baseline =
     " FOR EACH ROW WHEN (OLD.closed_at IS NULL AND OLD.due_at IS NOT NULL"
     " AND (NEW.closed_at IS NOT NULL OR NEW.due_at IS NULL OR NEW.due_at <> OLD.due_at))"
     " EXECUTE FUNCTION case_overdue_leave_fn();";
+
+/* Migration 34 (schema.h; docs/citus.md "Counters and checkpoints"): a
+ * counter is (name, region_code), a row kept the city's its name carries,
+ * else none's (core/case_no.h); a checkpoint is its event's region's.
+ * Both keys hold the region (rule 1), which has no default. */
+/* clang-format off */
+#define PG_SCHEMA_34 \
+	"ALTER TABLE counters ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
+	"UPDATE counters SET region_code = substr(name, 6, 4) || '00'" \
+	" WHERE name ~ '^no:[A-Z]{2}[0-9]{4}:';" \
+	"ALTER TABLE counters ALTER region_code DROP DEFAULT;" \
+	PG_SCHEMA_REKEY("counters", "counters_pkey", "name") \
+	"ALTER TABLE checkpoints ADD COLUMN region_code text NOT NULL DEFAULT '000000';" \
+	"UPDATE checkpoints k SET region_code = e.region_code FROM events e" \
+	" WHERE e.seq = k.seq;" \
+	"ALTER TABLE checkpoints ALTER region_code DROP DEFAULT;" \
+	PG_SCHEMA_REKEY("checkpoints", "checkpoints_pkey", "seq")
+/* clang-format on */
 
 #endif

@@ -82,9 +82,9 @@
     /* store_last_id: the identity value the session's last INSERT took */
     [ST_PG_LASTVAL] = "SELECT lastval()",
     /* value alone is ambiguous beside excluded's */
-    [ST_COUNTER_NEXT] =
-        "INSERT INTO counters(name, value) VALUES($1, 1)"
-        " ON CONFLICT(name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+    [ST_COUNTER_NEXT] = "INSERT INTO counters(name, region_code, value) VALUES($1, '000000', 1)"
+                        " ON CONFLICT(name, region_code) DO UPDATE SET value = counters.value + 1"
+                        " RETURNING value",
     /* a role's grants in SQLite's order, its primary key's (by scope):
      * the first scopes are the reader's (core/auth.c actor_scopes) */
     [ST_ROLES_OF] = "SELECT r.role, r.scope_org_id, o.path, o.code FROM user_roles r"

@@ -19,7 +19,8 @@
  *                transaction as the event).
  *  links         duplicate / merged / related links between cases.
  *  idempotency   the first response to each (user, Idempotency-Key).
- *  counters      per-day sequence numbers for human case numbers.
+ *  counters      per-day sequence numbers for human case numbers, by
+ *                region (core/case_no.h).
  *
  * Migration 2 (the hotline) adds:
  *  cases.ext_ref an outside system's number for the case (the 110 incident
@@ -872,6 +873,22 @@ static const char *const schema_migrations[] = {
      * the stats aggregates carry their case's region, in the keys of the
      * rollups and the deadlines (stmt_stats.h STATS_REGION_SCHEMA). */
     STATS_REGION_SCHEMA,
+    /* migration 34 (issue 17; docs/citus.md "Counters and checkpoints"):
+     * a counter is (name, region_code), the region of the cases it numbers
+     * (core/case_no.h): a row kept is the city's its name carries, else
+     * (the numbers of this version and before) none's. A checkpoint
+     * carries the region of the event it signs (its key on SQLite
+     * unchanged, as migration 32's columns). */
+    "CREATE TABLE counters_r(name TEXT NOT NULL, region_code TEXT NOT NULL,"
+    " value INTEGER NOT NULL, PRIMARY KEY(name, region_code)) STRICT;"
+    "INSERT INTO counters_r SELECT name, CASE WHEN name GLOB"
+    " 'no:[A-Z][A-Z][0-9][0-9][0-9][0-9]:*' THEN substr(name, 6, 4) || '00'"
+    " ELSE '000000' END, value FROM counters;"
+    "DROP TABLE counters;"
+    "ALTER TABLE counters_r RENAME TO counters;"
+    "ALTER TABLE checkpoints ADD COLUMN region_code TEXT NOT NULL DEFAULT '000000';"
+    "UPDATE checkpoints SET region_code = e.region_code FROM events e"
+    " WHERE e.seq = checkpoints.seq;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof schema_migrations / sizeof schema_migrations[0]))

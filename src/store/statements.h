@@ -143,16 +143,21 @@
 	/* the writer keeps the counters it hands out in memory (core/writer.h); \
 	 * COUNTER_NEXT is the raw baseline's (bench/sqlite_raw.c) */ \
 	STMT(ST_COUNTER_NEXT, \
-	     "INSERT INTO counters(name, value) VALUES(?1, 1)" \
-	     " ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value") \
-	STMT(ST_COUNTER_GET, "SELECT value FROM counters WHERE name = ?1") \
-	STMT(ST_COUNTER_SET, "INSERT INTO counters(name, value) VALUES(?1, ?2)" \
-	                     " ON CONFLICT(name) DO UPDATE SET value = excluded.value") \
+	     "INSERT INTO counters(name, region_code, value) VALUES(?1, '000000', 1)" \
+	     " ON CONFLICT(name, region_code) DO UPDATE SET value = value + 1" \
+	     " RETURNING value") \
+	/* a counter is (name, region_code) (core/case_no.h, migration 34) */ \
+	STMT(ST_COUNTER_GET, "SELECT value FROM counters WHERE name = ?1 AND region_code = ?2") \
+	STMT(ST_COUNTER_SET, \
+	     "INSERT INTO counters(name, region_code, value) VALUES(?1, ?2, ?3)" \
+	     " ON CONFLICT(name, region_code) DO UPDATE SET value = excluded.value") \
 	/* orgs */ \
 	STMT(ST_ORG_INSERT, "INSERT INTO orgs(code, name, kind, parent_id, path, region_code, " \
 	                    "settings, city_code)" \
 	                    " VALUES(?1, ?2, ?3, ?4, '', ?5, COALESCE(?6, '{}')," \
 	                    " coalesce(?7, " REGION_OF_ORG("?4") ", '000000'))") \
+	/* the region of an org's cases (core/region.h), never NULL */ \
+	STMT(ST_ORG_CITY, "SELECT city_code FROM orgs WHERE id = ?1") \
 	STMT(ST_ORG_SET_PATH, "UPDATE orgs SET path = ?2 WHERE id = ?1") \
 	STMT(ST_ORG_BY_ID, "SELECT id, code, name, kind, parent_id, path, region_code, settings " \
 	                   "FROM orgs WHERE id = ?1") \
@@ -316,9 +321,12 @@
 	STMT(ST_EVENTS_ALL, \
 	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 	     " payload, prev_hash, hash FROM events ORDER BY seq") \
+	/* a checkpoint is its event's region's (docs/citus.md "One audit chain \
+	 * per region"): NULL, refused, when there is no event ?1 */ \
 	STMT(ST_CHECKPOINT_INSERT, \
-	     "INSERT INTO checkpoints(seq, hash, at, key_id, public_key, signature)" \
-	     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	     "INSERT INTO checkpoints(seq, hash, at, key_id, public_key, signature," \
+	     " region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6," \
+	     " (SELECT region_code FROM events WHERE seq = ?1))") \
 	STMT(ST_CHECKPOINTS_ALL, \
 	     "SELECT seq, hash, at, key_id, public_key, signature FROM checkpoints" \
 	     " ORDER BY seq") \

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, caseBody, assertError, sqlText, BACKEND } from './helpers.mjs';
-import { undo32, undo33 } from './undo_migrations.mjs';
+import { undo32, undo33, undo34 } from './undo_migrations.mjs';
 
 const TWO_PW = 'Lists#Scope-2024';
 
@@ -354,11 +354,11 @@ test('migration 29 fills the kept set of an existing database',
     await sqlText(clk.db, `DROP TRIGGER case_overdue_scope_ins; DROP TRIGGER case_overdue_scope_del;
       DROP TRIGGER case_overdue_enter; DROP TRIGGER case_overdue_leave; DROP TABLE case_overdue;
       DROP TABLE case_overdue_mark; DROP INDEX cases_type;`);
-    await sqlText(clk.db, `${undo33()} ${undo32()} PRAGMA user_version = 28;`);
+    await sqlText(clk.db, `${undo34()} ${undo33()} ${undo32()} PRAGMA user_version = 28;`);
     await clk.restart();
-    // 29, 30 (search merges), 31 (timer indexes), 32 (regions) and 33 (the
-    // stats' regions) again
-    assert.equal(await sqlText(clk.db, 'PRAGMA user_version'), '33');
+    // 29, 30 (search merges), 31 (timer indexes), 32 (regions), 33 (the
+    // stats' regions) and 34 (counters' and checkpoints' regions) again
+    assert.equal(await sqlText(clk.db, 'PRAGMA user_version'), '34');
     // filled for the migration's (real) time: the open cases due before it
     const t = await mark();
     assert.ok(Math.abs(t - Date.now()) < 60000, `the mark is the migration's time: ${t}`);

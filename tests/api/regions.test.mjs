@@ -13,7 +13,7 @@ import {
   startServer, sqlText, caseBody, runCmd, runCli, newDatabase, databaseMade, shanghaiDate, addDays, BACKEND, PG,
 } from './helpers.mjs';
 import {
-  OF_CASE, OF_CASE_OR_ORG, PG_ONLY, STATS_KEYED, undo32, undo33,
+  OF_CASE, OF_CASE_OR_ORG, PG_ONLY, STATS_KEYED, undo32, undo33, undo34,
 } from './undo_migrations.mjs';
 
 const srv = await startServer();
@@ -104,6 +104,49 @@ test('every row of a case carries the case\'s region, whoever acted; a row witho
   assert.ok(Number(await sql('SELECT count(*) FROM events WHERE case_id IS NULL AND org_id IS NOT NULL')) > 0);
 });
 
+/** A dispute of village v, as a mediator applies for one. */
+const dispute = (title, v) => ({
+  type: 'dispute', class: 'neighbour', channel: 'visit', title, org: v,
+  description: `${title}，当事人到村（社区）调委会申请调解。`,
+  parties: [{ role: 'applicant', name: '张三丰', phone: '13900000021' }, { role: 'respondent', name: '李四' }],
+});
+
+/** The counters' rows whose region is not the one their name carries
+ * (core/case_no.h: "no:TJ4310:20261204" is 431000's, "no:RX:20261204" none's). */
+async function countersMisplaced(q = sql) {
+  const rows = (await q('SELECT name, region_code FROM counters')).split('\n').filter(Boolean);
+  assert.ok(rows.length > 0, 'counters have rows');
+  return rows.filter((l) => {
+    const [name, region] = l.split('|');
+    const m = /^no:[A-Z]{2}(\d{4})?:\d{8}$/.exec(name);
+    return !m || region !== (m[1] ? `${m[1]}00` : '000000');
+  });
+}
+
+test('a case number carries its region\'s city; each region counts its own numbers', async () => {
+  // the demo's cases, numbered by the writer like any
+  const rows = (await sql('SELECT no, region_code FROM cases')).split('\n').map((l) => l.split('|'));
+  assert.ok(rows.some(([, r]) => r === '431000') && rows.some(([, r]) => r === '360700'), 'both regions');
+  for (const [no, region] of rows) assert.match(no, new RegExp(`^[A-Z]{2}\\d{8}${region.slice(0, 4)}\\d{6}$`));
+  // one type, one day, two regions: two counters, two numbers that differ
+  const a = await (await srv.login('med1')).post('/api/v1/cases', dispute('邻里噪音纠纷', 'village.a1'));
+  assert.equal(a.status, 201, a.text);
+  const x = await (await srv.login('medx')).post('/api/v1/cases', dispute('宅基地界址纠纷', 'village.x1'));
+  assert.equal(x.status, 201, x.text);
+  const day = shanghaiDate().replaceAll('-', '');
+  assert.match(a.json.case.no, new RegExp(`^TJ${day}3607\\d{6}$`));
+  assert.match(x.json.case.no, new RegExp(`^TJ${day}4310\\d{6}$`));
+  assert.equal(x.json.case.region, '431000');
+  // each number is its region's counter's last
+  assert.equal(await sql(`SELECT value FROM counters WHERE name = 'no:TJ3607:${day}' AND region_code = '360700'`),
+    String(Number(a.json.case.no.slice(-6))));
+  assert.equal(await sql(`SELECT value FROM counters WHERE name = 'no:TJ4310:${day}' AND region_code = '431000'`),
+    String(Number(x.json.case.no.slice(-6))));
+  assert.deepEqual(await countersMisplaced(), []);
+  // the number finds its case (public tracking and Open311 look it up alone)
+  assert.equal(await sql(`SELECT count(*) FROM cases WHERE no = '${x.json.case.no}'`), '1');
+});
+
 test('PostgreSQL: the keys refuse a row out of its case\'s region and an INSERT that names none',
   { skip: BACKEND !== 'postgres' && 'the keys hold the region on PostgreSQL only (SQLite\'s keys are unchanged)' }, async () => {
     const id = await jointDispute();
@@ -155,13 +198,14 @@ const hasRegion = (t) => sql(`SELECT count(*) FROM ${PG ? 'information_schema.co
 
 test('migration 32 fills the regions of a database made before it', async () => {
   await srv.stop();
-  assert.equal(await sql(VERSION), '33');
+  assert.equal(await sql(VERSION), '34');
+  await sql(undo34());
   await sql(undo33());
   await sql(undo32());
   assert.equal(await sql(VERSION), '31');
   assert.equal(await hasRegion('cases'), '0', 'undone');
   await srv.restart();
-  assert.equal(await sql(VERSION), '33');
+  assert.equal(await sql(VERSION), '34');
   const wrong = await misplaced();
   assert.deepEqual(wrong, none(wrong));
   const id = await jointDispute();
@@ -230,20 +274,21 @@ test('migration 33: cases of two regions — the stats are counted again, each r
   const before = await statsAnswers(srv);
   assert.ok(before['leader1 dispute town.b'].received > 0, '长岭乡 holds disputes');
   await srv.stop();
-  assert.equal(await sql(VERSION), '33');
+  assert.equal(await sql(VERSION), '34');
   // keyed: a scope of 赣州 (长岭乡) holds rows of 郴州's joint dispute, in 郴州's region
   assert.equal(await sql(`SELECT count(DISTINCT region_code) FROM stats_cell
     WHERE scope = (SELECT id FROM orgs WHERE code = 'town.b') AND type = 'dispute'`), '2');
   assert.equal(await sql(`SELECT count(*) FROM stats_case s JOIN cases c ON c.id = s.case_id
     WHERE c.region_code = '431000' AND s.region_code = '431000'`), await sql(`SELECT count(*) FROM stats_case s
     JOIN cases c ON c.id = s.case_id WHERE c.region_code = '431000'`));
+  await sql(undo34());
   await sql(undo33());
   assert.equal(await sql(VERSION), '32');
   assert.equal(await hasRegion('stats_cell'), '0', 'undone');
   const planted = await plantWrong(sql);
   const wrongValue = await sql(`SELECT replied FROM stats_cell WHERE ${planted}`);
   await srv.restart(); // migrates, then folds every case in before it serves
-  assert.equal(await sql(VERSION), '33');
+  assert.equal(await sql(VERSION), '34');
   assert.equal(await sql('SELECT count(*) FROM stats_dirty'), '0', 'every case counted again');
   assert.equal(Number(await sql(`SELECT sum(replied) FROM stats_cell WHERE ${planted}`)), Number(wrongValue) - 1,
     'the wrong row counted again');
@@ -277,11 +322,12 @@ test('migration 33: cases of one region — the stats rows are kept, in that reg
   assert.equal(await q('SELECT DISTINCT region_code FROM cases'), '360700');
   const rows = Number(await q('SELECT count(*) FROM stats_cell'));
   assert.ok(rows > 0 && Number(await q('SELECT count(*) FROM stats_due')) > 0, 'rows to keep');
+  await q(undo34());
   await q(undo33());
   const planted = await plantWrong(q);
   const wrongValue = await q(`SELECT replied FROM stats_cell WHERE ${planted}`);
   await one.restart();
-  assert.equal(await q(VERSION), '33');
+  assert.equal(await q(VERSION), '34');
   assert.equal(await q(`SELECT replied FROM stats_cell WHERE ${planted}`), wrongValue, 'the rows kept as they were');
   assert.equal(Number(await q('SELECT count(*) FROM stats_cell')), rows);
   for (const t of [...Object.keys(STATS_KEYED), 'stats_case', ...(PG ? ['stats_dirty'] : [])]) {
@@ -299,4 +345,61 @@ test('migration 33: cases of one region — the stats rows are kept, in that reg
   assert.equal(chk.code, 1, chk.stdout + chk.stderr);
   const rb = await runCli(one, ['stats', '--rebuild', '--check', '--db', one.db], { timeout: 120000 });
   assert.equal(rb.code, 0, rb.stdout + rb.stderr);
+});
+
+// migration 34: counters keyed (name, region_code), the region a row's name
+// carries; checkpoints their event's region. A database taken back to 33
+// (undo_migrations.mjs) with a counter of the numbers without a region (a
+// deployment that never named its place), whose numbering goes on.
+test('migration 34: counters and checkpoints take their region; numbers go on, the chain verifies', async () => {
+  const one = await startServer({ cases: false });
+  const q = (x) => sqlText(one.db, x);
+  const op1 = await one.login('op1');
+  const first = await op1.post('/api/v1/cases', caseBody());
+  assert.equal(first.status, 201, first.text);
+  const x = await (await one.login('medx')).post('/api/v1/cases', dispute('宅基地界址纠纷', 'village.x1'));
+  assert.equal(x.status, 201, x.text);
+  await one.stop();
+  const day = shanghaiDate().replaceAll('-', '');
+  assert.ok(Number(await q('SELECT count(DISTINCT region_code) FROM checkpoints')) >= 1, 'checkpoints written');
+  await q(undo34());
+  assert.equal(await q(VERSION), '33');
+  await q(`INSERT INTO counters(name, value) VALUES('no:RX:${day}', 41)`);
+  await one.restart();
+  await one.stop();
+  assert.equal(await q(VERSION), '34');
+  assert.deepEqual(await countersMisplaced(q), []);
+  assert.equal(await q(`SELECT region_code FROM counters WHERE name = 'no:RX:${day}'`), '000000');
+  assert.equal(await q(`SELECT count(*) FROM checkpoints k WHERE k.region_code <> coalesce(
+    (SELECT e.region_code FROM events e WHERE e.seq = k.seq), '-')`), '0');
+  assert.ok(Number(await q('SELECT count(*) FROM checkpoints')) > 0);
+  const v = await runCli(one, ['audit', 'verify', '--db', one.db]);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+  if (PG) {
+    for (const [k, def] of [['counters_pkey', 'PRIMARY KEY (name, region_code)'],
+      ['checkpoints_pkey', 'PRIMARY KEY (seq, region_code)']]) {
+      assert.equal(await q(`SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '${k}'`), def);
+    }
+    const r = await runCmd('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', one.db, '-c',
+      'INSERT INTO counters(name, value) VALUES(\'x\', 1)']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /region_code/);
+  }
+  // the counters go on: 360700's after its last number; a deployment that
+  // never named its place (every org's region none) after its kept row
+  await one.restart();
+  const next = await (await one.login('op1')).post('/api/v1/cases', caseBody());
+  assert.equal(next.status, 201, next.text);
+  assert.equal(next.json.case.no, `RX${day}3607${String(Number(first.json.case.no.slice(-6)) + 1).padStart(6, '0')}`);
+  await one.stop();
+  await q('UPDATE orgs SET city_code = \'000000\'');
+  await one.restart();
+  const bare = await (await one.login('op1')).post('/api/v1/cases', caseBody());
+  assert.equal(bare.status, 201, bare.text);
+  assert.equal(bare.json.case.no, `RX${day}000042`);
+  assert.equal(bare.json.case.region, '000000');
+  await one.stop();
+  assert.equal(await q(`SELECT value FROM counters WHERE name = 'no:RX:${day}' AND region_code = '000000'`), '42');
+  const after = await runCli(one, ['audit', 'verify', '--db', one.db]);
+  assert.equal(after.code, 0, after.stdout + after.stderr);
 });

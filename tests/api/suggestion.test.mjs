@@ -156,7 +156,7 @@ test('b: a submission answers its number alone and becomes a web case owned by t
   const r = await publicPost({ ...SUGGESTION, title: '建议路内停车首小时免费', topic: parking.id });
   assert.equal(r.status, 201, r.text);
   assert.deepEqual(Object.keys(r.json), ['no']);
-  assert.match(r.json.no, /^JY20260302\d{6}$/);
+  assert.match(r.json.no, /^JY202603023607\d{6}$/, 'the day, then 赣州市, the county\'s region');
   const c = (await disp1.listAll('type=suggestion')).find((x) => x.no === r.json.no);
   assert.equal(c.channel, 'web');
   assert.equal(c.status, 'sg_submitted');

@@ -1,6 +1,6 @@
 // The latest migrations undone, for the tests that replay them on a
 // database taken back to the version before (regions.test.mjs,
-// lists.test.mjs): each function returns the SQL that puts the schema and
+// lists.test.mjs, duplicates.test.mjs): each function returns the SQL that puts the schema and
 // its rows back as that version left them, on the backend under test.
 import { PG } from './helpers.mjs';
 
@@ -98,4 +98,21 @@ export function undo33() {
     JOIN orgs o ON o.id = a.org_id WHERE o.path LIKE NEW.path || '%' ON CONFLICT DO NOTHING;
     RETURN NULL; END$$;
     UPDATE civicloop_schema SET version = 32;`;
+}
+
+/**
+ * Migration 34 (counters and checkpoints keyed by region): back to version
+ * 33. A counter's name is unique without its region (a city's carries the
+ * city, core/case_no.h), so the rows are kept.
+ */
+export function undo34() {
+  if (!PG) {
+    return `CREATE TABLE counters_u34(name TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+      INSERT INTO counters_u34 SELECT name, value FROM counters; DROP TABLE counters;
+      ALTER TABLE counters_u34 RENAME TO counters; ALTER TABLE checkpoints DROP COLUMN region_code;
+      PRAGMA user_version = 33;`;
+  }
+  return `ALTER TABLE counters DROP COLUMN region_code; ALTER TABLE counters ADD PRIMARY KEY(name);
+    ALTER TABLE checkpoints DROP COLUMN region_code; ALTER TABLE checkpoints ADD PRIMARY KEY(seq);
+    UPDATE civicloop_schema SET version = 33;`;
 }

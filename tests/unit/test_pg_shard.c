@@ -8,9 +8,8 @@
  *    without a default (an INSERT must say its region), in its primary key,
  *    in every unique key, and in each of its foreign keys to a distributed
  *    table at the same place on both sides.
- * Every distributed table must be keyed, but those of not_yet_keyed below,
- * which must NOT be: a table keyed is taken off the list (docs/citus.md
- * "What is left"), and one cannot slip back.
+ * Every distributed table must be keyed (all 33 are since migration 34,
+ * docs/citus.md "Keys"); a table added to the plan unkeyed fails here.
  *
  * Runs under scripts/with-pg (CIVICLOOP_TEST_PG); fails without it.
  */
@@ -30,21 +29,7 @@
 #include "pg_db.h"
 #include "store/store.h"
 
-/* The distributed tables whose keys do not hold region_code yet. */
-static const char *const not_yet_keyed[] = {
-    "counters",
-    "checkpoints",
-};
-
 static PGconn *pg;
-
-static bool listed_unkeyed(const char *table)
-{
-	for (size_t i = 0; i < sizeof not_yet_keyed / sizeof *not_yet_keyed; i++)
-		if (!strcmp(not_yet_keyed[i], table))
-			return true;
-	return false;
-}
 
 static PGresult *query(const char *sql)
 {
@@ -206,30 +191,16 @@ static void distributed_tables_are_keyed_by_region(void **state)
 	char why[256];
 	for (int i = 0; i < plan.n; i++) {
 		const char *t = plan.name[i];
-		if (!plan.distributed[i]) {
-			if (listed_unkeyed(t)) {
-				print_error("%s: a reference table in not_yet_keyed\n", t);
-				bad++;
-			}
+		if (!plan.distributed[i])
 			continue;
-		}
 		distributed++;
-		bool un = unkeyed(t, why, sizeof why);
-		if (un && !listed_unkeyed(t)) {
+		if (unkeyed(t, why, sizeof why)) {
 			print_error("%s: %s\n", t, why);
 			bad++;
-		} else if (!un && listed_unkeyed(t)) {
-			print_error("%s: keyed by region now: take it off not_yet_keyed\n", t);
-			bad++;
+		} else {
+			keyed++;
 		}
-		keyed += !un;
 	}
-	for (size_t i = 0; i < sizeof not_yet_keyed / sizeof *not_yet_keyed; i++)
-		if (plan_distributed(not_yet_keyed[i]) != 1) {
-			print_error("%s: in not_yet_keyed, not a distributed table\n",
-			            not_yet_keyed[i]);
-			bad++;
-		}
 	print_message("%d distributed tables, %d keyed by region_code\n", distributed, keyed);
 	assert_int_equal(bad, 0);
 }

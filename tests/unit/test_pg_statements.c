@@ -138,10 +138,17 @@ static void contract_holds(void **state)
 	sreset(s);
 	s = store_stmt(c, ST_COUNTER_SET);
 	sbind_text(s, 1, "big");
-	sbind_int(s, 2, INT64_MAX);
+	sbind_text(s, 2, "431100");
+	sbind_int(s, 3, INT64_MAX);
 	assert_int_equal(sdone(s), STORE_DONE);
+	s = store_stmt(c, ST_COUNTER_GET); /* another region's counter of the name */
+	sbind_text(s, 1, "big");
+	sbind_text(s, 2, "000000");
+	assert_int_equal(sstep(s), STORE_DONE);
+	sreset(s);
 	s = store_stmt(c, ST_COUNTER_GET);
 	sbind_text(s, 1, "big");
+	sbind_text(s, 2, "431100");
 	assert_int_equal(sstep(s), STORE_ROW);
 	assert_true(scol_int(s, 0) == INT64_MAX);
 	sreset(s);
@@ -151,7 +158,8 @@ static void contract_holds(void **state)
 	assert_int_equal(store_exec(c, ST_SAVEPOINT), STORE_OK);
 	s = store_stmt(c, ST_COUNTER_SET);
 	sbind_text(s, 1, "never"); /* NOT NULL value */
-	sbind_null(s, 2);
+	sbind_text(s, 2, "000000");
+	sbind_null(s, 3);
 	assert_int_equal(sdone(s), STORE_CONSTRAINT);
 	assert_non_null(strstr(store_errmsg(c), "null"));
 	assert_int_equal(store_exec(c, ST_ROLLBACK_TO), STORE_OK);
@@ -164,6 +172,7 @@ static void contract_holds(void **state)
 	sreset(s);
 	s = store_stmt(c, ST_COUNTER_GET);
 	sbind_text(s, 1, "never");
+	sbind_text(s, 2, "000000");
 	assert_int_equal(sstep(s), STORE_DONE);
 
 	/* last_id: the id an org insert took; a second is the next */

@@ -72,7 +72,7 @@ test('hs1: the window registers with the atlas (a bad ID refused first), then ä¸
     throw e;
   });
   NO = (await page.locator('[data-test=hs-new-no]').innerText()).trim();
-  assert.match(NO, /^ZD\d{14}$/);
+  assert.match(NO, /^ZD\d{8}3607\d{6}$/);
   await page.locator('[data-test=hs-open-case]').click();
   await page.waitForURL((u) => /^\/cases\/\d+$/.test(u.pathname));
 

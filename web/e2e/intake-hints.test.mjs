@@ -113,7 +113,7 @@ test('op1 sees placement, duplicates and routing while typing, then merges from 
   const no = page.locator('[data-test=new-case-no]');
   await no.waitFor();
   ctx.no = (await no.innerText()).trim();
-  assert.match(ctx.no, /^RX\d{14}$/);
+  assert.match(ctx.no, /^RX\d{8}3607\d{6}$/);
   assert.match(await page.locator('[data-test=new-case-placement]').innerText(), /东门社区第一网格/);
   const dups = page.locator('[data-test=success-duplicates]');
   await dups.locator(`[data-dup-no="${ctx.demo.no}"] [data-test=merge-final-${ctx.demo.id}]`).waitFor();

@@ -69,7 +69,7 @@ test('a citizen submits a suggestion under a topic on the phone, without signing
   await page.locator('[data-test=suggest-submit]').click();
   await page.locator('[data-test=suggest-done]').waitFor();
   no = (await page.locator('[data-test=suggest-no]').innerText()).trim();
-  assert.match(no, /^JY\d{14}$/);
+  assert.match(no, /^JY\d{8}3607\d{6}$/);
   await shot(page, 'suggestion-public-sent');
   const id = await caseId('disp1', no);
   const c = (await srv.api('disp1', 'GET', '/api/v1/cases/' + id)).json.case;

@@ -116,7 +116,7 @@ test('park1 follows its whistles (公安局 flagged 超时), is refused an empty
   await shot(page, 'whistle-blow-dialog');
   await dlg.locator('[data-test=blow-submit]').click();
   const no = (await page.locator('[data-test=new-case-no]').innerText()).trim();
-  assert.match(no, /^CS\d{14}$/);
+  assert.match(no, /^CS\d{8}3607\d{6}$/);
   await page.locator('[data-test=new-case-no]').click();
   await page.waitForURL((u) => /^\/cases\/\d+$/.test(u.pathname));
   created = { no, id: Number(new URL(page.url()).pathname.split('/').pop()) };
