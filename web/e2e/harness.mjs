@@ -150,6 +150,11 @@ export async function signIn(page, srv, login) {
 export async function signOut(page) {
   await page.locator('[data-test=logout]').click();
   await page.waitForURL((u) => u.pathname.startsWith('/login'));
+  await page.waitForLoadState();
+  // the page left does not send the next person back to it (it did: the
+  // grid centre's queue wrote its tab back as the session ended, and the
+  // router made that /login?next=/dispatch?tab=grid_dispatch)
+  assert.equal(new URL(page.url()).search, '', `signed out to ${page.url()}`);
 }
 
 export async function shot(page, name) {
