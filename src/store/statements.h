@@ -321,8 +321,8 @@
 	STMT(ST_EVENTS_ALL, \
 	     "SELECT seq, case_id, at, actor_id, org_id, action, from_status, to_status," \
 	     " payload, prev_hash, hash FROM events ORDER BY seq") \
-	/* a checkpoint is its event's region's (docs/citus.md "One audit chain \
-	 * per region"): NULL, refused, when there is no event ?1 */ \
+	/* a checkpoint is its event's region's (docs/citus.md "Counters and \
+	 * checkpoints"): NULL, refused, when there is no event ?1 */ \
 	STMT(ST_CHECKPOINT_INSERT, \
 	     "INSERT INTO checkpoints(seq, hash, at, key_id, public_key, signature," \
 	     " region_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6," \

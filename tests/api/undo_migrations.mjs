@@ -1,7 +1,8 @@
 // The latest migrations undone, for the tests that replay them on a
 // database taken back to the version before (regions.test.mjs,
-// lists.test.mjs, duplicates.test.mjs): each function returns the SQL that puts the schema and
-// its rows back as that version left them, on the backend under test.
+// lists.test.mjs, duplicates.test.mjs): each function returns the SQL that
+// puts the schema and its rows back as that version left them, on the
+// backend under test.
 import { PG } from './helpers.mjs';
 
 // the tables whose rows belong to a case, and whether a row may have no
